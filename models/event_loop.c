@@ -1,0 +1,394 @@
+/*
+ * event_loop.c - a single-threaded event loop: Node.js with libuv.
+ *
+ * Each process has one loop thread that runs callbacks to completion in
+ * FIFO order, so a long CPU phase holds up every other request of that
+ * process (head-of-line blocking). Network I/O needs no thread (epoll on
+ * the loop thread, libuv docs/src/design.rst): the request just waits and
+ * its completion callback joins the loop's queue. `pool` phases go to the
+ * libuv threadpool (UV_THREADPOOL_SIZE, default 4, max 1024; one FIFO
+ * queue per process, libuv src/threadpool.c).
+ *
+ * The loop alternates between polling and running what it polled: events
+ * that happen while it runs a batch (new connections, I/O completions) are
+ * seen at the next poll. New connections wait in the kernel's listen
+ * backlog (511, Node net.md `server.listen` backlog default) until that
+ * poll accepts them all; when the backlog is full the connection is
+ * refused. With `processes` > 1 the cluster primary accepts and hands
+ * connections round-robin to the workers (Node cluster docs: the default
+ * on every platform but Windows), so the backlog only fills if the
+ * primary falls behind, which it does not here.
+ *
+ * With `overheads: zero` and a single `cpu` phase this is exactly an M/G/1
+ * FIFO queue.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "model.h"
+
+#define MiB (1024.0 * 1024.0)
+#define KiB 1024.0
+
+struct el_cfg {
+	int processes;
+	int threadpool;
+	int backlog;
+	double request_overhead;
+	double callback_overhead;
+	double process_memory;
+	double thread_memory;
+	double request_memory;
+};
+
+static const struct sim_param el_params[] = {
+    {"processes", SIM_PT_INT, offsetof(struct el_cfg, processes), 1, 1, 4096,
+     0, NULL, "cluster worker processes, each with its own loop"},
+    {"threadpool", SIM_PT_INT, offsetof(struct el_cfg, threadpool), 4, 1, 1024,
+     0, NULL, "libuv threadpool threads per process (UV_THREADPOOL_SIZE)"},
+    {"backlog", SIM_PT_INT, offsetof(struct el_cfg, backlog), 511, 1, 1 << 20,
+     0, NULL, "listen backlog; connections beyond it are refused"},
+    /* A bare Node http server answers ~30-50k requests/s per core (our
+     * estimate from public hello-world benchmarks: a guess, not a
+     * measurement): ~25 us of parsing and response writing. */
+    {"request_overhead", SIM_PT_DURATION,
+     offsetof(struct el_cfg, request_overhead), 25e-6, 0, 3600,
+     SIM_P_OVERHEAD, NULL, "CPU per request: accept, HTTP parsing, framework"},
+    /* one loop turn for an I/O completion: epoll, libuv, promise
+     * resolution; a guess of a few microseconds */
+    {"callback_overhead", SIM_PT_DURATION,
+     offsetof(struct el_cfg, callback_overhead), 3e-6, 0, 3600,
+     SIM_P_OVERHEAD, NULL, "CPU per later callback (I/O or pool completion)"},
+    /* shared/models.md: a Node process is ~50-60 MiB RSS */
+    {"process_memory", SIM_PT_SIZE, offsetof(struct el_cfg, process_memory),
+     55 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle process"},
+    /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
+    {"thread_memory", SIM_PT_SIZE, offsetof(struct el_cfg, thread_memory),
+     20 * KiB, 0, 1e12, 0, NULL, "resident memory per threadpool thread"},
+    /* request + response objects, socket and buffers: a guess */
+    {"request_memory", SIM_PT_SIZE, offsetof(struct el_cfg, request_memory),
+     16 * KiB, 0, 1e12, 0, NULL, "memory per request in flight"},
+};
+
+struct el;
+
+struct el_proc {
+	struct el *m;
+	struct sim_thread loop;
+	struct sim_queue ready;   /* polled: runs before the next poll */
+	struct sim_queue pending; /* happened since the last poll */
+	int backlog;              /* connections in `pending` */
+	struct sim_request *cur;  /* callback running on the loop */
+	int busy;
+	struct sim_tw busy_tw;
+	struct sim_thread *pool;  /* threadpool threads */
+	struct sim_thread **idle; /* idle pool threads (stack) */
+	int nidle;
+	struct sim_queue poolq;
+};
+
+struct el {
+	struct sim_ctx ctx;
+	const struct el_cfg *cfg;
+	struct sim_host host;
+	struct el_proc *procs;
+	int nprocs, rr;
+	size_t inflight;
+	struct sim_tw inflight_tw;
+	struct sim_hist lag;
+	double t_reset;
+};
+
+#define FLAG_ACCEPTED 0x1 /* first callback (request overhead) has run */
+#define FLAG_CPU 0x2	  /* running callback consumes cpu phases */
+
+static void loop_next(struct el_proc *p);
+
+static void finish(struct el *m, struct sim_request *r, enum sim_outcome o)
+{
+	m->inflight--;
+	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
+	m->ctx.port.done(m->ctx.port.ctx, r, o);
+}
+
+/* An event for r happened (connection, I/O or pool completion): the loop
+ * sees it at its next poll. */
+static void post(struct el_proc *p, struct sim_request *r)
+{
+	r->t_mark = p->m->ctx.s->now;
+	sim_queue_push(&p->pending, r, r->t_mark);
+	if (!p->busy)
+		loop_next(p);
+}
+
+static void io_done(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	r->phase++;
+	post(obj, r);
+}
+
+static void pool_start(struct el_proc *p, struct sim_thread *t,
+		       struct sim_request *r);
+
+/* A pool thread finished r's blocking work. */
+static void pool_finish(struct el_proc *p, struct sim_thread *t,
+			struct sim_request *r)
+{
+	r->phase++;
+	post(p, r);
+	struct sim_request *n = sim_queue_pop(&p->poolq, p->m->ctx.s->now);
+	if (n)
+		pool_start(p, t, n);
+	else
+		p->idle[p->nidle++] = t;
+}
+
+static void pool_io_done(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	pool_finish(r->mptr, obj, r);
+}
+
+static void pool_start(struct el_proc *p, struct sim_thread *t,
+		       struct sim_request *r)
+{
+	struct el *m = p->m;
+	t->owner = r;
+	if (sim_req_phase_on_cpu(&m->ctx, r, r->phase))
+		sim_host_run(&m->host, t, r->demand[r->phase]);
+	else
+		sim_after(m->ctx.s, r->demand[r->phase], pool_io_done, t,
+			  (uint64_t)(uintptr_t)r);
+}
+
+/* Moves r on after a callback consumed its leading cpu phases: start its
+ * I/O, hand it to the pool, or answer it. */
+static void advance(struct el_proc *p, struct sim_request *r)
+{
+	struct el *m = p->m;
+	if (r->abandoned && m->ctx.wl->client.cancel) {
+		finish(m, r, SIM_OUT_TIMEOUT);
+		return;
+	}
+	if (r->phase >= r->nphases) {
+		finish(m, r, SIM_OUT_OK);
+		return;
+	}
+	switch (sim_req_phase_kind(&m->ctx, r, r->phase)) {
+	case SIM_PHASE_IO:
+		sim_after(m->ctx.s, r->demand[r->phase], io_done, p,
+			  (uint64_t)(uintptr_t)r);
+		break;
+	case SIM_PHASE_POOL:
+		if (p->nidle > 0)
+			pool_start(p, p->idle[--p->nidle], r);
+		else
+			sim_queue_push(&p->poolq, r, m->ctx.s->now);
+		break;
+	case SIM_PHASE_CPU: /* unreachable: callbacks consume cpu phases */
+		r->t_mark = m->ctx.s->now;
+		sim_queue_push(&p->ready, r, r->t_mark);
+		break;
+	}
+}
+
+static void set_busy(struct el_proc *p, int busy)
+{
+	p->busy = busy;
+	sim_tw_set(&p->busy_tw, p->m->ctx.s->now, busy);
+}
+
+/* The loop is free: run the next polled callback, polling if none. */
+static void loop_next(struct el_proc *p)
+{
+	struct el *m = p->m;
+	double now = m->ctx.s->now;
+	if (!p->ready.head) {
+		/* poll: everything that happened becomes runnable, in order;
+		 * the backlog is accepted */
+		struct sim_request *r;
+		while ((r = sim_queue_pop(&p->pending, now)))
+			sim_queue_push(&p->ready, r, now);
+		p->backlog = 0;
+	}
+	struct sim_request *r = sim_queue_pop(&p->ready, now);
+	if (!r) {
+		set_busy(p, 0);
+		return;
+	}
+	if (!p->busy)
+		set_busy(p, 1);
+	sim_hist_record(&m->lag, now - r->t_mark);
+	double cpu = m->cfg->callback_overhead;
+	if (!(r->flags & FLAG_ACCEPTED)) {
+		r->flags |= FLAG_ACCEPTED;
+		cpu = m->cfg->request_overhead;
+	}
+	if (r->abandoned && m->ctx.wl->client.cancel)
+		cpu = 0; /* the socket is closed: nothing to do */
+	else
+		/* consecutive cpu phases are synchronous code: one callback */
+		for (size_t i = r->phase; i < r->nphases &&
+		     sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU; i++)
+			cpu += r->demand[i];
+	p->cur = r;
+	sim_host_run(&m->host, &p->loop, cpu);
+}
+
+static void loop_done(struct sim_thread *t)
+{
+	struct el_proc *p = t->owner;
+	struct el *m = p->m;
+	struct sim_request *r = p->cur;
+	p->cur = NULL;
+	if (!(r->abandoned && m->ctx.wl->client.cancel))
+		while (r->phase < r->nphases &&
+		       sim_req_phase_kind(&m->ctx, r, r->phase) ==
+			   SIM_PHASE_CPU)
+			r->phase++;
+	advance(p, r);
+	loop_next(p);
+}
+
+static void pool_thread_done(struct sim_thread *t)
+{
+	struct sim_request *r = t->owner;
+	pool_finish(r->mptr, t, r);
+}
+
+static int el_init(void *state, const struct sim_ctx *ctx)
+{
+	struct el *m = state;
+	const struct el_cfg *cfg = ctx->sys->config;
+	m->ctx = *ctx;
+	m->cfg = cfg;
+	int err = sim_host_init(&m->host, ctx->s, &ctx->sys->host);
+	if (err < 0)
+		return err;
+	err = sim_hist_init(&m->lag);
+	if (err < 0)
+		return err;
+	m->nprocs = cfg->processes;
+	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
+	if (!m->procs)
+		return SIM_ENOMEM;
+	for (int i = 0; i < m->nprocs; i++) {
+		struct el_proc *p = &m->procs[i];
+		p->m = m;
+		sim_thread_init(&p->loop, &m->host, loop_done, p);
+		p->pool = calloc((size_t)cfg->threadpool, sizeof *p->pool);
+		p->idle = calloc((size_t)cfg->threadpool, sizeof *p->idle);
+		if (!p->pool || !p->idle)
+			return SIM_ENOMEM;
+		for (int k = 0; k < cfg->threadpool; k++) {
+			sim_thread_init(&p->pool[k], &m->host, pool_thread_done,
+					NULL);
+			p->idle[p->nidle++] = &p->pool[cfg->threadpool - 1 - k];
+		}
+	}
+	return 0;
+}
+
+static void el_release(void *state)
+{
+	struct el *m = state;
+	for (int i = 0; m->procs && i < m->nprocs; i++) {
+		free(m->procs[i].pool);
+		free(m->procs[i].idle);
+	}
+	free(m->procs);
+	sim_hist_release(&m->lag);
+	sim_host_release(&m->host);
+}
+
+static void el_submit(void *state, struct sim_request *r)
+{
+	struct el *m = state;
+	struct el_proc *p = &m->procs[m->rr];
+	m->rr = (m->rr + 1) % m->nprocs;
+	/* one process: the kernel backlog of its listen socket; cluster:
+	 * the primary accepts at once and passes the handle on */
+	if (m->nprocs == 1 && p->backlog >= m->cfg->backlog) {
+		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		return;
+	}
+	p->backlog++;
+	r->mptr = p;
+	m->inflight++;
+	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
+	post(p, r);
+}
+
+static void el_reset_stats(void *state, double now)
+{
+	struct el *m = state;
+	sim_host_reset_stats(&m->host, now);
+	for (int i = 0; i < m->nprocs; i++) {
+		struct el_proc *p = &m->procs[i];
+		sim_tw_reset(&p->busy_tw, now);
+		sim_tw_reset(&p->ready.tw, now);
+		sim_tw_reset(&p->pending.tw, now);
+		sim_tw_reset(&p->poolq.tw, now);
+	}
+	sim_tw_reset(&m->inflight_tw, now);
+	sim_hist_reset(&m->lag);
+	m->t_reset = now;
+}
+
+static void el_report(void *state, struct sim_metrics *mt)
+{
+	struct el *m = state;
+	const struct el_cfg *cfg = m->cfg;
+	double now = m->ctx.s->now;
+	double busy = 0, qloop = 0, qpool = 0, mloop = 0, mpool = 0;
+	for (int i = 0; i < m->nprocs; i++) {
+		struct el_proc *p = &m->procs[i];
+		busy += sim_tw_mean(&p->busy_tw, now);
+		qloop += sim_tw_mean(&p->ready.tw, now) +
+			 sim_tw_mean(&p->pending.tw, now);
+		qpool += sim_tw_mean(&p->poolq.tw, now);
+		double ml = p->ready.tw.max + p->pending.tw.max;
+		if (ml > mloop)
+			mloop = ml;
+		if (p->poolq.tw.max > mpool)
+			mpool = p->poolq.tw.max;
+	}
+	sim_host_report(&m->host, NULL, mt);
+	sim_metrics_put(mt, "utilization", "loop", busy / m->nprocs);
+	sim_metrics_put(mt, "queues.mean", "loop", qloop);
+	sim_metrics_put(mt, "queues.mean", "pool", qpool);
+	sim_metrics_put(mt, "queues.mean", "inflight",
+			sim_tw_mean(&m->inflight_tw, now));
+	sim_metrics_put(mt, "queues.max", "loop", mloop);
+	sim_metrics_put(mt, "queues.max", "pool", mpool);
+	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_metrics_put(mt, "loop_lag_s", "mean", sim_hist_mean(&m->lag));
+	sim_metrics_put(mt, "loop_lag_s", "p99",
+			sim_hist_quantile(&m->lag, 0.99));
+	sim_metrics_put(mt, "loop_lag_s", "max", m->lag.n ? m->lag.max : 0);
+	double mem = m->nprocs * (cfg->process_memory +
+				  cfg->threadpool * cfg->thread_memory) +
+		     m->inflight_tw.max * cfg->request_memory;
+	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
+}
+
+static size_t el_inflight(void *state)
+{
+	return ((struct el *)state)->inflight;
+}
+
+const struct sim_model_ops sim_model_event_loop = {
+    .name = "event-loop",
+    .summary = "Node.js: one loop thread per process, libuv threadpool",
+    .params = el_params,
+    .nparams = sizeof el_params / sizeof el_params[0],
+    .config_size = sizeof(struct el_cfg),
+    .state_size = sizeof(struct el),
+    .init = el_init,
+    .submit = el_submit,
+    .reset_stats = el_reset_stats,
+    .report = el_report,
+    .inflight = el_inflight,
+    .release = el_release,
+};

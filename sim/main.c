@@ -1,0 +1,136 @@
+/*
+ * main.c - the `concsim` command: the command table, help and version.
+ *
+ * See cli.h for how to add a command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "model.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;
+};
+
+#define COMMON_OPTS                                                            \
+	"  --set PATH=VALUE     override a scenario key by its dotted path\n"  \
+	"                       (repeatable): --set workload.arrivals.rate=800/s\n" \
+	"                       --set systems.node.threadpool=16\n"            \
+	"  --seed N             master seed (replaces the scenario's `seed`)\n" \
+	"  --replications N     independent replications (CIs need >= 2)\n"
+
+static const struct command commands[] = {
+    {"run", cmd_run, "run every system of a scenario on the same requests",
+     "usage: concsim run FILE [options]\n"
+     "\n"
+     "Runs every system of the scenario on the very same request stream\n"
+     "(same arrival times, classes and demands) for `replications`\n"
+     "independent replications, and prints one summary row per system:\n"
+     "offered load, throughput, goodput, errors, latency percentiles with\n"
+     "95% confidence half-widths, CPU utilisation and memory.\n"
+     "\n"
+     "options:\n" COMMON_OPTS
+     "  --format FMT         table, json or csv (default: table on a\n"
+     "                       terminal, json otherwise)\n"
+     "  -o, --out DIR        also write DIR/results.json, DIR/results.csv,\n"
+     "                       DIR/summary.txt and DIR/scenario.yaml\n"
+     "  --timeseries DT      with -o: DIR/timeseries.csv, one row per\n"
+     "                       interval DT (e.g. 1s), system and replication\n"
+     "  -j, --jobs N         simulations run in parallel (default: cores);\n"
+     "                       never changes the results\n"
+     "  -q, --quiet          no progress on stderr\n"
+     "\n"
+     "exit status: 0 ok, 1 the simulation failed, 2 bad usage or scenario\n"
+     "\n"
+     "example:\n"
+     "  concsim run scenarios/flagship.yaml --set "
+     "workload.arrivals.rate=1200/s\n"},
+    {"check", cmd_check, "validate a scenario and show what would run",
+     "usage: concsim check FILE [--set PATH=VALUE]...\n"
+     "\n"
+     "Loads and validates the scenario (every error as FILE:LINE:COLUMN),\n"
+     "then prints what `run` would simulate, with every default made\n"
+     "explicit. Simulates nothing. Exit status 0 valid, 2 invalid.\n"},
+    {"help", NULL, "show help for a command",
+     "usage: concsim help [COMMAND | models]\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void usage_all(FILE *f)
+{
+	fprintf(f, "usage: concsim COMMAND [options]\n\n"
+		   "Simulates how web backends (Node.js event loop, gunicorn "
+		   "workers,\nuvicorn async, replicas behind a balancer) "
+		   "handle concurrent requests.\n\ncommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\n`concsim help COMMAND` shows a command's options; "
+		   "`concsim help models`\nlists the models and their keys. "
+		   "Scenario format: README.md.\n");
+}
+
+static void help_models(void)
+{
+	for (size_t i = 0; sim_models[i]; i++) {
+		const struct sim_model_ops *m = sim_models[i];
+		printf("%s: %s\n", m->name, m->summary);
+		for (size_t k = 0; k < m->nparams; k++) {
+			const struct sim_param *p = &m->params[k];
+			printf("  %-20s %s%s\n", p->key, p->help,
+			       p->flags & SIM_P_OVERHEAD ? " (overhead)" : "");
+		}
+		printf("\n");
+	}
+	printf("every system also takes: name, model, cores, quantum, "
+	       "context_switch,\nmemory, overheads (zero | default)\n");
+}
+
+int cli_help(const char *name)
+{
+	if (!name) {
+		usage_all(stdout);
+		return 0;
+	}
+	if (strcmp(name, "models") == 0) {
+		help_models();
+		return 0;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0) {
+			fputs(c->usage, stdout);
+			return 0;
+		}
+	cli_error("no command '%s'; see 'concsim help'", name);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_all(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+		return cli_help(NULL);
+	if (!strcmp(cmd, "--version")) {
+		printf("concsim %s\n", CONCSIM_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "help"))
+		return cli_help(argc > 2 ? argv[2] : NULL);
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(c->name, cmd) || !c->fn)
+			continue;
+		for (int i = 2; i < argc; i++)
+			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+				return cli_help(cmd);
+		return c->fn(argc - 1, argv + 1);
+	}
+	cli_error("unknown command '%s'; see 'concsim help'", cmd);
+	return EXIT_USAGE;
+}

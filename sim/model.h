@@ -1,0 +1,241 @@
+/*
+ * model.h - what a concurrency model sees: requests, FIFO queues, the host
+ * CPU scheduler, the port through which it reports finished requests, and
+ * the ops struct it exports.
+ *
+ * A model never draws random numbers for the workload (the demands come
+ * with the request), never writes files and never counts latencies: it
+ * moves requests through its mechanisms and calls port->done() once per
+ * request it was given.
+ */
+#ifndef SIM_MODEL_H
+#define SIM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+#include "sim.h"
+#include "stats.h"
+
+/* ------------------------------------------------------------ requests -- */
+
+/* How a request ended, as the client sees it. */
+#define SIM_OUTCOME_MAP(X)                                                     \
+	X(OK, "ok")                                                                \
+	X(REFUSED, "refused")         /* backlog full: connection refused */       \
+	X(TIMEOUT, "timeout")         /* client gave up */                         \
+	X(KILLED, "killed")           /* worker killed / process OOM */            \
+	X(UNAVAILABLE, "unavailable") /* 503 from a concurrency limit */
+
+enum sim_outcome {
+#define X(name, str) SIM_OUT_##name,
+	SIM_OUTCOME_MAP(X)
+#undef X
+	SIM_OUT_N
+};
+extern const char *const sim_outcome_names[SIM_OUT_N];
+
+/* One attempt of a client request. Records come from a pool sized for the
+ * scenario's longest phase list; `demand` holds the drawn phase demands. */
+struct sim_request {
+	struct sim_request *next; /* link for sim_queue; owned by the holder */
+	uint64_t id;              /* logical request id (same for retries) */
+	double t_first;           /* first attempt sent (latency origin) */
+	double t_sent;            /* this attempt sent */
+	double t_mark;            /* free for models: e.g. when enqueued */
+	sim_ev timeout_ev;
+	uint32_t client;          /* closed-loop user / hash key */
+	uint16_t cls;             /* index into workload.classes */
+	uint8_t nphases, phase;   /* phase = next phase to run */
+	uint8_t attempt;          /* 0 for the first attempt */
+	uint8_t abandoned;        /* client gave up; finish quietly */
+	uint8_t flags;            /* free for models */
+	uint8_t pad_;
+	void *mptr;               /* free for models */
+	uint64_t mtag;            /* free for models */
+	double demand[];          /* seconds, one per phase */
+};
+
+/* Phase kind of the request's phase i (looked up in the workload). */
+struct sim_ctx;
+enum sim_phase_kind sim_req_phase_kind(const struct sim_ctx *c,
+				       const struct sim_request *r, size_t i);
+bool sim_req_phase_on_cpu(const struct sim_ctx *c, const struct sim_request *r,
+			  size_t i);
+bool sim_req_sync(const struct sim_ctx *c, const struct sim_request *r);
+
+/* An intrusive FIFO of requests with its time-weighted length. */
+struct sim_queue {
+	struct sim_request *head, *tail;
+	size_t len;
+	struct sim_tw tw;
+};
+
+static inline void sim_queue_push(struct sim_queue *q, struct sim_request *r,
+				  double now)
+{
+	r->next = NULL;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	q->len++;
+	sim_tw_set(&q->tw, now, (double)q->len);
+}
+
+static inline struct sim_request *sim_queue_pop(struct sim_queue *q, double now)
+{
+	struct sim_request *r = q->head;
+	if (!r)
+		return NULL;
+	q->head = r->next;
+	if (!q->head)
+		q->tail = NULL;
+	q->len--;
+	r->next = NULL;
+	sim_tw_set(&q->tw, now, (double)q->len);
+	return r;
+}
+
+/* --------------------------------------------------------------- host -- */
+
+struct sim_host;
+
+/* An OS thread (loop thread, worker process, pool thread) as the host CPU
+ * scheduler sees it. The model embeds it and sets on_done; the host calls
+ * on_done(t) when the burst given to sim_host_run() has had its CPU. */
+struct sim_thread {
+	void (*on_done)(struct sim_thread *t);
+	void *owner; /* free for the model */
+	struct sim_host *host;
+	struct sim_thread *next; /* run queue link */
+	double remaining;        /* CPU still needed by the current burst */
+	double vfinish;          /* processor sharing: virtual finish time */
+	int core;                /* running on this core, or -1 */
+	int lastcore;            /* core it last ran on, or -1 */
+	int hpos;                /* processor sharing: heap position, or -1 */
+};
+
+struct sim_core {
+	struct sim_thread *cur, *last;
+	sim_ev ev;
+	double slice; /* CPU of the current slice (excluding switch cost) */
+};
+
+/* A host: `cores` cores shared by its threads, round-robin with a quantum
+ * and a context-switch cost charged whenever a core changes thread, or
+ * ideal processor sharing when the quantum is 0. */
+struct sim_host {
+	struct sim *s;
+	int ncores;
+	double quantum, cs;
+	struct sim_core *cores;
+	int *idle; /* stack of idle core indices */
+	int nidle;
+	struct sim_thread *rq_head, *rq_tail; /* runnable, waiting for a core */
+	size_t rq_len;
+	/* processor sharing */
+	struct sim_thread **ps;
+	size_t nps, capps;
+	double vtime, vlast;
+	sim_ev ps_ev;
+	/* statistics */
+	struct sim_tw busy;     /* cores busy (running or switching) */
+	struct sim_tw runnable; /* threads wanting CPU (running + waiting) */
+	struct sim_tw waiting;  /* threads waiting for a core */
+	uint64_t switches;      /* context switches since the reset */
+	double t_reset;
+};
+
+/* Returns 0 or SIM_ENOMEM. */
+int sim_host_init(struct sim_host *h, struct sim *s,
+		  const struct sim_host_cfg *cfg);
+void sim_host_release(struct sim_host *h);
+/* Initialises a thread of this host (not runnable). */
+void sim_thread_init(struct sim_thread *t, struct sim_host *h,
+		     void (*on_done)(struct sim_thread *), void *owner);
+/* Makes t runnable for `cpu` seconds of CPU; t must not have a burst in
+ * progress. on_done(t) is called from an event when the burst has had its
+ * CPU (never from inside this call, even for cpu == 0). */
+void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu);
+/* Stops t's burst wherever it is (running or queued), e.g. a killed worker;
+ * on_done is not called. */
+void sim_host_abort(struct sim_host *h, struct sim_thread *t);
+/* Resets the host's statistics at the end of warm-up. */
+void sim_host_reset_stats(struct sim_host *h, double now);
+/* Appends the host's figures (utilization.cpu, context switches). */
+void sim_host_report(struct sim_host *h, const char *prefix,
+		     struct sim_metrics *m);
+
+/* ---------------------------------------------------------------- port -- */
+
+/* What a model needs from whoever drives it (the client layer, or a parent
+ * model such as `replicas`). */
+struct sim_port {
+	/* The request's attempt is finished (answered, refused, killed...).
+	 * Ownership of r returns to the caller. */
+	void (*done)(void *ctx, struct sim_request *r, enum sim_outcome o);
+	void *ctx;
+};
+
+/* Everything a model instance may use. */
+struct sim_ctx {
+	struct sim *s;
+	const struct sim_scenario *sc;
+	const struct sim_workload *wl;
+	const struct sim_system *sys; /* name, host config, model config */
+	struct sim_port port;
+	struct sim_stream *rng; /* the model's own stream (e.g. balancer) */
+};
+
+/* --------------------------------------------------------------- models -- */
+
+/* A concurrency model. Each models/<name>.c exports exactly one of these
+ * and keeps everything else static. The core allocates `state_size` bytes
+ * (zeroed) and `config_size` bytes of config filled from `params`. */
+struct sim_model_ops {
+	const char *name;    /* as in `model:` */
+	const char *summary; /* one line for `concsim help models` */
+	const struct sim_param *params;
+	size_t nparams;
+	size_t config_size;
+	size_t state_size;
+	/* Checks a loaded config beyond per-key ranges. Returns NULL or a
+	 * static message naming the key ("threads needs workers > 0"). */
+	const char *(*validate)(const struct sim_system *sys);
+	/* Builds the model in `state`. Returns 0 or a SIM_E* code. */
+	int (*init)(void *state, const struct sim_ctx *ctx);
+	/* A request arrives at the server (connection opened). */
+	void (*submit)(void *state, struct sim_request *r);
+	/* The client abandoned r (timeout with cancellation on). The model
+	 * may drop it and must then call port.done(r, SIM_OUT_TIMEOUT);
+	 * optional. */
+	void (*cancel)(void *state, struct sim_request *r);
+	/* End of warm-up: restart statistics at `now`. */
+	void (*reset_stats)(void *state, double now);
+	/* Appends utilization, queue and other figures since the reset. */
+	void (*report)(void *state, struct sim_metrics *m);
+	/* Requests currently inside the model (for balancers). */
+	size_t (*inflight)(void *state);
+	/* Frees what init allocated (not the state itself). */
+	void (*release)(void *state);
+};
+
+/* The registry: every model, first one the default. NULL-terminated. */
+extern const struct sim_model_ops *const sim_models[];
+/* Finds a model by name, or NULL. */
+const struct sim_model_ops *sim_model_find(const char *name);
+
+/* A model instance: state + ops, for models composed of others. */
+struct sim_instance {
+	const struct sim_model_ops *ops;
+	void *state;
+};
+/* Allocates and initialises an instance. Returns 0 or SIM_E*. */
+int sim_instance_new(struct sim_instance *in, const struct sim_ctx *ctx);
+void sim_instance_free(struct sim_instance *in);
+
+#endif

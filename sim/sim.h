@@ -1,0 +1,180 @@
+/*
+ * sim.h - the discrete-event kernel: simulated time, the future event list,
+ * error codes, named random streams and distributions.
+ *
+ * One `struct sim` is one independent simulation (one system, one
+ * replication). Nothing in it is shared between simulations, so jobs run on
+ * separate threads without locks. Times are seconds as doubles.
+ */
+#ifndef SIM_SIM_H
+#define SIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+/* Error codes: 0 is success, failures are negative. One list makes both the
+ * codes and their strings (see sim_strerror). */
+#define SIM_ERRNO_MAP(X)                                                       \
+	X(NOMEM, "out of memory")                                                  \
+	X(INVAL, "invalid argument")                                               \
+	X(IO, "input/output error")                                                \
+	X(SCENARIO, "invalid scenario")                                            \
+	X(LIMIT, "limit exceeded")                                                 \
+	X(INTR, "interrupted")
+
+enum {
+	SIM_OK = 0,
+#define X(name, msg) SIM_E##name##_,
+	SIM_ERRNO_MAP(X)
+#undef X
+};
+#define X(name, msg) SIM_E##name = -SIM_E##name##_,
+enum { SIM_ERRNO_MAP(X) };
+#undef X
+
+/* Returns a static string describing a SIM_E* code. */
+const char *sim_strerror(int err);
+
+/* ------------------------------------------------------------ events -- */
+
+struct sim;
+/* An event handler: `obj` and `arg` are what was given to sim_at(). */
+typedef void (*sim_fn)(struct sim *s, void *obj, uint64_t arg);
+
+/* A handle to a scheduled event, for sim_cancel(). 0 is never a valid
+ * handle, so it can mean "nothing scheduled". */
+typedef uint64_t sim_ev;
+
+struct sim_evrec {
+	sim_fn fn; /* NULL once cancelled */
+	void *obj;
+	uint64_t arg;
+	uint32_t gen; /* bumped when the record is freed: stale handles miss */
+	uint32_t next_free;
+};
+
+struct sim_heapent {
+	double t;
+	uint64_t key; /* insertion sequence << 24 | record index: ties are FIFO */
+};
+
+struct sim {
+	double now;
+	uint64_t seq;
+	uint64_t events; /* events dispatched so far */
+	struct sim_heapent *heap;
+	size_t nheap, capheap;
+	struct sim_evrec *rec;
+	uint32_t nrec, caprec, free_head;
+	int stop;
+};
+
+/* Initialises an empty simulation at time 0. Returns 0 or SIM_ENOMEM. */
+int sim_init(struct sim *s);
+/* Releases the event list. */
+void sim_release(struct sim *s);
+
+/* Schedules fn(s, obj, arg) at absolute time t (>= now). Returns its handle,
+ * or 0 when memory ran out (the simulation then stops with SIM_ENOMEM). */
+sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg);
+
+static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
+			       uint64_t arg)
+{
+	return sim_at(s, s->now + dt, fn, obj, arg);
+}
+
+/* Cancels a scheduled event; a handle that already fired, was cancelled, or
+ * is 0 is ignored. O(1): the heap entry is skipped when it surfaces. */
+void sim_cancel(struct sim *s, sim_ev ev);
+
+/* Dispatches events in (time, insertion) order until the next one is later
+ * than t_end or sim_stop() is called; then sets now = t_end (if reached).
+ * Returns 0, or SIM_ENOMEM if scheduling failed on the way. */
+int sim_run_until(struct sim *s, double t_end);
+
+/* Makes sim_run_until() return after the current event. */
+static inline void sim_stop(struct sim *s) { s->stop = 1; }
+
+/* Number of events waiting (including cancelled ones not yet surfaced). */
+static inline size_t sim_pending(const struct sim *s) { return s->nheap; }
+
+/* ----------------------------------------------------- random streams -- */
+
+/* A named stream: an independent generator whose seed is derived from
+ * (master seed, replication, name), so a stream means the same numbers
+ * whichever model consumes the others. The generator is xoshiro256+
+ * registered as a gsl_rng_type, so every GSL distribution works on it. */
+struct sim_stream {
+	gsl_rng *r;
+	uint64_t key; /* derived from (seed, replication, name) */
+};
+
+/* Returns 0 or SIM_ENOMEM. */
+int sim_stream_init(struct sim_stream *st, uint64_t seed, uint32_t replication,
+		    const char *name);
+void sim_stream_release(struct sim_stream *st);
+/* Restarts the stream at a position given by `id`: the numbers that follow
+ * depend only on (seed, replication, name, id). Used per request and per
+ * user, so that request k gets the same class and demands in every system
+ * whatever order the model makes them in (common random numbers). */
+void sim_stream_seek(struct sim_stream *st, uint64_t id);
+
+/* The generator type, for gsl_rng_alloc(). */
+extern const gsl_rng_type *sim_rng_xoshiro256p;
+
+/* Uniform in [0, 1) from the stream (fast path, no GSL dispatch). */
+double sim_uniform(struct sim_stream *st);
+/* Exponential with the given mean (inversion on sim_uniform). */
+double sim_exponential(struct sim_stream *st, double mean);
+
+/* ------------------------------------------------------ distributions -- */
+
+enum sim_dist_kind {
+	SIM_DIST_CONSTANT,
+	SIM_DIST_EXPONENTIAL,
+	SIM_DIST_UNIFORM,
+	SIM_DIST_NORMAL, /* truncated at 0 by resampling */
+	SIM_DIST_LOGNORMAL,
+	SIM_DIST_GAMMA,
+	SIM_DIST_WEIBULL,
+	SIM_DIST_PARETO,
+	SIM_DIST_ERLANG,
+	SIM_DIST_HYPEREXP,
+	SIM_DIST_EMPIRICAL,
+	SIM_DIST_NKINDS
+};
+
+/* A distribution ready to sample. `a`, `b`, `c` hold the GSL parameters
+ * derived once from the user's mean/cv (see sim_dist_set). */
+struct sim_dist {
+	enum sim_dist_kind kind;
+	double mean, cv;   /* as the user gave them (or derived) */
+	double a, b, c;    /* kind-specific sampling parameters */
+	double *samples;   /* empirical: owned, sorted */
+	size_t nsamples;
+};
+
+/* Names as used in scenarios ("exponential", ...), indexed by kind. */
+extern const char *const sim_dist_names[SIM_DIST_NKINDS];
+
+/* Sets d to `kind` with the given mean and coefficient of variation,
+ * deriving the sampling parameters. cv is ignored where the kind fixes it
+ * (constant: 0, exponential: 1). Returns 0, or SIM_EINVAL with a static
+ * reason in *why (e.g. "cv must be at least 1 for hyperexponential"). */
+int sim_dist_set(struct sim_dist *d, enum sim_dist_kind kind, double mean,
+		 double cv, const char **why);
+/* Empirical distribution over `n` samples (copied). Returns 0, SIM_EINVAL
+ * (no samples, negative or non-finite values) or SIM_ENOMEM. */
+int sim_dist_set_empirical(struct sim_dist *d, const double *x, size_t n,
+			   const char **why);
+/* Frees what sim_dist_set_empirical allocated; safe on any dist. */
+void sim_dist_release(struct sim_dist *d);
+/* Deep copy (empirical samples duplicated). Returns 0 or SIM_ENOMEM. */
+int sim_dist_copy(struct sim_dist *dst, const struct sim_dist *src);
+/* One non-negative sample. */
+double sim_dist_sample(const struct sim_dist *d, struct sim_stream *st);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * workload.h - where requests come from: the request pool, drawing a
+ * request's class and phase demands, and the open arrival processes.
+ *
+ * Draws are keyed by request id (sim_stream_seek), so request k has the
+ * same class and demands in every system of a scenario.
+ */
+#ifndef SIM_WORKLOAD_H
+#define SIM_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "scenario.h"
+#include "sim.h"
+
+/* Request records of one size (header + max_phases demands), handed out
+ * from chunks with a freelist: no malloc per request once warm. */
+struct sim_reqpool {
+	size_t recsize;
+	struct sim_request *free;
+	void **chunks;
+	size_t nchunks, capchunks;
+	size_t live, peak;
+};
+
+/* Returns 0 or SIM_ENOMEM. */
+int sim_reqpool_init(struct sim_reqpool *p, size_t max_phases);
+/* Frees every chunk (and so every request still out). */
+void sim_reqpool_release(struct sim_reqpool *p);
+/* A zeroed request with room for max_phases demands, or NULL (no memory). */
+struct sim_request *sim_req_new(struct sim_reqpool *p);
+void sim_req_free(struct sim_reqpool *p, struct sim_request *r);
+/* A new attempt of r (same id, class, demands), or NULL. */
+struct sim_request *sim_req_clone(struct sim_reqpool *p,
+				  const struct sim_request *r);
+
+/* Draws class and demands for request `id`. */
+struct sim_gen {
+	const struct sim_workload *wl;
+	struct sim_stream st;
+	double *cumw; /* cumulative class weights, normalised */
+};
+
+int sim_gen_init(struct sim_gen *g, const struct sim_workload *wl,
+		 uint64_t seed, uint32_t rep);
+void sim_gen_release(struct sim_gen *g);
+void sim_gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id);
+
+/* An open arrival process: successive arrival times. */
+struct sim_arr {
+	const struct sim_arrivals *a;
+	struct sim_stream st;
+	double t;          /* time of the last arrival */
+	size_t step;       /* next schedule entry */
+	double rate;       /* current base rate */
+	int on;            /* mmpp: in the on state */
+	double t_switch;   /* mmpp: next on/off switch */
+	double *trace;     /* trace: arrival times (scaled by speed) */
+	size_t ntrace, itrace;
+};
+
+/* Returns 0, SIM_ENOMEM, or SIM_EIO (trace unreadable; *why set). */
+int sim_arr_init(struct sim_arr *ar, const struct sim_arrivals *a,
+		 uint64_t seed, uint32_t rep, const char **why);
+void sim_arr_release(struct sim_arr *ar);
+/* The next arrival time after the last one, or INFINITY when the process
+ * has no more arrivals. */
+double sim_arr_next(struct sim_arr *ar);
+/* The base rate in force at time t (schedule applied). */
+double sim_arr_rate_at(const struct sim_arrivals *a, double t);
+
+#endif
