@@ -76,6 +76,7 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
 		slice = h->quantum;
 	co->cur = co->last = t;
 	co->slice = slice;
+	co->t_cpu = h->s->now + cost;
 	t->core = t->lastcore = c;
 	co->ev = sim_after(h->s, cost + slice, core_event, h, (uint64_t)c);
 }
@@ -298,24 +299,30 @@ void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 	}
 }
 
-void sim_host_abort(struct sim_host *h, struct sim_thread *t)
+double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 {
+	double now = h->s->now;
 	if (h->quantum <= 0) {
-		if (t->hpos >= 0) {
-			ps_advance(h);
-			ps_remove(h, t);
-			ps_schedule(h);
-		}
-		return;
+		if (t->hpos < 0)
+			return 0;
+		ps_advance(h);
+		double rem = t->vfinish - h->vtime;
+		ps_remove(h, t);
+		ps_schedule(h);
+		return rem > 0 ? rem : 0;
 	}
 	if (t->core >= 0) {
 		int c = t->core;
-		sim_cancel(h->s, h->cores[c].ev);
-		h->cores[c].ev = 0;
+		struct sim_core *co = &h->cores[c];
+		double used = now - co->t_cpu;
+		used = used < 0 ? 0 : used > co->slice ? co->slice : used;
+		sim_cancel(h->s, co->ev);
+		co->ev = 0;
 		t->core = -1;
-		sim_tw_add(&h->runnable, h->s->now, -1);
+		t->remaining -= used;
+		sim_tw_add(&h->runnable, now, -1);
 		core_free(h, c);
-		return;
+		return t->remaining > 0 ? t->remaining : 0;
 	}
 	for (struct sim_thread **pp = &h->rq_head; *pp; pp = &(*pp)->next) {
 		if (*pp != t)
@@ -329,10 +336,11 @@ void sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		}
 		t->next = NULL;
 		h->rq_len--;
-		sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
-		sim_tw_add(&h->runnable, h->s->now, -1);
-		return;
+		sim_tw_set(&h->waiting, now, (double)h->rq_len);
+		sim_tw_add(&h->runnable, now, -1);
+		return t->remaining;
 	}
+	return 0;
 }
 
 void sim_host_reset_stats(struct sim_host *h, double now)

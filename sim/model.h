@@ -123,6 +123,7 @@ struct sim_core {
 	struct sim_thread *cur, *last;
 	sim_ev ev;
 	double slice; /* CPU of the current slice (excluding switch cost) */
+	double t_cpu; /* when the slice's CPU starts (after the switch) */
 };
 
 /* A host: `cores` cores shared by its threads, round-robin with a quantum
@@ -161,9 +162,10 @@ void sim_thread_init(struct sim_thread *t, struct sim_host *h,
  * progress. on_done(t) is called from an event when the burst has had its
  * CPU (never from inside this call, even for cpu == 0). */
 void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu);
-/* Stops t's burst wherever it is (running or queued), e.g. a killed worker;
- * on_done is not called. */
-void sim_host_abort(struct sim_host *h, struct sim_thread *t);
+/* Stops t's burst wherever it is (running or queued), e.g. a killed worker
+ * or a thread made to drop the GIL; on_done is not called. Returns the CPU
+ * the burst still needed (0 if t had no burst). */
+double sim_host_abort(struct sim_host *h, struct sim_thread *t);
 /* Resets the host's statistics at the end of warm-up. */
 void sim_host_reset_stats(struct sim_host *h, double now);
 /* Appends the host's figures (utilization.cpu, context switches). */

@@ -1,0 +1,274 @@
+/*
+ * test_cli.c - the `concsim` binary as users and scripts see it: exit
+ * statuses, determinism (same seed, byte-identical output; -j never
+ * changes results), output files, and one-line FILE:LINE:COLUMN errors
+ * for malformed scenarios with nothing written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+static const char *bin(void)
+{
+	const char *b = getenv("CONCSIM_BIN");
+	cr_assert(b, "CONCSIM_BIN is not set (run through ctest)");
+	return b;
+}
+
+/* Runs `concsim ARGS` with a shell; captures stdout (and stderr if
+ * err_too); returns the exit status. The caller frees *out. */
+static int run(const char *args, int err_too, char **out)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s %s %s", bin(), args,
+		 err_too ? "2>&1" : "2>/dev/null");
+	FILE *p = popen(cmd, "r");
+	cr_assert(p);
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	size_t k;
+	while ((k = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+		n += k;
+		if (cap - n < 1024)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[n] = 0;
+	int st = pclose(p);
+	*out = buf;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char tmpdir[256];
+
+static void mktmp(void)
+{
+	strcpy(tmpdir, "/tmp/concsim-cli-XXXXXX");
+	cr_assert(mkdtemp(tmpdir));
+}
+
+static void cleanup_tmp(void)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	if (system(cmd)) {
+	}
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *small =
+    "name: small\n"
+    "seed: 5\n"
+    "duration: 2s\n"
+    "warmup: 200ms\n"
+    "replications: 3\n"
+    "workload:\n"
+    "  arrivals: { process: poisson, rate: 500/s }\n"
+    "  classes:\n"
+    "    - { name: a, weight: 3, phases: [ {cpu: 500us}, {io: 5ms} ] }\n"
+    "    - { name: b, phases: [ {cpu: {dist: exponential, mean: 2ms}},"
+    " {pool: 1ms} ] }\n"
+    "systems:\n"
+    "  - { name: one, model: event-loop, cores: 2 }\n"
+    "  - { name: two, model: event-loop, cores: 2, processes: 2 }\n";
+
+Test(cli, version_and_help_exit_zero, .init = mktmp, .fini = cleanup_tmp)
+{
+	char *out;
+	cr_expect_eq(run("--version", 0, &out), 0);
+	cr_expect(strncmp(out, "concsim ", 8) == 0);
+	free(out);
+	cr_expect_eq(run("--help", 0, &out), 0);
+	cr_expect(strstr(out, "run") && strstr(out, "check"));
+	free(out);
+	cr_expect_eq(run("help run", 0, &out), 0);
+	cr_expect(strstr(out, "--timeseries"));
+	free(out);
+	cr_expect_eq(run("run --help", 0, &out), 0);
+	free(out);
+	cr_expect_eq(run("help models", 0, &out), 0);
+	cr_expect(strstr(out, "event-loop"));
+	free(out);
+}
+
+Test(cli, bad_usage_exits_two, .init = mktmp, .fini = cleanup_tmp)
+{
+	char *out;
+	cr_expect_eq(run("", 1, &out), 2);
+	free(out);
+	cr_expect_eq(run("frobnicate", 1, &out), 2);
+	cr_expect(strstr(out, "unknown command 'frobnicate'"));
+	free(out);
+	write_file("s.yaml", small);
+	char args[600];
+	snprintf(args, sizeof args, "run %s/s.yaml --format xml", tmpdir);
+	cr_expect_eq(run(args, 1, &out), 2);
+	free(out);
+	snprintf(args, sizeof args, "run %s/s.yaml --jobs 0", tmpdir);
+	cr_expect_eq(run(args, 1, &out), 2);
+	free(out);
+	snprintf(args, sizeof args, "run %s/s.yaml --timeseries 1s", tmpdir);
+	cr_expect_eq(run(args, 1, &out), 2, "--timeseries without -o");
+	free(out);
+	cr_expect_eq(run("run /nonexistent/x.yaml", 1, &out), 2);
+	free(out);
+}
+
+Test(cli, same_seed_gives_byte_identical_output_whatever_jobs,
+     .init = mktmp, .fini = cleanup_tmp)
+{
+	write_file("s.yaml", small);
+	char args[600], *a, *b, *c, *d;
+	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 1", tmpdir);
+	cr_assert_eq(run(args, 0, &a), 0);
+	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 2", tmpdir);
+	cr_assert_eq(run(args, 0, &b), 0);
+	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 4", tmpdir);
+	cr_assert_eq(run(args, 0, &c), 0);
+	cr_expect_str_eq(a, b);
+	cr_expect_str_eq(a, c);
+	snprintf(args, sizeof args, "run %s/s.yaml --format json --seed 6",
+		 tmpdir);
+	cr_assert_eq(run(args, 0, &d), 0);
+	cr_expect_str_neq(a, d, "another seed, other numbers");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
+Test(cli, json_output_parses_and_follows_the_contract, .init = mktmp,
+     .fini = cleanup_tmp)
+{
+	write_file("s.yaml", small);
+	char args[800], *out;
+	snprintf(args, sizeof args,
+		 "run %s/s.yaml --format json | python3 -c '"
+		 "import json,sys; d=json.load(sys.stdin); s=d[\"systems\"];"
+		 "assert d[\"scenario\"]==\"small\" and d[\"replications\"]==3;"
+		 "assert [x[\"name\"] for x in s]==[\"one\",\"two\"];"
+		 "k=[\"offered_rps\",\"throughput_rps\",\"goodput_rps\","
+		 "\"completed\",\"errors\",\"latency_s\",\"ci95\","
+		 "\"utilization\",\"queues\",\"memory_peak_bytes\",\"events\","
+		 "\"classes\"];"
+		 "assert all(x in s[0] for x in k), [x for x in k if x not in s[0]];"
+		 "assert set(s[0][\"classes\"])=={\"a\",\"b\"};"
+		 "assert abs(s[0][\"offered_rps\"]-500)<60;"
+		 "assert 0<s[0][\"latency_s\"][\"p50\"]<s[0][\"latency_s\"][\"p99\"];"
+		 "print(\"ok\")'",
+		 tmpdir);
+	cr_expect_eq(run(args, 1, &out), 0, "%s", out);
+	cr_expect(strstr(out, "ok"), "%s", out);
+	free(out);
+}
+
+Test(cli, out_dir_gets_every_result_file, .init = mktmp, .fini = cleanup_tmp)
+{
+	write_file("s.yaml", small);
+	char args[800], *out;
+	snprintf(args, sizeof args,
+		 "run %s/s.yaml -q --format csv -o %s/res --timeseries 500ms",
+		 tmpdir, tmpdir);
+	cr_assert_eq(run(args, 1, &out), 0, "%s", out);
+	free(out);
+	const char *files[] = {"results.json", "results.csv", "summary.txt",
+			       "scenario.yaml", "timeseries.csv"};
+	for (size_t i = 0; i < 5; i++) {
+		char p[600];
+		struct stat st;
+		snprintf(p, sizeof p, "%s/res/%s", tmpdir, files[i]);
+		cr_expect_eq(stat(p, &st), 0, "missing %s", files[i]);
+		cr_expect_gt(st.st_size, 0);
+	}
+	/* time series: 2.2 s / 0.5 s -> 5 rows, x 3 replications x 2 */
+	char cmd[1200];
+	snprintf(cmd, sizeof cmd,
+		 "python3 -c 'import csv; r=list(csv.DictReader("
+		 "open(\"%s/res/timeseries.csv\"))); print(len(r));"
+		 "assert all(k in r[0] for k in (\"time_s\",\"system\","
+		 "\"offered_rps\",\"throughput_rps\",\"goodput_rps\","
+		 "\"errors\",\"latency_s_p50\",\"latency_s_p99\"))'",
+		 tmpdir);
+	FILE *p = popen(cmd, "r");
+	char line[64] = "";
+	cr_assert(fgets(line, sizeof line, p));
+	cr_expect_eq(pclose(p), 0);
+	cr_expect_eq(atoi(line), 5 * 3 * 2, "rows: %s", line);
+	/* the resolved scenario loads back */
+	snprintf(args, sizeof args, "check %s/res/scenario.yaml", tmpdir);
+	cr_expect_eq(run(args, 1, &out), 0, "%s", out);
+	free(out);
+}
+
+/* Malformed scenarios: the exact first line of the message (after the
+ * file name), exit status 2, nothing written to the output folder. */
+static const struct {
+	const char *text;
+	const char *expect; /* ":LINE:COL: error: ..." substring */
+} bad[] = {
+    {"", ":1:1: error: "},
+    {"name: [unclosed\n", ":2:1: error: "},
+    {"workload:\n\tarrivals: 1\n", ": error: "},
+    {"- just\n- a list\n", ":1:1: error: "},
+    {"name: x\nsystems: []\n", "error: "},
+    {"workload: 5\nsystems: []\n", ":1:11: error: "},
+    {"duration: 60\n", ":1:11: error: 'duration': expected a duration"},
+    {"duration: -5s\n", ":1:11: error: 'duration'"},
+    {"duration: .nan\n", ":1:11: error: 'duration'"},
+    {"replications: 1e300\n", ":1:15: error: 'replications'"},
+    {"seed: hello\n", ":1:7: error: 'seed'"},
+    {"wrkload: {}\n", ":1:1: error: unknown key 'wrkload'"},
+    {"workload:\n  arrivals: { rate: 10 }\n", ":2:22: error: 'rate'"},
+    {"systems:\n  - { name: a, model: nodejs }\n", ":2:24: error: "},
+    {"systems:\n  - { name: a, model: event-loop }\n"
+     "  - { name: a, model: event-loop }\n",
+     ":3:13: error: "},
+    {"systems:\n  - { name: a, model: event-loop, cores: 2.5 }\n",
+     ":2:42: error: 'cores'"},
+    {"systems:\n  - { name: a, model: event-loop, threadpol: 8 }\n",
+     "did you mean 'threadpool'?"},
+    {"systems:\n  - { name: a, model: event-loop, threadpool: 100000 }\n",
+     ":2:47: error: 'threadpool'"},
+    {"a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+     "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c]\n"
+     "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e]\n"
+     "g: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n",
+     ": error: "},
+    {"\x7f\x45\x4c\x46\x02\x01\x01\x00\xff\xfe\x00\x01\n", ": error: "},
+};
+
+Test(cli, malformed_scenarios_give_one_located_error_and_write_nothing,
+     .init = mktmp, .fini = cleanup_tmp, .timeout = 60)
+{
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_file("bad.yaml", bad[i].text);
+		char args[800], *out;
+		snprintf(args, sizeof args, "run %s/bad.yaml -q -o %s/out%zu",
+			 tmpdir, tmpdir, i);
+		int rc = run(args, 1, &out);
+		cr_expect_eq(rc, 2, "case %zu: exit %d: %s", i, rc, out);
+		cr_expect(strstr(out, "bad.yaml:") == out,
+			  "case %zu: message does not start with the file: %s",
+			  i, out);
+		cr_expect(strstr(out, bad[i].expect), "case %zu: want '%s' in: %s",
+			  i, bad[i].expect, out);
+		char p[600];
+		struct stat st;
+		snprintf(p, sizeof p, "%s/out%zu", tmpdir, i);
+		cr_expect_neq(stat(p, &st), 0, "case %zu wrote %s", i, p);
+		free(out);
+	}
+}

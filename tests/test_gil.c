@@ -1,0 +1,109 @@
+/*
+ * test_gil.c - the GIL mechanism: mutual exclusion of Python threads,
+ * forced hand-off after the switch interval, and the convoy effect of an
+ * I/O-bound thread beside a CPU-bound one (bpo-7946).
+ */
+#include <criterion/criterion.h>
+
+#include "gil.h"
+
+struct worker {
+	struct sim_pythread pt;
+	int rounds;      /* I/O thread: rounds left */
+	double finished; /* time of the last burst's end */
+	double cpu, io;
+};
+
+static void io_back(struct sim *s, void *obj, uint64_t arg)
+{
+	struct worker *w = obj;
+	sim_py_run(&w->pt, w->cpu);
+}
+
+static void io_thread_done(struct sim_pythread *pt)
+{
+	struct worker *w = pt->owner;
+	w->finished = pt->t.host->s->now;
+	if (--w->rounds > 0) /* blocks on I/O: releases the GIL */
+		sim_after(pt->t.host->s, w->io, io_back, w, 0);
+}
+
+static void cpu_thread_done(struct sim_pythread *pt)
+{
+	struct worker *w = pt->owner;
+	w->finished = pt->t.host->s->now;
+}
+
+/* A CPU-bound thread (2 s of Python) and an I/O-bound one (100 rounds of
+ * 0.1 ms CPU + 1 ms I/O) on 2 cores; returns the I/O thread's finish. */
+static double convoy(bool gil, double *cpu_finish)
+{
+	struct sim s;
+	struct sim_host h;
+	struct sim_gil g;
+	struct sim_host_cfg cfg = {.cores = 2, .quantum = 0.004};
+	sim_init(&s);
+	sim_host_init(&h, &s, &cfg);
+	sim_gil_init(&g, &h, gil, 0.005, 0);
+	struct worker cpu = {0}, io = {.rounds = 100, .cpu = 1e-4, .io = 1e-3};
+	sim_pythread_init(&cpu.pt, &g, cpu_thread_done, &cpu);
+	sim_pythread_init(&io.pt, &g, io_thread_done, &io);
+	sim_py_run(&cpu.pt, 2.0);
+	sim_py_run(&io.pt, io.cpu);
+	sim_run_until(&s, 100);
+	*cpu_finish = cpu.finished;
+	sim_host_release(&h);
+	sim_release(&s);
+	return io.finished;
+}
+
+Test(gil, free_threaded_io_thread_is_not_held_up)
+{
+	double cpu_end;
+	double t = convoy(false, &cpu_end);
+	cr_expect_float_eq(t, 100 * 1e-4 + 99 * 1e-3, 1e-9);
+	cr_expect_float_eq(cpu_end, 2.0, 1e-9);
+}
+
+Test(gil, io_thread_waits_a_switch_interval_after_every_io)
+{
+	double cpu_end;
+	double t = convoy(true, &cpu_end);
+	/* the CPU thread holds the GIL whenever the I/O thread comes back,
+	 * so each of the 100 bursts first waits the 5 ms interval */
+	double expect = 100 * (0.005 + 1e-4) + 99 * 1e-3;
+	cr_expect_float_eq(t, expect, 1e-9, "io finished at %g", t);
+	/* the CPU thread lost the GIL for 100 bursts of 0.1 ms */
+	cr_expect_float_eq(cpu_end, 2.0 + 100 * 1e-4, 1e-9);
+}
+
+static int order[8], norder;
+static void note(struct sim_pythread *pt)
+{
+	order[norder++] = (int)(intptr_t)pt->owner;
+}
+
+Test(gil, only_one_thread_runs_python_at_a_time)
+{
+	/* 3 threads of 1 ms each on 4 cores: serialised by the GIL */
+	struct sim s;
+	struct sim_host h;
+	struct sim_gil g;
+	struct sim_host_cfg cfg = {.cores = 4, .quantum = 0.004};
+	sim_init(&s);
+	sim_host_init(&h, &s, &cfg);
+	sim_gil_init(&g, &h, true, 0.005, 0);
+	struct sim_pythread pt[3];
+	norder = 0;
+	for (int i = 0; i < 3; i++) {
+		sim_pythread_init(&pt[i], &g, note, (void *)(intptr_t)i);
+		sim_py_run(&pt[i], 0.001);
+	}
+	sim_run_until(&s, 1);
+	cr_expect_eq(norder, 3);
+	for (int i = 0; i < 3; i++)
+		cr_expect_eq(order[i], i);
+	cr_expect_float_eq(s.now, 1, 1e-12);
+	sim_host_release(&h);
+	sim_release(&s);
+}

@@ -1,0 +1,242 @@
+/*
+ * test_kernel.c - the future event list, random streams and distributions.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <criterion/criterion.h>
+
+#include "sim.h"
+
+static double seen[64];
+static int nseen;
+
+static void record(struct sim *s, void *obj, uint64_t arg)
+{
+	seen[nseen++] = (double)arg + s->now * 1000;
+}
+
+Test(kernel, events_come_out_in_time_order)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	nseen = 0;
+	double t[] = {5, 1, 3, 2, 4};
+	for (int i = 0; i < 5; i++)
+		sim_at(&s, t[i], record, NULL, 0);
+	cr_assert_eq(sim_run_until(&s, 10), 0);
+	cr_assert_eq(nseen, 5);
+	for (int i = 0; i < 5; i++)
+		cr_expect_eq(seen[i], (i + 1) * 1000.0);
+	cr_expect_eq(s.now, 10);
+	sim_release(&s);
+}
+
+Test(kernel, equal_times_keep_insertion_order)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	nseen = 0;
+	for (int i = 0; i < 40; i++)
+		sim_at(&s, 1.0, record, NULL, (uint64_t)i);
+	sim_run_until(&s, 2);
+	cr_assert_eq(nseen, 40);
+	for (int i = 0; i < 40; i++)
+		cr_expect_eq(seen[i], 1000.0 + i);
+	sim_release(&s);
+}
+
+Test(kernel, cancelled_events_do_not_fire_and_stale_handles_miss)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	nseen = 0;
+	sim_ev a = sim_at(&s, 1, record, NULL, 1);
+	sim_ev b = sim_at(&s, 2, record, NULL, 2);
+	cr_assert_neq(a, 0);
+	sim_cancel(&s, a);
+	sim_cancel(&s, a); /* twice is harmless */
+	sim_run_until(&s, 3);
+	cr_expect_eq(nseen, 1);
+	cr_expect_eq(seen[0], 2002.0);
+	/* b fired and its record was reused: cancelling it must not touch
+	 * the new event in the same record */
+	sim_ev c = sim_at(&s, 4, record, NULL, 4);
+	sim_cancel(&s, b);
+	sim_run_until(&s, 5);
+	cr_expect_eq(nseen, 2);
+	cr_expect_eq(seen[1], 4004.0);
+	sim_cancel(&s, c);
+	sim_release(&s);
+}
+
+Test(kernel, run_until_stops_before_later_events)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	nseen = 0;
+	sim_at(&s, 1, record, NULL, 0);
+	sim_at(&s, 7, record, NULL, 0);
+	sim_run_until(&s, 5);
+	cr_expect_eq(nseen, 1);
+	cr_expect_eq(s.now, 5);
+	cr_expect_eq(sim_pending(&s), 1);
+	sim_run_until(&s, 8);
+	cr_expect_eq(nseen, 2);
+	sim_release(&s);
+}
+
+/* Heap order under many random insertions: a hold model. */
+static double last_t;
+static int order_ok = 1;
+static void hold(struct sim *s, void *obj, uint64_t arg)
+{
+	if (s->now < last_t)
+		order_ok = 0;
+	last_t = s->now;
+	if (arg > 0)
+		sim_after(s, sim_exponential(obj, 1.0), hold, obj, arg - 1);
+}
+
+Test(kernel, hold_model_keeps_order_with_many_pending)
+{
+	struct sim s;
+	struct sim_stream st;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_stream_init(&st, 1, 0, "hold"), 0);
+	for (int i = 0; i < 10000; i++)
+		sim_at(&s, sim_exponential(&st, 1.0), hold, &st, 20);
+	sim_run_until(&s, 1e9);
+	cr_expect(order_ok);
+	cr_expect_eq(s.events, 10000u * 21u);
+	sim_stream_release(&st);
+	sim_release(&s);
+}
+
+Test(streams, same_name_same_numbers_other_name_other_numbers)
+{
+	struct sim_stream a, b, c, d;
+	sim_stream_init(&a, 42, 0, "arrivals");
+	sim_stream_init(&b, 42, 0, "arrivals");
+	sim_stream_init(&c, 42, 0, "request");
+	sim_stream_init(&d, 42, 1, "arrivals");
+	int same_c = 0, same_d = 0;
+	for (int i = 0; i < 1000; i++) {
+		double x = sim_uniform(&a);
+		cr_expect_eq(x, sim_uniform(&b));
+		same_c += x == sim_uniform(&c);
+		same_d += x == sim_uniform(&d);
+		cr_expect(x >= 0 && x < 1);
+	}
+	cr_expect_lt(same_c, 2);
+	cr_expect_lt(same_d, 2);
+	sim_stream_release(&a);
+	sim_stream_release(&b);
+	sim_stream_release(&c);
+	sim_stream_release(&d);
+}
+
+Test(streams, seek_depends_only_on_id)
+{
+	struct sim_stream a;
+	sim_stream_init(&a, 7, 0, "request");
+	sim_stream_seek(&a, 12345);
+	double x1 = sim_uniform(&a), x2 = sim_uniform(&a);
+	for (int i = 0; i < 10; i++)
+		sim_uniform(&a);
+	sim_stream_seek(&a, 99);
+	double y = sim_uniform(&a);
+	sim_stream_seek(&a, 12345);
+	cr_expect_eq(sim_uniform(&a), x1);
+	cr_expect_eq(sim_uniform(&a), x2);
+	cr_expect_neq(y, x1);
+	sim_stream_release(&a);
+}
+
+/* Sample mean and cv of n draws. */
+static void moments(const struct sim_dist *d, int n, double *mean, double *cv)
+{
+	struct sim_stream st;
+	sim_stream_init(&st, 3, 0, "moments");
+	double s = 0, s2 = 0;
+	for (int i = 0; i < n; i++) {
+		double x = sim_dist_sample(d, &st);
+		cr_assert(x >= 0 && isfinite(x));
+		s += x;
+		s2 += x * x;
+	}
+	*mean = s / n;
+	*cv = sqrt(s2 / n - *mean * *mean) / *mean;
+	sim_stream_release(&st);
+}
+
+Test(dists, every_kind_has_the_mean_and_cv_it_was_given)
+{
+	struct {
+		enum sim_dist_kind k;
+		double cv;
+	} cases[] = {
+	    {SIM_DIST_CONSTANT, 0},  {SIM_DIST_EXPONENTIAL, 1},
+	    {SIM_DIST_UNIFORM, 0.5}, {SIM_DIST_NORMAL, 0.2},
+	    {SIM_DIST_LOGNORMAL, 1.5}, {SIM_DIST_GAMMA, 0.7},
+	    {SIM_DIST_WEIBULL, 2.0}, {SIM_DIST_PARETO, 0.8},
+	    {SIM_DIST_ERLANG, 0.5},  {SIM_DIST_HYPEREXP, 3.0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sim_dist d;
+		const char *why;
+		cr_assert_eq(sim_dist_set(&d, cases[i].k, 0.005, cases[i].cv,
+					  &why),
+			     0, "%s: %s", sim_dist_names[cases[i].k], why);
+		double m, cv;
+		moments(&d, 400000, &m, &cv);
+		/* standard error of the mean is cv/sqrt(n) ~ 0.5 %; heavy
+		 * tails (pareto, lognormal) converge slower in cv */
+		cr_expect(fabs(m / 0.005 - 1) < 0.02, "%s mean %g",
+			  sim_dist_names[cases[i].k], m);
+		double tol = cases[i].k == SIM_DIST_PARETO ||
+				     cases[i].k == SIM_DIST_LOGNORMAL
+				 ? 0.25
+				 : 0.03;
+		cr_expect(fabs(cv - cases[i].cv) <= tol * (cases[i].cv + 0.01),
+			  "%s cv %g", sim_dist_names[cases[i].k], cv);
+	}
+}
+
+Test(dists, rejects_impossible_parameters)
+{
+	struct sim_dist d;
+	const char *why;
+	cr_expect_eq(sim_dist_set(&d, SIM_DIST_HYPEREXP, 1, 0.5, &why),
+		     SIM_EINVAL);
+	cr_expect_str_eq(why, "cv of a hyperexponential must be at least 1");
+	cr_expect_eq(sim_dist_set(&d, SIM_DIST_UNIFORM, 1, 0.9, &why),
+		     SIM_EINVAL);
+	cr_expect_eq(sim_dist_set(&d, SIM_DIST_EXPONENTIAL, NAN, 1, &why),
+		     SIM_EINVAL);
+	cr_expect_eq(sim_dist_set(&d, SIM_DIST_ERLANG, 1, 0.6, &why),
+		     SIM_EINVAL);
+	cr_expect_eq(sim_dist_set(&d, SIM_DIST_GAMMA, -1, 1, &why), SIM_EINVAL);
+}
+
+Test(dists, empirical_draws_only_its_samples)
+{
+	struct sim_dist d;
+	const char *why;
+	double x[] = {0.003, 0.001, 0.002};
+	cr_assert_eq(sim_dist_set_empirical(&d, x, 3, &why), 0);
+	cr_expect(fabs(d.mean - 0.002) < 1e-15);
+	struct sim_stream st;
+	sim_stream_init(&st, 1, 0, "e");
+	int count[3] = {0};
+	for (int i = 0; i < 30000; i++) {
+		double v = sim_dist_sample(&d, &st);
+		int k = (int)lround(v * 1000) - 1;
+		cr_assert(k >= 0 && k < 3);
+		count[k]++;
+	}
+	for (int k = 0; k < 3; k++)
+		cr_expect(abs(count[k] - 10000) < 500);
+	sim_stream_release(&st);
+	sim_dist_release(&d);
+}
