@@ -90,7 +90,7 @@ struct el_proc {
 struct el {
 	struct sim_ctx ctx;
 	const struct el_cfg *cfg;
-	struct sim_host host;
+	struct sim_host *host, own_host;
 	struct el_proc *procs;
 	int nprocs, rr;
 	size_t inflight;
@@ -156,7 +156,7 @@ static void pool_start(struct el_proc *p, struct sim_thread *t,
 	struct el *m = p->m;
 	t->owner = r;
 	if (sim_req_phase_on_cpu(&m->ctx, r, r->phase))
-		sim_host_run(&m->host, t, r->demand[r->phase]);
+		sim_host_run(m->host, t, r->demand[r->phase]);
 	else
 		sim_after(m->ctx.s, r->demand[r->phase], pool_io_done, t,
 			  (uint64_t)(uintptr_t)r);
@@ -233,7 +233,7 @@ static void loop_next(struct el_proc *p)
 		     sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU; i++)
 			cpu += r->demand[i];
 	p->cur = r;
-	sim_host_run(&m->host, &p->loop, cpu);
+	sim_host_run(m->host, &p->loop, cpu);
 }
 
 static void loop_done(struct sim_thread *t)
@@ -263,10 +263,10 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	const struct el_cfg *cfg = ctx->sys->config;
 	m->ctx = *ctx;
 	m->cfg = cfg;
-	int err = sim_host_init(&m->host, ctx->s, &ctx->sys->host);
-	if (err < 0)
-		return err;
-	err = sim_hist_init(&m->lag);
+	m->host = sim_ctx_host(ctx, &m->own_host);
+	if (!m->host)
+		return SIM_ENOMEM;
+	int err = sim_hist_init(&m->lag);
 	if (err < 0)
 		return err;
 	m->nprocs = cfg->processes;
@@ -276,13 +276,13 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = &m->procs[i];
 		p->m = m;
-		sim_thread_init(&p->loop, &m->host, loop_done, p);
+		sim_thread_init(&p->loop, m->host, loop_done, p);
 		p->pool = calloc((size_t)cfg->threadpool, sizeof *p->pool);
 		p->idle = calloc((size_t)cfg->threadpool, sizeof *p->idle);
 		if (!p->pool || !p->idle)
 			return SIM_ENOMEM;
 		for (int k = 0; k < cfg->threadpool; k++) {
-			sim_thread_init(&p->pool[k], &m->host, pool_thread_done,
+			sim_thread_init(&p->pool[k], m->host, pool_thread_done,
 					NULL);
 			p->idle[p->nidle++] = &p->pool[cfg->threadpool - 1 - k];
 		}
@@ -299,7 +299,8 @@ static void el_release(void *state)
 	}
 	free(m->procs);
 	sim_hist_release(&m->lag);
-	sim_host_release(&m->host);
+	if (m->host)
+		sim_ctx_host_release(&m->ctx, &m->own_host);
 }
 
 static void el_submit(void *state, struct sim_request *r)
@@ -323,7 +324,7 @@ static void el_submit(void *state, struct sim_request *r)
 static void el_reset_stats(void *state, double now)
 {
 	struct el *m = state;
-	sim_host_reset_stats(&m->host, now);
+	sim_host_reset_stats(m->host, now);
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = &m->procs[i];
 		sim_tw_reset(&p->busy_tw, now);
@@ -354,7 +355,7 @@ static void el_report(void *state, struct sim_metrics *mt)
 		if (p->poolq.tw.max > mpool)
 			mpool = p->poolq.tw.max;
 	}
-	sim_host_report(&m->host, NULL, mt);
+	sim_host_report(m->host, NULL, mt);
 	sim_metrics_put(mt, "utilization", "loop", busy / m->nprocs);
 	sim_metrics_put(mt, "queues.mean", "loop", qloop);
 	sim_metrics_put(mt, "queues.mean", "pool", qpool);

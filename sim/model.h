@@ -191,7 +191,15 @@ struct sim_ctx {
 	const struct sim_system *sys; /* name, host config, model config */
 	struct sim_port port;
 	struct sim_stream *rng; /* the model's own stream (e.g. balancer) */
+	struct sim_host *host;  /* a host shared with siblings (co-located
+				   replicas), or NULL: use your own */
 };
+
+/* The host a model instance should use: the shared one, or `own` set up
+ * from the system's host config. Returns it, or NULL (no memory). */
+struct sim_host *sim_ctx_host(const struct sim_ctx *ctx, struct sim_host *own);
+/* Releases `own` if sim_ctx_host() set it up. */
+void sim_ctx_host_release(const struct sim_ctx *ctx, struct sim_host *own);
 
 /* --------------------------------------------------------------- models -- */
 

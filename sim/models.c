@@ -71,3 +71,16 @@ bool sim_req_sync(const struct sim_ctx *c, const struct sim_request *r)
 {
 	return c->wl->classes[r->cls].sync;
 }
+
+struct sim_host *sim_ctx_host(const struct sim_ctx *ctx, struct sim_host *own)
+{
+	if (ctx->host)
+		return ctx->host;
+	return sim_host_init(own, ctx->s, &ctx->sys->host) < 0 ? NULL : own;
+}
+
+void sim_ctx_host_release(const struct sim_ctx *ctx, struct sim_host *own)
+{
+	if (!ctx->host)
+		sim_host_release(own);
+}
