@@ -154,7 +154,7 @@ Test(cli, json_output_parses_and_follows_the_contract, .init = mktmp,
      .fini = cleanup_tmp)
 {
 	write_file("s.yaml", small);
-	char args[800], *out;
+	char args[2048], *out;
 	snprintf(args, sizeof args,
 		 "run %s/s.yaml --format json | python3 -c '"
 		 "import json,sys; d=json.load(sys.stdin); s=d[\"systems\"];"
@@ -178,7 +178,7 @@ Test(cli, json_output_parses_and_follows_the_contract, .init = mktmp,
 Test(cli, out_dir_gets_every_result_file, .init = mktmp, .fini = cleanup_tmp)
 {
 	write_file("s.yaml", small);
-	char args[800], *out;
+	char args[2048], *out;
 	snprintf(args, sizeof args,
 		 "run %s/s.yaml -q --format csv -o %s/res --timeseries 500ms",
 		 tmpdir, tmpdir);
@@ -255,7 +255,7 @@ Test(cli, malformed_scenarios_give_one_located_error_and_write_nothing,
 {
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		write_file("bad.yaml", bad[i].text);
-		char args[800], *out;
+		char args[2048], *out;
 		snprintf(args, sizeof args, "run %s/bad.yaml -q -o %s/out%zu",
 			 tmpdir, tmpdir, i);
 		int rc = run(args, 1, &out);
