@@ -213,39 +213,61 @@ Test(cli, out_dir_gets_every_result_file, .init = mktmp, .fini = cleanup_tmp)
 	free(out);
 }
 
-/* Malformed scenarios: the exact first line of the message (after the
- * file name), exit status 2, nothing written to the output folder. */
+/* Malformed scenarios: each is valid but for one defect, so it must give
+ * exactly one line, `PATH:LINE:COL: error: ...` with the expected text,
+ * exit status 2, and nothing written to the output folder. */
+#define WL                                                                     \
+	"workload:\n  arrivals: { rate: 10/s }\n"                              \
+	"  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n"
+#define SYS "systems:\n  - { name: a, model: event-loop }\n"
+
 static const struct {
 	const char *text;
 	const char *expect; /* ":LINE:COL: error: ..." substring */
 } bad[] = {
-    {"", ":1:1: error: "},
-    {"name: [unclosed\n", ":2:1: error: "},
-    {"workload:\n\tarrivals: 1\n", ": error: "},
-    {"- just\n- a list\n", ":1:1: error: "},
-    {"name: x\nsystems: []\n", "error: "},
-    {"workload: 5\nsystems: []\n", ":1:11: error: "},
-    {"duration: 60\n", ":1:11: error: 'duration': expected a duration"},
-    {"duration: -5s\n", ":1:11: error: 'duration'"},
-    {"duration: .nan\n", ":1:11: error: 'duration'"},
-    {"replications: 1e300\n", ":1:15: error: 'replications'"},
-    {"seed: hello\n", ":1:7: error: 'seed'"},
-    {"wrkload: {}\n", ":1:1: error: unknown key 'wrkload'"},
-    {"workload:\n  arrivals: { rate: 10 }\n", ":2:22: error: 'rate'"},
-    {"systems:\n  - { name: a, model: nodejs }\n", ":2:24: error: "},
-    {"systems:\n  - { name: a, model: event-loop }\n"
-     "  - { name: a, model: event-loop }\n",
-     ":3:13: error: "},
-    {"systems:\n  - { name: a, model: event-loop, cores: 2.5 }\n",
-     ":2:42: error: 'cores'"},
-    {"systems:\n  - { name: a, model: event-loop, threadpol: 8 }\n",
+    {"", ":1:1: error: empty scenario"},
+    {"name: [unclosed\n" WL SYS, ":2:9: error: invalid yaml"},
+    {"workload:\n\tarrivals: { rate: 10/s }\n" SYS, ":2:1: error: tab"},
+    {"- just\n- a list\n", ":1:1: error: expected a map"},
+    {"name: x\n" WL "systems: []\n", ":5:10: error: 'systems'"},
+    {"workload: 5\n" SYS, ":1:11: error: 'workload': expected a map"},
+    {"duration: 60\n" WL SYS,
+     ":1:11: error: 'duration': expected a duration with a unit"},
+    {"duration: -5s\n" WL SYS, ":1:11: error: 'duration'"},
+    {"duration: .nan\n" WL SYS, ":1:11: error: 'duration'"},
+    {"duration: 1e300s\n" WL SYS, ":1:11: error: 'duration'"},
+    {"replications: 1e300\n" WL SYS, ":1:15: error: 'replications'"},
+    {"seed: hello\n" WL SYS, ":1:7: error: 'seed'"},
+    {"wrkload: {}\n" WL SYS, "did you mean 'workload'?"},
+    {"workload:\n  arrivals: { rate: 10 }\n"
+     "  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n" SYS,
+     ":2:21: error: 'rate': expected a rate with a unit"},
+    {"workload:\n  arrivals: { rate: -5/s }\n"
+     "  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n" SYS,
+     ":2:21: error: 'rate'"},
+    {"workload:\n  arrivals: { rate: 10/s }\n" SYS,
+     ":2:3: error: missing key 'classes'"},
+    {"workload:\n  arrivals: { rate: 10/s }\n"
+     "  classes: [ { name: a, phases: [ {gpu: 1ms} ] } ]\n" SYS,
+     ":3:36: error: "},
+    {"workload:\n  arrivals: { process: trace, file: nope.csv }\n"
+     "  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n" SYS,
+     ":2:37: error: "},
+    {WL "systems:\n  - { name: a, model: nodejs }\n",
+     ":5:23: error: unknown model 'nodejs'"},
+    {WL "systems:\n  - { name: a, model: event-loop }\n"
+        "  - { name: a, model: event-loop }\n",
+     ":6:13: error: duplicate system name 'a'"},
+    {WL "systems:\n  - { name: a, model: event-loop, cores: 2.5 }\n",
+     ":5:42: error: 'cores': expected a whole number"},
+    {WL "systems:\n  - { name: a, model: event-loop, threadpol: 8 }\n",
      "did you mean 'threadpool'?"},
-    {"systems:\n  - { name: a, model: event-loop, threadpool: 100000 }\n",
-     ":2:47: error: 'threadpool'"},
+    {WL "systems:\n  - { name: a, model: event-loop, threadpool: 100000 }\n",
+     ":5:47: error: 'threadpool'"},
     {"a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
      "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c]\n"
      "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e]\n"
-     "g: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n",
+     "g: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n" WL SYS,
      ": error: "},
     {"\x7f\x45\x4c\x46\x02\x01\x01\x00\xff\xfe\x00\x01\n", ": error: "},
 };
@@ -255,16 +277,20 @@ Test(cli, malformed_scenarios_give_one_located_error_and_write_nothing,
 {
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		write_file("bad.yaml", bad[i].text);
-		char args[2048], *out;
+		char args[800], path[600], *out;
+		snprintf(path, sizeof path, "%s/bad.yaml:", tmpdir);
 		snprintf(args, sizeof args, "run %s/bad.yaml -q -o %s/out%zu",
 			 tmpdir, tmpdir, i);
 		int rc = run(args, 1, &out);
 		cr_expect_eq(rc, 2, "case %zu: exit %d: %s", i, rc, out);
-		cr_expect(strstr(out, "bad.yaml:") == out,
+		cr_expect(strncmp(out, path, strlen(path)) == 0,
 			  "case %zu: message does not start with the file: %s",
 			  i, out);
-		cr_expect(strstr(out, bad[i].expect), "case %zu: want '%s' in: %s",
-			  i, bad[i].expect, out);
+		char *nl = strchr(out, '\n');
+		cr_expect(nl && !nl[1], "case %zu: not exactly one line: %s", i,
+			  out);
+		cr_expect(strstr(out, bad[i].expect),
+			  "case %zu: want '%s' in: %s", i, bad[i].expect, out);
 		char p[600];
 		struct stat st;
 		snprintf(p, sizeof p, "%s/out%zu", tmpdir, i);

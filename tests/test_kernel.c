@@ -166,7 +166,8 @@ static void moments(const struct sim_dist *d, int n, double *mean, double *cv)
 		s2 += x * x;
 	}
 	*mean = s / n;
-	*cv = sqrt(s2 / n - *mean * *mean) / *mean;
+	double var = s2 / n - *mean * *mean;
+	*cv = var > 0 ? sqrt(var) / *mean : 0;
 	sim_stream_release(&st);
 }
 

@@ -62,7 +62,7 @@ static char *scenario(const char *cpu)
 	snprintf(buf, sizeof buf,
 		 "name: validate\n"
 		 "seed: 11\n"
-		 "duration: 400s\n"
+		 "duration: 2000s\n"
 		 "warmup: 20s\n"
 		 "replications: %d\n"
 		 "workload:\n"
