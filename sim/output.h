@@ -34,8 +34,8 @@ int sim_write_csv(FILE *f, const struct sim_scenario *sc,
  * replication, offered_rps, throughput_rps, goodput_rps, errors,
  * latency_s_p50, latency_s_p99, then the model's figures (union over all
  * rows, flattened as in sim_write_csv; empty where a row lacks one).
- * ts[i] belongs to sc->systems[i]; sim_ts_row.replication is 0-based and
- * printed 1-based. Returns 0, SIM_EIO or SIM_ENOMEM. */
+ * ts[i] belongs to sc->systems[i]; sim_ts_row.replication is printed as
+ * is (run.c stores it 1-based). Returns 0, SIM_EIO or SIM_ENOMEM. */
 int sim_write_timeseries(FILE *f, const struct sim_scenario *sc,
 			 const struct sim_ts *ts, size_t nsystems);
 
