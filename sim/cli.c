@@ -83,9 +83,13 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 			o->file = a;
 			continue;
 		}
-		/* --opt=value form */
+		/* --opt=value form; -j2 / -odir short forms */
 		const char *eq = strchr(a, '=');
-		size_t nlen = eq && a[1] == '-' ? (size_t)(eq - a) : strlen(a);
+		if (a[1] != '-' && a[2] && strchr("jo", a[1]))
+			eq = a + 1;
+		bool attached = eq && (a[1] == '-' || eq == a + 1);
+		size_t nlen = attached ? (size_t)(eq - a) + (eq == a + 1)
+				       : strlen(a);
 		if (nlen >= sizeof name)
 			nlen = sizeof name - 1;
 		memcpy(name, a, nlen);
@@ -98,7 +102,7 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 			strcpy(name, "--quiet");
 		if (own && listed(own, name)) {
 			o->extra[o->nextra++] = argv[i];
-			if (!(eq && a[1] == '-') && i + 1 < argc &&
+			if (!attached && i + 1 < argc &&
 			    argv[i + 1][0] != '-')
 				o->extra[o->nextra++] = argv[++i];
 			continue;
@@ -112,7 +116,7 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 			o->quiet = true;
 			continue;
 		}
-		if (eq && a[1] == '-') {
+		if (attached) {
 			val = eq + 1;
 		} else if (i + 1 < argc) {
 			val = argv[++i];

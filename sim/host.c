@@ -12,6 +12,7 @@
  * a virtual clock so only the next completion is scheduled.
  */
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -71,8 +72,12 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
 		cost = h->cs;
 		h->switches++;
 	}
+	/* With nobody waiting, the thread runs to the end of its burst; a
+	 * thread that becomes runnable later cuts it back to its next
+	 * quantum boundary (see bound_slices), which is what slicing every
+	 * quantum would do, without an event per quantum. */
 	double slice = t->remaining;
-	if (h->quantum > 0 && slice > h->quantum)
+	if (h->quantum > 0 && h->rq_head && slice > h->quantum)
 		slice = h->quantum;
 	co->cur = co->last = t;
 	co->slice = slice;
@@ -81,8 +86,31 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
 	co->ev = sim_after(h->s, cost + slice, core_event, h, (uint64_t)c);
 }
 
+/* Threads now wait for a core: every running slice longer than a quantum
+ * ends at its next quantum boundary instead, to let them in. */
+static void bound_slices(struct sim_host *h)
+{
+	double now = h->s->now, q = h->quantum;
+	for (int c = 0; c < h->ncores; c++) {
+		struct sim_core *co = &h->cores[c];
+		if (!co->cur || co->slice <= q)
+			continue;
+		double used = now > co->t_cpu ? now - co->t_cpu : 0;
+		double bound = (floor(used / q) + 1) * q;
+		if (bound >= co->slice)
+			continue;
+		sim_cancel(h->s, co->ev);
+		co->slice = bound;
+		double t = co->t_cpu + bound;
+		co->ev = sim_at(h->s, t > now ? t : now, core_event, h,
+				(uint64_t)c);
+	}
+}
+
 static void rq_push(struct sim_host *h, struct sim_thread *t)
 {
+	if (!h->rq_head && h->quantum > 0)
+		bound_slices(h);
 	t->next = NULL;
 	if (h->rq_tail)
 		h->rq_tail->next = t;
