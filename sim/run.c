@@ -198,7 +198,12 @@ static void issue(struct run *ru, uint64_t id, uint32_t client)
 		oom(ru);
 		return;
 	}
-	sim_gen_fill(&ru->gen, r, id);
+	if (ru->wl->arrivals.kind == SIM_ARR_TRACE && !ru->wl->closed.users) {
+		sim_arr_fill(&ru->arr, r);
+		r->id = id;
+	} else {
+		sim_gen_fill(&ru->gen, r, id);
+	}
 	r->client = client;
 	r->t_first = ru->s.now;
 	if (ru->measuring) {
@@ -213,10 +218,10 @@ static void on_arrival(struct sim *s, void *obj, uint64_t arg)
 {
 	struct run *ru = obj;
 	uint64_t id = ru->next_id++;
+	issue(ru, id, (uint32_t)id); /* before the next trace row is read */
 	double t = sim_arr_next(&ru->arr);
 	if (isfinite(t))
 		sim_at(s, t, on_arrival, ru, 0);
-	issue(ru, id, (uint32_t)id);
 }
 
 static void user_send(struct sim *s, void *obj, uint64_t u)
@@ -341,6 +346,8 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 	if (!wl->closed.users) {
 		err = sim_arr_init(&ru->arr, &wl->arrivals, sc->seed,
 				   (uint32_t)rep, why);
+		if (err == 0 && wl->arrivals.kind == SIM_ARR_TRACE)
+			err = sim_arr_init_trace(&ru->arr, wl, why);
 		if (err < 0)
 			goto cleanup;
 		err = SIM_ENOMEM;
@@ -402,6 +409,11 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 			break;
 	}
 	err = ru->err;
+	if (err == 0 && ru->arr.failed) {
+		*why = "a row of the trace file could not be read (check it "
+		       "with `concsim check`)";
+		err = SIM_EIO;
+	}
 	if (err < 0)
 		goto cleanup;
 	if (ru->ts_dt > 0 && ru->s.now - ru->ts_last > 1e-9 * ru->ts_dt &&

@@ -161,19 +161,39 @@ int sim_arr_init(struct sim_arr *ar, const struct sim_arrivals *a,
 	return 0;
 }
 
+int sim_arr_init_trace(struct sim_arr *ar, const struct sim_workload *wl,
+		       const char **why)
+{
+	int err = sim_trace_open(&ar->tr, ar->a->file, wl, NULL);
+	if (err < 0)
+		*why = "cannot read the trace file (check it with `concsim "
+		       "check`)";
+	return err;
+}
+
+void sim_arr_fill(const struct sim_arr *ar, struct sim_request *r)
+{
+	r->cls = ar->tr.cls;
+	r->nphases = ar->tr.nphases;
+	memcpy(r->demand, ar->tr.demand, ar->tr.nphases * sizeof *r->demand);
+}
+
 void sim_arr_release(struct sim_arr *ar)
 {
 	sim_stream_release(&ar->st);
-	free(ar->trace);
+	sim_trace_close(&ar->tr);
 }
 
 double sim_arr_next(struct sim_arr *ar)
 {
 	const struct sim_arrivals *a = ar->a;
 	if (a->kind == SIM_ARR_TRACE) {
-		if (ar->itrace >= ar->ntrace)
+		int rc = sim_trace_next(&ar->tr, NULL);
+		if (rc <= 0) {
+			ar->failed = rc < 0;
 			return INFINITY;
-		return ar->t = ar->trace[ar->itrace++];
+		}
+		return ar->t = ar->tr.t / a->speed;
 	}
 	for (;;) {
 		double seg_end = ar->step < a->nschedule

@@ -14,6 +14,7 @@
 #include "model.h"
 #include "scenario.h"
 #include "sim.h"
+#include "trace.h"
 
 /* Request records of one size (header + max_phases demands), handed out
  * from chunks with a freelist: no malloc per request once warm. */
@@ -57,17 +58,24 @@ struct sim_arr {
 	double rate;       /* current base rate */
 	int on;            /* mmpp: in the on state */
 	double t_switch;   /* mmpp: next on/off switch */
-	double *trace;     /* trace: arrival times (scaled by speed) */
-	size_t ntrace, itrace;
+	struct sim_trace_reader tr; /* trace: the row of the next arrival */
+	int failed;                 /* trace: a row could not be read */
 };
 
 /* Returns 0, SIM_ENOMEM, or SIM_EIO (trace unreadable; *why set). */
 int sim_arr_init(struct sim_arr *ar, const struct sim_arrivals *a,
 		 uint64_t seed, uint32_t rep, const char **why);
+/* Trace replay: opens the trace (after sim_arr_init). Returns 0 or SIM_E*
+ * with *why set. */
+int sim_arr_init_trace(struct sim_arr *ar, const struct sim_workload *wl,
+		       const char **why);
 void sim_arr_release(struct sim_arr *ar);
 /* The next arrival time after the last one, or INFINITY when the process
- * has no more arrivals. */
+ * has no more arrivals (or, for a trace, a row was bad: ar->failed). */
 double sim_arr_next(struct sim_arr *ar);
+/* Trace replay: gives r the class and demands of the arrival last returned
+ * by sim_arr_next (id is set by the caller). */
+void sim_arr_fill(const struct sim_arr *ar, struct sim_request *r);
 /* The base rate in force at time t (schedule applied). */
 double sim_arr_rate_at(const struct sim_arrivals *a, double t);
 
