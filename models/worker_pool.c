@@ -1,0 +1,570 @@
+/*
+ * worker_pool.c - a pre-forked pool of synchronous workers: gunicorn's
+ * `sync` and `gthread` workers serving a WSGI app (Django, Flask).
+ *
+ * `workers` processes each run `threads` threads; a request holds its
+ * thread from accept to response. CPU phases are Python: they run on the
+ * host's cores holding the process's GIL (gil.h; one GIL per process, so
+ * threads of one process never run Python at the same time, while
+ * processes do). `io` phases hold the thread without a core: a blocked
+ * sync worker serves nobody else, which is why long waits exhaust the pool
+ * long before the CPU is busy. `pool` phases are blocking work done in the
+ * same thread: on the CPU without the GIL when the phase burns CPU (C code
+ * that releases it: zlib, hashlib), else a plain wait.
+ *
+ * Accepting. All workers share one listening socket (gunicorn arbiter.py).
+ * A sync worker (threads == 1) accepts only when idle, so connections wait
+ * in the kernel's listen backlog, one FIFO capped at `backlog`; beyond it
+ * they are refused. A gthread worker accepts while it holds fewer than
+ * `worker_connections` connections (gunicorn workers/gthread.py) and
+ * queues them for its thread pool; we send a connection to the gthread
+ * worker with the fewest connections (ties: lowest index), which is what
+ * the race between the workers' pollers tends to produce. When every
+ * worker is full, connections wait in the shared backlog.
+ *
+ * Failures and recycling. The arbiter kills a worker that has not
+ * notified it for `timeout` (SIGABRT, arbiter.py murder_workers). A sync
+ * worker notifies only between requests, so a request longer than the
+ * timeout gets its worker killed: the request fails, and a new worker
+ * takes work after `boot_time`. We kill exactly `timeout` after the
+ * request started; the real arbiter polls about once a second and the last
+ * notification may predate the accept, so the real kill comes up to a
+ * second later or half a timeout earlier. A gthread worker notifies from
+ * its main loop while its threads work, so a long request never gets it
+ * killed. After `max_requests` requests (plus a per-worker uniform jitter
+ * in [0, max_requests_jitter], gunicorn workers/base.py) a worker stops
+ * accepting, finishes the requests it holds, and is replaced, again after
+ * `boot_time`.
+ *
+ * Not modelled: the gthread main thread also needs the GIL to accept and
+ * poll; keep-alive connections; graceful_timeout on recycling; the
+ * arbiter's polling delay; the host memory limit (OOM kills).
+ *
+ * With `overheads: zero`, c workers on at least c cores and one `cpu` (or
+ * one `io`) phase this is exactly an M/G/c FIFO queue.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "gil.h"
+#include "model.h"
+
+#define MiB (1024.0 * 1024.0)
+#define KiB 1024.0
+
+struct wp_cfg {
+	int workers;
+	int threads;
+	int backlog;
+	int worker_connections;
+	double timeout;
+	double boot_time;
+	int max_requests;
+	int max_requests_jitter;
+	double request_overhead;
+	bool gil;
+	double gil_interval;
+	double gil_handoff;
+	double process_memory;
+	double thread_memory;
+	double request_memory;
+};
+
+static const struct sim_param wp_params[] = {
+    /* gunicorn docs/source/settings.rst: workers default 1; design.rst
+     * recommends 2 x cores + 1 */
+    {"workers", SIM_PT_INT, offsetof(struct wp_cfg, workers), 1, 1, 4096, 0,
+     NULL, "worker processes (gunicorn recommends 2 x cores + 1)"},
+    /* gunicorn settings: threads default 1; > 1 selects gthread */
+    {"threads", SIM_PT_INT, offsetof(struct wp_cfg, threads), 1, 1, 4096, 0,
+     NULL, "threads per worker; > 1 is the gthread worker"},
+    /* gunicorn config.py Backlog: 2048 (the kernel also caps it at
+     * net.core.somaxconn, 4096 since Linux 5.4) */
+    {"backlog", SIM_PT_INT, offsetof(struct wp_cfg, backlog), 2048, 1, 1 << 20,
+     0, NULL, "listen backlog; connections beyond it are refused"},
+    /* gunicorn config.py WorkerConnections: 1000 */
+    {"worker_connections", SIM_PT_INT,
+     offsetof(struct wp_cfg, worker_connections), 1000, 1, 1 << 20, 0, NULL,
+     "gthread: connections a worker accepts at most"},
+    /* gunicorn config.py Timeout: 30 s; 0 disables it */
+    {"timeout", SIM_PT_DURATION, offsetof(struct wp_cfg, timeout), 30, 0, 1e6,
+     0, NULL, "sync: a request longer than this kills its worker; 0 = off"},
+    /* Importing Django or Flask and the app takes on the order of a
+     * second: a guess, not a measurement (with preload_app it is less). */
+    {"boot_time", SIM_PT_DURATION, offsetof(struct wp_cfg, boot_time), 1, 0,
+     3600, 0, NULL, "time a replacement worker takes before it accepts"},
+    /* gunicorn config.py MaxRequests: 0 (off) */
+    {"max_requests", SIM_PT_INT, offsetof(struct wp_cfg, max_requests), 0, 0,
+     1 << 30, 0, NULL, "requests after which a worker is recycled; 0 = off"},
+    /* gunicorn config.py MaxRequestsJitter: 0 */
+    {"max_requests_jitter", SIM_PT_INT,
+     offsetof(struct wp_cfg, max_requests_jitter), 0, 0, 1 << 30, 0, NULL,
+     "random extra requests before recycling, uniform in [0, jitter]"},
+    /* Django and Flask hello-world apps under gunicorn serve roughly
+     * 2-5k requests/s per core in public benchmarks: ~300 us of Python
+     * per request for WSGI, routing, middleware and the response. A
+     * guess, not a measurement. */
+    {"request_overhead", SIM_PT_DURATION,
+     offsetof(struct wp_cfg, request_overhead), 300e-6, 0, 3600, SIM_P_OVERHEAD,
+     NULL, "CPU per request: parsing, WSGI, framework"},
+    /* CPython's default build has the GIL; the free-threaded build
+     * (PEP 703, supported since 3.14 by PEP 779) does not */
+    {"gil", SIM_PT_BOOL, offsetof(struct wp_cfg, gil), 1, 0, 1, 0, NULL,
+     "threads of a worker share the GIL; false = free-threaded (PEP 703)"},
+    /* sys.getswitchinterval(): 5 ms, CPython Python/ceval_gil.c */
+    {"gil_interval", SIM_PT_DURATION, offsetof(struct wp_cfg, gil_interval),
+     0.005, 1e-6, 10, 0, NULL, "GIL switch interval before a forced drop"},
+    /* waking the taker and refilling its caches: a guess of a few us */
+    {"gil_handoff", SIM_PT_DURATION, offsetof(struct wp_cfg, gil_handoff), 5e-6,
+     0, 1, SIM_P_OVERHEAD, NULL, "CPU charged when the GIL changes thread"},
+    /* shared/models.md: a worker with a framework loaded is ~30 MiB RSS
+     * (gunicorn issue 1250, sclorg s2i-python-container PR 180) */
+    {"process_memory", SIM_PT_SIZE, offsetof(struct wp_cfg, process_memory),
+     30 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle worker"},
+    /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
+    {"thread_memory", SIM_PT_SIZE, offsetof(struct wp_cfg, thread_memory),
+     20 * KiB, 0, 1e12, 0, NULL, "resident memory per worker thread"},
+    /* WSGI environ, request and response objects, buffers: a guess */
+    {"request_memory", SIM_PT_SIZE, offsetof(struct wp_cfg, request_memory),
+     64 * KiB, 0, 1e12, 0, NULL, "memory per request held by a worker"},
+};
+
+enum wp_state {
+	WP_UP,	     /* accepting */
+	WP_DRAINING, /* max_requests reached: finishing what it holds */
+	WP_BOOTING,  /* a replacement is starting */
+};
+
+struct wp_proc;
+
+/* A worker thread (the only thread of a sync worker). */
+struct wp_thread {
+	struct sim_pythread py;
+	struct wp_proc *p;
+	struct sim_request *r; /* request it serves, or NULL */
+	sim_ev ev;	       /* io / off-CPU pool phase in progress */
+	uint8_t upto;	       /* phase index after the current burst */
+};
+
+struct wp_proc {
+	struct wp *m;
+	struct sim_gil gil;
+	struct wp_thread *th;	 /* `threads` threads */
+	struct wp_thread **idle; /* idle threads (stack) */
+	int nidle;
+	struct sim_queue accepted; /* gthread: waiting for a thread */
+	int nconn;		   /* connections held: on threads + accepted */
+	enum wp_state state;
+	int served; /* requests started since boot */
+	int limit;  /* max_requests + jitter; 0 = no recycling */
+	sim_ev kill_ev, boot_ev;
+};
+
+struct wp {
+	struct sim_ctx ctx;
+	const struct wp_cfg *cfg;
+	struct sim_host *host, own_host;
+	struct wp_proc *procs;
+	struct wp_thread *threads;
+	struct wp_thread **idle;
+	int nprocs, maxconn;
+	bool cancel; /* drop abandoned requests (client.cancel) */
+	struct sim_queue backlog;
+	size_t inflight;
+	struct sim_tw inflight_tw;
+	struct sim_tw held_tw;	   /* connections accepted by workers */
+	struct sim_tw busy_tw;	   /* threads serving a request */
+	struct sim_tw accepted_tw; /* sum of the gthread accept queues */
+	uint64_t killed, restarts;
+	double t_reset;
+};
+
+static void settle(struct wp_proc *p);
+
+static double now_of(const struct wp *m)
+{
+	return m->ctx.s->now;
+}
+
+/* The requests a new worker serves before it is recycled: max_requests +
+ * randint(0, jitter) as gunicorn's Worker.__init__ draws it; 0 = never. */
+static int draw_limit(struct wp *m)
+{
+	const struct wp_cfg *cfg = m->cfg;
+	if (cfg->max_requests <= 0)
+		return 0;
+	double u = sim_uniform(m->ctx.rng);
+	return cfg->max_requests +
+	       (int)(u * ((double)cfg->max_requests_jitter + 1));
+}
+
+/* A connection the worker held is over: the request ends with outcome o.
+ * The caller has taken it off its thread or queue. */
+static void conn_over(struct wp_proc *p, struct sim_request *r,
+		      enum sim_outcome o)
+{
+	struct wp *m = p->m;
+	double now = now_of(m);
+	p->nconn--;
+	sim_tw_add(&m->held_tw, now, -1);
+	m->inflight--;
+	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	m->ctx.port.done(m->ctx.port.ctx, r, o);
+}
+
+/* The worker accepted r: it holds the connection from now on. */
+static void conn_take(struct wp_proc *p)
+{
+	p->nconn++;
+	sim_tw_add(&p->m->held_tw, now_of(p->m), 1);
+}
+
+/* Takes r off th and makes th idle. */
+static struct sim_request *unbind(struct wp_thread *th)
+{
+	struct wp_proc *p = th->p;
+	struct sim_request *r = th->r;
+	th->r = NULL;
+	th->ev = 0;
+	p->idle[p->nidle++] = th;
+	sim_tw_add(&p->m->busy_tw, now_of(p->m), -1);
+	return r;
+}
+
+/* r is finished on th (answered, or dropped for its client). */
+static void end(struct wp_thread *th, enum sim_outcome o)
+{
+	struct wp_proc *p = th->p;
+	sim_cancel(p->m->ctx.s, p->kill_ev);
+	p->kill_ev = 0;
+	conn_over(p, unbind(th), o);
+	settle(p);
+}
+
+static void phase_timer(struct sim *s, void *obj, uint64_t arg);
+
+/* Runs r from its next phase: the leading cpu phases (plus `cpu0` of
+ * framework work) as one Python burst, else one io or pool phase, else the
+ * response. Checks for an abandoned request at each phase boundary. */
+static void run_phases(struct wp_thread *th, double cpu0, bool first)
+{
+	struct wp *m = th->p->m;
+	struct sim_request *r = th->r;
+	if (!first && r->abandoned && m->cancel) {
+		end(th, SIM_OUT_TIMEOUT);
+		return;
+	}
+	double cpu = cpu0;
+	size_t i = r->phase;
+	while (i < r->nphases &&
+	       sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU)
+		cpu += r->demand[i++];
+	/* the first step is always Python (the thread takes the GIL to read
+	 * the request and call the app), so a request never ends inside
+	 * the accept that started it */
+	if (first || i > r->phase) {
+		th->upto = (uint8_t)i;
+		sim_py_run(&th->py, cpu);
+		return;
+	}
+	if (r->phase >= r->nphases) {
+		end(th, SIM_OUT_OK);
+		return;
+	}
+	th->upto = (uint8_t)(r->phase + 1);
+	if (sim_req_phase_kind(&m->ctx, r, r->phase) == SIM_PHASE_POOL &&
+	    sim_req_phase_on_cpu(&m->ctx, r, r->phase))
+		sim_py_run_nogil(&th->py, r->demand[r->phase]);
+	else
+		th->ev = sim_after(m->ctx.s, r->demand[r->phase], phase_timer,
+				   th, 0);
+}
+
+static void phase_timer(struct sim *s, void *obj, uint64_t arg)
+{
+	struct wp_thread *th = obj;
+	th->ev = 0;
+	th->r->phase = th->upto;
+	run_phases(th, 0, false);
+}
+
+static void py_done(struct sim_pythread *pt)
+{
+	struct wp_thread *th = pt->owner;
+	th->r->phase = th->upto;
+	run_phases(th, 0, false);
+}
+
+static void kill_worker(struct sim *s, void *obj, uint64_t arg);
+
+/* Thread th starts serving r. */
+static void start(struct wp_thread *th, struct sim_request *r)
+{
+	struct wp_proc *p = th->p;
+	struct wp *m = p->m;
+	th->r = r;
+	r->mptr = th;
+	sim_tw_add(&m->busy_tw, now_of(m), 1);
+	if (p->limit > 0 && ++p->served >= p->limit && p->state == WP_UP)
+		p->state = WP_DRAINING; /* "autorestarting after current" */
+	if (m->cfg->threads == 1 && m->cfg->timeout > 0)
+		p->kill_ev =
+		    sim_after(m->ctx.s, m->cfg->timeout, kill_worker, p, 0);
+	run_phases(th, m->cfg->request_overhead, true);
+}
+
+static void booted(struct sim *s, void *obj, uint64_t arg)
+{
+	struct wp_proc *p = obj;
+	p->boot_ev = 0;
+	p->state = WP_UP;
+	p->served = 0;
+	p->limit = draw_limit(p->m);
+	settle(p);
+}
+
+/* The worker is gone (killed or recycled): the arbiter boots a new one. */
+static void replace(struct wp_proc *p)
+{
+	p->state = WP_BOOTING;
+	p->m->restarts++;
+	p->boot_ev = sim_after(p->m->ctx.s, p->m->cfg->boot_time, booted, p, 0);
+}
+
+/* The arbiter's timeout fired on a sync worker: SIGABRT. Its request
+ * fails and nothing it had scheduled may fire any more. */
+static void kill_worker(struct sim *s, void *obj, uint64_t arg)
+{
+	struct wp_proc *p = obj;
+	struct wp_thread *th = &p->th[0];
+	p->kill_ev = 0;
+	sim_py_abort(&th->py);
+	sim_cancel(s, th->ev);
+	p->m->killed++;
+	replace(p); /* before the port hears of it: the worker is dead */
+	conn_over(p, unbind(th), SIM_OUT_KILLED);
+}
+
+/* Worker p accepts connection r: a thread serves it at once if one is
+ * idle, else it waits in the worker's queue (gthread). Requests whose
+ * client left are dropped here. */
+static void accept_conn(struct wp_proc *p, struct sim_request *r)
+{
+	struct wp *m = p->m;
+	conn_take(p);
+	if (r->abandoned && m->cancel) {
+		conn_over(p, r, SIM_OUT_TIMEOUT);
+	} else if (p->nidle > 0) {
+		start(p->idle[--p->nidle], r);
+	} else {
+		sim_queue_push(&p->accepted, r, now_of(m));
+		sim_tw_add(&m->accepted_tw, now_of(m), 1);
+	}
+}
+
+/* Restores the worker's invariants after a change: idle threads take
+ * accepted connections, an accepting worker with room takes connections
+ * from the shared backlog, and a draining worker that holds nothing is
+ * replaced. Requests whose client left are dropped on the way. */
+static void settle(struct wp_proc *p)
+{
+	struct wp *m = p->m;
+	double now = now_of(m);
+	for (;;) {
+		struct sim_request *r;
+		if (p->nidle > 0 && p->accepted.head) {
+			r = sim_queue_pop(&p->accepted, now);
+			sim_tw_add(&m->accepted_tw, now, -1);
+			if (r->abandoned && m->cancel)
+				conn_over(p, r, SIM_OUT_TIMEOUT);
+			else
+				start(p->idle[--p->nidle], r);
+		} else if (p->state == WP_UP && p->nconn < m->maxconn &&
+			   m->backlog.head) {
+			accept_conn(p, sim_queue_pop(&m->backlog, now));
+		} else {
+			break;
+		}
+	}
+	if (p->state == WP_DRAINING && p->nconn == 0)
+		replace(p);
+}
+
+/* The accepting worker a new connection goes to, or NULL if all are full:
+ * the one holding the fewest connections, ties to the lowest index. For
+ * sync workers (room for one) that is the first idle one. */
+static struct wp_proc *pick(struct wp *m)
+{
+	struct wp_proc *best = NULL;
+	for (int i = 0; i < m->nprocs; i++) {
+		struct wp_proc *p = &m->procs[i];
+		if (p->state == WP_UP && p->nconn < m->maxconn &&
+		    (!best || p->nconn < best->nconn)) {
+			best = p;
+			if (!p->nconn)
+				break;
+		}
+	}
+	return best;
+}
+
+static void wp_submit(void *state, struct sim_request *r)
+{
+	struct wp *m = state;
+	double now = now_of(m);
+	struct wp_proc *p = pick(m);
+	if (!p && m->backlog.len >= (size_t)m->cfg->backlog) {
+		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		return;
+	}
+	m->inflight++;
+	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	if (p)
+		accept_conn(p, r);
+	else
+		sim_queue_push(&m->backlog, r, now);
+}
+
+static const char *wp_validate(const struct sim_system *sys)
+{
+	const struct wp_cfg *cfg = sys->config;
+	if (cfg->max_requests_jitter > 0 && cfg->max_requests == 0)
+		return "'max_requests_jitter' needs 'max_requests' > 0";
+	if (cfg->threads > 1 && cfg->worker_connections < cfg->threads)
+		return "'worker_connections' is below 'threads': threads "
+		       "beyond it would never get work";
+	if ((long long)cfg->workers * cfg->threads > 1 << 20)
+		return "'workers' x 'threads' exceeds 1048576 threads";
+	return NULL;
+}
+
+static int wp_init(void *state, const struct sim_ctx *ctx)
+{
+	struct wp *m = state;
+	const struct wp_cfg *cfg = ctx->sys->config;
+	m->ctx = *ctx;
+	m->cfg = cfg;
+	m->cancel = ctx->wl->client.cancel;
+	m->host = sim_ctx_host(ctx, &m->own_host);
+	if (!m->host)
+		return SIM_ENOMEM;
+	m->nprocs = cfg->workers;
+	m->maxconn = cfg->threads == 1 ? 1 : cfg->worker_connections;
+	size_t nth = (size_t)cfg->workers * (size_t)cfg->threads;
+	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
+	m->threads = calloc(nth, sizeof *m->threads);
+	m->idle = calloc(nth, sizeof *m->idle);
+	if (!m->procs || !m->threads || !m->idle)
+		return SIM_ENOMEM;
+	for (int i = 0; i < m->nprocs; i++) {
+		struct wp_proc *p = &m->procs[i];
+		p->m = m;
+		p->th = &m->threads[(size_t)i * (size_t)cfg->threads];
+		p->idle = &m->idle[(size_t)i * (size_t)cfg->threads];
+		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
+			     cfg->gil_handoff);
+		for (int k = 0; k < cfg->threads; k++) {
+			struct wp_thread *th = &p->th[k];
+			th->p = p;
+			sim_pythread_init(&th->py, &p->gil, py_done, th);
+			p->idle[p->nidle++] = &p->th[cfg->threads - 1 - k];
+		}
+		p->limit = draw_limit(m);
+	}
+	return 0;
+}
+
+static void wp_release(void *state)
+{
+	struct wp *m = state;
+	free(m->procs);
+	free(m->threads);
+	free(m->idle);
+	if (m->host)
+		sim_ctx_host_release(&m->ctx, &m->own_host);
+}
+
+static void wp_reset_stats(void *state, double now)
+{
+	struct wp *m = state;
+	sim_host_reset_stats(m->host, now);
+	for (int i = 0; i < m->nprocs; i++) {
+		sim_gil_reset_stats(&m->procs[i].gil, now);
+		sim_tw_reset(&m->procs[i].accepted.tw, now);
+	}
+	sim_tw_reset(&m->backlog.tw, now);
+	sim_tw_reset(&m->inflight_tw, now);
+	sim_tw_reset(&m->held_tw, now);
+	sim_tw_reset(&m->busy_tw, now);
+	sim_tw_reset(&m->accepted_tw, now);
+	m->killed = m->restarts = 0;
+	m->t_reset = now;
+}
+
+static void wp_report(void *state, struct sim_metrics *mt)
+{
+	struct wp *m = state;
+	const struct wp_cfg *cfg = m->cfg;
+	double now = now_of(m), el = now - m->t_reset;
+	double nth = (double)cfg->workers * cfg->threads;
+	double qgil = 0, mgil = 0, handoffs = 0, forced = 0;
+	for (int i = 0; i < m->nprocs; i++) {
+		struct sim_gil *g = &m->procs[i].gil;
+		qgil += sim_tw_mean(&g->waiting, now);
+		if (g->waiting.max > mgil)
+			mgil = g->waiting.max;
+		handoffs += (double)g->handoffs;
+		forced += (double)g->forced;
+	}
+	sim_host_report(m->host, NULL, mt);
+	sim_metrics_put(mt, "utilization", "workers",
+			sim_tw_mean(&m->busy_tw, now) / nth);
+	sim_metrics_put(mt, "queues.mean", "backlog",
+			sim_tw_mean(&m->backlog.tw, now));
+	sim_metrics_put(mt, "queues.max", "backlog", m->backlog.tw.max);
+	if (cfg->threads > 1) {
+		sim_metrics_put(mt, "queues.mean", "accepted",
+				sim_tw_mean(&m->accepted_tw, now));
+		sim_metrics_put(mt, "queues.max", "accepted",
+				m->accepted_tw.max);
+	}
+	/* the mean is the total over workers; the max is the longest GIL
+	 * queue any one worker had */
+	sim_metrics_put(mt, "queues.mean", "gil", qgil);
+	sim_metrics_put(mt, "queues.max", "gil", mgil);
+	sim_metrics_put(mt, "queues.mean", "inflight",
+			sim_tw_mean(&m->inflight_tw, now));
+	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_metrics_put(mt, "gil", "handoffs_per_s",
+			el > 0 ? handoffs / el : 0);
+	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
+	/* restarts: replacements booted, after a kill or a recycle */
+	sim_metrics_put(mt, "workers", "killed", (double)m->killed);
+	sim_metrics_put(mt, "workers", "restarts", (double)m->restarts);
+	/* connections waiting in the kernel backlog cost no Python memory */
+	double mem = cfg->workers * (cfg->process_memory +
+				     cfg->threads * cfg->thread_memory) +
+		     m->held_tw.max * cfg->request_memory;
+	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
+}
+
+static size_t wp_inflight(void *state)
+{
+	return ((struct wp *)state)->inflight;
+}
+
+const struct sim_model_ops sim_model_worker_pool = {
+    .name = "worker-pool",
+    .summary = "gunicorn sync/gthread workers (WSGI: Django, Flask)",
+    .params = wp_params,
+    .nparams = sizeof wp_params / sizeof wp_params[0],
+    .config_size = sizeof(struct wp_cfg),
+    .state_size = sizeof(struct wp),
+    .validate = wp_validate,
+    .init = wp_init,
+    .submit = wp_submit,
+    .reset_stats = wp_reset_stats,
+    .report = wp_report,
+    .inflight = wp_inflight,
+    .release = wp_release,
+};
