@@ -177,8 +177,7 @@ static void advance(struct el_proc *p, struct sim_request *r)
 	}
 	switch (sim_req_phase_kind(&m->ctx, r, r->phase)) {
 	case SIM_PHASE_IO:
-		sim_after(m->ctx.s, r->demand[r->phase], io_done, p,
-			  (uint64_t)(uintptr_t)r);
+		sim_io_start(&m->ctx, r, io_done, p);
 		break;
 	case SIM_PHASE_POOL:
 		if (p->nidle > 0)

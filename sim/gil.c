@@ -130,6 +130,17 @@ void sim_py_run(struct sim_pythread *pt, double cpu)
 	arm(g);
 }
 
+void sim_py_run_nogil(struct sim_pythread *pt, double cpu)
+{
+	struct sim_gil *g = pt->gil;
+	assert(!pt->running);
+	if (g->enabled && g->holder == pt)
+		release(g);
+	pt->running = 1;
+	pt->need = cpu;
+	sim_host_run(g->host, &pt->t, cpu);
+}
+
 void sim_py_abort(struct sim_pythread *pt)
 {
 	struct sim_gil *g = pt->gil;
@@ -160,6 +171,8 @@ void sim_py_abort(struct sim_pythread *pt)
 		sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
 		return;
 	}
+	/* neither holding nor waiting: a burst without the GIL */
+	sim_host_abort(g->host, &pt->t);
 }
 
 void sim_gil_reset_stats(struct sim_gil *g, double now)

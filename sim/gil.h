@@ -56,6 +56,12 @@ void sim_pythread_init(struct sim_pythread *pt, struct sim_gil *g,
 		       void (*on_done)(struct sim_pythread *), void *owner);
 /* Runs `cpu` seconds of Python on pt, taking the GIL first if needed. */
 void sim_py_run(struct sim_pythread *pt, double cpu);
+/* Runs `cpu` seconds on pt with the GIL released: C code that dropped it
+ * (Py_BEGIN_ALLOW_THREADS: hashing, compression, blocking calls that burn
+ * CPU). pt only needs a core; if it holds the GIL it lets it go first, so
+ * that a waiting thread takes it. on_done(pt) is called as for
+ * sim_py_run(); a later sim_py_run() takes the GIL again. */
+void sim_py_run_nogil(struct sim_pythread *pt, double cpu);
 /* Stops pt's burst (e.g. its worker was killed) and gives up the GIL. */
 void sim_py_abort(struct sim_pythread *pt);
 void sim_gil_reset_stats(struct sim_gil *g, double now);

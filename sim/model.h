@@ -55,6 +55,10 @@ struct sim_request {
 	uint8_t pad_;
 	void *mptr;               /* free for models */
 	uint64_t mtag;            /* free for models */
+	sim_fn io_fn;             /* sim_io_start: who to tell */
+	void *io_obj;
+	sim_ev io_ev;
+	int io_state;
 	double demand[];          /* seconds, one per phase */
 };
 
@@ -193,7 +197,32 @@ struct sim_ctx {
 	struct sim_stream *rng; /* the model's own stream (e.g. balancer) */
 	struct sim_host *host;  /* a host shared with siblings (co-located
 				   replicas), or NULL: use your own */
+	struct sim_dspool *ds;  /* the shared downstream (database pool),
+				   or NULL */
 };
+
+/* ------------------------------------------------------------- I/O -- */
+
+/* The downstream resource requests share whatever model serves them: a
+ * database pool of `cap` connections. An io phase that uses it first waits
+ * (FIFO) for a free connection, holds it for its demand, then frees it. */
+struct sim_dspool {
+	struct sim *s;
+	int cap, busy;
+	struct sim_queue wait;
+	struct sim_tw busy_tw;
+};
+
+/* Starts r's current phase (an io phase): after its demand (and a wait for
+ * a downstream connection if it uses one), calls fn(s, obj, r). */
+void sim_io_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
+		  void *obj);
+/* Abandons r's io phase in progress (its worker was killed): the timer is
+ * cancelled, a connection it held is freed, a wait is left; fn is not
+ * called. Harmless if r has no io in progress. */
+void sim_io_abort(const struct sim_ctx *c, struct sim_request *r);
+void sim_dspool_reset_stats(struct sim_dspool *p, double now);
+void sim_dspool_report(struct sim_dspool *p, struct sim_metrics *m);
 
 /* The host a model instance should use: the shared one, or `own` set up
  * from the system's host config. Returns it, or NULL (no memory). */

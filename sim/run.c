@@ -27,6 +27,7 @@ struct run {
 	const struct sim_workload *wl;
 	struct sim_ctx ctx;
 	struct sim_instance inst;
+	struct sim_dspool ds;
 	struct sim_reqpool pool;
 	struct sim_gen gen;
 	struct sim_arr arr;
@@ -239,6 +240,16 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 	ru->measuring = 1;
 	ru->t_reset = s->now;
 	ru->inst.ops->reset_stats(ru->inst.state, s->now);
+	if (ru->ctx.ds)
+		sim_dspool_reset_stats(ru->ctx.ds, s->now);
+}
+
+/* The model's figures and the downstream's. */
+static void report_all(struct run *ru, struct sim_metrics *m)
+{
+	ru->inst.ops->report(ru->inst.state, m);
+	if (ru->ctx.ds)
+		sim_dspool_report(ru->ctx.ds, m);
 }
 
 /* Interval mean of a time-averaged metric from its since-reset means. */
@@ -277,7 +288,7 @@ static int ts_row(struct run *ru)
 	    .p99 = sim_hist_quantile(&ru->ts_lat, 0.99),
 	};
 	struct sim_metrics cur = {0};
-	ru->inst.ops->report(ru->inst.state, &cur);
+	report_all(ru, &cur);
 	/* time-averaged groups only: utilization and mean queue lengths */
 	for (size_t i = 0; i < cur.n; i++) {
 		const struct sim_metric *m = &cur.v[i];
@@ -359,6 +370,11 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 				   .sys = &sc->systems[sys],
 				   .port = {on_done, ru},
 				   .rng = &ru->model_rng};
+	if (wl->downstream.connections > 0) {
+		ru->ds = (struct sim_dspool){.s = &ru->s,
+					     .cap = wl->downstream.connections};
+		ru->ctx.ds = &ru->ds;
+	}
 	err = sim_instance_new(&ru->inst, &ru->ctx);
 	if (err < 0)
 		goto cleanup;
@@ -423,7 +439,7 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 	}
 	out->duration = sc->duration;
 	out->events = ru->s.events;
-	ru->inst.ops->report(ru->inst.state, &out->metrics);
+	report_all(ru, &out->metrics);
 	sim_metrics_put(&out->metrics, "requests", "peak_in_memory",
 			(double)ru->pool.peak);
 	err = 0;

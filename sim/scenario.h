@@ -114,6 +114,8 @@ struct sim_phase {
 	enum sim_phase_kind kind;
 	struct sim_dist dist;
 	bool on_cpu; /* pool: the blocking work burns CPU (default true) */
+	bool downstream; /* io: holds a connection of workload.downstream
+			    (default true when there is one) */
 };
 
 struct sim_class {
