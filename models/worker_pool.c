@@ -272,10 +272,12 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 		return;
 	}
 	th->upto = (uint8_t)(r->phase + 1);
-	if (sim_req_phase_kind(&m->ctx, r, r->phase) == SIM_PHASE_POOL &&
-	    sim_req_phase_on_cpu(&m->ctx, r, r->phase))
+	enum sim_phase_kind k = sim_req_phase_kind(&m->ctx, r, r->phase);
+	if (k == SIM_PHASE_IO)
+		sim_io_start(&m->ctx, r, phase_timer, th);
+	else if (sim_req_phase_on_cpu(&m->ctx, r, r->phase))
 		sim_py_run_nogil(&th->py, r->demand[r->phase]);
-	else
+	else /* blocking work that needs no core: the thread just waits */
 		th->ev = sim_after(m->ctx.s, r->demand[r->phase], phase_timer,
 				   th, 0);
 }
@@ -340,6 +342,7 @@ static void kill_worker(struct sim *s, void *obj, uint64_t arg)
 	p->kill_ev = 0;
 	sim_py_abort(&th->py);
 	sim_cancel(s, th->ev);
+	sim_io_abort(&p->m->ctx, th->r);
 	p->m->killed++;
 	replace(p); /* before the port hears of it: the worker is dead */
 	conn_over(p, unbind(th), SIM_OUT_KILLED);
