@@ -8,6 +8,7 @@
  * and the model restarts its own statistics.
  */
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -512,6 +513,45 @@ int sim_parallel(size_t n, int jobs, int (*fn)(void *arg, size_t i),
 
 /* --------------------------------------------------------- the driver -- */
 
+/* Common random numbers make systems comparable replication by
+ * replication: the difference of a figure between system k and the first
+ * system, with a paired Student-t interval, goes to group "vs_first". */
+static int paired(const struct sim_rep_result *base,
+		  const struct sim_rep_result *k, size_t n,
+		  struct sim_metrics *out)
+{
+	static const char *const names[] = {"latency_mean_s", "latency_p99_s",
+					    "goodput_rps", "throughput_rps"};
+	double *d = malloc(n * sizeof *d);
+	if (!d)
+		return SIM_ENOMEM;
+	int err = 0;
+	for (size_t f = 0; f < 4 && !err; f++) {
+		for (size_t r = 0; r < n; r++) {
+			const struct sim_rep_result *x[2] = {&k[r], &base[r]};
+			double v[2];
+			for (int i = 0; i < 2; i++)
+				v[i] = f == 0   ? sim_hist_mean(&x[i]->lat)
+				       : f == 1 ? sim_hist_quantile(&x[i]->lat,
+								    0.99)
+				       : f == 2 ? (double)x[i]->good /
+						      x[i]->duration
+						: (double)x[i]->completed /
+						      x[i]->duration;
+			d[r] = v[0] - v[1];
+		}
+		struct sim_est e = sim_est_of(d, n);
+		char key[40];
+		snprintf(key, sizeof key, "%s_diff", names[f]);
+		err = sim_metrics_put(out, "vs_first", key, e.mean);
+		snprintf(key, sizeof key, "%s_diff_ci95", names[f]);
+		if (!err)
+			err = sim_metrics_put(out, "vs_first", key, e.ci95);
+	}
+	free(d);
+	return err;
+}
+
 struct scen_job {
 	const struct sim_scenario *sc;
 	double ts_interval;
@@ -579,6 +619,10 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 			goto cleanup;
 		out[k].name = sc->systems[k].name;
 		out[k].model = sc->systems[k].model->name;
+		if (k > 0 && nrep > 1 &&
+		    (err = paired(j.res, &j.res[k * nrep], nrep,
+				  &out[k].metrics)) < 0)
+			goto cleanup;
 		if (!ts)
 			continue;
 		/* every replication's rows, in replication order */
