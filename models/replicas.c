@@ -1,0 +1,819 @@
+/*
+ * replicas.c - horizontally scaled copies of any model behind a load
+ * balancer, with optional autoscaling.
+ *
+ * Each replica is a full model instance (event-loop, worker-pool, async,
+ * even `replicas` again) built from the nested `replica:` system. Replicas
+ * run on their own hosts (one per replica, its cores from the replica's
+ * own `cores`), or with `colocated: true` on ONE host whose cores are this
+ * system's `cores` (Node cluster or gunicorn workers on a single machine,
+ * several containers on one node).
+ *
+ * The balancer sees only what a real proxy sees: the requests it has sent
+ * to each replica and not yet seen answered (its own count, not the
+ * replica's). Policies: round-robin (the default of nginx's upstream
+ * module and of Envoy), random (Kubernetes Services in iptables mode pick a
+ * backend at random per connection; here a request is a connection),
+ * least-connections, power-of-two and power-of-d choices (two or d
+ * distinct replicas drawn at random, the one with fewer requests in flight
+ * wins: HAProxy's default since 3.3, Envoy LEAST_REQUEST; Mitzenmacher
+ * 2001), hash (sticky by client, jump consistent hash so that scaling
+ * moves few clients; Lamping & Veach 2014), and weighted round-robin
+ * (nginx's smooth weighted round-robin) and weighted random.
+ *
+ * A request crosses the proxy twice: it reaches the replica `hop` after the
+ * balancer chose it, and the response reaches the client `hop` after the
+ * replica answered.
+ *
+ * Autoscaling follows the Kubernetes HorizontalPodAutoscaler loop: every
+ * `autoscale_interval` (default 15 s, the HPA sync period) the mean number
+ * of requests in flight per serving replica over the last interval is
+ * compared with `autoscale_target`. Above it, the desired count is
+ * ceil(load / target) (the HPA formula), growing at most by doubling or by
+ * 4 per decision (the HPA's default scale-up limits) and up to
+ * `autoscale_max`; new replicas take traffic `scale_up_delay` +
+ * `cold_start` later. Below half the target, one replica per interval is
+ * drained (no new requests; it leaves when empty), never going below
+ * `replicas`; the newest goes first, as a ReplicaSet removes its youngest
+ * pods first. Every instance up to `autoscale_max` is built at init, so
+ * scaling never allocates.
+ *
+ * With `overheads: zero`, a random balancer over N single-core event loops
+ * with one exponential CPU phase is N independent M/M/1 queues.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+enum rep_balancer {
+	BAL_ROUND_ROBIN,
+	BAL_RANDOM,
+	BAL_LEAST_CONN,
+	BAL_POWER_OF_TWO,
+	BAL_POWER_OF_D,
+	BAL_HASH,
+	BAL_WEIGHTED_RR,
+	BAL_WEIGHTED_RANDOM,
+};
+
+static const char *const rep_balancers[] = {
+    "round-robin",	    "random",	       "least-connections",
+    "power-of-two",	    "power-of-d",      "hash",
+    "weighted-round-robin", "weighted-random", NULL,
+};
+
+/* Replicas of replicas of ... at most this deep. */
+#define MAX_NESTING  3
+#define MAX_REPLICAS 10000
+
+struct rep_cfg {
+	int replicas;
+	struct sim_system *replica;
+	int balancer;
+	int d;
+	struct sim_doubles weights;
+	double hop;
+	bool colocated;
+	int autoscale_max;
+	double autoscale_target;
+	double autoscale_interval;
+	double scale_up_delay;
+	double cold_start;
+};
+
+static const struct sim_param rep_params[] = {
+    {"replicas", SIM_PT_INT, offsetof(struct rep_cfg, replicas), 2, 1,
+     MAX_REPLICAS, 0, NULL,
+     "copies of the replica (the minimum when autoscaling)"},
+    {"replica", SIM_PT_SYSTEM, offsetof(struct rep_cfg, replica), 0, 0, 0,
+     SIM_P_REQUIRED, NULL,
+     "the system each replica runs: {model: event-loop, cores: 1, ...}"},
+    /* round-robin: nginx upstream and Envoy's default policy */
+    {"balancer", SIM_PT_ENUM, offsetof(struct rep_cfg, balancer),
+     BAL_ROUND_ROBIN, 0, 0, 0, rep_balancers,
+     "load-balancing policy across replicas"},
+    {"d", SIM_PT_INT, offsetof(struct rep_cfg, d), 2, 2, MAX_REPLICAS, 0, NULL,
+     "power-of-d: replicas sampled per request"},
+    {"weights", SIM_PT_DOUBLES, offsetof(struct rep_cfg, weights), 0, 0, 1e12,
+     0, NULL, "weighted policies: one weight per replica"},
+    /* an in-datacenter proxy hop: a guess of 100 us (same-zone round
+     * trips are tens to hundreds of microseconds), not a measurement */
+    {"hop", SIM_PT_DURATION, offsetof(struct rep_cfg, hop), 100e-6, 0, 3600,
+     SIM_P_OVERHEAD, NULL,
+     "latency added by the balancer, on the way in and again on the way "
+     "out"},
+    {"colocated", SIM_PT_BOOL, offsetof(struct rep_cfg, colocated), 0, 0, 0, 0,
+     NULL,
+     "all replicas share one host with this system's cores (else one host "
+     "each)"},
+    {"autoscale_max", SIM_PT_INT, offsetof(struct rep_cfg, autoscale_max), 0, 0,
+     MAX_REPLICAS, 0, NULL, "autoscaling: most replicas; 0 = off"},
+    {"autoscale_target", SIM_PT_DOUBLE,
+     offsetof(struct rep_cfg, autoscale_target), 0, 0, 1e9, 0, NULL,
+     "autoscaling: target mean requests in flight per replica"},
+    /* the Kubernetes HPA sync period (--horizontal-pod-autoscaler-sync-
+     * period) defaults to 15 s */
+    {"autoscale_interval", SIM_PT_DURATION,
+     offsetof(struct rep_cfg, autoscale_interval), 15, 0, 86400, 0, NULL,
+     "autoscaling: how often the load is measured and acted on"},
+    {"scale_up_delay", SIM_PT_DURATION,
+     offsetof(struct rep_cfg, scale_up_delay), 0, 0, 86400, 0, NULL,
+     "autoscaling: from a scale-up decision to the replica starting"},
+    {"cold_start", SIM_PT_DURATION, offsetof(struct rep_cfg, cold_start), 0, 0,
+     86400, 0, NULL, "autoscaling: from starting to receiving traffic"},
+};
+
+/* ------------------------------------------------------------ validate -- */
+
+static bool weighted(int balancer)
+{
+	return balancer == BAL_WEIGHTED_RR || balancer == BAL_WEIGHTED_RANDOM;
+}
+
+static const char *rep_validate(const struct sim_system *sys)
+{
+	/* one buffer per thread: the loader prints the message at once */
+	static _Thread_local char msg[160];
+	const struct rep_cfg *c = sys->config;
+	if (!c->replica)
+		return "'replica' is required: the system each replica runs, "
+		       "e.g. {model: event-loop, cores: 1}";
+	int depth = 1;
+	for (const struct sim_system *r = c->replica;
+	     r && r->model == sys->model;
+	     r = ((const struct rep_cfg *)r->config)->replica)
+		if (++depth > MAX_NESTING)
+			return "'replica': replicas nested more than 3 deep";
+	int n = c->autoscale_max > 0 ? c->autoscale_max : c->replicas;
+	if (weighted(c->balancer)) {
+		if (c->weights.n == 0) {
+			snprintf(msg, sizeof msg,
+				 "balancer '%s' needs 'weights', one per "
+				 "replica",
+				 rep_balancers[c->balancer]);
+			return msg;
+		}
+		if (c->weights.n != (size_t)n) {
+			snprintf(
+			    msg, sizeof msg,
+			    "'weights' needs %d entries (one per replica%s), "
+			    "got %zu",
+			    n,
+			    c->autoscale_max > 0 ? ", up to autoscale_max" : "",
+			    c->weights.n);
+			return msg;
+		}
+		for (size_t i = 0; i < c->weights.n; i++)
+			if (!(c->weights.v[i] > 0))
+				return "'weights' must all be greater than 0";
+	} else if (c->weights.n) {
+		return "'weights' needs a weighted balancer "
+		       "(weighted-round-robin or weighted-random)";
+	}
+	if (c->balancer == BAL_POWER_OF_D && c->d > c->replicas) {
+		snprintf(msg, sizeof msg,
+			 "'d' must be between 2 and replicas (%d), got %d",
+			 c->replicas, c->d);
+		return msg;
+	}
+	if (c->autoscale_max > 0) {
+		if (c->autoscale_max < c->replicas)
+			return "'autoscale_max' must be at least 'replicas'";
+		if (!(c->autoscale_target > 0))
+			return "autoscaling needs 'autoscale_target' > 0 (mean "
+			       "requests in flight per replica)";
+		if (!(c->autoscale_interval > 0))
+			return "'autoscale_interval' must be greater than 0";
+	}
+	return NULL;
+}
+
+/* --------------------------------------------------------------- state -- */
+
+enum rep_state {
+	R_IDLE,	    /* not running: no traffic */
+	R_PENDING,  /* scale-up decided: delay and cold start under way */
+	R_ACTIVE,   /* receiving traffic */
+	R_DRAINING, /* finishing its requests, no new ones */
+};
+
+struct rep;
+
+struct rep_child {
+	struct rep *m;
+	struct sim_instance inst;
+	struct sim_stream rng;
+	bool has_rng;
+	bool launched; /* has served at some point of the run */
+	enum rep_state state;
+	size_t inflight; /* sent by us, not yet answered */
+	struct sim_tw inflight_tw;
+	uint64_t sent;	    /* since the reset */
+	double weight, cur; /* weighted policies; cur: smooth WRR credit */
+};
+
+/* Where each request is, for forwarding cancellations: an open-addressing
+ * table keyed by request pointer, used only when the replica model can
+ * cancel. It grows by doubling, so allocation stays off the hot path. */
+struct rep_slot {
+	struct sim_request *r;
+	int child;
+};
+
+struct rep_map {
+	struct rep_slot *v;
+	size_t cap, n; /* cap a power of two */
+};
+
+struct rep {
+	struct sim_ctx ctx;
+	const struct rep_cfg *cfg;
+	struct sim_host *host, own_host; /* colocated: the shared host */
+	struct sim_host *shared;	 /* the host all replicas share, or
+					    NULL when each has its own */
+	struct rep_child *ch;
+	int nch;
+	int *act; /* indices of R_ACTIVE replicas, ascending */
+	int nact;
+	int *perm;    /* power-of-d: a permutation of 0..nact-1 */
+	double *cumw; /* weighted random: cumulative weights over act */
+	uint64_t rr;
+	size_t inflight; /* from submit to port.done (both hops) */
+	struct sim_tw inflight_tw;
+	struct sim_tw serving_tw; /* replicas active or draining */
+	int serving;
+	uint64_t sent;
+	/* autoscaler */
+	struct sim_tw as_load;	  /* requests in flight at replicas */
+	struct sim_tw as_serving; /* serving replicas */
+	int pending;
+	uint64_t scale_ups, scale_downs;
+	/* cancellation */
+	bool track;
+	struct rep_map map;
+};
+
+/* ------------------------------------------------ the cancellation map -- */
+
+static size_t map_hash(const struct sim_request *r, size_t cap)
+{
+	uint64_t x = (uint64_t)(uintptr_t)r;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull; /* splitmix64 multiplier */
+	x ^= x >> 32;
+	return (size_t)x & (cap - 1);
+}
+
+static int map_grow(struct rep_map *mp)
+{
+	size_t cap = mp->cap ? 2 * mp->cap : 256;
+	struct rep_slot *v = calloc(cap, sizeof *v);
+	if (!v)
+		return SIM_ENOMEM;
+	for (size_t i = 0; i < mp->cap; i++) {
+		if (!mp->v[i].r)
+			continue;
+		size_t h = map_hash(mp->v[i].r, cap);
+		while (v[h].r)
+			h = (h + 1) & (cap - 1);
+		v[h] = mp->v[i];
+	}
+	free(mp->v);
+	mp->v = v;
+	mp->cap = cap;
+	return 0;
+}
+
+static int map_put(struct rep_map *mp, struct sim_request *r, int child)
+{
+	if (2 * (mp->n + 1) > mp->cap && map_grow(mp) < 0)
+		return SIM_ENOMEM;
+	size_t h = map_hash(r, mp->cap);
+	while (mp->v[h].r)
+		h = (h + 1) & (mp->cap - 1);
+	mp->v[h] = (struct rep_slot){r, child};
+	mp->n++;
+	return 0;
+}
+
+/* The slot of r, or NULL. */
+static struct rep_slot *map_find(struct rep_map *mp, struct sim_request *r)
+{
+	if (!mp->cap)
+		return NULL;
+	for (size_t h = map_hash(r, mp->cap); mp->v[h].r;
+	     h = (h + 1) & (mp->cap - 1))
+		if (mp->v[h].r == r)
+			return &mp->v[h];
+	return NULL;
+}
+
+/* Removes a slot, shifting later members of its probe run back so that
+ * lookups need no tombstones. */
+static void map_del(struct rep_map *mp, struct rep_slot *s)
+{
+	size_t mask = mp->cap - 1, i = (size_t)(s - mp->v), j = i;
+	mp->v[i].r = NULL;
+	mp->n--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!mp->v[j].r)
+			return;
+		size_t h = map_hash(mp->v[j].r, mp->cap);
+		/* can the entry at j move to the hole at i? only if its home
+		 * h is not cyclically in (i, j] */
+		if ((j > i && (h <= i || h > j)) ||
+		    (j < i && (h <= i && h > j))) {
+			mp->v[i] = mp->v[j];
+			mp->v[j].r = NULL;
+			i = j;
+		}
+	}
+}
+
+/* ------------------------------------------------------ the balancer -- */
+
+/* The active set changed: rebuild act[] and what the policies derive
+ * from it. */
+static void rebuild(struct rep *m)
+{
+	m->nact = 0;
+	for (int i = 0; i < m->nch; i++)
+		if (m->ch[i].state == R_ACTIVE)
+			m->act[m->nact++] = i;
+	double acc = 0;
+	for (int k = 0; k < m->nact; k++) {
+		m->perm[k] = k;
+		acc += m->ch[m->act[k]].weight;
+		m->cumw[k] = acc;
+		m->ch[m->act[k]].cur = 0;
+	}
+}
+
+/* Splitmix64's finaliser (Steele, Lea & Flood 2014): spreads consecutive
+ * client ids over 64 bits. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Jump consistent hash (Lamping & Veach 2014): a bucket in [0, n) such
+ * that going from n to n + 1 buckets moves only 1/(n + 1) of the keys. */
+static int jump_hash(uint64_t key, int n)
+{
+	int64_t b = -1, j = 0;
+	while (j < n) {
+		b = j;
+		key = key * 2862933555777941757ull + 1;
+		j = (int64_t)((double)(b + 1) * ((double)(1ll << 31) /
+						 (double)((key >> 33) + 1)));
+	}
+	return (int)b;
+}
+
+/* A uniform position in [0, n). */
+static int pick(struct rep *m, int n)
+{
+	int k = (int)(sim_uniform(m->ctx.rng) * n);
+	return k < n ? k : n - 1;
+}
+
+/* Power of d choices: d distinct active replicas drawn uniformly (a
+ * partial Fisher-Yates shuffle of perm[], which may start in any order),
+ * the first with the fewest requests in flight. */
+static int choose_power(struct rep *m, int d)
+{
+	int best = -1;
+	if (d > m->nact)
+		d = m->nact;
+	for (int j = 0; j < d; j++) {
+		int k = j + pick(m, m->nact - j);
+		int t = m->perm[j];
+		m->perm[j] = m->perm[k];
+		m->perm[k] = t;
+		int c = m->act[m->perm[j]];
+		if (best < 0 || m->ch[c].inflight < m->ch[best].inflight)
+			best = c;
+	}
+	return best;
+}
+
+/* The replica (index into ch[]) for r. */
+static int choose(struct rep *m, const struct sim_request *r)
+{
+	const struct rep_cfg *cfg = m->cfg;
+	int n = m->nact, best = -1;
+	switch ((enum rep_balancer)cfg->balancer) {
+	case BAL_ROUND_ROBIN:
+		return m->act[m->rr++ % (uint64_t)n];
+	case BAL_RANDOM:
+		return m->act[pick(m, n)];
+	case BAL_LEAST_CONN: {
+		/* ties go to the first from a rotating start, so that an idle
+		 * system still spreads its requests */
+		int s = (int)(m->rr++ % (uint64_t)n);
+		for (int j = 0; j < n; j++) {
+			int c = m->act[(s + j) % n];
+			if (best < 0 ||
+			    m->ch[c].inflight < m->ch[best].inflight)
+				best = c;
+		}
+		return best;
+	}
+	case BAL_POWER_OF_TWO:
+		return choose_power(m, 2);
+	case BAL_POWER_OF_D:
+		return choose_power(m, cfg->d);
+	case BAL_HASH:
+		return m->act[jump_hash(mix64(r->client), n)];
+	case BAL_WEIGHTED_RR: {
+		/* smooth weighted round-robin (nginx): every replica earns its
+		 * weight, the richest is chosen and pays the total */
+		double total = m->cumw[n - 1];
+		for (int k = 0; k < n; k++) {
+			struct rep_child *c = &m->ch[m->act[k]];
+			c->cur += c->weight;
+			if (best < 0 || c->cur > m->ch[best].cur)
+				best = m->act[k];
+		}
+		m->ch[best].cur -= total;
+		return best;
+	}
+	case BAL_WEIGHTED_RANDOM: {
+		double u = sim_uniform(m->ctx.rng) * m->cumw[n - 1];
+		int lo = 0, hi = n - 1; /* first k with cumw[k] > u */
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+			if (m->cumw[mid] > u)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		return m->act[lo];
+	}
+	}
+	return m->act[0];
+}
+
+/* ------------------------------------------------------- request flow -- */
+
+static void set_inflight(struct rep_child *c, double now, int dv)
+{
+	c->inflight = (size_t)((long long)c->inflight + dv);
+	sim_tw_set(&c->inflight_tw, now, (double)c->inflight);
+	sim_tw_add(&c->m->as_load, now, dv);
+}
+
+static void set_serving(struct rep *m, int dv)
+{
+	double now = m->ctx.s->now;
+	m->serving += dv;
+	sim_tw_set(&m->serving_tw, now, m->serving);
+	sim_tw_set(&m->as_serving, now, m->serving);
+}
+
+/* r reaches replica c. */
+static void deliver(struct rep_child *c, struct sim_request *r)
+{
+	struct rep *m = c->m;
+	if (m->track && map_put(&m->map, r, (int)(c - m->ch)) < 0) {
+		m->track = false; /* no memory: stop forwarding cancels */
+		free(m->map.v);
+		m->map = (struct rep_map){0};
+	}
+	c->inst.ops->submit(c->inst.state, r);
+}
+
+static void hop_in(struct sim *s, void *obj, uint64_t arg)
+{
+	deliver(obj, (struct sim_request *)(uintptr_t)arg);
+}
+
+static void answer(struct rep *m, struct sim_request *r, enum sim_outcome o)
+{
+	m->inflight--;
+	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
+	m->ctx.port.done(m->ctx.port.ctx, r, o);
+}
+
+static void hop_out(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	answer(obj, r, (enum sim_outcome)r->mtag);
+}
+
+/* port.done of replica c: it is finished with r. */
+static void child_done(void *ctx, struct sim_request *r, enum sim_outcome o)
+{
+	struct rep_child *c = ctx;
+	struct rep *m = c->m;
+	if (m->track) {
+		struct rep_slot *sl = map_find(&m->map, r);
+		if (sl)
+			map_del(&m->map, sl);
+	}
+	set_inflight(c, m->ctx.s->now, -1);
+	if (c->state == R_DRAINING && c->inflight == 0) {
+		c->state = R_IDLE;
+		set_serving(m, -1);
+	}
+	if (m->cfg->hop > 0) {
+		/* r is ours again: its model fields are free */
+		r->mtag = (uint64_t)o;
+		sim_after(m->ctx.s, m->cfg->hop, hop_out, m,
+			  (uint64_t)(uintptr_t)r);
+	} else {
+		answer(m, r, o);
+	}
+}
+
+static void rep_submit(void *state, struct sim_request *r)
+{
+	struct rep *m = state;
+	double now = m->ctx.s->now;
+	struct rep_child *c = &m->ch[choose(m, r)];
+	m->inflight++;
+	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	m->sent++;
+	c->sent++;
+	set_inflight(c, now, +1);
+	if (m->cfg->hop > 0)
+		sim_after(m->ctx.s, m->cfg->hop, hop_in, c,
+			  (uint64_t)(uintptr_t)r);
+	else
+		deliver(c, r);
+}
+
+static void rep_cancel(void *state, struct sim_request *r)
+{
+	struct rep *m = state;
+	/* in a hop, r is in no replica: the replica sees `abandoned` when r
+	 * arrives, or the client when the response does */
+	struct rep_slot *sl = m->track ? map_find(&m->map, r) : NULL;
+	if (!sl)
+		return;
+	struct rep_child *c = &m->ch[sl->child];
+	c->inst.ops->cancel(c->inst.state, r);
+}
+
+/* -------------------------------------------------------- autoscaling -- */
+
+static void activate(struct sim *s, void *obj, uint64_t arg)
+{
+	struct rep_child *c = obj;
+	struct rep *m = c->m;
+	m->pending--;
+	c->state = R_ACTIVE;
+	c->launched = true;
+	set_serving(m, +1);
+	m->scale_ups++;
+	rebuild(m);
+}
+
+/* Every autoscale_interval: compare the mean requests in flight per
+ * serving replica over the interval with the target. */
+static void autoscale(struct sim *s, void *obj, uint64_t arg)
+{
+	struct rep *m = obj;
+	const struct rep_cfg *cfg = m->cfg;
+	double now = s->now;
+	double serving = sim_tw_mean(&m->as_serving, now);
+	double load = sim_tw_mean(&m->as_load, now); /* requests in flight */
+	double per = serving > 0 ? load / serving : 0;
+	sim_tw_reset(&m->as_load, now);
+	sim_tw_reset(&m->as_serving, now);
+	if (per > cfg->autoscale_target) {
+		/* the HPA's desired count, ceil(load / target), growing at
+		 * most by doubling or by 4, whichever allows more (the HPA's
+		 * default scale-up policies) */
+		int have = m->nact + m->pending;
+		int want = (int)ceil(load / cfg->autoscale_target - 1e-9);
+		int step = have > 4 ? have : 4;
+		if (want > have + step)
+			want = have + step;
+		if (want > cfg->autoscale_max)
+			want = cfg->autoscale_max;
+		int add = want - have;
+		/* the lowest idle instances (a draining one is still busy) */
+		for (int i = 0; i < m->nch && add > 0; i++) {
+			struct rep_child *c = &m->ch[i];
+			if (c->state != R_IDLE)
+				continue;
+			c->state = R_PENDING;
+			m->pending++;
+			add--;
+			sim_after(s, cfg->scale_up_delay + cfg->cold_start,
+				  activate, c, 0);
+		}
+	} else if (per < cfg->autoscale_target / 2 && m->pending == 0 &&
+		   m->nact > cfg->replicas) {
+		/* one replica per period, the newest: requests in flight do
+		 * not fall in proportion to the replicas added (queues
+		 * collapse), so ceil(load / target) would undershoot and
+		 * oscillate; the HPA damps this with a 5-minute window */
+		struct rep_child *c = &m->ch[m->act[m->nact - 1]];
+		m->scale_downs++;
+		c->state = R_DRAINING;
+		if (c->inflight == 0) {
+			c->state = R_IDLE;
+			set_serving(m, -1);
+		}
+		rebuild(m);
+	}
+	sim_after(s, cfg->autoscale_interval, autoscale, m, 0);
+}
+
+/* ------------------------------------------------------------ lifecycle -- */
+
+static int rep_init(void *state, const struct sim_ctx *ctx)
+{
+	struct rep *m = state;
+	const struct rep_cfg *cfg = ctx->sys->config;
+	m->ctx = *ctx;
+	m->cfg = cfg;
+	if (cfg->colocated) {
+		m->host = sim_ctx_host(ctx, &m->own_host);
+		if (!m->host)
+			return SIM_ENOMEM;
+		m->shared = m->host;
+	} else {
+		m->shared = ctx->host; /* we may live on a parent's host */
+	}
+	m->nch = cfg->autoscale_max > 0 ? cfg->autoscale_max : cfg->replicas;
+	m->ch = calloc((size_t)m->nch, sizeof *m->ch);
+	m->act = calloc((size_t)m->nch, sizeof *m->act);
+	m->perm = calloc((size_t)m->nch, sizeof *m->perm);
+	m->cumw = calloc((size_t)m->nch, sizeof *m->cumw);
+	if (!m->ch || !m->act || !m->perm || !m->cumw)
+		return SIM_ENOMEM;
+	const struct sim_system *rsys = cfg->replica;
+	m->track = ctx->wl->client.cancel && rsys->model->cancel;
+	for (int i = 0; i < m->nch; i++) {
+		struct rep_child *c = &m->ch[i];
+		c->m = m;
+		c->weight = cfg->weights.n ? cfg->weights.v[i] : 1;
+		/* each replica's own stream, derived from ours and its index,
+		 * so that balancer draws do not shift the replicas' */
+		int err = sim_stream_init(&c->rng, ctx->rng->key, (uint32_t)i,
+					  "replica");
+		if (err < 0)
+			return err;
+		c->has_rng = true;
+		struct sim_ctx cc = {.s = ctx->s,
+				     .sc = ctx->sc,
+				     .wl = ctx->wl,
+				     .sys = rsys,
+				     .port = {child_done, c},
+				     .rng = &c->rng,
+				     .host = m->shared};
+		err = sim_instance_new(&c->inst, &cc);
+		if (err < 0)
+			return err;
+		if (i < cfg->replicas) {
+			c->state = R_ACTIVE;
+			c->launched = true;
+			m->serving++;
+		}
+	}
+	sim_tw_set(&m->serving_tw, 0, m->serving);
+	sim_tw_set(&m->as_serving, 0, m->serving);
+	rebuild(m);
+	if (cfg->autoscale_max > 0)
+		sim_after(ctx->s, cfg->autoscale_interval, autoscale, m, 0);
+	return 0;
+}
+
+static void rep_release(void *state)
+{
+	struct rep *m = state;
+	/* replicas first: their threads live on the shared host */
+	for (int i = 0; m->ch && i < m->nch; i++) {
+		sim_instance_free(&m->ch[i].inst);
+		if (m->ch[i].has_rng)
+			sim_stream_release(&m->ch[i].rng);
+	}
+	free(m->ch);
+	free(m->act);
+	free(m->perm);
+	free(m->cumw);
+	free(m->map.v);
+	if (m->host)
+		sim_ctx_host_release(&m->ctx, &m->own_host);
+}
+
+static void rep_reset_stats(void *state, double now)
+{
+	struct rep *m = state;
+	for (int i = 0; i < m->nch; i++) {
+		struct rep_child *c = &m->ch[i];
+		c->inst.ops->reset_stats(c->inst.state, now);
+		sim_tw_reset(&c->inflight_tw, now);
+		c->sent = 0;
+	}
+	sim_tw_reset(&m->inflight_tw, now);
+	sim_tw_reset(&m->serving_tw, now);
+	m->sent = 0;
+	m->scale_ups = m->scale_downs = 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* Folds one replica's figure into ours: queue lengths, host counters and
+ * memory add up, maxima take the maximum, utilisations are summed here and
+ * divided by the mean number of serving replicas in rep_report. Other
+ * figures (percentiles, lags) do not combine and stay per replica. */
+static int fold(struct sim_metrics *mt, const struct sim_metric *x)
+{
+	const char *g = x->group;
+	double cur = sim_metrics_get(mt, g, x->key, NAN);
+	if (ends_with(g, "max") || ends_with(x->key, "max"))
+		return sim_metrics_put(mt, g, x->key,
+				       isnan(cur) || x->value > cur ? x->value
+								    : cur);
+	if (!*g || !strcmp(g, "memory") || !strcmp(g, "queues.mean") ||
+	    !strcmp(g, "host") || !strcmp(g, "utilization"))
+		return sim_metrics_put(mt, g, x->key,
+				       (isnan(cur) ? 0 : cur) + x->value);
+	return 0;
+}
+
+static void rep_report(void *state, struct sim_metrics *mt)
+{
+	struct rep *m = state;
+	double now = m->ctx.s->now;
+	double active = sim_tw_mean(&m->serving_tw, now);
+	struct sim_metrics sum = {0};
+	char g[40];
+	for (int i = 0; i < m->nch; i++) {
+		struct rep_child *c = &m->ch[i];
+		if (!c->launched)
+			continue;
+		struct sim_metrics cm = {0};
+		c->inst.ops->report(c->inst.state, &cm);
+		for (size_t k = 0; k < cm.n; k++)
+			fold(&sum, &cm.v[k]);
+		snprintf(g, sizeof g, "per_replica.%d", i);
+		sim_metrics_put(mt, g, "throughput_share",
+				m->sent ? (double)c->sent / (double)m->sent
+					: 0);
+		sim_metrics_put(mt, g, "inflight_mean",
+				sim_tw_mean(&c->inflight_tw, now));
+		sim_metrics_put(mt, g, "utilization_cpu",
+				sim_metrics_get(&cm, "utilization", "cpu", 0));
+		sim_metrics_release(&cm);
+	}
+	for (size_t k = 0; k < sum.n; k++) {
+		struct sim_metric *x = &sum.v[k];
+		if (!strcmp(x->group, "utilization") && active > 0)
+			x->value /= active;
+		sim_metrics_put(mt, x->group, x->key, x->value);
+	}
+	sim_metrics_release(&sum);
+	/* one host for all: its figures, not a sum of identical copies */
+	if (m->shared)
+		sim_host_report(m->shared, NULL, mt);
+	sim_metrics_put(mt, "queues.mean", "inflight",
+			sim_tw_mean(&m->inflight_tw, now));
+	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_metrics_put(mt, "replicas", "active_mean", active);
+	sim_metrics_put(mt, "replicas", "active_max", m->serving_tw.max);
+	if (m->cfg->autoscale_max > 0) {
+		sim_metrics_put(mt, "replicas", "scale_ups",
+				(double)m->scale_ups);
+		sim_metrics_put(mt, "replicas", "scale_downs",
+				(double)m->scale_downs);
+	}
+}
+
+static size_t rep_inflight(void *state)
+{
+	return ((struct rep *)state)->inflight;
+}
+
+const struct sim_model_ops sim_model_replicas = {
+    .name = "replicas",
+    .summary = "copies of any model behind a load balancer, autoscaling",
+    .params = rep_params,
+    .nparams = sizeof rep_params / sizeof rep_params[0],
+    .config_size = sizeof(struct rep_cfg),
+    .state_size = sizeof(struct rep),
+    .validate = rep_validate,
+    .init = rep_init,
+    .submit = rep_submit,
+    .cancel = rep_cancel,
+    .reset_stats = rep_reset_stats,
+    .report = rep_report,
+    .inflight = rep_inflight,
+    .release = rep_release,
+};
