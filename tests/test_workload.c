@@ -1,0 +1,329 @@
+/*
+ * test_workload.c - workloads and clients: each arrival process's mean
+ * rate, the closed loop against the machine-repairman result, timeouts,
+ * retries, budgets, cancellation, deadlines, and common random numbers
+ * (identical systems give identical figures).
+ *
+ * Tolerances come from the runs themselves: the expected value must lie
+ * in the 99.9 % Student-t interval of the replication means.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+
+#include "run.h"
+#include "scenario.h"
+#include "workload.h"
+
+static void load(const char *yaml, struct sim_scenario *sc)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&msg, &len);
+	int rc = sim_scenario_load_string("t.yaml", yaml, strlen(yaml), NULL,
+					  0, err, sc);
+	fclose(err);
+	cr_assert_eq(rc, 0, "scenario rejected: %s", msg);
+	free(msg);
+}
+
+/* Runs a scenario; out must have room for every system. */
+static void run(const char *yaml, struct sim_summary *out, size_t nsys)
+{
+	struct sim_scenario sc;
+	load(yaml, &sc);
+	cr_assert_eq(sc.nsystems, nsys);
+	const char *why;
+	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, out, NULL, NULL, &why),
+		     0);
+	sim_scenario_release(&sc);
+}
+
+static double widen(double ci95, int n)
+{
+	return ci95 * gsl_cdf_tdist_Pinv(0.9995, n - 1) /
+	       gsl_cdf_tdist_Pinv(0.975, n - 1);
+}
+
+/* Mean arrival rate of a process over `reps` independent streams. */
+static struct sim_est arrival_rate(const struct sim_arrivals *a, double T,
+				   int reps)
+{
+	double rate[32];
+	for (int r = 0; r < reps; r++) {
+		struct sim_arr ar;
+		const char *why;
+		cr_assert_eq(sim_arr_init(&ar, a, 99, (uint32_t)r, &why), 0);
+		size_t n = 0;
+		while (sim_arr_next(&ar) <= T)
+			n++;
+		rate[r] = (double)n / T;
+		sim_arr_release(&ar);
+	}
+	return sim_est_of(rate, (size_t)reps);
+}
+
+static void expect_rate(const char *what, const struct sim_arrivals *a,
+			double T, double expect)
+{
+	struct sim_est e = arrival_rate(a, T, 20);
+	double hw = widen(e.ci95, 20);
+	cr_expect(fabs(e.mean - expect) <= hw, "%s: %g +- %g, expected %g",
+		  what, e.mean, hw, expect);
+	cr_expect(hw < 0.05 * expect, "%s: interval too wide", what);
+}
+
+Test(arrivals, poisson_constant_and_schedule_have_their_mean_rate)
+{
+	struct sim_arrivals a = {.kind = SIM_ARR_POISSON, .rate = 500};
+	expect_rate("poisson", &a, 100, 500);
+	/* constant: exactly rate * T arrivals, no noise at all */
+	a.kind = SIM_ARR_CONSTANT;
+	struct sim_est c = arrival_rate(&a, 100, 2);
+	cr_expect_float_eq(c.mean, 500, 0.011);
+	cr_expect_eq(c.ci95, 0);
+	/* a step schedule: 500/s for 40 s, 1500/s for 20 s, 500/s after */
+	struct sim_rate_step steps[] = {{40, 1500}, {60, 500}};
+	a = (struct sim_arrivals){.kind = SIM_ARR_POISSON,
+				  .rate = 500,
+				  .schedule = steps,
+				  .nschedule = 2};
+	expect_rate("schedule", &a, 100, (500 * 80 + 1500 * 20) / 100.0);
+}
+
+Test(arrivals, bursty_and_diurnal_have_their_mean_rate)
+{
+	/* on-off: 1000/s for Exp(0.5 s), 100/s for Exp(1.5 s):
+	 * long-run rate (1000 * 0.5 + 100 * 1.5) / 2 = 325/s */
+	struct sim_arrivals a = {.kind = SIM_ARR_MMPP,
+				 .rate = 1000,
+				 .rate_off = 100,
+				 .mean_on = 0.5,
+				 .mean_off = 1.5};
+	expect_rate("mmpp", &a, 4000, 325);
+	/* diurnal: the sine averages out over whole periods */
+	a = (struct sim_arrivals){.kind = SIM_ARR_DIURNAL,
+				  .rate = 400,
+				  .period = 10,
+				  .amplitude = 0.8};
+	expect_rate("diurnal", &a, 100, 400);
+}
+
+Test(arrivals, mmpp_is_burstier_than_poisson)
+{
+	/* counts per 1 s window: index of dispersion ~1 for Poisson, far
+	 * above 1 for on-off traffic with the same mean */
+	struct sim_arrivals p = {.kind = SIM_ARR_POISSON, .rate = 325};
+	struct sim_arrivals m = {.kind = SIM_ARR_MMPP,
+				 .rate = 1000,
+				 .rate_off = 100,
+				 .mean_on = 0.5,
+				 .mean_off = 1.5};
+	const struct sim_arrivals *procs[2] = {&p, &m};
+	double disp[2];
+	for (int k = 0; k < 2; k++) {
+		struct sim_arr ar;
+		const char *why;
+		sim_arr_init(&ar, procs[k], 5, 0, &why);
+		double counts[2000] = {0}, t;
+		while ((t = sim_arr_next(&ar)) < 2000)
+			counts[(int)t]++;
+		double s = 0, s2 = 0;
+		for (int i = 0; i < 2000; i++) {
+			s += counts[i];
+			s2 += counts[i] * counts[i];
+		}
+		double mean = s / 2000;
+		disp[k] = (s2 / 2000 - mean * mean) / mean;
+		sim_arr_release(&ar);
+	}
+	cr_expect(disp[0] > 0.8 && disp[0] < 1.2, "poisson %g", disp[0]);
+	cr_expect_gt(disp[1], 20, "mmpp %g", disp[1]);
+}
+
+Test(closed, matches_the_machine_repairman_result, .timeout = 60)
+{
+	/* N = 10 users, think Z = 45 ms, one server S = 5 ms, exponential:
+	 * M/M/1//N. P0 = 1 / sum_k N!/(N-k)! (S/Z)^k, X = (1 - P0) / S,
+	 * R = N / X - Z (response time law). */
+	const int N = 10;
+	const double S = 0.005, Z = 0.045;
+	double sum = 0, term = 1;
+	for (int k = 0; k <= N; k++) {
+		sum += term;
+		term *= (N - k) * (S / Z);
+	}
+	double X = (1 - 1 / sum) / S, R = N / X - Z;
+	struct sim_summary s;
+	run("seed: 3\nduration: 300s\nwarmup: 10s\nreplications: 10\n"
+	    "workload:\n"
+	    "  closed: { users: 10, think: { dist: exponential, mean: 45ms } }\n"
+	    "  classes: [ { name: c, phases: [ {cpu: {dist: exponential, "
+	    "mean: 5ms}} ] } ]\n"
+	    "systems: [ { name: s, model: event-loop, overheads: zero } ]\n",
+	    &s, 1);
+	double hx = widen(s.throughput_rps.ci95, 10);
+	double hr = widen(s.lat_mean.ci95, 10);
+	cr_expect(fabs(s.throughput_rps.mean - X) <= hx, "X %g +- %g vs %g",
+		  s.throughput_rps.mean, hx, X);
+	cr_expect(fabs(s.lat_mean.mean - R) <= hr, "R %g +- %g vs %g",
+		  s.lat_mean.mean, hr, R);
+	cr_expect(hx < 0.02 * X && hr < 0.05 * R);
+	sim_summary_release(&s);
+}
+
+static const char *two_systems =
+    "seed: 8\nduration: 20s\nwarmup: 1s\nreplications: 4\n"
+    "workload:\n"
+    "  arrivals: { rate: 800/s }\n"
+    "  classes:\n"
+    "    - { name: a, weight: 2, phases: [ {cpu: 400us}, "
+    "{io: {dist: lognormal, mean: 4ms, cv: 1}} ] }\n"
+    "    - { name: b, phases: [ {cpu: {dist: gamma, mean: 1ms, cv: 2}} ] }\n"
+    "systems:\n"
+    "  - { name: x, model: event-loop, cores: 2 }\n"
+    "  - { name: y, model: event-loop, cores: 2 }\n";
+
+Test(crn, identical_systems_give_identical_figures)
+{
+	struct sim_summary s[2];
+	run(two_systems, s, 2);
+	cr_expect_eq(s[0].offered_rps.mean, s[1].offered_rps.mean);
+	cr_expect_eq(s[0].completed, s[1].completed);
+	cr_expect_eq(s[0].lat_mean.mean, s[1].lat_mean.mean);
+	cr_expect_eq(s[0].p99.mean, s[1].p99.mean);
+	cr_expect_eq(s[0].p99.ci95, s[1].p99.ci95);
+	/* the paired difference is exactly zero, with a zero interval */
+	cr_expect_eq(sim_metrics_get(&s[1].metrics, "vs_first",
+				     "latency_mean_s_diff", -1),
+		     0);
+	cr_expect_eq(sim_metrics_get(&s[1].metrics, "vs_first",
+				     "latency_mean_s_diff_ci95", -1),
+		     0);
+	for (int i = 0; i < 2; i++)
+		sim_summary_release(&s[i]);
+}
+
+/* 10 s of arrivals every 10 ms (process constant) unless `process` says
+ * otherwise. */
+static struct sim_summary one_p(const char *process, const char *client,
+				const char *phases, const char *system)
+{
+	static char y[2048];
+	snprintf(y, sizeof y,
+		 "seed: 4\nduration: 10s\nwarmup: 0s\nreplications: 2\n"
+		 "workload:\n"
+		 "  arrivals: { process: %s, rate: 100/s }\n"
+		 "  client: %s\n"
+		 "  classes: [ { name: c, phases: %s } ]\n"
+		 "systems: [ %s ]\n",
+		 process, client, phases, system);
+	struct sim_summary s;
+	run(y, &s, 1);
+	return s;
+}
+
+static struct sim_summary one(const char *client, const char *phases,
+			      const char *system)
+{
+	return one_p("constant", client, phases, system);
+}
+
+/* Timeouts within the 10 s window for arrivals at 10 ms, 20 ms, ... 10 s
+ * whose attempts time out `timeout` after being sent, retried after the
+ * given backoffs. */
+static double timeouts_in_window(double timeout, const double *backoff,
+				 int retries)
+{
+	double n = 0;
+	for (int i = 1; i <= 1000; i++) {
+		double t = i * 0.01;
+		for (int k = 0; k <= retries; k++) {
+			if (t + timeout > 10 + 1e-9)
+				break;
+			n++;
+			t += timeout + (k < retries ? backoff[k] : 0);
+		}
+	}
+	return n;
+}
+
+#define NODE "{ name: s, model: event-loop, cores: 4, overheads: zero }"
+
+Test(client, timeouts_count_and_the_server_keeps_working)
+{
+	/* every request waits 300 ms on I/O, the client gives up at 100 ms:
+	 * the 990 requests sent by 9.9 s time out, the server still answers
+	 * the 970 sent by 9.7 s (wasted work), nobody gets a good response */
+	struct sim_summary s =
+	    one("{ timeout: 100ms }", "[ {io: 300ms} ]", NODE);
+	cr_expect_eq(s.goodput_rps.mean, 0);
+	cr_expect_float_eq(s.errors[2], timeouts_in_window(0.1, NULL, 0),
+			   1e-9); /* SIM_OUT_TIMEOUT */
+	cr_expect_float_eq(s.errors[2], 990, 1e-9);
+	cr_expect_float_eq(s.wasted, 970, 1e-9);
+	cr_expect_float_eq(s.wasted, s.completed, 1e-9);
+	sim_summary_release(&s);
+	/* with cancellation the server drops them at the next boundary:
+	 * no response completes */
+	s = one("{ timeout: 100ms, cancel: true }", "[ {io: 300ms} ]", NODE);
+	cr_expect_eq(s.completed, 0);
+	sim_summary_release(&s);
+}
+
+Test(client, retries_resend_and_backoff_delays_them)
+{
+	/* io 150 ms, timeout 100 ms, 2 retries, no jitter: every request
+	 * times out 3 times; retries follow 50 ms and 100 ms later */
+	struct sim_summary s = one(
+	    "{ timeout: 100ms, retries: { max: 2, backoff: 50ms, multiplier: "
+	    "2, jitter: none } }",
+	    "[ {io: 150ms} ]", NODE);
+	double backoff[] = {0.05, 0.1};
+	cr_expect_float_eq(s.errors[2], timeouts_in_window(0.1, backoff, 2),
+			   1e-9);
+	cr_expect_eq(s.goodput_rps.mean, 0);
+	sim_summary_release(&s);
+	/* a retry budget of 10 % allows ~100 of the ~2000 retries */
+	s = one("{ timeout: 100ms, retries: { max: 2, backoff: 50ms, jitter: "
+		"none, budget: 0.1 } }",
+		"[ {io: 150ms} ]", NODE);
+	cr_expect(s.errors[2] > 990 + 90 && s.errors[2] <= 990 + 101,
+		  "timeouts %g", s.errors[2]);
+	sim_summary_release(&s);
+}
+
+Test(client, a_retry_that_succeeds_counts_latency_from_the_first_try)
+{
+	/* Poisson arrivals at 100/s, 5 ms of CPU each, a backlog of one
+	 * connection: arrivals during a busy loop turn are refused, retried
+	 * after 1 ms (no jitter) and succeed later; latency runs from the
+	 * first attempt */
+	struct sim_summary s =
+	    one_p("poisson",
+		  "{ retries: { max: 20, backoff: 1ms, multiplier: 1, jitter: "
+		  "none } }",
+		  "[ {cpu: 5ms} ]",
+		  "{ name: s, model: event-loop, backlog: 1, overheads: zero "
+		  "}");
+	cr_expect_gt(s.errors[1], 10); /* refused attempts */
+	cr_expect_float_eq(s.goodput_rps.mean, s.offered_rps.mean, 1.0);
+	cr_expect_gt(s.p99.mean, 0.006);
+	sim_summary_release(&s);
+}
+
+Test(client, deadline_separates_goodput_from_throughput)
+{
+	/* 50 % of requests take 20 ms, 50 % take 2 ms (hyperexponential
+	 * would do; a deadline of 10 ms cuts the slow ones from goodput) */
+	struct sim_summary s =
+	    one("{ deadline: 10ms }",
+		"[ {io: {dist: empirical, values: [2ms, 20ms]}} ]", NODE);
+	cr_expect_float_eq(s.throughput_rps.mean, 100, 0.2);
+	cr_expect(s.goodput_rps.mean > 40 && s.goodput_rps.mean < 60,
+		  "goodput %g", s.goodput_rps.mean);
+	sim_summary_release(&s);
+}
