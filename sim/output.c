@@ -341,6 +341,18 @@ static void json_system(struct jw *w, const struct sim_summary *s)
 	jw_num(w, "p99", s->p99.mean);
 	jw_num(w, "p999", s->p999.mean);
 	jw_num(w, "max", s->lat_max);
+	if (s->ncdf) {
+		/* [quantile, seconds] pairs, one per line */
+		jw_begin(w, "cdf", '[');
+		for (size_t k = 0; k < s->ncdf; k++) {
+			char q[NUM_LEN], v[NUM_LEN];
+			sim_fmt_double(q, sizeof(q), sim_cdf_q[k]);
+			sim_fmt_double(v, sizeof(v), s->cdf[k]);
+			jw_key(w, NULL);
+			fprintf(w->f, "[%s, %s]", q, v);
+		}
+		jw_end(w, ']');
+	}
 	jw_end(w, '}');
 	jw_begin(w, "ci95", '{');
 	jw_num(w, "throughput_rps", s->throughput_rps.ci95);
@@ -441,7 +453,7 @@ static void csv_metric_header(FILE *f, bool *first, const struct colset *cols)
 	}
 }
 
-static const char *const csv_fixed[] = {
+const char *const sim_csv_fixed[SIM_CSV_NFIXED] = {
     "scenario",
     "system",
     "model",
@@ -516,6 +528,125 @@ static const struct sim_class_summary *find_class(const struct sim_summary *s,
 	return NULL;
 }
 
+/* Suffixes of the per-class columns, class_NAME_SUFFIX. */
+static const char *const class_sfx[] = {
+    "completed",
+    "latency_s_mean",
+    "latency_s_p50",
+    "latency_s_p99",
+};
+#define NCLASS_SFX (sizeof(class_sfx) / sizeof(class_sfx[0]))
+
+void sim_cells_release(struct sim_cells *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].name);
+	free(c->v);
+	*c = (struct sim_cells){0};
+}
+
+static int cell_add(struct sim_cells *c, enum sim_cell_kind kind,
+		    const char *name, const char *str, double num)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		struct sim_cell *v = realloc(c->v, cap * sizeof(*v));
+		if (!v)
+			return SIM_ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	char *copy = strdup(name);
+	if (!copy)
+		return SIM_ENOMEM;
+	c->v[c->n++] = (struct sim_cell){kind, copy, str, num};
+	return 0;
+}
+
+/* The cell of that kind and name in c, or NULL. */
+static const struct sim_cell *
+find_cell(const struct sim_cells *c, enum sim_cell_kind kind, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].kind == kind && !strcmp(c->v[i].name, name))
+			return &c->v[i];
+	return NULL;
+}
+
+/* Writes a cell's value; an absent cell is an empty one. */
+static void csv_value(FILE *f, bool *first, const struct sim_cell *c)
+{
+	if (c && c->str)
+		csv_cell(f, first, c->str);
+	else
+		csv_num(f, first, c ? c->num : NAN);
+}
+
+int sim_summary_flatten(const struct sim_scenario *sc,
+			const struct sim_summary *s, struct sim_cells *out)
+{
+	/* scenario, system and model are strings, in str[] */
+	const double fixed[SIM_CSV_NFIXED] = {
+	    NAN,
+	    NAN,
+	    NAN,
+	    s->replications,
+	    s->duration_s,
+	    s->offered_rps.mean,
+	    s->offered_rps.ci95,
+	    s->throughput_rps.mean,
+	    s->throughput_rps.ci95,
+	    s->goodput_rps.mean,
+	    s->goodput_rps.ci95,
+	    s->completed,
+	    s->errors[1],
+	    s->errors[2],
+	    s->errors[3],
+	    s->errors[4],
+	    s->wasted,
+	    s->lat_mean.mean,
+	    s->lat_mean.ci95,
+	    s->p50.mean,
+	    s->p90.mean,
+	    s->p99.mean,
+	    s->p99.ci95,
+	    s->p999.mean,
+	    s->lat_max,
+	    s->events,
+	};
+	const char *const str[3] = {sc->name ? sc->name : "",
+				    s->name ? s->name : "",
+				    s->model ? s->model : ""};
+	int rc = 0;
+
+	*out = (struct sim_cells){0};
+	for (size_t k = 0; k < SIM_CSV_NFIXED && !rc; k++)
+		rc = cell_add(out, SIM_CELL_FIXED, sim_csv_fixed[k],
+			      k < 3 ? str[k] : NULL, fixed[k]);
+	for (size_t k = 0; k < s->metrics.n && !rc; k++) {
+		char name[2 * sizeof(s->metrics.v[k].group) + 2];
+		flat_name(name, sizeof(name), &s->metrics.v[k]);
+		rc = cell_add(out, SIM_CELL_METRIC, name, NULL,
+			      s->metrics.v[k].value);
+	}
+	for (size_t c = 0; c < s->nclasses && !rc; c++) {
+		const struct sim_class_summary *cs = &s->classes[c];
+		const double v[NCLASS_SFX] = {cs->completed, cs->lat_mean.mean,
+					      cs->p50.mean, cs->p99.mean};
+		char nb[32];
+		const char *cname = class_name(cs, c, nb, sizeof(nb));
+		for (size_t k = 0; k < NCLASS_SFX && !rc; k++) {
+			char name[256];
+			snprintf(name, sizeof(name), "class_%s_%s", cname,
+				 class_sfx[k]);
+			rc = cell_add(out, SIM_CELL_CLASS, name, NULL, v[k]);
+		}
+	}
+	if (rc)
+		sim_cells_release(out);
+	return rc;
+}
+
 #define MAX_FALLBACK_NAMES 64
 
 int sim_write_csv(FILE *f, const struct sim_scenario *sc,
@@ -523,6 +654,7 @@ int sim_write_csv(FILE *f, const struct sim_scenario *sc,
 {
 	struct colset cols = {0};
 	struct nameset cls = {0};
+	struct sim_cells row = {0};
 	char fallback[MAX_FALLBACK_NAMES][32];
 	bool first;
 	int rc;
@@ -537,68 +669,49 @@ int sim_write_csv(FILE *f, const struct sim_scenario *sc,
 		goto cleanup;
 
 	first = true;
-	for (size_t k = 0; k < sizeof(csv_fixed) / sizeof(csv_fixed[0]); k++)
-		csv_cell(f, &first, csv_fixed[k]);
+	for (size_t k = 0; k < SIM_CSV_NFIXED; k++)
+		csv_cell(f, &first, sim_csv_fixed[k]);
 	csv_metric_header(f, &first, &cols);
 	for (size_t c = 0; c < cls.n; c++) {
-		static const char *const sfx[] = {
-		    "completed",
-		    "latency_s_mean",
-		    "latency_s_p50",
-		    "latency_s_p99",
-		};
-		for (size_t k = 0; k < 4; k++) {
+		for (size_t k = 0; k < NCLASS_SFX; k++) {
 			char name[256];
 			snprintf(name, sizeof(name), "class_%s_%s", cls.v[c],
-				 sfx[k]);
+				 class_sfx[k]);
 			csv_cell(f, &first, name);
 		}
 	}
 	fputc('\n', f);
 
 	for (size_t i = 0; i < n; i++) {
-		const struct sim_summary *s = &sys[i];
+		rc = sim_summary_flatten(sc, &sys[i], &row);
+		if (rc)
+			goto cleanup;
 		first = true;
-		csv_cell(f, &first, sc->name);
-		csv_cell(f, &first, s->name);
-		csv_cell(f, &first, s->model);
-		csv_int(f, &first, s->replications);
-		csv_num(f, &first, s->duration_s);
-		csv_num(f, &first, s->offered_rps.mean);
-		csv_num(f, &first, s->offered_rps.ci95);
-		csv_num(f, &first, s->throughput_rps.mean);
-		csv_num(f, &first, s->throughput_rps.ci95);
-		csv_num(f, &first, s->goodput_rps.mean);
-		csv_num(f, &first, s->goodput_rps.ci95);
-		csv_num(f, &first, s->completed);
-		for (int o = 1; o < SIM_NOUTCOMES; o++)
-			csv_num(f, &first, s->errors[o]);
-		csv_num(f, &first, s->wasted);
-		csv_num(f, &first, s->lat_mean.mean);
-		csv_num(f, &first, s->lat_mean.ci95);
-		csv_num(f, &first, s->p50.mean);
-		csv_num(f, &first, s->p90.mean);
-		csv_num(f, &first, s->p99.mean);
-		csv_num(f, &first, s->p99.ci95);
-		csv_num(f, &first, s->p999.mean);
-		csv_num(f, &first, s->lat_max);
-		csv_num(f, &first, s->events);
-		for (size_t k = 0; k < cols.n; k++)
-			csv_num(f, &first,
-				metric_value(&s->metrics, cols.v[k]));
-		for (size_t c = 0; c < cls.n; c++) {
-			const struct sim_class_summary *cs =
-			    find_class(s, cls.v[c]);
-			csv_num(f, &first, cs ? cs->completed : NAN);
-			csv_num(f, &first, cs ? cs->lat_mean.mean : NAN);
-			csv_num(f, &first, cs ? cs->p50.mean : NAN);
-			csv_num(f, &first, cs ? cs->p99.mean : NAN);
+		for (size_t k = 0; k < row.n && row.v[k].kind == SIM_CELL_FIXED;
+		     k++)
+			csv_value(f, &first, &row.v[k]);
+		for (size_t k = 0; k < cols.n; k++) {
+			char name[2 * sizeof(cols.v[k]->group) + 2];
+			flat_name(name, sizeof(name), cols.v[k]);
+			csv_value(f, &first,
+				  find_cell(&row, SIM_CELL_METRIC, name));
 		}
+		for (size_t c = 0; c < cls.n; c++)
+			for (size_t k = 0; k < NCLASS_SFX; k++) {
+				char name[256];
+				snprintf(name, sizeof(name), "class_%s_%s",
+					 cls.v[c], class_sfx[k]);
+				csv_value(
+				    f, &first,
+				    find_cell(&row, SIM_CELL_CLASS, name));
+			}
 		fputc('\n', f);
+		sim_cells_release(&row);
 	}
 	rc = ferror(f) ? SIM_EIO : 0;
 
 cleanup:
+	sim_cells_release(&row);
 	free(cols.v);
 	free(cls.v);
 	return rc;

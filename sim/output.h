@@ -30,6 +30,36 @@ int sim_write_json(FILE *f, const struct sim_scenario *sc,
 int sim_write_csv(FILE *f, const struct sim_scenario *sc,
 		  const struct sim_summary *sys, size_t n);
 
+/* The columns every row of sim_write_csv starts with, in order: scenario,
+ * system, model, replications, duration_s, offered_rps, ... events. */
+#define SIM_CSV_NFIXED 26
+extern const char *const sim_csv_fixed[SIM_CSV_NFIXED];
+
+/* One figure of a summary as a CSV cell: its column name and value. */
+enum sim_cell_kind {
+	SIM_CELL_FIXED,	 /* one of sim_csv_fixed */
+	SIM_CELL_METRIC, /* a model's figure, flattened with '_' */
+	SIM_CELL_CLASS,	 /* class_NAME_completed, class_NAME_latency_s_... */
+};
+struct sim_cell {
+	enum sim_cell_kind kind;
+	char *name;	 /* owned */
+	const char *str; /* a string (borrowed from the summary), or NULL */
+	double num;	 /* the number when str is NULL; NaN prints empty */
+};
+struct sim_cells {
+	struct sim_cell *v;
+	size_t n, cap;
+};
+
+/* Fills *out with one system's row of sim_write_csv: the fixed columns in
+ * order, then the metrics and the classes in the summary's order. Strings
+ * point into sc and s, which must outlive *out. Returns 0 or SIM_ENOMEM
+ * (*out then empty). Release with sim_cells_release. */
+int sim_summary_flatten(const struct sim_scenario *sc,
+			const struct sim_summary *s, struct sim_cells *out);
+void sim_cells_release(struct sim_cells *c);
+
 /* Writes DIR/timeseries.csv rows for every system: time_s, system,
  * replication, offered_rps, throughput_rps, goodput_rps, errors,
  * latency_s_p50, latency_s_p99, then the model's figures (union over all

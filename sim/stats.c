@@ -275,6 +275,33 @@ struct sim_est sim_est_of(const double *x, size_t n)
 
 /* The estimate of a latency figure over the replications that measured at
  * least one response (k of them); NaN for both when none did. */
+const double sim_cdf_q[SIM_CDF_N] = {
+    0,	  0.01, 0.02, 0.05, 0.1,  0.15,	 0.2,	0.25,  0.3,    0.35, 0.4,
+    0.45, 0.5,	0.55, 0.6,  0.65, 0.7,	 0.75,	0.8,   0.85,   0.9,  0.92,
+    0.94, 0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9999, 1,
+};
+
+/* The pooled distribution of the replications' latencies at sim_cdf_q.
+ * Returns 0 or SIM_ENOMEM. */
+static int pooled_cdf(const struct sim_rep_result *reps, size_t n,
+		      struct sim_summary *out)
+{
+	struct sim_hist all;
+	int rc = sim_hist_init(&all);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (reps[i].lat.n)
+			sim_hist_merge(&all, &reps[i].lat);
+	if (all.n) {
+		for (size_t k = 0; k < SIM_CDF_N; k++)
+			out->cdf[k] = sim_hist_quantile(&all, sim_cdf_q[k]);
+		out->ncdf = SIM_CDF_N;
+	}
+	sim_hist_release(&all);
+	return 0;
+}
+
 static struct sim_est est_lat(const double *x, size_t k)
 {
 	if (k == 0)
@@ -412,6 +439,8 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 	out->p90 = est_lat(x2, k);
 	out->p99 = est_lat(x3, k);
 	out->p999 = est_lat(x4, k);
+	if (pooled_cdf(reps, n, out))
+		goto cleanup;
 
 	size_t nc = reps[0].nclasses;
 	if (nc) {

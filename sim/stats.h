@@ -143,6 +143,11 @@ struct sim_class_summary {
 	struct sim_est lat_mean, p50, p90, p99;
 };
 
+/* Quantiles at which a summary keeps the pooled latency distribution
+ * (sim_cdf_q[0] = 0 is the minimum, the last, 1, the maximum). */
+#define SIM_CDF_N 32
+extern const double sim_cdf_q[SIM_CDF_N];
+
 struct sim_summary {
 	const char *name;  /* system name */
 	const char *model; /* model name */
@@ -154,6 +159,10 @@ struct sim_summary {
 	double wasted;
 	struct sim_est lat_mean, p50, p90, p99, p999;
 	double lat_max;
+	/* Latency of good responses pooled over every replication, at the
+	 * quantiles sim_cdf_q (ncdf is 0 when none was measured). */
+	double cdf[SIM_CDF_N];
+	size_t ncdf;
 	double events; /* mean per replication */
 	struct sim_class_summary *classes;
 	size_t nclasses;
@@ -162,7 +171,8 @@ struct sim_summary {
 
 /* Aggregates n replications of one system (class names from `cnames`).
  * Every estimate is the mean over replications of the per-replication
- * figure, with its Student-t 95 % half-width. Latency figures use only the
+ * figure, with its Student-t 95 % half-width; cdf pools the replications'
+ * histograms. Latency figures use only the
  * replications that measured at least one response, and are NaN when none
  * did. name, model and warmup_s are left for the caller to fill; class
  * names point into `cnames` (not copied; cnames may be NULL). Returns 0 or
