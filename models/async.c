@@ -1,0 +1,633 @@
+/*
+ * async.c - ASGI async: uvicorn running a FastAPI/Starlette application.
+ *
+ * Each of the `workers` processes (uvicorn --workers, default 1) runs one
+ * asyncio event loop on its main Python thread. The loop works like the
+ * Node.js loop of event_loop.c, at Python's cost: callbacks run to
+ * completion in FIFO order, a CPU phase of an `async def` handler blocks
+ * every other request of that process, an `io` await frees the loop, and
+ * events that happen while a batch runs (new connections, I/O and thread
+ * completions) are seen at the next poll. New connections wait in the
+ * listen backlog (uvicorn --backlog, default 2048) until a poll accepts
+ * them; when it is full they are refused.
+ *
+ * `io` phases go through the shared io mechanism (sim/io.c): with a
+ * workload downstream (a database pool) they first wait for a connection.
+ *
+ * `def` handlers (`handler: sync`) run in the anyio worker thread pool:
+ * FastAPI calls them through Starlette's run_in_threadpool, i.e.
+ * anyio.to_thread.run_sync under the default CapacityLimiter(40) (anyio
+ * docs, "Working with threads"). A request waits for a token in one FIFO
+ * per process (the limiter's waiters are served in order), then a thread
+ * runs the handler's phases: `cpu` is Python and needs the GIL, `io` is a
+ * blocking call that holds the thread but releases the GIL, `pool` is
+ * blocking work that burns CPU with the GIL released (or only waits, with
+ * `cpu: false`). The result goes back to the loop as a callback, and only
+ * when the loop runs it do the thread and the token become free again
+ * (anyio's WorkerThread reports its result with call_soon_threadsafe and
+ * rejoins the idle workers from there; the token is released when the
+ * awaiting task resumes). `pool` phases of async handlers go to the same
+ * pool (run_in_threadpool, asyncio.to_thread). Threads start lazily and are
+ * kept (anyio retires a thread idle for 10 s; we keep them all), so the
+ * memory estimate counts the most threads ever in use.
+ *
+ * The GIL (sim/gil.c) is per process: the loop thread and the pool threads
+ * take turns running Python. The loop keeps the GIL while it has callbacks
+ * to run and lets it go when it polls with nothing to do; a thread that
+ * waits for it forces a hand-off after the switch interval (5 ms), so an
+ * I/O-bound sync handler beside a CPU-bound async one waits up to an
+ * interval after each I/O (the convoy effect, bpo-7946). `gil: false` is
+ * the free-threaded build (PEP 703/779).
+ *
+ * `limit_concurrency` (uvicorn, default none): a request parsed while the
+ * process already has that many requests in flight is answered 503 by the
+ * loop (uvicorn httptools_impl.py, on_headers_complete). uvicorn also
+ * counts open connections, including the new one, so the real server
+ * answers 503 one request earlier than this model.
+ *
+ * Simplification: the processes share one listen socket, and whichever
+ * loop polls first takes a connection; here connections are dealt to the
+ * processes round-robin, and the backlog counts the connections not yet
+ * accepted by any process.
+ *
+ * A request whose client gave up (with `client.cancel`) is dropped at its
+ * next phase boundary: on the loop, in the token line, or in its thread.
+ *
+ * Not modelled: keep-alive connections; asyncio.to_thread really uses the
+ * loop's default executor (min(32, cores + 4) threads), not anyio's
+ * limiter; waking a task that waited for a token takes one more loop
+ * callback (here it starts at once); anyio retiring idle threads; uvloop's
+ * lower per-callback cost; the host memory limit (OOM kills).
+ *
+ * With `overheads: zero`, one worker and a single `cpu` phase this is an
+ * M/G/1 FIFO queue; with a sync handler doing only `io`, an M/G/c queue
+ * with c = threadpool.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "gil.h"
+#include "model.h"
+
+#define MiB (1024.0 * 1024.0)
+#define KiB 1024.0
+
+struct as_cfg {
+	int workers;
+	int threadpool;
+	bool gil;
+	double gil_interval;
+	double gil_handoff;
+	int limit_concurrency;
+	int backlog;
+	double request_overhead;
+	double callback_overhead;
+	double process_memory;
+	double thread_memory;
+	double request_memory;
+};
+
+static const struct sim_param as_params[] = {
+    /* uvicorn settings docs: --workers defaults to $WEB_CONCURRENCY or 1 */
+    {"workers", SIM_PT_INT, offsetof(struct as_cfg, workers), 1, 1, 4096, 0,
+     NULL, "worker processes, each with its own event loop and GIL"},
+    /* anyio.to_thread default limiter: CapacityLimiter(40) (anyio docs,
+     * "Working with threads"); Starlette's run_in_threadpool uses it */
+    {"threadpool", SIM_PT_INT, offsetof(struct as_cfg, threadpool), 40, 1,
+     1 << 16, 0, NULL, "anyio thread pool tokens per process"},
+    /* CPython has the GIL unless built free-threaded (PEP 703, PEP 779) */
+    {"gil", SIM_PT_BOOL, offsetof(struct as_cfg, gil), 1, 0, 1, 0, NULL,
+     "one thread per process runs Python at a time (false: free-threaded)"},
+    /* sys.getswitchinterval(): DEFAULT_INTERVAL 5000 us in CPython
+     * Python/ceval_gil.c */
+    {"gil_interval", SIM_PT_DURATION, offsetof(struct as_cfg, gil_interval),
+     5e-3, 1e-6, 10, 0, NULL,
+     "switch interval before a waiting thread forces a GIL hand-off"},
+    /* a futex wake-up of the waiting thread plus cold caches: a guess of
+     * a few microseconds, not a measurement */
+    {"gil_handoff", SIM_PT_DURATION, offsetof(struct as_cfg, gil_handoff), 5e-6,
+     0, 1, SIM_P_OVERHEAD, NULL,
+     "CPU charged to a thread taking the GIL from another"},
+    /* uvicorn --limit-concurrency, default None */
+    {"limit_concurrency", SIM_PT_INT,
+     offsetof(struct as_cfg, limit_concurrency), 0, 0, 1 << 30, 0, NULL,
+     "requests in flight per process beyond which new ones get 503 "
+     "(0: none)"},
+    /* uvicorn --backlog, default 2048 */
+    {"backlog", SIM_PT_INT, offsetof(struct as_cfg, backlog), 2048, 1, 1 << 20,
+     0, NULL, "listen backlog; connections beyond it are refused"},
+    /* httptools parsing, ASGI scope, Starlette routing, FastAPI dependency
+     * resolution and pydantic validation/serialisation of a small JSON
+     * body: a guess of ~150 us (a trivial FastAPI endpoint serves a few
+     * thousand requests/s per core in public benchmarks), not a
+     * measurement */
+    {"request_overhead", SIM_PT_DURATION,
+     offsetof(struct as_cfg, request_overhead), 150e-6, 0, 3600, SIM_P_OVERHEAD,
+     NULL, "CPU per request: accept, parsing, framework"},
+    /* one asyncio loop iteration (selector poll, handle call) and a
+     * coroutine step in CPython: a guess of ~15 us */
+    {"callback_overhead", SIM_PT_DURATION,
+     offsetof(struct as_cfg, callback_overhead), 15e-6, 0, 3600, SIM_P_OVERHEAD,
+     NULL,
+     "CPU per later loop callback (I/O or thread completion, 503 answer)"},
+    /* shared/models.md: a Python worker with a framework loaded is
+     * ~30 MiB RSS (gunicorn issue 1250, s2i-python-container PR 180) */
+    {"process_memory", SIM_PT_SIZE, offsetof(struct as_cfg, process_memory),
+     30 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle worker"},
+    /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
+    {"thread_memory", SIM_PT_SIZE, offsetof(struct as_cfg, thread_memory),
+     20 * KiB, 0, 1e12, 0, NULL, "resident memory per pool thread started"},
+    /* an asyncio task is ~1-2 KiB (shared/models.md), plus uvicorn's
+     * protocol and request cycle objects, the scope dict and buffers: a
+     * guess of ~4 KiB more */
+    {"request_memory", SIM_PT_SIZE, offsetof(struct as_cfg, request_memory),
+     6 * KiB, 0, 1e12, 0, NULL, "memory per request in flight"},
+};
+
+struct as;
+struct as_proc;
+
+/* An anyio worker thread. */
+struct as_worker {
+	struct sim_pythread pt; /* its Python thread under the process GIL */
+	struct as_proc *p;
+	struct sim_request *r; /* its job, until the loop took the result */
+	int end;	       /* the job stops before this phase */
+};
+
+/* One uvicorn worker process. */
+struct as_proc {
+	struct as *m;
+	struct sim_gil gil;
+	struct sim_pythread loop; /* the event loop's (main) thread */
+	struct sim_queue ready;	  /* polled: runs before the next poll */
+	struct sim_queue pending; /* happened since the last poll */
+	int backlog;		  /* connections in `pending` */
+	struct sim_request *cur;  /* callback running on the loop */
+	int busy;
+	struct sim_tw busy_tw;
+	int active;		   /* accepted, not answered: the 503 limit */
+	struct as_worker *workers; /* `threadpool` of them */
+	struct as_worker **idle;   /* idle workers (stack) */
+	int nidle;
+	int ntok; /* tokens (= threads) in use */
+	int peak; /* most threads ever in use: started, never retired */
+	struct sim_tw tok_tw;
+	struct sim_queue tokq; /* waiting for a token */
+};
+
+struct as {
+	struct sim_ctx ctx;
+	const struct as_cfg *cfg;
+	struct sim_host *host, own_host;
+	struct as_proc *procs;
+	int nprocs, rr;
+	int unaccepted; /* connections in the shared listen backlog */
+	size_t inflight;
+	struct sim_tw inflight_tw;
+	struct sim_hist lag;
+	double t_reset;
+};
+
+#define FLAG_ACCEPTED 0x1 /* first callback (request overhead) has run */
+#define FLAG_ACTIVE   0x2 /* counted in its process's `active` */
+#define FLAG_REJECT   0x4 /* over limit_concurrency: the callback sends 503 */
+#define FLAG_RESPOND  0x8 /* sync handler returned: the callback answers */
+
+static void loop_next(struct as_proc *p);
+static void worker_step(struct as_worker *w);
+static void worker_wait_done(struct sim *s, void *obj, uint64_t arg);
+
+static bool cancelled(const struct as *m, const struct sim_request *r)
+{
+	return r->abandoned && m->ctx.wl->client.cancel;
+}
+
+static bool is_cpu(const struct as *m, const struct sim_request *r, size_t i)
+{
+	return sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
+}
+
+static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
+{
+	struct as_proc *p = r->mptr;
+	if (r->flags & FLAG_ACTIVE)
+		p->active--;
+	m->inflight--;
+	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
+	m->ctx.port.done(m->ctx.port.ctx, r, o);
+}
+
+/* An event for r happened (connection, I/O or thread completion): the loop
+ * sees it at its next poll. */
+static void post(struct as_proc *p, struct sim_request *r)
+{
+	r->t_mark = p->m->ctx.s->now;
+	sim_queue_push(&p->pending, r, r->t_mark);
+	if (!p->busy)
+		loop_next(p);
+}
+
+static void io_done(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	r->phase++;
+	post(obj, r);
+}
+
+/* ------------------------------------------------------ the thread pool -- */
+
+static void set_tokens(struct as_proc *p, int ntok)
+{
+	p->ntok = ntok;
+	if (ntok > p->peak)
+		p->peak = ntok;
+	sim_tw_set(&p->tok_tw, p->m->ctx.s->now, ntok);
+}
+
+/* Gives r's job to worker w (which holds a token). A sync handler's job is
+ * all its phases; an async handler's is its one `pool` phase. */
+static void worker_take(struct as_proc *p, struct as_worker *w,
+			struct sim_request *r)
+{
+	struct as *m = p->m;
+	w->r = r;
+	w->end = sim_req_sync(&m->ctx, r) ? r->nphases : r->phase + 1;
+	r->mtag = (uint64_t)(w - p->workers) + 1;
+	worker_step(w);
+}
+
+/* r wants a thread: take a token if one is free, else wait in line. */
+static void pool_submit(struct as_proc *p, struct sim_request *r)
+{
+	if (p->ntok < p->m->cfg->threadpool) {
+		set_tokens(p, p->ntok + 1);
+		worker_take(p, p->idle[--p->nidle], r);
+	} else {
+		sim_queue_push(&p->tokq, r, p->m->ctx.s->now);
+	}
+}
+
+/* w's thread and token are free: the next request in line takes them
+ * (requests whose client left meanwhile are dropped on the way). */
+static void worker_release(struct as_proc *p, struct as_worker *w)
+{
+	struct as *m = p->m;
+	struct sim_request *n;
+	w->r->mtag = 0;
+	w->r = NULL;
+	while ((n = sim_queue_pop(&p->tokq, m->ctx.s->now))) {
+		if (!cancelled(m, n)) {
+			worker_take(p, w, n);
+			return;
+		}
+		finish(m, n, SIM_OUT_TIMEOUT);
+	}
+	p->idle[p->nidle++] = w;
+	set_tokens(p, p->ntok - 1);
+}
+
+/* w's job is at a phase boundary: run the next phase, or hand the result
+ * back to the loop (w stays taken until the loop runs that callback). */
+static void worker_step(struct as_worker *w)
+{
+	struct as_proc *p = w->p;
+	struct as *m = p->m;
+	struct sim_request *r = w->r;
+	if (cancelled(m, r)) {
+		worker_release(p, w);
+		finish(m, r, SIM_OUT_TIMEOUT);
+		return;
+	}
+	if (r->phase >= w->end) {
+		if (sim_req_sync(&m->ctx, r))
+			r->flags |= FLAG_RESPOND;
+		post(p, r);
+		return;
+	}
+	double d = r->demand[r->phase];
+	switch (sim_req_phase_kind(&m->ctx, r, r->phase)) {
+	case SIM_PHASE_CPU:
+		/* consecutive cpu phases are one stretch of Python */
+		for (int i = r->phase + 1; i < w->end && is_cpu(m, r, i); i++)
+			d += r->demand[i];
+		sim_py_run(&w->pt, d);
+		break;
+	case SIM_PHASE_IO:
+		/* blocking I/O (and a wait for a downstream connection): holds
+		 * the thread, not the GIL */
+		sim_io_start(&m->ctx, r, worker_wait_done, w);
+		break;
+	case SIM_PHASE_POOL:
+		if (sim_req_phase_on_cpu(&m->ctx, r, r->phase))
+			sim_py_run_nogil(&w->pt, d);
+		else
+			sim_after(m->ctx.s, d, worker_wait_done, w, 0);
+		break;
+	}
+}
+
+/* A blocking wait of w's job is over. */
+static void worker_wait_done(struct sim *s, void *obj, uint64_t arg)
+{
+	struct as_worker *w = obj;
+	w->r->phase++;
+	worker_step(w);
+}
+
+/* A burst of w's job had its CPU: Python (cpu phases) or GIL-free work
+ * (an on-cpu pool phase). */
+static void worker_burst_done(struct sim_pythread *pt)
+{
+	struct as_worker *w = pt->owner;
+	struct sim_request *r = w->r;
+	struct as *m = w->p->m;
+	if (is_cpu(m, r, r->phase))
+		while (r->phase < w->end && is_cpu(m, r, r->phase))
+			r->phase++;
+	else
+		r->phase++;
+	worker_step(w);
+}
+
+/* -------------------------------------------------------------- the loop -- */
+
+/* Moves an async handler on after a callback consumed its leading cpu
+ * phases: await its I/O, offload its pool phase, or answer it. */
+static void advance(struct as_proc *p, struct sim_request *r)
+{
+	struct as *m = p->m;
+	if (r->phase >= r->nphases) {
+		finish(m, r, SIM_OUT_OK);
+		return;
+	}
+	switch (sim_req_phase_kind(&m->ctx, r, r->phase)) {
+	case SIM_PHASE_IO:
+		sim_io_start(&m->ctx, r, io_done, p);
+		break;
+	case SIM_PHASE_POOL:
+		pool_submit(p, r);
+		break;
+	case SIM_PHASE_CPU: /* unreachable: callbacks consume cpu phases */
+		r->t_mark = m->ctx.s->now;
+		sim_queue_push(&p->ready, r, r->t_mark);
+		break;
+	}
+}
+
+static void set_busy(struct as_proc *p, int busy)
+{
+	p->busy = busy;
+	sim_tw_set(&p->busy_tw, p->m->ctx.s->now, busy);
+}
+
+/* The CPU of r's callback; decides, for a new request, whether it is
+ * admitted or answered 503. */
+static double callback_cpu(struct as_proc *p, struct sim_request *r)
+{
+	struct as *m = p->m;
+	const struct as_cfg *cfg = m->cfg;
+	double cpu = cfg->callback_overhead;
+	if (cancelled(m, r))
+		return 0; /* the socket is closed: nothing to do */
+	if (!(r->flags & FLAG_ACCEPTED)) {
+		r->flags |= FLAG_ACCEPTED;
+		if (cfg->limit_concurrency > 0 &&
+		    p->active >= cfg->limit_concurrency) {
+			/* parse the headers, write a canned 503 */
+			r->flags |= FLAG_REJECT;
+			return cpu;
+		}
+		r->flags |= FLAG_ACTIVE;
+		p->active++;
+		cpu = cfg->request_overhead;
+		if (sim_req_sync(&m->ctx, r))
+			return cpu; /* the handler itself runs in a thread */
+	} else if (r->flags & FLAG_RESPOND) {
+		return cpu;
+	}
+	/* consecutive cpu phases are synchronous code: one callback */
+	for (size_t i = r->phase; i < r->nphases && is_cpu(m, r, i); i++)
+		cpu += r->demand[i];
+	return cpu;
+}
+
+/* The loop is free: run the next polled callback, polling if none. Called
+ * from the loop thread's on_done, so the loop keeps the GIL while it has
+ * callbacks and lets it go when it finds none. */
+static void loop_next(struct as_proc *p)
+{
+	struct as *m = p->m;
+	double now = m->ctx.s->now;
+	if (!p->ready.head) {
+		/* poll: everything that happened becomes runnable, in order;
+		 * the backlog is accepted */
+		struct sim_request *r;
+		while ((r = sim_queue_pop(&p->pending, now)))
+			sim_queue_push(&p->ready, r, now);
+		m->unaccepted -= p->backlog;
+		p->backlog = 0;
+	}
+	struct sim_request *r = sim_queue_pop(&p->ready, now);
+	if (!r) {
+		set_busy(p, 0);
+		return;
+	}
+	if (!p->busy)
+		set_busy(p, 1);
+	sim_hist_record(&m->lag, now - r->t_mark);
+	p->cur = r;
+	sim_py_run(&p->loop, callback_cpu(p, r));
+}
+
+static void loop_done(struct sim_pythread *pt)
+{
+	struct as_proc *p = pt->owner;
+	struct as *m = p->m;
+	struct sim_request *r = p->cur;
+	p->cur = NULL;
+	/* a thread's result: the worker rejoins the idle ones and the task
+	 * leaves the limiter */
+	if (r->mtag)
+		worker_release(p, &p->workers[r->mtag - 1]);
+	if (r->flags & FLAG_REJECT) {
+		finish(m, r, SIM_OUT_UNAVAILABLE);
+	} else if (cancelled(m, r)) {
+		finish(m, r, SIM_OUT_TIMEOUT);
+	} else if (r->flags & FLAG_RESPOND) {
+		finish(m, r, SIM_OUT_OK);
+	} else if (sim_req_sync(&m->ctx, r)) {
+		pool_submit(p, r); /* run_in_threadpool(endpoint) */
+	} else {
+		while (r->phase < r->nphases && is_cpu(m, r, r->phase))
+			r->phase++;
+		advance(p, r);
+	}
+	loop_next(p);
+}
+
+/* ------------------------------------------------------------ model ops -- */
+
+static int as_init(void *state, const struct sim_ctx *ctx)
+{
+	struct as *m = state;
+	const struct as_cfg *cfg = ctx->sys->config;
+	m->ctx = *ctx;
+	m->cfg = cfg;
+	m->host = sim_ctx_host(ctx, &m->own_host);
+	if (!m->host)
+		return SIM_ENOMEM;
+	int err = sim_hist_init(&m->lag);
+	if (err < 0)
+		return err;
+	m->nprocs = cfg->workers;
+	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
+	if (!m->procs)
+		return SIM_ENOMEM;
+	int n = cfg->threadpool;
+	for (int i = 0; i < m->nprocs; i++) {
+		struct as_proc *p = &m->procs[i];
+		p->m = m;
+		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
+			     cfg->gil_handoff);
+		sim_pythread_init(&p->loop, &p->gil, loop_done, p);
+		p->workers = calloc((size_t)n, sizeof *p->workers);
+		p->idle = calloc((size_t)n, sizeof *p->idle);
+		if (!p->workers || !p->idle)
+			return SIM_ENOMEM;
+		for (int k = 0; k < n; k++) {
+			struct as_worker *w = &p->workers[k];
+			w->p = p;
+			sim_pythread_init(&w->pt, &p->gil, worker_burst_done,
+					  w);
+			p->idle[p->nidle++] = &p->workers[n - 1 - k];
+		}
+	}
+	return 0;
+}
+
+static void as_release(void *state)
+{
+	struct as *m = state;
+	for (int i = 0; m->procs && i < m->nprocs; i++) {
+		free(m->procs[i].workers);
+		free(m->procs[i].idle);
+	}
+	free(m->procs);
+	sim_hist_release(&m->lag);
+	if (m->host)
+		sim_ctx_host_release(&m->ctx, &m->own_host);
+}
+
+static void as_submit(void *state, struct sim_request *r)
+{
+	struct as *m = state;
+	struct as_proc *p = &m->procs[m->rr];
+	m->rr = (m->rr + 1) % m->nprocs;
+	if (m->unaccepted >= m->cfg->backlog) {
+		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		return;
+	}
+	p->backlog++;
+	m->unaccepted++;
+	r->mptr = p;
+	m->inflight++;
+	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
+	post(p, r);
+}
+
+static void as_reset_stats(void *state, double now)
+{
+	struct as *m = state;
+	sim_host_reset_stats(m->host, now);
+	for (int i = 0; i < m->nprocs; i++) {
+		struct as_proc *p = &m->procs[i];
+		sim_tw_reset(&p->busy_tw, now);
+		sim_tw_reset(&p->ready.tw, now);
+		sim_tw_reset(&p->pending.tw, now);
+		sim_tw_reset(&p->tokq.tw, now);
+		sim_tw_reset(&p->tok_tw, now);
+		sim_gil_reset_stats(&p->gil, now);
+	}
+	sim_tw_reset(&m->inflight_tw, now);
+	sim_hist_reset(&m->lag);
+	m->t_reset = now;
+}
+
+static double max_of(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static void as_report(void *state, struct sim_metrics *mt)
+{
+	struct as *m = state;
+	const struct as_cfg *cfg = m->cfg;
+	double now = m->ctx.s->now, el = now - m->t_reset;
+	double busy = 0, tok = 0, qloop = 0, qtok = 0, qgil = 0;
+	double mloop = 0, mtok = 0, mgil = 0, threads = 0;
+	double handoffs = 0, forced = 0;
+	for (int i = 0; i < m->nprocs; i++) {
+		struct as_proc *p = &m->procs[i];
+		busy += sim_tw_mean(&p->busy_tw, now);
+		tok += sim_tw_mean(&p->tok_tw, now);
+		qloop += sim_tw_mean(&p->ready.tw, now) +
+			 sim_tw_mean(&p->pending.tw, now);
+		qtok += sim_tw_mean(&p->tokq.tw, now);
+		qgil += sim_tw_mean(&p->gil.waiting, now);
+		mloop = max_of(mloop, p->ready.tw.max + p->pending.tw.max);
+		mtok = max_of(mtok, p->tokq.tw.max);
+		mgil = max_of(mgil, p->gil.waiting.max);
+		threads += p->peak;
+		handoffs += (double)p->gil.handoffs;
+		forced += (double)p->gil.forced;
+	}
+	sim_host_report(m->host, NULL, mt);
+	/* the loop is busy from the start of a callback to its end, waits
+	 * for the GIL included */
+	sim_metrics_put(mt, "utilization", "loop", busy / m->nprocs);
+	sim_metrics_put(mt, "utilization", "threadpool",
+			tok / ((double)m->nprocs * cfg->threadpool));
+	/* means are summed over the processes; maxima are the largest one */
+	sim_metrics_put(mt, "queues.mean", "loop", qloop);
+	sim_metrics_put(mt, "queues.mean", "threadpool", qtok);
+	sim_metrics_put(mt, "queues.mean", "gil", qgil);
+	sim_metrics_put(mt, "queues.mean", "inflight",
+			sim_tw_mean(&m->inflight_tw, now));
+	sim_metrics_put(mt, "queues.max", "loop", mloop);
+	sim_metrics_put(mt, "queues.max", "threadpool", mtok);
+	sim_metrics_put(mt, "queues.max", "gil", mgil);
+	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_metrics_put(mt, "loop_lag_s", "mean", sim_hist_mean(&m->lag));
+	sim_metrics_put(mt, "loop_lag_s", "p99",
+			sim_hist_quantile(&m->lag, 0.99));
+	sim_metrics_put(mt, "loop_lag_s", "max", m->lag.n ? m->lag.max : 0);
+	sim_metrics_put(mt, "gil", "handoffs_per_s",
+			el > 0 ? handoffs / el : 0);
+	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
+	double mem = m->nprocs * cfg->process_memory +
+		     threads * cfg->thread_memory +
+		     m->inflight_tw.max * cfg->request_memory;
+	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
+}
+
+static size_t as_inflight(void *state)
+{
+	return ((struct as *)state)->inflight;
+}
+
+const struct sim_model_ops sim_model_async = {
+    .name = "async",
+    .summary = "ASGI (uvicorn + FastAPI): an asyncio loop per worker, "
+	       "anyio thread pool, the GIL",
+    .params = as_params,
+    .nparams = sizeof as_params / sizeof as_params[0],
+    .config_size = sizeof(struct as_cfg),
+    .state_size = sizeof(struct as),
+    .init = as_init,
+    .submit = as_submit,
+    .reset_stats = as_reset_stats,
+    .report = as_report,
+    .inflight = as_inflight,
+    .release = as_release,
+};

@@ -1,0 +1,387 @@
+/*
+ * test_async.c - the ASGI async model (uvicorn + FastAPI): validation
+ * against queueing theory with `overheads: zero` (an async handler on one
+ * loop is M/M/1; a sync handler doing only I/O in a pool of c threads is
+ * M/M/c), and its mechanisms: the GIL convoy effect, head-of-line blocking
+ * on the loop, limit_concurrency's 503s and backlog refusals.
+ *
+ * Validation tolerances come from the simulation itself: the analytic value
+ * must lie inside the 99.9 % Student-t confidence interval of the
+ * replication means (half-width = ci95 * t(0.9995) / t(0.975)), and that
+ * interval must be narrower than 5 % of the value. Mechanism checks compare
+ * two systems fed the very same request stream (common random numbers) and
+ * require the difference to exceed both 95 % intervals.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+
+#include "gil.h"
+#include "model.h"
+#include "run.h"
+#include "scenario.h"
+
+#define REPS 12
+
+/* Loads a scenario and runs all its systems (at most 2) into s[]. */
+static void run_systems(const char *yaml, struct sim_summary *s, size_t n)
+{
+	struct sim_scenario sc;
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&msg, &len);
+	int rc = sim_scenario_load_string("test.yaml", yaml, strlen(yaml), NULL,
+					  0, err, &sc);
+	fclose(err);
+	cr_assert_eq(rc, 0, "scenario rejected: %s", msg);
+	free(msg);
+	cr_assert_eq(sc.nsystems, n);
+	const char *why;
+	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, s, NULL, NULL, &why), 0);
+	sim_scenario_release(&sc);
+}
+
+static struct sim_summary run_one(const char *yaml)
+{
+	struct sim_summary s[1];
+	run_systems(yaml, s, 1);
+	return s[0];
+}
+
+/* Widens a 95 % half-width to 99.9 % for REPS replications. */
+static double ci999(double ci95)
+{
+	return ci95 * gsl_cdf_tdist_Pinv(0.9995, REPS - 1) /
+	       gsl_cdf_tdist_Pinv(0.975, REPS - 1);
+}
+
+static void expect_within(const char *what, struct sim_est e, double theory)
+{
+	double hw = ci999(e.ci95);
+	cr_expect(fabs(e.mean - theory) <= hw,
+		  "%s: simulated %.6g +- %.3g (99.9%%), theory %.6g", what,
+		  e.mean, hw, theory);
+	cr_expect(hw < 0.05 * theory, "%s: interval too wide (%.3g)", what, hw);
+}
+
+static double metric(const struct sim_summary *s, const char *group,
+		     const char *key)
+{
+	double v = sim_metrics_get(&s->metrics, group, key, NAN);
+	cr_assert(!isnan(v), "metric %s.%s missing", group, key);
+	return v;
+}
+
+/* ------------------------------------------------------------ validation -- */
+
+Test(async, mm1_async_handler_matches_theory, .timeout = 120)
+{
+	/* lambda 800/s, mu 1000/s: T = 1/(mu - lambda) = 5 ms, response
+	 * time exponential: p99 = ln(100)/(mu - lambda) */
+	char y[1024];
+	snprintf(y, sizeof y,
+		 "name: mm1\n"
+		 "seed: 3\n"
+		 "duration: 300s\n"
+		 "warmup: 5s\n"
+		 "replications: %d\n"
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: 800/s }\n"
+		 "  classes:\n"
+		 "    - name: only\n"
+		 "      phases:\n"
+		 "        - cpu: { dist: exponential, mean: 1ms }\n"
+		 "systems:\n"
+		 "  - { name: uvicorn, model: async, cores: 1, "
+		 "overheads: zero }\n",
+		 REPS);
+	struct sim_summary s = run_one(y);
+	expect_within("mean", s.lat_mean, 0.005);
+	expect_within("p99", s.p99, log(100.0) / 200.0);
+	expect_within("throughput", s.throughput_rps, 800.0);
+	sim_summary_release(&s);
+}
+
+/* Erlang C: mean response time of M/M/c with arrival rate lambda and
+ * service rate mu per server. */
+static double mmc_response(int c, double lambda, double mu)
+{
+	double a = lambda / mu, term = 1, sum = 0;
+	for (int k = 0; k < c; k++) {
+		sum += term;
+		term *= a / (k + 1); /* a^(k+1) / (k+1)! */
+	}
+	double tail = term * c / (c - a);
+	double pwait = tail / (sum + tail);
+	return pwait / (c * mu - lambda) + 1 / mu;
+}
+
+Test(async, mmc_sync_handler_in_threadpool_matches_erlang_c, .timeout = 120)
+{
+	/* 4 pool threads, 10 ms of blocking I/O each, 320/s: rho 0.8 */
+	char y[1024];
+	snprintf(y, sizeof y,
+		 "name: mmc\n"
+		 "seed: 5\n"
+		 "duration: 300s\n"
+		 "warmup: 5s\n"
+		 "replications: %d\n"
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: 320/s }\n"
+		 "  classes:\n"
+		 "    - name: only\n"
+		 "      handler: sync\n"
+		 "      phases:\n"
+		 "        - io: { dist: exponential, mean: 10ms }\n"
+		 "systems:\n"
+		 "  - { name: uvicorn, model: async, cores: 1, threadpool: 4, "
+		 "overheads: zero }\n",
+		 REPS);
+	struct sim_summary s = run_one(y);
+	double t = mmc_response(4, 320, 100);
+	expect_within("mean", s.lat_mean, t);
+	cr_expect_float_eq(metric(&s, "queues.max", "gil"), 0, 1e-12);
+	sim_summary_release(&s);
+}
+
+/* ------------------------------------------------------------ mechanisms -- */
+
+Test(async, gil_convoy_slows_io_bound_sync_handlers, .timeout = 60)
+{
+	/* An I/O-bound sync handler (20 small queries: 50 us of Python
+	 * then 500 us of blocking I/O each, the N+1 pattern) beside a
+	 * CPU-bound async handler (10 ms of Python on the loop), one worker
+	 * on 2 cores, the same request stream with and without the GIL.
+	 * With the GIL, every return from I/O during a CPU-bound callback
+	 * waits for the loop to be forced off, up to the 5 ms interval. */
+	char y[4096];
+	int n = snprintf(y, sizeof y,
+			 "name: convoy\n"
+			 "seed: 9\n"
+			 "duration: 30s\n"
+			 "warmup: 2s\n"
+			 "replications: 6\n"
+			 "workload:\n"
+			 "  arrivals: { process: poisson, rate: 100/s }\n"
+			 "  classes:\n"
+			 "    - name: io\n"
+			 "      weight: 0.6\n"
+			 "      handler: sync\n"
+			 "      phases:\n");
+	for (int i = 0; i < 20; i++)
+		n += snprintf(y + n, sizeof y - (size_t)n,
+			      "        - cpu: 50us\n"
+			      "        - io: { dist: exponential, "
+			      "mean: 500us }\n");
+	snprintf(y + n, sizeof y - (size_t)n,
+		 "        - cpu: 50us\n"
+		 "    - name: crunch\n"
+		 "      weight: 0.4\n"
+		 "      phases:\n"
+		 "        - cpu: { dist: exponential, mean: 10ms }\n"
+		 "systems:\n"
+		 "  - { name: gil, model: async, cores: 2 }\n"
+		 "  - { name: nogil, model: async, cores: 2, gil: false }\n");
+	struct sim_summary s[2];
+	run_systems(y, s, 2);
+	struct sim_est g = s[0].classes[0].lat_mean;
+	struct sim_est f = s[1].classes[0].lat_mean;
+	cr_expect(g.mean - g.ci95 > f.mean + f.ci95 && g.mean > 1.2 * f.mean,
+		  "io class: %.4g +- %.2g s with the GIL, %.4g +- %.2g "
+		  "without",
+		  g.mean, g.ci95, f.mean, f.ci95);
+	cr_expect(metric(&s[0], "gil", "forced_per_s") > 0);
+	cr_expect(metric(&s[0], "queues.mean", "gil") > 0);
+	cr_expect_float_eq(metric(&s[1], "gil", "forced_per_s"), 0, 1e-12);
+	cr_expect_float_eq(metric(&s[1], "gil", "handoffs_per_s"), 0, 1e-12);
+	sim_summary_release(&s[0]);
+	sim_summary_release(&s[1]);
+}
+
+static double light_latency(const char *heavy, double *lag_max)
+{
+	char y[1024];
+	snprintf(y, sizeof y,
+		 "name: hol\n"
+		 "seed: 4\n"
+		 "duration: 30s\n"
+		 "warmup: 2s\n"
+		 "replications: 4\n"
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: 100/s }\n"
+		 "  classes:\n"
+		 "    - name: light\n"
+		 "      weight: 0.98\n"
+		 "      phases:\n"
+		 "        - cpu: { dist: exponential, mean: 500us }\n"
+		 "        - io: { dist: exponential, mean: 5ms }\n"
+		 "        - cpu: { dist: exponential, mean: 200us }\n"
+		 "    - name: heavy\n"
+		 "      weight: 0.02\n"
+		 "      phases:\n"
+		 "        - cpu: %s\n"
+		 "systems:\n"
+		 "  - { name: uvicorn, model: async, cores: 4 }\n",
+		 heavy);
+	struct sim_summary s = run_one(y);
+	double t = s.classes[0].lat_mean.mean;
+	*lag_max = metric(&s, "loop_lag_s", "max");
+	sim_summary_release(&s);
+	return t;
+}
+
+Test(async, cpu_heavy_async_handler_blocks_the_loop, .timeout = 60)
+{
+	/* 2 % of requests spend 100 ms on the loop: every light request
+	 * behind one waits (4 idle cores do not help an async handler) */
+	double lag_heavy, lag_light;
+	double with = light_latency("100ms", &lag_heavy);
+	double without = light_latency("100us", &lag_light);
+	cr_expect(with > 2 * without, "light: %.4g s beside heavy, %.4g s not",
+		  with, without);
+	cr_expect(lag_heavy > 0.09, "loop lag max %.4g s", lag_heavy);
+	cr_expect(lag_light < 0.05, "loop lag max %.4g s", lag_light);
+}
+
+Test(async, limit_concurrency_answers_503, .timeout = 60)
+{
+	/* 200/s of 100 ms blocking handlers want 20 in flight; at most 10
+	 * are admitted, so at most 10 of the 40 tokens are ever used */
+	static const char y[] =
+	    "name: limit\n"
+	    "seed: 2\n"
+	    "duration: 20s\n"
+	    "warmup: 1s\n"
+	    "replications: 2\n"
+	    "workload:\n"
+	    "  arrivals: { process: poisson, rate: 200/s }\n"
+	    "  classes:\n"
+	    "    - name: slow\n"
+	    "      handler: sync\n"
+	    "      phases:\n"
+	    "        - io: 100ms\n"
+	    "systems:\n"
+	    "  - { name: limited, model: async, limit_concurrency: 10 }\n"
+	    "  - { name: open, model: async }\n";
+	struct sim_summary s[2];
+	run_systems(y, s, 2);
+	cr_expect(s[0].errors[SIM_OUT_UNAVAILABLE] > 0);
+	cr_expect(s[0].throughput_rps.mean < 101, "%g/s",
+		  s[0].throughput_rps.mean);
+	cr_expect(metric(&s[0], "utilization", "threadpool") <= 0.25 + 1e-9);
+	cr_expect_float_eq(s[1].errors[SIM_OUT_UNAVAILABLE], 0, 1e-12);
+	cr_expect(s[1].throughput_rps.mean > 190);
+	sim_summary_release(&s[0]);
+	sim_summary_release(&s[1]);
+}
+
+Test(async, full_backlog_refuses_connections, .timeout = 60)
+{
+	/* 300/s of 100 ms async handlers on one loop (10/s): connections
+	 * pile up in a backlog of 16 while a batch runs */
+	static const char y[] =
+	    "name: backlog\n"
+	    "seed: 2\n"
+	    "duration: 20s\n"
+	    "warmup: 1s\n"
+	    "replications: 2\n"
+	    "workload:\n"
+	    "  arrivals: { process: poisson, rate: 300/s }\n"
+	    "  classes:\n"
+	    "    - name: slow\n"
+	    "      phases:\n"
+	    "        - cpu: 100ms\n"
+	    "systems:\n"
+	    "  - { name: uvicorn, model: async, backlog: 16 }\n";
+	struct sim_summary s = run_one(y);
+	cr_expect(s.errors[SIM_OUT_REFUSED] > 0.9 * 290 * 20, "%g refused",
+		  s.errors[SIM_OUT_REFUSED]);
+	cr_expect(fabs(s.throughput_rps.mean - 10) < 0.5, "%g/s",
+		  s.throughput_rps.mean);
+	cr_expect(metric(&s, "queues.max", "loop") <= 32);
+	sim_summary_release(&s);
+}
+
+Test(async, abandoned_requests_are_dropped_with_cancel, .timeout = 60)
+{
+	/* an overloaded pool of 4 threads and a 50 ms client timeout: with
+	 * cancellation the model drops abandoned requests instead of
+	 * finishing them (no wasted work beyond the phase in progress) */
+	static const char y[] =
+	    "name: cancel\n"
+	    "seed: 8\n"
+	    "duration: 20s\n"
+	    "warmup: 1s\n"
+	    "replications: 2\n"
+	    "workload:\n"
+	    "  arrivals: { process: poisson, rate: 200/s }\n"
+	    "  client: { timeout: 50ms, cancel: %s }\n"
+	    "  classes:\n"
+	    "    - name: slow\n"
+	    "      handler: sync\n"
+	    "      phases:\n"
+	    "        - cpu: 1ms\n"
+	    "        - io: 30ms\n"
+	    "systems:\n"
+	    "  - { name: uvicorn, model: async, threadpool: 4 }\n";
+	char buf[1024];
+	snprintf(buf, sizeof buf, y, "true");
+	struct sim_summary c = run_one(buf);
+	snprintf(buf, sizeof buf, y, "false");
+	struct sim_summary k = run_one(buf);
+	cr_expect(c.errors[SIM_OUT_TIMEOUT] > 0);
+	cr_expect(k.wasted > 0);
+	cr_expect(c.wasted < 0.5 * k.wasted, "wasted %g with cancel, %g not",
+		  c.wasted, k.wasted);
+	/* dropping abandoned work leaves room: more answers in time */
+	cr_expect(c.goodput_rps.mean > k.goodput_rps.mean);
+	sim_summary_release(&c);
+	sim_summary_release(&k);
+}
+
+/* ------------------------------------------------- gil: GIL-free bursts -- */
+
+struct nt {
+	struct sim_pythread pt;
+	double end;
+	int chain; /* on_done starts a GIL-free burst of this many ms */
+};
+
+static void nt_done(struct sim_pythread *pt)
+{
+	struct nt *t = pt->owner;
+	t->end = pt->t.host->s->now;
+	if (t->chain) {
+		double d = t->chain * 1e-3;
+		t->chain = 0;
+		sim_py_run_nogil(pt, d);
+	}
+}
+
+Test(async, gil_free_burst_lets_another_thread_run_python)
+{
+	struct sim s;
+	struct sim_host h;
+	struct sim_gil g;
+	struct sim_host_cfg cfg = {.cores = 2, .quantum = 0.004};
+	sim_init(&s);
+	sim_host_init(&h, &s, &cfg);
+	sim_gil_init(&g, &h, true, 0.005, 0);
+	/* a: 1 ms of Python, then 10 ms of C without the GIL; b: 3 ms of
+	 * Python, waiting for a's Python only */
+	struct nt a = {.chain = 10}, b = {0};
+	sim_pythread_init(&a.pt, &g, nt_done, &a);
+	sim_pythread_init(&b.pt, &g, nt_done, &b);
+	sim_py_run(&a.pt, 1e-3);
+	sim_py_run(&b.pt, 3e-3);
+	sim_run_until(&s, 1);
+	cr_expect_float_eq(b.end, 4e-3, 1e-12, "b ended at %g", b.end);
+	cr_expect_float_eq(a.end, 11e-3, 1e-12, "a ended at %g", a.end);
+	cr_expect_eq(g.forced, 0);
+	cr_expect(g.holder == NULL);
+	sim_host_release(&h);
+	sim_release(&s);
+}
