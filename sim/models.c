@@ -11,9 +11,15 @@
 #include "model.h"
 
 extern const struct sim_model_ops sim_model_event_loop;
+extern const struct sim_model_ops sim_model_replicas;
+extern const struct sim_model_ops sim_model_async;
+extern const struct sim_model_ops sim_model_worker_pool;
 
 const struct sim_model_ops *const sim_models[] = {
     &sim_model_event_loop,
+    &sim_model_async,
+    &sim_model_worker_pool,
+    &sim_model_replicas,
     NULL,
 };
 
