@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "trace.h"
 #include "yamldoc.h"
 
 #define MAX_ERRORS	 20
@@ -543,7 +544,8 @@ struct vctx {
 static int read_system(struct ld *l, const char *key, const struct sim_ynode *v,
 		       struct sim_system *sys, const char *defname, bool zero);
 static void read_dist(struct ld *l, const char *key, const struct sim_ynode *v,
-		      struct sim_dist *d, bool *on_cpu);
+		      struct sim_dist *d, const struct sim_param *flagp,
+		      bool *flag);
 
 static void set_default(const struct sim_param *p, void *base)
 {
@@ -611,7 +613,7 @@ static void read_value(struct ld *l, const struct sim_param *p,
 		*(char **)dst = read_string(l, p->key, v);
 		return;
 	case SIM_PT_DIST:
-		read_dist(l, p->key, v, (struct sim_dist *)dst, NULL);
+		read_dist(l, p->key, v, (struct sim_dist *)dst, NULL, NULL);
 		return;
 	case SIM_PT_SYSTEM: {
 		char name[256];
@@ -726,7 +728,7 @@ struct dspec {
 	double mean, cv;
 	int k;
 	char *file;
-	bool cpu;
+	bool cpu, downstream;
 };
 
 static const struct sim_param dist_params[] = {
@@ -739,9 +741,14 @@ static const struct sim_param dist_params[] = {
     {"file", SIM_PT_STRING, OFF(struct dspec, file), 0, 0, 0, 0, NULL,
      "empirical: CSV of samples in seconds"},
 };
+/* A phase's own flag beside its distribution. */
 static const struct sim_param dist_cpu_param[] = {
     {"cpu", SIM_PT_BOOL, OFF(struct dspec, cpu), 1, 0, 1, 0, NULL,
      "pool: the blocking work burns CPU"},
+};
+static const struct sim_param dist_downstream_param[] = {
+    {"downstream", SIM_PT_BOOL, OFF(struct dspec, downstream), 1, 0, 1, 0,
+     NULL, "io: holds a connection of workload.downstream, if any"},
 };
 enum { D_MEAN, D_CV, D_K, D_FILE };
 
@@ -843,16 +850,19 @@ static bool needs_cv(enum sim_dist_kind k)
 	       k != SIM_DIST_ERLANG && k != SIM_DIST_EMPIRICAL;
 }
 
-/* Reads a distribution: a duration (constant) or a map. With on_cpu set
- * (pool phases), the map may also hold `cpu: true|false`. */
+/* Reads a distribution: a duration (constant) or a map. With flagp set
+ * (a phase's flag: `cpu` for pool phases, `downstream` for io phases), the
+ * map may also hold that boolean, stored in *flag (default flagp->def). */
 static void read_dist(struct ld *l, const char *key, const struct sim_ynode *v,
-		      struct sim_dist *d, bool *on_cpu)
+		      struct sim_dist *d, const struct sim_param *flagp,
+		      bool *flag)
 {
 	static const char *const extra[] = {"dist", "values", NULL};
 	struct dspec ds = {0};
-	bool given[NELEM(dist_params)] = {false}, cpu_given = false;
+	bool given[NELEM(dist_params)] = {false}, flag_given = false;
 	struct section sec[2] = {{dist_params, NELEM(dist_params), &ds, given},
-				 {dist_cpu_param, 1, &ds, &cpu_given}};
+				 {flagp, 1, &ds, &flag_given}};
+	bool *on_cpu = flag;
 	const char *why = NULL;
 	char where[128];
 	double *x = NULL;
@@ -861,7 +871,7 @@ static void read_dist(struct ld *l, const char *key, const struct sim_ynode *v,
 
 	memset(d, 0, sizeof(*d));
 	if (on_cpu)
-		*on_cpu = true;
+		*on_cpu = flagp->def != 0;
 	if (is_scalar(v)) {
 		double mean;
 		if (parse_unit(v->text, &k_duration, &mean, &why))
@@ -881,7 +891,7 @@ static void read_dist(struct ld *l, const char *key, const struct sim_ynode *v,
 	snprintf(where, sizeof(where), "in distribution '%s'", key);
 	read_table(l, v, sec, on_cpu ? 2 : 1, extra, where, NULL);
 	if (on_cpu)
-		*on_cpu = ds.cpu;
+		*on_cpu = *(const bool *)((const char *)&ds + flagp->offset);
 	const struct sim_ynode *kn = sim_ymap_get(v, "dist", NULL);
 	if (kn) {
 		const char *names[SIM_DIST_NKINDS + 1];
@@ -1309,6 +1319,7 @@ static void read_arrivals(struct ld *l, const struct sim_ynode *v,
 struct closed_spec {
 	int users;
 	struct sim_dist think;
+	bool co;
 };
 
 static const struct sim_param closed_params[] = {
@@ -1316,6 +1327,10 @@ static const struct sim_param closed_params[] = {
      SIM_P_REQUIRED, NULL, "closed loop: number of users"},
     {"think", SIM_PT_DIST, OFF(struct closed_spec, think), 0, 0, 0, 0, NULL,
      "closed loop: think time between requests (default none)"},
+    {"coordinated_omission", SIM_PT_BOOL, OFF(struct closed_spec, co), 0, 0,
+     1, 0, NULL,
+     "also run an open workload at the achieved throughput and report the "
+     "gap"},
 };
 
 static const char *const jitter_names[] = {"none", "full", "equal", NULL};
@@ -1439,8 +1454,15 @@ static void read_phases(struct ld *l, const struct sim_ynode *v,
 		}
 		ph->kind = (enum sim_phase_kind)k;
 		ph->on_cpu = ph->kind != SIM_PHASE_IO;
-		read_dist(l, phase_names[k], p->vals[0], &ph->dist,
-			  ph->kind == SIM_PHASE_POOL ? &ph->on_cpu : NULL);
+		if (ph->kind == SIM_PHASE_POOL)
+			read_dist(l, phase_names[k], p->vals[0], &ph->dist,
+				  dist_cpu_param, &ph->on_cpu);
+		else if (ph->kind == SIM_PHASE_IO)
+			read_dist(l, phase_names[k], p->vals[0], &ph->dist,
+				  dist_downstream_param, &ph->downstream);
+		else
+			read_dist(l, phase_names[k], p->vals[0], &ph->dist,
+				  NULL, NULL);
 	}
 }
 
@@ -1522,6 +1544,7 @@ static void read_workload(struct ld *l, const struct sim_ynode *v,
 		read_table(l, c, &sec, 1, NULL, "in 'workload.closed'", NULL);
 		w->closed.users = (uint32_t)cs.users;
 		w->closed.think = cs.think;
+		w->closed.coordinated_omission = cs.co;
 		w->arrivals.mark = c->mark;
 	}
 	read_client(l, sim_ymap_get(v, "client", NULL), &w->client);
@@ -1535,6 +1558,16 @@ static void read_workload(struct ld *l, const struct sim_ynode *v,
 				      NULL};
 		read_table(l, n, &sec, 1, NULL, "in 'workload.downstream'",
 			   NULL);
+	}
+	/* a replayed trace must fit the classes: check every row now, so
+	 * that `run` never stops half-way on a bad one */
+	if (a && w->arrivals.kind == SIM_ARR_TRACE && w->arrivals.file &&
+	    w->nclasses && l->nerr == 0) {
+		int rc = sim_trace_check(w->arrivals.file, w, l->err);
+		if (rc == SIM_ENOMEM)
+			l->rc = SIM_ENOMEM;
+		else if (rc < 0)
+			l->nerr++;
 	}
 }
 
@@ -2175,7 +2208,10 @@ static void put_typed(FILE *f, enum sim_ptype t, double v)
 }
 
 /* A distribution as a flow map; cpu (pool phases) adds `cpu:`. */
-static void put_dist(FILE *f, const struct sim_dist *d, const bool *cpu)
+/* Writes a distribution map; `flag` (named `flagkey`) is a phase's own
+ * boolean, or NULL. */
+static void put_dist(FILE *f, const struct sim_dist *d, const char *flagkey,
+		     const bool *flag)
 {
 	fprintf(f, "{dist: %s", sim_dist_names[d->kind]);
 	if (d->kind == SIM_DIST_EMPIRICAL) {
@@ -2195,8 +2231,8 @@ static void put_dist(FILE *f, const struct sim_dist *d, const bool *cpu)
 		fputs(", cv: ", f);
 		put_typed(f, SIM_PT_DOUBLE, d->cv);
 	}
-	if (cpu)
-		fprintf(f, ", cpu: %s", *cpu ? "true" : "false");
+	if (flag)
+		fprintf(f, ", %s: %s", flagkey, *flag ? "true" : "false");
 	fputs("}", f);
 }
 
@@ -2236,7 +2272,7 @@ static void put_param(FILE *f, const struct sim_param *p, const void *base,
 		return;
 	case SIM_PT_DIST:
 		fputc(' ', f);
-		put_dist(f, d, NULL);
+		put_dist(f, d, NULL, NULL);
 		fputc('\n', f);
 		return;
 	case SIM_PT_SYSTEM:
@@ -2290,8 +2326,9 @@ int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 	if (w->closed.users) {
 		fprintf(f, "  closed:\n    users: %u\n    think: ",
 			(unsigned)w->closed.users);
-		put_dist(f, &w->closed.think, NULL);
-		fputc('\n', f);
+		put_dist(f, &w->closed.think, NULL, NULL);
+		fprintf(f, "\n    coordinated_omission: %s\n",
+			w->closed.coordinated_omission ? "true" : "false");
 	} else {
 		fputs("  arrivals:\n", f);
 		for (size_t i = 0; i < NELEM(arrival_params); i++)
@@ -2328,8 +2365,13 @@ int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 		for (size_t j = 0; j < c->nphases; j++) {
 			const struct sim_phase *p = &c->phases[j];
 			fprintf(f, "        - %s: ", phase_names[p->kind]);
-			put_dist(f, &p->dist,
-				 p->kind == SIM_PHASE_POOL ? &p->on_cpu : NULL);
+			if (p->kind == SIM_PHASE_POOL)
+				put_dist(f, &p->dist, "cpu", &p->on_cpu);
+			else if (p->kind == SIM_PHASE_IO)
+				put_dist(f, &p->dist, "downstream",
+					 &p->downstream);
+			else
+				put_dist(f, &p->dist, NULL, NULL);
 			fputc('\n', f);
 		}
 	}

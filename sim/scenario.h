@@ -94,6 +94,7 @@ struct sim_arrivals {
 struct sim_closed {
 	uint32_t users; /* 0: open workload */
 	struct sim_dist think;
+	bool coordinated_omission; /* report the gap to an open workload */
 };
 
 enum sim_jitter { SIM_JITTER_NONE, SIM_JITTER_FULL, SIM_JITTER_EQUAL };
