@@ -333,7 +333,7 @@ Test(files, resolves_trace_and_sample_files_next_to_the_scenario, .init = mktmp,
 	char path[256], want[256], *errs;
 	size_t n;
 	struct sim_scenario sc;
-	put_file("trace.csv", "t,class\n0.1,0\n");
+	put_file("trace.csv", "time_s,class,demand_1_s\n0.1,a,0.002\n");
 	put_file("samples.csv", "seconds\n0.001\n0.003, x\n\n");
 	put_file("s.yaml", "workload:\n"
 			   "  arrivals: {process: trace, file: trace.csv}\n"
