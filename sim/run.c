@@ -285,8 +285,9 @@ static int ts_row(struct run *ru)
 	    .throughput_rps = (double)ru->ts_completed / dt,
 	    .goodput_rps = (double)ru->ts_good / dt,
 	    .errors = ru->ts_errors,
-	    .p50 = sim_hist_quantile(&ru->ts_lat, 0.5),
-	    .p99 = sim_hist_quantile(&ru->ts_lat, 0.99),
+	    /* no good response in the interval: no latency (an empty cell) */
+	    .p50 = ru->ts_lat.n ? sim_hist_quantile(&ru->ts_lat, 0.5) : NAN,
+	    .p99 = ru->ts_lat.n ? sim_hist_quantile(&ru->ts_lat, 0.99) : NAN,
 	};
 	struct sim_metrics cur = {0};
 	report_all(ru, &cur);
