@@ -428,6 +428,16 @@ static void csv_cell(FILE *f, bool *first, const char *s)
 	fputc('"', f);
 }
 
+void sim_csv_cell(FILE *f, bool *first, const char *s)
+{
+	csv_cell(f, first, s);
+}
+
+void sim_json_string(FILE *f, const char *s)
+{
+	json_string(f, s);
+}
+
 /* A number cell: shortest form, empty when not finite. */
 static void csv_num(FILE *f, bool *first, double v)
 {

@@ -8,6 +8,7 @@
 #ifndef SIM_OUTPUT_H
 #define SIM_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "run.h"
@@ -91,6 +92,12 @@ void sim_afile_abort(struct sim_afile *a);
 /* Creates DIR (and parents) if missing. Returns 0 or SIM_EIO (message
  * printed to `err`, e.g. when a path component is a file). */
 int sim_mkdir_p(const char *dir, FILE *err);
+
+/* Writes s as one CSV cell, after a comma unless *first (then cleared),
+ * quoted as RFC 4180 says when it holds a comma, a quote or a line break. */
+void sim_csv_cell(FILE *f, bool *first, const char *s);
+/* Writes s as a JSON string; invalid UTF-8 becomes U+FFFD. */
+void sim_json_string(FILE *f, const char *s);
 
 /* Writes a double for JSON/CSV: the shortest of %.15g, %.16g, %.17g that
  * reads back exactly; "null" for non-finite values (valid JSON; the CSV
