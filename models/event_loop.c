@@ -75,9 +75,11 @@ struct el;
 struct el_proc {
 	struct el *m;
 	struct sim_thread loop;
-	struct sim_queue ready;   /* polled: runs before the next poll */
-	struct sim_queue pending; /* happened since the last poll */
-	int backlog;              /* connections in `pending` */
+	/* callbacks waiting for the loop, oldest first: the first `nready`
+	 * were seen by the last poll, the rest happened since */
+	struct sim_queue q;
+	size_t nready;
+	int backlog; /* connections that arrived since the last poll */
 	struct sim_request *cur;  /* callback running on the loop */
 	int busy;
 	struct sim_tw busy_tw;
@@ -116,7 +118,7 @@ static void finish(struct el *m, struct sim_request *r, enum sim_outcome o)
 static void post(struct el_proc *p, struct sim_request *r)
 {
 	r->t_mark = p->m->ctx.s->now;
-	sim_queue_push(&p->pending, r, r->t_mark);
+	sim_queue_push(&p->q, r, r->t_mark);
 	if (!p->busy)
 		loop_next(p);
 }
@@ -186,8 +188,7 @@ static void advance(struct el_proc *p, struct sim_request *r)
 			sim_queue_push(&p->poolq, r, m->ctx.s->now);
 		break;
 	case SIM_PHASE_CPU: /* unreachable: callbacks consume cpu phases */
-		r->t_mark = m->ctx.s->now;
-		sim_queue_push(&p->ready, r, r->t_mark);
+		post(p, r);
 		break;
 	}
 }
@@ -203,19 +204,18 @@ static void loop_next(struct el_proc *p)
 {
 	struct el *m = p->m;
 	double now = m->ctx.s->now;
-	if (!p->ready.head) {
+	if (!p->nready) {
 		/* poll: everything that happened becomes runnable, in order;
 		 * the backlog is accepted */
-		struct sim_request *r;
-		while ((r = sim_queue_pop(&p->pending, now)))
-			sim_queue_push(&p->ready, r, now);
+		p->nready = p->q.len;
 		p->backlog = 0;
 	}
-	struct sim_request *r = sim_queue_pop(&p->ready, now);
+	struct sim_request *r = sim_queue_pop(&p->q, now);
 	if (!r) {
 		set_busy(p, 0);
 		return;
 	}
+	p->nready--;
 	if (!p->busy)
 		set_busy(p, 1);
 	sim_hist_record(&m->lag, now - r->t_mark);
@@ -327,8 +327,7 @@ static void el_reset_stats(void *state, double now)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = &m->procs[i];
 		sim_tw_reset(&p->busy_tw, now);
-		sim_tw_reset(&p->ready.tw, now);
-		sim_tw_reset(&p->pending.tw, now);
+		sim_tw_reset(&p->q.tw, now);
 		sim_tw_reset(&p->poolq.tw, now);
 	}
 	sim_tw_reset(&m->inflight_tw, now);
@@ -345,10 +344,9 @@ static void el_report(void *state, struct sim_metrics *mt)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = &m->procs[i];
 		busy += sim_tw_mean(&p->busy_tw, now);
-		qloop += sim_tw_mean(&p->ready.tw, now) +
-			 sim_tw_mean(&p->pending.tw, now);
+		qloop += sim_tw_mean(&p->q.tw, now);
 		qpool += sim_tw_mean(&p->poolq.tw, now);
-		double ml = p->ready.tw.max + p->pending.tw.max;
+		double ml = p->q.tw.max;
 		if (ml > mloop)
 			mloop = ml;
 		if (p->poolq.tw.max > mpool)

@@ -62,13 +62,6 @@ struct sim_request {
 	double demand[];          /* seconds, one per phase */
 };
 
-/* Phase kind of the request's phase i (looked up in the workload). */
-struct sim_ctx;
-enum sim_phase_kind sim_req_phase_kind(const struct sim_ctx *c,
-				       const struct sim_request *r, size_t i);
-bool sim_req_phase_on_cpu(const struct sim_ctx *c, const struct sim_request *r,
-			  size_t i);
-bool sim_req_sync(const struct sim_ctx *c, const struct sim_request *r);
 
 /* An intrusive FIFO of requests with its time-weighted length. */
 struct sim_queue {
@@ -223,6 +216,25 @@ void sim_io_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 void sim_io_abort(const struct sim_ctx *c, struct sim_request *r);
 void sim_dspool_reset_stats(struct sim_dspool *p, double now);
 void sim_dspool_report(struct sim_dspool *p, struct sim_metrics *m);
+
+/* The request's phase i as the workload defines it. */
+static inline enum sim_phase_kind
+sim_req_phase_kind(const struct sim_ctx *c, const struct sim_request *r,
+		   size_t i)
+{
+	return c->wl->classes[r->cls].phases[i].kind;
+}
+static inline bool sim_req_phase_on_cpu(const struct sim_ctx *c,
+					const struct sim_request *r, size_t i)
+{
+	return c->wl->classes[r->cls].phases[i].on_cpu;
+}
+/* The request's handler is a `def` (handler: sync). */
+static inline bool sim_req_sync(const struct sim_ctx *c,
+				const struct sim_request *r)
+{
+	return c->wl->classes[r->cls].sync;
+}
 
 /* The host a model instance should use: the shared one, or `own` set up
  * from the system's host config. Returns it, or NULL (no memory). */

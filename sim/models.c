@@ -61,23 +61,6 @@ void sim_instance_free(struct sim_instance *in)
 	in->state = NULL;
 }
 
-enum sim_phase_kind sim_req_phase_kind(const struct sim_ctx *c,
-				       const struct sim_request *r, size_t i)
-{
-	return c->wl->classes[r->cls].phases[i].kind;
-}
-
-bool sim_req_phase_on_cpu(const struct sim_ctx *c, const struct sim_request *r,
-			  size_t i)
-{
-	return c->wl->classes[r->cls].phases[i].on_cpu;
-}
-
-bool sim_req_sync(const struct sim_ctx *c, const struct sim_request *r)
-{
-	return c->wl->classes[r->cls].sync;
-}
-
 struct sim_host *sim_ctx_host(const struct sim_ctx *ctx, struct sim_host *own)
 {
 	if (ctx->host)

@@ -92,6 +92,7 @@ int sim_stream_init(struct sim_stream *st, uint64_t seed, uint32_t replication,
 	if (!st->r)
 		return SIM_ENOMEM;
 	st->key = k;
+	st->xs = ((struct xo_state *)st->r->state)->s;
 	gsl_rng_set(st->r, (unsigned long)k);
 	return 0;
 }
@@ -109,16 +110,6 @@ void sim_stream_release(struct sim_stream *st)
 	st->r = NULL;
 }
 
-double sim_uniform(struct sim_stream *st)
-{
-	return xo_get_double(st->r->state);
-}
-
-double sim_exponential(struct sim_stream *st, double mean)
-{
-	/* 1 - u is in (0, 1], so the logarithm is finite */
-	return -log(1.0 - xo_get_double(st->r->state)) * mean;
-}
 
 /* ------------------------------------------------------ distributions -- */
 

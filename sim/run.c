@@ -159,9 +159,8 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 		int good = !(dl > 0 && lat > dl);
 		if (ru->measuring) {
 			ru->res->completed++;
-			if (good) {
+			if (good) { /* res->lat is the classes' merged */
 				ru->res->good++;
-				sim_hist_record(&ru->res->lat, lat);
 				ru->res->classes[r->cls].completed++;
 				sim_hist_record(&ru->res->classes[r->cls].lat,
 						lat);
@@ -479,6 +478,8 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 	}
 	out->duration = sc->duration;
 	out->events = ru->s.events;
+	for (size_t c = 0; c < out->nclasses; c++)
+		sim_hist_merge(&out->lat, &out->classes[c].lat);
 	report_all(ru, &out->metrics);
 	sim_metrics_put(&out->metrics, "requests", "peak_in_memory",
 			(double)ru->pool.peak);

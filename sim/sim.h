@@ -9,6 +9,7 @@
 #ifndef SIM_SIM_H
 #define SIM_SIM_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,6 +110,7 @@ static inline size_t sim_pending(const struct sim *s) { return s->nheap; }
  * registered as a gsl_rng_type, so every GSL distribution works on it. */
 struct sim_stream {
 	gsl_rng *r;
+	uint64_t *xs; /* the generator's state (r->state), for the fast path */
 	uint64_t key; /* derived from (seed, replication, name) */
 };
 
@@ -125,10 +127,28 @@ void sim_stream_seek(struct sim_stream *st, uint64_t id);
 /* The generator type, for gsl_rng_alloc(). */
 extern const gsl_rng_type *sim_rng_xoshiro256p;
 
-/* Uniform in [0, 1) from the stream (fast path, no GSL dispatch). */
-double sim_uniform(struct sim_stream *st);
-/* Exponential with the given mean (inversion on sim_uniform). */
-double sim_exponential(struct sim_stream *st, double mean);
+/* Uniform in [0, 1) from the stream: xoshiro256+ inline (the same numbers
+ * as through GSL), because requests draw one or two per phase. */
+static inline double sim_uniform(struct sim_stream *st)
+{
+	uint64_t *s = st->xs;
+	const uint64_t result = s[0] + s[3];
+	const uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return (double)(result >> 11) * 0x1.0p-53;
+}
+
+/* Exponential with the given mean, by inversion: 1 - u is in (0, 1], so
+ * the logarithm is finite. */
+static inline double sim_exponential(struct sim_stream *st, double mean)
+{
+	return -log(1.0 - sim_uniform(st)) * mean;
+}
 
 /* ------------------------------------------------------ distributions -- */
 

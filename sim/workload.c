@@ -96,7 +96,7 @@ struct sim_request *sim_req_clone(struct sim_reqpool *p,
 int sim_gen_init(struct sim_gen *g, const struct sim_workload *wl,
 		 uint64_t seed, uint32_t rep)
 {
-	*g = (struct sim_gen){.wl = wl};
+	*g = (struct sim_gen){.wl = wl, .seek = wl->closed.users > 0};
 	g->cumw = malloc(wl->nclasses * sizeof *g->cumw);
 	if (!g->cumw)
 		return SIM_ENOMEM;
@@ -124,7 +124,8 @@ void sim_gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id)
 {
 	const struct sim_workload *wl = g->wl;
 	size_t c = 0;
-	sim_stream_seek(&g->st, id);
+	if (g->seek)
+		sim_stream_seek(&g->st, id);
 	if (wl->nclasses > 1) {
 		double u = sim_uniform(&g->st);
 		while (c + 1 < wl->nclasses && u >= g->cumw[c])

@@ -8,6 +8,7 @@
 #ifndef SIM_WORKLOAD_H
 #define SIM_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,11 +38,16 @@ void sim_req_free(struct sim_reqpool *p, struct sim_request *r);
 struct sim_request *sim_req_clone(struct sim_reqpool *p,
 				  const struct sim_request *r);
 
-/* Draws class and demands for request `id`. */
+/* Draws class and demands for request `id`. In a closed loop, requests
+ * are made in an order that depends on the model, so each request's draws
+ * start at a position given by its id (sim_stream_seek). In an open
+ * workload ids come in order 0, 1, 2... in every system, so one
+ * sequential stream gives the same draws, without a seek per request. */
 struct sim_gen {
 	const struct sim_workload *wl;
 	struct sim_stream st;
 	double *cumw; /* cumulative class weights, normalised */
+	bool seek;
 };
 
 int sim_gen_init(struct sim_gen *g, const struct sim_workload *wl,
