@@ -127,6 +127,42 @@ static const struct command commands[] = {
      "example (a Slurm job array of 4 tasks, then one merge):\n"
      "  concsim sweep s.yaml --shard $SLURM_ARRAY_TASK_ID/4 -o part$SLURM_ARRAY_TASK_ID\n"
      "  concsim merge part0 part1 part2 part3 -o sweep\n"},
+    {"capacity", cmd_capacity,
+     "find each system's highest load that meets a latency objective",
+     "usage: concsim capacity FILE --slo 'p99<100ms' [options]\n"
+     "\n"
+     "For every system, the highest value of a parameter (the arrival\n"
+     "rate unless --param says otherwise) at which the objective holds:\n"
+     "mean, p50, p90, p99 or p999 below a duration, several joined by ','\n"
+     "(--slo 'p50<20ms,p99<100ms'). A failed request counts as slower\n"
+     "than any target, so shedding load does not meet an objective.\n"
+     "\n"
+     "Each of the `replications` searches uses its own random streams,\n"
+     "the same at every value it tries; it brackets the crossing point by\n"
+     "doubling or halving, then bisects to --tolerance. The searches are\n"
+     "independent estimates: the result is their mean with the Student-t\n"
+     "95% half-width (ci95). More replications narrow the interval, and\n"
+     "so does a longer `duration`.\n"
+     "\n"
+     "options:\n" COMMON_OPTS
+     "  --slo OBJECTIVE      e.g. 'p99<100ms' or 'mean<10ms,p999<1s'\n"
+     "  --param PATH         the parameter to raise (default\n"
+     "                       workload.arrivals.rate)\n"
+     "  --lo X, --hi Y       start from this bracket (the parameter's unit,\n"
+     "                       e.g. 100/s; whole numbers without a unit search\n"
+     "                       whole values, e.g. --param systems.node.threadpool)\n"
+     "                       default: start at the scenario's rate\n"
+     "  --tolerance P        bisect until the bracket is P wide (default 0.2%)\n"
+     "  --format FMT         table, json or csv (default: table on a\n"
+     "                       terminal, json otherwise)\n"
+     "  -j, --jobs N         searches in parallel (default: cores)\n"
+     "  -q, --quiet          no progress on stderr\n"
+     "\n"
+     "exit status: 0 ok, 1 no capacity found in range or a simulation\n"
+     "failed, 2 bad usage or scenario\n"
+     "\n"
+     "example:\n"
+     "  concsim capacity scenarios/flagship.yaml --slo 'p99<250ms'\n"},
     {"help", NULL, "show help for a command",
      "usage: concsim help [COMMAND | models]\n"},
     {NULL, NULL, NULL, NULL},
