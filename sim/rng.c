@@ -38,16 +38,7 @@ static inline uint64_t rotl(uint64_t x, int k)
 
 static inline uint64_t xo_next(struct xo_state *x)
 {
-	uint64_t *s = x->s;
-	const uint64_t result = s[0] + s[3];
-	const uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
+	return sim_xoshiro256p(x->s);
 }
 
 static void xo_set(void *vstate, unsigned long seed)

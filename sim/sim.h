@@ -127,11 +127,9 @@ void sim_stream_seek(struct sim_stream *st, uint64_t id);
 /* The generator type, for gsl_rng_alloc(). */
 extern const gsl_rng_type *sim_rng_xoshiro256p;
 
-/* Uniform in [0, 1) from the stream: xoshiro256+ inline (the same numbers
- * as through GSL), because requests draw one or two per phase. */
-static inline double sim_uniform(struct sim_stream *st)
+/* One step of xoshiro256+ (Blackman & Vigna) on a 4-word state. */
+static inline uint64_t sim_xoshiro256p(uint64_t *s)
 {
-	uint64_t *s = st->xs;
 	const uint64_t result = s[0] + s[3];
 	const uint64_t t = s[1] << 17;
 	s[2] ^= s[0];
@@ -140,7 +138,15 @@ static inline double sim_uniform(struct sim_stream *st)
 	s[0] ^= s[3];
 	s[2] ^= t;
 	s[3] = (s[3] << 45) | (s[3] >> 19);
-	return (double)(result >> 11) * 0x1.0p-53;
+	return result;
+}
+
+/* Uniform in [0, 1) from the stream, inline on the generator's state (the
+ * same numbers as through GSL), because requests draw one or two per
+ * phase. */
+static inline double sim_uniform(struct sim_stream *st)
+{
+	return (double)(sim_xoshiro256p(st->xs) >> 11) * 0x1.0p-53;
 }
 
 /* Exponential with the given mean, by inversion: 1 - u is in (0, 1], so
