@@ -327,3 +327,57 @@ Test(client, deadline_separates_goodput_from_throughput)
 		  "goodput %g", s.goodput_rps.mean);
 	sim_summary_release(&s);
 }
+
+/* Erlang C: probability of waiting in M/M/c with offered load a = l/mu. */
+static double erlang_c(int c, double a)
+{
+	double term = 1, sum = 1;
+	for (int k = 1; k < c; k++) {
+		term *= a / k;
+		sum += term;
+	}
+	double last = term * a / c / (1 - a / c);
+	return last / (sum + last);
+}
+
+Test(downstream, a_pool_of_c_connections_is_an_mmc_queue, .timeout = 60)
+{
+	/* requests that only wait on the database (exponential 10 ms), 3
+	 * connections, 240/s: the connection pool is M/M/3 whatever serves
+	 * the requests. W = C(3, a) / (3 mu - lambda) + 1 / mu */
+	struct sim_summary s;
+	run("seed: 6\nduration: 800s\nwarmup: 10s\nreplications: 10\n"
+	    "workload:\n"
+	    "  arrivals: { rate: 240/s }\n"
+	    "  downstream: { connections: 3 }\n"
+	    "  classes: [ { name: q, phases: [ {io: {dist: exponential, "
+	    "mean: 10ms}} ] } ]\n"
+	    "systems: [ { name: s, model: event-loop, overheads: zero } ]\n",
+	    &s, 1);
+	double mu = 100, lambda = 240;
+	double W = erlang_c(3, lambda / mu) / (3 * mu - lambda) + 1 / mu;
+	double hw = widen(s.lat_mean.ci95, 10);
+	cr_expect(fabs(s.lat_mean.mean - W) <= hw, "W %g +- %g vs %g",
+		  s.lat_mean.mean, hw, W);
+	cr_expect(hw < 0.05 * W);
+	cr_expect_float_eq(sim_metrics_get(&s.metrics, "utilization",
+					   "downstream", -1),
+			   lambda / mu / 3, 0.02);
+	sim_summary_release(&s);
+}
+
+Test(downstream, phases_can_opt_out_of_the_pool)
+{
+	/* one connection, but the phase says downstream: false: no wait */
+	struct sim_summary s;
+	run("seed: 6\nduration: 20s\nwarmup: 1s\nreplications: 2\n"
+	    "workload:\n"
+	    "  arrivals: { rate: 500/s }\n"
+	    "  downstream: { connections: 1 }\n"
+	    "  classes: [ { name: q, phases: [ {io: {dist: constant, "
+	    "mean: 10ms, downstream: false}} ] } ]\n"
+	    "systems: [ { name: s, model: event-loop, overheads: zero } ]\n",
+	    &s, 1);
+	cr_expect_float_eq(s.lat_mean.mean, 0.010, 1e-9);
+	sim_summary_release(&s);
+}
