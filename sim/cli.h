@@ -63,5 +63,6 @@ int cmd_trace(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_capacity(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

@@ -17,9 +17,10 @@
  * half-width (`ci95`). More replications narrow the interval; a longer
  * `duration` makes each search less noisy.
  *
- * A failed request (refused, timed out, killed, unavailable) counts as
- * slower than any target: p99 < T needs at least 99 % of the requests
- * answered within T, and a mean needs every request answered. So a design
+ * A request without a good response (refused, timed out, killed or
+ * unavailable on every attempt, or answered too late) counts as slower
+ * than any target: p99 < T needs 99 % of the requests offered answered
+ * well within T, and a mean needs every attempt answered. So a design
  * cannot meet an objective by shedding load.
  */
 #include <ctype.h>
@@ -149,8 +150,11 @@ static int parse_slo(struct capacity *c, const char *s)
 	return 0;
 }
 
-/* The value of an objective's statistic in one replication, counting
- * failed requests as infinitely slow. */
+/* The value of an objective's statistic in one replication. Requests
+ * without a good response count as infinitely slow: those are the offered
+ * requests the replication did not answer well (all their attempts
+ * failed, or the answer came too late). The mean has nothing to average
+ * for a failed attempt, so any failed attempt makes it infinite. */
 static double statistic(const struct objective *o,
 			const struct sim_rep_result *r)
 {
@@ -161,9 +165,9 @@ static double statistic(const struct objective *o,
 		return INFINITY;
 	if (o->stat == STAT_MEAN)
 		return sim_hist_mean(&r->lat);
-	/* rank of the quantile among all requests; the slowest are the
-	 * failed ones */
-	double all = (double)(r->lat.n + failed);
+	/* the rank of the quantile among all requests offered, the slowest
+	 * of which are the ones without a good response */
+	double all = (double)(r->offered > r->lat.n ? r->offered : r->lat.n);
 	double rank = ceil(o->q * all);
 	if (rank < 1)
 		rank = 1;

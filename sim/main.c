@@ -127,6 +127,26 @@ static const struct command commands[] = {
      "example (a Slurm job array of 4 tasks, then one merge):\n"
      "  concsim sweep s.yaml --shard $SLURM_ARRAY_TASK_ID/4 -o part$SLURM_ARRAY_TASK_ID\n"
      "  concsim merge part0 part1 part2 part3 -o sweep\n"},
+    {"plot", cmd_plot, "draw a sweep's or a run's results with gnuplot",
+     "usage: concsim plot DIR [--format png|svg|pdf] [-o OUTDIR]\n"
+     "\n"
+     "Draws the results in DIR (the -o folder of `sweep` or `run`) with\n"
+     "gnuplot, one line per system:\n"
+     "  from a sweep   throughput.png, latency.png (p50 and p99, log axis),\n"
+     "                 goodput.png and errors.png against the offered load\n"
+     "                 (or the first swept parameter when the rate is not\n"
+     "                 swept; other swept parameters make more lines)\n"
+     "  from a run     latency-cdf.png, and with --timeseries\n"
+     "                 timeseries.png (throughput, goodput, p99 over time)\n"
+     "Next to each figure it leaves its data (.dat) and gnuplot script\n"
+     "(.gp), filled in from the templates in plots/: edit and redraw with\n"
+     "`gnuplot NAME.gp`. Without gnuplot (or $GNUPLOT) they are still\n"
+     "written, and the exit status is 1.\n"
+     "\n"
+     "options:\n"
+     "  --format FMT         png (default), svg or pdf\n"
+     "  -o, --out OUTDIR     write there instead of DIR\n"
+     "  -q, --quiet          do not list the figures on stdout\n"},
     {"capacity", cmd_capacity,
      "find each system's highest load that meets a latency objective",
      "usage: concsim capacity FILE --slo 'p99<100ms' [options]\n"
@@ -134,8 +154,9 @@ static const struct command commands[] = {
      "For every system, the highest value of a parameter (the arrival\n"
      "rate unless --param says otherwise) at which the objective holds:\n"
      "mean, p50, p90, p99 or p999 below a duration, several joined by ','\n"
-     "(--slo 'p50<20ms,p99<100ms'). A failed request counts as slower\n"
-     "than any target, so shedding load does not meet an objective.\n"
+     "(--slo 'p50<20ms,p99<100ms'). A request without a good response\n"
+     "counts as slower than any target, and a mean needs every attempt\n"
+     "answered: shedding load does not meet an objective.\n"
      "\n"
      "Each of the `replications` searches uses its own random streams,\n"
      "the same at every value it tries; it brackets the crossing point by\n"

@@ -617,7 +617,7 @@ int sim_table_write_json(const struct sim_table *t, const struct sim_grid *g,
 
 /* ---------------------------------------------------------- CSV reader -- */
 
-/* The body of csv_record; *n counts the cells stored so far. */
+/* The body of sim_csv_record; *n counts the cells stored so far. */
 static long csv_cells(FILE *f, char ***cells, size_t *cap, size_t *np)
 {
 	size_t n = 0, len = 0, size = 64;
@@ -695,10 +695,7 @@ static long csv_cells(FILE *f, char ***cells, size_t *cap, size_t *np)
 	}
 }
 
-/* Reads one RFC 4180 record of f into cells (each malloc'd, growing
- * *cells and *cap). Returns the number of cells, 0 at the end of the file, or
- * -1 (SIM_ENOMEM) / -2 (an unterminated quote). */
-static long csv_record(FILE *f, char ***cells, size_t *cap)
+long sim_csv_record(FILE *f, char ***cells, size_t *cap)
 {
 	size_t n = 0;
 	long rc = csv_cells(f, cells, cap, &n);
@@ -724,7 +721,7 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 		return SIM_EIO;
 	}
 	rc = SIM_ESCENARIO;
-	nhead = csv_record(f, &head, &caphead);
+	nhead = sim_csv_record(f, &head, &caphead);
 	if (nhead < 0) {
 		rc = nhead == -1 ? SIM_ENOMEM : SIM_ESCENARIO;
 		goto cleanup;
@@ -746,7 +743,7 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	for (size_t i = g->np; i < (size_t)nhead; i++)
 		if ((ids[i] = sim_table_col(t, head[i])) == SIZE_MAX)
 			goto cleanup;
-	while ((n = csv_record(f, &cells, &capcells)) > 0) {
+	while ((n = sim_csv_record(f, &cells, &capcells)) > 0) {
 		line++;
 		if (n != nhead) {
 			fprintf(err,

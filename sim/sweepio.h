@@ -151,6 +151,11 @@ int sim_table_assign(struct sim_table *t, const struct sim_grid *g,
 /* Removes the rows whose point is SIZE_MAX; returns how many. */
 size_t sim_table_drop(struct sim_table *t);
 
+/* Reads one RFC 4180 record of f into *cells (each cell malloc'd; the
+ * array grows with *cap). Returns the number of cells, 0 at the end of the
+ * file, -1 when memory ran out or -2 for an unterminated quote. */
+long sim_csv_record(FILE *f, char ***cells, size_t *cap);
+
 /* The cell of column `name` in row r, or "" when empty or absent. */
 const char *sim_trow_get(const struct sim_table *t, const struct sim_trow *r,
 			 const char *name);

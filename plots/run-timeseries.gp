@@ -1,0 +1,28 @@
+# run-timeseries.gp - throughput, goodput and p99 latency over simulated
+# time (after warm-up), averaged over the replications: top, responses/s
+# (solid throughput, dashed goodput, dotted grey the offered load); bottom,
+# p99 latency on a log axis. Both panels share the x axis and the key.
+
+set multiplot layout 2,1 title sprintf('%s over time (means over replications)', scenario) noenhanced
+# fixed margins, so that the two panels' time axes line up
+set lmargin at screen 0.09
+set rmargin at screen 0.76
+set ylabel 'responses/s'
+set format x ''
+set yrange [0:*]
+# one key entry per system (its colour), three for the line styles
+plot for [i=1:n] data index (i-1) using 1:3 with lines ls i title label[i] noenhanced, \
+     for [i=1:n] data index (i-1) using 1:4 with lines ls i dt 2 notitle, \
+     data index 0 using 1:2 with lines dt 3 lw 2 lc rgb '#888888' notitle, \
+     NaN with lines lw 2 lc rgb '#444444' title 'throughput', \
+     NaN with lines lw 2 dt 2 lc rgb '#444444' title 'goodput', \
+     NaN with lines lw 2 dt 3 lc rgb '#888888' title 'offered'
+unset key
+set xlabel 'time after warm-up (s)'
+set format x '%g'
+set ylabel 'p99 latency (ms, log scale)'
+set logscale y
+set format y '%g'
+set yrange [*:*]
+plot for [i=1:n] data index (i-1) using 1:($6*1000) with lines ls i notitle
+unset multiplot
