@@ -36,6 +36,8 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 			       .ncores = cfg->cores,
 			       .quantum = cfg->quantum,
 			       .cs = cfg->context_switch};
+	/* whole bytes: memory.c keeps footprints as integers */
+	h->mem.limit = cfg->memory > 0 ? (int64_t)llround(cfg->memory) : 0;
 	assert(h->ncores > 0);
 	h->cores = calloc((size_t)h->ncores, sizeof *h->cores);
 	h->idle = malloc((size_t)h->ncores * sizeof *h->idle);
@@ -158,7 +160,6 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	if (co->slice >= t->remaining) {
 		t->remaining = 0;
 		t->core = -1;
-		sim_tw_add(&h->runnable, s->now, -1);
 		core_free(h, c);
 		t->on_done(t);
 		return;
@@ -252,7 +253,6 @@ static void ps_schedule(struct sim_host *h)
 	h->ps_ev = 0;
 	size_t busy = h->nps < (size_t)h->ncores ? h->nps : (size_t)h->ncores;
 	sim_tw_set(&h->busy, h->s->now, (double)busy);
-	sim_tw_set(&h->runnable, h->s->now, (double)h->nps);
 	sim_tw_set(&h->waiting, h->s->now, (double)(h->nps - busy));
 	if (!h->nps)
 		return;
@@ -318,7 +318,6 @@ void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 			h->s->stop = SIM_ENOMEM;
 		return;
 	}
-	sim_tw_add(&h->runnable, h->s->now, 1);
 	if (h->nidle > 0) {
 		sim_tw_add(&h->busy, h->s->now, 1);
 		dispatch(h, take_idle(h, t), t);
@@ -348,7 +347,6 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		co->ev = 0;
 		t->core = -1;
 		t->remaining -= used;
-		sim_tw_add(&h->runnable, now, -1);
 		core_free(h, c);
 		return t->remaining > 0 ? t->remaining : 0;
 	}
@@ -365,7 +363,6 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		t->next = NULL;
 		h->rq_len--;
 		sim_tw_set(&h->waiting, now, (double)h->rq_len);
-		sim_tw_add(&h->runnable, now, -1);
 		return t->remaining;
 	}
 	return 0;
@@ -376,7 +373,6 @@ void sim_host_reset_stats(struct sim_host *h, double now)
 	if (h->quantum <= 0)
 		ps_advance(h);
 	sim_tw_reset(&h->busy, now);
-	sim_tw_reset(&h->runnable, now);
 	sim_tw_reset(&h->waiting, now);
 	h->switches = 0;
 	h->t_reset = now;
@@ -398,5 +394,8 @@ void sim_host_report(struct sim_host *h, const char *prefix,
 	double el = now - h->t_reset;
 	sim_metrics_put(m, g, "context_switches_per_s",
 			el > 0 ? (double)h->switches / el : 0);
-	sim_metrics_put(m, g, "runnable_mean", sim_tw_mean(&h->runnable, now));
+	/* every runnable thread is on a core or waiting for one */
+	sim_metrics_put(m, g, "runnable_mean",
+			sim_tw_mean(&h->busy, now) +
+			    sim_tw_mean(&h->waiting, now));
 }

@@ -59,6 +59,8 @@ struct sim_request {
 	void *io_obj;
 	sim_ev io_ev;
 	int io_state;
+	/* the process holding the request (sim_proc_hold): its list */
+	struct sim_request *hnext, *hprev;
 	double demand[];          /* seconds, one per phase */
 };
 
@@ -97,9 +99,30 @@ static inline struct sim_request *sim_queue_pop(struct sim_queue *q, double now)
 	return r;
 }
 
+/* Empties q without looking at its requests (their holder deals with
+ * them), e.g. when the process that owns q is killed. */
+static inline void sim_queue_clear(struct sim_queue *q, double now)
+{
+	q->head = q->tail = NULL;
+	q->len = 0;
+	sim_tw_set(&q->tw, now, 0);
+}
+
 /* --------------------------------------------------------------- host -- */
 
 struct sim_host;
+struct sim_proc;
+
+/* A host's memory: its limit and the footprints of the processes on it.
+ * Every process registers here whichever model instance runs it, so the
+ * OOM killer sees all of them (co-located replicas share one host). */
+struct sim_hostmem {
+	int64_t limit;		       /* bytes; 0 = no limit */
+	int64_t total;		       /* footprints of the processes up */
+	struct sim_proc *procs, *last; /* registry, in creation order */
+	sim_ev oom_ev;		       /* an OOM kill is due (now) */
+	uint64_t kills;		       /* OOM kills, whole run */
+};
 
 /* An OS thread (loop thread, worker process, pool thread) as the host CPU
  * scheduler sees it. The model embeds it and sets on_done; the host calls
@@ -142,10 +165,10 @@ struct sim_host {
 	sim_ev ps_ev;
 	/* statistics */
 	struct sim_tw busy;     /* cores busy (running or switching) */
-	struct sim_tw runnable; /* threads wanting CPU (running + waiting) */
 	struct sim_tw waiting;  /* threads waiting for a core */
 	uint64_t switches;      /* context switches since the reset */
 	double t_reset;
+	struct sim_hostmem mem; /* processes' memory, `memory` limit */
 };
 
 /* Returns 0 or SIM_ENOMEM. */
@@ -168,6 +191,62 @@ void sim_host_reset_stats(struct sim_host *h, double now);
 /* Appends the host's figures (utilization.cpu, context switches). */
 void sim_host_report(struct sim_host *h, const char *prefix,
 		     struct sim_metrics *m);
+
+/* -------------------------------------------------------------- memory -- */
+
+/* A process as the host's memory accounting and its OOM killer see it.
+ * A model embeds one per process (a Node process, a gunicorn or uvicorn
+ * worker) and tells it which requests the process holds: the footprint is
+ * `base` (the process and its threads) + `per_req` per request held, and
+ * 0 while the process is down. Updates happen only when a request enters
+ * or leaves the process, in O(1), and cost no event unless the host has a
+ * limit and goes over it.
+ *
+ * Over the limit, the kernel's OOM killer runs (in an event at the same
+ * instant, so never inside the model code that allocated): it kills the
+ * process with the largest footprint on the host (Linux oom_badness is
+ * essentially the RSS; on a tie the last one examined wins, mm/oom_kill.c
+ * oom_evaluate_task), marks it down, and calls its on_kill(). The model
+ * must then stop what the process was doing (threads, timers), fail every
+ * request it still holds, taking each with sim_proc_pop(), through
+ * port.done(SIM_OUT_KILLED), and later bring it back with sim_proc_up().
+ * The killer repeats while the host is still over its limit. */
+struct sim_proc {
+	struct sim_host *host;
+	void (*on_kill)(struct sim_proc *p);
+	void *owner;		  /* free for the model */
+	int64_t base;		  /* bytes while up, besides the requests */
+	int64_t per_req;	  /* bytes per request held */
+	int64_t bytes;		  /* current footprint (0 while down) */
+	bool up;
+	size_t nheld;
+	struct sim_request *held, *held_tail; /* requests held, oldest first */
+	struct sim_proc *next;		      /* the host's registry */
+};
+
+/* Registers p on host h, up, with `base` bytes and `per_req` bytes per
+ * request it will hold (both rounded to whole bytes). */
+void sim_proc_init(struct sim_proc *p, struct sim_host *h, double base,
+		   double per_req, void (*on_kill)(struct sim_proc *),
+		   void *owner);
+/* Takes p off its host's registry (before the host is released). */
+void sim_proc_release(struct sim_proc *p);
+/* p now holds r / no longer holds r (r must be held by p). */
+void sim_proc_hold(struct sim_proc *p, struct sim_request *r);
+void sim_proc_drop(struct sim_proc *p, struct sim_request *r);
+/* Adds `bytes` to p's base (a thread started lazily). */
+void sim_proc_grow(struct sim_proc *p, double bytes);
+/* Takes the oldest request off p's list, or NULL when none is left: for
+ * a killed process to fail what it held. */
+struct sim_request *sim_proc_pop(struct sim_proc *p);
+/* The process is gone (killed, recycled): footprint 0 until sim_proc_up.
+ * Requests still on its list stay there for the model to take. */
+void sim_proc_down(struct sim_proc *p);
+/* The process is back (restarted) with `base` bytes besides requests. */
+void sim_proc_up(struct sim_proc *p, double base);
+/* The process the OOM killer would kill on h now: the largest footprint
+ * among those up, the last registered on a tie; NULL if none is up. */
+struct sim_proc *sim_host_oom_victim(const struct sim_host *h);
 
 /* ---------------------------------------------------------------- port -- */
 

@@ -188,6 +188,11 @@ void sim_arr_release(struct sim_arr *ar)
 double sim_arr_next(struct sim_arr *ar)
 {
 	const struct sim_arrivals *a = ar->a;
+	if (a->kind == SIM_ARR_POISSON && ar->step >= a->nschedule)
+		/* the common case: a constant-rate Poisson stream */
+		return ar->t += ar->rate > 0 ? sim_exponential(&ar->st,
+							       1.0 / ar->rate)
+					     : INFINITY;
 	if (a->kind == SIM_ARR_TRACE) {
 		int rc = sim_trace_next(&ar->tr, NULL);
 		if (rc <= 0) {
