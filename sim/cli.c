@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "limits.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -209,4 +210,22 @@ int cli_load(const struct cli_opts *o, struct sim_scenario *sc)
 		return EXIT_FAILED;
 	}
 	return err < 0 ? EXIT_USAGE : 0;
+}
+
+int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs)
+{
+	struct sim_budget b;
+	struct sim_mark at;
+	char why[512];
+	if (sim_scenario_budget(sc, ts_interval, &b, &at, why, sizeof why)) {
+		if (at.file)
+			fprintf(stderr, "%s:%d:%d: error: %s\n", at.file,
+				at.line, at.col, why);
+		else
+			cli_error("%s", why);
+		return EXIT_USAGE;
+	}
+	if (jobs)
+		*jobs = sim_budget_jobs(&b, *jobs);
+	return 0;
 }

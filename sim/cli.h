@@ -19,6 +19,7 @@
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130 /* SIGINT or SIGTERM */
 
 /* Options most commands accept. */
 struct cli_opts {
@@ -49,6 +50,13 @@ void cli_opts_release(struct cli_opts *o);
 /* Loads o->file with o's overrides; messages go to stderr. Returns 0 or
  * the exit status to use. */
 int cli_load(const struct cli_opts *o, struct sim_scenario *sc);
+
+/* Refuses a loaded scenario that would need absurd time or memory
+ * (limits.h), with the message on stderr as FILE:LINE:COLUMN (or
+ * `concsim: error:` for an option such as --timeseries). Otherwise lowers
+ * *jobs (if non-NULL) so that the simulations running at once fit in
+ * memory. Returns 0 or EXIT_USAGE. */
+int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs);
 
 /* Prints `concsim: error: ...` to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,13 +1,18 @@
 /*
  * cmd_run.c - `concsim run` and `concsim check`.
  *
- * run: load the scenario, simulate every (system, replication) on the job
- * pool, print the summary in the chosen format and, with -o, write the
- * result files atomically. check: load and describe, simulate nothing.
+ * run: load the scenario, refuse it if it would need absurd time or
+ * memory (limits.h), simulate every (system, replication) on the job pool,
+ * print the summary in the chosen format and, with -o, write the result
+ * files atomically and all together: a full disk or an interruption
+ * (SIGINT, SIGTERM: exit 130) leaves no result and no temporary file.
+ * check: load, validate and describe, simulate nothing.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -35,28 +40,75 @@ static int write_summary(FILE *f, int fmt, const struct sim_scenario *sc,
 	}
 }
 
-/* Writes one result file atomically; returns 0 or -1 (message printed). */
-static int write_file(const char *dir, const char *name, int fmt,
-		      const struct sim_scenario *sc,
-		      const struct sim_summary *sum, const struct sim_ts *ts)
+/* ------------------------------------------------ interruption -- */
+
+/* SIGINT/SIGTERM: while simulating, nothing is on disk but the output
+ * folder run made (removed if still empty): leave at once. While writing,
+ * finish the current file, then remove every temporary file and leave;
+ * once the files are being renamed into place, the run is complete. */
+enum { PH_SIMULATING, PH_WRITING, PH_PUBLISHING };
+static volatile sig_atomic_t run_phase, run_signal;
+static const char *made_dir; /* the output folder, if run created it */
+
+static void on_signal(int sig)
 {
-	struct sim_afile a;
-	if (sim_afile_open(&a, dir, name, stderr) < 0)
-		return -1;
-	int err;
-	if (ts)
-		err = sim_write_timeseries(a.f, sc, ts, sc->nsystems);
-	else if (fmt < 0)
-		err = sim_scenario_write_yaml(sc, a.f);
-	else
-		err = write_summary(a.f, fmt, sc, sum);
-	if (err < 0) {
-		fprintf(stderr, "concsim: error: cannot write '%s/%s'\n", dir,
-			name);
-		sim_afile_abort(&a);
-		return -1;
+	if (run_phase == PH_SIMULATING) {
+		if (made_dir)
+			rmdir(made_dir);
+		_exit(EXIT_INTERRUPTED);
 	}
-	return sim_afile_commit(&a, stderr) < 0 ? -1 : 0;
+	run_signal = sig;
+}
+
+/* The result files of -o: all of them appear, or none (a full disk, a
+ * failed write or an interruption removes every temporary file). */
+enum { OUT_JSON, OUT_CSV, OUT_TABLE, OUT_YAML, OUT_TS, NOUT };
+static const char *const out_name[NOUT] = {"results.json", "results.csv",
+					   "summary.txt", "scenario.yaml",
+					   "timeseries.csv"};
+
+/* Returns 0, EXIT_FAILED or EXIT_INTERRUPTED (messages printed). */
+static int write_outputs(const char *dir, const struct sim_scenario *sc,
+			 const struct sim_summary *sum, const struct sim_ts *ts)
+{
+	struct sim_afile a[NOUT];
+	size_t n = ts ? NOUT : OUT_TS;
+	int rc = EXIT_FAILED;
+
+	memset(a, 0, sizeof(a));
+	run_phase = PH_WRITING;
+	for (size_t i = 0; i < n; i++) {
+		if (run_signal)
+			goto cleanup;
+		if (sim_afile_open(&a[i], dir, out_name[i], stderr) < 0)
+			goto cleanup;
+		if (i == OUT_TS)
+			sim_write_timeseries(a[i].f, sc, ts, sc->nsystems);
+		else if (i == OUT_YAML)
+			sim_scenario_write_yaml(sc, a[i].f);
+		else
+			write_summary(a[i].f,
+				      i == OUT_JSON  ? SIM_FMT_JSON
+				      : i == OUT_CSV ? SIM_FMT_CSV
+						     : SIM_FMT_TABLE,
+				      sc, sum);
+		/* a failed write (full disk, EFBIG) is reported here */
+		if (sim_afile_close(&a[i], stderr) < 0)
+			goto cleanup;
+	}
+	run_phase = PH_PUBLISHING;
+	if (run_signal)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (sim_afile_publish(&a[i], stderr) < 0)
+			goto cleanup;
+	rc = 0;
+cleanup:
+	for (size_t i = 0; i < n; i++)
+		sim_afile_abort(&a[i]);
+	if (rc && run_signal)
+		rc = EXIT_INTERRUPTED;
+	return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -65,6 +117,9 @@ int cmd_run(int argc, char **argv)
 	struct sim_scenario sc = {0};
 	struct sim_summary *sum = NULL;
 	struct sim_ts *ts = NULL;
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	struct stat st;
+	bool handlers = false;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|--jobs|"
 			   "--quiet|--timeseries",
@@ -84,7 +139,17 @@ int cmd_run(int argc, char **argv)
 	rc = cli_load(&o, &sc);
 	if (rc)
 		goto cleanup_opts;
+	if ((rc = cli_budget(&sc, o.ts_interval, &o.jobs)))
+		goto cleanup;
+	run_phase = PH_SIMULATING;
+	run_signal = 0;
+	made_dir = o.out && stat(o.out, &st) ? o.out : NULL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers = true;
 	if (o.out && sim_mkdir_p(o.out, stderr) < 0) {
+		made_dir = NULL;
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
@@ -112,15 +177,15 @@ int cmd_run(int argc, char **argv)
 		cli_error("cannot write to standard output");
 		goto cleanup;
 	}
-	if (o.out &&
-	    (write_file(o.out, "results.json", SIM_FMT_JSON, &sc, sum, NULL) ||
-	     write_file(o.out, "results.csv", SIM_FMT_CSV, &sc, sum, NULL) ||
-	     write_file(o.out, "summary.txt", SIM_FMT_TABLE, &sc, sum, NULL) ||
-	     write_file(o.out, "scenario.yaml", -1, &sc, NULL, NULL) ||
-	     (ts && write_file(o.out, "timeseries.csv", 0, &sc, NULL, ts))))
-		goto cleanup;
-	rc = 0;
+	rc = o.out ? write_outputs(o.out, &sc, sum, ts) : 0;
 cleanup:
+	if (rc && made_dir)
+		rmdir(made_dir); /* only if empty */
+	made_dir = NULL;
+	if (handlers) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
 	for (size_t i = 0; sum && i < sc.nsystems; i++)
 		sim_summary_release(&sum[i]);
 	for (size_t i = 0; ts && i < sc.nsystems; i++)
@@ -227,6 +292,10 @@ int cmd_check(int argc, char **argv)
 	rc = cli_load(&o, &sc);
 	if (rc)
 		goto cleanup_opts;
+	if ((rc = cli_budget(&sc, 0, NULL))) {
+		sim_scenario_release(&sc);
+		goto cleanup_opts;
+	}
 	const struct sim_workload *wl = &sc.workload;
 	printf("scenario %s: %s\n", sc.name,
 	       sc.description ? sc.description : "");

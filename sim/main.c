@@ -3,6 +3,7 @@
  *
  * See cli.h for how to add a command.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -239,6 +240,10 @@ int cli_help(const char *name)
 
 int main(int argc, char **argv)
 {
+	/* past a file size limit (ulimit -f), let write() fail with EFBIG so
+	 * that the error is reported and temporary files removed, rather than
+	 * being killed by SIGXFSZ halfway through a result */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		usage_all(stderr);
 		return EXIT_USAGE;

@@ -1239,7 +1239,7 @@ static void sync_parent(const char *path)
 	free(dir);
 }
 
-int sim_afile_commit(struct sim_afile *a, FILE *err)
+int sim_afile_close(struct sim_afile *a, FILE *err)
 {
 	int saved = errno, e = 0;
 
@@ -1253,11 +1253,23 @@ int sim_afile_commit(struct sim_afile *a, FILE *err)
 	if (fclose(a->f) && !e)
 		e = errno;
 	a->f = NULL;
-	if (!e && rename(a->tmp, a->final))
-		e = errno;
 	if (e) {
 		fprintf(err, "error: cannot write '%s': %s\n", a->final,
 			strerror(e));
+		sim_afile_abort(a);
+		return SIM_EIO;
+	}
+	return 0;
+}
+
+int sim_afile_publish(struct sim_afile *a, FILE *err)
+{
+	if (!a->tmp)
+		return 0;
+	assert(!a->f && a->final);
+	if (rename(a->tmp, a->final)) {
+		fprintf(err, "error: cannot write '%s': %s\n", a->final,
+			strerror(errno));
 		sim_afile_abort(a);
 		return SIM_EIO;
 	}
@@ -1266,6 +1278,12 @@ int sim_afile_commit(struct sim_afile *a, FILE *err)
 	free(a->final);
 	memset(a, 0, sizeof(*a));
 	return 0;
+}
+
+int sim_afile_commit(struct sim_afile *a, FILE *err)
+{
+	int rc = sim_afile_close(a, err);
+	return rc ? rc : sim_afile_publish(a, err);
 }
 
 void sim_afile_abort(struct sim_afile *a)

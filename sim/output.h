@@ -88,6 +88,14 @@ int sim_afile_open(struct sim_afile *a, const char *dir, const char *name,
 int sim_afile_commit(struct sim_afile *a, FILE *err);
 /* Closes and removes the temporary file; safe on a cleared afile. */
 void sim_afile_abort(struct sim_afile *a);
+/* The two halves of commit, for a group of files that must appear all or
+ * none (`run -o`): close flushes, fsyncs and closes a->f, reporting any
+ * write error (a full disk, EFBIG) and then removing the temporary file
+ * and clearing *a; publish renames a closed file into place (nothing is
+ * printed for a cleared afile). Both return 0 or SIM_EIO with the message
+ * printed to `err`; abort still removes a closed, unpublished file. */
+int sim_afile_close(struct sim_afile *a, FILE *err);
+int sim_afile_publish(struct sim_afile *a, FILE *err);
 
 /* Creates DIR (and parents) if missing. Returns 0 or SIM_EIO (message
  * printed to `err`, e.g. when a path component is a file). */

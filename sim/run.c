@@ -21,6 +21,11 @@
 /* Generous bound on kernel events per simulation, so a scenario that would
  * run for days stops with a message instead. */
 #define MAX_EVENTS_PER_RUN 4e10
+/* Requests alive at once in one simulation (~150 bytes each): an open
+ * workload faster than the system, with nothing to shed load (no backlog
+ * limit reached, no memory limit, no cancellation), grows without bound;
+ * stop it with a message before the simulator itself runs out of memory. */
+#define MAX_LIVE_REQUESTS 4000000
 
 struct run {
 	struct sim s;
@@ -46,6 +51,7 @@ struct run {
 	struct sim_hist ts_lat;
 	struct sim_metrics ts_prev;
 	int err;
+	const char *why; /* with err: what went wrong */
 };
 
 void sim_ts_release(struct sim_ts *ts)
@@ -65,6 +71,27 @@ static void oom(struct run *ru)
 {
 	ru->err = SIM_ENOMEM;
 	sim_stop(&ru->s);
+}
+
+/* A new request record, or NULL after stopping the run (out of memory, or
+ * the unbounded-overload limit). */
+static struct sim_request *new_request(struct run *ru,
+				       const struct sim_request *clone_of)
+{
+	if (ru->pool.live >= MAX_LIVE_REQUESTS) {
+		ru->err = SIM_ELIMIT;
+		ru->why = "more than 4 million requests in flight at once: "
+			  "the system is overloaded without bound (lower "
+			  "the rate, or shed load: a memory limit, "
+			  "limit_concurrency, client cancellation)";
+		sim_stop(&ru->s);
+		return NULL;
+	}
+	struct sim_request *r = clone_of ? sim_req_clone(&ru->pool, clone_of)
+					 : sim_req_new(&ru->pool);
+	if (!r)
+		oom(ru);
+	return r;
 }
 
 /* The logical request r stands for is over (answered or given up). */
@@ -103,11 +130,9 @@ static int maybe_retry(struct run *ru, struct sim_request *r)
 	if (c->retry_budget > 0 &&
 	    (double)ru->sent_retries >= c->retry_budget * (double)ru->sent_first)
 		return 0;
-	struct sim_request *n = sim_req_clone(&ru->pool, r);
-	if (!n) {
-		oom(ru);
+	struct sim_request *n = new_request(ru, r);
+	if (!n)
 		return 0;
-	}
 	n->attempt = r->attempt + 1;
 	ru->sent_retries++;
 	sim_after(&ru->s, backoff(ru, n->attempt), send_attempt, ru,
@@ -194,11 +219,9 @@ static void send_attempt(struct sim *s, void *obj, uint64_t arg)
 /* A new logical request with id `id` from client `client`. */
 static void issue(struct run *ru, uint64_t id, uint32_t client)
 {
-	struct sim_request *r = sim_req_new(&ru->pool);
-	if (!r) {
-		oom(ru);
+	struct sim_request *r = new_request(ru, NULL);
+	if (!r)
 		return;
-	}
 	if (ru->wl->arrivals.kind == SIM_ARR_TRACE && !ru->wl->closed.users) {
 		sim_arr_fill(&ru->arr, r);
 		r->id = id;
@@ -464,6 +487,8 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 			break;
 	}
 	err = ru->err;
+	if (ru->why)
+		*why = ru->why;
 	if (err == 0 && ru->arr.failed) {
 		*why = "a row of the trace file could not be read (check it "
 		       "with `concsim check`)";
