@@ -4,22 +4,27 @@
 #   bash scripts/dev.sh demo    install what is missing, build, run the
 #                               flagship comparison (table + plots in
 #                               results/flagship/)
-#   bash scripts/dev.sh test    install what is missing, build, run every test
+#   bash scripts/dev.sh test    install what is missing, build, run every test;
+#                               then an MPI build (OpenMPI) in build-mpi
+#                               whose test compares mpirun -np 2 with -j1
 #   bash scripts/dev.sh build   install what is missing and build
 #
 # Environment: BUILD_DIR (default build), CONCSIM_SANITIZE (e.g.
-# address,undefined: a sanitizer build in build-asan), JOBS (default: cores).
+# address,undefined: a sanitizer build in build-asan), JOBS (default: cores),
+# MPI_BUILD_DIR (default build-mpi).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libgsl-dev libyaml-dev
           libcriterion-dev gnuplot-nox python3)
+MPI_PACKAGES=(libopenmpi-dev openmpi-bin)
 JOBS=${JOBS:-$(nproc)}
 BUILD_DIR=${BUILD_DIR:-build}
+MPI_BUILD_DIR=${MPI_BUILD_DIR:-build-mpi}
 
-install_missing() {
+install_missing() { # extra packages as arguments
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
       missing+=("$p")
   done
@@ -53,12 +58,17 @@ case "${1:-}" in
     echo "results in $out/"
     ;;
   test)
-    install_missing
+    install_missing "${MPI_PACKAGES[@]}"
     build "$BUILD_DIR"
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
+    # MPI: only the binary and its one test (mpirun -np 2 == one process)
+    cmake -S . -B "$MPI_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCONCSIM_MPI=ON -DCONCSIM_TESTS=OFF >/dev/null
+    cmake --build "$MPI_BUILD_DIR" -j "$JOBS" --target concsim
+    ctest --test-dir "$MPI_BUILD_DIR" --output-on-failure
     ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -298,3 +298,25 @@ Test(cli, malformed_scenarios_give_one_located_error_and_write_nothing,
 		free(out);
 	}
 }
+
+Test(cli, unbounded_overload_stops_with_a_message, .init = mktmp,
+     .fini = cleanup_tmp, .timeout = 60)
+{
+	/* 200k requests/s into two Node processes that accept everything:
+	 * the queue grows without bound; the run must stop, not exhaust
+	 * memory, and write no results */
+	write_file("over.yaml",
+		   "duration: 60s\nwarmup: 0s\nreplications: 1\n"
+		   "workload:\n  arrivals: { rate: 200000/s }\n"
+		   "  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n"
+		   "systems: [ { name: n, model: event-loop, processes: 2 } ]\n");
+	char args[800], *out;
+	snprintf(args, sizeof args, "run %s/over.yaml -q -o %s/res", tmpdir,
+		 tmpdir);
+	cr_expect_eq(run(args, 1, &out), 1, "%s", out);
+	cr_expect(strstr(out, "overloaded without bound"), "%s", out);
+	free(out);
+	snprintf(args, sizeof args, "%s/res/results.json", tmpdir);
+	struct stat st;
+	cr_expect_neq(stat(args, &st), 0, "results written anyway");
+}
