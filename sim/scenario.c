@@ -776,6 +776,13 @@ static char *resolve(struct ld *l, const char *key, const char *name,
 		free(path);
 		return NULL;
 	}
+	if (!S_ISREG(st.st_mode)) { /* a device or a pipe: no end, or hangs */
+		error_at(l, at->mark,
+			 "'%s': cannot read '%s': not a regular file", key,
+			 path);
+		free(path);
+		return NULL;
+	}
 	return path;
 }
 
@@ -788,14 +795,16 @@ static double *read_samples(struct ld *l, const char *path,
 	char *line = NULL;
 	size_t cap = 0, ncap = 0, lineno = 0;
 	double *x = NULL;
-	ssize_t got_len;
+	size_t got_len;
+	int rc;
 	*n = 0;
 	if (!f) {
 		error_at(l, at->mark, "'file': cannot read '%s': %s", path,
 			 strerror(errno));
 		return NULL;
 	}
-	while ((got_len = getline(&line, &cap, f)) >= 0) {
+	while ((rc = sim_read_line(f, &line, &cap, SIM_TRACE_MAX_LINE,
+				   &got_len)) > 0) {
 		const char *rest;
 		double v;
 		lineno++;
@@ -831,6 +840,21 @@ static double *read_samples(struct ld *l, const char *path,
 			x = nx;
 		}
 		x[(*n)++] = v;
+	}
+	if (rc < 0) {
+		const char *why =
+		    rc == SIM_EIO ? strerror(errno)
+		    : rc == SIM_ELIMIT
+			? "longer than " SIM_STR(SIM_TRACE_MAX_LINE) " bytes"
+			: "binary data (a NUL byte)";
+		if (rc == SIM_ENOMEM)
+			nomem(l);
+		else
+			error_at(l, at->mark,
+				 "'file': line %zu of '%s': %s; expected one "
+				 "number of seconds per line",
+				 lineno + 1, path, why);
+		goto cleanup;
 	}
 	free(line);
 	fclose(f);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "output.h"
 #include "trace.h"
@@ -20,16 +21,64 @@ static int fail(struct sim_trace_reader *rd, FILE *err, const char *at,
 	return SIM_EINVAL;
 }
 
-/* Reads one line without its end of line; returns its length or -1. */
-static ssize_t read_line(struct sim_trace_reader *rd)
+#define TOO_LONG "line longer than " SIM_STR(SIM_TRACE_MAX_LINE) " bytes"
+
+int sim_read_line(FILE *f, char **buf, size_t *cap, size_t max, size_t *len)
 {
-	ssize_t n = getline(&rd->line, &rd->cap, rd->f);
-	if (n < 0)
-		return -1;
+	size_t n = 0;
+	int c;
+	*len = 0;
+	for (;;) {
+		if (n + 1 >= *cap || !*buf) {
+			size_t ncap = *cap && *buf ? 2 * *cap : 256;
+			if (ncap > max + 2)
+				ncap = max + 2;
+			char *nb = realloc(*buf, ncap);
+			if (!nb)
+				return SIM_ENOMEM;
+			*buf = nb;
+			*cap = ncap;
+		}
+		if ((c = getc_unlocked(f)) == EOF || c == '\n')
+			break;
+		if (c == 0)
+			return SIM_EINVAL;
+		if (n == max)
+			return SIM_ELIMIT;
+		(*buf)[n++] = (char)c;
+	}
+	if (c == EOF && ferror(f))
+		return SIM_EIO;
+	(*buf)[n] = '\0';
+	if (c == EOF && n == 0)
+		return 0;
+	while (n > 0 && (*buf)[n - 1] == '\r')
+		(*buf)[--n] = '\0';
+	*len = n;
+	return 1;
+}
+
+/* Reads one line without its end of line: 1, 0 at the end, or a SIM_E*
+ * code with the message printed (the line number is the bad line's). */
+static int read_line(struct sim_trace_reader *rd, FILE *err)
+{
+	size_t n;
+	int rc =
+	    sim_read_line(rd->f, &rd->line, &rd->cap, SIM_TRACE_MAX_LINE, &n);
+	if (rc == 0)
+		return 0;
 	rd->lineno++;
-	while (n > 0 && (rd->line[n - 1] == '\n' || rd->line[n - 1] == '\r'))
-		rd->line[--n] = 0;
-	return n;
+	if (rc == SIM_EIO && err)
+		fprintf(err, "%s:%ld:1: error: cannot read the trace: %s\n",
+			rd->file, rd->lineno, strerror(errno));
+	else if (rc == SIM_ELIMIT)
+		fail(rd, err, NULL, TOO_LONG "; a trace is a CSV text file",
+		     NULL);
+	else if (rc == SIM_EINVAL)
+		fail(rd, err, NULL,
+		     "binary data (a NUL byte); a trace is a CSV text file",
+		     NULL);
+	return rc == SIM_ELIMIT ? SIM_EINVAL : rc;
 }
 
 int sim_trace_open(struct sim_trace_reader *rd, const char *file,
@@ -43,7 +92,24 @@ int sim_trace_open(struct sim_trace_reader *rd, const char *file,
 				file, strerror(errno));
 		return SIM_EIO;
 	}
-	if (read_line(rd) < 0 || strncmp(rd->line, "time_s,class", 12) != 0) {
+	struct stat st;
+	if (fstat(fileno(rd->f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (err)
+			fprintf(err,
+				"%s:1:1: error: cannot read the trace: %s\n",
+				file,
+				S_ISDIR(st.st_mode) ? strerror(EISDIR)
+						    : "not a regular file");
+		sim_trace_close(rd);
+		return SIM_EIO;
+	}
+	int rc = read_line(rd, err);
+	if (rc < 0) {
+		sim_trace_close(rd);
+		return rc;
+	}
+	if (rc == 0 || strncmp(rd->line, "time_s,class", 12) != 0) {
+		rd->lineno = 1;
 		fail(rd, err, NULL,
 		     "expected the header 'time_s,class,demand_1_s,...' of a "
 		     "trace written by `concsim trace`",
@@ -87,12 +153,11 @@ static int number(const char *p, const char **end, double *out)
 
 int sim_trace_next(struct sim_trace_reader *rd, FILE *err)
 {
-	ssize_t n;
+	int rc;
 	do {
-		n = read_line(rd);
-		if (n < 0)
-			return 0;
-	} while (n == 0);
+		if ((rc = read_line(rd, err)) <= 0)
+			return rc;
+	} while (!rd->line[0]);
 	const char *p = rd->line, *e;
 	if (!number(p, &e, &rd->t))
 		return fail(rd, err, p, "expected an arrival time in seconds "

@@ -17,6 +17,20 @@
 
 #include "scenario.h"
 
+/* The longest line a trace (or an empirical sample file) may have. */
+#define SIM_TRACE_MAX_LINE 65536
+#define SIM_STR_(x)	   #x
+#define SIM_STR(x)	   SIM_STR_(x)
+
+/* Reads one line of f into *buf (grown as needed, to at most max + 2
+ * bytes; *buf and *cap start NULL and 0, the caller frees), without its
+ * end of line ("\n", "\r\n"), with its length in *len. Returns 1, 0 at the
+ * end of the file, SIM_ELIMIT for a line longer than max bytes, SIM_EINVAL
+ * for a NUL byte (binary data), SIM_EIO when reading failed (errno set),
+ * or SIM_ENOMEM. A line is never read whole into memory unbounded, so a
+ * device or a file without line ends costs max bytes at most. */
+int sim_read_line(FILE *f, char **buf, size_t *cap, size_t max, size_t *len);
+
 /* Reads a trace row by row, in constant memory. */
 struct sim_trace_reader {
 	FILE *f;
