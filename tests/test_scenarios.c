@@ -16,8 +16,7 @@
 #include <criterion/criterion.h>
 
 #include "model.h"
-#include "run.h"
-#include "scenario.h"
+#include "testlib.h"
 
 static const char *src(void)
 {
@@ -145,19 +144,8 @@ Test(models, heavy_cpu_blocks_light_requests_on_a_loop_not_on_workers,
 	    "  - { name: node, model: event-loop, cores: 4, overheads: zero }\n"
 	    "  - { name: gunicorn, model: worker-pool, cores: 4, workers: 8, "
 	    "overheads: zero }\n";
-	struct sim_scenario sc;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	cr_assert_eq(sim_scenario_load_string("hol.yaml", y, strlen(y), NULL,
-					      0, err, &sc),
-		     0);
-	fclose(err);
-	free(msg);
 	struct sim_summary s[2];
-	const char *why;
-	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, s, NULL, NULL, &why),
-		     0);
+	tl_run(y, s, 2);
 	double loop = s[0].classes[0].p99.mean, pool = s[1].classes[0].p99.mean;
 	double loop_mean = s[0].classes[0].lat_mean.mean;
 	double pool_mean = s[1].classes[0].lat_mean.mean;
@@ -168,7 +156,6 @@ Test(models, heavy_cpu_blocks_light_requests_on_a_loop_not_on_workers,
 		     "light mean: loop %g, workers %g", loop_mean, pool_mean);
 	for (int i = 0; i < 2; i++)
 		sim_summary_release(&s[i]);
-	sim_scenario_release(&sc);
 }
 
 /* Runs a shell command, returns its exit status. */

@@ -8,52 +8,25 @@
  * deterministic; it fails if the model is biased by more than its own
  * noise, not by a tuned margin.
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <gsl/gsl_cdf.h>
 
-#include "run.h"
-#include "scenario.h"
+#include "testlib.h"
 
 #define REPS 12
 
 static struct sim_summary run_scenario(const char *yaml)
 {
-	struct sim_scenario sc;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	int rc = sim_scenario_load_string("test.yaml", yaml, strlen(yaml),
-					  NULL, 0, err, &sc);
-	fclose(err);
-	cr_assert_eq(rc, 0, "scenario rejected: %s", msg);
-	free(msg);
 	struct sim_summary s[1];
-	const char *why;
-	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, s, NULL, NULL, &why), 0);
-	sim_scenario_release(&sc);
+	tl_run(yaml, s, 1);
 	return s[0];
-}
-
-/* Widens a 95 % half-width to 99.9 % for n replications. */
-static double ci999(double ci95)
-{
-	return ci95 * gsl_cdf_tdist_Pinv(0.9995, REPS - 1) /
-	       gsl_cdf_tdist_Pinv(0.975, REPS - 1);
 }
 
 static void expect_within(const char *what, struct sim_est e, double theory)
 {
-	double hw = ci999(e.ci95);
-	cr_expect(fabs(e.mean - theory) <= hw,
-		  "%s: simulated %.6g +- %.3g (99.9%%), theory %.6g", what,
-		  e.mean, hw, theory);
-	/* and the interval is informative: within 5 % of the value */
-	cr_expect(hw < 0.05 * theory, "%s: interval too wide (%.3g)", what,
-		  hw);
+	tl_expect_within(what, e, REPS, theory);
 }
 
 static char *scenario(const char *cpu)

@@ -12,41 +12,16 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <gsl/gsl_cdf.h>
 
-#include "run.h"
-#include "scenario.h"
+#include "testlib.h"
 #include "workload.h"
 
-static void load(const char *yaml, struct sim_scenario *sc)
-{
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	int rc = sim_scenario_load_string("t.yaml", yaml, strlen(yaml), NULL,
-					  0, err, sc);
-	fclose(err);
-	cr_assert_eq(rc, 0, "scenario rejected: %s", msg);
-	free(msg);
-}
-
-/* Runs a scenario; out must have room for every system. */
 static void run(const char *yaml, struct sim_summary *out, size_t nsys)
 {
-	struct sim_scenario sc;
-	load(yaml, &sc);
-	cr_assert_eq(sc.nsystems, nsys);
-	const char *why;
-	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, out, NULL, NULL, &why),
-		     0);
-	sim_scenario_release(&sc);
+	tl_run(yaml, out, nsys);
 }
 
-static double widen(double ci95, int n)
-{
-	return ci95 * gsl_cdf_tdist_Pinv(0.9995, n - 1) /
-	       gsl_cdf_tdist_Pinv(0.975, n - 1);
-}
+static double widen(double ci95, int n) { return tl_ci999(ci95, n); }
 
 /* Mean arrival rate of a process over `reps` independent streams. */
 static struct sim_est arrival_rate(const struct sim_arrivals *a, double T,
@@ -328,18 +303,6 @@ Test(client, deadline_separates_goodput_from_throughput)
 	sim_summary_release(&s);
 }
 
-/* Erlang C: probability of waiting in M/M/c with offered load a = l/mu. */
-static double erlang_c(int c, double a)
-{
-	double term = 1, sum = 1;
-	for (int k = 1; k < c; k++) {
-		term *= a / k;
-		sum += term;
-	}
-	double last = term * a / c / (1 - a / c);
-	return last / (sum + last);
-}
-
 Test(downstream, a_pool_of_c_connections_is_an_mmc_queue, .timeout = 60)
 {
 	/* requests that only wait on the database (exponential 10 ms), 3
@@ -355,7 +318,7 @@ Test(downstream, a_pool_of_c_connections_is_an_mmc_queue, .timeout = 60)
 	    "systems: [ { name: s, model: event-loop, overheads: zero } ]\n",
 	    &s, 1);
 	double mu = 100, lambda = 240;
-	double W = erlang_c(3, lambda / mu) / (3 * mu - lambda) + 1 / mu;
+	double W = tl_erlang_c(3, lambda / mu) / (3 * mu - lambda) + 1 / mu;
 	double hw = widen(s.lat_mean.ci95, 10);
 	cr_expect(fabs(s.lat_mean.mean - W) <= hw, "W %g +- %g vs %g",
 		  s.lat_mean.mean, hw, W);

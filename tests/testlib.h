@@ -1,0 +1,114 @@
+/*
+ * testlib.h - what the model and validation tests share: loading a
+ * scenario string that must be valid (or must be rejected), running its
+ * systems, and comparing a simulated figure with theory inside the
+ * simulation's own confidence interval. Header-only (static functions):
+ * every test binary is one source file.
+ */
+#ifndef CONCSIM_TESTLIB_H
+#define CONCSIM_TESTLIB_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+
+#include "run.h"
+#include "scenario.h"
+
+/* Loads `yaml`, which must be valid, into *sc. */
+static inline void tl_load(const char *yaml, struct sim_scenario *sc)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&msg, &len);
+	int rc = sim_scenario_load_string("test.yaml", yaml, strlen(yaml), NULL,
+					  0, err, sc);
+	fclose(err);
+	cr_assert_eq(rc, 0, "scenario rejected: %s", msg);
+	free(msg);
+}
+
+/* Loads `yaml`, which must be rejected; returns the messages (free them). */
+static inline char *tl_rejected(const char *yaml)
+{
+	struct sim_scenario sc;
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&msg, &len);
+	int rc = sim_scenario_load_string("test.yaml", yaml, strlen(yaml), NULL,
+					  0, err, &sc);
+	fclose(err);
+	if (rc == 0)
+		sim_scenario_release(&sc);
+	cr_assert_eq(rc, SIM_ESCENARIO, "accepted: %s", yaml);
+	return msg;
+}
+
+/* Runs every system of a loaded scenario on 2 threads into s[]. */
+static inline void tl_run_loaded(const struct sim_scenario *sc,
+				 struct sim_summary *s)
+{
+	const char *why = NULL;
+	int rc = sim_run_scenario(sc, 2, 0, NULL, s, NULL, NULL, &why);
+	cr_assert_eq(rc, 0, "run failed: %s", why ? why : sim_strerror(rc));
+}
+
+/* Loads `yaml` (exactly n systems) and runs them into s[0..n-1]. System
+ * and model names in s[] are not kept (they pointed into the scenario). */
+static inline void tl_run(const char *yaml, struct sim_summary *s, size_t n)
+{
+	struct sim_scenario sc;
+	tl_load(yaml, &sc);
+	cr_assert_eq(sc.nsystems, n, "%zu systems, expected %zu", sc.nsystems,
+		     n);
+	tl_run_loaded(&sc, s);
+	for (size_t i = 0; i < n; i++)
+		s[i].name = NULL;
+	sim_scenario_release(&sc);
+}
+
+/* Widens a 95 % Student-t half-width over `reps` replications to 99.9 %. */
+static inline double tl_ci999(double ci95, int reps)
+{
+	return ci95 * gsl_cdf_tdist_Pinv(0.9995, reps - 1) /
+	       gsl_cdf_tdist_Pinv(0.975, reps - 1);
+}
+
+/* The exact value lies in the 99.9 % interval of the replication means,
+ * and that interval is informative (narrower than 5 % of the value). */
+static inline void tl_expect_within(const char *what, struct sim_est e,
+				    int reps, double theory)
+{
+	double hw = tl_ci999(e.ci95, reps);
+	cr_log_info("%s: simulated %.6g +- %.3g (99.9%%), theory %.6g", what,
+		    e.mean, hw, theory);
+	cr_expect(fabs(e.mean - theory) <= hw,
+		  "%s: simulated %.6g +- %.3g (99.9%%), theory %.6g", what,
+		  e.mean, hw, theory);
+	cr_expect(hw < 0.05 * theory, "%s: interval too wide (%.3g)", what, hw);
+}
+
+/* A model's figure, or NAN when it did not report it. */
+static inline double tl_metric(const struct sim_summary *s, const char *group,
+			       const char *key)
+{
+	return sim_metrics_get(&s->metrics, group, key, NAN);
+}
+
+/* Erlang C: the probability of waiting in M/M/c at offered load a. */
+static inline double tl_erlang_c(int c, double a)
+{
+	double term = 1, sum = 1;
+	for (int k = 1; k < c; k++) {
+		term *= a / k;
+		sum += term;
+	}
+	double last = term * a / c / (1 - a / c);
+	return last / (sum + last);
+}
+
+#endif
