@@ -328,6 +328,8 @@ static int prepare_sweep(struct plot *p)
 	     FIG_H},
 	    {"errors", "sweep-errors.gp", "sweep.dat", xlabel, offered, FIG_W,
 	     FIG_H},
+	    {"summary", "sweep-summary.gp", "sweep.dat", xlabel, offered,
+	     FIG_W * 3 / 2, FIG_H * 3 / 2},
 	};
 	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
 		if ((rc = write_script(p, &figs[i])))

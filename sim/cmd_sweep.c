@@ -955,7 +955,7 @@ static void print_table(const struct sweep *sw)
 						 "latency_s_p99"};
 		for (int k = 0; k < 2; k++) {
 			const char *v = sim_trow_get(t, row, lk[k]);
-			snprintf(out[np + 5 + k], 48, *v ? "%.3g" : "-",
+			snprintf(out[np + 5 + k], 48, *v ? "%.4g" : "-",
 				 1e3 * atof(v));
 		}
 	}
