@@ -216,7 +216,8 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 	if (!ov)
 		goto nomem;
 	format_value(c, x, val, sizeof(val));
-	memcpy(ov, c->o.ov, c->o.nov * sizeof(*ov));
+	if (c->o.nov)
+		memcpy(ov, c->o.ov, c->o.nov * sizeof(*ov));
 	ov[c->o.nov] = (struct sim_override){c->path, val};
 	FILE *err = open_memstream(&msg, &msglen);
 	if (!err)

@@ -419,7 +419,8 @@ static int load_points(struct sweep *sw)
 	sw->pt = calloc(sw->grid.npoints, sizeof(*sw->pt));
 	if (!ov || !sw->pt)
 		goto cleanup;
-	memcpy(ov, sw->o.ov, sw->o.nov * sizeof(*ov));
+	if (sw->o.nov)
+		memcpy(ov, sw->o.ov, sw->o.nov * sizeof(*ov));
 	rc = 0;
 	for (size_t k = 0; k < sw->grid.npoints; k++) {
 		struct point *p = &sw->pt[k];
