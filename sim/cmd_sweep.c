@@ -1235,6 +1235,7 @@ cleanup_grid:
 	int fmt = sw->o.format >= 0	  ? sw->o.format
 		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
 					  : SIM_FMT_JSON;
+	sim_table_sort(&sw->table);
 	if (fmt == SIM_FMT_CSV)
 		e = sim_table_write_csv(&sw->table, &sw->grid, stdout);
 	else if (fmt == SIM_FMT_JSON)
