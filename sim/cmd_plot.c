@@ -184,10 +184,15 @@ static char *series_key(const struct sim_table *t, const struct sim_grid *g,
 	for (size_t i = 0; i < g->np; i++) {
 		if (i == xparam)
 			continue;
-		const char *dot = strrchr(g->p[i].path, '.');
+		/* the last two parts of the path: loop.cores, arrivals.rate */
+		const char *path = g->p[i].path, *last = strrchr(path, '.');
+		const char *prev = NULL;
+		for (const char *q = path; last && q < last; q++)
+			if (*q == '.')
+				prev = q;
+		const char *name = prev ? prev + 1 : path;
 		off += (size_t)snprintf(k + off, len - off, "%s%s=%s",
-					open ? ", " : " (",
-					dot ? dot + 1 : g->p[i].path,
+					open ? ", " : " (", name,
 					r->param[i] ? r->param[i] : "");
 		open = true;
 	}

@@ -152,11 +152,13 @@ Test(sweep, six_rates_two_systems_give_twelve_rows_whatever_jobs, .init = mktmp,
 	cr_assert_eq(sh(&out, "$B sweep s.yaml -q -j1 -o j1 --format csv"), 0,
 		     "%s", out);
 	free(out);
-	cr_assert_eq(sh(&out, "$B sweep s.yaml -q -j2 -o j2 --format csv"), 0,
-		     "%s", out);
+	cr_assert_eq(sh(&out, "$B sweep s.yaml -q -j2 -o j2 --format csv "
+			      "> j2.csv"),
+		     0, "%s", out);
 	free(out);
 	cr_expect_eq(lines("j1/results.csv"), 13, "a header and 12 rows");
 	expect_same_sweep("j1", "j2");
+	cr_expect(same("j2.csv", "j1/results.csv"), "stdout is results.csv");
 	/* the swept path leads, then system and model; the rate in /s */
 	cr_expect_eq(sh(&out, "head -2 j1/results.csv"), 0);
 	cr_expect(strncmp(out, "workload.arrivals.rate,system,model,", 36) == 0,
