@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "limits.h"
 #include "model.h"
 #include "run.h"
 #include "sweepio.h"
@@ -231,6 +232,16 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 		char what[128];
 		snprintf(what, sizeof(what), "%s=%s", c->path, val);
 		note_problem(c, "cannot try %s:\n%s", what, msg ? msg : "");
+		goto cleanup;
+	}
+	/* doubling the load must stop before a run that costs hours */
+	struct sim_budget b;
+	struct sim_mark at;
+	char over[512];
+	if (sim_scenario_budget(&sc, 0, &b, &at, over, sizeof(over))) {
+		char what[128];
+		snprintf(what, sizeof(what), "%s=%s", c->path, val);
+		note_problem(c, "cannot try %s: %s", what, over);
 		goto cleanup;
 	}
 	e = sim_run_one(&sc, sys, rep, 0, NULL, &res, &why);
@@ -583,6 +594,8 @@ int cmd_capacity(int argc, char **argv)
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
+	if ((rc = cli_budget(&c.base, 0, &c.o.jobs)))
+		goto cleanup;
 	c.nsys = c.base.nsystems;
 	c.nsearch = c.base.replications;
 	c.total = c.nsys * (size_t)c.nsearch;

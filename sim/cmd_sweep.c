@@ -31,6 +31,7 @@
 #endif
 
 #include "cli.h"
+#include "limits.h"
 #include "model.h"
 #include "run.h"
 #include "sweepio.h"
@@ -405,16 +406,27 @@ static void relocate(const struct sweep *sw, size_t k, const char *line,
 	snprintf(out, len, "%s", line);
 }
 
+/* Prints a loader message of point k, relocated, unless already shown. */
+static void report(const struct sweep *sw, size_t k, const char *line,
+		   struct lines *seen, size_t *shown)
+{
+	char buf[1024];
+	relocate(sw, k, line, buf, sizeof(buf));
+	if (sw->rank == 0 && lines_add(seen, buf) && (*shown)++ < MAX_MESSAGES)
+		fprintf(stderr, "%s\n", buf);
+}
+
 /* Loads every point of the grid (the user's overrides, then the point's
- * values). Prints each distinct problem once. Returns 0 or an exit
- * status. */
+ * values) and checks what each would cost (limits.h), lowering -j when
+ * the simulations running at once would not fit in memory. Prints each
+ * distinct problem once. Returns 0 or an exit status. */
 static int load_points(struct sweep *sw)
 {
 	size_t nov = sw->o.nov + sw->grid.np;
 	struct sim_override *ov = calloc(nov, sizeof(*ov));
 	struct lines seen = {0};
 	size_t shown = 0;
-	int rc = EXIT_FAILED;
+	int rc = EXIT_FAILED, jobs = sw->o.jobs;
 
 	sw->pt = calloc(sw->grid.npoints, sizeof(*sw->pt));
 	if (!ov || !sw->pt)
@@ -440,6 +452,27 @@ static int load_points(struct sweep *sw)
 		int e = sim_scenario_load_string(sw->o.file, sw->text, sw->len,
 						 ov, nov, err, &p->sc);
 		fclose(err);
+		/* a point that would cost too much is refused like a bad
+		 * value (limits.h); the others bound the parallel jobs */
+		char over[640] = "";
+		if (e == 0) {
+			struct sim_budget b;
+			struct sim_mark at;
+			char why[512];
+			if (sim_scenario_budget(&p->sc, 0, &b, &at, why,
+						sizeof(why))) {
+				e = SIM_ELIMIT;
+				if (at.file)
+					snprintf(over, sizeof(over),
+						 "%s:%d:%d: error: %s", at.file,
+						 at.line, at.col, why);
+				else
+					snprintf(over, sizeof(over),
+						 "concsim: error: %s", why);
+			} else {
+				jobs = sim_budget_jobs(&b, jobs);
+			}
+		}
 		p->loaded = e == 0;
 		p->cells = sim_grid_point(&sw->grid, k);
 		if (e == SIM_ENOMEM || !p->cells) {
@@ -449,18 +482,18 @@ static int load_points(struct sweep *sw)
 		}
 		if (e && !rc)
 			rc = EXIT_USAGE;
-		for (char *s = msg, *nl; e && s && *s; s = nl ? nl + 1 : NULL) {
-			char buf[1024];
+		for (char *s = e ? msg : NULL, *nl; s && *s;
+		     s = nl ? nl + 1 : NULL) {
 			nl = strchr(s, '\n');
 			if (nl)
 				*nl = '\0';
-			relocate(sw, k, s, buf, sizeof(buf));
-			if (sw->rank == 0 && lines_add(&seen, buf) &&
-			    shown++ < MAX_MESSAGES)
-				fprintf(stderr, "%s\n", buf);
+			report(sw, k, s, &seen, &shown);
 		}
+		if (over[0])
+			report(sw, k, over, &seen, &shown);
 		free(msg);
 	}
+	sw->o.jobs = jobs;
 	if (shown > MAX_MESSAGES && sw->rank == 0)
 		fprintf(stderr, "concsim: error: %zu more problems not shown\n",
 			shown - MAX_MESSAGES);
