@@ -6,12 +6,14 @@
 #                               results/flagship/)
 #   bash scripts/dev.sh test    install what is missing, build, run every test;
 #                               then an MPI build (OpenMPI) in build-mpi
-#                               whose test compares mpirun -np 2 with -j1
+#                               whose test compares mpirun -np 2 with -j1,
+#                               then the whole suite again under ASan and
+#                               UBSan (leaks checked) in build-asan
 #   bash scripts/dev.sh build   install what is missing and build
 #
-# Environment: BUILD_DIR (default build), CONCSIM_SANITIZE (e.g.
-# address,undefined: a sanitizer build in build-asan), JOBS (default: cores),
-# MPI_BUILD_DIR (default build-mpi).
+# Environment: BUILD_DIR (default build), CONCSIM_SANITIZE (sanitizers of
+# the second test pass in build-asan, default address,undefined; "none"
+# skips it), JOBS (default: cores), MPI_BUILD_DIR (default build-mpi).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,7 @@ PACKAGES=(build-essential cmake pkg-config libgsl-dev libyaml-dev
           libcriterion-dev gnuplot-nox python3)
 MPI_PACKAGES=(libopenmpi-dev openmpi-bin)
 MPI_PACKAGES=(libopenmpi-dev openmpi-bin)
+TEST_PACKAGES=(valgrind)
 JOBS=${JOBS:-$(nproc)}
 BUILD_DIR=${BUILD_DIR:-build}
 MPI_BUILD_DIR=${MPI_BUILD_DIR:-build-mpi}
@@ -60,7 +63,7 @@ case "${1:-}" in
     echo "results in $out/"
     ;;
   test)
-    install_missing "${MPI_PACKAGES[@]}"
+    install_missing "${MPI_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     build "$BUILD_DIR"
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
     # MPI: only the binary and its one test (mpirun -np 2 == one process)
@@ -68,9 +71,17 @@ case "${1:-}" in
       -DCONCSIM_MPI=ON -DCONCSIM_TESTS=OFF >/dev/null
     cmake --build "$MPI_BUILD_DIR" -j "$JOBS" --target concsim
     ctest --test-dir "$MPI_BUILD_DIR" --output-on-failure
+    # the whole suite under sanitizers: any report fails its test
+    san=${CONCSIM_SANITIZE:-address,undefined}
+    if [ "$san" != none ]; then
+      build build-asan -DCONCSIM_SANITIZE="$san"
+      ASAN_OPTIONS=detect_leaks=1 \
+      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        ctest --test-dir build-asan --output-on-failure -j "$JOBS"
+    fi
     ;;
   *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

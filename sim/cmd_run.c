@@ -153,6 +153,16 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
+	/* a folder we cannot write to is found before, not after, the
+	 * simulation (as root, permissions say little: try) */
+	struct sim_afile probe;
+	if (o.out &&
+	    sim_afile_open(&probe, o.out, out_name[OUT_JSON], stderr) < 0) {
+		rc = EXIT_FAILED;
+		goto cleanup;
+	}
+	if (o.out)
+		sim_afile_abort(&probe);
 	rc = EXIT_FAILED;
 	sum = calloc(sc.nsystems, sizeof *sum);
 	if (o.ts_interval > 0)

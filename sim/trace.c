@@ -187,8 +187,8 @@ int sim_trace_next(struct sim_trace_reader *rd, FILE *err)
 	size_t k = wl->classes[c].nphases;
 	rd->nphases = (uint8_t)k;
 	for (size_t i = 0; i < k; i++) {
-		if (!e)
-			return fail(rd, err, p + len,
+		if (!e) /* point at the end of the row */
+			return fail(rd, err, p + strlen(p),
 				    "missing demand for a phase of class '",
 				    wl->classes[c].name);
 		p = e + 1;

@@ -1,0 +1,613 @@
+/*
+ * test_bad_inputs.c - the catalogue of bad inputs: malformed scenarios and
+ * traces, absurd sizes, missing and unreadable files, unusable output
+ * folders, a full disk. Each case runs the `concsim` binary in a fresh
+ * folder (under `timeout`, so a hang fails) and must
+ *
+ *   - exit with its status: 2 for a bad scenario or bad usage, 1 for a
+ *     failure of the machine (an output folder that cannot be written, a
+ *     full disk, a closed standard output), never a crash;
+ *   - print exactly its first line on stderr (a scenario problem as
+ *     FILE:LINE:COLUMN: error: ..., "$D" below standing for the folder);
+ *   - leave nothing in the output folder `out`: no result file and no
+ *     temporary file (the folder itself may stay, empty).
+ *
+ * A case is a scenario (written to s.yaml), shell commands that prepare
+ * the folder (traces, odd files), and the command line, a shell script in
+ * which $B is the binary. Add a case by adding a row.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+enum who { ANYONE, ROOT_ONLY, NOT_ROOT };
+
+struct bad {
+	const char *name;  /* what is wrong */
+	const char *yaml;  /* s.yaml, or NULL for none */
+	const char *setup; /* sh commands run first in the folder, or NULL */
+	const char *cmd;   /* sh script; NULL: $B run s.yaml -o out */
+	int status;
+	const char *first; /* the first line of stderr */
+	enum who who;	   /* permissions differ for root */
+};
+
+/* A valid scenario, lines 1-7, and pieces to vary it. */
+#define TOP "duration: 100ms\nwarmup: 0s\nreplications: 1\n"
+#define ARR "  arrivals: { process: poisson, rate: 50/s }\n"
+#define CLS "  classes: [ { name: one, phases: [ {cpu: 1ms} ] } ]\n"
+#define SYS "systems: [ { name: s, model: event-loop } ]\n"
+#define OK  TOP "workload:\n" ARR CLS SYS
+#define OK_D(d)                                                                \
+	"duration: " d "\nwarmup: 0s\nreplications: 1\nworkload:\n" ARR CLS SYS
+#define WL(a) TOP "workload:\n  arrivals: " a "\n" CLS SYS
+#define SY(s) TOP "workload:\n" ARR CLS "systems:\n  - " s "\n"
+/* Traces are replayed against classes one (1 phase), two (2 phases). */
+#define TRACE_YAML                                                             \
+	TOP "workload:\n  arrivals: { process: trace, file: t.csv }\n"         \
+	    "  classes:\n"                                                     \
+	    "    - { name: one, phases: [ {cpu: 1ms} ] }\n"                    \
+	    "    - { name: two, phases: [ {cpu: 1ms}, {io: 1ms} ] }\n" SYS
+#define HDR	    "time_s,class,demand_1_s,demand_2_s\\n"
+#define TRACE(rows) "printf '" HDR rows "' > t.csv"
+/* A line of a billion laughs: n: &n [*p, ... ten times] */
+#define BOMB(n, p)                                                             \
+	n ": &" n " [*" p ", *" p ", *" p ", *" p ", *" p ", *" p ", *" p      \
+	  ", *" p ", *" p ", *" p "]\n"
+
+static const struct bad cases[] = {
+    /* ------------------------------------------------ YAML syntax -- */
+    {"empty file", "", NULL, NULL, 2,
+     "s.yaml:1:1: error: empty scenario; expected a map with 'workload' "
+     "and 'systems'",
+     ANYONE},
+    {"only a comment", "# nothing here\n", NULL, NULL, 2,
+     "s.yaml:1:1: error: empty scenario; expected a map with 'workload' "
+     "and 'systems'",
+     ANYONE},
+    {"unclosed flow list", "systems: [ { name: s\n", NULL, NULL, 2,
+     "s.yaml:2:1: error: invalid yaml: while parsing a flow mapping did "
+     "not find expected ',' or '}'",
+     ANYONE},
+    {"tab in indentation", "workload:\n\tarrivals: {}\n", NULL, NULL, 2,
+     "s.yaml:2:1: error: tab character in indentation; indent YAML with "
+     "spaces",
+     ANYONE},
+    {"binary garbage", NULL,
+     "printf 'name: x\\n\\000\\001\\002\\377\\376garbage' > s.yaml", NULL, 2,
+     "s.yaml:2:1: error: not UTF-8 text: control characters are not "
+     "allowed (byte 0x00); a scenario is a YAML text file",
+     ANYONE},
+    {"invalid UTF-8", NULL, "printf 'name: caf\\351\\n' > s.yaml", NULL, 2,
+     "s.yaml:1:10: error: not UTF-8 text: incomplete UTF-8 octet sequence",
+     ANYONE},
+    {"deep nesting", NULL, "for i in $(seq 100); do printf '['; done > s.yaml",
+     NULL, 2, "s.yaml:1:65: error: nesting deeper than 64 levels", ANYONE},
+    {"alias bomb (a billion laughs)",
+     "a: &a [x, x, x, x, x, x, x, x, x, x]\n" BOMB("b", "a") BOMB("c", "b")
+	 BOMB("d", "c") BOMB("e", "d") BOMB("f", "e") BOMB("g", "f")
+	     BOMB("h", "g") BOMB("i", "h"),
+     NULL, NULL, 2,
+     "s.yaml:6:44: error: document too large: more than 1000000 values once "
+     "aliases are expanded",
+     ANYONE},
+    {"unknown anchor", "workload: *nope\n", NULL, NULL, 2,
+     "s.yaml:1:11: error: unknown anchor 'nope'", ANYONE},
+    {"alias to itself", "a: &x [ *x ]\n", NULL, NULL, 2,
+     "s.yaml:1:9: error: alias 'x' refers to a value that contains it", ANYONE},
+    {"duplicate key", TOP "duration: 1s\n", NULL, NULL, 2,
+     "s.yaml:4:1: error: duplicate key 'duration' (first given at line 1)",
+     ANYONE},
+    {"two documents", OK "---\n" OK, NULL, NULL, 2,
+     "s.yaml:8:1: error: more than one document; a scenario is a single "
+     "YAML document",
+     ANYONE},
+    {"a list at the top", "- workload\n- systems\n", NULL, NULL, 2,
+     "s.yaml:1:1: error: expected a map with 'workload' and 'systems' at "
+     "the top level, got a list",
+     ANYONE},
+    {"a map as a key", "? {a: 1}\n: 2\n", NULL, NULL, 2,
+     "s.yaml:1:3: error: map keys must be plain text, not a map or a list",
+     ANYONE},
+    {"file over 16 MiB", NULL, "truncate -s 17M s.yaml", NULL, 2,
+     "s.yaml:1:1: error: file too large (more than 16 MiB); a scenario is "
+     "a small text file",
+     ANYONE},
+    /* ------------------------------------------------------ types -- */
+    {"duration without unit", OK_D("60"), NULL, NULL, 2,
+     "s.yaml:1:11: error: 'duration': expected a duration with a unit (ns, us, "
+     "ms, s, m), got '60'",
+     ANYONE},
+    {"duration as a map", OK_D("{a: 1}"), NULL, NULL, 2,
+     "s.yaml:1:11: error: 'duration': expected a duration with a unit "
+     "(ns, us, ms, s, m), got a map",
+     ANYONE},
+    {"rate per hour", WL("{ rate: 800/h }"), NULL, NULL, 2,
+     "s.yaml:5:21: error: 'rate': expected a rate with a unit (/s, /m), got "
+     "'800/h'",
+     ANYONE},
+    {"cores as a word", SY("{ name: s, model: event-loop, cores: four }"), NULL,
+     NULL, 2,
+     "s.yaml:8:42: error: 'cores': expected a whole number, got 'four'",
+     ANYONE},
+    {"fractional cores", SY("{ name: s, model: event-loop, cores: 2.5 }"), NULL,
+     NULL, 2, "s.yaml:8:42: error: 'cores': expected a whole number, got '2.5'",
+     ANYONE},
+    {"replications true", "replications: true\n", NULL, NULL, 2,
+     "s.yaml:1:15: error: 'replications': expected a whole number, got "
+     "'true'",
+     ANYONE},
+    {"negative seed", OK "seed: -1\n", NULL, NULL, 2,
+     "s.yaml:8:7: error: 'seed': expected a whole number from 0 to "
+     "18446744073709551615, got '-1'",
+     ANYONE},
+    {"quoted number", SY("{ name: s, model: event-loop, cores: \"2\" }"), NULL,
+     NULL, 2,
+     "s.yaml:8:42: error: 'cores': expected a whole number, got the string '2'",
+     ANYONE},
+    {"misspelt key", SY("{ name: s, model: worker-pool, worker: 4 }"), NULL,
+     NULL, 2,
+     "s.yaml:8:36: error: unknown key 'worker' in system 's'; did you mean "
+     "'workers'?",
+     ANYONE},
+    {"unknown model", SY("{ name: s, model: tomcat }"), NULL, NULL, 2,
+     "s.yaml:8:23: error: unknown model 'tomcat'; known models: event-loop, "
+     "async, worker-pool, replicas",
+     ANYONE},
+    {"unknown distribution",
+     TOP "workload:\n" ARR
+	 "  classes: [ { name: one, phases: [ {cpu: {dist: zipf, mean: 1ms}} "
+	 "] } ]\n" SYS,
+     NULL, NULL, 2,
+     "s.yaml:6:50: error: 'dist': expected one of constant, exponential, "
+     "uniform, normal, lognormal, gamma, weibull, pareto, erlang, "
+     "hyperexponential, empirical, got 'zipf'",
+     ANYONE},
+    {"no workload", TOP SYS, NULL, NULL, 2,
+     "s.yaml:1:1: error: missing key 'workload' at the top level", ANYONE},
+    {"no systems", TOP "workload:\n" ARR CLS "systems: []\n", NULL, NULL, 2,
+     "s.yaml:7:10: error: 'systems': expected at least one system", ANYONE},
+    {"a phase with two kinds",
+     TOP "workload:\n" ARR
+	 "  classes: [ { name: one, phases: [ {cpu: 1ms, io: 1ms} ] } ]\n" SYS,
+     NULL, NULL, 2,
+     "s.yaml:6:37: error: a phase is a map with one key (cpu, io or pool), got "
+     "several keys",
+     ANYONE},
+    /* -------------------------------------------- units and ranges -- */
+    {"zero duration", OK_D("0s"), NULL, NULL, 2,
+     "s.yaml:1:11: error: 'duration': must be greater than 0s, got '0s'",
+     ANYONE},
+    {"negative rate", WL("{ rate: -5/s }"), NULL, NULL, 2,
+     "s.yaml:5:21: error: 'rate': expected a rate that is not negative, got "
+     "'-5/s'",
+     ANYONE},
+    {"zero cores", SY("{ name: s, model: event-loop, cores: 0 }"), NULL, NULL,
+     2, "s.yaml:8:42: error: 'cores': must be between 1 and 4096, got '0'",
+     ANYONE},
+    {"NaN rate", WL("{ rate: nan/s }"), NULL, NULL, 2,
+     "s.yaml:5:21: error: 'rate': expected a finite rate, got 'nan/s'", ANYONE},
+    {"infinite duration", OK_D(".inf"), NULL, NULL, 2,
+     "s.yaml:1:11: error: 'duration': expected a finite duration, got '.inf'",
+     ANYONE},
+    {"duration of 1e400 s", OK_D("1e400s"), NULL, NULL, 2,
+     "s.yaml:1:11: error: 'duration': duration out of range, got '1e400s'",
+     ANYONE},
+    {"20-digit workers",
+     SY("{ name: s, model: worker-pool, workers: 99999999999999999999 }"), NULL,
+     NULL, 2,
+     "s.yaml:8:45: error: 'workers': must be between 1 and 4096, got "
+     "'99999999999999999999'",
+     ANYONE},
+    {"seed of 2^64", OK "seed: 18446744073709551616\n", NULL, NULL, 2,
+     "s.yaml:8:7: error: 'seed': expected a whole number from 0 to "
+     "18446744073709551615, got '18446744073709551616'",
+     ANYONE},
+    {"negative cv",
+     TOP "workload:\n" ARR
+	 "  classes: [ { name: one, phases: [ {cpu: {dist: gamma, mean: 1ms, "
+	 "cv: -1}} ] } ]\n" SYS,
+     NULL, NULL, 2,
+     "s.yaml:6:72: error: 'cv': must be between 0 and 1000000, got '-1'",
+     ANYONE},
+    /* ---------------------------------------------------- limits -- */
+    {"1e12 requests", WL("{ rate: 10000000000/s }"), NULL,
+     "$B run s.yaml --set duration=100s -o out", 2,
+     "s.yaml:5:13: error: too many requests per replication: 10000000000/s x "
+     "100s (warmup + duration) = 1e+12; the limit is 2e+09",
+     ANYONE},
+    {"a billion workers",
+     SY("{ name: s, model: worker-pool, workers: 1000000000 }"), NULL, NULL, 2,
+     "s.yaml:8:45: error: 'workers': must be between 1 and 4096, got "
+     "'1000000000'",
+     ANYONE},
+    {"1e12 threads in nested replicas",
+     SY("{ name: s, model: replicas, replicas: 10000, replica: { model: "
+	"replicas, replicas: 10000, replica: { model: async, workers: 4096 "
+	"} } }"),
+     NULL, NULL, 2,
+     "s.yaml:8:5: error: system 's' would simulate about 1.68e+13 threads "
+     "(processes x threads, times replicas); the limit is 4194304 per "
+     "system",
+     ANYONE},
+    {"a million replications", "replications: 1000000\nworkload:\n" ARR CLS SYS,
+     NULL, NULL, 2,
+     "s.yaml:1:15: error: 'replications': must be between 1 and 10000, "
+     "got '1000000'",
+     ANYONE},
+    {"a million replications on the command line", OK, NULL,
+     "$B run s.yaml --replications 1000000 -o out", 2,
+     "concsim: error: '--replications' expects a whole number from 1 to "
+     "10000, got '1000000'",
+     ANYONE},
+    {"10000 replications of a day", OK, NULL,
+     "$B run s.yaml --replications 10000 --set duration=86400s -o out", 2,
+     "s.yaml:5:13: error: too much work: about 4.32e+10 requests to "
+     "simulate (4.32e+06 per replication x 10000 replications x 1 "
+     "systems); the limit is 2e+09, about an hour of computing: shorten "
+     "'duration', lower 'replications' or the rate",
+     ANYONE},
+    {"ten million users thinking 1us",
+     TOP "workload:\n  closed: { users: 10000000, think: 1us }\n" CLS SYS, NULL,
+     "$B run s.yaml --set duration=100s -o out", 2,
+     "s.yaml:5:11: error: too much work: about 9.99e+11 requests to "
+     "simulate (9.99e+11 per replication x 1 replications x 1 systems); "
+     "the limit is 2e+09, about an hour of computing: shorten 'duration', "
+     "lower 'replications' or the number of users",
+     ANYONE},
+    {"closed loop that never advances time",
+     TOP "workload:\n  closed: { users: 1 }\n"
+	 "  classes: [ { name: one, phases: [ {cpu: 0s} ] } ]\n" SYS,
+     NULL, NULL, 2,
+     "s.yaml:5:11: error: a closed loop with no think time and requests "
+     "that need no time would send infinitely many requests at the same "
+     "instant; give 'think' or a phase a duration",
+     ANYONE},
+    {"a time-series row per nanosecond", OK, NULL,
+     "$B run s.yaml --timeseries 1ns -o out", 2,
+     "concsim: error: --timeseries: about 1e+08 rows (1e+08 intervals of "
+     "warmup + duration x 1 replications x 1 systems); the limit is 1e+06: "
+     "use a longer interval",
+     ANYONE},
+    {"--timeseries with a bare number", OK, NULL,
+     "$B run s.yaml --timeseries 5 -o out", 2,
+     "concsim: error: --timeseries expects a duration > 0 with a unit "
+     "(e.g. 1s), got '5'",
+     ANYONE},
+    /* ------------------------------------- files and the machine -- */
+    {"missing scenario", NULL, NULL, "$B run nope.yaml -o out", 2,
+     "nope.yaml: error: cannot read: No such file or directory", ANYONE},
+    {"a folder as the scenario", NULL, "mkdir d.yaml", "$B run d.yaml -o out",
+     2, "d.yaml: error: cannot read: Is a directory", ANYONE},
+    {"unreadable scenario (chmod 000)", OK, "chmod 000 s.yaml", NULL, 2,
+     "s.yaml: error: cannot read: Permission denied", NOT_ROOT},
+    /* root reads any file: /proc/self/mem fails to read at offset 0 */
+    {"unreadable scenario (as root)", NULL, NULL,
+     "$B run /proc/self/mem -o out", 2,
+     "/proc/self/mem: error: cannot read: Input/output error", ROOT_ONLY},
+    {"output folder that cannot be made", OK, NULL, "$B run s.yaml -o /proc/x",
+     1, "error: cannot create directory '/proc/x': No such file or directory",
+     ANYONE},
+    {"output folder that cannot be written", OK, NULL,
+     "$B run s.yaml -o /proc/self", 1,
+     "error: cannot write '/proc/self/results.json': No such file or "
+     "directory",
+     ANYONE},
+    {"output folder under a regular file", OK, NULL,
+     "$B run s.yaml -o s.yaml/out", 1,
+     "error: cannot create directory 's.yaml/out': Not a directory", ANYONE},
+    {"full disk (ulimit -f)", OK, NULL,
+     "bash -c 'ulimit -f 1; exec \"$B\" run s.yaml --format csv -o out' "
+     ">/dev/null",
+     1, "error: cannot write 'out/results.json': File too large", ANYONE},
+    {"full disk for the time series (ulimit -f)", OK, NULL,
+     "bash -c 'ulimit -f 8; exec \"$B\" run s.yaml --format csv "
+     "--set duration=30s --timeseries 1ms -o out' >/dev/null",
+     1, "error: cannot write 'out/timeseries.csv': File too large", ANYONE},
+    {"closed standard output", OK, NULL, "$B run s.yaml >/dev/full", 1,
+     "concsim: error: cannot write to standard output", ANYONE},
+    {"empirical samples from a device",
+     TOP "workload:\n" ARR
+	 "  classes: [ { name: one, phases: [ {cpu: {dist: empirical, file: "
+	 "/dev/zero}} ] } ]\n" SYS,
+     NULL, NULL, 2,
+     "s.yaml:6:67: error: 'file': cannot read '/dev/zero': not a regular file",
+     ANYONE},
+    {"empirical samples, a 100 KB line",
+     TOP "workload:\n" ARR
+	 "  classes: [ { name: one, phases: [ {cpu: {dist: empirical, file: "
+	 "x.csv}} ] } ]\n" SYS,
+     "head -c 100000 /dev/zero | tr '\\0' 1 > x.csv", NULL, 2,
+     "s.yaml:6:67: error: 'file': line 1 of '$D/x.csv': longer than 65536 "
+     "bytes; expected one number of seconds per line",
+     ANYONE},
+    /* ---------------------------------------------------- traces -- */
+    {"trace file missing", TRACE_YAML, NULL, NULL, 2,
+     "s.yaml:5:37: error: 'file': cannot read '$D/t.csv': No such file or "
+     "directory",
+     ANYONE},
+    {"trace is a folder", TRACE_YAML, "mkdir t.csv", NULL, 2,
+     "s.yaml:5:37: error: 'file': cannot read '$D/t.csv': Is a directory",
+     ANYONE},
+    {"trace from /dev/zero", TRACE_YAML, "ln -s /dev/zero t.csv", NULL, 2,
+     "s.yaml:5:37: error: 'file': cannot read '$D/t.csv': not a regular file",
+     ANYONE},
+    {"empty trace", TRACE_YAML, ": > t.csv", NULL, 2,
+     "$D/t.csv:1:1: error: expected the header 'time_s,class,demand_1_s,"
+     "...' of a trace written by `concsim trace`",
+     ANYONE},
+    {"trace with a wrong header", TRACE_YAML,
+     "printf 'time,class,d1,d2\\n0,one,1,\\n' > t.csv", NULL, 2,
+     "$D/t.csv:1:1: error: expected the header 'time_s,class,demand_1_s,"
+     "...' of a trace written by `concsim trace`",
+     ANYONE},
+    {"trace with too few demand columns", TRACE_YAML,
+     "printf 'time_s,class,demand_1_s\\n0,one,1\\n' > t.csv", NULL, 2,
+     "$D/t.csv:1:1: error: the header has 1 demand columns, the "
+     "scenario's classes need '2'",
+     ANYONE},
+    {"trace going back in time", TRACE_YAML,
+     TRACE("0.5,one,0.001,\\n0.2,one,0.001,\\n"), NULL, 2,
+     "$D/t.csv:3:1: error: arrival times must not decrease", ANYONE},
+    {"trace with an unknown class", TRACE_YAML, TRACE("0.1,three,0.001,\\n"),
+     NULL, 2, "$D/t.csv:2:5: error: no class named 'three'", ANYONE},
+    {"trace with a missing demand", TRACE_YAML, TRACE("0.1,two,0.001\\n"), NULL,
+     2, "$D/t.csv:2:14: error: missing demand for a phase of class 'two'",
+     ANYONE},
+    {"trace with an extra demand", TRACE_YAML, TRACE("0.1,one,0.001,0.002\\n"),
+     NULL, 2, "$D/t.csv:2:15: error: more demands than class 'one'", ANYONE},
+    {"trace with a negative demand", TRACE_YAML, TRACE("0.1,two,0.001,-1\\n"),
+     NULL, 2,
+     "$D/t.csv:2:15: error: expected a phase demand in seconds (a finite "
+     "number >= 0)",
+     ANYONE},
+    {"trace with a NaN time", TRACE_YAML, TRACE("nan,one,0.001,\\n"), NULL, 2,
+     "$D/t.csv:2:1: error: expected an arrival time in seconds (a finite "
+     "number >= 0)",
+     ANYONE},
+    {"trace with an infinite demand", TRACE_YAML, TRACE("0.1,one,inf,\\n"),
+     NULL, 2,
+     "$D/t.csv:2:9: error: expected a phase demand in seconds (a finite "
+     "number >= 0)",
+     ANYONE},
+    {"trace with binary data", TRACE_YAML,
+     TRACE("0.1,one,0.001,\\n\\000\\001\\002\\n"), NULL, 2,
+     "$D/t.csv:3:1: error: binary data (a NUL byte); a trace is a CSV "
+     "text file",
+     ANYONE},
+    {"trace with a 100 KB line", TRACE_YAML,
+     "printf '" HDR "' > t.csv; head -c 100000 /dev/zero | tr '\\0' 1 >> "
+     "t.csv",
+     NULL, 2,
+     "$D/t.csv:2:1: error: line longer than 65536 bytes; a trace is a CSV "
+     "text file",
+     ANYONE},
+    /* ------------------------------------------------- overrides -- */
+    {"--set on a system that is not there", OK, NULL,
+     "$B run s.yaml --set systems.nope.cores=2 -o out", 2,
+     "--set systems.nope.cores: error: no system named 'nope'", ANYONE},
+    {"--set with broken YAML", OK, NULL,
+     "$B run s.yaml --set 'duration=[' -o out", 2,
+     "--set duration:1:2: error: invalid yaml: while parsing a flow sequence "
+     "did not find expected ',' or ']'",
+     ANYONE},
+    {"--set below a single value", OK, NULL,
+     "$B run s.yaml --set duration.x=1s -o out", 2,
+     "--set duration.x: error: 'duration' is a single value, not a map or "
+     "a list",
+     ANYONE},
+    {"--set without a value", OK, NULL, "$B run s.yaml --set duration -o out",
+     2, "concsim: error: --set expects PATH=VALUE, got 'duration'", ANYONE},
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+/* Criterion may run a test in a re-executed process, where pointers into
+ * this one mean nothing: the parameter is the index of the case. */
+ParameterizedTestParameters(bad, input)
+{
+	size_t *idx = cr_malloc(NCASES * sizeof(*idx));
+	for (size_t i = 0; i < NCASES; i++)
+		idx[i] = i;
+	return cr_make_param_array(size_t, idx, NCASES);
+}
+
+/* "$D" in s replaced by dir, into buf. */
+static void expand(char *buf, size_t len, const char *s, const char *dir)
+{
+	size_t n = 0;
+	for (; *s && n + 1 < len; s++) {
+		if (s[0] == '$' && s[1] == 'D') {
+			n += (size_t)snprintf(buf + n, len - n, "%s", dir);
+			s++;
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	buf[n < len ? n : len - 1] = '\0';
+}
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert(f, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Names in dir that a failed run must not leave: results and temporaries
+ * (anything, really: the folder was empty). */
+static void expect_nothing_in(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return; /* absent: fine */
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			cr_expect_fail("%s: left '%s' in the output folder",
+				       name, e->d_name);
+	closedir(d);
+}
+
+ParameterizedTest(size_t *i, bad, input, .timeout = 120)
+{
+	const struct bad *c = &cases[*i];
+	char dir[] = "/tmp/concsim-bad-XXXXXX", path[512], cmd[8192];
+	const char *bin = getenv("CONCSIM_BIN");
+	bool root = geteuid() == 0;
+	cr_assert(bin, "CONCSIM_BIN is not set (run through ctest)");
+	if ((c->who == ROOT_ONLY && !root) || (c->who == NOT_ROOT && root))
+		cr_skip_test("%s: %s", c->name,
+			     root ? "root reads any file" : "needs root");
+	cr_assert(mkdtemp(dir));
+	if (c->yaml) {
+		snprintf(path, sizeof path, "%s/s.yaml", dir);
+		put(path, c->yaml);
+	}
+	if (c->setup) {
+		snprintf(cmd, sizeof cmd, "cd '%s' && { %s; }", dir, c->setup);
+		cr_assert_eq(system(cmd), 0, "%s: setup failed", c->name);
+	}
+	snprintf(path, sizeof path, "%s/cmd.sh", dir);
+	put(path, c->cmd ? c->cmd : "$B run s.yaml -o out");
+	snprintf(cmd, sizeof cmd,
+		 "cd '%s' && B='%s' timeout 60 sh cmd.sh 2>stderr.txt", dir,
+		 bin);
+	int st = system(cmd);
+	int status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	cr_expect_eq(status, c->status, "%s: exit status %d, expected %d%s",
+		     c->name, status, c->status,
+		     status == 124 ? " (timed out)" : "");
+
+	char line[4096] = "", want[4096];
+	snprintf(path, sizeof path, "%s/stderr.txt", dir);
+	FILE *f = fopen(path, "r");
+	cr_assert(f);
+	if (!fgets(line, sizeof line, f))
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	expand(want, sizeof want, c->first, dir);
+	cr_expect_str_eq(line, want, "%s: first line\n  got  %s\n  want %s",
+			 c->name, line, want);
+	snprintf(path, sizeof path, "%s/out", dir);
+	expect_nothing_in(path, c->name);
+
+	snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s'; rm -rf '%s'", dir, dir);
+	if (system(cmd)) {
+	}
+}
+
+/* Valid inputs next to the bad ones, so that a case cannot fail for a
+ * reason other than the one it names. */
+Test(bad, the_base_scenarios_are_valid, .timeout = 120)
+{
+	static const char *const ok[] = {OK, TRACE_YAML};
+	char dir[] = "/tmp/concsim-bad-XXXXXX", path[512], cmd[4096];
+	const char *bin = getenv("CONCSIM_BIN");
+	cr_assert(bin);
+	cr_assert(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd,
+		 "cd '%s' && printf '" HDR
+		 "0.1,one,0.001,\\n0.2,two,0.001,0.002\\n' > t.csv",
+		 dir);
+	cr_assert_eq(system(cmd), 0);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/s.yaml", dir);
+		put(path, ok[i]);
+		snprintf(cmd, sizeof cmd,
+			 "cd '%s' && timeout 60 '%s' run s.yaml -q --format "
+			 "csv -o out >/dev/null && test -s out/results.csv",
+			 dir, bin);
+		cr_expect_eq(system(cmd), 0, "base scenario %zu fails", i);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd)) {
+	}
+}
+
+/* Runs sh script `script` in a fresh folder holding s.yaml (OK) with $B
+ * the binary; returns the script's exit status and the folder in dir. */
+static int run_script(char *dir, const char *script)
+{
+	char path[512], cmd[4096];
+	const char *bin = getenv("CONCSIM_BIN");
+	cr_assert(bin);
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	put(path, OK);
+	snprintf(path, sizeof path, "%s/cmd.sh", dir);
+	put(path, script);
+	snprintf(cmd, sizeof cmd, "cd '%s' && B='%s' timeout 120 sh cmd.sh",
+		 dir, bin);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void remove_dir(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd)) {
+	}
+}
+
+Test(interrupt, sigint_while_simulating_exits_130_and_leaves_nothing,
+     .timeout = 150)
+{
+	char dir[] = "/tmp/concsim-bad-XXXXXX";
+	/* about 7e7 requests: runs long enough to be interrupted */
+	int rc = run_script(
+	    dir, "\"$B\" run s.yaml -q --format csv --set duration=3600s "
+		 "--set workload.arrivals.rate=20000/s -o out >/dev/null & "
+		 "p=$!\n"
+		 "while [ ! -d out ]; do sleep 0.01; done; sleep 0.3\n"
+		 "kill -INT $p; wait $p; exit $?\n");
+	cr_expect_eq(rc, 130, "exit status %d", rc);
+	char out[600];
+	snprintf(out, sizeof out, "%s/out", dir);
+	struct stat st;
+	cr_expect(stat(out, &st) != 0, "the output folder run made is gone");
+	remove_dir(dir);
+}
+
+Test(interrupt, sigterm_while_writing_leaves_all_files_or_none, .timeout = 150)
+{
+	char dir[] = "/tmp/concsim-bad-XXXXXX";
+	/* 480000 time-series rows take a while to write: stop it then */
+	int rc = run_script(
+	    dir, "\"$B\" run s.yaml -q --format csv --set duration=60s "
+		 "--replications 8 --timeseries 1ms -o out >/dev/null & p=$!\n"
+		 "while kill -0 $p 2>/dev/null && ! ls out/*.tmp.* >/dev/null "
+		 "2>&1; do sleep 0.002; done\n"
+		 "kill -TERM $p 2>/dev/null; wait $p; exit $?\n");
+	char out[600];
+	snprintf(out, sizeof out, "%s/out", dir);
+	if (rc == 0) { /* finished before the signal: every file, whole */
+		static const char *const files[] = {
+		    "results.json", "results.csv", "summary.txt",
+		    "scenario.yaml", "timeseries.csv"};
+		for (size_t i = 0; i < 5; i++) {
+			char path[700];
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%s", out, files[i]);
+			cr_expect(stat(path, &st) == 0 && st.st_size > 0,
+				  "%s missing", files[i]);
+		}
+	} else {
+		cr_expect_eq(rc, 130, "exit status %d", rc);
+		expect_nothing_in(out, "interrupted while writing");
+	}
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "ls '%s'/*.tmp.* >/dev/null 2>&1", out);
+	cr_expect_neq(system(cmd), 0, "temporary files left");
+	remove_dir(dir);
+}
