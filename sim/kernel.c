@@ -14,9 +14,9 @@
 
 #include "sim.h"
 
-#define IDX_BITS 24
+#define IDX_BITS SIM__IDX_BITS
 #define IDX_MASK ((UINT64_C(1) << IDX_BITS) - 1)
-#define NO_REC UINT32_MAX
+#define NO_REC SIM__NO_REC
 
 const char *sim_strerror(int err)
 {
@@ -55,25 +55,30 @@ void sim_release(struct sim *s)
 	s->nheap = s->nrec = 0;
 }
 
-static uint32_t rec_alloc(struct sim *s)
+int sim__grow(struct sim *s)
 {
-	if (s->free_head != NO_REC) {
-		uint32_t i = s->free_head;
-		s->free_head = s->rec[i].next_free;
-		return i;
+	if (s->nheap == s->capheap) {
+		struct sim_heapent *h =
+		    realloc(s->heap, 2 * s->capheap * sizeof *h);
+		if (!h)
+			goto nomem;
+		s->heap = h;
+		s->capheap *= 2;
 	}
-	if (s->nrec == s->caprec) {
+	if (s->free_head == NO_REC && s->nrec == s->caprec) {
 		if (s->caprec >= (UINT32_C(1) << IDX_BITS))
-			return NO_REC;
+			goto nomem;
 		struct sim_evrec *r =
 		    realloc(s->rec, 2 * (size_t)s->caprec * sizeof *r);
 		if (!r)
-			return NO_REC;
+			goto nomem;
 		s->rec = r;
 		s->caprec *= 2;
 	}
-	s->rec[s->nrec].gen = 0;
-	return s->nrec++;
+	return 0;
+nomem:
+	s->stop = SIM_ENOMEM;
+	return SIM_ENOMEM;
 }
 
 static void rec_free(struct sim *s, uint32_t i)
@@ -86,42 +91,6 @@ static void rec_free(struct sim *s, uint32_t i)
 static inline int ent_less(struct sim_heapent a, struct sim_heapent b)
 {
 	return a.t < b.t || (a.t == b.t && a.key < b.key);
-}
-
-sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg)
-{
-	assert(t >= s->now);
-	if (s->nheap == s->capheap) {
-		struct sim_heapent *h =
-		    realloc(s->heap, 2 * s->capheap * sizeof *h);
-		if (!h)
-			goto nomem;
-		s->heap = h;
-		s->capheap *= 2;
-	}
-	uint32_t i = rec_alloc(s);
-	if (i == NO_REC)
-		goto nomem;
-	struct sim_evrec *r = &s->rec[i];
-	r->fn = fn;
-	r->obj = obj;
-	r->arg = arg;
-
-	struct sim_heapent e = {t, (s->seq++ << IDX_BITS) | i};
-	size_t k = s->nheap++;
-	while (k > 0) {
-		size_t p = (k - 1) / 2;
-		if (!ent_less(e, s->heap[p]))
-			break;
-		s->heap[k] = s->heap[p];
-		k = p;
-	}
-	s->heap[k] = e;
-	/* handle: generation in the high half, index + 1 in the low half */
-	return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
-nomem:
-	s->stop = SIM_ENOMEM;
-	return 0;
 }
 
 void sim_cancel(struct sim *s, sim_ev ev)

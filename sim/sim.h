@@ -77,9 +77,48 @@ int sim_init(struct sim *s);
 /* Releases the event list. */
 void sim_release(struct sim *s);
 
+#define SIM__IDX_BITS 24
+#define SIM__NO_REC UINT32_MAX
+
+/* Internal: makes room for one more event (record and heap entry).
+ * Returns 0, or SIM_ENOMEM after stopping the simulation. */
+int sim__grow(struct sim *s);
+
 /* Schedules fn(s, obj, arg) at absolute time t (>= now). Returns its handle,
- * or 0 when memory ran out (the simulation then stops with SIM_ENOMEM). */
-sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg);
+ * or 0 when memory ran out (the simulation then stops with SIM_ENOMEM).
+ * Inline: every simulated request schedules a few events. */
+static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
+			    uint64_t arg)
+{
+	if ((s->nheap == s->capheap ||
+	     (s->free_head == SIM__NO_REC && s->nrec == s->caprec)) &&
+	    sim__grow(s) < 0)
+		return 0;
+	uint32_t i = s->free_head;
+	if (i != SIM__NO_REC) {
+		s->free_head = s->rec[i].next_free;
+	} else {
+		i = s->nrec++;
+		s->rec[i].gen = 0;
+	}
+	struct sim_evrec *r = &s->rec[i];
+	r->fn = fn;
+	r->obj = obj;
+	r->arg = arg;
+	/* sift up; the key keeps insertion order among equal times */
+	struct sim_heapent e = {t, (s->seq++ << SIM__IDX_BITS) | i};
+	size_t k = s->nheap++;
+	while (k > 0) {
+		struct sim_heapent p = s->heap[(k - 1) / 2];
+		if (p.t < e.t || (p.t == e.t && p.key < e.key))
+			break;
+		s->heap[k] = p;
+		k = (k - 1) / 2;
+	}
+	s->heap[k] = e;
+	/* handle: generation in the high half, index + 1 in the low half */
+	return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
+}
 
 static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
 			       uint64_t arg)

@@ -25,12 +25,6 @@
 
 /* ---------------------------------------------------------- histogram -- */
 
-/* Bucket index of an IEEE 754 double: (biased exponent << SUB | top SUB
- * mantissa bits) minus the index of 2^SIM_HIST_EMIN. */
-#define HIST_MANT_BITS 52
-#define HIST_BIAS      1023
-#define HIST_BASE      ((int64_t)(SIM_HIST_EMIN + HIST_BIAS) << SIM_HIST_SUB)
-
 int sim_hist_init(struct sim_hist *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -52,32 +46,6 @@ void sim_hist_reset(struct sim_hist *h)
 	h->sum = h->min = h->max = 0.0;
 }
 
-/* The bucket of x: values below 2^EMIN (zero and negatives included) land
- * in the first bucket, values from 2^EMAX up (and NaN) in the last. */
-static inline size_t hist_index(double x)
-{
-	uint64_t bits;
-	memcpy(&bits, &x, sizeof(bits));
-	int64_t k =
-	    (int64_t)(bits >> (HIST_MANT_BITS - SIM_HIST_SUB)) - HIST_BASE;
-	if (k < 0 || (int64_t)bits < 0) /* below 2^EMIN, or sign bit set */
-		k = 0;
-	else if (k >= SIM_HIST_NB)
-		k = SIM_HIST_NB - 1;
-	return (size_t)k;
-}
-
-void sim_hist_record(struct sim_hist *h, double x)
-{
-	assert(h->b);
-	h->b[hist_index(x)]++;
-	if (h->n == 0 || x < h->min)
-		h->min = x;
-	if (h->n == 0 || x > h->max)
-		h->max = x;
-	h->n++;
-	h->sum += x;
-}
 
 /* The value reported for bucket k: of [lo, hi), the point 2 lo hi / (lo +
  * hi) whose worst relative error to any value of the bucket is smallest,

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---------------------------------------------------------- histogram -- */
 
@@ -34,7 +35,33 @@ struct sim_hist {
 int sim_hist_init(struct sim_hist *h);
 void sim_hist_release(struct sim_hist *h);
 void sim_hist_reset(struct sim_hist *h);
-void sim_hist_record(struct sim_hist *h, double x);
+/* The bucket of x: values below 2^EMIN (zero and negatives included) land
+ * in the first bucket, values from 2^EMAX up (and NaN) in the last. The
+ * bucket is the double's exponent and top SIM_HIST_SUB mantissa bits. */
+static inline size_t sim_hist_index(double x)
+{
+	uint64_t bits;
+	memcpy(&bits, &x, sizeof(bits));
+	int64_t k = (int64_t)(bits >> (52 - SIM_HIST_SUB)) -
+		    ((int64_t)(SIM_HIST_EMIN + 1023) << SIM_HIST_SUB);
+	if (k < 0 || (int64_t)bits < 0) /* below 2^EMIN, or sign bit set */
+		k = 0;
+	else if (k >= SIM_HIST_NB)
+		k = SIM_HIST_NB - 1;
+	return (size_t)k;
+}
+
+/* Counts x (inline: called once or twice per simulated request). */
+static inline void sim_hist_record(struct sim_hist *h, double x)
+{
+	h->b[sim_hist_index(x)]++;
+	if (h->n == 0 || x < h->min)
+		h->min = x;
+	if (h->n == 0 || x > h->max)
+		h->max = x;
+	h->n++;
+	h->sum += x;
+}
 /* The q-quantile (0 <= q <= 1), 0 when empty: the order statistic of rank
  * ceil(q n) (at least 1) to within SIM_HIST_RELERR; exact at ranks 1 and n
  * (min, max) and for a constant sample. */
