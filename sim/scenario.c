@@ -1759,8 +1759,11 @@ static int add_value(struct ld *l, struct sim_sweep_param *p, const char *s)
 }
 
 /* {from, to, step}: from + i step up to `to`, keeping the unit of `from`. */
+/* `before` is the number of points of the parameters before this one:
+ * the grid is their product, so a range that would make it larger than
+ * any sweep runs is refused before its values are made. */
 static void read_range(struct ld *l, const struct sim_ynode *v,
-		       struct sim_sweep_param *p)
+		       struct sim_sweep_param *p, double before)
 {
 	static const char *const keys[] = {"from", "to", "step"};
 	const struct sim_ynode *n[3];
@@ -1813,6 +1816,13 @@ static void read_range(struct ld *l, const struct sim_ynode *v,
 			 p->path, count, MAX_SWEEP_POINTS);
 		return;
 	}
+	if (!(count * before <= MAX_SWEEP_POINTS)) {
+		error_at(l, v->mark,
+			 "sweep '%s': %.0f points, %.3g with the parameters "
+			 "before it; at most %d in all",
+			 p->path, count, count * before, MAX_SWEEP_POINTS);
+		return;
+	}
 	if (!(p->values = calloc((size_t)count, sizeof(char *)))) {
 		nomem(l);
 		return;
@@ -1842,6 +1852,7 @@ static void read_sweep(struct ld *l, const struct sim_ynode *v,
 		nomem(l);
 		return;
 	}
+	double points = 1;
 	for (size_t i = 0; i < v->n && !give_up(l); i++) {
 		struct sim_sweep_param *p = &sc->sweep[sc->nsweep++];
 		const struct sim_ynode *e = v->vals[i];
@@ -1851,7 +1862,8 @@ static void read_sweep(struct ld *l, const struct sim_ynode *v,
 			return;
 		}
 		if (e && e->kind == SIM_Y_MAP) {
-			read_range(l, e, p);
+			read_range(l, e, p, points);
+			points *= p->nvalues ? (double)p->nvalues : 1;
 			continue;
 		}
 		if (!e || e->kind != SIM_Y_SEQ || !e->n ||
@@ -1880,6 +1892,7 @@ static void read_sweep(struct ld *l, const struct sim_ynode *v,
 			if (add_value(l, p, e->vals[j]->text))
 				return;
 		}
+		points *= p->nvalues ? (double)p->nvalues : 1;
 	}
 }
 

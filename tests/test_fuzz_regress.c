@@ -1,0 +1,128 @@
+/*
+ * test_fuzz_regress.c - what fuzzing and the bad-input hunt found, kept.
+ *
+ * Each input that once crashed, hung, ran out of memory or took far too
+ * long is a file in tests/fuzz/corpus/ (named regress-*) that ctest
+ * replays through the fuzz targets; here each is loaded the way users
+ * load it and the outcome is checked: the message it must produce, within
+ * bounded time and memory.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+
+#include "limits.h"
+#include "scenario.h"
+#include "trace.h"
+
+static const char *src(void)
+{
+	const char *s = getenv("CONCSIM_SRC");
+	return s ? s : CONCSIM_SOURCE_DIR;
+}
+
+/* Loads corpus file `name`; returns the loader's result, messages in
+ * *errs (caller frees) and the CPU seconds it took in *secs. */
+static int load(const char *name, char **errs, double *secs,
+		struct sim_scenario *sc)
+{
+	char path[1024];
+	size_t n = 0;
+	snprintf(path, sizeof path, "%s/tests/fuzz/corpus/scenario/%s", src(),
+		 name);
+	FILE *err = open_memstream(errs, &n);
+	cr_assert(err);
+	clock_t t0 = clock();
+	int rc = sim_scenario_load(path, NULL, 0, err, sc);
+	*secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	fclose(err);
+	return rc;
+}
+
+/* Found by fuzz_scenario: two {from, to, step} sweeps of 1e5 points each
+ * made the loader build 2e5 value strings (0.7 s under ASan for 139
+ * bytes; 32 of them would take seconds and hundreds of MB) for a grid no
+ * sweep runs. The grid is now bounded as it is read. */
+Test(fuzz_regress, sweep_ranges_whose_product_is_too_large_are_refused)
+{
+	struct sim_scenario sc;
+	char *errs;
+	double secs;
+	int rc = load("regress-sweep-range-product", &errs, &secs, &sc);
+	cr_expect_eq(rc, SIM_ESCENARIO);
+	cr_expect(strstr(errs, ":3:12: error: sweep 'ls.rate': 99994 points, "
+			       "1e+10 with the parameters before it; at most "
+			       "100000 in all\n"),
+		  "%s", errs);
+	cr_expect_lt(secs, 0.2, "took %.3f s", secs);
+	free(errs);
+}
+
+/* Found while building the catalogue: a closed loop whose requests need
+ * no time and whose users never think ran forever at t = 0. */
+Test(fuzz_regress, closed_loop_without_time_is_refused_before_running)
+{
+	static const char text[] =
+	    "workload:\n"
+	    "  closed: { users: 3 }\n"
+	    "  classes: [ { name: a, phases: [ {io: 0s}, {cpu: 0s} ] } ]\n"
+	    "systems: [ { name: s, model: worker-pool } ]\n";
+	struct sim_scenario sc;
+	struct sim_budget b;
+	struct sim_mark at;
+	char why[512];
+	cr_assert_eq(sim_scenario_load_string("t.yaml", text, strlen(text),
+					      NULL, 0, stderr, &sc),
+		     0);
+	cr_expect_eq(sim_scenario_budget(&sc, 0, &b, &at, why, sizeof why),
+		     SIM_ELIMIT);
+	cr_expect(strstr(why, "infinitely many requests"), "%s", why);
+	sim_scenario_release(&sc);
+}
+
+/* Found while building the catalogue: `file: /dev/zero` (trace or
+ * empirical samples) read a line without end until memory ran out, and
+ * /dev/stdin waited forever. */
+Test(fuzz_regress, device_files_are_refused_and_lines_are_bounded)
+{
+	static const char text[] =
+	    "workload:\n"
+	    "  arrivals: { rate: 1/s }\n"
+	    "  classes: [ { name: a, phases: [ {cpu: {dist: empirical, "
+	    "file: /dev/zero}} ] } ]\n"
+	    "systems: [ { name: s, model: event-loop } ]\n";
+	struct sim_scenario sc;
+	char *errs = NULL;
+	size_t n = 0;
+	FILE *err = open_memstream(&errs, &n);
+	cr_assert_eq(sim_scenario_load_string("t.yaml", text, strlen(text),
+					      NULL, 0, err, &sc),
+		     SIM_ESCENARIO);
+	fclose(err);
+	cr_expect(strstr(errs, "cannot read '/dev/zero': not a regular file"),
+		  "%s", errs);
+	free(errs);
+
+	/* the line reader stops at its bound, whatever the file holds */
+	FILE *z = fopen("/dev/zero", "r");
+	char *line = NULL;
+	size_t cap = 0, len;
+	cr_assert(z);
+	cr_expect_eq(sim_read_line(z, &line, &cap, 1000, &len), SIM_EINVAL,
+		     "a NUL byte is binary data");
+	fclose(z);
+	free(line);
+	line = NULL;
+	cap = 0;
+	static char rows[] = "xxxxxxxxxxxxxxxxxxxx\nshort\r\n";
+	FILE *m = fmemopen(rows, strlen(rows), "r");
+	cr_assert(m);
+	cr_expect_eq(sim_read_line(m, &line, &cap, 10, &len), SIM_ELIMIT);
+	cr_expect_leq(cap, 12, "never more than max + 2 bytes");
+	free(line);
+	fclose(m);
+}
