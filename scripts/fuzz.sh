@@ -30,12 +30,14 @@ fuzz_one() {
   local t=$1 dict=$2 maxlen=$3
   local work=$B/work/$t crashes=$B/crashes/$t log=$B/logs/$t.log
   mkdir -p "$work" "$crashes" "$B/logs" "$B/run"
+  cp tests/fuzz/files/* "$B/run/" # what `file:` keys may name
   local end=$(($(date +%s) + SECONDS_EACH)) round=0
   : >"$log"
   while [ "$(date +%s)" -lt "$end" ]; do
     round=$((round + 1))
     echo "== round $round $(date -Is)" >>"$log"
-    # run in an empty folder: relative file names in inputs find nothing
+    # run in a folder of our own: relative file names in inputs find only
+    # tests/fuzz/files (trace.csv, samples.csv)
     (cd "$B/run" && nice -n 10 "../fuzz_$t" -dict="../../tests/fuzz/$dict" \
       -max_len="$maxlen" -timeout="$TIMEOUT" -rss_limit_mb=2048 \
       -malloc_limit_mb=1024 -report_slow_units=1 -print_final_stats=1 \

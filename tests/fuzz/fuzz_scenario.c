@@ -6,8 +6,12 @@
  * fuzzer explores the override grafting as well as the YAML reader. A
  * scenario that loads is written back as YAML (what `run -o` stores as
  * scenario.yaml) and loaded again: the written scenario must load too,
- * and write the same text. Messages go to /dev/null; only crashes, leaks,
- * undefined behaviour, hangs and a broken round trip count.
+ * and write the same text. Its cost is estimated (limits.h) and, when it
+ * is small, every system is simulated for a few milliseconds of simulated
+ * time with a time series, and the results are written (to /dev/null), so
+ * that odd but valid configurations reach the models and the writers.
+ * Messages go to /dev/null; only crashes, leaks, undefined behaviour,
+ * hangs and a broken round trip count.
  *
  * Built by -DCONCSIM_FUZZ=ON (clang); tests/fuzz/replay.c runs the same
  * function over the corpus in every build (ctest fuzz_replay_scenario).
@@ -17,9 +21,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "limits.h"
+#include "output.h"
+#include "run.h"
 #include "scenario.h"
 
 #define MAX_OVERRIDES 8
+/* What a simulated input may cost at most. */
+#define SIM_TIME     0.02
+#define SIM_REQUESTS 2000
+#define SIM_THREADS  20000
+#define SIM_SYSTEMS  4
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -70,6 +82,42 @@ static void round_trip(const struct sim_scenario *sc, FILE *null)
 	sim_scenario_release(&again);
 }
 
+/* A short run of every system (one replication of at most SIM_TIME),
+ * if the scenario is small enough; the results go through the writers. */
+static void simulate(struct sim_scenario *sc, FILE *null)
+{
+	struct sim_budget b;
+	struct sim_mark at;
+	char why[512];
+	const char *reason = NULL;
+	if (sim_scenario_budget(sc, 0.002, &b, &at, why, sizeof why))
+		return;
+	sc->replications = 1;
+	if (sc->warmup + sc->duration > SIM_TIME) {
+		sc->warmup =
+		    sc->warmup > SIM_TIME / 4 ? SIM_TIME / 4 : sc->warmup;
+		sc->duration = SIM_TIME - sc->warmup;
+	}
+	if (sc->nsystems > SIM_SYSTEMS ||
+	    sim_scenario_budget(sc, 0.002, &b, &at, why, sizeof why) ||
+	    b.requests > SIM_REQUESTS || b.threads > SIM_THREADS)
+		return;
+	struct sim_summary sum[SIM_SYSTEMS];
+	struct sim_ts ts[SIM_SYSTEMS];
+	memset(sum, 0, sizeof(sum));
+	memset(ts, 0, sizeof(ts));
+	if (sim_run_scenario(sc, 1, 0.002, ts, sum, NULL, NULL, &reason) == 0) {
+		sim_write_json(null, sc, sum, sc->nsystems);
+		sim_write_csv(null, sc, sum, sc->nsystems);
+		sim_write_table(null, sc, sum, sc->nsystems);
+		sim_write_timeseries(null, sc, ts, sc->nsystems);
+	}
+	for (size_t i = 0; i < sc->nsystems; i++) {
+		sim_summary_release(&sum[i]);
+		sim_ts_release(&ts[i]);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
@@ -97,6 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sim_scenario_load_string("fuzz.yaml", buf, ylen, ov, nov, null,
 				     &sc) == 0) {
 		round_trip(&sc, null);
+		simulate(&sc, null);
 		sim_scenario_release(&sc);
 	}
 	free(buf);
