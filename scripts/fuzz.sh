@@ -13,13 +13,15 @@
 # the time is used up. Copy a crash into tests/fuzz/corpus/TARGET/ once it
 # is fixed: ctest replays that folder in every build. Logs (with the
 # executions count) are in build-fuzz/logs/.
-# Environment: CC (default clang-14 or clang), TIMEOUT.
+# Environment: CC (default clang-14 or clang), TIMEOUT, TARGETS (default
+# "scenario trace").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_EACH=${1:-1800}
 TIMEOUT=${TIMEOUT:-3}
 CC=${CC:-$(command -v clang-14 || command -v clang)}
+TARGETS=${TARGETS:-scenario trace}
 B=build-fuzz
 
 cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DCONCSIM_FUZZ=ON \
@@ -32,7 +34,7 @@ fuzz_one() {
   mkdir -p "$work" "$crashes" "$B/logs" "$B/run"
   cp tests/fuzz/files/* "$B/run/" # what `file:` keys may name
   local end=$(($(date +%s) + SECONDS_EACH)) round=0
-  : >"$log"
+  [ -s "$log" ] && mv "$log" "$log.$(date +%s)" # keep earlier runs' stats
   while [ "$(date +%s)" -lt "$end" ]; do
     round=$((round + 1))
     echo "== round $round $(date -Is)" >>"$log"
@@ -49,7 +51,12 @@ fuzz_one() {
     awk -v t="$t" '{n += $2} END {print t ": " n " executions"}'
 }
 
-fuzz_one scenario yaml.dict 16384 &
-fuzz_one trace trace.dict 4096 &
+for t in $TARGETS; do
+  case $t in
+    scenario) fuzz_one scenario yaml.dict 16384 & ;;
+    trace) fuzz_one trace trace.dict 4096 & ;;
+    *) echo "unknown target $t" >&2; exit 2 ;;
+  esac
+done
 wait
 ls "$B"/crashes/*/ 2>/dev/null || true
