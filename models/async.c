@@ -53,16 +53,33 @@
  * A request whose client gave up (with `client.cancel`) is dropped at its
  * next phase boundary: on the loop, in the token line, or in its thread.
  *
+ * Memory. A worker's footprint is `process_memory`, `thread_memory` per
+ * pool thread it has started and `request_memory` per request dealt to it
+ * (sim/memory.c). When the host has a `memory` limit and its processes go
+ * over, the kernel OOM-kills the largest (SIGKILL): every request the
+ * worker had accepted fails (`killed`), wherever it was (queued, on the
+ * loop, awaiting I/O, waiting for a token or the GIL, in a thread). The
+ * worker serves again `restart_time` later. With `workers` > 1 uvicorn's
+ * supervisor holds the listening socket and, polling its children every
+ * 0.5 s, starts a new process for a dead one (supervisors/multiprocess.py,
+ * keep_subprocess_alive, uvicorn >= 0.30): connections not yet accepted by
+ * the dead worker stay in the shared backlog and go to the others, and
+ * while none is alive they wait there. With one worker uvicorn runs the
+ * server in its main process, without a supervisor: the socket dies with
+ * it, its backlog is reset (`killed`), and until whatever restarts it
+ * (systemd, the container runtime) has done so, connections are refused.
+ *
  * Not modelled: keep-alive connections; asyncio.to_thread really uses the
  * loop's default executor (min(32, cores + 4) threads), not anyio's
  * limiter; waking a task that waited for a token takes one more loop
  * callback (here it starts at once); anyio retiring idle threads; uvloop's
- * lower per-callback cost; the host memory limit (OOM kills).
+ * lower per-callback cost; memory a worker keeps after its requests.
  *
  * With `overheads: zero`, one worker and a single `cpu` phase this is an
  * M/G/1 FIFO queue; with a sync handler doing only `io`, an M/G/c queue
  * with c = threadpool.
  */
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -85,6 +102,7 @@ struct as_cfg {
 	double process_memory;
 	double thread_memory;
 	double request_memory;
+	double restart_time;
 };
 
 static const struct sim_param as_params[] = {
@@ -142,6 +160,12 @@ static const struct sim_param as_params[] = {
      * guess of ~4 KiB more */
     {"request_memory", SIM_PT_SIZE, offsetof(struct as_cfg, request_memory),
      6 * KiB, 0, 1e12, 0, NULL, "memory per request in flight"},
+    /* From the kill to a new worker serving: the supervisor notices within
+     * its 0.5 s poll (uvicorn supervisors/multiprocess.py), then the new
+     * process imports the application (FastAPI, pydantic, the app's own
+     * modules). A guess of 1 s in all, not a measurement. */
+    {"restart_time", SIM_PT_DURATION, offsetof(struct as_cfg, restart_time), 1,
+     0, 3600, 0, NULL, "from an OOM kill to the replacement worker serving"},
 };
 
 struct as;
@@ -153,6 +177,7 @@ struct as_worker {
 	struct as_proc *p;
 	struct sim_request *r; /* its job, until the loop took the result */
 	int end;	       /* the job stops before this phase */
+	sim_ev ev;	       /* a blocking wait that burns no CPU */
 };
 
 /* One uvicorn worker process. */
@@ -172,8 +197,11 @@ struct as_proc {
 	int nidle;
 	int ntok; /* tokens (= threads) in use */
 	int peak; /* most threads ever in use: started, never retired */
+	int nthreads; /* threads started by this process (since a restart) */
 	struct sim_tw tok_tw;
 	struct sim_queue tokq; /* waiting for a token */
+	struct sim_proc mem;   /* footprint, requests held, OOM kills */
+	sim_ev restart_ev;
 };
 
 struct as {
@@ -183,9 +211,11 @@ struct as {
 	struct as_proc *procs;
 	int nprocs, rr;
 	int unaccepted; /* connections in the shared listen backlog */
+	struct sim_queue orphans; /* in the backlog while no worker is alive */
 	size_t inflight;
 	struct sim_tw inflight_tw;
 	struct sim_hist lag;
+	uint64_t oom_kills, oom_restarts; /* since the reset */
 	double t_reset;
 };
 
@@ -208,7 +238,8 @@ static bool is_cpu(const struct as *m, const struct sim_request *r, size_t i)
 	return sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
 }
 
-static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
+/* r, off its process's list, ends with outcome o. */
+static void report_done(struct as *m, struct sim_request *r, enum sim_outcome o)
 {
 	struct as_proc *p = r->mptr;
 	if (r->flags & FLAG_ACTIVE)
@@ -216,6 +247,13 @@ static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
 	m->inflight--;
 	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
 	m->ctx.port.done(m->ctx.port.ctx, r, o);
+}
+
+static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
+{
+	struct as_proc *p = r->mptr;
+	sim_proc_drop(&p->mem, r);
+	report_done(m, r, o);
 }
 
 /* An event for r happened (connection, I/O or thread completion): the loop
@@ -240,6 +278,11 @@ static void io_done(struct sim *s, void *obj, uint64_t arg)
 static void set_tokens(struct as_proc *p, int ntok)
 {
 	p->ntok = ntok;
+	if (ntok > p->nthreads) { /* anyio starts a thread */
+		sim_proc_grow(&p->mem,
+			      (ntok - p->nthreads) * p->m->cfg->thread_memory);
+		p->nthreads = ntok;
+	}
 	if (ntok > p->peak)
 		p->peak = ntok;
 	sim_tw_set(&p->tok_tw, p->m->ctx.s->now, ntok);
@@ -322,7 +365,7 @@ static void worker_step(struct as_worker *w)
 		if (sim_req_phase_on_cpu(&m->ctx, r, r->phase))
 			sim_py_run_nogil(&w->pt, d);
 		else
-			sim_after(m->ctx.s, d, worker_wait_done, w, 0);
+			w->ev = sim_after(m->ctx.s, d, worker_wait_done, w, 0);
 		break;
 	}
 }
@@ -331,6 +374,7 @@ static void worker_step(struct as_worker *w)
 static void worker_wait_done(struct sim *s, void *obj, uint64_t arg)
 {
 	struct as_worker *w = obj;
+	w->ev = 0;
 	w->r->phase++;
 	worker_step(w);
 }
@@ -466,6 +510,117 @@ static void loop_done(struct sim_pythread *pt)
 	loop_next(p);
 }
 
+/* ------------------------------------------------------------ OOM kills -- */
+
+/* The worker for a new connection: the next one alive in round-robin
+ * order, or NULL when none is. */
+static struct as_proc *pick(struct as *m)
+{
+	for (int k = 0; k < m->nprocs; k++) {
+		struct as_proc *p = &m->procs[m->rr];
+		m->rr = (m->rr + 1) % m->nprocs;
+		if (p->mem.up)
+			return p;
+	}
+	return NULL;
+}
+
+/* Unaccepted connection r goes to worker p. */
+static void admit(struct as_proc *p, struct sim_request *r)
+{
+	p->backlog++;
+	r->mptr = p;
+	sim_proc_hold(&p->mem, r);
+	post(p, r);
+}
+
+/* Unaccepted connection r goes to the next worker alive, or waits in the
+ * backlog until one is back. */
+static void deal(struct as *m, struct sim_request *r)
+{
+	struct as_proc *p = pick(m);
+	if (p)
+		admit(p, r);
+	else
+		sim_queue_push(&m->orphans, r, m->ctx.s->now);
+}
+
+static void restarted(struct sim *s, void *obj, uint64_t arg)
+{
+	struct as_proc *p = obj;
+	struct as *m = p->m;
+	p->restart_ev = 0;
+	sim_proc_up(&p->mem, m->cfg->process_memory);
+	m->oom_restarts++;
+	struct sim_request *r;
+	while ((r = sim_queue_pop(&m->orphans, s->now)))
+		deal(m, r);
+}
+
+/* The kernel OOM-killed worker p (sim/memory.c, p is already down): its
+ * loop and threads stop, its timers are cancelled, every request it had
+ * accepted fails, and it serves again after restart_time. */
+static void oom_killed(struct sim_proc *mp)
+{
+	struct as_proc *p = mp->owner;
+	struct as *m = p->m;
+	struct sim *s = m->ctx.s;
+	double now = s->now;
+	int n = m->cfg->threadpool;
+	/* threads waiting for the GIL first, its holder last, so that the
+	 * GIL is never handed to a thread about to be stopped */
+	struct sim_pythread *holder = p->gil.holder;
+	if (&p->loop != holder)
+		sim_py_abort(&p->loop);
+	for (int k = 0; k < n; k++)
+		if (&p->workers[k].pt != holder)
+			sim_py_abort(&p->workers[k].pt);
+	if (holder)
+		sim_py_abort(holder);
+	for (int k = 0; k < n; k++) {
+		struct as_worker *w = &p->workers[k];
+		sim_cancel(s, w->ev);
+		w->ev = 0;
+		w->r = NULL;
+		p->idle[k] = &p->workers[n - 1 - k];
+	}
+	p->nidle = n;
+	set_tokens(p, 0);
+	p->nthreads = 0;
+	p->cur = NULL;
+	if (p->busy)
+		set_busy(p, 0);
+	/* connections it had not accepted yet: with a supervisor they are
+	 * still in the shared backlog, without one they die with it */
+	struct sim_queue redeal = {0};
+	for (struct sim_request *r = p->pending.head, *nx; r; r = nx) {
+		nx = r->next;
+		if (r->flags & FLAG_ACCEPTED)
+			continue;
+		if (m->nprocs > 1) {
+			sim_proc_drop(mp, r);
+			sim_queue_push(&redeal, r, now);
+		} else {
+			m->unaccepted--;
+		}
+	}
+	sim_queue_clear(&p->ready, now);
+	sim_queue_clear(&p->pending, now);
+	sim_queue_clear(&p->tokq, now);
+	p->backlog = 0;
+	m->oom_kills++;
+	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
+	struct sim_request *r;
+	while ((r = sim_proc_pop(mp))) {
+		sim_io_abort(&m->ctx, r);
+		r->mtag = 0;
+		report_done(m, r, SIM_OUT_KILLED);
+	}
+	assert(p->active == 0);
+	while ((r = sim_queue_pop(&redeal, now)))
+		deal(m, r);
+}
+
 /* ------------------------------------------------------------ model ops -- */
 
 static int as_init(void *state, const struct sim_ctx *ctx)
@@ -502,6 +657,8 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 					  w);
 			p->idle[p->nidle++] = &p->workers[n - 1 - k];
 		}
+		sim_proc_init(&p->mem, m->host, cfg->process_memory,
+			      cfg->request_memory, oom_killed, p);
 	}
 	return 0;
 }
@@ -510,6 +667,8 @@ static void as_release(void *state)
 {
 	struct as *m = state;
 	for (int i = 0; m->procs && i < m->nprocs; i++) {
+		if (m->procs[i].mem.host)
+			sim_proc_release(&m->procs[i].mem);
 		free(m->procs[i].workers);
 		free(m->procs[i].idle);
 	}
@@ -522,18 +681,19 @@ static void as_release(void *state)
 static void as_submit(void *state, struct sim_request *r)
 {
 	struct as *m = state;
-	struct as_proc *p = &m->procs[m->rr];
-	m->rr = (m->rr + 1) % m->nprocs;
-	if (m->unaccepted >= m->cfg->backlog) {
+	struct as_proc *p = pick(m);
+	/* a full backlog, or a lone worker killed: its socket is gone */
+	if (m->unaccepted >= m->cfg->backlog || (!p && m->nprocs == 1)) {
 		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
 		return;
 	}
-	p->backlog++;
 	m->unaccepted++;
-	r->mptr = p;
 	m->inflight++;
 	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
-	post(p, r);
+	if (p)
+		admit(p, r);
+	else /* every worker is down: the supervisor's socket queues it */
+		sim_queue_push(&m->orphans, r, m->ctx.s->now);
 }
 
 static void as_reset_stats(void *state, double now)
@@ -551,6 +711,7 @@ static void as_reset_stats(void *state, double now)
 	}
 	sim_tw_reset(&m->inflight_tw, now);
 	sim_hist_reset(&m->lag);
+	m->oom_kills = m->oom_restarts = 0;
 	m->t_reset = now;
 }
 
@@ -608,6 +769,16 @@ static void as_report(void *state, struct sim_metrics *mt)
 	double mem = m->nprocs * cfg->process_memory +
 		     threads * cfg->thread_memory +
 		     m->inflight_tw.max * cfg->request_memory;
+	int64_t limit = m->host->mem.limit;
+	if (limit > 0) {
+		/* the kernel never lets the footprint past the limit */
+		if (mem > (double)limit)
+			mem = (double)limit;
+		sim_metrics_put(mt, "memory", "oom_kills",
+				(double)m->oom_kills);
+		sim_metrics_put(mt, "memory", "restarts",
+				(double)m->oom_restarts);
+	}
 	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
 }
 

@@ -19,6 +19,26 @@
  * on every platform but Windows), so the backlog only fills if the
  * primary falls behind, which it does not here.
  *
+ * Memory. A process's footprint is its base (`process_memory`, plus
+ * `thread_memory` per threadpool thread) and `request_memory` per request
+ * it holds, from the connection to the response (sim/memory.c). When the
+ * host has a `memory` limit and the processes on it go over, the kernel
+ * OOM-kills the largest (SIGKILL): every request the process held fails
+ * (`killed`) at once, whatever it was doing: queued for the loop, on it,
+ * waiting for I/O, in the threadpool. The process comes back
+ * `restart_time` later (respawned by whoever supervises it: the cluster
+ * primary's `exit` handler calling cluster.fork(), pm2, systemd, the
+ * container runtime). Meanwhile a lone process refuses connections: nothing
+ * listens on the port. In a cluster the primary hands connections only to
+ * the workers alive (round robin over the others); once the last one is
+ * gone it closes the listening socket and the connections queued for the
+ * workers (lib/internal/cluster/round_robin_handle.js, remove()), so new
+ * connections are refused until a worker is back.
+ *
+ * Not modelled: V8's own heap limit (--max-old-space-size: "JavaScript heap
+ * out of memory" aborts the process before the host limit when the heap is
+ * the problem); garbage that survives the requests; the primary's memory.
+ *
  * With `overheads: zero` and a single `cpu` phase this is exactly an M/G/1
  * FIFO queue.
  */
@@ -39,11 +59,12 @@ struct el_cfg {
 	double process_memory;
 	double thread_memory;
 	double request_memory;
+	double restart_time;
 };
 
 static const struct sim_param el_params[] = {
-    {"processes", SIM_PT_INT, offsetof(struct el_cfg, processes), 1, 1, 4096,
-     0, NULL, "cluster worker processes, each with its own loop"},
+    {"processes", SIM_PT_INT, offsetof(struct el_cfg, processes), 1, 1, 4096, 0,
+     NULL, "cluster worker processes, each with its own loop"},
     {"threadpool", SIM_PT_INT, offsetof(struct el_cfg, threadpool), 4, 1, 1024,
      0, NULL, "libuv threadpool threads per process (UV_THREADPOOL_SIZE)"},
     {"backlog", SIM_PT_INT, offsetof(struct el_cfg, backlog), 511, 1, 1 << 20,
@@ -52,13 +73,13 @@ static const struct sim_param el_params[] = {
      * estimate from public hello-world benchmarks: a guess, not a
      * measurement): ~25 us of parsing and response writing. */
     {"request_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, request_overhead), 25e-6, 0, 3600,
-     SIM_P_OVERHEAD, NULL, "CPU per request: accept, HTTP parsing, framework"},
+     offsetof(struct el_cfg, request_overhead), 25e-6, 0, 3600, SIM_P_OVERHEAD,
+     NULL, "CPU per request: accept, HTTP parsing, framework"},
     /* one loop turn for an I/O completion: epoll, libuv, promise
      * resolution; a guess of a few microseconds */
     {"callback_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, callback_overhead), 3e-6, 0, 3600,
-     SIM_P_OVERHEAD, NULL, "CPU per later callback (I/O or pool completion)"},
+     offsetof(struct el_cfg, callback_overhead), 3e-6, 0, 3600, SIM_P_OVERHEAD,
+     NULL, "CPU per later callback (I/O or pool completion)"},
     /* shared/models.md: a Node process is ~50-60 MiB RSS */
     {"process_memory", SIM_PT_SIZE, offsetof(struct el_cfg, process_memory),
      55 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle process"},
@@ -68,12 +89,21 @@ static const struct sim_param el_params[] = {
     /* request + response objects, socket and buffers: a guess */
     {"request_memory", SIM_PT_SIZE, offsetof(struct el_cfg, request_memory),
      16 * KiB, 0, 1e12, 0, NULL, "memory per request in flight"},
+    /* From the kill to a new process serving: fork/exec, V8 start-up and
+     * loading the application's modules. A guess of 0.5 s (a bare Node
+     * process starts in ~50 ms; a framework and its dependencies take
+     * longer), not a measurement; a container restart adds more. */
+    {"restart_time", SIM_PT_DURATION, offsetof(struct el_cfg, restart_time),
+     0.5, 0, 3600, 0, NULL,
+     "from an OOM kill to the replacement process serving"},
 };
 
 struct el;
 
 struct el_proc {
 	struct el *m;
+	struct sim_proc mem; /* footprint, requests held, OOM kills */
+	sim_ev restart_ev;
 	struct sim_thread loop;
 	/* callbacks waiting for the loop, oldest first: the first `nready`
 	 * were seen by the last poll, the rest happened since */
@@ -83,7 +113,7 @@ struct el_proc {
 	struct sim_request *cur;  /* callback running on the loop */
 	int busy;
 	struct sim_tw busy_tw;
-	struct sim_thread *pool;  /* threadpool threads */
+	struct sim_thread *pool;  /* threadpool threads; owner: request */
 	struct sim_thread **idle; /* idle pool threads (stack) */
 	int nidle;
 	struct sim_queue poolq;
@@ -98,6 +128,7 @@ struct el {
 	size_t inflight;
 	struct sim_tw inflight_tw;
 	struct sim_hist lag;
+	uint64_t oom_kills, oom_restarts; /* since the reset */
 	double t_reset;
 };
 
@@ -106,11 +137,19 @@ struct el {
 
 static void loop_next(struct el_proc *p);
 
-static void finish(struct el *m, struct sim_request *r, enum sim_outcome o)
+/* r, no longer held by any process, ends with outcome o. */
+static void report_done(struct el *m, struct sim_request *r, enum sim_outcome o)
 {
 	m->inflight--;
 	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
 	m->ctx.port.done(m->ctx.port.ctx, r, o);
+}
+
+static void finish(struct el *m, struct sim_request *r, enum sim_outcome o)
+{
+	struct el_proc *p = r->mptr;
+	sim_proc_drop(&p->mem, r);
+	report_done(m, r, o);
 }
 
 /* An event for r happened (connection, I/O or pool completion): the loop
@@ -140,15 +179,18 @@ static void pool_finish(struct el_proc *p, struct sim_thread *t,
 	r->phase++;
 	post(p, r);
 	struct sim_request *n = sim_queue_pop(&p->poolq, p->m->ctx.s->now);
-	if (n)
+	if (n) {
 		pool_start(p, t, n);
-	else
+	} else {
+		t->owner = NULL;
 		p->idle[p->nidle++] = t;
+	}
 }
 
 static void pool_io_done(struct sim *s, void *obj, uint64_t arg)
 {
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	r->mtag = 0;
 	pool_finish(r->mptr, obj, r);
 }
 
@@ -159,9 +201,9 @@ static void pool_start(struct el_proc *p, struct sim_thread *t,
 	t->owner = r;
 	if (sim_req_phase_on_cpu(&m->ctx, r, r->phase))
 		sim_host_run(m->host, t, r->demand[r->phase]);
-	else
-		sim_after(m->ctx.s, r->demand[r->phase], pool_io_done, t,
-			  (uint64_t)(uintptr_t)r);
+	else /* the handle, in case the process is killed meanwhile */
+		r->mtag = sim_after(m->ctx.s, r->demand[r->phase], pool_io_done,
+				    t, (uint64_t)(uintptr_t)r);
 }
 
 /* Moves r on after a callback consumed its leading cpu phases: start its
@@ -256,6 +298,77 @@ static void pool_thread_done(struct sim_thread *t)
 	pool_finish(r->mptr, t, r);
 }
 
+/* ------------------------------------------------------- OOM kills -- */
+
+static double proc_base(const struct el_cfg *cfg)
+{
+	return cfg->process_memory + cfg->threadpool * cfg->thread_memory;
+}
+
+/* Idle pool threads, the lowest index on top of the stack. */
+static void pool_all_idle(struct el_proc *p, int n)
+{
+	p->nidle = 0;
+	for (int k = 0; k < n; k++)
+		p->idle[p->nidle++] = &p->pool[n - 1 - k];
+}
+
+static void restarted(struct sim *s, void *obj, uint64_t arg)
+{
+	struct el_proc *p = obj;
+	p->restart_ev = 0;
+	sim_proc_up(&p->mem, proc_base(p->m->cfg));
+	p->m->oom_restarts++;
+}
+
+/* The kernel OOM-killed process p (sim/memory.c, p is already down): its
+ * loop and threads stop, its timers are cancelled, every request it held
+ * fails, and a new process starts after restart_time. */
+static void killed(struct sim_proc *mp)
+{
+	struct el_proc *p = mp->owner;
+	struct el *m = p->m;
+	struct sim *s = m->ctx.s;
+	sim_host_abort(m->host, &p->loop);
+	p->cur = NULL;
+	for (int k = 0; k < m->cfg->threadpool; k++) {
+		struct sim_thread *t = &p->pool[k];
+		if (t->owner)
+			sim_host_abort(m->host, t);
+		t->owner = NULL;
+	}
+	pool_all_idle(p, m->cfg->threadpool);
+	sim_queue_clear(&p->q, s->now);
+	sim_queue_clear(&p->poolq, s->now);
+	p->nready = 0;
+	p->backlog = 0;
+	if (p->busy)
+		set_busy(p, 0);
+	m->oom_kills++;
+	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
+	/* every request it held: queued, on the loop, in I/O, in the pool */
+	struct sim_request *r;
+	while ((r = sim_proc_pop(mp))) {
+		sim_io_abort(&m->ctx, r);
+		sim_cancel(s, (sim_ev)r->mtag);
+		r->mtag = 0;
+		report_done(m, r, SIM_OUT_KILLED);
+	}
+}
+
+/* The process for a new connection: the next one alive in round-robin
+ * order, or NULL when none is. */
+static struct el_proc *pick(struct el *m)
+{
+	for (int k = 0; k < m->nprocs; k++) {
+		struct el_proc *p = &m->procs[m->rr];
+		m->rr = (m->rr + 1) % m->nprocs;
+		if (p->mem.up)
+			return p;
+	}
+	return NULL;
+}
+
 static int el_init(void *state, const struct sim_ctx *ctx)
 {
 	struct el *m = state;
@@ -280,11 +393,12 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 		p->idle = calloc((size_t)cfg->threadpool, sizeof *p->idle);
 		if (!p->pool || !p->idle)
 			return SIM_ENOMEM;
-		for (int k = 0; k < cfg->threadpool; k++) {
+		for (int k = 0; k < cfg->threadpool; k++)
 			sim_thread_init(&p->pool[k], m->host, pool_thread_done,
 					NULL);
-			p->idle[p->nidle++] = &p->pool[cfg->threadpool - 1 - k];
-		}
+		pool_all_idle(p, cfg->threadpool);
+		sim_proc_init(&p->mem, m->host, proc_base(cfg),
+			      cfg->request_memory, killed, p);
 	}
 	return 0;
 }
@@ -293,6 +407,8 @@ static void el_release(void *state)
 {
 	struct el *m = state;
 	for (int i = 0; m->procs && i < m->nprocs; i++) {
+		if (m->procs[i].mem.host)
+			sim_proc_release(&m->procs[i].mem);
 		free(m->procs[i].pool);
 		free(m->procs[i].idle);
 	}
@@ -305,16 +421,18 @@ static void el_release(void *state)
 static void el_submit(void *state, struct sim_request *r)
 {
 	struct el *m = state;
-	struct el_proc *p = &m->procs[m->rr];
-	m->rr = (m->rr + 1) % m->nprocs;
-	/* one process: the kernel backlog of its listen socket; cluster:
+	struct el_proc *p = pick(m);
+	/* nobody listens (every process is down after an OOM kill); one
+	 * process: the kernel backlog of its listen socket is full; cluster:
 	 * the primary accepts at once and passes the handle on */
-	if (m->nprocs == 1 && p->backlog >= m->cfg->backlog) {
+	if (!p || (m->nprocs == 1 && p->backlog >= m->cfg->backlog)) {
 		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
 		return;
 	}
 	p->backlog++;
 	r->mptr = p;
+	r->mtag = 0;
+	sim_proc_hold(&p->mem, r);
 	m->inflight++;
 	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
 	post(p, r);
@@ -332,6 +450,7 @@ static void el_reset_stats(void *state, double now)
 	}
 	sim_tw_reset(&m->inflight_tw, now);
 	sim_hist_reset(&m->lag);
+	m->oom_kills = m->oom_restarts = 0;
 	m->t_reset = now;
 }
 
@@ -368,6 +487,16 @@ static void el_report(void *state, struct sim_metrics *mt)
 	double mem = m->nprocs * (cfg->process_memory +
 				  cfg->threadpool * cfg->thread_memory) +
 		     m->inflight_tw.max * cfg->request_memory;
+	int64_t limit = m->host->mem.limit;
+	if (limit > 0) {
+		/* the kernel never lets the footprint past the limit */
+		if (mem > (double)limit)
+			mem = (double)limit;
+		sim_metrics_put(mt, "memory", "oom_kills",
+				(double)m->oom_kills);
+		sim_metrics_put(mt, "memory", "restarts",
+				(double)m->oom_restarts);
+	}
 	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
 }
 

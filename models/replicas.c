@@ -38,6 +38,15 @@
  * pods first. Every instance up to `autoscale_max` is built at init, so
  * scaling never allocates.
  *
+ * Memory. With `colocated: true` every process of every replica registers
+ * on the one shared host, whose `memory` is this system's: when they go
+ * over it together the kernel OOM-kills the largest of them, whichever
+ * replica runs it (sim/memory.c), and that replica's model fails its
+ * requests and restarts it. Without co-location each replica's host has
+ * the replica's own `memory` (a container limit per replica). The
+ * balancer does not notice a dead replica (no passive health checks, no
+ * retry on the next upstream): requests sent to it meanwhile fail there.
+ *
  * With `overheads: zero`, a random balancer over N single-core event loops
  * with one exponential CPU phase is N independent M/M/1 queues.
  */
@@ -180,6 +189,14 @@ static const char *rep_validate(const struct sim_system *sys)
 			 c->replicas, c->d);
 		return msg;
 	}
+	/* the memory limit belongs to the host the processes run on */
+	if (c->colocated && c->replica->host.memory > 0)
+		return "'replica.memory' has no effect with colocated: true: "
+		       "the replicas share this system's host, set 'memory' "
+		       "here";
+	if (!c->colocated && sys->host.memory > 0)
+		return "'memory' needs colocated: true (one shared host); "
+		       "for a limit per replica set 'replica.memory'";
 	if (c->autoscale_max > 0) {
 		if (c->autoscale_max < c->replicas)
 			return "'autoscale_max' must be at least 'replicas'";
@@ -771,12 +788,23 @@ static void rep_report(void *state, struct sim_metrics *mt)
 				sim_tw_mean(&c->inflight_tw, now));
 		sim_metrics_put(mt, g, "utilization_cpu",
 				sim_metrics_get(&cm, "utilization", "cpu", 0));
+		/* only with a memory limit: which replica the kernel hit */
+		double kills = sim_metrics_get(&cm, "memory", "oom_kills", NAN);
+		if (!isnan(kills))
+			sim_metrics_put(mt, g, "oom_kills", kills);
 		sim_metrics_release(&cm);
 	}
+	/* one host, one limit: the sum of the replicas' peaks is bounded by
+	 * it too, as the kernel never lets the host past it */
+	int64_t limit = m->shared ? m->shared->mem.limit : 0;
 	for (size_t k = 0; k < sum.n; k++) {
 		struct sim_metric *x = &sum.v[k];
 		if (!strcmp(x->group, "utilization") && active > 0)
 			x->value /= active;
+		if (limit > 0 && !*x->group &&
+		    !strcmp(x->key, "memory_peak_bytes") &&
+		    x->value > (double)limit)
+			x->value = (double)limit;
 		sim_metrics_put(mt, x->group, x->key, x->value);
 	}
 	sim_metrics_release(&sum);

@@ -36,9 +36,24 @@
  * accepting, finishes the requests it holds, and is replaced, again after
  * `boot_time`.
  *
+ * Memory. A worker's footprint is `process_memory`, `thread_memory` per
+ * thread and `request_memory` per connection it holds (on a thread or in
+ * its gthread queue); connections in the listen backlog are the kernel's
+ * (sim/memory.c). When the host has a `memory` limit and its processes go
+ * over, the kernel OOM-kills the largest (SIGKILL): every request the
+ * worker held fails (`killed`), and the arbiter, reaping it ("Worker was
+ * sent SIGKILL! Perhaps out of memory?", arbiter.py reap_workers), spawns
+ * a replacement that accepts after `boot_time` (and counts from then: the
+ * memory of a booting worker is not modelled). The listening socket
+ * belongs to the arbiter, so connections keep queueing in the backlog and
+ * the other workers keep accepting them. Since a sync worker holds one
+ * request, a pool rarely grows past its limit: its concurrency is bounded,
+ * the excess waits in the kernel and is refused when the backlog is full.
+ *
  * Not modelled: the gthread main thread also needs the GIL to accept and
  * poll; keep-alive connections; graceful_timeout on recycling; the
- * arbiter's polling delay; the host memory limit (OOM kills).
+ * arbiter's polling delay; the arbiter's own memory; memory a worker keeps
+ * after its requests (fragmentation, leaks: what max_requests is for).
  *
  * With `overheads: zero`, c workers on at least c cores and one `cpu` (or
  * one `io`) phase this is exactly an M/G/c FIFO queue.
@@ -158,6 +173,8 @@ struct wp_proc {
 	int served; /* requests started since boot */
 	int limit;  /* max_requests + jitter; 0 = no recycling */
 	sim_ev kill_ev, boot_ev;
+	struct sim_proc mem; /* footprint and connections held */
+	bool oom;	     /* booting after an OOM kill */
 };
 
 struct wp {
@@ -176,6 +193,7 @@ struct wp {
 	struct sim_tw busy_tw;	   /* threads serving a request */
 	struct sim_tw accepted_tw; /* sum of the gthread accept queues */
 	uint64_t killed, restarts;
+	uint64_t oom_kills, oom_restarts;
 	double t_reset;
 };
 
@@ -199,12 +217,15 @@ static int draw_limit(struct wp *m)
 }
 
 /* A connection the worker held is over: the request ends with outcome o.
- * The caller has taken it off its thread or queue. */
-static void conn_over(struct wp_proc *p, struct sim_request *r,
-		      enum sim_outcome o)
+ * The caller has taken it off its thread or queue (and off the worker's
+ * list, if `listed` is false). */
+static void conn_end(struct wp_proc *p, struct sim_request *r,
+		     enum sim_outcome o, bool listed)
 {
 	struct wp *m = p->m;
 	double now = now_of(m);
+	if (listed)
+		sim_proc_drop(&p->mem, r);
 	p->nconn--;
 	sim_tw_add(&m->held_tw, now, -1);
 	m->inflight--;
@@ -212,10 +233,17 @@ static void conn_over(struct wp_proc *p, struct sim_request *r,
 	m->ctx.port.done(m->ctx.port.ctx, r, o);
 }
 
+static void conn_over(struct wp_proc *p, struct sim_request *r,
+		      enum sim_outcome o)
+{
+	conn_end(p, r, o, true);
+}
+
 /* The worker accepted r: it holds the connection from now on. */
-static void conn_take(struct wp_proc *p)
+static void conn_take(struct wp_proc *p, struct sim_request *r)
 {
 	p->nconn++;
+	sim_proc_hold(&p->mem, r);
 	sim_tw_add(&p->m->held_tw, now_of(p->m), 1);
 }
 
@@ -315,11 +343,20 @@ static void start(struct wp_thread *th, struct sim_request *r)
 	run_phases(th, m->cfg->request_overhead, true);
 }
 
+static double proc_base(const struct wp_cfg *cfg)
+{
+	return cfg->process_memory + cfg->threads * cfg->thread_memory;
+}
+
 static void booted(struct sim *s, void *obj, uint64_t arg)
 {
 	struct wp_proc *p = obj;
 	p->boot_ev = 0;
 	p->state = WP_UP;
+	sim_proc_up(&p->mem, proc_base(p->m->cfg));
+	if (p->oom)
+		p->m->oom_restarts++;
+	p->oom = false;
 	p->served = 0;
 	p->limit = draw_limit(p->m);
 	settle(p);
@@ -329,6 +366,7 @@ static void booted(struct sim *s, void *obj, uint64_t arg)
 static void replace(struct wp_proc *p)
 {
 	p->state = WP_BOOTING;
+	sim_proc_down(&p->mem);
 	p->m->restarts++;
 	p->boot_ev = sim_after(p->m->ctx.s, p->m->cfg->boot_time, booted, p, 0);
 }
@@ -348,13 +386,54 @@ static void kill_worker(struct sim *s, void *obj, uint64_t arg)
 	conn_over(p, unbind(th), SIM_OUT_KILLED);
 }
 
+/* Stops thread th of a dead worker: its burst and its timer. Its request
+ * stays on the worker's list. */
+static void stop_thread(struct wp_thread *th)
+{
+	struct wp *m = th->p->m;
+	sim_py_abort(&th->py);
+	sim_cancel(m->ctx.s, th->ev);
+	unbind(th);
+}
+
+/* The kernel OOM-killed worker p (sim/memory.c, p is already down): its
+ * threads stop, its timers are cancelled, every connection it held fails,
+ * and the arbiter boots a replacement. */
+static void oom_killed(struct sim_proc *mp)
+{
+	struct wp_proc *p = mp->owner;
+	struct wp *m = p->m;
+	double now = now_of(m);
+	sim_cancel(m->ctx.s, p->kill_ev);
+	p->kill_ev = 0;
+	/* threads waiting for the GIL first, its holder last, so that the
+	 * GIL is never handed to a thread about to be stopped */
+	struct sim_pythread *holder = p->gil.holder;
+	for (int k = 0; k < m->cfg->threads; k++)
+		if (p->th[k].r && &p->th[k].py != holder)
+			stop_thread(&p->th[k]);
+	for (int k = 0; k < m->cfg->threads; k++)
+		if (p->th[k].r)
+			stop_thread(&p->th[k]);
+	while (sim_queue_pop(&p->accepted, now))
+		sim_tw_add(&m->accepted_tw, now, -1);
+	m->oom_kills++;
+	p->oom = true;
+	replace(p); /* the arbiter reaps it and spawns another */
+	struct sim_request *r;
+	while ((r = sim_proc_pop(mp))) {
+		sim_io_abort(&m->ctx, r);
+		conn_end(p, r, SIM_OUT_KILLED, false);
+	}
+}
+
 /* Worker p accepts connection r: a thread serves it at once if one is
  * idle, else it waits in the worker's queue (gthread). Requests whose
  * client left are dropped here. */
 static void accept_conn(struct wp_proc *p, struct sim_request *r)
 {
 	struct wp *m = p->m;
-	conn_take(p);
+	conn_take(p, r);
 	if (r->abandoned && m->cancel) {
 		conn_over(p, r, SIM_OUT_TIMEOUT);
 	} else if (p->nidle > 0) {
@@ -473,6 +552,8 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 			p->idle[p->nidle++] = &p->th[cfg->threads - 1 - k];
 		}
 		p->limit = draw_limit(m);
+		sim_proc_init(&p->mem, m->host, proc_base(cfg),
+			      cfg->request_memory, oom_killed, p);
 	}
 	return 0;
 }
@@ -480,6 +561,9 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 static void wp_release(void *state)
 {
 	struct wp *m = state;
+	for (int i = 0; m->procs && i < m->nprocs; i++)
+		if (m->procs[i].mem.host)
+			sim_proc_release(&m->procs[i].mem);
 	free(m->procs);
 	free(m->threads);
 	free(m->idle);
@@ -501,6 +585,7 @@ static void wp_reset_stats(void *state, double now)
 	sim_tw_reset(&m->busy_tw, now);
 	sim_tw_reset(&m->accepted_tw, now);
 	m->killed = m->restarts = 0;
+	m->oom_kills = m->oom_restarts = 0;
 	m->t_reset = now;
 }
 
@@ -548,6 +633,16 @@ static void wp_report(void *state, struct sim_metrics *mt)
 	double mem = cfg->workers * (cfg->process_memory +
 				     cfg->threads * cfg->thread_memory) +
 		     m->held_tw.max * cfg->request_memory;
+	int64_t limit = m->host->mem.limit;
+	if (limit > 0) {
+		/* the kernel never lets the footprint past the limit */
+		if (mem > (double)limit)
+			mem = (double)limit;
+		sim_metrics_put(mt, "memory", "oom_kills",
+				(double)m->oom_kills);
+		sim_metrics_put(mt, "memory", "restarts",
+				(double)m->oom_restarts);
+	}
 	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
 }
 

@@ -70,6 +70,9 @@ void sim_io_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 
 void sim_io_abort(const struct sim_ctx *c, struct sim_request *r)
 {
+	/* first: r's current phase may be past its last one */
+	if (r->io_state == IO_NONE)
+		return;
 	struct sim_dspool *p = uses_pool(c, r) ? c->ds : NULL;
 	if (r->io_state == IO_RUNNING) {
 		sim_cancel(c->s, r->io_ev);
