@@ -8,8 +8,10 @@
  */
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "trace.h"
@@ -58,6 +60,19 @@ static int write_trace(FILE *f, const struct sim_scenario *sc, int rep,
 	sim_gen_release(&gen);
 	sim_arr_release(&ar);
 	return err;
+}
+
+/* SIGINT/SIGTERM while writing -o FILE: remove the temporary file (its
+ * name is copied here, where the handler can read it safely) and exit
+ * 130, so that an interrupted trace leaves nothing behind. */
+static volatile sig_atomic_t tmp_set;
+static char tmp_name[4096];
+
+static void on_signal(int sig)
+{
+	if (tmp_set)
+		unlink(tmp_name);
+	_exit(EXIT_INTERRUPTED);
 }
 
 int cmd_trace(int argc, char **argv)
@@ -115,15 +130,27 @@ int cmd_trace(int argc, char **argv)
 	}
 	char *d = strdup(o.out), *b = strdup(o.out);
 	struct sim_afile a;
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	if (d && b && sim_afile_open(&a, dirname(d), basename(b), stderr) == 0) {
+		if (strlen(a.tmp) < sizeof tmp_name) {
+			strcpy(tmp_name, a.tmp);
+			tmp_set = 1;
+		}
 		int err = write_trace(a.f, &sc, (int)rep - 1, &why);
-		if (err < 0) {
+		/* a failed write (full disk) is reported by the commit */
+		if (err < 0 && (why || err != SIM_EIO)) {
 			cli_error("%s", why ? why : sim_strerror(err));
 			sim_afile_abort(&a);
-		} else if (sim_afile_commit(&a, stderr) == 0) {
+		} else if (sim_afile_commit(&a, stderr) == 0 && err == 0) {
 			rc = 0;
 		}
+		tmp_set = 0;
 	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	free(d);
 	free(b);
 cleanup:

@@ -311,6 +311,10 @@ static const struct bad cases[] = {
      "bash -c 'ulimit -f 8; exec \"$B\" run s.yaml --format csv "
      "--set duration=30s --timeseries 1ms -o out' >/dev/null",
      1, "error: cannot write 'out/timeseries.csv': File too large", ANYONE},
+    {"full disk while writing a trace (ulimit -f)", OK, "mkdir out",
+     "bash -c 'ulimit -f 1; exec \"$B\" trace s.yaml --set duration=60s "
+     "-o out/t.csv'",
+     1, "error: cannot write 'out/t.csv': File too large", ANYONE},
     {"closed standard output", OK, NULL, "$B run s.yaml >/dev/full", 1,
      "concsim: error: cannot write to standard output", ANYONE},
     {"empirical samples from a device",
@@ -576,6 +580,22 @@ Test(interrupt, sigint_while_simulating_exits_130_and_leaves_nothing,
 	snprintf(out, sizeof out, "%s/out", dir);
 	struct stat st;
 	cr_expect(stat(out, &st) != 0, "the output folder run made is gone");
+	remove_dir(dir);
+}
+
+Test(interrupt, sigint_while_writing_a_trace_leaves_nothing, .timeout = 150)
+{
+	char dir[] = "/tmp/concsim-bad-XXXXXX";
+	int rc = run_script(
+	    dir, "mkdir out; \"$B\" trace s.yaml --set duration=1000000s "
+		 "-o out/t.csv & p=$!\n"
+		 "while ! ls out/*.tmp.* >/dev/null 2>&1; do sleep 0.01; "
+		 "done\n"
+		 "kill -INT $p; wait $p; exit $?\n");
+	cr_expect_eq(rc, 130, "exit status %d", rc);
+	char out[600];
+	snprintf(out, sizeof out, "%s/out", dir);
+	expect_nothing_in(out, "interrupted trace");
 	remove_dir(dir);
 }
 
