@@ -79,7 +79,7 @@ void sim_proc_release(struct sim_proc *p)
 	}
 }
 
-void sim_proc_hold(struct sim_proc *p, struct sim_request *r)
+void sim__proc_hold(struct sim_proc *p, struct sim_request *r)
 {
 	r->hnext = NULL;
 	r->hprev = p->held_tail;
@@ -108,7 +108,7 @@ static void unlink_held(struct sim_proc *p, struct sim_request *r)
 	p->nheld--;
 }
 
-void sim_proc_drop(struct sim_proc *p, struct sim_request *r)
+void sim__proc_drop(struct sim_proc *p, struct sim_request *r)
 {
 	unlink_held(p, r);
 	recharge(p);
@@ -124,7 +124,7 @@ struct sim_request *sim_proc_pop(struct sim_proc *p)
 {
 	struct sim_request *r = p->held;
 	if (r)
-		sim_proc_drop(p, r);
+		sim__proc_drop(p, r);
 	return r;
 }
 

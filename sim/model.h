@@ -231,9 +231,21 @@ void sim_proc_init(struct sim_proc *p, struct sim_host *h, double base,
 		   void *owner);
 /* Takes p off its host's registry (before the host is released). */
 void sim_proc_release(struct sim_proc *p);
-/* p now holds r / no longer holds r (r must be held by p). */
-void sim_proc_hold(struct sim_proc *p, struct sim_request *r);
-void sim_proc_drop(struct sim_proc *p, struct sim_request *r);
+void sim__proc_hold(struct sim_proc *p, struct sim_request *r);
+void sim__proc_drop(struct sim_proc *p, struct sim_request *r);
+/* p now holds r / no longer holds r (r must be held by p). Without a
+ * memory limit nobody is ever killed, so there is nothing to track: both
+ * are free (inline, per request). */
+static inline void sim_proc_hold(struct sim_proc *p, struct sim_request *r)
+{
+	if (p->host->mem.limit > 0)
+		sim__proc_hold(p, r);
+}
+static inline void sim_proc_drop(struct sim_proc *p, struct sim_request *r)
+{
+	if (p->host->mem.limit > 0)
+		sim__proc_drop(p, r);
+}
 /* Adds `bytes` to p's base (a thread started lazily). */
 void sim_proc_grow(struct sim_proc *p, double bytes);
 /* Takes the oldest request off p's list, or NULL when none is left: for
