@@ -177,7 +177,8 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 		sim_req_free(&ru->pool, r);
 		return;
 	}
-	sim_cancel(&ru->s, r->timeout_ev);
+	if (r->timeout_ev)
+		sim_cancel(&ru->s, r->timeout_ev);
 	if (o == SIM_OUT_OK) {
 		double lat = now - r->t_first;
 		double dl = ru->wl->client.deadline;
@@ -194,7 +195,8 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 		ru->ts_completed++;
 		if (good) {
 			ru->ts_good++;
-			sim_hist_record(&ru->ts_lat, lat);
+			if (ru->ts_dt > 0)
+				sim_hist_record(&ru->ts_lat, lat);
 		}
 		request_over(ru, r);
 	} else {
