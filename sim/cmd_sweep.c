@@ -819,6 +819,22 @@ static bool under_mpi(void)
 	       getenv("PMIX_RANK") || getenv("MPI_LOCALNRANKS");
 }
 
+/* Without -j, the ranks on one node share its cores rather than each
+ * starting one simulation per core. */
+static void share_cores(struct sweep *sw, int argc, char **argv)
+{
+	const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+	if (!local)
+		local = getenv("MPI_LOCALNRANKS");
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "-j", 2) ||
+		    !strncmp(argv[i], "--jobs", 6))
+			return;
+	int n = local ? atoi(local) : 0;
+	if (sw->nranks > 1 && n > 1)
+		sw->o.jobs = sw->o.jobs / n > 1 ? sw->o.jobs / n : 1;
+}
+
 /* Appends s and its NUL to the buffer. */
 static int put_str(char **buf, size_t *len, size_t *cap, const char *s)
 {
@@ -1093,6 +1109,9 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 			   "--param|--shard|--resume", &sw->o);
 	if (rc || (rc = sweep_options(sw)))
 		return rc;
+#ifdef CONCSIM_HAVE_MPI
+	share_cores(sw, argc, argv);
+#endif
 	if ((rc = cli_load(&sw->o, &sw->base)))
 		return rc;
 	int e = sim_read_bytes(sw->o.file, &sw->text, &sw->len);
