@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "loop.h"
 #include "model.h"
 
 #define MiB (1024.0 * 1024.0)
@@ -104,15 +105,8 @@ struct el_proc {
 	struct el *m;
 	struct sim_proc mem; /* footprint, requests held, OOM kills */
 	sim_ev restart_ev;
-	struct sim_thread loop;
-	/* callbacks waiting for the loop, oldest first: the first `nready`
-	 * were seen by the last poll, the rest happened since */
-	struct sim_queue q;
-	size_t nready;
-	int backlog; /* connections that arrived since the last poll */
-	struct sim_request *cur;  /* callback running on the loop */
-	int busy;
-	struct sim_tw busy_tw;
+	struct sim_loop loop;
+	struct sim_thread thread; /* the loop's */
 	struct sim_thread *pool;  /* threadpool threads; owner: request */
 	struct sim_thread **idle; /* idle pool threads (stack) */
 	int nidle;
@@ -125,15 +119,14 @@ struct el {
 	struct sim_host *host, own_host;
 	struct el_proc *procs;
 	int nprocs, rr;
+	int unaccepted; /* connections no process has polled yet: with one
+			   process, its listen backlog */
 	size_t inflight;
 	struct sim_tw inflight_tw;
 	struct sim_hist lag;
 	uint64_t oom_kills, oom_restarts; /* since the reset */
 	double t_reset;
 };
-
-#define FLAG_ACCEPTED 0x1 /* first callback (request overhead) has run */
-#define FLAG_CPU 0x2	  /* running callback consumes cpu phases */
 
 static void loop_next(struct el_proc *p);
 
@@ -156,9 +149,7 @@ static void finish(struct el *m, struct sim_request *r, enum sim_outcome o)
  * sees it at its next poll. */
 static void post(struct el_proc *p, struct sim_request *r)
 {
-	r->t_mark = p->m->ctx.s->now;
-	sim_queue_push(&p->q, r, r->t_mark);
-	if (!p->busy)
+	if (sim_loop_post(&p->loop, r))
 		loop_next(p);
 }
 
@@ -235,54 +226,32 @@ static void advance(struct el_proc *p, struct sim_request *r)
 	}
 }
 
-static void set_busy(struct el_proc *p, int busy)
-{
-	p->busy = busy;
-	sim_tw_set(&p->busy_tw, p->m->ctx.s->now, busy);
-}
-
-/* The loop is free: run the next polled callback, polling if none. */
+/* The loop is free: run the next callback on its thread. */
 static void loop_next(struct el_proc *p)
 {
 	struct el *m = p->m;
-	double now = m->ctx.s->now;
-	if (!p->nready) {
-		/* poll: everything that happened becomes runnable, in order;
-		 * the backlog is accepted */
-		p->nready = p->q.len;
-		p->backlog = 0;
-	}
-	struct sim_request *r = sim_queue_pop(&p->q, now);
-	if (!r) {
-		set_busy(p, 0);
+	struct sim_request *r = sim_loop_next(&p->loop);
+	if (!r)
 		return;
-	}
-	p->nready--;
-	if (!p->busy)
-		set_busy(p, 1);
-	sim_hist_record(&m->lag, now - r->t_mark);
-	double cpu = m->cfg->callback_overhead;
-	if (!(r->flags & FLAG_ACCEPTED)) {
-		r->flags |= FLAG_ACCEPTED;
-		cpu = m->cfg->request_overhead;
-	}
+	double cpu = sim_loop_first(r) ? m->cfg->request_overhead
+				       : m->cfg->callback_overhead;
 	if (r->abandoned && m->ctx.wl->client.cancel)
 		cpu = 0; /* the socket is closed: nothing to do */
 	else
 		/* consecutive cpu phases are synchronous code: one callback */
-		for (size_t i = r->phase; i < r->nphases &&
-		     sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU; i++)
+		for (size_t i = r->phase;
+		     i < r->nphases &&
+		     sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
+		     i++)
 			cpu += r->demand[i];
-	p->cur = r;
-	sim_host_run(m->host, &p->loop, cpu);
+	sim_host_run(m->host, &p->thread, cpu);
 }
 
 static void loop_done(struct sim_thread *t)
 {
 	struct el_proc *p = t->owner;
 	struct el *m = p->m;
-	struct sim_request *r = p->cur;
-	p->cur = NULL;
+	struct sim_request *r = sim_loop_done(&p->loop);
 	if (!(r->abandoned && m->ctx.wl->client.cancel))
 		while (r->phase < r->nphases &&
 		       sim_req_phase_kind(&m->ctx, r, r->phase) ==
@@ -329,8 +298,8 @@ static void killed(struct sim_proc *mp)
 	struct el_proc *p = mp->owner;
 	struct el *m = p->m;
 	struct sim *s = m->ctx.s;
-	sim_host_abort(m->host, &p->loop);
-	p->cur = NULL;
+	sim_host_abort(m->host, &p->thread);
+	sim_loop_stop(&p->loop);
 	for (int k = 0; k < m->cfg->threadpool; k++) {
 		struct sim_thread *t = &p->pool[k];
 		if (t->owner)
@@ -338,12 +307,7 @@ static void killed(struct sim_proc *mp)
 		t->owner = NULL;
 	}
 	pool_all_idle(p, m->cfg->threadpool);
-	sim_queue_clear(&p->q, s->now);
 	sim_queue_clear(&p->poolq, s->now);
-	p->nready = 0;
-	p->backlog = 0;
-	if (p->busy)
-		set_busy(p, 0);
 	m->oom_kills++;
 	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
 	/* every request it held: queued, on the loop, in I/O, in the pool */
@@ -388,7 +352,8 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = &m->procs[i];
 		p->m = m;
-		sim_thread_init(&p->loop, m->host, loop_done, p);
+		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
+		sim_thread_init(&p->thread, m->host, loop_done, p);
 		p->pool = calloc((size_t)cfg->threadpool, sizeof *p->pool);
 		p->idle = calloc((size_t)cfg->threadpool, sizeof *p->idle);
 		if (!p->pool || !p->idle)
@@ -425,17 +390,18 @@ static void el_submit(void *state, struct sim_request *r)
 	/* nobody listens (every process is down after an OOM kill); one
 	 * process: the kernel backlog of its listen socket is full; cluster:
 	 * the primary accepts at once and passes the handle on */
-	if (!p || (m->nprocs == 1 && p->backlog >= m->cfg->backlog)) {
+	if (!p || (m->nprocs == 1 && m->unaccepted >= m->cfg->backlog)) {
 		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
 		return;
 	}
-	p->backlog++;
+	m->unaccepted++;
 	r->mptr = p;
 	r->mtag = 0;
 	sim_proc_hold(&p->mem, r);
 	m->inflight++;
 	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
-	post(p, r);
+	if (sim_loop_connect(&p->loop, r))
+		loop_next(p);
 }
 
 static void el_reset_stats(void *state, double now)
@@ -443,10 +409,8 @@ static void el_reset_stats(void *state, double now)
 	struct el *m = state;
 	sim_host_reset_stats(m->host, now);
 	for (int i = 0; i < m->nprocs; i++) {
-		struct el_proc *p = &m->procs[i];
-		sim_tw_reset(&p->busy_tw, now);
-		sim_tw_reset(&p->q.tw, now);
-		sim_tw_reset(&p->poolq.tw, now);
+		sim_loop_reset_stats(&m->procs[i].loop, now);
+		sim_tw_reset(&m->procs[i].poolq.tw, now);
 	}
 	sim_tw_reset(&m->inflight_tw, now);
 	sim_hist_reset(&m->lag);
@@ -459,31 +423,25 @@ static void el_report(void *state, struct sim_metrics *mt)
 	struct el *m = state;
 	const struct el_cfg *cfg = m->cfg;
 	double now = m->ctx.s->now;
-	double busy = 0, qloop = 0, qpool = 0, mloop = 0, mpool = 0;
+	struct sim_loop_figs loops = {0};
+	double qpool = 0, mpool = 0;
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = &m->procs[i];
-		busy += sim_tw_mean(&p->busy_tw, now);
-		qloop += sim_tw_mean(&p->q.tw, now);
+		sim_loop_tally(&p->loop, &loops);
 		qpool += sim_tw_mean(&p->poolq.tw, now);
-		double ml = p->q.tw.max;
-		if (ml > mloop)
-			mloop = ml;
 		if (p->poolq.tw.max > mpool)
 			mpool = p->poolq.tw.max;
 	}
 	sim_host_report(m->host, NULL, mt);
-	sim_metrics_put(mt, "utilization", "loop", busy / m->nprocs);
-	sim_metrics_put(mt, "queues.mean", "loop", qloop);
+	sim_metrics_put(mt, "utilization", "loop", loops.busy / m->nprocs);
+	sim_metrics_put(mt, "queues.mean", "loop", loops.qmean);
 	sim_metrics_put(mt, "queues.mean", "pool", qpool);
 	sim_metrics_put(mt, "queues.mean", "inflight",
 			sim_tw_mean(&m->inflight_tw, now));
-	sim_metrics_put(mt, "queues.max", "loop", mloop);
+	sim_metrics_put(mt, "queues.max", "loop", loops.qmax);
 	sim_metrics_put(mt, "queues.max", "pool", mpool);
 	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
-	sim_metrics_put(mt, "loop_lag_s", "mean", sim_hist_mean(&m->lag));
-	sim_metrics_put(mt, "loop_lag_s", "p99",
-			sim_hist_quantile(&m->lag, 0.99));
-	sim_metrics_put(mt, "loop_lag_s", "max", m->lag.n ? m->lag.max : 0);
+	sim_loop_report_lag(&m->lag, mt);
 	double mem = m->nprocs * (cfg->process_memory +
 				  cfg->threadpool * cfg->thread_memory) +
 		     m->inflight_tw.max * cfg->request_memory;
