@@ -26,6 +26,10 @@
  * limit reached, no memory limit, no cancellation), grows without bound;
  * stop it with a message before the simulator itself runs out of memory. */
 #define MAX_LIVE_REQUESTS 4000000
+/* Requests a closed loop may send at one instant beyond one per user: more
+ * means users whose requests end at once (refused, or no demand) send
+ * again with no think time, forever, without time ever advancing. */
+#define MAX_SAME_INSTANT 1000000
 
 struct run {
 	struct sim s;
@@ -52,6 +56,8 @@ struct run {
 	struct sim_metrics ts_prev;
 	int err;
 	const char *why; /* with err: what went wrong */
+	double t_issue;	 /* closed loop: the instant of the last request */
+	uint64_t same_instant; /* requests sent at that instant */
 };
 
 void sim_ts_release(struct sim_ts *ts)
@@ -221,6 +227,22 @@ static void send_attempt(struct sim *s, void *obj, uint64_t arg)
 /* A new logical request with id `id` from client `client`. */
 static void issue(struct run *ru, uint64_t id, uint32_t client)
 {
+	if (ru->wl->closed.users) {
+		if (ru->s.now != ru->t_issue) {
+			ru->t_issue = ru->s.now;
+			ru->same_instant = 0;
+		} else if (++ru->same_instant >
+			   ru->wl->closed.users + (uint64_t)MAX_SAME_INSTANT) {
+			ru->err = SIM_ELIMIT;
+			ru->why = "the closed loop does not advance time: users "
+				  "whose requests end at once (refused, or "
+				  "with no demand) send again at the same "
+				  "instant without end; give 'think' a "
+				  "duration";
+			sim_stop(&ru->s);
+			return;
+		}
+	}
 	struct sim_request *r = new_request(ru, NULL);
 	if (!r)
 		return;

@@ -270,6 +270,14 @@ static const struct bad cases[] = {
      "that need no time would send infinitely many requests at the same "
      "instant; give 'think' or a phase a duration",
      ANYONE},
+    {"closed loop of refusals without think time",
+     TOP "workload:\n  closed: { users: 100 }\n" CLS
+	 "systems: [ { name: s, model: worker-pool, backlog: 1 } ]\n",
+     NULL, NULL, 1,
+     "concsim: error: simulation failed: the closed loop does not advance "
+     "time: users whose requests end at once (refused, or with no demand) "
+     "send again at the same instant without end; give 'think' a duration",
+     ANYONE},
     {"a time-series row per nanosecond", OK, NULL,
      "$B run s.yaml --timeseries 1ns -o out", 2,
      "concsim: error: --timeseries: about 1e+08 rows (1e+08 intervals of "
