@@ -37,10 +37,9 @@
 #include "sweepio.h"
 #include "yamldoc.h"
 
-#define MAX_POINTS	 100000 /* points of one grid */
-#define MAX_MESSAGES	 40	/* distinct error lines shown */
-#define CHECKPOINT_S	 1.0	/* rewrite the results at most this often */
-#define EXIT_INTERRUPTED 130
+#define MAX_POINTS   100000 /* points of one grid */
+#define MAX_MESSAGES 40	    /* distinct error lines shown */
+#define CHECKPOINT_S 1.0    /* rewrite the results at most this often */
 
 /* Set by SIGINT/SIGTERM: launch nothing more. */
 static volatile sig_atomic_t interrupted;
