@@ -587,11 +587,12 @@ int sim_parallel(size_t n, int jobs, int (*fn)(void *arg, size_t i),
 		jobs = (int)n;
 	pthread_t *th = jobs > 1 ? calloc((size_t)jobs, sizeof *th) : NULL;
 	int started = 0;
+	/* jobs - 1 threads: the caller is the last worker */
 	if (th)
-		for (; started < jobs; started++)
+		for (; started < jobs - 1; started++)
 			if (pthread_create(&th[started], NULL, par_worker, &p))
 				break;
-	par_worker(&p); /* the caller works too */
+	par_worker(&p);
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
