@@ -1,5 +1,5 @@
 # run-timeseries.gp - throughput, goodput and p99 latency over simulated
-# time (after warm-up), averaged over the replications: top, responses/s
+# simulated time (from 0, warm-up included), averaged over the replications: top, responses/s
 # (solid throughput, dashed goodput, dotted grey the offered load); bottom,
 # p99 latency on a log axis. Both panels share the x axis and the key.
 
@@ -18,7 +18,7 @@ plot for [i=1:n] data index (i-1) using 1:3 with lines ls i title label[i] noenh
      NaN with lines lw 2 dt 2 lc rgb '#444444' title 'goodput', \
      NaN with lines lw 2 dt 3 lc rgb '#888888' title 'offered'
 unset key
-set xlabel 'time after warm-up (s)'
+set xlabel 'simulated time (s), warm-up included'
 set format x '%g'
 set ylabel 'p99 latency (ms, log scale)'
 set logscale y

@@ -18,7 +18,8 @@
 
 /* One row of a time series: a system's figures over one interval. */
 struct sim_ts_row {
-	double time_s; /* end of the interval, from the end of warm-up */
+	double time_s; /* end of the interval, simulated seconds from 0
+			  (warm-up included, like `schedule` times) */
 	int replication;
 	double offered_rps, throughput_rps, goodput_rps;
 	uint64_t errors;
