@@ -1,5 +1,5 @@
 # run-timeseries.gp - throughput, goodput and p99 latency over simulated
-# simulated time (from 0, warm-up included), averaged over the replications: top, responses/s
+# time (from 0, warm-up included), averaged over the replications: top, responses/s
 # (solid throughput, dashed goodput, dotted grey the offered load); bottom,
 # p99 latency on a log axis. Both panels share the x axis and the key.
 
