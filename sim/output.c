@@ -928,7 +928,8 @@ static double mem_peak(const struct sim_metrics *m)
 /* Whether the table already shows this metric in a column. */
 static bool shown_in_table(const struct sim_metric *x)
 {
-	return (!strcmp(x->group, "utilization") && !strcmp(x->key, "cpu")) ||
+	return !strcmp(x->group, "vs_first") || /* its own block */
+	       (!strcmp(x->group, "utilization") && !strcmp(x->key, "cpu")) ||
 	       (!x->group[0] && !strcmp(x->key, "memory_peak_bytes")) ||
 	       (!strcmp(x->group, "memory") && !strcmp(x->key, "peak_bytes"));
 }
@@ -960,6 +961,47 @@ static void fmt_metric(char *buf, size_t len, const struct sim_metric *x)
 		snprintf(v, sizeof(v), "%.4g", x->value);
 	snprintf(buf, len, "%s%s%s=%s", x->group, x->group[0] ? "." : "",
 		 x->key, v);
+}
+
+/* The paired differences of each system against the first one (group
+ * "vs_first", common random numbers), one line per system:
+ *   name  mean +12.3 +- 1.1 ms  p99 ...  goodput -3.20 +- 0.50/s */
+static void table_paired(FILE *f, const struct sim_summary *sys, size_t n)
+{
+	static const struct {
+		const char *key, *label;
+		bool secs;
+	} figs[] = {{"latency_mean_s_diff", "mean", true},
+		    {"latency_p99_s_diff", "p99", true},
+		    {"goodput_rps_diff", "goodput", false}};
+	bool header = false;
+	for (size_t i = 1; i < n; i++) {
+		const struct sim_metrics *m = &sys[i].metrics;
+		if (isnan(sim_metrics_get(m, "vs_first", figs[0].key, NAN)))
+			continue;
+		if (!header)
+			fprintf(f, "\ncompared with %s on the same requests "
+				   "(paired differences, +- 95%%):\n",
+				sys[0].name ? sys[0].name : "the first system");
+		header = true;
+		fprintf(f, "  %-18s", sys[i].name ? sys[i].name : "?");
+		for (size_t k = 0; k < sizeof figs / sizeof figs[0]; k++) {
+			char key[48], v[2 * TBL_CELL];
+			snprintf(key, sizeof key, "%s_ci95", figs[k].key);
+			struct sim_est e = {
+			    sim_metrics_get(m, "vs_first", figs[k].key, NAN),
+			    sim_metrics_get(m, "vs_first", key, NAN)};
+			const char *sign = e.mean < 0 ? "-" : "+";
+			e.mean = fabs(e.mean);
+			if (figs[k].secs)
+				fmt_time(v, sizeof v, e, true, " ");
+			else
+				snprintf(v, sizeof v, "%.3g +- %.2g/s", e.mean,
+					 e.ci95);
+			fprintf(f, "  %s %s%s", figs[k].label, sign, v);
+		}
+		fputc('\n', f);
+	}
 }
 
 /* Writes `s: k=v k=v ...` wrapped before 80 columns. */
@@ -1156,6 +1198,8 @@ int sim_write_table(FILE *f, const struct sim_scenario *sc,
 		if (rc)
 			goto cleanup;
 	}
+
+	table_paired(f, sys, n);
 
 	bool header = false;
 	for (size_t i = 0; i < n; i++) {
