@@ -84,6 +84,7 @@
 #include <stdlib.h>
 
 #include "gil.h"
+#include "loop.h"
 #include "model.h"
 
 #define MiB (1024.0 * 1024.0)
@@ -184,19 +185,14 @@ struct as_worker {
 struct as_proc {
 	struct as *m;
 	struct sim_gil gil;
-	struct sim_pythread loop; /* the event loop's (main) thread */
-	struct sim_queue ready;	  /* polled: runs before the next poll */
-	struct sim_queue pending; /* happened since the last poll */
-	int backlog;		  /* connections in `pending` */
-	struct sim_request *cur;  /* callback running on the loop */
-	int busy;
-	struct sim_tw busy_tw;
-	int active;		   /* accepted, not answered: the 503 limit */
-	struct as_worker *workers; /* `threadpool` of them */
-	struct as_worker **idle;   /* idle workers (stack) */
+	struct sim_loop loop;
+	struct sim_pythread thread; /* the event loop's (main) thread */
+	int active;		    /* accepted, not answered: the 503 limit */
+	struct as_worker *workers;  /* `threadpool` of them */
+	struct as_worker **idle;    /* idle workers (stack) */
 	int nidle;
-	int ntok; /* tokens (= threads) in use */
-	int peak; /* most threads ever in use: started, never retired */
+	int ntok;     /* tokens (= threads) in use */
+	int peak;     /* most threads ever in use: started, never retired */
 	int nthreads; /* threads started by this process (since a restart) */
 	struct sim_tw tok_tw;
 	struct sim_queue tokq; /* waiting for a token */
@@ -210,7 +206,7 @@ struct as {
 	struct sim_host *host, own_host;
 	struct as_proc *procs;
 	int nprocs, rr;
-	int unaccepted; /* connections in the shared listen backlog */
+	int unaccepted;		  /* connections in the shared listen backlog */
 	struct sim_queue orphans; /* in the backlog while no worker is alive */
 	size_t inflight;
 	struct sim_tw inflight_tw;
@@ -219,10 +215,10 @@ struct as {
 	double t_reset;
 };
 
-#define FLAG_ACCEPTED 0x1 /* first callback (request overhead) has run */
-#define FLAG_ACTIVE   0x2 /* counted in its process's `active` */
-#define FLAG_REJECT   0x4 /* over limit_concurrency: the callback sends 503 */
-#define FLAG_RESPOND  0x8 /* sync handler returned: the callback answers */
+/* 0x1 is the loop's: SIM_LOOP_ACCEPTED */
+#define FLAG_ACTIVE  0x2 /* counted in its process's `active` */
+#define FLAG_REJECT  0x4 /* over limit_concurrency: the callback sends 503 */
+#define FLAG_RESPOND 0x8 /* sync handler returned: the callback answers */
 
 static void loop_next(struct as_proc *p);
 static void worker_step(struct as_worker *w);
@@ -260,9 +256,7 @@ static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
  * sees it at its next poll. */
 static void post(struct as_proc *p, struct sim_request *r)
 {
-	r->t_mark = p->m->ctx.s->now;
-	sim_queue_push(&p->pending, r, r->t_mark);
-	if (!p->busy)
+	if (sim_loop_post(&p->loop, r))
 		loop_next(p);
 }
 
@@ -413,16 +407,9 @@ static void advance(struct as_proc *p, struct sim_request *r)
 		pool_submit(p, r);
 		break;
 	case SIM_PHASE_CPU: /* unreachable: callbacks consume cpu phases */
-		r->t_mark = m->ctx.s->now;
-		sim_queue_push(&p->ready, r, r->t_mark);
+		post(p, r);
 		break;
 	}
-}
-
-static void set_busy(struct as_proc *p, int busy)
-{
-	p->busy = busy;
-	sim_tw_set(&p->busy_tw, p->m->ctx.s->now, busy);
 }
 
 /* The CPU of r's callback; decides, for a new request, whether it is
@@ -434,8 +421,7 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 	double cpu = cfg->callback_overhead;
 	if (cancelled(m, r))
 		return 0; /* the socket is closed: nothing to do */
-	if (!(r->flags & FLAG_ACCEPTED)) {
-		r->flags |= FLAG_ACCEPTED;
+	if (sim_loop_first(r)) {
 		if (cfg->limit_concurrency > 0 &&
 		    p->active >= cfg->limit_concurrency) {
 			/* parse the headers, write a canned 503 */
@@ -456,40 +442,21 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 	return cpu;
 }
 
-/* The loop is free: run the next polled callback, polling if none. Called
- * from the loop thread's on_done, so the loop keeps the GIL while it has
- * callbacks and lets it go when it finds none. */
+/* The loop is free: run the next callback on its thread. Called from the
+ * thread's on_done, so the loop keeps the GIL while it has callbacks and
+ * lets it go when it finds none. */
 static void loop_next(struct as_proc *p)
 {
-	struct as *m = p->m;
-	double now = m->ctx.s->now;
-	if (!p->ready.head) {
-		/* poll: everything that happened becomes runnable, in order;
-		 * the backlog is accepted */
-		struct sim_request *r;
-		while ((r = sim_queue_pop(&p->pending, now)))
-			sim_queue_push(&p->ready, r, now);
-		m->unaccepted -= p->backlog;
-		p->backlog = 0;
-	}
-	struct sim_request *r = sim_queue_pop(&p->ready, now);
-	if (!r) {
-		set_busy(p, 0);
-		return;
-	}
-	if (!p->busy)
-		set_busy(p, 1);
-	sim_hist_record(&m->lag, now - r->t_mark);
-	p->cur = r;
-	sim_py_run(&p->loop, callback_cpu(p, r));
+	struct sim_request *r = sim_loop_next(&p->loop);
+	if (r)
+		sim_py_run(&p->thread, callback_cpu(p, r));
 }
 
 static void loop_done(struct sim_pythread *pt)
 {
 	struct as_proc *p = pt->owner;
 	struct as *m = p->m;
-	struct sim_request *r = p->cur;
-	p->cur = NULL;
+	struct sim_request *r = sim_loop_done(&p->loop);
 	/* a thread's result: the worker rejoins the idle ones and the task
 	 * leaves the limiter */
 	if (r->mtag)
@@ -528,10 +495,10 @@ static struct as_proc *pick(struct as *m)
 /* Unaccepted connection r goes to worker p. */
 static void admit(struct as_proc *p, struct sim_request *r)
 {
-	p->backlog++;
 	r->mptr = p;
 	sim_proc_hold(&p->mem, r);
-	post(p, r);
+	if (sim_loop_connect(&p->loop, r))
+		loop_next(p);
 }
 
 /* Unaccepted connection r goes to the next worker alive, or waits in the
@@ -570,8 +537,8 @@ static void oom_killed(struct sim_proc *mp)
 	/* threads waiting for the GIL first, its holder last, so that the
 	 * GIL is never handed to a thread about to be stopped */
 	struct sim_pythread *holder = p->gil.holder;
-	if (&p->loop != holder)
-		sim_py_abort(&p->loop);
+	if (&p->thread != holder)
+		sim_py_abort(&p->thread);
 	for (int k = 0; k < n; k++)
 		if (&p->workers[k].pt != holder)
 			sim_py_abort(&p->workers[k].pt);
@@ -587,27 +554,13 @@ static void oom_killed(struct sim_proc *mp)
 	p->nidle = n;
 	set_tokens(p, 0);
 	p->nthreads = 0;
-	p->cur = NULL;
-	if (p->busy)
-		set_busy(p, 0);
 	/* connections it had not accepted yet: with a supervisor they are
 	 * still in the shared backlog, without one they die with it */
 	struct sim_queue redeal = {0};
-	for (struct sim_request *r = p->pending.head, *nx; r; r = nx) {
-		nx = r->next;
-		if (r->flags & FLAG_ACCEPTED)
-			continue;
-		if (m->nprocs > 1) {
-			sim_proc_drop(mp, r);
-			sim_queue_push(&redeal, r, now);
-		} else {
-			m->unaccepted--;
-		}
-	}
-	sim_queue_clear(&p->ready, now);
-	sim_queue_clear(&p->pending, now);
+	sim_loop_stop(&p->loop, m->nprocs > 1 ? &redeal : NULL);
+	for (struct sim_request *r = redeal.head; r; r = r->next)
+		sim_proc_drop(mp, r);
 	sim_queue_clear(&p->tokq, now);
-	p->backlog = 0;
 	m->oom_kills++;
 	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
 	struct sim_request *r;
@@ -645,7 +598,9 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 		p->m = m;
 		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
 			     cfg->gil_handoff);
-		sim_pythread_init(&p->loop, &p->gil, loop_done, p);
+		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted,
+			      true);
+		sim_pythread_init(&p->thread, &p->gil, loop_done, p);
 		p->workers = calloc((size_t)n, sizeof *p->workers);
 		p->idle = calloc((size_t)n, sizeof *p->idle);
 		if (!p->workers || !p->idle)
@@ -702,9 +657,7 @@ static void as_reset_stats(void *state, double now)
 	sim_host_reset_stats(m->host, now);
 	for (int i = 0; i < m->nprocs; i++) {
 		struct as_proc *p = &m->procs[i];
-		sim_tw_reset(&p->busy_tw, now);
-		sim_tw_reset(&p->ready.tw, now);
-		sim_tw_reset(&p->pending.tw, now);
+		sim_loop_reset_stats(&p->loop, now);
 		sim_tw_reset(&p->tokq.tw, now);
 		sim_tw_reset(&p->tok_tw, now);
 		sim_gil_reset_stats(&p->gil, now);
@@ -725,18 +678,15 @@ static void as_report(void *state, struct sim_metrics *mt)
 	struct as *m = state;
 	const struct as_cfg *cfg = m->cfg;
 	double now = m->ctx.s->now, el = now - m->t_reset;
-	double busy = 0, tok = 0, qloop = 0, qtok = 0, qgil = 0;
-	double mloop = 0, mtok = 0, mgil = 0, threads = 0;
+	struct sim_loop_figs loops = {0};
+	double tok = 0, qtok = 0, qgil = 0, mtok = 0, mgil = 0, threads = 0;
 	double handoffs = 0, forced = 0;
 	for (int i = 0; i < m->nprocs; i++) {
 		struct as_proc *p = &m->procs[i];
-		busy += sim_tw_mean(&p->busy_tw, now);
+		sim_loop_tally(&p->loop, &loops);
 		tok += sim_tw_mean(&p->tok_tw, now);
-		qloop += sim_tw_mean(&p->ready.tw, now) +
-			 sim_tw_mean(&p->pending.tw, now);
 		qtok += sim_tw_mean(&p->tokq.tw, now);
 		qgil += sim_tw_mean(&p->gil.waiting, now);
-		mloop = max_of(mloop, p->ready.tw.max + p->pending.tw.max);
 		mtok = max_of(mtok, p->tokq.tw.max);
 		mgil = max_of(mgil, p->gil.waiting.max);
 		threads += p->peak;
@@ -746,23 +696,20 @@ static void as_report(void *state, struct sim_metrics *mt)
 	sim_host_report(m->host, NULL, mt);
 	/* the loop is busy from the start of a callback to its end, waits
 	 * for the GIL included */
-	sim_metrics_put(mt, "utilization", "loop", busy / m->nprocs);
+	sim_metrics_put(mt, "utilization", "loop", loops.busy / m->nprocs);
 	sim_metrics_put(mt, "utilization", "threadpool",
 			tok / ((double)m->nprocs * cfg->threadpool));
 	/* means are summed over the processes; maxima are the largest one */
-	sim_metrics_put(mt, "queues.mean", "loop", qloop);
+	sim_metrics_put(mt, "queues.mean", "loop", loops.qmean);
 	sim_metrics_put(mt, "queues.mean", "threadpool", qtok);
 	sim_metrics_put(mt, "queues.mean", "gil", qgil);
 	sim_metrics_put(mt, "queues.mean", "inflight",
 			sim_tw_mean(&m->inflight_tw, now));
-	sim_metrics_put(mt, "queues.max", "loop", mloop);
+	sim_metrics_put(mt, "queues.max", "loop", loops.qmax);
 	sim_metrics_put(mt, "queues.max", "threadpool", mtok);
 	sim_metrics_put(mt, "queues.max", "gil", mgil);
 	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
-	sim_metrics_put(mt, "loop_lag_s", "mean", sim_hist_mean(&m->lag));
-	sim_metrics_put(mt, "loop_lag_s", "p99",
-			sim_hist_quantile(&m->lag, 0.99));
-	sim_metrics_put(mt, "loop_lag_s", "max", m->lag.n ? m->lag.max : 0);
+	sim_loop_report_lag(&m->lag, mt);
 	sim_metrics_put(mt, "gil", "handoffs_per_s",
 			el > 0 ? handoffs / el : 0);
 	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);

@@ -299,7 +299,7 @@ static void killed(struct sim_proc *mp)
 	struct el *m = p->m;
 	struct sim *s = m->ctx.s;
 	sim_host_abort(m->host, &p->thread);
-	sim_loop_stop(&p->loop);
+	sim_loop_stop(&p->loop, NULL);
 	for (int k = 0; k < m->cfg->threadpool; k++) {
 		struct sim_thread *t = &p->pool[k];
 		if (t->owner)
@@ -352,7 +352,8 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = &m->procs[i];
 		p->m = m;
-		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
+		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted,
+			      false);
 		sim_thread_init(&p->thread, m->host, loop_done, p);
 		p->pool = calloc((size_t)cfg->threadpool, sizeof *p->pool);
 		p->idle = calloc((size_t)cfg->threadpool, sizeof *p->idle);

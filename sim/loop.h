@@ -35,8 +35,12 @@ struct sim_loop {
 	int *listen;	      /* connections in the listen socket this loop
 				 accepts from, not accepted yet: the model
 				 counts them in, a poll takes them out */
-	struct sim_queue q;   /* callbacks waiting, oldest first: the first
-				 `nready` were found by the last poll */
+	/* callbacks waiting, oldest first: the `nready` the last poll found,
+	 * then those posted since. They are posted to `in`: `ready` itself,
+	 * or with split, `pending`, which the poll appends to `ready` (so
+	 * the two are measured apart; the struct must not move) */
+	struct sim_queue *in;
+	struct sim_queue ready, pending;
 	size_t nready;
 	int backlog;		 /* connections posted since the last poll */
 	struct sim_request *cur; /* callback running, or NULL */
@@ -44,11 +48,13 @@ struct sim_loop {
 	struct sim_tw busy_tw;
 };
 
-/* Initialises an idle loop of simulation s. Its lags go to `lag`, which
- * the loops of a model may share, as they may share `listen`; both stay
- * the caller's. */
+/* Initialises an idle loop of simulation s, in place (it points into
+ * itself). Its lags go to `lag`, which the loops of a model may share, as
+ * they may share `listen`; both stay the caller's. With `split`, the
+ * callbacks the last poll found and those posted since are measured as two
+ * queues (see sim_loop_tally). */
 void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
-		   int *listen);
+		   int *listen, bool split);
 
 static inline void sim__loop_busy(struct sim_loop *l, double now, int busy)
 {
@@ -63,7 +69,7 @@ static inline bool sim_loop_post(struct sim_loop *l, struct sim_request *r)
 {
 	double now = l->s->now;
 	r->t_mark = now;
-	sim_queue_push(&l->q, r, now);
+	sim_queue_push(l->in, r, now);
 	return !l->busy;
 }
 
@@ -85,11 +91,13 @@ static inline struct sim_request *sim_loop_next(struct sim_loop *l)
 	if (!l->nready) {
 		/* poll: everything that happened becomes runnable, in order;
 		 * the backlog is accepted */
-		l->nready = l->q.len;
+		if (l->in != &l->ready)
+			sim_queue_append(&l->ready, l->in, now);
+		l->nready = l->ready.len;
 		*l->listen -= l->backlog;
 		l->backlog = 0;
 	}
-	struct sim_request *r = sim_queue_pop(&l->q, now);
+	struct sim_request *r = sim_queue_pop(&l->ready, now);
 	if (!r) {
 		sim__loop_busy(l, now, 0);
 		return NULL;
@@ -122,10 +130,11 @@ static inline bool sim_loop_first(struct sim_request *r)
 }
 
 /* The process is gone (OOM-killed): the loop stops where it is, idle and
- * empty, and the connections no poll has accepted yet leave *listen. The
- * requests it had queued stay the caller's (they are on the process's
- * list). */
-void sim_loop_stop(struct sim_loop *l);
+ * empty. The requests it had queued stay the caller's (they are on the
+ * process's list). The connections no poll has accepted yet leave
+ * *listen, or with `keep` are appended to *keep instead: they are still
+ * in the listen socket, for another loop. */
+void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep);
 
 /* Restarts the loop's statistics (not the lag histogram, the model's). */
 void sim_loop_reset_stats(struct sim_loop *l, double now);
@@ -137,7 +146,10 @@ struct sim_loop_figs {
 	double qmax;  /* most callbacks waiting in any one loop */
 };
 
-/* Adds loop l's figures since the reset to *f. */
+/* Adds loop l's figures since the reset to *f. A split loop's queue
+ * figures are its two parts' means added together, and its two parts'
+ * maxima added together (which may exceed the longest the whole queue
+ * ever was: the two maxima need not be at the same time). */
 void sim_loop_tally(const struct sim_loop *l, struct sim_loop_figs *f);
 
 /* Appends loop_lag_s.mean, .p99 and .max from a model's lag histogram. */
