@@ -234,22 +234,24 @@ static bool is_cpu(const struct as *m, const struct sim_request *r, size_t i)
 	return sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
 }
 
-/* r, off its process's list, ends with outcome o. */
-static void report_done(struct as *m, struct sim_request *r, enum sim_outcome o)
+/* r, off its process's list, leaves the model (and its worker). */
+static void forget(struct sim_proc *mp, struct sim_request *r)
 {
-	struct as_proc *p = r->mptr;
+	struct as_proc *p = mp->owner;
+	struct as *m = p->m;
+	r->mtag = 0;
 	if (r->flags & FLAG_ACTIVE)
 		p->active--;
 	m->inflight--;
 	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
-	m->ctx.port.done(m->ctx.port.ctx, r, o);
 }
 
 static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
 {
 	struct as_proc *p = r->mptr;
 	sim_proc_drop(&p->mem, r);
-	report_done(m, r, o);
+	forget(&p->mem, r);
+	m->ctx.port.done(m->ctx.port.ctx, r, o);
 }
 
 /* An event for r happened (connection, I/O or thread completion): the loop
@@ -563,13 +565,9 @@ static void oom_killed(struct sim_proc *mp)
 	sim_queue_clear(&p->tokq, now);
 	m->oom_kills++;
 	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
-	struct sim_request *r;
-	while ((r = sim_proc_pop(mp))) {
-		sim_io_abort(&m->ctx, r);
-		r->mtag = 0;
-		report_done(m, r, SIM_OUT_KILLED);
-	}
+	sim_proc_fail_held(mp, &m->ctx, forget);
 	assert(p->active == 0);
+	struct sim_request *r;
 	while ((r = sim_queue_pop(&redeal, now)))
 		deal(m, r);
 }
@@ -713,20 +711,11 @@ static void as_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "gil", "handoffs_per_s",
 			el > 0 ? handoffs / el : 0);
 	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
-	double mem = m->nprocs * cfg->process_memory +
-		     threads * cfg->thread_memory +
-		     m->inflight_tw.max * cfg->request_memory;
-	int64_t limit = m->host->mem.limit;
-	if (limit > 0) {
-		/* the kernel never lets the footprint past the limit */
-		if (mem > (double)limit)
-			mem = (double)limit;
-		sim_metrics_put(mt, "memory", "oom_kills",
-				(double)m->oom_kills);
-		sim_metrics_put(mt, "memory", "restarts",
-				(double)m->oom_restarts);
-	}
-	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
+	sim_memory_report(m->host,
+			  m->nprocs * cfg->process_memory +
+			      threads * cfg->thread_memory +
+			      m->inflight_tw.max * cfg->request_memory,
+			  m->oom_kills, m->oom_restarts, mt);
 }
 
 static size_t as_inflight(void *state)

@@ -130,19 +130,22 @@ struct el {
 
 static void loop_next(struct el_proc *p);
 
-/* r, no longer held by any process, ends with outcome o. */
-static void report_done(struct el *m, struct sim_request *r, enum sim_outcome o)
+/* r, no longer held by any process, leaves the model. */
+static void forget(struct el *m, struct sim_request *r)
 {
 	m->inflight--;
 	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
-	m->ctx.port.done(m->ctx.port.ctx, r, o);
 }
 
-static void finish(struct el *m, struct sim_request *r, enum sim_outcome o)
+/* r's process lets it go: it ends with outcome o (inline: every request
+ * ends here). */
+static inline void finish(struct el *m, struct sim_request *r,
+			  enum sim_outcome o)
 {
 	struct el_proc *p = r->mptr;
 	sim_proc_drop(&p->mem, r);
-	report_done(m, r, o);
+	forget(m, r);
+	m->ctx.port.done(m->ctx.port.ctx, r, o);
 }
 
 /* An event for r happened (connection, I/O or pool completion): the loop
@@ -290,6 +293,15 @@ static void restarted(struct sim *s, void *obj, uint64_t arg)
 	p->m->oom_restarts++;
 }
 
+/* A request of a killed process fails: its pool timer goes too. */
+static void forget_killed(struct sim_proc *mp, struct sim_request *r)
+{
+	struct el_proc *p = mp->owner;
+	sim_cancel(p->m->ctx.s, (sim_ev)r->mtag);
+	r->mtag = 0;
+	forget(p->m, r);
+}
+
 /* The kernel OOM-killed process p (sim/memory.c, p is already down): its
  * loop and threads stop, its timers are cancelled, every request it held
  * fails, and a new process starts after restart_time. */
@@ -311,13 +323,7 @@ static void killed(struct sim_proc *mp)
 	m->oom_kills++;
 	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
 	/* every request it held: queued, on the loop, in I/O, in the pool */
-	struct sim_request *r;
-	while ((r = sim_proc_pop(mp))) {
-		sim_io_abort(&m->ctx, r);
-		sim_cancel(s, (sim_ev)r->mtag);
-		r->mtag = 0;
-		report_done(m, r, SIM_OUT_KILLED);
-	}
+	sim_proc_fail_held(mp, &m->ctx, forget_killed);
 }
 
 /* The process for a new connection: the next one alive in round-robin
@@ -443,20 +449,10 @@ static void el_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "queues.max", "pool", mpool);
 	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
 	sim_loop_report_lag(&m->lag, mt);
-	double mem = m->nprocs * (cfg->process_memory +
-				  cfg->threadpool * cfg->thread_memory) +
-		     m->inflight_tw.max * cfg->request_memory;
-	int64_t limit = m->host->mem.limit;
-	if (limit > 0) {
-		/* the kernel never lets the footprint past the limit */
-		if (mem > (double)limit)
-			mem = (double)limit;
-		sim_metrics_put(mt, "memory", "oom_kills",
-				(double)m->oom_kills);
-		sim_metrics_put(mt, "memory", "restarts",
-				(double)m->oom_restarts);
-	}
-	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
+	sim_memory_report(m->host,
+			  m->nprocs * proc_base(cfg) +
+			      m->inflight_tw.max * cfg->request_memory,
+			  m->oom_kills, m->oom_restarts, mt);
 }
 
 static size_t el_inflight(void *state)

@@ -216,27 +216,27 @@ static int draw_limit(struct wp *m)
 	       (int)(u * ((double)cfg->max_requests_jitter + 1));
 }
 
-/* A connection the worker held is over: the request ends with outcome o.
- * The caller has taken it off its thread or queue (and off the worker's
- * list, if `listed` is false). */
-static void conn_end(struct wp_proc *p, struct sim_request *r,
-		     enum sim_outcome o, bool listed)
+/* A connection the worker held, off its thread or queue and off the
+ * worker's list, leaves the model (inline: every connection ends here). */
+static inline void conn_forget(struct sim_proc *mp, struct sim_request *r)
 {
+	struct wp_proc *p = mp->owner;
 	struct wp *m = p->m;
 	double now = now_of(m);
-	if (listed)
-		sim_proc_drop(&p->mem, r);
 	p->nconn--;
 	sim_tw_add(&m->held_tw, now, -1);
 	m->inflight--;
 	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
-	m->ctx.port.done(m->ctx.port.ctx, r, o);
 }
 
+/* A connection the worker held is over: the request ends with outcome o.
+ * The caller has taken it off its thread or queue. */
 static void conn_over(struct wp_proc *p, struct sim_request *r,
 		      enum sim_outcome o)
 {
-	conn_end(p, r, o, true);
+	sim_proc_drop(&p->mem, r);
+	conn_forget(&p->mem, r);
+	p->m->ctx.port.done(p->m->ctx.port.ctx, r, o);
 }
 
 /* The worker accepted r: it holds the connection from now on. */
@@ -420,11 +420,7 @@ static void oom_killed(struct sim_proc *mp)
 	m->oom_kills++;
 	p->oom = true;
 	replace(p); /* the arbiter reaps it and spawns another */
-	struct sim_request *r;
-	while ((r = sim_proc_pop(mp))) {
-		sim_io_abort(&m->ctx, r);
-		conn_end(p, r, SIM_OUT_KILLED, false);
-	}
+	sim_proc_fail_held(mp, &m->ctx, conn_forget);
 }
 
 /* Worker p accepts connection r: a thread serves it at once if one is
@@ -630,20 +626,10 @@ static void wp_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "workers", "killed", (double)m->killed);
 	sim_metrics_put(mt, "workers", "restarts", (double)m->restarts);
 	/* connections waiting in the kernel backlog cost no Python memory */
-	double mem = cfg->workers * (cfg->process_memory +
-				     cfg->threads * cfg->thread_memory) +
-		     m->held_tw.max * cfg->request_memory;
-	int64_t limit = m->host->mem.limit;
-	if (limit > 0) {
-		/* the kernel never lets the footprint past the limit */
-		if (mem > (double)limit)
-			mem = (double)limit;
-		sim_metrics_put(mt, "memory", "oom_kills",
-				(double)m->oom_kills);
-		sim_metrics_put(mt, "memory", "restarts",
-				(double)m->oom_restarts);
-	}
-	sim_metrics_put(mt, "", "memory_peak_bytes", mem);
+	sim_memory_report(m->host,
+			  cfg->workers * proc_base(cfg) +
+			      m->held_tw.max * cfg->request_memory,
+			  m->oom_kills, m->oom_restarts, mt);
 }
 
 static size_t wp_inflight(void *state)

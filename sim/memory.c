@@ -15,6 +15,9 @@
  *
  * Footprints are whole bytes in 64-bit integers, so the running total
  * never drifts however many requests come and go.
+ *
+ * Two steps every model takes with its processes are here too: failing
+ * what a killed process held, and reporting the memory figures.
  */
 #include <assert.h>
 #include <math.h>
@@ -166,4 +169,29 @@ static void oom_kill(struct sim *s, void *obj, uint64_t arg)
 		v->on_kill(v);
 		assert(!v->nheld);
 	}
+}
+
+void sim_proc_fail_held(struct sim_proc *p, const struct sim_ctx *c,
+			void (*forget)(struct sim_proc *p,
+				       struct sim_request *r))
+{
+	struct sim_request *r;
+	while ((r = sim_proc_pop(p))) {
+		sim_io_abort(c, r);
+		forget(p, r);
+		c->port.done(c->port.ctx, r, SIM_OUT_KILLED);
+	}
+}
+
+void sim_memory_report(const struct sim_host *h, double peak, uint64_t kills,
+		       uint64_t restarts, struct sim_metrics *m)
+{
+	int64_t limit = h->mem.limit;
+	if (limit > 0) {
+		if (peak > (double)limit)
+			peak = (double)limit;
+		sim_metrics_put(m, "memory", "oom_kills", (double)kills);
+		sim_metrics_put(m, "memory", "restarts", (double)restarts);
+	}
+	sim_metrics_put(m, "", "memory_peak_bytes", peak);
 }

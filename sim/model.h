@@ -226,8 +226,8 @@ void sim_host_report(struct sim_host *h, const char *prefix,
  * essentially the RSS; on a tie the last one examined wins, mm/oom_kill.c
  * oom_evaluate_task), marks it down, and calls its on_kill(). The model
  * must then stop what the process was doing (threads, timers), fail every
- * request it still holds, taking each with sim_proc_pop(), through
- * port.done(SIM_OUT_KILLED), and later bring it back with sim_proc_up().
+ * request it still holds through port.done(SIM_OUT_KILLED)
+ * (sim_proc_fail_held), and later bring it back with sim_proc_up().
  * The killer repeats while the host is still over its limit. */
 struct sim_proc {
 	struct sim_host *host;
@@ -277,6 +277,21 @@ void sim_proc_up(struct sim_proc *p, double base);
 /* The process the OOM killer would kill on h now: the largest footprint
  * among those up, the last registered on a tie; NULL if none is up. */
 struct sim_proc *sim_host_oom_victim(const struct sim_host *h);
+
+struct sim_ctx;
+/* Fails every request the killed process p still holds, oldest first:
+ * each is taken off p's list, its io phase is abandoned (sim_io_abort),
+ * forget(p, r) does the model's own bookkeeping (counters, its timers),
+ * and r ends through c->port with SIM_OUT_KILLED. */
+void sim_proc_fail_held(struct sim_proc *p, const struct sim_ctx *c,
+			void (*forget)(struct sim_proc *p,
+				       struct sim_request *r));
+/* Appends a model's memory figures: memory.oom_kills and memory.restarts
+ * (its processes OOM-killed, and restarted after a kill, since the reset)
+ * if host h has a limit; memory_peak_bytes, the model's estimate `peak`
+ * clamped to the limit (the kernel never lets the footprint past it). */
+void sim_memory_report(const struct sim_host *h, double peak, uint64_t kills,
+		       uint64_t restarts, struct sim_metrics *m);
 
 /* ---------------------------------------------------------------- port -- */
 
