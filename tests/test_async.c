@@ -17,62 +17,18 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <gsl/gsl_cdf.h>
 
 #include "gil.h"
 #include "model.h"
-#include "run.h"
-#include "scenario.h"
+#include "testlib.h"
 
 #define REPS 12
-
-/* Loads a scenario and runs all its systems (at most 2) into s[]. */
-static void run_systems(const char *yaml, struct sim_summary *s, size_t n)
-{
-	struct sim_scenario sc;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	int rc = sim_scenario_load_string("test.yaml", yaml, strlen(yaml), NULL,
-					  0, err, &sc);
-	fclose(err);
-	cr_assert_eq(rc, 0, "scenario rejected: %s", msg);
-	free(msg);
-	cr_assert_eq(sc.nsystems, n);
-	const char *why;
-	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, s, NULL, NULL, &why), 0);
-	sim_scenario_release(&sc);
-}
 
 static struct sim_summary run_one(const char *yaml)
 {
 	struct sim_summary s[1];
-	run_systems(yaml, s, 1);
+	tl_run(yaml, s, 1);
 	return s[0];
-}
-
-/* Widens a 95 % half-width to 99.9 % for REPS replications. */
-static double ci999(double ci95)
-{
-	return ci95 * gsl_cdf_tdist_Pinv(0.9995, REPS - 1) /
-	       gsl_cdf_tdist_Pinv(0.975, REPS - 1);
-}
-
-static void expect_within(const char *what, struct sim_est e, double theory)
-{
-	double hw = ci999(e.ci95);
-	cr_expect(fabs(e.mean - theory) <= hw,
-		  "%s: simulated %.6g +- %.3g (99.9%%), theory %.6g", what,
-		  e.mean, hw, theory);
-	cr_expect(hw < 0.05 * theory, "%s: interval too wide (%.3g)", what, hw);
-}
-
-static double metric(const struct sim_summary *s, const char *group,
-		     const char *key)
-{
-	double v = sim_metrics_get(&s->metrics, group, key, NAN);
-	cr_assert(!isnan(v), "metric %s.%s missing", group, key);
-	return v;
 }
 
 /* ------------------------------------------------------------ validation -- */
@@ -99,24 +55,10 @@ Test(async, mm1_async_handler_matches_theory, .timeout = 120)
 		 "overheads: zero }\n",
 		 REPS);
 	struct sim_summary s = run_one(y);
-	expect_within("mean", s.lat_mean, 0.005);
-	expect_within("p99", s.p99, log(100.0) / 200.0);
-	expect_within("throughput", s.throughput_rps, 800.0);
+	tl_expect_within("mean", s.lat_mean, REPS, 0.005);
+	tl_expect_within("p99", s.p99, REPS, log(100.0) / 200.0);
+	tl_expect_within("throughput", s.throughput_rps, REPS, 800.0);
 	sim_summary_release(&s);
-}
-
-/* Erlang C: mean response time of M/M/c with arrival rate lambda and
- * service rate mu per server. */
-static double mmc_response(int c, double lambda, double mu)
-{
-	double a = lambda / mu, term = 1, sum = 0;
-	for (int k = 0; k < c; k++) {
-		sum += term;
-		term *= a / (k + 1); /* a^(k+1) / (k+1)! */
-	}
-	double tail = term * c / (c - a);
-	double pwait = tail / (sum + tail);
-	return pwait / (c * mu - lambda) + 1 / mu;
 }
 
 Test(async, mmc_sync_handler_in_threadpool_matches_erlang_c, .timeout = 120)
@@ -141,9 +83,9 @@ Test(async, mmc_sync_handler_in_threadpool_matches_erlang_c, .timeout = 120)
 		 "overheads: zero }\n",
 		 REPS);
 	struct sim_summary s = run_one(y);
-	double t = mmc_response(4, 320, 100);
-	expect_within("mean", s.lat_mean, t);
-	cr_expect_float_eq(metric(&s, "queues.max", "gil"), 0, 1e-12);
+	double t = tl_mmc_response(4, 320, 100);
+	tl_expect_within("mean", s.lat_mean, REPS, t);
+	cr_expect_float_eq(tl_reported(&s, "queues.max", "gil"), 0, 1e-12);
 	sim_summary_release(&s);
 }
 
@@ -186,17 +128,18 @@ Test(async, gil_convoy_slows_io_bound_sync_handlers, .timeout = 60)
 		 "  - { name: gil, model: async, cores: 2 }\n"
 		 "  - { name: nogil, model: async, cores: 2, gil: false }\n");
 	struct sim_summary s[2];
-	run_systems(y, s, 2);
+	tl_run(y, s, 2);
 	struct sim_est g = s[0].classes[0].lat_mean;
 	struct sim_est f = s[1].classes[0].lat_mean;
 	cr_expect(g.mean - g.ci95 > f.mean + f.ci95 && g.mean > 1.2 * f.mean,
 		  "io class: %.4g +- %.2g s with the GIL, %.4g +- %.2g "
 		  "without",
 		  g.mean, g.ci95, f.mean, f.ci95);
-	cr_expect(metric(&s[0], "gil", "forced_per_s") > 0);
-	cr_expect(metric(&s[0], "queues.mean", "gil") > 0);
-	cr_expect_float_eq(metric(&s[1], "gil", "forced_per_s"), 0, 1e-12);
-	cr_expect_float_eq(metric(&s[1], "gil", "handoffs_per_s"), 0, 1e-12);
+	cr_expect(tl_reported(&s[0], "gil", "forced_per_s") > 0);
+	cr_expect(tl_reported(&s[0], "queues.mean", "gil") > 0);
+	cr_expect_float_eq(tl_reported(&s[1], "gil", "forced_per_s"), 0, 1e-12);
+	cr_expect_float_eq(tl_reported(&s[1], "gil", "handoffs_per_s"), 0,
+			   1e-12);
 	sim_summary_release(&s[0]);
 	sim_summary_release(&s[1]);
 }
@@ -228,7 +171,7 @@ static double light_latency(const char *heavy, double *lag_max)
 		 heavy);
 	struct sim_summary s = run_one(y);
 	double t = s.classes[0].lat_mean.mean;
-	*lag_max = metric(&s, "loop_lag_s", "max");
+	*lag_max = tl_reported(&s, "loop_lag_s", "max");
 	sim_summary_release(&s);
 	return t;
 }
@@ -267,11 +210,12 @@ Test(async, limit_concurrency_answers_503, .timeout = 60)
 	    "  - { name: limited, model: async, limit_concurrency: 10 }\n"
 	    "  - { name: open, model: async }\n";
 	struct sim_summary s[2];
-	run_systems(y, s, 2);
+	tl_run(y, s, 2);
 	cr_expect(s[0].errors[SIM_OUT_UNAVAILABLE] > 0);
 	cr_expect(s[0].throughput_rps.mean < 101, "%g/s",
 		  s[0].throughput_rps.mean);
-	cr_expect(metric(&s[0], "utilization", "threadpool") <= 0.25 + 1e-9);
+	cr_expect(tl_reported(&s[0], "utilization", "threadpool") <=
+		  0.25 + 1e-9);
 	cr_expect_float_eq(s[1].errors[SIM_OUT_UNAVAILABLE], 0, 1e-12);
 	cr_expect(s[1].throughput_rps.mean > 190);
 	sim_summary_release(&s[0]);
@@ -301,7 +245,7 @@ Test(async, full_backlog_refuses_connections, .timeout = 60)
 		  s.errors[SIM_OUT_REFUSED]);
 	cr_expect(fabs(s.throughput_rps.mean - 10) < 0.5, "%g/s",
 		  s.throughput_rps.mean);
-	cr_expect(metric(&s, "queues.max", "loop") <= 32);
+	cr_expect(tl_reported(&s, "queues.max", "loop") <= 32);
 	sim_summary_release(&s);
 }
 

@@ -190,21 +190,6 @@ static void release_outcomes(struct outcome *o, size_t n)
 	}
 }
 
-/* Goodput over offered load, and the errors, after time `from`. */
-static double goodput_after(const struct sim_ts *ts, double from,
-			    uint64_t *errors)
-{
-	double good = 0, offered = 0;
-	*errors = 0;
-	for (size_t i = 0; i < ts->n; i++)
-		if (ts->rows[i].time_s > from) {
-			good += ts->rows[i].goodput_rps;
-			offered += ts->rows[i].offered_rps;
-			*errors += ts->rows[i].errors;
-		}
-	return offered > 0 ? good / offered : 0;
-}
-
 /* The system was OOM-killed during the spike and recovered: kills and
  * `killed` errors, every kill followed by a restart, and after the spike
  * (from 16 s) all requests answered again. */
@@ -232,8 +217,8 @@ static void expect_killed_and_recovered(const char *what,
 			n++;
 		}
 	cr_expect_gt(before / n, 0.99, "%s: failing before the spike", what);
-	(void)goodput_after(&o->ts, 0, &err_all);
-	double late = goodput_after(&o->ts, 16, &err_late);
+	(void)tl_goodput_after(&o->ts, 0, &err_all);
+	double late = tl_goodput_after(&o->ts, 16, &err_late);
 	cr_expect_gt(err_all, 0);
 	cr_expect_eq(err_late, 0, "%s: %llu errors after the spike", what,
 		     (unsigned long long)err_late);
@@ -255,7 +240,7 @@ static void expect_never_killed(const char *what, const struct outcome *o,
 	/* answers lag their requests by the 1 s wait: from 2 s on the
 	 * window of answers matches the window of requests */
 	uint64_t err;
-	cr_expect_gt(goodput_after(&o->ts, 2, &err), 0.99);
+	cr_expect_gt(tl_goodput_after(&o->ts, 2, &err), 0.99);
 	cr_expect_eq(err, 0);
 }
 
@@ -360,7 +345,7 @@ Test(models, colocated_replicas_lose_their_largest_process, .timeout = 120)
 	cr_expect_eq(tl_metric(s, "memory", "oom_kills"), k0 + k1);
 	cr_expect_gt(s->errors[SIM_OUT_KILLED], 0);
 	uint64_t err;
-	cr_expect_gt(goodput_after(&o[0].ts, 16, &err), 0.97);
+	cr_expect_gt(tl_goodput_after(&o[0].ts, 16, &err), 0.97);
 	release_outcomes(o, 1);
 }
 

@@ -23,10 +23,8 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <gsl/gsl_cdf.h>
 
-#include "run.h"
-#include "scenario.h"
+#include "testlib.h"
 
 #define MAXSYS 4
 #define MU     1000.0 /* service rate of one replica, per second */
@@ -42,18 +40,9 @@ static struct result run_yaml(const char *yaml)
 {
 	struct result res = {0};
 	struct sim_scenario sc;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	int rc = sim_scenario_load_string("test.yaml", yaml, strlen(yaml), NULL,
-					  0, err, &sc);
-	fclose(err);
-	cr_assert_eq(rc, 0, "scenario rejected: %s", msg);
-	free(msg);
+	tl_load(yaml, &sc);
 	cr_assert_leq(sc.nsystems, MAXSYS);
-	const char *why = NULL;
-	rc = sim_run_scenario(&sc, 2, 0, NULL, res.s, NULL, NULL, &why);
-	cr_assert_eq(rc, 0, "run failed: %s", why ? why : "");
+	tl_run_loaded(&sc, res.s);
 	res.n = sc.nsystems;
 	res.reps = sc.replications;
 	for (size_t i = 0; i < res.n; i++)
@@ -68,37 +57,11 @@ static void release(struct result *res)
 		sim_summary_release(&res->s[i]);
 }
 
-/* Widens a 95 % half-width to 99.9 % for n replications. */
-static double ci999(double ci95, int n)
-{
-	return ci95 * gsl_cdf_tdist_Pinv(0.9995, n - 1) /
-	       gsl_cdf_tdist_Pinv(0.975, n - 1);
-}
-
-/* The exact value lies in the 99.9 % interval, which is informative. */
-static void expect_within(const char *what, struct sim_est e, int reps,
-			  double theory)
-{
-	double hw = ci999(e.ci95, reps);
-	cr_log_info("%s: simulated %.6g +- %.3g (99.9%%), theory %.6g", what,
-		    e.mean, hw, theory);
-	cr_expect(fabs(e.mean - theory) <= hw,
-		  "%s: simulated %.6g +- %.3g (99.9%%), theory %.6g", what,
-		  e.mean, hw, theory);
-	cr_expect(hw < 0.05 * theory, "%s: interval too wide (%.3g)", what, hw);
-}
-
-static double metric(const struct sim_summary *s, const char *group,
-		     const char *key)
-{
-	return sim_metrics_get(&s->metrics, group, key, NAN);
-}
-
 static double share(const struct sim_summary *s, int i)
 {
 	char g[40];
 	snprintf(g, sizeof g, "per_replica.%d", i);
-	return metric(s, g, "throughput_share");
+	return tl_metric(s, g, "throughput_share");
 }
 
 /* A scenario of one open Poisson workload with exponential 1 ms CPU and
@@ -136,12 +99,12 @@ Test(replicas, random_is_independent_mm1_queues, .timeout = 120)
 	    buf, sizeof buf, 12, "60s", "3200/s",
 	    "  - { name: random, model: replicas, replicas: 4, balancer: "
 	    "random, overheads: zero, replica: " REPLICA " }\n"));
-	expect_within("mean response", r.s[0].lat_mean, r.reps,
-		      1 / (MU - 3200.0 / 4));
+	tl_expect_within("mean response", r.s[0].lat_mean, r.reps,
+			 1 / (MU - 3200.0 / 4));
 	/* each replica's utilisation is rho */
-	cr_expect(fabs(metric(&r.s[0], "utilization", "cpu") - 0.8) < 0.01,
+	cr_expect(fabs(tl_metric(&r.s[0], "utilization", "cpu") - 0.8) < 0.01,
 		  "utilization %g, expected 0.8",
-		  metric(&r.s[0], "utilization", "cpu"));
+		  tl_metric(&r.s[0], "utilization", "cpu"));
 	release(&r);
 }
 
@@ -168,8 +131,8 @@ Test(replicas, round_robin_is_erlang_n_m1, .timeout = 120)
 		     "round-robin, overheads: zero, replica: " REPLICA " }\n"));
 	double sigma = erlang_sigma(3200, MU, 4);
 	/* sigma = 0.6939, T = 3.267 ms: well below random's 5 ms */
-	expect_within("mean response", r.s[0].lat_mean, r.reps,
-		      1 / (MU * (1 - sigma)));
+	tl_expect_within("mean response", r.s[0].lat_mean, r.reps,
+			 1 / (MU * (1 - sigma)));
 	for (int i = 0; i < 4; i++)
 		cr_expect(fabs(share(&r.s[0], i) - 0.25) < 1e-4,
 			  "replica %d share %g", i, share(&r.s[0], i));
@@ -192,8 +155,8 @@ Test(replicas, hop_adds_two_crossings_and_nesting_composes, .timeout = 120)
 	    "    hop: 1ms\n"
 	    "    replica: { model: replicas, replicas: 2, balancer: random, "
 	    "replica: " REPLICA " }\n"));
-	expect_within("mean response", r.s[0].lat_mean, r.reps,
-		      1 / (MU - 800.0) + 0.002);
+	tl_expect_within("mean response", r.s[0].lat_mean, r.reps,
+			 1 / (MU - 800.0) + 0.002);
 	release(&r);
 }
 
@@ -230,7 +193,7 @@ Test(replicas, power_of_d_near_mean_field_and_far_below_random, .timeout = 120)
 	for (int d = 2; d <= 3; d++) {
 		struct sim_est e = r.s[d - 2].lat_mean;
 		double mf = mean_field(0.9, d);
-		double hw = ci999(e.ci95, r.reps);
+		double hw = tl_ci999(e.ci95, r.reps);
 		cr_log_info("power-of-%d: simulated %.4g +- %.2g ms (99.9%%), "
 			    "mean field %.4g ms",
 			    d, 1e3 * e.mean, 1e3 * hw, 1e3 * mf);
@@ -262,7 +225,7 @@ Test(replicas, least_connections_beats_random_at_high_load, .timeout = 120)
 	    "  - { name: lc, model: replicas, replicas: 4, balancer: "
 	    "least-connections, overheads: zero, replica: " REPLICA " }\n"));
 	struct sim_est rnd = r.s[0].lat_mean, lc = r.s[1].lat_mean;
-	double hr = ci999(rnd.ci95, r.reps), hl = ci999(lc.ci95, r.reps);
+	double hr = tl_ci999(rnd.ci95, r.reps), hl = tl_ci999(lc.ci95, r.reps);
 	cr_expect(lc.mean + hl < 0.5 * (rnd.mean - hr),
 		  "least-connections %g +- %g, random %g +- %g", lc.mean, hl,
 		  rnd.mean, hr);
@@ -323,11 +286,11 @@ Test(replicas, colocated_replicas_share_the_hosts_cores, .timeout = 60)
 	    "  - { name: shared, model: replicas, replicas: 4, colocated: "
 	    "true, cores: 2, overheads: zero, replica: " REPLICA " }\n"));
 	struct sim_est own = r.s[0].lat_mean, shared = r.s[1].lat_mean;
-	cr_expect(shared.mean - ci999(shared.ci95, r.reps) >
-		      2 * (own.mean + ci999(own.ci95, r.reps)),
+	cr_expect(shared.mean - tl_ci999(shared.ci95, r.reps) >
+		      2 * (own.mean + tl_ci999(own.ci95, r.reps)),
 		  "colocated %g, own hosts %g", shared.mean, own.mean);
-	double uo = metric(&r.s[0], "utilization", "cpu");
-	double us = metric(&r.s[1], "utilization", "cpu");
+	double uo = tl_metric(&r.s[0], "utilization", "cpu");
+	double us = tl_metric(&r.s[1], "utilization", "cpu");
 	cr_expect(fabs(uo - 0.45) < 0.02, "own hosts utilization %g", uo);
 	cr_expect(fabs(us - 0.90) < 0.02, "shared host utilization %g", us);
 	release(&r);
@@ -392,12 +355,12 @@ Test(replicas, autoscaling_adds_replicas_under_a_load_step, .timeout = 60)
 	    "replica: " REPLICA " }\n";
 	struct result r = run_yaml(yaml);
 	const struct sim_summary *a = &r.s[0], *f = &r.s[1];
-	double amax = metric(a, "replicas", "active_max");
+	double amax = tl_metric(a, "replicas", "active_max");
 	cr_expect(amax >= 4, "at most %g replicas", amax);
-	cr_expect(metric(a, "replicas", "active_mean") > 2.5, "mean active %g",
-		  metric(a, "replicas", "active_mean"));
-	cr_expect(metric(a, "replicas", "scale_ups") >= 2, "scale-ups %g",
-		  metric(a, "replicas", "scale_ups"));
+	cr_expect(tl_metric(a, "replicas", "active_mean") > 2.5,
+		  "mean active %g", tl_metric(a, "replicas", "active_mean"));
+	cr_expect(tl_metric(a, "replicas", "scale_ups") >= 2, "scale-ups %g",
+		  tl_metric(a, "replicas", "scale_ups"));
 	for (int i = 0; i < 4; i++)
 		cr_expect(!isnan(share(a, i)) && share(a, i) > 0,
 			  "replica %d: share %g", i, share(a, i));
@@ -432,16 +395,7 @@ static void expect_rejected(const char *keys, const char *want)
 		 "    model: replicas\n"
 		 "%s",
 		 keys);
-	struct sim_scenario sc;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	int rc = sim_scenario_load_string("bad.yaml", yaml, strlen(yaml), NULL,
-					  0, err, &sc);
-	fclose(err);
-	cr_expect_eq(rc, SIM_ESCENARIO, "accepted: %s", keys);
-	if (rc == 0)
-		sim_scenario_release(&sc);
+	char *msg = tl_rejected(yaml);
 	cr_expect(msg && strstr(msg, want), "message '%s' lacks '%s'",
 		  msg ? msg : "", want);
 	free(msg);
@@ -498,14 +452,6 @@ Test(replicas, accepts_three_levels_of_nesting)
 	    "    replica: { model: replicas, replica: { model: replicas, "
 	    "replica: { model: event-loop } } }\n";
 	struct sim_scenario sc;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	int rc = sim_scenario_load_string("ok.yaml", yaml, strlen(yaml), NULL,
-					  0, err, &sc);
-	fclose(err);
-	cr_expect_eq(rc, 0, "rejected: %s", msg);
-	if (rc == 0)
-		sim_scenario_release(&sc);
-	free(msg);
+	tl_load(yaml, &sc);
+	sim_scenario_release(&sc);
 }

@@ -38,19 +38,6 @@ static void load_file(const char *rel, const struct sim_override *ov,
 	free(msg);
 }
 
-/* Goodput over the last `from`.. end of the run, as a fraction of the
- * offered load, averaged over the replications' time series. */
-static double late_goodput_share(const struct sim_ts *ts, double from)
-{
-	double good = 0, offered = 0;
-	for (size_t i = 0; i < ts->n; i++)
-		if (ts->rows[i].time_s > from) {
-			good += ts->rows[i].goodput_rps;
-			offered += ts->rows[i].offered_rps;
-		}
-	return offered > 0 ? good / offered : 0;
-}
-
 static double run_metastable(const char *retries)
 {
 	struct sim_override ov[] = {{"workload.client.retries.max", retries},
@@ -71,7 +58,7 @@ static double run_metastable(const char *retries)
 			n++;
 		}
 	cr_expect_gt(before / n, 0.99);
-	double late = late_goodput_share(&ts, 60);
+	double late = tl_goodput_after(&ts, 60, NULL);
 	sim_ts_release(&ts);
 	sim_summary_release(&s);
 	sim_scenario_release(&sc);

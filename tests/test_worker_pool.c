@@ -17,91 +17,11 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <gsl/gsl_cdf.h>
 
 #include "model.h"
-#include "run.h"
-#include "scenario.h"
+#include "testlib.h"
 
 #define REPS 12
-
-/* Loads `yaml` and runs its n systems into s[0..n-1]. */
-static void run_systems(const char *yaml, struct sim_summary *s, size_t n)
-{
-	struct sim_scenario sc;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	int rc = sim_scenario_load_string("test.yaml", yaml, strlen(yaml), NULL,
-					  0, err, &sc);
-	fclose(err);
-	cr_assert_eq(rc, 0, "scenario rejected: %s", msg);
-	free(msg);
-	cr_assert_eq(sc.nsystems, n);
-	const char *why;
-	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, s, NULL, NULL, &why), 0,
-		     "run failed: %s", why ? why : "?");
-	sim_scenario_release(&sc);
-}
-
-/* Loads `yaml`, expecting it to be rejected; returns the messages. */
-static char *rejected(const char *yaml)
-{
-	struct sim_scenario sc;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *err = open_memstream(&msg, &len);
-	int rc = sim_scenario_load_string("test.yaml", yaml, strlen(yaml), NULL,
-					  0, err, &sc);
-	fclose(err);
-	if (rc == 0)
-		sim_scenario_release(&sc);
-	cr_assert_eq(rc, SIM_ESCENARIO, "accepted: %s", yaml);
-	return msg;
-}
-
-static double metric(const struct sim_summary *s, const char *group,
-		     const char *key)
-{
-	double v = sim_metrics_get(&s->metrics, group, key, NAN);
-	cr_assert(!isnan(v), "metric %s.%s missing", group, key);
-	return v;
-}
-
-/* Widens a 95 % half-width to 99.9 % for n replications. */
-static double ci999(double ci95, int n)
-{
-	return ci95 * gsl_cdf_tdist_Pinv(0.9995, n - 1) /
-	       gsl_cdf_tdist_Pinv(0.975, n - 1);
-}
-
-static void expect_within(const char *what, struct sim_est e, double theory)
-{
-	double hw = ci999(e.ci95, REPS);
-	cr_expect(fabs(e.mean - theory) <= hw,
-		  "%s: simulated %.6g +- %.3g (99.9%%), theory %.6g", what,
-		  e.mean, hw, theory);
-	cr_expect(hw < 0.05 * theory, "%s: interval too wide (%.3g)", what, hw);
-}
-
-/* Erlang C: probability that an arrival waits in M/M/c with offered load
- * a = lambda / mu (a < c). */
-static double erlang_c(int c, double a)
-{
-	double term = 1, sum = 0; /* a^k / k! */
-	for (int k = 0; k < c; k++) {
-		sum += term;
-		term *= a / (k + 1);
-	}
-	double top = term * c / (c - a);
-	return top / (sum + top);
-}
-
-/* M/M/c mean response time: C(c, a) / (c mu - lambda) + 1 / mu. */
-static double mmc_response(int c, double lambda, double mu)
-{
-	return erlang_c(c, lambda / mu) / (c * mu - lambda) + 1 / mu;
-}
 
 static const char *mmc_yaml(const char *phase)
 {
@@ -128,19 +48,20 @@ static const char *mmc_yaml(const char *phase)
 Test(worker_pool, erlang_c_helper_is_right)
 {
 	/* textbook values: C(1, a) = a; C(2, 1) = 1/3 */
-	cr_expect_float_eq(erlang_c(1, 0.7), 0.7, 1e-12);
-	cr_expect_float_eq(erlang_c(2, 1.0), 1.0 / 3, 1e-12);
+	cr_expect_float_eq(tl_erlang_c(1, 0.7), 0.7, 1e-12);
+	cr_expect_float_eq(tl_erlang_c(2, 1.0), 1.0 / 3, 1e-12);
 }
 
 Test(worker_pool, mmc_cpu_phase_matches_erlang_c, .timeout = 60)
 {
 	/* c = 4, mu = 1000/s, lambda = 3200/s: rho = 0.8 */
 	struct sim_summary s;
-	run_systems(mmc_yaml("cpu"), &s, 1);
-	expect_within("mean", s.lat_mean, mmc_response(4, 3200, 1000));
-	expect_within("throughput", s.throughput_rps, 3200);
-	cr_expect(fabs(metric(&s, "utilization", "cpu") - 0.8) < 0.01);
-	cr_expect(fabs(metric(&s, "utilization", "workers") - 0.8) < 0.01);
+	tl_run(mmc_yaml("cpu"), &s, 1);
+	tl_expect_within("mean", s.lat_mean, REPS,
+			 tl_mmc_response(4, 3200, 1000));
+	tl_expect_within("throughput", s.throughput_rps, REPS, 3200);
+	cr_expect(fabs(tl_reported(&s, "utilization", "cpu") - 0.8) < 0.01);
+	cr_expect(fabs(tl_reported(&s, "utilization", "workers") - 0.8) < 0.01);
 	sim_summary_release(&s);
 }
 
@@ -148,11 +69,12 @@ Test(worker_pool, mmc_io_phase_holds_workers_not_cpu, .timeout = 60)
 {
 	/* blocking I/O holds the worker: still M/M/4, but the CPU idles */
 	struct sim_summary s;
-	run_systems(mmc_yaml("io"), &s, 1);
-	expect_within("mean", s.lat_mean, mmc_response(4, 3200, 1000));
-	expect_within("throughput", s.throughput_rps, 3200);
-	cr_expect(metric(&s, "utilization", "cpu") < 0.001);
-	cr_expect(fabs(metric(&s, "utilization", "workers") - 0.8) < 0.01);
+	tl_run(mmc_yaml("io"), &s, 1);
+	tl_expect_within("mean", s.lat_mean, REPS,
+			 tl_mmc_response(4, 3200, 1000));
+	tl_expect_within("throughput", s.throughput_rps, REPS, 3200);
+	cr_expect(tl_reported(&s, "utilization", "cpu") < 0.001);
+	cr_expect(fabs(tl_reported(&s, "utilization", "workers") - 0.8) < 0.01);
 	sim_summary_release(&s);
 }
 
@@ -161,38 +83,38 @@ Test(worker_pool, long_io_exhausts_sync_pool_while_cpu_idles, .timeout = 30)
 	/* 4 sync workers can serve 4 / 101 ms = 40 req/s of this; 100 are
 	 * offered. The same cores with gthread 4 x 8 serve them all. */
 	struct sim_summary s[2];
-	run_systems("name: io\n"
-		    "seed: 1\n"
-		    "duration: 20s\n"
-		    "warmup: 2s\n"
-		    "replications: 2\n"
-		    "workload:\n"
-		    "  arrivals: { process: poisson, rate: 100/s }\n"
-		    "  client: { timeout: 1s }\n"
-		    "  classes:\n"
-		    "    - name: api\n"
-		    "      phases:\n"
-		    "        - cpu: { dist: exponential, mean: 1ms }\n"
-		    "        - io: { dist: constant, mean: 100ms }\n"
-		    "systems:\n"
-		    "  - { name: sync, model: worker-pool, cores: 4, "
-		    "workers: 4 }\n"
-		    "  - { name: gthread, model: worker-pool, cores: 4, "
-		    "workers: 4, threads: 8 }\n",
-		    s, 2);
+	tl_run("name: io\n"
+	       "seed: 1\n"
+	       "duration: 20s\n"
+	       "warmup: 2s\n"
+	       "replications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { process: poisson, rate: 100/s }\n"
+	       "  client: { timeout: 1s }\n"
+	       "  classes:\n"
+	       "    - name: api\n"
+	       "      phases:\n"
+	       "        - cpu: { dist: exponential, mean: 1ms }\n"
+	       "        - io: { dist: constant, mean: 100ms }\n"
+	       "systems:\n"
+	       "  - { name: sync, model: worker-pool, cores: 4, "
+	       "workers: 4 }\n"
+	       "  - { name: gthread, model: worker-pool, cores: 4, "
+	       "workers: 4, threads: 8 }\n",
+	       s, 2);
 	cr_expect(s[0].goodput_rps.mean < 42, "sync goodput %g",
 		  s[0].goodput_rps.mean);
 	cr_expect(s[0].errors[SIM_OUT_TIMEOUT] + s[0].errors[SIM_OUT_REFUSED] >
 		  500);
-	cr_expect(metric(&s[0], "utilization", "workers") > 0.98);
-	cr_expect(metric(&s[0], "utilization", "cpu") < 0.2);
-	cr_expect(metric(&s[0], "queues.mean", "backlog") > 100);
+	cr_expect(tl_reported(&s[0], "utilization", "workers") > 0.98);
+	cr_expect(tl_reported(&s[0], "utilization", "cpu") < 0.2);
+	cr_expect(tl_reported(&s[0], "queues.mean", "backlog") > 100);
 	/* 32 threads: no errors, latency ~ the work itself */
 	cr_expect(fabs(s[1].goodput_rps.mean - 100) < 5);
 	cr_expect_eq(s[1].errors[SIM_OUT_TIMEOUT], 0);
 	cr_expect(s[1].lat_mean.mean < 0.11, "gthread mean %g",
 		  s[1].lat_mean.mean);
-	cr_expect(metric(&s[1], "utilization", "cpu") < 0.2);
+	cr_expect(tl_reported(&s[1], "utilization", "cpu") < 0.2);
 	sim_summary_release(&s[0]);
 	sim_summary_release(&s[1]);
 }
@@ -203,37 +125,38 @@ Test(worker_pool, timeout_kills_sync_worker_not_gthread, .timeout = 30)
 	 * computing (cpu). Sync workers are killed and rebooted; gthread
 	 * workers keep notifying the arbiter and are not. */
 	struct sim_summary s[2];
-	run_systems("name: kill\n"
-		    "seed: 2\n"
-		    "duration: 60s\n"
-		    "warmup: 5s\n"
-		    "replications: 2\n"
-		    "workload:\n"
-		    "  arrivals: { process: poisson, rate: 2/s }\n"
-		    "  classes:\n"
-		    "    - { name: fast, weight: 0.9, phases: "
-		    "[ { cpu: 1ms } ] }\n"
-		    "    - { name: slow_io, weight: 0.05, phases: "
-		    "[ { cpu: 1ms }, { io: 3s } ] }\n"
-		    "    - { name: slow_cpu, weight: 0.05, phases: "
-		    "[ { cpu: 2s } ] }\n"
-		    "systems:\n"
-		    "  - { name: sync, model: worker-pool, cores: 2, "
-		    "workers: 3, timeout: 1s, boot_time: 500ms }\n"
-		    "  - { name: gthread, model: worker-pool, cores: 2, "
-		    "workers: 3, threads: 2, timeout: 1s }\n",
-		    s, 2);
+	tl_run("name: kill\n"
+	       "seed: 2\n"
+	       "duration: 60s\n"
+	       "warmup: 5s\n"
+	       "replications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { process: poisson, rate: 2/s }\n"
+	       "  classes:\n"
+	       "    - { name: fast, weight: 0.9, phases: "
+	       "[ { cpu: 1ms } ] }\n"
+	       "    - { name: slow_io, weight: 0.05, phases: "
+	       "[ { cpu: 1ms }, { io: 3s } ] }\n"
+	       "    - { name: slow_cpu, weight: 0.05, phases: "
+	       "[ { cpu: 2s } ] }\n"
+	       "systems:\n"
+	       "  - { name: sync, model: worker-pool, cores: 2, "
+	       "workers: 3, timeout: 1s, boot_time: 500ms }\n"
+	       "  - { name: gthread, model: worker-pool, cores: 2, "
+	       "workers: 3, threads: 2, timeout: 1s }\n",
+	       s, 2);
 	double killed = s[0].errors[SIM_OUT_KILLED];
 	/* 0.2 slow requests/s over 60 s: about 12 per replication */
 	cr_expect(killed > 5 && killed < 25, "killed %g", killed);
-	cr_expect_float_eq(metric(&s[0], "workers", "killed"), killed, 1e-9);
-	cr_expect(metric(&s[0], "workers", "restarts") >= killed);
+	cr_expect_float_eq(tl_reported(&s[0], "workers", "killed"), killed,
+			   1e-9);
+	cr_expect(tl_reported(&s[0], "workers", "restarts") >= killed);
 	/* only the fast class got through, well under the timeout */
 	cr_expect_eq(s[0].classes[1].completed, 0);
 	cr_expect_eq(s[0].classes[2].completed, 0);
 	cr_expect(s[0].lat_max < 1.0 + 0.5 + 0.1, "max %g", s[0].lat_max);
 	cr_expect_eq(s[1].errors[SIM_OUT_KILLED], 0);
-	cr_expect_eq(metric(&s[1], "workers", "restarts"), 0);
+	cr_expect_eq(tl_reported(&s[1], "workers", "restarts"), 0);
 	cr_expect(s[1].classes[1].completed > 0);
 	cr_expect(s[1].classes[2].completed > 0);
 	sim_summary_release(&s[0]);
@@ -266,19 +189,19 @@ static const char *gil_yaml(const char *phase)
 Test(worker_pool, gil_serialises_threads_of_one_worker, .timeout = 30)
 {
 	struct sim_summary s[2];
-	run_systems(gil_yaml("cpu"), s, 2);
+	tl_run(gil_yaml("cpu"), s, 2);
 	/* one core's worth: 100 req/s, half the CPU */
 	cr_expect(s[0].throughput_rps.mean > 95 &&
 		      s[0].throughput_rps.mean < 101,
 		  "gil throughput %g", s[0].throughput_rps.mean);
-	cr_expect(fabs(metric(&s[0], "utilization", "cpu") - 0.5) < 0.02);
-	cr_expect(metric(&s[0], "gil", "forced_per_s") > 50);
-	cr_expect(metric(&s[0], "queues.mean", "gil") > 0.9);
+	cr_expect(fabs(tl_reported(&s[0], "utilization", "cpu") - 0.5) < 0.02);
+	cr_expect(tl_reported(&s[0], "gil", "forced_per_s") > 50);
+	cr_expect(tl_reported(&s[0], "queues.mean", "gil") > 0.9);
 	/* free-threaded: both cores, twice the throughput */
 	cr_expect(s[1].throughput_rps.mean > 190 &&
 		      s[1].throughput_rps.mean < 201,
 		  "nogil throughput %g", s[1].throughput_rps.mean);
-	cr_expect(metric(&s[1], "utilization", "cpu") > 0.98);
+	cr_expect(tl_reported(&s[1], "utilization", "cpu") > 0.98);
 	sim_summary_release(&s[0]);
 	sim_summary_release(&s[1]);
 }
@@ -288,11 +211,11 @@ Test(worker_pool, pool_phase_runs_without_the_gil, .timeout = 30)
 	/* C code that releases the GIL (zlib, hashlib) uses both cores
 	 * even with the GIL on */
 	struct sim_summary s[2];
-	run_systems(gil_yaml("pool"), s, 2);
+	tl_run(gil_yaml("pool"), s, 2);
 	cr_expect(s[0].throughput_rps.mean > 190, "gil throughput %g",
 		  s[0].throughput_rps.mean);
-	cr_expect(metric(&s[0], "utilization", "cpu") > 0.98);
-	cr_expect(metric(&s[0], "gil", "forced_per_s") == 0);
+	cr_expect(tl_reported(&s[0], "utilization", "cpu") > 0.98);
+	cr_expect(tl_reported(&s[0], "gil", "forced_per_s") == 0);
 	sim_summary_release(&s[0]);
 	sim_summary_release(&s[1]);
 }
@@ -303,23 +226,23 @@ Test(worker_pool, gthread_accepts_into_its_own_queue, .timeout = 30)
 	 * are accepted (4 served, 4 queued in the workers), the rest wait
 	 * in the shared backlog */
 	struct sim_summary s;
-	run_systems("name: accept\n"
-		    "seed: 4\n"
-		    "duration: 5s\n"
-		    "warmup: 1s\n"
-		    "replications: 2\n"
-		    "workload:\n"
-		    "  arrivals: { process: poisson, rate: 100/s }\n"
-		    "  classes:\n"
-		    "    - { name: w, phases: [ { io: 100ms } ] }\n"
-		    "systems:\n"
-		    "  - { name: gthread, model: worker-pool, cores: 2, "
-		    "workers: 2, threads: 2, worker_connections: 4, "
-		    "overheads: zero }\n",
-		    &s, 1);
-	cr_expect_float_eq(metric(&s, "queues.max", "accepted"), 4, 1e-9);
-	cr_expect(metric(&s, "queues.mean", "accepted") > 3.5);
-	cr_expect(metric(&s, "queues.mean", "backlog") > 50);
+	tl_run("name: accept\n"
+	       "seed: 4\n"
+	       "duration: 5s\n"
+	       "warmup: 1s\n"
+	       "replications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { process: poisson, rate: 100/s }\n"
+	       "  classes:\n"
+	       "    - { name: w, phases: [ { io: 100ms } ] }\n"
+	       "systems:\n"
+	       "  - { name: gthread, model: worker-pool, cores: 2, "
+	       "workers: 2, threads: 2, worker_connections: 4, "
+	       "overheads: zero }\n",
+	       &s, 1);
+	cr_expect_float_eq(tl_reported(&s, "queues.max", "accepted"), 4, 1e-9);
+	cr_expect(tl_reported(&s, "queues.mean", "accepted") > 3.5);
+	cr_expect(tl_reported(&s, "queues.mean", "backlog") > 50);
 	cr_expect(fabs(s.throughput_rps.mean - 40) < 2);
 	sim_summary_release(&s);
 }
@@ -327,23 +250,23 @@ Test(worker_pool, gthread_accepts_into_its_own_queue, .timeout = 30)
 Test(worker_pool, backlog_overflow_refuses, .timeout = 30)
 {
 	struct sim_summary s;
-	run_systems("name: backlog\n"
-		    "seed: 5\n"
-		    "duration: 5s\n"
-		    "warmup: 1s\n"
-		    "replications: 2\n"
-		    "workload:\n"
-		    "  arrivals: { process: poisson, rate: 200/s }\n"
-		    "  classes:\n"
-		    "    - { name: w, phases: [ { cpu: 10ms } ] }\n"
-		    "systems:\n"
-		    "  - { name: one, model: worker-pool, backlog: 10, "
-		    "overheads: zero }\n",
-		    &s, 1);
+	tl_run("name: backlog\n"
+	       "seed: 5\n"
+	       "duration: 5s\n"
+	       "warmup: 1s\n"
+	       "replications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { process: poisson, rate: 200/s }\n"
+	       "  classes:\n"
+	       "    - { name: w, phases: [ { cpu: 10ms } ] }\n"
+	       "systems:\n"
+	       "  - { name: one, model: worker-pool, backlog: 10, "
+	       "overheads: zero }\n",
+	       &s, 1);
 	/* 100 served, about 100 refused per second */
 	cr_expect(s.errors[SIM_OUT_REFUSED] > 400, "refused %g",
 		  s.errors[SIM_OUT_REFUSED]);
-	cr_expect_float_eq(metric(&s, "queues.max", "backlog"), 10, 1e-9);
+	cr_expect_float_eq(tl_reported(&s, "queues.max", "backlog"), 10, 1e-9);
 	cr_expect(fabs(s.throughput_rps.mean - 100) < 1);
 	sim_summary_release(&s);
 }
@@ -352,28 +275,28 @@ Test(worker_pool, max_requests_recycles_workers, .timeout = 30)
 {
 	/* each worker is replaced after 100 + U{0..20} requests */
 	struct sim_summary s;
-	run_systems("name: recycle\n"
-		    "seed: 6\n"
-		    "duration: 20s\n"
-		    "warmup: 2s\n"
-		    "replications: 2\n"
-		    "workload:\n"
-		    "  arrivals: { process: poisson, rate: 200/s }\n"
-		    "  classes:\n"
-		    "    - { name: w, phases: [ { cpu: 1ms } ] }\n"
-		    "systems:\n"
-		    "  - { name: sync, model: worker-pool, cores: 2, "
-		    "workers: 2, max_requests: 100, max_requests_jitter: 20, "
-		    "boot_time: 50ms }\n",
-		    &s, 1);
-	double restarts = metric(&s, "workers", "restarts");
+	tl_run("name: recycle\n"
+	       "seed: 6\n"
+	       "duration: 20s\n"
+	       "warmup: 2s\n"
+	       "replications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { process: poisson, rate: 200/s }\n"
+	       "  classes:\n"
+	       "    - { name: w, phases: [ { cpu: 1ms } ] }\n"
+	       "systems:\n"
+	       "  - { name: sync, model: worker-pool, cores: 2, "
+	       "workers: 2, max_requests: 100, max_requests_jitter: 20, "
+	       "boot_time: 50ms }\n",
+	       &s, 1);
+	double restarts = tl_reported(&s, "workers", "restarts");
 	double expect = s.completed / 110;
 	cr_expect(restarts > 0.9 * expect && restarts < 1.1 * expect,
 		  "restarts %g, expected ~%g", restarts, expect);
-	cr_expect_eq(metric(&s, "workers", "killed"), 0);
+	cr_expect_eq(tl_reported(&s, "workers", "killed"), 0);
 	cr_expect_eq(s.errors[SIM_OUT_REFUSED] + s.errors[SIM_OUT_KILLED], 0);
 	/* while one worker boots the other serves alone: some queueing */
-	cr_expect(metric(&s, "queues.mean", "backlog") > 0);
+	cr_expect(tl_reported(&s, "queues.mean", "backlog") > 0);
 	sim_summary_release(&s);
 }
 
@@ -397,9 +320,9 @@ Test(worker_pool, client_cancel_drops_abandoned_work, .timeout = 30)
 	char y[1024];
 	struct sim_summary off, on;
 	snprintf(y, sizeof y, fmt, "false");
-	run_systems(y, &off, 1);
+	tl_run(y, &off, 1);
 	snprintf(y, sizeof y, fmt, "true");
-	run_systems(y, &on, 1);
+	tl_run(y, &on, 1);
 	cr_expect(off.wasted > 50, "wasted %g", off.wasted);
 	cr_expect_eq(on.wasted, 0);
 	cr_expect(on.goodput_rps.mean > 1.5 * off.goodput_rps.mean,
@@ -423,21 +346,21 @@ Test(worker_pool, rejects_inconsistent_config)
 		 "%s  - { name: s, model: worker-pool, "
 		 "max_requests_jitter: 5 }\n",
 		 head);
-	char *msg = rejected(y);
+	char *msg = tl_rejected(y);
 	cr_expect(strstr(msg, "max_requests_jitter") != NULL, "%s", msg);
 	free(msg);
 	snprintf(y, sizeof y,
 		 "%s  - { name: s, model: worker-pool, "
 		 "threads: 8, worker_connections: 4 }\n",
 		 head);
-	msg = rejected(y);
+	msg = tl_rejected(y);
 	cr_expect(strstr(msg, "worker_connections") != NULL, "%s", msg);
 	free(msg);
 	snprintf(y, sizeof y,
 		 "%s  - { name: s, model: worker-pool, "
 		 "gil_interval: 0s }\n",
 		 head);
-	msg = rejected(y);
+	msg = tl_rejected(y);
 	cr_expect(strstr(msg, "gil_interval") != NULL, "%s", msg);
 	free(msg);
 }

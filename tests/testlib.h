@@ -1,9 +1,10 @@
 /*
  * testlib.h - what the model and validation tests share: loading a
  * scenario string that must be valid (or must be rejected), running its
- * systems, and comparing a simulated figure with theory inside the
- * simulation's own confidence interval. Header-only (static functions):
- * every test binary is one source file.
+ * systems, reading their figures, comparing a simulated figure with theory
+ * inside the simulation's own confidence interval, the queueing formulas
+ * they compare with (Erlang C, M/M/c) and a time series' goodput.
+ * Header-only (static functions): every test binary is one source file.
  */
 #ifndef CONCSIM_TESTLIB_H
 #define CONCSIM_TESTLIB_H
@@ -99,6 +100,15 @@ static inline double tl_metric(const struct sim_summary *s, const char *group,
 	return sim_metrics_get(&s->metrics, group, key, NAN);
 }
 
+/* A model's figure that it must have reported (the test stops if not). */
+static inline double tl_reported(const struct sim_summary *s, const char *group,
+				 const char *key)
+{
+	double v = tl_metric(s, group, key);
+	cr_assert(!isnan(v), "metric %s.%s missing", group, key);
+	return v;
+}
+
 /* Erlang C: the probability of waiting in M/M/c at offered load a. */
 static inline double tl_erlang_c(int c, double a)
 {
@@ -109,6 +119,31 @@ static inline double tl_erlang_c(int c, double a)
 	}
 	double last = term * a / c / (1 - a / c);
 	return last / (sum + last);
+}
+
+/* The mean response time of M/M/c: C(c, a) / (c mu - lambda) + 1 / mu,
+ * with a = lambda / mu < c. */
+static inline double tl_mmc_response(int c, double lambda, double mu)
+{
+	return tl_erlang_c(c, lambda / mu) / (c * mu - lambda) + 1 / mu;
+}
+
+/* Goodput over offered load in the time series' rows after `from` (all
+ * replications together); their errors go to *errors if not NULL. */
+static inline double tl_goodput_after(const struct sim_ts *ts, double from,
+				      uint64_t *errors)
+{
+	double good = 0, offered = 0;
+	uint64_t err = 0;
+	for (size_t i = 0; i < ts->n; i++)
+		if (ts->rows[i].time_s > from) {
+			good += ts->rows[i].goodput_rps;
+			offered += ts->rows[i].offered_rps;
+			err += ts->rows[i].errors;
+		}
+	if (errors)
+		*errors = err;
+	return offered > 0 ? good / offered : 0;
 }
 
 #endif
