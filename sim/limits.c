@@ -43,9 +43,11 @@ static bool in(const char *const *list, const char *key)
 	return false;
 }
 
-/* Threads and queue slots of one system (replicas: of all copies). */
+/* Threads, queue slots and time slices per simulated second (a core
+ * with waiting threads is preempted every `quantum`) of one system;
+ * replicas: of all copies. */
 static void system_size(const struct sim_system *sys, double *threads,
-			double *queue)
+			double *queue, double *slices)
 {
 	const struct sim_model_ops *m = sys->model;
 	const struct sim_system *sub = NULL;
@@ -70,13 +72,16 @@ static void system_size(const struct sim_system *sys, double *threads,
 			backlog = fmax(backlog, v);
 	}
 	if (sub) {
-		system_size(sub, threads, queue);
+		system_size(sub, threads, queue, slices);
 		*threads *= copies;
 		*queue = *queue * copies + backlog;
+		*slices *= copies;
 		return;
 	}
 	*threads = procs * (per + 1); /* + each process's main thread */
 	*queue = backlog;
+	*slices =
+	    sys->host.quantum > 0 ? sys->host.cores / sys->host.quantum : 0;
 }
 
 /* The integral of a piecewise-constant rate (start `r0`, then the
@@ -212,12 +217,18 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 			      "'mean_on' and 'mean_off' longer",
 			      switches * reps, switches, sc->replications,
 			      SIM_LIMIT_SWITCHES);
+	double slices = 0;
+	size_t busy = 0;
 	for (size_t i = 0; i < sc->nsystems; i++) {
-		double th, q;
-		system_size(&sc->systems[i], &th, &q);
+		double th, q, sl;
+		system_size(&sc->systems[i], &th, &q, &sl);
 		if (th > b->threads) {
 			b->threads = th;
 			big = i;
+		}
+		if (sl > slices) {
+			slices = sl;
+			busy = i;
 		}
 		queue = fmax(queue, q);
 	}
@@ -228,6 +239,16 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 			      "limit is %.0f per system",
 			      sc->systems[big].name, b->threads,
 			      SIM_LIMIT_THREADS);
+	if (!(slices * t * reps <= SIM_LIMIT_SLICES))
+		return refuse(
+		    at, sc->systems[busy].mark, why, len,
+		    "too much work: system '%s' may be preempted "
+		    "about %.3g times (cores / quantum x (warmup + "
+		    "duration) x %d replications); the limit is %.0g: "
+		    "make 'quantum' longer, or 0 for processor "
+		    "sharing",
+		    sc->systems[busy].name, slices * t * reps, sc->replications,
+		    SIM_LIMIT_SLICES);
 	if (ts_interval > 0) {
 		b->ts_rows = ceil(t / ts_interval) * reps * nsys;
 		if (!(b->ts_rows <= SIM_LIMIT_TS_ROWS))

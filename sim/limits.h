@@ -12,6 +12,8 @@
  *              every system), estimated from the arrival process or, for a
  *              closed loop, from Little's law: users / (think + demand)
  *   switches   on/off switches of an mmpp arrival process
+ *   slices     preemptions of a system: cores / quantum per simulated
+ *              second when every core has threads waiting
  *   threads    simulated threads (and processes) of one system, nested
  *              replicas included
  *   rows       --timeseries rows (intervals x replications x systems)
@@ -30,6 +32,7 @@
 
 #define SIM_LIMIT_REQUESTS 2e9	     /* whole run; ~1 h of computing */
 #define SIM_LIMIT_SWITCHES 1e10	     /* mmpp on/off switches, whole run */
+#define SIM_LIMIT_SLICES   5e10	     /* preemptions of a system, whole run */
 #define SIM_LIMIT_THREADS  4194304.0 /* in one system */
 #define SIM_LIMIT_TS_ROWS  1e6	     /* ~1.5 GiB in memory */
 #define SIM_LIMIT_MEMORY   (32.0 * 1073741824) /* or 3/4 of the RAM */

@@ -278,6 +278,14 @@ static const struct bad cases[] = {
      "time: users whose requests end at once (refused, or with no demand) "
      "send again at the same instant without end; give 'think' a duration",
      ANYONE},
+    {"a one-nanosecond quantum for a minute",
+     SY("{ name: w, model: worker-pool, workers: 4, quantum: 1ns }"), NULL,
+     "$B run s.yaml --set duration=60s -o out", 2,
+     "s.yaml:8:5: error: too much work: system 'w' may be preempted about "
+     "6e+10 times (cores / quantum x (warmup + duration) x 1 "
+     "replications); the limit is 5e+10: make 'quantum' longer, or 0 for "
+     "processor sharing",
+     ANYONE},
     {"a time-series row per nanosecond", OK, NULL,
      "$B run s.yaml --timeseries 1ns -o out", 2,
      "concsim: error: --timeseries: about 1e+08 rows (1e+08 intervals of "

@@ -180,6 +180,32 @@ Test(limits, autoscale_max_counts_as_replicas)
 	free(s);
 }
 
+Test(limits, refuses_a_nanosecond_quantum_over_minutes)
+{
+	struct sim_budget b;
+	struct sim_mark at;
+	char why[512];
+	/* 1 s with quantum 1ns took 56 s (1e9 preemptions): 60 s is an hour */
+	char *s = scenario("duration: 60s\nwarmup: 0s\nreplications: 1",
+			   "  arrivals: { rate: 500/s }",
+			   "  - { name: w, model: worker-pool, cores: 1, "
+			   "workers: 4, quantum: 1ns }");
+	cr_assert_eq(budget(s, 0, &b, &at, why, sizeof why), SIM_ELIMIT);
+	cr_expect_str_eq(why, "too much work: system 'w' may be preempted "
+			      "about 6e+10 times (cores / quantum x (warmup + "
+			      "duration) x 1 replications); the limit is "
+			      "5e+10: make 'quantum' longer, or 0 for "
+			      "processor sharing");
+	free(s);
+	s = scenario("duration: 60s\nwarmup: 0s\nreplications: 1",
+		     "  arrivals: { rate: 500/s }",
+		     "  - { name: w, model: worker-pool, cores: 1, "
+		     "workers: 4, quantum: 0s }");
+	cr_expect_eq(budget(s, 0, &b, &at, why, sizeof why), 0,
+		     "processor sharing has no slices: %s", why);
+	free(s);
+}
+
 Test(limits, refuses_a_timeseries_of_a_row_per_nanosecond)
 {
 	struct sim_budget b;
