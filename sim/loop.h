@@ -56,6 +56,7 @@ struct sim_loop {
 void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
 		   int *listen, bool split);
 
+/* Internal: the loop starts or stops being busy. */
 static inline void sim__loop_busy(struct sim_loop *l, double now, int busy)
 {
 	l->busy = busy;
