@@ -6,9 +6,11 @@
  * scenario: `processes` and `workers` multiply processes, `threads` and
  * `threadpool` multiply the threads of each, `backlog` bounds a queue, and
  * `replicas` (or `autoscale_max`, whichever is larger) copies the nested
- * `replica` system. A model that adds a key of that kind adds its name
- * here. Everything else follows from the scenario: request counts from the
- * arrival process, memory from histograms (stats.h) and requests.
+ * `replica` system; a core is preempted every `quantum` and a process
+ * holding the GIL every `gil_interval` (unless `gil: false`). A model
+ * that adds a key of that kind adds its name here. Everything else follows from
+ * the scenario: request counts from the arrival process, memory from histograms
+ * (stats.h) and requests.
  */
 #include "limits.h"
 
@@ -51,7 +53,8 @@ static void system_size(const struct sim_system *sys, double *threads,
 {
 	const struct sim_model_ops *m = sys->model;
 	const struct sim_system *sub = NULL;
-	double procs = 1, per = 1, copies = 1, backlog = 0;
+	double procs = 1, per = 1, copies = 1, backlog = 0, gil = 0;
+	bool gil_on = true;
 	for (size_t i = 0; m && sys->config && i < m->nparams; i++) {
 		const struct sim_param *p = &m->params[i];
 		const char *at = (const char *)sys->config + p->offset;
@@ -59,6 +62,12 @@ static void system_size(const struct sim_system *sys, double *threads,
 			sub = *(struct sim_system *const *)at;
 			continue;
 		}
+		if (p->type == SIM_PT_DURATION &&
+		    !strcmp(p->key, "gil_interval"))
+			gil = *(const double *)at > 0 ? 1 / *(const double *)at
+						      : 0;
+		if (p->type == SIM_PT_BOOL && !strcmp(p->key, "gil"))
+			gil_on = *(const bool *)at;
 		if (p->type != SIM_PT_INT)
 			continue;
 		double v = *(const int *)at;
@@ -81,7 +90,8 @@ static void system_size(const struct sim_system *sys, double *threads,
 	*threads = procs * (per + 1); /* + each process's main thread */
 	*queue = backlog;
 	*slices =
-	    sys->host.quantum > 0 ? sys->host.cores / sys->host.quantum : 0;
+	    (sys->host.quantum > 0 ? sys->host.cores / sys->host.quantum : 0) +
+	    (gil_on ? procs * gil : 0);
 }
 
 /* The integral of a piecewise-constant rate (start `r0`, then the
@@ -243,10 +253,10 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 		return refuse(
 		    at, sc->systems[busy].mark, why, len,
 		    "too much work: system '%s' may be preempted "
-		    "about %.3g times (cores / quantum x (warmup + "
-		    "duration) x %d replications); the limit is %.0g: "
-		    "make 'quantum' longer, or 0 for processor "
-		    "sharing",
+		    "about %.3g times (cores / quantum + processes / "
+		    "gil_interval, x (warmup + duration) x %d "
+		    "replications); the limit is %.0g: make 'quantum' or "
+		    "'gil_interval' longer",
 		    sc->systems[busy].name, slices * t * reps, sc->replications,
 		    SIM_LIMIT_SLICES);
 	if (ts_interval > 0) {

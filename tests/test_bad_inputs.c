@@ -282,9 +282,9 @@ static const struct bad cases[] = {
      SY("{ name: w, model: worker-pool, workers: 4, quantum: 1ns }"), NULL,
      "$B run s.yaml --set duration=60s -o out", 2,
      "s.yaml:8:5: error: too much work: system 'w' may be preempted about "
-     "6e+10 times (cores / quantum x (warmup + duration) x 1 "
-     "replications); the limit is 5e+10: make 'quantum' longer, or 0 for "
-     "processor sharing",
+     "6e+10 times (cores / quantum + processes / gil_interval, x (warmup + "
+     "duration) x 1 replications); the limit is 5e+10: make 'quantum' or "
+     "'gil_interval' longer",
      ANYONE},
     {"a time-series row per nanosecond", OK, NULL,
      "$B run s.yaml --timeseries 1ns -o out", 2,

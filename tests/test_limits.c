@@ -192,10 +192,10 @@ Test(limits, refuses_a_nanosecond_quantum_over_minutes)
 			   "workers: 4, quantum: 1ns }");
 	cr_assert_eq(budget(s, 0, &b, &at, why, sizeof why), SIM_ELIMIT);
 	cr_expect_str_eq(why, "too much work: system 'w' may be preempted "
-			      "about 6e+10 times (cores / quantum x (warmup + "
-			      "duration) x 1 replications); the limit is "
-			      "5e+10: make 'quantum' longer, or 0 for "
-			      "processor sharing");
+			      "about 6e+10 times (cores / quantum + processes "
+			      "/ gil_interval, x (warmup + duration) x 1 "
+			      "replications); the limit is 5e+10: make "
+			      "'quantum' or 'gil_interval' longer");
 	free(s);
 	s = scenario("duration: 60s\nwarmup: 0s\nreplications: 1",
 		     "  arrivals: { rate: 500/s }",
@@ -203,6 +203,22 @@ Test(limits, refuses_a_nanosecond_quantum_over_minutes)
 		     "workers: 4, quantum: 0s }");
 	cr_expect_eq(budget(s, 0, &b, &at, why, sizeof why), 0,
 		     "processor sharing has no slices: %s", why);
+	free(s);
+	/* 4096 processes handing the GIL over every microsecond */
+	s = scenario("duration: 60s\nwarmup: 0s\nreplications: 1",
+		     "  arrivals: { rate: 500/s }",
+		     "  - { name: a, model: async, workers: 4096, "
+		     "gil_interval: 1us }");
+	cr_expect_eq(budget(s, 0, &b, &at, why, sizeof why), SIM_ELIMIT);
+	cr_expect(strstr(why, "may be preempted about 2.46e+11 times"), "%s",
+		  why);
+	free(s);
+	s = scenario("duration: 60s\nwarmup: 0s\nreplications: 1",
+		     "  arrivals: { rate: 500/s }",
+		     "  - { name: a, model: async, workers: 4096, "
+		     "gil_interval: 1us, gil: false }");
+	cr_expect_eq(budget(s, 0, &b, &at, why, sizeof why), 0,
+		     "no GIL, no hand-offs: %s", why);
 	free(s);
 }
 
