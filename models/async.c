@@ -596,8 +596,7 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 		p->m = m;
 		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
 			     cfg->gil_handoff);
-		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted,
-			      true);
+		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_pythread_init(&p->thread, &p->gil, loop_done, p);
 		p->workers = calloc((size_t)n, sizeof *p->workers);
 		p->idle = calloc((size_t)n, sizeof *p->idle);

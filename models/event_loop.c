@@ -358,8 +358,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = &m->procs[i];
 		p->m = m;
-		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted,
-			      false);
+		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_thread_init(&p->thread, m->host, loop_done, p);
 		p->pool = calloc((size_t)cfg->threadpool, sizeof *p->pool);
 		p->idle = calloc((size_t)cfg->threadpool, sizeof *p->idle);

@@ -36,11 +36,8 @@ struct sim_loop {
 				 accepts from, not accepted yet: the model
 				 counts them in, a poll takes them out */
 	/* callbacks waiting, oldest first: the `nready` the last poll found,
-	 * then those posted since. They are posted to `in`: `ready` itself,
-	 * or with split, `pending`, which the poll appends to `ready` (so
-	 * the two are measured apart; the struct must not move) */
-	struct sim_queue *in;
-	struct sim_queue ready, pending;
+	 * then those posted since */
+	struct sim_queue ready;
 	size_t nready;
 	int backlog;		 /* connections posted since the last poll */
 	struct sim_request *cur; /* callback running, or NULL */
@@ -48,13 +45,11 @@ struct sim_loop {
 	struct sim_tw busy_tw;
 };
 
-/* Initialises an idle loop of simulation s, in place (it points into
- * itself). Its lags go to `lag`, which the loops of a model may share, as
- * they may share `listen`; both stay the caller's. With `split`, the
- * callbacks the last poll found and those posted since are measured as two
- * queues (see sim_loop_tally). */
+/* Initialises an idle loop of simulation s. Its lags go to `lag`, which
+ * the loops of a model may share, as they may share `listen`; both stay
+ * the caller's. */
 void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
-		   int *listen, bool split);
+		   int *listen);
 
 /* Internal: the loop starts or stops being busy. */
 static inline void sim__loop_busy(struct sim_loop *l, double now, int busy)
@@ -70,7 +65,7 @@ static inline bool sim_loop_post(struct sim_loop *l, struct sim_request *r)
 {
 	double now = l->s->now;
 	r->t_mark = now;
-	sim_queue_push(l->in, r, now);
+	sim_queue_push(&l->ready, r, now);
 	return !l->busy;
 }
 
@@ -92,8 +87,6 @@ static inline struct sim_request *sim_loop_next(struct sim_loop *l)
 	if (!l->nready) {
 		/* poll: everything that happened becomes runnable, in order;
 		 * the backlog is accepted */
-		if (l->in != &l->ready)
-			sim_queue_append(&l->ready, l->in, now);
 		l->nready = l->ready.len;
 		*l->listen -= l->backlog;
 		l->backlog = 0;
@@ -147,10 +140,7 @@ struct sim_loop_figs {
 	double qmax;  /* most callbacks waiting in any one loop */
 };
 
-/* Adds loop l's figures since the reset to *f. A split loop's queue
- * figures are its two parts' means added together, and its two parts'
- * maxima added together (which may exceed the longest the whole queue
- * ever was: the two maxima need not be at the same time). */
+/* Adds loop l's figures since the reset to *f. */
 void sim_loop_tally(const struct sim_loop *l, struct sim_loop_figs *f);
 
 /* Appends loop_lag_s.mean, .p99 and .max from a model's lag histogram. */

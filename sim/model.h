@@ -99,24 +99,6 @@ static inline struct sim_request *sim_queue_pop(struct sim_queue *q, double now)
 	return r;
 }
 
-/* Moves all of src, in order, to the end of dst (in O(1)). */
-static inline void sim_queue_append(struct sim_queue *dst,
-				    struct sim_queue *src, double now)
-{
-	if (!src->head)
-		return;
-	if (dst->tail)
-		dst->tail->next = src->head;
-	else
-		dst->head = src->head;
-	dst->tail = src->tail;
-	dst->len += src->len;
-	sim_tw_set(&dst->tw, now, (double)dst->len);
-	src->head = src->tail = NULL;
-	src->len = 0;
-	sim_tw_set(&src->tw, now, 0);
-}
-
 /* Empties q without looking at its requests (their holder deals with
  * them), e.g. when the process that owns q is killed. */
 static inline void sim_queue_clear(struct sim_queue *q, double now)
