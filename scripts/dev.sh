@@ -20,11 +20,9 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake pkg-config libgsl-dev libyaml-dev
           libcriterion-dev gnuplot-nox python3)
 MPI_PACKAGES=(libopenmpi-dev openmpi-bin)
-MPI_PACKAGES=(libopenmpi-dev openmpi-bin)
 TEST_PACKAGES=(valgrind)
 JOBS=${JOBS:-$(nproc)}
 BUILD_DIR=${BUILD_DIR:-build}
-MPI_BUILD_DIR=${MPI_BUILD_DIR:-build-mpi}
 MPI_BUILD_DIR=${MPI_BUILD_DIR:-build-mpi}
 
 install_missing() { # extra packages as arguments
