@@ -332,7 +332,8 @@ static struct el_proc *pick(struct el *m)
 {
 	for (int k = 0; k < m->nprocs; k++) {
 		struct el_proc *p = &m->procs[m->rr];
-		m->rr = (m->rr + 1) % m->nprocs;
+		if (++m->rr == m->nprocs) /* no division per request */
+			m->rr = 0;
 		if (p->mem.up)
 			return p;
 	}
