@@ -163,10 +163,33 @@ static void fmt_bytes(char *buf, size_t len, double x)
 	snprintf(buf, len, "%.3g %s", x, u[i]);
 }
 
+/* A cgroup's memory limit in bytes (v2 memory.max, v1 limit_in_bytes),
+ * or 0 when there is none: a container may have far less than the host. */
+static double cgroup_limit(void)
+{
+	static const char *const files[] = {
+	    "/sys/fs/cgroup/memory.max",
+	    "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "r");
+		double v = 0;
+		if (!f)
+			continue;
+		if (fscanf(f, "%lf", &v) != 1) /* "max": no limit */
+			v = 0;
+		fclose(f);
+		if (v > 0 && v < 1e18) /* v1 says "none" with a huge number */
+			return v;
+	}
+	return 0;
+}
+
 double sim_physical_memory(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-	return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+	double phys = pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+	double cg = cgroup_limit();
+	return cg > 0 && (phys == 0 || cg < phys) ? cg : phys;
 }
 
 static int refuse(struct sim_mark *at, struct sim_mark where, char *why,

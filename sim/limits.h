@@ -63,7 +63,8 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
  * enough that the estimated memory fits in b->limit. Never below 1. */
 int sim_budget_jobs(const struct sim_budget *b, int jobs);
 
-/* Bytes of physical memory, or 0 when unknown. */
+/* Bytes of physical memory (or the cgroup's limit, if lower), or 0 when
+ * unknown. */
 double sim_physical_memory(void);
 
 #endif
