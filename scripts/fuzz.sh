@@ -5,6 +5,11 @@
 #                                     targets in parallel, niced, for
 #                                     SECONDS of wall time each (default
 #                                     1800)
+#   bash scripts/fuzz.sh merge        replace the unnamed inputs of
+#                                     tests/fuzz/corpus/TARGET with the
+#                                     smallest set of corpus + work inputs
+#                                     that covers as much (libFuzzer
+#                                     -merge=1); seed-* and regress-* stay
 #
 # Each target starts from its seed corpus tests/fuzz/corpus/TARGET and
 # grows a working corpus in build-fuzz/work/TARGET. A crash, leak,
@@ -18,6 +23,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MODE=fuzz
+if [ "${1:-}" = merge ]; then
+  MODE=merge
+  shift
+fi
 SECONDS_EACH=${1:-1800}
 TIMEOUT=${TIMEOUT:-3}
 CC=${CC:-$(command -v clang-14 || command -v clang)}
@@ -27,6 +37,23 @@ B=build-fuzz
 cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DCONCSIM_FUZZ=ON \
   -DCONCSIM_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$B" -j 2 --target fuzz_scenario fuzz_trace >/dev/null
+
+merge_one() {
+  local t=$1 corpus=tests/fuzz/corpus/$1 new=$B/merged/$1
+  rm -rf "$new"
+  mkdir -p "$new" "$B/work/$t" "$B/run"
+  cp tests/fuzz/files/* "$B/run/"
+  (cd "$B/run" && "../fuzz_$t" -merge=1 "../merged/$t" "../../$corpus" \
+    "../work/$t") >"$B/logs/merge-$t.log" 2>&1
+  # named inputs stay under their names; drop their copies by hash
+  for f in "$corpus"/seed-* "$corpus"/regress-*; do
+    [ -e "$f" ] && rm -f "$new/$(sha1sum <"$f" | cut -c1-40)"
+  done
+  find "$corpus" -maxdepth 1 -type f ! -name 'seed-*' ! -name 'regress-*' \
+    -delete
+  cp "$new"/* "$corpus"/ 2>/dev/null || true
+  echo "$t: $(ls "$corpus" | wc -l) inputs in $corpus"
+}
 
 fuzz_one() {
   local t=$1 dict=$2 maxlen=$3
@@ -51,6 +78,13 @@ fuzz_one() {
     awk -v t="$t" '{n += $2} END {print t ": " n " executions"}'
 }
 
+if [ "$MODE" = merge ]; then
+  mkdir -p "$B/logs"
+  for t in $TARGETS; do
+    merge_one "$t"
+  done
+  exit 0
+fi
 for t in $TARGETS; do
   case $t in
     scenario) fuzz_one scenario yaml.dict 16384 & ;;
