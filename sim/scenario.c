@@ -903,7 +903,12 @@ static void read_dist(struct ld *l, const char *key, const struct sim_ynode *v,
 				 "'%s': %s or a distribution map, "
 				 "got %s",
 				 key, why, got(v).s);
-		else if (sim_dist_set(d, SIM_DIST_CONSTANT, mean, 0, &why))
+		/* the bound of `mean` in a map (found by fuzzing: a larger
+		 * constant was written back as a map that did not load) */
+		else if (check_range(l, key, SIM_PT_DURATION,
+				     dist_params[D_MEAN].min,
+				     dist_params[D_MEAN].max, 0, v, mean) &&
+			 sim_dist_set(d, SIM_DIST_CONSTANT, mean, 0, &why))
 			error_at(l, v->mark, "'%s': %s", key, why);
 		return;
 	}

@@ -1,11 +1,11 @@
 /*
  * test_fuzz_regress.c - what fuzzing and the bad-input hunt found, kept.
  *
- * Each input that once crashed, hung, ran out of memory or took far too
- * long is a file in tests/fuzz/corpus/ (named regress-*) that ctest
- * replays through the fuzz targets; here each is loaded the way users
- * load it and the outcome is checked: the message it must produce, within
- * bounded time and memory.
+ * Each input that once crashed, hung, ran out of memory, took far too
+ * long or broke the write-back is a file in tests/fuzz/corpus/ (named
+ * regress-*) that ctest replays through the fuzz targets; here each is
+ * loaded the way users load it and the outcome is checked: the message it
+ * must produce, within bounded time and memory.
  */
 #include <math.h>
 #include <stdio.h>
@@ -125,4 +125,48 @@ Test(fuzz_regress, device_files_are_refused_and_lines_are_bounded)
 	cr_expect_leq(cap, 12, "never more than max + 2 bytes");
 	free(line);
 	fclose(m);
+}
+
+/* Found by fuzz_scenario (twice): a phase given as a bare duration
+ * (`cpu: 2e44us`) skipped the bound that `mean` has in a distribution
+ * map, so the loaded scenario was written back as a map that did not load
+ * again. Both inputs are refused now, with the bound; the largest
+ * constant allowed goes round. */
+Test(fuzz_regress, a_constant_phase_has_the_bound_of_a_mean)
+{
+	static const char *const files[] = {"regress-constant-beyond-bound-1",
+					    "regress-constant-beyond-bound-2"};
+	static const char *const where[] = {":27:16: ", ":63:16: "};
+	for (size_t i = 0; i < 2; i++) {
+		struct sim_scenario sc;
+		char *errs;
+		double secs;
+		cr_expect_eq(load(files[i], &errs, &secs, &sc), SIM_ESCENARIO);
+		cr_expect(strstr(errs, where[i]) &&
+			      strstr(errs, "error: 'cpu': must be between 0s "
+					   "and 1e+18ns, got '"),
+			  "%s", errs);
+		free(errs);
+	}
+
+	static const char text[] =
+	    "workload:\n"
+	    "  arrivals: { rate: 1/s }\n"
+	    "  classes: [ { name: a, phases: [ {cpu: 1000000000s} ] } ]\n"
+	    "systems: [ { name: s, model: event-loop } ]\n";
+	struct sim_scenario sc, again;
+	char *yaml = NULL;
+	size_t len = 0;
+	cr_assert_eq(sim_scenario_load_string("t.yaml", text, strlen(text),
+					      NULL, 0, stderr, &sc),
+		     0);
+	FILE *f = open_memstream(&yaml, &len);
+	cr_assert_eq(sim_scenario_write_yaml(&sc, f), 0);
+	fclose(f);
+	cr_expect_eq(sim_scenario_load_string("t.yaml", yaml, len, NULL, 0,
+					      stderr, &again),
+		     0, "written back:\n%s", yaml);
+	sim_scenario_release(&again);
+	sim_scenario_release(&sc);
+	free(yaml);
 }
