@@ -188,11 +188,41 @@ static inline double sim_uniform(struct sim_stream *st)
 	return (double)(sim_xoshiro256p(st->xs) >> 11) * 0x1.0p-53;
 }
 
-/* Exponential with the given mean, by inversion: 1 - u is in (0, 1], so
- * the logarithm is finite. */
+/* Exponential samples by the ziggurat method (Marsaglia & Tsang, "The
+ * Ziggurat Method for Generating Random Variables", JSS 5(8), 2000): the
+ * density exp(-x) is covered by 256 strips of equal area, strip 0 being the
+ * base with the tail beyond r. A draw picks a strip with 8 bits and a
+ * point across it with the top 53 bits; 98.9 % of the time the point lies
+ * in the part of the strip that is wholly under the curve and is returned
+ * as it is, with no logarithm. sim_exp1_slow handles the rest exactly (the
+ * tail by memorylessness, the wedges by rejection). The tables are built
+ * by rng.c the first time a stream is made.
+ *
+ * xoshiro256+'s lowest bits are its weakest (Blackman & Vigna), so the
+ * strip comes from bits 3-10 and the point from bits 11-63. */
+struct sim_zig {
+	uint64_t k[256]; /* accept at once if the 53 bits are below k[i] */
+	double w[256];   /* the strip's width / 2^53 */
+	double x[257];   /* strip edges: x[1] = r, ..., x[256] = 0 */
+	double f[257];   /* exp(-x[i]) */
+};
+extern struct sim_zig sim_zig;
+double sim_exp1_slow(struct sim_stream *st, unsigned strip, uint64_t bits);
+
+static inline double sim_exp1(struct sim_stream *st)
+{
+	uint64_t u = sim_xoshiro256p(st->xs);
+	unsigned i = (unsigned)(u >> 3) & 255;
+	uint64_t m = u >> 11;
+	if (m < sim_zig.k[i])
+		return (double)m * sim_zig.w[i];
+	return sim_exp1_slow(st, i, m);
+}
+
+/* Exponential with the given mean. */
 static inline double sim_exponential(struct sim_stream *st, double mean)
 {
-	return -log(1.0 - sim_uniform(st)) * mean;
+	return sim_exp1(st) * mean;
 }
 
 /* ------------------------------------------------------ distributions -- */

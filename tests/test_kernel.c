@@ -241,3 +241,55 @@ Test(dists, empirical_draws_only_its_samples)
 	sim_stream_release(&st);
 	sim_dist_release(&d);
 }
+
+Test(dists, ziggurat_tables_close_at_the_published_edge)
+{
+	struct sim_stream st; /* the first stream builds the tables */
+	sim_stream_init(&st, 1, 0, "z");
+	sim_stream_release(&st);
+	/* Marsaglia & Tsang (2000) give r = 7.69711747013104972 for 256
+	 * strips; the strips must climb to exp(0) = 1 with equal areas */
+	cr_expect(fabs(sim_zig.x[1] - 7.69711747013104972) < 1e-12, "r %.17g",
+		  sim_zig.x[1]);
+	double v = (sim_zig.x[1] + 1) * exp(-sim_zig.x[1]);
+	for (int i = 1; i < 256; i++)
+		cr_expect(fabs(sim_zig.x[i] * (sim_zig.f[i + 1] - sim_zig.f[i]) /
+				   v -
+			       1) < 1e-9,
+			  "strip %d", i);
+}
+
+/* Every part of the sampler (rectangles, wedges, the tail beyond r) must
+ * give exp(-x): the counts in 100 equiprobable bins, and beyond r and 2r,
+ * are tested against the exact probabilities. */
+Test(dists, ziggurat_exponential_fits_exp_minus_x)
+{
+	enum { N = 4000000, BINS = 100 };
+	static long count[BINS];
+	long beyond_r = 0, beyond_2r = 0;
+	struct sim_stream st;
+	sim_stream_init(&st, 7, 0, "z");
+	double r = sim_zig.x[1];
+	for (long n = 0; n < N; n++) {
+		double x = sim_exp1(&st);
+		cr_assert(x >= 0 && isfinite(x));
+		/* F(x) = 1 - exp(-x) is uniform */
+		int b = (int)(-expm1(-x) * BINS);
+		count[b < BINS ? b : BINS - 1]++;
+		beyond_r += x > r;
+		beyond_2r += x > 2 * r;
+	}
+	sim_stream_release(&st);
+	double chi2 = 0, e = (double)N / BINS;
+	for (int b = 0; b < BINS; b++)
+		chi2 += (count[b] - e) * (count[b] - e) / e;
+	/* chi-square with 99 degrees of freedom: P(chi2 > 148.2) = 0.001 */
+	cr_expect(chi2 < 148.2, "chi2 %g", chi2);
+	/* binomial counts beyond r (p = 4.5e-4) and 2r (p = 2.1e-7), within
+	 * 3.3 standard deviations (two-sided 0.001) */
+	double p1 = exp(-r), p2 = exp(-2 * r);
+	cr_expect(fabs(beyond_r - N * p1) < 3.3 * sqrt(N * p1) + 1,
+		  "beyond r: %ld, expected %g", beyond_r, N * p1);
+	cr_expect(fabs(beyond_2r - N * p2) < 3.3 * sqrt(N * p2) + 2,
+		  "beyond 2r: %ld, expected %g", beyond_2r, N * p2);
+}
