@@ -35,11 +35,9 @@ static bool listed(const char *list, const char *opt)
 	return false;
 }
 
-static int add_override(struct cli_opts *o, const char *path,
-			const char *value)
+static int add_override(struct cli_opts *o, const char *path, const char *value)
 {
-	struct sim_override *ov =
-	    realloc(o->ov, (o->nov + 1) * sizeof *o->ov);
+	struct sim_override *ov = realloc(o->ov, (o->nov + 1) * sizeof *o->ov);
 	if (!ov)
 		return -1;
 	o->ov = ov;
@@ -89,8 +87,8 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 		if (a[1] != '-' && a[2] && strchr("jo", a[1]))
 			eq = a + 1;
 		bool attached = eq && (a[1] == '-' || eq == a + 1);
-		size_t nlen = attached ? (size_t)(eq - a) + (eq == a + 1)
-				       : strlen(a);
+		size_t nlen =
+		    attached ? (size_t)(eq - a) + (eq == a + 1) : strlen(a);
 		if (nlen >= sizeof name)
 			nlen = sizeof name - 1;
 		memcpy(name, a, nlen);
@@ -103,8 +101,7 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 			strcpy(name, "--quiet");
 		if (own && listed(own, name)) {
 			o->extra[o->nextra++] = argv[i];
-			if (!attached && i + 1 < argc &&
-			    argv[i + 1][0] != '-')
+			if (!attached && i + 1 < argc && argv[i + 1][0] != '-')
 				o->extra[o->nextra++] = argv[++i];
 			continue;
 		}
@@ -134,8 +131,8 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 				return EXIT_USAGE;
 			}
 			char *path = strndup(val, (size_t)(e - val));
-			char **ow = realloc(o->owned,
-					    (o->nowned + 1) * sizeof *ow);
+			char **ow =
+			    realloc(o->owned, (o->nowned + 1) * sizeof *ow);
 			if (ow)
 				o->owned = ow;
 			if (!path || !ow || add_override(o, path, e + 1) < 0) {

@@ -17,8 +17,8 @@
 #include "output.h"
 #include "scenario.h"
 
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
+#define EXIT_FAILED	 1
+#define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130 /* SIGINT or SIGTERM */
 
 /* Options most commands accept. */

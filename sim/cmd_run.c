@@ -176,13 +176,13 @@ int cmd_run(int argc, char **argv)
 	int err = sim_run_scenario(&sc, o.jobs, o.ts_interval, ts, sum,
 				   show ? progress : NULL, NULL, &why);
 	if (err < 0) {
-		cli_error("simulation failed: %s", why ? why
-						       : sim_strerror(err));
+		cli_error("simulation failed: %s",
+			  why ? why : sim_strerror(err));
 		goto cleanup;
 	}
-	int fmt = o.format >= 0 ? o.format
-	    : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
-				    : SIM_FMT_JSON;
+	int fmt = o.format >= 0		  ? o.format
+		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
+					  : SIM_FMT_JSON;
 	if (write_summary(stdout, fmt, &sc, sum) < 0 || fflush(stdout)) {
 		cli_error("cannot write to standard output");
 		goto cleanup;

@@ -24,8 +24,8 @@ static int write_trace(FILE *f, const struct sim_scenario *sc, int rep,
 	struct sim_arr ar;
 	struct sim_gen gen;
 	struct sim_reqpool pool;
-	int err = sim_arr_init(&ar, &wl->arrivals, sc->seed, (uint32_t)rep,
-			       why);
+	int err =
+	    sim_arr_init(&ar, &wl->arrivals, sc->seed, (uint32_t)rep, why);
 	if (err < 0)
 		return err;
 	if (wl->arrivals.kind == SIM_ARR_TRACE)
@@ -48,9 +48,9 @@ static int write_trace(FILE *f, const struct sim_scenario *sc, int rep,
 			sim_arr_fill(&ar, r);
 		else
 			sim_gen_fill(&gen, r, id);
-		err = sim_trace_write_row(f, t, wl->classes[r->cls].name,
-					  r->demand, r->nphases,
-					  sc->max_phases);
+		err =
+		    sim_trace_write_row(f, t, wl->classes[r->cls].name,
+					r->demand, r->nphases, sc->max_phases);
 	}
 	if (err == 0 && ar.failed) {
 		*why = "a row of the trace being replayed could not be read";
@@ -134,7 +134,8 @@ int cmd_trace(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (d && b && sim_afile_open(&a, dirname(d), basename(b), stderr) == 0) {
+	if (d && b &&
+	    sim_afile_open(&a, dirname(d), basename(b), stderr) == 0) {
 		if (strlen(a.tmp) < sizeof tmp_name) {
 			strcpy(tmp_name, a.tmp);
 			tmp_set = 1;

@@ -21,11 +21,15 @@ void sim_gil_init(struct sim_gil *g, struct sim_host *h, bool enabled,
 void sim_pythread_init(struct sim_pythread *pt, struct sim_gil *g,
 		       void (*on_done)(struct sim_pythread *), void *owner)
 {
-	*pt = (struct sim_pythread){.gil = g, .on_done = on_done, .owner = owner};
+	*pt =
+	    (struct sim_pythread){.gil = g, .on_done = on_done, .owner = owner};
 	sim_thread_init(&pt->t, g->host, py_host_done, pt);
 }
 
-static double now_of(const struct sim_gil *g) { return g->host->s->now; }
+static double now_of(const struct sim_gil *g)
+{
+	return g->host->s->now;
+}
 
 static void wq_push(struct sim_gil *g, struct sim_pythread *pt)
 {
@@ -58,8 +62,8 @@ static void drop_request(struct sim *s, void *obj, uint64_t arg);
 static void arm(struct sim_gil *g)
 {
 	if (!g->drop_ev && g->wq_head && g->holder)
-		g->drop_ev = sim_after(g->host->s, g->interval, drop_request, g,
-				       0);
+		g->drop_ev =
+		    sim_after(g->host->s, g->interval, drop_request, g, 0);
 }
 
 static void take(struct sim_gil *g, struct sim_pythread *pt)

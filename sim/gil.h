@@ -26,7 +26,7 @@ struct sim_gil {
 	struct sim_host *host;
 	bool enabled;
 	double interval; /* switch interval */
-	double handoff;  /* CPU charged to a thread taking the GIL from
+	double handoff;	 /* CPU charged to a thread taking the GIL from
 			    another (wake-up, cache refill) */
 	struct sim_pythread *holder, *last;
 	struct sim_pythread *wq_head, *wq_tail;
@@ -42,8 +42,8 @@ struct sim_pythread {
 	struct sim_gil *gil;
 	void (*on_done)(struct sim_pythread *pt);
 	void *owner;
-	double need;   /* CPU still needed by the current burst */
-	int running;   /* has a burst in progress (waiting or on CPU) */
+	double need; /* CPU still needed by the current burst */
+	int running; /* has a burst in progress (waiting or on CPU) */
 	struct sim_pythread *next;
 };
 

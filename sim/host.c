@@ -104,8 +104,8 @@ static void bound_slices(struct sim_host *h)
 		sim_cancel(h->s, co->ev);
 		co->slice = bound;
 		double t = co->t_cpu + bound;
-		co->ev = sim_at(h->s, t > now ? t : now, core_event, h,
-				(uint64_t)c);
+		co->ev =
+		    sim_at(h->s, t > now ? t : now, core_event, h, (uint64_t)c);
 	}
 }
 
@@ -257,7 +257,8 @@ static void ps_schedule(struct sim_host *h)
 	if (!h->nps)
 		return;
 	double dv = h->ps[0]->vfinish - h->vtime;
-	h->ps_ev = sim_after(h->s, dv > 0 ? dv / ps_rate(h) : 0, ps_event, h, 0);
+	h->ps_ev =
+	    sim_after(h->s, dv > 0 ? dv / ps_rate(h) : 0, ps_event, h, 0);
 }
 
 static void ps_event(struct sim *s, void *obj, uint64_t arg)

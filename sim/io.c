@@ -91,8 +91,7 @@ void sim_io_abort(const struct sim_ctx *c, struct sim_request *r)
 			if (p->wait.tail == r)
 				p->wait.tail = prev;
 			p->wait.len--;
-			sim_tw_set(&p->wait.tw, c->s->now,
-				   (double)p->wait.len);
+			sim_tw_set(&p->wait.tw, c->s->now, (double)p->wait.len);
 		}
 	}
 	r->io_state = IO_NONE;

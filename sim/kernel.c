@@ -16,7 +16,7 @@
 
 #define IDX_BITS SIM__IDX_BITS
 #define IDX_MASK ((UINT64_C(1) << IDX_BITS) - 1)
-#define NO_REC SIM__NO_REC
+#define NO_REC	 SIM__NO_REC
 
 const char *sim_strerror(int err)
 {

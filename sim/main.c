@@ -19,9 +19,11 @@ struct command {
 
 #define COMMON_OPTS                                                            \
 	"  --set PATH=VALUE     override a scenario key by its dotted path\n"  \
-	"                       (repeatable): --set workload.arrivals.rate=800/s\n" \
+	"                       (repeatable): --set "                          \
+	"workload.arrivals.rate=800/s\n"                                       \
 	"                       --set systems.node.threadpool=16\n"            \
-	"  --seed N             master seed (replaces the scenario's `seed`)\n" \
+	"  --seed N             master seed (replaces the scenario's "         \
+	"`seed`)\n"                                                            \
 	"  --replications N     independent replications (CIs need >= 2)\n"
 
 static const struct command commands[] = {
@@ -93,7 +95,8 @@ static const struct command commands[] = {
      "options:\n" COMMON_OPTS
      "  --param PATH=V1,V2,...      sweep PATH over these values\n"
      "  --param PATH=FROM:TO:STEP   ... or over a range, in FROM's unit:\n"
-     "                       --param workload.arrivals.rate=100/s:2000/s:100/s\n"
+     "                       --param "
+     "workload.arrivals.rate=100/s:2000/s:100/s\n"
      "  -o, --out DIR        write the result files into DIR\n"
      "  --resume             with -o DIR: keep the points DIR/results.csv\n"
      "                       already has, run the rest (same files as an\n"
@@ -126,7 +129,8 @@ static const struct command commands[] = {
      "points found in none (a shard missing or unfinished).\n"
      "\n"
      "example (a Slurm job array of 4 tasks, then one merge):\n"
-     "  concsim sweep s.yaml --shard $SLURM_ARRAY_TASK_ID/4 -o part$SLURM_ARRAY_TASK_ID\n"
+     "  concsim sweep s.yaml --shard $SLURM_ARRAY_TASK_ID/4 -o "
+     "part$SLURM_ARRAY_TASK_ID\n"
      "  concsim merge part0 part1 part2 part3 -o sweep\n"},
     {"plot", cmd_plot, "draw a sweep's or a run's results with gnuplot",
      "usage: concsim plot DIR [--format png|svg|pdf] [-o OUTDIR]\n"
@@ -173,9 +177,11 @@ static const struct command commands[] = {
      "                       workload.arrivals.rate)\n"
      "  --lo X, --hi Y       start from this bracket (the parameter's unit,\n"
      "                       e.g. 100/s; whole numbers without a unit search\n"
-     "                       whole values, e.g. --param systems.node.threadpool)\n"
+     "                       whole values, e.g. --param "
+     "systems.node.threadpool)\n"
      "                       default: start at the scenario's rate\n"
-     "  --tolerance P        bisect until the bracket is P wide (default 0.2%)\n"
+     "  --tolerance P        bisect until the bracket is P wide (default "
+     "0.2%)\n"
      "  --format FMT         table, json or csv (default: table on a\n"
      "                       terminal, json otherwise)\n"
      "  -j, --jobs N         searches in parallel (default: cores)\n"
@@ -262,7 +268,8 @@ int main(int argc, char **argv)
 		if (strcmp(c->name, cmd) || !c->fn)
 			continue;
 		for (int i = 2; i < argc; i++)
-			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			if (!strcmp(argv[i], "--help") ||
+			    !strcmp(argv[i], "-h"))
 				return cli_help(cmd);
 		return c->fn(argc - 1, argv + 1);
 	}

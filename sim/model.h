@@ -23,17 +23,17 @@
 
 /* How a request ended, as the client sees it. */
 #define SIM_OUTCOME_MAP(X)                                                     \
-	X(OK, "ok")                                                                \
-	X(REFUSED, "refused")         /* backlog full: connection refused */       \
-	X(TIMEOUT, "timeout")         /* client gave up */                         \
-	X(KILLED, "killed")           /* worker killed / process OOM */            \
+	X(OK, "ok")                                                            \
+	X(REFUSED, "refused")	      /* backlog full: connection refused */   \
+	X(TIMEOUT, "timeout")	      /* client gave up */                     \
+	X(KILLED, "killed")	      /* worker killed / process OOM */        \
 	X(UNAVAILABLE, "unavailable") /* 503 from a concurrency limit */
 
 enum sim_outcome {
 #define X(name, str) SIM_OUT_##name,
 	SIM_OUTCOME_MAP(X)
 #undef X
-	SIM_OUT_N
+	    SIM_OUT_N
 };
 extern const char *const sim_outcome_names[SIM_OUT_N];
 
@@ -41,29 +41,28 @@ extern const char *const sim_outcome_names[SIM_OUT_N];
  * scenario's longest phase list; `demand` holds the drawn phase demands. */
 struct sim_request {
 	struct sim_request *next; /* link for sim_queue; owned by the holder */
-	uint64_t id;              /* logical request id (same for retries) */
-	double t_first;           /* first attempt sent (latency origin) */
-	double t_sent;            /* this attempt sent */
-	double t_mark;            /* free for models: e.g. when enqueued */
+	uint64_t id;		  /* logical request id (same for retries) */
+	double t_first;		  /* first attempt sent (latency origin) */
+	double t_sent;		  /* this attempt sent */
+	double t_mark;		  /* free for models: e.g. when enqueued */
 	sim_ev timeout_ev;
-	uint32_t client;          /* closed-loop user / hash key */
-	uint16_t cls;             /* index into workload.classes */
-	uint8_t nphases, phase;   /* phase = next phase to run */
-	uint8_t attempt;          /* 0 for the first attempt */
-	uint8_t abandoned;        /* client gave up; finish quietly */
-	uint8_t flags;            /* free for models */
+	uint32_t client;	/* closed-loop user / hash key */
+	uint16_t cls;		/* index into workload.classes */
+	uint8_t nphases, phase; /* phase = next phase to run */
+	uint8_t attempt;	/* 0 for the first attempt */
+	uint8_t abandoned;	/* client gave up; finish quietly */
+	uint8_t flags;		/* free for models */
 	uint8_t pad_;
-	void *mptr;               /* free for models */
-	uint64_t mtag;            /* free for models */
-	sim_fn io_fn;             /* sim_io_start: who to tell */
+	void *mptr;    /* free for models */
+	uint64_t mtag; /* free for models */
+	sim_fn io_fn;  /* sim_io_start: who to tell */
 	void *io_obj;
 	sim_ev io_ev;
 	int io_state;
 	/* the process holding the request (sim_proc_hold): its list */
 	struct sim_request *hnext, *hprev;
-	double demand[];          /* seconds, one per phase */
+	double demand[]; /* seconds, one per phase */
 };
-
 
 /* An intrusive FIFO of requests with its time-weighted length. */
 struct sim_queue {
@@ -132,11 +131,11 @@ struct sim_thread {
 	void *owner; /* free for the model */
 	struct sim_host *host;
 	struct sim_thread *next; /* run queue link */
-	double remaining;        /* CPU still needed by the current burst */
-	double vfinish;          /* processor sharing: virtual finish time */
-	int core;                /* running on this core, or -1 */
-	int lastcore;            /* core it last ran on, or -1 */
-	int hpos;                /* processor sharing: heap position, or -1 */
+	double remaining;	 /* CPU still needed by the current burst */
+	double vfinish;		 /* processor sharing: virtual finish time */
+	int core;		 /* running on this core, or -1 */
+	int lastcore;		 /* core it last ran on, or -1 */
+	int hpos;		 /* processor sharing: heap position, or -1 */
 };
 
 struct sim_core {
@@ -164,9 +163,9 @@ struct sim_host {
 	double vtime, vlast;
 	sim_ev ps_ev;
 	/* statistics */
-	struct sim_tw busy;     /* cores busy (running or switching) */
-	struct sim_tw waiting;  /* threads waiting for a core */
-	uint64_t switches;      /* context switches since the reset */
+	struct sim_tw busy;    /* cores busy (running or switching) */
+	struct sim_tw waiting; /* threads waiting for a core */
+	uint64_t switches;     /* context switches since the reset */
 	double t_reset;
 	struct sim_hostmem mem; /* processes' memory, `memory` limit */
 };
@@ -214,10 +213,10 @@ void sim_host_report(struct sim_host *h, const char *prefix,
 struct sim_proc {
 	struct sim_host *host;
 	void (*on_kill)(struct sim_proc *p);
-	void *owner;		  /* free for the model */
-	int64_t base;		  /* bytes while up, besides the requests */
-	int64_t per_req;	  /* bytes per request held */
-	int64_t bytes;		  /* current footprint (0 while down) */
+	void *owner;	 /* free for the model */
+	int64_t base;	 /* bytes while up, besides the requests */
+	int64_t per_req; /* bytes per request held */
+	int64_t bytes;	 /* current footprint (0 while down) */
 	bool up;
 	size_t nheld;
 	struct sim_request *held, *held_tail; /* requests held, oldest first */
@@ -294,9 +293,9 @@ struct sim_ctx {
 	const struct sim_system *sys; /* name, host config, model config */
 	struct sim_port port;
 	struct sim_stream *rng; /* the model's own stream (e.g. balancer) */
-	struct sim_host *host;  /* a host shared with siblings (co-located
+	struct sim_host *host;	/* a host shared with siblings (co-located
 				   replicas), or NULL: use your own */
-	struct sim_dspool *ds;  /* the shared downstream (database pool),
+	struct sim_dspool *ds;	/* the shared downstream (database pool),
 				   or NULL */
 };
 

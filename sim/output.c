@@ -980,8 +980,9 @@ static void table_paired(FILE *f, const struct sim_summary *sys, size_t n)
 		if (isnan(sim_metrics_get(m, "vs_first", figs[0].key, NAN)))
 			continue;
 		if (!header)
-			fprintf(f, "\ncompared with %s on the same requests "
-				   "(paired differences, +- 95%%):\n",
+			fprintf(f,
+				"\ncompared with %s on the same requests "
+				"(paired differences, +- 95%%):\n",
 				sys[0].name ? sys[0].name : "the first system");
 		header = true;
 		fprintf(f, "  %-18s", sys[i].name ? sys[i].name : "?");

@@ -5,9 +5,9 @@
  * The generator is xoshiro256+ (Blackman & Vigna), registered as a GSL
  * generator type so that every gsl_ran_* function can draw from it; the
  * exponential (a ziggurat, see sim.h) and uniform fast paths read its state
- * directly because they run once or twice per simulated request. A stream's seed is a hash of
- * (master seed, replication, stream name): adding a stream or a model never
- * shifts the numbers another stream produces.
+ * directly because they run once or twice per simulated request. A stream's
+ * seed is a hash of (master seed, replication, stream name): adding a stream or
+ * a model never shifts the numbers another stream produces.
  */
 #include <float.h>
 #include <math.h>
@@ -62,9 +62,9 @@ static double xo_get_double(void *vstate)
 	return (double)(xo_next(vstate) >> 11) * 0x1.0p-53;
 }
 
-static const gsl_rng_type xo_type = {"xoshiro256+", 0xffffffffUL, 0,
-				     sizeof(struct xo_state), xo_set, xo_get,
-				     xo_get_double};
+static const gsl_rng_type xo_type = {
+    "xoshiro256+", 0xffffffffUL, 0, sizeof(struct xo_state), xo_set,
+    xo_get,	   xo_get_double};
 const gsl_rng_type *sim_rng_xoshiro256p = &xo_type;
 
 /* ----------------------------------------------- exponential ziggurat -- */
@@ -177,7 +177,6 @@ void sim_stream_release(struct sim_stream *st)
 		gsl_rng_free(st->r);
 	st->r = NULL;
 }
-
 
 /* ------------------------------------------------------ distributions -- */
 

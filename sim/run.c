@@ -8,9 +8,9 @@
  * and the model restarts its own statistics.
  */
 #include <math.h>
-#include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,8 +105,10 @@ static void request_over(struct run *ru, struct sim_request *r)
 {
 	if (ru->wl->closed.users) {
 		uint32_t u = r->client;
-		sim_stream_seek(&ru->think, ((uint64_t)u << 32) | ru->user_k[u]);
-		double think = sim_dist_sample(&ru->wl->closed.think, &ru->think);
+		sim_stream_seek(&ru->think,
+				((uint64_t)u << 32) | ru->user_k[u]);
+		double think =
+		    sim_dist_sample(&ru->wl->closed.think, &ru->think);
 		sim_after(&ru->s, think, user_send, ru, u);
 	}
 }
@@ -133,8 +135,8 @@ static int maybe_retry(struct run *ru, struct sim_request *r)
 	const struct sim_client *c = &ru->wl->client;
 	if (r->attempt >= c->retries)
 		return 0;
-	if (c->retry_budget > 0 &&
-	    (double)ru->sent_retries >= c->retry_budget * (double)ru->sent_first)
+	if (c->retry_budget > 0 && (double)ru->sent_retries >=
+				       c->retry_budget * (double)ru->sent_first)
 		return 0;
 	struct sim_request *n = new_request(ru, r);
 	if (!n)
@@ -219,8 +221,8 @@ static void send_attempt(struct sim *s, void *obj, uint64_t arg)
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
 	r->t_sent = s->now;
 	if (ru->wl->client.timeout > 0)
-		r->timeout_ev = sim_after(s, ru->wl->client.timeout,
-					  on_timeout, ru, arg);
+		r->timeout_ev =
+		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
 	ru->inst.ops->submit(ru->inst.state, r);
 }
 
@@ -234,11 +236,12 @@ static void issue(struct run *ru, uint64_t id, uint32_t client)
 		} else if (++ru->same_instant >
 			   ru->wl->closed.users + (uint64_t)MAX_SAME_INSTANT) {
 			ru->err = SIM_ELIMIT;
-			ru->why = "the closed loop does not advance time: users "
-				  "whose requests end at once (refused, or "
-				  "with no demand) send again at the same "
-				  "instant without end; give 'think' a "
-				  "duration";
+			ru->why =
+			    "the closed loop does not advance time: users "
+			    "whose requests end at once (refused, or "
+			    "with no demand) send again at the same "
+			    "instant without end; give 'think' a "
+			    "duration";
 			sim_stop(&ru->s);
 			return;
 		}
@@ -343,11 +346,11 @@ static int ts_row(struct run *ru)
 		if (strcmp(m->group, "utilization") &&
 		    strcmp(m->group, "queues.mean"))
 			continue;
-		double prev = sim_metrics_get(&ru->ts_prev, m->group, m->key,
-					      0);
-		if (sim_metrics_put(&row->metrics, m->group, m->key,
-				    interval_mean(ru, m->value, prev,
-						  ru->ts_last)) < 0)
+		double prev =
+		    sim_metrics_get(&ru->ts_prev, m->group, m->key, 0);
+		if (sim_metrics_put(
+			&row->metrics, m->group, m->key,
+			interval_mean(ru, m->value, prev, ru->ts_last)) < 0)
 			return SIM_ENOMEM;
 	}
 	sim_metrics_release(&ru->ts_prev);
@@ -409,8 +412,8 @@ static int co_gap(const struct sim_scenario *sc, size_t sys, int rep,
 }
 
 int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
-		double ts_interval, struct sim_ts *ts, struct sim_rep_result *out,
-		const char **why)
+		double ts_interval, struct sim_ts *ts,
+		struct sim_rep_result *out, const char **why)
 {
 	struct run *ru = calloc(1, sizeof *ru);
 	const struct sim_workload *wl = &sc->workload;
@@ -473,7 +476,8 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 			goto cleanup;
 		/* users start after one think time each, so they spread out */
 		for (uint32_t u = 0; u < wl->closed.users; u++) {
-			sim_stream_seek(&ru->think, (uint64_t)u << 32 | 0xffffffffu);
+			sim_stream_seek(&ru->think,
+					(uint64_t)u << 32 | 0xffffffffu);
 			sim_at(&ru->s,
 			       sim_dist_sample(&wl->closed.think, &ru->think),
 			       user_send, ru, u);
@@ -575,8 +579,7 @@ static void *par_worker(void *p_)
 	return NULL;
 }
 
-int sim_parallel(size_t n, int jobs, int (*fn)(void *arg, size_t i),
-		 void *arg)
+int sim_parallel(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg)
 {
 	int *rc = calloc(n ? n : 1, sizeof *rc);
 	if (!rc)
@@ -623,13 +626,13 @@ static int paired(const struct sim_rep_result *base,
 			const struct sim_rep_result *x[2] = {&k[r], &base[r]};
 			double v[2];
 			for (int i = 0; i < 2; i++)
-				v[i] = f == 0   ? sim_hist_mean(&x[i]->lat)
-				       : f == 1 ? sim_hist_quantile(&x[i]->lat,
-								    0.99)
-				       : f == 2 ? (double)x[i]->good /
-						      x[i]->duration
-						: (double)x[i]->completed /
-						      x[i]->duration;
+				v[i] = f == 0 ? sim_hist_mean(&x[i]->lat)
+				       : f == 1
+					   ? sim_hist_quantile(&x[i]->lat, 0.99)
+				       : f == 2
+					   ? (double)x[i]->good / x[i]->duration
+					   : (double)x[i]->completed /
+						 x[i]->duration;
 			d[r] = v[0] - v[1];
 		}
 		struct sim_est e = sim_est_of(d, n);
@@ -722,10 +725,11 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 			struct sim_ts *src = &j.ts[k * nrep + r];
 			for (size_t i = 0; i < src->n; i++) {
 				if (ts[k].n == ts[k].cap) {
-					size_t cap = ts[k].cap ? 2 * ts[k].cap
-							       : 64;
-					void *p = realloc(ts[k].rows,
-							  cap * sizeof(*src->rows));
+					size_t cap =
+					    ts[k].cap ? 2 * ts[k].cap : 64;
+					void *p =
+					    realloc(ts[k].rows,
+						    cap * sizeof(*src->rows));
 					if (!p) {
 						err = SIM_ENOMEM;
 						goto cleanup;

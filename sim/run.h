@@ -38,8 +38,8 @@ void sim_ts_release(struct sim_ts *ts);
  * non-NULL and interval > 0, appends one row per interval. Returns 0,
  * SIM_ENOMEM, or SIM_ELIMIT if a run-time bound was hit (message in *why). */
 int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
-		double ts_interval, struct sim_ts *ts, struct sim_rep_result *out,
-		const char **why);
+		double ts_interval, struct sim_ts *ts,
+		struct sim_rep_result *out, const char **why);
 
 /* Runs every system and replication of the scenario on `jobs` threads and
  * summarises each system (out[nsystems], release each with
@@ -55,7 +55,6 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 
 /* Runs fn(arg, i) for i in [0, n) on `jobs` threads (jobs <= 1: inline).
  * Returns the first non-zero result by index, or 0. */
-int sim_parallel(size_t n, int jobs, int (*fn)(void *arg, size_t i),
-		 void *arg);
+int sim_parallel(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg);
 
 #endif

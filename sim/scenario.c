@@ -747,8 +747,8 @@ static const struct sim_param dist_cpu_param[] = {
      "pool: the blocking work burns CPU"},
 };
 static const struct sim_param dist_downstream_param[] = {
-    {"downstream", SIM_PT_BOOL, OFF(struct dspec, downstream), 1, 0, 1, 0,
-     NULL, "io: holds a connection of workload.downstream, if any"},
+    {"downstream", SIM_PT_BOOL, OFF(struct dspec, downstream), 1, 0, 1, 0, NULL,
+     "io: holds a connection of workload.downstream, if any"},
 };
 enum { D_MEAN, D_CV, D_K, D_FILE };
 
@@ -1356,8 +1356,8 @@ static const struct sim_param closed_params[] = {
      SIM_P_REQUIRED, NULL, "closed loop: number of users"},
     {"think", SIM_PT_DIST, OFF(struct closed_spec, think), 0, 0, 0, 0, NULL,
      "closed loop: think time between requests (default none)"},
-    {"coordinated_omission", SIM_PT_BOOL, OFF(struct closed_spec, co), 0, 0,
-     1, 0, NULL,
+    {"coordinated_omission", SIM_PT_BOOL, OFF(struct closed_spec, co), 0, 0, 1,
+     0, NULL,
      "also run an open workload at the achieved throughput and report the "
      "gap"},
 };

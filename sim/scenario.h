@@ -28,18 +28,18 @@ struct sim_mark {
 /* ----------------------------------------------------- parameter tables -- */
 
 enum sim_ptype {
-	SIM_PT_INT,      /* int; a whole number */
-	SIM_PT_DOUBLE,   /* double; a plain number */
+	SIM_PT_INT,	 /* int; a whole number */
+	SIM_PT_DOUBLE,	 /* double; a plain number */
 	SIM_PT_DURATION, /* double seconds; needs a unit: ns us ms s m */
-	SIM_PT_RATE,     /* double per second; needs a unit: /s /m */
-	SIM_PT_SIZE,     /* double bytes; needs a unit: B KiB MiB GiB */
-	SIM_PT_BOOL,     /* bool */
-	SIM_PT_ENUM,     /* int index into `choices` */
-	SIM_PT_STRING,   /* char * (owned by the scenario) */
-	SIM_PT_DIST,     /* struct sim_dist: a map {dist, mean, cv, ...} */
-	SIM_PT_SYSTEM,   /* struct sim_system *: a nested system map (model:,
+	SIM_PT_RATE,	 /* double per second; needs a unit: /s /m */
+	SIM_PT_SIZE,	 /* double bytes; needs a unit: B KiB MiB GiB */
+	SIM_PT_BOOL,	 /* bool */
+	SIM_PT_ENUM,	 /* int index into `choices` */
+	SIM_PT_STRING,	 /* char * (owned by the scenario) */
+	SIM_PT_DIST,	 /* struct sim_dist: a map {dist, mean, cv, ...} */
+	SIM_PT_SYSTEM,	 /* struct sim_system *: a nested system map (model:,
 			    cores:, ...), e.g. the replica of `replicas` */
-	SIM_PT_DOUBLES,  /* struct sim_doubles: a list of plain numbers */
+	SIM_PT_DOUBLES,	 /* struct sim_doubles: a list of plain numbers */
 };
 
 /* A list of numbers (e.g. balancer weights). */
@@ -62,7 +62,7 @@ struct sim_param {
 	double min, max;
 	unsigned flags;
 	const char *const *choices; /* SIM_PT_ENUM: NULL-terminated */
-	const char *help;           /* one line, shown by `concsim help` */
+	const char *help;	    /* one line, shown by `concsim help` */
 };
 
 /* ------------------------------------------------------------ workload -- */
@@ -70,9 +70,9 @@ struct sim_param {
 enum sim_arrival_kind {
 	SIM_ARR_POISSON,
 	SIM_ARR_CONSTANT,
-	SIM_ARR_MMPP,    /* on-off bursts: rate while on, rate_off while off */
+	SIM_ARR_MMPP,	 /* on-off bursts: rate while on, rate_off while off */
 	SIM_ARR_DIURNAL, /* rate * (1 + amplitude * sin(2 pi t / period)) */
-	SIM_ARR_TRACE,   /* replay of a `concsim trace` CSV */
+	SIM_ARR_TRACE,	 /* replay of a `concsim trace` CSV */
 };
 
 struct sim_rate_step {
@@ -85,9 +85,9 @@ struct sim_arrivals {
 	struct sim_rate_step *schedule;
 	size_t nschedule;
 	double rate_off, mean_on, mean_off; /* mmpp */
-	double period, amplitude;           /* diurnal */
-	char *file;                         /* trace */
-	double speed;                       /* trace */
+	double period, amplitude;	    /* diurnal */
+	char *file;			    /* trace */
+	double speed;			    /* trace */
 	struct sim_mark mark;
 };
 
@@ -101,11 +101,11 @@ enum sim_jitter { SIM_JITTER_NONE, SIM_JITTER_FULL, SIM_JITTER_EQUAL };
 
 struct sim_client {
 	double timeout; /* seconds; 0 = none */
-	int retries;    /* extra attempts after the first */
+	int retries;	/* extra attempts after the first */
 	double backoff, multiplier;
 	enum sim_jitter jitter;
 	double retry_budget; /* max retries / requests ratio; 0 = unlimited */
-	bool cancel;         /* server drops work the client abandoned */
+	bool cancel;	     /* server drops work the client abandoned */
 	double deadline;     /* goodput deadline; 0 = timeout (or none) */
 };
 
@@ -114,7 +114,7 @@ enum sim_phase_kind { SIM_PHASE_CPU, SIM_PHASE_IO, SIM_PHASE_POOL };
 struct sim_phase {
 	enum sim_phase_kind kind;
 	struct sim_dist dist;
-	bool on_cpu; /* pool: the blocking work burns CPU (default true) */
+	bool on_cpu;	 /* pool: the blocking work burns CPU (default true) */
 	bool downstream; /* io: holds a connection of workload.downstream
 			    (default true when there is one) */
 };
@@ -147,9 +147,9 @@ struct sim_workload {
 /* What every system has, whatever its model. */
 struct sim_host_cfg {
 	int cores;
-	double quantum;        /* seconds; 0 = ideal processor sharing */
+	double quantum;	       /* seconds; 0 = ideal processor sharing */
 	double context_switch; /* seconds per switch between threads */
-	double memory;         /* bytes; 0 = no limit */
+	double memory;	       /* bytes; 0 = no limit */
 };
 
 struct sim_system {

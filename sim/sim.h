@@ -18,11 +18,11 @@
 /* Error codes: 0 is success, failures are negative. One list makes both the
  * codes and their strings (see sim_strerror). */
 #define SIM_ERRNO_MAP(X)                                                       \
-	X(NOMEM, "out of memory")                                                  \
-	X(INVAL, "invalid argument")                                               \
-	X(IO, "input/output error")                                                \
-	X(SCENARIO, "invalid scenario")                                            \
-	X(LIMIT, "limit exceeded")                                                 \
+	X(NOMEM, "out of memory")                                              \
+	X(INVAL, "invalid argument")                                           \
+	X(IO, "input/output error")                                            \
+	X(SCENARIO, "invalid scenario")                                        \
+	X(LIMIT, "limit exceeded")                                             \
 	X(INTR, "interrupted")
 
 enum {
@@ -58,7 +58,8 @@ struct sim_evrec {
 
 struct sim_heapent {
 	double t;
-	uint64_t key; /* insertion sequence << 24 | record index: ties are FIFO */
+	uint64_t
+	    key; /* insertion sequence << 24 | record index: ties are FIFO */
 };
 
 struct sim {
@@ -78,7 +79,7 @@ int sim_init(struct sim *s);
 void sim_release(struct sim *s);
 
 #define SIM__IDX_BITS 24
-#define SIM__NO_REC UINT32_MAX
+#define SIM__NO_REC   UINT32_MAX
 
 /* Internal: makes room for one more event (record and heap entry).
  * Returns 0, or SIM_ENOMEM after stopping the simulation. */
@@ -136,10 +137,16 @@ void sim_cancel(struct sim *s, sim_ev ev);
 int sim_run_until(struct sim *s, double t_end);
 
 /* Makes sim_run_until() return after the current event. */
-static inline void sim_stop(struct sim *s) { s->stop = 1; }
+static inline void sim_stop(struct sim *s)
+{
+	s->stop = 1;
+}
 
 /* Number of events waiting (including cancelled ones not yet surfaced). */
-static inline size_t sim_pending(const struct sim *s) { return s->nheap; }
+static inline size_t sim_pending(const struct sim *s)
+{
+	return s->nheap;
+}
 
 /* ----------------------------------------------------- random streams -- */
 
@@ -202,9 +209,9 @@ static inline double sim_uniform(struct sim_stream *st)
  * strip comes from bits 3-10 and the point from bits 11-63. */
 struct sim_zig {
 	uint64_t k[256]; /* accept at once if the 53 bits are below k[i] */
-	double w[256];   /* the strip's width / 2^53 */
-	double x[257];   /* strip edges: x[1] = r, ..., x[256] = 0 */
-	double f[257];   /* exp(-x[i]) */
+	double w[256];	 /* the strip's width / 2^53 */
+	double x[257];	 /* strip edges: x[1] = r, ..., x[256] = 0 */
+	double f[257];	 /* exp(-x[i]) */
 };
 extern struct sim_zig sim_zig;
 double sim_exp1_slow(struct sim_stream *st, unsigned strip, uint64_t bits);
@@ -246,9 +253,9 @@ enum sim_dist_kind {
  * derived once from the user's mean/cv (see sim_dist_set). */
 struct sim_dist {
 	enum sim_dist_kind kind;
-	double mean, cv;   /* as the user gave them (or derived) */
-	double a, b, c;    /* kind-specific sampling parameters */
-	double *samples;   /* empirical: owned, sorted */
+	double mean, cv; /* as the user gave them (or derived) */
+	double a, b, c;	 /* kind-specific sampling parameters */
+	double *samples; /* empirical: owned, sorted */
 	size_t nsamples;
 };
 

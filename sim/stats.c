@@ -46,7 +46,6 @@ void sim_hist_reset(struct sim_hist *h)
 	h->sum = h->min = h->max = 0.0;
 }
 
-
 /* The value reported for bucket k: of [lo, hi), the point 2 lo hi / (lo +
  * hi) whose worst relative error to any value of the bucket is smallest,
  * (hi - lo) / (hi + lo) <= 2^-SUB / (2 + 2^-SUB) < SIM_HIST_RELERR. */

@@ -18,10 +18,10 @@
  * most 2^-(SIM_HIST_SUB+1) = 0.39 %. Values below SIM_HIST_MIN count as
  * SIM_HIST_MIN, above SIM_HIST_MAX as SIM_HIST_MAX (exact mean/max are kept
  * separately). */
-#define SIM_HIST_SUB 7
-#define SIM_HIST_EMIN (-30) /* 2^-30 s ~ 0.93 ns */
-#define SIM_HIST_EMAX 20    /* 2^20 s ~ 12 days */
-#define SIM_HIST_NB (((SIM_HIST_EMAX) - (SIM_HIST_EMIN)) << SIM_HIST_SUB)
+#define SIM_HIST_SUB	7
+#define SIM_HIST_EMIN	(-30) /* 2^-30 s ~ 0.93 ns */
+#define SIM_HIST_EMAX	20    /* 2^20 s ~ 12 days */
+#define SIM_HIST_NB	(((SIM_HIST_EMAX) - (SIM_HIST_EMIN)) << SIM_HIST_SUB)
 #define SIM_HIST_RELERR 0.0039 /* 2^-8: stated bound on relative error */
 
 struct sim_hist {
@@ -138,15 +138,15 @@ struct sim_class_result {
 
 /* What one replication of one system measured after warm-up. */
 struct sim_rep_result {
-	double duration;      /* measured simulated seconds */
-	uint64_t offered;     /* requests issued by clients (first attempts) */
-	uint64_t attempts;    /* attempts sent (first + retries) */
-	uint64_t completed;   /* responses the server finished (incl. wasted) */
-	uint64_t good;        /* answered OK within the deadline, not abandoned */
+	double duration;    /* measured simulated seconds */
+	uint64_t offered;   /* requests issued by clients (first attempts) */
+	uint64_t attempts;  /* attempts sent (first + retries) */
+	uint64_t completed; /* responses the server finished (incl. wasted) */
+	uint64_t good;	    /* answered OK within the deadline, not abandoned */
 	uint64_t errors[SIM_NOUTCOMES]; /* by outcome, [0] unused */
-	uint64_t wasted;      /* finished after the client gave up */
-	uint64_t events;      /* kernel events dispatched (whole run) */
-	struct sim_hist lat;  /* latency of good responses (from first send) */
+	uint64_t wasted;		/* finished after the client gave up */
+	uint64_t events;     /* kernel events dispatched (whole run) */
+	struct sim_hist lat; /* latency of good responses (from first send) */
 	struct sim_class_result *classes;
 	size_t nclasses;
 	struct sim_metrics metrics;
@@ -181,8 +181,8 @@ struct sim_summary {
 	int replications;
 	double duration_s, warmup_s;
 	struct sim_est offered_rps, throughput_rps, goodput_rps;
-	double completed;                 /* mean per replication */
-	double errors[SIM_NOUTCOMES];     /* mean per replication */
+	double completed;	      /* mean per replication */
+	double errors[SIM_NOUTCOMES]; /* mean per replication */
 	double wasted;
 	struct sim_est lat_mean, p50, p90, p99, p999;
 	double lat_max;

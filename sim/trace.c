@@ -88,7 +88,8 @@ int sim_trace_open(struct sim_trace_reader *rd, const char *file,
 	rd->f = fopen(file, "r");
 	if (!rd->f) {
 		if (err)
-			fprintf(err, "%s:1:1: error: cannot read the trace: %s\n",
+			fprintf(err,
+				"%s:1:1: error: cannot read the trace: %s\n",
 				file, strerror(errno));
 		return SIM_EIO;
 	}
@@ -125,8 +126,9 @@ int sim_trace_open(struct sim_trace_reader *rd, const char *file,
 			need = wl->classes[c].nphases;
 	if (rd->ncols < need) {
 		char d[128];
-		snprintf(d, sizeof d, "%zu demand columns, the scenario's "
-				      "classes need '%zu",
+		snprintf(d, sizeof d,
+			 "%zu demand columns, the scenario's "
+			 "classes need '%zu",
 			 rd->ncols, need);
 		fail(rd, err, NULL, "the header has ", d);
 		sim_trace_close(rd);
@@ -160,8 +162,9 @@ int sim_trace_next(struct sim_trace_reader *rd, FILE *err)
 	} while (!rd->line[0]);
 	const char *p = rd->line, *e;
 	if (!number(p, &e, &rd->t))
-		return fail(rd, err, p, "expected an arrival time in seconds "
-					"(a finite number >= 0)",
+		return fail(rd, err, p,
+			    "expected an arrival time in seconds "
+			    "(a finite number >= 0)",
 			    NULL);
 	if (rd->t < rd->t_prev)
 		return fail(rd, err, p, "arrival times must not decrease",
@@ -193,9 +196,10 @@ int sim_trace_next(struct sim_trace_reader *rd, FILE *err)
 				    wl->classes[c].name);
 		p = e + 1;
 		if (!number(p, &e, &rd->demand[i]))
-			return fail(rd, err, p, "expected a phase demand in "
-						"seconds (a finite number "
-						">= 0)",
+			return fail(rd, err, p,
+				    "expected a phase demand in "
+				    "seconds (a finite number "
+				    ">= 0)",
 				    NULL);
 		if (*e == 0)
 			e = NULL;
@@ -219,8 +223,7 @@ void sim_trace_close(struct sim_trace_reader *rd)
 	rd->demand = NULL;
 }
 
-int sim_trace_check(const char *file, const struct sim_workload *wl,
-		    FILE *err)
+int sim_trace_check(const char *file, const struct sim_workload *wl, FILE *err)
 {
 	struct sim_trace_reader rd;
 	int rc = sim_trace_open(&rd, file, wl, err);

@@ -59,8 +59,7 @@ int sim_trace_next(struct sim_trace_reader *rd, FILE *err);
 void sim_trace_close(struct sim_trace_reader *rd);
 /* Reads the whole file to validate it against the workload's classes.
  * Returns 0 or a SIM_E* code with the message printed. */
-int sim_trace_check(const char *file, const struct sim_workload *wl,
-		    FILE *err);
+int sim_trace_check(const char *file, const struct sim_workload *wl, FILE *err);
 
 /* Writes the header for a workload whose longest class has max_phases. */
 int sim_trace_write_header(FILE *f, size_t max_phases);

@@ -16,7 +16,7 @@
 #include "workload.h"
 
 #define CHUNK_RECS 1024
-#define TWO_PI 6.283185307179586
+#define TWO_PI	   6.283185307179586
 
 int sim_reqpool_init(struct sim_reqpool *p, size_t max_phases)
 {
@@ -190,9 +190,9 @@ double sim_arr_next(struct sim_arr *ar)
 	const struct sim_arrivals *a = ar->a;
 	if (a->kind == SIM_ARR_POISSON && ar->step >= a->nschedule)
 		/* the common case: a constant-rate Poisson stream */
-		return ar->t += ar->rate > 0 ? sim_exponential(&ar->st,
-							       1.0 / ar->rate)
-					     : INFINITY;
+		return ar->t += ar->rate > 0
+				    ? sim_exponential(&ar->st, 1.0 / ar->rate)
+				    : INFINITY;
 	if (a->kind == SIM_ARR_TRACE) {
 		int rc = sim_trace_next(&ar->tr, NULL);
 		if (rc <= 0) {
@@ -215,18 +215,19 @@ double sim_arr_next(struct sim_arr *ar)
 
 		double cand = INFINITY;
 		if (top > 0)
-			cand = ar->t + (a->kind == SIM_ARR_CONSTANT
-					    ? 1.0 / top
-					    : sim_exponential(&ar->st, 1.0 / top));
+			cand =
+			    ar->t + (a->kind == SIM_ARR_CONSTANT
+					 ? 1.0 / top
+					 : sim_exponential(&ar->st, 1.0 / top));
 		if (cand >= seg_end) {
 			if (seg_end == INFINITY)
 				return INFINITY;
 			ar->t = seg_end; /* restart in the next segment */
-			if (a->kind == SIM_ARR_MMPP && seg_end == ar->t_switch) {
+			if (a->kind == SIM_ARR_MMPP &&
+			    seg_end == ar->t_switch) {
 				ar->on = !ar->on;
-				ar->t_switch +=
-				    sim_exponential(&ar->st, ar->on ? a->mean_on
-								    : a->mean_off);
+				ar->t_switch += sim_exponential(
+				    &ar->st, ar->on ? a->mean_on : a->mean_off);
 			} else {
 				ar->rate = a->schedule[ar->step++].rate;
 			}
@@ -234,9 +235,9 @@ double sim_arr_next(struct sim_arr *ar)
 		}
 		ar->t = cand;
 		if (a->kind == SIM_ARR_DIURNAL) {
-			double lam = rate * (1.0 + a->amplitude *
-						       sin(TWO_PI * cand /
-							   a->period));
+			double lam =
+			    rate * (1.0 + a->amplitude *
+					      sin(TWO_PI * cand / a->period));
 			if (sim_uniform(&ar->st) * top > lam)
 				continue; /* thinned away */
 		}

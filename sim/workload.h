@@ -59,13 +59,13 @@ void sim_gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id);
 struct sim_arr {
 	const struct sim_arrivals *a;
 	struct sim_stream st;
-	double t;          /* time of the last arrival */
-	size_t step;       /* next schedule entry */
-	double rate;       /* current base rate */
-	int on;            /* mmpp: in the on state */
-	double t_switch;   /* mmpp: next on/off switch */
+	double t;		    /* time of the last arrival */
+	size_t step;		    /* next schedule entry */
+	double rate;		    /* current base rate */
+	int on;			    /* mmpp: in the on state */
+	double t_switch;	    /* mmpp: next on/off switch */
 	struct sim_trace_reader tr; /* trace: the row of the next arrival */
-	int failed;                 /* trace: a row could not be read */
+	int failed;		    /* trace: a row could not be read */
 };
 
 /* Returns 0, SIM_ENOMEM, or SIM_EIO (trace unreadable; *why set). */

@@ -127,8 +127,8 @@ Test(cli, bad_usage_exits_two, .init = mktmp, .fini = cleanup_tmp)
 	free(out);
 }
 
-Test(cli, same_seed_gives_byte_identical_output_whatever_jobs,
-     .init = mktmp, .fini = cleanup_tmp)
+Test(cli, same_seed_gives_byte_identical_output_whatever_jobs, .init = mktmp,
+     .fini = cleanup_tmp)
 {
 	write_file("s.yaml", small);
 	char args[600], *a, *b, *c, *d;
@@ -155,21 +155,23 @@ Test(cli, json_output_parses_and_follows_the_contract, .init = mktmp,
 {
 	write_file("s.yaml", small);
 	char args[2048], *out;
-	snprintf(args, sizeof args,
-		 "run %s/s.yaml --format json | python3 -c '"
-		 "import json,sys; d=json.load(sys.stdin); s=d[\"systems\"];"
-		 "assert d[\"scenario\"]==\"small\" and d[\"replications\"]==3;"
-		 "assert [x[\"name\"] for x in s]==[\"one\",\"two\"];"
-		 "k=[\"offered_rps\",\"throughput_rps\",\"goodput_rps\","
-		 "\"completed\",\"errors\",\"latency_s\",\"ci95\","
-		 "\"utilization\",\"queues\",\"memory_peak_bytes\",\"events\","
-		 "\"classes\"];"
-		 "assert all(x in s[0] for x in k), [x for x in k if x not in s[0]];"
-		 "assert set(s[0][\"classes\"])=={\"a\",\"b\"};"
-		 "assert abs(s[0][\"offered_rps\"]-500)<60;"
-		 "assert 0<s[0][\"latency_s\"][\"p50\"]<s[0][\"latency_s\"][\"p99\"];"
-		 "print(\"ok\")'",
-		 tmpdir);
+	snprintf(
+	    args, sizeof args,
+	    "run %s/s.yaml --format json | python3 -c '"
+	    "import json,sys; d=json.load(sys.stdin); s=d[\"systems\"];"
+	    "assert d[\"scenario\"]==\"small\" and d[\"replications\"]==3;"
+	    "assert [x[\"name\"] for x in s]==[\"one\",\"two\"];"
+	    "k=[\"offered_rps\",\"throughput_rps\",\"goodput_rps\","
+	    "\"completed\",\"errors\",\"latency_s\",\"ci95\","
+	    "\"utilization\",\"queues\",\"memory_peak_bytes\",\"events\","
+	    "\"classes\"];"
+	    "assert all(x in s[0] for x in k), [x for x in k if x not in s[0]];"
+	    "assert set(s[0][\"classes\"])=={\"a\",\"b\"};"
+	    "assert abs(s[0][\"offered_rps\"]-500)<60;"
+	    "assert "
+	    "0<s[0][\"latency_s\"][\"p50\"]<s[0][\"latency_s\"][\"p99\"];"
+	    "print(\"ok\")'",
+	    tmpdir);
 	cr_expect_eq(run(args, 1, &out), 0, "%s", out);
 	cr_expect(strstr(out, "ok"), "%s", out);
 	free(out);
@@ -256,7 +258,7 @@ static const struct {
     {WL "systems:\n  - { name: a, model: nodejs }\n",
      ":5:23: error: unknown model 'nodejs'"},
     {WL "systems:\n  - { name: a, model: event-loop }\n"
-        "  - { name: a, model: event-loop }\n",
+	"  - { name: a, model: event-loop }\n",
      ":6:13: error: duplicate system name 'a'"},
     {WL "systems:\n  - { name: a, model: event-loop, cores: 2.5 }\n",
      ":5:42: error: 'cores': expected a whole number"},
@@ -305,11 +307,12 @@ Test(cli, unbounded_overload_stops_with_a_message, .init = mktmp,
 	/* 200k requests/s into two Node processes that accept everything:
 	 * the queue grows without bound; the run must stop, not exhaust
 	 * memory, and write no results */
-	write_file("over.yaml",
-		   "duration: 60s\nwarmup: 0s\nreplications: 1\n"
-		   "workload:\n  arrivals: { rate: 200000/s }\n"
-		   "  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n"
-		   "systems: [ { name: n, model: event-loop, processes: 2 } ]\n");
+	write_file(
+	    "over.yaml",
+	    "duration: 60s\nwarmup: 0s\nreplications: 1\n"
+	    "workload:\n  arrivals: { rate: 200000/s }\n"
+	    "  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n"
+	    "systems: [ { name: n, model: event-loop, processes: 2 } ]\n");
 	char args[800], *out;
 	snprintf(args, sizeof args, "run %s/over.yaml -q -o %s/res", tmpdir,
 		 tmpdir);

@@ -9,7 +9,7 @@
 
 struct worker {
 	struct sim_pythread pt;
-	int rounds;      /* I/O thread: rounds left */
+	int rounds;	 /* I/O thread: rounds left */
 	double finished; /* time of the last burst's end */
 	double cpu, io;
 };

@@ -27,9 +27,8 @@ static double run_threads(int cores, double quantum, double cs, int n,
 {
 	struct sim s;
 	struct sim_host h;
-	struct sim_host_cfg cfg = {.cores = cores,
-				   .quantum = quantum,
-				   .context_switch = cs};
+	struct sim_host_cfg cfg = {
+	    .cores = cores, .quantum = quantum, .context_switch = cs};
 	cr_assert_eq(sim_init(&s), 0);
 	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
 	sim_host_reset_stats(&h, 0);

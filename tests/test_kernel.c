@@ -177,18 +177,18 @@ Test(dists, every_kind_has_the_mean_and_cv_it_was_given)
 		enum sim_dist_kind k;
 		double cv;
 	} cases[] = {
-	    {SIM_DIST_CONSTANT, 0},  {SIM_DIST_EXPONENTIAL, 1},
-	    {SIM_DIST_UNIFORM, 0.5}, {SIM_DIST_NORMAL, 0.2},
+	    {SIM_DIST_CONSTANT, 0},    {SIM_DIST_EXPONENTIAL, 1},
+	    {SIM_DIST_UNIFORM, 0.5},   {SIM_DIST_NORMAL, 0.2},
 	    {SIM_DIST_LOGNORMAL, 1.5}, {SIM_DIST_GAMMA, 0.7},
-	    {SIM_DIST_WEIBULL, 2.0}, {SIM_DIST_PARETO, 0.8},
-	    {SIM_DIST_ERLANG, 0.5},  {SIM_DIST_HYPEREXP, 3.0},
+	    {SIM_DIST_WEIBULL, 2.0},   {SIM_DIST_PARETO, 0.8},
+	    {SIM_DIST_ERLANG, 0.5},    {SIM_DIST_HYPEREXP, 3.0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct sim_dist d;
 		const char *why;
-		cr_assert_eq(sim_dist_set(&d, cases[i].k, 0.005, cases[i].cv,
-					  &why),
-			     0, "%s: %s", sim_dist_names[cases[i].k], why);
+		cr_assert_eq(
+		    sim_dist_set(&d, cases[i].k, 0.005, cases[i].cv, &why), 0,
+		    "%s: %s", sim_dist_names[cases[i].k], why);
 		double m, cv;
 		moments(&d, 400000, &m, &cv);
 		/* standard error of the mean is cv/sqrt(n) ~ 0.5 %; heavy
@@ -253,10 +253,10 @@ Test(dists, ziggurat_tables_close_at_the_published_edge)
 		  sim_zig.x[1]);
 	double v = (sim_zig.x[1] + 1) * exp(-sim_zig.x[1]);
 	for (int i = 1; i < 256; i++)
-		cr_expect(fabs(sim_zig.x[i] * (sim_zig.f[i + 1] - sim_zig.f[i]) /
-				   v -
-			       1) < 1e-9,
-			  "strip %d", i);
+		cr_expect(
+		    fabs(sim_zig.x[i] * (sim_zig.f[i + 1] - sim_zig.f[i]) / v -
+			 1) < 1e-9,
+		    "strip %d", i);
 }
 
 /* Every part of the sampler (rectangles, wedges, the tail beyond r) must

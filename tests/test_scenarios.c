@@ -53,8 +53,8 @@ static double run_metastable(const char *retries)
 	double before = 0, n = 0;
 	for (size_t i = 0; i < ts.n; i++)
 		if (ts.rows[i].time_s > 5 && ts.rows[i].time_s <= 20) {
-			before += ts.rows[i].goodput_rps /
-				  ts.rows[i].offered_rps;
+			before +=
+			    ts.rows[i].goodput_rps / ts.rows[i].offered_rps;
 			n++;
 		}
 	cr_expect_gt(before / n, 0.99);
@@ -74,11 +74,9 @@ Test(scenarios, metastable_collapses_with_retries_and_recovers_without,
 		     without);
 }
 
-Test(scenarios, flagship_runs_all_four_models_with_every_figure,
-     .timeout = 120)
+Test(scenarios, flagship_runs_all_four_models_with_every_figure, .timeout = 120)
 {
-	struct sim_override ov[] = {{"duration", "10s"},
-				    {"replications", "2"}};
+	struct sim_override ov[] = {{"duration", "10s"}, {"replications", "2"}};
 	struct sim_scenario sc;
 	load_file("scenarios/flagship.yaml", ov, 2, &sc);
 	const char *models[] = {"event-loop", "worker-pool", "async",
@@ -92,20 +90,19 @@ Test(scenarios, flagship_runs_all_four_models_with_every_figure,
 	struct sim_summary s[16];
 	cr_assert_leq(sc.nsystems, 16);
 	const char *why;
-	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, s, NULL, NULL, &why),
-		     0);
+	cr_assert_eq(sim_run_scenario(&sc, 2, 0, NULL, s, NULL, NULL, &why), 0);
 	for (size_t i = 0; i < sc.nsystems; i++) {
 		const char *n = s[i].name;
 		cr_expect_gt(s[i].throughput_rps.mean, 0, "%s", n);
 		cr_expect_gt(s[i].p99.mean, 0, "%s", n);
 		cr_expect_gt(s[i].throughput_rps.ci95, 0, "%s: no ci95", n);
 		cr_expect_eq(s[i].nclasses, 2, "%s", n);
-		cr_expect_gt(sim_metrics_get(&s[i].metrics, "utilization",
-					     "cpu", -1),
-			     0, "%s: utilization.cpu", n);
-		cr_expect_gt(sim_metrics_get(&s[i].metrics, "",
-					     "memory_peak_bytes", -1),
-			     1e6, "%s: memory_peak_bytes", n);
+		cr_expect_gt(
+		    sim_metrics_get(&s[i].metrics, "utilization", "cpu", -1), 0,
+		    "%s: utilization.cpu", n);
+		cr_expect_gt(
+		    sim_metrics_get(&s[i].metrics, "", "memory_peak_bytes", -1),
+		    1e6, "%s: memory_peak_bytes", n);
 		cr_expect_geq(sim_metrics_get(&s[i].metrics, "queues.mean",
 					      "inflight", -1),
 			      0, "%s: queues", n);

@@ -72,8 +72,7 @@ Test(validate_event_loop, md1_mean_matches_theory, .timeout = 120)
 	sim_summary_release(&s);
 }
 
-Test(validate_event_loop, mg1_mean_matches_pollaczek_khinchine,
-     .timeout = 120)
+Test(validate_event_loop, mg1_mean_matches_pollaczek_khinchine, .timeout = 120)
 {
 	/* M/G/1 with gamma service, cv 0.5 (E[S^2] = S^2 (1 + cv^2)):
 	 * T = S + lambda E[S^2] / (2 (1 - rho)) */

@@ -21,7 +21,10 @@ static void run(const char *yaml, struct sim_summary *out, size_t nsys)
 	tl_run(yaml, out, nsys);
 }
 
-static double widen(double ci95, int n) { return tl_ci999(ci95, n); }
+static double widen(double ci95, int n)
+{
+	return tl_ci999(ci95, n);
+}
 
 /* Mean arrival rate of a process over `reps` independent streams. */
 static struct sim_est arrival_rate(const struct sim_arrivals *a, double T,
@@ -135,7 +138,8 @@ Test(closed, matches_the_machine_repairman_result, .timeout = 60)
 	struct sim_summary s;
 	run("seed: 3\nduration: 300s\nwarmup: 10s\nreplications: 10\n"
 	    "workload:\n"
-	    "  closed: { users: 10, think: { dist: exponential, mean: 45ms } }\n"
+	    "  closed: { users: 10, think: { dist: exponential, mean: 45ms } "
+	    "}\n"
 	    "  classes: [ { name: c, phases: [ {cpu: {dist: exponential, "
 	    "mean: 5ms}} ] } ]\n"
 	    "systems: [ { name: s, model: event-loop, overheads: zero } ]\n",
@@ -323,9 +327,9 @@ Test(downstream, a_pool_of_c_connections_is_an_mmc_queue, .timeout = 60)
 	cr_expect(fabs(s.lat_mean.mean - W) <= hw, "W %g +- %g vs %g",
 		  s.lat_mean.mean, hw, W);
 	cr_expect(hw < 0.05 * W);
-	cr_expect_float_eq(sim_metrics_get(&s.metrics, "utilization",
-					   "downstream", -1),
-			   lambda / mu / 3, 0.02);
+	cr_expect_float_eq(
+	    sim_metrics_get(&s.metrics, "utilization", "downstream", -1),
+	    lambda / mu / 3, 0.02);
 	sim_summary_release(&s);
 }
 
