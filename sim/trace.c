@@ -145,10 +145,11 @@ int sim_trace_open(struct sim_trace_reader *rd, const char *file,
 /* Parses a non-negative finite number ending at ',' or the end. */
 static int number(const char *p, const char **end, double *out)
 {
-	char *e;
 	errno = 0;
-	*out = strtod(p, &e);
-	*end = e;
+	/* strtod's end points into p (C's strtod takes a char **; a local
+	 * char * here made GCC 12 -O3 see a dangling pointer after inlining) */
+	*out = strtod(p, (char **)end);
+	const char *e = *end;
 	return e != p && !errno && isfinite(*out) && *out >= 0 &&
 	       (*e == ',' || *e == 0);
 }
