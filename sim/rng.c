@@ -377,7 +377,7 @@ int sim_dist_copy(struct sim_dist *dst, const struct sim_dist *src)
 	return 0;
 }
 
-double sim_dist_sample(const struct sim_dist *d, struct sim_stream *st)
+double sim__dist_sample(const struct sim_dist *d, struct sim_stream *st)
 {
 	gsl_rng *r = st->r;
 	switch (d->kind) {

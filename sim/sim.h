@@ -276,7 +276,18 @@ int sim_dist_set_empirical(struct sim_dist *d, const double *x, size_t n,
 void sim_dist_release(struct sim_dist *d);
 /* Deep copy (empirical samples duplicated). Returns 0 or SIM_ENOMEM. */
 int sim_dist_copy(struct sim_dist *dst, const struct sim_dist *src);
-/* One non-negative sample. */
-double sim_dist_sample(const struct sim_dist *d, struct sim_stream *st);
+/* Internal: sim_dist_sample's kinds other than exponential and constant. */
+double sim__dist_sample(const struct sim_dist *d, struct sim_stream *st);
+
+/* One non-negative sample. Inline for the two kinds most phases have. */
+static inline double sim_dist_sample(const struct sim_dist *d,
+				     struct sim_stream *st)
+{
+	if (d->kind == SIM_DIST_EXPONENTIAL)
+		return sim_exponential(st, d->a);
+	if (d->kind == SIM_DIST_CONSTANT)
+		return d->a;
+	return sim__dist_sample(d, st);
+}
 
 #endif

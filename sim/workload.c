@@ -149,6 +149,17 @@ double sim_arr_rate_at(const struct sim_arrivals *a, double t)
 	return rate;
 }
 
+/* Sets the fast path of sim_arr_next once the process is a Poisson stream
+ * at a constant rate from now on (no schedule step left). */
+static void set_gap(struct sim_arr *ar)
+{
+	const struct sim_arrivals *a = ar->a;
+	ar->gap = a->kind == SIM_ARR_POISSON && ar->step >= a->nschedule &&
+			  ar->rate > 0
+		      ? 1.0 / ar->rate
+		      : 0;
+}
+
 int sim_arr_init(struct sim_arr *ar, const struct sim_arrivals *a,
 		 uint64_t seed, uint32_t rep, const char **why)
 {
@@ -159,6 +170,7 @@ int sim_arr_init(struct sim_arr *ar, const struct sim_arrivals *a,
 		return err;
 	if (a->kind == SIM_ARR_MMPP)
 		ar->t_switch = sim_exponential(&ar->st, a->mean_on);
+	set_gap(ar);
 	return 0;
 }
 
@@ -185,11 +197,10 @@ void sim_arr_release(struct sim_arr *ar)
 	sim_trace_close(&ar->tr);
 }
 
-double sim_arr_next(struct sim_arr *ar)
+double sim__arr_next(struct sim_arr *ar)
 {
 	const struct sim_arrivals *a = ar->a;
 	if (a->kind == SIM_ARR_POISSON && ar->step >= a->nschedule)
-		/* the common case: a constant-rate Poisson stream */
 		return ar->t += ar->rate > 0
 				    ? sim_exponential(&ar->st, 1.0 / ar->rate)
 				    : INFINITY;
@@ -230,6 +241,7 @@ double sim_arr_next(struct sim_arr *ar)
 				    &ar->st, ar->on ? a->mean_on : a->mean_off);
 			} else {
 				ar->rate = a->schedule[ar->step++].rate;
+				set_gap(ar);
 			}
 			continue;
 		}

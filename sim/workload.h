@@ -62,6 +62,8 @@ struct sim_arr {
 	double t;		    /* time of the last arrival */
 	size_t step;		    /* next schedule entry */
 	double rate;		    /* current base rate */
+	double gap;		    /* 1 / rate when a constant-rate Poisson
+				       process is all that is left, else 0 */
 	int on;			    /* mmpp: in the on state */
 	double t_switch;	    /* mmpp: next on/off switch */
 	struct sim_trace_reader tr; /* trace: the row of the next arrival */
@@ -76,9 +78,18 @@ int sim_arr_init(struct sim_arr *ar, const struct sim_arrivals *a,
 int sim_arr_init_trace(struct sim_arr *ar, const struct sim_workload *wl,
 		       const char **why);
 void sim_arr_release(struct sim_arr *ar);
+/* Internal: sim_arr_next's every case but the common one. */
+double sim__arr_next(struct sim_arr *ar);
+
 /* The next arrival time after the last one, or INFINITY when the process
- * has no more arrivals (or, for a trace, a row was bad: ar->failed). */
-double sim_arr_next(struct sim_arr *ar);
+ * has no more arrivals (or, for a trace, a row was bad: ar->failed).
+ * Inline for the common case, a Poisson stream at a constant rate. */
+static inline double sim_arr_next(struct sim_arr *ar)
+{
+	if (ar->gap > 0)
+		return ar->t += sim_exponential(&ar->st, ar->gap);
+	return sim__arr_next(ar);
+}
 /* Trace replay: gives r the class and demands of the arrival last returned
  * by sim_arr_next (id is set by the caller). */
 void sim_arr_fill(const struct sim_arr *ar, struct sim_request *r);
