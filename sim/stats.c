@@ -27,7 +27,7 @@
 
 int sim_hist_init(struct sim_hist *h)
 {
-	memset(h, 0, sizeof(*h));
+	*h = (struct sim_hist){.min = INFINITY, .max = -INFINITY};
 	h->b = calloc(SIM_HIST_NB, sizeof(*h->b));
 	return h->b ? 0 : SIM_ENOMEM;
 }
@@ -43,7 +43,9 @@ void sim_hist_reset(struct sim_hist *h)
 	if (h->b)
 		memset(h->b, 0, SIM_HIST_NB * sizeof(*h->b));
 	h->n = 0;
-	h->sum = h->min = h->max = 0.0;
+	h->sum = 0.0;
+	h->min = INFINITY;
+	h->max = -INFINITY;
 }
 
 /* The value reported for bucket k: of [lo, hi), the point 2 lo hi / (lo +
@@ -102,9 +104,9 @@ void sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src)
 	assert(dst->b && src->b);
 	for (size_t k = 0; k < SIM_HIST_NB; k++)
 		dst->b[k] += src->b[k];
-	if (dst->n == 0 || src->min < dst->min)
+	if (src->min < dst->min)
 		dst->min = src->min;
-	if (dst->n == 0 || src->max > dst->max)
+	if (src->max > dst->max)
 		dst->max = src->max;
 	dst->n += src->n;
 	dst->sum += src->sum;

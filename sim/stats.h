@@ -31,7 +31,8 @@ struct sim_hist {
 };
 
 /* Returns 0 or SIM_ENOMEM (buckets allocated up front, so that recording
- * never allocates). An empty histogram has n = sum = min = max = 0. */
+ * never allocates). An empty histogram has n = sum = 0, min = +inf and
+ * max = -inf (so that recording needs no test for the first value). */
 int sim_hist_init(struct sim_hist *h);
 void sim_hist_release(struct sim_hist *h);
 void sim_hist_reset(struct sim_hist *h);
@@ -55,9 +56,9 @@ static inline size_t sim_hist_index(double x)
 static inline void sim_hist_record(struct sim_hist *h, double x)
 {
 	h->b[sim_hist_index(x)]++;
-	if (h->n == 0 || x < h->min)
+	if (x < h->min)
 		h->min = x;
-	if (h->n == 0 || x > h->max)
+	if (x > h->max)
 		h->max = x;
 	h->n++;
 	h->sum += x;

@@ -34,7 +34,7 @@ void sim_reqpool_release(struct sim_reqpool *p)
 	*p = (struct sim_reqpool){0};
 }
 
-static int pool_grow(struct sim_reqpool *p)
+int sim__reqpool_grow(struct sim_reqpool *p)
 {
 	if (p->nchunks == p->capchunks) {
 		size_t cap = p->capchunks ? 2 * p->capchunks : 16;
@@ -54,25 +54,6 @@ static int pool_grow(struct sim_reqpool *p)
 		p->free = r;
 	}
 	return 0;
-}
-
-struct sim_request *sim_req_new(struct sim_reqpool *p)
-{
-	if (!p->free && pool_grow(p) < 0)
-		return NULL;
-	struct sim_request *r = p->free;
-	p->free = r->next;
-	memset(r, 0, sizeof *r);
-	if (++p->live > p->peak)
-		p->peak = p->live;
-	return r;
-}
-
-void sim_req_free(struct sim_reqpool *p, struct sim_request *r)
-{
-	r->next = p->free;
-	p->free = r;
-	p->live--;
 }
 
 struct sim_request *sim_req_clone(struct sim_reqpool *p,

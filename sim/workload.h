@@ -31,9 +31,30 @@ struct sim_reqpool {
 int sim_reqpool_init(struct sim_reqpool *p, size_t max_phases);
 /* Frees every chunk (and so every request still out). */
 void sim_reqpool_release(struct sim_reqpool *p);
-/* A zeroed request with room for max_phases demands, or NULL (no memory). */
-struct sim_request *sim_req_new(struct sim_reqpool *p);
-void sim_req_free(struct sim_reqpool *p, struct sim_request *r);
+/* Internal: adds a chunk of records to the freelist. Returns 0 or
+ * SIM_ENOMEM. */
+int sim__reqpool_grow(struct sim_reqpool *p);
+
+/* A zeroed request with room for max_phases demands, or NULL (no memory).
+ * Inline, as sim_req_free: one of each per simulated request. */
+static inline struct sim_request *sim_req_new(struct sim_reqpool *p)
+{
+	if (!p->free && sim__reqpool_grow(p) < 0)
+		return NULL;
+	struct sim_request *r = p->free;
+	p->free = r->next;
+	*r = (struct sim_request){0}; /* the header; demands are set */
+	if (++p->live > p->peak)
+		p->peak = p->live;
+	return r;
+}
+
+static inline void sim_req_free(struct sim_reqpool *p, struct sim_request *r)
+{
+	r->next = p->free;
+	p->free = r;
+	p->live--;
+}
 /* A new attempt of r (same id, class, demands), or NULL. */
 struct sim_request *sim_req_clone(struct sim_reqpool *p,
 				  const struct sim_request *r);
