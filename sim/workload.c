@@ -34,6 +34,8 @@ void sim_reqpool_release(struct sim_reqpool *p)
 	*p = (struct sim_reqpool){0};
 }
 
+const struct sim_request sim__req_zero;
+
 int sim__reqpool_grow(struct sim_reqpool *p)
 {
 	if (p->nchunks == p->capchunks) {
