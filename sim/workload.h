@@ -37,7 +37,7 @@ int sim__reqpool_grow(struct sim_reqpool *p);
 
 /* An all-zero request header: copied, not memset, into new records,
  * because GCC (12, x86-64) makes a 128-byte memset a `rep stosq`, whose
- * start-up costs more than the eight vector stores of a copy: 10 % of the
+ * start-up costs more than the eight vector stores of a copy (10 % of the
  * whole M/M/1 benchmark's time). */
 extern const struct sim_request sim__req_zero;
 
