@@ -8,65 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <criterion/criterion.h>
 
-static const char *bin(void)
-{
-	const char *b = getenv("CONCSIM_BIN");
-	cr_assert(b, "CONCSIM_BIN is not set (run through ctest)");
-	return b;
-}
+#include "testlib.h"
 
 /* Runs `concsim ARGS` with a shell; captures stdout (and stderr if
  * err_too); returns the exit status. The caller frees *out. */
 static int run(const char *args, int err_too, char **out)
 {
 	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "%s %s %s", bin(), args,
+	snprintf(cmd, sizeof cmd, "%s %s %s", tl_bin(), args,
 		 err_too ? "2>&1" : "2>/dev/null");
-	FILE *p = popen(cmd, "r");
-	cr_assert(p);
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	size_t k;
-	while ((k = fread(buf + n, 1, cap - n - 1, p)) > 0) {
-		n += k;
-		if (cap - n < 1024)
-			buf = realloc(buf, cap *= 2);
-	}
-	buf[n] = 0;
-	int st = pclose(p);
-	*out = buf;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char tmpdir[256];
-
-static void mktmp(void)
-{
-	strcpy(tmpdir, "/tmp/concsim-cli-XXXXXX");
-	cr_assert(mkdtemp(tmpdir));
-}
-
-static void cleanup_tmp(void)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd)) {
-	}
-}
-
-static void write_file(const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(text, f);
-	fclose(f);
+	return tl_capture(cmd, out);
 }
 
 static const char *small =
@@ -85,7 +39,7 @@ static const char *small =
     "  - { name: one, model: event-loop, cores: 2 }\n"
     "  - { name: two, model: event-loop, cores: 2, processes: 2 }\n";
 
-Test(cli, version_and_help_exit_zero, .init = mktmp, .fini = cleanup_tmp)
+Test(cli, version_and_help_exit_zero, .init = tl_mktmp, .fini = tl_rmtmp)
 {
 	char *out;
 	cr_expect_eq(run("--version", 0, &out), 0);
@@ -104,7 +58,7 @@ Test(cli, version_and_help_exit_zero, .init = mktmp, .fini = cleanup_tmp)
 	free(out);
 }
 
-Test(cli, bad_usage_exits_two, .init = mktmp, .fini = cleanup_tmp)
+Test(cli, bad_usage_exits_two, .init = tl_mktmp, .fini = tl_rmtmp)
 {
 	char *out;
 	cr_expect_eq(run("", 1, &out), 2);
@@ -112,36 +66,40 @@ Test(cli, bad_usage_exits_two, .init = mktmp, .fini = cleanup_tmp)
 	cr_expect_eq(run("frobnicate", 1, &out), 2);
 	cr_expect(strstr(out, "unknown command 'frobnicate'"));
 	free(out);
-	write_file("s.yaml", small);
+	tl_write("s.yaml", small);
 	char args[600];
-	snprintf(args, sizeof args, "run %s/s.yaml --format xml", tmpdir);
+	snprintf(args, sizeof args, "run %s/s.yaml --format xml", tl_tmpdir());
 	cr_expect_eq(run(args, 1, &out), 2);
 	free(out);
-	snprintf(args, sizeof args, "run %s/s.yaml --jobs 0", tmpdir);
+	snprintf(args, sizeof args, "run %s/s.yaml --jobs 0", tl_tmpdir());
 	cr_expect_eq(run(args, 1, &out), 2);
 	free(out);
-	snprintf(args, sizeof args, "run %s/s.yaml --timeseries 1s", tmpdir);
+	snprintf(args, sizeof args, "run %s/s.yaml --timeseries 1s",
+		 tl_tmpdir());
 	cr_expect_eq(run(args, 1, &out), 2, "--timeseries without -o");
 	free(out);
 	cr_expect_eq(run("run /nonexistent/x.yaml", 1, &out), 2);
 	free(out);
 }
 
-Test(cli, same_seed_gives_byte_identical_output_whatever_jobs, .init = mktmp,
-     .fini = cleanup_tmp)
+Test(cli, same_seed_gives_byte_identical_output_whatever_jobs, .init = tl_mktmp,
+     .fini = tl_rmtmp)
 {
-	write_file("s.yaml", small);
+	tl_write("s.yaml", small);
 	char args[600], *a, *b, *c, *d;
-	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 1", tmpdir);
+	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 1",
+		 tl_tmpdir());
 	cr_assert_eq(run(args, 0, &a), 0);
-	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 2", tmpdir);
+	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 2",
+		 tl_tmpdir());
 	cr_assert_eq(run(args, 0, &b), 0);
-	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 4", tmpdir);
+	snprintf(args, sizeof args, "run %s/s.yaml --format json -j 4",
+		 tl_tmpdir());
 	cr_assert_eq(run(args, 0, &c), 0);
 	cr_expect_str_eq(a, b);
 	cr_expect_str_eq(a, c);
 	snprintf(args, sizeof args, "run %s/s.yaml --format json --seed 6",
-		 tmpdir);
+		 tl_tmpdir());
 	cr_assert_eq(run(args, 0, &d), 0);
 	cr_expect_str_neq(a, d, "another seed, other numbers");
 	free(a);
@@ -150,10 +108,10 @@ Test(cli, same_seed_gives_byte_identical_output_whatever_jobs, .init = mktmp,
 	free(d);
 }
 
-Test(cli, json_output_parses_and_follows_the_contract, .init = mktmp,
-     .fini = cleanup_tmp)
+Test(cli, json_output_parses_and_follows_the_contract, .init = tl_mktmp,
+     .fini = tl_rmtmp)
 {
-	write_file("s.yaml", small);
+	tl_write("s.yaml", small);
 	char args[2048], *out;
 	snprintf(
 	    args, sizeof args,
@@ -171,19 +129,19 @@ Test(cli, json_output_parses_and_follows_the_contract, .init = mktmp,
 	    "assert "
 	    "0<s[0][\"latency_s\"][\"p50\"]<s[0][\"latency_s\"][\"p99\"];"
 	    "print(\"ok\")'",
-	    tmpdir);
+	    tl_tmpdir());
 	cr_expect_eq(run(args, 1, &out), 0, "%s", out);
 	cr_expect(strstr(out, "ok"), "%s", out);
 	free(out);
 }
 
-Test(cli, out_dir_gets_every_result_file, .init = mktmp, .fini = cleanup_tmp)
+Test(cli, out_dir_gets_every_result_file, .init = tl_mktmp, .fini = tl_rmtmp)
 {
-	write_file("s.yaml", small);
+	tl_write("s.yaml", small);
 	char args[2048], *out;
 	snprintf(args, sizeof args,
 		 "run %s/s.yaml -q --format csv -o %s/res --timeseries 500ms",
-		 tmpdir, tmpdir);
+		 tl_tmpdir(), tl_tmpdir());
 	cr_assert_eq(run(args, 1, &out), 0, "%s", out);
 	free(out);
 	const char *files[] = {"results.json", "results.csv", "summary.txt",
@@ -191,7 +149,7 @@ Test(cli, out_dir_gets_every_result_file, .init = mktmp, .fini = cleanup_tmp)
 	for (size_t i = 0; i < 5; i++) {
 		char p[600];
 		struct stat st;
-		snprintf(p, sizeof p, "%s/res/%s", tmpdir, files[i]);
+		snprintf(p, sizeof p, "%s/res/%s", tl_tmpdir(), files[i]);
 		cr_expect_eq(stat(p, &st), 0, "missing %s", files[i]);
 		cr_expect_gt(st.st_size, 0);
 	}
@@ -203,14 +161,12 @@ Test(cli, out_dir_gets_every_result_file, .init = mktmp, .fini = cleanup_tmp)
 		 "assert all(k in r[0] for k in (\"time_s\",\"system\","
 		 "\"offered_rps\",\"throughput_rps\",\"goodput_rps\","
 		 "\"errors\",\"latency_s_p50\",\"latency_s_p99\"))'",
-		 tmpdir);
-	FILE *p = popen(cmd, "r");
-	char line[64] = "";
-	cr_assert(fgets(line, sizeof line, p));
-	cr_expect_eq(pclose(p), 0);
-	cr_expect_eq(atoi(line), 5 * 3 * 2, "rows: %s", line);
+		 tl_tmpdir());
+	cr_expect_eq(tl_capture(cmd, &out), 0, "%s", out);
+	cr_expect_eq(atoi(out), 5 * 3 * 2, "rows: %s", out);
+	free(out);
 	/* the resolved scenario loads back */
-	snprintf(args, sizeof args, "check %s/res/scenario.yaml", tmpdir);
+	snprintf(args, sizeof args, "check %s/res/scenario.yaml", tl_tmpdir());
 	cr_expect_eq(run(args, 1, &out), 0, "%s", out);
 	free(out);
 }
@@ -275,14 +231,14 @@ static const struct {
 };
 
 Test(cli, malformed_scenarios_give_one_located_error_and_write_nothing,
-     .init = mktmp, .fini = cleanup_tmp, .timeout = 60)
+     .init = tl_mktmp, .fini = tl_rmtmp, .timeout = 60)
 {
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		write_file("bad.yaml", bad[i].text);
+		tl_write("bad.yaml", bad[i].text);
 		char args[800], path[600], *out;
-		snprintf(path, sizeof path, "%s/bad.yaml:", tmpdir);
+		snprintf(path, sizeof path, "%s/bad.yaml:", tl_tmpdir());
 		snprintf(args, sizeof args, "run %s/bad.yaml -q -o %s/out%zu",
-			 tmpdir, tmpdir, i);
+			 tl_tmpdir(), tl_tmpdir(), i);
 		int rc = run(args, 1, &out);
 		cr_expect_eq(rc, 2, "case %zu: exit %d: %s", i, rc, out);
 		cr_expect(strncmp(out, path, strlen(path)) == 0,
@@ -295,31 +251,30 @@ Test(cli, malformed_scenarios_give_one_located_error_and_write_nothing,
 			  "case %zu: want '%s' in: %s", i, bad[i].expect, out);
 		char p[600];
 		struct stat st;
-		snprintf(p, sizeof p, "%s/out%zu", tmpdir, i);
+		snprintf(p, sizeof p, "%s/out%zu", tl_tmpdir(), i);
 		cr_expect_neq(stat(p, &st), 0, "case %zu wrote %s", i, p);
 		free(out);
 	}
 }
 
-Test(cli, unbounded_overload_stops_with_a_message, .init = mktmp,
-     .fini = cleanup_tmp, .timeout = 60)
+Test(cli, unbounded_overload_stops_with_a_message, .init = tl_mktmp,
+     .fini = tl_rmtmp, .timeout = 60)
 {
 	/* 200k requests/s into two Node processes that accept everything:
 	 * the queue grows without bound; the run must stop, not exhaust
 	 * memory, and write no results */
-	write_file(
-	    "over.yaml",
-	    "duration: 60s\nwarmup: 0s\nreplications: 1\n"
-	    "workload:\n  arrivals: { rate: 200000/s }\n"
-	    "  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n"
-	    "systems: [ { name: n, model: event-loop, processes: 2 } ]\n");
+	tl_write("over.yaml",
+		 "duration: 60s\nwarmup: 0s\nreplications: 1\n"
+		 "workload:\n  arrivals: { rate: 200000/s }\n"
+		 "  classes: [ { name: a, phases: [ {cpu: 1ms} ] } ]\n"
+		 "systems: [ { name: n, model: event-loop, processes: 2 } ]\n");
 	char args[800], *out;
-	snprintf(args, sizeof args, "run %s/over.yaml -q -o %s/res", tmpdir,
-		 tmpdir);
+	snprintf(args, sizeof args, "run %s/over.yaml -q -o %s/res",
+		 tl_tmpdir(), tl_tmpdir());
 	cr_expect_eq(run(args, 1, &out), 1, "%s", out);
 	cr_expect(strstr(out, "overloaded without bound"), "%s", out);
 	free(out);
-	snprintf(args, sizeof args, "%s/res/results.json", tmpdir);
+	snprintf(args, sizeof args, "%s/res/results.json", tl_tmpdir());
 	struct stat st;
 	cr_expect_neq(stat(args, &st), 0, "results written anyway");
 }

@@ -20,31 +20,10 @@
 
 #include <criterion/criterion.h>
 
-static const char *bin(void)
-{
-	const char *b = getenv("CONCSIM_BIN");
-	cr_assert(b, "CONCSIM_BIN is not set (run through ctest)");
-	return b;
-}
+#include "testlib.h"
 
-static char tmpdir[256];
-
-static void mktmp(void)
-{
-	strcpy(tmpdir, "/tmp/concsim-sweep-XXXXXX");
-	cr_assert(mkdtemp(tmpdir));
-}
-
-static void cleanup_tmp(void)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd)) {
-	}
-}
-
-/* Runs a shell command line (`concsim` is replaced by the binary) in
- * tmpdir; captures stdout and stderr into *out; returns the exit status. */
+/* Runs a shell command line ($B is the binary) in the scratch folder;
+ * captures stdout and stderr into *out; returns the exit status. */
 static int sh(char **out, const char *fmt, ...)
 {
 	char line[4096], cmd[8192];
@@ -52,37 +31,12 @@ static int sh(char **out, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof cmd, "cd '%s' && B='%s' && %s 2>&1", tmpdir, bin(),
-		 line);
-	FILE *p = popen(cmd, "r");
-	cr_assert(p);
-	size_t cap = 1 << 16, n = 0, k;
-	char *buf = malloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, p)) > 0) {
-		n += k;
-		if (cap - n < 1024)
-			buf = realloc(buf, cap *= 2);
-	}
-	buf[n] = 0;
-	int st = pclose(p);
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	snprintf(cmd, sizeof cmd, "cd '%s' && B='%s' && %s 2>&1", tl_tmpdir(),
+		 tl_bin(), line);
+	return tl_capture(cmd, out);
 }
 
-static void write_file(const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Whether two files in tmpdir hold the same bytes. */
+/* Whether two files in the scratch folder hold the same bytes. */
 static bool same(const char *a, const char *b)
 {
 	return sh(NULL, "cmp -s '%s' '%s'", a, b) == 0;
@@ -92,15 +46,15 @@ static bool exists(const char *name)
 {
 	char path[512];
 	struct stat st;
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	snprintf(path, sizeof path, "%s/%s", tl_tmpdir(), name);
 	return stat(path, &st) == 0;
 }
 
-/* Lines of a file in tmpdir (0 if missing). */
+/* Lines of a file in the scratch folder (0 if missing). */
 static int lines(const char *name)
 {
 	char path[512], buf[1 << 14];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	snprintf(path, sizeof path, "%s/%s", tl_tmpdir(), name);
 	FILE *f = fopen(path, "r");
 	int n = 0;
 	if (!f)
@@ -144,11 +98,11 @@ static void expect_same_sweep(const char *a, const char *b)
 	}
 }
 
-Test(sweep, six_rates_two_systems_give_twelve_rows_whatever_jobs, .init = mktmp,
-     .fini = cleanup_tmp)
+Test(sweep, six_rates_two_systems_give_twelve_rows_whatever_jobs,
+     .init = tl_mktmp, .fini = tl_rmtmp)
 {
 	char *out;
-	write_file("s.yaml", two);
+	tl_write("s.yaml", two);
 	cr_assert_eq(sh(&out, "$B sweep s.yaml -q -j1 -o j1 --format csv"), 0,
 		     "%s", out);
 	free(out);
@@ -171,11 +125,11 @@ Test(sweep, six_rates_two_systems_give_twelve_rows_whatever_jobs, .init = mktmp,
 	free(out);
 }
 
-Test(sweep, shards_merge_into_the_whole_sweep, .init = mktmp,
-     .fini = cleanup_tmp)
+Test(sweep, shards_merge_into_the_whole_sweep, .init = tl_mktmp,
+     .fini = tl_rmtmp)
 {
 	char *out;
-	write_file("s.yaml", two);
+	tl_write("s.yaml", two);
 	cr_assert_eq(sh(NULL, "$B sweep s.yaml -q -o whole --format csv"), 0);
 	cr_assert_eq(
 	    sh(NULL, "$B sweep s.yaml -q --shard 0/2 -o a --format csv"), 0);
@@ -202,7 +156,8 @@ Test(sweep, shards_merge_into_the_whole_sweep, .init = mktmp,
 	cr_expect(!exists("bad"), "a refused merge writes nothing");
 }
 
-/* Waits until a file in tmpdir has at least `want` lines, up to 30 s. */
+/* Waits until a file in the scratch folder has at least `want` lines, up
+ * to 30 s. */
 static bool wait_rows(const char *file, int want)
 {
 	for (int i = 0; i < 3000; i++) {
@@ -214,7 +169,7 @@ static bool wait_rows(const char *file, int want)
 }
 
 Test(sweep, interrupted_sweep_keeps_whole_rows_and_resumes_exactly,
-     .init = mktmp, .fini = cleanup_tmp)
+     .init = tl_mktmp, .fini = tl_rmtmp)
 {
 	/* 20 points, long enough at -j1 to be interrupted after the first */
 	const char *slow =
@@ -232,7 +187,7 @@ Test(sweep, interrupted_sweep_keeps_whole_rows_and_resumes_exactly,
 	    "  - { name: loop, model: event-loop, cores: 1 }\n"
 	    "  - { name: pool, model: worker-pool, cores: 2, workers: 3 }\n";
 	char *out, dir[512];
-	write_file("slow.yaml", slow);
+	tl_write("slow.yaml", slow);
 	const char *param = "--param workload.arrivals.rate=100/s:2000/s:100/s";
 	cr_assert_eq(sh(&out,
 			"$B sweep slow.yaml -q -j2 -o whole %s "
@@ -241,15 +196,15 @@ Test(sweep, interrupted_sweep_keeps_whole_rows_and_resumes_exactly,
 		     0, "%s", out);
 	free(out);
 
-	snprintf(dir, sizeof dir, "%s/part", tmpdir);
+	snprintf(dir, sizeof dir, "%s/part", tl_tmpdir());
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		if (!freopen("/dev/null", "w", stdout) ||
-		    !freopen("/dev/null", "w", stderr) || chdir(tmpdir))
+		    !freopen("/dev/null", "w", stderr) || chdir(tl_tmpdir()))
 			_exit(126);
-		execl(bin(), bin(), "sweep", "slow.yaml", "-q", "-j1", "-o",
-		      dir, "--format", "csv", "--param",
+		execl(tl_bin(), tl_bin(), "sweep", "slow.yaml", "-q", "-j1",
+		      "-o", dir, "--format", "csv", "--param",
 		      "workload.arrivals.rate=100/s:2000/s:100/s", (char *)0);
 		_exit(127);
 	}
@@ -281,7 +236,7 @@ Test(sweep, interrupted_sweep_keeps_whole_rows_and_resumes_exactly,
 }
 
 Test(sweep, invalid_swept_value_is_located_and_nothing_is_written,
-     .init = mktmp, .fini = cleanup_tmp)
+     .init = tl_mktmp, .fini = tl_rmtmp)
 {
 	char *out;
 	/* a bare number among rates: line 14, the value at column 35 */
@@ -299,7 +254,7 @@ Test(sweep, invalid_swept_value_is_located_and_nothing_is_written,
 			  "\n"
 			  "sweep:\n"
 			  "  workload.arrivals.rate: [100/s, 300, 500/s]\n";
-	write_file("bad.yaml", bad);
+	tl_write("bad.yaml", bad);
 	cr_expect_eq(sh(&out, "$B sweep bad.yaml -q -o out"), 2);
 	cr_expect(strstr(out, "bad.yaml:14:35: error: 'rate': expected a rate"),
 		  "%s", out);
@@ -307,7 +262,7 @@ Test(sweep, invalid_swept_value_is_located_and_nothing_is_written,
 	cr_expect(!exists("out"), "nothing written for an invalid sweep");
 
 	/* from --param, the column in the option's text */
-	write_file("s.yaml", two);
+	tl_write("s.yaml", two);
 	cr_expect_eq(sh(&out, "$B sweep s.yaml -q -o out --param "
 			      "workload.arrivals.rate=100/s,2x"),
 		     2);
@@ -328,8 +283,8 @@ static double json_num(const char *text, const char *key)
 	return strtod(p + strlen(pat), NULL);
 }
 
-Test(sweep, capacity_of_mm1_is_the_analytic_limit, .init = mktmp,
-     .fini = cleanup_tmp)
+Test(sweep, capacity_of_mm1_is_the_analytic_limit, .init = tl_mktmp,
+     .fini = tl_rmtmp)
 {
 	/* M/M/1, mu = 1000/s: the mean response time 1/(mu - lambda) is
 	 * below 10 ms up to lambda* = 900/s */
@@ -348,7 +303,7 @@ Test(sweep, capacity_of_mm1_is_the_analytic_limit, .init = mktmp,
 	    "  - { name: mm1, model: event-loop, cores: 1, overheads: zero "
 	    "}\n";
 	char *out;
-	write_file("mm1.yaml", mm1);
+	tl_write("mm1.yaml", mm1);
 	cr_assert_eq(sh(&out, "$B capacity mm1.yaml --slo 'mean<10ms' "
 			      "--format json -q 2>/dev/null"),
 		     0, "%s", out);
@@ -371,7 +326,7 @@ static bool png(const char *name)
 {
 	char path[512];
 	unsigned char magic[8] = {0};
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	snprintf(path, sizeof path, "%s/%s", tl_tmpdir(), name);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return false;
@@ -380,11 +335,11 @@ static bool png(const char *name)
 	return n == 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8);
 }
 
-Test(sweep, plot_without_gnuplot_leaves_data_and_scripts, .init = mktmp,
-     .fini = cleanup_tmp)
+Test(sweep, plot_without_gnuplot_leaves_data_and_scripts, .init = tl_mktmp,
+     .fini = tl_rmtmp)
 {
 	char *out;
-	write_file("s.yaml", two);
+	tl_write("s.yaml", two);
 	cr_assert_eq(sh(NULL, "$B sweep s.yaml -q -o sw --format csv"), 0);
 	cr_expect_eq(sh(&out, "env PATH=/nonexistent GNUPLOT= $B plot sw "
 			      "-o figs"),
@@ -402,13 +357,13 @@ Test(sweep, plot_without_gnuplot_leaves_data_and_scripts, .init = mktmp,
 	free(out);
 }
 
-Test(sweep, plot_draws_png_figures_of_a_sweep_and_a_run, .init = mktmp,
-     .fini = cleanup_tmp)
+Test(sweep, plot_draws_png_figures_of_a_sweep_and_a_run, .init = tl_mktmp,
+     .fini = tl_rmtmp)
 {
 	char *out;
 	if (sh(NULL, "command -v gnuplot") != 0)
 		cr_skip("gnuplot is not installed");
-	write_file("s.yaml", two);
+	tl_write("s.yaml", two);
 	cr_assert_eq(sh(NULL, "$B sweep s.yaml -q -o sw --format csv"), 0);
 	cr_assert_eq(sh(&out, "$B plot sw"), 0, "%s", out);
 	free(out);

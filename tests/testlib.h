@@ -1,9 +1,12 @@
 /*
- * testlib.h - what the model and validation tests share: loading a
- * scenario string that must be valid (or must be rejected), running its
+ * testlib.h - what the tests share. The model and validation tests: loading
+ * a scenario string that must be valid (or must be rejected), running its
  * systems, reading their figures, comparing a simulated figure with theory
  * inside the simulation's own confidence interval, the queueing formulas
- * they compare with (Erlang C, M/M/c) and a time series' goodput.
+ * they compare with (Erlang C, M/M/c) and a time series' goodput. The tests
+ * of the `concsim` binary: where the binary is, a scratch
+ * folder per test, writing files, running shell commands and capturing
+ * their output and exit status.
  * Header-only (static functions): every test binary is one source file.
  */
 #ifndef CONCSIM_TESTLIB_H
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
@@ -144,6 +148,90 @@ static inline double tl_goodput_after(const struct sim_ts *ts, double from,
 	if (errors)
 		*errors = err;
 	return offered > 0 ? good / offered : 0;
+}
+
+/* The `concsim` binary under test (ctest sets CONCSIM_BIN). */
+static inline const char *tl_bin(void)
+{
+	const char *b = getenv("CONCSIM_BIN");
+	cr_assert(b, "CONCSIM_BIN is not set (run through ctest)");
+	return b;
+}
+
+/* The current test's scratch folder, made by tl_mktmp (a test's .init)
+ * and removed by tl_rmtmp (its .fini). */
+static inline char *tl_tmpdir(void)
+{
+	static char dir[64];
+	return dir;
+}
+
+/* Runs a shell command line; returns its exit status, -1 if it was
+ * killed. Its output goes where the test's goes. */
+static inline int tl_system(const char *cmd)
+{
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Removes `dir` and all it holds; returns the exit status of rm. */
+static inline int tl_rm(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return tl_system(cmd);
+}
+
+static inline void tl_mktmp(void)
+{
+	strcpy(tl_tmpdir(), "/tmp/concsim-test-XXXXXX");
+	cr_assert(mkdtemp(tl_tmpdir()));
+}
+
+static inline void tl_rmtmp(void)
+{
+	tl_rm(tl_tmpdir());
+}
+
+/* Writes `text` to the file at `path`, replacing it. */
+static inline void tl_put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert(f, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Writes `text` to the file `name` in the scratch folder. */
+static inline void tl_write(const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", tl_tmpdir(), name);
+	tl_put(path, text);
+}
+
+/* Runs a shell command line and captures its standard output into *out
+ * (the caller frees it; NULL: thrown away); returns its exit status, -1
+ * if it was killed. */
+static inline int tl_capture(const char *cmd, char **out)
+{
+	FILE *p = popen(cmd, "r");
+	cr_assert(p, "cannot run %s", cmd);
+	size_t cap = 1 << 16, n = 0, k;
+	char *buf = malloc(cap);
+	cr_assert(buf);
+	while ((k = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+		n += k;
+		if (cap - n < 1024)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[n] = 0;
+	int st = pclose(p);
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 #endif
