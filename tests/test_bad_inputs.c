@@ -27,6 +27,8 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "testlib.h"
+
 enum who { ANYONE, ROOT_ONLY, NOT_ROOT };
 
 struct bad {
@@ -454,14 +456,6 @@ static void expand(char *buf, size_t len, const char *s, const char *dir)
 	buf[n < len ? n : len - 1] = '\0';
 }
 
-static void put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* Names in dir that a failed run must not leave: results and temporaries
  * (anything, really: the folder was empty). */
 static void expect_nothing_in(const char *dir, const char *name)
@@ -481,28 +475,26 @@ ParameterizedTest(size_t *i, bad, input, .timeout = 120)
 {
 	const struct bad *c = &cases[*i];
 	char dir[] = "/tmp/concsim-bad-XXXXXX", path[512], cmd[8192];
-	const char *bin = getenv("CONCSIM_BIN");
+	const char *bin = tl_bin();
 	bool root = geteuid() == 0;
-	cr_assert(bin, "CONCSIM_BIN is not set (run through ctest)");
 	if ((c->who == ROOT_ONLY && !root) || (c->who == NOT_ROOT && root))
 		cr_skip_test("%s: %s", c->name,
 			     root ? "root reads any file" : "needs root");
 	cr_assert(mkdtemp(dir));
 	if (c->yaml) {
 		snprintf(path, sizeof path, "%s/s.yaml", dir);
-		put(path, c->yaml);
+		tl_put(path, c->yaml);
 	}
 	if (c->setup) {
 		snprintf(cmd, sizeof cmd, "cd '%s' && { %s; }", dir, c->setup);
 		cr_assert_eq(system(cmd), 0, "%s: setup failed", c->name);
 	}
 	snprintf(path, sizeof path, "%s/cmd.sh", dir);
-	put(path, c->cmd ? c->cmd : "$B run s.yaml -o out");
+	tl_put(path, c->cmd ? c->cmd : "$B run s.yaml -o out");
 	snprintf(cmd, sizeof cmd,
 		 "cd '%s' && B='%s' timeout 60 sh cmd.sh 2>stderr.txt", dir,
 		 bin);
-	int st = system(cmd);
-	int status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	int status = tl_system(cmd);
 	cr_expect_eq(status, c->status, "%s: exit status %d, expected %d%s",
 		     c->name, status, c->status,
 		     status == 124 ? " (timed out)" : "");
@@ -532,8 +524,7 @@ Test(bad, the_base_scenarios_are_valid, .timeout = 120)
 {
 	static const char *const ok[] = {OK, TRACE_YAML};
 	char dir[] = "/tmp/concsim-bad-XXXXXX", path[512], cmd[4096];
-	const char *bin = getenv("CONCSIM_BIN");
-	cr_assert(bin);
+	const char *bin = tl_bin();
 	cr_assert(mkdtemp(dir));
 	snprintf(cmd, sizeof cmd,
 		 "cd '%s' && printf '" HDR
@@ -542,16 +533,14 @@ Test(bad, the_base_scenarios_are_valid, .timeout = 120)
 	cr_assert_eq(system(cmd), 0);
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(path, sizeof path, "%s/s.yaml", dir);
-		put(path, ok[i]);
+		tl_put(path, ok[i]);
 		snprintf(cmd, sizeof cmd,
 			 "cd '%s' && timeout 60 '%s' run s.yaml -q --format "
 			 "csv -o out >/dev/null && test -s out/results.csv",
 			 dir, bin);
 		cr_expect_eq(system(cmd), 0, "base scenario %zu fails", i);
 	}
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd)) {
-	}
+	tl_rm(dir);
 }
 
 /* Runs sh script `script` in a fresh folder holding s.yaml (OK) with $B
@@ -559,25 +548,15 @@ Test(bad, the_base_scenarios_are_valid, .timeout = 120)
 static int run_script(char *dir, const char *script)
 {
 	char path[512], cmd[4096];
-	const char *bin = getenv("CONCSIM_BIN");
-	cr_assert(bin);
+	const char *bin = tl_bin();
 	cr_assert(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/s.yaml", dir);
-	put(path, OK);
+	tl_put(path, OK);
 	snprintf(path, sizeof path, "%s/cmd.sh", dir);
-	put(path, script);
+	tl_put(path, script);
 	snprintf(cmd, sizeof cmd, "cd '%s' && B='%s' timeout 120 sh cmd.sh",
 		 dir, bin);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void remove_dir(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd)) {
-	}
+	return tl_system(cmd);
 }
 
 Test(interrupt, sigint_while_simulating_exits_130_and_leaves_nothing,
@@ -596,7 +575,7 @@ Test(interrupt, sigint_while_simulating_exits_130_and_leaves_nothing,
 	snprintf(out, sizeof out, "%s/out", dir);
 	struct stat st;
 	cr_expect(stat(out, &st) != 0, "the output folder run made is gone");
-	remove_dir(dir);
+	tl_rm(dir);
 }
 
 Test(interrupt, sigint_while_writing_a_trace_leaves_nothing, .timeout = 150)
@@ -612,7 +591,7 @@ Test(interrupt, sigint_while_writing_a_trace_leaves_nothing, .timeout = 150)
 	char out[600];
 	snprintf(out, sizeof out, "%s/out", dir);
 	expect_nothing_in(out, "interrupted trace");
-	remove_dir(dir);
+	tl_rm(dir);
 }
 
 Test(interrupt, sigterm_while_writing_leaves_all_files_or_none, .timeout = 150)
@@ -645,5 +624,5 @@ Test(interrupt, sigterm_while_writing_leaves_all_files_or_none, .timeout = 150)
 	char cmd[700];
 	snprintf(cmd, sizeof cmd, "ls '%s'/*.tmp.* >/dev/null 2>&1", out);
 	cr_expect_neq(system(cmd), 0, "temporary files left");
-	remove_dir(dir);
+	tl_rm(dir);
 }

@@ -380,11 +380,9 @@ static double goodput_between(const struct sim_ts *ts, double from, double to)
 
 Test(models, memory_oom_scenario_does_what_its_comment_says, .timeout = 120)
 {
-	const char *dir = getenv("CONCSIM_SRC");
-	cr_assert(dir, "CONCSIM_SRC is not set (run through ctest)");
 	char path[1024], *msg = NULL;
 	size_t len = 0;
-	snprintf(path, sizeof path, "%s/scenarios/memory-oom.yaml", dir);
+	snprintf(path, sizeof path, "%s/scenarios/memory-oom.yaml", tl_src());
 	struct sim_scenario sc;
 	FILE *err = open_memstream(&msg, &len);
 	int rc = sim_scenario_load(path, NULL, 0, err, &sc);

@@ -15,6 +15,7 @@
 
 #include "model.h"
 #include "scenario.h"
+#include "testlib.h"
 
 /* A valid workload and system list to build scenarios from. */
 #define WL                                                                     \
@@ -302,51 +303,32 @@ Test(defaults, names_the_scenario_after_its_file)
 
 /* -------------------------------------------------------- files -------- */
 
-static char tmpdir[64];
-
-static void mktmp(void)
-{
-	strcpy(tmpdir, "/tmp/concsim-scn-XXXXXX");
-	cr_assert(mkdtemp(tmpdir));
-}
-
+/* Removes the scratch folder (tl_rmtmp), which must succeed. */
 static void rmtmp(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	cr_expect_eq(system(cmd), 0);
+	cr_expect_eq(tl_rm(tl_tmpdir()), 0);
 }
 
-static void put_file(const char *name, const char *text)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-Test(files, resolves_trace_and_sample_files_next_to_the_scenario, .init = mktmp,
-     .fini = rmtmp)
+Test(files, resolves_trace_and_sample_files_next_to_the_scenario,
+     .init = tl_mktmp, .fini = rmtmp)
 {
 	char path[256], want[256], *errs;
 	size_t n;
 	struct sim_scenario sc;
-	put_file("trace.csv", "time_s,class,demand_1_s\n0.1,a,0.002\n");
-	put_file("samples.csv", "seconds\n0.001\n0.003, x\n\n");
-	put_file("s.yaml", "workload:\n"
+	tl_write("trace.csv", "time_s,class,demand_1_s\n0.1,a,0.002\n");
+	tl_write("samples.csv", "seconds\n0.001\n0.003, x\n\n");
+	tl_write("s.yaml", "workload:\n"
 			   "  arrivals: {process: trace, file: trace.csv}\n"
 			   "  classes:\n"
 			   "    - {name: a, phases: [{io: {dist: empirical,"
 			   " file: samples.csv}}]}\n" SYS);
-	snprintf(path, sizeof(path), "%s/s.yaml", tmpdir);
+	snprintf(path, sizeof(path), "%s/s.yaml", tl_tmpdir());
 	FILE *f = open_memstream(&errs, &n);
 	int rc = sim_scenario_load(path, NULL, 0, f, &sc);
 	fclose(f);
 	cr_assert_eq(rc, 0, "%s", errs);
 	free(errs);
-	snprintf(want, sizeof(want), "%s/trace.csv", tmpdir);
+	snprintf(want, sizeof(want), "%s/trace.csv", tl_tmpdir());
 	cr_expect_str_eq(sc.workload.arrivals.file, want);
 	cr_expect_eq(sc.workload.arrivals.speed, 1);
 	const struct sim_dist *d = &sc.workload.classes[0].phases[0].dist;
@@ -355,23 +337,23 @@ Test(files, resolves_trace_and_sample_files_next_to_the_scenario, .init = mktmp,
 	sim_scenario_release(&sc);
 }
 
-Test(files, rejects_a_missing_trace_file, .init = mktmp, .fini = rmtmp)
+Test(files, rejects_a_missing_trace_file, .init = tl_mktmp, .fini = rmtmp)
 {
 	char path[256], want[512], *errs;
 	size_t n;
 	struct sim_scenario sc;
-	put_file("s.yaml", "workload:\n"
+	tl_write("s.yaml", "workload:\n"
 			   "  arrivals: {process: trace, file: nope.csv}\n"
 			   "  classes:\n"
 			   "    - {name: a, phases: [{cpu: 1ms}]}\n" SYS);
-	snprintf(path, sizeof(path), "%s/s.yaml", tmpdir);
+	snprintf(path, sizeof(path), "%s/s.yaml", tl_tmpdir());
 	FILE *f = open_memstream(&errs, &n);
 	cr_expect_eq(sim_scenario_load(path, NULL, 0, f, &sc), SIM_ESCENARIO);
 	fclose(f);
 	snprintf(want, sizeof(want),
 		 "%s:2:36: error: 'file': cannot read '%s/nope.csv': No such "
 		 "file or directory\n",
-		 path, tmpdir);
+		 path, tl_tmpdir());
 	cr_expect_str_eq(errs, want);
 	free(errs);
 }

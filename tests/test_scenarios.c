@@ -11,26 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <criterion/criterion.h>
 
 #include "model.h"
 #include "testlib.h"
 
-static const char *src(void)
-{
-	const char *s = getenv("CONCSIM_SRC");
-	cr_assert(s, "CONCSIM_SRC is not set (run through ctest)");
-	return s;
-}
-
 static void load_file(const char *rel, const struct sim_override *ov,
 		      size_t nov, struct sim_scenario *sc)
 {
 	char path[1024], *msg = NULL;
 	size_t len = 0;
-	snprintf(path, sizeof path, "%s/%s", src(), rel);
+	snprintf(path, sizeof path, "%s/%s", tl_src(), rel);
 	FILE *err = open_memstream(&msg, &len);
 	int rc = sim_scenario_load(path, ov, nov, err, sc);
 	fclose(err);
@@ -142,19 +134,11 @@ Test(models, heavy_cpu_blocks_light_requests_on_a_loop_not_on_workers,
 		sim_summary_release(&s[i]);
 }
 
-/* Runs a shell command, returns its exit status. */
-static int sh(const char *cmd)
+Test(trace, replaying_a_written_trace_reproduces_the_run, .init = tl_mktmp,
+     .fini = tl_rmtmp, .timeout = 60)
 {
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-Test(trace, replaying_a_written_trace_reproduces_the_run, .timeout = 60)
-{
-	const char *bin = getenv("CONCSIM_BIN");
-	cr_assert(bin);
-	char dir[] = "/tmp/concsim-trace-XXXXXX", cmd[4096];
-	cr_assert(mkdtemp(dir));
+	const char *bin = tl_bin(), *dir = tl_tmpdir();
+	char cmd[4096];
 	/* the flagship, short: its classes have different phase counts */
 	snprintf(cmd, sizeof cmd,
 		 "cd %s && %s trace %s/scenarios/flagship.yaml -o trace.csv "
@@ -167,8 +151,6 @@ Test(trace, replaying_a_written_trace_reproduces_the_run, .timeout = 60)
 		 "%s/scenarios/flagship.yaml > replay.yaml && "
 		 "%s run replay.yaml --set duration=8s --replications 1 "
 		 "--format json -j1 > b.json && cmp a.json b.json",
-		 dir, bin, src(), bin, src(), dir, src(), bin);
-	cr_expect_eq(sh(cmd), 0, "replay differs (see %s)", dir);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	sh(cmd);
+		 dir, bin, tl_src(), bin, tl_src(), dir, tl_src(), bin);
+	cr_expect_eq(tl_system(cmd), 0, "replay differs");
 }

@@ -4,7 +4,7 @@
  * systems, reading their figures, comparing a simulated figure with theory
  * inside the simulation's own confidence interval, the queueing formulas
  * they compare with (Erlang C, M/M/c) and a time series' goodput. The tests
- * of the `concsim` binary: where the binary is, a scratch
+ * of the `concsim` binary: where the binary and the sources are, a scratch
  * folder per test, writing files, running shell commands and capturing
  * their output and exit status.
  * Header-only (static functions): every test binary is one source file.
@@ -156,6 +156,14 @@ static inline const char *tl_bin(void)
 	const char *b = getenv("CONCSIM_BIN");
 	cr_assert(b, "CONCSIM_BIN is not set (run through ctest)");
 	return b;
+}
+
+/* The source tree, for its scenarios/ (ctest sets CONCSIM_SRC). */
+static inline const char *tl_src(void)
+{
+	const char *s = getenv("CONCSIM_SRC");
+	cr_assert(s, "CONCSIM_SRC is not set (run through ctest)");
+	return s;
 }
 
 /* The current test's scratch folder, made by tl_mktmp (a test's .init)
