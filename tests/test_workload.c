@@ -1,8 +1,9 @@
 /*
  * test_workload.c - workloads and clients: each arrival process's mean
- * rate, the closed loop against the machine-repairman result, timeouts,
- * retries, budgets, cancellation, deadlines, and common random numbers
- * (identical systems give identical figures).
+ * rate, trace replay at another speed, the closed loop against the
+ * machine-repairman result, timeouts, retries, budgets, cancellation,
+ * deadlines, and common random numbers (identical systems give identical
+ * figures).
  *
  * Tolerances come from the runs themselves: the expected value must lie
  * in the 99.9 % Student-t interval of the replication means.
@@ -120,6 +121,145 @@ Test(arrivals, mmpp_is_burstier_than_poisson)
 	}
 	cr_expect(disp[0] > 0.8 && disp[0] < 1.2, "poisson %g", disp[0]);
 	cr_expect_gt(disp[1], 20, "mmpp %g", disp[1]);
+}
+
+/* A trace of TRACE_N requests 10 ms apart from 5 ms (100/s), classes a
+ * (cpu, io) and b (cpu) in turn, every demand different. */
+#define TRACE_N 400
+
+struct arrival {
+	double t;
+	uint16_t cls;
+	uint8_t nphases;
+	double demand[2];
+};
+
+/* Writes that trace to trace.csv in the scratch folder with the trace
+ * writer of `concsim trace`; what it wrote goes into want[]. */
+static void write_trace(struct arrival *want)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/trace.csv", tl_tmpdir());
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	cr_assert_eq(sim_trace_write_header(f, 2), 0);
+	for (int i = 0; i < TRACE_N; i++) {
+		struct arrival *w = &want[i];
+		*w = (struct arrival){.t = 0.005 + 0.01 * i,
+				      .cls = (uint16_t)(i % 2),
+				      .nphases = (uint8_t)(2 - i % 2),
+				      .demand = {1e-4 * (1 + i % 7),
+						 i % 2 ? 0 : 1e-3 + 1e-6 * i}};
+		cr_assert_eq(sim_trace_write_row(f, w->t, w->cls ? "b" : "a",
+						 w->demand, w->nphases, 2),
+			     0);
+	}
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* A scenario that replays that trace at `speed` (the value of the key)
+ * for 2 s, on one event loop. */
+static const char *trace_scenario(const char *speed)
+{
+	static char y[1024];
+	snprintf(y, sizeof y,
+		 "seed: 1\nduration: 2s\nwarmup: 0s\nreplications: 1\n"
+		 "workload:\n"
+		 "  arrivals: { process: trace, file: %s/trace.csv, speed: %s "
+		 "}\n"
+		 "  classes:\n"
+		 "    - { name: a, phases: [ {cpu: 1ms}, {io: 1ms} ] }\n"
+		 "    - { name: b, phases: [ {cpu: 1ms} ] }\n"
+		 "systems: [ { name: s, model: event-loop, cores: 4 } ]\n",
+		 tl_tmpdir(), speed);
+	return y;
+}
+
+/* Replays the trace of `yaml` through its arrival process into got[]
+ * (room for TRACE_N); returns the number of arrivals. */
+static size_t replay(const char *yaml, struct arrival *got)
+{
+	struct sim_scenario sc;
+	tl_load(yaml, &sc);
+	struct sim_arr ar;
+	const char *why;
+	cr_assert_eq(sim_arr_init(&ar, &sc.workload.arrivals, 1, 0, &why), 0);
+	cr_assert_eq(sim_arr_init_trace(&ar, &sc.workload, &why), 0, "%s", why);
+	struct sim_request *r = malloc(sizeof *r + 2 * sizeof r->demand[0]);
+	cr_assert(r);
+	size_t n = 0;
+	double t;
+	while (isfinite(t = sim_arr_next(&ar))) {
+		cr_assert_lt(n, TRACE_N, "more arrivals than rows");
+		sim_arr_fill(&ar, r);
+		got[n] = (struct arrival){
+		    .t = t, .cls = r->cls, .nphases = r->nphases};
+		memcpy(got[n].demand, r->demand,
+		       r->nphases * sizeof r->demand[0]);
+		n++;
+	}
+	cr_expect(!ar.failed, "a row of the trace could not be read");
+	free(r);
+	sim_arr_release(&ar);
+	sim_scenario_release(&sc);
+	return n;
+}
+
+/* The same class and phase demands. */
+static bool same_request(const struct arrival *a, const struct arrival *b)
+{
+	if (a->cls != b->cls || a->nphases != b->nphases)
+		return false;
+	for (int p = 0; p < a->nphases; p++)
+		if (a->demand[p] != b->demand[p])
+			return false;
+	return true;
+}
+
+Test(arrivals, trace_speed_divides_the_times_and_keeps_the_demands,
+     .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	static struct arrival want[TRACE_N], x1[TRACE_N], x2[TRACE_N];
+	write_trace(want);
+	struct sim_scenario sc;
+	tl_load(trace_scenario("2"), &sc);
+	cr_expect_eq(sc.workload.arrivals.speed, 2);
+	sim_scenario_release(&sc);
+	cr_assert_eq(replay(trace_scenario("1"), x1), TRACE_N);
+	cr_assert_eq(replay(trace_scenario("2"), x2), TRACE_N);
+	/* at speed 1 the trace's own times, at speed 2 exactly half of
+	 * them; the same classes and demands, request by request */
+	for (size_t i = 0; i < TRACE_N; i++)
+		if (x1[i].t != want[i].t || x2[i].t != want[i].t / 2) {
+			cr_expect_fail("request %zu arrives at %.17g (speed 1) "
+				       "and %.17g (speed 2), not %.17g and "
+				       "%.17g",
+				       i, x1[i].t, x2[i].t, want[i].t,
+				       want[i].t / 2);
+			break;
+		}
+	for (size_t i = 0; i < TRACE_N; i++)
+		if (!same_request(&x1[i], &want[i]) ||
+		    !same_request(&x2[i], &want[i])) {
+			cr_expect_fail("request %zu: class %u, %u phases, "
+				       "first demand %.17g (speed 1) and %.17g "
+				       "(speed 2), not %.17g of class %u",
+				       i, x1[i].cls, x1[i].nphases,
+				       x1[i].demand[0], x2[i].demand[0],
+				       want[i].demand[0], want[i].cls);
+			break;
+		}
+	/* end to end, the same 2 s window: the first 200 rows at speed 1,
+	 * all 400 at speed 2, so twice the offered rate */
+	struct sim_summary s1, s2;
+	run(trace_scenario("1"), &s1, 1);
+	run(trace_scenario("2"), &s2, 1);
+	cr_expect_float_eq(s1.offered_rps.mean, 100, 1e-9, "speed 1: %g/s",
+			   s1.offered_rps.mean);
+	cr_expect_float_eq(s2.offered_rps.mean, 200, 1e-9, "speed 2: %g/s",
+			   s2.offered_rps.mean);
+	sim_summary_release(&s1);
+	sim_summary_release(&s2);
 }
 
 Test(closed, matches_the_machine_repairman_result, .timeout = 60)
