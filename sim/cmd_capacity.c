@@ -617,7 +617,12 @@ int cmd_capacity(int argc, char **argv)
 		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
 					  : SIM_FMT_JSON;
 	print_result(&c, fmt);
-	rc = fflush(stdout) ? EXIT_FAILED : 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_error("cannot write to standard output");
+		rc = EXIT_FAILED;
+		goto cleanup;
+	}
+	rc = 0;
 	for (size_t s = 0; s < c.nsys && !rc; s++) {
 		struct sim_est e;
 		if (summarize(&c, s, &e) != FOUND)

@@ -525,7 +525,8 @@ static int prepare_timeseries(struct plot *p)
 	for (long i = 0; i < nhead; i++)
 		free(cells[i]);
 	if (missing >= 0) {
-		cli_error("'%s' has no column '%s'", path, want[missing]);
+		fprintf(stderr, "%s:1:1: error: no column '%s'\n", path,
+			want[missing]);
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -534,8 +535,10 @@ static int prepare_timeseries(struct plot *p)
 		if (n != nhead) {
 			for (long i = 0; i < n; i++)
 				free(cells[i]);
-			cli_error("%s:%zu: %ld cells where the header has %ld",
-				  path, line, n, nhead);
+			fprintf(stderr,
+				"%s:%zu:1: error: %ld cells where the header "
+				"has %ld\n",
+				path, line, n, nhead);
 			rc = EXIT_USAGE;
 			goto cleanup;
 		}
@@ -562,11 +565,15 @@ static int prepare_timeseries(struct plot *p)
 		if (n < 0)
 			break;
 	}
-	if (n < 0) {
-		cli_error("%s",
-			  n == -1 ? "out of memory" : "bad timeseries.csv");
-		goto cleanup;
+	if (n == -1)
+		cli_error("out of memory");
+	else if (n < 0) {
+		fprintf(stderr, "%s:%zu:1: error: unterminated quote\n", path,
+			line + 1);
+		rc = EXIT_USAGE;
 	}
+	if (n < 0)
+		goto cleanup;
 	struct sim_afile a;
 	if (sim_afile_open(&a, p->out, "timeseries.dat", stderr))
 		goto cleanup;

@@ -352,6 +352,10 @@ int cmd_check(int argc, char **argv)
 		describe_system(&sc.systems[i], 1);
 	printf("ok: %s is valid\n", o.file);
 	sim_scenario_release(&sc);
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_error("cannot write to standard output");
+		rc = EXIT_FAILED;
+	}
 cleanup_opts:
 	cli_opts_release(&o);
 	return rc;

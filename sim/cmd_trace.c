@@ -122,7 +122,11 @@ int cmd_trace(int argc, char **argv)
 	if (!o.out) {
 		int err = write_trace(stdout, &sc, (int)rep - 1, &why);
 		if (err < 0 || fflush(stdout)) {
-			cli_error("%s", why ? why : "cannot write the trace");
+			cli_error("%s",
+				  why ? why
+				  : err < 0 && err != SIM_EIO
+				      ? sim_strerror(err)
+				      : "cannot write to standard output");
 			goto cleanup;
 		}
 		rc = 0;

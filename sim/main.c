@@ -241,8 +241,19 @@ int cli_help(const char *name)
 			fputs(c->usage, stdout);
 			return 0;
 		}
-	cli_error("no command '%s'; see 'concsim help'", name);
+	cli_error("unknown command '%s'; see 'concsim help'", name);
 	return EXIT_USAGE;
+}
+
+/* rc, or EXIT_FAILED with the message when stdout could not be written
+ * (help or version into a full disk). */
+static int flushed(int rc)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_error("cannot write to standard output");
+		return EXIT_FAILED;
+	}
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -257,20 +268,20 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
-		return cli_help(NULL);
+		return flushed(cli_help(NULL));
 	if (!strcmp(cmd, "--version")) {
 		printf("concsim %s\n", CONCSIM_VERSION);
-		return 0;
+		return flushed(0);
 	}
 	if (!strcmp(cmd, "help"))
-		return cli_help(argc > 2 ? argv[2] : NULL);
+		return flushed(cli_help(argc > 2 ? argv[2] : NULL));
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(c->name, cmd) || !c->fn)
 			continue;
 		for (int i = 2; i < argc; i++)
 			if (!strcmp(argv[i], "--help") ||
 			    !strcmp(argv[i], "-h"))
-				return cli_help(cmd);
+				return flushed(cli_help(cmd));
 		return c->fn(argc - 1, argv + 1);
 	}
 	cli_error("unknown command '%s'; see 'concsim help'", cmd);

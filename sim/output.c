@@ -1254,8 +1254,8 @@ int sim_afile_open(struct sim_afile *a, const char *dir, const char *name,
 	snprintf(a->tmp, len, "%s.tmp.%ld", a->final, (long)getpid());
 	a->f = fopen(a->tmp, "w");
 	if (!a->f) {
-		fprintf(err, "error: cannot write '%s': %s\n", a->final,
-			strerror(errno));
+		fprintf(err, "concsim: error: cannot write '%s': %s\n",
+			a->final, strerror(errno));
 		rc = SIM_EIO;
 		goto cleanup;
 	}
@@ -1263,7 +1263,7 @@ int sim_afile_open(struct sim_afile *a, const char *dir, const char *name,
 
 cleanup:
 	if (rc == SIM_ENOMEM)
-		fprintf(err, "error: cannot write '%s': %s\n",
+		fprintf(err, "concsim: error: cannot write '%s': %s\n",
 			a->final ? a->final : name, strerror(ENOMEM));
 	free(a->tmp);
 	free(a->final);
@@ -1299,8 +1299,8 @@ int sim_afile_close(struct sim_afile *a, FILE *err)
 		e = errno;
 	a->f = NULL;
 	if (e) {
-		fprintf(err, "error: cannot write '%s': %s\n", a->final,
-			strerror(e));
+		fprintf(err, "concsim: error: cannot write '%s': %s\n",
+			a->final, strerror(e));
 		sim_afile_abort(a);
 		return SIM_EIO;
 	}
@@ -1313,8 +1313,8 @@ int sim_afile_publish(struct sim_afile *a, FILE *err)
 		return 0;
 	assert(!a->f && a->final);
 	if (rename(a->tmp, a->final)) {
-		fprintf(err, "error: cannot write '%s': %s\n", a->final,
-			strerror(errno));
+		fprintf(err, "concsim: error: cannot write '%s': %s\n",
+			a->final, strerror(errno));
 		sim_afile_abort(a);
 		return SIM_EIO;
 	}
@@ -1383,8 +1383,9 @@ int sim_mkdir_p(const char *dir, FILE *err)
 
 cleanup:
 	if (rc)
-		fprintf(err, "error: cannot create directory '%s': %s\n", dir,
-			strerror(e));
+		fprintf(err,
+			"concsim: error: cannot create directory '%s': %s\n",
+			dir, strerror(e));
 	free(p);
 	return rc;
 }

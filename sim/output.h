@@ -77,8 +77,8 @@ struct sim_afile {
 	char *tmp, *final;
 };
 /* Returns 0, SIM_EIO or SIM_ENOMEM (message with strerror printed to
- * `err` as `error: cannot write 'DIR/NAME': REASON`). dir may be NULL or
- * "" for the current directory. On failure *a is cleared. */
+ * `err` as `concsim: error: cannot write 'DIR/NAME': REASON`). dir may be
+ * NULL or "" for the current directory. On failure *a is cleared. */
 int sim_afile_open(struct sim_afile *a, const char *dir, const char *name,
 		   FILE *err);
 /* Flushes, fsyncs, closes and renames; returns 0 or SIM_EIO (e.g. disk

@@ -221,6 +221,48 @@ static void fmt_unit(char *buf, size_t size, double v, const struct ukind *k)
 	snprintf(buf, size, "%s", best);
 }
 
+/* v for a message, as a person would write it: in the largest unit that
+ * leaves a number of at least 1 and needs no more significant digits than
+ * a smaller one ("4ms", "1.5GB", "1048576GiB"), the number in plain digits
+ * unless those run past 7 characters ("1e+09s", not "1000000000s" or
+ * "1e+18ns"). Reads back as v exactly; 0 and values below the smallest
+ * unit are written as fmt_unit writes them. */
+static void fmt_human(char *buf, size_t size, double v, const struct ukind *k)
+{
+	char best[64] = "", cand[64], num[40];
+	int bestp = 0;
+	double bestn = 0;
+	for (const struct unit *u = k->units; v > 0 && u->name; u++) {
+		double n = u->div != 1 ? v * u->div : v / u->mul, back;
+		const char *why;
+		if (u->alias || !(n >= 1))
+			continue;
+		for (int p = 1; p <= 17; p++) {
+			snprintf(cand, sizeof(cand), "%.*g%s", p, n, u->name);
+			if (parse_unit(cand, k, &back, &why) || back != v)
+				continue;
+			if (!best[0] || p < bestp ||
+			    (p == bestp && n < bestn)) {
+				fmt_double(num, sizeof(num), n);
+				snprintf(best, sizeof(best), "%s%s", num,
+					 u->name);
+				if (strlen(num) > 7 ||
+				    parse_unit(best, k, &back, &why) ||
+				    back != v)
+					snprintf(best, sizeof(best), "%s",
+						 cand);
+				bestp = p;
+				bestn = n;
+			}
+			break;
+		}
+	}
+	if (best[0])
+		snprintf(buf, size, "%s", best);
+	else
+		fmt_unit(buf, size, v, k);
+}
+
 static const struct ukind *ukind_of(enum sim_ptype t)
 {
 	return t == SIM_PT_DURATION ? &k_duration
@@ -229,11 +271,15 @@ static const struct ukind *ukind_of(enum sim_ptype t)
 				    : NULL;
 }
 
-/* A number as the user would write it for a key of type t. */
-static void fmt_typed(char *buf, size_t size, enum sim_ptype t, double v)
+/* A number as the user would write it for a key of type t: exact and
+ * short for the resolved scenario, or (human) for a message. */
+static void fmt_typed(char *buf, size_t size, enum sim_ptype t, double v,
+		      bool human)
 {
 	const struct ukind *k = ukind_of(t);
-	if (k && isfinite(v) && v >= 0)
+	if (k && isfinite(v) && v >= 0 && human)
+		fmt_human(buf, size, v, k);
+	else if (k && isfinite(v) && v >= 0)
 		fmt_unit(buf, size, v, k);
 	else
 		fmt_double(buf, size, v);
@@ -439,15 +485,15 @@ static bool check_range(struct ld *l, const char *key, enum sim_ptype t,
 		max = max > INT_MAX || (min == 0 && max == 0) ? INT_MAX : max;
 	}
 	if ((flags & P_POS) && x <= min) {
-		fmt_typed(a, sizeof(a), t, min);
+		fmt_typed(a, sizeof(a), t, min, true);
 		error_at(l, v->mark, "'%s': must be greater than %s, got %s",
 			 key, a, got(v).s);
 		return false;
 	}
 	if ((min == 0 && max == 0) || (x >= min && x <= max))
 		return true;
-	fmt_typed(a, sizeof(a), t, min);
-	fmt_typed(b, sizeof(b), t, max);
+	fmt_typed(a, sizeof(a), t, min, true);
+	fmt_typed(b, sizeof(b), t, max, true);
 	if (max >= 1e300)
 		error_at(l, v->mark, "'%s': must be at least %s, got %s", key,
 			 a, got(v).s);
@@ -1949,8 +1995,8 @@ static void check_limits(struct ld *l, const struct sim_scenario *sc)
 	double n = peak * (sc->warmup + sc->duration);
 	if (n > MAX_REQUESTS) {
 		char r[64], t[64];
-		fmt_unit(r, sizeof(r), peak, &k_rate);
-		fmt_unit(t, sizeof(t), sc->warmup + sc->duration, &k_duration);
+		fmt_human(r, sizeof(r), peak, &k_rate);
+		fmt_human(t, sizeof(t), sc->warmup + sc->duration, &k_duration);
 		error_at(l, a->mark,
 			 "too many requests per replication: %s x %s "
 			 "(warmup + duration) = %.3g; the limit is %.0g",
@@ -2150,7 +2196,7 @@ int sim_scenario_load(const char *file, const struct sim_override *ov,
 
 	memset(out, 0, sizeof(*out));
 	if (!f) {
-		fprintf(err, "%s: error: cannot read: %s\n", file,
+		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
 			strerror(errno));
 		return SIM_EIO;
 	}
@@ -2161,7 +2207,7 @@ int sim_scenario_load(const char *file, const struct sim_override *ov,
 	}
 	len = fread(text, 1, SIM_YAML_MAX_BYTES + 1, f);
 	if (ferror(f)) {
-		fprintf(err, "%s: error: cannot read: %s\n", file,
+		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
 			strerror(errno));
 		goto cleanup;
 	}
@@ -2245,7 +2291,7 @@ static void put_scalar(FILE *f, const char *s)
 static void put_typed(FILE *f, enum sim_ptype t, double v)
 {
 	char buf[64];
-	fmt_typed(buf, sizeof(buf), t, v);
+	fmt_typed(buf, sizeof(buf), t, v, false);
 	fputs(buf, f);
 }
 

@@ -193,7 +193,8 @@ struct sim_override {
  * by name, a number selects by index). On success returns 0 and *out owns
  * everything. On a scenario problem prints one line per problem to `err`
  * (`FILE:LINE:COLUMN: error: ...`) and returns SIM_ESCENARIO; SIM_EIO if the
- * file cannot be read (message printed too); SIM_ENOMEM. */
+ * file cannot be read (`concsim: error: cannot read 'FILE': REASON`);
+ * SIM_ENOMEM. */
 int sim_scenario_load(const char *file, const struct sim_override *ov,
 		      size_t nov, FILE *err, struct sim_scenario *out);
 

@@ -216,8 +216,10 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 				  SIZE_MAX);
 		if (rc == SIM_ELIMIT) {
 			fprintf(err,
-				"%s: error: the sweep has too many points\n",
-				path);
+				"%s:%d:%d: error: sweep '%s': too many "
+				"points\n",
+				path, sw->keys[i]->mark.line,
+				sw->keys[i]->mark.col, sw->keys[i]->text);
 			rc = SIM_ESCENARIO;
 		}
 		if (rc)
@@ -773,7 +775,8 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	}
 	rc = ferror(f) ? SIM_EIO : 0;
 	if (rc)
-		fprintf(err, "concsim: error: cannot read '%s'\n", path);
+		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
+			strerror(errno));
 
 cleanup:
 	for (long i = 0; i < n; i++)

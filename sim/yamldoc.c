@@ -297,8 +297,8 @@ static int libyaml_error(struct pstate *ps, const yaml_parser_t *p)
 			    "tab character in indentation; indent "
 			    "YAML with spaces");
 	if (p->context)
-		return fail(ps, m, "invalid yaml: %s %s", p->context, what);
-	return fail(ps, m, "invalid yaml: %s", what);
+		return fail(ps, m, "invalid YAML: %s %s", p->context, what);
+	return fail(ps, m, "invalid YAML: %s", what);
 }
 
 struct keyref {

@@ -75,7 +75,7 @@ static const struct bad cases[] = {
      "and 'systems'",
      ANYONE},
     {"unclosed flow list", "systems: [ { name: s\n", NULL, NULL, 2,
-     "s.yaml:2:1: error: invalid yaml: while parsing a flow mapping did "
+     "s.yaml:2:1: error: invalid YAML: while parsing a flow mapping did "
      "not find expected ',' or '}'",
      ANYONE},
     {"tab in indentation", "workload:\n\tarrivals: {}\n", NULL, NULL, 2,
@@ -202,6 +202,15 @@ static const struct bad cases[] = {
     {"duration of 1e400 s", OK_D("1e400s"), NULL, NULL, 2,
      "s.yaml:1:11: error: 'duration': duration out of range, got '1e400s'",
      ANYONE},
+    {"duration of 2e9 s, past the bound", OK_D("2e9s"), NULL, NULL, 2,
+     "s.yaml:1:11: error: 'duration': must be between 0s and 1e+09s, got "
+     "'2e9s'",
+     ANYONE},
+    {"memory past the bound",
+     SY("{ name: s, model: event-loop, memory: 2000000GiB }"), NULL, NULL, 2,
+     "s.yaml:8:43: error: 'memory': must be between 0B and 1048576GiB, got "
+     "'2000000GiB'",
+     ANYONE},
     {"20-digit workers",
      SY("{ name: s, model: worker-pool, workers: 99999999999999999999 }"), NULL,
      NULL, 2,
@@ -222,8 +231,8 @@ static const struct bad cases[] = {
     /* ---------------------------------------------------- limits -- */
     {"1e12 requests", WL("{ rate: 10000000000/s }"), NULL,
      "$B run s.yaml --set duration=100s -o out", 2,
-     "s.yaml:5:13: error: too many requests per replication: 10000000000/s x "
-     "100s (warmup + duration) = 1e+12; the limit is 2e+09",
+     "s.yaml:5:13: error: too many requests per replication: 1e+10/s x 100s "
+     "(warmup + duration) = 1e+12; the limit is 2e+09",
      ANYONE},
     {"a billion workers",
      SY("{ name: s, model: worker-pool, workers: 1000000000 }"), NULL, NULL, 2,
@@ -301,39 +310,52 @@ static const struct bad cases[] = {
      ANYONE},
     /* ------------------------------------- files and the machine -- */
     {"missing scenario", NULL, NULL, "$B run nope.yaml -o out", 2,
-     "nope.yaml: error: cannot read: No such file or directory", ANYONE},
+     "concsim: error: cannot read 'nope.yaml': No such file or directory",
+     ANYONE},
     {"a folder as the scenario", NULL, "mkdir d.yaml", "$B run d.yaml -o out",
-     2, "d.yaml: error: cannot read: Is a directory", ANYONE},
+     2, "concsim: error: cannot read 'd.yaml': Is a directory", ANYONE},
     {"unreadable scenario (chmod 000)", OK, "chmod 000 s.yaml", NULL, 2,
-     "s.yaml: error: cannot read: Permission denied", NOT_ROOT},
+     "concsim: error: cannot read 's.yaml': Permission denied", NOT_ROOT},
     /* root reads any file: /proc/self/mem fails to read at offset 0 */
     {"unreadable scenario (as root)", NULL, NULL,
      "$B run /proc/self/mem -o out", 2,
-     "/proc/self/mem: error: cannot read: Input/output error", ROOT_ONLY},
+     "concsim: error: cannot read '/proc/self/mem': Input/output error",
+     ROOT_ONLY},
     {"output folder that cannot be made", OK, NULL, "$B run s.yaml -o /proc/x",
-     1, "error: cannot create directory '/proc/x': No such file or directory",
+     1,
+     "concsim: error: cannot create directory '/proc/x': No such file or "
+     "directory",
      ANYONE},
     {"output folder that cannot be written", OK, NULL,
      "$B run s.yaml -o /proc/self", 1,
-     "error: cannot write '/proc/self/results.json': No such file or "
-     "directory",
+     "concsim: error: cannot write '/proc/self/results.json': No such file "
+     "or directory",
      ANYONE},
     {"output folder under a regular file", OK, NULL,
      "$B run s.yaml -o s.yaml/out", 1,
-     "error: cannot create directory 's.yaml/out': Not a directory", ANYONE},
+     "concsim: error: cannot create directory 's.yaml/out': Not a "
+     "directory",
+     ANYONE},
     {"full disk (ulimit -f)", OK, NULL,
      "bash -c 'ulimit -f 1; exec \"$B\" run s.yaml --format csv -o out' "
      ">/dev/null",
-     1, "error: cannot write 'out/results.json': File too large", ANYONE},
+     1, "concsim: error: cannot write 'out/results.json': File too large",
+     ANYONE},
     {"full disk for the time series (ulimit -f)", OK, NULL,
      "bash -c 'ulimit -f 8; exec \"$B\" run s.yaml --format csv "
      "--set duration=30s --timeseries 1ms -o out' >/dev/null",
-     1, "error: cannot write 'out/timeseries.csv': File too large", ANYONE},
+     1, "concsim: error: cannot write 'out/timeseries.csv': File too large",
+     ANYONE},
     {"full disk while writing a trace (ulimit -f)", OK, "mkdir out",
      "bash -c 'ulimit -f 1; exec \"$B\" trace s.yaml --set duration=60s "
      "-o out/t.csv'",
-     1, "error: cannot write 'out/t.csv': File too large", ANYONE},
+     1, "concsim: error: cannot write 'out/t.csv': File too large", ANYONE},
     {"closed standard output", OK, NULL, "$B run s.yaml >/dev/full", 1,
+     "concsim: error: cannot write to standard output", ANYONE},
+    {"closed standard output for check", OK, NULL, "$B check s.yaml >/dev/full",
+     1, "concsim: error: cannot write to standard output", ANYONE},
+    {"closed standard output for a trace", OK, NULL,
+     "$B trace s.yaml >/dev/full", 1,
      "concsim: error: cannot write to standard output", ANYONE},
     {"empirical samples from a device",
      TOP "workload:\n" ARR
@@ -417,7 +439,7 @@ static const struct bad cases[] = {
      "--set systems.nope.cores: error: no system named 'nope'", ANYONE},
     {"--set with broken YAML", OK, NULL,
      "$B run s.yaml --set 'duration=[' -o out", 2,
-     "--set duration:1:2: error: invalid yaml: while parsing a flow sequence "
+     "--set duration:1:2: error: invalid YAML: while parsing a flow sequence "
      "did not find expected ',' or ']'",
      ANYONE},
     {"--set below a single value", OK, NULL,

@@ -184,7 +184,7 @@ static const struct {
 	const char *expect; /* ":LINE:COL: error: ..." substring */
 } bad[] = {
     {"", ":1:1: error: empty scenario"},
-    {"name: [unclosed\n" WL SYS, ":2:9: error: invalid yaml"},
+    {"name: [unclosed\n" WL SYS, ":2:9: error: invalid YAML"},
     {"workload:\n\tarrivals: { rate: 10/s }\n" SYS, ":2:1: error: tab"},
     {"- just\n- a list\n", ":1:1: error: expected a map"},
     {"name: x\n" WL "systems: []\n", ":5:10: error: 'systems'"},

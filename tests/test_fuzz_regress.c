@@ -144,7 +144,7 @@ Test(fuzz_regress, a_constant_phase_has_the_bound_of_a_mean)
 		cr_expect_eq(load(files[i], &errs, &secs, &sc), SIM_ESCENARIO);
 		cr_expect(strstr(errs, where[i]) &&
 			      strstr(errs, "error: 'cpu': must be between 0s "
-					   "and 1e+18ns, got '"),
+					   "and 1e+09s, got '"),
 			  "%s", errs);
 		free(errs);
 	}

@@ -503,8 +503,8 @@ Test(afile, open_under_a_regular_file_fails_with_a_message)
 	cr_expect_eq(sim_afile_open(&a, "/dev/null/x", "results.csv", err),
 		     SIM_EIO);
 	fclose(err);
-	cr_expect_str_eq(msg, "error: cannot write '/dev/null/x/results.csv': "
-			      "Not a directory\n");
+	cr_expect_str_eq(msg, "concsim: error: cannot write "
+			      "'/dev/null/x/results.csv': Not a directory\n");
 	cr_expect_null(a.f);
 	free(msg);
 }
@@ -528,7 +528,7 @@ Test(afile, disk_full_on_commit_is_reported_and_cleaned_up)
 	fclose(err);
 	char want[512];
 	snprintf(want, sizeof(want),
-		 "error: cannot write '%s/results.csv': "
+		 "concsim: error: cannot write '%s/results.csv': "
 		 "No space left on device\n",
 		 dir);
 	cr_expect_str_eq(msg, want);
@@ -563,7 +563,7 @@ Test(mkdir_p, fails_under_a_regular_file_with_a_message)
 	FILE *err = open_memstream(&msg, &len);
 	cr_expect_eq(sim_mkdir_p("/dev/null/x/y", err), SIM_EIO);
 	fclose(err);
-	cr_expect_str_eq(msg, "error: cannot create directory '/dev/null/x/y': "
-			      "Not a directory\n");
+	cr_expect_str_eq(msg, "concsim: error: cannot create directory "
+			      "'/dev/null/x/y': Not a directory\n");
 	free(msg);
 }

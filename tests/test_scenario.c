@@ -367,8 +367,9 @@ Test(files, reports_an_unreadable_scenario_as_io_error)
 	cr_expect_eq(sim_scenario_load("/nonexistent/x.yaml", NULL, 0, f, &sc),
 		     SIM_EIO);
 	fclose(f);
-	cr_expect_str_eq(errs, "/nonexistent/x.yaml: error: cannot read: No "
-			       "such file or directory\n");
+	cr_expect_str_eq(errs, "concsim: error: cannot read "
+			       "'/nonexistent/x.yaml': No such file or "
+			       "directory\n");
 	free(errs);
 }
 
@@ -805,7 +806,7 @@ Test(malformed, rejects_a_top_level_list)
 Test(malformed, rejects_yaml_syntax_errors)
 {
 	expect_error(WL SYS "name: [unclosed\n",
-		     "t.yaml:8:1: error: invalid yaml: while parsing a flow "
+		     "t.yaml:8:1: error: invalid YAML: while parsing a flow "
 		     "sequence did not find expected ',' or ']'\n");
 }
 
@@ -926,13 +927,12 @@ Test(malformed, rejects_numbers_that_are_not_whole_or_too_large)
 
 Test(malformed, rejects_workloads_too_large_to_simulate)
 {
-	expect_error(
-	    "workload:\n  arrivals: {rate: 1/s, schedule: [{at: 1s,"
-	    " rate: 1e9/s}]}\n"
-	    "  classes: [{name: a, phases: [{cpu: 1ms}]}]\n" SYS,
-	    "t.yaml:2:13: error: too many requests per replication: "
-	    "1000000000/s x 65s (warmup + duration) = 6.5e+10; the limit "
-	    "is 2e+09\n");
+	expect_error("workload:\n  arrivals: {rate: 1/s, schedule: [{at: 1s,"
+		     " rate: 1e9/s}]}\n"
+		     "  classes: [{name: a, phases: [{cpu: 1ms}]}]\n" SYS,
+		     "t.yaml:2:13: error: too many requests per replication: "
+		     "1e+09/s x 65s (warmup + duration) = 6.5e+10; the limit "
+		     "is 2e+09\n");
 	expect_error("workload:\n  closed: {users: 20000000, think: 1s}\n"
 		     "  classes: [{name: a, phases: [{cpu: 1ms}]}]\n" SYS,
 		     "t.yaml:2:19: error: 'users': must be between 1 and "
