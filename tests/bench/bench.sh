@@ -59,15 +59,57 @@ for r in $(seq "$ROUNDS"); do
   echo "round $r: ref $(tail -1 "$tmp/ref") concsim $(tail -1 "$tmp/cs") simpy $(tail -1 "$tmp/py" 2>/dev/null || echo -) customers/s; hold ns ref $(tail -1 "$tmp/href") concsim $(tail -1 "$tmp/hcs")" >&2
 done
 
+# The flagship (four models, 5 systems x 5 replications x 65 s) with the
+# default -j, and a 20-point sweep of it with -j1 and -j2, alternating.
+flag() {
+  local s e
+  s=$(date +%s.%N)
+  "$BIN" run scenarios/flagship.yaml --format csv > /dev/null
+  e=$(date +%s.%N)
+  python3 -c "print($e - $s)"
+}
+sweep_time() {
+  local s e
+  s=$(date +%s.%N)
+  "$BIN" sweep scenarios/flagship.yaml -q -j "$1" --replications 2 \
+    --param workload.arrivals.rate=50/s:1000/s:50/s --format csv > /dev/null
+  e=$(date +%s.%N)
+  python3 -c "print($e - $s)"
+}
+: > "$tmp/flag"; : > "$tmp/sw"
+for r in $(seq "$ROUNDS"); do flag >> "$tmp/flag"; done
+SWEEP_ROUNDS=$(( ROUNDS < 3 ? ROUNDS : 3 ))
+for r in $(seq "$SWEEP_ROUNDS"); do
+  t1=$(sweep_time 1); t2=$(sweep_time 2)
+  echo "sweep round $r: -j1 ${t1} s, -j2 ${t2} s" >&2
+  python3 -c "print($t1 / $t2)" >> "$tmp/sw"
+done
+
+# Ratios are taken within each round (the runs of a round are seconds
+# apart, so they share the machine's state), then their median is
+# reported with the range over the rounds.
+spread() { # file of values: median (range)
+  printf '%.2f (rounds: %.2f to %.2f)' "$(median < "$1")" \
+    "$(sort -g "$1" | head -1)" "$(sort -g "$1" | tail -1)"
+}
+ratios() { # numerator-file denominator-file
+  paste "$1" "$2" | awk '$2 > 0 {print $1 / $2}' > "$tmp/ratio"
+  spread "$tmp/ratio"
+}
 ref=$(median < "$tmp/ref"); cs=$(median < "$tmp/cs"); rss=$(median < "$tmp/rss")
-href=$(median < "$tmp/href"); hcs=$(median < "$tmp/hcs")
 echo "date: $(date -u +%F) machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "M/M/1, 10M customers (medians of $ROUNDS alternating rounds, whole concsim process):"
+echo "M/M/1, 10M customers ($ROUNDS alternating rounds, whole concsim process; medians):"
 printf '  plain C loop     %12.0f customers/s\n' "$ref"
-printf '  concsim          %12.0f customers/s   = %.2f x the C loop (goal >= 0.5)\n' "$cs" "$(python3 -c "print($cs/$ref)")"
+printf '  concsim          %12.0f customers/s\n' "$cs"
 if [ $have_simpy = 1 ]; then
-  py=$(median < "$tmp/py")
-  printf '  SimPy            %12.0f customers/s   concsim = %.0f x SimPy (goal >= 100)\n' "$py" "$(python3 -c "print($cs/$py)")"
+  printf '  SimPy            %12.0f customers/s\n' "$(median < "$tmp/py")"
 fi
-printf '  concsim peak RSS  %11.1f MiB for 10M requests (goal <= 32)\n' "$(python3 -c "print($rss/1024)")"
-printf 'hold model, 100k pending: plain C %.1f ns, concsim %.1f ns per hold (%.2f x)\n' "$href" "$hcs" "$(python3 -c "print($hcs/$href)")"
+echo "  concsim / C loop: $(ratios "$tmp/cs" "$tmp/ref") (goal >= 0.5)"
+if [ $have_simpy = 1 ]; then
+  echo "  concsim / SimPy:  $(ratios "$tmp/cs" "$tmp/py") (goal >= 100)"
+fi
+printf '  concsim peak RSS  %.1f MiB for 10M requests (goal <= 32)\n' "$(python3 -c "print($rss/1024)")"
+echo "hold model, 100k pending: plain C $(median < "$tmp/href") ns, concsim $(median < "$tmp/hcs") ns per hold;" \
+  "concsim / C: $(ratios "$tmp/hcs" "$tmp/href")"
+printf 'flagship (5 systems x 5 replications x 65 s, -j%s): %.2f s (median; goal < 2)\n' "$(nproc)" "$(median < "$tmp/flag")"
+echo "20-point sweep of the flagship (2 replications), -j1 time / -j2 time: $(spread "$tmp/sw") (goal >= 1.8)"
