@@ -156,26 +156,23 @@ int sim_stream_init(struct sim_stream *st, uint64_t seed, uint32_t replication,
 	k ^= splitmix64(&x);
 	x += replication;
 	k ^= rotl(splitmix64(&x), 17);
-	st->r = gsl_rng_alloc(sim_rng_xoshiro256p);
-	if (!st->r)
-		return SIM_ENOMEM;
 	st->key = k;
-	st->xs = ((struct xo_state *)st->r->state)->s;
-	gsl_rng_set(st->r, (unsigned long)k);
+	/* gsl_rng is a public struct of a type and a state pointer; ours
+	 * points into the stream itself, so a stream allocates nothing */
+	st->g = (gsl_rng){.type = sim_rng_xoshiro256p, .state = st->xs};
+	xo_set(st->xs, (unsigned long)k);
 	return 0;
 }
 
 void sim_stream_seek(struct sim_stream *st, uint64_t id)
 {
 	uint64_t x = id * UINT64_C(0xd1342543de82ef95);
-	xo_set(st->r->state, (unsigned long)(st->key ^ splitmix64(&x)));
+	xo_set(st->xs, (unsigned long)(st->key ^ splitmix64(&x)));
 }
 
 void sim_stream_release(struct sim_stream *st)
 {
-	if (st->r)
-		gsl_rng_free(st->r);
-	st->r = NULL;
+	st->g.state = NULL;
 }
 
 /* ------------------------------------------------------ distributions -- */
@@ -379,7 +376,8 @@ int sim_dist_copy(struct sim_dist *dst, const struct sim_dist *src)
 
 double sim__dist_sample(const struct sim_dist *d, struct sim_stream *st)
 {
-	gsl_rng *r = st->r;
+	gsl_rng *r = &st->g;
+	r->state = st->xs; /* in case the stream was moved since */
 	switch (d->kind) {
 	case SIM_DIST_CONSTANT:
 		return d->a;
