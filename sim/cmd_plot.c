@@ -494,25 +494,57 @@ static int ts_add(struct tseries *s, double t, const double *v)
 	return 0;
 }
 
-/* DIR/timeseries.csv, if there is one. Returns 0 or an exit status. */
-static int prepare_timeseries(struct plot *p)
+/* DIR/timeseries.csv, read whole before anything is written, so that a
+ * bad file leaves no output. */
+struct tsdata {
+	char path[4096];
+	struct tseries *s;
+	size_t ns;
+	bool present;
+};
+
+static void tsdata_release(struct tsdata *d)
+{
+	for (size_t k = 0; k < d->ns; k++) {
+		free(d->s[k].system);
+		free(d->s[k].t);
+		free(d->s[k].sum);
+		free(d->s[k].cnt);
+	}
+	free(d->s);
+	d->s = NULL;
+	d->ns = 0;
+}
+
+/* Reads DIR/timeseries.csv into *d (d->present false when there is
+ * none). Returns 0 or an exit status, with a message. */
+static int read_timeseries(const struct plot *p, struct tsdata *d)
 {
 	static const char *const want[] = {
 	    "time_s",	   "system",	    "offered_rps",  "throughput_rps",
 	    "goodput_rps", "latency_s_p50", "latency_s_p99"};
-	char path[4096], **cells = NULL;
-	size_t cap = 0, ns = 0, line = 1;
-	long n, nhead = 0;
+	char **cells = NULL;
+	size_t cap = 0, line = 1;
+	long n = 0, nhead = 0;
 	long idx[7];
-	struct tseries *s = NULL;
 	int rc = EXIT_FAILED;
+	const char *path = d->path;
 
-	snprintf(path, sizeof(path), "%s/timeseries.csv", p->dir);
+	snprintf(d->path, sizeof(d->path), "%s/timeseries.csv", p->dir);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return 0;
-	labels_release(p);
+	d->present = true;
 	nhead = sim_csv_record(f, &cells, &cap);
+	if (nhead == -1) {
+		cli_error("out of memory");
+		goto cleanup;
+	}
+	if (nhead == -2) {
+		fprintf(stderr, "%s:1:1: error: unterminated quote\n", path);
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
 	int missing = -1;
 	for (int k = 0; k < 7; k++) {
 		idx[k] = -1;
@@ -543,82 +575,87 @@ static int prepare_timeseries(struct plot *p)
 			goto cleanup;
 		}
 		size_t k = 0;
-		while (k < ns && strcmp(s[k].system, cells[idx[1]]))
+		while (k < d->ns && strcmp(d->s[k].system, cells[idx[1]]))
 			k++;
-		if (k == ns) {
-			struct tseries *m = realloc(s, (ns + 1) * sizeof(*m));
+		if (k == d->ns) {
+			struct tseries *m =
+			    realloc(d->s, (d->ns + 1) * sizeof(*m));
 			if (m) {
-				s = m;
-				memset(&s[ns], 0, sizeof(*s));
-				s[ns].system = strdup(cells[idx[1]]);
+				d->s = m;
+				memset(&d->s[d->ns], 0, sizeof(*d->s));
+				d->s[d->ns].system = strdup(cells[idx[1]]);
 			}
-			if (!m || !s[ns++].system)
+			if (!m || !d->s[d->ns++].system)
 				n = -1;
 		}
 		double v[NCOL];
 		for (int c = 0; c < NCOL; c++)
 			v[c] = cell_num(cells[idx[2 + c]]);
-		if (n > 0 && ts_add(&s[k], cell_num(cells[idx[0]]), v))
+		if (n > 0 && ts_add(&d->s[k], cell_num(cells[idx[0]]), v))
 			n = -1;
 		for (long i = 0; i < nhead; i++)
 			free(cells[i]);
 		if (n < 0)
 			break;
 	}
-	if (n == -1)
+	if (n == -1) {
 		cli_error("out of memory");
-	else if (n < 0) {
+	} else if (n < 0) {
 		fprintf(stderr, "%s:%zu:1: error: unterminated quote\n", path,
 			line + 1);
 		rc = EXIT_USAGE;
+	} else {
+		rc = 0;
 	}
-	if (n < 0)
-		goto cleanup;
+cleanup:
+	free(cells);
+	fclose(f);
+	return rc;
+}
+
+/* Writes timeseries.dat and its script from what read_timeseries read.
+ * Returns 0 or an exit status. */
+static int write_timeseries(struct plot *p, struct tsdata *d)
+{
+	if (!d->present)
+		return 0;
+	labels_release(p);
 	struct sim_afile a;
 	if (sim_afile_open(&a, p->out, "timeseries.dat", stderr))
-		goto cleanup;
+		return EXIT_FAILED;
 	fprintf(a.f,
 		"# written by `concsim plot` from %s (means over "
 		"replications)\n"
 		"# columns: time_s offered_rps throughput_rps goodput_rps "
 		"latency_s_p50 latency_s_p99\n",
-		path);
-	if (!(p->label = calloc(ns + 1, sizeof(*p->label)))) {
+		d->path);
+	if (!(p->label = calloc(d->ns + 1, sizeof(*p->label)))) {
 		sim_afile_abort(&a);
-		goto cleanup;
+		cli_error("out of memory");
+		return EXIT_FAILED;
 	}
-	for (size_t k = 0; k < ns; k++) {
-		fprintf(a.f, "%s# %s\n", k ? "\n\n" : "", s[k].system);
-		p->label[p->nlabel++] = s[k].system;
-		s[k].system = NULL;
-		for (size_t i = 0; i < s[k].n; i++) {
-			dat_num(a.f, s[k].t[i]);
+	for (size_t k = 0; k < d->ns; k++) {
+		struct tseries *s = &d->s[k];
+		fprintf(a.f, "%s# %s\n", k ? "\n\n" : "", s->system);
+		p->label[p->nlabel++] = s->system;
+		s->system = NULL;
+		for (size_t i = 0; i < s->n; i++) {
+			dat_num(a.f, s->t[i]);
 			for (int c = 0; c < NCOL; c++)
 				dat_num(a.f,
-					s[k].cnt[i * NCOL + c]
-					    ? s[k].sum[i * NCOL + c] /
-						  (double)s[k].cnt[i * NCOL + c]
+					s->cnt[i * NCOL + c]
+					    ? s->sum[i * NCOL + c] /
+						  (double)s->cnt[i * NCOL + c]
 					    : NAN);
 			fputc('\n', a.f);
 		}
 	}
 	if (sim_afile_commit(&a, stderr))
-		goto cleanup;
+		return EXIT_FAILED;
 	const struct figure fig = {
 	    "timeseries", "run-timeseries.gp", "timeseries.dat", NULL, false,
 	    FIG_W,	  FIG_H * 4 / 3};
-	rc = write_script(p, &fig);
-cleanup:
-	for (size_t k = 0; k < ns; k++) {
-		free(s[k].system);
-		free(s[k].t);
-		free(s[k].sum);
-		free(s[k].cnt);
-	}
-	free(s);
-	free(cells);
-	fclose(f);
-	return rc;
+	return write_script(p, &fig);
 }
 
 /* ------------------------------------------------------------ gnuplot -- */
@@ -674,6 +711,7 @@ static int run_gnuplot(const char *gnuplot, const char *out, const char *name)
 int cmd_plot(int argc, char **argv)
 {
 	struct plot p = {.format = "png"};
+	struct tsdata ts = {0};
 	char *gnuplot = NULL, head[64] = "", path[4096];
 	int rc = cli_parse(argc, argv, "--out|--quiet", "--format", &p.o);
 
@@ -722,10 +760,12 @@ int cmd_plot(int argc, char **argv)
 	}
 	if (sweep) {
 		rc = prepare_sweep(&p);
-	} else {
-		rc = prepare_cdf(&p);
+	} else { /* every input is read before anything is written */
+		rc = read_timeseries(&p, &ts);
 		if (!rc)
-			rc = prepare_timeseries(&p);
+			rc = prepare_cdf(&p);
+		if (!rc)
+			rc = write_timeseries(&p, &ts);
 	}
 	if (rc)
 		goto cleanup;
@@ -751,6 +791,7 @@ int cmd_plot(int argc, char **argv)
 			printf("%s/%s.%s\n", p.out, p.written[i], p.format);
 	}
 cleanup:
+	tsdata_release(&ts);
 	for (size_t i = 0; i < p.nwritten; i++)
 		free(p.written[i]);
 	labels_release(&p);

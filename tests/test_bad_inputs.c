@@ -433,6 +433,23 @@ static const struct bad cases[] = {
      "$D/t.csv:2:1: error: line longer than 65536 bytes; a trace is a CSV "
      "text file",
      ANYONE},
+    /* ------------------------------------------- plot's inputs -- */
+    /* a run's folder whose timeseries.csv was damaged: plot reads every
+     * input before it writes, so `out` stays empty */
+    {"plot: unterminated quote in timeseries.csv", OK, NULL,
+     "$B run s.yaml -o res --timeseries 50ms >/dev/null 2>&1 && "
+     "printf '\"time_s,system\\n' > res/timeseries.csv && "
+     "$B plot res -o out",
+     2, "res/timeseries.csv:1:1: error: unterminated quote", ANYONE},
+    {"plot: a column missing from timeseries.csv", OK, NULL,
+     "$B run s.yaml -o res --timeseries 50ms >/dev/null 2>&1 && "
+     "printf 'time_s,system\\n' > res/timeseries.csv && $B plot res -o out",
+     2, "res/timeseries.csv:1:1: error: no column 'offered_rps'", ANYONE},
+    {"plot: a short row in timeseries.csv", OK, NULL,
+     "$B run s.yaml -o res --timeseries 50ms >/dev/null 2>&1 && "
+     "printf '0.05,s\\n' >> res/timeseries.csv && $B plot res -o out",
+     2, "res/timeseries.csv:4:1: error: 2 cells where the header has 15",
+     ANYONE},
     /* ------------------------------------------------- overrides -- */
     {"--set on a system that is not there", OK, NULL,
      "$B run s.yaml --set systems.nope.cores=2 -o out", 2,
