@@ -201,7 +201,7 @@ static inline double sim_uniform(struct sim_stream *st)
  * Ziggurat Method for Generating Random Variables", JSS 5(8), 2000): the
  * density exp(-x) is covered by 256 strips of equal area, strip 0 being the
  * base with the tail beyond r. A draw picks a strip with 8 bits and a
- * point across it with the top 53 bits; 98.9 % of the time the point lies
+ * point across it with the top 53 bits; 97.8 % of the time the point lies
  * in the part of the strip that is wholly under the curve and is returned
  * as it is, with no logarithm. sim_exp1_slow handles the rest exactly (the
  * tail by memorylessness, the wedges by rejection). The tables are built
