@@ -107,6 +107,7 @@ struct el_proc {
 	sim_ev restart_ev;
 	struct sim_loop loop;
 	struct sim_thread thread; /* the loop's */
+	size_t upto; /* the phase the running callback's request goes on to */
 	struct sim_thread *pool;  /* threadpool threads; owner: request */
 	struct sim_thread **idle; /* idle pool threads (stack) */
 	int nidle;
@@ -238,28 +239,23 @@ static void loop_next(struct el_proc *p)
 		return;
 	double cpu = sim_loop_first(r) ? m->cfg->request_overhead
 				       : m->cfg->callback_overhead;
+	size_t i = r->phase;
 	if (r->abandoned && m->ctx.wl->client.cancel)
 		cpu = 0; /* the socket is closed: nothing to do */
-	else
-		/* consecutive cpu phases are synchronous code: one callback */
-		for (size_t i = r->phase;
-		     i < r->nphases &&
-		     sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
+	else /* consecutive cpu phases are synchronous code: one callback */
+		for (; i < r->nphases &&
+		       sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
 		     i++)
 			cpu += r->demand[i];
+	p->upto = i;
 	sim_host_run(m->host, &p->thread, cpu);
 }
 
 static void loop_done(struct sim_thread *t)
 {
 	struct el_proc *p = t->owner;
-	struct el *m = p->m;
 	struct sim_request *r = sim_loop_done(&p->loop);
-	if (!(r->abandoned && m->ctx.wl->client.cancel))
-		while (r->phase < r->nphases &&
-		       sim_req_phase_kind(&m->ctx, r, r->phase) ==
-			   SIM_PHASE_CPU)
-			r->phase++;
+	r->phase = (uint8_t)p->upto; /* past the phases the callback ran */
 	advance(p, r);
 	loop_next(p);
 }
