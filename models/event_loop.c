@@ -70,16 +70,21 @@ static const struct sim_param el_params[] = {
      0, NULL, "libuv threadpool threads per process (UV_THREADPOOL_SIZE)"},
     {"backlog", SIM_PT_INT, offsetof(struct el_cfg, backlog), 511, 1, 1 << 20,
      0, NULL, "listen backlog; connections beyond it are refused"},
-    /* A bare Node http server answers ~30-50k requests/s per core (our
-     * estimate from public hello-world benchmarks: a guess, not a
-     * measurement): ~25 us of parsing and response writing. */
+    /* Measured with scripts/calibrate.sh (2026-11-28, Node 20.20, a
+     * 2.1 GHz Xeon VM): a bare http.createServer answering small JSON
+     * costs 52-78 us of server CPU (user + system) per request on a new
+     * connection with 8 in flight (medians of 4 runs: 64 us; 90 us with
+     * 1 in flight), against 19-26 us on a kept-alive connection. concsim
+     * models a connection per request, hence 60 us. */
     {"request_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, request_overhead), 25e-6, 0, 3600, SIM_P_OVERHEAD,
+     offsetof(struct el_cfg, request_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
      NULL, "CPU per request: accept, HTTP parsing, framework"},
-    /* one loop turn for an I/O completion: epoll, libuv, promise
-     * resolution; a guess of a few microseconds */
+    /* An awaited round trip on an open TCP connection (write, poll, read,
+     * promise resolution) costs 12-15 us of CPU (scripts/calibrate.sh,
+     * as above); a bare loop turn costs under 1 us. concsim charges an
+     * I/O phase's CPU here, at its completion: 13 us. */
     {"callback_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, callback_overhead), 3e-6, 0, 3600, SIM_P_OVERHEAD,
+     offsetof(struct el_cfg, callback_overhead), 13e-6, 0, 3600, SIM_P_OVERHEAD,
      NULL, "CPU per later callback (I/O or pool completion)"},
     /* shared/models.md: a Node process is ~50-60 MiB RSS */
     {"process_memory", SIM_PT_SIZE, offsetof(struct el_cfg, process_memory),
