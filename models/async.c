@@ -100,6 +100,7 @@ struct as_cfg {
 	int backlog;
 	double request_overhead;
 	double callback_overhead;
+	double thread_overhead;
 	double process_memory;
 	double thread_memory;
 	double request_memory;
@@ -152,6 +153,17 @@ static const struct sim_param as_params[] = {
      offsetof(struct as_cfg, callback_overhead), 15e-6, 0, 3600, SIM_P_OVERHEAD,
      NULL,
      "CPU per later loop callback (I/O or thread completion, 503 answer)"},
+    /* Handing a job to the thread pool and its result back: anyio's
+     * to_thread.run_sync (limiter, work queue, the thread's wake-up) and
+     * call_soon_threadsafe. A FastAPI `def` endpoint costs 76-100 us more
+     * CPU per request than the same `async def` one (scripts/calibrate.sh,
+     * as above); concsim already charges the result's callback and two GIL
+     * hand-offs (about 25 us): 60 us more, run as Python by the thread
+     * before its job (in reality split between the loop and the thread,
+     * both under the same GIL). */
+    {"thread_overhead", SIM_PT_DURATION,
+     offsetof(struct as_cfg, thread_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
+     NULL, "Python CPU per job handed to the thread pool (anyio)"},
     /* shared/models.md: a Python worker with a framework loaded is
      * ~30 MiB RSS (gunicorn issue 1250, s2i-python-container PR 180) */
     {"process_memory", SIM_PT_SIZE, offsetof(struct as_cfg, process_memory),
@@ -182,6 +194,7 @@ struct as_worker {
 	struct sim_request *r; /* its job, until the loop took the result */
 	int end;	       /* the job stops before this phase */
 	sim_ev ev;	       /* a blocking wait that burns no CPU */
+	bool handoff;	       /* running thread_overhead, before the job */
 };
 
 /* One uvicorn worker process. */
@@ -296,6 +309,11 @@ static void worker_take(struct as_proc *p, struct as_worker *w,
 	w->r = r;
 	w->end = sim_req_sync(&m->ctx, r) ? r->nphases : r->phase + 1;
 	r->mtag = (uint64_t)(w - p->workers) + 1;
+	if (m->cfg->thread_overhead > 0) {
+		w->handoff = true;
+		sim_py_run(&w->pt, m->cfg->thread_overhead);
+		return;
+	}
 	worker_step(w);
 }
 
@@ -385,6 +403,11 @@ static void worker_burst_done(struct sim_pythread *pt)
 	struct as_worker *w = pt->owner;
 	struct sim_request *r = w->r;
 	struct as *m = w->p->m;
+	if (w->handoff) { /* the job itself starts now */
+		w->handoff = false;
+		worker_step(w);
+		return;
+	}
 	if (is_cpu(m, r, r->phase))
 		while (r->phase < w->end && is_cpu(m, r, r->phase))
 			r->phase++;
@@ -555,6 +578,7 @@ static void oom_killed(struct sim_proc *mp)
 		sim_cancel(s, w->ev);
 		w->ev = 0;
 		w->r = NULL;
+		w->handoff = false;
 		p->idle[k] = &p->workers[n - 1 - k];
 	}
 	p->nidle = n;

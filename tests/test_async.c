@@ -31,6 +31,14 @@ static struct sim_summary run_one(const char *yaml)
 	return s[0];
 }
 
+/* The scenario `fmt` with its one %s replaced by `v`, run. */
+static struct sim_summary run_with(const char *fmt, const char *v)
+{
+	char y[2048];
+	snprintf(y, sizeof y, fmt, v);
+	return run_one(y);
+}
+
 /* ------------------------------------------------------------ validation -- */
 
 Test(async, mm1_async_handler_matches_theory, .timeout = 120)
@@ -273,11 +281,8 @@ Test(async, abandoned_requests_are_dropped_with_cancel, .timeout = 60)
 	    "        - io: 30ms\n"
 	    "systems:\n"
 	    "  - { name: uvicorn, model: async, threadpool: 4 }\n";
-	char buf[1024];
-	snprintf(buf, sizeof buf, y, "true");
-	struct sim_summary c = run_one(buf);
-	snprintf(buf, sizeof buf, y, "false");
-	struct sim_summary k = run_one(buf);
+	struct sim_summary c = run_with(y, "true");
+	struct sim_summary k = run_with(y, "false");
 	cr_expect(c.errors[SIM_OUT_TIMEOUT] > 0);
 	cr_expect(k.wasted > 0);
 	cr_expect(c.wasted < 0.5 * k.wasted, "wasted %g with cancel, %g not",
@@ -330,4 +335,33 @@ Test(async, gil_free_burst_lets_another_thread_run_python)
 	cr_expect(g.holder == NULL);
 	sim_host_release(&h);
 	sim_release(&s);
+}
+
+/* A `def` handler's job costs thread_overhead of Python on its thread
+ * before its phases: alone on an idle process (constant arrivals 100 ms
+ * apart, every other overhead fixed), a request takes request_overhead +
+ * thread_overhead + its 1 ms + callback_overhead, exactly. */
+Test(async, thread_overhead_is_charged_once_per_thread_job)
+{
+	const char *fmt =
+	    "name: handoff\n"
+	    "duration: 2s\n"
+	    "warmup: 0s\n"
+	    "replications: 1\n"
+	    "workload:\n"
+	    "  arrivals: { process: constant, rate: 10/s }\n"
+	    "  classes:\n"
+	    "    - { name: d, handler: sync, phases: [ { cpu: 1ms } ] }\n"
+	    "systems:\n"
+	    "  - { name: u, model: async, cores: 2, overheads: zero,\n"
+	    "      request_overhead: 100us, callback_overhead: 10us,\n"
+	    "      thread_overhead: %s }\n";
+	struct sim_summary with = run_with(fmt, "60us");
+	struct sim_summary without = run_with(fmt, "0s");
+	cr_expect_float_eq(with.lat_mean.mean, 1.17e-3, 1e-9, "with: %.9g",
+			   with.lat_mean.mean);
+	cr_expect_float_eq(without.lat_mean.mean, 1.11e-3, 1e-9,
+			   "without: %.9g", without.lat_mean.mean);
+	sim_summary_release(&with);
+	sim_summary_release(&without);
 }
