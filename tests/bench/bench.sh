@@ -42,15 +42,29 @@ field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 : > "$tmp/href"; : > "$tmp/hcs"
 have_simpy=0
 /usr/bin/python3 -c 'import simpy' 2>/dev/null && have_simpy=1
-for r in $(seq "$ROUNDS"); do
-  "$tmp/mm1_ref" "$CUSTOMERS" "$r" | field customers_per_s >> "$tmp/ref"
+# One concsim run of the M/M/1 lasts about a second, SimPy's several:
+# each round runs the C loop and concsim REPEAT times, alternating, and
+# keeps their medians, so that the two sides of a ratio cover spans of
+# the machine's time of similar length.
+REPEAT=${REPEAT:-3}
+cs_once() { # seed -> customers/s of the whole concsim process
+  local start end done
   start=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$tmp/rss1" "$BIN" run "$tmp/mm1.yaml" --seed "$r" \
+  /usr/bin/time -f "%M" -o "$tmp/rss1" "$BIN" run "$tmp/mm1.yaml" --seed "$1" \
       --format csv -j1 > "$tmp/out.csv"
   end=$(date +%s.%N)
   done=$(python3 -c "import csv; print(next(csv.DictReader(open('$tmp/out.csv')))['completed'])")
-  python3 -c "print($done / ($end - $start))" >> "$tmp/cs"
   cat "$tmp/rss1" >> "$tmp/rss"
+  python3 -c "print($done / ($end - $start))"
+}
+for r in $(seq "$ROUNDS"); do
+  : > "$tmp/ref1"; : > "$tmp/cs1"
+  for k in $(seq "$REPEAT"); do
+    "$tmp/mm1_ref" "$CUSTOMERS" "$r$k" | field customers_per_s >> "$tmp/ref1"
+    cs_once "$r$k" >> "$tmp/cs1"
+  done
+  median < "$tmp/ref1" >> "$tmp/ref"
+  median < "$tmp/cs1" >> "$tmp/cs"
   if [ $have_simpy = 1 ]; then
     /usr/bin/python3 "$SHARED/bench/mm1_simpy.py" "$SIMPY_CUSTOMERS" "$r" | field customers_per_s >> "$tmp/py"
   fi
@@ -98,7 +112,7 @@ ratios() { # numerator-file denominator-file
 }
 ref=$(median < "$tmp/ref"); cs=$(median < "$tmp/cs"); rss=$(median < "$tmp/rss")
 echo "date: $(date -u +%F) machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "M/M/1, 10M customers ($ROUNDS alternating rounds, whole concsim process; medians):"
+echo "M/M/1, 10M customers ($ROUNDS rounds of $REPEAT alternating runs, whole concsim process; medians):"
 printf '  plain C loop     %12.0f customers/s\n' "$ref"
 printf '  concsim          %12.0f customers/s\n' "$cs"
 if [ $have_simpy = 1 ]; then
