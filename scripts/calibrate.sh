@@ -70,20 +70,8 @@ export PYTHONDONTWRITEBYTECODE=1 # leave no __pycache__ in scripts/calibrate
 PACKAGES=(gcc libc6-dev curl nodejs gunicorn python3-flask python3-uvicorn
           python3-starlette python3-fastapi python3-httptools python3-uvloop)
 
-install_missing() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-      missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "installing: ${missing[*]}" >&2
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=scripts/install-missing.sh
+source scripts/install-missing.sh
 
 # --- servers --------------------------------------------------------------
 SERVER_PID=""   # the process we started and stop (gunicorn: the arbiter)
@@ -264,7 +252,7 @@ EOF
 }
 
 main() {
-  install_missing
+  install_missing "${PACKAGES[@]}"
   mkdir -p "$OUT"
   : >"$OUT/summary.txt"
   : >"$OUT/reps.log"

@@ -25,19 +25,8 @@ JOBS=${JOBS:-$(nproc)}
 BUILD_DIR=${BUILD_DIR:-build}
 MPI_BUILD_DIR=${MPI_BUILD_DIR:-build-mpi}
 
-install_missing() { # extra packages as arguments
-  local missing=()
-  for p in "${PACKAGES[@]}" "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-      missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "installing: ${missing[*]}" >&2
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=scripts/install-missing.sh
+source scripts/install-missing.sh
 
 build() {
   local dir=$1; shift
@@ -47,11 +36,11 @@ build() {
 
 case "${1:-}" in
   build)
-    install_missing
+    install_missing "${PACKAGES[@]}"
     build "$BUILD_DIR"
     ;;
   demo)
-    install_missing
+    install_missing "${PACKAGES[@]}"
     build "$BUILD_DIR"
     out=results/flagship
     "$BUILD_DIR"/concsim run scenarios/flagship.yaml -o "$out" --format table
@@ -61,7 +50,7 @@ case "${1:-}" in
     echo "results in $out/"
     ;;
   test)
-    install_missing "${MPI_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    install_missing "${PACKAGES[@]}" "${MPI_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     build "$BUILD_DIR"
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
     # MPI: only the binary and its one test (mpirun -np 2 == one process)
