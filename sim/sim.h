@@ -162,7 +162,8 @@ struct sim_stream {
 	uint64_t key;	/* derived from (seed, replication, name) */
 };
 
-/* Returns 0 (or a SIM_E* code; it allocates nothing now). */
+/* Returns 0: a stream allocates nothing (callers still check for a
+ * SIM_E* code, so that one may come back if that changes). */
 int sim_stream_init(struct sim_stream *st, uint64_t seed, uint32_t replication,
 		    const char *name);
 void sim_stream_release(struct sim_stream *st);
