@@ -101,6 +101,7 @@ struct as_cfg {
 	double request_overhead;
 	double callback_overhead;
 	double thread_overhead;
+	double wakeup_overhead;
 	double process_memory;
 	double thread_memory;
 	double request_memory;
@@ -164,6 +165,14 @@ static const struct sim_param as_params[] = {
     {"thread_overhead", SIM_PT_DURATION,
      offsetof(struct as_cfg, thread_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
      NULL, "Python CPU per job handed to the thread pool (anyio)"},
+    /* An idle loop woken by an event (the thread's wake-up, the selector's
+     * return, the loop's bookkeeping): with one request in flight, so
+     * that every request wakes the loop, a request costs 45-77 us more
+     * CPU than with 8 (scripts/calibrate.sh, as above; FastAPI on uvloop
+     * 70 us, on asyncio 59 us): 60 us per wake-up. */
+    {"wakeup_overhead", SIM_PT_DURATION,
+     offsetof(struct as_cfg, wakeup_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
+     NULL, "Python CPU when an event wakes the idle loop"},
     /* shared/models.md: a Python worker with a framework loaded is
      * ~30 MiB RSS (gunicorn issue 1250, s2i-python-container PR 180) */
     {"process_memory", SIM_PT_SIZE, offsetof(struct as_cfg, process_memory),
@@ -477,7 +486,9 @@ static void loop_next(struct as_proc *p)
 {
 	struct sim_request *r = sim_loop_next(&p->loop);
 	if (r)
-		sim_py_run(&p->thread, callback_cpu(p, r));
+		sim_py_run(&p->thread,
+			   callback_cpu(p, r) +
+			       (p->loop.woke ? p->m->cfg->wakeup_overhead : 0));
 }
 
 static void loop_done(struct sim_pythread *pt)

@@ -57,6 +57,7 @@ struct el_cfg {
 	int backlog;
 	double request_overhead;
 	double callback_overhead;
+	double wakeup_overhead;
 	double process_memory;
 	double thread_memory;
 	double request_memory;
@@ -86,6 +87,14 @@ static const struct sim_param el_params[] = {
     {"callback_overhead", SIM_PT_DURATION,
      offsetof(struct el_cfg, callback_overhead), 13e-6, 0, 3600, SIM_P_OVERHEAD,
      NULL, "CPU per later callback (I/O or pool completion)"},
+    /* An idle loop woken by an event (the thread's wake-up, epoll_wait's
+     * return, libuv's timers and prepare/check phases): a request costs
+     * 90 us of CPU with one in flight, so that every request wakes the
+     * loop, against 64 us with 8 in flight (scripts/calibrate.sh, as
+     * above): 25 us per wake-up. */
+    {"wakeup_overhead", SIM_PT_DURATION,
+     offsetof(struct el_cfg, wakeup_overhead), 25e-6, 0, 3600, SIM_P_OVERHEAD,
+     NULL, "CPU when an event wakes the idle loop"},
     /* shared/models.md: a Node process is ~50-60 MiB RSS */
     {"process_memory", SIM_PT_SIZE, offsetof(struct el_cfg, process_memory),
      55 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle process"},
@@ -253,6 +262,8 @@ static void loop_next(struct el_proc *p)
 		     i++)
 			cpu += r->demand[i];
 	p->upto = i;
+	if (p->loop.woke)
+		cpu += m->cfg->wakeup_overhead;
 	sim_host_run(m->host, &p->thread, cpu);
 }
 

@@ -42,6 +42,7 @@ struct sim_loop {
 	int backlog;		 /* connections posted since the last poll */
 	struct sim_request *cur; /* callback running, or NULL */
 	int busy;
+	bool woke; /* the running callback woke the loop from idle */
 	struct sim_tw busy_tw;
 };
 
@@ -97,7 +98,8 @@ static inline struct sim_request *sim_loop_next(struct sim_loop *l)
 		return NULL;
 	}
 	l->nready--;
-	if (!l->busy)
+	l->woke = !l->busy;
+	if (l->woke)
 		sim__loop_busy(l, now, 1);
 	sim_hist_record(l->lag, now - r->t_mark);
 	l->cur = r;

@@ -365,3 +365,45 @@ Test(async, thread_overhead_is_charged_once_per_thread_job)
 	sim_summary_release(&with);
 	sim_summary_release(&without);
 }
+
+/* Both loop models charge wakeup_overhead when an event wakes an idle
+ * loop, and only then: requests 100 ms apart each wake it (1 ms of cpu +
+ * request_overhead + the wake-up, exactly); requests that arrive while the
+ * loop is busy do not. */
+Test(async, an_idle_loop_pays_its_wakeup_and_a_busy_one_does_not)
+{
+	const char *fmt =
+	    "name: wake\n"
+	    "duration: 2s\n"
+	    "warmup: 0s\n"
+	    "replications: 1\n"
+	    "workload:\n"
+	    "  arrivals: { process: constant, rate: %s }\n"
+	    "  classes: [ { name: c, phases: [ { cpu: 1ms } ] } ]\n"
+	    "systems:\n"
+	    "  - { name: node, model: event-loop, overheads: zero,\n"
+	    "      request_overhead: 100us, wakeup_overhead: 25us }\n"
+	    "  - { name: uvicorn, model: async, overheads: zero,\n"
+	    "      request_overhead: 100us, wakeup_overhead: 60us }\n";
+	char y[1024];
+	struct sim_summary s[2];
+	snprintf(y, sizeof y, fmt, "10/s");
+	tl_run(y, s, 2);
+	cr_expect_float_eq(s[0].lat_mean.mean, 1.125e-3, 1e-9, "node %.9g",
+			   s[0].lat_mean.mean);
+	cr_expect_float_eq(s[1].lat_mean.mean, 1.16e-3, 1e-9, "uvicorn %.9g",
+			   s[1].lat_mean.mean);
+	sim_summary_release(&s[0]);
+	sim_summary_release(&s[1]);
+	/* 2000/s, twice what a loop at 1.1 ms per request can answer: it
+	 * never idles, so it answers 1/1.1 ms (a wake-up per request would
+	 * make that 1/1.125 ms for node, 1/1.16 ms for uvicorn) */
+	snprintf(y, sizeof y, fmt, "2000/s");
+	tl_run(y, s, 2);
+	for (int k = 0; k < 2; k++) {
+		double done = s[k].throughput_rps.mean;
+		cr_expect(fabs(done * 1.1e-3 - 1) < 0.01,
+			  "system %d answers %g/s, not 1/1.1 ms", k, done);
+		sim_summary_release(&s[k]);
+	}
+}
