@@ -92,9 +92,14 @@ sweep_time() {
 }
 : > "$tmp/flag"; : > "$tmp/sw"
 for r in $(seq "$ROUNDS"); do flag >> "$tmp/flag"; done
-SWEEP_ROUNDS=$(( ROUNDS < 3 ? ROUNDS : 3 ))
-for r in $(seq "$SWEEP_ROUNDS"); do
-  t1=$(sweep_time 1); t2=$(sweep_time 2)
+# every round, in alternating order, so that a drift of the machine's
+# speed does not favour one side
+for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ]; then
+    t1=$(sweep_time 1); t2=$(sweep_time 2)
+  else
+    t2=$(sweep_time 2); t1=$(sweep_time 1)
+  fi
   echo "sweep round $r: -j1 ${t1} s, -j2 ${t2} s" >&2
   python3 -c "print($t1 / $t2)" >> "$tmp/sw"
 done
