@@ -184,9 +184,7 @@ double sim__arr_next(struct sim_arr *ar)
 {
 	const struct sim_arrivals *a = ar->a;
 	if (a->kind == SIM_ARR_POISSON && ar->step >= a->nschedule)
-		return ar->t += ar->rate > 0
-				    ? sim_exponential(&ar->st, 1.0 / ar->rate)
-				    : INFINITY;
+		return INFINITY; /* a rate of 0: any other has its ar->gap */
 	if (a->kind == SIM_ARR_TRACE) {
 		int rc = sim_trace_next(&ar->tr, NULL);
 		if (rc <= 0) {
