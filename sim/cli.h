@@ -58,6 +58,21 @@ int cli_load(const struct cli_opts *o, struct sim_scenario *sc);
  * memory. Returns 0 or EXIT_USAGE. */
 int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs);
 
+/* One term of a latency objective (--slo): a statistic below a target. */
+enum cli_stat { CLI_STAT_MEAN, CLI_STAT_QUANTILE };
+struct cli_objective {
+	enum cli_stat stat;
+	double q;      /* CLI_STAT_QUANTILE: 0.5, 0.9, 0.99, 0.999 */
+	double target; /* seconds */
+};
+
+/* Parses an objective such as "p99<100ms,mean<10ms" (mean, p50, p90, p99,
+ * p999) and appends its terms to obj[*nobj..max). Returns 0, or
+ * EXIT_USAGE with the message printed. Shared by capacity, plot and
+ * report (defined in cmd_capacity.c). */
+int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
+		  size_t *nobj);
+
 /* Prints `concsim: error: ...` to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -72,5 +87,6 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_capacity(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

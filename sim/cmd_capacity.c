@@ -41,15 +41,6 @@
 #define MAX_DOUBLINGS  40  /* bracket growth: 2^40 times the start */
 #define MAX_STEPS      200 /* evaluations of one search, all told */
 
-enum stat { STAT_MEAN, STAT_QUANTILE };
-
-/* One term of the objective: a statistic below a target. */
-struct objective {
-	enum stat stat;
-	double q;      /* STAT_QUANTILE */
-	double target; /* seconds */
-};
-
 /* How one search ended. */
 enum outcome {
 	FOUND,
@@ -63,7 +54,7 @@ struct capacity {
 	struct cli_opts o;
 	const char *slo;
 	const char *path; /* the parameter */
-	struct objective obj[MAX_OBJECTIVES];
+	struct cli_objective obj[MAX_OBJECTIVES];
 	size_t nobj;
 	double lo, hi, tol;
 	bool have_lo, have_hi, integer;
@@ -84,17 +75,20 @@ struct capacity {
 
 /* --------------------------------------------------------- objective -- */
 
-/* Parses "p99<100ms,mean<10ms". Returns 0 or EXIT_USAGE (message out). */
-static int parse_slo(struct capacity *c, const char *s)
+/* Parses "p99<100ms,mean<10ms" (see cli.h). */
+int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
+		  size_t *nobj)
 {
 	static const struct {
 		const char *name;
-		enum stat stat;
+		enum cli_stat stat;
 		double q;
 	} stats[] = {
-	    {"mean", STAT_MEAN, 0},	    {"p50", STAT_QUANTILE, 0.5},
-	    {"p90", STAT_QUANTILE, 0.9},    {"p99", STAT_QUANTILE, 0.99},
-	    {"p999", STAT_QUANTILE, 0.999},
+	    {"mean", CLI_STAT_MEAN, 0},
+	    {"p50", CLI_STAT_QUANTILE, 0.5},
+	    {"p90", CLI_STAT_QUANTILE, 0.9},
+	    {"p99", CLI_STAT_QUANTILE, 0.99},
+	    {"p999", CLI_STAT_QUANTILE, 0.999},
 	};
 	const char *p = s;
 	while (*p) {
@@ -134,17 +128,16 @@ static int parse_slo(struct capacity *c, const char *s)
 				  why ? why : "expected e.g. 100ms");
 			return EXIT_USAGE;
 		}
-		if (c->nobj == MAX_OBJECTIVES) {
-			cli_error("--slo: at most %d objectives",
-				  MAX_OBJECTIVES);
+		if (*nobj == max) {
+			cli_error("--slo: at most %zu objectives", max);
 			return EXIT_USAGE;
 		}
-		c->obj[c->nobj++] =
-		    (struct objective){stats[k].stat, stats[k].q, t};
+		obj[(*nobj)++] =
+		    (struct cli_objective){stats[k].stat, stats[k].q, t};
 		if (*p == ',')
 			p++;
 	}
-	if (!c->nobj) {
+	if (!*nobj) {
 		cli_error("--slo: no objective given, e.g. --slo 'p99<100ms'");
 		return EXIT_USAGE;
 	}
@@ -156,15 +149,15 @@ static int parse_slo(struct capacity *c, const char *s)
  * requests the replication did not answer well (all their attempts
  * failed, or the answer came too late). The mean has nothing to average
  * for a failed attempt, so any failed attempt makes it infinite. */
-static double statistic(const struct objective *o,
+static double statistic(const struct cli_objective *o,
 			const struct sim_rep_result *r)
 {
 	uint64_t failed = 0;
 	for (int k = 1; k < SIM_NOUTCOMES; k++)
 		failed += r->errors[k];
-	if (!r->lat.n || (o->stat == STAT_MEAN && failed))
+	if (!r->lat.n || (o->stat == CLI_STAT_MEAN && failed))
 		return INFINITY;
-	if (o->stat == STAT_MEAN)
+	if (o->stat == CLI_STAT_MEAN)
 		return sim_hist_mean(&r->lat);
 	/* the rank of the quantile among all requests offered, the slowest
 	 * of which are the ones without a good response */
@@ -513,7 +506,8 @@ static int capacity_options(struct capacity *c)
 #define IS(name) (nlen == strlen(name) && !strncmp(a, name, nlen))
 		if (IS("--slo")) {
 			c->slo = val;
-			rc = parse_slo(c, val);
+			rc = cli_parse_slo(val, c->obj, MAX_OBJECTIVES,
+					   &c->nobj);
 		} else if (IS("--param")) {
 			c->path = val;
 		} else if (IS("--lo")) {

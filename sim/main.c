@@ -153,6 +153,33 @@ static const struct command commands[] = {
      "  --format FMT         png (default), svg or pdf\n"
      "  -o, --out OUTDIR     write there instead of DIR\n"
      "  -q, --quiet          do not list the figures on stdout\n"},
+    {"report", cmd_report, "write one self-contained HTML page of results",
+     "usage: concsim report DIR [-o report.html] [--slo 'p99<100ms']\n"
+     "\n"
+     "Writes one HTML file (default DIR/report.html, atomically) from the\n"
+     "folder of `concsim run -o DIR` or `concsim sweep -o DIR`: the\n"
+     "comparison table with its 95% intervals, the figures as inline SVG,\n"
+     "the paired differences with the first system, the per-class (and\n"
+     "per-service) breakdown and the resolved scenario. No script and no\n"
+     "external resource: it reads offline and as an e-mail attachment.\n"
+     "  from a run     the latency percentile spectrum (x: 1/(1-p), log\n"
+     "                 scale) and, with --timeseries, throughput, goodput\n"
+     "                 and p99 over time beside the offered load\n"
+     "  from a sweep   throughput, latency (p50, p99), goodput and the\n"
+     "                 share without a good response against the offered\n"
+     "                 load, with 95% bands; one panel per value of the\n"
+     "                 other swept parameters\n"
+     "Under each figure a line says what it shows and whether it counts\n"
+     "good responses only. Needs no other program.\n"
+     "\n"
+     "options:\n"
+     "  -o, --out FILE       write FILE instead of DIR/report.html\n"
+     "  --slo OBJECTIVE      draw the objective on the latency figures\n"
+     "                       (as for `capacity`: 'p99<100ms,p50<20ms')\n"
+     "  -q, --quiet          do not print the file written\n"
+     "\n"
+     "exit status: 0 ok, 1 cannot write, 2 bad usage or DIR is neither a\n"
+     "run's nor a sweep's folder (nothing is written)\n"},
     {"capacity", cmd_capacity,
      "find each system's highest load that meets a latency objective",
      "usage: concsim capacity FILE --slo 'p99<100ms' [options]\n"
