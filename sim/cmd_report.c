@@ -970,9 +970,25 @@ static int sweep_prepare(const struct report *r, struct sweep *w)
 		for (size_t p = 0, first = 1; p < w->np; p++) {
 			if (p == w->xparam)
 				continue;
+			/* the value as the sweep was given it (100ms), when
+			 * it is one of the grid's */
+			const char *cell = param_cell(w, row, p);
+			const struct sim_ynode *vals =
+			    sim_ymap_get(w->params->vals[p], "values", NULL);
+			const char *shown = cell;
+			for (size_t k = 0;
+			     vals && vals->kind == SIM_Y_SEQ && k < vals->n &&
+			     k < 64 && shown == cell;
+			     k++) {
+				if (vals->vals[k]->kind != SIM_Y_SCALAR)
+					continue;
+				char *c = sim_grid_cell(vals->vals[k]->text);
+				if (c && !strcmp(c, cell))
+					shown = vals->vals[k]->text;
+				free(c);
+			}
 			fprintf(kf, "%s%s = %s", first ? "" : ", ",
-				short_name(param_path(w, p)),
-				param_cell(w, row, p));
+				short_name(param_path(w, p)), shown);
 			first = 0;
 		}
 		if (fclose(kf)) {
@@ -1029,7 +1045,8 @@ static int sweep_prepare(const struct report *r, struct sweep *w)
 		static const int val[3] = {M_THR, M_GOOD, M_P99},
 				 ci[3] = {M_THR_CI, M_GOOD_CI, M_P99_CI};
 		for (int k = 0; k < 3; k++) {
-			w->lo[k][i] = w->m[val[k]][i] - w->m[ci[k]][i];
+			/* none of these is ever negative */
+			w->lo[k][i] = fmax(w->m[val[k]][i] - w->m[ci[k]][i], 0);
 			w->hi[k][i] = w->m[val[k]][i] + w->m[ci[k]][i];
 		}
 	}
