@@ -40,3 +40,8 @@ set key outside right top Left reverse box lc rgb '#bbbbbb' samplen 2.5 spacing 
 set title font ',13'
 set mxtics
 set mytics
+
+# a sweep's data block of panel p and series i (panel-major); a run's
+# figures have one panel
+blk(p, i) = (p - 1) * n + i - 1
+max0(v) = v > 0 ? v : 0

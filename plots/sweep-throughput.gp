@@ -1,10 +1,31 @@
 # sweep-throughput.gp - responses served per second against the load
-# offered, one line per system; the dashed diagonal is "serves all".
+# offered, one line per system with its 95 % interval shaded; the dashed
+# diagonal is "serves all". With other swept parameters, one panel per
+# combination of their values.
 
-set title sprintf('%s: throughput vs offered load', scenario) noenhanced
+if (npanel > 1) {
+    set multiplot layout prows, pcols title sprintf('%s: throughput vs offered load (shaded: 95 %% interval)', scenario) noenhanced font ',14'
+}
 set xlabel xlabel noenhanced
 set ylabel 'throughput (responses/s)'
 set xrange [0:*]
 set yrange [0:*]
-plot for [i=1:n] data index (i-1) using 1:3 with linespoints ls i title label[i] noenhanced, \
-     (offered_x ? x : 1/0) with lines dt 2 lw 1.5 lc rgb '#888888' title (offered_x ? 'all served' : '')
+do for [p=1:npanel] {
+    if (npanel > 1) {
+        # one key, inside the first panel, so that the panels line up
+        if (p == 1) {
+            set key inside top left opaque
+        } else {
+            unset key
+        }
+        set title panel[p] noenhanced
+    } else {
+        set title sprintf('%s: throughput vs offered load (shaded: 95 %% interval)', scenario) noenhanced
+    }
+    plot for [i=1:n] data index blk(p,i) using 1:($3-$8):($3+$8) with filledcurves ls i fs transparent solid 0.15 noborder notitle, \
+         for [i=1:n] data index blk(p,i) using 1:3 with linespoints ls i title label[i] noenhanced, \
+         (offered_x ? x : 1/0) with lines dt 2 lw 1.5 lc rgb '#888888' title (offered_x ? 'all served' : '')
+}
+if (npanel > 1) {
+    unset multiplot
+}

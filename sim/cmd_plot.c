@@ -51,6 +51,11 @@ struct plot {
 	size_t nlabel;
 	char *written[16]; /* scripts written, by base name */
 	size_t nwritten;
+	char **panel; /* sweep: values of the other swept parameters */
+	size_t npanel;
+	int prows, pcols;	     /* the panels' layout */
+	struct cli_objective slo[8]; /* --slo */
+	size_t nslo;
 };
 
 static const char *template_text(const char *name)
@@ -124,7 +129,40 @@ static int write_script(struct plot *p, const struct figure *fig)
 		fputs(i ? ", " : "", f);
 		gp_string(f, p->label[i]);
 	}
-	fprintf(f, "%s]\n\n%s\n%s", p->nlabel ? "" : "''", common, body);
+	fprintf(f, "%s]\n", p->nlabel ? "" : "''");
+	/* panels (a sweep's other parameters): block (p-1)*n + i-1 */
+	fprintf(f, "npanel = %zu\nprows = %d\npcols = %d\narray panel[%zu] = [",
+		p->npanel ? p->npanel : 1, p->prows ? p->prows : 1,
+		p->pcols ? p->pcols : 1, p->npanel ? p->npanel : 1);
+	for (size_t i = 0; i < p->npanel; i++) {
+		fputs(i ? ", " : "", f);
+		gp_string(f, p->panel[i]);
+	}
+	fprintf(f, "%s]\n", p->npanel ? "" : "''");
+	/* objectives (--slo): target in ms, quantile (0: the mean), label */
+	size_t ns = p->nslo ? p->nslo : 1;
+	fprintf(f,
+		"slo_n = %zu\narray slo_v[%zu]\narray slo_q[%zu]\n"
+		"array slo_l[%zu]\n",
+		p->nslo, ns, ns, ns);
+	if (!p->nslo) /* gnuplot evaluates an empty iteration's title */
+		fputs("slo_v[1] = NaN; slo_q[1] = -1; slo_l[1] = ''\n", f);
+	for (size_t i = 0; i < p->nslo; i++) {
+		char lb[64];
+		const struct cli_objective *o = &p->slo[i];
+		if (o->stat == CLI_STAT_MEAN)
+			snprintf(lb, sizeof(lb), "objective: mean < %g ms",
+				 o->target * 1e3);
+		else
+			snprintf(lb, sizeof(lb), "objective: p%g < %g ms",
+				 o->q * 100, o->target * 1e3);
+		fprintf(f, "slo_v[%zu] = %.17g; slo_q[%zu] = %g; slo_l[%zu] = ",
+			i + 1, o->target * 1e3, i + 1,
+			o->stat == CLI_STAT_MEAN ? 0 : o->q, i + 1);
+		gp_string(f, lb);
+		fputc('\n', f);
+	}
+	fprintf(f, "\n%s\n%s", common, body);
 	if (sim_afile_commit(&a, stderr))
 		return EXIT_FAILED;
 	if (p->nwritten < sizeof(p->written) / sizeof(p->written[0]))
@@ -134,10 +172,9 @@ static int write_script(struct plot *p, const struct figure *fig)
 
 /* -------------------------------------------------------------- sweep -- */
 
-/* A series of a sweep: the rows of one system (and one combination of
- * the swept values other than x), sorted by x. */
+/* A series of a sweep: the rows of one system in one panel (one
+ * combination of the swept values other than x), sorted by x. */
 struct series {
-	char *key;
 	size_t *rows;
 	double *x;
 	size_t n;
@@ -168,37 +205,62 @@ static void dat_num(FILE *f, double v)
 	fprintf(f, " %s", buf);
 }
 
-/* The label of row r: its system, then the swept values other than x. */
-static char *series_key(const struct sim_table *t, const struct sim_grid *g,
-			const struct sim_trow *r, size_t xparam)
+/* The panel of row r: the swept values other than x, as the sweep gave
+ * them ("timeout=100ms, cores=4"); "" when x is the only parameter. */
+static char *panel_key(const struct sim_grid *g, const struct sim_trow *r,
+		       size_t xparam)
 {
-	size_t len = strlen(sim_trow_get(t, r, "system")) + 4, off;
-	for (size_t i = 0; i < g->np; i++)
-		len += strlen(g->p[i].path) + 4 +
-		       (r->param[i] ? strlen(r->param[i]) : 0);
-	char *k = malloc(len);
-	if (!k)
+	char *k = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&k, &len);
+	if (!f)
 		return NULL;
-	off = (size_t)snprintf(k, len, "%s", sim_trow_get(t, r, "system"));
-	bool open = false;
+	bool first = true;
 	for (size_t i = 0; i < g->np; i++) {
 		if (i == xparam)
 			continue;
-		/* the last two parts of the path: loop.cores, arrivals.rate */
+		/* the last two parts of the path: loop.cores, client.timeout */
 		const char *path = g->p[i].path, *last = strrchr(path, '.');
 		const char *prev = NULL;
 		for (const char *q = path; last && q < last; q++)
 			if (*q == '.')
 				prev = q;
-		const char *name = prev ? prev + 1 : path;
-		off += (size_t)snprintf(k + off, len - off, "%s%s=%s",
-					open ? ", " : " (", name,
-					r->param[i] ? r->param[i] : "");
-		open = true;
+		const char *cell = r->param[i] ? r->param[i] : "",
+			   *shown = cell;
+		for (size_t j = 0; j < g->p[i].nvalues && shown == cell; j++) {
+			char *c = sim_grid_cell(g->p[i].values[j]);
+			if (c && !strcmp(c, cell))
+				shown = g->p[i].values[j];
+			free(c);
+		}
+		fprintf(f, "%s%s=%s", first ? "" : ", ", prev ? prev + 1 : path,
+			shown);
+		first = false;
 	}
-	if (open)
-		snprintf(k + off, len - off, ")");
+	if (fclose(f)) {
+		free(k);
+		return NULL;
+	}
 	return k;
+}
+
+/* Index of `key` in v[0..*n), appended when new (the string is then
+ * owned by v); SIZE_MAX when memory ran out. */
+static size_t intern(char ***v, size_t *n, char *key)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i], key)) {
+			free(key);
+			return i;
+		}
+	char **m = realloc(*v, (*n + 1) * sizeof(*m));
+	if (!m) {
+		free(key);
+		return SIZE_MAX;
+	}
+	*v = m;
+	m[*n] = key;
+	return (*n)++;
 }
 
 static int prepare_sweep(struct plot *p)
@@ -206,7 +268,7 @@ static int prepare_sweep(struct plot *p)
 	struct sim_grid g = {0};
 	struct sim_table t;
 	struct series *s = NULL;
-	size_t ns = 0, nsys;
+	size_t nsys;
 	char path[4096];
 	int rc = EXIT_FAILED;
 
@@ -231,9 +293,17 @@ static int prepare_sweep(struct plot *p)
 			xparam = i;
 			offered = true;
 		}
-	s = calloc(t.nrow + 1, sizeof(*s));
-	if (!s)
+	/* series: one per (panel, system), each sorted by x */
+	size_t *sp = calloc(t.nrow + 1, sizeof(size_t)); /* per row */
+	size_t *ss = calloc(t.nrow + 1, sizeof(size_t));
+	double *sx = calloc(t.nrow + 1, sizeof(double));
+	if (!sp || !ss || !sx) {
+		free(sp);
+		free(ss);
+		free(sx);
 		goto nomem;
+	}
+	double minlat = INFINITY;
 	for (size_t r = 0; r < t.nrow; r++) {
 		const struct sim_trow *row = &t.row[r];
 		double x = offered
@@ -246,35 +316,60 @@ static int prepare_sweep(struct plot *p)
 				  g.p[xparam].path,
 				  row->param[xparam] ? row->param[xparam] : "");
 			rc = EXIT_USAGE;
+			free(sp);
+			free(ss);
+			free(sx);
 			goto cleanup;
 		}
-		char *key = series_key(&t, &g, row, offered ? xparam : 0);
-		if (!key)
+		char *pk = panel_key(&g, row, offered ? xparam : 0);
+		char *sk = pk ? strdup(sim_trow_get(&t, row, "system")) : NULL;
+		if (!sk)
+			free(pk);
+		sp[r] = sk ? intern(&p->panel, &p->npanel, pk) : SIZE_MAX;
+		ss[r] = sk ? intern(&p->label, &p->nlabel, sk) : SIZE_MAX;
+		if (sp[r] == SIZE_MAX || ss[r] == SIZE_MAX) {
+			free(sp);
+			free(ss);
+			free(sx);
 			goto nomem;
-		size_t k = 0;
-		while (k < ns && strcmp(s[k].key, key))
-			k++;
-		if (k == ns) {
-			s[ns].key = key;
-			s[ns].rows = calloc(t.nrow, sizeof(size_t));
-			s[ns].x = calloc(t.nrow, sizeof(double));
-			if (!s[ns++].rows || !s[k].x)
-				goto nomem;
-		} else {
-			free(key);
 		}
+		sx[r] = x;
+		for (int c = 0; c < 2; c++) {
+			double v = cell_num(sim_trow_get(
+			    &t, row, c ? "latency_s_p99" : "latency_s_p50"));
+			if (v > 0 && v < minlat)
+				minlat = v;
+		}
+	}
+	size_t ns = p->npanel * p->nlabel;
+	s = calloc(ns + 1, sizeof(*s));
+	bool ok = s != NULL;
+	for (size_t k = 0; ok && k < ns; k++)
+		ok = (s[k].rows = calloc(t.nrow + 1, sizeof(size_t))) &&
+		     (s[k].x = calloc(t.nrow + 1, sizeof(double)));
+	if (!ok) {
+		free(sp);
+		free(ss);
+		free(sx);
+		goto nomem;
+	}
+	for (size_t r = 0; r < t.nrow; r++) {
+		struct series *q = &s[sp[r] * p->nlabel + ss[r]];
 		/* insertion keeps each series sorted by x (stable) */
-		size_t j = s[k].n++;
-		while (j > 0 && s[k].x[j - 1] > x) {
-			s[k].x[j] = s[k].x[j - 1];
-			s[k].rows[j] = s[k].rows[j - 1];
+		size_t j = q->n++;
+		while (j > 0 && q->x[j - 1] > sx[r]) {
+			q->x[j] = q->x[j - 1];
+			q->rows[j] = q->rows[j - 1];
 			j--;
 		}
-		s[k].x[j] = x;
-		s[k].rows[j] = r;
+		q->x[j] = sx[r];
+		q->rows[j] = r;
 	}
+	free(sp);
+	free(ss);
+	free(sx);
 
-	/* the data: one block per series */
+	/* the data: one block per panel and system, panel-major */
 	struct sim_afile a;
 	if (sim_afile_open(&a, p->out, "sweep.dat", stderr))
 		goto cleanup;
@@ -282,16 +377,23 @@ static int prepare_sweep(struct plot *p)
 		"# written by `concsim plot` from %s/results.csv\n"
 		"# columns: x offered_rps throughput_rps goodput_rps "
 		"latency_s_p50 latency_s_p99 bad_pct "
-		"throughput_rps_ci95 latency_s_p99_ci95\n",
-		p->dir);
-	if (!(p->label = calloc(ns + 1, sizeof(*p->label)))) {
-		sim_afile_abort(&a);
-		goto nomem;
-	}
+		"throughput_rps_ci95 latency_s_p99_ci95 goodput_rps_ci95 "
+		"latency_s_p99_lo latency_s_p99_hi\n"
+		"# (p99_lo/hi: the 95 %% interval; a lower end at or below 0 "
+		"is cut to half the smallest latency, the bottom of a log "
+		"axis)\n"
+		"# block (panel-1)*%zu + system-1: panels are the values of "
+		"the other swept parameters\n",
+		p->dir, p->nlabel);
 	for (size_t k = 0; k < ns; k++) {
-		fprintf(a.f, "%s# %s\n", k ? "\n\n" : "", s[k].key);
-		p->label[p->nlabel++] = s[k].key;
-		s[k].key = NULL;
+		fprintf(a.f, "%s# %s%s%s\n", k ? "\n\n" : "",
+			p->label[k % p->nlabel],
+			*p->panel[k / p->nlabel] ? " | " : "",
+			p->panel[k / p->nlabel]);
+		if (!s[k].n) /* a block for every pair keeps the indices */
+			fputs(" NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN "
+			      "NaN\n",
+			      a.f);
 		for (size_t j = 0; j < s[k].n; j++) {
 			const struct sim_trow *row = &t.row[s[k].rows[j]];
 			/* errors count attempts (retries too): the share of
@@ -301,6 +403,10 @@ static int prepare_sweep(struct plot *p)
 			double bad =
 			    offer -
 			    cell_num(sim_trow_get(&t, row, "goodput_rps"));
+			double p99 =
+			    cell_num(sim_trow_get(&t, row, "latency_s_p99"));
+			double ci = cell_num(
+			    sim_trow_get(&t, row, "latency_s_p99_ci95"));
 			dat_num(a.f, s[k].x[j]);
 			dat_cell(a.f, sim_trow_get(&t, row, "offered_rps"));
 			dat_cell(a.f, sim_trow_get(&t, row, "throughput_rps"));
@@ -313,12 +419,25 @@ static int prepare_sweep(struct plot *p)
 				 sim_trow_get(&t, row, "throughput_rps_ci95"));
 			dat_cell(a.f,
 				 sim_trow_get(&t, row, "latency_s_p99_ci95"));
+			dat_cell(a.f,
+				 sim_trow_get(&t, row, "goodput_rps_ci95"));
+			bool band = isfinite(p99) && isfinite(ci);
+			dat_num(a.f, !band	    ? NAN
+				     : p99 - ci > 0 ? p99 - ci
+						    : minlat / 2);
+			dat_num(a.f, band ? p99 + ci : NAN);
 			fputc('\n', a.f);
 		}
 	}
 	if (sim_afile_commit(&a, stderr))
 		goto cleanup;
 
+	/* panels side by side, at most 3 a row */
+	p->pcols = p->npanel <= 3 ? (int)p->npanel
+				  : (int)ceil(sqrt((double)p->npanel));
+	p->prows = (int)((p->npanel + (size_t)p->pcols - 1) / (size_t)p->pcols);
+	int fw = p->npanel > 1 ? 80 + p->pcols * FIG_W * 2 / 3 : FIG_W;
+	int fh = p->npanel > 1 ? 40 + p->prows * FIG_H * 2 / 3 : FIG_H;
 	char xlabel[256];
 	if (offered)
 		snprintf(xlabel, sizeof(xlabel), "offered load (requests/s)");
@@ -326,17 +445,19 @@ static int prepare_sweep(struct plot *p)
 		snprintf(xlabel, sizeof(xlabel), "%s", g.p[xparam].path);
 	const struct figure figs[] = {
 	    {"throughput", "sweep-throughput.gp", "sweep.dat", xlabel, offered,
-	     FIG_W, FIG_H},
-	    {"latency", "sweep-latency.gp", "sweep.dat", xlabel, offered, FIG_W,
-	     FIG_H},
-	    {"goodput", "sweep-goodput.gp", "sweep.dat", xlabel, offered, FIG_W,
-	     FIG_H},
-	    {"errors", "sweep-errors.gp", "sweep.dat", xlabel, offered, FIG_W,
-	     FIG_H},
+	     fw, fh},
+	    {"latency", "sweep-latency.gp", "sweep.dat", xlabel, offered, fw,
+	     fh},
+	    {"goodput", "sweep-goodput.gp", "sweep.dat", xlabel, offered, fw,
+	     fh},
+	    {"errors", "sweep-errors.gp", "sweep.dat", xlabel, offered, fw, fh},
 	    {"summary", "sweep-summary.gp", "sweep.dat", xlabel, offered,
 	     FIG_W * 3 / 2, FIG_H * 3 / 2},
 	};
-	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
+	/* the summary's four panels are for one series set: with panels,
+	 * the four figures are the summary */
+	size_t nfig = sizeof(figs) / sizeof(figs[0]) - (p->npanel > 1);
+	for (size_t i = 0; i < nfig; i++)
 		if ((rc = write_script(p, &figs[i])))
 			goto cleanup;
 	rc = 0;
@@ -345,14 +466,140 @@ nomem:
 	cli_error("out of memory");
 	rc = EXIT_FAILED;
 cleanup:
-	for (size_t k = 0; s && k < ns; k++) {
-		free(s[k].key);
+	for (size_t k = 0; s && k < p->npanel * p->nlabel; k++) {
 		free(s[k].rows);
 		free(s[k].x);
 	}
 	free(s);
 	sim_table_release(&t);
 	sim_grid_release(&g);
+	return rc;
+}
+
+/* ------------------------------------------------------------ hgrm -- */
+
+/* A file name from a system's name: letters, digits, '-', '_' and '.'
+ * kept (no leading '.'), anything else '_', at most 48 bytes. */
+static void safe_name(char *buf, size_t len, const char *name)
+{
+	size_t k = 0;
+	for (const char *c = name; *c && k + 1 < len && k < 48; c++) {
+		bool ok = (*c >= 'a' && *c <= 'z') ||
+			  (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
+			  (*c == '.' && k);
+		buf[k++] = ok ? *c : '_';
+	}
+	buf[k] = '\0';
+}
+
+/* Writes one system's latency distribution (good responses, pooled over
+ * the replications) in HdrHistogram's percentile-distribution format,
+ * values in milliseconds, so that HdrHistogram's plotter and tools read
+ * it. Its points are the quantiles results.json keeps (latency_s.cdf);
+ * TotalCount is the good responses of all replications (completed times
+ * replications, rounded); StdDeviation is estimated from those quantiles
+ * (the quantile function taken as linear between them), as results.json
+ * has no standard deviation; there is no Buckets line (not an HdrHistogram
+ * underneath). Returns 0 or an exit status. */
+static int write_hgrm(struct plot *p, const char *file,
+		      const struct sim_ynode *s, double reps)
+{
+	const struct sim_ynode *cdf =
+	    sim_ymap_get(sim_ymap_get(s, "latency_s", NULL), "cdf", NULL);
+	const struct sim_ynode *v;
+	double total = NAN, mean = NAN, max = NAN;
+	if ((v = sim_ymap_get(s, "completed", NULL)) && v->kind == SIM_Y_SCALAR)
+		total = round(cell_num(v->text) * reps);
+	const struct sim_ynode *lat = sim_ymap_get(s, "latency_s", NULL);
+	if ((v = sim_ymap_get(lat, "mean", NULL)) && v->kind == SIM_Y_SCALAR)
+		mean = cell_num(v->text) * 1e3;
+	if ((v = sim_ymap_get(lat, "max", NULL)) && v->kind == SIM_Y_SCALAR)
+		max = cell_num(v->text) * 1e3;
+	if (!isfinite(total))
+		total = 0;
+	struct sim_afile a;
+	if (sim_afile_open(&a, p->out, file, stderr))
+		return EXIT_FAILED;
+	fprintf(a.f, "%12s %14s %10s %14s\n\n", "Value", "Percentile",
+		"TotalCount", "1/(1-Percentile)");
+	double pq = NAN, pv = NAN, m1 = 0, m2 = 0;
+	for (size_t k = 0; k < cdf->n; k++) {
+		const struct sim_ynode *pt = cdf->vals[k];
+		if (pt->kind != SIM_Y_SEQ || pt->n != 2 ||
+		    pt->vals[0]->kind != SIM_Y_SCALAR ||
+		    pt->vals[1]->kind != SIM_Y_SCALAR)
+			continue;
+		double q = cell_num(pt->vals[0]->text);
+		double ms = cell_num(pt->vals[1]->text) * 1e3;
+		if (!(q >= 0 && q <= 1) || !isfinite(ms) || q < pq)
+			continue;
+		if (isfinite(
+			pq)) { /* the quantile function, piecewise linear */
+			m1 += (q - pq) * (pv + ms) / 2;
+			m2 += (q - pq) * (pv * pv + pv * ms + ms * ms) / 3;
+		}
+		pq = q;
+		pv = ms;
+		long long count = llround(q * total);
+		if (q < 1)
+			fprintf(a.f, "%12.3f %2.12f %10lld %14.2f\n", ms, q,
+				count, 1 / (1 - q));
+		else
+			fprintf(a.f, "%12.3f %2.12f %10lld\n", ms, q, count);
+	}
+	double sd = m2 - m1 * m1 > 0 ? sqrt(m2 - m1 * m1) : 0;
+	fprintf(a.f,
+		"#[Mean    = %12.3f, StdDeviation   = %12.3f]\n"
+		"#[Max     = %12.3f, Total count    = %12lld]\n",
+		isfinite(mean) ? mean : m1, sd, isfinite(max) ? max : pv,
+		(long long)total);
+	return sim_afile_commit(&a, stderr) ? EXIT_FAILED : 0;
+}
+
+/* latency-NAME.hgrm for every system with a distribution. */
+static int write_hgrms(struct plot *p, const struct sim_ynode *root,
+		       const struct sim_ynode *sys)
+{
+	const struct sim_ynode *r = sim_ymap_get(root, "replications", NULL);
+	double reps = r && r->kind == SIM_Y_SCALAR ? cell_num(r->text) : 1;
+	char **names = calloc(sys->n + 1, sizeof(*names));
+	size_t nn = 0;
+	int rc = 0;
+	if (!names) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	for (size_t i = 0; i < sys->n && !rc; i++) {
+		const struct sim_ynode *s = sys->vals[i];
+		const struct sim_ynode *nm = sim_ymap_get(s, "name", NULL);
+		const struct sim_ynode *cdf = sim_ymap_get(
+		    sim_ymap_get(s, "latency_s", NULL), "cdf", NULL);
+		if (!nm || nm->kind != SIM_Y_SCALAR || !cdf ||
+		    cdf->kind != SIM_Y_SEQ)
+			continue;
+		char safe[64], file[128];
+		safe_name(safe, sizeof(safe), nm->text);
+		snprintf(file, sizeof(file), "latency-%s.hgrm", safe);
+		/* two names that read the same: the system's number */
+		for (size_t k = 0; k < nn; k++)
+			if (!strcmp(names[k], file))
+				snprintf(file, sizeof(file),
+					 "latency-%s-%zu.hgrm", safe, i + 1);
+		if (!(names[nn] = strdup(file))) {
+			cli_error("out of memory");
+			rc = EXIT_FAILED;
+			break;
+		}
+		nn++;
+		rc = write_hgrm(p, file, s,
+				isfinite(reps) && reps >= 1 ? reps : 1);
+		if (!rc && !p->o.quiet)
+			printf("%s/%s\n", p->out, file);
+	}
+	for (size_t k = 0; k < nn; k++)
+		free(names[k]);
+	free(names);
 	return rc;
 }
 
@@ -438,7 +685,16 @@ static int prepare_cdf(struct plot *p)
 		goto cleanup;
 	const struct figure fig = {"latency-cdf", "run-cdf.gp", "cdf.dat", NULL,
 				   false,	  FIG_W,	FIG_H};
-	rc = write_script(p, &fig);
+	const struct figure spec = {"latency-spectrum",
+				    "run-spectrum.gp",
+				    "cdf.dat",
+				    NULL,
+				    false,
+				    FIG_W,
+				    FIG_H};
+	if ((rc = write_script(p, &fig)) || (rc = write_script(p, &spec)))
+		goto cleanup;
+	rc = write_hgrms(p, root, sys);
 	goto cleanup;
 nomem:
 	cli_error("out of memory");
@@ -713,7 +969,7 @@ int cmd_plot(int argc, char **argv)
 	struct plot p = {.format = "png"};
 	struct tsdata ts = {0};
 	char *gnuplot = NULL, head[64] = "", path[4096];
-	int rc = cli_parse(argc, argv, "--out|--quiet", "--format", &p.o);
+	int rc = cli_parse(argc, argv, "--out|--quiet", "--format|--slo", &p.o);
 
 	if (rc)
 		goto cleanup;
@@ -732,6 +988,17 @@ int cmd_plot(int argc, char **argv)
 				goto cleanup;
 			}
 			p.format = v;
+		} else if (!strncmp(a, "--slo", 5)) {
+			const char *v = a[5] == '='	     ? a + 6
+					: i + 1 < p.o.nextra ? p.o.extra[++i]
+							     : NULL;
+			if (!v) {
+				cli_error("--slo needs a value, e.g. --slo "
+					  "'p99<100ms'");
+				goto cleanup;
+			}
+			if (cli_parse_slo(v, p.slo, 8, &p.nslo))
+				goto cleanup;
 		} else {
 			cli_error("unexpected argument '%s'", a);
 			goto cleanup;
@@ -795,6 +1062,9 @@ cleanup:
 	for (size_t i = 0; i < p.nwritten; i++)
 		free(p.written[i]);
 	labels_release(&p);
+	for (size_t i = 0; i < p.npanel; i++)
+		free(p.panel[i]);
+	free(p.panel);
 	free(p.scenario);
 	free(gnuplot);
 	cli_opts_release(&p.o);

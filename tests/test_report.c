@@ -220,7 +220,8 @@ Test(report, sweep_folder_with_two_parameters_draws_panels_and_renders,
 	snprintf(path, sizeof path, "%s/sweep/page.html", tl_tmpdir());
 	check_html(path);
 	char *html = slurp(path, NULL);
-	cr_expect(strstr(html, "timeout = 0.1") && strstr(html, "timeout = 1"),
+	cr_expect(strstr(html, "timeout = 100ms") &&
+		      strstr(html, "timeout = 1s"),
 		  "no panel per value of the second parameter");
 	cr_expect(strstr(html, "95 % interval"), "no interval band");
 	free(html);
