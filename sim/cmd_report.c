@@ -523,8 +523,8 @@ static int figure_timeseries(FILE *f, const struct report *r)
 		const char *title, *ylabel;
 		int c;
 	} panel[] = {
-	    {"throughput over time (grey: offered load)", "responses/s", 1},
-	    {"goodput over time (grey: offered load)", "good responses/s", 2},
+	    {"throughput over time", "responses/s", 1},
+	    {"goodput over time", "good responses/s", 2},
 	    {"p99 latency over time, good responses only", "ms (log scale)", 3},
 	};
 	fputs("<figure>", f);
@@ -552,7 +552,7 @@ static int figure_timeseries(FILE *f, const struct report *r)
 					c0 += 4 * r->ts[k].n;
 				}
 				s[ns++] = (struct sim_svg_series){
-				    .name = "dashed: offered (per system)",
+				    .name = "offered (dashed)",
 				    .style = -1,
 				    .dashed = true};
 				c0 = col;
@@ -585,8 +585,9 @@ static int figure_timeseries(FILE *f, const struct report *r)
 		   "0 (the warm-up is included). Throughput counts every "
 		   "response a server finished, goodput only those the client "
 		   "received in time; the p99 is of good responses only. The "
-		   "grey area is the load the clients offered: a line below "
-		   "it is load not served.");
+		   "grey area is the load the clients offered (dashed lines, "
+		   "one per system, when it differs between systems, as in a "
+		   "closed loop): a line below it is load not served.");
 	fputs("</figure>\n", f);
 	rc = 0;
 cleanup:
@@ -826,7 +827,10 @@ static int write_run(FILE *f, const struct report *r)
 		fputs(", seed ", f);
 		esc(f, seed);
 	}
-	fputs(". Every system saw the very same requests.</p>\n", f);
+	fputs(". The systems ran on common random numbers: the same "
+	      "arrivals, classes and demands (with open arrivals, the very "
+	      "same requests).</p>\n",
+	      f);
 	table_run(f, sys);
 	fputs("<h2>Latency</h2>\n", f);
 	int rc = figure_spectrum(f, sys, r->slo, r->nslo);
@@ -1078,13 +1082,28 @@ struct sweep_fig {
 	bool ylog, diagonal;
 };
 
+/* One figure of curves against x: y (with the band lo..hi when non-NULL,
+ * and a dashed y2 when non-NULL) per system, one chart per panel. The
+ * arrays are per row, in the sorted order of w->rows. */
 static int sweep_figure(FILE *f, const struct report *r, const struct sweep *w,
-			const struct sweep_fig *g, const char *xlabel)
+			const struct sweep_fig *g, const char *xlabel,
+			const double *y, const double *lo, const double *hi,
+			const double *y2)
 {
 	struct sim_svg_series *s = calloc(2 * w->nsys + 2, sizeof(*s));
 	int rc = SIM_ENOMEM;
 	if (!s)
 		return rc;
+	/* panels share the y axis: the range of every row */
+	double span[2] = {INFINITY, -INFINITY};
+	const double *cols[4] = {y, lo, hi, y2};
+	for (int k = 0; k < 4; k++)
+		for (size_t i = 0; cols[k] && i < w->nrow; i++)
+			if (isfinite(cols[k][i]) &&
+			    (!g->ylog || cols[k][i] > 0)) {
+				span[0] = fmin(span[0], cols[k][i]);
+				span[1] = fmax(span[1], cols[k][i]);
+			}
 	fprintf(f, "<figure>\n<h3>%s</h3>\n", g->title);
 	sweep_legend(f, w, g->legend);
 	fputs("<div class=\"panels\">\n", f);
@@ -1104,17 +1123,17 @@ static int sweep_figure(FILE *f, const struct report *r, const struct sweep *w,
 			}
 			struct sim_svg_series *q = &s[ns++];
 			*q = (struct sim_svg_series){.x = w->x + a,
-						     .y = w->m[g->val] + a,
+						     .y = y + a,
 						     .n = i - a,
 						     .style = (int)sys,
 						     .markers = true};
-			if (g->band >= 0) {
-				q->lo = w->lo[g->band] + a;
-				q->hi = w->hi[g->band] + a;
+			if (lo && hi) {
+				q->lo = lo + a;
+				q->hi = hi + a;
 			}
-			if (g->val2 >= 0) {
+			if (y2) {
 				s[ns] = *q;
-				s[ns].y = w->m[g->val2] + a;
+				s[ns].y = y2 + a;
 				s[ns].lo = s[ns].hi = NULL;
 				s[ns].dashed = true;
 				s[ns].markers = false;
@@ -1136,6 +1155,10 @@ static int sweep_figure(FILE *f, const struct report *r, const struct sweep *w,
 		c.ylabel = g->ylabel;
 		c.ylog = g->ylog;
 		c.yzero = true;
+		if (span[0] <= span[1]) {
+			c.yspan[0] = span[0];
+			c.yspan[1] = span[1];
+		}
 		c.width = w->npanel > 1 ? 480 : 960;
 		c.height = w->npanel > 1 ? 320 : 400;
 		if (g->ylog) {
@@ -1153,6 +1176,74 @@ static int sweep_figure(FILE *f, const struct report *r, const struct sweep *w,
 	rc = 0;
 cleanup:
 	free(s);
+	return rc;
+}
+
+/* The p99 of every request class against x: the columns
+ * class_NAME_latency_s_p99 of the rows (at most 16 classes). */
+static int sweep_classes(FILE *f, const struct report *r, const struct sweep *w,
+			 const char *xlabel)
+{
+	static const char pre[] = "class_", suf[] = "_latency_s_p99";
+	const size_t lp = sizeof(pre) - 1, ls = sizeof(suf) - 1;
+	const struct sim_ynode *row0 = w->nrow ? w->rows[0].row : NULL;
+	double *y = calloc(w->nrow + 1, sizeof(double));
+	int rc = y ? 0 : SIM_ENOMEM;
+	bool any = false;
+	for (size_t k = 0, nc = 0; !rc && row0 && k < row0->n && nc < 16; k++) {
+		const char *key = row0->keys[k]->text;
+		size_t len = strlen(key);
+		if (len <= lp + ls || strncmp(key, pre, lp) ||
+		    strcmp(key + len - ls, suf))
+			continue;
+		if (!any)
+			fputs("<h2>Request classes</h2>\n", f);
+		any = true;
+		nc++;
+		for (size_t i = 0; i < w->nrow; i++) {
+			const struct sim_ynode *v =
+			    sim_ymap_get(w->rows[i].row, key, NULL);
+			y[i] = v && v->kind == SIM_Y_SCALAR
+				   ? num_text(v->text) * 1e3
+				   : NAN;
+		}
+		/* the heading is HTML: the class's name escaped into it */
+		char *title = NULL;
+		size_t tlen = 0;
+		FILE *tf = open_memstream(&title, &tlen);
+		if (!tf) {
+			rc = SIM_ENOMEM;
+			break;
+		}
+		fputs("p99 latency of class ", tf);
+		char name[128];
+		size_t nlen = len - lp - ls < sizeof(name) - 1
+				  ? len - lp - ls
+				  : sizeof(name) - 1;
+		memcpy(name, key + lp, nlen);
+		name[nlen] = '\0';
+		esc(tf, name);
+		if (fclose(tf)) {
+			free(title);
+			rc = SIM_ENOMEM;
+			break;
+		}
+		const struct sweep_fig g = {
+		    title,
+		    "ms (log scale)",
+		    NULL,
+		    "The 99th percentile of this class's good responses only "
+		    "(failed requests are not in it), means over the "
+		    "replications; the sweep keeps no interval per class.",
+		    0,
+		    -1,
+		    -1,
+		    true,
+		    false};
+		rc = sweep_figure(f, r, w, &g, xlabel, y, NULL, NULL, NULL);
+		free(title);
+	}
+	free(y);
 	return rc;
 }
 
@@ -1289,9 +1380,16 @@ static int write_sweep(FILE *f, const struct report *r)
 	     M_BAD, -1, -1, false, false},
 	};
 	fputs("<h2>Curves</h2>\n", f);
-	for (size_t k = 0; k < sizeof(figs) / sizeof(figs[0]); k++)
-		if ((rc = sweep_figure(f, r, &w, &figs[k], xlabel)))
+	for (size_t k = 0; k < sizeof(figs) / sizeof(figs[0]); k++) {
+		const struct sweep_fig *g = &figs[k];
+		if ((rc = sweep_figure(f, r, &w, g, xlabel, w.m[g->val],
+				       g->band >= 0 ? w.lo[g->band] : NULL,
+				       g->band >= 0 ? w.hi[g->band] : NULL,
+				       g->val2 >= 0 ? w.m[g->val2] : NULL)))
 			goto cleanup;
+	}
+	if ((rc = sweep_classes(f, r, &w, xlabel)))
+		goto cleanup;
 	table_sweep(f, r, &w);
 	rc = ferror(f) ? SIM_EIO : 0;
 cleanup:

@@ -37,6 +37,7 @@ void sim_svg_chart_init(struct sim_svg_chart *c)
 	c->width = 760;
 	c->height = 380;
 	c->xmin = c->xmax = c->ymin = c->ymax = NAN;
+	c->yspan[0] = c->yspan[1] = NAN;
 }
 
 void sim_svg_escape(FILE *f, const char *s, size_t max)
@@ -357,6 +358,11 @@ int sim_svg_chart_write(FILE *f, const struct sim_svg_chart *c)
 		}
 	}
 	bool empty = !(xlo <= xhi);
+	for (int k = 0; k < 2 && !empty; k++)
+		if (usable(&y, c->yspan[k])) {
+			ylo = fmin(ylo, c->yspan[k]);
+			yhi = fmax(yhi, c->yspan[k]);
+		}
 	for (size_t k = 0; k < c->nhlines; k++)
 		if (usable(&y, c->hlines[k].v)) {
 			double v = c->hlines[k].v;

@@ -46,8 +46,10 @@ struct sim_svg_chart {
 	const char *title, *xlabel, *ylabel; /* NULL: none */
 	int width, height;		     /* whole chart, CSS pixels */
 	bool xlog, ylog;
-	double xmin, xmax, ymin, ymax;	   /* NaN: from the data */
-	bool yzero;			   /* linear y starts at 0 */
+	double xmin, xmax, ymin, ymax; /* NaN: from the data */
+	bool yzero;		       /* linear y starts at 0 */
+	double yspan[2]; /* values the y range must include (NaN: none), so
+			    that panels of one figure share their axis */
 	const struct sim_svg_tick *xticks; /* NULL: automatic */
 	size_t nxticks;
 	const struct sim_svg_tick *hlines; /* objective lines (y, label) */
