@@ -31,9 +31,12 @@
 #include "sweepio.h"
 #include "yamldoc.h"
 
-#define REPORT_MAX_CSV	  (64u << 20) /* timeseries.csv */
-#define REPORT_MAX_PANELS 16	      /* values of the other parameters */
-#define REPORT_TS_POINTS  2000	      /* per time series, after binning */
+#define REPORT_MAX_CSV	   (64u << 20) /* timeseries.csv */
+#define REPORT_MAX_PANELS  16	       /* values of the other parameters */
+#define REPORT_MAX_SYSTEMS 256	       /* systems (and classes) on one page */
+#define REPORT_MAX_PARAMS  16	       /* swept parameters */
+#define REPORT_MAX_VALUES  64	/* values of one shown as given (100ms) */
+#define REPORT_TS_POINTS   2000 /* per time series, after binning */
 
 struct report {
 	struct cli_opts o;
@@ -296,6 +299,15 @@ static int read_timeseries(struct report *r)
 				for (k = 0; k < r->nts; k++)
 					if (!strcmp(r->ts[k].system, sys))
 						break;
+			if (k == r->nts && k == REPORT_MAX_SYSTEMS) {
+				for (long i = 0; i < n; i++)
+					free(cells[i]);
+				fprintf(stderr,
+					"%s:%zu:1: error: more than %d "
+					"systems\n",
+					path, line, REPORT_MAX_SYSTEMS);
+				goto cleanup;
+			}
 			if (k == r->nts) {
 				struct rts *m =
 				    realloc(r->ts, (k + 1) * sizeof(*m));
@@ -750,7 +762,7 @@ static void table_breakdown(FILE *f, const struct sim_ynode *sys,
 			while (j < nn &&
 			       strcmp(names[j]->text, g->keys[k]->text))
 				j++;
-			if (j < nn)
+			if (j < nn || nn == REPORT_MAX_SYSTEMS)
 				continue;
 			if (nn == cap) {
 				size_t c = cap ? 2 * cap : 16;
@@ -888,6 +900,7 @@ struct sweep {
 	const char **sysname;
 	size_t nsys;
 	double *x; /* the rows' x, sorted like them */
+	char **si; /* np x REPORT_MAX_VALUES cells of the given values */
 	double *m[M_N];
 	double *lo[3], *hi[3]; /* bands: throughput, goodput, p99 */
 };
@@ -900,6 +913,9 @@ static void sweep_release(struct sweep *w)
 	free(w->rows);
 	free(w->sysname);
 	free(w->x);
+	for (size_t i = 0; w->si && i < w->np * REPORT_MAX_VALUES; i++)
+		free(w->si[i]);
+	free(w->si);
 	for (int k = 0; k < M_N; k++)
 		free(w->m[k]);
 	for (int k = 0; k < 3; k++) {
@@ -936,6 +952,25 @@ static int sweep_prepare(const struct report *r, struct sweep *w)
 	const struct sim_ynode *rows = sim_ymap_get(r->root, "rows", NULL);
 	w->params = sim_ymap_get(r->root, "parameters", NULL);
 	w->np = w->params->n;
+	if (w->np > REPORT_MAX_PARAMS) {
+		cli_error("'%s': more than %d swept parameters", r->json_path,
+			  REPORT_MAX_PARAMS);
+		return SIM_EINVAL;
+	}
+	/* the cells of the values as the sweep gave them, to show those */
+	if (!(w->si = calloc(w->np * REPORT_MAX_VALUES + 1, sizeof(*w->si))))
+		return SIM_ENOMEM;
+	for (size_t i = 0; i < w->np; i++) {
+		const struct sim_ynode *vals =
+		    sim_ymap_get(w->params->vals[i], "values", NULL);
+		for (size_t k = 0; vals && vals->kind == SIM_Y_SEQ &&
+				   k < vals->n && k < REPORT_MAX_VALUES;
+		     k++)
+			if (vals->vals[k]->kind == SIM_Y_SCALAR &&
+			    !(w->si[i * REPORT_MAX_VALUES + k] =
+				  sim_grid_cell(vals->vals[k]->text)))
+				return SIM_ENOMEM;
+	}
 	for (size_t i = 0; i < w->np; i++) {
 		const char *p = param_path(w, i);
 		if (!p) {
@@ -980,16 +1015,13 @@ static int sweep_prepare(const struct report *r, struct sweep *w)
 			const struct sim_ynode *vals =
 			    sim_ymap_get(w->params->vals[p], "values", NULL);
 			const char *shown = cell;
-			for (size_t k = 0;
-			     vals && vals->kind == SIM_Y_SEQ && k < vals->n &&
-			     k < 64 && shown == cell;
-			     k++) {
-				if (vals->vals[k]->kind != SIM_Y_SCALAR)
-					continue;
-				char *c = sim_grid_cell(vals->vals[k]->text);
-				if (c && !strcmp(c, cell))
+			for (size_t k = 0; k < REPORT_MAX_VALUES; k++) {
+				const char *c =
+				    w->si[p * REPORT_MAX_VALUES + k];
+				if (c && !strcmp(c, cell)) {
 					shown = vals->vals[k]->text;
-				free(c);
+					break;
+				}
 			}
 			fprintf(kf, "%s%s = %s", first ? "" : ", ",
 				short_name(param_path(w, p)), shown);
@@ -1015,6 +1047,11 @@ static int sweep_prepare(const struct report *r, struct sweep *w)
 		size_t j = 0;
 		while (j < w->nsys && strcmp(w->sysname[j], sys))
 			j++;
+		if (j == w->nsys && j == REPORT_MAX_SYSTEMS) {
+			cli_error("'%s': more than %d systems", r->json_path,
+				  REPORT_MAX_SYSTEMS);
+			return SIM_EINVAL;
+		}
 		if (j == w->nsys)
 			w->sysname[w->nsys++] = sys;
 		q->sys = j;
@@ -1469,6 +1506,11 @@ static int load(struct report *r)
 			cli_error("'%s' is neither a run's nor a sweep's "
 				  "results (no 'systems' and no 'rows')",
 				  r->json_path);
+		return EXIT_USAGE;
+	}
+	if (!r->sweep && sys->n > REPORT_MAX_SYSTEMS) {
+		cli_error("'%s': more than %d systems", r->json_path,
+			  REPORT_MAX_SYSTEMS);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; !r->sweep && i < sys->n; i++)
