@@ -493,6 +493,19 @@ static int figure_spectrum(FILE *f, const struct sim_ynode *sys,
 		   "wrk2 draw it. A curve that bends upward early means a "
 		   "heavy tail; the maximum is not drawn (it sits at infinity "
 		   "on this axis).");
+	/* what the figure leaves out, said where it matters */
+	for (size_t i = 0; i < sys->n; i++) {
+		double off = jnum(sys->vals[i], "offered_rps");
+		double good = jnum(sys->vals[i], "goodput_rps");
+		if (!(off > 0 && good < 0.99 * off))
+			continue;
+		fputs("<p class=\"cap warn\">", f);
+		esc(f, jstr(sys->vals[i], "name"));
+		fprintf(f,
+			": %.1f %% of the offered requests got no good "
+			"response and are not in this figure.</p>\n",
+			100 * (off - fmax(good, 0)) / off);
+	}
 	fputs("</figure>\n", f);
 cleanup:
 	free(s);
@@ -522,6 +535,12 @@ static int figure_timeseries(FILE *f, const struct report *r)
 				    t->v[i * 4 + c] * (c == 3 ? 1e3 : 1);
 		c0 += 4 * t->n;
 	}
+	/* the panels share the time axis, whatever a panel's data cover */
+	double tmax = 0;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < r->ts[k].n; i++)
+			if (isfinite(r->ts[k].t[i]) && r->ts[k].t[i] > tmax)
+				tmax = r->ts[k].t[i];
 	/* is the offered load the same for every system (open arrivals)? */
 	bool same = true;
 	for (size_t k = 1; k < n && same; k++) {
@@ -584,6 +603,8 @@ static int figure_timeseries(FILE *f, const struct report *r)
 		c.title = panel[p].title;
 		c.ylabel = panel[p].ylabel;
 		c.xlabel = "simulated time (s), warm-up included";
+		c.xmin = 0;
+		c.xmax = tmax;
 		c.ylog = panel[p].c == 3;
 		c.yzero = true;
 		c.width = 960;
@@ -621,12 +642,20 @@ static double err_total(const struct sim_ynode *s)
 	return sum;
 }
 
-static void table_run(FILE *f, const struct sim_ynode *sys)
+/* A half-width, or NaN when there are fewer than 2 replications (the
+ * files then hold 0, which is no interval). */
+static double ci_of(double ci, double reps)
+{
+	return reps >= 2 ? ci : NAN;
+}
+
+static void table_run(FILE *f, const struct sim_ynode *sys, double reps)
 {
 	fputs("<h2>Comparison</h2>\n<div class=\"wide\"><table>\n<tr>"
 	      "<th>system</th><th>model</th><th>offered/s</th>"
-	      "<th>throughput/s</th><th>goodput/s</th><th>failed "
-	      "attempts</th><th>mean</th><th>p50</th><th>p90</th>"
+	      "<th>throughput/s</th><th>goodput/s</th><th>without a "
+	      "good response</th><th>failed attempts</th><th>mean</th>"
+	      "<th>p50</th><th>p90</th>"
 	      "<th>p99</th><th>p99.9</th><th>max</th><th>CPU</th>"
 	      "<th>memory peak</th></tr>\n",
 	      f);
@@ -638,8 +667,16 @@ static void table_run(FILE *f, const struct sim_ynode *sys)
 		td(f, jstr(s, "model"));
 		td_num(f, jnum(s, "offered_rps"), NAN);
 		td_num(f, jnum(s, "throughput_rps"),
-		       jnum(s, "ci95.throughput_rps"));
-		td_num(f, jnum(s, "goodput_rps"), jnum(s, "ci95.goodput_rps"));
+		       ci_of(jnum(s, "ci95.throughput_rps"), reps));
+		td_num(f, jnum(s, "goodput_rps"),
+		       ci_of(jnum(s, "ci95.goodput_rps"), reps));
+		double off = jnum(s, "offered_rps"),
+		       good = jnum(s, "goodput_rps");
+		if (off > 0 && isfinite(good))
+			fprintf(f, "<td class=\"n\">%.2f %%</td>",
+				100 * fmax(off - good, 0) / off);
+		else
+			td(f, "\xe2\x80\x93");
 		/* the kinds of failure in a tooltip */
 		const struct sim_ynode *e = sim_ymap_get(s, "errors", NULL);
 		fputs("<td class=\"n\" title=\"", f);
@@ -651,15 +688,19 @@ static void table_run(FILE *f, const struct sim_ynode *sys)
 			fputs(" ", f);
 			esc(f, e->vals[k]->text);
 		}
-		fmt_num(buf, sizeof(buf), err_total(s), NAN, NULL, 0);
+		double errs = err_total(s);
+		if (isfinite(errs) && errs >= 100)
+			snprintf(buf, sizeof(buf), "%.0f", errs);
+		else
+			fmt_num(buf, sizeof(buf), errs, NAN, NULL, 0);
 		fprintf(f, "\">%s</td>", buf);
 		td_lat(f, jnum(s, "latency_s.mean"),
-		       jnum(s, "ci95.latency_mean_s"));
+		       ci_of(jnum(s, "ci95.latency_mean_s"), reps));
 		td_lat(f, jnum(s, "latency_s.p50"),
-		       jnum(s, "ci95.latency_p50_s"));
+		       ci_of(jnum(s, "ci95.latency_p50_s"), reps));
 		td_lat(f, jnum(s, "latency_s.p90"), NAN);
 		td_lat(f, jnum(s, "latency_s.p99"),
-		       jnum(s, "ci95.latency_p99_s"));
+		       ci_of(jnum(s, "ci95.latency_p99_s"), reps));
 		td_lat(f, jnum(s, "latency_s.p999"), NAN);
 		td_lat(f, jnum(s, "latency_s.max"), NAN);
 		double cpu = jnum(s, "utilization.cpu");
@@ -682,10 +723,11 @@ static void table_run(FILE *f, const struct sim_ynode *sys)
 		   "good responses only; failed attempts are refused, timed "
 		   "out, killed or unavailable (hover for the kinds). "
 		   "Throughput counts every response finished, goodput the "
-		   "ones the client received in time.");
+		   "ones the client received in time; without a good response: "
+		   "the share of the offered requests that got none.");
 }
 
-static void table_paired(FILE *f, const struct sim_ynode *sys)
+static void table_paired(FILE *f, const struct sim_ynode *sys, double reps)
 {
 	static const struct {
 		const char *key, *label;
@@ -717,7 +759,8 @@ static void table_paired(FILE *f, const struct sim_ynode *sys)
 		for (size_t k = 0; k < 4; k++) {
 			char key[64], buf[64], cb[64];
 			snprintf(key, sizeof(key), "%s_ci95", d[k].key);
-			double x = jnum(v, d[k].key), ci = jnum(v, key);
+			double x = jnum(v, d[k].key),
+			       ci = ci_of(jnum(v, key), reps);
 			if (d[k].lat)
 				fmt_lat(buf + 1, sizeof(buf) - 1, x, ci, cb,
 					sizeof(cb));
@@ -843,7 +886,7 @@ static int write_run(FILE *f, const struct report *r)
 	      "arrivals, classes and demands (with open arrivals, the very "
 	      "same requests).</p>\n",
 	      f);
-	table_run(f, sys);
+	table_run(f, sys, reps);
 	fputs("<h2>Latency</h2>\n", f);
 	int rc = figure_spectrum(f, sys, r->slo, r->nslo);
 	if (!rc && r->ts_present) {
@@ -852,7 +895,7 @@ static int write_run(FILE *f, const struct report *r)
 	}
 	if (rc)
 		return rc;
-	table_paired(f, sys);
+	table_paired(f, sys, reps);
 	table_breakdown(f, sys, "classes", "Request classes", "class",
 			"Per request class: requests completed in a "
 			"replication (mean over replications); latency of "
@@ -1075,12 +1118,14 @@ static int sweep_prepare(const struct report *r, struct sweep *w)
 		for (int k = 0; k < M_N; k++)
 			m[k] = &w->m[k][i];
 		*m[M_THR] = jnum(row, "throughput_rps");
-		*m[M_THR_CI] = jnum(row, "throughput_rps_ci95");
+		double reps = jnum(row, "replications");
+		*m[M_THR_CI] = ci_of(jnum(row, "throughput_rps_ci95"), reps);
 		*m[M_GOOD] = jnum(row, "goodput_rps");
-		*m[M_GOOD_CI] = jnum(row, "goodput_rps_ci95");
+		*m[M_GOOD_CI] = ci_of(jnum(row, "goodput_rps_ci95"), reps);
 		*m[M_P50] = jnum(row, "latency_s_p50") * 1e3;
 		*m[M_P99] = jnum(row, "latency_s_p99") * 1e3;
-		*m[M_P99_CI] = jnum(row, "latency_s_p99_ci95") * 1e3;
+		*m[M_P99_CI] =
+		    ci_of(jnum(row, "latency_s_p99_ci95"), reps) * 1e3;
 		*m[M_BAD] =
 		    off > 0 ? 100 * fmax(off - *m[M_GOOD], 0) / off : NAN;
 		static const int val[3] = {M_THR, M_GOOD, M_P99},
@@ -1307,20 +1352,21 @@ static void table_sweep(FILE *f, const struct report *r, const struct sweep *w)
 		td(f, jstr(row, "system"));
 		double off = jnum(row, "offered_rps");
 		double good = jnum(row, "goodput_rps");
-		td_num(f, off, jnum(row, "offered_rps_ci95"));
+		double reps = jnum(row, "replications");
+		td_num(f, off, ci_of(jnum(row, "offered_rps_ci95"), reps));
 		td_num(f, jnum(row, "throughput_rps"),
-		       jnum(row, "throughput_rps_ci95"));
-		td_num(f, good, jnum(row, "goodput_rps_ci95"));
+		       ci_of(jnum(row, "throughput_rps_ci95"), reps));
+		td_num(f, good, ci_of(jnum(row, "goodput_rps_ci95"), reps));
 		if (off > 0 && isfinite(good))
 			fprintf(f, "<td class=\"n\">%.2f %%</td>",
 				100 * fmax(off - good, 0) / off);
 		else
 			td(f, "\xe2\x80\x93");
 		td_lat(f, jnum(row, "latency_s_mean"),
-		       jnum(row, "latency_s_mean_ci95"));
+		       ci_of(jnum(row, "latency_s_mean_ci95"), reps));
 		td_lat(f, jnum(row, "latency_s_p50"), NAN);
 		td_lat(f, jnum(row, "latency_s_p99"),
-		       jnum(row, "latency_s_p99_ci95"));
+		       ci_of(jnum(row, "latency_s_p99_ci95"), reps));
 		double cpu = jnum(row, "utilization_cpu");
 		if (isfinite(cpu))
 			fprintf(f, "<td class=\"n\">%.1f %%</td>", 100 * cpu);
@@ -1458,9 +1504,11 @@ static const char style_css[] =
     "margin:4px 0}\n"
     "th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:"
     "left;white-space:nowrap}\n"
+    "th{white-space:normal;vertical-align:bottom;max-width:110px}\n"
     "th{background:#f3f3f3;font-weight:600}td.n{text-align:right;"
     "font-variant-numeric:tabular-nums}\n"
     ".ci{display:block;color:#777;font-size:11px}"
+    ".warn{color:#a33}"
     "td.sig{font-weight:bold}tr.first td{border-top:1px solid #bbb}\n"
     "pre{background:#f7f7f7;border:1px solid #e4e4e4;padding:10px;"
     "font-size:12px;overflow-x:auto;white-space:pre}\n"
