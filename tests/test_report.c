@@ -288,3 +288,38 @@ Test(report, help_documents_it, .init = tl_mktmp, .fini = tl_rmtmp)
 	cr_expect(strstr(out, "--slo"), "%s", out);
 	free(out);
 }
+
+/* A results.json written by hand: per-service figures (a future
+ * feature) are shown when present, and missing figures are dashes. */
+Test(report, shows_services_when_present_and_survives_missing_figures,
+     .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/hand'", tl_tmpdir());
+	cr_assert_eq(tl_system(cmd), 0);
+	tl_write("hand/results.json",
+		 "{\"scenario\": \"hand\", \"seed\": 1, \"replications\": 2,\n"
+		 " \"systems\": [\n"
+		 "  {\"name\": \"front\", \"model\": \"event-loop\",\n"
+		 "   \"offered_rps\": 100, \"goodput_rps\": 90,\n"
+		 "   \"latency_s\": {\"p99\": 0.05, \"cdf\": [[0, 0.001], "
+		 "[0.5, 0.01], [0.99, 0.05], [1, 0.08]]},\n"
+		 "   \"services\": {\"db<1>\": {\"throughput_rps\": 180,\n"
+		 "     \"latency_s\": {\"mean\": 0.004, \"p99\": 0.02}}}},\n"
+		 "  {\"name\": \"other\", \"model\": \"async\", \"latency_s\": "
+		 "null, \"classes\": 3, \"vs_first\": {\"goodput_rps_diff\": "
+		 "\"x\"}}\n"
+		 " ]}\n");
+	cr_assert_eq(concsim("report hand -o hand/r.html"), 0);
+	char path[512];
+	snprintf(path, sizeof path, "%s/hand/r.html", tl_tmpdir());
+	char *html = slurp(path, NULL);
+	cr_assert(html);
+	cr_expect(strstr(html, "<h2>Services</h2>"), "no services table");
+	cr_expect(strstr(html, "db&lt;1&gt;"), "service name not escaped");
+	cr_expect(strstr(html, "180.0"), "service throughput missing");
+	cr_expect(strstr(html, "front: 10.0 % of the offered requests"),
+		  "the spectrum does not say what it leaves out");
+	cr_expect(!strstr(html, "Over time"), "a time series from nothing");
+	free(html);
+}
