@@ -944,6 +944,10 @@ struct sweep {
 	size_t nsys;
 	double *x; /* the rows' x, sorted like them */
 	char **si; /* np x REPORT_MAX_VALUES cells of the given values */
+	/* x is a parameter of names (a balancer): its values in order */
+	bool categorical;
+	struct sim_svg_tick xt[REPORT_MAX_VALUES];
+	size_t nxt;
 	double *m[M_N];
 	double *lo[3], *hi[3]; /* bands: throughput, goodput, p99 */
 };
@@ -1100,6 +1104,33 @@ static int sweep_prepare(const struct report *r, struct sweep *w)
 		q->sys = j;
 		w->nrow++;
 	}
+	/* a parameter of names is drawn in the order of its values */
+	for (size_t i = 0; !w->offered && i < w->nrow; i++)
+		if (!isfinite(w->rows[i].x))
+			w->categorical = true;
+	if (w->categorical) {
+		const struct sim_ynode *vals =
+		    sim_ymap_get(w->params->vals[w->xparam], "values", NULL);
+		for (size_t k = 0; k < REPORT_MAX_VALUES && vals &&
+				   vals->kind == SIM_Y_SEQ && k < vals->n;
+		     k++)
+			if (vals->vals[k]->kind == SIM_Y_SCALAR)
+				w->xt[w->nxt++] = (struct sim_svg_tick){
+				    (double)(k + 1), vals->vals[k]->text};
+		for (size_t i = 0; i < w->nrow; i++) {
+			const char *cell =
+			    param_cell(w, w->rows[i].row, w->xparam);
+			w->rows[i].x = NAN;
+			for (size_t k = 0; k < REPORT_MAX_VALUES; k++) {
+				const char *c =
+				    w->si[w->xparam * REPORT_MAX_VALUES + k];
+				if (c && !strcmp(c, cell)) {
+					w->rows[i].x = (double)(k + 1);
+					break;
+				}
+			}
+		}
+	}
 	qsort(w->rows, w->nrow, sizeof(*w->rows), srow_cmp);
 	if (!(w->x = calloc(w->nrow + 1, sizeof(double))))
 		return SIM_ENOMEM;
@@ -1187,7 +1218,11 @@ static int sweep_figure(FILE *f, const struct report *r, const struct sweep *w,
 				span[1] = fmax(span[1], cols[k][i]);
 			}
 	fprintf(f, "<figure>\n<h3>%s</h3>\n", g->title);
-	sweep_legend(f, w, g->legend);
+	/* no diagonal without the offered load on x: only the band */
+	sweep_legend(f, w,
+		     g->diagonal && !w->offered
+			 ? "<span><i class=\"sw band\"></i>95 % interval</span>"
+			 : g->legend);
 	fputs("<div class=\"panels\">\n", f);
 	size_t i = 0;
 	for (size_t p = 0; p < w->npanel; p++) {
@@ -1237,6 +1272,12 @@ static int sweep_figure(FILE *f, const struct report *r, const struct sweep *w,
 		c.ylabel = g->ylabel;
 		c.ylog = g->ylog;
 		c.yzero = true;
+		if (w->categorical) {
+			c.xticks = w->xt;
+			c.nxticks = w->nxt;
+			c.xmin = 0.5;
+			c.xmax = (double)w->nxt + 0.5;
+		}
 		if (span[0] <= span[1]) {
 			c.yspan[0] = span[0];
 			c.yspan[1] = span[1];
