@@ -9,6 +9,11 @@ set xlabel xlabel noenhanced
 set ylabel 'goodput (good responses/s)'
 set xrange [0:*]
 set yrange [0:*]
+if (npanel > 1) {
+    # the panels share their y axis, bands included
+    stats data using ($4 + ($10 == $10 ? $10 : 0)) nooutput
+    set yrange [0:STATS_max * 1.05]
+}
 do for [p=1:npanel] {
     if (npanel > 1) {
         # one key, inside the first panel, so that the panels line up

@@ -13,6 +13,14 @@ set ylabel 'latency of good responses (ms, log scale)'
 set logscale y
 set format y '%g'
 set xrange [0:*]
+if (npanel > 1) {
+    # the panels share their y axis: from the lowest p50 (or band) to the
+    # highest p99 (or band)
+    stats data using (($11 == $11 && $11 < $5 ? $11 : $5) * 1000) nooutput
+    ylo = STATS_min
+    stats data using (($12 == $12 ? $12 : $6) * 1000) nooutput
+    set yrange [ylo / 1.3:STATS_max * 1.3]
+}
 do for [p=1:npanel] {
     if (npanel > 1) {
         # one key, inside the first panel, so that the panels line up
