@@ -5,7 +5,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "gil.h"
+#include "runtime/gil.h"
 
 struct worker {
 	struct sim_pythread pt;

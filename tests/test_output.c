@@ -17,10 +17,10 @@
 
 #include <criterion/criterion.h>
 
-#include "output.h"
-#include "run.h"
-#include "scenario.h"
-#include "stats.h"
+#include "kernel/stats.h"
+#include "output/output.h"
+#include "scenario/scenario.h"
+#include "workload/run.h"
 
 /* --------------------------------------------------------- fixtures -- */
 
