@@ -10,7 +10,7 @@
 
 #include <criterion/criterion.h>
 
-#include "model.h"
+#include "runtime/model.h"
 #include "testlib.h"
 
 Test(event_loop, full_backlog_refuses_connections, .timeout = 60)
