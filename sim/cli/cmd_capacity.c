@@ -33,6 +33,7 @@
 
 #include "cli/budget.h"
 #include "cli/cli.h"
+#include "output/json.h"
 #include "output/sweepio.h"
 #include "runtime/model.h"
 #include "workload/run.h"
@@ -160,7 +161,7 @@ static double statistic(const struct objective *o,
 			const struct sim_rep_result *r)
 {
 	uint64_t failed = 0;
-	for (int k = 1; k < SIM_NOUTCOMES; k++)
+	for (int k = 1; k < SIM_OUT_N; k++)
 		failed += r->errors[k];
 	if (!r->lat.n || (o->stat == STAT_MEAN && failed))
 		return INFINITY;

@@ -16,6 +16,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "output/csv.h"
+#include "output/files.h"
+#include "output/json.h"
+#include "output/table.h"
+#include "output/timeseries.h"
 #include "runtime/model.h"
 #include "workload/run.h"
 

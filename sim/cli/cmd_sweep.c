@@ -32,7 +32,9 @@
 
 #include "cli/budget.h"
 #include "cli/cli.h"
+#include "output/files.h"
 #include "output/sweepio.h"
+#include "output/table.h"
 #include "runtime/model.h"
 #include "scenario/yamldoc.h"
 #include "workload/run.h"
