@@ -614,9 +614,7 @@ int cmd_capacity(int argc, char **argv)
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
-	int fmt = c.o.format >= 0	  ? c.o.format
-		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
-					  : SIM_FMT_JSON;
+	int fmt = cli_format(&c.o);
 	print_result(&c, fmt);
 	if (fflush(stdout) || ferror(stdout)) {
 		cli_error("cannot write to standard output");

@@ -185,9 +185,7 @@ int cmd_run(int argc, char **argv)
 			  why ? why : sim_strerror(err));
 		goto cleanup;
 	}
-	int fmt = o.format >= 0		  ? o.format
-		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
-					  : SIM_FMT_JSON;
+	int fmt = cli_format(&o);
 	if (write_summary(stdout, fmt, &sc, sum) < 0 || fflush(stdout)) {
 		cli_error("cannot write to standard output");
 		goto cleanup;

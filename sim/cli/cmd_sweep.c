@@ -24,7 +24,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/budget.h"
 #include "cli/cli.h"
@@ -696,9 +695,7 @@ cleanup_grid:
 	}
 	if (failed)
 		return EXIT_FAILED;
-	int fmt = sw->o.format >= 0	  ? sw->o.format
-		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
-					  : SIM_FMT_JSON;
+	int fmt = cli_format(&sw->o);
 	sim_table_sort(&sw->table);
 	if (fmt == SIM_FMT_CSV)
 		e = sim_table_write_csv(&sw->table, &sw->grid, stdout);
