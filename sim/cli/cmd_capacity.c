@@ -33,6 +33,7 @@
 
 #include "cli/budget.h"
 #include "cli/cli.h"
+#include "output/csv.h"
 #include "output/json.h"
 #include "output/sweepio.h"
 #include "runtime/model.h"
@@ -418,13 +419,8 @@ static void print_result(const struct capacity *c, int fmt)
 				     c->base.systems[s].model->name);
 			sim_csv_cell(stdout, &first, c->path);
 			sim_csv_cell(stdout, &first, c->slo);
-			num[0][0] = num[1][0] = '\0';
-			if (isfinite(e.mean))
-				sim_fmt_double(num[0], sizeof(num[0]), e.mean);
-			if (isfinite(e.ci95))
-				sim_fmt_double(num[1], sizeof(num[1]), e.ci95);
-			sim_csv_cell(stdout, &first, num[0]);
-			sim_csv_cell(stdout, &first, num[1]);
+			sim_csv_num(stdout, &first, e.mean);
+			sim_csv_num(stdout, &first, e.ci95);
 			putchar('\n');
 		}
 		return;

@@ -32,7 +32,7 @@ void sim_csv_cell(FILE *f, bool *first, const char *s)
 	fputc('"', f);
 }
 
-void sim__csv_num(FILE *f, bool *first, double v)
+void sim_csv_num(FILE *f, bool *first, double v)
 {
 	char buf[SIM_NUM_LEN] = "";
 	if (isfinite(v))
@@ -135,7 +135,7 @@ static void csv_value(FILE *f, bool *first, const struct sim_cell *c)
 	if (c && c->str)
 		sim_csv_cell(f, first, c->str);
 	else
-		sim__csv_num(f, first, c ? c->num : NAN);
+		sim_csv_num(f, first, c ? c->num : NAN);
 }
 
 int sim_summary_flatten(const struct sim_scenario *sc,

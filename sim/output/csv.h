@@ -56,10 +56,12 @@ void sim_cells_release(struct sim_cells *c);
  * NULL is an empty cell. */
 void sim_csv_cell(FILE *f, bool *first, const char *s);
 
-/* For the CSV writers of this folder: a number cell (shortest exact form,
- * empty when not finite), an integer cell, and the header cells of a set
- * of metric columns. */
-void sim__csv_num(FILE *f, bool *first, double v);
+/* Writes v as one CSV cell like sim_csv_cell: its shortest exact form
+ * (sim_fmt_double), an empty cell when it is not finite. */
+void sim_csv_num(FILE *f, bool *first, double v);
+
+/* For the CSV writers of this folder: an integer cell, and the header
+ * cells of a set of metric columns. */
 void sim__csv_int(FILE *f, bool *first, long long v);
 void sim__csv_metric_header(FILE *f, bool *first,
 			    const struct sim__colset *cols);

@@ -40,19 +40,19 @@ int sim_write_timeseries(FILE *f, const struct sim_scenario *sc,
 		for (size_t r = 0; r < ts[i].n; r++) {
 			const struct sim_ts_row *row = &ts[i].rows[r];
 			first = true;
-			sim__csv_num(f, &first, row->time_s);
+			sim_csv_num(f, &first, row->time_s);
 			sim_csv_cell(f, &first, name);
 			sim__csv_int(f, &first, row->replication);
-			sim__csv_num(f, &first, row->offered_rps);
-			sim__csv_num(f, &first, row->throughput_rps);
-			sim__csv_num(f, &first, row->goodput_rps);
+			sim_csv_num(f, &first, row->offered_rps);
+			sim_csv_num(f, &first, row->throughput_rps);
+			sim_csv_num(f, &first, row->goodput_rps);
 			sim__csv_int(f, &first, (long long)row->errors);
-			sim__csv_num(f, &first, row->p50);
-			sim__csv_num(f, &first, row->p99);
+			sim_csv_num(f, &first, row->p50);
+			sim_csv_num(f, &first, row->p99);
 			for (size_t k = 0; k < cols.n; k++)
-				sim__csv_num(f, &first,
-					     sim__metric_value(&row->metrics,
-							       cols.v[k]));
+				sim_csv_num(f, &first,
+					    sim__metric_value(&row->metrics,
+							      cols.v[k]));
 			fputc('\n', f);
 		}
 	}
