@@ -658,15 +658,8 @@ cleanup_grid:
 	sweep_mpi_gather(sw, &stopped, &failed);
 	for (size_t i = 0; i < sw->table.nrow; i++)
 		ndone += sw->table.row[i].sub == 0;
-	if (sw->rank == 0) {
-		pthread_mutex_lock(&sw->lock);
-		sw->last_write = 0;
-		atomic_store(&sw->failed, 0);
-		sweep_checkpoint(sw, true);
-		if (atomic_load(&sw->failed))
-			failed = 1;
-		pthread_mutex_unlock(&sw->lock);
-	}
+	if (sw->rank == 0 && sweep_save(sw))
+		failed = 1;
 	if (sw->err) {
 		char where[512] = "";
 		size_t off = 0;

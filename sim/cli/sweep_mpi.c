@@ -15,7 +15,7 @@
 #include <mpi.h>
 #endif
 
-#include "kernel/kernel.h"
+#include "kernel/error.h"
 
 #ifdef CONCSIM_HAVE_MPI
 /* Whether this process was started by an MPI launcher. */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel/kernel.h"
+#include "kernel/error.h"
 
 int sweep_resume(struct sweep *sw, const char *yaml, size_t ylen)
 {

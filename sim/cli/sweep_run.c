@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kernel/error.h"
 #include "runtime/model.h"
 #include "workload/run.h"
 
@@ -83,7 +84,10 @@ static void draw_progress(struct sweep *sw, bool final)
 	fflush(stderr);
 }
 
-void sweep_checkpoint(struct sweep *sw, bool force)
+/* Rewrites the result files with the rows so far (lock held): after the
+ * first point, then at most every CHECKPOINT_S seconds, or when forced;
+ * a failure sets sw->failed. */
+static void checkpoint(struct sweep *sw, bool force)
 {
 	double t = now_s();
 	/* the first point at once, so that a sweep shows results early */
@@ -124,7 +128,7 @@ static int finish_point(struct sweep *sw, size_t k)
 	if (!rc) {
 		p->done = true;
 		sw->points_done++;
-		sweep_checkpoint(sw, false);
+		checkpoint(sw, false);
 	}
 	pthread_mutex_unlock(&sw->lock);
 cleanup:
@@ -266,4 +270,15 @@ int sweep_run(struct sweep *sw, int *stopped)
 	}
 	*stopped = interrupted != 0;
 	return perr;
+}
+
+int sweep_save(struct sweep *sw)
+{
+	pthread_mutex_lock(&sw->lock);
+	sw->last_write = 0;
+	atomic_store(&sw->failed, 0);
+	checkpoint(sw, true);
+	int rc = atomic_load(&sw->failed) ? SIM_EIO : 0;
+	pthread_mutex_unlock(&sw->lock);
+	return rc;
 }

@@ -75,9 +75,8 @@ int sweep_plan(struct sweep *sw);
  * 0 (the first failure is also in sw->err, sw->why, sw->why_point). */
 int sweep_run(struct sweep *sw, int *stopped);
 
-/* Rewrites the result files with the rows so far (sw->lock held): after
- * the first point, then at most once a second, or whenever `force`. A
- * failure sets sw->failed (message printed). */
-void sweep_checkpoint(struct sweep *sw, bool force);
+/* Writes the result files with every row now held (rank 0, after the
+ * run). Returns 0 or a negative SIM_E* code (message printed). */
+int sweep_save(struct sweep *sw);
 
 #endif

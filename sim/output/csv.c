@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/kernel.h"
+#include "kernel/error.h"
 
 void sim_csv_cell(FILE *f, bool *first, const char *s)
 {

@@ -21,9 +21,9 @@ int sim_write_csv(FILE *f, const struct sim_scenario *sc,
 
 /* The columns every row of sim_write_csv starts with, in order: scenario,
  * system, model, replications, duration_s, offered_rps, ..., completed,
- * errors_OUTCOME for each error outcome (SIM_ERROR_MAP), wasted, ...
- * events. */
-#define SIM_CSV_NFIXED (21 + SIM_OUT_N)
+ * errors_NAME for each outcome but OK (SIM_ERROR_MAP), wasted, ...
+ * events: 22 columns and the errors. */
+#define SIM_CSV_NFIXED (22 + SIM_OUT_N - 1)
 extern const char *const sim_csv_fixed[SIM_CSV_NFIXED];
 
 /* One figure of a summary as a CSV cell: its column name and value. */

@@ -13,7 +13,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "kernel/kernel.h"
+#include "kernel/error.h"
 
 static char *join_path(const char *dir, const char *name)
 {

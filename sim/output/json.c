@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kernel/kernel.h"
+#include "kernel/error.h"
 #include "output/output.h"
 
 #define JW_MAXDEPTH 64

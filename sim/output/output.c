@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/kernel.h"
+#include "kernel/error.h"
 
 void sim_fmt_double(char *buf, size_t len, double v)
 {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/kernel.h"
+#include "kernel/error.h"
 #include "output/output.h"
 
 /* The class of s named `name`, or NULL. */

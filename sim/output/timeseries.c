@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "kernel/kernel.h"
+#include "kernel/error.h"
 #include "output/csv.h"
 #include "output/output.h"
 
