@@ -5,18 +5,11 @@
  * The steps: load the scenario; build the grid from its `sweep:` section
  * and the --param options; load the scenario once per point with the
  * point's values as overrides, so that every value is checked (with its
- * FILE:LINE:COLUMN) before anything runs; then simulate every (point,
- * system, replication) on the job pool, most expensive points first, and
- * turn each point into rows as soon as its last simulation is done. The
- * result files are rewritten atomically at most once a second while the
- * sweep runs, so an interrupted sweep keeps every finished point and
- * `--resume` picks up from there. With MPI the points are dealt to the
- * ranks and rank 0 gathers the rows; the rows are text (sweepio.h), so
- * every way of running a sweep writes the same bytes.
- *
- * This file is the command: its options, the grid and the checking of
- * every point; sweep_run.c schedules the simulations, sweep_resume.c reads
- * back an interrupted sweep, sweep_mpi.c spreads it over MPI ranks.
+ * FILE:LINE:COLUMN) before anything runs; keep the points an interrupted
+ * sweep already finished (--resume, sweep_resume.c); run the rest
+ * (sweep_run.c, over MPI ranks with sweep_mpi.c); print the rows. The rows
+ * are text (sweepio.h), so every way of running a sweep writes the same
+ * bytes.
  */
 #include <ctype.h>
 #include <errno.h>
