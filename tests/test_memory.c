@@ -24,7 +24,7 @@
 
 #include <criterion/criterion.h>
 
-#include "output/output.h"
+#include "output/json.h"
 #include "runtime/model.h"
 #include "testlib.h"
 #include "workload/workload.h"

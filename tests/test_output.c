@@ -18,7 +18,12 @@
 #include <criterion/criterion.h>
 
 #include "kernel/stats.h"
+#include "output/csv.h"
+#include "output/files.h"
+#include "output/json.h"
 #include "output/output.h"
+#include "output/table.h"
+#include "output/timeseries.h"
 #include "scenario/scenario.h"
 #include "workload/run.h"
 

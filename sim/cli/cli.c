@@ -185,6 +185,13 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	return 0;
 }
 
+int cli_format(const struct cli_opts *o)
+{
+	if (o->format >= 0)
+		return o->format;
+	return isatty(STDOUT_FILENO) ? SIM_FMT_TABLE : SIM_FMT_JSON;
+}
+
 void cli_opts_release(struct cli_opts *o)
 {
 	for (size_t i = 0; i < o->nowned; i++)

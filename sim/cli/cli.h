@@ -47,6 +47,10 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	      struct cli_opts *o);
 void cli_opts_release(struct cli_opts *o);
 
+/* The enum sim_format to print results in: --format when given, else a
+ * table on a terminal and JSON otherwise. */
+int cli_format(const struct cli_opts *o);
+
 /* Loads o->file with o's overrides; messages go to stderr. Returns 0 or
  * the exit status to use. */
 int cli_load(const struct cli_opts *o, struct sim_scenario *sc);

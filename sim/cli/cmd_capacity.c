@@ -33,6 +33,8 @@
 
 #include "cli/budget.h"
 #include "cli/cli.h"
+#include "output/csv.h"
+#include "output/json.h"
 #include "output/sweepio.h"
 #include "runtime/model.h"
 #include "workload/run.h"
@@ -160,7 +162,7 @@ static double statistic(const struct objective *o,
 			const struct sim_rep_result *r)
 {
 	uint64_t failed = 0;
-	for (int k = 1; k < SIM_NOUTCOMES; k++)
+	for (int k = 1; k < SIM_OUT_N; k++)
 		failed += r->errors[k];
 	if (!r->lat.n || (o->stat == STAT_MEAN && failed))
 		return INFINITY;
@@ -417,13 +419,8 @@ static void print_result(const struct capacity *c, int fmt)
 				     c->base.systems[s].model->name);
 			sim_csv_cell(stdout, &first, c->path);
 			sim_csv_cell(stdout, &first, c->slo);
-			num[0][0] = num[1][0] = '\0';
-			if (isfinite(e.mean))
-				sim_fmt_double(num[0], sizeof(num[0]), e.mean);
-			if (isfinite(e.ci95))
-				sim_fmt_double(num[1], sizeof(num[1]), e.ci95);
-			sim_csv_cell(stdout, &first, num[0]);
-			sim_csv_cell(stdout, &first, num[1]);
+			sim_csv_num(stdout, &first, e.mean);
+			sim_csv_num(stdout, &first, e.ci95);
 			putchar('\n');
 		}
 		return;
@@ -613,9 +610,7 @@ int cmd_capacity(int argc, char **argv)
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
-	int fmt = c.o.format >= 0	  ? c.o.format
-		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
-					  : SIM_FMT_JSON;
+	int fmt = cli_format(&c.o);
 	print_result(&c, fmt);
 	if (fflush(stdout) || ferror(stdout)) {
 		cli_error("cannot write to standard output");

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "output/files.h"
 #include "output/sweepio.h"
 
 /* "path=value, path=value" of point k, for messages. */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "output/files.h"
 #include "output/plots.h"
 #include "output/sweepio.h"
 #include "scenario/yamldoc.h"

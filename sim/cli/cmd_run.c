@@ -16,6 +16,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "output/csv.h"
+#include "output/files.h"
+#include "output/json.h"
+#include "output/table.h"
+#include "output/timeseries.h"
 #include "runtime/model.h"
 #include "workload/run.h"
 
@@ -180,9 +185,7 @@ int cmd_run(int argc, char **argv)
 			  why ? why : sim_strerror(err));
 		goto cleanup;
 	}
-	int fmt = o.format >= 0		  ? o.format
-		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
-					  : SIM_FMT_JSON;
+	int fmt = cli_format(&o);
 	if (write_summary(stdout, fmt, &sc, sum) < 0 || fflush(stdout)) {
 		cli_error("cannot write to standard output");
 		goto cleanup;

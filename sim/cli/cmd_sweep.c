@@ -5,105 +5,32 @@
  * The steps: load the scenario; build the grid from its `sweep:` section
  * and the --param options; load the scenario once per point with the
  * point's values as overrides, so that every value is checked (with its
- * FILE:LINE:COLUMN) before anything runs; then simulate every (point,
- * system, replication) on the job pool, most expensive points first, and
- * turn each point into rows as soon as its last simulation is done. The
- * result files are rewritten atomically at most once a second while the
- * sweep runs, so an interrupted sweep keeps every finished point and
- * `--resume` picks up from there. With MPI the points are dealt to the
- * ranks and rank 0 gathers the rows; the rows are text (sweepio.h), so
- * every way of running a sweep writes the same bytes.
+ * FILE:LINE:COLUMN) before anything runs; keep the points an interrupted
+ * sweep already finished (--resume, sweep_resume.c); run the rest
+ * (sweep_run.c, over MPI ranks with sweep_mpi.c); print the rows. The rows
+ * are text (sweepio.h), so every way of running a sweep writes the same
+ * bytes.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#ifdef CONCSIM_HAVE_MPI
-#include <mpi.h>
-#endif
 
 #include "cli/budget.h"
 #include "cli/cli.h"
+#include "cli/sweep_mpi.h"
+#include "cli/sweep_resume.h"
+#include "cli/sweep_run.h"
+#include "output/files.h"
 #include "output/sweepio.h"
+#include "output/table.h"
 #include "runtime/model.h"
 #include "scenario/yamldoc.h"
-#include "workload/run.h"
 
 #define MAX_POINTS   100000 /* points of one grid */
 #define MAX_MESSAGES 40	    /* distinct error lines shown */
-#define CHECKPOINT_S 1.0    /* rewrite the results at most this often */
-
-/* Set by SIGINT/SIGTERM: launch nothing more. */
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	static const char msg[] =
-	    "\nconcsim: interrupted: finishing the simulations in progress "
-	    "(again to abandon them)\n";
-	interrupted = sig;
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-	}
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* ------------------------------------------------------------- state -- */
-
-struct point {
-	struct sim_scenario sc; /* loaded with the point's values */
-	char **cells;		/* the swept cells */
-	bool loaded, mine, done;
-	size_t ntask;		    /* nsystems * replications */
-	atomic_size_t left;	    /* simulations still to finish */
-	struct sim_rep_result *res; /* system-major */
-	double cost;		    /* estimated work of one simulation */
-};
-
-struct task {
-	size_t point, sys;
-	int rep;
-};
-
-struct sweep {
-	struct cli_opts o;
-	bool resume;
-	size_t shard, nshards;
-	int rank, nranks;
-	bool writer; /* writes the files: -o given and rank 0 */
-	struct sim_scenario base;
-	char *text; /* the scenario file */
-	size_t len;
-	char **owned; /* strings marks point into */
-	size_t nowned;
-	struct sim_grid grid;
-	struct point *pt;
-	struct task *task;
-	size_t ntask;
-	struct sim_table table; /* rows kept from before, and finished */
-	pthread_mutex_t lock;
-	atomic_int failed;
-	const char *why;
-	size_t why_point;
-	int err;
-	/* progress */
-	bool show;
-	double t0, last_draw, last_write, cost_all, cost_done;
-	size_t points_all, points_done;
-};
 
 static const char *keep(struct sweep *sw, char *s)
 {
@@ -434,7 +361,7 @@ static int load_points(struct sweep *sw)
 		memcpy(ov, sw->o.ov, sw->o.nov * sizeof(*ov));
 	rc = 0;
 	for (size_t k = 0; k < sw->grid.npoints; k++) {
-		struct point *p = &sw->pt[k];
+		struct sweep_point *p = &sw->pt[k];
 		char *msg = NULL;
 		size_t msglen = 0;
 		FILE *err = open_memstream(&msg, &msglen);
@@ -504,461 +431,6 @@ cleanup:
 	return rc;
 }
 
-/* ---------------------------------------------------------- running -- */
-
-/* Estimated work of one simulation of sc: requests times phases. */
-static double cost_of(const struct sim_scenario *sc)
-{
-	const struct sim_workload *wl = &sc->workload;
-	double rate = wl->arrivals.rate;
-	for (size_t i = 0; i < wl->arrivals.nschedule; i++)
-		rate = fmax(rate, wl->arrivals.schedule[i].rate);
-	if (wl->closed.users)
-		rate = wl->closed.users / fmax(wl->closed.think.mean, 1e-3);
-	return fmax((sc->warmup + sc->duration) * rate, 1.0) *
-	       (double)(1 + sc->max_phases);
-}
-
-static void draw_progress(struct sweep *sw, bool final)
-{
-	double t = now_s();
-	if (!sw->show || (!final && t - sw->last_draw < 0.1))
-		return;
-	sw->last_draw = t;
-	if (final) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-		return;
-	}
-	double f = sw->cost_all > 0 ? sw->cost_done / sw->cost_all : 1;
-	char bar[31];
-	int w = (int)(f * 30 + 0.5);
-	for (int i = 0; i < 30; i++)
-		bar[i] = i < w ? '#' : '-';
-	bar[30] = '\0';
-	fprintf(stderr, "\rsweep [%s] %zu/%zu points %3.0f%%", bar,
-		sw->points_done, sw->points_all, 100 * f);
-	if (f > 0.01 && f < 1) {
-		double eta = (t - sw->t0) * (1 - f) / f;
-		fprintf(stderr, "  ETA %d:%02d:%02d", (int)(eta / 3600),
-			(int)fmod(eta / 60, 60), (int)fmod(eta, 60));
-	}
-	fputs("\033[K", stderr);
-	fflush(stderr);
-}
-
-/* Rewrites the result files with the rows so far (lock held): after the
- * first point, then at most every CHECKPOINT_S seconds, or when forced. */
-static void checkpoint(struct sweep *sw, bool force)
-{
-	double t = now_s();
-	/* the first point at once, so that a sweep shows results early */
-	if (!sw->writer || (!force && sw->points_done > 1 &&
-			    t - sw->last_write < CHECKPOINT_S))
-		return;
-	sw->last_write = t;
-	if (sim_table_save(&sw->table, &sw->grid, sw->base.name, sw->o.out,
-			   stderr))
-		atomic_store(&sw->failed, 1);
-}
-
-/* Turns a point whose simulations are all done into rows. */
-static int finish_point(struct sweep *sw, size_t k)
-{
-	struct point *p = &sw->pt[k];
-	size_t nsys = p->sc.nsystems, nrep = (size_t)p->sc.replications;
-	struct sim_summary *sum = calloc(nsys, sizeof(*sum));
-	const char **cnames =
-	    calloc(p->sc.workload.nclasses + 1, sizeof(*cnames));
-	int rc = SIM_ENOMEM;
-
-	if (!sum || !cnames)
-		goto cleanup;
-	for (size_t c = 0; c < p->sc.workload.nclasses; c++)
-		cnames[c] = p->sc.workload.classes[c].name;
-	for (size_t s = 0; s < nsys; s++) {
-		rc = sim_summarize(&p->res[s * nrep], nrep, cnames, &sum[s]);
-		if (rc)
-			goto cleanup;
-		sum[s].name = p->sc.systems[s].name;
-		sum[s].model = p->sc.systems[s].model->name;
-		sum[s].warmup_s = p->sc.warmup;
-	}
-	pthread_mutex_lock(&sw->lock);
-	rc = sim_table_add_point(&sw->table, k, (const char *const *)p->cells,
-				 &p->sc, sum, nsys);
-	if (!rc) {
-		p->done = true;
-		sw->points_done++;
-		checkpoint(sw, false);
-	}
-	pthread_mutex_unlock(&sw->lock);
-cleanup:
-	for (size_t s = 0; sum && s < nsys; s++)
-		sim_summary_release(&sum[s]);
-	for (size_t i = 0; i < p->ntask; i++)
-		sim_rep_release(&p->res[i]);
-	free(sum);
-	free(cnames);
-	return rc;
-}
-
-static int run_task(void *arg, size_t i)
-{
-	struct sweep *sw = arg;
-	const struct task *t = &sw->task[i];
-	struct point *p = &sw->pt[t->point];
-	const char *why = NULL;
-
-	if (interrupted || atomic_load(&sw->failed))
-		return 0;
-	size_t nrep = (size_t)p->sc.replications;
-	int err = sim_run_one(&p->sc, t->sys, t->rep, 0, NULL,
-			      &p->res[t->sys * nrep + (size_t)t->rep], &why);
-	if (!err && atomic_fetch_sub(&p->left, 1) == 1)
-		err = finish_point(sw, t->point);
-	pthread_mutex_lock(&sw->lock);
-	if (err && !sw->err) {
-		sw->err = err;
-		sw->why = why;
-		sw->why_point = t->point;
-		atomic_store(&sw->failed, 1);
-	}
-	sw->cost_done += p->cost;
-	draw_progress(sw, false);
-	pthread_mutex_unlock(&sw->lock);
-	return err;
-}
-
-static int cost_cmp(const size_t *a, const size_t *b, const struct point *pt)
-{
-	size_t x = *a, y = *b;
-	double cx = pt[x].cost * (double)pt[x].ntask;
-	double cy = pt[y].cost * (double)pt[y].ntask;
-	if (cx != cy)
-		return cx > cy ? -1 : 1;
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts idx (n point indices) by decreasing total cost, then index: a
- * merge sort, as qsort cannot pass the points to the comparison. */
-static void sort_by_cost(size_t *idx, size_t n, struct point *pt)
-{
-	if (n < 2)
-		return;
-	size_t h = n / 2;
-	sort_by_cost(idx, h, pt);
-	sort_by_cost(idx + h, n - h, pt);
-	size_t *tmp = malloc(n * sizeof(*tmp));
-	if (!tmp)
-		return; /* only the order of work suffers */
-	size_t a = 0, b = h, k = 0;
-	while (a < h || b < n)
-		tmp[k++] =
-		    b >= n || (a < h && cost_cmp(&idx[a], &idx[b], pt) <= 0)
-			? idx[a++]
-			: idx[b++];
-	memcpy(idx, tmp, n * sizeof(*tmp));
-	free(tmp);
-}
-
-/* Builds the task list: this process's points still to run, most
- * expensive first, each point's simulations together. Returns 0 or
- * SIM_ENOMEM. */
-static int plan(struct sweep *sw)
-{
-	size_t *todo = calloc(sw->grid.npoints + 1, sizeof(*todo)), n = 0;
-	size_t ntask = 0;
-	if (!todo)
-		return SIM_ENOMEM;
-	for (size_t k = 0; k < sw->grid.npoints; k++) {
-		struct point *p = &sw->pt[k];
-		p->ntask = p->sc.nsystems * (size_t)p->sc.replications;
-		p->cost = cost_of(&p->sc);
-		if (k % sw->nshards == sw->shard && !p->done)
-			todo[n++] = k;
-	}
-	sort_by_cost(todo, n, sw->pt);
-	size_t mine = 0;
-	for (size_t j = 0; j < n; j++) {
-		struct point *p = &sw->pt[todo[j]];
-		p->mine = j % (size_t)sw->nranks == (size_t)sw->rank;
-		if (!p->mine)
-			continue;
-		todo[mine++] = todo[j];
-		ntask += p->ntask;
-		sw->cost_all += p->cost * (double)p->ntask;
-	}
-	sw->points_all = mine;
-	sw->task = calloc(ntask ? ntask : 1, sizeof(*sw->task));
-	if (!sw->task) {
-		free(todo);
-		return SIM_ENOMEM;
-	}
-	for (size_t j = 0; j < mine; j++) {
-		struct point *p = &sw->pt[todo[j]];
-		size_t nrep = (size_t)p->sc.replications;
-		if (!(p->res = calloc(p->ntask, sizeof(*p->res)))) {
-			free(todo);
-			return SIM_ENOMEM;
-		}
-		atomic_init(&p->left, p->ntask);
-		for (size_t s = 0; s < p->sc.nsystems; s++)
-			for (size_t r = 0; r < nrep; r++)
-				sw->task[sw->ntask++] =
-				    (struct task){todo[j], s, (int)r};
-	}
-	free(todo);
-	return 0;
-}
-
-/* --------------------------------------------------------- resuming -- */
-
-/* Compares DIR/scenario.yaml with the sweep's and keeps the finished
- * points of DIR/results.csv. Returns 0 or an exit status. */
-static int resume(struct sweep *sw, const char *yaml, size_t ylen)
-{
-	char path[4096], *old = NULL;
-	size_t olen, clash;
-	size_t *nrows = NULL;
-	bool *taken = NULL;
-	int rc = EXIT_USAGE;
-
-	snprintf(path, sizeof(path), "%s/scenario.yaml", sw->o.out);
-	int e = sim_read_bytes(path, &old, &olen);
-	snprintf(path, sizeof(path), "%s/results.csv", sw->o.out);
-	if (e == SIM_EINVAL) {
-		if (access(path, F_OK) == 0) {
-			cli_error("cannot resume: '%s/scenario.yaml' is "
-				  "missing, so '%s' cannot be checked against "
-				  "this sweep",
-				  sw->o.out, path);
-			goto cleanup;
-		}
-		rc = 0; /* nothing to resume: a fresh start */
-		goto cleanup;
-	}
-	if (e) {
-		cli_error("cannot read '%s/scenario.yaml': %s", sw->o.out,
-			  sim_strerror(e));
-		rc = EXIT_FAILED;
-		goto cleanup;
-	}
-	if (olen != ylen || memcmp(old, yaml, ylen)) {
-		int line = 1;
-		for (size_t i = 0; i < olen && i < ylen && old[i] == yaml[i];
-		     i++)
-			line += old[i] == '\n';
-		cli_error("cannot resume: '%s/scenario.yaml' differs from "
-			  "this sweep at line %d (another scenario, --set, "
-			  "--param, --seed or --replications); use another "
-			  "folder, or run without --resume to start over",
-			  sw->o.out, line);
-		goto cleanup;
-	}
-	if (access(path, F_OK)) {
-		rc = 0;
-		goto cleanup;
-	}
-	rc = EXIT_FAILED;
-	e = sim_table_read_csv(&sw->table, &sw->grid, path, stderr);
-	if (e) {
-		rc = e == SIM_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
-		goto cleanup;
-	}
-	nrows = calloc(sw->grid.npoints, sizeof(*nrows));
-	taken = calloc(sw->grid.npoints, sizeof(*taken));
-	if (!nrows || !taken)
-		goto cleanup;
-	for (size_t k = 0; k < sw->grid.npoints; k++)
-		nrows[k] = sw->pt[k].sc.nsystems;
-	if (sim_table_assign(&sw->table, &sw->grid, nrows, taken, &clash))
-		goto cleanup;
-	/* keep only this shard's points, with the systems they should have */
-	for (size_t i = 0; i < sw->table.nrow; i++) {
-		struct sim_trow *r = &sw->table.row[i];
-		if (r->point == SIZE_MAX)
-			continue;
-		const struct sim_scenario *sc = &sw->pt[r->point].sc;
-		if (r->point % sw->nshards != sw->shard ||
-		    strcmp(sim_trow_get(&sw->table, r, "system"),
-			   sc->systems[r->sub].name))
-			taken[r->point] = false;
-	}
-	for (size_t i = 0; i < sw->table.nrow; i++)
-		if (sw->table.row[i].point != SIZE_MAX &&
-		    !taken[sw->table.row[i].point])
-			sw->table.row[i].point = SIZE_MAX;
-	sim_table_drop(&sw->table);
-	size_t kept = 0;
-	for (size_t k = 0; k < sw->grid.npoints; k++) {
-		sw->pt[k].done = taken[k];
-		kept += taken[k];
-	}
-	if (!sw->o.quiet)
-		fprintf(stderr, "concsim: resuming: %zu point%s already done\n",
-			kept, kept == 1 ? "" : "s");
-	rc = 0;
-cleanup:
-	if (rc == EXIT_FAILED && e == 0)
-		cli_error("out of memory");
-	free(old);
-	free(nrows);
-	free(taken);
-	return rc;
-}
-
-/* -------------------------------------------------------------- MPI -- */
-
-#ifdef CONCSIM_HAVE_MPI
-/* Whether this process was started by an MPI launcher. */
-static bool under_mpi(void)
-{
-	return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") ||
-	       getenv("PMIX_RANK") || getenv("MPI_LOCALNRANKS");
-}
-
-/* Without -j, the ranks on one node share its cores rather than each
- * starting one simulation per core. */
-static void share_cores(struct sweep *sw, int argc, char **argv)
-{
-	const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
-	if (!local)
-		local = getenv("MPI_LOCALNRANKS");
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "-j", 2) ||
-		    !strncmp(argv[i], "--jobs", 6))
-			return;
-	int n = local ? atoi(local) : 0;
-	if (sw->nranks > 1 && n > 1)
-		sw->o.jobs = sw->o.jobs / n > 1 ? sw->o.jobs / n : 1;
-}
-
-/* Appends s and its NUL to the buffer. */
-static int put_str(char **buf, size_t *len, size_t *cap, const char *s)
-{
-	size_t l = strlen(s) + 1;
-	if (*len + l > *cap) {
-		size_t c = *cap ? *cap : 4096;
-		while (c < *len + l)
-			c *= 2;
-		char *b = realloc(*buf, c);
-		if (!b)
-			return SIM_ENOMEM;
-		*buf = b;
-		*cap = c;
-	}
-	memcpy(*buf + *len, s, l);
-	*len += l;
-	return 0;
-}
-
-/* This rank's rows as NUL-separated strings: point, sub, cell count,
- * the swept cells, then name and text of each non-empty cell. */
-static int pack_rows(const struct sim_table *t, char **buf, size_t *len)
-{
-	size_t cap = 0;
-	int rc = 0;
-	*buf = NULL;
-	*len = 0;
-	for (size_t i = 0; i < t->nrow && !rc; i++) {
-		const struct sim_trow *r = &t->row[i];
-		size_t nc = 0;
-		char num[3][32];
-		for (size_t c = 0; c < r->n; c++)
-			nc += r->cell[c] != NULL;
-		snprintf(num[0], sizeof(num[0]), "%zu", r->point);
-		snprintf(num[1], sizeof(num[1]), "%zu", r->sub);
-		snprintf(num[2], sizeof(num[2]), "%zu", nc);
-		for (int k = 0; k < 3 && !rc; k++)
-			rc = put_str(buf, len, &cap, num[k]);
-		for (size_t p = 0; p < t->np && !rc; p++)
-			rc = put_str(buf, len, &cap,
-				     r->param[p] ? r->param[p] : "");
-		for (size_t c = 0; c < r->n && !rc; c++)
-			if (r->cell[c]) {
-				rc = put_str(buf, len, &cap, t->col[c]);
-				if (!rc)
-					rc =
-					    put_str(buf, len, &cap, r->cell[c]);
-			}
-	}
-	return rc;
-}
-
-static int unpack_rows(struct sim_table *t, const char *buf, size_t len)
-{
-	const char *p = buf, *end = buf + len;
-	const char **param = calloc(t->np + 1, sizeof(*param));
-	int rc = SIM_ENOMEM;
-	if (!param)
-		return rc;
-	while (p < end) {
-		size_t point = strtoull(p, NULL, 10);
-		p += strlen(p) + 1;
-		size_t sub = strtoull(p, NULL, 10);
-		p += strlen(p) + 1;
-		size_t nc = strtoull(p, NULL, 10);
-		p += strlen(p) + 1;
-		for (size_t i = 0; i < t->np; i++, p += strlen(p) + 1)
-			param[i] = p;
-		struct sim_trow *r = sim_table_add(t, point, sub, param);
-		if (!r)
-			goto cleanup;
-		size_t row = (size_t)(r - t->row);
-		for (size_t c = 0; c < nc; c++) {
-			const char *name = p;
-			p += strlen(p) + 1;
-			if (sim_table_put(t, &t->row[row], name, p))
-				goto cleanup;
-			p += strlen(p) + 1;
-		}
-	}
-	rc = 0;
-cleanup:
-	free(param);
-	return rc;
-}
-
-/* Rank 0 receives every other rank's rows. Returns 0 or SIM_ENOMEM. */
-static int gather_rows(struct sweep *sw, struct sim_table *mine)
-{
-	char *buf = NULL, *all = NULL;
-	size_t len = 0;
-	int *counts = NULL, *displs = NULL, rc = pack_rows(mine, &buf, &len);
-	int n = rc || len > INT32_MAX ? -1 : (int)len, bad = 0;
-
-	if (sw->rank == 0) {
-		counts = calloc((size_t)sw->nranks, sizeof(*counts));
-		displs = calloc((size_t)sw->nranks, sizeof(*displs));
-	}
-	MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-	long total = 0;
-	if (sw->rank == 0) {
-		for (int r = 0; r < sw->nranks; r++) {
-			bad |= counts[r] < 0;
-			displs[r] = (int)total;
-			total += counts[r] < 0 ? 0 : counts[r];
-		}
-		bad |= total > INT32_MAX;
-		all = bad ? NULL : malloc((size_t)total + 1);
-		bad |= !all;
-	}
-	MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
-	rc = bad ? SIM_ENOMEM : 0;
-	if (!bad)
-		MPI_Gatherv(buf, n, MPI_CHAR, all, counts, displs, MPI_CHAR, 0,
-			    MPI_COMM_WORLD);
-	if (!bad && sw->rank == 0)
-		rc = unpack_rows(&sw->table, all, (size_t)total);
-	free(buf);
-	free(all);
-	free(counts);
-	free(displs);
-	return rc;
-}
-#endif
-
 /* ----------------------------------------------------------- output -- */
 
 /* A short table of the main figures, for people. */
@@ -967,68 +439,56 @@ static void print_table(const struct sweep *sw)
 	static const char *const head[] = {
 	    "system", "offered/s", "thruput/s", "goodput/s",
 	    "errors", "p50 ms",	   "p99 ms"};
+	static const char *const rates[] = {"offered_rps", "throughput_rps",
+					    "goodput_rps"};
+	static const char *const errors[] = {
+#define X(name, str) "errors_" str,
+	    SIM_ERROR_MAP(X)
+#undef X
+	};
+	static const char *const lat[] = {"latency_s_p50", "latency_s_p99"};
 	const struct sim_table *t = &sw->table;
 	size_t np = sw->grid.np, nc = np + 7;
-	size_t *w = calloc(nc, sizeof(*w));
-	char(*cell)[48] = calloc((t->nrow + 1) * nc, sizeof(*cell));
-	if (!w || !cell)
-		goto cleanup;
+	struct sim_tbl tb;
+
+	if (sim_tbl_init(&tb, t->nrow + 1, nc))
+		return;
+	for (size_t c = 0; c < nc; c++)
+		tb.right[c] = c != np;
 	for (size_t i = 0; i < np; i++) {
 		const char *dot = strrchr(sw->grid.p[i].path, '.');
-		snprintf(cell[i], 48, "%s", dot ? dot + 1 : sw->grid.p[i].path);
+		snprintf(sim_tbl_at(&tb, 0, i), SIM_TBL_CELL, "%s",
+			 dot ? dot + 1 : sw->grid.p[i].path);
 	}
 	for (size_t c = 0; c < 7; c++)
-		snprintf(cell[np + c], 48, "%s", head[c]);
+		snprintf(sim_tbl_at(&tb, 0, np + c), SIM_TBL_CELL, "%s",
+			 head[c]);
 	for (size_t r = 0; r < t->nrow; r++) {
 		const struct sim_trow *row = &t->row[r];
-		char(*out)[48] = cell + (r + 1) * nc;
 		for (size_t i = 0; i < np; i++)
-			snprintf(out[i], 48, "%s",
+			snprintf(sim_tbl_at(&tb, r + 1, i), SIM_TBL_CELL, "%s",
 				 row->param[i] ? row->param[i] : "");
-		snprintf(out[np], 48, "%s", sim_trow_get(t, row, "system"));
-		static const char *const rates[] = {
-		    "offered_rps", "throughput_rps", "goodput_rps"};
-		for (int k = 0; k < 3; k++) {
+		snprintf(sim_tbl_at(&tb, r + 1, np), SIM_TBL_CELL, "%s",
+			 sim_trow_get(t, row, "system"));
+		for (size_t k = 0; k < 3; k++) {
 			const char *v = sim_trow_get(t, row, rates[k]);
-			snprintf(out[np + 1 + k], 48, *v ? "%.1f" : "-",
-				 atof(v));
+			snprintf(sim_tbl_at(&tb, r + 1, np + 1 + k),
+				 SIM_TBL_CELL, *v ? "%.1f" : "-", atof(v));
 		}
 		double errs = 0;
-		static const char *const ek[] = {
-		    "errors_refused", "errors_timeout", "errors_killed",
-		    "errors_unavailable"};
-		for (int k = 0; k < 4; k++)
-			errs += atof(sim_trow_get(t, row, ek[k]));
-		snprintf(out[np + 4], 48, "%.0f", errs);
-		static const char *const lk[] = {"latency_s_p50",
-						 "latency_s_p99"};
-		for (int k = 0; k < 2; k++) {
-			const char *v = sim_trow_get(t, row, lk[k]);
-			snprintf(out[np + 5 + k], 48, *v ? "%.4g" : "-",
+		for (size_t k = 0; k < sizeof(errors) / sizeof(*errors); k++)
+			errs += atof(sim_trow_get(t, row, errors[k]));
+		snprintf(sim_tbl_at(&tb, r + 1, np + 4), SIM_TBL_CELL, "%.0f",
+			 errs);
+		for (size_t k = 0; k < 2; k++) {
+			const char *v = sim_trow_get(t, row, lat[k]);
+			snprintf(sim_tbl_at(&tb, r + 1, np + 5 + k),
+				 SIM_TBL_CELL, *v ? "%.4g" : "-",
 				 1e3 * atof(v));
 		}
 	}
-	for (size_t r = 0; r <= t->nrow; r++)
-		for (size_t c = 0; c < nc; c++)
-			if (strlen(cell[r * nc + c]) > w[c])
-				w[c] = strlen(cell[r * nc + c]);
-	for (size_t r = 0; r <= t->nrow; r++) {
-		for (size_t c = 0; c < nc; c++)
-			printf(c == np ? "%s%-*s" : "%s%*s", c ? "  " : "",
-			       (int)w[c], cell[r * nc + c]);
-		printf("\n");
-		if (r == 0) {
-			size_t total = 0;
-			for (size_t c = 0; c < nc; c++)
-				total += w[c] + (c ? 2 : 0);
-			for (size_t i = 0; i < total; i++)
-				putchar('-');
-			putchar('\n');
-		}
-	}
-cleanup:
-	free(w);
-	free(cell);
+	sim_tbl_print(stdout, &tb);
+	sim_tbl_release(&tb);
 }
 
 /* ------------------------------------------------------------ command -- */
@@ -1108,9 +568,7 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 			   "--param|--shard|--resume", &sw->o);
 	if (rc || (rc = sweep_options(sw)))
 		return rc;
-#ifdef CONCSIM_HAVE_MPI
-	share_cores(sw, argc, argv);
-#endif
+	sweep_mpi_share_cores(sw, argc, argv);
 	if ((rc = cli_load(&sw->o, &sw->base)))
 		return rc;
 	int e = sim_read_bytes(sw->o.file, &sw->text, &sw->len);
@@ -1160,29 +618,12 @@ cleanup_grid:
 	sim_table_init(&sw->table, sw->grid.np);
 	rc = 0;
 	if (sw->resume && sw->rank == 0)
-		rc = resume(sw, yaml, ylen);
-#ifdef CONCSIM_HAVE_MPI
-	if (sw->nranks > 1) {
-		unsigned char *done = calloc(sw->grid.npoints, 1);
-		int ok = done != NULL;
-		MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN,
-			      MPI_COMM_WORLD);
-		MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-		if (!ok) {
-			free(done);
-			free(yaml);
-			cli_error("out of memory");
-			return EXIT_FAILED;
-		}
-		for (size_t k = 0; k < sw->grid.npoints; k++)
-			done[k] = sw->pt[k].done;
-		MPI_Bcast(done, (int)sw->grid.npoints, MPI_UNSIGNED_CHAR, 0,
-			  MPI_COMM_WORLD);
-		for (size_t k = 0; k < sw->grid.npoints; k++)
-			sw->pt[k].done = done[k];
-		free(done);
+		rc = sweep_resume(sw, yaml, ylen);
+	if (sweep_mpi_share_resume(sw, &rc)) {
+		free(yaml);
+		cli_error("out of memory");
+		return EXIT_FAILED;
 	}
-#endif
 	if (rc) {
 		free(yaml);
 		return rc;
@@ -1194,7 +635,7 @@ cleanup_grid:
 		return EXIT_FAILED;
 	}
 	free(yaml);
-	if (plan(sw)) {
+	if (sweep_plan(sw)) {
 		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
@@ -1203,58 +644,15 @@ cleanup_grid:
 		if (!sw->pt[k].mine)
 			sim_scenario_release(&sw->pt[k].sc);
 
-	struct sigaction sa = {.sa_handler = on_signal,
-			       .sa_flags = (int)SA_RESETHAND};
-	struct sigaction old_int, old_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sw->show = !sw->o.quiet && sw->rank == 0 && isatty(STDERR_FILENO);
-	sw->t0 = sw->last_write = now_s();
-	int perr = sim_parallel(sw->ntask, sw->o.jobs, run_task, sw);
-	draw_progress(sw, true);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	for (size_t k = 0; k < sw->grid.npoints; k++) {
-		struct point *p = &sw->pt[k];
-		for (size_t i = 0; p->res && i < p->ntask; i++)
-			sim_rep_release(&p->res[i]);
-	}
-
-	int stopped = interrupted != 0, failed = sw->err || perr;
+	int stopped;
+	int perr = sweep_run(sw, &stopped);
+	int failed = sw->err || perr;
 	size_t ndone = 0;
-#ifdef CONCSIM_HAVE_MPI
-	if (sw->nranks > 1) {
-		struct sim_table mine;
-		MPI_Allreduce(MPI_IN_PLACE, &stopped, 1, MPI_INT, MPI_MAX,
-			      MPI_COMM_WORLD);
-		MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX,
-			      MPI_COMM_WORLD);
-		/* rank 0 keeps its rows; the others send theirs */
-		if (sw->rank == 0) {
-			sim_table_init(&mine, sw->grid.np);
-		} else {
-			mine = sw->table;
-			sim_table_init(&sw->table, sw->grid.np);
-		}
-		if (gather_rows(sw, &mine)) {
-			failed = 1;
-			cli_error("out of memory gathering the rows");
-		}
-		sim_table_release(&mine);
-	}
-#endif
+	sweep_mpi_gather(sw, &stopped, &failed);
 	for (size_t i = 0; i < sw->table.nrow; i++)
 		ndone += sw->table.row[i].sub == 0;
-	if (sw->rank == 0) {
-		pthread_mutex_lock(&sw->lock);
-		sw->last_write = 0;
-		atomic_store(&sw->failed, 0);
-		checkpoint(sw, true);
-		if (atomic_load(&sw->failed))
-			failed = 1;
-		pthread_mutex_unlock(&sw->lock);
-	}
+	if (sw->rank == 0 && sweep_save(sw))
+		failed = 1;
 	if (sw->err) {
 		char where[512] = "";
 		size_t off = 0;
@@ -1283,9 +681,7 @@ cleanup_grid:
 	}
 	if (failed)
 		return EXIT_FAILED;
-	int fmt = sw->o.format >= 0	  ? sw->o.format
-		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
-					  : SIM_FMT_JSON;
+	int fmt = cli_format(&sw->o);
 	sim_table_sort(&sw->table);
 	if (fmt == SIM_FMT_CSV)
 		e = sim_table_write_csv(&sw->table, &sw->grid, stdout);
@@ -1306,21 +702,9 @@ int cmd_sweep(int argc, char **argv)
 	struct sweep sw = {.nshards = 1, .nranks = 1};
 	pthread_mutex_init(&sw.lock, NULL);
 	atomic_init(&sw.failed, 0);
-	interrupted = 0;
-#ifdef CONCSIM_HAVE_MPI
-	bool mpi = under_mpi();
-	if (mpi) {
-		int provided;
-		MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
-		MPI_Comm_rank(MPI_COMM_WORLD, &sw.rank);
-		MPI_Comm_size(MPI_COMM_WORLD, &sw.nranks);
-	}
-#endif
+	bool mpi = sweep_mpi_begin(&sw);
 	int rc = sweep_main(&sw, argc, argv);
-#ifdef CONCSIM_HAVE_MPI
-	if (mpi)
-		MPI_Finalize();
-#endif
+	sweep_mpi_end(mpi);
 	for (size_t k = 0; sw.pt && k < sw.grid.npoints; k++) {
 		sim_scenario_release(&sw.pt[k].sc);
 		sim_grid_point_free(sw.pt[k].cells, sw.grid.np);

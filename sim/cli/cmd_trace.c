@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "output/files.h"
 #include "scenario/trace.h"
 #include "workload/workload.h"
 

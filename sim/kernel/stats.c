@@ -188,6 +188,12 @@ void sim_metrics_release(struct sim_metrics *m)
 
 /* -------------------------------------------------- replication results -- */
 
+const char *const sim_outcome_names[SIM_OUT_N] = {
+#define X(name, str) str,
+    SIM_OUTCOME_MAP(X)
+#undef X
+};
+
 int sim_rep_init(struct sim_rep_result *r, size_t nclasses)
 {
 	int rc = SIM_ENOMEM;
@@ -219,6 +225,16 @@ void sim_rep_release(struct sim_rep_result *r)
 	sim_hist_release(&r->lat);
 	sim_metrics_release(&r->metrics);
 	memset(r, 0, sizeof(*r));
+}
+
+/* --------------------------------------------------------- time series -- */
+
+void sim_ts_release(struct sim_ts *ts)
+{
+	for (size_t i = 0; i < ts->n; i++)
+		sim_metrics_release(&ts->rows[i].metrics);
+	free(ts->rows);
+	*ts = (struct sim_ts){0};
 }
 
 /* ------------------------------------------------ aggregated (summary) -- */
@@ -374,7 +390,7 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 		x1[i] = rate(r->completed, r->duration);
 		x2[i] = rate(r->good, r->duration);
 		out->completed += (double)r->completed;
-		for (int o = 0; o < SIM_NOUTCOMES; o++)
+		for (int o = 0; o < SIM_OUT_N; o++)
 			out->errors[o] += (double)r->errors[o];
 		out->wasted += (double)r->wasted;
 		out->events += (double)r->events;
@@ -384,7 +400,7 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 	out->throughput_rps = sim_est_of(x1, n);
 	out->goodput_rps = sim_est_of(x2, n);
 	out->completed /= (double)n;
-	for (int o = 0; o < SIM_NOUTCOMES; o++)
+	for (int o = 0; o < SIM_OUT_N; o++)
 		out->errors[o] /= (double)n;
 	out->wasted /= (double)n;
 	out->events /= (double)n;

@@ -1,7 +1,8 @@
 /*
  * stats.h - statistics: log-bucketed latency histograms, time-weighted
- * averages, named metrics from models, per-replication results and their
- * aggregation across replications with Student-t confidence intervals.
+ * averages, named metrics from models, the outcomes of requests,
+ * per-replication results, time series, and their aggregation across
+ * replications with Student-t confidence intervals.
  */
 #ifndef SIM_STATS_H
 #define SIM_STATS_H
@@ -130,7 +131,24 @@ void sim_metrics_release(struct sim_metrics *m);
 
 /* -------------------------------------------------- replication results -- */
 
-#define SIM_NOUTCOMES 5 /* matches SIM_OUT_N in model.h */
+/* How a request ended, as the client sees it: OK, then the errors. Each
+ * outcome is one line here; the enum, sim_outcome_names and the writers'
+ * columns (errors_refused, ...) are generated from these lists. */
+#define SIM_ERROR_MAP(X)                                                       \
+	X(REFUSED, "refused")	      /* backlog full: connection refused */   \
+	X(TIMEOUT, "timeout")	      /* client gave up */                     \
+	X(KILLED, "killed")	      /* worker killed / process OOM */        \
+	X(UNAVAILABLE, "unavailable") /* 503 from a concurrency limit */
+#define SIM_OUTCOME_MAP(X) X(OK, "ok") SIM_ERROR_MAP(X)
+
+enum sim_outcome {
+#define X(name, str) SIM_OUT_##name,
+	SIM_OUTCOME_MAP(X)
+#undef X
+	    SIM_OUT_N
+};
+/* The outcomes' names, indexed by enum sim_outcome (static strings). */
+extern const char *const sim_outcome_names[SIM_OUT_N];
 
 struct sim_class_result {
 	uint64_t completed;
@@ -144,9 +162,9 @@ struct sim_rep_result {
 	uint64_t attempts;  /* attempts sent (first + retries) */
 	uint64_t completed; /* responses the server finished (incl. wasted) */
 	uint64_t good;	    /* answered OK within the deadline, not abandoned */
-	uint64_t errors[SIM_NOUTCOMES]; /* by outcome, [0] unused */
-	uint64_t wasted;		/* finished after the client gave up */
-	uint64_t events;     /* kernel events dispatched (whole run) */
+	uint64_t errors[SIM_OUT_N]; /* by outcome, [0] unused */
+	uint64_t wasted;	    /* finished after the client gave up */
+	uint64_t events;	    /* kernel events dispatched (whole run) */
 	struct sim_hist lat; /* latency of good responses (from first send) */
 	struct sim_class_result *classes;
 	size_t nclasses;
@@ -156,6 +174,26 @@ struct sim_rep_result {
 /* Returns 0 or SIM_ENOMEM. */
 int sim_rep_init(struct sim_rep_result *r, size_t nclasses);
 void sim_rep_release(struct sim_rep_result *r);
+
+/* --------------------------------------------------------- time series -- */
+
+/* One row of a time series: a system's figures over one interval. */
+struct sim_ts_row {
+	double time_s; /* end of the interval, simulated seconds from 0
+			  (warm-up included, like `schedule` times) */
+	int replication;
+	double offered_rps, throughput_rps, goodput_rps;
+	uint64_t errors;
+	double p50, p99; /* latency of good responses in the interval */
+	struct sim_metrics metrics; /* interval means of the model's figures */
+};
+
+struct sim_ts {
+	struct sim_ts_row *rows;
+	size_t n, cap;
+};
+/* Frees the rows and their metrics; *ts is left empty. */
+void sim_ts_release(struct sim_ts *ts);
 
 /* ------------------------------------------------ aggregated (summary) -- */
 
@@ -182,8 +220,8 @@ struct sim_summary {
 	int replications;
 	double duration_s, warmup_s;
 	struct sim_est offered_rps, throughput_rps, goodput_rps;
-	double completed;	      /* mean per replication */
-	double errors[SIM_NOUTCOMES]; /* mean per replication */
+	double completed;	  /* mean per replication */
+	double errors[SIM_OUT_N]; /* mean per replication */
 	double wasted;
 	struct sim_est lat_mean, p50, p90, p99, p999;
 	double lat_max;

@@ -20,6 +20,8 @@
 
 #include "kernel/kernel.h"
 #include "kernel/rng.h"
+#include "output/files.h"
+#include "output/json.h"
 #include "scenario/yamldoc.h"
 
 /* ---------------------------------------------------------------- grid -- */

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "output/output.h"
+#include "output/csv.h"
 #include "scenario/scenario.h"
 
 /* ---------------------------------------------------------------- grid -- */

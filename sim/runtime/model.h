@@ -22,21 +22,7 @@
 
 /* ------------------------------------------------------------ requests -- */
 
-/* How a request ended, as the client sees it. */
-#define SIM_OUTCOME_MAP(X)                                                     \
-	X(OK, "ok")                                                            \
-	X(REFUSED, "refused")	      /* backlog full: connection refused */   \
-	X(TIMEOUT, "timeout")	      /* client gave up */                     \
-	X(KILLED, "killed")	      /* worker killed / process OOM */        \
-	X(UNAVAILABLE, "unavailable") /* 503 from a concurrency limit */
-
-enum sim_outcome {
-#define X(name, str) SIM_OUT_##name,
-	SIM_OUTCOME_MAP(X)
-#undef X
-	    SIM_OUT_N
-};
-extern const char *const sim_outcome_names[SIM_OUT_N];
+/* How a request ended: enum sim_outcome, in kernel/stats.h. */
 
 /* One attempt of a client request. Records come from a pool sized for the
  * scenario's longest phase list; `demand` holds the drawn phase demands. */

@@ -23,12 +23,6 @@ const struct sim_model_ops *const sim_models[] = {
     NULL,
 };
 
-const char *const sim_outcome_names[SIM_OUT_N] = {
-#define X(name, str) str,
-    SIM_OUTCOME_MAP(X)
-#undef X
-};
-
 const struct sim_model_ops *sim_model_find(const char *name)
 {
 	for (size_t i = 0; sim_models[i]; i++)

@@ -60,14 +60,6 @@ struct run {
 	uint64_t same_instant; /* requests sent at that instant */
 };
 
-void sim_ts_release(struct sim_ts *ts)
-{
-	for (size_t i = 0; i < ts->n; i++)
-		sim_metrics_release(&ts->rows[i].metrics);
-	free(ts->rows);
-	*ts = (struct sim_ts){0};
-}
-
 /* ---------------------------------------------------------- the client -- */
 
 static void send_attempt(struct sim *s, void *obj, uint64_t arg);

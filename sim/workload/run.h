@@ -16,23 +16,6 @@
 #include "kernel/stats.h"
 #include "scenario/scenario.h"
 
-/* One row of a time series: a system's figures over one interval. */
-struct sim_ts_row {
-	double time_s; /* end of the interval, simulated seconds from 0
-			  (warm-up included, like `schedule` times) */
-	int replication;
-	double offered_rps, throughput_rps, goodput_rps;
-	uint64_t errors;
-	double p50, p99; /* latency of good responses in the interval */
-	struct sim_metrics metrics; /* interval means of the model's figures */
-};
-
-struct sim_ts {
-	struct sim_ts_row *rows;
-	size_t n, cap;
-};
-void sim_ts_release(struct sim_ts *ts);
-
 /* Runs replication `rep` (0-based) of system `sys` of the scenario and
  * fills *out (initialised here; release with sim_rep_release). If ts is
  * non-NULL and interval > 0, appends one row per interval. Returns 0,

@@ -22,7 +22,10 @@
 #include <string.h>
 
 #include "cli/budget.h"
-#include "output/output.h"
+#include "output/csv.h"
+#include "output/json.h"
+#include "output/table.h"
+#include "output/timeseries.h"
 #include "scenario/scenario.h"
 #include "workload/run.h"
 
