@@ -3,13 +3,13 @@
 #
 #   cmake -DSRC=<source dir> -DOUT=<file.c> -P cmake/embed_plots.cmake
 #
-# Writes OUT, a C file defining sim_plot_templates[] (sim/plots.h): each
+# Writes OUT, a C file defining sim_plot_templates[] (sim/output/plots.h): each
 # template's file name and text, then {NULL, NULL}. OUT is only replaced
 # when its content changes.
 file(GLOB files "${SRC}/plots/*.gp")
 list(SORT files)
 set(body "/* Generated from the plots/ templates by cmake/embed_plots.cmake. */\n")
-string(APPEND body "#include <stddef.h>\n\n#include \"plots.h\"\n\n")
+string(APPEND body "#include <stddef.h>\n\n#include \"output/plots.h\"\n\n")
 set(table "")
 foreach(f ${files})
   get_filename_component(name "${f}" NAME)

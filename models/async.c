@@ -11,7 +11,7 @@
  * listen backlog (uvicorn --backlog, default 2048) until a poll accepts
  * them; when it is full they are refused.
  *
- * `io` phases go through the shared io mechanism (sim/io.c): with a
+ * `io` phases go through the shared io mechanism (sim/runtime/io.c): with a
  * workload downstream (a database pool) they first wait for a connection.
  *
  * `def` handlers (`handler: sync`) run in the anyio worker thread pool:
@@ -31,10 +31,10 @@
  * kept (anyio retires a thread idle for 10 s; we keep them all), so the
  * memory estimate counts the most threads ever in use.
  *
- * The GIL (sim/gil.c) is per process: the loop thread and the pool threads
- * take turns running Python. The loop keeps the GIL while it has callbacks
- * to run and lets it go when it polls with nothing to do; a thread that
- * waits for it forces a hand-off after the switch interval (5 ms), so an
+ * The GIL (sim/runtime/gil.c) is per process: the loop thread and the pool
+ * threads take turns running Python. The loop keeps the GIL while it has
+ * callbacks to run and lets it go when it polls with nothing to do; a thread
+ * that waits for it forces a hand-off after the switch interval (5 ms), so an
  * I/O-bound sync handler beside a CPU-bound async one waits up to an
  * interval after each I/O (the convoy effect, bpo-7946). `gil: false` is
  * the free-threaded build (PEP 703/779).
@@ -55,19 +55,19 @@
  *
  * Memory. A worker's footprint is `process_memory`, `thread_memory` per
  * pool thread it has started and `request_memory` per request dealt to it
- * (sim/memory.c). When the host has a `memory` limit and its processes go
- * over, the kernel OOM-kills the largest (SIGKILL): every request the
- * worker had accepted fails (`killed`), wherever it was (queued, on the
- * loop, awaiting I/O, waiting for a token or the GIL, in a thread). The
- * worker serves again `restart_time` later. With `workers` > 1 uvicorn's
- * supervisor holds the listening socket and, polling its children every
- * 0.5 s, starts a new process for a dead one (supervisors/multiprocess.py,
- * keep_subprocess_alive, uvicorn >= 0.30): connections not yet accepted by
- * the dead worker stay in the shared backlog and go to the others, and
- * while none is alive they wait there. With one worker uvicorn runs the
- * server in its main process, without a supervisor: the socket dies with
- * it, its backlog is reset (`killed`), and until whatever restarts it
- * (systemd, the container runtime) has done so, connections are refused.
+ * (sim/runtime/memory.c). When the host has a `memory` limit and its processes
+ * go over, the kernel OOM-kills the largest (SIGKILL): every request the worker
+ * had accepted fails (`killed`), wherever it was (queued, on the loop, awaiting
+ * I/O, waiting for a token or the GIL, in a thread). The worker serves again
+ * `restart_time` later. With `workers` > 1 uvicorn's supervisor holds the
+ * listening socket and, polling its children every 0.5 s, starts a new process
+ * for a dead one (supervisors/multiprocess.py, keep_subprocess_alive, uvicorn
+ * >= 0.30): connections not yet accepted by the dead worker stay in the shared
+ * backlog and go to the others, and while none is alive they wait there. With
+ * one worker uvicorn runs the server in its main process, without a supervisor:
+ * the socket dies with it, its backlog is reset (`killed`), and until whatever
+ * restarts it (systemd, the container runtime) has done so, connections are
+ * refused.
  *
  * Not modelled: keep-alive connections; asyncio.to_thread really uses the
  * loop's default executor (min(32, cores + 4) threads), not anyio's
@@ -83,9 +83,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "gil.h"
-#include "loop.h"
-#include "model.h"
+#include "runtime/gil.h"
+#include "runtime/loop.h"
+#include "runtime/model.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -564,7 +564,7 @@ static void restarted(struct sim *s, void *obj, uint64_t arg)
 		deal(m, r);
 }
 
-/* The kernel OOM-killed worker p (sim/memory.c, p is already down): its
+/* The kernel OOM-killed worker p (sim/runtime/memory.c, p is already down): its
  * loop and threads stop, its timers are cancelled, every request it had
  * accepted fails, and it serves again after restart_time. */
 static void oom_killed(struct sim_proc *mp)

@@ -21,8 +21,8 @@
  *
  * Memory. A process's footprint is its base (`process_memory`, plus
  * `thread_memory` per threadpool thread) and `request_memory` per request
- * it holds, from the connection to the response (sim/memory.c). When the
- * host has a `memory` limit and the processes on it go over, the kernel
+ * it holds, from the connection to the response (sim/runtime/memory.c). When
+ * the host has a `memory` limit and the processes on it go over, the kernel
  * OOM-kills the largest (SIGKILL): every request the process held fails
  * (`killed`) at once, whatever it was doing: queued for the loop, on it,
  * waiting for I/O, in the threadpool. The process comes back
@@ -45,8 +45,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "loop.h"
-#include "model.h"
+#include "runtime/loop.h"
+#include "runtime/model.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -314,8 +314,8 @@ static void forget_killed(struct sim_proc *mp, struct sim_request *r)
 	forget(p->m, r);
 }
 
-/* The kernel OOM-killed process p (sim/memory.c, p is already down): its
- * loop and threads stop, its timers are cancelled, every request it held
+/* The kernel OOM-killed process p (sim/runtime/memory.c, p is already down):
+ * its loop and threads stop, its timers are cancelled, every request it held
  * fails, and a new process starts after restart_time. */
 static void killed(struct sim_proc *mp)
 {

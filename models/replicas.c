@@ -41,7 +41,7 @@
  * Memory. With `colocated: true` every process of every replica registers
  * on the one shared host, whose `memory` is this system's: when they go
  * over it together the kernel OOM-kills the largest of them, whichever
- * replica runs it (sim/memory.c), and that replica's model fails its
+ * replica runs it (sim/runtime/memory.c), and that replica's model fails its
  * requests and restarts it. Without co-location each replica's host has
  * the replica's own `memory` (a container limit per replica). The
  * balancer does not notice a dead replica (no passive health checks, no
@@ -56,7 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "runtime/model.h"
 
 enum rep_balancer {
 	BAL_ROUND_ROBIN,

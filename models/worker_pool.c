@@ -39,16 +39,16 @@
  * Memory. A worker's footprint is `process_memory`, `thread_memory` per
  * thread and `request_memory` per connection it holds (on a thread or in
  * its gthread queue); connections in the listen backlog are the kernel's
- * (sim/memory.c). When the host has a `memory` limit and its processes go
- * over, the kernel OOM-kills the largest (SIGKILL): every request the
- * worker held fails (`killed`), and the arbiter, reaping it ("Worker was
- * sent SIGKILL! Perhaps out of memory?", arbiter.py reap_workers), spawns
- * a replacement that accepts after `boot_time` (and counts from then: the
- * memory of a booting worker is not modelled). The listening socket
- * belongs to the arbiter, so connections keep queueing in the backlog and
- * the other workers keep accepting them. Since a sync worker holds one
- * request, a pool rarely grows past its limit: its concurrency is bounded,
- * the excess waits in the kernel and is refused when the backlog is full.
+ * (sim/runtime/memory.c). When the host has a `memory` limit and its processes
+ * go over, the kernel OOM-kills the largest (SIGKILL): every request the worker
+ * held fails (`killed`), and the arbiter, reaping it ("Worker was sent SIGKILL!
+ * Perhaps out of memory?", arbiter.py reap_workers), spawns a replacement that
+ * accepts after `boot_time` (and counts from then: the memory of a booting
+ * worker is not modelled). The listening socket belongs to the arbiter, so
+ * connections keep queueing in the backlog and the other workers keep accepting
+ * them. Since a sync worker holds one request, a pool rarely grows past its
+ * limit: its concurrency is bounded, the excess waits in the kernel and is
+ * refused when the backlog is full.
  *
  * Not modelled: the gthread main thread also needs the GIL to accept and
  * poll; keep-alive connections; graceful_timeout on recycling; the
@@ -61,8 +61,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "gil.h"
-#include "model.h"
+#include "runtime/gil.h"
+#include "runtime/model.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -397,7 +397,7 @@ static void stop_thread(struct wp_thread *th)
 	unbind(th);
 }
 
-/* The kernel OOM-killed worker p (sim/memory.c, p is already down): its
+/* The kernel OOM-killed worker p (sim/runtime/memory.c, p is already down): its
  * threads stop, its timers are cancelled, every connection it held fails,
  * and the arbiter boots a replacement. */
 static void oom_killed(struct sim_proc *mp)

@@ -18,8 +18,8 @@
 
 #include <criterion/criterion.h>
 
-#include "gil.h"
-#include "model.h"
+#include "runtime/gil.h"
+#include "runtime/model.h"
 #include "testlib.h"
 
 #define REPS 12

@@ -15,9 +15,9 @@
 
 #include <criterion/criterion.h>
 
-#include "limits.h"
-#include "scenario.h"
-#include "trace.h"
+#include "cli/budget.h"
+#include "scenario/scenario.h"
+#include "scenario/trace.h"
 
 static const char *src(void)
 {

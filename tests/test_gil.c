@@ -5,7 +5,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "gil.h"
+#include "runtime/gil.h"
 
 struct worker {
 	struct sim_pythread pt;
@@ -78,14 +78,17 @@ Test(gil, io_thread_waits_a_switch_interval_after_every_io)
 }
 
 static int order[8], norder;
+static double ended[8];
 static void note(struct sim_pythread *pt)
 {
+	ended[norder] = pt->t.host->s->now;
 	order[norder++] = (int)(intptr_t)pt->owner;
 }
 
 Test(gil, only_one_thread_runs_python_at_a_time)
 {
-	/* 3 threads of 1 ms each on 4 cores: serialised by the GIL */
+	/* 3 threads of 1 ms each on 4 cores: serialised by the GIL, they end
+	 * at 1, 2 and 3 ms (without it, all three would end at 1 ms) */
 	struct sim s;
 	struct sim_host h;
 	struct sim_gil g;
@@ -101,9 +104,11 @@ Test(gil, only_one_thread_runs_python_at_a_time)
 	}
 	sim_run_until(&s, 1);
 	cr_expect_eq(norder, 3);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		cr_expect_eq(order[i], i);
-	cr_expect_float_eq(s.now, 1, 1e-12);
+		cr_expect_float_eq(ended[i], 0.001 * (i + 1), 1e-9,
+				   "thread %d ended at %.9g s", i, ended[i]);
+	}
 	sim_host_release(&h);
 	sim_release(&s);
 }

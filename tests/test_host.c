@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "model.h"
+#include "runtime/model.h"
 
 struct probe {
 	struct sim_thread t;

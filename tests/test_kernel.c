@@ -6,7 +6,8 @@
 
 #include <criterion/criterion.h>
 
-#include "sim.h"
+#include "kernel/kernel.h"
+#include "kernel/rng.h"
 
 static double seen[64];
 static int nseen;

@@ -16,8 +16,8 @@
 
 #include <criterion/criterion.h>
 
-#include "limits.h"
-#include "scenario.h"
+#include "cli/budget.h"
+#include "scenario/scenario.h"
 
 /* A scenario: header lines, then one class and `systems`. */
 static char *scenario(const char *top, const char *workload,

@@ -1,6 +1,6 @@
 /*
- * test_memory.c - the host `memory` limit and the OOM killer (sim/memory.c)
- * in every model.
+ * test_memory.c - the host `memory` limit and the OOM killer
+ * (sim/runtime/memory.c) in every model.
  *
  * The killer itself: it kills the largest process on the host (the last
  * registered on a tie), only when the host is over its limit, as many as
@@ -24,10 +24,10 @@
 
 #include <criterion/criterion.h>
 
-#include "model.h"
-#include "output.h"
+#include "output/json.h"
+#include "runtime/model.h"
 #include "testlib.h"
-#include "workload.h"
+#include "workload/workload.h"
 
 #define MiB (1024.0 * 1024.0)
 

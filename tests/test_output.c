@@ -17,10 +17,15 @@
 
 #include <criterion/criterion.h>
 
-#include "output.h"
-#include "run.h"
-#include "scenario.h"
-#include "stats.h"
+#include "kernel/stats.h"
+#include "output/csv.h"
+#include "output/files.h"
+#include "output/json.h"
+#include "output/output.h"
+#include "output/table.h"
+#include "output/timeseries.h"
+#include "scenario/scenario.h"
+#include "workload/run.h"
 
 /* --------------------------------------------------------- fixtures -- */
 

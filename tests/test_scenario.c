@@ -13,8 +13,8 @@
 
 #include <criterion/criterion.h>
 
-#include "model.h"
-#include "scenario.h"
+#include "runtime/model.h"
+#include "scenario/scenario.h"
 #include "testlib.h"
 
 /* A valid workload and system list to build scenarios from. */

@@ -14,7 +14,7 @@
 
 #include <criterion/criterion.h>
 
-#include "model.h"
+#include "runtime/model.h"
 #include "testlib.h"
 
 static void load_file(const char *rel, const struct sim_override *ov,

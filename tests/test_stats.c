@@ -14,8 +14,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "sim.h"
-#include "stats.h"
+#include "kernel/kernel.h"
+#include "kernel/rng.h"
+#include "kernel/stats.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -18,7 +18,7 @@
 
 #include <criterion/criterion.h>
 
-#include "model.h"
+#include "runtime/model.h"
 #include "testlib.h"
 
 #define REPS 12

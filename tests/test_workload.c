@@ -15,7 +15,7 @@
 #include <criterion/criterion.h>
 
 #include "testlib.h"
-#include "workload.h"
+#include "workload/workload.h"
 
 static void run(const char *yaml, struct sim_summary *out, size_t nsys)
 {

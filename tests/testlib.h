@@ -21,8 +21,8 @@
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
 
-#include "run.h"
-#include "scenario.h"
+#include "scenario/scenario.h"
+#include "workload/run.h"
 
 /* Loads `yaml`, which must be valid, into *sc. */
 static inline void tl_load(const char *yaml, struct sim_scenario *sc)

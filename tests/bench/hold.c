@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim.h"
+#include "kernel/kernel.h"
+#include "kernel/rng.h"
 
 static struct sim_stream st;
 static double checksum;

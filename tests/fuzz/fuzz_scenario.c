@@ -21,10 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
-#include "output.h"
-#include "run.h"
-#include "scenario.h"
+#include "cli/budget.h"
+#include "output/csv.h"
+#include "output/json.h"
+#include "output/table.h"
+#include "output/timeseries.h"
+#include "scenario/scenario.h"
+#include "workload/run.h"
 
 #define MAX_OVERRIDES 8
 /* What a simulated input may cost at most. */

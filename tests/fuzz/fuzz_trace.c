@@ -22,8 +22,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "scenario.h"
-#include "trace.h"
+#include "scenario/scenario.h"
+#include "scenario/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

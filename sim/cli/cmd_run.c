@@ -1,0 +1,365 @@
+/*
+ * cmd_run.c - `concsim run` and `concsim check`.
+ *
+ * run: load the scenario, refuse it if it would need absurd time or
+ * memory (limits.h), simulate every (system, replication) on the job pool,
+ * print the summary in the chosen format and, with -o, write the result
+ * files atomically and all together: a full disk or an interruption
+ * (SIGINT, SIGTERM: exit 130) leaves no result and no temporary file.
+ * check: load, validate and describe, simulate nothing.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "output/csv.h"
+#include "output/files.h"
+#include "output/json.h"
+#include "output/table.h"
+#include "output/timeseries.h"
+#include "runtime/model.h"
+#include "workload/run.h"
+
+static void progress(void *arg, size_t done, size_t total)
+{
+	fprintf(stderr, "\rsimulating: %zu/%zu runs", done, total);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+static int write_summary(FILE *f, int fmt, const struct sim_scenario *sc,
+			 const struct sim_summary *sum)
+{
+	switch (fmt) {
+	case SIM_FMT_JSON:
+		return sim_write_json(f, sc, sum, sc->nsystems);
+	case SIM_FMT_CSV:
+		return sim_write_csv(f, sc, sum, sc->nsystems);
+	default:
+		return sim_write_table(f, sc, sum, sc->nsystems);
+	}
+}
+
+/* ------------------------------------------------ interruption -- */
+
+/* SIGINT/SIGTERM: while simulating, nothing is on disk but the output
+ * folder run made (removed if still empty): leave at once. While writing,
+ * finish the current file, then remove every temporary file and leave;
+ * once the files are being renamed into place, the run is complete. */
+enum { PH_SIMULATING, PH_WRITING, PH_PUBLISHING };
+static volatile sig_atomic_t run_phase, run_signal;
+static const char *made_dir; /* the output folder, if run created it */
+
+static void on_signal(int sig)
+{
+	if (run_phase == PH_SIMULATING) {
+		if (made_dir)
+			rmdir(made_dir);
+		_exit(EXIT_INTERRUPTED);
+	}
+	run_signal = sig;
+}
+
+/* The result files of -o: all of them appear, or none (a full disk, a
+ * failed write or an interruption removes every temporary file). */
+enum { OUT_JSON, OUT_CSV, OUT_TABLE, OUT_YAML, OUT_TS, NOUT };
+static const char *const out_name[NOUT] = {"results.json", "results.csv",
+					   "summary.txt", "scenario.yaml",
+					   "timeseries.csv"};
+
+/* Returns 0, EXIT_FAILED or EXIT_INTERRUPTED (messages printed). */
+static int write_outputs(const char *dir, const struct sim_scenario *sc,
+			 const struct sim_summary *sum, const struct sim_ts *ts)
+{
+	struct sim_afile a[NOUT];
+	size_t n = ts ? NOUT : OUT_TS;
+	int rc = EXIT_FAILED;
+
+	memset(a, 0, sizeof(a));
+	run_phase = PH_WRITING;
+	for (size_t i = 0; i < n; i++) {
+		if (run_signal)
+			goto cleanup;
+		if (sim_afile_open(&a[i], dir, out_name[i], stderr) < 0)
+			goto cleanup;
+		if (i == OUT_TS)
+			sim_write_timeseries(a[i].f, sc, ts, sc->nsystems);
+		else if (i == OUT_YAML)
+			sim_scenario_write_yaml(sc, a[i].f);
+		else
+			write_summary(a[i].f,
+				      i == OUT_JSON  ? SIM_FMT_JSON
+				      : i == OUT_CSV ? SIM_FMT_CSV
+						     : SIM_FMT_TABLE,
+				      sc, sum);
+		/* a failed write (full disk, EFBIG) is reported here */
+		if (sim_afile_close(&a[i], stderr) < 0)
+			goto cleanup;
+	}
+	run_phase = PH_PUBLISHING;
+	if (run_signal)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (sim_afile_publish(&a[i], stderr) < 0)
+			goto cleanup;
+	rc = 0;
+cleanup:
+	for (size_t i = 0; i < n; i++)
+		sim_afile_abort(&a[i]);
+	if (rc && run_signal)
+		rc = EXIT_INTERRUPTED;
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct sim_scenario sc = {0};
+	struct sim_summary *sum = NULL;
+	struct sim_ts *ts = NULL;
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	struct stat st;
+	bool handlers = false;
+	int rc = cli_parse(argc, argv,
+			   "--set|--seed|--replications|--format|--out|--jobs|"
+			   "--quiet|--timeseries",
+			   NULL, &o);
+	if (rc)
+		goto cleanup_opts;
+	if (o.nextra) {
+		cli_error("unexpected argument '%s'", o.extra[0]);
+		rc = EXIT_USAGE;
+		goto cleanup_opts;
+	}
+	if (o.ts_interval > 0 && !o.out) {
+		cli_error("--timeseries needs an output folder: -o DIR");
+		rc = EXIT_USAGE;
+		goto cleanup_opts;
+	}
+	rc = cli_load(&o, &sc);
+	if (rc)
+		goto cleanup_opts;
+	if ((rc = cli_budget(&sc, o.ts_interval, &o.jobs)))
+		goto cleanup;
+	run_phase = PH_SIMULATING;
+	run_signal = 0;
+	made_dir = o.out && stat(o.out, &st) ? o.out : NULL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers = true;
+	if (o.out && sim_mkdir_p(o.out, stderr) < 0) {
+		made_dir = NULL;
+		rc = EXIT_FAILED;
+		goto cleanup;
+	}
+	/* a folder we cannot write to is found before, not after, the
+	 * simulation (as root, permissions say little: try) */
+	struct sim_afile probe;
+	if (o.out &&
+	    sim_afile_open(&probe, o.out, out_name[OUT_JSON], stderr) < 0) {
+		rc = EXIT_FAILED;
+		goto cleanup;
+	}
+	if (o.out)
+		sim_afile_abort(&probe);
+	rc = EXIT_FAILED;
+	sum = calloc(sc.nsystems, sizeof *sum);
+	if (o.ts_interval > 0)
+		ts = calloc(sc.nsystems, sizeof *ts);
+	if (!sum || (o.ts_interval > 0 && !ts)) {
+		cli_error("out of memory");
+		goto cleanup;
+	}
+	const char *why = NULL;
+	bool show = !o.quiet && isatty(STDERR_FILENO);
+	int err = sim_run_scenario(&sc, o.jobs, o.ts_interval, ts, sum,
+				   show ? progress : NULL, NULL, &why);
+	if (err < 0) {
+		cli_error("simulation failed: %s",
+			  why ? why : sim_strerror(err));
+		goto cleanup;
+	}
+	int fmt = cli_format(&o);
+	if (write_summary(stdout, fmt, &sc, sum) < 0 || fflush(stdout)) {
+		cli_error("cannot write to standard output");
+		goto cleanup;
+	}
+	rc = o.out ? write_outputs(o.out, &sc, sum, ts) : 0;
+cleanup:
+	if (rc && made_dir)
+		rmdir(made_dir); /* only if empty */
+	made_dir = NULL;
+	if (handlers) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	for (size_t i = 0; sum && i < sc.nsystems; i++)
+		sim_summary_release(&sum[i]);
+	for (size_t i = 0; ts && i < sc.nsystems; i++)
+		sim_ts_release(&ts[i]);
+	free(sum);
+	free(ts);
+	sim_scenario_release(&sc);
+cleanup_opts:
+	cli_opts_release(&o);
+	return rc;
+}
+
+/* ----------------------------------------------------------- check -- */
+
+static void print_value(const struct sim_param *p, const void *cfg)
+{
+	const char *at = (const char *)cfg + p->offset;
+	switch (p->type) {
+	case SIM_PT_INT:
+		printf("%d", *(const int *)at);
+		break;
+	case SIM_PT_DOUBLE:
+		printf("%g", *(const double *)at);
+		break;
+	case SIM_PT_DURATION:
+		printf("%gs", *(const double *)at);
+		break;
+	case SIM_PT_RATE:
+		printf("%g/s", *(const double *)at);
+		break;
+	case SIM_PT_SIZE:
+		printf("%.0fB", *(const double *)at);
+		break;
+	case SIM_PT_BOOL:
+		printf("%s", *(const bool *)at ? "true" : "false");
+		break;
+	case SIM_PT_ENUM:
+		printf("%s", p->choices[*(const int *)at]);
+		break;
+	case SIM_PT_STRING:
+		printf("%s", *(char *const *)at ? *(char *const *)at : "");
+		break;
+	case SIM_PT_DIST: {
+		const struct sim_dist *d = (const void *)at;
+		printf("%s(mean %gs, cv %g)", sim_dist_names[d->kind], d->mean,
+		       d->cv);
+		break;
+	}
+	case SIM_PT_SYSTEM: {
+		const struct sim_system *s = *(struct sim_system *const *)at;
+		printf("%s", s ? s->model->name : "(none)");
+		break;
+	}
+	case SIM_PT_DOUBLES: {
+		const struct sim_doubles *v = (const void *)at;
+		printf("[");
+		for (size_t i = 0; i < v->n; i++)
+			printf("%s%g", i ? ", " : "", v->v[i]);
+		printf("]");
+		break;
+	}
+	}
+}
+
+static void describe_system(const struct sim_system *s, int depth)
+{
+	printf("%*s%s: model %s, %d core%s, quantum %gs, context switch %gs",
+	       depth * 2, "", s->name, s->model->name, s->host.cores,
+	       s->host.cores == 1 ? "" : "s", s->host.quantum,
+	       s->host.context_switch);
+	if (s->host.memory > 0)
+		printf(", memory limit %.0fB", s->host.memory);
+	printf("\n");
+	for (size_t k = 0; k < s->model->nparams; k++) {
+		const struct sim_param *p = &s->model->params[k];
+		printf("%*s  %-20s ", depth * 2, "", p->key);
+		print_value(p, s->config);
+		printf("\n");
+		if (p->type == SIM_PT_SYSTEM) {
+			const struct sim_system *sub =
+			    *(struct sim_system *const *)((const char *)
+							      s->config +
+							  p->offset);
+			if (sub)
+				describe_system(sub, depth + 2);
+		}
+	}
+}
+
+static const char *const phase_names[] = {"cpu", "io", "pool"};
+
+int cmd_check(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct sim_scenario sc = {0};
+	int rc = cli_parse(argc, argv, "--set|--seed|--replications", NULL, &o);
+	if (rc)
+		goto cleanup_opts;
+	if (o.nextra) {
+		cli_error("unexpected argument '%s'", o.extra[0]);
+		rc = EXIT_USAGE;
+		goto cleanup_opts;
+	}
+	rc = cli_load(&o, &sc);
+	if (rc)
+		goto cleanup_opts;
+	if ((rc = cli_budget(&sc, 0, NULL))) {
+		sim_scenario_release(&sc);
+		goto cleanup_opts;
+	}
+	const struct sim_workload *wl = &sc.workload;
+	printf("scenario %s: %s\n", sc.name,
+	       sc.description ? sc.description : "");
+	printf("  %d replication%s of %gs after %gs of warm-up, seed %llu\n",
+	       sc.replications, sc.replications == 1 ? "" : "s", sc.duration,
+	       sc.warmup, (unsigned long long)sc.seed);
+	double sumw = 0, cpu = 0;
+	for (size_t c = 0; c < wl->nclasses; c++)
+		sumw += wl->classes[c].weight;
+	if (wl->closed.users)
+		printf("workload: closed loop, %u users, think %s mean %gs\n",
+		       wl->closed.users, sim_dist_names[wl->closed.think.kind],
+		       wl->closed.think.mean);
+	else
+		printf("workload: open, %g requests/s to start with%s\n",
+		       wl->arrivals.rate,
+		       wl->arrivals.nschedule ? " (then a schedule)" : "");
+	for (size_t c = 0; c < wl->nclasses; c++) {
+		const struct sim_class *k = &wl->classes[c];
+		double kcpu = 0;
+		printf("  class %s (%.0f%%%s):", k->name,
+		       100 * k->weight / sumw, k->sync ? ", sync handler" : "");
+		for (size_t i = 0; i < k->nphases; i++) {
+			const struct sim_phase *ph = &k->phases[i];
+			printf(" %s %s(%gs)", phase_names[ph->kind],
+			       sim_dist_names[ph->dist.kind], ph->dist.mean);
+			if (ph->kind == SIM_PHASE_CPU ||
+			    (ph->kind == SIM_PHASE_POOL && ph->on_cpu))
+				kcpu += ph->dist.mean;
+		}
+		printf("\n");
+		cpu += k->weight / sumw * kcpu;
+	}
+	if (!wl->closed.users)
+		printf("  mean CPU per request %gs: %g cores busy at the "
+		       "starting rate (before overheads)\n",
+		       cpu, cpu * wl->arrivals.rate);
+	if (wl->client.timeout > 0)
+		printf("  client timeout %gs, up to %d retr%s\n",
+		       wl->client.timeout, wl->client.retries,
+		       wl->client.retries == 1 ? "y" : "ies");
+	printf("systems:\n");
+	for (size_t i = 0; i < sc.nsystems; i++)
+		describe_system(&sc.systems[i], 1);
+	printf("ok: %s is valid\n", o.file);
+	sim_scenario_release(&sc);
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_error("cannot write to standard output");
+		rc = EXIT_FAILED;
+	}
+cleanup_opts:
+	cli_opts_release(&o);
+	return rc;
+}

@@ -1,0 +1,326 @@
+/*
+ * main.c - the `concsim` command: the command table, help and version.
+ *
+ * See cli.h for how to add a command.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "runtime/model.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;
+};
+
+#define COMMON_OPTS                                                            \
+	"  --set PATH=VALUE     override a scenario key by its dotted path\n"  \
+	"                       (repeatable): --set "                          \
+	"workload.arrivals.rate=800/s\n"                                       \
+	"                       --set systems.node.threadpool=16\n"            \
+	"  --seed N             master seed (replaces the scenario's "         \
+	"`seed`)\n"                                                            \
+	"  --replications N     independent replications (CIs need >= 2)\n"
+
+static const struct command commands[] = {
+    {"run", cmd_run, "run every system of a scenario on the same requests",
+     "usage: concsim run FILE [options]\n"
+     "\n"
+     "Runs every system of the scenario on the very same request stream\n"
+     "(same arrival times, classes and demands) for `replications`\n"
+     "independent replications, and prints one summary row per system:\n"
+     "offered load, throughput, goodput, errors, latency percentiles with\n"
+     "95% confidence half-widths, CPU utilisation and memory.\n"
+     "\n"
+     "options:\n" COMMON_OPTS
+     "  --format FMT         table, json or csv (default: table on a\n"
+     "                       terminal, json otherwise)\n"
+     "  -o, --out DIR        also write DIR/results.json, DIR/results.csv,\n"
+     "                       DIR/summary.txt and DIR/scenario.yaml\n"
+     "  --timeseries DT      with -o: DIR/timeseries.csv, one row per\n"
+     "                       interval DT (e.g. 1s), system and replication\n"
+     "  -j, --jobs N         simulations run in parallel (default: cores);\n"
+     "                       never changes the results\n"
+     "  -q, --quiet          no progress on stderr\n"
+     "\n"
+     "exit status: 0 ok, 1 the simulation failed, 2 bad usage or scenario\n"
+     "\n"
+     "example:\n"
+     "  concsim run scenarios/flagship.yaml --set "
+     "workload.arrivals.rate=1200/s\n"},
+    {"check", cmd_check, "validate a scenario and show what would run",
+     "usage: concsim check FILE [--set PATH=VALUE]...\n"
+     "\n"
+     "Loads and validates the scenario (every error as FILE:LINE:COLUMN),\n"
+     "then prints what `run` would simulate, with every default made\n"
+     "explicit. Simulates nothing. Exit status 0 valid, 2 invalid.\n"},
+    {"trace", cmd_trace, "write the request stream `run` would simulate",
+     "usage: concsim trace FILE [-o trace.csv] [options]\n"
+     "\n"
+     "Writes the synthetic request stream of one replication as CSV: one\n"
+     "row per request with its arrival time, its class and the demand of\n"
+     "each of its phases, in seconds. Replaying the file with\n"
+     "  arrivals: { process: trace, file: trace.csv, speed: 1.0 }\n"
+     "reproduces the run exactly; edit it, or bring your own from\n"
+     "production logs (same columns).\n"
+     "\n"
+     "options:\n"
+     "  -o, --out FILE       write to FILE (atomically) instead of stdout\n"
+     "  --replication K      which replication's stream (default 1)\n"
+     "  --set PATH=VALUE     override a scenario key (repeatable)\n"
+     "  --seed N             master seed\n"
+     "\n"
+     "Closed workloads have no fixed stream (arrivals depend on responses).\n"},
+    {"sweep", cmd_sweep, "run a scenario over a grid of parameter values",
+     "usage: concsim sweep FILE [-o DIR] [--param PATH=VALUES]... [options]\n"
+     "\n"
+     "Runs the scenario at every point of a grid: the scenario's `sweep:`\n"
+     "section, then each --param (which replaces a swept path of the file\n"
+     "or adds one); several parameters make a cross product, the first\n"
+     "varying slowest. Every point runs every system and replication.\n"
+     "Every value is checked before anything runs. Writes one row per\n"
+     "point and system, replication-averaged:\n"
+     "  DIR/results.csv    the swept values (rates in /s, durations in s,\n"
+     "                     sizes in bytes), system, model, then the `run`\n"
+     "                     figures flattened with '_' (latency_s_p99)\n"
+     "  DIR/results.json   the same rows, with the grid\n"
+     "  DIR/scenario.yaml  the resolved scenario and the grid\n"
+     "The files are rewritten as points finish; Ctrl-C (or SIGTERM) stops\n"
+     "launching simulations, keeps every finished point and exits 130.\n"
+     "\n"
+     "options:\n" COMMON_OPTS
+     "  --param PATH=V1,V2,...      sweep PATH over these values\n"
+     "  --param PATH=FROM:TO:STEP   ... or over a range, in FROM's unit:\n"
+     "                       --param "
+     "workload.arrivals.rate=100/s:2000/s:100/s\n"
+     "  -o, --out DIR        write the result files into DIR\n"
+     "  --resume             with -o DIR: keep the points DIR/results.csv\n"
+     "                       already has, run the rest (same files as an\n"
+     "                       uninterrupted sweep)\n"
+     "  --shard I/N          run only points I, I+N, I+2N, ... (0-based, in\n"
+     "                       grid order), so N machines share a sweep; join\n"
+     "                       the folders with `concsim merge`\n"
+     "  --format FMT         what stdout gets at the end: table, json or csv\n"
+     "                       (default: table on a terminal, json otherwise)\n"
+     "  -j, --jobs N         simulations in parallel (default: cores);\n"
+     "                       never changes the results\n"
+     "  -q, --quiet          no progress bar\n"
+     "\n"
+     "With MPI (built with -DCONCSIM_MPI=ON), `mpirun -np N concsim sweep`\n"
+     "deals the points to the ranks; rank 0 writes the same files.\n"
+     "\n"
+     "exit status: 0 ok, 1 a simulation failed, 2 bad usage or scenario,\n"
+     "130 interrupted\n"
+     "\n"
+     "example:\n"
+     "  concsim sweep scenarios/flagship.yaml -o sweep \\\n"
+     "    --param workload.arrivals.rate=100/s:600/s:50/s\n"},
+    {"merge", cmd_merge, "join the folders of sweep shards into one",
+     "usage: concsim merge DIR... -o OUT\n"
+     "\n"
+     "Joins the folders written by `concsim sweep --shard I/N -o DIR` into\n"
+     "OUT/results.csv, OUT/results.json and OUT/scenario.yaml, the same\n"
+     "bytes as one unsharded sweep. Refuses folders of different sweeps\n"
+     "(their scenario.yaml differ), points found in two folders, and\n"
+     "points found in none (a shard missing or unfinished).\n"
+     "\n"
+     "example (a Slurm job array of 4 tasks, then one merge):\n"
+     "  concsim sweep s.yaml --shard $SLURM_ARRAY_TASK_ID/4 -o "
+     "part$SLURM_ARRAY_TASK_ID\n"
+     "  concsim merge part0 part1 part2 part3 -o sweep\n"},
+    {"plot", cmd_plot, "draw a sweep's or a run's results with gnuplot",
+     "usage: concsim plot DIR [--format png|svg|pdf] [-o OUTDIR]\n"
+     "                        [--slo 'p99<100ms']\n"
+     "\n"
+     "Draws the results in DIR (the -o folder of `sweep` or `run`) with\n"
+     "gnuplot, one line per system:\n"
+     "  from a sweep   throughput.png, latency.png (p50 and p99 of good\n"
+     "                 responses, log axis), goodput.png and errors.png\n"
+     "                 against the offered load (or the first swept\n"
+     "                 parameter when the rate is not swept), with the\n"
+     "                 95% intervals (the ci95 columns) shaded, and all\n"
+     "                 four in summary.png; other swept parameters make\n"
+     "                 one panel per value (and no summary)\n"
+     "  from a run     latency-cdf.png and latency-spectrum.png (latency\n"
+     "                 by percentile, x = 1/(1-p) on a log axis: 90%,\n"
+     "                 99%, 99.9%, 99.99%), of good responses; with\n"
+     "                 --timeseries timeseries.png (throughput and goodput\n"
+     "                 over the offered load, p99 over time); and\n"
+     "                 latency-SYSTEM.hgrm per system, the distribution in\n"
+     "                 HdrHistogram's percentile format (ms) for its tools\n"
+     "Next to each figure it leaves its data (.dat) and gnuplot script\n"
+     "(.gp), filled in from the templates in plots/: edit and redraw with\n"
+     "`gnuplot NAME.gp`. Without gnuplot (or $GNUPLOT) they are still\n"
+     "written, and the exit status is 1.\n"
+     "\n"
+     "options:\n"
+     "  --format FMT         png (default), svg or pdf\n"
+     "  -o, --out OUTDIR     write there instead of DIR\n"
+     "  --slo OBJECTIVE      draw the objective on the latency figures\n"
+     "                       (as for `capacity`: 'p99<100ms,p50<20ms')\n"
+     "  -q, --quiet          do not list the figures on stdout\n"},
+    {"report", cmd_report, "write one self-contained HTML page of results",
+     "usage: concsim report DIR [-o report.html] [--slo 'p99<100ms']\n"
+     "\n"
+     "Writes one HTML file (default DIR/report.html, atomically) from the\n"
+     "folder of `concsim run -o DIR` or `concsim sweep -o DIR`: the\n"
+     "comparison table with its 95% intervals, the figures as inline SVG,\n"
+     "the paired differences with the first system, the per-class (and\n"
+     "per-service) breakdown and the resolved scenario. No script and no\n"
+     "external resource: it reads offline and as an e-mail attachment.\n"
+     "  from a run     the latency percentile spectrum (x: 1/(1-p), log\n"
+     "                 scale) and, with --timeseries, throughput, goodput\n"
+     "                 and p99 over time beside the offered load\n"
+     "  from a sweep   throughput, latency (p50, p99), goodput and the\n"
+     "                 share without a good response against the offered\n"
+     "                 load, with 95% bands; one panel per value of the\n"
+     "                 other swept parameters\n"
+     "Under each figure a line says what it shows and whether it counts\n"
+     "good responses only. Needs no other program.\n"
+     "\n"
+     "options:\n"
+     "  -o, --out FILE       write FILE instead of DIR/report.html\n"
+     "  --slo OBJECTIVE      draw the objective on the latency figures\n"
+     "                       (as for `capacity`: 'p99<100ms,p50<20ms')\n"
+     "  -q, --quiet          do not print the file written\n"
+     "\n"
+     "exit status: 0 ok, 1 cannot write, 2 bad usage or DIR is neither a\n"
+     "run's nor a sweep's folder (nothing is written)\n"},
+    {"capacity", cmd_capacity,
+     "find each system's highest load that meets a latency objective",
+     "usage: concsim capacity FILE --slo 'p99<100ms' [options]\n"
+     "\n"
+     "For every system, the highest value of a parameter (the arrival\n"
+     "rate unless --param says otherwise) at which the objective holds:\n"
+     "mean, p50, p90, p99 or p999 below a duration, several joined by ','\n"
+     "(--slo 'p50<20ms,p99<100ms'). A request without a good response\n"
+     "counts as slower than any target, and a mean needs every attempt\n"
+     "answered: shedding load does not meet an objective.\n"
+     "\n"
+     "Each of the `replications` searches uses its own random streams,\n"
+     "the same at every value it tries; it brackets the crossing point by\n"
+     "doubling or halving, then bisects to --tolerance. The searches are\n"
+     "independent estimates: the result is their mean with the Student-t\n"
+     "95% half-width (ci95). More replications narrow the interval, and\n"
+     "so does a longer `duration`.\n"
+     "\n"
+     "options:\n" COMMON_OPTS
+     "  --slo OBJECTIVE      e.g. 'p99<100ms' or 'mean<10ms,p999<1s'\n"
+     "  --param PATH         the parameter to raise (default\n"
+     "                       workload.arrivals.rate)\n"
+     "  --lo X, --hi Y       start from this bracket (the parameter's unit,\n"
+     "                       e.g. 100/s; whole numbers without a unit search\n"
+     "                       whole values, e.g. --param "
+     "systems.node.threadpool)\n"
+     "                       default: start at the scenario's rate\n"
+     "  --tolerance P        bisect until the bracket is P wide (default "
+     "0.2%)\n"
+     "  --format FMT         table, json or csv (default: table on a\n"
+     "                       terminal, json otherwise)\n"
+     "  -j, --jobs N         searches in parallel (default: cores)\n"
+     "  -q, --quiet          no progress on stderr\n"
+     "\n"
+     "exit status: 0 ok, 1 no capacity found in range or a simulation\n"
+     "failed, 2 bad usage or scenario\n"
+     "\n"
+     "example:\n"
+     "  concsim capacity scenarios/flagship.yaml --slo 'p99<250ms'\n"},
+    {"help", NULL, "show help for a command",
+     "usage: concsim help [COMMAND | models]\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void usage_all(FILE *f)
+{
+	fprintf(f, "usage: concsim COMMAND [options]\n\n"
+		   "Simulates how web backends (Node.js event loop, gunicorn "
+		   "workers,\nuvicorn async, replicas behind a balancer) "
+		   "handle concurrent requests.\n\ncommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\n`concsim help COMMAND` shows a command's options; "
+		   "`concsim help models`\nlists the models and their keys. "
+		   "Scenario format: README.md.\n");
+}
+
+static void help_models(void)
+{
+	for (size_t i = 0; sim_models[i]; i++) {
+		const struct sim_model_ops *m = sim_models[i];
+		printf("%s: %s\n", m->name, m->summary);
+		for (size_t k = 0; k < m->nparams; k++) {
+			const struct sim_param *p = &m->params[k];
+			printf("  %-20s %s%s\n", p->key, p->help,
+			       p->flags & SIM_P_OVERHEAD ? " (overhead)" : "");
+		}
+		printf("\n");
+	}
+	printf("every system also takes: name, model, cores, quantum, "
+	       "context_switch,\nmemory, overheads (zero | default)\n");
+}
+
+int cli_help(const char *name)
+{
+	if (!name) {
+		usage_all(stdout);
+		return 0;
+	}
+	if (strcmp(name, "models") == 0) {
+		help_models();
+		return 0;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0) {
+			fputs(c->usage, stdout);
+			return 0;
+		}
+	cli_error("unknown command '%s'; see 'concsim help'", name);
+	return EXIT_USAGE;
+}
+
+/* rc, or EXIT_FAILED with the message when stdout could not be written
+ * (help or version into a full disk). */
+static int flushed(int rc)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_error("cannot write to standard output");
+		return EXIT_FAILED;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	/* past a file size limit (ulimit -f), let write() fail with EFBIG so
+	 * that the error is reported and temporary files removed, rather than
+	 * being killed by SIGXFSZ halfway through a result */
+	signal(SIGXFSZ, SIG_IGN);
+	if (argc < 2) {
+		usage_all(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+		return flushed(cli_help(NULL));
+	if (!strcmp(cmd, "--version")) {
+		printf("concsim %s\n", CONCSIM_VERSION);
+		return flushed(0);
+	}
+	if (!strcmp(cmd, "help"))
+		return flushed(cli_help(argc > 2 ? argv[2] : NULL));
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(c->name, cmd) || !c->fn)
+			continue;
+		for (int i = 2; i < argc; i++)
+			if (!strcmp(argv[i], "--help") ||
+			    !strcmp(argv[i], "-h"))
+				return flushed(cli_help(cmd));
+		return c->fn(argc - 1, argv + 1);
+	}
+	cli_error("unknown command '%s'; see 'concsim help'", cmd);
+	return EXIT_USAGE;
+}

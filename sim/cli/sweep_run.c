@@ -1,0 +1,284 @@
+/*
+ * sweep_run.c - the scheduler of a sweep: every (point, system,
+ * replication) of this process's points is one task on the job pool, the
+ * most expensive points first and each point's simulations together, so
+ * points finish early and steadily. The task that ends a point's last
+ * simulation summarises it into rows, and the result files are rewritten
+ * atomically at most once a second, so an interrupted sweep keeps every
+ * finished point. Which thread finishes first never changes a byte: rows
+ * are kept by point and sorted before the final write.
+ */
+#include "cli/sweep_run.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kernel/error.h"
+#include "runtime/model.h"
+#include "workload/run.h"
+
+#define CHECKPOINT_S 1.0 /* rewrite the results at most this often */
+
+/* Set by SIGINT/SIGTERM: launch nothing more. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	static const char msg[] =
+	    "\nconcsim: interrupted: finishing the simulations in progress "
+	    "(again to abandon them)\n";
+	interrupted = sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Estimated work of one simulation of sc: requests times phases. */
+static double cost_of(const struct sim_scenario *sc)
+{
+	const struct sim_workload *wl = &sc->workload;
+	double rate = wl->arrivals.rate;
+	for (size_t i = 0; i < wl->arrivals.nschedule; i++)
+		rate = fmax(rate, wl->arrivals.schedule[i].rate);
+	if (wl->closed.users)
+		rate = wl->closed.users / fmax(wl->closed.think.mean, 1e-3);
+	return fmax((sc->warmup + sc->duration) * rate, 1.0) *
+	       (double)(1 + sc->max_phases);
+}
+
+static void draw_progress(struct sweep *sw, bool final)
+{
+	double t = now_s();
+	if (!sw->show || (!final && t - sw->last_draw < 0.1))
+		return;
+	sw->last_draw = t;
+	if (final) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		return;
+	}
+	double f = sw->cost_all > 0 ? sw->cost_done / sw->cost_all : 1;
+	char bar[31];
+	int w = (int)(f * 30 + 0.5);
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < w ? '#' : '-';
+	bar[30] = '\0';
+	fprintf(stderr, "\rsweep [%s] %zu/%zu points %3.0f%%", bar,
+		sw->points_done, sw->points_all, 100 * f);
+	if (f > 0.01 && f < 1) {
+		double eta = (t - sw->t0) * (1 - f) / f;
+		fprintf(stderr, "  ETA %d:%02d:%02d", (int)(eta / 3600),
+			(int)fmod(eta / 60, 60), (int)fmod(eta, 60));
+	}
+	fputs("\033[K", stderr);
+	fflush(stderr);
+}
+
+/* Rewrites the result files with the rows so far (lock held): after the
+ * first point, then at most every CHECKPOINT_S seconds, or when forced;
+ * a failure sets sw->failed. */
+static void checkpoint(struct sweep *sw, bool force)
+{
+	double t = now_s();
+	/* the first point at once, so that a sweep shows results early */
+	if (!sw->writer || (!force && sw->points_done > 1 &&
+			    t - sw->last_write < CHECKPOINT_S))
+		return;
+	sw->last_write = t;
+	if (sim_table_save(&sw->table, &sw->grid, sw->base.name, sw->o.out,
+			   stderr))
+		atomic_store(&sw->failed, 1);
+}
+
+/* Turns a point whose simulations are all done into rows. */
+static int finish_point(struct sweep *sw, size_t k)
+{
+	struct sweep_point *p = &sw->pt[k];
+	size_t nsys = p->sc.nsystems, nrep = (size_t)p->sc.replications;
+	struct sim_summary *sum = calloc(nsys, sizeof(*sum));
+	const char **cnames =
+	    calloc(p->sc.workload.nclasses + 1, sizeof(*cnames));
+	int rc = SIM_ENOMEM;
+
+	if (!sum || !cnames)
+		goto cleanup;
+	for (size_t c = 0; c < p->sc.workload.nclasses; c++)
+		cnames[c] = p->sc.workload.classes[c].name;
+	for (size_t s = 0; s < nsys; s++) {
+		rc = sim_summarize(&p->res[s * nrep], nrep, cnames, &sum[s]);
+		if (rc)
+			goto cleanup;
+		sum[s].name = p->sc.systems[s].name;
+		sum[s].model = p->sc.systems[s].model->name;
+		sum[s].warmup_s = p->sc.warmup;
+	}
+	pthread_mutex_lock(&sw->lock);
+	rc = sim_table_add_point(&sw->table, k, (const char *const *)p->cells,
+				 &p->sc, sum, nsys);
+	if (!rc) {
+		p->done = true;
+		sw->points_done++;
+		checkpoint(sw, false);
+	}
+	pthread_mutex_unlock(&sw->lock);
+cleanup:
+	for (size_t s = 0; sum && s < nsys; s++)
+		sim_summary_release(&sum[s]);
+	for (size_t i = 0; i < p->ntask; i++)
+		sim_rep_release(&p->res[i]);
+	free(sum);
+	free(cnames);
+	return rc;
+}
+
+static int run_task(void *arg, size_t i)
+{
+	struct sweep *sw = arg;
+	const struct sweep_task *t = &sw->task[i];
+	struct sweep_point *p = &sw->pt[t->point];
+	const char *why = NULL;
+
+	if (interrupted || atomic_load(&sw->failed))
+		return 0;
+	size_t nrep = (size_t)p->sc.replications;
+	int err = sim_run_one(&p->sc, t->sys, t->rep, 0, NULL,
+			      &p->res[t->sys * nrep + (size_t)t->rep], &why);
+	if (!err && atomic_fetch_sub(&p->left, 1) == 1)
+		err = finish_point(sw, t->point);
+	pthread_mutex_lock(&sw->lock);
+	if (err && !sw->err) {
+		sw->err = err;
+		sw->why = why;
+		sw->why_point = t->point;
+		atomic_store(&sw->failed, 1);
+	}
+	sw->cost_done += p->cost;
+	draw_progress(sw, false);
+	pthread_mutex_unlock(&sw->lock);
+	return err;
+}
+
+static int cost_cmp(const size_t *a, const size_t *b,
+		    const struct sweep_point *pt)
+{
+	size_t x = *a, y = *b;
+	double cx = pt[x].cost * (double)pt[x].ntask;
+	double cy = pt[y].cost * (double)pt[y].ntask;
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts idx (n point indices) by decreasing total cost, then index: a
+ * merge sort, as qsort cannot pass the points to the comparison. */
+static void sort_by_cost(size_t *idx, size_t n, struct sweep_point *pt)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	sort_by_cost(idx, h, pt);
+	sort_by_cost(idx + h, n - h, pt);
+	size_t *tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return; /* only the order of work suffers */
+	size_t a = 0, b = h, k = 0;
+	while (a < h || b < n)
+		tmp[k++] =
+		    b >= n || (a < h && cost_cmp(&idx[a], &idx[b], pt) <= 0)
+			? idx[a++]
+			: idx[b++];
+	memcpy(idx, tmp, n * sizeof(*tmp));
+	free(tmp);
+}
+
+int sweep_plan(struct sweep *sw)
+{
+	size_t *todo = calloc(sw->grid.npoints + 1, sizeof(*todo)), n = 0;
+	size_t ntask = 0;
+	if (!todo)
+		return SIM_ENOMEM;
+	for (size_t k = 0; k < sw->grid.npoints; k++) {
+		struct sweep_point *p = &sw->pt[k];
+		p->ntask = p->sc.nsystems * (size_t)p->sc.replications;
+		p->cost = cost_of(&p->sc);
+		if (k % sw->nshards == sw->shard && !p->done)
+			todo[n++] = k;
+	}
+	sort_by_cost(todo, n, sw->pt);
+	size_t mine = 0;
+	for (size_t j = 0; j < n; j++) {
+		struct sweep_point *p = &sw->pt[todo[j]];
+		p->mine = j % (size_t)sw->nranks == (size_t)sw->rank;
+		if (!p->mine)
+			continue;
+		todo[mine++] = todo[j];
+		ntask += p->ntask;
+		sw->cost_all += p->cost * (double)p->ntask;
+	}
+	sw->points_all = mine;
+	sw->task = calloc(ntask ? ntask : 1, sizeof(*sw->task));
+	if (!sw->task) {
+		free(todo);
+		return SIM_ENOMEM;
+	}
+	for (size_t j = 0; j < mine; j++) {
+		struct sweep_point *p = &sw->pt[todo[j]];
+		size_t nrep = (size_t)p->sc.replications;
+		if (!(p->res = calloc(p->ntask, sizeof(*p->res)))) {
+			free(todo);
+			return SIM_ENOMEM;
+		}
+		atomic_init(&p->left, p->ntask);
+		for (size_t s = 0; s < p->sc.nsystems; s++)
+			for (size_t r = 0; r < nrep; r++)
+				sw->task[sw->ntask++] =
+				    (struct sweep_task){todo[j], s, (int)r};
+	}
+	free(todo);
+	return 0;
+}
+
+int sweep_run(struct sweep *sw, int *stopped)
+{
+	struct sigaction sa = {.sa_handler = on_signal,
+			       .sa_flags = (int)SA_RESETHAND};
+	struct sigaction old_int, old_term;
+	interrupted = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sw->show = !sw->o.quiet && sw->rank == 0 && isatty(STDERR_FILENO);
+	sw->t0 = sw->last_write = now_s();
+	int perr = sim_parallel(sw->ntask, sw->o.jobs, run_task, sw);
+	draw_progress(sw, true);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	for (size_t k = 0; k < sw->grid.npoints; k++) {
+		struct sweep_point *p = &sw->pt[k];
+		for (size_t i = 0; p->res && i < p->ntask; i++)
+			sim_rep_release(&p->res[i]);
+	}
+	*stopped = interrupted != 0;
+	return perr;
+}
+
+int sweep_save(struct sweep *sw)
+{
+	pthread_mutex_lock(&sw->lock);
+	sw->last_write = 0;
+	atomic_store(&sw->failed, 0);
+	checkpoint(sw, true);
+	int rc = atomic_load(&sw->failed) ? SIM_EIO : 0;
+	pthread_mutex_unlock(&sw->lock);
+	return rc;
+}

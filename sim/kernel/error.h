@@ -1,0 +1,32 @@
+/*
+ * error.h - the error codes every layer returns: 0 is success, failures
+ * are negative SIM_E* codes. One list makes both the codes and their
+ * strings (sim_strerror, error.c).
+ */
+#ifndef SIM_ERROR_H
+#define SIM_ERROR_H
+
+/* Error codes: 0 is success, failures are negative. One list makes both the
+ * codes and their strings (see sim_strerror). */
+#define SIM_ERRNO_MAP(X)                                                       \
+	X(NOMEM, "out of memory")                                              \
+	X(INVAL, "invalid argument")                                           \
+	X(IO, "input/output error")                                            \
+	X(SCENARIO, "invalid scenario")                                        \
+	X(LIMIT, "limit exceeded")                                             \
+	X(INTR, "interrupted")
+
+enum {
+	SIM_OK = 0,
+#define X(name, msg) SIM_E##name##_,
+	SIM_ERRNO_MAP(X)
+#undef X
+};
+#define X(name, msg) SIM_E##name = -SIM_E##name##_,
+enum { SIM_ERRNO_MAP(X) };
+#undef X
+
+/* Returns a static string describing a SIM_E* code. */
+const char *sim_strerror(int err);
+
+#endif

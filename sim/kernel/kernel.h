@@ -1,0 +1,126 @@
+/*
+ * kernel.h - the discrete-event kernel: simulated time and the future
+ * event list (kernel.c).
+ *
+ * One `struct sim` is one independent simulation (one system, one
+ * replication). Nothing in it is shared between simulations, so jobs run on
+ * separate threads without locks. Times are seconds as doubles.
+ */
+#ifndef SIM_KERNEL_H
+#define SIM_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/error.h"
+
+/* ------------------------------------------------------------ events -- */
+
+struct sim;
+/* An event handler: `obj` and `arg` are what was given to sim_at(). */
+typedef void (*sim_fn)(struct sim *s, void *obj, uint64_t arg);
+
+/* A handle to a scheduled event, for sim_cancel(). 0 is never a valid
+ * handle, so it can mean "nothing scheduled". */
+typedef uint64_t sim_ev;
+
+struct sim_evrec {
+	sim_fn fn; /* NULL once cancelled */
+	void *obj;
+	uint64_t arg;
+	uint32_t gen; /* bumped when the record is freed: stale handles miss */
+	uint32_t next_free;
+};
+
+struct sim_heapent {
+	double t;
+	uint64_t
+	    key; /* insertion sequence << 24 | record index: ties are FIFO */
+};
+
+struct sim {
+	double now;
+	uint64_t seq;
+	uint64_t events; /* events dispatched so far */
+	struct sim_heapent *heap;
+	size_t nheap, capheap;
+	struct sim_evrec *rec;
+	uint32_t nrec, caprec, free_head;
+	int stop;
+};
+
+/* Initialises an empty simulation at time 0. Returns 0 or SIM_ENOMEM. */
+int sim_init(struct sim *s);
+/* Releases the event list. */
+void sim_release(struct sim *s);
+
+#define SIM__IDX_BITS 24
+#define SIM__NO_REC   UINT32_MAX
+
+/* Internal: makes room for one more event (record and heap entry).
+ * Returns 0, or SIM_ENOMEM after stopping the simulation. */
+int sim__grow(struct sim *s);
+
+/* Schedules fn(s, obj, arg) at absolute time t (>= now). Returns its handle,
+ * or 0 when memory ran out (the simulation then stops with SIM_ENOMEM).
+ * Inline: every simulated request schedules a few events. */
+static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
+			    uint64_t arg)
+{
+	if ((s->nheap == s->capheap ||
+	     (s->free_head == SIM__NO_REC && s->nrec == s->caprec)) &&
+	    sim__grow(s) < 0)
+		return 0;
+	uint32_t i = s->free_head;
+	if (i != SIM__NO_REC) {
+		s->free_head = s->rec[i].next_free;
+	} else {
+		i = s->nrec++;
+		s->rec[i].gen = 0;
+	}
+	struct sim_evrec *r = &s->rec[i];
+	r->fn = fn;
+	r->obj = obj;
+	r->arg = arg;
+	/* sift up; the key keeps insertion order among equal times */
+	struct sim_heapent e = {t, (s->seq++ << SIM__IDX_BITS) | i};
+	size_t k = s->nheap++;
+	while (k > 0) {
+		struct sim_heapent p = s->heap[(k - 1) / 2];
+		if (p.t < e.t || (p.t == e.t && p.key < e.key))
+			break;
+		s->heap[k] = p;
+		k = (k - 1) / 2;
+	}
+	s->heap[k] = e;
+	/* handle: generation in the high half, index + 1 in the low half */
+	return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
+}
+
+static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
+			       uint64_t arg)
+{
+	return sim_at(s, s->now + dt, fn, obj, arg);
+}
+
+/* Cancels a scheduled event; a handle that already fired, was cancelled, or
+ * is 0 is ignored. O(1): the heap entry is skipped when it surfaces. */
+void sim_cancel(struct sim *s, sim_ev ev);
+
+/* Dispatches events in (time, insertion) order until the next one is later
+ * than t_end or sim_stop() is called; then sets now = t_end (if reached).
+ * Returns 0, or SIM_ENOMEM if scheduling failed on the way. */
+int sim_run_until(struct sim *s, double t_end);
+
+/* Makes sim_run_until() return after the current event. */
+static inline void sim_stop(struct sim *s)
+{
+	s->stop = 1;
+}
+
+/* Number of events waiting (including cancelled ones not yet surfaced). */
+static inline size_t sim_pending(const struct sim *s)
+{
+	return s->nheap;
+}
+#endif

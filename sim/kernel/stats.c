@@ -1,0 +1,478 @@
+/*
+ * stats.c - the statistics every simulation keeps and the aggregation of
+ * replications into one summary per system.
+ *
+ * Latencies go into log-bucketed histograms whose bucket index is read off
+ * the bits of the double (exponent and top mantissa bits), so recording a
+ * value on the hot path costs a few integer operations and a clamp, and a
+ * quantile carries a relative error bounded by SIM_HIST_RELERR without
+ * storing samples. Replications are combined figure by figure: each
+ * replication yields one value, and the summary reports their mean and the
+ * Student-t 95 % half-width.
+ */
+#include "kernel/stats.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "kernel/kernel.h"
+#include "kernel/rng.h"
+
+/* ---------------------------------------------------------- histogram -- */
+
+int sim_hist_init(struct sim_hist *h)
+{
+	*h = (struct sim_hist){.min = INFINITY, .max = -INFINITY};
+	h->b = calloc(SIM_HIST_NB, sizeof(*h->b));
+	return h->b ? 0 : SIM_ENOMEM;
+}
+
+void sim_hist_release(struct sim_hist *h)
+{
+	free(h->b);
+	memset(h, 0, sizeof(*h));
+}
+
+void sim_hist_reset(struct sim_hist *h)
+{
+	if (h->b)
+		memset(h->b, 0, SIM_HIST_NB * sizeof(*h->b));
+	h->n = 0;
+	h->sum = 0.0;
+	h->min = INFINITY;
+	h->max = -INFINITY;
+}
+
+/* The value reported for bucket k: of [lo, hi), the point 2 lo hi / (lo +
+ * hi) whose worst relative error to any value of the bucket is smallest,
+ * (hi - lo) / (hi + lo) <= 2^-SUB / (2 + 2^-SUB) < SIM_HIST_RELERR. */
+static double hist_value(size_t k)
+{
+	int e = (int)(k >> SIM_HIST_SUB) + SIM_HIST_EMIN;
+	double top = (double)(k & ((1u << SIM_HIST_SUB) - 1));
+	double lo = ldexp(1.0 + top / (1u << SIM_HIST_SUB), e);
+	double hi = ldexp(1.0 + (top + 1.0) / (1u << SIM_HIST_SUB), e);
+	return 2.0 * lo * hi / (lo + hi);
+}
+
+/* The q-quantile is the order statistic x_(r) of rank r = ceil(q n),
+ * clamped to [1, n] (so q = 0 is the minimum, q = 1 the maximum). Ranks 1
+ * and n return the exact min and max; any other rank returns the value of
+ * the bucket holding x_(r), clamped to [min, max], so a constant sample
+ * gives its exact value. Values under 2^EMIN report as about 2^EMIN, the
+ * overflow bucket (from 2^EMAX) as the max. Returns 0 when empty. */
+double sim_hist_quantile(const struct sim_hist *h, double q)
+{
+	if (h->n == 0 || !h->b)
+		return 0.0;
+	if (!(q > 0.0))
+		q = 0.0;
+	if (q > 1.0)
+		q = 1.0;
+	double rq = ceil(q * (double)h->n);
+	uint64_t r = rq < 1.0 ? 1 : (uint64_t)rq;
+	if (r >= h->n)
+		return h->max;
+	if (r == 1)
+		return h->min;
+	uint64_t cum = 0;
+	size_t k = 0;
+	for (; k < SIM_HIST_NB - 1; k++) {
+		cum += h->b[k];
+		if (cum >= r)
+			break;
+	}
+	if (k == SIM_HIST_NB - 1)
+		return h->max; /* the overflow bucket has no upper bound */
+	double v = hist_value(k);
+	if (v < h->min)
+		v = h->min;
+	if (v > h->max)
+		v = h->max;
+	return v;
+}
+
+void sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src)
+{
+	if (src->n == 0)
+		return;
+	assert(dst->b && src->b);
+	for (size_t k = 0; k < SIM_HIST_NB; k++)
+		dst->b[k] += src->b[k];
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->n += src->n;
+	dst->sum += src->sum;
+}
+
+/* -------------------------------------------------- time-weighted values -- */
+
+void sim_tw_reset(struct sim_tw *w, double now)
+{
+	w->t0 = now;
+	w->tlast = now;
+	w->area = 0.0;
+	w->max = w->v;
+}
+
+double sim_tw_mean(const struct sim_tw *w, double now)
+{
+	double span = now - w->t0;
+	if (!(span > 0.0))
+		return w->v;
+	return (w->area + w->v * (now - w->tlast)) / span;
+}
+
+/* ------------------------------------------------------------- metrics -- */
+
+static struct sim_metric *metrics_find(const struct sim_metrics *m,
+				       const char *group, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strncmp(m->v[i].group, group, sizeof(m->v[i].group)) &&
+		    !strncmp(m->v[i].key, key, sizeof(m->v[i].key)))
+			return &m->v[i];
+	return NULL;
+}
+
+/* Names longer than the fields are truncated (to 39 bytes). */
+int sim_metrics_put(struct sim_metrics *m, const char *group, const char *key,
+		    double value)
+{
+	struct sim_metric tmp;
+	snprintf(tmp.group, sizeof(tmp.group), "%s", group ? group : "");
+	snprintf(tmp.key, sizeof(tmp.key), "%s", key);
+	tmp.value = value;
+
+	struct sim_metric *old = metrics_find(m, tmp.group, tmp.key);
+	if (old) {
+		old->value = value;
+		return 0;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16;
+		struct sim_metric *v = realloc(m->v, cap * sizeof(*v));
+		if (!v)
+			return SIM_ENOMEM;
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n++] = tmp;
+	return 0;
+}
+
+double sim_metrics_get(const struct sim_metrics *m, const char *group,
+		       const char *key, double dflt)
+{
+	char g[sizeof(((struct sim_metric *)0)->group)];
+	char k[sizeof(((struct sim_metric *)0)->key)];
+	snprintf(g, sizeof(g), "%s", group ? group : "");
+	snprintf(k, sizeof(k), "%s", key);
+	const struct sim_metric *x = metrics_find(m, g, k);
+	return x ? x->value : dflt;
+}
+
+void sim_metrics_release(struct sim_metrics *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* -------------------------------------------------- replication results -- */
+
+const char *const sim_outcome_names[SIM_OUT_N] = {
+#define X(name, str) str,
+    SIM_OUTCOME_MAP(X)
+#undef X
+};
+
+int sim_rep_init(struct sim_rep_result *r, size_t nclasses)
+{
+	int rc = SIM_ENOMEM;
+
+	memset(r, 0, sizeof(*r));
+	if (sim_hist_init(&r->lat))
+		goto cleanup;
+	if (nclasses) {
+		r->classes = calloc(nclasses, sizeof(*r->classes));
+		if (!r->classes)
+			goto cleanup;
+		r->nclasses = nclasses;
+		for (size_t c = 0; c < nclasses; c++)
+			if (sim_hist_init(&r->classes[c].lat))
+				goto cleanup;
+	}
+	return 0;
+
+cleanup:
+	sim_rep_release(r);
+	return rc;
+}
+
+void sim_rep_release(struct sim_rep_result *r)
+{
+	for (size_t c = 0; c < r->nclasses; c++)
+		sim_hist_release(&r->classes[c].lat);
+	free(r->classes);
+	sim_hist_release(&r->lat);
+	sim_metrics_release(&r->metrics);
+	memset(r, 0, sizeof(*r));
+}
+
+/* --------------------------------------------------------- time series -- */
+
+void sim_ts_release(struct sim_ts *ts)
+{
+	for (size_t i = 0; i < ts->n; i++)
+		sim_metrics_release(&ts->rows[i].metrics);
+	free(ts->rows);
+	*ts = (struct sim_ts){0};
+}
+
+/* ------------------------------------------------ aggregated (summary) -- */
+
+struct sim_est sim_est_of(const double *x, size_t n)
+{
+	struct sim_est e = {0.0, 0.0};
+	if (n == 0)
+		return e;
+	double sum = 0.0;
+	for (size_t i = 0; i < n; i++)
+		sum += x[i];
+	e.mean = sum / (double)n;
+	if (n < 2)
+		return e;
+	double ss = 0.0;
+	for (size_t i = 0; i < n; i++)
+		ss += (x[i] - e.mean) * (x[i] - e.mean);
+	double s = sqrt(ss / (double)(n - 1));
+	e.ci95 =
+	    gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * s / sqrt((double)n);
+	return e;
+}
+
+/* The estimate of a latency figure over the replications that measured at
+ * least one response (k of them); NaN for both when none did. */
+const double sim_cdf_q[SIM_CDF_N] = {
+    0,	  0.01, 0.02, 0.05, 0.1,  0.15,	 0.2,	0.25,  0.3,    0.35, 0.4,
+    0.45, 0.5,	0.55, 0.6,  0.65, 0.7,	 0.75,	0.8,   0.85,   0.9,  0.92,
+    0.94, 0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9999, 1,
+};
+
+/* The pooled distribution of the replications' latencies at sim_cdf_q.
+ * Returns 0 or SIM_ENOMEM. */
+static int pooled_cdf(const struct sim_rep_result *reps, size_t n,
+		      struct sim_summary *out)
+{
+	struct sim_hist all;
+	int rc = sim_hist_init(&all);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (reps[i].lat.n)
+			sim_hist_merge(&all, &reps[i].lat);
+	if (all.n) {
+		for (size_t k = 0; k < SIM_CDF_N; k++)
+			out->cdf[k] = sim_hist_quantile(&all, sim_cdf_q[k]);
+		out->ncdf = SIM_CDF_N;
+	}
+	sim_hist_release(&all);
+	return 0;
+}
+
+static struct sim_est est_lat(const double *x, size_t k)
+{
+	if (k == 0)
+		return (struct sim_est){NAN, NAN};
+	return sim_est_of(x, k);
+}
+
+static double rate(uint64_t count, double duration)
+{
+	return duration > 0.0 ? (double)count / duration : 0.0;
+}
+
+/* True when a string ends in "max". */
+static bool ends_in_max(const char *s)
+{
+	size_t len = strlen(s);
+	return len >= 3 && !strcmp(s + len - 3, "max");
+}
+
+/* Folds the metrics of n replications into out: union of (group, key) in
+ * first-seen order; the maximum for names ending in "max", otherwise the
+ * mean over the replications that reported the metric. */
+static int summarize_metrics(const struct sim_rep_result *reps, size_t n,
+			     struct sim_metrics *out)
+{
+	size_t *cnt = NULL, capcnt = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sim_metrics *m = &reps[i].metrics;
+		for (size_t j = 0; j < m->n; j++) {
+			const struct sim_metric *x = &m->v[j];
+			struct sim_metric *o =
+			    metrics_find(out, x->group, x->key);
+			if (!o) {
+				rc = sim_metrics_put(out, x->group, x->key,
+						     x->value);
+				if (rc)
+					goto cleanup;
+				if (out->n > capcnt) {
+					size_t cap = out->cap;
+					size_t *c =
+					    realloc(cnt, cap * sizeof(*c));
+					if (!c) {
+						rc = SIM_ENOMEM;
+						goto cleanup;
+					}
+					cnt = c;
+					capcnt = cap;
+				}
+				cnt[out->n - 1] = 1;
+				continue;
+			}
+			size_t idx = (size_t)(o - out->v);
+			if (ends_in_max(o->key) || ends_in_max(o->group)) {
+				if (x->value > o->value)
+					o->value = x->value;
+			} else {
+				o->value += x->value; /* sum until the end */
+			}
+			cnt[idx]++;
+		}
+	}
+	for (size_t k = 0; k < out->n; k++) {
+		struct sim_metric *o = &out->v[k];
+		if (!ends_in_max(o->key) && !ends_in_max(o->group))
+			o->value /= (double)cnt[k];
+	}
+
+cleanup:
+	free(cnt);
+	return rc;
+}
+
+int sim_summarize(const struct sim_rep_result *reps, size_t n,
+		  const char *const *cnames, struct sim_summary *out)
+{
+	double *x = NULL;
+	size_t k;
+	int rc = SIM_ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	out->replications = (int)n;
+	out->lat_max = NAN;
+	if (n == 0)
+		return 0;
+
+	/* 5 columns per figure: one value per replication each. */
+	x = calloc(5 * n, sizeof(*x));
+	if (!x)
+		goto cleanup;
+	double *x0 = x, *x1 = x + n, *x2 = x + 2 * n, *x3 = x + 3 * n,
+	       *x4 = x + 4 * n;
+
+	double dur = 0.0;
+	for (size_t i = 0; i < n; i++) {
+		const struct sim_rep_result *r = &reps[i];
+		dur += r->duration;
+		x0[i] = rate(r->offered, r->duration);
+		x1[i] = rate(r->completed, r->duration);
+		x2[i] = rate(r->good, r->duration);
+		out->completed += (double)r->completed;
+		for (int o = 0; o < SIM_OUT_N; o++)
+			out->errors[o] += (double)r->errors[o];
+		out->wasted += (double)r->wasted;
+		out->events += (double)r->events;
+	}
+	out->duration_s = dur / (double)n;
+	out->offered_rps = sim_est_of(x0, n);
+	out->throughput_rps = sim_est_of(x1, n);
+	out->goodput_rps = sim_est_of(x2, n);
+	out->completed /= (double)n;
+	for (int o = 0; o < SIM_OUT_N; o++)
+		out->errors[o] /= (double)n;
+	out->wasted /= (double)n;
+	out->events /= (double)n;
+
+	/* Latency: only replications that measured a response count. */
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct sim_hist *h = &reps[i].lat;
+		if (h->n == 0)
+			continue;
+		x0[k] = sim_hist_mean(h);
+		x1[k] = sim_hist_quantile(h, 0.50);
+		x2[k] = sim_hist_quantile(h, 0.90);
+		x3[k] = sim_hist_quantile(h, 0.99);
+		x4[k] = sim_hist_quantile(h, 0.999);
+		if (k == 0 || h->max > out->lat_max)
+			out->lat_max = h->max;
+		k++;
+	}
+	out->lat_mean = est_lat(x0, k);
+	out->p50 = est_lat(x1, k);
+	out->p90 = est_lat(x2, k);
+	out->p99 = est_lat(x3, k);
+	out->p999 = est_lat(x4, k);
+	if (pooled_cdf(reps, n, out))
+		goto cleanup;
+
+	size_t nc = reps[0].nclasses;
+	if (nc) {
+		out->classes = calloc(nc, sizeof(*out->classes));
+		if (!out->classes)
+			goto cleanup;
+		out->nclasses = nc;
+	}
+	for (size_t c = 0; c < nc; c++) {
+		struct sim_class_summary *cs = &out->classes[c];
+		cs->name = cnames ? cnames[c] : NULL;
+		k = 0;
+		for (size_t i = 0; i < n; i++) {
+			assert(reps[i].nclasses == nc);
+			const struct sim_class_result *cr = &reps[i].classes[c];
+			cs->completed += (double)cr->completed;
+			if (cr->lat.n == 0)
+				continue;
+			x0[k] = sim_hist_mean(&cr->lat);
+			x1[k] = sim_hist_quantile(&cr->lat, 0.50);
+			x2[k] = sim_hist_quantile(&cr->lat, 0.90);
+			x3[k] = sim_hist_quantile(&cr->lat, 0.99);
+			k++;
+		}
+		cs->completed /= (double)n;
+		cs->lat_mean = est_lat(x0, k);
+		cs->p50 = est_lat(x1, k);
+		cs->p90 = est_lat(x2, k);
+		cs->p99 = est_lat(x3, k);
+	}
+
+	rc = summarize_metrics(reps, n, &out->metrics);
+	if (rc)
+		goto cleanup;
+	free(x);
+	return 0;
+
+cleanup:
+	free(x);
+	sim_summary_release(out);
+	return rc;
+}
+
+void sim_summary_release(struct sim_summary *s)
+{
+	free(s->classes);
+	sim_metrics_release(&s->metrics);
+	memset(s, 0, sizeof(*s));
+}

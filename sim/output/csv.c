@@ -1,0 +1,270 @@
+/*
+ * csv.c - a run's results as a flat CSV: the fixed columns, the union of
+ * the models' figures flattened with '_', then per-class columns; one row
+ * per system, RFC 4180 quoting, numbers in their shortest exact form.
+ */
+#include "output/csv.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/error.h"
+
+void sim_csv_cell(FILE *f, bool *first, const char *s)
+{
+	if (!*first)
+		fputc(',', f);
+	*first = false;
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void sim_csv_num(FILE *f, bool *first, double v)
+{
+	char buf[SIM_NUM_LEN] = "";
+	if (isfinite(v))
+		sim_fmt_double(buf, sizeof(buf), v);
+	sim_csv_cell(f, first, buf);
+}
+
+void sim__csv_int(FILE *f, bool *first, long long v)
+{
+	char buf[SIM_NUM_LEN];
+	snprintf(buf, sizeof(buf), "%lld", v);
+	sim_csv_cell(f, first, buf);
+}
+
+void sim__csv_metric_header(FILE *f, bool *first,
+			    const struct sim__colset *cols)
+{
+	char name[2 * sizeof(((struct sim_metric *)0)->group) + 2];
+	for (size_t k = 0; k < cols->n; k++) {
+		sim__flat_name(name, sizeof(name), cols->v[k]);
+		sim_csv_cell(f, first, name);
+	}
+}
+const char *const sim_csv_fixed[SIM_CSV_NFIXED] = {
+    "scenario",
+    "system",
+    "model",
+    "replications",
+    "duration_s",
+    "offered_rps",
+    "offered_rps_ci95",
+    "throughput_rps",
+    "throughput_rps_ci95",
+    "goodput_rps",
+    "goodput_rps_ci95",
+    "completed",
+#define X(name, str) "errors_" str,
+    SIM_ERROR_MAP(X)
+#undef X
+	"wasted",
+    "latency_s_mean",
+    "latency_s_mean_ci95",
+    "latency_s_p50",
+    "latency_s_p90",
+    "latency_s_p99",
+    "latency_s_p99_ci95",
+    "latency_s_p999",
+    "latency_s_max",
+    "events",
+};
+
+/* Suffixes of the per-class columns, class_NAME_SUFFIX. */
+static const char *const class_sfx[] = {
+    "completed",
+    "latency_s_mean",
+    "latency_s_p50",
+    "latency_s_p99",
+};
+#define NCLASS_SFX (sizeof(class_sfx) / sizeof(class_sfx[0]))
+
+void sim_cells_release(struct sim_cells *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].name);
+	free(c->v);
+	*c = (struct sim_cells){0};
+}
+
+static int cell_add(struct sim_cells *c, enum sim_cell_kind kind,
+		    const char *name, const char *str, double num)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		struct sim_cell *v = realloc(c->v, cap * sizeof(*v));
+		if (!v)
+			return SIM_ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	char *copy = strdup(name);
+	if (!copy)
+		return SIM_ENOMEM;
+	c->v[c->n++] = (struct sim_cell){kind, copy, str, num};
+	return 0;
+}
+
+/* The cell of that kind and name in c, or NULL. */
+static const struct sim_cell *
+find_cell(const struct sim_cells *c, enum sim_cell_kind kind, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].kind == kind && !strcmp(c->v[i].name, name))
+			return &c->v[i];
+	return NULL;
+}
+
+/* Writes a cell's value; an absent cell is an empty one. */
+static void csv_value(FILE *f, bool *first, const struct sim_cell *c)
+{
+	if (c && c->str)
+		sim_csv_cell(f, first, c->str);
+	else
+		sim_csv_num(f, first, c ? c->num : NAN);
+}
+
+int sim_summary_flatten(const struct sim_scenario *sc,
+			const struct sim_summary *s, struct sim_cells *out)
+{
+	/* scenario, system and model are strings, in str[] */
+	const double fixed[SIM_CSV_NFIXED] = {
+	    NAN,
+	    NAN,
+	    NAN,
+	    s->replications,
+	    s->duration_s,
+	    s->offered_rps.mean,
+	    s->offered_rps.ci95,
+	    s->throughput_rps.mean,
+	    s->throughput_rps.ci95,
+	    s->goodput_rps.mean,
+	    s->goodput_rps.ci95,
+	    s->completed,
+#define X(name, str) s->errors[SIM_OUT_##name],
+	    SIM_ERROR_MAP(X)
+#undef X
+		s->wasted,
+	    s->lat_mean.mean,
+	    s->lat_mean.ci95,
+	    s->p50.mean,
+	    s->p90.mean,
+	    s->p99.mean,
+	    s->p99.ci95,
+	    s->p999.mean,
+	    s->lat_max,
+	    s->events,
+	};
+	const char *const str[3] = {sc->name ? sc->name : "",
+				    s->name ? s->name : "",
+				    s->model ? s->model : ""};
+	int rc = 0;
+
+	*out = (struct sim_cells){0};
+	for (size_t k = 0; k < SIM_CSV_NFIXED && !rc; k++)
+		rc = cell_add(out, SIM_CELL_FIXED, sim_csv_fixed[k],
+			      k < 3 ? str[k] : NULL, fixed[k]);
+	for (size_t k = 0; k < s->metrics.n && !rc; k++) {
+		char name[2 * sizeof(s->metrics.v[k].group) + 2];
+		sim__flat_name(name, sizeof(name), &s->metrics.v[k]);
+		rc = cell_add(out, SIM_CELL_METRIC, name, NULL,
+			      s->metrics.v[k].value);
+	}
+	for (size_t c = 0; c < s->nclasses && !rc; c++) {
+		const struct sim_class_summary *cs = &s->classes[c];
+		const double v[NCLASS_SFX] = {cs->completed, cs->lat_mean.mean,
+					      cs->p50.mean, cs->p99.mean};
+		char nb[32];
+		const char *cname = sim__class_name(cs, c, nb, sizeof(nb));
+		for (size_t k = 0; k < NCLASS_SFX && !rc; k++) {
+			char name[256];
+			snprintf(name, sizeof(name), "class_%s_%s", cname,
+				 class_sfx[k]);
+			rc = cell_add(out, SIM_CELL_CLASS, name, NULL, v[k]);
+		}
+	}
+	if (rc)
+		sim_cells_release(out);
+	return rc;
+}
+int sim_write_csv(FILE *f, const struct sim_scenario *sc,
+		  const struct sim_summary *sys, size_t n)
+{
+	struct sim__colset cols = {0};
+	struct sim__names cls = {0};
+	struct sim_cells row = {0};
+	char fallback[SIM__MAX_FALLBACK_NAMES][32];
+	bool first;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		rc = sim__colset_add(&cols, &sys[i].metrics);
+		if (rc)
+			goto cleanup;
+	}
+	rc = sim__class_names(sys, n, &cls, fallback, SIM__MAX_FALLBACK_NAMES);
+	if (rc)
+		goto cleanup;
+
+	first = true;
+	for (size_t k = 0; k < SIM_CSV_NFIXED; k++)
+		sim_csv_cell(f, &first, sim_csv_fixed[k]);
+	sim__csv_metric_header(f, &first, &cols);
+	for (size_t c = 0; c < cls.n; c++) {
+		for (size_t k = 0; k < NCLASS_SFX; k++) {
+			char name[256];
+			snprintf(name, sizeof(name), "class_%s_%s", cls.v[c],
+				 class_sfx[k]);
+			sim_csv_cell(f, &first, name);
+		}
+	}
+	fputc('\n', f);
+
+	for (size_t i = 0; i < n; i++) {
+		rc = sim_summary_flatten(sc, &sys[i], &row);
+		if (rc)
+			goto cleanup;
+		first = true;
+		for (size_t k = 0; k < row.n && row.v[k].kind == SIM_CELL_FIXED;
+		     k++)
+			csv_value(f, &first, &row.v[k]);
+		for (size_t k = 0; k < cols.n; k++) {
+			char name[2 * sizeof(cols.v[k]->group) + 2];
+			sim__flat_name(name, sizeof(name), cols.v[k]);
+			csv_value(f, &first,
+				  find_cell(&row, SIM_CELL_METRIC, name));
+		}
+		for (size_t c = 0; c < cls.n; c++)
+			for (size_t k = 0; k < NCLASS_SFX; k++) {
+				char name[256];
+				snprintf(name, sizeof(name), "class_%s_%s",
+					 cls.v[c], class_sfx[k]);
+				csv_value(
+				    f, &first,
+				    find_cell(&row, SIM_CELL_CLASS, name));
+			}
+		fputc('\n', f);
+		sim_cells_release(&row);
+	}
+	rc = ferror(f) ? SIM_EIO : 0;
+
+cleanup:
+	sim_cells_release(&row);
+	free(cols.v);
+	free(cls.v);
+	return rc;
+}

@@ -1,0 +1,119 @@
+/*
+ * output.c - what the result writers share: the column name of a model's
+ * figure, the set of columns over many summaries, class names, and the
+ * shortest form of a number that reads back exactly.
+ *
+ * Writers see summaries and named metrics only; which model produced a
+ * figure is just a string to them. A metric's group decides where it goes:
+ * "" at the system's top level, "a.b" nested as {"a": {"b": {...}}} in
+ * JSON and flattened as a_b_key in CSV.
+ */
+#include "output/output.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/error.h"
+
+void sim_fmt_double(char *buf, size_t len, double v)
+{
+	if (!isfinite(v)) {
+		snprintf(buf, len, "null");
+		return;
+	}
+	for (int prec = 15; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+	snprintf(buf, len, "%.17g", v);
+}
+
+/* ---------------------------------------------------------- columns -- */
+
+void sim__flat_name(char *buf, size_t len, const struct sim_metric *m)
+{
+	if (m->group[0])
+		snprintf(buf, len, "%s_%s", m->group, m->key);
+	else
+		snprintf(buf, len, "%s", m->key);
+	for (char *p = buf; *p; p++)
+		if (*p == '.')
+			*p = '_';
+}
+
+static bool same_metric(const struct sim_metric *a, const struct sim_metric *b)
+{
+	return !strcmp(a->group, b->group) && !strcmp(a->key, b->key);
+}
+
+int sim__colset_add(struct sim__colset *c, const struct sim_metrics *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		size_t j = 0;
+		while (j < c->n && !same_metric(c->v[j], &m->v[i]))
+			j++;
+		if (j < c->n)
+			continue;
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 16;
+			const struct sim_metric **v =
+			    realloc(c->v, cap * sizeof(*v));
+			if (!v)
+				return SIM_ENOMEM;
+			c->v = v;
+			c->cap = cap;
+		}
+		c->v[c->n++] = &m->v[i];
+	}
+	return 0;
+}
+
+double sim__metric_value(const struct sim_metrics *m,
+			 const struct sim_metric *col)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (same_metric(&m->v[i], col))
+			return m->v[i].value;
+	return NAN;
+}
+
+const char *sim__class_name(const struct sim_class_summary *c, size_t i,
+			    char *buf, size_t len)
+{
+	if (c->name)
+		return c->name;
+	snprintf(buf, len, "class%zu", i);
+	return buf;
+}
+
+int sim__class_names(const struct sim_summary *sys, size_t n,
+		     struct sim__names *out, char (*fallback)[32],
+		     size_t nfallback)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += sys[i].nclasses;
+	out->n = 0;
+	out->v = calloc(total ? total : 1, sizeof(*out->v));
+	if (!out->v)
+		return SIM_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t c = 0; c < sys[i].nclasses; c++) {
+			const char *name = sys[i].classes[c].name;
+			if (!name) {
+				if (c >= nfallback)
+					continue;
+				snprintf(fallback[c], 32, "class%zu", c);
+				name = fallback[c];
+			}
+			size_t j = 0;
+			while (j < out->n && strcmp(out->v[j], name))
+				j++;
+			if (j == out->n)
+				out->v[out->n++] = name;
+		}
+	return 0;
+}

@@ -1,0 +1,998 @@
+/*
+ * sweepio.c - the grid of a sweep, its table of text cells, and the files
+ * a sweep writes and reads back (results.csv, results.json, the `sweep:`
+ * section of scenario.yaml).
+ *
+ * Cells stay text from the moment a figure is formatted: a row read back
+ * from results.csv is indistinguishable from one just computed, which is
+ * what makes resumed, merged and MPI-gathered sweeps byte-identical to a
+ * single run. Columns are ordered by a rule that needs no history (grid,
+ * then the fixed `run` columns, then the rest by name), so the order is
+ * the same however the rows were gathered.
+ */
+#include "output/sweepio.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/kernel.h"
+#include "kernel/rng.h"
+#include "output/files.h"
+#include "output/json.h"
+#include "scenario/yamldoc.h"
+
+/* ---------------------------------------------------------------- grid -- */
+
+static void gparam_release(struct sim_gparam *p)
+{
+	for (size_t j = 0; j < p->nvalues; j++)
+		free(p->values[j]);
+	free(p->values);
+	free(p->marks);
+	free(p->path);
+	memset(p, 0, sizeof(*p));
+}
+
+void sim_grid_release(struct sim_grid *g)
+{
+	for (size_t i = 0; i < g->np; i++)
+		gparam_release(&g->p[i]);
+	free(g->p);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The number of points with parameter `skip` left out (SIZE_MAX: none),
+ * or 0 past `max`. */
+static size_t grid_points(const struct sim_grid *g, size_t skip, size_t max)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < g->np; i++) {
+		if (i == skip)
+			continue;
+		if (g->p[i].nvalues && n > max / g->p[i].nvalues)
+			return 0;
+		n *= g->p[i].nvalues;
+	}
+	return n;
+}
+
+int sim_grid_set(struct sim_grid *g, const char *path,
+		 const char *const *values, const struct sim_mark *marks,
+		 size_t nvalues, size_t max_points)
+{
+	struct sim_gparam np = {0};
+	size_t at = 0;
+	int rc = SIM_ENOMEM;
+
+	while (at < g->np && strcmp(g->p[at].path, path))
+		at++;
+	size_t rest = grid_points(g, at, max_points);
+	if (!nvalues || !rest || rest > max_points / nvalues)
+		return SIM_ELIMIT;
+	np.path = strdup(path);
+	np.values = calloc(nvalues, sizeof(*np.values));
+	np.marks = calloc(nvalues, sizeof(*np.marks));
+	if (!np.path || !np.values || !np.marks)
+		goto cleanup;
+	for (size_t j = 0; j < nvalues; j++, np.nvalues++) {
+		if (!(np.values[j] = strdup(values[j])))
+			goto cleanup;
+		if (marks)
+			np.marks[j] = marks[j];
+	}
+	if (at == g->np) {
+		struct sim_gparam *p = realloc(g->p, (g->np + 1) * sizeof(*p));
+		if (!p)
+			goto cleanup;
+		g->p = p;
+		g->np++;
+	} else {
+		gparam_release(&g->p[at]);
+	}
+	g->p[at] = np;
+	g->npoints = rest * nvalues;
+	return 0;
+
+cleanup:
+	gparam_release(&np);
+	return rc;
+}
+
+size_t sim_grid_value(const struct sim_grid *g, size_t k, size_t i)
+{
+	size_t stride = 1;
+	for (size_t j = g->np; j-- > i + 1;)
+		stride *= g->p[j].nvalues;
+	return (k / stride) % g->p[i].nvalues;
+}
+
+char *sim_grid_cell(const char *value)
+{
+	const char *why;
+	char *end, num[32];
+	double v;
+
+	errno = 0;
+	v = strtod(value, &end);
+	bool plain = end != value && !*end && !errno && isfinite(v);
+	if (!plain &&
+	    ((sim_parse_rate(value, &v, &why) == 0 && isfinite(v)) ||
+	     (sim_parse_duration(value, &v, &why) == 0 && isfinite(v)) ||
+	     (sim_parse_size(value, &v, &why) == 0 && isfinite(v)))) {
+		sim_fmt_double(num, sizeof(num), v);
+		return strdup(num);
+	}
+	return strdup(value);
+}
+
+char **sim_grid_point(const struct sim_grid *g, size_t k)
+{
+	char **c = calloc(g->np ? g->np : 1, sizeof(*c));
+	for (size_t i = 0; c && i < g->np; i++)
+		if (!(c[i] = sim_grid_cell(
+			  g->p[i].values[sim_grid_value(g, k, i)]))) {
+			sim_grid_point_free(c, i);
+			c = NULL;
+		}
+	return c;
+}
+
+void sim_grid_point_free(char **cells, size_t np)
+{
+	for (size_t i = 0; cells && i < np; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
+		       size_t *nsystems, FILE *err)
+{
+	struct sim_ydoc doc = {0};
+	struct sim_yerror e;
+	const char **vals = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = SIM_EIO;
+	FILE *f = fopen(path, "rb");
+
+	memset(g, 0, sizeof(*g));
+	*name = NULL;
+	*nsystems = 0;
+	if (!f) {
+		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
+			strerror(errno));
+		return SIM_EIO;
+	}
+	if (!(text = malloc(SIM_YAML_MAX_BYTES + 1))) {
+		rc = SIM_ENOMEM;
+		goto cleanup;
+	}
+	len = fread(text, 1, SIM_YAML_MAX_BYTES, f);
+	if (ferror(f)) {
+		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
+			strerror(errno));
+		goto cleanup;
+	}
+	rc = sim_yaml_parse(&doc, path, text, len, 0, &e);
+	if (rc == SIM_ESCENARIO)
+		fprintf(err, "%s:%d:%d: error: %s\n", e.mark.file, e.mark.line,
+			e.mark.col, e.msg);
+	if (rc)
+		goto cleanup;
+	rc = SIM_ESCENARIO;
+	const struct sim_ynode *root = doc.root;
+	const struct sim_ynode *sw = sim_ymap_get(root, "sweep", NULL);
+	const struct sim_ynode *sys = sim_ymap_get(root, "systems", NULL);
+	const struct sim_ynode *nm = sim_ymap_get(root, "name", NULL);
+	if (!root || root->kind != SIM_Y_MAP || !sw || sw->kind != SIM_Y_MAP ||
+	    !sys || sys->kind != SIM_Y_SEQ || !nm || nm->kind != SIM_Y_SCALAR) {
+		fprintf(err,
+			"concsim: error: '%s' is not the scenario.yaml of a "
+			"sweep (no name, systems or sweep section)\n",
+			path);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < sw->n; i++) {
+		const struct sim_ynode *v = sw->vals[i];
+		bool ok = v && v->kind == SIM_Y_SEQ && v->n;
+		for (size_t j = 0; ok && j < v->n; j++)
+			ok = v->vals[j]->kind == SIM_Y_SCALAR;
+		if (!ok) {
+			fprintf(err,
+				"%s:%d:%d: error: sweep '%s': expected the "
+				"list of values a sweep writes\n",
+				path, sw->keys[i]->mark.line,
+				sw->keys[i]->mark.col, sw->keys[i]->text);
+			goto cleanup;
+		}
+		free(vals);
+		if (!(vals = calloc(v->n, sizeof(*vals)))) {
+			rc = SIM_ENOMEM;
+			goto cleanup;
+		}
+		for (size_t j = 0; j < v->n; j++)
+			vals[j] = v->vals[j]->text;
+		rc = sim_grid_set(g, sw->keys[i]->text, vals, NULL, v->n,
+				  SIZE_MAX);
+		if (rc == SIM_ELIMIT) {
+			fprintf(err,
+				"%s:%d:%d: error: sweep '%s': too many "
+				"points\n",
+				path, sw->keys[i]->mark.line,
+				sw->keys[i]->mark.col, sw->keys[i]->text);
+			rc = SIM_ESCENARIO;
+		}
+		if (rc)
+			goto cleanup;
+		rc = SIM_ESCENARIO;
+	}
+	if (!(*name = strdup(nm->text))) {
+		rc = SIM_ENOMEM;
+		goto cleanup;
+	}
+	*nsystems = sys->n;
+	rc = 0;
+
+cleanup:
+	if (rc)
+		sim_grid_release(g);
+	sim_yaml_free(&doc);
+	free(vals);
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+/* --------------------------------------------------------------- table -- */
+
+void sim_table_init(struct sim_table *t, size_t np)
+{
+	memset(t, 0, sizeof(*t));
+	t->np = np;
+}
+
+static void trow_release(struct sim_trow *r, size_t np)
+{
+	for (size_t i = 0; r->param && i < np; i++)
+		free(r->param[i]);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->cell[i]);
+	free(r->param);
+	free(r->cell);
+	memset(r, 0, sizeof(*r));
+}
+
+void sim_table_release(struct sim_table *t)
+{
+	for (size_t i = 0; i < t->nrow; i++)
+		trow_release(&t->row[i], t->np);
+	for (size_t i = 0; i < t->ncol; i++)
+		free(t->col[i]);
+	free(t->row);
+	free(t->col);
+	sim_table_init(t, 0);
+}
+
+size_t sim_table_col(struct sim_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncol; i++)
+		if (!strcmp(t->col[i], name))
+			return i;
+	if (t->ncol == t->capcol) {
+		size_t cap = t->capcol ? 2 * t->capcol : 64;
+		char **c = realloc(t->col, cap * sizeof(*c));
+		if (!c)
+			return SIZE_MAX;
+		t->col = c;
+		t->capcol = cap;
+	}
+	if (!(t->col[t->ncol] = strdup(name)))
+		return SIZE_MAX;
+	return t->ncol++;
+}
+
+static struct sim_trow *table_push(struct sim_table *t)
+{
+	if (t->nrow == t->caprow) {
+		size_t cap = t->caprow ? 2 * t->caprow : 64;
+		struct sim_trow *r = realloc(t->row, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		t->row = r;
+		t->caprow = cap;
+	}
+	struct sim_trow *r = &t->row[t->nrow];
+	memset(r, 0, sizeof(*r));
+	r->param = calloc(t->np ? t->np : 1, sizeof(*r->param));
+	if (!r->param)
+		return NULL;
+	t->nrow++;
+	return r;
+}
+
+struct sim_trow *sim_table_add(struct sim_table *t, size_t point, size_t sub,
+			       const char *const *param)
+{
+	struct sim_trow *r = table_push(t);
+	if (!r)
+		return NULL;
+	r->point = point;
+	r->sub = sub;
+	for (size_t i = 0; i < t->np; i++)
+		if (param[i] && param[i][0] &&
+		    !(r->param[i] = strdup(param[i]))) {
+			trow_release(r, t->np);
+			t->nrow--;
+			return NULL;
+		}
+	return r;
+}
+
+/* Sets cell `id` of r; an empty text leaves the cell empty (NULL). */
+static int trow_set(struct sim_trow *r, size_t id, const char *text)
+{
+	if (id >= r->n) {
+		char **c = realloc(r->cell, (id + 1) * sizeof(*c));
+		if (!c)
+			return SIM_ENOMEM;
+		memset(c + r->n, 0, (id + 1 - r->n) * sizeof(*c));
+		r->cell = c;
+		r->n = id + 1;
+	}
+	free(r->cell[id]);
+	r->cell[id] = NULL;
+	if (text && text[0] && !(r->cell[id] = strdup(text)))
+		return SIM_ENOMEM;
+	return 0;
+}
+
+int sim_table_put(struct sim_table *t, struct sim_trow *r, const char *name,
+		  const char *text)
+{
+	size_t id = sim_table_col(t, name);
+	return id == SIZE_MAX ? SIM_ENOMEM : trow_set(r, id, text);
+}
+
+int sim_table_add_point(struct sim_table *t, size_t point,
+			const char *const *param, const struct sim_scenario *sc,
+			const struct sim_summary *sum, size_t nsystems)
+{
+	struct sim_cells cells = {0};
+	int rc = 0;
+
+	for (size_t s = 0; s < nsystems && !rc; s++) {
+		size_t row = t->nrow;
+		rc = sim_summary_flatten(sc, &sum[s], &cells);
+		if (rc)
+			break;
+		if (!sim_table_add(t, point, s, param)) {
+			rc = SIM_ENOMEM;
+			break;
+		}
+		for (size_t k = 0; k < cells.n && !rc; k++) {
+			const struct sim_cell *c = &cells.v[k];
+			char num[32] = "";
+			if (c->kind == SIM_CELL_FIXED &&
+			    !strcmp(c->name, "scenario"))
+				continue;
+			if (!c->str && isfinite(c->num))
+				sim_fmt_double(num, sizeof(num), c->num);
+			/* the table may have grown: find the row again */
+			rc = sim_table_put(t, &t->row[row], c->name,
+					   c->str ? c->str : num);
+		}
+		sim_cells_release(&cells);
+	}
+	return rc;
+}
+
+int sim_table_move(struct sim_table *dst, struct sim_table *src)
+{
+	size_t i = 0;
+	int rc = 0;
+
+	for (; i < src->nrow; i++) {
+		struct sim_trow *s = &src->row[i];
+		struct sim_trow *d = table_push(dst);
+		if (!d) {
+			rc = SIM_ENOMEM;
+			break;
+		}
+		free(d->param);
+		d->point = s->point;
+		d->sub = s->sub;
+		d->param = s->param;
+		s->param = NULL;
+		for (size_t c = 0; c < s->n && !rc; c++) {
+			if (!s->cell[c])
+				continue;
+			size_t id = sim_table_col(dst, src->col[c]);
+			rc = id == SIZE_MAX ? SIM_ENOMEM
+					    : trow_set(d, id, s->cell[c]);
+		}
+		trow_release(s, src->np);
+		if (rc)
+			break;
+	}
+	/* keep what was not moved at the front of src */
+	size_t moved = i < src->nrow ? i + 1 : i;
+	memmove(src->row, src->row + moved,
+		(src->nrow - moved) * sizeof(*src->row));
+	src->nrow -= moved;
+	return rc;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct sim_trow *x = a, *y = b;
+	if (x->point != y->point)
+		return x->point < y->point ? -1 : 1;
+	return x->sub < y->sub ? -1 : x->sub > y->sub;
+}
+
+void sim_table_sort(struct sim_table *t)
+{
+	if (t->nrow > 1)
+		qsort(t->row, t->nrow, sizeof(*t->row), row_cmp);
+}
+
+const char *sim_trow_get(const struct sim_table *t, const struct sim_trow *r,
+			 const char *name)
+{
+	for (size_t i = 0; i < t->ncol && i < r->n; i++)
+		if (!strcmp(t->col[i], name))
+			return r->cell[i] ? r->cell[i] : "";
+	return "";
+}
+
+/* ------------------------------------------------------- column order -- */
+
+/* The rank of a column: system, model, then the fixed `run` columns in
+ * their order; every other column after them (ranked by name). */
+static size_t col_rank(const char *name)
+{
+	if (!strcmp(name, "system"))
+		return 0;
+	if (!strcmp(name, "model"))
+		return 1;
+	for (size_t k = 0; k < SIM_CSV_NFIXED; k++)
+		if (!strcmp(sim_csv_fixed[k], name))
+			return 2 + k;
+	return SIZE_MAX;
+}
+
+struct colkey {
+	size_t rank, id;
+	const char *name;
+};
+
+static int col_cmp(const void *a, const void *b)
+{
+	const struct colkey *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The column ids in output order (malloc'd), the scenario name left out;
+ * NULL when memory ran out. */
+static size_t *col_order(const struct sim_table *t, size_t *n)
+{
+	struct colkey *key = malloc((t->ncol ? t->ncol : 1) * sizeof(*key));
+	size_t *ord = malloc((t->ncol ? t->ncol : 1) * sizeof(*ord));
+	if (!key || !ord) {
+		free(key);
+		free(ord);
+		return NULL;
+	}
+	*n = 0;
+	for (size_t i = 0; i < t->ncol; i++)
+		if (strcmp(t->col[i], "scenario"))
+			key[(*n)++] =
+			    (struct colkey){col_rank(t->col[i]), i, t->col[i]};
+	qsort(key, *n, sizeof(*key), col_cmp);
+	for (size_t k = 0; k < *n; k++)
+		ord[k] = key[k].id;
+	free(key);
+	return ord;
+}
+
+/* ------------------------------------------------------------ writers -- */
+
+int sim_table_write_csv(const struct sim_table *t, const struct sim_grid *g,
+			FILE *f)
+{
+	size_t n;
+	size_t *ord = col_order(t, &n);
+	bool first = true;
+
+	if (!ord)
+		return SIM_ENOMEM;
+	for (size_t i = 0; i < g->np; i++)
+		sim_csv_cell(f, &first, g->p[i].path);
+	for (size_t k = 0; k < n; k++)
+		sim_csv_cell(f, &first, t->col[ord[k]]);
+	fputc('\n', f);
+	for (size_t r = 0; r < t->nrow; r++) {
+		const struct sim_trow *row = &t->row[r];
+		first = true;
+		for (size_t i = 0; i < t->np; i++)
+			sim_csv_cell(f, &first,
+				     row->param[i] ? row->param[i] : "");
+		for (size_t k = 0; k < n; k++) {
+			size_t id = ord[k];
+			sim_csv_cell(
+			    f, &first,
+			    id < row->n && row->cell[id] ? row->cell[id] : "");
+		}
+		fputc('\n', f);
+	}
+	free(ord);
+	return ferror(f) ? SIM_EIO : 0;
+}
+
+/* Whether s is a JSON number (RFC 8259 grammar). */
+static bool json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return false;
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+static void json_cell(FILE *f, const char *key, const char *v, bool text)
+{
+	sim_json_string(f, key);
+	fputs(": ", f);
+	if (!v || !v[0])
+		fputs(text ? "\"\"" : "null", f);
+	else if (!text && json_number(v))
+		fputs(v, f);
+	else
+		sim_json_string(f, v);
+}
+
+int sim_table_write_json(const struct sim_table *t, const struct sim_grid *g,
+			 const char *scenario, FILE *f)
+{
+	size_t n;
+	size_t *ord = col_order(t, &n);
+
+	if (!ord)
+		return SIM_ENOMEM;
+	fputs("{\n  \"scenario\": ", f);
+	sim_json_string(f, scenario);
+	fputs(",\n  \"parameters\": [", f);
+	for (size_t i = 0; i < g->np; i++) {
+		fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+		sim_json_string(f, g->p[i].path);
+		fputs(", \"values\": [", f);
+		for (size_t j = 0; j < g->p[i].nvalues; j++) {
+			fputs(j ? ", " : "", f);
+			sim_json_string(f, g->p[i].values[j]);
+		}
+		fputs("]}", f);
+	}
+	fputs(g->np ? "\n  ],\n  \"rows\": [" : "],\n  \"rows\": [", f);
+	for (size_t r = 0; r < t->nrow; r++) {
+		const struct sim_trow *row = &t->row[r];
+		fputs(r ? ",\n    {" : "\n    {", f);
+		for (size_t i = 0; i < t->np; i++) {
+			fputs(i ? ", " : "", f);
+			json_cell(f, g->p[i].path, row->param[i], false);
+		}
+		for (size_t k = 0; k < n; k++) {
+			size_t id = ord[k];
+			const char *name = t->col[id];
+			fputs(k || t->np ? ", " : "", f);
+			json_cell(f, name, id < row->n ? row->cell[id] : NULL,
+				  col_rank(name) < 2);
+		}
+		fputc('}', f);
+	}
+	fputs(t->nrow ? "\n  ]\n}\n" : "]\n}\n", f);
+	free(ord);
+	return ferror(f) ? SIM_EIO : 0;
+}
+
+/* ---------------------------------------------------------- CSV reader -- */
+
+/* The body of sim_csv_record; *n counts the cells stored so far. */
+static long csv_cells(FILE *f, char ***cells, size_t *cap, size_t *np)
+{
+	size_t n = 0, len = 0, size = 64;
+	char *buf = malloc(size);
+	bool quoted = false, any = false;
+	int c;
+
+	if (!buf)
+		return -1;
+	for (;;) {
+		c = fgetc(f);
+		if (c == EOF && !any) {
+			free(buf);
+			return 0;
+		}
+		any = true;
+		bool end_cell = false, end_rec = false;
+		if (quoted) {
+			if (c == EOF) {
+				free(buf);
+				return -2;
+			}
+			if (c == '"') {
+				int d = fgetc(f);
+				if (d != '"') {
+					quoted = false;
+					if (d != EOF)
+						ungetc(d, f);
+					continue;
+				}
+			}
+		} else if (c == '"' && len == 0) {
+			quoted = true;
+			continue;
+		} else if (c == ',') {
+			end_cell = true;
+		} else if (c == '\n' || c == EOF) {
+			end_rec = true;
+		} else if (c == '\r') {
+			continue;
+		}
+		if (end_cell || end_rec) {
+			if (n == *cap) {
+				size_t nc = *cap ? 2 * *cap : 64;
+				char **v = realloc(*cells, nc * sizeof(*v));
+				if (!v) {
+					free(buf);
+					return -1;
+				}
+				*cells = v;
+				*cap = nc;
+			}
+			buf[len] = '\0';
+			if (!((*cells)[n] = strdup(buf))) {
+				free(buf);
+				return -1;
+			}
+			*np = ++n;
+			len = 0;
+			if (end_rec) {
+				free(buf);
+				return (long)n;
+			}
+			continue;
+		}
+		if (len + 2 > size) {
+			char *b = realloc(buf, size *= 2);
+			if (!b) {
+				free(buf);
+				return -1;
+			}
+			buf = b;
+		}
+		buf[len++] = (char)c;
+	}
+}
+
+long sim_csv_record(FILE *f, char ***cells, size_t *cap)
+{
+	size_t n = 0;
+	long rc = csv_cells(f, cells, cap, &n);
+	if (rc < 0)
+		for (size_t i = 0; i < n; i++)
+			free((*cells)[i]);
+	return rc;
+}
+
+int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
+		       const char *path, FILE *err)
+{
+	char **head = NULL, **cells = NULL;
+	size_t caphead = 0, capcells = 0, *ids = NULL;
+	long nhead = 0, n = 0;
+	size_t line = 1;
+	int rc = SIM_EIO;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
+			strerror(errno));
+		return SIM_EIO;
+	}
+	rc = SIM_ESCENARIO;
+	nhead = sim_csv_record(f, &head, &caphead);
+	if (nhead < 0) {
+		rc = nhead == -1 ? SIM_ENOMEM : SIM_ESCENARIO;
+		goto cleanup;
+	}
+	bool ok = (size_t)nhead > g->np;
+	for (size_t i = 0; ok && i < g->np; i++)
+		ok = !strcmp(head[i], g->p[i].path);
+	if (!ok || strcmp(head[g->np], "system")) {
+		fprintf(err,
+			"%s:1:1: error: expected the results.csv of this "
+			"sweep (columns: the swept parameters, then "
+			"'system')\n",
+			path);
+		goto cleanup;
+	}
+	rc = SIM_ENOMEM;
+	if (!(ids = calloc((size_t)nhead, sizeof(*ids))))
+		goto cleanup;
+	for (size_t i = g->np; i < (size_t)nhead; i++)
+		if ((ids[i] = sim_table_col(t, head[i])) == SIZE_MAX)
+			goto cleanup;
+	while ((n = sim_csv_record(f, &cells, &capcells)) > 0) {
+		line++;
+		if (n != nhead) {
+			fprintf(err,
+				"%s:%zu:1: error: %ld cells where the header "
+				"has %ld\n",
+				path, line, n, nhead);
+			rc = SIM_ESCENARIO;
+			goto cleanup;
+		}
+		struct sim_trow *r =
+		    sim_table_add(t, SIZE_MAX, 0, (const char *const *)cells);
+		if (!r)
+			goto cleanup;
+		for (size_t i = g->np; i < (size_t)n; i++)
+			if (trow_set(r, ids[i], cells[i]))
+				goto cleanup;
+		for (long i = 0; i < n; i++)
+			free(cells[i]);
+	}
+	if (n < 0) {
+		if (n == -2)
+			fprintf(err, "%s:%zu:1: error: unterminated quote\n",
+				path, line + 1);
+		rc = n == -1 ? SIM_ENOMEM : SIM_ESCENARIO;
+		n = 0;
+		goto cleanup;
+	}
+	rc = ferror(f) ? SIM_EIO : 0;
+	if (rc)
+		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
+			strerror(errno));
+
+cleanup:
+	for (long i = 0; i < n; i++)
+		free(cells[i]);
+	for (long i = 0; i < nhead; i++)
+		free(head[i]);
+	free(cells);
+	free(head);
+	free(ids);
+	fclose(f);
+	return rc;
+}
+
+/* ---------------------------------------------------------- assigning -- */
+
+/* The swept cells joined by a unit separator: a key to compare points. */
+static char *join_cells(char *const *cells, size_t np)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < np; i++)
+		len += (cells[i] ? strlen(cells[i]) : 0) + 1;
+	char *k = malloc(len), *p = k;
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < np; i++) {
+		const char *c = cells[i] ? cells[i] : "";
+		size_t l = strlen(c);
+		memcpy(p, c, l);
+		p += l;
+		*p++ = '\x1f';
+	}
+	*p = '\0';
+	return k;
+}
+
+struct pkey {
+	char *key;
+	size_t point;
+};
+
+static int pkey_cmp(const void *a, const void *b)
+{
+	const struct pkey *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return x->point < y->point ? -1 : x->point > y->point;
+}
+
+int sim_table_assign(struct sim_table *t, const struct sim_grid *g,
+		     const size_t *nrows, bool *taken, size_t *clash)
+{
+	struct pkey *pk = calloc(g->npoints ? g->npoints : 1, sizeof(*pk));
+	char *key = NULL, *next = NULL;
+	size_t made = 0;
+	int rc = SIM_ENOMEM;
+
+	*clash = SIZE_MAX;
+	if (!pk)
+		return SIM_ENOMEM;
+	for (; made < g->npoints; made++) {
+		char **c = sim_grid_point(g, made);
+		pk[made].point = made;
+		pk[made].key = c ? join_cells(c, g->np) : NULL;
+		sim_grid_point_free(c, g->np);
+		if (!pk[made].key)
+			goto cleanup;
+	}
+	qsort(pk, g->npoints, sizeof(*pk), pkey_cmp);
+	for (size_t i = 0; i < t->nrow;) {
+		if (t->row[i].point != SIZE_MAX) {
+			i++;
+			continue;
+		}
+		free(key);
+		if (!(key = join_cells(t->row[i].param, g->np)))
+			goto cleanup;
+		/* the first point with these cells, then the first free one */
+		size_t lo = 0, hi = g->npoints;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(pk[mid].key, key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		bool any = lo < g->npoints && !strcmp(pk[lo].key, key);
+		while (lo < g->npoints && !strcmp(pk[lo].key, key) &&
+		       taken[pk[lo].point])
+			lo++;
+		bool found = lo < g->npoints && !strcmp(pk[lo].key, key);
+		if (any && !found && *clash == SIZE_MAX)
+			*clash = pk[lo - 1].point;
+		/* the block: nrows of the point, all with these cells */
+		size_t want = found ? nrows[pk[lo].point] : 1, len = 0;
+		for (; len < want && i + len < t->nrow &&
+		       t->row[i + len].point == SIZE_MAX;
+		     len++) {
+			free(next);
+			if (!(next = join_cells(t->row[i + len].param, g->np)))
+				goto cleanup;
+			if (strcmp(next, key))
+				break;
+		}
+		if (found && len == want) {
+			taken[pk[lo].point] = true;
+			for (size_t r = 0; r < len; r++) {
+				t->row[i + r].point = pk[lo].point;
+				t->row[i + r].sub = r;
+			}
+		}
+		i += len ? len : 1;
+	}
+	rc = 0;
+
+cleanup:
+	for (size_t k = 0; k < made; k++)
+		free(pk[k].key);
+	free(pk);
+	free(key);
+	free(next);
+	return rc;
+}
+
+size_t sim_table_drop(struct sim_table *t)
+{
+	size_t kept = 0, n = t->nrow;
+	for (size_t i = 0; i < n; i++) {
+		if (t->row[i].point == SIZE_MAX)
+			trow_release(&t->row[i], t->np);
+		else
+			t->row[kept++] = t->row[i];
+	}
+	t->nrow = kept;
+	return n - kept;
+}
+
+/* -------------------------------------------------------------- files -- */
+
+int sim_save_bytes(const char *dir, const char *name, const char *buf,
+		   size_t len, FILE *err)
+{
+	struct sim_afile a;
+	int rc = sim_afile_open(&a, dir, name, err);
+	if (rc)
+		return rc;
+	fwrite(buf, 1, len, a.f);
+	return sim_afile_commit(&a, err);
+}
+
+int sim_table_save(struct sim_table *t, const struct sim_grid *g,
+		   const char *scenario, const char *dir, FILE *err)
+{
+	struct sim_afile a;
+	int rc;
+
+	sim_table_sort(t);
+	if ((rc = sim_afile_open(&a, dir, "results.csv", err)))
+		return rc;
+	if ((rc = sim_table_write_csv(t, g, a.f)) == SIM_ENOMEM) {
+		sim_afile_abort(&a);
+		return rc;
+	}
+	if ((rc = sim_afile_commit(&a, err)))
+		return rc;
+	if ((rc = sim_afile_open(&a, dir, "results.json", err)))
+		return rc;
+	if ((rc = sim_table_write_json(t, g, scenario, a.f)) == SIM_ENOMEM) {
+		sim_afile_abort(&a);
+		return rc;
+	}
+	return sim_afile_commit(&a, err);
+}
+
+int sim_read_bytes(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096;
+	int rc = SIM_EIO;
+
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return errno == ENOENT ? SIM_EINVAL : SIM_EIO;
+	char *b = malloc(cap);
+	if (!b) {
+		rc = SIM_ENOMEM;
+		goto cleanup;
+	}
+	size_t k;
+	while ((k = fread(b + *len, 1, cap - *len, f)) > 0) {
+		*len += k;
+		if (*len == cap) {
+			char *nb = cap > SIM_YAML_MAX_BYTES
+				       ? NULL
+				       : realloc(b, cap *= 2);
+			if (!nb) {
+				rc = cap > SIM_YAML_MAX_BYTES ? SIM_ELIMIT
+							      : SIM_ENOMEM;
+				goto cleanup;
+			}
+			b = nb;
+		}
+	}
+	if (ferror(f))
+		goto cleanup;
+	b[*len] = '\0';
+	*buf = b;
+	b = NULL;
+	rc = 0;
+
+cleanup:
+	free(b);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,204 @@
+/*
+ * gil.c - the GIL: who holds it, who waits, and forced hand-offs after the
+ * switch interval. See gil.h for the model.
+ */
+#include <assert.h>
+#include <stdio.h>
+
+#include "runtime/gil.h"
+
+static void py_host_done(struct sim_thread *t);
+
+void sim_gil_init(struct sim_gil *g, struct sim_host *h, bool enabled,
+		  double interval, double handoff)
+{
+	*g = (struct sim_gil){.host = h,
+			      .enabled = enabled,
+			      .interval = interval,
+			      .handoff = handoff};
+}
+
+void sim_pythread_init(struct sim_pythread *pt, struct sim_gil *g,
+		       void (*on_done)(struct sim_pythread *), void *owner)
+{
+	*pt =
+	    (struct sim_pythread){.gil = g, .on_done = on_done, .owner = owner};
+	sim_thread_init(&pt->t, g->host, py_host_done, pt);
+}
+
+static double now_of(const struct sim_gil *g)
+{
+	return g->host->s->now;
+}
+
+static void wq_push(struct sim_gil *g, struct sim_pythread *pt)
+{
+	pt->next = NULL;
+	if (g->wq_tail)
+		g->wq_tail->next = pt;
+	else
+		g->wq_head = pt;
+	g->wq_tail = pt;
+	g->nwait++;
+	sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
+}
+
+static struct sim_pythread *wq_pop(struct sim_gil *g)
+{
+	struct sim_pythread *pt = g->wq_head;
+	if (!pt)
+		return NULL;
+	g->wq_head = pt->next;
+	if (!g->wq_head)
+		g->wq_tail = NULL;
+	pt->next = NULL;
+	g->nwait--;
+	sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
+	return pt;
+}
+
+static void drop_request(struct sim *s, void *obj, uint64_t arg);
+
+static void arm(struct sim_gil *g)
+{
+	if (!g->drop_ev && g->wq_head && g->holder)
+		g->drop_ev =
+		    sim_after(g->host->s, g->interval, drop_request, g, 0);
+}
+
+static void take(struct sim_gil *g, struct sim_pythread *pt)
+{
+	double cost = 0;
+	if (g->last && g->last != pt) {
+		cost = g->handoff;
+		g->handoffs++;
+	}
+	g->holder = g->last = pt;
+	sim_host_run(g->host, &pt->t, pt->need + cost);
+	arm(g);
+}
+
+static void release(struct sim_gil *g)
+{
+	g->holder = NULL;
+	sim_cancel(g->host->s, g->drop_ev);
+	g->drop_ev = 0;
+	struct sim_pythread *next = wq_pop(g);
+	if (next)
+		take(g, next);
+}
+
+/* The switch interval passed with threads waiting: the holder drops the
+ * GIL at its next check and queues behind the waiters. */
+static void drop_request(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_gil *g = obj;
+	g->drop_ev = 0;
+	struct sim_pythread *h = g->holder;
+	if (!h || !g->wq_head)
+		return;
+	assert(h->running);
+	h->need = sim_host_abort(g->host, &h->t);
+	g->forced++;
+	wq_push(g, h);
+	release(g);
+}
+
+static void py_host_done(struct sim_thread *t)
+{
+	struct sim_pythread *pt = t->owner;
+	struct sim_gil *g = pt->gil;
+	pt->running = 0;
+	pt->need = 0;
+	pt->on_done(pt);
+	/* not running Python any more: it blocks, so it lets the GIL go */
+	if (g->enabled && g->holder == pt && !pt->running)
+		release(g);
+}
+
+void sim_py_run(struct sim_pythread *pt, double cpu)
+{
+	struct sim_gil *g = pt->gil;
+	assert(!pt->running);
+	pt->running = 1;
+	pt->need = cpu;
+	if (!g->enabled || g->holder == pt) {
+		sim_host_run(g->host, &pt->t, cpu);
+		return;
+	}
+	if (!g->holder) {
+		take(g, pt);
+		return;
+	}
+	wq_push(g, pt);
+	arm(g);
+}
+
+void sim_py_run_nogil(struct sim_pythread *pt, double cpu)
+{
+	struct sim_gil *g = pt->gil;
+	assert(!pt->running);
+	if (g->enabled && g->holder == pt)
+		release(g);
+	pt->running = 1;
+	pt->need = cpu;
+	sim_host_run(g->host, &pt->t, cpu);
+}
+
+void sim_py_abort(struct sim_pythread *pt)
+{
+	struct sim_gil *g = pt->gil;
+	if (!pt->running)
+		return;
+	pt->running = 0;
+	if (!g->enabled) {
+		sim_host_abort(g->host, &pt->t);
+		return;
+	}
+	if (g->holder == pt) {
+		sim_host_abort(g->host, &pt->t);
+		release(g);
+		return;
+	}
+	for (struct sim_pythread **pp = &g->wq_head; *pp; pp = &(*pp)->next) {
+		if (*pp != pt)
+			continue;
+		*pp = pt->next;
+		if (g->wq_tail == pt) {
+			struct sim_pythread *p = g->wq_head;
+			while (p && p->next)
+				p = p->next;
+			g->wq_tail = p;
+		}
+		pt->next = NULL;
+		g->nwait--;
+		sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
+		return;
+	}
+	/* neither holding nor waiting: a burst without the GIL */
+	sim_host_abort(g->host, &pt->t);
+}
+
+void sim_gil_reset_stats(struct sim_gil *g, double now)
+{
+	sim_tw_reset(&g->waiting, now);
+	g->handoffs = g->forced = 0;
+	g->t_reset = now;
+}
+
+void sim_gil_report(struct sim_gil *g, const char *prefix,
+		    struct sim_metrics *m)
+{
+	double now = now_of(g), el = now - g->t_reset;
+	const char *p = prefix ? prefix : "";
+	char grp[40];
+	snprintf(grp, sizeof grp, "%squeues.mean", p);
+	sim_metrics_put(m, grp, "gil", sim_tw_mean(&g->waiting, now));
+	snprintf(grp, sizeof grp, "%squeues.max", p);
+	sim_metrics_put(m, grp, "gil", g->waiting.max);
+	snprintf(grp, sizeof grp, "%sgil", p);
+	sim_metrics_put(m, grp, "handoffs_per_s",
+			el > 0 ? (double)g->handoffs / el : 0);
+	sim_metrics_put(m, grp, "forced_per_s",
+			el > 0 ? (double)g->forced / el : 0);
+}

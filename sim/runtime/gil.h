@@ -1,0 +1,73 @@
+/*
+ * gil.h - CPython's global interpreter lock, as a mechanism shared by the
+ * Python models (worker pool with threads, ASGI async).
+ *
+ * A Python thread holds the GIL for as long as it keeps running Python:
+ * it asks for CPU with sim_py_run(), and when the burst is over and the
+ * thread does not immediately ask for more (it blocks on I/O, or waits for
+ * work), the GIL is released. A thread that wants the GIL while another
+ * holds it waits; if the holder has not let go after the switch interval
+ * (sys.getswitchinterval(), 5 ms, CPython Python/ceval_gil.c), a drop
+ * request forces it to hand over at once and queue behind the others. An
+ * I/O-bound thread beside a CPU-bound one therefore waits up to an interval
+ * after every I/O: the convoy effect (bpo-7946). With the GIL disabled
+ * (free-threaded build, PEP 703/779) threads only share the cores.
+ */
+#ifndef SIM_GIL_H
+#define SIM_GIL_H
+
+#include <stdbool.h>
+
+#include "runtime/model.h"
+
+struct sim_pythread;
+
+struct sim_gil {
+	struct sim_host *host;
+	bool enabled;
+	double interval; /* switch interval */
+	double handoff;	 /* CPU charged to a thread taking the GIL from
+			    another (wake-up, cache refill) */
+	struct sim_pythread *holder, *last;
+	struct sim_pythread *wq_head, *wq_tail;
+	size_t nwait;
+	sim_ev drop_ev;
+	struct sim_tw waiting; /* threads waiting for the GIL */
+	uint64_t handoffs, forced;
+	double t_reset;
+};
+
+struct sim_pythread {
+	struct sim_thread t; /* first: the host's view of this thread */
+	struct sim_gil *gil;
+	void (*on_done)(struct sim_pythread *pt);
+	void *owner;
+	double need; /* CPU still needed by the current burst */
+	int running; /* has a burst in progress (waiting or on CPU) */
+	struct sim_pythread *next;
+};
+
+/* Initialises a GIL of the host's threads. */
+void sim_gil_init(struct sim_gil *g, struct sim_host *h, bool enabled,
+		  double interval, double handoff);
+/* Initialises a Python thread; on_done(pt) is called when a burst given to
+ * sim_py_run() has had its CPU. */
+void sim_pythread_init(struct sim_pythread *pt, struct sim_gil *g,
+		       void (*on_done)(struct sim_pythread *), void *owner);
+/* Runs `cpu` seconds of Python on pt, taking the GIL first if needed. */
+void sim_py_run(struct sim_pythread *pt, double cpu);
+/* Runs `cpu` seconds on pt with the GIL released: C code that dropped it
+ * (Py_BEGIN_ALLOW_THREADS: hashing, compression, blocking calls that burn
+ * CPU). pt only needs a core; if it holds the GIL it lets it go first, so
+ * that a waiting thread takes it. on_done(pt) is called as for
+ * sim_py_run(); a later sim_py_run() takes the GIL again. */
+void sim_py_run_nogil(struct sim_pythread *pt, double cpu);
+/* Stops pt's burst (e.g. its worker was killed) and gives up the GIL. */
+void sim_py_abort(struct sim_pythread *pt);
+void sim_gil_reset_stats(struct sim_gil *g, double now);
+/* Appends queues.mean.gil, queues.max.gil and gil.{handoffs,forced}_per_s
+ * (group names prefixed by `prefix` if non-NULL). */
+void sim_gil_report(struct sim_gil *g, const char *prefix,
+		    struct sim_metrics *m);
+
+#endif

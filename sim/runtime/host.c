@@ -1,0 +1,402 @@
+/*
+ * host.c - the host CPU scheduler shared by every model.
+ *
+ * Threads (a Node loop, a gunicorn worker, a pool thread) ask for bursts of
+ * CPU. With a quantum q > 0 the host is round-robin: a thread runs on a
+ * free core for min(remaining, q); when its slice ends and others wait, it
+ * goes to the tail of the run queue. A core that changes thread pays the
+ * context-switch cost first (the core is busy, nobody progresses), so
+ * oversubscription (64 threads on 4 cores) shows up as slower bursts and
+ * lower useful capacity. With q = 0 the host is ideal processor sharing:
+ * n runnable threads on c cores each progress at min(1, c/n), tracked with
+ * a virtual clock so only the next completion is scheduled.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runtime/model.h"
+
+void sim_thread_init(struct sim_thread *t, struct sim_host *h,
+		     void (*on_done)(struct sim_thread *), void *owner)
+{
+	*t = (struct sim_thread){.on_done = on_done,
+				 .owner = owner,
+				 .host = h,
+				 .core = -1,
+				 .lastcore = -1,
+				 .hpos = -1};
+}
+
+int sim_host_init(struct sim_host *h, struct sim *s,
+		  const struct sim_host_cfg *cfg)
+{
+	*h = (struct sim_host){.s = s,
+			       .ncores = cfg->cores,
+			       .quantum = cfg->quantum,
+			       .cs = cfg->context_switch};
+	/* whole bytes: memory.c keeps footprints as integers */
+	h->mem.limit = cfg->memory > 0 ? (int64_t)llround(cfg->memory) : 0;
+	assert(h->ncores > 0);
+	h->cores = calloc((size_t)h->ncores, sizeof *h->cores);
+	h->idle = malloc((size_t)h->ncores * sizeof *h->idle);
+	if (!h->cores || !h->idle) {
+		sim_host_release(h);
+		return SIM_ENOMEM;
+	}
+	/* lowest core on top of the stack */
+	for (int i = 0; i < h->ncores; i++)
+		h->idle[i] = h->ncores - 1 - i;
+	h->nidle = h->ncores;
+	return 0;
+}
+
+void sim_host_release(struct sim_host *h)
+{
+	free(h->cores);
+	free(h->idle);
+	free(h->ps);
+	h->cores = NULL;
+	h->idle = NULL;
+	h->ps = NULL;
+}
+
+/* ------------------------------------------------------- round robin -- */
+
+static void core_event(struct sim *s, void *obj, uint64_t arg);
+
+static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
+{
+	struct sim_core *co = &h->cores[c];
+	double cost = 0;
+	if (co->last && co->last != t) {
+		cost = h->cs;
+		h->switches++;
+	}
+	/* With nobody waiting, the thread runs to the end of its burst; a
+	 * thread that becomes runnable later cuts it back to its next
+	 * quantum boundary (see bound_slices), which is what slicing every
+	 * quantum would do, without an event per quantum. */
+	double slice = t->remaining;
+	if (h->quantum > 0 && h->rq_head && slice > h->quantum)
+		slice = h->quantum;
+	co->cur = co->last = t;
+	co->slice = slice;
+	co->t_cpu = h->s->now + cost;
+	t->core = t->lastcore = c;
+	co->ev = sim_after(h->s, cost + slice, core_event, h, (uint64_t)c);
+}
+
+/* Threads now wait for a core: every running slice longer than a quantum
+ * ends at its next quantum boundary instead, to let them in. */
+static void bound_slices(struct sim_host *h)
+{
+	double now = h->s->now, q = h->quantum;
+	for (int c = 0; c < h->ncores; c++) {
+		struct sim_core *co = &h->cores[c];
+		if (!co->cur || co->slice <= q)
+			continue;
+		double used = now > co->t_cpu ? now - co->t_cpu : 0;
+		double bound = (floor(used / q) + 1) * q;
+		if (bound >= co->slice)
+			continue;
+		sim_cancel(h->s, co->ev);
+		co->slice = bound;
+		double t = co->t_cpu + bound;
+		co->ev =
+		    sim_at(h->s, t > now ? t : now, core_event, h, (uint64_t)c);
+	}
+}
+
+static void rq_push(struct sim_host *h, struct sim_thread *t)
+{
+	if (!h->rq_head && h->quantum > 0)
+		bound_slices(h);
+	t->next = NULL;
+	if (h->rq_tail)
+		h->rq_tail->next = t;
+	else
+		h->rq_head = t;
+	h->rq_tail = t;
+	h->rq_len++;
+	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
+}
+
+static struct sim_thread *rq_pop(struct sim_host *h)
+{
+	struct sim_thread *t = h->rq_head;
+	if (!t)
+		return NULL;
+	h->rq_head = t->next;
+	if (!h->rq_head)
+		h->rq_tail = NULL;
+	t->next = NULL;
+	h->rq_len--;
+	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
+	return t;
+}
+
+/* Core c has nothing to run any more: give it the next thread, or idle. */
+static void core_free(struct sim_host *h, int c)
+{
+	struct sim_thread *next = rq_pop(h);
+	h->cores[c].cur = NULL;
+	if (next) {
+		dispatch(h, c, next);
+	} else {
+		h->idle[h->nidle++] = c;
+		sim_tw_add(&h->busy, h->s->now, -1);
+	}
+}
+
+static void core_event(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_host *h = obj;
+	int c = (int)arg;
+	struct sim_core *co = &h->cores[c];
+	struct sim_thread *t = co->cur;
+	co->ev = 0;
+	if (co->slice >= t->remaining) {
+		t->remaining = 0;
+		t->core = -1;
+		core_free(h, c);
+		t->on_done(t);
+		return;
+	}
+	t->remaining -= co->slice;
+	if (h->rq_head) { /* preempted: to the back of the queue */
+		t->core = -1;
+		rq_push(h, t);
+		dispatch(h, c, rq_pop(h));
+	} else {
+		dispatch(h, c, t);
+	}
+}
+
+/* Takes an idle core, preferring the one t last ran on (no switch). */
+static int take_idle(struct sim_host *h, struct sim_thread *t)
+{
+	int pick = h->nidle - 1;
+	if (t->lastcore >= 0 && h->idle[pick] != t->lastcore) {
+		for (int i = h->nidle - 2; i >= 0; i--)
+			if (h->idle[i] == t->lastcore) {
+				pick = i;
+				break;
+			}
+	}
+	int c = h->idle[pick];
+	h->idle[pick] = h->idle[--h->nidle];
+	return c;
+}
+
+/* ------------------------------------------------- processor sharing -- */
+
+static double ps_rate(const struct sim_host *h)
+{
+	return h->nps <= (size_t)h->ncores ? 1.0
+					   : (double)h->ncores / (double)h->nps;
+}
+
+static void ps_advance(struct sim_host *h)
+{
+	double now = h->s->now;
+	if (h->nps)
+		h->vtime += (now - h->vlast) * ps_rate(h);
+	h->vlast = now;
+}
+
+static void ps_swap(struct sim_host *h, size_t i, size_t j)
+{
+	struct sim_thread *t = h->ps[i];
+	h->ps[i] = h->ps[j];
+	h->ps[j] = t;
+	h->ps[i]->hpos = (int)i;
+	h->ps[j]->hpos = (int)j;
+}
+
+static void ps_sift(struct sim_host *h, size_t i)
+{
+	while (i > 0 && h->ps[i]->vfinish < h->ps[(i - 1) / 2]->vfinish) {
+		ps_swap(h, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < h->nps && h->ps[l]->vfinish < h->ps[m]->vfinish)
+			m = l;
+		if (l + 1 < h->nps && h->ps[l + 1]->vfinish < h->ps[m]->vfinish)
+			m = l + 1;
+		if (m == i)
+			break;
+		ps_swap(h, i, m);
+		i = m;
+	}
+}
+
+static void ps_remove(struct sim_host *h, struct sim_thread *t)
+{
+	size_t i = (size_t)t->hpos;
+	t->hpos = -1;
+	if (i != --h->nps) {
+		h->ps[i] = h->ps[h->nps];
+		h->ps[i]->hpos = (int)i;
+		ps_sift(h, i);
+	}
+}
+
+static void ps_event(struct sim *s, void *obj, uint64_t arg);
+
+static void ps_schedule(struct sim_host *h)
+{
+	sim_cancel(h->s, h->ps_ev);
+	h->ps_ev = 0;
+	size_t busy = h->nps < (size_t)h->ncores ? h->nps : (size_t)h->ncores;
+	sim_tw_set(&h->busy, h->s->now, (double)busy);
+	sim_tw_set(&h->waiting, h->s->now, (double)(h->nps - busy));
+	if (!h->nps)
+		return;
+	double dv = h->ps[0]->vfinish - h->vtime;
+	h->ps_ev =
+	    sim_after(h->s, dv > 0 ? dv / ps_rate(h) : 0, ps_event, h, 0);
+}
+
+static void ps_event(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_host *h = obj;
+	h->ps_ev = 0;
+	ps_advance(h);
+	/* finish every thread whose virtual finish time has come (ties) */
+	struct sim_thread *done = NULL;
+	while (h->nps && h->ps[0]->vfinish <= h->vtime * (1 + 1e-12)) {
+		struct sim_thread *t = h->ps[0];
+		ps_remove(h, t);
+		t->remaining = 0;
+		t->next = done;
+		done = t;
+	}
+	if (!done) { /* rounding: finish the first one anyway */
+		done = h->ps[0];
+		ps_remove(h, done);
+		done->next = NULL;
+	}
+	ps_schedule(h);
+	while (done) {
+		struct sim_thread *t = done;
+		done = t->next;
+		t->next = NULL;
+		t->on_done(t);
+	}
+}
+
+static int ps_add(struct sim_host *h, struct sim_thread *t, double cpu)
+{
+	if (h->nps == h->capps) {
+		size_t cap = h->capps ? 2 * h->capps : 16;
+		struct sim_thread **p = realloc(h->ps, cap * sizeof *p);
+		if (!p)
+			return SIM_ENOMEM;
+		h->ps = p;
+		h->capps = cap;
+	}
+	ps_advance(h);
+	t->vfinish = h->vtime + cpu;
+	t->hpos = (int)h->nps;
+	h->ps[h->nps++] = t;
+	ps_sift(h, h->nps - 1);
+	ps_schedule(h);
+	return 0;
+}
+
+/* ------------------------------------------------------------ public -- */
+
+void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
+{
+	assert(t->core < 0 && t->hpos < 0);
+	t->remaining = cpu;
+	if (h->quantum <= 0) {
+		if (ps_add(h, t, cpu) < 0)
+			h->s->stop = SIM_ENOMEM;
+		return;
+	}
+	if (h->nidle > 0) {
+		sim_tw_add(&h->busy, h->s->now, 1);
+		dispatch(h, take_idle(h, t), t);
+	} else {
+		rq_push(h, t);
+	}
+}
+
+double sim_host_abort(struct sim_host *h, struct sim_thread *t)
+{
+	double now = h->s->now;
+	if (h->quantum <= 0) {
+		if (t->hpos < 0)
+			return 0;
+		ps_advance(h);
+		double rem = t->vfinish - h->vtime;
+		ps_remove(h, t);
+		ps_schedule(h);
+		return rem > 0 ? rem : 0;
+	}
+	if (t->core >= 0) {
+		int c = t->core;
+		struct sim_core *co = &h->cores[c];
+		double used = now - co->t_cpu;
+		used = used < 0 ? 0 : used > co->slice ? co->slice : used;
+		sim_cancel(h->s, co->ev);
+		co->ev = 0;
+		t->core = -1;
+		t->remaining -= used;
+		core_free(h, c);
+		return t->remaining > 0 ? t->remaining : 0;
+	}
+	for (struct sim_thread **pp = &h->rq_head; *pp; pp = &(*pp)->next) {
+		if (*pp != t)
+			continue;
+		*pp = t->next;
+		if (h->rq_tail == t) {
+			struct sim_thread *p = h->rq_head;
+			while (p && p->next)
+				p = p->next;
+			h->rq_tail = p;
+		}
+		t->next = NULL;
+		h->rq_len--;
+		sim_tw_set(&h->waiting, now, (double)h->rq_len);
+		return t->remaining;
+	}
+	return 0;
+}
+
+void sim_host_reset_stats(struct sim_host *h, double now)
+{
+	if (h->quantum <= 0)
+		ps_advance(h);
+	sim_tw_reset(&h->busy, now);
+	sim_tw_reset(&h->waiting, now);
+	h->switches = 0;
+	h->t_reset = now;
+}
+
+void sim_host_report(struct sim_host *h, const char *prefix,
+		     struct sim_metrics *m)
+{
+	double now = h->s->now;
+	char g[40];
+	const char *p = prefix ? prefix : "";
+	snprintf(g, sizeof g, "%sutilization", p);
+	sim_metrics_put(m, g, "cpu", sim_tw_mean(&h->busy, now) / h->ncores);
+	snprintf(g, sizeof g, "%squeues.mean", p);
+	sim_metrics_put(m, g, "runq", sim_tw_mean(&h->waiting, now));
+	snprintf(g, sizeof g, "%squeues.max", p);
+	sim_metrics_put(m, g, "runq", h->waiting.max);
+	snprintf(g, sizeof g, "%shost", p);
+	double el = now - h->t_reset;
+	sim_metrics_put(m, g, "context_switches_per_s",
+			el > 0 ? (double)h->switches / el : 0);
+	/* every runnable thread is on a core or waiting for one */
+	sim_metrics_put(m, g, "runnable_mean",
+			sim_tw_mean(&h->busy, now) +
+			    sim_tw_mean(&h->waiting, now));
+}

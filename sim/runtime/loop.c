@@ -1,0 +1,60 @@
+/*
+ * loop.c - an event loop's queue of callbacks (loop.h): what is not on
+ * the per-request path, i.e. stopping a killed process's loop and the
+ * loop's statistics.
+ */
+#include "runtime/loop.h"
+
+void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
+		   int *listen)
+{
+	*l = (struct sim_loop){.s = s, .lag = lag, .listen = listen};
+}
+
+void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep)
+{
+	double now = l->s->now;
+	if (keep) {
+		/* the connections posted since the last poll whose first
+		 * callback has not run */
+		struct sim_request *r = l->ready.head;
+		for (size_t i = 0; r && i < l->nready; i++)
+			r = r->next;
+		for (struct sim_request *nx; r; r = nx) {
+			nx = r->next;
+			if (r->flags & SIM_LOOP_ACCEPTED)
+				continue;
+			l->backlog--;
+			sim_queue_push(keep, r, now);
+		}
+	}
+	l->cur = NULL;
+	if (l->busy)
+		sim__loop_busy(l, now, 0);
+	sim_queue_clear(&l->ready, now);
+	l->nready = 0;
+	*l->listen -= l->backlog;
+	l->backlog = 0;
+}
+
+void sim_loop_reset_stats(struct sim_loop *l, double now)
+{
+	sim_tw_reset(&l->busy_tw, now);
+	sim_tw_reset(&l->ready.tw, now);
+}
+
+void sim_loop_tally(const struct sim_loop *l, struct sim_loop_figs *f)
+{
+	double now = l->s->now;
+	f->busy += sim_tw_mean(&l->busy_tw, now);
+	f->qmean += sim_tw_mean(&l->ready.tw, now);
+	if (l->ready.tw.max > f->qmax)
+		f->qmax = l->ready.tw.max;
+}
+
+void sim_loop_report_lag(const struct sim_hist *lag, struct sim_metrics *m)
+{
+	sim_metrics_put(m, "loop_lag_s", "mean", sim_hist_mean(lag));
+	sim_metrics_put(m, "loop_lag_s", "p99", sim_hist_quantile(lag, 0.99));
+	sim_metrics_put(m, "loop_lag_s", "max", lag->n ? lag->max : 0);
+}

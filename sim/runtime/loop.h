@@ -1,0 +1,151 @@
+/*
+ * loop.h - an event loop's queue of callbacks, shared by the models that
+ * run a process's requests as callbacks on one loop thread (event_loop.c:
+ * Node.js and libuv; async.c: uvicorn and asyncio).
+ *
+ * A loop runs callbacks to completion, in FIFO order. Events that happen
+ * while it runs a batch (new connections, I/O and thread completions) are
+ * seen at its next poll: the queue holds, oldest first, the `nready`
+ * callbacks the last poll found, then those posted since. The loop polls
+ * when it has run everything the last poll found; the poll also accepts
+ * the new connections, which until then wait in the listen backlog. The
+ * loop measures how long it is busy (from the first callback of a batch to
+ * the poll that finds nothing), how many callbacks wait, and its lag: from
+ * an event to the start of its callback.
+ *
+ * What a callback costs and which thread runs it (a host thread, or a
+ * Python thread under the GIL) is the model's: it takes the next callback
+ * with sim_loop_next(), runs it, takes it back with sim_loop_done() when
+ * its thread is done, and asks for the next one.
+ */
+#ifndef SIM_LOOP_H
+#define SIM_LOOP_H
+
+#include <stdbool.h>
+
+#include "runtime/model.h"
+
+/* The bit of r->flags the loop owns (models use the others): r's first
+ * callback, the one that accepts the connection, has run. */
+#define SIM_LOOP_ACCEPTED 0x1
+
+struct sim_loop {
+	struct sim *s;
+	struct sim_hist *lag; /* from an event to its callback (the model's) */
+	int *listen;	      /* connections in the listen socket this loop
+				 accepts from, not accepted yet: the model
+				 counts them in, a poll takes them out */
+	/* callbacks waiting, oldest first: the `nready` the last poll found,
+	 * then those posted since */
+	struct sim_queue ready;
+	size_t nready;
+	int backlog;		 /* connections posted since the last poll */
+	struct sim_request *cur; /* callback running, or NULL */
+	int busy;
+	bool woke; /* the running callback woke the loop from idle */
+	struct sim_tw busy_tw;
+};
+
+/* Initialises an idle loop of simulation s. Its lags go to `lag`, which
+ * the loops of a model may share, as they may share `listen`; both stay
+ * the caller's. */
+void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
+		   int *listen);
+
+/* Internal: the loop starts or stops being busy. */
+static inline void sim__loop_busy(struct sim_loop *l, double now, int busy)
+{
+	l->busy = busy;
+	sim_tw_set(&l->busy_tw, now, busy);
+}
+
+/* An event for r happened (an I/O or thread completion): its callback
+ * waits for the next poll. Returns true if the loop is idle: the caller
+ * must then start it (sim_loop_next). Inline: every request comes here. */
+static inline bool sim_loop_post(struct sim_loop *l, struct sim_request *r)
+{
+	double now = l->s->now;
+	r->t_mark = now;
+	sim_queue_push(&l->ready, r, now);
+	return !l->busy;
+}
+
+/* A new connection r, already counted in *listen, waits for the next poll
+ * to accept it. Returns as sim_loop_post(). */
+static inline bool sim_loop_connect(struct sim_loop *l, struct sim_request *r)
+{
+	l->backlog++;
+	return sim_loop_post(l, r);
+}
+
+/* The loop is free: polls if it has run everything the last poll found,
+ * and returns the next callback's request, now running (l->cur), or NULL
+ * when there is none and the loop goes idle. Inline: the per-request path
+ * of both loop models. */
+static inline struct sim_request *sim_loop_next(struct sim_loop *l)
+{
+	double now = l->s->now;
+	if (!l->nready) {
+		/* poll: everything that happened becomes runnable, in order;
+		 * the backlog is accepted */
+		l->nready = l->ready.len;
+		*l->listen -= l->backlog;
+		l->backlog = 0;
+	}
+	struct sim_request *r = sim_queue_pop(&l->ready, now);
+	if (!r) {
+		sim__loop_busy(l, now, 0);
+		return NULL;
+	}
+	l->nready--;
+	l->woke = !l->busy;
+	if (l->woke)
+		sim__loop_busy(l, now, 1);
+	sim_hist_record(l->lag, now - r->t_mark);
+	l->cur = r;
+	return r;
+}
+
+/* The running callback is over: returns its request (l->cur), which the
+ * model moves on before it asks for the next callback. */
+static inline struct sim_request *sim_loop_done(struct sim_loop *l)
+{
+	struct sim_request *r = l->cur;
+	l->cur = NULL;
+	return r;
+}
+
+/* Whether r's callback about to run is its first (it accepts and parses
+ * the connection); marks it as run. */
+static inline bool sim_loop_first(struct sim_request *r)
+{
+	if (r->flags & SIM_LOOP_ACCEPTED)
+		return false;
+	r->flags |= SIM_LOOP_ACCEPTED;
+	return true;
+}
+
+/* The process is gone (OOM-killed): the loop stops where it is, idle and
+ * empty. The requests it had queued stay the caller's (they are on the
+ * process's list). The connections no poll has accepted yet leave
+ * *listen, or with `keep` are appended to *keep instead: they are still
+ * in the listen socket, for another loop. */
+void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep);
+
+/* Restarts the loop's statistics (not the lag histogram, the model's). */
+void sim_loop_reset_stats(struct sim_loop *l, double now);
+
+/* The figures of a model's loops, summed by sim_loop_tally(). */
+struct sim_loop_figs {
+	double busy;  /* mean busy fraction, summed over the loops */
+	double qmean; /* mean callbacks waiting, summed over the loops */
+	double qmax;  /* most callbacks waiting in any one loop */
+};
+
+/* Adds loop l's figures since the reset to *f. */
+void sim_loop_tally(const struct sim_loop *l, struct sim_loop_figs *f);
+
+/* Appends loop_lag_s.mean, .p99 and .max from a model's lag histogram. */
+void sim_loop_report_lag(const struct sim_hist *lag, struct sim_metrics *m);
+
+#endif

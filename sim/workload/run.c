@@ -1,0 +1,749 @@
+/*
+ * run.c - one simulation of one system, and the scenario driver.
+ *
+ * The client layer lives here: it issues requests (open arrivals or a
+ * closed loop of users), starts a timeout per attempt, retries with
+ * backoff and jitter, and counts what the client sees. Counting starts at
+ * the end of warm-up; every counter and histogram before that is discarded
+ * and the model restarts its own statistics.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/model.h"
+#include "workload/run.h"
+#include "workload/workload.h"
+
+/* Generous bound on kernel events per simulation, so a scenario that would
+ * run for days stops with a message instead. */
+#define MAX_EVENTS_PER_RUN 4e10
+/* Requests alive at once in one simulation (~150 bytes each): an open
+ * workload faster than the system, with nothing to shed load (no backlog
+ * limit reached, no memory limit, no cancellation), grows without bound;
+ * stop it with a message before the simulator itself runs out of memory. */
+#define MAX_LIVE_REQUESTS 4000000
+/* Requests a closed loop may send at one instant beyond one per user: more
+ * means users whose requests end at once (refused, or no demand) send
+ * again with no think time, forever, without time ever advancing. */
+#define MAX_SAME_INSTANT 1000000
+
+struct run {
+	struct sim s;
+	const struct sim_scenario *sc;
+	const struct sim_workload *wl;
+	struct sim_ctx ctx;
+	struct sim_instance inst;
+	struct sim_dspool ds;
+	struct sim_reqpool pool;
+	struct sim_gen gen;
+	struct sim_arr arr;
+	struct sim_stream client_rng, model_rng, think;
+	uint64_t next_id;
+	uint32_t *user_k; /* closed loop: requests sent by each user */
+	int measuring;
+	struct sim_rep_result *res;
+	uint64_t sent_first, sent_retries; /* whole run, for the budget */
+	/* time series */
+	double ts_dt, ts_last, t_reset;
+	struct sim_ts *ts;
+	int rep;
+	uint64_t ts_offered, ts_completed, ts_good, ts_errors;
+	struct sim_hist ts_lat;
+	struct sim_metrics ts_prev;
+	int err;
+	const char *why; /* with err: what went wrong */
+	double t_issue;	 /* closed loop: the instant of the last request */
+	uint64_t same_instant; /* requests sent at that instant */
+};
+
+/* ---------------------------------------------------------- the client -- */
+
+static void send_attempt(struct sim *s, void *obj, uint64_t arg);
+static void user_send(struct sim *s, void *obj, uint64_t arg);
+
+static void oom(struct run *ru)
+{
+	ru->err = SIM_ENOMEM;
+	sim_stop(&ru->s);
+}
+
+/* A new request record, or NULL after stopping the run (out of memory, or
+ * the unbounded-overload limit). */
+static struct sim_request *new_request(struct run *ru,
+				       const struct sim_request *clone_of)
+{
+	if (ru->pool.live >= MAX_LIVE_REQUESTS) {
+		ru->err = SIM_ELIMIT;
+		ru->why = "more than 4 million requests in flight at once: "
+			  "the system is overloaded without bound (lower "
+			  "the rate, or shed load: a memory limit, "
+			  "limit_concurrency, client cancellation)";
+		sim_stop(&ru->s);
+		return NULL;
+	}
+	struct sim_request *r = clone_of ? sim_req_clone(&ru->pool, clone_of)
+					 : sim_req_new(&ru->pool);
+	if (!r)
+		oom(ru);
+	return r;
+}
+
+/* The logical request r stands for is over (answered or given up). */
+static void request_over(struct run *ru, struct sim_request *r)
+{
+	if (ru->wl->closed.users) {
+		uint32_t u = r->client;
+		sim_stream_seek(&ru->think,
+				((uint64_t)u << 32) | ru->user_k[u]);
+		double think =
+		    sim_dist_sample(&ru->wl->closed.think, &ru->think);
+		sim_after(&ru->s, think, user_send, ru, u);
+	}
+}
+
+static double backoff(struct run *ru, int attempt)
+{
+	const struct sim_client *c = &ru->wl->client;
+	double b = c->backoff * pow(c->multiplier, attempt - 1);
+	switch (c->jitter) {
+	case SIM_JITTER_FULL:
+		return b * sim_uniform(&ru->client_rng);
+	case SIM_JITTER_EQUAL:
+		return b / 2 + b / 2 * sim_uniform(&ru->client_rng);
+	case SIM_JITTER_NONE:
+		break;
+	}
+	return b;
+}
+
+/* r's attempt failed with o: retry if allowed, else the request is over.
+ * Returns whether a retry was scheduled. */
+static int maybe_retry(struct run *ru, struct sim_request *r)
+{
+	const struct sim_client *c = &ru->wl->client;
+	if (r->attempt >= c->retries)
+		return 0;
+	if (c->retry_budget > 0 && (double)ru->sent_retries >=
+				       c->retry_budget * (double)ru->sent_first)
+		return 0;
+	struct sim_request *n = new_request(ru, r);
+	if (!n)
+		return 0;
+	n->attempt = r->attempt + 1;
+	ru->sent_retries++;
+	sim_after(&ru->s, backoff(ru, n->attempt), send_attempt, ru,
+		  (uint64_t)(uintptr_t)n);
+	return 1;
+}
+
+static void count_error(struct run *ru, enum sim_outcome o)
+{
+	if (ru->measuring)
+		ru->res->errors[o]++;
+	ru->ts_errors++;
+}
+
+static void on_timeout(struct sim *s, void *obj, uint64_t arg)
+{
+	struct run *ru = obj;
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	r->timeout_ev = 0;
+	r->abandoned = 1;
+	count_error(ru, SIM_OUT_TIMEOUT);
+	int retried = maybe_retry(ru, r);
+	if (!retried)
+		request_over(ru, r);
+	if (ru->wl->client.cancel && ru->inst.ops->cancel)
+		ru->inst.ops->cancel(ru->inst.state, r);
+}
+
+/* port.done: the server is finished with r's attempt. */
+static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
+{
+	struct run *ru = ctx;
+	double now = ru->s.now;
+	if (r->abandoned) { /* the client left already: wasted work */
+		if (o == SIM_OUT_OK) {
+			if (ru->measuring) {
+				ru->res->completed++;
+				ru->res->wasted++;
+			}
+			ru->ts_completed++;
+		}
+		sim_req_free(&ru->pool, r);
+		return;
+	}
+	if (r->timeout_ev)
+		sim_cancel(&ru->s, r->timeout_ev);
+	if (o == SIM_OUT_OK) {
+		double lat = now - r->t_first;
+		double dl = ru->wl->client.deadline;
+		int good = !(dl > 0 && lat > dl);
+		if (ru->measuring) {
+			ru->res->completed++;
+			if (good) { /* res->lat is the classes' merged */
+				ru->res->good++;
+				ru->res->classes[r->cls].completed++;
+				sim_hist_record(&ru->res->classes[r->cls].lat,
+						lat);
+			}
+		}
+		ru->ts_completed++;
+		if (good) {
+			ru->ts_good++;
+			if (ru->ts_dt > 0)
+				sim_hist_record(&ru->ts_lat, lat);
+		}
+		request_over(ru, r);
+	} else {
+		count_error(ru, o);
+		if (!maybe_retry(ru, r))
+			request_over(ru, r);
+	}
+	sim_req_free(&ru->pool, r);
+}
+
+static void send_attempt(struct sim *s, void *obj, uint64_t arg)
+{
+	struct run *ru = obj;
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	r->t_sent = s->now;
+	if (ru->wl->client.timeout > 0)
+		r->timeout_ev =
+		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
+	ru->inst.ops->submit(ru->inst.state, r);
+}
+
+/* A new logical request with id `id` from client `client`. */
+static void issue(struct run *ru, uint64_t id, uint32_t client)
+{
+	if (ru->wl->closed.users) {
+		if (ru->s.now != ru->t_issue) {
+			ru->t_issue = ru->s.now;
+			ru->same_instant = 0;
+		} else if (++ru->same_instant >
+			   ru->wl->closed.users + (uint64_t)MAX_SAME_INSTANT) {
+			ru->err = SIM_ELIMIT;
+			ru->why =
+			    "the closed loop does not advance time: users "
+			    "whose requests end at once (refused, or "
+			    "with no demand) send again at the same "
+			    "instant without end; give 'think' a "
+			    "duration";
+			sim_stop(&ru->s);
+			return;
+		}
+	}
+	struct sim_request *r = new_request(ru, NULL);
+	if (!r)
+		return;
+	if (ru->wl->arrivals.kind == SIM_ARR_TRACE && !ru->wl->closed.users) {
+		sim_arr_fill(&ru->arr, r);
+		r->id = id;
+	} else {
+		sim_gen_fill(&ru->gen, r, id);
+	}
+	r->client = client;
+	r->t_first = ru->s.now;
+	if (ru->measuring) {
+		ru->res->offered++;
+	}
+	ru->ts_offered++;
+	ru->sent_first++;
+	send_attempt(&ru->s, ru, (uint64_t)(uintptr_t)r);
+}
+
+static void on_arrival(struct sim *s, void *obj, uint64_t arg)
+{
+	struct run *ru = obj;
+	uint64_t id = ru->next_id++;
+	issue(ru, id, (uint32_t)id); /* before the next trace row is read */
+	double t = sim_arr_next(&ru->arr);
+	if (isfinite(t))
+		sim_at(s, t, on_arrival, ru, 0);
+}
+
+static void user_send(struct sim *s, void *obj, uint64_t u)
+{
+	struct run *ru = obj;
+	uint64_t id = (u << 32) | ru->user_k[u]++;
+	issue(ru, id, (uint32_t)u);
+}
+
+/* ------------------------------------------------- measurement windows -- */
+
+static void on_warm(struct sim *s, void *obj, uint64_t arg)
+{
+	struct run *ru = obj;
+	ru->measuring = 1;
+	ru->t_reset = s->now;
+	ru->inst.ops->reset_stats(ru->inst.state, s->now);
+	if (ru->ctx.ds)
+		sim_dspool_reset_stats(ru->ctx.ds, s->now);
+}
+
+/* The model's figures and the downstream's. */
+static void report_all(struct run *ru, struct sim_metrics *m)
+{
+	ru->inst.ops->report(ru->inst.state, m);
+	if (ru->ctx.ds)
+		sim_dspool_report(ru->ctx.ds, m);
+}
+
+/* Interval mean of a time-averaged metric from its since-reset means. */
+static double interval_mean(const struct run *ru, double m_now, double m_prev,
+			    double t_prev)
+{
+	double now = ru->s.now, t0 = ru->t_reset;
+	double from = t_prev > t0 ? t_prev : t0;
+	if (now <= from)
+		return m_now;
+	double a_prev = t_prev > t0 ? m_prev * (t_prev - t0) : 0;
+	return (m_now * (now - t0) - a_prev) / (now - from);
+}
+
+static int ts_row(struct run *ru)
+{
+	struct sim_ts *ts = ru->ts;
+	if (ts->n == ts->cap) {
+		size_t cap = ts->cap ? 2 * ts->cap : 64;
+		struct sim_ts_row *rows = realloc(ts->rows, cap * sizeof *rows);
+		if (!rows)
+			return SIM_ENOMEM;
+		ts->rows = rows;
+		ts->cap = cap;
+	}
+	double dt = ru->s.now - ru->ts_last;
+	struct sim_ts_row *row = &ts->rows[ts->n++];
+	*row = (struct sim_ts_row){
+	    .time_s = ru->s.now,
+	    .replication = ru->rep + 1,
+	    .offered_rps = (double)ru->ts_offered / dt,
+	    .throughput_rps = (double)ru->ts_completed / dt,
+	    .goodput_rps = (double)ru->ts_good / dt,
+	    .errors = ru->ts_errors,
+	    /* no good response in the interval: no latency (an empty cell) */
+	    .p50 = ru->ts_lat.n ? sim_hist_quantile(&ru->ts_lat, 0.5) : NAN,
+	    .p99 = ru->ts_lat.n ? sim_hist_quantile(&ru->ts_lat, 0.99) : NAN,
+	};
+	struct sim_metrics cur = {0};
+	report_all(ru, &cur);
+	/* time-averaged groups only: utilization and mean queue lengths */
+	for (size_t i = 0; i < cur.n; i++) {
+		const struct sim_metric *m = &cur.v[i];
+		if (strcmp(m->group, "utilization") &&
+		    strcmp(m->group, "queues.mean"))
+			continue;
+		double prev =
+		    sim_metrics_get(&ru->ts_prev, m->group, m->key, 0);
+		if (sim_metrics_put(
+			&row->metrics, m->group, m->key,
+			interval_mean(ru, m->value, prev, ru->ts_last)) < 0)
+			return SIM_ENOMEM;
+	}
+	sim_metrics_release(&ru->ts_prev);
+	ru->ts_prev = cur;
+	ru->ts_last = ru->s.now;
+	ru->ts_offered = ru->ts_completed = ru->ts_good = ru->ts_errors = 0;
+	sim_hist_reset(&ru->ts_lat);
+	return 0;
+}
+
+static void on_tick(struct sim *s, void *obj, uint64_t arg)
+{
+	struct run *ru = obj;
+	if (ts_row(ru) < 0) {
+		oom(ru);
+		return;
+	}
+	sim_after(s, ru->ts_dt, on_tick, ru, 0);
+}
+
+/* -------------------------------------------------------- one run -- */
+
+/* Coordinated omission: a closed-loop client sends less while the server
+ * is slow, so the slow moments are under-sampled. The gap is shown by
+ * running the same system, replication and classes under open Poisson
+ * arrivals at the throughput the closed loop achieved, and reporting both
+ * sets of latencies (group "coordinated_omission"). */
+static int co_gap(const struct sim_scenario *sc, size_t sys, int rep,
+		  struct sim_rep_result *closed, const char **why)
+{
+	struct sim_scenario open = *sc;
+	open.workload.closed.users = 0;
+	open.workload.arrivals = (struct sim_arrivals){
+	    .kind = SIM_ARR_POISSON,
+	    .rate = (double)closed->completed / closed->duration};
+	if (!(open.workload.arrivals.rate > 0))
+		return 0;
+	struct sim_rep_result r;
+	int err = sim_run_one(&open, sys, rep, 0, NULL, &r, why);
+	if (err == 0) {
+		struct sim_metrics *m = &closed->metrics;
+		double cp99 = sim_hist_quantile(&closed->lat, 0.99);
+		double op99 = sim_hist_quantile(&r.lat, 0.99);
+		sim_metrics_put(m, "coordinated_omission", "open_rate_rps",
+				open.workload.arrivals.rate);
+		sim_metrics_put(m, "coordinated_omission", "closed_p99_s",
+				cp99);
+		sim_metrics_put(m, "coordinated_omission", "open_p99_s", op99);
+		sim_metrics_put(m, "coordinated_omission",
+				"closed_latency_mean_s",
+				sim_hist_mean(&closed->lat));
+		sim_metrics_put(m, "coordinated_omission",
+				"open_latency_mean_s", sim_hist_mean(&r.lat));
+		sim_metrics_put(m, "coordinated_omission", "p99_open_to_closed",
+				cp99 > 0 ? op99 / cp99 : 0);
+	}
+	sim_rep_release(&r);
+	return err;
+}
+
+int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
+		double ts_interval, struct sim_ts *ts,
+		struct sim_rep_result *out, const char **why)
+{
+	struct run *ru = calloc(1, sizeof *ru);
+	const struct sim_workload *wl = &sc->workload;
+	int err = SIM_ENOMEM;
+	*why = NULL;
+	if (!ru)
+		return SIM_ENOMEM;
+	ru->sc = sc;
+	ru->wl = wl;
+	ru->res = out;
+	ru->ts = ts;
+	ru->ts_dt = ts ? ts_interval : 0;
+	ru->rep = rep;
+	if (sim_rep_init(out, wl->nclasses) < 0)
+		goto cleanup_ru;
+	if (sim_init(&ru->s) < 0)
+		goto cleanup_ru;
+	if (sim_reqpool_init(&ru->pool, sc->max_phases) < 0 ||
+	    sim_gen_init(&ru->gen, wl, sc->seed, (uint32_t)rep) < 0 ||
+	    sim_stream_init(&ru->client_rng, sc->seed, (uint32_t)rep,
+			    "client") < 0 ||
+	    sim_stream_init(&ru->think, sc->seed, (uint32_t)rep, "think") < 0 ||
+	    sim_hist_init(&ru->ts_lat) < 0)
+		goto cleanup;
+	/* the model's own stream depends on the system, by name */
+	char sname[256];
+	snprintf(sname, sizeof sname, "model:%s", sc->systems[sys].name);
+	if (sim_stream_init(&ru->model_rng, sc->seed, (uint32_t)rep, sname) < 0)
+		goto cleanup;
+	if (!wl->closed.users) {
+		err = sim_arr_init(&ru->arr, &wl->arrivals, sc->seed,
+				   (uint32_t)rep, why);
+		if (err == 0 && wl->arrivals.kind == SIM_ARR_TRACE)
+			err = sim_arr_init_trace(&ru->arr, wl, why);
+		if (err < 0)
+			goto cleanup;
+		err = SIM_ENOMEM;
+	}
+
+	ru->ctx = (struct sim_ctx){.s = &ru->s,
+				   .sc = sc,
+				   .wl = wl,
+				   .sys = &sc->systems[sys],
+				   .port = {on_done, ru},
+				   .rng = &ru->model_rng};
+	if (wl->downstream.connections > 0) {
+		ru->ds = (struct sim_dspool){.s = &ru->s,
+					     .cap = wl->downstream.connections};
+		ru->ctx.ds = &ru->ds;
+	}
+	err = sim_instance_new(&ru->inst, &ru->ctx);
+	if (err < 0)
+		goto cleanup;
+
+	/* the first events: arrivals or users, warm-up, ticks */
+	if (wl->closed.users) {
+		ru->user_k = calloc(wl->closed.users, sizeof *ru->user_k);
+		err = SIM_ENOMEM;
+		if (!ru->user_k)
+			goto cleanup;
+		/* users start after one think time each, so they spread out */
+		for (uint32_t u = 0; u < wl->closed.users; u++) {
+			sim_stream_seek(&ru->think,
+					(uint64_t)u << 32 | 0xffffffffu);
+			sim_at(&ru->s,
+			       sim_dist_sample(&wl->closed.think, &ru->think),
+			       user_send, ru, u);
+		}
+	} else {
+		double t = sim_arr_next(&ru->arr);
+		if (isfinite(t))
+			sim_at(&ru->s, t, on_arrival, ru, 0);
+	}
+	if (sc->warmup > 0)
+		sim_at(&ru->s, sc->warmup, on_warm, ru, 0);
+	else
+		ru->measuring = 1;
+	if (ru->ts_dt > 0)
+		sim_at(&ru->s, ru->ts_dt, on_tick, ru, 0);
+
+	double t_end = sc->warmup + sc->duration;
+	/* run in slices so that a runaway simulation is caught */
+	double slice = t_end / 64;
+	for (double t = slice; !ru->err; t += slice) {
+		if (t > t_end || t_end - t < slice / 2)
+			t = t_end;
+		err = sim_run_until(&ru->s, t);
+		if (err < 0) {
+			ru->err = err;
+			break;
+		}
+		if ((double)ru->s.events > MAX_EVENTS_PER_RUN) {
+			ru->err = SIM_ELIMIT;
+			*why = "more than 4e10 events in one simulation; "
+			       "shorten 'duration' or lower the load";
+			break;
+		}
+		if (t >= t_end)
+			break;
+	}
+	err = ru->err;
+	if (ru->why)
+		*why = ru->why;
+	if (err == 0 && ru->arr.failed) {
+		*why = "a row of the trace file could not be read (check it "
+		       "with `concsim check`)";
+		err = SIM_EIO;
+	}
+	if (err < 0)
+		goto cleanup;
+	if (ru->ts_dt > 0 && ru->s.now - ru->ts_last > 1e-9 * ru->ts_dt &&
+	    ts_row(ru) < 0) {
+		err = SIM_ENOMEM;
+		goto cleanup;
+	}
+	out->duration = sc->duration;
+	out->events = ru->s.events;
+	for (size_t c = 0; c < out->nclasses; c++)
+		sim_hist_merge(&out->lat, &out->classes[c].lat);
+	report_all(ru, &out->metrics);
+	sim_metrics_put(&out->metrics, "requests", "peak_in_memory",
+			(double)ru->pool.peak);
+	err = 0;
+	if (wl->closed.users && wl->closed.coordinated_omission)
+		err = co_gap(sc, sys, rep, out, why);
+cleanup:
+	sim_instance_free(&ru->inst);
+	sim_metrics_release(&ru->ts_prev);
+	sim_hist_release(&ru->ts_lat);
+	free(ru->user_k);
+	if (!wl->closed.users)
+		sim_arr_release(&ru->arr);
+	sim_stream_release(&ru->model_rng);
+	sim_stream_release(&ru->think);
+	sim_stream_release(&ru->client_rng);
+	sim_gen_release(&ru->gen);
+	sim_reqpool_release(&ru->pool);
+	sim_release(&ru->s);
+cleanup_ru:
+	free(ru);
+	return err;
+}
+
+/* ------------------------------------------------------------ parallel -- */
+
+struct par {
+	size_t n;
+	atomic_size_t next;
+	int (*fn)(void *arg, size_t i);
+	void *arg;
+	int *rc;
+};
+
+static void *par_worker(void *p_)
+{
+	struct par *p = p_;
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->n)
+			break;
+		p->rc[i] = p->fn(p->arg, i);
+	}
+	return NULL;
+}
+
+int sim_parallel(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg)
+{
+	int *rc = calloc(n ? n : 1, sizeof *rc);
+	if (!rc)
+		return SIM_ENOMEM;
+	struct par p = {.n = n, .fn = fn, .arg = arg, .rc = rc};
+	atomic_init(&p.next, 0);
+	if (jobs > (int)n)
+		jobs = (int)n;
+	pthread_t *th = jobs > 1 ? calloc((size_t)jobs, sizeof *th) : NULL;
+	int started = 0;
+	/* jobs - 1 threads: the caller is the last worker */
+	if (th)
+		for (; started < jobs - 1; started++)
+			if (pthread_create(&th[started], NULL, par_worker, &p))
+				break;
+	par_worker(&p);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	int err = 0;
+	for (size_t i = 0; i < n && !err; i++)
+		err = rc[i];
+	free(rc);
+	return err;
+}
+
+/* --------------------------------------------------------- the driver -- */
+
+/* Common random numbers make systems comparable replication by
+ * replication: the difference of a figure between system k and the first
+ * system, with a paired Student-t interval, goes to group "vs_first". */
+static int paired(const struct sim_rep_result *base,
+		  const struct sim_rep_result *k, size_t n,
+		  struct sim_metrics *out)
+{
+	static const char *const names[] = {"latency_mean_s", "latency_p99_s",
+					    "goodput_rps", "throughput_rps"};
+	double *d = malloc(n * sizeof *d);
+	if (!d)
+		return SIM_ENOMEM;
+	int err = 0;
+	for (size_t f = 0; f < 4 && !err; f++) {
+		for (size_t r = 0; r < n; r++) {
+			const struct sim_rep_result *x[2] = {&k[r], &base[r]};
+			double v[2];
+			for (int i = 0; i < 2; i++)
+				v[i] = f == 0 ? sim_hist_mean(&x[i]->lat)
+				       : f == 1
+					   ? sim_hist_quantile(&x[i]->lat, 0.99)
+				       : f == 2
+					   ? (double)x[i]->good / x[i]->duration
+					   : (double)x[i]->completed /
+						 x[i]->duration;
+			d[r] = v[0] - v[1];
+		}
+		struct sim_est e = sim_est_of(d, n);
+		char key[40];
+		snprintf(key, sizeof key, "%s_diff", names[f]);
+		err = sim_metrics_put(out, "vs_first", key, e.mean);
+		snprintf(key, sizeof key, "%s_diff_ci95", names[f]);
+		if (!err)
+			err = sim_metrics_put(out, "vs_first", key, e.ci95);
+	}
+	free(d);
+	return err;
+}
+
+struct scen_job {
+	const struct sim_scenario *sc;
+	double ts_interval;
+	struct sim_ts *ts; /* one per job, or NULL */
+	struct sim_rep_result *res;
+	const char **why;
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *progress_arg;
+	atomic_size_t done;
+	pthread_mutex_t lock;
+};
+
+static int scen_job_run(void *arg, size_t i)
+{
+	struct scen_job *j = arg;
+	size_t nrep = (size_t)j->sc->replications;
+	const char *why = NULL;
+	int err = sim_run_one(j->sc, i / nrep, (int)(i % nrep), j->ts_interval,
+			      j->ts ? &j->ts[i] : NULL, &j->res[i], &why);
+	if (why)
+		j->why[i] = why;
+	size_t d = atomic_fetch_add(&j->done, 1) + 1;
+	if (j->progress) {
+		pthread_mutex_lock(&j->lock);
+		j->progress(j->progress_arg, d,
+			    j->sc->nsystems * (size_t)j->sc->replications);
+		pthread_mutex_unlock(&j->lock);
+	}
+	return err;
+}
+
+int sim_run_scenario(const struct sim_scenario *sc, int jobs,
+		     double ts_interval, struct sim_ts *ts,
+		     struct sim_summary *out,
+		     void (*progress)(void *arg, size_t done, size_t total),
+		     void *progress_arg, const char **why)
+{
+	size_t nrep = (size_t)sc->replications, n = sc->nsystems * nrep;
+	struct scen_job j = {.sc = sc,
+			     .ts_interval = ts_interval,
+			     .progress = progress,
+			     .progress_arg = progress_arg};
+	int err = SIM_ENOMEM;
+	*why = NULL;
+	atomic_init(&j.done, 0);
+	pthread_mutex_init(&j.lock, NULL);
+	j.res = calloc(n, sizeof *j.res);
+	j.why = calloc(n, sizeof *j.why);
+	if (ts)
+		j.ts = calloc(n, sizeof *j.ts);
+	const char **cnames = calloc(sc->workload.nclasses, sizeof *cnames);
+	if (!j.res || !j.why || (ts && !j.ts) || !cnames)
+		goto cleanup;
+	for (size_t c = 0; c < sc->workload.nclasses; c++)
+		cnames[c] = sc->workload.classes[c].name;
+
+	err = sim_parallel(n, jobs, scen_job_run, &j);
+	for (size_t i = 0; i < n && !*why; i++)
+		*why = j.why[i];
+	if (err < 0)
+		goto cleanup;
+	for (size_t k = 0; k < sc->nsystems; k++) {
+		err = sim_summarize(&j.res[k * nrep], nrep, cnames, &out[k]);
+		if (err < 0)
+			goto cleanup;
+		out[k].name = sc->systems[k].name;
+		out[k].model = sc->systems[k].model->name;
+		if (k > 0 && nrep > 1 &&
+		    (err = paired(j.res, &j.res[k * nrep], nrep,
+				  &out[k].metrics)) < 0)
+			goto cleanup;
+		if (!ts)
+			continue;
+		/* every replication's rows, in replication order */
+		for (size_t r = 0; r < nrep; r++) {
+			struct sim_ts *src = &j.ts[k * nrep + r];
+			for (size_t i = 0; i < src->n; i++) {
+				if (ts[k].n == ts[k].cap) {
+					size_t cap =
+					    ts[k].cap ? 2 * ts[k].cap : 64;
+					void *p =
+					    realloc(ts[k].rows,
+						    cap * sizeof(*src->rows));
+					if (!p) {
+						err = SIM_ENOMEM;
+						goto cleanup;
+					}
+					ts[k].rows = p;
+					ts[k].cap = cap;
+				}
+				ts[k].rows[ts[k].n++] = src->rows[i];
+				src->rows[i].metrics = (struct sim_metrics){0};
+			}
+		}
+	}
+	err = 0;
+cleanup:
+	for (size_t i = 0; j.res && i < n; i++)
+		sim_rep_release(&j.res[i]);
+	for (size_t i = 0; j.ts && i < n; i++)
+		sim_ts_release(&j.ts[i]);
+	free(j.res);
+	free(j.ts);
+	free(j.why);
+	free(cnames);
+	pthread_mutex_destroy(&j.lock);
+	return err;
+}

@@ -1,0 +1,43 @@
+/*
+ * run.h - running a scenario: one simulation per (system, replication),
+ * the client layer that feeds it the scenario's request stream, and the
+ * job pool that runs simulations on several cores.
+ *
+ * Every system of a replication sees the same requests: the streams that
+ * draw arrivals, classes and demands are named and seeded from (seed,
+ * replication, name) only, never from the model or the system.
+ */
+#ifndef SIM_RUN_H
+#define SIM_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/stats.h"
+#include "scenario/scenario.h"
+
+/* Runs replication `rep` (0-based) of system `sys` of the scenario and
+ * fills *out (initialised here; release with sim_rep_release). If ts is
+ * non-NULL and interval > 0, appends one row per interval. Returns 0,
+ * SIM_ENOMEM, or SIM_ELIMIT if a run-time bound was hit (message in *why). */
+int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
+		double ts_interval, struct sim_ts *ts,
+		struct sim_rep_result *out, const char **why);
+
+/* Runs every system and replication of the scenario on `jobs` threads and
+ * summarises each system (out[nsystems], release each with
+ * sim_summary_release). Results do not depend on `jobs`. When ts is
+ * non-NULL, ts[sys] receives the rows of every replication, in order.
+ * `progress`, if non-NULL, is called after each finished simulation.
+ * Returns 0 or a SIM_E* code (message in *why). */
+int sim_run_scenario(const struct sim_scenario *sc, int jobs,
+		     double ts_interval, struct sim_ts *ts,
+		     struct sim_summary *out,
+		     void (*progress)(void *arg, size_t done, size_t total),
+		     void *progress_arg, const char **why);
+
+/* Runs fn(arg, i) for i in [0, n) on `jobs` threads (jobs <= 1: inline).
+ * Returns the first non-zero result by index, or 0. */
+int sim_parallel(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg);
+
+#endif
