@@ -4,7 +4,7 @@
  * an e-mail attachment.
  *
  * The page holds the comparison table with its 95 % intervals, the
- * figures as inline SVG (svg.c: no script, no external URL, no font to
+ * figures as inline SVG (output/svg.c: no script, no external URL, no font to
  * fetch), the paired differences, the per-class (and per-service)
  * breakdown and the resolved scenario. From a run folder (`run -o DIR`):
  * the latency percentile spectrum and, with --timeseries, the time series.
@@ -26,10 +26,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "svg.h"
-#include "sweepio.h"
-#include "yamldoc.h"
+#include "cli/cli.h"
+#include "kernel/error.h"
+#include "output/files.h"
+#include "output/svg.h"
+#include "output/sweepio.h"
+#include "scenario/yamldoc.h"
 
 #define REPORT_MAX_CSV	   (64u << 20) /* timeseries.csv */
 #define REPORT_MAX_PANELS  16	       /* values of the other parameters */

@@ -12,8 +12,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim.h"
-#include "svg.h"
+#include "kernel/error.h"
+#include "output/svg.h"
 
 const char *const sim_svg_colors[SIM_SVG_NCOLORS] = {
     "#0072B2", "#D55E00", "#009E73", "#CC79A7",

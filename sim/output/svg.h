@@ -1,5 +1,5 @@
 /*
- * svg.h - line charts as inline SVG, for `concsim report` (cmd_report.c).
+ * svg.h - line charts as inline SVG, for `concsim report` (cli/cmd_report.c).
  *
  * A chart is a few series of (x, y) points drawn as lines, optionally with
  * a shaded band (a 95 % interval) and markers, on linear or logarithmic
