@@ -22,14 +22,15 @@ const char *const sim_svg_colors[SIM_SVG_NCOLORS] = {
 
 static const char *const dashes[] = {"", "6 4", "2 3", "8 3 2 3"};
 
-#define MARGIN_L   76
-#define MARGIN_T   34
-#define MARGIN_B   48
-#define MARGIN_R   16
-#define LEGEND_W   200
-#define LEGEND_ROW 18
-#define LEGEND_MAX 27 /* bytes of a name shown in the legend */
-#define MAX_TICKS  40
+#define MARGIN_L      76
+#define MARGIN_T      34 /* room for the title */
+#define MARGIN_T_BARE 12 /* without one */
+#define MARGIN_B      48
+#define MARGIN_R      16
+#define LEGEND_W      200
+#define LEGEND_ROW    18
+#define LEGEND_MAX    27 /* bytes of a name shown in the legend */
+#define MAX_TICKS     40
 
 void sim_svg_chart_init(struct sim_svg_chart *c)
 {
@@ -301,7 +302,7 @@ static void draw_area(FILE *f, const struct axis *x, const struct axis *y,
 
 static void draw_legend(FILE *f, const struct sim_svg_chart *c, double left)
 {
-	double top = MARGIN_T;
+	double top = c->title ? MARGIN_T : MARGIN_T_BARE;
 	for (size_t k = 0; k < c->ns; k++) {
 		const struct sim_svg_series *s = &c->s[k];
 		if (!s->name)
@@ -384,12 +385,13 @@ int sim_svg_chart_write(FILE *f, const struct sim_svg_chart *c)
 
 	int legw = nleg ? LEGEND_W : 0;
 	int height = c->height;
-	if (MARGIN_T + (int)nleg * LEGEND_ROW + 8 > height)
-		height = MARGIN_T + (int)nleg * LEGEND_ROW + 8;
+	int mt = c->title ? MARGIN_T : MARGIN_T_BARE;
+	if (mt + (int)nleg * LEGEND_ROW + 8 > height)
+		height = mt + (int)nleg * LEGEND_ROW + 8;
 	x.p0 = MARGIN_L;
 	x.p1 = c->width - MARGIN_R - legw;
 	y.p0 = c->height - MARGIN_B;
-	y.p1 = MARGIN_T;
+	y.p1 = mt;
 
 	fprintf(f,
 		"<svg width=\"%d\" "
