@@ -32,20 +32,6 @@ static const char *const outcome_key[SIM_NOUTCOMES] = {
     "ok", "refused", "timeout", "killed", "unavailable",
 };
 
-void sim_fmt_double(char *buf, size_t len, double v)
-{
-	if (!isfinite(v)) {
-		snprintf(buf, len, "null");
-		return;
-	}
-	for (int prec = 15; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-	snprintf(buf, len, "%.17g", v);
-}
-
 /* ---------------------------------------------------------- helpers -- */
 
 /* The column name of a metric: group with '.' turned into '_', then '_'

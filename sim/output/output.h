@@ -107,9 +107,4 @@ void sim_csv_cell(FILE *f, bool *first, const char *s);
 /* Writes s as a JSON string; invalid UTF-8 becomes U+FFFD. */
 void sim_json_string(FILE *f, const char *s);
 
-/* Writes a double for JSON/CSV: the shortest of %.15g, %.16g, %.17g that
- * reads back exactly; "null" for non-finite values (valid JSON; the CSV
- * writers print an empty cell instead). len >= 32 holds any value. */
-void sim_fmt_double(char *buf, size_t len, double v);
-
 #endif

@@ -46,6 +46,7 @@ struct sim_doubles {
 
 #define SIM_P_OVERHEAD 0x1u /* set to 0 by `overheads: zero` */
 #define SIM_P_REQUIRED 0x2u /* must be given */
+#define SIM_P_POSITIVE 0x4u /* a number must be greater than min */
 
 /* One key of a model's (or the host's) configuration. The loader writes the
  * value at `offset` of the config struct, checks min <= value <= max for
@@ -106,6 +107,9 @@ struct sim_client {
 };
 
 enum sim_phase_kind { SIM_PHASE_CPU, SIM_PHASE_IO, SIM_PHASE_POOL };
+
+/* "cpu", "io", "pool", then NULL: the keys of the phases. */
+extern const char *const sim_phase_names[];
 
 struct sim_phase {
 	enum sim_phase_kind kind;

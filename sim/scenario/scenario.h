@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "scenario/config.h"
+#include "scenario/units.h"
 
 /* Loads and validates `file`, applying the overrides in order (each replaces
  * or adds the value at its dotted path; `systems.NAME.key` selects a system
@@ -35,10 +36,9 @@ void sim_scenario_release(struct sim_scenario *sc);
 /* Writes the resolved scenario as YAML (every default made explicit). */
 int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f);
 
-/* Parsing of unit-bearing scalars, shared with the CLI. Each returns 0 and
- * the value in SI units, or SIM_EINVAL with a static reason in *why. */
-int sim_parse_duration(const char *s, double *out, const char **why);
-int sim_parse_rate(const char *s, double *out, const char **why);
-int sim_parse_size(const char *s, double *out, const char **why);
+/* The top-level keys (name, description, duration, ...), for the
+ * writer. */
+extern const struct sim_param sim__top_params[];
+extern const size_t sim__ntop_params;
 
 #endif
