@@ -62,6 +62,15 @@ struct sim_param {
 	const char *help;	    /* one line, shown by `concsim help` */
 };
 
+/* One row of a table, the four things every key has first, then named
+ * fields: SIM_PARAM("cores", SIM_PT_INT, struct sim_host_cfg, cores,
+ * .def = 1, .min = 1, .max = 4096, .help = "CPU cores of the host"). */
+#define SIM_PARAM(key_, type_, cfg, field, ...)                                \
+	{                                                                      \
+		.key = (key_), .type = (type_),                                \
+		.offset = offsetof(cfg, field), __VA_ARGS__                    \
+	}
+
 /* ------------------------------------------------------------ workload -- */
 
 enum sim_arrival_kind {

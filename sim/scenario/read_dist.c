@@ -27,23 +27,24 @@ struct dspec {
 };
 
 static const struct sim_param dist_params[] = {
-    {"mean", SIM_PT_DURATION, OFF(struct dspec, mean), 0, 0, SIM_MAX_SIM_TIME,
-     0, NULL, "mean"},
-    {"cv", SIM_PT_DOUBLE, OFF(struct dspec, cv), 0, 0, 1e6, 0, NULL,
-     "coefficient of variation"},
-    {"k", SIM_PT_INT, OFF(struct dspec, k), 1, 1, 1000000, 0, NULL,
-     "erlang: number of phases"},
-    {"file", SIM_PT_STRING, OFF(struct dspec, file), 0, 0, 0, 0, NULL,
-     "empirical: CSV of samples in seconds"},
+    SIM_PARAM("mean", SIM_PT_DURATION, struct dspec, mean, .min = 0,
+	      .max = SIM_MAX_SIM_TIME, .help = "mean"),
+    SIM_PARAM("cv", SIM_PT_DOUBLE, struct dspec, cv, .min = 0, .max = 1e6,
+	      .help = "coefficient of variation"),
+    SIM_PARAM("k", SIM_PT_INT, struct dspec, k, .def = 1, .min = 1,
+	      .max = 1000000, .help = "erlang: number of phases"),
+    SIM_PARAM("file", SIM_PT_STRING, struct dspec, file,
+	      .help = "empirical: CSV of samples in seconds"),
 };
 /* A phase's own flag beside its distribution. */
 const struct sim_param sim__dist_cpu_param[] = {
-    {"cpu", SIM_PT_BOOL, OFF(struct dspec, cpu), 1, 0, 1, 0, NULL,
-     "pool: the blocking work burns CPU"},
+    SIM_PARAM("cpu", SIM_PT_BOOL, struct dspec, cpu, .def = 1, .min = 0,
+	      .max = 1, .help = "pool: the blocking work burns CPU"),
 };
 const struct sim_param sim__dist_downstream_param[] = {
-    {"downstream", SIM_PT_BOOL, OFF(struct dspec, downstream), 1, 0, 1, 0, NULL,
-     "io: holds a connection of workload.downstream, if any"},
+    SIM_PARAM("downstream", SIM_PT_BOOL, struct dspec, downstream, .def = 1,
+	      .min = 0, .max = 1,
+	      .help = "io: holds a connection of workload.downstream, if any"),
 };
 enum { D_MEAN, D_CV, D_K, D_FILE };
 

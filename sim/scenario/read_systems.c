@@ -15,15 +15,17 @@
 #define MAX_SYSTEMS 1000
 
 const struct sim_param sim__host_params[] = {
-    {"cores", SIM_PT_INT, OFF(struct sim_host_cfg, cores), 1, 1, 4096, 0, NULL,
-     "CPU cores of the host"},
-    {"quantum", SIM_PT_DURATION, OFF(struct sim_host_cfg, quantum), 0.004, 0,
-     3600, 0, NULL, "scheduler time slice; 0 = processor sharing"},
-    {"context_switch", SIM_PT_DURATION,
-     OFF(struct sim_host_cfg, context_switch), 2e-6, 0, 1, SIM_P_OVERHEAD, NULL,
-     "cost of switching a core to another thread"},
-    {"memory", SIM_PT_SIZE, OFF(struct sim_host_cfg, memory), 0, 0,
-     1099511627776.0 * 1024, 0, NULL, "memory limit; 0 = none"},
+    SIM_PARAM("cores", SIM_PT_INT, struct sim_host_cfg, cores, .def = 1,
+	      .min = 1, .max = 4096, .help = "CPU cores of the host"),
+    SIM_PARAM("quantum", SIM_PT_DURATION, struct sim_host_cfg, quantum,
+	      .def = 0.004, .min = 0, .max = 3600,
+	      .help = "scheduler time slice; 0 = processor sharing"),
+    SIM_PARAM("context_switch", SIM_PT_DURATION, struct sim_host_cfg,
+	      context_switch, .def = 2e-6, .min = 0, .max = 1,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "cost of switching a core to another thread"),
+    SIM_PARAM("memory", SIM_PT_SIZE, struct sim_host_cfg, memory, .min = 0,
+	      .max = 1099511627776.0 * 1024, .help = "memory limit; 0 = none"),
 };
 
 void sim__free_system_fields(struct sim_system *sys)

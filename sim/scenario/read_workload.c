@@ -27,24 +27,31 @@ static const char *const arrival_names[] = {"poisson", "constant", "mmpp",
 					    "diurnal", "trace",	   NULL};
 
 const struct sim_param sim__arrival_params[] = {
-    {"process", SIM_PT_ENUM, OFF(struct sim_arrivals, kind), SIM_ARR_POISSON, 0,
-     0, 0, arrival_names, "arrival process"},
-    {"rate", SIM_PT_RATE, OFF(struct sim_arrivals, rate), 0, 0, INFINITY,
-     SIM_P_POSITIVE, NULL, "mean arrival rate"},
-    {"rate_off", SIM_PT_RATE, OFF(struct sim_arrivals, rate_off), 0, 0,
-     INFINITY, 0, NULL, "mmpp: rate while off"},
-    {"mean_on", SIM_PT_DURATION, OFF(struct sim_arrivals, mean_on), 0, 0,
-     SIM_MAX_SIM_TIME, SIM_P_POSITIVE, NULL, "mmpp: mean length of a burst"},
-    {"mean_off", SIM_PT_DURATION, OFF(struct sim_arrivals, mean_off), 0, 0,
-     SIM_MAX_SIM_TIME, SIM_P_POSITIVE, NULL, "mmpp: mean time between bursts"},
-    {"period", SIM_PT_DURATION, OFF(struct sim_arrivals, period), 0, 0,
-     SIM_MAX_SIM_TIME, SIM_P_POSITIVE, NULL, "diurnal: period of the cycle"},
-    {"amplitude", SIM_PT_DOUBLE, OFF(struct sim_arrivals, amplitude), 0.5, 0, 1,
-     0, NULL, "diurnal: relative swing of the rate"},
-    {"file", SIM_PT_STRING, OFF(struct sim_arrivals, file), 0, 0, 0, 0, NULL,
-     "trace: CSV written by `concsim trace`"},
-    {"speed", SIM_PT_DOUBLE, OFF(struct sim_arrivals, speed), 1, 0, 1e6,
-     SIM_P_POSITIVE, NULL, "trace: replay speed factor"},
+    SIM_PARAM("process", SIM_PT_ENUM, struct sim_arrivals, kind,
+	      .def = SIM_ARR_POISSON, .choices = arrival_names,
+	      .help = "arrival process"),
+    SIM_PARAM("rate", SIM_PT_RATE, struct sim_arrivals, rate, .min = 0,
+	      .max = INFINITY, .flags = SIM_P_POSITIVE,
+	      .help = "mean arrival rate"),
+    SIM_PARAM("rate_off", SIM_PT_RATE, struct sim_arrivals, rate_off, .min = 0,
+	      .max = INFINITY, .help = "mmpp: rate while off"),
+    SIM_PARAM("mean_on", SIM_PT_DURATION, struct sim_arrivals, mean_on,
+	      .min = 0, .max = SIM_MAX_SIM_TIME, .flags = SIM_P_POSITIVE,
+	      .help = "mmpp: mean length of a burst"),
+    SIM_PARAM("mean_off", SIM_PT_DURATION, struct sim_arrivals, mean_off,
+	      .min = 0, .max = SIM_MAX_SIM_TIME, .flags = SIM_P_POSITIVE,
+	      .help = "mmpp: mean time between bursts"),
+    SIM_PARAM("period", SIM_PT_DURATION, struct sim_arrivals, period, .min = 0,
+	      .max = SIM_MAX_SIM_TIME, .flags = SIM_P_POSITIVE,
+	      .help = "diurnal: period of the cycle"),
+    SIM_PARAM("amplitude", SIM_PT_DOUBLE, struct sim_arrivals, amplitude,
+	      .def = 0.5, .min = 0, .max = 1,
+	      .help = "diurnal: relative swing of the rate"),
+    SIM_PARAM("file", SIM_PT_STRING, struct sim_arrivals, file,
+	      .help = "trace: CSV written by `concsim trace`"),
+    SIM_PARAM("speed", SIM_PT_DOUBLE, struct sim_arrivals, speed, .def = 1,
+	      .min = 0, .max = 1e6, .flags = SIM_P_POSITIVE,
+	      .help = "trace: replay speed factor"),
 };
 
 #define A(k)  (1u << SIM_ARR_##k)
@@ -62,10 +69,12 @@ static const struct {
 _Static_assert(NELEM(arrival_rules) == NELEM(sim__arrival_params), "rules");
 
 static const struct sim_param step_params[] = {
-    {"at", SIM_PT_DURATION, OFF(struct sim_rate_step, at), 0, 0,
-     SIM_MAX_SIM_TIME, SIM_P_REQUIRED, NULL, "time of the change"},
-    {"rate", SIM_PT_RATE, OFF(struct sim_rate_step, rate), 0, 0, INFINITY,
-     SIM_P_REQUIRED, NULL, "rate from then on"},
+    SIM_PARAM("at", SIM_PT_DURATION, struct sim_rate_step, at, .min = 0,
+	      .max = SIM_MAX_SIM_TIME, .flags = SIM_P_REQUIRED,
+	      .help = "time of the change"),
+    SIM_PARAM("rate", SIM_PT_RATE, struct sim_rate_step, rate, .min = 0,
+	      .max = INFINITY, .flags = SIM_P_REQUIRED,
+	      .help = "rate from then on"),
 };
 
 static void read_schedule(struct sim_load *l, const struct sim_ynode *v,
@@ -152,38 +161,46 @@ struct closed_spec {
 };
 
 static const struct sim_param closed_params[] = {
-    {"users", SIM_PT_INT, OFF(struct closed_spec, users), 0, 1, MAX_USERS,
-     SIM_P_REQUIRED, NULL, "closed loop: number of users"},
-    {"think", SIM_PT_DIST, OFF(struct closed_spec, think), 0, 0, 0, 0, NULL,
-     "closed loop: think time between requests (default none)"},
-    {"coordinated_omission", SIM_PT_BOOL, OFF(struct closed_spec, co), 0, 0, 1,
-     0, NULL,
-     "also run an open workload at the achieved throughput and report the "
-     "gap"},
+    SIM_PARAM("users", SIM_PT_INT, struct closed_spec, users, .min = 1,
+	      .max = MAX_USERS, .flags = SIM_P_REQUIRED,
+	      .help = "closed loop: number of users"),
+    SIM_PARAM("think", SIM_PT_DIST, struct closed_spec, think,
+	      .help =
+		  "closed loop: think time between requests (default none)"),
+    SIM_PARAM("coordinated_omission", SIM_PT_BOOL, struct closed_spec, co,
+	      .min = 0, .max = 1,
+	      .help = "also run an open workload at the achieved throughput "
+		      "and report the gap"),
 };
 
 static const char *const jitter_names[] = {"none", "full", "equal", NULL};
 
 const struct sim_param sim__client_params[] = {
-    {"timeout", SIM_PT_DURATION, OFF(struct sim_client, timeout), 0, 0,
-     SIM_MAX_SIM_TIME, 0, NULL, "client timeout; 0 = none"},
-    {"cancel", SIM_PT_BOOL, OFF(struct sim_client, cancel), 0, 0, 1, 0, NULL,
-     "server drops abandoned work"},
-    {"deadline", SIM_PT_DURATION, OFF(struct sim_client, deadline), 0, 0,
-     SIM_MAX_SIM_TIME, 0, NULL, "goodput deadline; 0 = the timeout"},
+    SIM_PARAM("timeout", SIM_PT_DURATION, struct sim_client, timeout, .min = 0,
+	      .max = SIM_MAX_SIM_TIME, .help = "client timeout; 0 = none"),
+    SIM_PARAM("cancel", SIM_PT_BOOL, struct sim_client, cancel, .min = 0,
+	      .max = 1, .help = "server drops abandoned work"),
+    SIM_PARAM("deadline", SIM_PT_DURATION, struct sim_client, deadline,
+	      .min = 0, .max = SIM_MAX_SIM_TIME,
+	      .help = "goodput deadline; 0 = the timeout"),
 };
 
 const struct sim_param sim__retry_params[] = {
-    {"max", SIM_PT_INT, OFF(struct sim_client, retries), 0, 0, MAX_RETRIES,
-     SIM_P_REQUIRED, NULL, "extra attempts after the first"},
-    {"backoff", SIM_PT_DURATION, OFF(struct sim_client, backoff), 0.1, 0,
-     SIM_MAX_SIM_TIME, 0, NULL, "first backoff"},
-    {"multiplier", SIM_PT_DOUBLE, OFF(struct sim_client, multiplier), 2, 1, 1e6,
-     0, NULL, "backoff growth per attempt"},
-    {"jitter", SIM_PT_ENUM, OFF(struct sim_client, jitter), SIM_JITTER_FULL, 0,
-     0, 0, jitter_names, "backoff jitter"},
-    {"budget", SIM_PT_DOUBLE, OFF(struct sim_client, retry_budget), 0, 0, 1, 0,
-     NULL, "max retries per request; 0 = unlimited"},
+    SIM_PARAM("max", SIM_PT_INT, struct sim_client, retries, .min = 0,
+	      .max = MAX_RETRIES, .flags = SIM_P_REQUIRED,
+	      .help = "extra attempts after the first"),
+    SIM_PARAM("backoff", SIM_PT_DURATION, struct sim_client, backoff,
+	      .def = 0.1, .min = 0, .max = SIM_MAX_SIM_TIME,
+	      .help = "first backoff"),
+    SIM_PARAM("multiplier", SIM_PT_DOUBLE, struct sim_client, multiplier,
+	      .def = 2, .min = 1, .max = 1e6,
+	      .help = "backoff growth per attempt"),
+    SIM_PARAM("jitter", SIM_PT_ENUM, struct sim_client, jitter,
+	      .def = SIM_JITTER_FULL, .choices = jitter_names,
+	      .help = "backoff jitter"),
+    SIM_PARAM("budget", SIM_PT_DOUBLE, struct sim_client, retry_budget,
+	      .min = 0, .max = 1,
+	      .help = "max retries per request; 0 = unlimited"),
 };
 
 static void read_client(struct sim_load *l, const struct sim_ynode *v,
@@ -222,12 +239,14 @@ struct class_spec {
 static const char *const handler_names[] = {"async", "sync", NULL};
 
 static const struct sim_param class_params[] = {
-    {"name", SIM_PT_STRING, OFF(struct class_spec, name), 0, 0, 0,
-     SIM_P_REQUIRED, NULL, "class name"},
-    {"weight", SIM_PT_DOUBLE, OFF(struct class_spec, weight), 1, 0, 1e12,
-     SIM_P_POSITIVE, NULL, "relative share of requests"},
-    {"handler", SIM_PT_ENUM, OFF(struct class_spec, handler), 0, 0, 0, 0,
-     handler_names, "sync handlers run in a threadpool on async models"},
+    SIM_PARAM("name", SIM_PT_STRING, struct class_spec, name,
+	      .flags = SIM_P_REQUIRED, .help = "class name"),
+    SIM_PARAM("weight", SIM_PT_DOUBLE, struct class_spec, weight, .def = 1,
+	      .min = 0, .max = 1e12, .flags = SIM_P_POSITIVE,
+	      .help = "relative share of requests"),
+    SIM_PARAM("handler", SIM_PT_ENUM, struct class_spec, handler,
+	      .choices = handler_names,
+	      .help = "sync handlers run in a threadpool on async models"),
 };
 
 const char *const sim_phase_names[] = {"cpu", "io", "pool", NULL};
@@ -344,8 +363,9 @@ static void read_classes(struct sim_load *l, const struct sim_ynode *v,
 }
 
 static const struct sim_param downstream_params[] = {
-    {"connections", SIM_PT_INT, OFF(struct sim_downstream, connections), 0, 1,
-     1000000, SIM_P_REQUIRED, NULL, "connections of the shared pool"},
+    SIM_PARAM("connections", SIM_PT_INT, struct sim_downstream, connections,
+	      .min = 1, .max = 1000000, .flags = SIM_P_REQUIRED,
+	      .help = "connections of the shared pool"),
 };
 
 void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,

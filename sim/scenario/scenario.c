@@ -28,16 +28,19 @@
 #define MAX_REQUESTS 2e9 /* per replication */
 
 const struct sim_param sim__top_params[] = {
-    {"name", SIM_PT_STRING, OFF(struct sim_scenario, name), 0, 0, 0, 0, NULL,
-     "scenario name"},
-    {"description", SIM_PT_STRING, OFF(struct sim_scenario, description), 0, 0,
-     0, 0, NULL, "one line"},
-    {"duration", SIM_PT_DURATION, OFF(struct sim_scenario, duration), 60, 0,
-     SIM_MAX_SIM_TIME, SIM_P_POSITIVE, NULL, "measured simulated time"},
-    {"warmup", SIM_PT_DURATION, OFF(struct sim_scenario, warmup), 5, 0,
-     SIM_MAX_SIM_TIME, 0, NULL, "simulated time before measuring"},
-    {"replications", SIM_PT_INT, OFF(struct sim_scenario, replications), 5, 1,
-     10000, 0, NULL, "independent replications"},
+    SIM_PARAM("name", SIM_PT_STRING, struct sim_scenario, name,
+	      .help = "scenario name"),
+    SIM_PARAM("description", SIM_PT_STRING, struct sim_scenario, description,
+	      .help = "one line"),
+    SIM_PARAM("duration", SIM_PT_DURATION, struct sim_scenario, duration,
+	      .def = 60, .min = 0, .max = SIM_MAX_SIM_TIME,
+	      .flags = SIM_P_POSITIVE, .help = "measured simulated time"),
+    SIM_PARAM("warmup", SIM_PT_DURATION, struct sim_scenario, warmup, .def = 5,
+	      .min = 0, .max = SIM_MAX_SIM_TIME,
+	      .help = "simulated time before measuring"),
+    SIM_PARAM("replications", SIM_PT_INT, struct sim_scenario, replications,
+	      .def = 5, .min = 1, .max = 10000,
+	      .help = "independent replications"),
 };
 
 static void read_seed(struct sim_load *l, const struct sim_ynode *v,
