@@ -111,23 +111,23 @@ struct as_cfg {
 static const struct sim_param as_params[] = {
     /* uvicorn settings docs: --workers defaults to $WEB_CONCURRENCY or 1 */
     SIM_PARAM("workers", SIM_PT_INT, struct as_cfg, workers, .def = 1, .min = 1,
-	      .max = 4096,
+	      .max = 4096, .flags = SIM_P_PROCESSES,
 	      .help = "worker processes, each with its own event loop and GIL"),
     /* anyio.to_thread default limiter: CapacityLimiter(40) (anyio docs,
      * "Working with threads"); Starlette's run_in_threadpool uses it */
     SIM_PARAM("threadpool", SIM_PT_INT, struct as_cfg, threadpool, .def = 40,
-	      .min = 1, .max = 1 << 16,
+	      .min = 1, .max = 1 << 16, .flags = SIM_P_THREADS,
 	      .help = "anyio thread pool tokens per process"),
     /* CPython has the GIL unless built free-threaded (PEP 703, PEP 779) */
     SIM_PARAM("gil", SIM_PT_BOOL, struct as_cfg, gil, .def = 1, .min = 0,
-	      .max = 1,
+	      .max = 1, .flags = SIM_P_GIL,
 	      .help = "one thread per process runs Python at a time (false: "
 		      "free-threaded)"),
     /* sys.getswitchinterval(): DEFAULT_INTERVAL 5000 us in CPython
      * Python/ceval_gil.c */
     SIM_PARAM(
 	"gil_interval", SIM_PT_DURATION, struct as_cfg, gil_interval,
-	.def = 5e-3, .min = 1e-6, .max = 10,
+	.def = 5e-3, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
 	.help =
 	    "switch interval before a waiting thread forces a GIL hand-off"),
     /* a futex wake-up of the waiting thread plus cold caches: a guess of
@@ -142,7 +142,7 @@ static const struct sim_param as_params[] = {
 		      "get 503 (0: none)"),
     /* uvicorn --backlog, default 2048 */
     SIM_PARAM("backlog", SIM_PT_INT, struct as_cfg, backlog, .def = 2048,
-	      .min = 1, .max = 1 << 20,
+	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
 	      .help = "listen backlog; connections beyond it are refused"),
     /* httptools parsing, ASGI scope, Starlette routing, FastAPI dependency
      * resolution and pydantic serialisation. Measured with

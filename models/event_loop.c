@@ -66,14 +66,14 @@ struct el_cfg {
 
 static const struct sim_param el_params[] = {
     SIM_PARAM("processes", SIM_PT_INT, struct el_cfg, processes, .def = 1,
-	      .min = 1, .max = 4096,
+	      .min = 1, .max = 4096, .flags = SIM_P_PROCESSES,
 	      .help = "cluster worker processes, each with its own loop"),
     SIM_PARAM("threadpool", SIM_PT_INT, struct el_cfg, threadpool, .def = 4,
-	      .min = 1, .max = 1024,
+	      .min = 1, .max = 1024, .flags = SIM_P_THREADS,
 	      .help =
 		  "libuv threadpool threads per process (UV_THREADPOOL_SIZE)"),
     SIM_PARAM("backlog", SIM_PT_INT, struct el_cfg, backlog, .def = 511,
-	      .min = 1, .max = 1 << 20,
+	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
 	      .help = "listen backlog; connections beyond it are refused"),
     /* Measured with scripts/calibrate.sh (2026-11-28, Node 20.20, a
      * 2.1 GHz Xeon VM): a bare http.createServer answering small JSON

@@ -96,7 +96,7 @@ struct rep_cfg {
 
 static const struct sim_param rep_params[] = {
     SIM_PARAM("replicas", SIM_PT_INT, struct rep_cfg, replicas, .def = 2,
-	      .min = 1, .max = MAX_REPLICAS,
+	      .min = 1, .max = MAX_REPLICAS, .flags = SIM_P_COPIES,
 	      .help = "copies of the replica (the minimum when autoscaling)"),
     SIM_PARAM(
 	"replica", SIM_PT_SYSTEM, struct rep_cfg, replica,
@@ -122,7 +122,7 @@ static const struct sim_param rep_params[] = {
 	      .help = "all replicas share one host with this system's cores "
 		      "(else one host each)"),
     SIM_PARAM("autoscale_max", SIM_PT_INT, struct rep_cfg, autoscale_max,
-	      .min = 0, .max = MAX_REPLICAS,
+	      .min = 0, .max = MAX_REPLICAS, .flags = SIM_P_COPIES,
 	      .help = "autoscaling: most replicas; 0 = off"),
     SIM_PARAM("autoscale_target", SIM_PT_DOUBLE, struct rep_cfg,
 	      autoscale_target, .min = 0, .max = 1e9,

@@ -89,16 +89,16 @@ static const struct sim_param wp_params[] = {
     /* gunicorn docs/source/settings.rst: workers default 1; design.rst
      * recommends 2 x cores + 1 */
     SIM_PARAM("workers", SIM_PT_INT, struct wp_cfg, workers, .def = 1, .min = 1,
-	      .max = 4096,
+	      .max = 4096, .flags = SIM_P_PROCESSES,
 	      .help = "worker processes (gunicorn recommends 2 x cores + 1)"),
     /* gunicorn settings: threads default 1; > 1 selects gthread */
     SIM_PARAM("threads", SIM_PT_INT, struct wp_cfg, threads, .def = 1, .min = 1,
-	      .max = 4096,
+	      .max = 4096, .flags = SIM_P_THREADS,
 	      .help = "threads per worker; > 1 is the gthread worker"),
     /* gunicorn config.py Backlog: 2048 (the kernel also caps it at
      * net.core.somaxconn, 4096 since Linux 5.4) */
     SIM_PARAM("backlog", SIM_PT_INT, struct wp_cfg, backlog, .def = 2048,
-	      .min = 1, .max = 1 << 20,
+	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
 	      .help = "listen backlog; connections beyond it are refused"),
     /* gunicorn config.py WorkerConnections: 1000 */
     SIM_PARAM("worker_connections", SIM_PT_INT, struct wp_cfg,
@@ -136,12 +136,12 @@ static const struct sim_param wp_params[] = {
     /* CPython's default build has the GIL; the free-threaded build
      * (PEP 703, supported since 3.14 by PEP 779) does not */
     SIM_PARAM("gil", SIM_PT_BOOL, struct wp_cfg, gil, .def = 1, .min = 0,
-	      .max = 1,
+	      .max = 1, .flags = SIM_P_GIL,
 	      .help = "threads of a worker share the GIL; false = "
 		      "free-threaded (PEP 703)"),
     /* sys.getswitchinterval(): 5 ms, CPython Python/ceval_gil.c */
     SIM_PARAM("gil_interval", SIM_PT_DURATION, struct wp_cfg, gil_interval,
-	      .def = 0.005, .min = 1e-6, .max = 10,
+	      .def = 0.005, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
 	      .help = "GIL switch interval before a forced drop"),
     /* waking the taker and refilling its caches: a guess of a few us */
     SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct wp_cfg, gil_handoff,

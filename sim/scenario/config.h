@@ -47,6 +47,14 @@ struct sim_doubles {
 #define SIM_P_OVERHEAD 0x1u /* set to 0 by `overheads: zero` */
 #define SIM_P_REQUIRED 0x2u /* must be given */
 #define SIM_P_POSITIVE 0x4u /* a number must be greater than min */
+/* What a key says about the size of a system, for the cost estimate of a
+ * run (cli/budget.c): a model marks its keys, budget.c knows no key. */
+#define SIM_P_PROCESSES 0x10u  /* int: multiplies the processes */
+#define SIM_P_THREADS	0x20u  /* int: multiplies the threads per process */
+#define SIM_P_COPIES	0x40u  /* int: copies of the nested system (largest) */
+#define SIM_P_QUEUE	0x80u  /* int: bounds a queue (largest) */
+#define SIM_P_GIL	0x100u /* bool: the processes take turns on a GIL */
+#define SIM_P_GIL_SLICE 0x200u /* duration: a GIL holder yields this often */
 
 /* One key of a model's (or the host's) configuration. The loader writes the
  * value at `offset` of the config struct, checks min <= value <= max for
