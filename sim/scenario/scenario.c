@@ -22,6 +22,7 @@
 #include "scenario/read_sweep.h"
 #include "scenario/read_systems.h"
 #include "scenario/read_workload.h"
+#include "scenario/readfile.h"
 #include "scenario/units.h"
 #include "scenario/yamldoc.h"
 
@@ -275,40 +276,24 @@ cleanup:
 int sim_scenario_load(const char *file, const struct sim_override *ov,
 		      size_t nov, FILE *err, struct sim_scenario *out)
 {
-	FILE *f = fopen(file, "rb");
 	char *text = NULL;
 	size_t len = 0;
-	int rc = SIM_EIO;
+	int rc = sim_read_file(file, SIM_YAML_MAX_BYTES, &text, &len);
 
 	memset(out, 0, sizeof(*out));
-	if (!f) {
+	if (rc == SIM_EIO)
 		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
 			strerror(errno));
-		return SIM_EIO;
-	}
-	/* one byte more than the limit tells a file that is too large */
-	if (!(text = malloc(SIM_YAML_MAX_BYTES + 1))) {
-		rc = SIM_ENOMEM;
-		goto cleanup;
-	}
-	len = fread(text, 1, SIM_YAML_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
-			strerror(errno));
-		goto cleanup;
-	}
-	if (len > SIM_YAML_MAX_BYTES) {
+	else if (rc == SIM_ELIMIT) {
 		fprintf(err,
 			"%s:1:1: error: file too large (more than %u MiB); "
 			"a scenario is a small text file\n",
 			file, SIM_YAML_MAX_BYTES >> 20);
 		rc = SIM_ESCENARIO;
-		goto cleanup;
-	}
-	rc = sim_scenario_load_string(file, text, len, ov, nov, err, out);
-cleanup:
+	} else if (!rc)
+		rc = sim_scenario_load_string(file, text, len, ov, nov, err,
+					      out);
 	free(text);
-	fclose(f);
 	return rc;
 }
 
