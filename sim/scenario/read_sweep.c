@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "scenario/params.h"
+#include "scenario/scenario.h"
 #include "scenario/units.h"
 
 #define MAX_SWEEP_POINTS 100000 /* per parameter */
@@ -161,4 +162,17 @@ void sim__read_sweep(struct sim_load *l, const struct sim_ynode *v,
 		}
 		points *= p->nvalues ? (double)p->nvalues : 1;
 	}
+}
+
+void sim_scenario_sweep_release(struct sim_scenario *sc)
+{
+	for (size_t i = 0; i < sc->nsweep; i++) {
+		for (size_t j = 0; j < sc->sweep[i].nvalues; j++)
+			free(sc->sweep[i].values[j]);
+		free(sc->sweep[i].values);
+		free(sc->sweep[i].path);
+	}
+	free(sc->sweep);
+	sc->sweep = NULL;
+	sc->nsweep = 0;
 }

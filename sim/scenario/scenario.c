@@ -316,13 +316,7 @@ void sim_scenario_release(struct sim_scenario *sc)
 	for (size_t i = 0; i < sc->nsystems; i++)
 		sim__free_system_fields(&sc->systems[i]);
 	free(sc->systems);
-	for (size_t i = 0; i < sc->nsweep; i++) {
-		for (size_t j = 0; j < sc->sweep[i].nvalues; j++)
-			free(sc->sweep[i].values[j]);
-		free(sc->sweep[i].values);
-		free(sc->sweep[i].path);
-	}
-	free(sc->sweep);
+	sim_scenario_sweep_release(sc);
 	memset(sc, 0, sizeof(*sc));
 }
 

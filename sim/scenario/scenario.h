@@ -33,6 +33,10 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 /* Frees everything a loaded scenario owns. */
 void sim_scenario_release(struct sim_scenario *sc);
 
+/* Frees the scenario's sweep list and leaves it empty (sweep NULL,
+ * nsweep 0), e.g. to put another grid in its place. */
+void sim_scenario_sweep_release(struct sim_scenario *sc);
+
 /* Writes the resolved scenario as YAML (every default made explicit). */
 int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f);
 
