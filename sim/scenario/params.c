@@ -18,6 +18,68 @@
 #include "scenario/units.h"
 #include "scenario/writer.h"
 
+/* ------------------------------------------------------- the types -- */
+
+/* How a value of each type is kept in a config struct. */
+enum store {
+	ST_INT,
+	ST_DOUBLE,
+	ST_BOOL,
+	ST_STRING,
+	ST_DIST,
+	ST_SYSTEM,
+	ST_DOUBLES
+};
+
+/* What the engine knows of each type, in one place: how its value is
+ * kept, what a message says is expected, and how `check` shows a number. */
+static const struct ptype {
+	enum store store;
+	size_t size;
+	const char *expect; /* NULL: the unit's ("expected a duration ...") */
+	const char *show;   /* printf format of a number, for `check` */
+} ptypes[] = {
+    [SIM_PT_INT] = {ST_INT, sizeof(int), "expected a whole number", "%d"},
+    [SIM_PT_DOUBLE] = {ST_DOUBLE, sizeof(double), "expected a number", "%g"},
+    [SIM_PT_DURATION] = {ST_DOUBLE, sizeof(double), NULL, "%gs"},
+    [SIM_PT_RATE] = {ST_DOUBLE, sizeof(double), NULL, "%g/s"},
+    [SIM_PT_SIZE] = {ST_DOUBLE, sizeof(double), NULL, "%.0fB"},
+    [SIM_PT_BOOL] = {ST_BOOL, sizeof(bool), "expected true or false", NULL},
+    [SIM_PT_ENUM] = {ST_INT, sizeof(int), "expected one of the listed words",
+		     NULL},
+    [SIM_PT_STRING] = {ST_STRING, sizeof(char *), "expected a string", NULL},
+    [SIM_PT_DIST] = {ST_DIST, sizeof(struct sim_dist),
+		     "expected a distribution (a duration such as 5ms, or a "
+		     "map such as {dist: exponential, mean: 5ms})",
+		     NULL},
+    [SIM_PT_SYSTEM] = {ST_SYSTEM, sizeof(struct sim_system *),
+		       "expected a system (a map with 'model')", NULL},
+    [SIM_PT_DOUBLES] = {ST_DOUBLES, sizeof(struct sim_doubles),
+			"expected a list of numbers", NULL},
+};
+
+/* Stores the number v in p's field as its type keeps numbers (an enum
+ * index, a bool); values of other types are left alone. */
+static void store_number(const struct sim_param *p, void *base, double v)
+{
+	char *dst = (char *)base + p->offset;
+	switch (ptypes[p->type].store) {
+	case ST_INT:
+		*(int *)dst = (int)v;
+		break;
+	case ST_DOUBLE:
+		*(double *)dst = v;
+		break;
+	case ST_BOOL:
+		*(bool *)dst = v != 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------- scalar readers -- */
+
 bool sim__is_scalar(const struct sim_ynode *n)
 {
 	return n && n->kind == SIM_Y_SCALAR && !sim_ynode_is_null(n);
@@ -25,27 +87,7 @@ bool sim__is_scalar(const struct sim_ynode *n)
 
 const char *sim__expect_of(enum sim_ptype t)
 {
-	switch (t) {
-	case SIM_PT_INT:
-		return "expected a whole number";
-	case SIM_PT_DOUBLE:
-		return "expected a number";
-	case SIM_PT_BOOL:
-		return "expected true or false";
-	case SIM_PT_STRING:
-		return "expected a string";
-	case SIM_PT_DIST:
-		return "expected a distribution (a duration such as 5ms, or a "
-		       "map such as {dist: exponential, mean: 5ms})";
-	case SIM_PT_SYSTEM:
-		return "expected a system (a map with 'model')";
-	case SIM_PT_DOUBLES:
-		return "expected a list of numbers";
-	case SIM_PT_ENUM:
-		return "expected one of the listed words";
-	default:
-		return sim__unit_expect(t);
-	}
+	return ptypes[t].expect ? ptypes[t].expect : sim__unit_expect(t);
 }
 
 /* Reads a number (plain number or number with a unit per t). */
@@ -184,36 +226,11 @@ bool sim__expect_kind(struct sim_load *l, const char *key,
 
 /* ------------------------------------------------------ table reader -- */
 
+/* The value of p before the map is read: its default, or nothing. */
 static void set_default(const struct sim_param *p, void *base)
 {
-	char *dst = (char *)base + p->offset;
-	switch (p->type) {
-	case SIM_PT_INT:
-	case SIM_PT_ENUM:
-		*(int *)dst = (int)p->def;
-		break;
-	case SIM_PT_DOUBLE:
-	case SIM_PT_DURATION:
-	case SIM_PT_RATE:
-	case SIM_PT_SIZE:
-		*(double *)dst = p->def;
-		break;
-	case SIM_PT_BOOL:
-		*(bool *)dst = p->def != 0;
-		break;
-	case SIM_PT_STRING:
-		*(char **)dst = NULL;
-		break;
-	case SIM_PT_DIST:
-		memset(dst, 0, sizeof(struct sim_dist));
-		break;
-	case SIM_PT_SYSTEM:
-		*(struct sim_system **)dst = NULL;
-		break;
-	case SIM_PT_DOUBLES:
-		memset(dst, 0, sizeof(struct sim_doubles));
-		break;
-	}
+	memset((char *)base + p->offset, 0, ptypes[p->type].size);
+	store_number(p, base, p->def);
 }
 
 /* Reads v as the value of p into base. */
@@ -234,17 +251,14 @@ void sim__read_value(struct sim_load *l, const struct sim_param *p,
 		    !sim__check_range(l, p->key, p->type, p->min, p->max,
 				      p->flags, v, x))
 			return;
-		if (p->type == SIM_PT_INT)
-			*(int *)dst = (int)x;
-		else
-			*(double *)dst = x;
+		store_number(p, base, x);
 		return;
 	case SIM_PT_BOOL:
 		sim__read_bool(l, p->key, v, (bool *)dst);
 		return;
 	case SIM_PT_ENUM:
 		if ((i = sim__read_choice(l, p->key, p->choices, v)) >= 0)
-			*(int *)dst = i;
+			store_number(p, base, i);
 		return;
 	case SIM_PT_STRING:
 		*(char **)dst = sim__read_string(l, p->key, v);
@@ -339,17 +353,17 @@ void sim__release_table(const struct sim_param *p, size_t np, void *base)
 {
 	for (size_t i = 0; base && i < np; i++) {
 		char *dst = (char *)base + p[i].offset;
-		switch (p[i].type) {
-		case SIM_PT_STRING:
+		switch (ptypes[p[i].type].store) {
+		case ST_STRING:
 			free(*(char **)dst);
 			break;
-		case SIM_PT_DIST:
+		case ST_DIST:
 			sim_dist_release((struct sim_dist *)dst);
 			break;
-		case SIM_PT_SYSTEM:
+		case ST_SYSTEM:
 			sim__free_system(*(struct sim_system **)dst);
 			break;
-		case SIM_PT_DOUBLES:
+		case ST_DOUBLES:
 			free(((struct sim_doubles *)dst)->v);
 			break;
 		default:
@@ -360,14 +374,7 @@ void sim__release_table(const struct sim_param *p, size_t np, void *base)
 
 void sim__set_zero(const struct sim_param *p, void *base)
 {
-	char *dst = (char *)base + p->offset;
-	if (p->type == SIM_PT_INT || p->type == SIM_PT_ENUM)
-		*(int *)dst = 0;
-	else if (p->type == SIM_PT_BOOL)
-		*(bool *)dst = false;
-	else if (p->type != SIM_PT_STRING && p->type != SIM_PT_DIST &&
-		 p->type != SIM_PT_SYSTEM && p->type != SIM_PT_DOUBLES)
-		*(double *)dst = 0;
+	store_number(p, base, 0);
 }
 
 /* One key of a table, or nothing for values that were never set. */
@@ -437,22 +444,15 @@ void sim__put_table(FILE *f, const struct sim_param *p, size_t np,
 void sim_param_describe(FILE *f, const struct sim_param *p, const void *base)
 {
 	const char *at = (const char *)base + p->offset;
+	if (ptypes[p->type].show && ptypes[p->type].store == ST_INT) {
+		fprintf(f, ptypes[p->type].show, *(const int *)at);
+		return;
+	}
+	if (ptypes[p->type].show) {
+		fprintf(f, ptypes[p->type].show, *(const double *)at);
+		return;
+	}
 	switch (p->type) {
-	case SIM_PT_INT:
-		fprintf(f, "%d", *(const int *)at);
-		break;
-	case SIM_PT_DOUBLE:
-		fprintf(f, "%g", *(const double *)at);
-		break;
-	case SIM_PT_DURATION:
-		fprintf(f, "%gs", *(const double *)at);
-		break;
-	case SIM_PT_RATE:
-		fprintf(f, "%g/s", *(const double *)at);
-		break;
-	case SIM_PT_SIZE:
-		fprintf(f, "%.0fB", *(const double *)at);
-		break;
 	case SIM_PT_BOOL:
 		fprintf(f, "%s", *(const bool *)at ? "true" : "false");
 		break;
@@ -481,5 +481,7 @@ void sim_param_describe(FILE *f, const struct sim_param *p, const void *base)
 		fputc(']', f);
 		break;
 	}
+	default: /* numbers: above */
+		break;
 	}
 }
