@@ -251,6 +251,25 @@ static const struct sim_param class_params[] = {
 
 const char *const sim_phase_names[] = {"cpu", "io", "pool", NULL};
 
+/* The items of the list `key` (1 to max `items`), zeroed, v->n of `size`
+ * bytes each. Returns them (the caller frees) or NULL after an error. */
+static void *alloc_list(struct sim_load *l, const char *key,
+			const struct sim_ynode *v, int max, const char *items,
+			size_t size)
+{
+	void *p;
+	if (!sim__expect_kind(l, key, v, SIM_Y_SEQ))
+		return NULL;
+	if (v->n == 0 || v->n > (size_t)max) {
+		sim__error(l, v->mark, "'%s': expected 1 to %d %s, got %zu",
+			   key, max, items, v->n);
+		return NULL;
+	}
+	if (!(p = calloc(v->n, size)))
+		return sim__nomem(l);
+	return p;
+}
+
 static void read_phases(struct sim_load *l, const struct sim_ynode *v,
 			struct sim_class *c)
 {
@@ -259,18 +278,9 @@ static void read_phases(struct sim_load *l, const struct sim_ynode *v,
 			   c->name ? c->name : "?");
 		return;
 	}
-	if (!sim__expect_kind(l, "phases", v, SIM_Y_SEQ))
+	if (!(c->phases = alloc_list(l, "phases", v, MAX_PHASES, "phases",
+				     sizeof(*c->phases))))
 		return;
-	if (v->n == 0 || v->n > MAX_PHASES) {
-		sim__error(l, v->mark,
-			   "'phases': expected 1 to %d phases, got %zu",
-			   MAX_PHASES, v->n);
-		return;
-	}
-	if (!(c->phases = calloc(v->n, sizeof(*c->phases)))) {
-		sim__nomem(l);
-		return;
-	}
 	c->nphases = v->n;
 	for (size_t i = 0; i < v->n && !sim__give_up(l); i++) {
 		const struct sim_ynode *p = v->vals[i];
@@ -323,19 +333,9 @@ static void read_classes(struct sim_load *l, const struct sim_ynode *v,
 			 struct sim_workload *w)
 {
 	static const char *const extra[] = {"phases", NULL};
-	if (!sim__expect_kind(l, "classes", v, SIM_Y_SEQ))
+	if (!(w->classes = alloc_list(l, "classes", v, MAX_CLASSES,
+				      "request classes", sizeof(*w->classes))))
 		return;
-	if (v->n == 0 || v->n > MAX_CLASSES) {
-		sim__error(l, v->mark,
-			   "'classes': expected 1 to %d request classes, got "
-			   "%zu",
-			   MAX_CLASSES, v->n);
-		return;
-	}
-	if (!(w->classes = calloc(v->n, sizeof(*w->classes)))) {
-		sim__nomem(l);
-		return;
-	}
 	w->nclasses = v->n;
 	for (size_t i = 0; i < v->n && !sim__give_up(l); i++) {
 		const struct sim_ynode *e = v->vals[i];
