@@ -110,50 +110,59 @@ struct as_cfg {
 
 static const struct sim_param as_params[] = {
     /* uvicorn settings docs: --workers defaults to $WEB_CONCURRENCY or 1 */
-    {"workers", SIM_PT_INT, offsetof(struct as_cfg, workers), 1, 1, 4096, 0,
-     NULL, "worker processes, each with its own event loop and GIL"},
+    SIM_PARAM("workers", SIM_PT_INT, struct as_cfg, workers, .def = 1, .min = 1,
+	      .max = 4096, .flags = SIM_P_PROCESSES,
+	      .help = "worker processes, each with its own event loop and GIL"),
     /* anyio.to_thread default limiter: CapacityLimiter(40) (anyio docs,
      * "Working with threads"); Starlette's run_in_threadpool uses it */
-    {"threadpool", SIM_PT_INT, offsetof(struct as_cfg, threadpool), 40, 1,
-     1 << 16, 0, NULL, "anyio thread pool tokens per process"},
+    SIM_PARAM("threadpool", SIM_PT_INT, struct as_cfg, threadpool, .def = 40,
+	      .min = 1, .max = 1 << 16, .flags = SIM_P_THREADS,
+	      .help = "anyio thread pool tokens per process"),
     /* CPython has the GIL unless built free-threaded (PEP 703, PEP 779) */
-    {"gil", SIM_PT_BOOL, offsetof(struct as_cfg, gil), 1, 0, 1, 0, NULL,
-     "one thread per process runs Python at a time (false: free-threaded)"},
+    SIM_PARAM("gil", SIM_PT_BOOL, struct as_cfg, gil, .def = 1, .min = 0,
+	      .max = 1, .flags = SIM_P_GIL,
+	      .help = "one thread per process runs Python at a time (false: "
+		      "free-threaded)"),
     /* sys.getswitchinterval(): DEFAULT_INTERVAL 5000 us in CPython
      * Python/ceval_gil.c */
-    {"gil_interval", SIM_PT_DURATION, offsetof(struct as_cfg, gil_interval),
-     5e-3, 1e-6, 10, 0, NULL,
-     "switch interval before a waiting thread forces a GIL hand-off"},
+    SIM_PARAM(
+	"gil_interval", SIM_PT_DURATION, struct as_cfg, gil_interval,
+	.def = 5e-3, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
+	.help =
+	    "switch interval before a waiting thread forces a GIL hand-off"),
     /* a futex wake-up of the waiting thread plus cold caches: a guess of
      * a few microseconds, not a measurement */
-    {"gil_handoff", SIM_PT_DURATION, offsetof(struct as_cfg, gil_handoff), 5e-6,
-     0, 1, SIM_P_OVERHEAD, NULL,
-     "CPU charged to a thread taking the GIL from another"},
+    SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct as_cfg, gil_handoff,
+	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
+	      .help = "CPU charged to a thread taking the GIL from another"),
     /* uvicorn --limit-concurrency, default None */
-    {"limit_concurrency", SIM_PT_INT,
-     offsetof(struct as_cfg, limit_concurrency), 0, 0, 1 << 30, 0, NULL,
-     "requests in flight per process beyond which new ones get 503 "
-     "(0: none)"},
+    SIM_PARAM("limit_concurrency", SIM_PT_INT, struct as_cfg, limit_concurrency,
+	      .min = 0, .max = 1 << 30,
+	      .help = "requests in flight per process beyond which new ones "
+		      "get 503 (0: none)"),
     /* uvicorn --backlog, default 2048 */
-    {"backlog", SIM_PT_INT, offsetof(struct as_cfg, backlog), 2048, 1, 1 << 20,
-     0, NULL, "listen backlog; connections beyond it are refused"},
+    SIM_PARAM("backlog", SIM_PT_INT, struct as_cfg, backlog, .def = 2048,
+	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
+	      .help = "listen backlog; connections beyond it are refused"),
     /* httptools parsing, ASGI scope, Starlette routing, FastAPI dependency
      * resolution and pydantic serialisation. Measured with
      * scripts/calibrate.sh (2026-11-28, uvicorn 0.17, FastAPI 0.92,
      * pydantic 1.10, CPython 3.11, a 2.1 GHz Xeon VM), CPU per request on
      * a new connection with 8 in flight: 154 us with uvloop and httptools
      * (uvicorn[standard]), 393 us with asyncio and h11 (plain uvicorn) */
-    {"request_overhead", SIM_PT_DURATION,
-     offsetof(struct as_cfg, request_overhead), 150e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU per request: accept, parsing, framework"},
+    SIM_PARAM("request_overhead", SIM_PT_DURATION, struct as_cfg,
+	      request_overhead, .def = 150e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per request: accept, parsing, framework"),
     /* an awaited round trip on an open TCP connection (write, selector
      * poll, read, coroutine step): 13.6 us with uvloop, 18.6 us with
      * asyncio (scripts/calibrate.sh, as above); a bare loop turn is
      * about 2 us */
-    {"callback_overhead", SIM_PT_DURATION,
-     offsetof(struct as_cfg, callback_overhead), 15e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL,
-     "CPU per later loop callback (I/O or thread completion, 503 answer)"},
+    SIM_PARAM("callback_overhead", SIM_PT_DURATION, struct as_cfg,
+	      callback_overhead, .def = 15e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per later loop callback (I/O or thread completion, "
+		      "503 answer)"),
     /* Handing a job to the thread pool and its result back: anyio's
      * to_thread.run_sync (limiter, work queue, the thread's wake-up) and
      * call_soon_threadsafe. A FastAPI `def` endpoint costs 76-100 us more
@@ -162,35 +171,41 @@ static const struct sim_param as_params[] = {
      * hand-offs (about 25 us): 60 us more, run as Python by the thread
      * before its job (in reality split between the loop and the thread,
      * both under the same GIL). */
-    {"thread_overhead", SIM_PT_DURATION,
-     offsetof(struct as_cfg, thread_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "Python CPU per job handed to the thread pool (anyio)"},
+    SIM_PARAM("thread_overhead", SIM_PT_DURATION, struct as_cfg,
+	      thread_overhead, .def = 60e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "Python CPU per job handed to the thread pool (anyio)"),
     /* An idle loop woken by an event (the thread's wake-up, the selector's
      * return, the loop's bookkeeping): with one request in flight, so
      * that every request wakes the loop, a request costs 45-77 us more
      * CPU than with 8 (scripts/calibrate.sh, as above; FastAPI on uvloop
      * 70 us, on asyncio 59 us): 60 us per wake-up. */
-    {"wakeup_overhead", SIM_PT_DURATION,
-     offsetof(struct as_cfg, wakeup_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "Python CPU when an event wakes the idle loop"},
+    SIM_PARAM("wakeup_overhead", SIM_PT_DURATION, struct as_cfg,
+	      wakeup_overhead, .def = 60e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "Python CPU when an event wakes the idle loop"),
     /* shared/models.md: a Python worker with a framework loaded is
      * ~30 MiB RSS (gunicorn issue 1250, s2i-python-container PR 180) */
-    {"process_memory", SIM_PT_SIZE, offsetof(struct as_cfg, process_memory),
-     30 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle worker"},
+    SIM_PARAM("process_memory", SIM_PT_SIZE, struct as_cfg, process_memory,
+	      .def = 30 * MiB, .min = 0, .max = 1e15,
+	      .help = "resident memory of an idle worker"),
     /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    {"thread_memory", SIM_PT_SIZE, offsetof(struct as_cfg, thread_memory),
-     20 * KiB, 0, 1e12, 0, NULL, "resident memory per pool thread started"},
+    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct as_cfg, thread_memory,
+	      .def = 20 * KiB, .min = 0, .max = 1e12,
+	      .help = "resident memory per pool thread started"),
     /* an asyncio task is ~1-2 KiB (shared/models.md), plus uvicorn's
      * protocol and request cycle objects, the scope dict and buffers: a
      * guess of ~4 KiB more */
-    {"request_memory", SIM_PT_SIZE, offsetof(struct as_cfg, request_memory),
-     6 * KiB, 0, 1e12, 0, NULL, "memory per request in flight"},
+    SIM_PARAM("request_memory", SIM_PT_SIZE, struct as_cfg, request_memory,
+	      .def = 6 * KiB, .min = 0, .max = 1e12,
+	      .help = "memory per request in flight"),
     /* From the kill to a new worker serving: the supervisor notices within
      * its 0.5 s poll (uvicorn supervisors/multiprocess.py), then the new
      * process imports the application (FastAPI, pydantic, the app's own
      * modules). A guess of 1 s in all, not a measurement. */
-    {"restart_time", SIM_PT_DURATION, offsetof(struct as_cfg, restart_time), 1,
-     0, 3600, 0, NULL, "from an OOM kill to the replacement worker serving"},
+    SIM_PARAM("restart_time", SIM_PT_DURATION, struct as_cfg, restart_time,
+	      .def = 1, .min = 0, .max = 3600,
+	      .help = "from an OOM kill to the replacement worker serving"),
 };
 
 struct as;

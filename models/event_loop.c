@@ -65,52 +65,62 @@ struct el_cfg {
 };
 
 static const struct sim_param el_params[] = {
-    {"processes", SIM_PT_INT, offsetof(struct el_cfg, processes), 1, 1, 4096, 0,
-     NULL, "cluster worker processes, each with its own loop"},
-    {"threadpool", SIM_PT_INT, offsetof(struct el_cfg, threadpool), 4, 1, 1024,
-     0, NULL, "libuv threadpool threads per process (UV_THREADPOOL_SIZE)"},
-    {"backlog", SIM_PT_INT, offsetof(struct el_cfg, backlog), 511, 1, 1 << 20,
-     0, NULL, "listen backlog; connections beyond it are refused"},
+    SIM_PARAM("processes", SIM_PT_INT, struct el_cfg, processes, .def = 1,
+	      .min = 1, .max = 4096, .flags = SIM_P_PROCESSES,
+	      .help = "cluster worker processes, each with its own loop"),
+    SIM_PARAM("threadpool", SIM_PT_INT, struct el_cfg, threadpool, .def = 4,
+	      .min = 1, .max = 1024, .flags = SIM_P_THREADS,
+	      .help =
+		  "libuv threadpool threads per process (UV_THREADPOOL_SIZE)"),
+    SIM_PARAM("backlog", SIM_PT_INT, struct el_cfg, backlog, .def = 511,
+	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
+	      .help = "listen backlog; connections beyond it are refused"),
     /* Measured with scripts/calibrate.sh (2026-11-28, Node 20.20, a
      * 2.1 GHz Xeon VM): a bare http.createServer answering small JSON
      * costs 52-78 us of server CPU (user + system) per request on a new
      * connection with 8 in flight (medians of 4 runs: 64 us; 90 us with
      * 1 in flight), against 19-26 us on a kept-alive connection. concsim
      * models a connection per request, hence 60 us. */
-    {"request_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, request_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU per request: accept, HTTP parsing, framework"},
+    SIM_PARAM("request_overhead", SIM_PT_DURATION, struct el_cfg,
+	      request_overhead, .def = 60e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per request: accept, HTTP parsing, framework"),
     /* An awaited round trip on an open TCP connection (write, poll, read,
      * promise resolution) costs 12-15 us of CPU (scripts/calibrate.sh,
      * as above); a bare loop turn costs under 1 us. concsim charges an
      * I/O phase's CPU here, at its completion: 13 us. */
-    {"callback_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, callback_overhead), 13e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU per later callback (I/O or pool completion)"},
+    SIM_PARAM("callback_overhead", SIM_PT_DURATION, struct el_cfg,
+	      callback_overhead, .def = 13e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per later callback (I/O or pool completion)"),
     /* An idle loop woken by an event (the thread's wake-up, epoll_wait's
      * return, libuv's timers and prepare/check phases): a request costs
      * 90 us of CPU with one in flight, so that every request wakes the
      * loop, against 64 us with 8 in flight (scripts/calibrate.sh, as
      * above): 25 us per wake-up. */
-    {"wakeup_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, wakeup_overhead), 25e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU when an event wakes the idle loop"},
+    SIM_PARAM("wakeup_overhead", SIM_PT_DURATION, struct el_cfg,
+	      wakeup_overhead, .def = 25e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU when an event wakes the idle loop"),
     /* shared/models.md: a Node process is ~50-60 MiB RSS */
-    {"process_memory", SIM_PT_SIZE, offsetof(struct el_cfg, process_memory),
-     55 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle process"},
+    SIM_PARAM("process_memory", SIM_PT_SIZE, struct el_cfg, process_memory,
+	      .def = 55 * MiB, .min = 0, .max = 1e15,
+	      .help = "resident memory of an idle process"),
     /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    {"thread_memory", SIM_PT_SIZE, offsetof(struct el_cfg, thread_memory),
-     20 * KiB, 0, 1e12, 0, NULL, "resident memory per threadpool thread"},
+    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct el_cfg, thread_memory,
+	      .def = 20 * KiB, .min = 0, .max = 1e12,
+	      .help = "resident memory per threadpool thread"),
     /* request + response objects, socket and buffers: a guess */
-    {"request_memory", SIM_PT_SIZE, offsetof(struct el_cfg, request_memory),
-     16 * KiB, 0, 1e12, 0, NULL, "memory per request in flight"},
+    SIM_PARAM("request_memory", SIM_PT_SIZE, struct el_cfg, request_memory,
+	      .def = 16 * KiB, .min = 0, .max = 1e12,
+	      .help = "memory per request in flight"),
     /* From the kill to a new process serving: fork/exec, V8 start-up and
      * loading the application's modules. A guess of 0.5 s (a bare Node
      * process starts in ~50 ms; a framework and its dependencies take
      * longer), not a measurement; a container restart adds more. */
-    {"restart_time", SIM_PT_DURATION, offsetof(struct el_cfg, restart_time),
-     0.5, 0, 3600, 0, NULL,
-     "from an OOM kill to the replacement process serving"},
+    SIM_PARAM("restart_time", SIM_PT_DURATION, struct el_cfg, restart_time,
+	      .def = 0.5, .min = 0, .max = 3600,
+	      .help = "from an OOM kill to the replacement process serving"),
 };
 
 struct el;

@@ -95,45 +95,53 @@ struct rep_cfg {
 };
 
 static const struct sim_param rep_params[] = {
-    {"replicas", SIM_PT_INT, offsetof(struct rep_cfg, replicas), 2, 1,
-     MAX_REPLICAS, 0, NULL,
-     "copies of the replica (the minimum when autoscaling)"},
-    {"replica", SIM_PT_SYSTEM, offsetof(struct rep_cfg, replica), 0, 0, 0,
-     SIM_P_REQUIRED, NULL,
-     "the system each replica runs: {model: event-loop, cores: 1, ...}"},
+    SIM_PARAM("replicas", SIM_PT_INT, struct rep_cfg, replicas, .def = 2,
+	      .min = 1, .max = MAX_REPLICAS, .flags = SIM_P_COPIES,
+	      .help = "copies of the replica (the minimum when autoscaling)"),
+    SIM_PARAM(
+	"replica", SIM_PT_SYSTEM, struct rep_cfg, replica,
+	.flags = SIM_P_REQUIRED,
+	.help =
+	    "the system each replica runs: {model: event-loop, cores: 1, ...}"),
     /* round-robin: nginx upstream and Envoy's default policy */
-    {"balancer", SIM_PT_ENUM, offsetof(struct rep_cfg, balancer),
-     BAL_ROUND_ROBIN, 0, 0, 0, rep_balancers,
-     "load-balancing policy across replicas"},
-    {"d", SIM_PT_INT, offsetof(struct rep_cfg, d), 2, 2, MAX_REPLICAS, 0, NULL,
-     "power-of-d: replicas sampled per request"},
-    {"weights", SIM_PT_DOUBLES, offsetof(struct rep_cfg, weights), 0, 0, 1e12,
-     0, NULL, "weighted policies: one weight per replica"},
+    SIM_PARAM("balancer", SIM_PT_ENUM, struct rep_cfg, balancer,
+	      .def = BAL_ROUND_ROBIN, .choices = rep_balancers,
+	      .help = "load-balancing policy across replicas"),
+    SIM_PARAM("d", SIM_PT_INT, struct rep_cfg, d, .def = 2, .min = 2,
+	      .max = MAX_REPLICAS,
+	      .help = "power-of-d: replicas sampled per request"),
+    SIM_PARAM("weights", SIM_PT_DOUBLES, struct rep_cfg, weights, .min = 0,
+	      .max = 1e12, .help = "weighted policies: one weight per replica"),
     /* an in-datacenter proxy hop: a guess of 100 us (same-zone round
      * trips are tens to hundreds of microseconds), not a measurement */
-    {"hop", SIM_PT_DURATION, offsetof(struct rep_cfg, hop), 100e-6, 0, 3600,
-     SIM_P_OVERHEAD, NULL,
-     "latency added by the balancer, on the way in and again on the way "
-     "out"},
-    {"colocated", SIM_PT_BOOL, offsetof(struct rep_cfg, colocated), 0, 0, 0, 0,
-     NULL,
-     "all replicas share one host with this system's cores (else one host "
-     "each)"},
-    {"autoscale_max", SIM_PT_INT, offsetof(struct rep_cfg, autoscale_max), 0, 0,
-     MAX_REPLICAS, 0, NULL, "autoscaling: most replicas; 0 = off"},
-    {"autoscale_target", SIM_PT_DOUBLE,
-     offsetof(struct rep_cfg, autoscale_target), 0, 0, 1e9, 0, NULL,
-     "autoscaling: target mean requests in flight per replica"},
+    SIM_PARAM("hop", SIM_PT_DURATION, struct rep_cfg, hop, .def = 100e-6,
+	      .min = 0, .max = 3600, .flags = SIM_P_OVERHEAD,
+	      .help = "latency added by the balancer, on the way in and again "
+		      "on the way out"),
+    SIM_PARAM("colocated", SIM_PT_BOOL, struct rep_cfg, colocated,
+	      .help = "all replicas share one host with this system's cores "
+		      "(else one host each)"),
+    SIM_PARAM("autoscale_max", SIM_PT_INT, struct rep_cfg, autoscale_max,
+	      .min = 0, .max = MAX_REPLICAS, .flags = SIM_P_COPIES,
+	      .help = "autoscaling: most replicas; 0 = off"),
+    SIM_PARAM("autoscale_target", SIM_PT_DOUBLE, struct rep_cfg,
+	      autoscale_target, .min = 0, .max = 1e9,
+	      .help =
+		  "autoscaling: target mean requests in flight per replica"),
     /* the Kubernetes HPA sync period (--horizontal-pod-autoscaler-sync-
      * period) defaults to 15 s */
-    {"autoscale_interval", SIM_PT_DURATION,
-     offsetof(struct rep_cfg, autoscale_interval), 15, 0, 86400, 0, NULL,
-     "autoscaling: how often the load is measured and acted on"},
-    {"scale_up_delay", SIM_PT_DURATION,
-     offsetof(struct rep_cfg, scale_up_delay), 0, 0, 86400, 0, NULL,
-     "autoscaling: from a scale-up decision to the replica starting"},
-    {"cold_start", SIM_PT_DURATION, offsetof(struct rep_cfg, cold_start), 0, 0,
-     86400, 0, NULL, "autoscaling: from starting to receiving traffic"},
+    SIM_PARAM("autoscale_interval", SIM_PT_DURATION, struct rep_cfg,
+	      autoscale_interval, .def = 15, .min = 0, .max = 86400,
+	      .help =
+		  "autoscaling: how often the load is measured and acted on"),
+    SIM_PARAM(
+	"scale_up_delay", SIM_PT_DURATION, struct rep_cfg, scale_up_delay,
+	.min = 0, .max = 86400,
+	.help =
+	    "autoscaling: from a scale-up decision to the replica starting"),
+    SIM_PARAM("cold_start", SIM_PT_DURATION, struct rep_cfg, cold_start,
+	      .min = 0, .max = 86400,
+	      .help = "autoscaling: from starting to receiving traffic"),
 };
 
 /* ------------------------------------------------------------ validate -- */

@@ -18,7 +18,7 @@
 #include "kernel/kernel.h"
 #include "kernel/rng.h"
 #include "kernel/stats.h"
-#include "scenario/scenario.h"
+#include "scenario/config.h"
 
 /* ------------------------------------------------------------ requests -- */
 
