@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/host.h"
 #include "runtime/model.h"
 
 enum rep_balancer {

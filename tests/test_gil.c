@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "runtime/gil.h"
+#include "scenario/scenario.h"
 
 struct worker {
 	struct sim_pythread pt;

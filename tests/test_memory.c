@@ -25,6 +25,9 @@
 #include <criterion/criterion.h>
 
 #include "output/output.h"
+#include "runtime/host.h"
+#include "runtime/io.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
 #include "testlib.h"
 #include "workload/workload.h"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/host.h"
 #include "runtime/model.h"
 
 extern const struct sim_model_ops sim_model_event_loop;
@@ -23,12 +24,6 @@ const struct sim_model_ops *const sim_models[] = {
     &sim_model_worker_pool,
     &sim_model_replicas,
     NULL,
-};
-
-const char *const sim_outcome_names[SIM_OUT_N] = {
-#define X(name, str) str,
-    SIM_OUTCOME_MAP(X)
-#undef X
 };
 
 bool sim_models_unique(const struct sim_model_ops *const *models)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/io.h"
 #include "runtime/model.h"
 #include "workload/run.h"
 #include "workload/workload.h"
