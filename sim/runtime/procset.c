@@ -25,6 +25,8 @@ int sim_procset_init(struct sim_procset *ps, const struct sim_ctx *ctx,
 {
 	assert(cfg->n > 0 && cfg->size >= sizeof(struct sim_member));
 	*ps = (struct sim_procset){.ctx = ctx,
+				   .s = ctx->s,
+				   .port = ctx->port,
 				   .host = h,
 				   .size = cfg->size,
 				   .base = cfg->base,
@@ -66,7 +68,7 @@ static void restarted(struct sim *s, void *obj, uint64_t arg)
 void sim_procset_killed(struct sim_procset *ps, struct sim_member *p)
 {
 	ps->oom_kills++;
-	p->restart_ev = sim_after(ps->ctx->s, ps->restart_time, restarted, p,
+	p->restart_ev = sim_after(ps->s, ps->restart_time, restarted, p,
 				  (uint64_t)(uintptr_t)ps);
 }
 

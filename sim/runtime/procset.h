@@ -70,7 +70,9 @@ struct sim_procset_cfg {
 };
 
 struct sim_procset {
-	const struct sim_ctx *ctx; /* the model's: port, io, clock */
+	const struct sim_ctx *ctx; /* the model's: port, io */
+	struct sim *s;		   /* ctx's, and its port: one load less */
+	struct sim_port port;	   /* per request */
 	struct sim_host *host;
 	unsigned char *procs; /* n structs of `size` bytes */
 	size_t size;
@@ -113,7 +115,7 @@ static inline void *sim_procset_pick(struct sim_procset *ps)
 /* r entered the model: one more request in flight. */
 static inline void sim_procset_arrive(struct sim_procset *ps)
 {
-	sim_inflight_add(&ps->inflight, ps->ctx->s->now);
+	sim_inflight_add(&ps->inflight, ps->s->now);
 }
 
 /* Process p takes r: r->mptr = p, and p's footprint counts it. */
@@ -129,8 +131,8 @@ static inline void sim_procset_finish(struct sim_procset *ps,
 				      struct sim_request *r, enum sim_outcome o)
 {
 	sim_proc_drop(&p->mem, r);
-	sim_inflight_sub(&ps->inflight, ps->ctx->s->now);
-	ps->ctx->port.done(ps->ctx->port.ctx, r, o);
+	sim_inflight_sub(&ps->inflight, ps->s->now);
+	ps->port.done(ps->port.ctx, r, o);
 }
 
 /* Counts the OOM kill of p and schedules its restart after restart_time
