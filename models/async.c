@@ -658,7 +658,7 @@ static void as_submit(void *state, struct sim_request *r)
 	struct as_proc *p = sim_procset_pick(&m->ps);
 	/* a full backlog, or a lone worker killed: its socket is gone */
 	if (m->unaccepted >= m->cfg->backlog || (!p && m->nprocs == 1)) {
-		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
 	m->unaccepted++;

@@ -381,7 +381,7 @@ static void el_submit(void *state, struct sim_request *r)
 	 * process: the kernel backlog of its listen socket is full; cluster:
 	 * the primary accepts at once and passes the handle on */
 	if (!p || (m->nprocs == 1 && m->unaccepted >= m->cfg->backlog)) {
-		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
 	m->unaccepted++;

@@ -238,7 +238,7 @@ static void conn_killed(struct sim_proc *mp, struct sim_request *r)
 	struct wp_proc *p = mp->owner;
 	sim_io_abort(&p->m->ctx, r);
 	conn_forget(mp, r);
-	p->m->ctx.port.done(p->m->ctx.port.ctx, r, SIM_OUT_KILLED);
+	sim_port_done(&p->m->ctx.port, r, SIM_OUT_KILLED);
 }
 
 /* A connection the worker held is over: the request ends with outcome o.
@@ -248,7 +248,7 @@ static void conn_over(struct wp_proc *p, struct sim_request *r,
 {
 	sim_proc_drop(&p->mem, r);
 	conn_forget(&p->mem, r);
-	p->m->ctx.port.done(p->m->ctx.port.ctx, r, o);
+	sim_port_done(&p->m->ctx.port, r, o);
 }
 
 /* The worker accepted r: it holds the connection from now on. */
@@ -504,7 +504,7 @@ static void wp_submit(void *state, struct sim_request *r)
 	double now = now_of(m);
 	struct wp_proc *p = pick(m);
 	if (!p && m->backlog.len >= (size_t)m->cfg->backlog) {
-		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
 	sim_inflight_add(&m->inflight, now);

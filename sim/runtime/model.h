@@ -34,6 +34,13 @@ struct sim_port {
 	void *ctx;
 };
 
+/* Tells the driver r's attempt is finished with outcome o. */
+static inline void sim_port_done(const struct sim_port *p,
+				 struct sim_request *r, enum sim_outcome o)
+{
+	p->done(p->ctx, r, o);
+}
+
 /* Everything a model instance may use. */
 struct sim_ctx {
 	struct sim *s;
@@ -120,5 +127,44 @@ struct sim_instance {
 /* Allocates and initialises an instance. Returns 0 or SIM_E*. */
 int sim_instance_new(struct sim_instance *in, const struct sim_ctx *ctx);
 void sim_instance_free(struct sim_instance *in);
+
+/* Calling a model instance: one inline wrapper per op (as redis's
+ * connection.h), so that callers never test for an optional op. */
+
+/* A request arrives at the server; the model calls port.done once. */
+static inline void sim_model_submit(const struct sim_instance *in,
+				    struct sim_request *r)
+{
+	in->ops->submit(in->state, r);
+}
+/* Whether the model drops requests whose client gave up. */
+static inline bool sim_model_can_cancel(const struct sim_instance *in)
+{
+	return in->ops->cancel != NULL;
+}
+/* The client abandoned r: the model may drop it (if it can cancel). */
+static inline void sim_model_cancel(const struct sim_instance *in,
+				    struct sim_request *r)
+{
+	if (in->ops->cancel)
+		in->ops->cancel(in->state, r);
+}
+/* End of warm-up: the model restarts its statistics at `now`. */
+static inline void sim_model_reset_stats(const struct sim_instance *in,
+					 double now)
+{
+	in->ops->reset_stats(in->state, now);
+}
+/* Appends the model's figures since the reset. */
+static inline void sim_model_report(const struct sim_instance *in,
+				    struct sim_metrics *m)
+{
+	in->ops->report(in->state, m);
+}
+/* Requests currently inside the model. */
+static inline size_t sim_model_inflight(const struct sim_instance *in)
+{
+	return in->ops->inflight(in->state);
+}
 
 #endif

@@ -10,16 +10,6 @@
 #include "runtime/io.h"
 #include "runtime/procset.h"
 
-void sim_inflight_report(const struct sim_inflight *f, double now, bool max,
-			 struct sim_metrics *m)
-{
-	if (max)
-		sim_metrics_put(m, "queues.max", "inflight", f->tw.max);
-	else
-		sim_metrics_put(m, "queues.mean", "inflight",
-				sim_tw_mean(&f->tw, now));
-}
-
 int sim_procset_init(struct sim_procset *ps, const struct sim_ctx *ctx,
 		     struct sim_host *h, const struct sim_procset_cfg *cfg)
 {
@@ -82,7 +72,7 @@ void sim_procset_fail_held(struct sim_procset *ps, struct sim_member *p,
 		if (forget)
 			forget(p->mem.owner, r);
 		sim_inflight_sub(&ps->inflight, c->s->now);
-		c->port.done(c->port.ctx, r, SIM_OUT_KILLED);
+		sim_port_done(&ps->port, r, SIM_OUT_KILLED);
 	}
 }
 

@@ -8,7 +8,7 @@
  * holds (memory.h), what an OOM kill does to the set (the kill and the
  * restart counted, the restart scheduled after `restart_time`, every
  * request the process held failed), and the requests in flight in the
- * model with their time-weighted count.
+ * model with their time-weighted count (struct sim_inflight, request.h).
  *
  * SQLite-style, the model declares the size of its own process struct,
  * which must begin with a struct sim_member; the set allocates them
@@ -26,27 +26,6 @@
 #include "runtime/memory.h"
 #include "runtime/model.h"
 #include "runtime/request.h"
-
-/* Requests in flight in a model, from admission to port.done, and their
- * time-weighted count (queues.mean/max inflight, memory peaks). */
-struct sim_inflight {
-	size_t n;
-	struct sim_tw tw;
-};
-
-static inline void sim_inflight_add(struct sim_inflight *f, double now)
-{
-	f->n++;
-	sim_tw_set(&f->tw, now, (double)f->n);
-}
-static inline void sim_inflight_sub(struct sim_inflight *f, double now)
-{
-	f->n--;
-	sim_tw_set(&f->tw, now, (double)f->n);
-}
-/* Appends queues.mean.inflight (max false) or queues.max.inflight. */
-void sim_inflight_report(const struct sim_inflight *f, double now, bool max,
-			 struct sim_metrics *m);
 
 /* One process of a set; the model's process struct begins with it. */
 struct sim_member {
@@ -132,7 +111,7 @@ static inline void sim_procset_finish(struct sim_procset *ps,
 {
 	sim_proc_drop(&p->mem, r);
 	sim_inflight_sub(&ps->inflight, ps->s->now);
-	ps->port.done(ps->port.ctx, r, o);
+	sim_port_done(&ps->port, r, o);
 }
 
 /* Counts the OOM kill of p and schedules its restart after restart_time

@@ -1,11 +1,13 @@
 /*
  * request.h - a request as it travels through a model (one attempt of a
- * client request, with its drawn phase demands), how it ended, and the
- * intrusive FIFO queue models keep requests in (request.c).
+ * client request, with its drawn phase demands), how it ended, the
+ * intrusive FIFO queue models keep requests in, and the count of requests
+ * in flight in a model (request.c).
  */
 #ifndef SIM_REQUEST_H
 #define SIM_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -97,5 +99,26 @@ static inline void sim_queue_clear(struct sim_queue *q, double now)
 	q->len = 0;
 	sim_tw_set(&q->tw, now, 0);
 }
+
+/* Requests in flight in a model, from admission to port.done, and their
+ * time-weighted count (queues.mean/max inflight, memory peaks). */
+struct sim_inflight {
+	size_t n;
+	struct sim_tw tw;
+};
+
+static inline void sim_inflight_add(struct sim_inflight *f, double now)
+{
+	f->n++;
+	sim_tw_set(&f->tw, now, (double)f->n);
+}
+static inline void sim_inflight_sub(struct sim_inflight *f, double now)
+{
+	f->n--;
+	sim_tw_set(&f->tw, now, (double)f->n);
+}
+/* Appends queues.mean.inflight (max false) or queues.max.inflight. */
+void sim_inflight_report(const struct sim_inflight *f, double now, bool max,
+			 struct sim_metrics *m);
 
 #endif
