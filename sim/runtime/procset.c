@@ -26,6 +26,8 @@ int sim_procset_init(struct sim_procset *ps, const struct sim_ctx *ctx,
 	if (!ps->procs)
 		return SIM_ENOMEM;
 	ps->n = cfg->n;
+	ps->next = ps->procs;
+	ps->end = ps->procs + (size_t)ps->n * ps->size;
 	for (int i = 0; i < ps->n; i++) {
 		struct sim_member *p = sim_procset_at(ps, i);
 		sim_proc_init(&p->mem, h, cfg->base, cfg->per_req, cfg->on_kill,
@@ -40,7 +42,7 @@ void sim_procset_release(struct sim_procset *ps)
 		sim_proc_release(
 		    &((struct sim_member *)sim_procset_at(ps, i))->mem);
 	free(ps->procs);
-	ps->procs = NULL;
+	ps->procs = ps->end = ps->next = NULL;
 	ps->n = 0;
 }
 

@@ -54,8 +54,10 @@ struct sim_procset {
 	struct sim_port port;	   /* per request */
 	struct sim_host *host;
 	unsigned char *procs; /* n structs of `size` bytes */
+	unsigned char *end;   /* past the last one */
+	unsigned char *next;  /* round-robin: the next one to try */
 	size_t size;
-	int n, rr;
+	int n;
 	double base, restart_time;
 	void (*on_restart)(struct sim_member *p);
 	struct sim_inflight inflight;
@@ -82,9 +84,10 @@ static inline void *sim_procset_at(const struct sim_procset *ps, int i)
 static inline void *sim_procset_pick(struct sim_procset *ps)
 {
 	for (int k = 0; k < ps->n; k++) {
-		struct sim_member *p = sim_procset_at(ps, ps->rr);
-		if (++ps->rr == ps->n) /* no division per request */
-			ps->rr = 0;
+		struct sim_member *p = (struct sim_member *)ps->next;
+		ps->next += ps->size; /* no multiplication per request */
+		if (ps->next == ps->end)
+			ps->next = ps->procs;
 		if (p->mem.up)
 			return p;
 	}
