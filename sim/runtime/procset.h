@@ -83,14 +83,15 @@ static inline void *sim_procset_at(const struct sim_procset *ps, int i)
  * order, or NULL when none is. */
 static inline void *sim_procset_pick(struct sim_procset *ps)
 {
-	for (int k = 0; k < ps->n; k++) {
+	int k = ps->n; /* > 0: each process is tried once */
+	do {
 		struct sim_member *p = (struct sim_member *)ps->next;
 		ps->next += ps->size; /* no multiplication per request */
 		if (ps->next == ps->end)
 			ps->next = ps->procs;
 		if (p->mem.up)
 			return p;
-	}
+	} while (--k > 0);
 	return NULL;
 }
 
