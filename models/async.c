@@ -84,8 +84,12 @@
 #include <stdlib.h>
 
 #include "runtime/gil.h"
+#include "runtime/host.h"
+#include "runtime/io.h"
 #include "runtime/loop.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
+#include "runtime/procset.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -223,6 +227,7 @@ struct as_worker {
 
 /* One uvicorn worker process. */
 struct as_proc {
+	struct sim_member pm; /* first: footprint, requests held, restart */
 	struct as *m;
 	struct sim_gil gil;
 	struct sim_loop loop;
@@ -236,22 +241,17 @@ struct as_proc {
 	int nthreads; /* threads started by this process (since a restart) */
 	struct sim_tw tok_tw;
 	struct sim_queue tokq; /* waiting for a token */
-	struct sim_proc mem;   /* footprint, requests held, OOM kills */
-	sim_ev restart_ev;
 };
 
 struct as {
 	struct sim_ctx ctx;
 	const struct as_cfg *cfg;
 	struct sim_host *host, own_host;
-	struct as_proc *procs;
-	int nprocs, rr;
+	struct sim_procset ps; /* the workers (struct as_proc) */
+	int nprocs;
 	int unaccepted;		  /* connections in the shared listen backlog */
 	struct sim_queue orphans; /* in the backlog while no worker is alive */
-	size_t inflight;
-	struct sim_tw inflight_tw;
 	struct sim_hist lag;
-	uint64_t oom_kills, oom_restarts; /* since the reset */
 	double t_reset;
 };
 
@@ -274,24 +274,20 @@ static bool is_cpu(const struct as *m, const struct sim_request *r, size_t i)
 	return sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
 }
 
-/* r, off its process's list, leaves the model (and its worker). */
-static void forget(struct sim_proc *mp, struct sim_request *r)
+/* r, off its process's list, leaves its worker. */
+static void forget(void *proc, struct sim_request *r)
 {
-	struct as_proc *p = mp->owner;
-	struct as *m = p->m;
+	struct as_proc *p = proc;
 	r->mtag = 0;
 	if (r->flags & FLAG_ACTIVE)
 		p->active--;
-	m->inflight--;
-	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
 }
 
 static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
 {
 	struct as_proc *p = r->mptr;
-	sim_proc_drop(&p->mem, r);
-	forget(&p->mem, r);
-	m->ctx.port.done(m->ctx.port.ctx, r, o);
+	forget(p, r);
+	sim_procset_finish(&m->ps, &p->pm, r, o);
 }
 
 /* An event for r happened (connection, I/O or thread completion): the loop
@@ -315,7 +311,7 @@ static void set_tokens(struct as_proc *p, int ntok)
 {
 	p->ntok = ntok;
 	if (ntok > p->nthreads) { /* anyio starts a thread */
-		sim_proc_grow(&p->mem,
+		sim_proc_grow(&p->pm.mem,
 			      (ntok - p->nthreads) * p->m->cfg->thread_memory);
 		p->nthreads = ntok;
 	}
@@ -533,25 +529,10 @@ static void loop_done(struct sim_pythread *pt)
 
 /* ------------------------------------------------------------ OOM kills -- */
 
-/* The worker for a new connection: the next one alive in round-robin
- * order, or NULL when none is. */
-static struct as_proc *pick(struct as *m)
-{
-	for (int k = 0; k < m->nprocs; k++) {
-		struct as_proc *p = &m->procs[m->rr];
-		if (++m->rr == m->nprocs) /* no division per request */
-			m->rr = 0;
-		if (p->mem.up)
-			return p;
-	}
-	return NULL;
-}
-
 /* Unaccepted connection r goes to worker p. */
 static void admit(struct as_proc *p, struct sim_request *r)
 {
-	r->mptr = p;
-	sim_proc_hold(&p->mem, r);
+	sim_procset_hold(&p->pm, r);
 	if (sim_loop_connect(&p->loop, r))
 		loop_next(p);
 }
@@ -560,22 +541,19 @@ static void admit(struct as_proc *p, struct sim_request *r)
  * backlog until one is back. */
 static void deal(struct as *m, struct sim_request *r)
 {
-	struct as_proc *p = pick(m);
+	struct as_proc *p = sim_procset_pick(&m->ps);
 	if (p)
 		admit(p, r);
 	else
 		sim_queue_push(&m->orphans, r, m->ctx.s->now);
 }
 
-static void restarted(struct sim *s, void *obj, uint64_t arg)
+/* Worker p serves again: connections waiting for a worker are dealt. */
+static void restarted(struct sim_member *pm)
 {
-	struct as_proc *p = obj;
-	struct as *m = p->m;
-	p->restart_ev = 0;
-	sim_proc_up(&p->mem, m->cfg->process_memory);
-	m->oom_restarts++;
+	struct as *m = ((struct as_proc *)pm)->m;
 	struct sim_request *r;
-	while ((r = sim_queue_pop(&m->orphans, s->now)))
+	while ((r = sim_queue_pop(&m->orphans, m->ctx.s->now)))
 		deal(m, r);
 }
 
@@ -617,9 +595,8 @@ static void oom_killed(struct sim_proc *mp)
 	for (struct sim_request *r = redeal.head; r; r = r->next)
 		sim_proc_drop(mp, r);
 	sim_queue_clear(&p->tokq, now);
-	m->oom_kills++;
-	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
-	sim_proc_fail_held(mp, &m->ctx, forget);
+	sim_procset_killed(&m->ps, &p->pm); /* back after restart_time */
+	sim_procset_fail_held(&m->ps, &p->pm, forget);
 	assert(p->active == 0);
 	struct sim_request *r;
 	while ((r = sim_queue_pop(&redeal, now)))
@@ -641,12 +618,21 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	if (err < 0)
 		return err;
 	m->nprocs = cfg->workers;
-	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
-	if (!m->procs)
-		return SIM_ENOMEM;
+	err = sim_procset_init(&m->ps, &m->ctx, m->host,
+			       &(struct sim_procset_cfg){
+				   .n = m->nprocs,
+				   .size = sizeof(struct as_proc),
+				   .base = cfg->process_memory,
+				   .per_req = cfg->request_memory,
+				   .restart_time = cfg->restart_time,
+				   .on_kill = oom_killed,
+				   .on_restart = restarted,
+			       });
+	if (err < 0)
+		return err;
 	int n = cfg->threadpool;
 	for (int i = 0; i < m->nprocs; i++) {
-		struct as_proc *p = &m->procs[i];
+		struct as_proc *p = sim_procset_at(&m->ps, i);
 		p->m = m;
 		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
 			     cfg->gil_handoff);
@@ -663,8 +649,6 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 					  w);
 			p->idle[p->nidle++] = &p->workers[n - 1 - k];
 		}
-		sim_proc_init(&p->mem, m->host, cfg->process_memory,
-			      cfg->request_memory, oom_killed, p);
 	}
 	return 0;
 }
@@ -672,13 +656,12 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 static void as_release(void *state)
 {
 	struct as *m = state;
-	for (int i = 0; m->procs && i < m->nprocs; i++) {
-		if (m->procs[i].mem.host)
-			sim_proc_release(&m->procs[i].mem);
-		free(m->procs[i].workers);
-		free(m->procs[i].idle);
+	for (int i = 0; i < m->ps.n; i++) {
+		struct as_proc *p = sim_procset_at(&m->ps, i);
+		free(p->workers);
+		free(p->idle);
 	}
-	free(m->procs);
+	sim_procset_release(&m->ps);
 	sim_hist_release(&m->lag);
 	if (m->host)
 		sim_ctx_host_release(&m->ctx, &m->own_host);
@@ -687,15 +670,14 @@ static void as_release(void *state)
 static void as_submit(void *state, struct sim_request *r)
 {
 	struct as *m = state;
-	struct as_proc *p = pick(m);
+	struct as_proc *p = sim_procset_pick(&m->ps);
 	/* a full backlog, or a lone worker killed: its socket is gone */
 	if (m->unaccepted >= m->cfg->backlog || (!p && m->nprocs == 1)) {
-		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
 	m->unaccepted++;
-	m->inflight++;
-	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
+	sim_procset_arrive(&m->ps);
 	if (p)
 		admit(p, r);
 	else /* every worker is down: the supervisor's socket queues it */
@@ -707,15 +689,14 @@ static void as_reset_stats(void *state, double now)
 	struct as *m = state;
 	sim_host_reset_stats(m->host, now);
 	for (int i = 0; i < m->nprocs; i++) {
-		struct as_proc *p = &m->procs[i];
+		struct as_proc *p = sim_procset_at(&m->ps, i);
 		sim_loop_reset_stats(&p->loop, now);
 		sim_tw_reset(&p->tokq.tw, now);
 		sim_tw_reset(&p->tok_tw, now);
 		sim_gil_reset_stats(&p->gil, now);
 	}
-	sim_tw_reset(&m->inflight_tw, now);
+	sim_procset_reset_stats(&m->ps, now);
 	sim_hist_reset(&m->lag);
-	m->oom_kills = m->oom_restarts = 0;
 	m->t_reset = now;
 }
 
@@ -733,7 +714,7 @@ static void as_report(void *state, struct sim_metrics *mt)
 	double tok = 0, qtok = 0, qgil = 0, mtok = 0, mgil = 0, threads = 0;
 	double handoffs = 0, forced = 0;
 	for (int i = 0; i < m->nprocs; i++) {
-		struct as_proc *p = &m->procs[i];
+		struct as_proc *p = sim_procset_at(&m->ps, i);
 		sim_loop_tally(&p->loop, &loops);
 		tok += sim_tw_mean(&p->tok_tw, now);
 		qtok += sim_tw_mean(&p->tokq.tw, now);
@@ -754,26 +735,25 @@ static void as_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "queues.mean", "loop", loops.qmean);
 	sim_metrics_put(mt, "queues.mean", "threadpool", qtok);
 	sim_metrics_put(mt, "queues.mean", "gil", qgil);
-	sim_metrics_put(mt, "queues.mean", "inflight",
-			sim_tw_mean(&m->inflight_tw, now));
+	sim_inflight_report(&m->ps.inflight, now, false, mt);
 	sim_metrics_put(mt, "queues.max", "loop", loops.qmax);
 	sim_metrics_put(mt, "queues.max", "threadpool", mtok);
 	sim_metrics_put(mt, "queues.max", "gil", mgil);
-	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_inflight_report(&m->ps.inflight, now, true, mt);
 	sim_loop_report_lag(&m->lag, mt);
 	sim_metrics_put(mt, "gil", "handoffs_per_s",
 			el > 0 ? handoffs / el : 0);
 	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
-	sim_memory_report(m->host,
-			  m->nprocs * cfg->process_memory +
-			      threads * cfg->thread_memory +
-			      m->inflight_tw.max * cfg->request_memory,
-			  m->oom_kills, m->oom_restarts, mt);
+	sim_procset_report_memory(
+	    &m->ps,
+	    m->nprocs * cfg->process_memory + threads * cfg->thread_memory +
+		m->ps.inflight.tw.max * cfg->request_memory,
+	    mt);
 }
 
 static size_t as_inflight(void *state)
 {
-	return ((struct as *)state)->inflight;
+	return ((struct as *)state)->ps.inflight.n;
 }
 
 const struct sim_model_ops sim_model_async = {

@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/host.h"
 #include "runtime/model.h"
 
 enum rep_balancer {
@@ -235,9 +236,8 @@ struct rep_child {
 	bool has_rng;
 	bool launched; /* has served at some point of the run */
 	enum rep_state state;
-	size_t inflight; /* sent by us, not yet answered */
-	struct sim_tw inflight_tw;
-	uint64_t sent;	    /* since the reset */
+	struct sim_inflight inflight; /* sent by us, not yet answered */
+	uint64_t sent;		      /* since the reset */
 	double weight, cur; /* weighted policies; cur: smooth WRR credit */
 };
 
@@ -267,9 +267,8 @@ struct rep {
 	int *perm;    /* power-of-d: a permutation of 0..nact-1 */
 	double *cumw; /* weighted random: cumulative weights over act */
 	uint64_t rr;
-	size_t inflight; /* from submit to port.done (both hops) */
-	struct sim_tw inflight_tw;
-	struct sim_tw serving_tw; /* replicas active or draining */
+	struct sim_inflight inflight; /* from submit to port.done (both hops) */
+	struct sim_tw serving_tw;     /* replicas active or draining */
 	int serving;
 	uint64_t sent;
 	/* autoscaler */
@@ -424,7 +423,7 @@ static int choose_power(struct rep *m, int d)
 		m->perm[j] = m->perm[k];
 		m->perm[k] = t;
 		int c = m->act[m->perm[j]];
-		if (best < 0 || m->ch[c].inflight < m->ch[best].inflight)
+		if (best < 0 || m->ch[c].inflight.n < m->ch[best].inflight.n)
 			best = c;
 	}
 	return best;
@@ -447,7 +446,7 @@ static int choose(struct rep *m, const struct sim_request *r)
 		for (int j = 0; j < n; j++) {
 			int c = m->act[(s + j) % n];
 			if (best < 0 ||
-			    m->ch[c].inflight < m->ch[best].inflight)
+			    m->ch[c].inflight.n < m->ch[best].inflight.n)
 				best = c;
 		}
 		return best;
@@ -489,10 +488,13 @@ static int choose(struct rep *m, const struct sim_request *r)
 
 /* ------------------------------------------------------- request flow -- */
 
+/* One more (dv = +1) or one less (-1) request in flight at replica c. */
 static void set_inflight(struct rep_child *c, double now, int dv)
 {
-	c->inflight = (size_t)((long long)c->inflight + dv);
-	sim_tw_set(&c->inflight_tw, now, (double)c->inflight);
+	if (dv > 0)
+		sim_inflight_add(&c->inflight, now);
+	else
+		sim_inflight_sub(&c->inflight, now);
 	sim_tw_add(&c->m->as_load, now, dv);
 }
 
@@ -513,7 +515,7 @@ static void deliver(struct rep_child *c, struct sim_request *r)
 		free(m->map.v);
 		m->map = (struct rep_map){0};
 	}
-	c->inst.ops->submit(c->inst.state, r);
+	sim_model_submit(&c->inst, r);
 }
 
 static void hop_in(struct sim *s, void *obj, uint64_t arg)
@@ -523,9 +525,8 @@ static void hop_in(struct sim *s, void *obj, uint64_t arg)
 
 static void answer(struct rep *m, struct sim_request *r, enum sim_outcome o)
 {
-	m->inflight--;
-	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
-	m->ctx.port.done(m->ctx.port.ctx, r, o);
+	sim_inflight_sub(&m->inflight, m->ctx.s->now);
+	sim_port_done(&m->ctx.port, r, o);
 }
 
 static void hop_out(struct sim *s, void *obj, uint64_t arg)
@@ -545,7 +546,7 @@ static void child_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 			map_del(&m->map, sl);
 	}
 	set_inflight(c, m->ctx.s->now, -1);
-	if (c->state == R_DRAINING && c->inflight == 0) {
+	if (c->state == R_DRAINING && c->inflight.n == 0) {
 		c->state = R_IDLE;
 		set_serving(m, -1);
 	}
@@ -564,8 +565,7 @@ static void rep_submit(void *state, struct sim_request *r)
 	struct rep *m = state;
 	double now = m->ctx.s->now;
 	struct rep_child *c = &m->ch[choose(m, r)];
-	m->inflight++;
-	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	sim_inflight_add(&m->inflight, now);
 	m->sent++;
 	c->sent++;
 	set_inflight(c, now, +1);
@@ -585,7 +585,7 @@ static void rep_cancel(void *state, struct sim_request *r)
 	if (!sl)
 		return;
 	struct rep_child *c = &m->ch[sl->child];
-	c->inst.ops->cancel(c->inst.state, r);
+	sim_model_cancel(&c->inst, r);
 }
 
 /* -------------------------------------------------------- autoscaling -- */
@@ -646,7 +646,7 @@ static void autoscale(struct sim *s, void *obj, uint64_t arg)
 		struct rep_child *c = &m->ch[m->act[m->nact - 1]];
 		m->scale_downs++;
 		c->state = R_DRAINING;
-		if (c->inflight == 0) {
+		if (c->inflight.n == 0) {
 			c->state = R_IDLE;
 			set_serving(m, -1);
 		}
@@ -738,11 +738,11 @@ static void rep_reset_stats(void *state, double now)
 	struct rep *m = state;
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
-		c->inst.ops->reset_stats(c->inst.state, now);
-		sim_tw_reset(&c->inflight_tw, now);
+		sim_model_reset_stats(&c->inst, now);
+		sim_tw_reset(&c->inflight.tw, now);
 		c->sent = 0;
 	}
-	sim_tw_reset(&m->inflight_tw, now);
+	sim_tw_reset(&m->inflight.tw, now);
 	sim_tw_reset(&m->serving_tw, now);
 	m->sent = 0;
 	m->scale_ups = m->scale_downs = 0;
@@ -785,7 +785,7 @@ static void rep_report(void *state, struct sim_metrics *mt)
 		if (!c->launched)
 			continue;
 		struct sim_metrics cm = {0};
-		c->inst.ops->report(c->inst.state, &cm);
+		sim_model_report(&c->inst, &cm);
 		for (size_t k = 0; k < cm.n; k++)
 			fold(&sum, &cm.v[k]);
 		snprintf(g, sizeof g, "per_replica.%d", i);
@@ -793,7 +793,7 @@ static void rep_report(void *state, struct sim_metrics *mt)
 				m->sent ? (double)c->sent / (double)m->sent
 					: 0);
 		sim_metrics_put(mt, g, "inflight_mean",
-				sim_tw_mean(&c->inflight_tw, now));
+				sim_tw_mean(&c->inflight.tw, now));
 		sim_metrics_put(mt, g, "utilization_cpu",
 				sim_metrics_get(&cm, "utilization", "cpu", 0));
 		/* only with a memory limit: which replica the kernel hit */
@@ -819,9 +819,8 @@ static void rep_report(void *state, struct sim_metrics *mt)
 	/* one host for all: its figures, not a sum of identical copies */
 	if (m->shared)
 		sim_host_report(m->shared, NULL, mt);
-	sim_metrics_put(mt, "queues.mean", "inflight",
-			sim_tw_mean(&m->inflight_tw, now));
-	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_inflight_report(&m->inflight, now, false, mt);
+	sim_inflight_report(&m->inflight, now, true, mt);
 	sim_metrics_put(mt, "replicas", "active_mean", active);
 	sim_metrics_put(mt, "replicas", "active_max", m->serving_tw.max);
 	if (m->cfg->autoscale_max > 0) {
@@ -834,7 +833,7 @@ static void rep_report(void *state, struct sim_metrics *mt)
 
 static size_t rep_inflight(void *state)
 {
-	return ((struct rep *)state)->inflight;
+	return ((struct rep *)state)->inflight.n;
 }
 
 const struct sim_model_ops sim_model_replicas = {

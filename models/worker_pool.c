@@ -62,7 +62,11 @@
 #include <stdlib.h>
 
 #include "runtime/gil.h"
+#include "runtime/host.h"
+#include "runtime/io.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
+#include "runtime/procset.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -205,8 +209,7 @@ struct wp {
 	int nprocs, maxconn;
 	bool cancel; /* drop abandoned requests (client.cancel) */
 	struct sim_queue backlog;
-	size_t inflight;
-	struct sim_tw inflight_tw;
+	struct sim_inflight inflight;
 	struct sim_tw held_tw;	   /* connections accepted by workers */
 	struct sim_tw busy_tw;	   /* threads serving a request */
 	struct sim_tw accepted_tw; /* sum of the gthread accept queues */
@@ -243,8 +246,16 @@ static inline void conn_forget(struct sim_proc *mp, struct sim_request *r)
 	double now = now_of(m);
 	p->nconn--;
 	sim_tw_add(&m->held_tw, now, -1);
-	m->inflight--;
-	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	sim_inflight_sub(&m->inflight, now);
+}
+
+/* A connection of killed worker mp fails: its I/O is abandoned. */
+static void conn_killed(struct sim_proc *mp, struct sim_request *r)
+{
+	struct wp_proc *p = mp->owner;
+	sim_io_abort(&p->m->ctx, r);
+	conn_forget(mp, r);
+	sim_port_done(&p->m->ctx.port, r, SIM_OUT_KILLED);
 }
 
 /* A connection the worker held is over: the request ends with outcome o.
@@ -254,7 +265,7 @@ static void conn_over(struct wp_proc *p, struct sim_request *r,
 {
 	sim_proc_drop(&p->mem, r);
 	conn_forget(&p->mem, r);
-	p->m->ctx.port.done(p->m->ctx.port.ctx, r, o);
+	sim_port_done(&p->m->ctx.port, r, o);
 }
 
 /* The worker accepted r: it holds the connection from now on. */
@@ -438,7 +449,7 @@ static void oom_killed(struct sim_proc *mp)
 	m->oom_kills++;
 	p->oom = true;
 	replace(p); /* the arbiter reaps it and spawns another */
-	sim_proc_fail_held(mp, &m->ctx, conn_forget);
+	sim_proc_fail_held(mp, conn_killed);
 }
 
 /* Worker p accepts connection r: a thread serves it at once if one is
@@ -510,11 +521,10 @@ static void wp_submit(void *state, struct sim_request *r)
 	double now = now_of(m);
 	struct wp_proc *p = pick(m);
 	if (!p && m->backlog.len >= (size_t)m->cfg->backlog) {
-		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
-	m->inflight++;
-	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	sim_inflight_add(&m->inflight, now);
 	if (p)
 		accept_conn(p, r);
 	else
@@ -594,7 +604,7 @@ static void wp_reset_stats(void *state, double now)
 		sim_tw_reset(&m->procs[i].accepted.tw, now);
 	}
 	sim_tw_reset(&m->backlog.tw, now);
-	sim_tw_reset(&m->inflight_tw, now);
+	sim_tw_reset(&m->inflight.tw, now);
 	sim_tw_reset(&m->held_tw, now);
 	sim_tw_reset(&m->busy_tw, now);
 	sim_tw_reset(&m->accepted_tw, now);
@@ -634,9 +644,8 @@ static void wp_report(void *state, struct sim_metrics *mt)
 	 * queue any one worker had */
 	sim_metrics_put(mt, "queues.mean", "gil", qgil);
 	sim_metrics_put(mt, "queues.max", "gil", mgil);
-	sim_metrics_put(mt, "queues.mean", "inflight",
-			sim_tw_mean(&m->inflight_tw, now));
-	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_inflight_report(&m->inflight, now, false, mt);
+	sim_inflight_report(&m->inflight, now, true, mt);
 	sim_metrics_put(mt, "gil", "handoffs_per_s",
 			el > 0 ? handoffs / el : 0);
 	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
@@ -652,7 +661,7 @@ static void wp_report(void *state, struct sim_metrics *mt)
 
 static size_t wp_inflight(void *state)
 {
-	return ((struct wp *)state)->inflight;
+	return ((struct wp *)state)->inflight.n;
 }
 
 const struct sim_model_ops sim_model_worker_pool = {
