@@ -84,8 +84,12 @@
 #include <stdlib.h>
 
 #include "runtime/gil.h"
+#include "runtime/host.h"
+#include "runtime/io.h"
 #include "runtime/loop.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
+#include "runtime/procset.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -110,50 +114,59 @@ struct as_cfg {
 
 static const struct sim_param as_params[] = {
     /* uvicorn settings docs: --workers defaults to $WEB_CONCURRENCY or 1 */
-    {"workers", SIM_PT_INT, offsetof(struct as_cfg, workers), 1, 1, 4096, 0,
-     NULL, "worker processes, each with its own event loop and GIL"},
+    SIM_PARAM("workers", SIM_PT_INT, struct as_cfg, workers, .def = 1, .min = 1,
+	      .max = 4096, .flags = SIM_P_PROCESSES,
+	      .help = "worker processes, each with its own event loop and GIL"),
     /* anyio.to_thread default limiter: CapacityLimiter(40) (anyio docs,
      * "Working with threads"); Starlette's run_in_threadpool uses it */
-    {"threadpool", SIM_PT_INT, offsetof(struct as_cfg, threadpool), 40, 1,
-     1 << 16, 0, NULL, "anyio thread pool tokens per process"},
+    SIM_PARAM("threadpool", SIM_PT_INT, struct as_cfg, threadpool, .def = 40,
+	      .min = 1, .max = 1 << 16, .flags = SIM_P_THREADS,
+	      .help = "anyio thread pool tokens per process"),
     /* CPython has the GIL unless built free-threaded (PEP 703, PEP 779) */
-    {"gil", SIM_PT_BOOL, offsetof(struct as_cfg, gil), 1, 0, 1, 0, NULL,
-     "one thread per process runs Python at a time (false: free-threaded)"},
+    SIM_PARAM("gil", SIM_PT_BOOL, struct as_cfg, gil, .def = 1, .min = 0,
+	      .max = 1, .flags = SIM_P_GIL,
+	      .help = "one thread per process runs Python at a time (false: "
+		      "free-threaded)"),
     /* sys.getswitchinterval(): DEFAULT_INTERVAL 5000 us in CPython
      * Python/ceval_gil.c */
-    {"gil_interval", SIM_PT_DURATION, offsetof(struct as_cfg, gil_interval),
-     5e-3, 1e-6, 10, 0, NULL,
-     "switch interval before a waiting thread forces a GIL hand-off"},
+    SIM_PARAM(
+	"gil_interval", SIM_PT_DURATION, struct as_cfg, gil_interval,
+	.def = 5e-3, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
+	.help =
+	    "switch interval before a waiting thread forces a GIL hand-off"),
     /* a futex wake-up of the waiting thread plus cold caches: a guess of
      * a few microseconds, not a measurement */
-    {"gil_handoff", SIM_PT_DURATION, offsetof(struct as_cfg, gil_handoff), 5e-6,
-     0, 1, SIM_P_OVERHEAD, NULL,
-     "CPU charged to a thread taking the GIL from another"},
+    SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct as_cfg, gil_handoff,
+	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
+	      .help = "CPU charged to a thread taking the GIL from another"),
     /* uvicorn --limit-concurrency, default None */
-    {"limit_concurrency", SIM_PT_INT,
-     offsetof(struct as_cfg, limit_concurrency), 0, 0, 1 << 30, 0, NULL,
-     "requests in flight per process beyond which new ones get 503 "
-     "(0: none)"},
+    SIM_PARAM("limit_concurrency", SIM_PT_INT, struct as_cfg, limit_concurrency,
+	      .min = 0, .max = 1 << 30,
+	      .help = "requests in flight per process beyond which new ones "
+		      "get 503 (0: none)"),
     /* uvicorn --backlog, default 2048 */
-    {"backlog", SIM_PT_INT, offsetof(struct as_cfg, backlog), 2048, 1, 1 << 20,
-     0, NULL, "listen backlog; connections beyond it are refused"},
+    SIM_PARAM("backlog", SIM_PT_INT, struct as_cfg, backlog, .def = 2048,
+	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
+	      .help = "listen backlog; connections beyond it are refused"),
     /* httptools parsing, ASGI scope, Starlette routing, FastAPI dependency
      * resolution and pydantic serialisation. Measured with
      * scripts/calibrate.sh (2026-11-28, uvicorn 0.17, FastAPI 0.92,
      * pydantic 1.10, CPython 3.11, a 2.1 GHz Xeon VM), CPU per request on
      * a new connection with 8 in flight: 154 us with uvloop and httptools
      * (uvicorn[standard]), 393 us with asyncio and h11 (plain uvicorn) */
-    {"request_overhead", SIM_PT_DURATION,
-     offsetof(struct as_cfg, request_overhead), 150e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU per request: accept, parsing, framework"},
+    SIM_PARAM("request_overhead", SIM_PT_DURATION, struct as_cfg,
+	      request_overhead, .def = 150e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per request: accept, parsing, framework"),
     /* an awaited round trip on an open TCP connection (write, selector
      * poll, read, coroutine step): 13.6 us with uvloop, 18.6 us with
      * asyncio (scripts/calibrate.sh, as above); a bare loop turn is
      * about 2 us */
-    {"callback_overhead", SIM_PT_DURATION,
-     offsetof(struct as_cfg, callback_overhead), 15e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL,
-     "CPU per later loop callback (I/O or thread completion, 503 answer)"},
+    SIM_PARAM("callback_overhead", SIM_PT_DURATION, struct as_cfg,
+	      callback_overhead, .def = 15e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per later loop callback (I/O or thread completion, "
+		      "503 answer)"),
     /* Handing a job to the thread pool and its result back: anyio's
      * to_thread.run_sync (limiter, work queue, the thread's wake-up) and
      * call_soon_threadsafe. A FastAPI `def` endpoint costs 76-100 us more
@@ -162,35 +175,41 @@ static const struct sim_param as_params[] = {
      * hand-offs (about 25 us): 60 us more, run as Python by the thread
      * before its job (in reality split between the loop and the thread,
      * both under the same GIL). */
-    {"thread_overhead", SIM_PT_DURATION,
-     offsetof(struct as_cfg, thread_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "Python CPU per job handed to the thread pool (anyio)"},
+    SIM_PARAM("thread_overhead", SIM_PT_DURATION, struct as_cfg,
+	      thread_overhead, .def = 60e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "Python CPU per job handed to the thread pool (anyio)"),
     /* An idle loop woken by an event (the thread's wake-up, the selector's
      * return, the loop's bookkeeping): with one request in flight, so
      * that every request wakes the loop, a request costs 45-77 us more
      * CPU than with 8 (scripts/calibrate.sh, as above; FastAPI on uvloop
      * 70 us, on asyncio 59 us): 60 us per wake-up. */
-    {"wakeup_overhead", SIM_PT_DURATION,
-     offsetof(struct as_cfg, wakeup_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "Python CPU when an event wakes the idle loop"},
+    SIM_PARAM("wakeup_overhead", SIM_PT_DURATION, struct as_cfg,
+	      wakeup_overhead, .def = 60e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "Python CPU when an event wakes the idle loop"),
     /* shared/models.md: a Python worker with a framework loaded is
      * ~30 MiB RSS (gunicorn issue 1250, s2i-python-container PR 180) */
-    {"process_memory", SIM_PT_SIZE, offsetof(struct as_cfg, process_memory),
-     30 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle worker"},
+    SIM_PARAM("process_memory", SIM_PT_SIZE, struct as_cfg, process_memory,
+	      .def = 30 * MiB, .min = 0, .max = 1e15,
+	      .help = "resident memory of an idle worker"),
     /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    {"thread_memory", SIM_PT_SIZE, offsetof(struct as_cfg, thread_memory),
-     20 * KiB, 0, 1e12, 0, NULL, "resident memory per pool thread started"},
+    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct as_cfg, thread_memory,
+	      .def = 20 * KiB, .min = 0, .max = 1e12,
+	      .help = "resident memory per pool thread started"),
     /* an asyncio task is ~1-2 KiB (shared/models.md), plus uvicorn's
      * protocol and request cycle objects, the scope dict and buffers: a
      * guess of ~4 KiB more */
-    {"request_memory", SIM_PT_SIZE, offsetof(struct as_cfg, request_memory),
-     6 * KiB, 0, 1e12, 0, NULL, "memory per request in flight"},
+    SIM_PARAM("request_memory", SIM_PT_SIZE, struct as_cfg, request_memory,
+	      .def = 6 * KiB, .min = 0, .max = 1e12,
+	      .help = "memory per request in flight"),
     /* From the kill to a new worker serving: the supervisor notices within
      * its 0.5 s poll (uvicorn supervisors/multiprocess.py), then the new
      * process imports the application (FastAPI, pydantic, the app's own
      * modules). A guess of 1 s in all, not a measurement. */
-    {"restart_time", SIM_PT_DURATION, offsetof(struct as_cfg, restart_time), 1,
-     0, 3600, 0, NULL, "from an OOM kill to the replacement worker serving"},
+    SIM_PARAM("restart_time", SIM_PT_DURATION, struct as_cfg, restart_time,
+	      .def = 1, .min = 0, .max = 3600,
+	      .help = "from an OOM kill to the replacement worker serving"),
 };
 
 struct as;
@@ -208,6 +227,7 @@ struct as_worker {
 
 /* One uvicorn worker process. */
 struct as_proc {
+	struct sim_member pm; /* first: footprint, requests held, restart */
 	struct as *m;
 	struct sim_gil gil;
 	struct sim_loop loop;
@@ -221,22 +241,17 @@ struct as_proc {
 	int nthreads; /* threads started by this process (since a restart) */
 	struct sim_tw tok_tw;
 	struct sim_queue tokq; /* waiting for a token */
-	struct sim_proc mem;   /* footprint, requests held, OOM kills */
-	sim_ev restart_ev;
 };
 
 struct as {
 	struct sim_ctx ctx;
 	const struct as_cfg *cfg;
 	struct sim_host *host, own_host;
-	struct as_proc *procs;
-	int nprocs, rr;
+	struct sim_procset ps; /* the workers (struct as_proc) */
+	int nprocs;
 	int unaccepted;		  /* connections in the shared listen backlog */
 	struct sim_queue orphans; /* in the backlog while no worker is alive */
-	size_t inflight;
-	struct sim_tw inflight_tw;
 	struct sim_hist lag;
-	uint64_t oom_kills, oom_restarts; /* since the reset */
 	double t_reset;
 };
 
@@ -259,24 +274,20 @@ static bool is_cpu(const struct as *m, const struct sim_request *r, size_t i)
 	return sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
 }
 
-/* r, off its process's list, leaves the model (and its worker). */
-static void forget(struct sim_proc *mp, struct sim_request *r)
+/* r, off its process's list, leaves its worker. */
+static void forget(void *proc, struct sim_request *r)
 {
-	struct as_proc *p = mp->owner;
-	struct as *m = p->m;
+	struct as_proc *p = proc;
 	r->mtag = 0;
 	if (r->flags & FLAG_ACTIVE)
 		p->active--;
-	m->inflight--;
-	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
 }
 
 static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
 {
 	struct as_proc *p = r->mptr;
-	sim_proc_drop(&p->mem, r);
-	forget(&p->mem, r);
-	m->ctx.port.done(m->ctx.port.ctx, r, o);
+	forget(p, r);
+	sim_procset_finish(&m->ps, &p->pm, r, o);
 }
 
 /* An event for r happened (connection, I/O or thread completion): the loop
@@ -300,7 +311,7 @@ static void set_tokens(struct as_proc *p, int ntok)
 {
 	p->ntok = ntok;
 	if (ntok > p->nthreads) { /* anyio starts a thread */
-		sim_proc_grow(&p->mem,
+		sim_proc_grow(&p->pm.mem,
 			      (ntok - p->nthreads) * p->m->cfg->thread_memory);
 		p->nthreads = ntok;
 	}
@@ -518,25 +529,10 @@ static void loop_done(struct sim_pythread *pt)
 
 /* ------------------------------------------------------------ OOM kills -- */
 
-/* The worker for a new connection: the next one alive in round-robin
- * order, or NULL when none is. */
-static struct as_proc *pick(struct as *m)
-{
-	for (int k = 0; k < m->nprocs; k++) {
-		struct as_proc *p = &m->procs[m->rr];
-		if (++m->rr == m->nprocs) /* no division per request */
-			m->rr = 0;
-		if (p->mem.up)
-			return p;
-	}
-	return NULL;
-}
-
 /* Unaccepted connection r goes to worker p. */
 static void admit(struct as_proc *p, struct sim_request *r)
 {
-	r->mptr = p;
-	sim_proc_hold(&p->mem, r);
+	sim_procset_hold(&p->pm, r);
 	if (sim_loop_connect(&p->loop, r))
 		loop_next(p);
 }
@@ -545,22 +541,19 @@ static void admit(struct as_proc *p, struct sim_request *r)
  * backlog until one is back. */
 static void deal(struct as *m, struct sim_request *r)
 {
-	struct as_proc *p = pick(m);
+	struct as_proc *p = sim_procset_pick(&m->ps);
 	if (p)
 		admit(p, r);
 	else
 		sim_queue_push(&m->orphans, r, m->ctx.s->now);
 }
 
-static void restarted(struct sim *s, void *obj, uint64_t arg)
+/* Worker p serves again: connections waiting for a worker are dealt. */
+static void restarted(struct sim_member *pm)
 {
-	struct as_proc *p = obj;
-	struct as *m = p->m;
-	p->restart_ev = 0;
-	sim_proc_up(&p->mem, m->cfg->process_memory);
-	m->oom_restarts++;
+	struct as *m = ((struct as_proc *)pm)->m;
 	struct sim_request *r;
-	while ((r = sim_queue_pop(&m->orphans, s->now)))
+	while ((r = sim_queue_pop(&m->orphans, m->ctx.s->now)))
 		deal(m, r);
 }
 
@@ -602,9 +595,8 @@ static void oom_killed(struct sim_proc *mp)
 	for (struct sim_request *r = redeal.head; r; r = r->next)
 		sim_proc_drop(mp, r);
 	sim_queue_clear(&p->tokq, now);
-	m->oom_kills++;
-	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
-	sim_proc_fail_held(mp, &m->ctx, forget);
+	sim_procset_killed(&m->ps, &p->pm); /* back after restart_time */
+	sim_procset_fail_held(&m->ps, &p->pm, forget);
 	assert(p->active == 0);
 	struct sim_request *r;
 	while ((r = sim_queue_pop(&redeal, now)))
@@ -626,12 +618,21 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	if (err < 0)
 		return err;
 	m->nprocs = cfg->workers;
-	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
-	if (!m->procs)
-		return SIM_ENOMEM;
+	err = sim_procset_init(&m->ps, &m->ctx, m->host,
+			       &(struct sim_procset_cfg){
+				   .n = m->nprocs,
+				   .size = sizeof(struct as_proc),
+				   .base = cfg->process_memory,
+				   .per_req = cfg->request_memory,
+				   .restart_time = cfg->restart_time,
+				   .on_kill = oom_killed,
+				   .on_restart = restarted,
+			       });
+	if (err < 0)
+		return err;
 	int n = cfg->threadpool;
 	for (int i = 0; i < m->nprocs; i++) {
-		struct as_proc *p = &m->procs[i];
+		struct as_proc *p = sim_procset_at(&m->ps, i);
 		p->m = m;
 		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
 			     cfg->gil_handoff);
@@ -648,8 +649,6 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 					  w);
 			p->idle[p->nidle++] = &p->workers[n - 1 - k];
 		}
-		sim_proc_init(&p->mem, m->host, cfg->process_memory,
-			      cfg->request_memory, oom_killed, p);
 	}
 	return 0;
 }
@@ -657,13 +656,12 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 static void as_release(void *state)
 {
 	struct as *m = state;
-	for (int i = 0; m->procs && i < m->nprocs; i++) {
-		if (m->procs[i].mem.host)
-			sim_proc_release(&m->procs[i].mem);
-		free(m->procs[i].workers);
-		free(m->procs[i].idle);
+	for (int i = 0; i < m->ps.n; i++) {
+		struct as_proc *p = sim_procset_at(&m->ps, i);
+		free(p->workers);
+		free(p->idle);
 	}
-	free(m->procs);
+	sim_procset_release(&m->ps);
 	sim_hist_release(&m->lag);
 	if (m->host)
 		sim_ctx_host_release(&m->ctx, &m->own_host);
@@ -672,15 +670,14 @@ static void as_release(void *state)
 static void as_submit(void *state, struct sim_request *r)
 {
 	struct as *m = state;
-	struct as_proc *p = pick(m);
+	struct as_proc *p = sim_procset_pick(&m->ps);
 	/* a full backlog, or a lone worker killed: its socket is gone */
 	if (m->unaccepted >= m->cfg->backlog || (!p && m->nprocs == 1)) {
-		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
 	m->unaccepted++;
-	m->inflight++;
-	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
+	sim_procset_arrive(&m->ps);
 	if (p)
 		admit(p, r);
 	else /* every worker is down: the supervisor's socket queues it */
@@ -692,15 +689,14 @@ static void as_reset_stats(void *state, double now)
 	struct as *m = state;
 	sim_host_reset_stats(m->host, now);
 	for (int i = 0; i < m->nprocs; i++) {
-		struct as_proc *p = &m->procs[i];
+		struct as_proc *p = sim_procset_at(&m->ps, i);
 		sim_loop_reset_stats(&p->loop, now);
 		sim_tw_reset(&p->tokq.tw, now);
 		sim_tw_reset(&p->tok_tw, now);
 		sim_gil_reset_stats(&p->gil, now);
 	}
-	sim_tw_reset(&m->inflight_tw, now);
+	sim_procset_reset_stats(&m->ps, now);
 	sim_hist_reset(&m->lag);
-	m->oom_kills = m->oom_restarts = 0;
 	m->t_reset = now;
 }
 
@@ -718,7 +714,7 @@ static void as_report(void *state, struct sim_metrics *mt)
 	double tok = 0, qtok = 0, qgil = 0, mtok = 0, mgil = 0, threads = 0;
 	double handoffs = 0, forced = 0;
 	for (int i = 0; i < m->nprocs; i++) {
-		struct as_proc *p = &m->procs[i];
+		struct as_proc *p = sim_procset_at(&m->ps, i);
 		sim_loop_tally(&p->loop, &loops);
 		tok += sim_tw_mean(&p->tok_tw, now);
 		qtok += sim_tw_mean(&p->tokq.tw, now);
@@ -739,26 +735,25 @@ static void as_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "queues.mean", "loop", loops.qmean);
 	sim_metrics_put(mt, "queues.mean", "threadpool", qtok);
 	sim_metrics_put(mt, "queues.mean", "gil", qgil);
-	sim_metrics_put(mt, "queues.mean", "inflight",
-			sim_tw_mean(&m->inflight_tw, now));
+	sim_inflight_report(&m->ps.inflight, now, false, mt);
 	sim_metrics_put(mt, "queues.max", "loop", loops.qmax);
 	sim_metrics_put(mt, "queues.max", "threadpool", mtok);
 	sim_metrics_put(mt, "queues.max", "gil", mgil);
-	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_inflight_report(&m->ps.inflight, now, true, mt);
 	sim_loop_report_lag(&m->lag, mt);
 	sim_metrics_put(mt, "gil", "handoffs_per_s",
 			el > 0 ? handoffs / el : 0);
 	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
-	sim_memory_report(m->host,
-			  m->nprocs * cfg->process_memory +
-			      threads * cfg->thread_memory +
-			      m->inflight_tw.max * cfg->request_memory,
-			  m->oom_kills, m->oom_restarts, mt);
+	sim_procset_report_memory(
+	    &m->ps,
+	    m->nprocs * cfg->process_memory + threads * cfg->thread_memory +
+		m->ps.inflight.tw.max * cfg->request_memory,
+	    mt);
 }
 
 static size_t as_inflight(void *state)
 {
-	return ((struct as *)state)->inflight;
+	return ((struct as *)state)->ps.inflight.n;
 }
 
 const struct sim_model_ops sim_model_async = {

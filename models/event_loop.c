@@ -45,8 +45,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "runtime/host.h"
+#include "runtime/io.h"
 #include "runtime/loop.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
+#include "runtime/procset.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -65,60 +69,69 @@ struct el_cfg {
 };
 
 static const struct sim_param el_params[] = {
-    {"processes", SIM_PT_INT, offsetof(struct el_cfg, processes), 1, 1, 4096, 0,
-     NULL, "cluster worker processes, each with its own loop"},
-    {"threadpool", SIM_PT_INT, offsetof(struct el_cfg, threadpool), 4, 1, 1024,
-     0, NULL, "libuv threadpool threads per process (UV_THREADPOOL_SIZE)"},
-    {"backlog", SIM_PT_INT, offsetof(struct el_cfg, backlog), 511, 1, 1 << 20,
-     0, NULL, "listen backlog; connections beyond it are refused"},
+    SIM_PARAM("processes", SIM_PT_INT, struct el_cfg, processes, .def = 1,
+	      .min = 1, .max = 4096, .flags = SIM_P_PROCESSES,
+	      .help = "cluster worker processes, each with its own loop"),
+    SIM_PARAM("threadpool", SIM_PT_INT, struct el_cfg, threadpool, .def = 4,
+	      .min = 1, .max = 1024, .flags = SIM_P_THREADS,
+	      .help =
+		  "libuv threadpool threads per process (UV_THREADPOOL_SIZE)"),
+    SIM_PARAM("backlog", SIM_PT_INT, struct el_cfg, backlog, .def = 511,
+	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
+	      .help = "listen backlog; connections beyond it are refused"),
     /* Measured with scripts/calibrate.sh (2026-11-28, Node 20.20, a
      * 2.1 GHz Xeon VM): a bare http.createServer answering small JSON
      * costs 52-78 us of server CPU (user + system) per request on a new
      * connection with 8 in flight (medians of 4 runs: 64 us; 90 us with
      * 1 in flight), against 19-26 us on a kept-alive connection. concsim
      * models a connection per request, hence 60 us. */
-    {"request_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, request_overhead), 60e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU per request: accept, HTTP parsing, framework"},
+    SIM_PARAM("request_overhead", SIM_PT_DURATION, struct el_cfg,
+	      request_overhead, .def = 60e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per request: accept, HTTP parsing, framework"),
     /* An awaited round trip on an open TCP connection (write, poll, read,
      * promise resolution) costs 12-15 us of CPU (scripts/calibrate.sh,
      * as above); a bare loop turn costs under 1 us. concsim charges an
      * I/O phase's CPU here, at its completion: 13 us. */
-    {"callback_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, callback_overhead), 13e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU per later callback (I/O or pool completion)"},
+    SIM_PARAM("callback_overhead", SIM_PT_DURATION, struct el_cfg,
+	      callback_overhead, .def = 13e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per later callback (I/O or pool completion)"),
     /* An idle loop woken by an event (the thread's wake-up, epoll_wait's
      * return, libuv's timers and prepare/check phases): a request costs
      * 90 us of CPU with one in flight, so that every request wakes the
      * loop, against 64 us with 8 in flight (scripts/calibrate.sh, as
      * above): 25 us per wake-up. */
-    {"wakeup_overhead", SIM_PT_DURATION,
-     offsetof(struct el_cfg, wakeup_overhead), 25e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU when an event wakes the idle loop"},
+    SIM_PARAM("wakeup_overhead", SIM_PT_DURATION, struct el_cfg,
+	      wakeup_overhead, .def = 25e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU when an event wakes the idle loop"),
     /* shared/models.md: a Node process is ~50-60 MiB RSS */
-    {"process_memory", SIM_PT_SIZE, offsetof(struct el_cfg, process_memory),
-     55 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle process"},
+    SIM_PARAM("process_memory", SIM_PT_SIZE, struct el_cfg, process_memory,
+	      .def = 55 * MiB, .min = 0, .max = 1e15,
+	      .help = "resident memory of an idle process"),
     /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    {"thread_memory", SIM_PT_SIZE, offsetof(struct el_cfg, thread_memory),
-     20 * KiB, 0, 1e12, 0, NULL, "resident memory per threadpool thread"},
+    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct el_cfg, thread_memory,
+	      .def = 20 * KiB, .min = 0, .max = 1e12,
+	      .help = "resident memory per threadpool thread"),
     /* request + response objects, socket and buffers: a guess */
-    {"request_memory", SIM_PT_SIZE, offsetof(struct el_cfg, request_memory),
-     16 * KiB, 0, 1e12, 0, NULL, "memory per request in flight"},
+    SIM_PARAM("request_memory", SIM_PT_SIZE, struct el_cfg, request_memory,
+	      .def = 16 * KiB, .min = 0, .max = 1e12,
+	      .help = "memory per request in flight"),
     /* From the kill to a new process serving: fork/exec, V8 start-up and
      * loading the application's modules. A guess of 0.5 s (a bare Node
      * process starts in ~50 ms; a framework and its dependencies take
      * longer), not a measurement; a container restart adds more. */
-    {"restart_time", SIM_PT_DURATION, offsetof(struct el_cfg, restart_time),
-     0.5, 0, 3600, 0, NULL,
-     "from an OOM kill to the replacement process serving"},
+    SIM_PARAM("restart_time", SIM_PT_DURATION, struct el_cfg, restart_time,
+	      .def = 0.5, .min = 0, .max = 3600,
+	      .help = "from an OOM kill to the replacement process serving"),
 };
 
 struct el;
 
 struct el_proc {
+	struct sim_member pm; /* first: footprint, requests held, restart */
 	struct el *m;
-	struct sim_proc mem; /* footprint, requests held, OOM kills */
-	sim_ev restart_ev;
 	struct sim_loop loop;
 	struct sim_thread thread; /* the loop's */
 	size_t upto; /* the phase the running callback's request goes on to */
@@ -132,35 +145,22 @@ struct el {
 	struct sim_ctx ctx;
 	const struct el_cfg *cfg;
 	struct sim_host *host, own_host;
-	struct el_proc *procs;
-	int nprocs, rr;
+	struct sim_procset ps; /* the processes (struct el_proc) */
+	int nprocs;
 	int unaccepted; /* connections no process has polled yet: with one
 			   process, its listen backlog */
-	size_t inflight;
-	struct sim_tw inflight_tw;
 	struct sim_hist lag;
-	uint64_t oom_kills, oom_restarts; /* since the reset */
 	double t_reset;
 };
 
 static void loop_next(struct el_proc *p);
-
-/* r, no longer held by any process, leaves the model. */
-static void forget(struct el *m, struct sim_request *r)
-{
-	m->inflight--;
-	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
-}
 
 /* r's process lets it go: it ends with outcome o (inline: every request
  * ends here). */
 static inline void finish(struct el *m, struct sim_request *r,
 			  enum sim_outcome o)
 {
-	struct el_proc *p = r->mptr;
-	sim_proc_drop(&p->mem, r);
-	forget(m, r);
-	m->ctx.port.done(m->ctx.port.ctx, r, o);
+	sim_procset_finish(&m->ps, r->mptr, r, o);
 }
 
 /* An event for r happened (connection, I/O or pool completion): the loop
@@ -297,21 +297,12 @@ static void pool_all_idle(struct el_proc *p, int n)
 		p->idle[p->nidle++] = &p->pool[n - 1 - k];
 }
 
-static void restarted(struct sim *s, void *obj, uint64_t arg)
-{
-	struct el_proc *p = obj;
-	p->restart_ev = 0;
-	sim_proc_up(&p->mem, proc_base(p->m->cfg));
-	p->m->oom_restarts++;
-}
-
 /* A request of a killed process fails: its pool timer goes too. */
-static void forget_killed(struct sim_proc *mp, struct sim_request *r)
+static void forget_killed(void *proc, struct sim_request *r)
 {
-	struct el_proc *p = mp->owner;
+	struct el_proc *p = proc;
 	sim_cancel(p->m->ctx.s, (sim_ev)r->mtag);
 	r->mtag = 0;
-	forget(p->m, r);
 }
 
 /* The kernel OOM-killed process p (sim/runtime/memory.c, p is already down):
@@ -332,24 +323,9 @@ static void killed(struct sim_proc *mp)
 	}
 	pool_all_idle(p, m->cfg->threadpool);
 	sim_queue_clear(&p->poolq, s->now);
-	m->oom_kills++;
-	p->restart_ev = sim_after(s, m->cfg->restart_time, restarted, p, 0);
+	sim_procset_killed(&m->ps, &p->pm); /* back after restart_time */
 	/* every request it held: queued, on the loop, in I/O, in the pool */
-	sim_proc_fail_held(mp, &m->ctx, forget_killed);
-}
-
-/* The process for a new connection: the next one alive in round-robin
- * order, or NULL when none is. */
-static struct el_proc *pick(struct el *m)
-{
-	for (int k = 0; k < m->nprocs; k++) {
-		struct el_proc *p = &m->procs[m->rr];
-		if (++m->rr == m->nprocs) /* no division per request */
-			m->rr = 0;
-		if (p->mem.up)
-			return p;
-	}
-	return NULL;
+	sim_procset_fail_held(&m->ps, &p->pm, forget_killed);
 }
 
 static int el_init(void *state, const struct sim_ctx *ctx)
@@ -365,11 +341,19 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	if (err < 0)
 		return err;
 	m->nprocs = cfg->processes;
-	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
-	if (!m->procs)
-		return SIM_ENOMEM;
+	err = sim_procset_init(&m->ps, &m->ctx, m->host,
+			       &(struct sim_procset_cfg){
+				   .n = m->nprocs,
+				   .size = sizeof(struct el_proc),
+				   .base = proc_base(cfg),
+				   .per_req = cfg->request_memory,
+				   .restart_time = cfg->restart_time,
+				   .on_kill = killed,
+			       });
+	if (err < 0)
+		return err;
 	for (int i = 0; i < m->nprocs; i++) {
-		struct el_proc *p = &m->procs[i];
+		struct el_proc *p = sim_procset_at(&m->ps, i);
 		p->m = m;
 		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_thread_init(&p->thread, m->host, loop_done, p);
@@ -381,8 +365,6 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 			sim_thread_init(&p->pool[k], m->host, pool_thread_done,
 					NULL);
 		pool_all_idle(p, cfg->threadpool);
-		sim_proc_init(&p->mem, m->host, proc_base(cfg),
-			      cfg->request_memory, killed, p);
 	}
 	return 0;
 }
@@ -390,13 +372,12 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 static void el_release(void *state)
 {
 	struct el *m = state;
-	for (int i = 0; m->procs && i < m->nprocs; i++) {
-		if (m->procs[i].mem.host)
-			sim_proc_release(&m->procs[i].mem);
-		free(m->procs[i].pool);
-		free(m->procs[i].idle);
+	for (int i = 0; i < m->ps.n; i++) {
+		struct el_proc *p = sim_procset_at(&m->ps, i);
+		free(p->pool);
+		free(p->idle);
 	}
-	free(m->procs);
+	sim_procset_release(&m->ps);
 	sim_hist_release(&m->lag);
 	if (m->host)
 		sim_ctx_host_release(&m->ctx, &m->own_host);
@@ -405,20 +386,18 @@ static void el_release(void *state)
 static void el_submit(void *state, struct sim_request *r)
 {
 	struct el *m = state;
-	struct el_proc *p = pick(m);
+	struct el_proc *p = sim_procset_pick(&m->ps);
 	/* nobody listens (every process is down after an OOM kill); one
 	 * process: the kernel backlog of its listen socket is full; cluster:
 	 * the primary accepts at once and passes the handle on */
 	if (!p || (m->nprocs == 1 && m->unaccepted >= m->cfg->backlog)) {
-		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
 	m->unaccepted++;
-	r->mptr = p;
 	r->mtag = 0;
-	sim_proc_hold(&p->mem, r);
-	m->inflight++;
-	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
+	sim_procset_hold(&p->pm, r);
+	sim_procset_arrive(&m->ps);
 	if (sim_loop_connect(&p->loop, r))
 		loop_next(p);
 }
@@ -428,12 +407,12 @@ static void el_reset_stats(void *state, double now)
 	struct el *m = state;
 	sim_host_reset_stats(m->host, now);
 	for (int i = 0; i < m->nprocs; i++) {
-		sim_loop_reset_stats(&m->procs[i].loop, now);
-		sim_tw_reset(&m->procs[i].poolq.tw, now);
+		struct el_proc *p = sim_procset_at(&m->ps, i);
+		sim_loop_reset_stats(&p->loop, now);
+		sim_tw_reset(&p->poolq.tw, now);
 	}
-	sim_tw_reset(&m->inflight_tw, now);
+	sim_procset_reset_stats(&m->ps, now);
 	sim_hist_reset(&m->lag);
-	m->oom_kills = m->oom_restarts = 0;
 	m->t_reset = now;
 }
 
@@ -445,7 +424,7 @@ static void el_report(void *state, struct sim_metrics *mt)
 	struct sim_loop_figs loops = {0};
 	double qpool = 0, mpool = 0;
 	for (int i = 0; i < m->nprocs; i++) {
-		struct el_proc *p = &m->procs[i];
+		struct el_proc *p = sim_procset_at(&m->ps, i);
 		sim_loop_tally(&p->loop, &loops);
 		qpool += sim_tw_mean(&p->poolq.tw, now);
 		if (p->poolq.tw.max > mpool)
@@ -455,21 +434,21 @@ static void el_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "utilization", "loop", loops.busy / m->nprocs);
 	sim_metrics_put(mt, "queues.mean", "loop", loops.qmean);
 	sim_metrics_put(mt, "queues.mean", "pool", qpool);
-	sim_metrics_put(mt, "queues.mean", "inflight",
-			sim_tw_mean(&m->inflight_tw, now));
+	sim_inflight_report(&m->ps.inflight, now, false, mt);
 	sim_metrics_put(mt, "queues.max", "loop", loops.qmax);
 	sim_metrics_put(mt, "queues.max", "pool", mpool);
-	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_inflight_report(&m->ps.inflight, now, true, mt);
 	sim_loop_report_lag(&m->lag, mt);
-	sim_memory_report(m->host,
-			  m->nprocs * proc_base(cfg) +
-			      m->inflight_tw.max * cfg->request_memory,
-			  m->oom_kills, m->oom_restarts, mt);
+	sim_procset_report_memory(&m->ps,
+				  m->nprocs * proc_base(cfg) +
+				      m->ps.inflight.tw.max *
+					  cfg->request_memory,
+				  mt);
 }
 
 static size_t el_inflight(void *state)
 {
-	return ((struct el *)state)->inflight;
+	return ((struct el *)state)->ps.inflight.n;
 }
 
 const struct sim_model_ops sim_model_event_loop = {

@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/host.h"
 #include "runtime/model.h"
 
 enum rep_balancer {
@@ -95,45 +96,53 @@ struct rep_cfg {
 };
 
 static const struct sim_param rep_params[] = {
-    {"replicas", SIM_PT_INT, offsetof(struct rep_cfg, replicas), 2, 1,
-     MAX_REPLICAS, 0, NULL,
-     "copies of the replica (the minimum when autoscaling)"},
-    {"replica", SIM_PT_SYSTEM, offsetof(struct rep_cfg, replica), 0, 0, 0,
-     SIM_P_REQUIRED, NULL,
-     "the system each replica runs: {model: event-loop, cores: 1, ...}"},
+    SIM_PARAM("replicas", SIM_PT_INT, struct rep_cfg, replicas, .def = 2,
+	      .min = 1, .max = MAX_REPLICAS, .flags = SIM_P_COPIES,
+	      .help = "copies of the replica (the minimum when autoscaling)"),
+    SIM_PARAM(
+	"replica", SIM_PT_SYSTEM, struct rep_cfg, replica,
+	.flags = SIM_P_REQUIRED,
+	.help =
+	    "the system each replica runs: {model: event-loop, cores: 1, ...}"),
     /* round-robin: nginx upstream and Envoy's default policy */
-    {"balancer", SIM_PT_ENUM, offsetof(struct rep_cfg, balancer),
-     BAL_ROUND_ROBIN, 0, 0, 0, rep_balancers,
-     "load-balancing policy across replicas"},
-    {"d", SIM_PT_INT, offsetof(struct rep_cfg, d), 2, 2, MAX_REPLICAS, 0, NULL,
-     "power-of-d: replicas sampled per request"},
-    {"weights", SIM_PT_DOUBLES, offsetof(struct rep_cfg, weights), 0, 0, 1e12,
-     0, NULL, "weighted policies: one weight per replica"},
+    SIM_PARAM("balancer", SIM_PT_ENUM, struct rep_cfg, balancer,
+	      .def = BAL_ROUND_ROBIN, .choices = rep_balancers,
+	      .help = "load-balancing policy across replicas"),
+    SIM_PARAM("d", SIM_PT_INT, struct rep_cfg, d, .def = 2, .min = 2,
+	      .max = MAX_REPLICAS,
+	      .help = "power-of-d: replicas sampled per request"),
+    SIM_PARAM("weights", SIM_PT_DOUBLES, struct rep_cfg, weights, .min = 0,
+	      .max = 1e12, .help = "weighted policies: one weight per replica"),
     /* an in-datacenter proxy hop: a guess of 100 us (same-zone round
      * trips are tens to hundreds of microseconds), not a measurement */
-    {"hop", SIM_PT_DURATION, offsetof(struct rep_cfg, hop), 100e-6, 0, 3600,
-     SIM_P_OVERHEAD, NULL,
-     "latency added by the balancer, on the way in and again on the way "
-     "out"},
-    {"colocated", SIM_PT_BOOL, offsetof(struct rep_cfg, colocated), 0, 0, 0, 0,
-     NULL,
-     "all replicas share one host with this system's cores (else one host "
-     "each)"},
-    {"autoscale_max", SIM_PT_INT, offsetof(struct rep_cfg, autoscale_max), 0, 0,
-     MAX_REPLICAS, 0, NULL, "autoscaling: most replicas; 0 = off"},
-    {"autoscale_target", SIM_PT_DOUBLE,
-     offsetof(struct rep_cfg, autoscale_target), 0, 0, 1e9, 0, NULL,
-     "autoscaling: target mean requests in flight per replica"},
+    SIM_PARAM("hop", SIM_PT_DURATION, struct rep_cfg, hop, .def = 100e-6,
+	      .min = 0, .max = 3600, .flags = SIM_P_OVERHEAD,
+	      .help = "latency added by the balancer, on the way in and again "
+		      "on the way out"),
+    SIM_PARAM("colocated", SIM_PT_BOOL, struct rep_cfg, colocated,
+	      .help = "all replicas share one host with this system's cores "
+		      "(else one host each)"),
+    SIM_PARAM("autoscale_max", SIM_PT_INT, struct rep_cfg, autoscale_max,
+	      .min = 0, .max = MAX_REPLICAS, .flags = SIM_P_COPIES,
+	      .help = "autoscaling: most replicas; 0 = off"),
+    SIM_PARAM("autoscale_target", SIM_PT_DOUBLE, struct rep_cfg,
+	      autoscale_target, .min = 0, .max = 1e9,
+	      .help =
+		  "autoscaling: target mean requests in flight per replica"),
     /* the Kubernetes HPA sync period (--horizontal-pod-autoscaler-sync-
      * period) defaults to 15 s */
-    {"autoscale_interval", SIM_PT_DURATION,
-     offsetof(struct rep_cfg, autoscale_interval), 15, 0, 86400, 0, NULL,
-     "autoscaling: how often the load is measured and acted on"},
-    {"scale_up_delay", SIM_PT_DURATION,
-     offsetof(struct rep_cfg, scale_up_delay), 0, 0, 86400, 0, NULL,
-     "autoscaling: from a scale-up decision to the replica starting"},
-    {"cold_start", SIM_PT_DURATION, offsetof(struct rep_cfg, cold_start), 0, 0,
-     86400, 0, NULL, "autoscaling: from starting to receiving traffic"},
+    SIM_PARAM("autoscale_interval", SIM_PT_DURATION, struct rep_cfg,
+	      autoscale_interval, .def = 15, .min = 0, .max = 86400,
+	      .help =
+		  "autoscaling: how often the load is measured and acted on"),
+    SIM_PARAM(
+	"scale_up_delay", SIM_PT_DURATION, struct rep_cfg, scale_up_delay,
+	.min = 0, .max = 86400,
+	.help =
+	    "autoscaling: from a scale-up decision to the replica starting"),
+    SIM_PARAM("cold_start", SIM_PT_DURATION, struct rep_cfg, cold_start,
+	      .min = 0, .max = 86400,
+	      .help = "autoscaling: from starting to receiving traffic"),
 };
 
 /* ------------------------------------------------------------ validate -- */
@@ -227,9 +236,8 @@ struct rep_child {
 	bool has_rng;
 	bool launched; /* has served at some point of the run */
 	enum rep_state state;
-	size_t inflight; /* sent by us, not yet answered */
-	struct sim_tw inflight_tw;
-	uint64_t sent;	    /* since the reset */
+	struct sim_inflight inflight; /* sent by us, not yet answered */
+	uint64_t sent;		      /* since the reset */
 	double weight, cur; /* weighted policies; cur: smooth WRR credit */
 };
 
@@ -259,9 +267,8 @@ struct rep {
 	int *perm;    /* power-of-d: a permutation of 0..nact-1 */
 	double *cumw; /* weighted random: cumulative weights over act */
 	uint64_t rr;
-	size_t inflight; /* from submit to port.done (both hops) */
-	struct sim_tw inflight_tw;
-	struct sim_tw serving_tw; /* replicas active or draining */
+	struct sim_inflight inflight; /* from submit to port.done (both hops) */
+	struct sim_tw serving_tw;     /* replicas active or draining */
 	int serving;
 	uint64_t sent;
 	/* autoscaler */
@@ -416,7 +423,7 @@ static int choose_power(struct rep *m, int d)
 		m->perm[j] = m->perm[k];
 		m->perm[k] = t;
 		int c = m->act[m->perm[j]];
-		if (best < 0 || m->ch[c].inflight < m->ch[best].inflight)
+		if (best < 0 || m->ch[c].inflight.n < m->ch[best].inflight.n)
 			best = c;
 	}
 	return best;
@@ -439,7 +446,7 @@ static int choose(struct rep *m, const struct sim_request *r)
 		for (int j = 0; j < n; j++) {
 			int c = m->act[(s + j) % n];
 			if (best < 0 ||
-			    m->ch[c].inflight < m->ch[best].inflight)
+			    m->ch[c].inflight.n < m->ch[best].inflight.n)
 				best = c;
 		}
 		return best;
@@ -481,10 +488,13 @@ static int choose(struct rep *m, const struct sim_request *r)
 
 /* ------------------------------------------------------- request flow -- */
 
+/* One more (dv = +1) or one less (-1) request in flight at replica c. */
 static void set_inflight(struct rep_child *c, double now, int dv)
 {
-	c->inflight = (size_t)((long long)c->inflight + dv);
-	sim_tw_set(&c->inflight_tw, now, (double)c->inflight);
+	if (dv > 0)
+		sim_inflight_add(&c->inflight, now);
+	else
+		sim_inflight_sub(&c->inflight, now);
 	sim_tw_add(&c->m->as_load, now, dv);
 }
 
@@ -505,7 +515,7 @@ static void deliver(struct rep_child *c, struct sim_request *r)
 		free(m->map.v);
 		m->map = (struct rep_map){0};
 	}
-	c->inst.ops->submit(c->inst.state, r);
+	sim_model_submit(&c->inst, r);
 }
 
 static void hop_in(struct sim *s, void *obj, uint64_t arg)
@@ -515,9 +525,8 @@ static void hop_in(struct sim *s, void *obj, uint64_t arg)
 
 static void answer(struct rep *m, struct sim_request *r, enum sim_outcome o)
 {
-	m->inflight--;
-	sim_tw_set(&m->inflight_tw, m->ctx.s->now, (double)m->inflight);
-	m->ctx.port.done(m->ctx.port.ctx, r, o);
+	sim_inflight_sub(&m->inflight, m->ctx.s->now);
+	sim_port_done(&m->ctx.port, r, o);
 }
 
 static void hop_out(struct sim *s, void *obj, uint64_t arg)
@@ -537,7 +546,7 @@ static void child_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 			map_del(&m->map, sl);
 	}
 	set_inflight(c, m->ctx.s->now, -1);
-	if (c->state == R_DRAINING && c->inflight == 0) {
+	if (c->state == R_DRAINING && c->inflight.n == 0) {
 		c->state = R_IDLE;
 		set_serving(m, -1);
 	}
@@ -556,8 +565,7 @@ static void rep_submit(void *state, struct sim_request *r)
 	struct rep *m = state;
 	double now = m->ctx.s->now;
 	struct rep_child *c = &m->ch[choose(m, r)];
-	m->inflight++;
-	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	sim_inflight_add(&m->inflight, now);
 	m->sent++;
 	c->sent++;
 	set_inflight(c, now, +1);
@@ -577,7 +585,7 @@ static void rep_cancel(void *state, struct sim_request *r)
 	if (!sl)
 		return;
 	struct rep_child *c = &m->ch[sl->child];
-	c->inst.ops->cancel(c->inst.state, r);
+	sim_model_cancel(&c->inst, r);
 }
 
 /* -------------------------------------------------------- autoscaling -- */
@@ -638,7 +646,7 @@ static void autoscale(struct sim *s, void *obj, uint64_t arg)
 		struct rep_child *c = &m->ch[m->act[m->nact - 1]];
 		m->scale_downs++;
 		c->state = R_DRAINING;
-		if (c->inflight == 0) {
+		if (c->inflight.n == 0) {
 			c->state = R_IDLE;
 			set_serving(m, -1);
 		}
@@ -730,11 +738,11 @@ static void rep_reset_stats(void *state, double now)
 	struct rep *m = state;
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
-		c->inst.ops->reset_stats(c->inst.state, now);
-		sim_tw_reset(&c->inflight_tw, now);
+		sim_model_reset_stats(&c->inst, now);
+		sim_tw_reset(&c->inflight.tw, now);
 		c->sent = 0;
 	}
-	sim_tw_reset(&m->inflight_tw, now);
+	sim_tw_reset(&m->inflight.tw, now);
 	sim_tw_reset(&m->serving_tw, now);
 	m->sent = 0;
 	m->scale_ups = m->scale_downs = 0;
@@ -777,7 +785,7 @@ static void rep_report(void *state, struct sim_metrics *mt)
 		if (!c->launched)
 			continue;
 		struct sim_metrics cm = {0};
-		c->inst.ops->report(c->inst.state, &cm);
+		sim_model_report(&c->inst, &cm);
 		for (size_t k = 0; k < cm.n; k++)
 			fold(&sum, &cm.v[k]);
 		snprintf(g, sizeof g, "per_replica.%d", i);
@@ -785,7 +793,7 @@ static void rep_report(void *state, struct sim_metrics *mt)
 				m->sent ? (double)c->sent / (double)m->sent
 					: 0);
 		sim_metrics_put(mt, g, "inflight_mean",
-				sim_tw_mean(&c->inflight_tw, now));
+				sim_tw_mean(&c->inflight.tw, now));
 		sim_metrics_put(mt, g, "utilization_cpu",
 				sim_metrics_get(&cm, "utilization", "cpu", 0));
 		/* only with a memory limit: which replica the kernel hit */
@@ -811,9 +819,8 @@ static void rep_report(void *state, struct sim_metrics *mt)
 	/* one host for all: its figures, not a sum of identical copies */
 	if (m->shared)
 		sim_host_report(m->shared, NULL, mt);
-	sim_metrics_put(mt, "queues.mean", "inflight",
-			sim_tw_mean(&m->inflight_tw, now));
-	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_inflight_report(&m->inflight, now, false, mt);
+	sim_inflight_report(&m->inflight, now, true, mt);
 	sim_metrics_put(mt, "replicas", "active_mean", active);
 	sim_metrics_put(mt, "replicas", "active_max", m->serving_tw.max);
 	if (m->cfg->autoscale_max > 0) {
@@ -826,7 +833,7 @@ static void rep_report(void *state, struct sim_metrics *mt)
 
 static size_t rep_inflight(void *state)
 {
-	return ((struct rep *)state)->inflight;
+	return ((struct rep *)state)->inflight.n;
 }
 
 const struct sim_model_ops sim_model_replicas = {

@@ -62,7 +62,11 @@
 #include <stdlib.h>
 
 #include "runtime/gil.h"
+#include "runtime/host.h"
+#include "runtime/io.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
+#include "runtime/procset.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -88,61 +92,78 @@ struct wp_cfg {
 static const struct sim_param wp_params[] = {
     /* gunicorn docs/source/settings.rst: workers default 1; design.rst
      * recommends 2 x cores + 1 */
-    {"workers", SIM_PT_INT, offsetof(struct wp_cfg, workers), 1, 1, 4096, 0,
-     NULL, "worker processes (gunicorn recommends 2 x cores + 1)"},
+    SIM_PARAM("workers", SIM_PT_INT, struct wp_cfg, workers, .def = 1, .min = 1,
+	      .max = 4096, .flags = SIM_P_PROCESSES,
+	      .help = "worker processes (gunicorn recommends 2 x cores + 1)"),
     /* gunicorn settings: threads default 1; > 1 selects gthread */
-    {"threads", SIM_PT_INT, offsetof(struct wp_cfg, threads), 1, 1, 4096, 0,
-     NULL, "threads per worker; > 1 is the gthread worker"},
+    SIM_PARAM("threads", SIM_PT_INT, struct wp_cfg, threads, .def = 1, .min = 1,
+	      .max = 4096, .flags = SIM_P_THREADS,
+	      .help = "threads per worker; > 1 is the gthread worker"),
     /* gunicorn config.py Backlog: 2048 (the kernel also caps it at
      * net.core.somaxconn, 4096 since Linux 5.4) */
-    {"backlog", SIM_PT_INT, offsetof(struct wp_cfg, backlog), 2048, 1, 1 << 20,
-     0, NULL, "listen backlog; connections beyond it are refused"},
+    SIM_PARAM("backlog", SIM_PT_INT, struct wp_cfg, backlog, .def = 2048,
+	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
+	      .help = "listen backlog; connections beyond it are refused"),
     /* gunicorn config.py WorkerConnections: 1000 */
-    {"worker_connections", SIM_PT_INT,
-     offsetof(struct wp_cfg, worker_connections), 1000, 1, 1 << 20, 0, NULL,
-     "gthread: connections a worker accepts at most"},
+    SIM_PARAM("worker_connections", SIM_PT_INT, struct wp_cfg,
+	      worker_connections, .def = 1000, .min = 1, .max = 1 << 20,
+	      .help = "gthread: connections a worker accepts at most"),
     /* gunicorn config.py Timeout: 30 s; 0 disables it */
-    {"timeout", SIM_PT_DURATION, offsetof(struct wp_cfg, timeout), 30, 0, 1e6,
-     0, NULL, "sync: a request longer than this kills its worker; 0 = off"},
+    SIM_PARAM("timeout", SIM_PT_DURATION, struct wp_cfg, timeout, .def = 30,
+	      .min = 0, .max = 1e6,
+	      .help =
+		  "sync: a request longer than this kills its worker; 0 = off"),
     /* Importing Django or Flask and the app takes on the order of a
      * second: a guess, not a measurement (with preload_app it is less). */
-    {"boot_time", SIM_PT_DURATION, offsetof(struct wp_cfg, boot_time), 1, 0,
-     3600, 0, NULL, "time a replacement worker takes before it accepts"},
+    SIM_PARAM("boot_time", SIM_PT_DURATION, struct wp_cfg, boot_time, .def = 1,
+	      .min = 0, .max = 3600,
+	      .help = "time a replacement worker takes before it accepts"),
     /* gunicorn config.py MaxRequests: 0 (off) */
-    {"max_requests", SIM_PT_INT, offsetof(struct wp_cfg, max_requests), 0, 0,
-     1 << 30, 0, NULL, "requests after which a worker is recycled; 0 = off"},
+    SIM_PARAM("max_requests", SIM_PT_INT, struct wp_cfg, max_requests, .min = 0,
+	      .max = 1 << 30,
+	      .help = "requests after which a worker is recycled; 0 = off"),
     /* gunicorn config.py MaxRequestsJitter: 0 */
-    {"max_requests_jitter", SIM_PT_INT,
-     offsetof(struct wp_cfg, max_requests_jitter), 0, 0, 1 << 30, 0, NULL,
-     "random extra requests before recycling, uniform in [0, jitter]"},
+    SIM_PARAM(
+	"max_requests_jitter", SIM_PT_INT, struct wp_cfg, max_requests_jitter,
+	.min = 0, .max = 1 << 30,
+	.help =
+	    "random extra requests before recycling, uniform in [0, jitter]"),
     /* Measured with scripts/calibrate.sh (2026-11-28, gunicorn 20.1,
      * Flask 2.2, CPython 3.11, a 2.1 GHz Xeon VM), worker CPU per request
      * on a new connection with 8 in flight: a Flask hello world 270 us
      * (sync) and 329 us (gthread, 4 threads); a bare WSGI callable 143
      * and 220 us. 300 us: a small Flask or Django endpoint. */
-    {"request_overhead", SIM_PT_DURATION,
-     offsetof(struct wp_cfg, request_overhead), 300e-6, 0, 3600, SIM_P_OVERHEAD,
-     NULL, "CPU per request: parsing, WSGI, framework"},
+    SIM_PARAM("request_overhead", SIM_PT_DURATION, struct wp_cfg,
+	      request_overhead, .def = 300e-6, .min = 0, .max = 3600,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "CPU per request: parsing, WSGI, framework"),
     /* CPython's default build has the GIL; the free-threaded build
      * (PEP 703, supported since 3.14 by PEP 779) does not */
-    {"gil", SIM_PT_BOOL, offsetof(struct wp_cfg, gil), 1, 0, 1, 0, NULL,
-     "threads of a worker share the GIL; false = free-threaded (PEP 703)"},
+    SIM_PARAM("gil", SIM_PT_BOOL, struct wp_cfg, gil, .def = 1, .min = 0,
+	      .max = 1, .flags = SIM_P_GIL,
+	      .help = "threads of a worker share the GIL; false = "
+		      "free-threaded (PEP 703)"),
     /* sys.getswitchinterval(): 5 ms, CPython Python/ceval_gil.c */
-    {"gil_interval", SIM_PT_DURATION, offsetof(struct wp_cfg, gil_interval),
-     0.005, 1e-6, 10, 0, NULL, "GIL switch interval before a forced drop"},
+    SIM_PARAM("gil_interval", SIM_PT_DURATION, struct wp_cfg, gil_interval,
+	      .def = 0.005, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
+	      .help = "GIL switch interval before a forced drop"),
     /* waking the taker and refilling its caches: a guess of a few us */
-    {"gil_handoff", SIM_PT_DURATION, offsetof(struct wp_cfg, gil_handoff), 5e-6,
-     0, 1, SIM_P_OVERHEAD, NULL, "CPU charged when the GIL changes thread"},
+    SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct wp_cfg, gil_handoff,
+	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
+	      .help = "CPU charged when the GIL changes thread"),
     /* shared/models.md: a worker with a framework loaded is ~30 MiB RSS
      * (gunicorn issue 1250, sclorg s2i-python-container PR 180) */
-    {"process_memory", SIM_PT_SIZE, offsetof(struct wp_cfg, process_memory),
-     30 * MiB, 0, 1e15, 0, NULL, "resident memory of an idle worker"},
+    SIM_PARAM("process_memory", SIM_PT_SIZE, struct wp_cfg, process_memory,
+	      .def = 30 * MiB, .min = 0, .max = 1e15,
+	      .help = "resident memory of an idle worker"),
     /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    {"thread_memory", SIM_PT_SIZE, offsetof(struct wp_cfg, thread_memory),
-     20 * KiB, 0, 1e12, 0, NULL, "resident memory per worker thread"},
+    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct wp_cfg, thread_memory,
+	      .def = 20 * KiB, .min = 0, .max = 1e12,
+	      .help = "resident memory per worker thread"),
     /* WSGI environ, request and response objects, buffers: a guess */
-    {"request_memory", SIM_PT_SIZE, offsetof(struct wp_cfg, request_memory),
-     64 * KiB, 0, 1e12, 0, NULL, "memory per request held by a worker"},
+    SIM_PARAM("request_memory", SIM_PT_SIZE, struct wp_cfg, request_memory,
+	      .def = 64 * KiB, .min = 0, .max = 1e12,
+	      .help = "memory per request held by a worker"),
 };
 
 enum wp_state {
@@ -188,8 +209,7 @@ struct wp {
 	int nprocs, maxconn;
 	bool cancel; /* drop abandoned requests (client.cancel) */
 	struct sim_queue backlog;
-	size_t inflight;
-	struct sim_tw inflight_tw;
+	struct sim_inflight inflight;
 	struct sim_tw held_tw;	   /* connections accepted by workers */
 	struct sim_tw busy_tw;	   /* threads serving a request */
 	struct sim_tw accepted_tw; /* sum of the gthread accept queues */
@@ -226,8 +246,16 @@ static inline void conn_forget(struct sim_proc *mp, struct sim_request *r)
 	double now = now_of(m);
 	p->nconn--;
 	sim_tw_add(&m->held_tw, now, -1);
-	m->inflight--;
-	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	sim_inflight_sub(&m->inflight, now);
+}
+
+/* A connection of killed worker mp fails: its I/O is abandoned. */
+static void conn_killed(struct sim_proc *mp, struct sim_request *r)
+{
+	struct wp_proc *p = mp->owner;
+	sim_io_abort(&p->m->ctx, r);
+	conn_forget(mp, r);
+	sim_port_done(&p->m->ctx.port, r, SIM_OUT_KILLED);
 }
 
 /* A connection the worker held is over: the request ends with outcome o.
@@ -237,7 +265,7 @@ static void conn_over(struct wp_proc *p, struct sim_request *r,
 {
 	sim_proc_drop(&p->mem, r);
 	conn_forget(&p->mem, r);
-	p->m->ctx.port.done(p->m->ctx.port.ctx, r, o);
+	sim_port_done(&p->m->ctx.port, r, o);
 }
 
 /* The worker accepted r: it holds the connection from now on. */
@@ -421,7 +449,7 @@ static void oom_killed(struct sim_proc *mp)
 	m->oom_kills++;
 	p->oom = true;
 	replace(p); /* the arbiter reaps it and spawns another */
-	sim_proc_fail_held(mp, &m->ctx, conn_forget);
+	sim_proc_fail_held(mp, conn_killed);
 }
 
 /* Worker p accepts connection r: a thread serves it at once if one is
@@ -493,11 +521,10 @@ static void wp_submit(void *state, struct sim_request *r)
 	double now = now_of(m);
 	struct wp_proc *p = pick(m);
 	if (!p && m->backlog.len >= (size_t)m->cfg->backlog) {
-		m->ctx.port.done(m->ctx.port.ctx, r, SIM_OUT_REFUSED);
+		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
-	m->inflight++;
-	sim_tw_set(&m->inflight_tw, now, (double)m->inflight);
+	sim_inflight_add(&m->inflight, now);
 	if (p)
 		accept_conn(p, r);
 	else
@@ -577,7 +604,7 @@ static void wp_reset_stats(void *state, double now)
 		sim_tw_reset(&m->procs[i].accepted.tw, now);
 	}
 	sim_tw_reset(&m->backlog.tw, now);
-	sim_tw_reset(&m->inflight_tw, now);
+	sim_tw_reset(&m->inflight.tw, now);
 	sim_tw_reset(&m->held_tw, now);
 	sim_tw_reset(&m->busy_tw, now);
 	sim_tw_reset(&m->accepted_tw, now);
@@ -617,9 +644,8 @@ static void wp_report(void *state, struct sim_metrics *mt)
 	 * queue any one worker had */
 	sim_metrics_put(mt, "queues.mean", "gil", qgil);
 	sim_metrics_put(mt, "queues.max", "gil", mgil);
-	sim_metrics_put(mt, "queues.mean", "inflight",
-			sim_tw_mean(&m->inflight_tw, now));
-	sim_metrics_put(mt, "queues.max", "inflight", m->inflight_tw.max);
+	sim_inflight_report(&m->inflight, now, false, mt);
+	sim_inflight_report(&m->inflight, now, true, mt);
 	sim_metrics_put(mt, "gil", "handoffs_per_s",
 			el > 0 ? handoffs / el : 0);
 	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
@@ -635,7 +661,7 @@ static void wp_report(void *state, struct sim_metrics *mt)
 
 static size_t wp_inflight(void *state)
 {
-	return ((struct wp *)state)->inflight;
+	return ((struct wp *)state)->inflight.n;
 }
 
 const struct sim_model_ops sim_model_worker_pool = {

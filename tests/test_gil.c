@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "runtime/gil.h"
+#include "scenario/config.h"
 
 struct worker {
 	struct sim_pythread pt;

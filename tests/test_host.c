@@ -6,6 +6,8 @@
 
 #include <criterion/criterion.h>
 
+#include "runtime/host.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
 
 struct probe {

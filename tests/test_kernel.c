@@ -2,6 +2,7 @@
  * test_kernel.c - the future event list, random streams and distributions.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include <criterion/criterion.h>
@@ -69,6 +70,15 @@ Test(kernel, cancelled_events_do_not_fire_and_stale_handles_miss)
 	cr_expect_eq(seen[1], 4004.0);
 	sim_cancel(&s, c);
 	sim_release(&s);
+}
+
+/* sim_at's precondition is asserted: an event in the past is a bug. */
+Test(kernel, rejects_an_event_in_the_past, .signal = SIGABRT)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_run_until(&s, 2), 0);
+	sim_at(&s, 1, record, NULL, 0);
 }
 
 Test(kernel, run_until_stops_before_later_events)

@@ -25,6 +25,9 @@
 #include <criterion/criterion.h>
 
 #include "output/json.h"
+#include "runtime/host.h"
+#include "runtime/io.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
 #include "testlib.h"
 #include "workload/workload.h"
@@ -503,7 +506,7 @@ static void h_arrive(struct sim *s, void *obj, uint64_t arg)
 	r->client = (uint32_t)h->sent;
 	r->t_first = r->t_sent = s->now;
 	h->sent++;
-	h->inst.ops->submit(h->inst.state, r);
+	sim_model_submit(&h->inst, r);
 	double t = sim_arr_next(&h->arr);
 	if (t < h->stop_at)
 		sim_at(s, t, h_arrive, h, 0);
@@ -546,7 +549,7 @@ static double run_harness(const char *yaml, size_t sys)
 	double end = h->sc.duration;
 	cr_assert_eq(sim_run_until(&h->s, end), 0);
 	/* mid-run accounts: what is not ended is inside the model */
-	size_t inside = h->inst.ops->inflight(h->inst.state);
+	size_t inside = sim_model_inflight(&h->inst);
 	cr_expect_eq(h->twice, 0, "%s: %llu requests ended twice",
 		     h->sc.systems[sys].name, (unsigned long long)h->twice);
 	cr_expect_eq(h->sent, h->ended + inside,
@@ -554,7 +557,7 @@ static double run_harness(const char *yaml, size_t sys)
 		     h->sc.systems[sys].name, (unsigned long long)h->sent,
 		     (unsigned long long)h->ended, inside);
 	struct sim_metrics m = {0};
-	h->inst.ops->report(h->inst.state, &m);
+	sim_model_report(&h->inst, &m);
 	double kills = sim_metrics_get(&m, "memory", "oom_kills", NAN);
 	sim_metrics_release(&m);
 	cr_log_info("%s: %llu sent, %llu ok, %llu killed, %llu refused, "
@@ -565,8 +568,8 @@ static double run_harness(const char *yaml, size_t sys)
 		    (unsigned long long)h->by[SIM_OUT_REFUSED], inside, kills);
 	cr_expect_eq(h->pool.live, inside, "records out of the pool");
 	cr_assert_eq(sim_run_until(&h->s, end + 3600), 0);
-	cr_expect_eq(h->inst.ops->inflight(h->inst.state), 0,
-		     "%s: requests stranded", h->sc.systems[sys].name);
+	cr_expect_eq(sim_model_inflight(&h->inst), 0, "%s: requests stranded",
+		     h->sc.systems[sys].name);
 	cr_expect_eq(h->ended, h->sent, "%s: %llu of %llu ended",
 		     h->sc.systems[sys].name, (unsigned long long)h->ended,
 		     (unsigned long long)h->sent);

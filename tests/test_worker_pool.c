@@ -18,6 +18,8 @@
 
 #include <criterion/criterion.h>
 
+#include "runtime/host.h"
+#include "runtime/memory.h"
 #include "runtime/model.h"
 #include "testlib.h"
 

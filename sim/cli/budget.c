@@ -1,16 +1,16 @@
 /*
- * limits.c - the cost estimate of a run and its bounds (see limits.h).
+ * budget.c - the cost estimate of a run and its bounds (see budget.h).
  *
  * Models are not asked how large they are: their keys are. A system's
- * size is read from its parameter table by name, the way a user reads a
- * scenario: `processes` and `workers` multiply processes, `threads` and
- * `threadpool` multiply the threads of each, `backlog` bounds a queue, and
- * `replicas` (or `autoscale_max`, whichever is larger) copies the nested
- * `replica` system; a core is preempted every `quantum` and a process
- * holding the GIL every `gil_interval` (unless `gil: false`). A model
- * that adds a key of that kind adds its name here. Everything else follows from
- * the scenario: request counts from the arrival process, memory from histograms
- * (stats.h) and requests.
+ * size is read from its parameter table by the role each key declares
+ * (scenario/config.h): SIM_P_PROCESSES keys multiply processes,
+ * SIM_P_THREADS keys multiply the threads of each, SIM_P_QUEUE keys bound a
+ * queue, and SIM_P_COPIES keys (the largest) copy the nested system; a core
+ * is preempted every `quantum` and a process holding the GIL every
+ * SIM_P_GIL_SLICE (unless a SIM_P_GIL key is false). A model marks its keys
+ * and needs no edit here. Everything else follows from the scenario:
+ * request counts from the arrival process, memory from histograms (stats.h)
+ * and requests.
  */
 #include "cli/budget.h"
 
@@ -31,20 +31,6 @@
 #define HIST_BYTES    ((double)SIM_HIST_NB * 8.0)
 #define SIM_BASE      (4.0 * 1048576) /* kernel, pools, streams */
 
-/* Keys that size a system, by role. */
-static const char *const k_procs[] = {"processes", "workers", NULL};
-static const char *const k_threads[] = {"threads", "threadpool", NULL};
-static const char *const k_copies[] = {"replicas", "autoscale_max", NULL};
-static const char *const k_queue[] = {"backlog", NULL};
-
-static bool in(const char *const *list, const char *key)
-{
-	for (; *list; list++)
-		if (!strcmp(*list, key))
-			return true;
-	return false;
-}
-
 /* Threads, queue slots and time slices per simulated second (a core
  * with waiting threads is preempted every `quantum`) of one system;
  * replicas: of all copies. */
@@ -62,22 +48,21 @@ static void system_size(const struct sim_system *sys, double *threads,
 			sub = *(struct sim_system *const *)at;
 			continue;
 		}
-		if (p->type == SIM_PT_DURATION &&
-		    !strcmp(p->key, "gil_interval"))
+		if (p->type == SIM_PT_DURATION && (p->flags & SIM_P_GIL_SLICE))
 			gil = *(const double *)at > 0 ? 1 / *(const double *)at
 						      : 0;
-		if (p->type == SIM_PT_BOOL && !strcmp(p->key, "gil"))
+		if (p->type == SIM_PT_BOOL && (p->flags & SIM_P_GIL))
 			gil_on = *(const bool *)at;
 		if (p->type != SIM_PT_INT)
 			continue;
 		double v = *(const int *)at;
-		if (in(k_procs, p->key))
+		if (p->flags & SIM_P_PROCESSES)
 			procs *= fmax(v, 1);
-		else if (in(k_threads, p->key))
+		else if (p->flags & SIM_P_THREADS)
 			per *= fmax(v, 1);
-		else if (in(k_copies, p->key))
+		else if (p->flags & SIM_P_COPIES)
 			copies = fmax(copies, v);
-		else if (in(k_queue, p->key))
+		else if (p->flags & SIM_P_QUEUE)
 			backlog = fmax(backlog, v);
 	}
 	if (sub) {

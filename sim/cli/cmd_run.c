@@ -22,6 +22,7 @@
 #include "output/table.h"
 #include "output/timeseries.h"
 #include "runtime/model.h"
+#include "scenario/params.h"
 #include "workload/run.h"
 
 static void progress(void *arg, size_t done, size_t total)
@@ -213,56 +214,6 @@ cleanup_opts:
 
 /* ----------------------------------------------------------- check -- */
 
-static void print_value(const struct sim_param *p, const void *cfg)
-{
-	const char *at = (const char *)cfg + p->offset;
-	switch (p->type) {
-	case SIM_PT_INT:
-		printf("%d", *(const int *)at);
-		break;
-	case SIM_PT_DOUBLE:
-		printf("%g", *(const double *)at);
-		break;
-	case SIM_PT_DURATION:
-		printf("%gs", *(const double *)at);
-		break;
-	case SIM_PT_RATE:
-		printf("%g/s", *(const double *)at);
-		break;
-	case SIM_PT_SIZE:
-		printf("%.0fB", *(const double *)at);
-		break;
-	case SIM_PT_BOOL:
-		printf("%s", *(const bool *)at ? "true" : "false");
-		break;
-	case SIM_PT_ENUM:
-		printf("%s", p->choices[*(const int *)at]);
-		break;
-	case SIM_PT_STRING:
-		printf("%s", *(char *const *)at ? *(char *const *)at : "");
-		break;
-	case SIM_PT_DIST: {
-		const struct sim_dist *d = (const void *)at;
-		printf("%s(mean %gs, cv %g)", sim_dist_names[d->kind], d->mean,
-		       d->cv);
-		break;
-	}
-	case SIM_PT_SYSTEM: {
-		const struct sim_system *s = *(struct sim_system *const *)at;
-		printf("%s", s ? s->model->name : "(none)");
-		break;
-	}
-	case SIM_PT_DOUBLES: {
-		const struct sim_doubles *v = (const void *)at;
-		printf("[");
-		for (size_t i = 0; i < v->n; i++)
-			printf("%s%g", i ? ", " : "", v->v[i]);
-		printf("]");
-		break;
-	}
-	}
-}
-
 static void describe_system(const struct sim_system *s, int depth)
 {
 	printf("%*s%s: model %s, %d core%s, quantum %gs, context switch %gs",
@@ -275,7 +226,7 @@ static void describe_system(const struct sim_system *s, int depth)
 	for (size_t k = 0; k < s->model->nparams; k++) {
 		const struct sim_param *p = &s->model->params[k];
 		printf("%*s  %-20s ", depth * 2, "", p->key);
-		print_value(p, s->config);
+		sim_param_describe(stdout, p, s->config);
 		printf("\n");
 		if (p->type == SIM_PT_SYSTEM) {
 			const struct sim_system *sub =
@@ -287,8 +238,6 @@ static void describe_system(const struct sim_system *s, int depth)
 		}
 	}
 }
-
-static const char *const phase_names[] = {"cpu", "io", "pool"};
 
 int cmd_check(int argc, char **argv)
 {
@@ -333,7 +282,7 @@ int cmd_check(int argc, char **argv)
 		       100 * k->weight / sumw, k->sync ? ", sync handler" : "");
 		for (size_t i = 0; i < k->nphases; i++) {
 			const struct sim_phase *ph = &k->phases[i];
-			printf(" %s %s(%gs)", phase_names[ph->kind],
+			printf(" %s %s(%gs)", sim_phase_names[ph->kind],
 			       sim_dist_names[ph->dist.kind], ph->dist.mean);
 			if (ph->kind == SIM_PHASE_CPU ||
 			    (ph->kind == SIM_PHASE_POOL && ph->on_cpu))

@@ -252,13 +252,7 @@ static int record_grid(struct sweep *sw)
 	struct sim_sweep_param *p = calloc(sw->grid.np, sizeof(*p));
 	if (!p)
 		return SIM_ENOMEM;
-	for (size_t i = 0; i < sc->nsweep; i++) {
-		for (size_t j = 0; j < sc->sweep[i].nvalues; j++)
-			free(sc->sweep[i].values[j]);
-		free(sc->sweep[i].values);
-		free(sc->sweep[i].path);
-	}
-	free(sc->sweep);
+	sim_scenario_sweep_release(sc);
 	sc->sweep = p;
 	sc->nsweep = sw->grid.np;
 	for (size_t i = 0; i < sw->grid.np; i++) {

@@ -9,6 +9,7 @@
 #ifndef SIM_KERNEL_H
 #define SIM_KERNEL_H
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,12 +62,14 @@ void sim_release(struct sim *s);
  * Returns 0, or SIM_ENOMEM after stopping the simulation. */
 int sim__grow(struct sim *s);
 
-/* Schedules fn(s, obj, arg) at absolute time t (>= now). Returns its handle,
- * or 0 when memory ran out (the simulation then stops with SIM_ENOMEM).
- * Inline: every simulated request schedules a few events. */
+/* Schedules fn(s, obj, arg) at absolute time t, which must not be in the
+ * past (t >= now: asserted, a model scheduling backwards is a bug). Returns
+ * its handle, or 0 when memory ran out (the simulation then stops with
+ * SIM_ENOMEM). Inline: every simulated request schedules a few events. */
 static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 			    uint64_t arg)
 {
+	assert(t >= s->now);
 	if ((s->nheap == s->capheap ||
 	     (s->free_head == SIM__NO_REC && s->nrec == s->caprec)) &&
 	    sim__grow(s) < 0)

@@ -1,7 +1,6 @@
 /*
  * output.c - what the result writers share: the column name of a model's
- * figure, the set of columns over many summaries, class names, and the
- * shortest form of a number that reads back exactly.
+ * figure, the set of columns over many summaries and class names.
  *
  * Writers see summaries and named metrics only; which model produced a
  * figure is just a string to them. A metric's group decides where it goes:
@@ -16,20 +15,6 @@
 #include <string.h>
 
 #include "kernel/error.h"
-
-void sim_fmt_double(char *buf, size_t len, double v)
-{
-	if (!isfinite(v)) {
-		snprintf(buf, len, "null");
-		return;
-	}
-	for (int prec = 15; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-	snprintf(buf, len, "%.17g", v);
-}
 
 /* ---------------------------------------------------------- columns -- */
 

@@ -1,7 +1,8 @@
 /*
  * output.h - what the result writers share: the formats a command can
  * print, the column name of a model's figure, the set of columns over many
- * summaries, class names, and the shortest exact form of a number.
+ * summaries and class names. Numbers are printed by sim_fmt_double
+ * (scenario/units.h): the shortest form that reads back exactly.
  *
  * The writers themselves are json.h, csv.h, table.h and timeseries.h;
  * files.h writes their output atomically. Writers know nothing about
@@ -14,6 +15,7 @@
 #include <stdio.h>
 
 #include "kernel/stats.h"
+#include "scenario/units.h"
 
 enum sim_format { SIM_FMT_TABLE, SIM_FMT_JSON, SIM_FMT_CSV };
 
@@ -51,10 +53,5 @@ struct sim__names {
 int sim__class_names(const struct sim_summary *sys, size_t n,
 		     struct sim__names *out, char (*fallback)[32],
 		     size_t nfallback);
-
-/* Writes a double for JSON/CSV: the shortest of %.15g, %.16g, %.17g that
- * reads back exactly; "null" for non-finite values (valid JSON; the CSV
- * writers print an empty cell instead). len >= 32 holds any value. */
-void sim_fmt_double(char *buf, size_t len, double v);
 
 #endif

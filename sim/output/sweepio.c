@@ -22,6 +22,7 @@
 #include "kernel/rng.h"
 #include "output/files.h"
 #include "output/json.h"
+#include "scenario/readfile.h"
 #include "scenario/yamldoc.h"
 
 /* ---------------------------------------------------------------- grid -- */
@@ -156,26 +157,21 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 	char *text = NULL;
 	size_t len = 0;
 	int rc = SIM_EIO;
-	FILE *f = fopen(path, "rb");
 
 	memset(g, 0, sizeof(*g));
 	*name = NULL;
 	*nsystems = 0;
-	if (!f) {
+	rc = sim_read_file(path, SIM_YAML_MAX_BYTES, &text, &len);
+	if (rc == SIM_EIO)
 		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
 			strerror(errno));
-		return SIM_EIO;
-	}
-	if (!(text = malloc(SIM_YAML_MAX_BYTES + 1))) {
-		rc = SIM_ENOMEM;
+	else if (rc == SIM_ELIMIT)
+		fprintf(
+		    err,
+		    "concsim: error: cannot read '%s': larger than %u MiB\n",
+		    path, SIM_YAML_MAX_BYTES >> 20);
+	if (rc)
 		goto cleanup;
-	}
-	len = fread(text, 1, SIM_YAML_MAX_BYTES, f);
-	if (ferror(f)) {
-		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
-			strerror(errno));
-		goto cleanup;
-	}
 	rc = sim_yaml_parse(&doc, path, text, len, 0, &e);
 	if (rc == SIM_ESCENARIO)
 		fprintf(err, "%s:%d:%d: error: %s\n", e.mark.file, e.mark.line,
@@ -242,7 +238,6 @@ cleanup:
 	sim_yaml_free(&doc);
 	free(vals);
 	free(text);
-	fclose(f);
 	return rc;
 }
 
@@ -954,45 +949,11 @@ int sim_table_save(struct sim_table *t, const struct sim_grid *g,
 	return sim_afile_commit(&a, err);
 }
 
+/* results read back (resume, merge, plot): what the reader allowed before */
+#define SIM_READ_MAX_BYTES (2 * (size_t)SIM_YAML_MAX_BYTES)
+
 int sim_read_bytes(const char *path, char **buf, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096;
-	int rc = SIM_EIO;
-
-	*buf = NULL;
-	*len = 0;
-	if (!f)
-		return errno == ENOENT ? SIM_EINVAL : SIM_EIO;
-	char *b = malloc(cap);
-	if (!b) {
-		rc = SIM_ENOMEM;
-		goto cleanup;
-	}
-	size_t k;
-	while ((k = fread(b + *len, 1, cap - *len, f)) > 0) {
-		*len += k;
-		if (*len == cap) {
-			char *nb = cap > SIM_YAML_MAX_BYTES
-				       ? NULL
-				       : realloc(b, cap *= 2);
-			if (!nb) {
-				rc = cap > SIM_YAML_MAX_BYTES ? SIM_ELIMIT
-							      : SIM_ENOMEM;
-				goto cleanup;
-			}
-			b = nb;
-		}
-	}
-	if (ferror(f))
-		goto cleanup;
-	b[*len] = '\0';
-	*buf = b;
-	b = NULL;
-	rc = 0;
-
-cleanup:
-	free(b);
-	fclose(f);
-	return rc;
+	int rc = sim_read_file(path, SIM_READ_MAX_BYTES, buf, len);
+	return rc == SIM_EIO && errno == ENOENT ? SIM_EINVAL : rc;
 }

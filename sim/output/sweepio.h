@@ -172,7 +172,7 @@ int sim_table_save(struct sim_table *t, const struct sim_grid *g,
 int sim_save_bytes(const char *dir, const char *name, const char *buf,
 		   size_t len, FILE *err);
 
-/* Reads a whole file (at most SIM_YAML_MAX_BYTES) into *buf (malloc'd,
+/* Reads a whole file (at most 32 MiB) into *buf (malloc'd,
  * NUL-terminated). Returns 0, SIM_EINVAL when it does not exist, SIM_EIO,
  * SIM_ELIMIT (too large) or SIM_ENOMEM. */
 int sim_read_bytes(const char *path, char **buf, size_t *len);

@@ -18,7 +18,7 @@
 
 #include <stdbool.h>
 
-#include "runtime/model.h"
+#include "runtime/host.h"
 
 struct sim_pythread;
 

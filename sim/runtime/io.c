@@ -5,6 +5,7 @@
  * it. The connection is held for the whole wait, so a slow database turns
  * into queueing for connections, whatever the model.
  */
+#include "runtime/io.h"
 #include "runtime/model.h"
 
 enum { IO_NONE, IO_WAITING, IO_RUNNING };

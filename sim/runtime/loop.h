@@ -23,7 +23,7 @@
 
 #include <stdbool.h>
 
-#include "runtime/model.h"
+#include "runtime/request.h"
 
 /* The bit of r->flags the loop owns (models use the others): r's first
  * callback, the one that accepts the connection, has run. */

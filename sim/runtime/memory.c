@@ -17,12 +17,14 @@
  * never drifts however many requests come and go.
  *
  * Two steps every model takes with its processes are here too: failing
- * what a killed process held, and reporting the memory figures.
+ * what a killed process held, and reporting the memory figures. Failing a
+ * request is the model's (through a callback): this file knows nothing of
+ * I/O or ports, so memory.c calls only into host and kernel code.
  */
 #include <assert.h>
 #include <math.h>
 
-#include "runtime/model.h"
+#include "runtime/memory.h"
 
 static void oom_kill(struct sim *s, void *obj, uint64_t arg);
 
@@ -171,16 +173,12 @@ static void oom_kill(struct sim *s, void *obj, uint64_t arg)
 	}
 }
 
-void sim_proc_fail_held(struct sim_proc *p, const struct sim_ctx *c,
-			void (*forget)(struct sim_proc *p,
-				       struct sim_request *r))
+void sim_proc_fail_held(struct sim_proc *p,
+			void (*fail)(struct sim_proc *p, struct sim_request *r))
 {
 	struct sim_request *r;
-	while ((r = sim_proc_pop(p))) {
-		sim_io_abort(c, r);
-		forget(p, r);
-		c->port.done(c->port.ctx, r, SIM_OUT_KILLED);
-	}
+	while ((r = sim_proc_pop(p)))
+		fail(p, r);
 }
 
 void sim_memory_report(const struct sim_host *h, double peak, uint64_t kills,

@@ -1,6 +1,6 @@
 /*
- * scenario.h - a scenario as the simulator uses it, and the loader that
- * builds one from a YAML file (shared/contract.md, "Scenario file").
+ * scenario.h - the loader that builds a scenario (scenario/config.h) from a
+ * YAML file (the scenario format of README.md).
  *
  * The loader keeps a position (file:line:column) for every value so that
  * each problem becomes one line `FILE:LINE:COLUMN: error: MESSAGE`. Model
@@ -10,184 +10,10 @@
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 
-#include "kernel/kernel.h"
-#include "kernel/rng.h"
-
-struct sim_model_ops;
-
-/* Where a value came from; file is "--set" for command-line overrides. */
-struct sim_mark {
-	const char *file;
-	int line, col; /* 1-based */
-};
-
-/* ----------------------------------------------------- parameter tables -- */
-
-enum sim_ptype {
-	SIM_PT_INT,	 /* int; a whole number */
-	SIM_PT_DOUBLE,	 /* double; a plain number */
-	SIM_PT_DURATION, /* double seconds; needs a unit: ns us ms s m */
-	SIM_PT_RATE,	 /* double per second; needs a unit: /s /m */
-	SIM_PT_SIZE,	 /* double bytes; needs a unit: B KiB MiB GiB */
-	SIM_PT_BOOL,	 /* bool */
-	SIM_PT_ENUM,	 /* int index into `choices` */
-	SIM_PT_STRING,	 /* char * (owned by the scenario) */
-	SIM_PT_DIST,	 /* struct sim_dist: a map {dist, mean, cv, ...} */
-	SIM_PT_SYSTEM,	 /* struct sim_system *: a nested system map (model:,
-			    cores:, ...), e.g. the replica of `replicas` */
-	SIM_PT_DOUBLES,	 /* struct sim_doubles: a list of plain numbers */
-};
-
-/* A list of numbers (e.g. balancer weights). */
-struct sim_doubles {
-	double *v;
-	size_t n;
-};
-
-#define SIM_P_OVERHEAD 0x1u /* set to 0 by `overheads: zero` */
-#define SIM_P_REQUIRED 0x2u /* must be given */
-
-/* One key of a model's (or the host's) configuration. The loader writes the
- * value at `offset` of the config struct, checks min <= value <= max for
- * numbers, and applies `def` (numbers, bools, enum index) when absent. */
-struct sim_param {
-	const char *key;
-	enum sim_ptype type;
-	size_t offset;
-	double def;
-	double min, max;
-	unsigned flags;
-	const char *const *choices; /* SIM_PT_ENUM: NULL-terminated */
-	const char *help;	    /* one line, shown by `concsim help` */
-};
-
-/* ------------------------------------------------------------ workload -- */
-
-enum sim_arrival_kind {
-	SIM_ARR_POISSON,
-	SIM_ARR_CONSTANT,
-	SIM_ARR_MMPP,	 /* on-off bursts: rate while on, rate_off while off */
-	SIM_ARR_DIURNAL, /* rate * (1 + amplitude * sin(2 pi t / period)) */
-	SIM_ARR_TRACE,	 /* replay of a `concsim trace` CSV */
-};
-
-struct sim_rate_step {
-	double at, rate;
-};
-
-struct sim_arrivals {
-	enum sim_arrival_kind kind;
-	double rate; /* per second */
-	struct sim_rate_step *schedule;
-	size_t nschedule;
-	double rate_off, mean_on, mean_off; /* mmpp */
-	double period, amplitude;	    /* diurnal */
-	char *file;			    /* trace */
-	double speed;			    /* trace */
-	struct sim_mark mark;
-};
-
-struct sim_closed {
-	uint32_t users; /* 0: open workload */
-	struct sim_dist think;
-	bool coordinated_omission; /* report the gap to an open workload */
-};
-
-enum sim_jitter { SIM_JITTER_NONE, SIM_JITTER_FULL, SIM_JITTER_EQUAL };
-
-struct sim_client {
-	double timeout; /* seconds; 0 = none */
-	int retries;	/* extra attempts after the first */
-	double backoff, multiplier;
-	enum sim_jitter jitter;
-	double retry_budget; /* max retries / requests ratio; 0 = unlimited */
-	bool cancel;	     /* server drops work the client abandoned */
-	double deadline;     /* goodput deadline; 0 = timeout (or none) */
-};
-
-enum sim_phase_kind { SIM_PHASE_CPU, SIM_PHASE_IO, SIM_PHASE_POOL };
-
-struct sim_phase {
-	enum sim_phase_kind kind;
-	struct sim_dist dist;
-	bool on_cpu;	 /* pool: the blocking work burns CPU (default true) */
-	bool downstream; /* io: holds a connection of workload.downstream
-			    (default true when there is one) */
-};
-
-struct sim_class {
-	char *name;
-	double weight;
-	bool sync; /* handler: sync (runs in a threadpool on async models) */
-	struct sim_phase *phases;
-	size_t nphases;
-	struct sim_mark mark;
-};
-
-/* The shared downstream resource (a database pool of N connections). */
-struct sim_downstream {
-	int connections; /* 0: none */
-};
-
-struct sim_workload {
-	struct sim_arrivals arrivals;
-	struct sim_closed closed;
-	struct sim_client client;
-	struct sim_class *classes;
-	size_t nclasses;
-	struct sim_downstream downstream;
-};
-
-/* ------------------------------------------------------------- systems -- */
-
-/* What every system has, whatever its model. */
-struct sim_host_cfg {
-	int cores;
-	double quantum;	       /* seconds; 0 = ideal processor sharing */
-	double context_switch; /* seconds per switch between threads */
-	double memory;	       /* bytes; 0 = no limit */
-};
-
-struct sim_system {
-	char *name;
-	const struct sim_model_ops *model;
-	struct sim_host_cfg host;
-	void *config; /* model->config_size bytes, filled from model->params */
-	struct sim_mark mark;
-};
-
-/* One swept parameter: a dotted path and the values (as YAML scalars). */
-struct sim_sweep_param {
-	char *path;
-	char **values;
-	size_t nvalues;
-	struct sim_mark mark;
-};
-
-struct sim_scenario {
-	char *file;
-	char *name, *description;
-	uint64_t seed;
-	double duration, warmup; /* seconds */
-	int replications;
-	struct sim_workload workload;
-	struct sim_system *systems;
-	size_t nsystems;
-	struct sim_sweep_param *sweep;
-	size_t nsweep;
-	size_t max_phases; /* longest phase list of any class */
-};
-
-/* A command-line override `--set PATH=VALUE`. */
-struct sim_override {
-	const char *path;
-	const char *value;
-};
+#include "scenario/config.h"
+#include "scenario/units.h"
 
 /* Loads and validates `file`, applying the overrides in order (each replaces
  * or adds the value at its dotted path; `systems.NAME.key` selects a system
@@ -207,13 +33,16 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 /* Frees everything a loaded scenario owns. */
 void sim_scenario_release(struct sim_scenario *sc);
 
+/* Frees the scenario's sweep list and leaves it empty (sweep NULL,
+ * nsweep 0), e.g. to put another grid in its place. */
+void sim_scenario_sweep_release(struct sim_scenario *sc);
+
 /* Writes the resolved scenario as YAML (every default made explicit). */
 int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f);
 
-/* Parsing of unit-bearing scalars, shared with the CLI. Each returns 0 and
- * the value in SI units, or SIM_EINVAL with a static reason in *why. */
-int sim_parse_duration(const char *s, double *out, const char **why);
-int sim_parse_rate(const char *s, double *out, const char **why);
-int sim_parse_size(const char *s, double *out, const char **why);
+/* The top-level keys (name, description, duration, ...), for the
+ * writer. */
+extern const struct sim_param sim__top_params[];
+extern const size_t sim__ntop_params;
 
 #endif

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "output/output.h"
 #include "scenario/trace.h"
+#include "scenario/units.h"
 
 static int fail(struct sim_trace_reader *rd, FILE *err, const char *at,
 		const char *msg, const char *detail)

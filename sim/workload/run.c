@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/io.h"
 #include "runtime/model.h"
 #include "workload/run.h"
 #include "workload/workload.h"
@@ -157,8 +158,8 @@ static void on_timeout(struct sim *s, void *obj, uint64_t arg)
 	int retried = maybe_retry(ru, r);
 	if (!retried)
 		request_over(ru, r);
-	if (ru->wl->client.cancel && ru->inst.ops->cancel)
-		ru->inst.ops->cancel(ru->inst.state, r);
+	if (ru->wl->client.cancel)
+		sim_model_cancel(&ru->inst, r);
 }
 
 /* port.done: the server is finished with r's attempt. */
@@ -215,7 +216,7 @@ static void send_attempt(struct sim *s, void *obj, uint64_t arg)
 	if (ru->wl->client.timeout > 0)
 		r->timeout_ev =
 		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
-	ru->inst.ops->submit(ru->inst.state, r);
+	sim_model_submit(&ru->inst, r);
 }
 
 /* A new logical request with id `id` from client `client`. */
@@ -281,7 +282,7 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 	struct run *ru = obj;
 	ru->measuring = 1;
 	ru->t_reset = s->now;
-	ru->inst.ops->reset_stats(ru->inst.state, s->now);
+	sim_model_reset_stats(&ru->inst, s->now);
 	if (ru->ctx.ds)
 		sim_dspool_reset_stats(ru->ctx.ds, s->now);
 }
@@ -289,7 +290,7 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 /* The model's figures and the downstream's. */
 static void report_all(struct run *ru, struct sim_metrics *m)
 {
-	ru->inst.ops->report(ru->inst.state, m);
+	sim_model_report(&ru->inst, m);
 	if (ru->ctx.ds)
 		sim_dspool_report(ru->ctx.ds, m);
 }

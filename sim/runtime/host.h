@@ -1,0 +1,98 @@
+/*
+ * host.h - a host: its cores and the CPU scheduler that time-shares them
+ * between OS threads (host.c), and the state of its memory (the processes
+ * on it and its limit; memory.h tracks them).
+ */
+#ifndef SIM_HOST_H
+#define SIM_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/kernel.h"
+#include "kernel/stats.h"
+
+struct sim_host_cfg;
+struct sim_host;
+struct sim_proc;
+
+/* A host's memory: its limit and the footprints of the processes on it.
+ * Every process registers here whichever model instance runs it, so the
+ * OOM killer sees all of them (co-located replicas share one host). */
+struct sim_hostmem {
+	int64_t limit;		       /* bytes; 0 = no limit */
+	int64_t total;		       /* footprints of the processes up */
+	struct sim_proc *procs, *last; /* registry, in creation order */
+	sim_ev oom_ev;		       /* an OOM kill is due (now) */
+	uint64_t kills;		       /* OOM kills, whole run */
+};
+
+/* An OS thread (loop thread, worker process, pool thread) as the host CPU
+ * scheduler sees it. The model embeds it and sets on_done; the host calls
+ * on_done(t) when the burst given to sim_host_run() has had its CPU. */
+struct sim_thread {
+	void (*on_done)(struct sim_thread *t);
+	void *owner; /* free for the model */
+	struct sim_host *host;
+	struct sim_thread *next; /* run queue link */
+	double remaining;	 /* CPU still needed by the current burst */
+	double vfinish;		 /* processor sharing: virtual finish time */
+	int core;		 /* running on this core, or -1 */
+	int lastcore;		 /* core it last ran on, or -1 */
+	int hpos;		 /* processor sharing: heap position, or -1 */
+};
+
+struct sim_core {
+	struct sim_thread *cur, *last;
+	sim_ev ev;
+	double slice; /* CPU of the current slice (excluding switch cost) */
+	double t_cpu; /* when the slice's CPU starts (after the switch) */
+};
+
+/* A host: `cores` cores shared by its threads, round-robin with a quantum
+ * and a context-switch cost charged whenever a core changes thread, or
+ * ideal processor sharing when the quantum is 0. */
+struct sim_host {
+	struct sim *s;
+	int ncores;
+	double quantum, cs;
+	struct sim_core *cores;
+	int *idle; /* stack of idle core indices */
+	int nidle;
+	struct sim_thread *rq_head, *rq_tail; /* runnable, waiting for a core */
+	size_t rq_len;
+	/* processor sharing */
+	struct sim_thread **ps;
+	size_t nps, capps;
+	double vtime, vlast;
+	sim_ev ps_ev;
+	/* statistics */
+	struct sim_tw busy;    /* cores busy (running or switching) */
+	struct sim_tw waiting; /* threads waiting for a core */
+	uint64_t switches;     /* context switches since the reset */
+	double t_reset;
+	struct sim_hostmem mem; /* processes' memory, `memory` limit */
+};
+
+/* Returns 0 or SIM_ENOMEM. */
+int sim_host_init(struct sim_host *h, struct sim *s,
+		  const struct sim_host_cfg *cfg);
+void sim_host_release(struct sim_host *h);
+/* Initialises a thread of this host (not runnable). */
+void sim_thread_init(struct sim_thread *t, struct sim_host *h,
+		     void (*on_done)(struct sim_thread *), void *owner);
+/* Makes t runnable for `cpu` seconds of CPU; t must not have a burst in
+ * progress. on_done(t) is called from an event when the burst has had its
+ * CPU (never from inside this call, even for cpu == 0). */
+void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu);
+/* Stops t's burst wherever it is (running or queued), e.g. a killed worker
+ * or a thread made to drop the GIL; on_done is not called. Returns the CPU
+ * the burst still needed (0 if t had no burst). */
+double sim_host_abort(struct sim_host *h, struct sim_thread *t);
+/* Resets the host's statistics at the end of warm-up. */
+void sim_host_reset_stats(struct sim_host *h, double now);
+/* Appends the host's figures (utilization.cpu, context switches). */
+void sim_host_report(struct sim_host *h, const char *prefix,
+		     struct sim_metrics *m);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * request.h - a request as it travels through a model (one attempt of a
+ * client request, with its drawn phase demands), how it ended, the
+ * intrusive FIFO queue models keep requests in, and the count of requests
+ * in flight in a model (request.c).
+ */
+#ifndef SIM_REQUEST_H
+#define SIM_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/kernel.h"
+#include "kernel/stats.h"
+
+/* How a request ended: enum sim_outcome, in kernel/stats.h. */
+
+/* One attempt of a client request. Records come from a pool sized for the
+ * scenario's longest phase list; `demand` holds the drawn phase demands. */
+struct sim_request {
+	struct sim_request *next; /* link for sim_queue; owned by the holder */
+	uint64_t id;		  /* logical request id (same for retries) */
+	double t_first;		  /* first attempt sent (latency origin) */
+	double t_sent;		  /* this attempt sent */
+	double t_mark;		  /* free for models: e.g. when enqueued */
+	sim_ev timeout_ev;
+	uint32_t client;	/* closed-loop user / hash key */
+	uint16_t cls;		/* index into workload.classes */
+	uint8_t nphases, phase; /* phase = next phase to run */
+	uint8_t attempt;	/* 0 for the first attempt */
+	uint8_t abandoned;	/* client gave up; finish quietly */
+	uint8_t flags;		/* free for models */
+	uint8_t pad_;
+	void *mptr;    /* free for models */
+	uint64_t mtag; /* free for models */
+	sim_fn io_fn;  /* sim_io_start: who to tell */
+	void *io_obj;
+	sim_ev io_ev;
+	int io_state;
+	/* the process holding the request (sim_proc_hold): its list */
+	struct sim_request *hnext, *hprev;
+	double demand[]; /* seconds, one per phase */
+};
+
+/* An intrusive FIFO of requests with its time-weighted length. */
+struct sim_queue {
+	struct sim_request *head, *tail;
+	size_t len;
+	struct sim_tw tw;
+};
+
+static inline void sim_queue_push(struct sim_queue *q, struct sim_request *r,
+				  double now)
+{
+	r->next = NULL;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	q->len++;
+	sim_tw_set(&q->tw, now, (double)q->len);
+}
+
+static inline struct sim_request *sim_queue_pop(struct sim_queue *q, double now)
+{
+	struct sim_request *r = q->head;
+	if (!r)
+		return NULL;
+	q->head = r->next;
+	if (!q->head)
+		q->tail = NULL;
+	q->len--;
+	r->next = NULL;
+	sim_tw_set(&q->tw, now, (double)q->len);
+	return r;
+}
+
+/* Empties q without looking at its requests (their holder deals with
+ * them), e.g. when the process that owns q is killed. */
+static inline void sim_queue_clear(struct sim_queue *q, double now)
+{
+	q->head = q->tail = NULL;
+	q->len = 0;
+	sim_tw_set(&q->tw, now, 0);
+}
+
+/* Requests in flight in a model, from admission to port.done, and their
+ * time-weighted count (queues.mean/max inflight, memory peaks). */
+struct sim_inflight {
+	size_t n;
+	struct sim_tw tw;
+};
+
+static inline void sim_inflight_add(struct sim_inflight *f, double now)
+{
+	f->n++;
+	sim_tw_set(&f->tw, now, (double)f->n);
+}
+static inline void sim_inflight_sub(struct sim_inflight *f, double now)
+{
+	f->n--;
+	sim_tw_set(&f->tw, now, (double)f->n);
+}
+/* Appends queues.mean.inflight (max false) or queues.max.inflight. */
+void sim_inflight_report(const struct sim_inflight *f, double now, bool max,
+			 struct sim_metrics *m);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * overrides.c - grafts `--set PATH=VALUE` onto the parsed tree: VALUE is
+ * read as one YAML flow value and put at the dotted PATH (a list item by
+ * name or index), copying the nodes on the way so aliases are left alone.
+ */
+#include "scenario/overrides.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The noun for items of a list, by the key that holds it. */
+static const char *item_noun(const char *key)
+{
+	return !strcmp(key, "systems")	  ? "system"
+	       : !strcmp(key, "classes")  ? "class"
+	       : !strcmp(key, "phases")	  ? "phase"
+	       : !strcmp(key, "schedule") ? "schedule entry"
+					  : "item";
+}
+
+/* Returns a copy of n (NULL: missing) with `value` at dotted `path`;
+ * nodes along the path are copied, so n itself and any alias of it are
+ * left alone. NULL with a message in msg when the path does not fit. */
+static struct sim_ynode *set_path(struct sim_load *l, const struct sim_ynode *n,
+				  const char *path, const char *key,
+				  struct sim_ynode *value, char *msg,
+				  size_t size)
+{
+	const char *dot = strchr(path, '.');
+	size_t len = dot ? (size_t)(dot - path) : strlen(path);
+	char *comp = strndup(path, len);
+	struct sim_ynode *c = NULL, *child = NULL, *sub;
+	size_t i = 0;
+
+	if (!comp)
+		return sim__nomem(l);
+	if (!len) {
+		snprintf(msg, size, "empty key in the path");
+		goto cleanup;
+	}
+	if (sim_ynode_is_null(n))
+		c = sim_ynode_new(&l->doc, SIM_Y_MAP, NULL, value->mark);
+	else if (n->kind == SIM_Y_SCALAR) {
+		snprintf(msg, size,
+			 "'%s' is a single value, not a map or a list", key);
+		goto cleanup;
+	} else
+		c = sim_ynode_clone(&l->doc, n);
+	if (!c) {
+		sim__nomem(l);
+		goto cleanup;
+	}
+	if (c->kind == SIM_Y_MAP) {
+		child = sim_ymap_get(c, comp, &i);
+		if (!child) {
+			struct sim_ynode *k = sim_ynode_new(
+			    &l->doc, SIM_Y_SCALAR, comp, value->mark);
+			if (!k || sim_ynode_append(c, k, NULL)) {
+				c = sim__nomem(l);
+				goto cleanup;
+			}
+			i = c->n - 1;
+		}
+	} else {
+		char *end = comp;
+		for (i = 0; i < c->n; i++) {
+			const struct sim_ynode *nm =
+			    sim_ymap_get(c->vals[i], "name", NULL);
+			if (nm && nm->kind == SIM_Y_SCALAR &&
+			    !strcmp(nm->text, comp))
+				break;
+		}
+		if (i == c->n) {
+			errno = 0;
+			unsigned long idx = strtoul(comp, &end, 10);
+			if (isdigit((unsigned char)comp[0]) && !*end &&
+			    !errno && idx < c->n)
+				i = idx;
+		}
+		if (i == c->n && isdigit((unsigned char)comp[0]) && !*end)
+			snprintf(msg, size, "no %s at index %s (there are %zu)",
+				 item_noun(key), comp, c->n);
+		else if (i == c->n)
+			snprintf(msg, size, "no %s named '%s'", item_noun(key),
+				 comp);
+		if (i == c->n) {
+			c = NULL;
+			goto cleanup;
+		}
+		child = c->vals[i];
+	}
+	sub = dot ? set_path(l, child, dot + 1, comp, value, msg, size) : value;
+	if (!sub)
+		c = NULL;
+	else
+		c->vals[i] = sub;
+cleanup:
+	free(comp);
+	return c;
+}
+
+/* set_path from the root, for paths no deeper than a document may be. */
+struct sim_ynode *sim__set_root_path(struct sim_load *l,
+				     const struct sim_ynode *root,
+				     const char *path, struct sim_ynode *value,
+				     char *msg, size_t size)
+{
+	int depth = 1;
+	for (const char *p = path; *p; p++)
+		depth += *p == '.';
+	if (depth > SIM_YAML_MAX_DEPTH) {
+		snprintf(msg, size, "path deeper than %d levels",
+			 SIM_YAML_MAX_DEPTH);
+		return NULL;
+	}
+	return set_path(l, root, path, "scenario", value, msg, size);
+}
+
+/* Parses an override's VALUE as one YAML flow value. Returns the node (in
+ * l->doc) or NULL after an error. */
+struct sim_ynode *sim__parse_override(struct sim_load *l, const char *mfile,
+				      const char *value)
+{
+	struct sim_ydoc vd;
+	struct sim_yerror e;
+	size_t len = strlen(value);
+	char *wrapped = malloc(len + 3);
+	struct sim_ynode *r = NULL;
+	int rc;
+
+	if (!wrapped)
+		return sim__nomem(l);
+	wrapped[0] = '[';
+	memcpy(wrapped + 1, value, len);
+	memcpy(wrapped + 1 + len, "]", 2);
+	rc = sim_yaml_parse(&vd, mfile, wrapped, len + 2, -1, &e);
+	free(wrapped);
+	if (rc == SIM_ENOMEM)
+		return sim__nomem(l);
+	if (rc) {
+		/* the end of the text is the end of VALUE, not of the wrap */
+		if (e.mark.line > 1 || e.mark.col > (int)len + 1) {
+			e.mark.line = 1;
+			e.mark.col = (int)len + 1;
+		}
+		sim__error(l, e.mark, "%s", e.msg);
+		return NULL;
+	}
+	struct sim_mark m = {mfile, 1, 1};
+	if (vd.root && vd.root->kind == SIM_Y_SEQ && vd.root->n == 1)
+		r = vd.root->vals[0];
+	else if (vd.root && vd.root->n == 0)
+		r = sim_ynode_new(&vd, SIM_Y_SCALAR, "", m);
+	else
+		sim__error(l, m,
+			   "expected one value, got %zu (quote a value "
+			   "that contains a comma)",
+			   vd.root ? vd.root->n : 0);
+	sim_yaml_adopt(&l->doc, &vd);
+	return r;
+}

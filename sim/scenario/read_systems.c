@@ -1,0 +1,210 @@
+/*
+ * read_systems.c - reads `systems:`: each system's name, model, host keys
+ * and the model's own table (nested systems included), `overheads: zero`,
+ * the model's validate hook, and names that are unique and fit `--set`.
+ */
+#include "scenario/read_systems.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/model.h"
+#include "scenario/params.h"
+
+#define MAX_SYSTEMS 1000
+
+const struct sim_param sim__host_params[] = {
+    SIM_PARAM("cores", SIM_PT_INT, struct sim_host_cfg, cores, .def = 1,
+	      .min = 1, .max = 4096, .help = "CPU cores of the host"),
+    SIM_PARAM("quantum", SIM_PT_DURATION, struct sim_host_cfg, quantum,
+	      .def = 0.004, .min = 0, .max = 3600,
+	      .help = "scheduler time slice; 0 = processor sharing"),
+    SIM_PARAM("context_switch", SIM_PT_DURATION, struct sim_host_cfg,
+	      context_switch, .def = 2e-6, .min = 0, .max = 1,
+	      .flags = SIM_P_OVERHEAD,
+	      .help = "cost of switching a core to another thread"),
+    SIM_PARAM("memory", SIM_PT_SIZE, struct sim_host_cfg, memory, .min = 0,
+	      .max = 1099511627776.0 * 1024, .help = "memory limit; 0 = none"),
+};
+
+void sim__free_system_fields(struct sim_system *sys)
+{
+	if (sys->model)
+		sim__release_table(sys->model->params, sys->model->nparams,
+				   sys->config);
+	free(sys->config);
+	free(sys->name);
+	memset(sys, 0, sizeof(*sys));
+}
+
+void sim__free_system(struct sim_system *sys)
+{
+	if (!sys)
+		return;
+	sim__free_system_fields(sys);
+	free(sys);
+}
+
+/* The model named by v, or NULL after an error listing close names. */
+static const struct sim_model_ops *find_model(struct sim_load *l,
+					      const struct sim_ynode *v)
+{
+	const struct sim_model_ops *m;
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX, len = 0;
+	char known[512] = "";
+	if (!sim__is_scalar(v)) {
+		sim__error(l, v->mark, "'model': expected a model name, got %s",
+			   sim__got(v).s);
+		return NULL;
+	}
+	if ((m = sim_model_find(v->text)))
+		return m;
+	for (size_t i = 0; sim_models[i]; i++) {
+		sim__consider(v->text, sim_models[i]->name, &best, &bestd);
+		if (len < sizeof(known))
+			len += (size_t)snprintf(
+			    known + len, sizeof(known) - len, "%s%s",
+			    i ? ", " : "", sim_models[i]->name);
+	}
+	if (best)
+		sim__error(l, v->mark, "unknown model '%s'; did you mean '%s'?",
+			   sim__word(v->text).s, best);
+	else
+		sim__error(l, v->mark, "unknown model '%s'; known models: %s",
+			   sim__word(v->text).s, known);
+	return NULL;
+}
+
+/* Reads a system map: name (or defname), model, host keys, the model's
+ * own keys, then the model's validate hook. Returns 0 or -1 on error
+ * (reported); the fields filled so far are owned by sys. */
+int sim__read_system(struct sim_load *l, const char *key,
+		     const struct sim_ynode *v, struct sim_system *sys,
+		     const char *defname, bool zero)
+{
+	static const char *const extra[] = {"name", "model", "overheads", NULL};
+	static const char *const overheads[] = {"default", "zero", NULL};
+	const struct sim_ynode *n;
+	bool host_given[NELEM(sim__host_params)] = {false}, *given = NULL;
+	char where[320];
+	int nerr = l->nerr;
+
+	sys->mark = v ? v->mark : (struct sim_mark){l->file, 1, 1};
+	if (!sim__expect_kind(l, key, v, SIM_Y_MAP))
+		return -1;
+	if ((n = sim_ymap_get(v, "name", NULL))) {
+		if ((sys->name = sim__read_string(l, "name", n)) &&
+		    !sys->name[0])
+			sim__error(l, n->mark, "'name': must not be empty");
+	} else if (defname && !(sys->name = strdup(defname)))
+		sim__nomem(l);
+	if (sys->name)
+		snprintf(where, sizeof(where), "in system '%s'",
+			 sim__word(sys->name).s);
+	else
+		snprintf(where, sizeof(where), "in a system");
+	if (!defname && !n)
+		sim__error(l, v->mark, "missing key 'name' %s", where);
+	if (!(n = sim_ymap_get(v, "model", NULL))) {
+		sim__error(l, v->mark, "missing key 'model' %s", where);
+		return -1;
+	}
+	if (!(sys->model = find_model(l, n)))
+		return -1;
+	if ((n = sim_ymap_get(v, "overheads", NULL))) {
+		int z = sim__read_choice(l, "overheads", overheads, n);
+		zero = z < 0 ? zero : z == 1;
+	}
+	const struct sim_model_ops *m = sys->model;
+	sys->config = calloc(1, m->config_size ? m->config_size : 1);
+	given = calloc(m->nparams + 1, sizeof(*given));
+	if (!sys->config || !given) {
+		free(given);
+		return sim__nomem(l), -1;
+	}
+	struct section sec[2] = {
+	    {sim__host_params, NELEM(sim__host_params), &sys->host, host_given},
+	    {m->params, m->nparams, sys->config, given}};
+	struct vctx vc = {sys->name, zero};
+	sim__read_table(l, v, sec, 2, extra, where, &vc);
+	for (size_t s = 0; zero && s < 2; s++)
+		for (size_t i = 0; i < sec[s].np; i++)
+			if ((sec[s].p[i].flags & SIM_P_OVERHEAD) &&
+			    !sec[s].given[i])
+				sim__set_zero(&sec[s].p[i], sec[s].base);
+	free(given);
+	if (l->nerr == nerr && m->validate) {
+		const char *why = m->validate(sys);
+		if (why)
+			sim__error(l, sys->mark, "system '%s': %s",
+				   sys->name ? sys->name : m->name, why);
+	}
+	return l->nerr == nerr && !l->rc ? 0 : -1;
+}
+
+/* Checks that names[i] (top-level system or class names) are unique and
+ * usable in a `--set` path. */
+void sim__check_names(struct sim_load *l, const char *what,
+		      const struct sim_ynode *seq, char *const *names,
+		      size_t stride)
+{
+	for (size_t i = 0; i < seq->n && !sim__give_up(l); i++) {
+		const char *a =
+		    *(char *const *)((const char *)names + i * stride);
+		const struct sim_ynode *an =
+		    sim_ymap_get(seq->vals[i], "name", NULL);
+		if (!a || !an)
+			continue;
+		if (strchr(a, '.'))
+			sim__error(l, an->mark,
+				   "'name': %s names cannot contain '.' (they "
+				   "are used in --set paths), got %s",
+				   what, sim__got(an).s);
+		for (size_t j = 0; j < i; j++) {
+			const char *b =
+			    *(char *const *)((const char *)names + j * stride);
+			const struct sim_ynode *bn =
+			    sim_ymap_get(seq->vals[j], "name", NULL);
+			if (b && !strcmp(a, b)) {
+				sim__error(l, an->mark,
+					   "duplicate %s name '%s' (first at "
+					   "line %d)",
+					   what, sim__word(a).s, bn->mark.line);
+				break;
+			}
+		}
+	}
+}
+
+void sim__read_systems(struct sim_load *l, const struct sim_ynode *v,
+		       struct sim_scenario *sc)
+{
+	if (!sim__expect_kind(l, "systems", v, SIM_Y_SEQ))
+		return;
+	if (v->n == 0) {
+		sim__error(l, v->mark,
+			   "'systems': expected at least one system");
+		return;
+	}
+	if (v->n > MAX_SYSTEMS) {
+		sim__error(l, v->mark,
+			   "'systems': %zu systems; at most %d can be compared "
+			   "in one scenario",
+			   v->n, MAX_SYSTEMS);
+		return;
+	}
+	if (!(sc->systems = calloc(v->n, sizeof(*sc->systems)))) {
+		sim__nomem(l);
+		return;
+	}
+	sc->nsystems = v->n;
+	for (size_t i = 0; i < v->n && !sim__give_up(l); i++)
+		sim__read_system(l, "systems", v->vals[i], &sc->systems[i],
+				 NULL, false);
+	sim__check_names(l, "system", v, &sc->systems[0].name,
+			 sizeof(struct sim_system));
+}
+
+const size_t sim__nhost_params = NELEM(sim__host_params);

@@ -1,0 +1,28 @@
+/*
+ * read_workload.h - reads the workload of a scenario.
+ */
+#ifndef SIM_READ_WORKLOAD_H
+#define SIM_READ_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario/diag.h"
+
+/* The tables of `arrivals`, `client` and `client.retries`, for the
+ * writer. */
+extern const struct sim_param sim__arrival_params[];
+extern const size_t sim__narrival_params;
+extern const struct sim_param sim__client_params[];
+extern const size_t sim__nclient_params;
+extern const struct sim_param sim__retry_params[];
+extern const size_t sim__nretry_params;
+
+/* Whether key i of sim__arrival_params goes with process `kind`. */
+bool sim__arrival_key_applies(size_t i, enum sim_arrival_kind kind);
+
+/* Reads `workload:` into *w (problems reported). */
+void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
+			struct sim_workload *w);
+
+#endif

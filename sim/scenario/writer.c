@@ -1,0 +1,182 @@
+/*
+ * writer.c - writes a loaded scenario back as YAML with every default made
+ * explicit (the `scenario.yaml` of a result folder), in a form the loader
+ * reads back to the very same scenario.
+ */
+#include "scenario/writer.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <string.h>
+
+#include "runtime/model.h"
+#include "scenario/params.h"
+#include "scenario/read_dist.h"
+#include "scenario/read_systems.h"
+#include "scenario/read_workload.h"
+#include "scenario/scenario.h"
+#include "scenario/units.h"
+
+void sim__put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* A sweep value: plain when it reads back as the same plain scalar. */
+static void put_scalar(FILE *f, const char *s)
+{
+	bool plain = s[0] && !strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) &&
+		     s[strlen(s) - 1] != ' ' && !strstr(s, ": ") &&
+		     !strstr(s, " #") && !strpbrk(s, ",[]{}\n\t");
+	if (plain || (s[0] == '-' && isdigit((unsigned char)s[1])))
+		fputs(s, f);
+	else
+		sim__put_string(f, s);
+}
+
+void sim__put_typed(FILE *f, enum sim_ptype t, double v)
+{
+	char buf[64];
+	sim__fmt_typed(buf, sizeof(buf), t, v, false);
+	fputs(buf, f);
+}
+
+/* A distribution as a flow map; cpu (pool phases) adds `cpu:`. */
+/* Writes a distribution map; `flag` (named `flagkey`) is a phase's own
+ * boolean, or NULL. */
+void sim__put_dist(FILE *f, const struct sim_dist *d, const char *flagkey,
+		   const bool *flag)
+{
+	fprintf(f, "{dist: %s", sim_dist_names[d->kind]);
+	if (d->kind == SIM_DIST_EMPIRICAL) {
+		fputs(", values: [", f);
+		for (size_t i = 0; i < d->nsamples; i++) {
+			fputs(i ? ", " : "", f);
+			sim__put_typed(f, SIM_PT_DURATION, d->samples[i]);
+		}
+		fputs("]", f);
+	} else {
+		fputs(", mean: ", f);
+		sim__put_typed(f, SIM_PT_DURATION, d->mean);
+	}
+	if (d->kind == SIM_DIST_ERLANG)
+		fprintf(f, ", k: %ld", lround(1 / (d->cv * d->cv)));
+	else if (sim__dist_needs_cv(d->kind)) {
+		fputs(", cv: ", f);
+		sim__put_typed(f, SIM_PT_DOUBLE, d->cv);
+	}
+	if (flag)
+		fprintf(f, ", %s: %s", flagkey, *flag ? "true" : "false");
+	fputs("}", f);
+}
+
+/* A system map at indent `ind`, its first line at indent `first`. */
+void sim__put_system(FILE *f, const struct sim_system *sys, int ind, int first)
+{
+	fprintf(f, "%*sname: ", first, "");
+	sim__put_string(f, sys->name);
+	fprintf(f, "\n%*smodel: %s\n", ind, "", sys->model->name);
+	sim__put_table(f, sim__host_params, sim__nhost_params, &sys->host, ind);
+	sim__put_table(f, sys->model->params, sys->model->nparams, sys->config,
+		       ind);
+}
+
+int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
+{
+	const struct sim_workload *w = &sc->workload;
+	const struct sim_arrivals *a = &w->arrivals;
+
+	sim__put_table(f, sim__top_params, 2, sc, 0);
+	fprintf(f, "seed: %llu\n", (unsigned long long)sc->seed);
+	sim__put_table(f, sim__top_params + 2, sim__ntop_params - 2, sc, 0);
+	fputs("workload:\n", f);
+	if (w->closed.users) {
+		fprintf(f, "  closed:\n    users: %u\n    think: ",
+			(unsigned)w->closed.users);
+		sim__put_dist(f, &w->closed.think, NULL, NULL);
+		fprintf(f, "\n    coordinated_omission: %s\n",
+			w->closed.coordinated_omission ? "true" : "false");
+	} else {
+		fputs("  arrivals:\n", f);
+		for (size_t i = 0; i < sim__narrival_params; i++)
+			if (sim__arrival_key_applies(i, a->kind))
+				sim__put_param(f, &sim__arrival_params[i], a,
+					       4);
+		if (a->kind != SIM_ARR_TRACE)
+			fputs("    schedule:", f);
+		if (a->kind != SIM_ARR_TRACE && !a->nschedule)
+			fputs(" []", f);
+		for (size_t i = 0; a->kind != SIM_ARR_TRACE && i < a->nschedule;
+		     i++) {
+			fputs("\n      - {at: ", f);
+			sim__put_typed(f, SIM_PT_DURATION, a->schedule[i].at);
+			fputs(", rate: ", f);
+			sim__put_typed(f, SIM_PT_RATE, a->schedule[i].rate);
+			fputs("}", f);
+		}
+		if (a->kind != SIM_ARR_TRACE)
+			fputc('\n', f);
+	}
+	fputs("  client:\n", f);
+	sim__put_table(f, sim__client_params, sim__nclient_params, &w->client,
+		       4);
+	fputs("    retries:\n", f);
+	sim__put_table(f, sim__retry_params, sim__nretry_params, &w->client, 6);
+	fputs("  classes:\n", f);
+	for (size_t i = 0; i < w->nclasses; i++) {
+		const struct sim_class *c = &w->classes[i];
+		fputs("    - name: ", f);
+		sim__put_string(f, c->name);
+		fputs("\n      weight: ", f);
+		sim__put_typed(f, SIM_PT_DOUBLE, c->weight);
+		fprintf(f, "\n      handler: %s\n      phases:\n",
+			c->sync ? "sync" : "async");
+		for (size_t j = 0; j < c->nphases; j++) {
+			const struct sim_phase *p = &c->phases[j];
+			fprintf(f, "        - %s: ", sim_phase_names[p->kind]);
+			if (p->kind == SIM_PHASE_POOL)
+				sim__put_dist(f, &p->dist, "cpu", &p->on_cpu);
+			else if (p->kind == SIM_PHASE_IO)
+				sim__put_dist(f, &p->dist, "downstream",
+					      &p->downstream);
+			else
+				sim__put_dist(f, &p->dist, NULL, NULL);
+			fputc('\n', f);
+		}
+	}
+	if (w->downstream.connections)
+		fprintf(f, "  downstream:\n    connections: %d\n",
+			w->downstream.connections);
+	fputs("systems:\n", f);
+	for (size_t i = 0; i < sc->nsystems; i++) {
+		fputs("  - ", f);
+		sim__put_system(f, &sc->systems[i], 4, 0);
+	}
+	if (sc->nsweep)
+		fputs("sweep:\n", f);
+	for (size_t i = 0; i < sc->nsweep; i++) {
+		fputs("  ", f);
+		sim__put_string(f, sc->sweep[i].path);
+		fputs(": [", f);
+		for (size_t j = 0; j < sc->sweep[i].nvalues; j++) {
+			fputs(j ? ", " : "", f);
+			put_scalar(f, sc->sweep[i].values[j]);
+		}
+		fputs("]\n", f);
+	}
+	return ferror(f) ? SIM_EIO : 0;
+}
