@@ -322,7 +322,7 @@ main() {
   {
     echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; node $(node --version); python $($PY -c 'import platform; print(platform.python_version())'); gunicorn $($PY -c 'import gunicorn; print(gunicorn.__version__)'); uvicorn $($PY -c 'import uvicorn; print(uvicorn.__version__)'); fastapi $($PY -c 'import fastapi; print(fastapi.__version__)'); flask $($PY -c 'import importlib.metadata as m; print(m.version("flask"))')"
     echo "# duration=${DURATION}s warmup=${WARMUP}s timeout=${TIMEOUT}s repeats=$REPEATS quick=$QUICK nice=$NICE (autogroup too)"
-    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,probe_cpu_ms,probe_wall_ms,time"
+    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time"
   } >"$OUT/measured.csv"
 
   # measurements: one server per system; the repeats go through every mix

@@ -155,6 +155,7 @@ def cmd_report(out, bound):
             d["probe_cpu_ms"] = mean([fnum(r["probe_cpu_ms"]) for r in g])
             d["probe_wall_ms"] = mean([fnum(r["probe_wall_ms"]) for r in g])
             d["send_lag_s_max"] = max(fnum(r["send_lag_s_max"]) for r in g)
+            d["send_lag_s_p99"] = max(fnum(r.get("send_lag_s_p99")) for r in g)
             meas[rate] = d
         mk, mk_txt = knee([(r, meas[r]["sent_rps"], meas[r]["throughput_rps"],
                             meas[r]["latency_s_p99"]) for r in rates], bound, dur)
@@ -184,7 +185,7 @@ def cmd_report(out, bound):
             for fig in FIGS:
                 row["measured_" + fig] = d[fig]
                 row["measured_" + fig + "_spread"] = d[fig + "_spread"]
-            for x in ("errors", "probe_cpu_ms", "probe_wall_ms", "send_lag_s_max"):
+            for x in ("errors", "probe_cpu_ms", "probe_wall_ms", "send_lag_s_max", "send_lag_s_p99"):
                 row["measured_" + x] = d[x]
             for name, pm in preds.items():
                 pr = pm.get((s, m), {}).get(rate)
@@ -234,10 +235,11 @@ def cmd_report(out, bound):
         print("thr: throughput rps; p50/p99 in ms; spread = (max - min) / mean "
               "over repeats; util: server CPU / wall; `*` rates below %.2f x "
               "the measured knee (where the latency goals apply); probe: "
-              "cpuprobe CPU/wall ms on the server core.\n" % GOAL_REGION)
+              "cpuprobe CPU/wall ms on the server core; lag p99: the load "
+              "generator's own lateness (ms, worst repeat).\n" % GOAL_REGION)
         h = ["system", "mix", "rate", "thr", "pred", "p50", "sprd", "pred",
              "err", "p99", "sprd", "pred", "err", "util", "pred", "errors",
-             "probe"]
+             "probe", "lag p99"]
         print("| " + " | ".join(h) + " |")
         print("|" + "---|" * len(h))
         for r in rows:
@@ -260,6 +262,7 @@ def cmd_report(out, bound):
                 fmt(r[name + "_utilization_cpu"], "f"),
                 str(r["measured_errors"]),
                 "%.0f/%.0f" % (r["measured_probe_cpu_ms"], r["measured_probe_wall_ms"]),
+                fmt(r["measured_send_lag_s_p99"], "ms"),
             ]) + " |")
         print("\n### Goals per system and mix (`%s`)\n" % name)
         print("| system | mix | knee | p50 ok | p99 ok |")
