@@ -160,8 +160,8 @@ conn_figures() {
   fi
   keep=$(bench "${label}_keepalive_us_per_request" "$port" "$n" -k "${opt[@]}")
   echo "$keep" | tee -a "$OUT/conn.txt"
-  overhead "${label}_connection_overhead_us" "$new" "$keep" | tee -a "$OUT/conn.txt" \
-    >"$WORK/ovh-$label"
+  overhead "${label}_connection_overhead_us" "$new" "$keep" |
+    tee -a "$OUT/conn.txt" "$WORK/ovh-$label"
   if [ "$scheme" = https ] && [ -s "$WORK/ovh-$name" ]; then
     awk -v name="${label}_handshake_us" -v t="$(field median "$(cat "$WORK/ovh-$label")")" \
       -v p="$(field median "$(cat "$WORK/ovh-$name")")" \
