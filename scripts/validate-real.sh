@@ -57,6 +57,14 @@
 # columns (see predict_defaults below; fitting on the lower half of the
 # rates with `concsim fit` is the next one).
 #
+# (c) "calibrated", when CALIBRATION names a summary.txt of
+# scripts/calibrate.sh run on this machine: the same scenarios with the
+# per-request keys set to what it measured (the README's advice: the
+# defaults are one machine's): request_overhead = the framework's
+# new-connection figure under load (c8: node_http, gunicorn_{sync,gthread}
+# _flask, uvicorn_uvloop_httptools_fastapi), wakeup_overhead (event loops)
+# = its c1 figure minus its c8 one. Nothing is fitted to the measurements.
+#
 # Knee (scripts/validate/compare.py, the same rule for measured and
 # predicted curves): the offered rate at which, going up the rates, first
 # the p99 latency reaches KNEE_P99 (default 0.25 s) or the throughput falls
@@ -75,11 +83,15 @@
 #                  errors; compare.md the same as markdown tables with the
 #                  knees and the goals (knee within 10 %; p50 within 15 %
 #                  and p99 within 25 % below 0.85 x the measured knee);
+#   floor.csv      per system and repeat, an empty request (/w: no CPU, no
+#                  wait) at FLOOR_RATE (20/s) for 3 s: the latency and CPU
+#                  per request that the models have no phase for (loopback
+#                  TCP, HTTP, waking an idle server and client);
 #   knees.csv, scenarios/, pred_*/, servers.log.
 # Environment: QUICK, REPEATS (2), DURATION (6), WARMUP (1), TIMEOUT (10),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
-# of the simulations), NICE (-20), SERVER_CPU, CLIENT_CPU, PORT (18600),
+# of the simulations), CALIBRATION (a calibrate.sh summary.txt), FLOOR_RATE (20), NICE (-20), SERVER_CPU, CLIENT_CPU, PORT (18600),
 # OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,6 +114,8 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18600}
 NICE=${NICE:--20}
+FLOOR_RATE=${FLOOR_RATE:-20}
+CALIBRATION=${CALIBRATION:-}
 OUT=${OUT:-results/validate-real}
 APPS=scripts/validate
 PY=/usr/bin/python3
@@ -204,11 +218,13 @@ EOF
 }
 
 # --- predictions ------------------------------------------------------------
-# sim_sweep FILE DIR RATES(comma list, /s) [REPLICATIONS]
+# sim_sweep FILE DIR RATES(comma list, /s) [REPLICATIONS [--set ...]]
 sim_sweep() {
-  local reps=${4:-$REPLICATIONS}
-  build/concsim sweep "$1" -q -j2 --replications "$reps" -o "$2" \
-    --param "workload.arrivals.rate=$3" >/dev/null
+  local f=$1 d=$2 rates=$3 reps=${4:-$REPLICATIONS}
+  shift 3
+  [ $# -gt 0 ] && shift
+  build/concsim sweep "$f" -q -j2 --replications "$reps" -o "$d" \
+    --param "workload.arrivals.rate=$rates" "$@" >/dev/null
 }
 
 # predicted_knee SYSTEM MIX: prints the knee of prediction (a), found by a
@@ -226,6 +242,36 @@ predicted_knee() {
 # predict_defaults SYSTEM MIX RATES: prediction (a) at the measured rates
 predict_defaults() {
   sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_defaults/$1-$2" "$3"
+}
+
+# calibrated_sets SYSTEM: --set options from $CALIBRATION (prediction c)
+calibrated_sets() {
+  local c1 c8 label
+  case $1 in
+  node) label=node_http ;;
+  sync) label=gunicorn_sync_flask ;;
+  gthread) label=gunicorn_gthread_flask ;;
+  uvicorn) label=uvicorn_uvloop_httptools_fastapi ;;
+  esac
+  c8=$(awk -v l="${label}_new_connection_c8_us_per_request" '$1 == l { sub("median=", "", $2); print $2 }' "$CALIBRATION")
+  c1=$(awk -v l="${label}_new_connection_c1_us_per_request" '$1 == l { sub("median=", "", $2); print $2 }' "$CALIBRATION")
+  [ -n "$c8" ] || { echo "no $label c8 figure in $CALIBRATION" >&2; return 1; }
+  echo "--set systems.$1.request_overhead=${c8}us"
+  if [ -n "$c1" ] && [ "$1" != sync ] && [ "$1" != gthread ]; then
+    awk -v a="$c1" -v b="$c8" -v s="$1" 'BEGIN { w = a - b; if (w < 0) w = 0
+      printf "--set systems.%s.wakeup_overhead=%.2fus\n", s, w }'
+  fi
+}
+
+# predict_calibrated SYSTEM MIX RATES: prediction (c) at the measured rates
+predict_calibrated() {
+  local sets
+  sets=$(calibrated_sets "$1") || return 1
+  # shellcheck disable=SC2086 # sets is a list of options
+  sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_calibrated/$1-$2" "$3" \
+    "$REPLICATIONS" $sets
+  echo "$1 $2 calibrated: $sets" | tr '\n' ' ' >>"$OUT/pred_calibrated/sets.txt"
+  echo >>"$OUT/pred_calibrated/sets.txt"
 }
 
 # --- servers ----------------------------------------------------------------
@@ -287,6 +333,16 @@ measure_point() {
   done
 }
 
+# measure_floor SYSTEM REP: one row of floor.csv
+measure_floor() {
+  nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \
+    -r "$FLOOR_RATE" -d 3 -w 0.5 -t "$TIMEOUT" -x "$((RANDOM + 1))" \
+    -s "$(measured_pids)" -L "$1,floor,$2" -m "1:/w" >>"$OUT/floor.csv" &
+  LOADGEN_PID=$!
+  wait "$LOADGEN_PID"
+  LOADGEN_PID=""
+}
+
 main() {
   install_missing "${PACKAGES[@]}"
   if [ ! -x build/concsim ]; then
@@ -315,7 +371,13 @@ main() {
         for (i = 1; i <= n; i++) s = s sprintf("%s%.0f", s == "" ? "" : " ", k * a[i])
         print s }')
       echo "$sys $mix: predicted knee $knee/s; rates ${RATES[$sys-$mix]}"
-      predict_defaults "$sys" "$mix" "$(echo "${RATES[$sys-$mix]}" | sed 's/\([0-9]*\)/\1\/s/g; s/ /,/g')"
+      local rl
+      rl=$(echo "${RATES[$sys-$mix]}" | sed 's/\([0-9]*\)/\1\/s/g; s/ /,/g')
+      predict_defaults "$sys" "$mix" "$rl"
+      if [ -n "$CALIBRATION" ]; then
+        mkdir -p "$OUT/pred_calibrated"
+        predict_calibrated "$sys" "$mix" "$rl"
+      fi
     done
   done
 
@@ -324,6 +386,7 @@ main() {
     echo "# duration=${DURATION}s warmup=${WARMUP}s timeout=${TIMEOUT}s repeats=$REPEATS quick=$QUICK nice=$NICE (autogroup too)"
     echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time"
   } >"$OUT/measured.csv"
+  sed -n '$s/,probe_cpu_ms,probe_wall_ms,time$//p' "$OUT/measured.csv" >"$OUT/floor.csv"
 
   # measurements: one server per system; the repeats go through every mix
   # and rate before the next repeat, so that they are minutes apart
@@ -331,6 +394,7 @@ main() {
   for sys in $SYSTEMS; do
     start_server "$sys"
     for rep in $(seq "$REPEATS"); do
+      measure_floor "$sys" "$rep"
       for mix in $MIXES; do
         echo "# $sys $mix repeat $rep ($((SECONDS - t0)) s)"
         for rate in ${RATES[$sys-$mix]}; do
