@@ -233,13 +233,14 @@ def cmd_report(out, bound):
     for name in preds:
         print("\n## Points: measured vs prediction `%s`\n" % name)
         print("thr: throughput rps; p50/p99 in ms; spread = (max - min) / mean "
-              "over repeats; util: server CPU / wall; `*` rates below %.2f x "
+              "over repeats; util: server CPU / wall; cpu/req: util / thr in "
+              "us (the app itself burns 2900 us in hol, 500 us in io); `*` rates below %.2f x "
               "the measured knee (where the latency goals apply); probe: "
               "cpuprobe CPU/wall ms on the server core; lag p99: the load "
               "generator's own lateness (ms, worst repeat).\n" % GOAL_REGION)
         h = ["system", "mix", "rate", "thr", "pred", "p50", "sprd", "pred",
-             "err", "p99", "sprd", "pred", "err", "util", "pred", "errors",
-             "probe", "lag p99"]
+             "err", "p99", "sprd", "pred", "err", "util", "pred",
+             "cpu/req", "pred", "errors", "probe", "lag p99"]
         print("| " + " | ".join(h) + " |")
         print("|" + "---|" * len(h))
         for r in rows:
@@ -260,6 +261,10 @@ def cmd_report(out, bound):
                 fmt(r[name + "_latency_s_p99"], "ms"), fmt(e99, "pct") + m99,
                 fmt(r["measured_utilization_cpu"], "f"),
                 fmt(r[name + "_utilization_cpu"], "f"),
+                "%.0f" % (1e6 * r["measured_utilization_cpu"] / r["measured_throughput_rps"])
+                if r["measured_throughput_rps"] else "-",
+                "%.0f" % (1e6 * r[name + "_utilization_cpu"] / r[name + "_throughput_rps"])
+                if r[name + "_throughput_rps"] else "-",
                 str(r["measured_errors"]),
                 "%.0f/%.0f" % (r["measured_probe_cpu_ms"], r["measured_probe_wall_ms"]),
                 fmt(r["measured_send_lag_s_p99"], "ms"),
