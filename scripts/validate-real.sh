@@ -2,9 +2,11 @@
 # validate-real.sh - concsim's predictions checked against real servers on
 # this machine (issue 12 §3).
 #
-#   bash scripts/validate-real.sh            full run (~20-25 minutes)
-#   QUICK=1 bash scripts/validate-real.sh    smoke run (~2 minutes: one
+#   bash scripts/validate-real.sh            full run (~18 minutes)
+#   QUICK=1 bash scripts/validate-real.sh    smoke run (~2-3 minutes: one
 #                                            repeat, 2 s points, 6 rates)
+#   CALIBRATION=results/calibrate/summary.txt bash scripts/validate-real.sh
+#                                            adds prediction (c), below
 #
 # Systems (each pinned to SERVER_CPU with taskset, default core 0):
 #   node     Node.js http, 1 process (scripts/validate/node_app.js)
@@ -76,7 +78,8 @@
 #   measured.csv   one row per point and repeat: system, mix, rep, then
 #                  concsim's column names (offered_rps, throughput_rps,
 #                  latency_s_mean/p50/p90/p99, utilization_cpu) and the
-#                  errors, probe_cpu_ms, probe_wall_ms, send_lag_s_max;
+#                  errors, send_lag_s_max, send_lag_s_p99 (the load
+#                  generator's own lateness), probe_cpu_ms, probe_wall_ms;
 #   fit/SYSTEM-MIX.csv  the same averaged over repeats, for `concsim fit`;
 #   compare.csv    per point: measured (mean over repeats and spread =
 #                  (max - min) / mean) vs each prediction, and relative
@@ -91,8 +94,8 @@
 # Environment: QUICK, REPEATS (2), DURATION (6), WARMUP (1), TIMEOUT (10),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
-# of the simulations), CALIBRATION (a calibrate.sh summary.txt), FLOOR_RATE (20), NICE (-20), SERVER_CPU, CLIENT_CPU, PORT (18600),
-# OUT.
+# of the simulations), CALIBRATION (a calibrate.sh summary.txt),
+# FLOOR_RATE (20), NICE (-20), SERVER_CPU, CLIENT_CPU, PORT (18600), OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -92,7 +92,8 @@ static void c_close(struct conn *c)
 
 static int c_write(struct conn *c, const char *b, int n)
 {
-	return c->ssl ? SSL_write(c->ssl, b, n) : (int)write(c->fd, b, (size_t)n);
+	return c->ssl ? SSL_write(c->ssl, b, n)
+		      : (int)write(c->fd, b, (size_t)n);
 }
 
 static int c_read(struct conn *c, char *b, int n)
@@ -104,10 +105,11 @@ static int c_read(struct conn *c, char *b, int n)
 static int request(struct conn *c)
 {
 	char req[256], buf[16384];
-	int n = snprintf(req, sizeof req,
-			 "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-			 "User-Agent: concsim-calibrate\r\nAccept: */*\r\n%s\r\n",
-			 port, keep ? "" : "Connection: close\r\n");
+	int n =
+	    snprintf(req, sizeof req,
+		     "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		     "User-Agent: concsim-calibrate\r\nAccept: */*\r\n%s\r\n",
+		     port, keep ? "" : "Connection: close\r\n");
 	if (c_write(c, req, n) != n)
 		return -1;
 	long len = 0, need = -1;
@@ -115,14 +117,18 @@ static int request(struct conn *c)
 	for (;;) {
 		int r = c_read(c, buf + len, (int)(sizeof buf - 1 - len));
 		if (r <= 0)
-			return (!keep && status == 200 && (need < 0 || len >= need)) ? 0 : -1;
+			return (!keep && status == 200 &&
+				(need < 0 || len >= need))
+				   ? 0
+				   : -1;
 		len += r;
 		buf[len] = 0;
 		if (!status) {
 			char *end = strstr(buf, "\r\n\r\n");
 			if (end) {
 				status = atoi(buf + 9);
-				char *cl = strcasestr(buf, "\r\ncontent-length:");
+				char *cl =
+				    strcasestr(buf, "\r\ncontent-length:");
 				if (cl && cl < end)
 					need = (end - buf) + 4 + atol(cl + 17);
 			}
@@ -188,22 +194,39 @@ int main(int argc, char **argv)
 	const char *label = "result";
 	while ((o = getopt(argc, argv, "p:n:c:kTw:r:s:L:")) != -1) {
 		switch (o) {
-		case 'p': port = atoi(optarg); break;
-		case 'n': n = atol(optarg); break;
-		case 'c': conc = atoi(optarg); break;
-		case 'k': keep = 1; break;
-		case 'T': tls = 1; break;
-		case 'w': warm = atol(optarg); break;
-		case 'r': reps = atoi(optarg); break;
-		case 'L': label = optarg; break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'n':
+			n = atol(optarg);
+			break;
+		case 'c':
+			conc = atoi(optarg);
+			break;
+		case 'k':
+			keep = 1;
+			break;
+		case 'T':
+			tls = 1;
+			break;
+		case 'w':
+			warm = atol(optarg);
+			break;
+		case 'r':
+			reps = atoi(optarg);
+			break;
+		case 'L':
+			label = optarg;
+			break;
 		case 's':
-			for (char *t = strtok(optarg, ","); t && nspids < MAXPIDS;
-			     t = strtok(NULL, ","))
+			for (char *t = strtok(optarg, ",");
+			     t && nspids < MAXPIDS; t = strtok(NULL, ","))
 				spids[nspids++] = (pid_t)atoi(t);
 			break;
 		default:
-			fprintf(stderr, "usage: connbench -p PORT -n N [-c C] [-k] "
-					"[-T] [-w W] [-r REPS] -s PIDS [-L LABEL]\n");
+			fprintf(stderr,
+				"usage: connbench -p PORT -n N [-c C] [-k] "
+				"[-T] [-w W] [-r REPS] -s PIDS [-L LABEL]\n");
 			return 2;
 		}
 	}
@@ -224,7 +247,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < reps; i++) {
 		double c0 = server_cpu();
 		if (run(n)) {
-			fprintf(stderr, "connbench: %s: requests failed\n", label);
+			fprintf(stderr, "connbench: %s: requests failed\n",
+				label);
 			return 3;
 		}
 		v[i] = (server_cpu() - c0) / n * 1e6;
@@ -236,7 +260,8 @@ int main(int argc, char **argv)
 		hi = v[i] > hi ? v[i] : hi;
 	}
 	qsort(v, (size_t)reps, sizeof *v, cmp);
-	double med = reps % 2 ? v[reps / 2] : (v[reps / 2 - 1] + v[reps / 2]) / 2;
+	double med =
+	    reps % 2 ? v[reps / 2] : (v[reps / 2 - 1] + v[reps / 2]) / 2;
 	printf("%s median=%.2f min=%.2f max=%.2f n=%d requests=%ld conc=%d\n",
 	       label, med, lo, hi, reps, n, conc);
 	return 0;

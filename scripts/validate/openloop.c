@@ -57,31 +57,31 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXPIDS	    64
-#define MAXPATHS    16
-#define RBUF	    2048
+#define MAXPIDS	 64
+#define MAXPATHS 16
+#define RBUF	 2048
 
-#define HEADER                                                              \
-	"label,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,"   \
-	"latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,"       \
-	"scheduled,completed,errors_refused,errors_reset,errors_status,"   \
+#define HEADER                                                                 \
+	"label,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,"       \
+	"latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,"           \
+	"scheduled,completed,errors_refused,errors_reset,errors_status,"       \
 	"errors_timeout,send_lag_s_max,send_lag_s_p99"
 
 enum state { PENDING, CONNECTING, READING, DONE };
 enum { OK, E_REFUSED, E_RESET, E_STATUS, E_TIMEOUT };
 
 struct req {
-	double at;   /* scheduled send time, s from the start */
-	double end;  /* completion time */
-	double lag;  /* connect() call minus scheduled time */
-	int cls;     /* index of its path */
+	double at;  /* scheduled send time, s from the start */
+	double end; /* completion time */
+	double lag; /* connect() call minus scheduled time */
+	int cls;    /* index of its path */
 	int fd;
 	enum state st;
 	int result;
 	int status;
-	long need;   /* bytes of the whole response once the head is known */
-	long got;    /* bytes read */
-	short hlen;  /* bytes of head kept in head[] */
+	long need;  /* bytes of the whole response once the head is known */
+	long got;   /* bytes read */
+	short hlen; /* bytes of head kept in head[] */
 	char head[256];
 };
 
@@ -240,9 +240,10 @@ static double pct(const double *v, long n, double p)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: openloop -p PORT -r RATE -d DURATION [-w WARMUP] "
-			"[-t TIMEOUT] [-x SEED] [-s PIDS] -m WEIGHT:PATH... "
-			"[-L LABEL] [-l LATFILE] [-H]\n");
+	fprintf(stderr,
+		"usage: openloop -p PORT -r RATE -d DURATION [-w WARMUP] "
+		"[-t TIMEOUT] [-x SEED] [-s PIDS] -m WEIGHT:PATH... "
+		"[-L LABEL] [-l LATFILE] [-H]\n");
 	exit(2);
 }
 
@@ -253,18 +254,36 @@ int main(int argc, char **argv)
 	unsigned long seed = 1;
 	while ((o = getopt(argc, argv, "p:r:d:w:t:x:s:m:L:l:H")) != -1) {
 		switch (o) {
-		case 'p': port = atoi(optarg); break;
-		case 'r': rate = atof(optarg); break;
-		case 'd': duration = atof(optarg); break;
-		case 'w': warmup = atof(optarg); break;
-		case 't': timeout_s = atof(optarg); break;
-		case 'x': seed = strtoul(optarg, NULL, 10); break;
-		case 'L': label = optarg; break;
-		case 'l': latfile = optarg; break;
-		case 'H': header = 1; break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'r':
+			rate = atof(optarg);
+			break;
+		case 'd':
+			duration = atof(optarg);
+			break;
+		case 'w':
+			warmup = atof(optarg);
+			break;
+		case 't':
+			timeout_s = atof(optarg);
+			break;
+		case 'x':
+			seed = strtoul(optarg, NULL, 10);
+			break;
+		case 'L':
+			label = optarg;
+			break;
+		case 'l':
+			latfile = optarg;
+			break;
+		case 'H':
+			header = 1;
+			break;
 		case 's':
-			for (char *t = strtok(optarg, ","); t && nspids < MAXPIDS;
-			     t = strtok(NULL, ","))
+			for (char *t = strtok(optarg, ",");
+			     t && nspids < MAXPIDS; t = strtok(NULL, ","))
 				spids[nspids++] = (pid_t)atoi(t);
 			break;
 		case 'm': {
@@ -276,11 +295,12 @@ int main(int argc, char **argv)
 			paths[npaths++] = c + 1;
 			break;
 		}
-		default: usage();
+		default:
+			usage();
 		}
 	}
-	if (port <= 0 || rate <= 0 || duration <= 0 || warmup < 0 || npaths == 0 ||
-	    timeout_s <= 0)
+	if (port <= 0 || rate <= 0 || duration <= 0 || warmup < 0 ||
+	    npaths == 0 || timeout_s <= 0)
 		usage();
 	if (header) {
 		printf("%s\n", HEADER);
@@ -299,7 +319,8 @@ int main(int argc, char **argv)
 	struct req *rq = calloc((size_t)cap, sizeof *rq);
 	if (!rq)
 		return 1;
-	for (double t = -log(unif()) / rate; t < horizon; t += -log(unif()) / rate) {
+	for (double t = -log(unif()) / rate; t < horizon;
+	     t += -log(unif()) / rate) {
 		if (n == cap) {
 			cap *= 2;
 			rq = realloc(rq, (size_t)cap * sizeof *rq);
@@ -347,8 +368,8 @@ int main(int argc, char **argv)
 			next++;
 		}
 		/* time out the oldest open requests */
-		while (oldest < next &&
-		       (rq[oldest].st == DONE || t - rq[oldest].at > timeout_s)) {
+		while (oldest < next && (rq[oldest].st == DONE ||
+					 t - rq[oldest].at > timeout_s)) {
 			if (rq[oldest].st != DONE) {
 				finish(&rq[oldest], E_TIMEOUT, t);
 				open--;
@@ -370,9 +391,12 @@ int main(int argc, char **argv)
 		} else {
 			double a = t0 + wake;
 			struct itimerspec its = {
-			    .it_value = {.tv_sec = (time_t)a,
-					 .tv_nsec = (long)((a - (double)(time_t)a) * 1e9)}};
-			if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+			    .it_value = {
+				.tv_sec = (time_t)a,
+				.tv_nsec =
+				    (long)((a - (double)(time_t)a) * 1e9)}};
+			if (its.it_value.tv_sec == 0 &&
+			    its.it_value.tv_nsec == 0)
 				its.it_value.tv_nsec = 1;
 			timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 			k = epoll_wait(ep, evs, 256, -1);
@@ -425,11 +449,12 @@ int main(int argc, char **argv)
 		fclose(lf);
 	qsort(lat, (size_t)m, sizeof *lat, cmp);
 	qsort(lags, (size_t)nl, sizeof *lags, cmp);
-	printf("%s,%.3f,%.3f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%ld,%ld,%ld,%ld,%ld,%ld,%.6f,%.6f\n",
-	       label, rate, inwin / duration, m ? sum / m : NAN, pct(lat, m, .5),
-	       pct(lat, m, .9), pct(lat, m, .99), m ? lat[m - 1] : NAN,
-	       nspids ? (cpu1 - cpu0) / duration : NAN, sched, m, err[E_REFUSED],
-	       err[E_RESET], err[E_STATUS], err[E_TIMEOUT], lagmax,
-	       nl ? pct(lags, nl, .99) : NAN);
+	printf("%s,%.3f,%.3f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%ld,%ld,%ld,%ld,%ld,"
+	       "%ld,%.6f,%.6f\n",
+	       label, rate, inwin / duration, m ? sum / m : NAN,
+	       pct(lat, m, .5), pct(lat, m, .9), pct(lat, m, .99),
+	       m ? lat[m - 1] : NAN, nspids ? (cpu1 - cpu0) / duration : NAN,
+	       sched, m, err[E_REFUSED], err[E_RESET], err[E_STATUS],
+	       err[E_TIMEOUT], lagmax, nl ? pct(lags, nl, .99) : NAN);
 	return 0;
 }
