@@ -51,10 +51,18 @@
 # before each figure (also printed as probe_ms on each figure's line); its
 # spread is the machine's, not the runtimes'.
 #
+# Then, unless EXTRA=0, two more scripts, each documenting its own method:
+#   scripts/calibrate-speed.sh  CPython/Node time ratios of the same code
+#                               (JSON, templates, regex, loops): cpu_scale
+#   scripts/calibrate-conn.sh   connection_overhead (new connection minus
+#                               kept-alive), with TLS, and RSS per idle
+#                               WebSocket (Node ws, uvicorn websockets)
+#
 # Output: results/calibrate/summary.txt (what is printed) and reps.log (every
-# repetition). Environment: REPS (default 7), SCALE (multiplies the requests
-# per repetition, default 1), SERVER_CPU, CLIENT_CPU, PORT_BASE (default
-# 18400), OUT (default results/calibrate).
+# repetition); speed.txt and conn.txt from the two scripts. Environment:
+# REPS (default 7), SCALE (multiplies the requests per repetition, default
+# 1), SERVER_CPU, CLIENT_CPU, PORT_BASE (default 18400), OUT (default
+# results/calibrate), EXTRA (default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -285,6 +293,12 @@ main() {
       " the machine'"'"'s own speed variation)\n", m, v[1], v[NR], NR
   }' | tee -a "$OUT/summary.txt"
   echo "# done in $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
+  if [ "${EXTRA:-1}" != 0 ]; then
+    stop_server
+    OUT=$OUT SERVER_CPU=$SERVER_CPU bash scripts/calibrate-speed.sh || FAILED=1
+    OUT=$OUT SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU \
+      bash scripts/calibrate-conn.sh || FAILED=1
+  fi
   return "$FAILED"
 }
 

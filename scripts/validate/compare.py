@@ -1,0 +1,297 @@
+"""compare.py - the tables of scripts/validate-real.sh (standard library only).
+
+  compare.py knee RESULTS.csv P99_BOUND   the knee of a `concsim sweep`
+                                          results.csv (swept: the rate)
+  compare.py report OUT P99_BOUND         reads OUT/measured.csv and every
+        OUT/pred_NAME/SYSTEM-MIX/results.csv; writes OUT/compare.csv,
+        OUT/knees.csv, OUT/fit/SYSTEM-MIX.csv; prints markdown
+
+Knee: going up the rates, the first rate at which the p99 latency reaches
+P99_BOUND seconds or the throughput falls below 0.98 x the offered rate
+actually sent; the knee is interpolated between that rate and the one below
+it (on log p99 for the p99 rule, on throughput / offered for the other);
+">X" when no rate crossed, "<X" when the lowest did.
+"""
+import csv
+import glob
+import math
+import os
+import sys
+
+RATIO = 0.98
+GOAL_KNEE, GOAL_P50, GOAL_P99, GOAL_REGION = 0.10, 0.15, 0.25, 0.85
+FIGS = ["throughput_rps", "latency_s_mean", "latency_s_p50", "latency_s_p90",
+        "latency_s_p99", "utilization_cpu"]
+
+
+def knee(points, bound, dur):
+    """points: [(rate, sent_rps, throughput_rps, p99)] -> (value, text).
+    dur: the measured seconds per point, for the noise allowance."""
+    pts = sorted(points)
+    prev = None
+    for rate, sent, thr, p99 in pts:
+        r = thr / sent if sent > 0 else 1.0
+        bad_p99 = not (p99 < bound)  # NaN (nothing answered) is bad
+        # below 0.98 x sent, and by more than 3 sigma of a Poisson count
+        # (at low rates a few requests more or less cross the window's end)
+        bad_thr = r < RATIO and (sent - thr) * dur > 3 * math.sqrt(sent * dur)
+        if bad_p99 or bad_thr:
+            if prev is None:
+                return rate, "<%.0f" % rate
+            prate, psent, pthr, pp99 = prev
+            pr = pthr / psent if psent > 0 else 1.0
+            cands = []
+            if bad_p99:
+                if math.isnan(p99) or p99 <= pp99 or pp99 <= 0:
+                    cands.append(1.0)
+                else:
+                    cands.append((math.log(bound) - math.log(pp99)) /
+                                 (math.log(p99) - math.log(pp99)))
+            if bad_thr:
+                cands.append((pr - RATIO) / (pr - r) if pr > r else 1.0)
+            f = min(max(min(cands), 0.0), 1.0)
+            k = prate + f * (rate - prate)
+            return k, "%.0f" % k
+        prev = (rate, sent, thr, p99)
+    return pts[-1][0], ">%.0f" % pts[-1][0]
+
+
+def fnum(s):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def read_sweep(path):
+    """concsim sweep results.csv -> {rate: row} (the rate as swept)."""
+    out = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            out[round(fnum(row["workload.arrivals.rate"]), 3)] = row
+    return out
+
+
+def sweep_dur(rows):
+    return next((fnum(r["duration_s"]) for r in rows.values()), 1.0)
+
+
+def sweep_points(rows):
+    return [(rate, fnum(r["offered_rps"]), fnum(r["throughput_rps"]),
+             fnum(r["latency_s_p99"])) for rate, r in rows.items()]
+
+
+def cmd_knee(path, bound):
+    rows = read_sweep(path)
+    print(knee(sweep_points(rows), bound, sweep_dur(rows))[1])
+
+
+def read_measured(out):
+    with open(os.path.join(out, "measured.csv"), newline="") as f:
+        lines = [l for l in f if not l.startswith("#")]
+    groups = {}
+    for row in csv.DictReader(lines):
+        key = (row["system"], row["mix"], round(fnum(row["offered_rps"]), 3))
+        groups.setdefault(key, []).append(row)
+    return groups
+
+
+def mean(v):
+    v = [x for x in v if not math.isnan(x)]
+    return sum(v) / len(v) if v else math.nan
+
+
+def rel(pred, meas):
+    return pred / meas - 1 if meas and not math.isnan(meas) else math.nan
+
+
+def fmt(x, kind):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if kind == "ms":
+        return "%.1f" % (x * 1e3) if x * 1e3 < 100 else "%.0f" % (x * 1e3)
+    if kind == "pct":
+        return "%+.0f%%" % (x * 100)
+    if kind == "spread":
+        return "%.0f%%" % (x * 100)
+    if kind == "rps":
+        return "%.0f" % x
+    return "%.2f" % x
+
+
+def cmd_report(out, bound):
+    groups = read_measured(out)
+    dur = None
+    with open(os.path.join(out, "measured.csv")) as f:
+        for l in f:
+            if l.startswith("# duration="):
+                dur = float(l.split("duration=")[1].split("s")[0])
+    preds = {}  # name -> {(system, mix): {rate: row}}
+    for d in sorted(glob.glob(os.path.join(out, "pred_*"))):
+        name = os.path.basename(d)[5:]
+        for f in glob.glob(os.path.join(d, "*", "results.csv")):
+            sysmix = os.path.basename(os.path.dirname(f))
+            s, m = sysmix.split("-", 1)
+            preds.setdefault(name, {})[(s, m)] = read_sweep(f)
+
+    rows, knees = [], []
+    os.makedirs(os.path.join(out, "fit"), exist_ok=True)
+    for s, m in sorted({(k[0], k[1]) for k in groups}):
+        rates = sorted(k[2] for k in groups if k[:2] == (s, m))
+        meas = {}
+        for rate in rates:
+            g = groups[(s, m, rate)]
+            d = {"n": len(g)}
+            for fig in FIGS:
+                v = [fnum(r[fig]) for r in g]
+                d[fig] = mean(v)
+                vv = [x for x in v if not math.isnan(x)]
+                d[fig + "_spread"] = ((max(vv) - min(vv)) / d[fig]
+                                      if len(vv) > 1 and d[fig] else math.nan)
+            d["sent_rps"] = mean([fnum(r["scheduled"]) / dur for r in g]) if dur else rate
+            d["errors"] = sum(int(r[e]) for r in g for e in
+                              ("errors_refused", "errors_reset",
+                               "errors_status", "errors_timeout"))
+            d["probe_cpu_ms"] = mean([fnum(r["probe_cpu_ms"]) for r in g])
+            d["probe_wall_ms"] = mean([fnum(r["probe_wall_ms"]) for r in g])
+            d["send_lag_s_max"] = max(fnum(r["send_lag_s_max"]) for r in g)
+            d["send_lag_s_p99"] = max(fnum(r.get("send_lag_s_p99")) for r in g)
+            meas[rate] = d
+        mk, mk_txt = knee([(r, meas[r]["sent_rps"], meas[r]["throughput_rps"],
+                            meas[r]["latency_s_p99"]) for r in rates], bound, dur)
+        krow = {"system": s, "mix": m, "measured_knee_rps": mk_txt}
+        fine = os.path.join(out, "knee", "%s-%s-fine" % (s, m), "results.csv")
+        if os.path.exists(fine):
+            fr = read_sweep(fine)
+            krow["defaults_fine_knee_rps"] = knee(
+                sweep_points(fr), bound, sweep_dur(fr))[1]
+        for name, pm in preds.items():
+            if (s, m) in pm:
+                pr = pm[(s, m)]
+                sel = {r: pr[r] for r in rates if r in pr}
+                pk, pk_txt = knee(sweep_points(sel), bound, sweep_dur(sel))
+                krow[name + "_knee_rps"] = pk_txt
+                krow[name + "_knee_err"] = rel(pk, mk)
+        knees.append(krow)
+        with open(os.path.join(out, "fit", "%s-%s.csv" % (s, m)), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["offered_rps"] + FIGS + ["system"])
+            for rate in rates:
+                w.writerow([rate] + ["%.6g" % meas[rate][x] for x in FIGS] + [s])
+        for rate in rates:
+            d = meas[rate]
+            row = {"system": s, "mix": m, "offered_rps": rate, "reps": d["n"],
+                   "below_085_knee": int(rate < GOAL_REGION * mk)}
+            for fig in FIGS:
+                row["measured_" + fig] = d[fig]
+                row["measured_" + fig + "_spread"] = d[fig + "_spread"]
+            for x in ("errors", "probe_cpu_ms", "probe_wall_ms", "send_lag_s_max", "send_lag_s_p99"):
+                row["measured_" + x] = d[x]
+            for name, pm in preds.items():
+                pr = pm.get((s, m), {}).get(rate)
+                for fig in FIGS:
+                    p = fnum(pr[fig]) if pr else math.nan
+                    row[name + "_" + fig] = p
+                    row[name + "_" + fig + "_err"] = rel(p, d[fig])
+            rows.append(row)
+
+    cols = list(dict.fromkeys(c for r in rows for c in r))
+    with open(os.path.join(out, "compare.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, cols)
+        w.writeheader()
+        w.writerows(rows)
+    kcols = list(dict.fromkeys(c for r in knees for c in r))
+    with open(os.path.join(out, "knees.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, kcols)
+        w.writeheader()
+        w.writerows(knees)
+
+    # markdown
+    print("# concsim vs real servers\n")
+    print("Knee: first rate with p99 >= %g s or throughput < %.2f x sent, "
+          "interpolated. Goals: knee within %d %%; p50 within %d %% and p99 "
+          "within %d %% at rates below %.2f x the measured knee.\n"
+          % (bound, RATIO, GOAL_KNEE * 100, GOAL_P50 * 100, GOAL_P99 * 100,
+             GOAL_REGION))
+    print("## Knees (offered rps)\n")
+    head = ["system", "mix", "measured"]
+    if any("defaults_fine_knee_rps" in k for k in knees):
+        head.append("defaults (fine sweep)")
+    for name in preds:
+        head += [name, name + " err", "goal"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for k in knees:
+        cells = [k["system"], k["mix"], k["measured_knee_rps"]]
+        if "defaults (fine sweep)" in head:
+            cells.append(k.get("defaults_fine_knee_rps", "-"))
+        for name in preds:
+            e = k.get(name + "_knee_err", math.nan)
+            cells += [k.get(name + "_knee_rps", "-"), fmt(e, "pct"),
+                      "ok" if abs(e) <= GOAL_KNEE else "MISS"]
+        print("| " + " | ".join(cells) + " |")
+    for name in preds:
+        print("\n## Points: measured vs prediction `%s`\n" % name)
+        print("thr: throughput rps; p50/p99 in ms; spread = (max - min) / mean "
+              "over repeats; util: server CPU / wall; cpu/req: util / thr in "
+              "us (the app itself burns 2900 us in hol, 500 us in io); `*` rates below %.2f x "
+              "the measured knee (where the latency goals apply); probe: "
+              "cpuprobe CPU/wall ms on the server core; lag p99: the load "
+              "generator's own lateness (ms, worst repeat).\n" % GOAL_REGION)
+        h = ["system", "mix", "rate", "thr", "pred", "p50", "sprd", "pred",
+             "err", "p99", "sprd", "pred", "err", "util", "pred",
+             "cpu/req", "pred", "errors", "probe", "lag p99"]
+        print("| " + " | ".join(h) + " |")
+        print("|" + "---|" * len(h))
+        for r in rows:
+            e50, e99 = r[name + "_latency_s_p50_err"], r[name + "_latency_s_p99_err"]
+            goal = r["below_085_knee"]
+            m50 = " MISS" if goal and not abs(e50) <= GOAL_P50 else ""
+            m99 = " MISS" if goal and not abs(e99) <= GOAL_P99 else ""
+            print("| " + " | ".join([
+                r["system"], r["mix"],
+                fmt(r["offered_rps"], "rps") + ("*" if goal else ""),
+                fmt(r["measured_throughput_rps"], "rps"),
+                fmt(r[name + "_throughput_rps"], "rps"),
+                fmt(r["measured_latency_s_p50"], "ms"),
+                fmt(r["measured_latency_s_p50_spread"], "spread"),
+                fmt(r[name + "_latency_s_p50"], "ms"), fmt(e50, "pct") + m50,
+                fmt(r["measured_latency_s_p99"], "ms"),
+                fmt(r["measured_latency_s_p99_spread"], "spread"),
+                fmt(r[name + "_latency_s_p99"], "ms"), fmt(e99, "pct") + m99,
+                fmt(r["measured_utilization_cpu"], "f"),
+                fmt(r[name + "_utilization_cpu"], "f"),
+                "%.0f" % (1e6 * r["measured_utilization_cpu"] / r["measured_throughput_rps"])
+                if r["measured_throughput_rps"] else "-",
+                "%.0f" % (1e6 * r[name + "_utilization_cpu"] / r[name + "_throughput_rps"])
+                if r[name + "_throughput_rps"] else "-",
+                str(r["measured_errors"]),
+                "%.0f/%.0f" % (r["measured_probe_cpu_ms"], r["measured_probe_wall_ms"]),
+                fmt(r["measured_send_lag_s_p99"], "ms"),
+            ]) + " |")
+        print("\n### Goals per system and mix (`%s`)\n" % name)
+        print("| system | mix | knee | p50 ok | p99 ok |")
+        print("|---|---|---|---|---|")
+        for k in knees:
+            sel = [r for r in rows if (r["system"], r["mix"]) == (k["system"], k["mix"])
+                   and r["below_085_knee"]]
+            ok50 = sum(abs(r[name + "_latency_s_p50_err"]) <= GOAL_P50 for r in sel)
+            ok99 = sum(abs(r[name + "_latency_s_p99_err"]) <= GOAL_P99 for r in sel)
+            e = k.get(name + "_knee_err", math.nan)
+            print("| %s | %s | %s | %d/%d | %d/%d |" % (
+                k["system"], k["mix"],
+                ("ok " if abs(e) <= GOAL_KNEE else "MISS ") + fmt(e, "pct"),
+                ok50, len(sel), ok99, len(sel)))
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "knee":
+        cmd_knee(sys.argv[2], float(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "report":
+        cmd_report(sys.argv[2], float(sys.argv[3]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
