@@ -29,8 +29,7 @@
 int sim_hist_init(struct sim_hist *h)
 {
 	*h = (struct sim_hist){.min = INFINITY, .max = -INFINITY};
-	h->b = calloc(SIM_HIST_NB, sizeof(*h->b));
-	return h->b ? 0 : SIM_ENOMEM;
+	return 0;
 }
 
 void sim_hist_release(struct sim_hist *h)
@@ -42,11 +41,62 @@ void sim_hist_release(struct sim_hist *h)
 void sim_hist_reset(struct sim_hist *h)
 {
 	if (h->b)
-		memset(h->b, 0, SIM_HIST_NB * sizeof(*h->b));
+		memset(h->b, 0, h->nb * sizeof(*h->b));
 	h->n = 0;
 	h->sum = 0.0;
 	h->min = INFINITY;
 	h->max = -INFINITY;
+	h->lost = 0;
+}
+
+#define OCTAVE ((size_t)1 << SIM_HIST_SUB)
+
+/* Widens h's range to buckets [lo, hi) (octave-aligned, covering the
+ * current range), keeping the counts. Returns 0 or SIM_ENOMEM. */
+static int hist_widen(struct sim_hist *h, size_t lo, size_t hi)
+{
+	uint64_t *b = calloc(hi - lo, sizeof(*b));
+	if (!b)
+		return SIM_ENOMEM;
+	if (h->nb)
+		memcpy(b + (h->lo - lo), h->b, h->nb * sizeof(*b));
+	free(h->b);
+	h->b = b;
+	h->lo = (uint32_t)lo;
+	h->nb = (uint32_t)(hi - lo);
+	return 0;
+}
+
+/* The octave-aligned range covering h's and [lo, hi), one octave wider on
+ * a side that grows (values spreading out usually keep spreading). */
+static void hist_span(const struct sim_hist *h, size_t *lo, size_t *hi)
+{
+	size_t l = *lo / OCTAVE * OCTAVE,
+	       u = (*hi + OCTAVE - 1) / OCTAVE * OCTAVE;
+	if (h->nb) {
+		if (l < h->lo)
+			l = l >= OCTAVE ? l - OCTAVE : 0;
+		else
+			l = h->lo;
+		if (u > (size_t)h->lo + h->nb)
+			u = u + OCTAVE <= SIM_HIST_NB ? u + OCTAVE
+						      : SIM_HIST_NB;
+		else
+			u = (size_t)h->lo + h->nb;
+	}
+	*lo = l;
+	*hi = u;
+}
+
+void sim__hist_count_out(struct sim_hist *h, size_t k)
+{
+	size_t lo = k, hi = k + 1;
+	hist_span(h, &lo, &hi);
+	if (hist_widen(h, lo, hi)) {
+		h->lost++;
+		return;
+	}
+	h->b[k - h->lo]++;
 }
 
 /* The value reported for bucket k: of [lo, hi), the point 2 lo hi / (lo +
@@ -69,7 +119,7 @@ static double hist_value(size_t k)
  * overflow bucket (from 2^EMAX) as the max. Returns 0 when empty. */
 double sim_hist_quantile(const struct sim_hist *h, double q)
 {
-	if (h->n == 0 || !h->b)
+	if (h->n == 0)
 		return 0.0;
 	if (!(q > 0.0))
 		q = 0.0;
@@ -81,14 +131,17 @@ double sim_hist_quantile(const struct sim_hist *h, double q)
 		return h->max;
 	if (r == 1)
 		return h->min;
+	/* below the range every bucket is empty, above it too: the rank
+	 * lies in the range unless values were lost */
 	uint64_t cum = 0;
-	size_t k = 0;
-	for (; k < SIM_HIST_NB - 1; k++) {
-		cum += h->b[k];
+	size_t i = 0;
+	for (; i < h->nb; i++) {
+		cum += h->b[i];
 		if (cum >= r)
 			break;
 	}
-	if (k == SIM_HIST_NB - 1)
+	size_t k = h->lo + i;
+	if (i == h->nb || k >= SIM_HIST_NB - 1)
 		return h->max; /* the overflow bucket has no upper bound */
 	double v = hist_value(k);
 	if (v < h->min)
@@ -98,19 +151,27 @@ double sim_hist_quantile(const struct sim_hist *h, double q)
 	return v;
 }
 
-void sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src)
+int sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src)
 {
 	if (src->n == 0)
-		return;
-	assert(dst->b && src->b);
-	for (size_t k = 0; k < SIM_HIST_NB; k++)
-		dst->b[k] += src->b[k];
+		return 0;
+	if (src->nb && (src->lo < dst->lo || !dst->nb ||
+			src->lo + src->nb > dst->lo + dst->nb)) {
+		size_t lo = src->lo, hi = (size_t)src->lo + src->nb;
+		hist_span(dst, &lo, &hi);
+		if (hist_widen(dst, lo, hi))
+			return SIM_ENOMEM;
+	}
+	for (size_t i = 0; i < src->nb; i++)
+		dst->b[src->lo - dst->lo + i] += src->b[i];
 	if (src->min < dst->min)
 		dst->min = src->min;
 	if (src->max > dst->max)
 		dst->max = src->max;
 	dst->n += src->n;
 	dst->sum += src->sum;
+	dst->lost += src->lost;
+	return 0;
 }
 
 /* -------------------------------------------------- time-weighted values -- */
@@ -133,14 +194,65 @@ double sim_tw_mean(const struct sim_tw *w, double now)
 
 /* ------------------------------------------------------------- metrics -- */
 
+/* FNV-1a over group, a separator and key (both already truncated to
+ * their fields, so a stored name and a looked-up one hash alike). */
+static uint32_t metrics_hash(const char *group, const char *key)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)group; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u; /* a byte no name holds */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The slot of (group, key): the one holding it, or the empty one where it
+ * would go. The table is never full (nslot >= 2 n). */
+static uint32_t *metrics_slot(const struct sim_metrics *m, const char *group,
+			      const char *key)
+{
+	size_t mask = m->nslot - 1;
+	for (size_t i = metrics_hash(group, key) & mask;; i = (i + 1) & mask) {
+		uint32_t s = m->slot[i];
+		if (!s)
+			return &m->slot[i];
+		const struct sim_metric *x = &m->v[s - 1];
+		if (!strcmp(x->group, group) && !strcmp(x->key, key))
+			return &m->slot[i];
+	}
+}
+
+/* Names already truncated to the fields' sizes. */
 static struct sim_metric *metrics_find(const struct sim_metrics *m,
 				       const char *group, const char *key)
 {
+	if (!m->nslot)
+		return NULL;
+	uint32_t s = *metrics_slot(m, group, key);
+	return s ? &m->v[s - 1] : NULL;
+}
+
+/* Doubles the storage and rebuilds the index. Returns 0 or SIM_ENOMEM. */
+static int metrics_grow(struct sim_metrics *m)
+{
+	size_t cap = m->cap ? 2 * m->cap : 16;
+	if (cap > UINT32_MAX / 4)
+		return SIM_ENOMEM;
+	struct sim_metric *v = realloc(m->v, cap * sizeof(*v));
+	if (!v)
+		return SIM_ENOMEM;
+	m->v = v;
+	m->cap = cap;
+	uint32_t *slot = calloc(2 * cap, sizeof(*slot));
+	if (!slot)
+		return SIM_ENOMEM;
+	free(m->slot);
+	m->slot = slot;
+	m->nslot = 2 * cap;
 	for (size_t i = 0; i < m->n; i++)
-		if (!strncmp(m->v[i].group, group, sizeof(m->v[i].group)) &&
-		    !strncmp(m->v[i].key, key, sizeof(m->v[i].key)))
-			return &m->v[i];
-	return NULL;
+		*metrics_slot(m, m->v[i].group, m->v[i].key) = (uint32_t)i + 1;
+	return 0;
 }
 
 /* Names longer than the fields are truncated (to 39 bytes). */
@@ -152,20 +264,22 @@ int sim_metrics_put(struct sim_metrics *m, const char *group, const char *key,
 	snprintf(tmp.key, sizeof(tmp.key), "%s", key);
 	tmp.value = value;
 
-	struct sim_metric *old = metrics_find(m, tmp.group, tmp.key);
-	if (old) {
-		old->value = value;
+	if (m->n == m->cap) { /* an overwrite needs no room */
+		struct sim_metric *old = metrics_find(m, tmp.group, tmp.key);
+		if (old) {
+			old->value = value;
+			return 0;
+		}
+		if (metrics_grow(m))
+			return SIM_ENOMEM;
+	}
+	uint32_t *s = metrics_slot(m, tmp.group, tmp.key);
+	if (*s) {
+		m->v[*s - 1].value = value;
 		return 0;
 	}
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 16;
-		struct sim_metric *v = realloc(m->v, cap * sizeof(*v));
-		if (!v)
-			return SIM_ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
 	m->v[m->n++] = tmp;
+	*s = (uint32_t)m->n;
 	return 0;
 }
 
@@ -183,6 +297,7 @@ double sim_metrics_get(const struct sim_metrics *m, const char *group,
 void sim_metrics_release(struct sim_metrics *m)
 {
 	free(m->v);
+	free(m->slot);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -276,16 +391,15 @@ static int pooled_cdf(const struct sim_rep_result *reps, size_t n,
 	int rc = sim_hist_init(&all);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < n; i++)
-		if (reps[i].lat.n)
-			sim_hist_merge(&all, &reps[i].lat);
-	if (all.n) {
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = sim_hist_merge(&all, &reps[i].lat);
+	if (!rc && all.n) {
 		for (size_t k = 0; k < SIM_CDF_N; k++)
 			out->cdf[k] = sim_hist_quantile(&all, sim_cdf_q[k]);
 		out->ncdf = SIM_CDF_N;
 	}
 	sim_hist_release(&all);
-	return 0;
+	return rc;
 }
 
 static struct sim_est est_lat(const double *x, size_t k)
@@ -300,16 +414,28 @@ static double rate(uint64_t count, double duration)
 	return duration > 0.0 ? (double)count / duration : 0.0;
 }
 
-/* True when a string ends in "max". */
-static bool ends_in_max(const char *s)
+/* True when a string ends in `end` (3 bytes: "max", "min"). */
+static bool ends_in(const char *s, const char *end)
 {
 	size_t len = strlen(s);
-	return len >= 3 && !strcmp(s + len - 3, "max");
+	return len >= 3 && !strcmp(s + len - 3, end);
+}
+
+/* How replications combine a metric: +1 the maximum, -1 the minimum, 0
+ * the mean. */
+static int extremum(const struct sim_metric *x)
+{
+	if (ends_in(x->key, "max") || ends_in(x->group, "max"))
+		return 1;
+	if (ends_in(x->key, "min") || ends_in(x->group, "min"))
+		return -1;
+	return 0;
 }
 
 /* Folds the metrics of n replications into out: union of (group, key) in
- * first-seen order; the maximum for names ending in "max", otherwise the
- * mean over the replications that reported the metric. */
+ * first-seen order; the maximum for names ending in "max", the minimum for
+ * names ending in "min", otherwise the mean over the replications that
+ * reported the metric. */
 static int summarize_metrics(const struct sim_rep_result *reps, size_t n,
 			     struct sim_metrics *out)
 {
@@ -342,8 +468,12 @@ static int summarize_metrics(const struct sim_rep_result *reps, size_t n,
 				continue;
 			}
 			size_t idx = (size_t)(o - out->v);
-			if (ends_in_max(o->key) || ends_in_max(o->group)) {
+			int ext = extremum(o);
+			if (ext > 0) {
 				if (x->value > o->value)
+					o->value = x->value;
+			} else if (ext < 0) {
+				if (x->value < o->value)
 					o->value = x->value;
 			} else {
 				o->value += x->value; /* sum until the end */
@@ -353,7 +483,7 @@ static int summarize_metrics(const struct sim_rep_result *reps, size_t n,
 	}
 	for (size_t k = 0; k < out->n; k++) {
 		struct sim_metric *o = &out->v[k];
-		if (!ends_in_max(o->key) && !ends_in_max(o->group))
+		if (!extremum(o))
 			o->value /= (double)cnt[k];
 	}
 

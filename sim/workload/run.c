@@ -525,7 +525,10 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 	out->duration = sc->duration;
 	out->events = ru->s.events;
 	for (size_t c = 0; c < out->nclasses; c++)
-		sim_hist_merge(&out->lat, &out->classes[c].lat);
+		if (sim_hist_merge(&out->lat, &out->classes[c].lat) < 0) {
+			err = SIM_ENOMEM;
+			goto cleanup;
+		}
 	report_all(ru, &out->metrics);
 	sim_metrics_put(&out->metrics, "requests", "peak_in_memory",
 			(double)ru->pool.peak);
