@@ -78,7 +78,7 @@ static const char *const rep_balancers[] = {
 
 /* Replicas of replicas of ... at most this deep. */
 #define MAX_NESTING  3
-#define MAX_REPLICAS 10000
+#define MAX_REPLICAS 100000
 
 struct rep_cfg {
 	int replicas;
@@ -773,13 +773,52 @@ static int fold(struct sim_metrics *mt, const struct sim_metric *x)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Puts group.min, .median and .max of x[0..n) (sorted here). */
+static void put_spread(struct sim_metrics *mt, const char *group, double *x,
+		       int n)
+{
+	qsort(x, (size_t)n, sizeof *x, cmp_double);
+	double med = n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+	sim_metrics_put(mt, group, "min", x[0]);
+	sim_metrics_put(mt, group, "median", med);
+	sim_metrics_put(mt, group, "max", x[n - 1]);
+}
+
+/* Jain's fairness index of x[0..n): (sum x)^2 / (n sum x^2), from 1/n
+ * (one replica takes everything) to 1 (all equal); NaN when all are 0. */
+static double jain(const double *x, int n)
+{
+	double s = 0, s2 = 0;
+	for (int i = 0; i < n; i++) {
+		s += x[i];
+		s2 += x[i] * x[i];
+	}
+	return s2 > 0 ? s * s / ((double)n * s2) : NAN;
+}
+
+/* The figures of every launched replica: with --per-replica, one group
+ * per_replica.I each; always their spread (per_replica.throughput_share
+ * and per_replica.utilization_cpu: min, median, max) and Jain's index of
+ * the throughput shares, so that the output's size does not grow with the
+ * number of replicas. The summary comes first: its names are fixed. */
 static void rep_report(void *state, struct sim_metrics *mt)
 {
 	struct rep *m = state;
 	double now = m->ctx.s->now;
 	double active = sim_tw_mean(&m->serving_tw, now);
 	struct sim_metrics sum = {0};
+	bool each = m->ctx.sc->per_replica;
 	char g[40];
+	double *share = malloc((size_t)m->nch * sizeof *share);
+	double *util = malloc((size_t)m->nch * sizeof *util);
+	int n = 0;
+	struct sim_metrics list = {0};
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
 		if (!c->launched)
@@ -788,20 +827,41 @@ static void rep_report(void *state, struct sim_metrics *mt)
 		sim_model_report(&c->inst, &cm);
 		for (size_t k = 0; k < cm.n; k++)
 			fold(&sum, &cm.v[k]);
-		snprintf(g, sizeof g, "per_replica.%d", i);
-		sim_metrics_put(mt, g, "throughput_share",
-				m->sent ? (double)c->sent / (double)m->sent
-					: 0);
-		sim_metrics_put(mt, g, "inflight_mean",
-				sim_tw_mean(&c->inflight.tw, now));
-		sim_metrics_put(mt, g, "utilization_cpu",
-				sim_metrics_get(&cm, "utilization", "cpu", 0));
-		/* only with a memory limit: which replica the kernel hit */
-		double kills = sim_metrics_get(&cm, "memory", "oom_kills", NAN);
-		if (!isnan(kills))
-			sim_metrics_put(mt, g, "oom_kills", kills);
+		double sh = m->sent ? (double)c->sent / (double)m->sent : 0;
+		double u = sim_metrics_get(&cm, "utilization", "cpu", 0);
+		if (share && util) {
+			share[n] = sh;
+			util[n] = u;
+			n++;
+		}
+		if (each) {
+			snprintf(g, sizeof g, "per_replica.%d", i);
+			sim_metrics_put(&list, g, "throughput_share", sh);
+			sim_metrics_put(&list, g, "inflight_mean",
+					sim_tw_mean(&c->inflight.tw, now));
+			sim_metrics_put(&list, g, "utilization_cpu", u);
+			/* only with a memory limit: which replica the kernel
+			 * hit */
+			double kills =
+			    sim_metrics_get(&cm, "memory", "oom_kills", NAN);
+			if (!isnan(kills))
+				sim_metrics_put(&list, g, "oom_kills", kills);
+		}
 		sim_metrics_release(&cm);
 	}
+	if (n > 0) {
+		sim_metrics_put(mt, "per_replica", "count", n);
+		sim_metrics_put(mt, "per_replica", "fairness_jain",
+				jain(share, n));
+		put_spread(mt, "per_replica.throughput_share", share, n);
+		put_spread(mt, "per_replica.utilization_cpu", util, n);
+	}
+	free(share);
+	free(util);
+	for (size_t k = 0; k < list.n; k++)
+		sim_metrics_put(mt, list.v[k].group, list.v[k].key,
+				list.v[k].value);
+	sim_metrics_release(&list);
 	/* one host, one limit: the sum of the replicas' peaks is bounded by
 	 * it too, as the kernel never lets the host past it */
 	int64_t limit = m->shared ? m->shared->mem.limit : 0;

@@ -171,6 +171,7 @@ static void run_spike(const char *systems, struct outcome *o, size_t n)
 {
 	struct sim_scenario sc;
 	tl_load(spike_yaml(systems), &sc);
+	sc.per_replica = true; /* per_replica.I figures of replicas */
 	cr_assert_eq(sc.nsystems, n);
 	struct sim_summary s[4];
 	struct sim_ts ts[4] = {{0}};

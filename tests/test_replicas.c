@@ -41,6 +41,7 @@ static struct result run_yaml(const char *yaml)
 	struct result res = {0};
 	struct sim_scenario sc;
 	tl_load(yaml, &sc);
+	sc.per_replica = true; /* per_replica.I figures too */
 	cr_assert_leq(sc.nsystems, MAXSYS);
 	tl_run_loaded(&sc, res.s);
 	res.n = sc.nsystems;
@@ -316,7 +317,36 @@ Test(replicas, weights_skew_traffic_shares, .timeout = 60)
 	double sd = sqrt(0.75 * 0.25 / n);
 	cr_expect(fabs(share(&r.s[1], 0) - 0.75) < 5 * sd,
 		  "weighted random share %g (sd %g)", share(&r.s[1], 0), sd);
+	/* the summary of the shares: 1/4 and 3/4, Jain's index
+	 * (1/4 + 3/4)^2 / (2 (1/16 + 9/16)) = 0.8 */
+	const struct sim_summary *w = &r.s[0];
+	const char *g = "per_replica.throughput_share";
+	cr_expect(fabs(tl_metric(w, g, "min") - 0.25) < 1e-3);
+	cr_expect(fabs(tl_metric(w, g, "median") - 0.5) < 1e-9);
+	cr_expect(fabs(tl_metric(w, g, "max") - 0.75) < 1e-3);
+	cr_expect(fabs(tl_metric(w, "per_replica", "fairness_jain") - 0.8) <
+		  1e-3);
+	cr_expect_eq(tl_metric(w, "per_replica", "count"), 2);
+	cr_expect(tl_metric(w, "per_replica.utilization_cpu", "max") >
+		  tl_metric(w, "per_replica.utilization_cpu", "min"));
 	release(&r);
+}
+
+Test(replicas, per_replica_list_only_on_request, .timeout = 60)
+{
+	char buf[2048];
+	struct sim_scenario sc;
+	struct sim_summary s[1];
+	tl_load(scenario(buf, sizeof buf, 2, "2s", "600/s",
+			 "  - { name: rr, model: replicas, replicas: 3, "
+			 "replica: " REPLICA " }\n"),
+		&sc);
+	tl_run_loaded(&sc, s);
+	cr_expect(isnan(tl_metric(&s[0], "per_replica.0", "throughput_share")));
+	cr_expect(fabs(tl_metric(&s[0], "per_replica", "fairness_jain") - 1) <
+		  1e-3);
+	sim_summary_release(&s[0]);
+	sim_scenario_release(&sc);
 }
 
 Test(replicas, autoscaling_adds_replicas_under_a_load_step, .timeout = 60)

@@ -114,6 +114,10 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 			o->quiet = true;
 			continue;
 		}
+		if (!strcmp(name, "--per-replica")) {
+			o->per_replica = true;
+			continue;
+		}
 		if (attached) {
 			val = eq + 1;
 		} else if (i + 1 < argc) {
@@ -209,6 +213,8 @@ int cli_load(const struct cli_opts *o, struct sim_scenario *sc)
 		return EXIT_USAGE;
 	}
 	int err = sim_scenario_load(o->file, o->ov, o->nov, stderr, sc);
+	if (!err)
+		sc->per_replica = o->per_replica;
 	if (err == SIM_ENOMEM) {
 		cli_error("out of memory loading '%s'", o->file);
 		return EXIT_FAILED;

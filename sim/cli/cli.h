@@ -30,6 +30,7 @@ struct cli_opts {
 	const char *out;
 	int jobs;
 	bool quiet;
+	bool per_replica; /* --per-replica: every replica's figures */
 	double ts_interval;
 	char **extra; /* arguments the command handles itself */
 	size_t nextra;

@@ -128,7 +128,7 @@ int cmd_run(int argc, char **argv)
 	bool handlers = false;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|--jobs|"
-			   "--quiet|--timeseries",
+			   "--quiet|--timeseries|--per-replica",
 			   NULL, &o);
 	if (rc)
 		goto cleanup_opts;

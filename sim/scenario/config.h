@@ -197,6 +197,8 @@ struct sim_scenario {
 	struct sim_sweep_param *sweep;
 	size_t nsweep;
 	size_t max_phases; /* longest phase list of any class */
+	bool per_replica;  /* not a key: `--per-replica` asks `replicas`
+			      systems for every replica's figures */
 };
 
 /* A command-line override `--set PATH=VALUE`. */
