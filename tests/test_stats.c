@@ -110,7 +110,7 @@ Test(hist, range_grows_both_ways_keeping_every_count)
 	cr_assert_eq(sim_hist_init(&h), 0);
 	cr_expect_null(h.b); /* nothing allocated while empty */
 	/* 1 ms, then far above and far below, then in between */
-	const double x[] = {1e-3, 2e-3, 50.0, 1e-7, 3e-5, 1e-3, 7.0, 1e-9, 0.0};
+	const double x[] = {1e-3, 2e-3, 50.0, 1e-7, 3e-5, 1e-3, 7.0, 1e-12, 0.0};
 	for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) {
 		sim_hist_record(&h, x[i]);
 		want[sim_hist_index(x[i])]++;
@@ -120,6 +120,7 @@ Test(hist, range_grows_both_ways_keeping_every_count)
 	for (size_t k = 0; k < SIM_HIST_NB; k++)
 		cr_expect_eq(sim_hist_bucket(&h, k), want[k], "bucket %zu", k);
 	cr_expect_lt(h.nb, SIM_HIST_NB);
+	cr_expect_gt(h.lo, 0); /* zeros do not stretch the range down */
 	sim_hist_release(&h);
 }
 

@@ -46,6 +46,7 @@ void sim_hist_reset(struct sim_hist *h)
 	h->sum = 0.0;
 	h->min = INFINITY;
 	h->max = -INFINITY;
+	h->under = 0;
 	h->lost = 0;
 }
 
@@ -90,6 +91,10 @@ static void hist_span(const struct sim_hist *h, size_t *lo, size_t *hi)
 
 void sim__hist_count_out(struct sim_hist *h, size_t k)
 {
+	if (k == 0) {
+		h->under++;
+		return;
+	}
 	size_t lo = k, hi = k + 1;
 	hist_span(h, &lo, &hi);
 	if (hist_widen(h, lo, hi)) {
@@ -133,15 +138,20 @@ double sim_hist_quantile(const struct sim_hist *h, double q)
 		return h->min;
 	/* below the range every bucket is empty, above it too: the rank
 	 * lies in the range unless values were lost */
-	uint64_t cum = 0;
-	size_t i = 0;
-	for (; i < h->nb; i++) {
-		cum += h->b[i];
-		if (cum >= r)
-			break;
+	uint64_t cum = h->under; /* bucket 0, the first */
+	size_t k = 0;
+	if (cum < r) {
+		size_t i = 0;
+		for (; i < h->nb; i++) {
+			cum += h->b[i];
+			if (cum >= r)
+				break;
+		}
+		if (i == h->nb)
+			return h->max; /* values lost for want of memory */
+		k = h->lo + i;
 	}
-	size_t k = h->lo + i;
-	if (i == h->nb || k >= SIM_HIST_NB - 1)
+	if (k >= SIM_HIST_NB - 1)
 		return h->max; /* the overflow bucket has no upper bound */
 	double v = hist_value(k);
 	if (v < h->min)
@@ -170,6 +180,7 @@ int sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src)
 		dst->max = src->max;
 	dst->n += src->n;
 	dst->sum += src->sum;
+	dst->under += src->under;
 	dst->lost += src->lost;
 	return 0;
 }

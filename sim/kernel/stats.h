@@ -35,7 +35,10 @@ struct sim_hist {
 	 * histograms. */
 	uint64_t *b;
 	uint32_t lo, nb;
-	uint64_t lost; /* values counted in n but in no bucket (no memory) */
+	uint64_t under; /* more counts of bucket 0 (below 2^EMIN: zeros, such
+			   as the lag of an idle loop), so that they do not
+			   stretch the range down to it */
+	uint64_t lost;	/* values counted in n but in no bucket (no memory) */
 };
 
 /* Returns 0 (nothing is allocated until a value is recorded; the int is
@@ -61,16 +64,16 @@ static inline size_t sim_hist_index(double x)
 	return (size_t)k;
 }
 
-/* Counts bucket k, outside the range held: grows the range to hold it
- * (allocation happens only here, a few times per histogram), or, out of
- * memory, counts the value as lost. */
+/* Counts bucket k, outside the range held: in `under` for bucket 0,
+ * otherwise grows the range to hold it (allocation happens only here, a
+ * few times per histogram), or, out of memory, counts the value as lost. */
 void sim__hist_count_out(struct sim_hist *h, size_t k);
 
 /* The count of bucket k (0 outside the range held). */
 static inline uint64_t sim_hist_bucket(const struct sim_hist *h, size_t k)
 {
 	size_t i = k - h->lo;
-	return i < h->nb ? h->b[i] : 0;
+	return (i < h->nb ? h->b[i] : 0) + (k == 0 ? h->under : 0);
 }
 
 /* Counts x (inline: called once or twice per simulated request). */
