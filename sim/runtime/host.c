@@ -380,24 +380,34 @@ void sim_host_reset_stats(struct sim_host *h, double now)
 	h->t_reset = now;
 }
 
+/* The group `prefix``name` in g (just `name` without a prefix: a
+ * replicas system reports thousands of hosts). */
+static const char *group(char *g, size_t len, const char *prefix,
+			 const char *name)
+{
+	if (!prefix || !*prefix)
+		return name;
+	snprintf(g, len, "%s%s", prefix, name);
+	return g;
+}
+
 void sim_host_report(struct sim_host *h, const char *prefix,
 		     struct sim_metrics *m)
 {
 	double now = h->s->now;
 	char g[40];
-	const char *p = prefix ? prefix : "";
-	snprintf(g, sizeof g, "%sutilization", p);
-	sim_metrics_put(m, g, "cpu", sim_tw_mean(&h->busy, now) / h->ncores);
-	snprintf(g, sizeof g, "%squeues.mean", p);
-	sim_metrics_put(m, g, "runq", sim_tw_mean(&h->waiting, now));
-	snprintf(g, sizeof g, "%squeues.max", p);
-	sim_metrics_put(m, g, "runq", h->waiting.max);
-	snprintf(g, sizeof g, "%shost", p);
+	sim_metrics_put(m, group(g, sizeof g, prefix, "utilization"), "cpu",
+			sim_tw_mean(&h->busy, now) / h->ncores);
+	sim_metrics_put(m, group(g, sizeof g, prefix, "queues.mean"), "runq",
+			sim_tw_mean(&h->waiting, now));
+	sim_metrics_put(m, group(g, sizeof g, prefix, "queues.max"), "runq",
+			h->waiting.max);
+	const char *hg = group(g, sizeof g, prefix, "host");
 	double el = now - h->t_reset;
-	sim_metrics_put(m, g, "context_switches_per_s",
+	sim_metrics_put(m, hg, "context_switches_per_s",
 			el > 0 ? (double)h->switches / el : 0);
 	/* every runnable thread is on a core or waiting for one */
-	sim_metrics_put(m, g, "runnable_mean",
+	sim_metrics_put(m, hg, "runnable_mean",
 			sim_tw_mean(&h->busy, now) +
 			    sim_tw_mean(&h->waiting, now));
 }
