@@ -110,7 +110,8 @@ Test(hist, range_grows_both_ways_keeping_every_count)
 	cr_assert_eq(sim_hist_init(&h), 0);
 	cr_expect_null(h.b); /* nothing allocated while empty */
 	/* 1 ms, then far above and far below, then in between */
-	const double x[] = {1e-3, 2e-3, 50.0, 1e-7, 3e-5, 1e-3, 7.0, 1e-12, 0.0};
+	const double x[] = {1e-3, 2e-3, 50.0,  1e-7, 3e-5,
+			    1e-3, 7.0,	1e-12, 0.0};
 	for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) {
 		sim_hist_record(&h, x[i]);
 		want[sim_hist_index(x[i])]++;
@@ -122,6 +123,27 @@ Test(hist, range_grows_both_ways_keeping_every_count)
 	cr_expect_lt(h.nb, SIM_HIST_NB);
 	cr_expect_gt(h.lo, 0); /* zeros do not stretch the range down */
 	sim_hist_release(&h);
+}
+
+Test(hist, quantiles_in_one_pass_equal_one_at_a_time)
+{
+	struct sim_hist h;
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	cr_assert(r);
+	gsl_rng_set(r, 11);
+	cr_assert_eq(sim_hist_init(&h), 0);
+	double out[SIM_CDF_N];
+	sim_hist_quantiles(&h, sim_cdf_q, SIM_CDF_N, out); /* empty */
+	for (size_t k = 0; k < SIM_CDF_N; k++)
+		cr_expect_eq(out[k], 0.0);
+	for (int i = 0; i < 5000; i++)
+		sim_hist_record(&h, i % 7 ? gsl_ran_lognormal(r, -5, 2) : 0.0);
+	sim_hist_quantiles(&h, sim_cdf_q, SIM_CDF_N, out);
+	for (size_t k = 0; k < SIM_CDF_N; k++)
+		cr_expect_eq(out[k], sim_hist_quantile(&h, sim_cdf_q[k]),
+			     "q %g", sim_cdf_q[k]);
+	sim_hist_release(&h);
+	gsl_rng_free(r);
 }
 
 Test(hist, values_outside_the_range_are_clamped_but_exact_at_the_ends)

@@ -15,6 +15,7 @@
 #include "cli/budget.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -169,12 +170,22 @@ static double cgroup_limit(void)
 	return 0;
 }
 
-double sim_physical_memory(void)
+static double physical_memory;
+static pthread_once_t physical_once = PTHREAD_ONCE_INIT;
+
+static void measure_physical_memory(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
 	double phys = pages > 0 && size > 0 ? (double)pages * (double)size : 0;
 	double cg = cgroup_limit();
-	return cg > 0 && (phys == 0 || cg < phys) ? cg : phys;
+	physical_memory = cg > 0 && (phys == 0 || cg < phys) ? cg : phys;
+}
+
+/* Measured once per process: a sweep checks the budget of every point. */
+double sim_physical_memory(void)
+{
+	pthread_once(&physical_once, measure_physical_memory);
+	return physical_memory;
 }
 
 static int refuse(struct sim_mark *at, struct sim_mark where, char *why,

@@ -372,6 +372,8 @@ static int load_points(struct sweep *sw)
 		int e = sim_scenario_load_string(sw->o.file, sw->text, sw->len,
 						 ov, nov, err, &p->sc);
 		fclose(err);
+		if (e == 0)
+			p->sc.per_replica = sw->o.per_replica;
 		/* a point that would cost too much is refused like a bad
 		 * value (limits.h); the others bound the parallel jobs */
 		char over[640] = "";
@@ -558,7 +560,7 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 	size_t ylen = 0;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|"
-			   "--jobs|--quiet",
+			   "--jobs|--quiet|--per-replica",
 			   "--param|--shard|--resume", &sw->o);
 	if (rc || (rc = sweep_options(sw)))
 		return rc;

@@ -1,8 +1,8 @@
 /*
  * sweep_run.h - the state of one `concsim sweep` and the scheduler that
  * runs its points' simulations over the job pool, turning each point into
- * rows as soon as its last simulation ends and rewriting the result files
- * as it goes.
+ * rows as soon as its last simulation ends and appending them to
+ * results.csv as it goes.
  */
 #ifndef SIM_SWEEP_RUN_H
 #define SIM_SWEEP_RUN_H
@@ -60,6 +60,9 @@ struct sweep {
 	bool show;
 	double t0, last_draw, last_write, cost_all, cost_done;
 	size_t points_all, points_done;
+	/* checkpoints: results.csv holds the first ckpt_rows rows of the
+	 * table under a header of ckpt_cols columns (0: not written yet) */
+	size_t ckpt_rows, ckpt_cols;
 };
 
 /* Builds the task list: this process's points still to run (its shard,

@@ -161,6 +161,43 @@ double sim_hist_quantile(const struct sim_hist *h, double q)
 	return v;
 }
 
+void sim_hist_quantiles(const struct sim_hist *h, const double *q, size_t n,
+			double *out)
+{
+	/* As sim_hist_quantile, with the walk over the buckets resumed from
+	 * one quantile to the next (their ranks do not decrease). */
+	uint64_t cum = h->under; /* counts up to bucket k */
+	size_t pos = 0, k = 0;	 /* next index into b; bucket reached */
+	for (size_t j = 0; j < n; j++) {
+		if (h->n == 0) {
+			out[j] = 0.0;
+			continue;
+		}
+		double qq = q[j];
+		if (!(qq > 0.0))
+			qq = 0.0;
+		if (qq > 1.0)
+			qq = 1.0;
+		double rq = ceil(qq * (double)h->n);
+		uint64_t r = rq < 1.0 ? 1 : (uint64_t)rq;
+		if (r >= h->n || r == 1) {
+			out[j] = r >= h->n ? h->max : h->min;
+			continue;
+		}
+		while (cum < r && pos < h->nb) {
+			cum += h->b[pos];
+			k = h->lo + pos++;
+		}
+		if (cum < r || k >= SIM_HIST_NB - 1) {
+			out[j] =
+			    h->max; /* values lost, or the overflow bucket */
+			continue;
+		}
+		double v = hist_value(k);
+		out[j] = v < h->min ? h->min : v > h->max ? h->max : v;
+	}
+}
+
 int sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src)
 {
 	if (src->n == 0)
@@ -414,8 +451,7 @@ static int pooled_cdf(const struct sim_rep_result *reps, size_t n,
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = sim_hist_merge(&all, &reps[i].lat);
 	if (!rc && all.n) {
-		for (size_t k = 0; k < SIM_CDF_N; k++)
-			out->cdf[k] = sim_hist_quantile(&all, sim_cdf_q[k]);
+		sim_hist_quantiles(&all, sim_cdf_q, SIM_CDF_N, out->cdf);
 		out->ncdf = SIM_CDF_N;
 	}
 	sim_hist_release(&all);

@@ -95,6 +95,10 @@ static inline void sim_hist_record(struct sim_hist *h, double x)
  * ceil(q n) (at least 1) to within SIM_HIST_RELERR; exact at ranks 1 and n
  * (min, max) and for a constant sample. */
 double sim_hist_quantile(const struct sim_hist *h, double q);
+/* sim_hist_quantile of each of q[0..n), ascending, into out[], in one
+ * pass over the buckets. */
+void sim_hist_quantiles(const struct sim_hist *h, const double *q, size_t n,
+			double *out);
 static inline double sim_hist_mean(const struct sim_hist *h)
 {
 	return h->n ? h->sum / (double)h->n : 0.0;

@@ -13,10 +13,12 @@
 #include "output/sweepio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kernel/kernel.h"
 #include "kernel/rng.h"
@@ -273,9 +275,15 @@ void sim_table_release(struct sim_table *t)
 
 size_t sim_table_col(struct sim_table *t, const char *name)
 {
+	/* rows put their cells in the same order: the column after the
+	 * last one found is nearly always the one asked for */
+	if (t->hint < t->ncol && !strcmp(t->col[t->hint], name))
+		return t->hint++;
 	for (size_t i = 0; i < t->ncol; i++)
-		if (!strcmp(t->col[i], name))
+		if (!strcmp(t->col[i], name)) {
+			t->hint = i + 1;
 			return i;
+		}
 	if (t->ncol == t->capcol) {
 		size_t cap = t->capcol ? 2 * t->capcol : 64;
 		char **c = realloc(t->col, cap * sizeof(*c));
@@ -286,6 +294,7 @@ size_t sim_table_col(struct sim_table *t, const char *name)
 	}
 	if (!(t->col[t->ncol] = strdup(name)))
 		return SIZE_MAX;
+	t->hint = t->ncol + 1;
 	return t->ncol++;
 }
 
@@ -497,6 +506,26 @@ static size_t *col_order(const struct sim_table *t, size_t *n)
 
 /* ------------------------------------------------------------ writers -- */
 
+/* Writes rows [from, to) of t with the columns in order ord[0..n). */
+static void csv_rows(const struct sim_table *t, const size_t *ord, size_t n,
+		     size_t from, size_t to, FILE *f)
+{
+	for (size_t r = from; r < to; r++) {
+		const struct sim_trow *row = &t->row[r];
+		bool first = true;
+		for (size_t i = 0; i < t->np; i++)
+			sim_csv_cell(f, &first,
+				     row->param[i] ? row->param[i] : "");
+		for (size_t k = 0; k < n; k++) {
+			size_t id = ord[k];
+			sim_csv_cell(
+			    f, &first,
+			    id < row->n && row->cell[id] ? row->cell[id] : "");
+		}
+		fputc('\n', f);
+	}
+}
+
 int sim_table_write_csv(const struct sim_table *t, const struct sim_grid *g,
 			FILE *f)
 {
@@ -511,20 +540,7 @@ int sim_table_write_csv(const struct sim_table *t, const struct sim_grid *g,
 	for (size_t k = 0; k < n; k++)
 		sim_csv_cell(f, &first, t->col[ord[k]]);
 	fputc('\n', f);
-	for (size_t r = 0; r < t->nrow; r++) {
-		const struct sim_trow *row = &t->row[r];
-		first = true;
-		for (size_t i = 0; i < t->np; i++)
-			sim_csv_cell(f, &first,
-				     row->param[i] ? row->param[i] : "");
-		for (size_t k = 0; k < n; k++) {
-			size_t id = ord[k];
-			sim_csv_cell(
-			    f, &first,
-			    id < row->n && row->cell[id] ? row->cell[id] : "");
-		}
-		fputc('\n', f);
-	}
+	csv_rows(t, ord, n, 0, t->nrow, f);
 	free(ord);
 	return ferror(f) ? SIM_EIO : 0;
 }
@@ -923,6 +939,67 @@ int sim_save_bytes(const char *dir, const char *name, const char *buf,
 		return rc;
 	fwrite(buf, 1, len, a.f);
 	return sim_afile_commit(&a, err);
+}
+
+int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
+		       const char *dir, FILE *err)
+{
+	struct sim_afile a;
+	int rc;
+
+	if ((rc = sim_afile_open(&a, dir, "results.csv", err)))
+		return rc;
+	if ((rc = sim_table_write_csv(t, g, a.f)) == SIM_ENOMEM) {
+		sim_afile_abort(&a);
+		return rc;
+	}
+	return sim_afile_commit(&a, err);
+}
+
+int sim_table_append_csv(const struct sim_table *t, size_t from,
+			 const char *dir, FILE *err)
+{
+	char path[4096], *buf = NULL;
+	size_t len = 0, n;
+	int rc = SIM_ENOMEM, fd = -1;
+	size_t *ord = col_order(t, &n);
+	FILE *m = ord ? open_memstream(&buf, &len) : NULL;
+
+	if (!m)
+		goto cleanup;
+	csv_rows(t, ord, n, from, t->nrow, m);
+	if (fclose(m))
+		goto cleanup;
+	snprintf(path, sizeof(path), "%s/results.csv", dir);
+	rc = SIM_EIO;
+	fd = open(path, O_WRONLY | O_APPEND);
+	if (fd < 0)
+		goto fail;
+	/* one write of whole rows: nothing half-written is ever visible */
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	rc = 0;
+	goto cleanup;
+fail:
+	fprintf(err, "concsim: error: cannot append to '%s': %s\n", path,
+		strerror(errno));
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(ord);
+	return rc;
 }
 
 int sim_table_save(struct sim_table *t, const struct sim_grid *g,

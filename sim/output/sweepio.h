@@ -83,6 +83,7 @@ struct sim_table {
 	size_t np;  /* swept parameters: the leading columns */
 	char **col; /* names of the other columns, by id */
 	size_t ncol, capcol;
+	size_t hint; /* sim_table_col: the id it tries first */
 	struct sim_trow *row;
 	size_t nrow, caprow;
 };
@@ -166,6 +167,19 @@ const char *sim_trow_get(const struct sim_table *t, const struct sim_trow *r,
  * point first. Returns 0, SIM_EIO or SIM_ENOMEM (message on err). */
 int sim_table_save(struct sim_table *t, const struct sim_grid *g,
 		   const char *scenario, const char *dir, FILE *err);
+
+/* Writes DIR/results.csv atomically with the rows in the table's order
+ * (a checkpoint: the order of completion). Returns 0, SIM_EIO or
+ * SIM_ENOMEM (message on err). */
+int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
+		       const char *dir, FILE *err);
+
+/* Appends rows [from, nrow) to DIR/results.csv, whose header must hold
+ * exactly the table's columns (written by sim_table_save_csv since the
+ * last new column), in one write(2): a checkpoint costs the new rows, not
+ * the whole table. Returns 0, SIM_EIO or SIM_ENOMEM (message on err). */
+int sim_table_append_csv(const struct sim_table *t, size_t from,
+			 const char *dir, FILE *err);
 
 /* Writes len bytes to DIR/NAME atomically. Returns 0, SIM_EIO or
  * SIM_ENOMEM (message on err). */
