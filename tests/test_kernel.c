@@ -124,6 +124,68 @@ Test(kernel, hold_model_keeps_order_with_many_pending)
 	sim_release(&s);
 }
 
+/* Events of the calendar test: each records (time, insertion number). */
+struct big {
+	double t[40000];
+	uint64_t id[40000];
+	int n;
+};
+
+static void note(struct sim *s, void *obj, uint64_t arg)
+{
+	struct big *b = obj;
+	b->t[b->n] = s->now;
+	b->id[b->n++] = arg;
+}
+
+/* A batch of events drawn from a stream: some at equal times, some far
+ * away, every seventh cancelled. */
+static void schedule_batch(struct sim *s, struct sim_stream *st, struct big *b,
+			   uint64_t *next, int n, sim_ev *ev)
+{
+	for (int i = 0; i < n; i++) {
+		double u = sim_uniform(st);
+		double t = u < 0.1    ? floor(s->now) + 1 /* ties */
+			   : u < 0.15 ? s->now + 1000 * u /* far away */
+				      : s->now + sim_exponential(st, 1e-3);
+		ev[i] = sim_at(s, t, note, b, (*next)++);
+	}
+	for (int i = 0; i < n; i += 7)
+		sim_cancel(s, ev[i]);
+}
+
+Test(kernel, calendar_queue_keeps_time_and_insertion_order)
+{
+	/* more than SIM__CAL_ON pending: the calendar queue takes over, and
+	 * later the heap again; the order must be (time, insertion)
+	 * throughout */
+	static struct big b;
+	static sim_ev ev[12000];
+	struct sim s;
+	struct sim_stream st;
+	uint64_t next = 0;
+	b.n = 0;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_stream_init(&st, 9, 0, "cal"), 0);
+	schedule_batch(&s, &st, &b, &next, 12000, ev);
+	cr_assert_gt(sim_pending(&s), SIM__CAL_ON);
+	cr_expect_not_null(s.cal, "no calendar queue with %zu pending",
+			   sim_pending(&s));
+	cr_assert_eq(sim_run_until(&s, 0.5), 0);
+	schedule_batch(&s, &st, &b, &next, 12000, ev); /* into the calendar */
+	cr_assert_eq(sim_run_until(&s, 1e9), 0);
+	cr_expect_null(s.cal, "the heap is back once few are pending");
+	cr_expect_eq(b.n, 24000 - 2 * (12000 / 7 + 1));
+	int bad = 0;
+	for (int i = 1; i < b.n; i++)
+		if (b.t[i] < b.t[i - 1] ||
+		    (b.t[i] == b.t[i - 1] && b.id[i] < b.id[i - 1]))
+			bad++;
+	cr_expect_eq(bad, 0, "%d events out of (time, insertion) order", bad);
+	sim_stream_release(&st);
+	sim_release(&s);
+}
+
 Test(streams, same_name_same_numbers_other_name_other_numbers)
 {
 	struct sim_stream a, b, c, d;

@@ -7,9 +7,23 @@
  * come out in insertion order. Records (handler, object, argument) live in
  * one pool with an index freelist: no malloc per event once the pool has
  * grown to the simulation's high-water mark. Cancelling clears the record's
- * handler; the stale heap entry is dropped when it surfaces.
+ * handler; the stale entry is dropped when it surfaces.
+ *
+ * Past SIM__CAL_ON pending events the entries move to a calendar queue
+ * (Brown, CACM 1988): nb buckets (a power of two), each a day of `width`
+ * seconds, sorted lists, a year of nb days; an entry of day d =
+ * floor(t / width) goes to bucket d mod nb. Dequeuing looks at the current
+ * day's bucket and moves on day by day; after a whole year without an
+ * entry it searches the bucket heads directly. The calendar doubles
+ * (halves) when it holds more than 2 nb (fewer than nb / 2) entries, with
+ * a width of three times the mean gap between the next entries (Brown's
+ * rule). Days are integers kept in the entries, so an entry's bucket and
+ * day never disagree through rounding. Below SIM__CAL_OFF entries the heap
+ * comes back. bench_calq and the README's Speed section compare the two
+ * on the hold model.
  */
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "kernel/kernel.h"
@@ -32,13 +46,308 @@ int sim_init(struct sim *s)
 	return 0;
 }
 
+static void cal_free(struct sim *s);
+
 void sim_release(struct sim *s)
 {
+	cal_free(s);
 	free(s->rec);
 	free(s->heap);
 	s->rec = NULL;
 	s->heap = NULL;
 	s->nheap = s->nrec = 0;
+}
+
+/* ---------------------------------------------------- calendar queue -- */
+
+#define CAL_NIL UINT32_MAX
+
+/* The entry of record i while it waits in the calendar. */
+struct cal_node {
+	struct sim_heapent e;
+	uint64_t day;
+	uint32_t next; /* in its bucket's list, or CAL_NIL */
+};
+
+struct sim_cal {
+	struct cal_node *node; /* by record index, as many as s->caprec */
+	uint32_t *head;	       /* nb buckets: first node, or CAL_NIL */
+	size_t nb;	       /* a power of two */
+	double inv;	       /* 1 / width */
+	uint64_t day;	       /* the current day: no entry is earlier */
+	size_t lo, hi;	       /* resize below lo, above hi entries */
+	size_t misses;	       /* years searched in vain since the rebuild */
+};
+
+static inline int ent_before(struct sim_heapent a, struct sim_heapent b)
+{
+	return a.t < b.t || (a.t == b.t && a.key < b.key);
+}
+
+static uint64_t cal_day(const struct sim_cal *c, double t)
+{
+	double d = t * c->inv; /* monotonic in t: so are days */
+	return d < 9.2e18 ? (uint64_t)d : UINT64_MAX;
+}
+
+static int cal_grow_nodes(struct sim *s, size_t n)
+{
+	struct cal_node *v = realloc(s->cal->node, n * sizeof *v);
+	if (!v)
+		return SIM_ENOMEM;
+	s->cal->node = v;
+	return 0;
+}
+
+static void cal_free(struct sim *s)
+{
+	if (!s->cal)
+		return;
+	free(s->cal->node);
+	free(s->cal->head);
+	free(s->cal);
+	s->cal = NULL;
+}
+
+/* Links node n (its entry and day set) into its bucket, in order. */
+static void cal_link(struct sim_cal *c, uint32_t n)
+{
+	struct cal_node *x = &c->node[n];
+	uint32_t *pp = &c->head[x->day & (c->nb - 1)];
+	while (*pp != CAL_NIL && !ent_before(x->e, c->node[*pp].e))
+		pp = &c->node[*pp].next;
+	x->next = *pp;
+	*pp = n;
+}
+
+/* The bucket holding the earliest entry (c holds at least one), with
+ * c->day moved to its day. */
+static size_t cal_find(struct sim_cal *c)
+{
+	size_t mask = c->nb - 1;
+	for (size_t k = 0; k < c->nb; k++, c->day++) {
+		uint32_t n = c->head[c->day & mask];
+		if (n != CAL_NIL && c->node[n].day == c->day)
+			return c->day & mask;
+	}
+	/* a year without an entry: the earliest of the bucket heads */
+	uint32_t best = CAL_NIL;
+	for (size_t b = 0; b < c->nb; b++) {
+		uint32_t n = c->head[b];
+		if (n != CAL_NIL && (best == CAL_NIL ||
+				     ent_before(c->node[n].e, c->node[best].e)))
+			best = n;
+	}
+	c->day = c->node[best].day;
+	c->misses++;
+	return c->day & mask;
+}
+
+static uint32_t cal_unlink_first(struct sim_cal *c)
+{
+	size_t b = cal_find(c);
+	uint32_t n = c->head[b];
+	c->head[b] = c->node[n].next;
+	return n;
+}
+
+/* The k-th smallest of x[0..n) (x is reordered): Hoare's selection. */
+static double select_kth(double *x, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		double p = x[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (x[i] < p)
+				i++;
+			while (x[j] > p)
+				j--;
+			if (i <= j) {
+				double t = x[i];
+				x[i] = x[j];
+				x[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return x[k];
+	}
+	return x[k];
+}
+
+/* Rebuilds c with nb buckets around its `count` entries. The width is
+ * three times the mean gap between entries, about three entries a day,
+ * the gap taken where entries are densest of two places: the next 25
+ * (Brown's rule) and the bulk of the pending times (10th to 90th
+ * percentile). Brown's rule alone fails when the next entries are a few
+ * near events among many far ones (30,000 pending timeouts seconds away,
+ * a handful of events due now): it piles them into the same few days. Returns 0
+ * or SIM_ENOMEM (c unchanged). */
+static int cal_rebuild(struct sim_cal *c, size_t count, size_t nb)
+{
+	uint32_t *head = malloc(nb * sizeof *head);
+	double *t = malloc((count ? count : 1) * sizeof *t);
+	if (!head || !t) {
+		free(head);
+		free(t);
+		return SIM_ENOMEM;
+	}
+	double width = c->inv > 0 ? 1 / c->inv : 1;
+	size_t m = 0;
+	for (size_t b = 0; b < c->nb; b++)
+		for (uint32_t n = c->head[b]; n != CAL_NIL; n = c->node[n].next)
+			if (isfinite(c->node[n].e.t) && m < count)
+				t[m++] = c->node[n].e.t;
+	if (m >= 10) {
+		double q10 = select_kth(t, m, m / 10);
+		double q90 = select_kth(t, m, m - 1 - m / 10);
+		double gap = (q90 - q10) / (double)(m - 1 - 2 * (m / 10));
+		if (gap > 0 && isfinite(gap))
+			width = 3 * gap;
+	}
+	free(t);
+	if (count >= 2) {
+		/* Brown: three times the mean gap of the next 25
+		 * entries, when that is narrower (the next entries are
+		 * the dense ones, as in the hold model) */
+		uint32_t next[25];
+		size_t k = count < 25 ? count : 25;
+		for (size_t i = 0; i < k; i++)
+			next[i] = cal_unlink_first(c);
+		double gap = (c->node[next[k - 1]].e.t - c->node[next[0]].e.t) /
+			     (double)(k - 1);
+		for (size_t i = 0; i < k; i++)
+			cal_link(c, next[i]);
+		if (gap > 0 && isfinite(gap) && 3 * gap < width)
+			width = 3 * gap;
+	}
+	uint32_t *old = c->head;
+	size_t onb = c->nb;
+	c->head = head;
+	c->nb = nb;
+	c->inv = 1 / width;
+	for (size_t b = 0; b < nb; b++)
+		head[b] = CAL_NIL;
+	uint64_t first = UINT64_MAX;
+	for (size_t b = 0; b < onb; b++)
+		for (uint32_t n = old[b], next; n != CAL_NIL; n = next) {
+			next = c->node[n].next;
+			c->node[n].day = cal_day(c, c->node[n].e.t);
+			if (c->node[n].day < first)
+				first = c->node[n].day;
+			cal_link(c, n);
+		}
+	free(old);
+	c->day = first == UINT64_MAX ? 0 : first;
+	c->lo = nb / 2 > SIM__CAL_OFF ? nb / 2 : 0;
+	c->hi = 2 * nb;
+	c->misses = 0;
+	return 0;
+}
+
+void sim__cal_on(struct sim *s)
+{
+	struct sim_cal *c = calloc(1, sizeof *c);
+	size_t nb = 1;
+	while (nb < s->nheap)
+		nb *= 2;
+	if (!c || !(c->node = malloc((size_t)s->caprec * sizeof *c->node)) ||
+	    !(c->head = malloc(sizeof *c->head))) {
+		if (c)
+			free(c->node);
+		free(c);
+		return; /* the heap goes on, O(log n) */
+	}
+	/* first one sorted list (one bucket, every day 0: a valid calendar
+	 * with a width of infinity), then the calendar proper */
+	c->nb = 1;
+	c->inv = 0;
+	/* one sorted list: the heap in order */
+	uint32_t sorted = CAL_NIL, *tail = &sorted;
+	for (size_t m = s->nheap; m > 0; m--) {
+		struct sim_heapent e = s->heap[0];
+		struct sim_heapent last = s->heap[m - 1];
+		size_t k = 0;
+		for (;;) { /* pop the heap in place */
+			size_t ch = 2 * k + 1;
+			if (ch >= m - 1)
+				break;
+			if (ch + 1 < m - 1 &&
+			    ent_before(s->heap[ch + 1], s->heap[ch]))
+				ch++;
+			if (!ent_before(s->heap[ch], last))
+				break;
+			s->heap[k] = s->heap[ch];
+			k = ch;
+		}
+		s->heap[k] = last;
+		uint32_t n = (uint32_t)(e.key & IDX_MASK);
+		c->node[n].e = e;
+		c->node[n].day = 0;
+		*tail = n;
+		tail = &c->node[n].next;
+	}
+	*tail = CAL_NIL;
+	c->head[0] = sorted;
+	c->hi = SIZE_MAX;
+	s->cal = c;
+	/* no memory for the buckets: the one list goes on, slower */
+	cal_rebuild(c, s->nheap, nb);
+}
+
+/* Back to the heap: the calendar's entries in order form a valid heap. */
+static void cal_off(struct sim *s)
+{
+	struct sim_cal *c = s->cal;
+	size_t n = 0, count = s->nheap;
+	while (n < count) {
+		uint32_t i = cal_unlink_first(c);
+		s->heap[n++] = c->node[i].e;
+	}
+	cal_free(s);
+}
+
+void sim__cal_push(struct sim *s, struct sim_heapent e)
+{
+	struct sim_cal *c = s->cal;
+	uint32_t n = (uint32_t)(e.key & IDX_MASK);
+	c->node[n].e = e;
+	c->node[n].day = cal_day(c, e.t);
+	if (c->node[n].day < c->day) /* earlier than the current day */
+		c->day = c->node[n].day;
+	cal_link(c, n);
+	if (++s->nheap > c->hi && cal_rebuild(c, s->nheap, 2 * c->nb) < 0)
+		c->hi = SIZE_MAX; /* no memory: slower, still right */
+}
+
+/* Takes the earliest entry into *e if it is due by t_end. */
+static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
+{
+	struct sim_cal *c = s->cal;
+	size_t b = cal_find(c);
+	uint32_t n = c->head[b];
+	if (c->node[n].e.t > t_end)
+		return 0;
+	c->head[b] = c->node[n].next;
+	*e = c->node[n].e;
+	s->nheap--;
+	if (s->nheap < SIM__CAL_OFF)
+		cal_off(s);
+	else if (s->nheap < c->lo)
+		cal_rebuild(c, s->nheap, c->nb / 2); /* no memory: stay */
+	else if (c->misses > 8 + c->nb / 64)
+		/* days far too short for the entries: years go by empty,
+		 * each costing a search of every bucket */
+		cal_rebuild(c, s->nheap, c->nb);
+	return 1;
 }
 
 int sim__grow(struct sim *s)
@@ -59,6 +368,8 @@ int sim__grow(struct sim *s)
 		if (!r)
 			goto nomem;
 		s->rec = r;
+		if (s->cal && cal_grow_nodes(s, 2 * (size_t)s->caprec) < 0)
+			goto nomem;
 		s->caprec *= 2;
 	}
 	return 0;
@@ -111,8 +422,16 @@ static struct sim_heapent heap_pop(struct sim *s)
 int sim_run_until(struct sim *s, double t_end)
 {
 	s->stop = 0;
-	while (s->nheap > 0 && s->heap[0].t <= t_end) {
-		struct sim_heapent e = heap_pop(s);
+	while (s->nheap > 0) {
+		struct sim_heapent e;
+		if (s->cal) {
+			if (!cal_pop(s, t_end, &e))
+				break;
+		} else {
+			if (s->heap[0].t > t_end)
+				break;
+			e = heap_pop(s);
+		}
 		uint32_t i = (uint32_t)(e.key & IDX_MASK);
 		struct sim_evrec r = s->rec[i];
 		rec_free(s, i);

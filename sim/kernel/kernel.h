@@ -39,15 +39,27 @@ struct sim_heapent {
 	    key; /* insertion sequence << 24 | record index: ties are FIFO */
 };
 
+struct sim_cal;
+
+/* The future event list is a binary heap of (time, key) entries while it
+ * is small, and a calendar queue (kernel.c) while it holds more than
+ * SIM__CAL_ON events (many replicas, many users): the heap costs
+ * O(log n) per event and misses the cache once n is large; the calendar
+ * O(1). Both give the same order, (time, insertion), so results do not
+ * depend on which one ran. */
+#define SIM__CAL_ON  512
+#define SIM__CAL_OFF 128
+
 struct sim {
 	double now;
 	uint64_t seq;
 	uint64_t events; /* events dispatched so far */
 	struct sim_heapent *heap;
-	size_t nheap, capheap;
+	size_t nheap, capheap; /* nheap: events pending, in either list */
 	struct sim_evrec *rec;
 	uint32_t nrec, caprec, free_head;
 	int stop;
+	struct sim_cal *cal; /* the calendar queue in use, or NULL */
 };
 
 /* Initialises an empty simulation at time 0. Returns 0 or SIM_ENOMEM. */
@@ -61,6 +73,11 @@ void sim_release(struct sim *s);
 /* Internal: makes room for one more event (record and heap entry).
  * Returns 0, or SIM_ENOMEM after stopping the simulation. */
 int sim__grow(struct sim *s);
+/* Internal: e goes into the calendar queue (s->cal set). */
+void sim__cal_push(struct sim *s, struct sim_heapent e);
+/* Internal: the heap grew past SIM__CAL_ON: move to a calendar queue (if
+ * memory allows; else stay with the heap). */
+void sim__cal_on(struct sim *s);
 
 /* Schedules fn(s, obj, arg) at absolute time t, which must not be in the
  * past (t >= now: asserted, a model scheduling backwards is a bug). Returns
@@ -85,17 +102,23 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 	r->fn = fn;
 	r->obj = obj;
 	r->arg = arg;
-	/* sift up; the key keeps insertion order among equal times */
+	/* the key keeps insertion order among equal times */
 	struct sim_heapent e = {t, (s->seq++ << SIM__IDX_BITS) | i};
-	size_t k = s->nheap++;
-	while (k > 0) {
-		struct sim_heapent p = s->heap[(k - 1) / 2];
-		if (p.t < e.t || (p.t == e.t && p.key < e.key))
-			break;
-		s->heap[k] = p;
-		k = (k - 1) / 2;
+	if (s->cal) {
+		sim__cal_push(s, e);
+	} else {
+		size_t k = s->nheap++; /* sift up */
+		while (k > 0) {
+			struct sim_heapent p = s->heap[(k - 1) / 2];
+			if (p.t < e.t || (p.t == e.t && p.key < e.key))
+				break;
+			s->heap[k] = p;
+			k = (k - 1) / 2;
+		}
+		s->heap[k] = e;
+		if (s->nheap > SIM__CAL_ON)
+			sim__cal_on(s);
 	}
-	s->heap[k] = e;
 	/* handle: generation in the high half, index + 1 in the low half */
 	return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
 }
@@ -107,7 +130,7 @@ static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
 }
 
 /* Cancels a scheduled event; a handle that already fired, was cancelled, or
- * is 0 is ignored. O(1): the heap entry is skipped when it surfaces. */
+ * is 0 is ignored. O(1): the list's entry is skipped when it surfaces. */
 void sim_cancel(struct sim *s, sim_ev ev);
 
 /* Dispatches events in (time, insertion) order until the next one is later

@@ -3,6 +3,8 @@
 # shared/bench, measured in the same run, alternating, as ratios.
 #
 #   bash tests/bench/bench.sh [ROUNDS]      (default 5; medians are reported)
+#   SCALE_ONLY=1 bash tests/bench/bench.sh  only issue 17's measurements
+#     (event lists, replicas, sweep overhead; SCALE_ROUNDS, default 3)
 #
 # Needs a release build in build/ (bash scripts/dev.sh build) and, for the
 # SimPy yardstick, python3-simpy3. Prints one line per measurement and a
@@ -13,15 +15,27 @@ cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5}
 BIN=build/concsim
 HOLD=build/bench_hold
+CALQ=build/bench_calq
 SHARED=${SHARED:-../shared}
 CUSTOMERS=10000000
 SIMPY_CUSTOMERS=${SIMPY_CUSTOMERS:-500000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-[ -x "$BIN" ] && [ -x "$HOLD" ] || { echo "build first: bash scripts/dev.sh build" >&2; exit 2; }
+[ -x "$BIN" ] && [ -x "$HOLD" ] && [ -x "$CALQ" ] || { echo "build first: bash scripts/dev.sh build" >&2; exit 2; }
 cc -std=c11 -O2 -o "$tmp/mm1_ref" "$SHARED/bench/mm1_ref.c" -lm
 
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
+spread() { # file of values: median (range)
+  printf '%.2f (rounds: %.2f to %.2f)' "$(median < "$1")" \
+    "$(sort -g "$1" | head -1)" "$(sort -g "$1" | tail -1)"
+}
+ratios() { # numerator-file denominator-file
+  paste "$1" "$2" | awk '$2 > 0 {print $1 / $2}' > "$tmp/ratio"
+  spread "$tmp/ratio"
+}
+if [ "${SCALE_ONLY:-0}" != 1 ]; then # SCALE_ONLY=1: only the scale section
 # the M/M/1 of shared/bench: lambda 0.9/s, mu 1/s, 10M customers
 cat > "$tmp/mm1.yaml" <<YAML
 name: mm1-bench
@@ -35,8 +49,6 @@ workload:
 systems: [ { name: node, model: event-loop, cores: 1, overheads: zero } ]
 YAML
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 : > "$tmp/ref"; : > "$tmp/cs"; : > "$tmp/py"; : > "$tmp/rss"
 : > "$tmp/href"; : > "$tmp/hcs"
@@ -107,14 +119,6 @@ done
 # Ratios are taken within each round (the runs of a round are seconds
 # apart, so they share the machine's state), then their median is
 # reported with the range over the rounds.
-spread() { # file of values: median (range)
-  printf '%.2f (rounds: %.2f to %.2f)' "$(median < "$1")" \
-    "$(sort -g "$1" | head -1)" "$(sort -g "$1" | tail -1)"
-}
-ratios() { # numerator-file denominator-file
-  paste "$1" "$2" | awk '$2 > 0 {print $1 / $2}' > "$tmp/ratio"
-  spread "$tmp/ratio"
-}
 ref=$(median < "$tmp/ref"); cs=$(median < "$tmp/cs"); rss=$(median < "$tmp/rss")
 echo "date: $(date -u +%F) machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "M/M/1, 10M customers ($ROUNDS rounds of $REPEAT alternating runs, whole concsim process; medians):"
@@ -132,3 +136,100 @@ echo "hold model, 100k pending: plain C $(median < "$tmp/href") ns, concsim $(me
   "concsim / C: $(ratios "$tmp/hcs" "$tmp/href")"
 printf 'flagship (5 systems x 5 replications x 65 s, -j%s): %.2f s (median; goal < 2)\n' "$(nproc)" "$(median < "$tmp/flag")"
 echo "20-point sweep of the flagship (2 replications), -j1 time / -j2 time: $(spread "$tmp/sw") (goal >= 1.8)"
+
+fi
+
+# ------------------------------------------------------------------ scale --
+# Issue 17. SCALE_ROUNDS rounds (default 3) of each measurement below;
+# ratios are taken within a round, medians reported with their range.
+SCALE_ROUNDS=${SCALE_ROUNDS:-3}
+cpu_of() { # file written by /usr/bin/time -f "%U %S %M": user + sys seconds
+  awk '{print $1 + $2}' "$1"
+}
+
+# Event lists at large pending sets: the hold model on the kernel (heap
+# with event records), on a bare binary heap of the same 16-byte entries,
+# and on a calendar queue (tests/bench/calq.c).
+HOLD_OPS=${HOLD_OPS:-2000000}
+echo "hold model, ns per hold (medians of $SCALE_ROUNDS rounds; $HOLD_OPS holds):"
+printf '  %-9s %10s %10s %10s %16s\n' pending kernel bare-heap calendar "calendar/kernel"
+for p in 1000 10000 100000 1000000; do
+  : > "$tmp/hk"; : > "$tmp/hb"; : > "$tmp/hq"
+  for r in $(seq "$SCALE_ROUNDS"); do
+    "$HOLD" "$p" "$HOLD_OPS" | field ns_per_hold >> "$tmp/hk"
+    "$CALQ" "$p" "$HOLD_OPS" heap | field ns_per_hold >> "$tmp/hb"
+    "$CALQ" "$p" "$HOLD_OPS" calendar | field ns_per_hold >> "$tmp/hq"
+  done
+  printf '  %-9s %10.1f %10.1f %10.1f   %s\n' "$p" "$(median < "$tmp/hk")" \
+    "$(median < "$tmp/hb")" "$(median < "$tmp/hq")" "$(ratios "$tmp/hq" "$tmp/hk")"
+done
+
+# Many replicas: N replicas of 800/s each (random balancer, event-loop
+# replicas on one core), 1M requests in all (10 ms simulated from 100,000
+# replicas up), setup included; CPU time (user + sys) per completed
+# request and peak RSS. The goal: 10,000 replicas cost at most 2x what 10
+# cost, per request.
+rep_yaml() { # replicas -> scenario on stdout
+  python3 - "$1" <<'PY'
+import sys
+n = int(sys.argv[1])
+print(f"""name: replicas-{n}
+seed: 1
+duration: {max(0.01, 1e6 / (800 * n)):.6f}s
+warmup: 0s
+replications: 1
+workload:
+  arrivals: {{ process: poisson, rate: {800 * n}/s }}
+  classes: [ {{ name: c, phases: [ {{ cpu: {{ dist: exponential, mean: 1ms }} }} ] }} ]
+systems:
+  - {{ name: fleet, model: replicas, replicas: {n}, balancer: random,
+      replica: {{ model: event-loop, cores: 1 }} }}""")
+PY
+}
+REPLICAS=${REPLICAS:-"10 1000 10000 100000"}
+for n in $REPLICAS; do rep_yaml "$n" > "$tmp/rep$n.yaml"; : > "$tmp/rq$n"; : > "$tmp/rm$n"; done
+for r in $(seq "$SCALE_ROUNDS"); do
+  for n in $REPLICAS; do
+    /usr/bin/time -f "%U %S %M" -o "$tmp/t1" "$BIN" run "$tmp/rep$n.yaml" \
+      --format csv -j1 > "$tmp/out.csv"
+    done_n=$(python3 -c "import csv; print(next(csv.DictReader(open('$tmp/out.csv')))['completed'])")
+    python3 -c "print(1e9 * $(cpu_of "$tmp/t1") / $done_n)" >> "$tmp/rq$n"
+    awk '{print $3 / 1024}' "$tmp/t1" >> "$tmp/rm$n"
+  done
+  echo "replicas round $r: ns per request $(for n in $REPLICAS; do printf '%s:%s ' "$n" "$(tail -1 "$tmp/rq$n")"; done)" >&2
+done
+echo "replicas (800/s each, 1M requests, CPU time per request incl. setup; medians of $SCALE_ROUNDS rounds):"
+printf '  %-9s %14s %12s %22s\n' replicas "ns/request" "peak RSS MiB" "vs 10 replicas"
+for n in $REPLICAS; do
+  printf '  %-9s %14.0f %12.1f   %s\n' "$n" "$(median < "$tmp/rq$n")" \
+    "$(median < "$tmp/rm$n")" "$(ratios "$tmp/rq$n" "$tmp/rq10")"
+done
+echo "  (goals: 10,000 replicas <= 2x the cost per request of 10; 100,000 in under 2048 MiB)"
+
+# Large sweeps: a 10,000-point sweep (-j1, -o DIR) against the same
+# simulations without a sweep (one `run` of 10,000 replications): the
+# extra CPU time is what the sweep itself costs (loading each point,
+# summaries, rows, checkpoints, the final files). Goal: at most 5 %.
+SWEEP_POINTS=${SWEEP_POINTS:-10000}
+cat > "$tmp/sw.yaml" <<YAML
+name: sweep-overhead
+seed: 1
+duration: 50s
+warmup: 0s
+replications: 1
+workload:
+  arrivals: { process: poisson, rate: 100/s }
+  classes: [ { name: c, phases: [ { cpu: { dist: exponential, mean: 1ms } } ] } ]
+systems: [ { name: node, model: event-loop, cores: 1 } ]
+YAML
+: > "$tmp/swo"
+for r in $(seq "$SCALE_ROUNDS"); do
+  rm -rf "$tmp/swdir"
+  /usr/bin/time -f "%U %S %M" -o "$tmp/ts" "$BIN" sweep "$tmp/sw.yaml" -q -j1 \
+    --param "seed=1:$SWEEP_POINTS:1" -o "$tmp/swdir" --format csv > /dev/null
+  /usr/bin/time -f "%U %S %M" -o "$tmp/tr" "$BIN" run "$tmp/sw.yaml" -q -j1 \
+    --replications "$SWEEP_POINTS" --format csv > /dev/null
+  python3 -c "print(100 * ($(cpu_of "$tmp/ts") / $(cpu_of "$tmp/tr") - 1))" >> "$tmp/swo"
+  echo "sweep round $r: sweep $(cpu_of "$tmp/ts") s, run $(cpu_of "$tmp/tr") s of CPU" >&2
+done
+echo "$SWEEP_POINTS-point sweep, CPU beyond the same simulations in one run: $(spread "$tmp/swo") % (goal <= 5)"
