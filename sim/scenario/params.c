@@ -171,9 +171,10 @@ int sim__read_choice(struct sim_load *l, const char *key,
 	for (size_t i = 0; sim__is_scalar(v) && i < NELEM(arrival_aliases); i++)
 		if (!strcmp(text, arrival_aliases[i][0]))
 			text = arrival_aliases[i][1];
-	for (int i = 0; choices[i]; i++) {
-		if (sim__is_scalar(v) && !strcmp(text, choices[i]))
+	for (int i = 0; sim__is_scalar(v) && choices[i]; i++)
+		if (!strcmp(text, choices[i]))
 			return i;
+	for (int i = 0; choices[i]; i++) {
 		if (len < sizeof(list))
 			len +=
 			    (size_t)snprintf(list + len, sizeof(list) - len,
@@ -318,22 +319,28 @@ void sim__read_table(struct sim_load *l, const struct sim_ynode *map,
 		for (size_t s = 0; s < nsec && !found; s++)
 			for (size_t i = 0; i < sec[s].np && !found; i++) {
 				const struct sim_param *p = &sec[s].p[i];
-				if (strcmp(key->text, p->key)) {
-					sim__consider(key->text, p->key, &best,
-						      &bestd);
+				if (strcmp(key->text, p->key))
 					continue;
-				}
 				found = true;
 				if (sec[s].given)
 					sec[s].given[i] = true;
 				sim__read_value(l, p, map->vals[k], sec[s].base,
 						vc);
 			}
-		for (size_t i = 0; extra && extra[i] && !found; i++) {
+		for (size_t i = 0; extra && extra[i] && !found; i++)
 			found = !strcmp(key->text, extra[i]);
-			sim__consider(key->text, extra[i], &best, &bestd);
-		}
 		if (!found) {
+			/* suggestions only for an unknown key: edit distances
+			 * to every name cost more than reading a good file (a
+			 * sweep loads the scenario once per point) */
+			for (size_t s = 0; s < nsec; s++)
+				for (size_t i = 0; i < sec[s].np; i++)
+					sim__consider(key->text,
+						      sec[s].p[i].key, &best,
+						      &bestd);
+			for (size_t i = 0; extra && extra[i]; i++)
+				sim__consider(key->text, extra[i], &best,
+					      &bestd);
 			char hint[96];
 			sim__error(l, key->mark, "unknown key '%s' %s%s",
 				   sim__word(key->text).s, where,
