@@ -125,15 +125,16 @@ static const struct bad cases[] = {
     /* ------------------------------------------------------ types -- */
     {"duration without unit", OK_D("60"), NULL, NULL, 2,
      "s.yaml:1:11: error: 'duration': expected a duration with a unit (ns, us, "
-     "ms, s, m), got '60'",
+     "ms, s, m, h, d), got '60'",
      ANYONE},
     {"duration as a map", OK_D("{a: 1}"), NULL, NULL, 2,
      "s.yaml:1:11: error: 'duration': expected a duration with a unit "
-     "(ns, us, ms, s, m), got a map",
+     "(ns, us, ms, s, m, h, d), got a map",
      ANYONE},
-    {"rate per hour", WL("{ rate: 800/h }"), NULL, NULL, 2,
-     "s.yaml:5:21: error: 'rate': expected a rate with a unit (/s, /m), got "
-     "'800/h'",
+    {"rate per day", WL("{ rate: 800/d }"), NULL, NULL, 2,
+     "s.yaml:5:21: error: 'rate': expected a rate with a unit (/s, /m, /h), "
+     "got "
+     "'800/d'",
      ANYONE},
     {"cores as a word", SY("{ name: s, model: event-loop, cores: four }"), NULL,
      NULL, 2,

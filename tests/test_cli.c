@@ -278,3 +278,142 @@ Test(cli, unbounded_overload_stops_with_a_message, .init = tl_mktmp,
 	struct stat st;
 	cr_expect_neq(stat(args, &st), 0, "results written anyway");
 }
+
+/* ------------------------------------------ command-line conventions -- */
+
+/* Output of `concsim ARGS` (stdout only) run in the temporary folder,
+ * after asserting its exit status. The caller frees it. */
+static char *output_of(const char *args, int status)
+{
+	char cmd[4096], *out;
+	snprintf(cmd, sizeof cmd, "cd %s && %s 2>/dev/null", tl_tmpdir(), args);
+	int rc = tl_capture(cmd, &out);
+	cr_assert_eq(rc, status, "%s: exit %d\n%s", args, rc, out);
+	return out;
+}
+
+Test(cli, bundled_short_options_and_attached_values_mean_the_same,
+     .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	tl_write("s.yaml", small);
+	char a[600], b[600];
+	snprintf(a, sizeof a, "%s run s.yaml -q -j 2 --format json --seed 9",
+		 tl_bin());
+	snprintf(b, sizeof b, "%s run -qj2 --format=json --seed=9 s.yaml",
+		 tl_bin());
+	char *x = output_of(a, 0), *y = output_of(b, 0);
+	cr_expect_str_eq(x, y);
+	cr_expect(strstr(x, "\"seed\": 9"), "%s", x);
+	free(x);
+	free(y);
+	/* -qo DIR: -o takes the next argument */
+	snprintf(a, sizeof a, "%s run s.yaml -qo res --format csv", tl_bin());
+	free(output_of(a, 0));
+	char p[600];
+	struct stat st;
+	snprintf(p, sizeof p, "%s/res/results.csv", tl_tmpdir());
+	cr_expect_eq(stat(p, &st), 0, "-qo res wrote nothing");
+}
+
+Test(cli, bad_options_are_named_and_exit_two, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	tl_write("s.yaml", small);
+	static const struct {
+		const char *args, *msg;
+	} cases[] = {
+	    {"run s.yaml -qz", "unknown option '-z'; see 'concsim help run'"},
+	    {"run s.yaml --frob", "unknown option '--frob'"},
+	    {"run s.yaml --jobs", "option '--jobs' needs a value"},
+	    {"run s.yaml --quiet=yes", "option '--quiet' takes no value"},
+	    {"sweep s.yaml --resume=yes", "option '--resume' takes no value"},
+	    {"plot -j2 dir", "unknown option '-j'; see 'concsim help plot'"},
+	    {"run -- -q", "cannot read '-q'"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char cmd[600], *out;
+		snprintf(cmd, sizeof cmd, "cd %s && %s %s 2>&1", tl_tmpdir(),
+			 tl_bin(), cases[i].args);
+		cr_expect_eq(tl_capture(cmd, &out), 2, "%s", cases[i].args);
+		cr_expect(strstr(out, cases[i].msg), "%s: %s", cases[i].args,
+			  out);
+		free(out);
+	}
+}
+
+Test(cli, double_dash_ends_the_options, .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	tl_write("-s.yaml", small);
+	char a[600];
+	snprintf(a, sizeof a, "%s run --format json -q -- -s.yaml", tl_bin());
+	char *x = output_of(a, 0);
+	cr_expect(strstr(x, "\"scenario\": \"small\""), "%s", x);
+	free(x);
+}
+
+Test(cli, a_dash_reads_the_scenario_from_standard_input, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	tl_write("s.yaml", small);
+	char a[600], b[600];
+	snprintf(a, sizeof a, "%s run s.yaml -q --format json", tl_bin());
+	snprintf(b, sizeof b, "%s run - -q --format json < s.yaml", tl_bin());
+	char *x = output_of(a, 0), *y = output_of(b, 0);
+	cr_expect_str_eq(x, y);
+	free(x);
+	free(y);
+	/* sweep reads it once, and every point from that text */
+	snprintf(a, sizeof a,
+		 "%s sweep s.yaml -q --format csv --set duration=500ms "
+		 "--param workload.arrivals.rate=100/s,200/s",
+		 tl_bin());
+	snprintf(b, sizeof b,
+		 "cat s.yaml | %s sweep - -q --format csv --set "
+		 "duration=500ms --param=workload.arrivals.rate=100/s,200/s",
+		 tl_bin());
+	x = output_of(a, 0);
+	y = output_of(b, 0);
+	cr_expect_str_eq(x, y);
+	cr_expect(strstr(x, "200"), "%s", x);
+	free(x);
+	free(y);
+	/* errors name it */
+	char cmd[600], *out;
+	snprintf(cmd, sizeof cmd, "printf 'name: [\\n' | %s check - 2>&1",
+		 tl_bin());
+	cr_expect_eq(tl_capture(cmd, &out), 2);
+	cr_expect(!strncmp(out, "<stdin>:", 8), "%s", out);
+	free(out);
+}
+
+Test(cli, version_names_the_build, .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	char *a = output_of(tl_bin(), 2); /* no command: usage, exit 2 */
+	free(a);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "%s -V", tl_bin());
+	a = output_of(cmd, 0);
+	snprintf(cmd, sizeof cmd, "%s --version", tl_bin());
+	char *b = output_of(cmd, 0);
+	cr_expect_str_eq(a, b);
+	/* "concsim 0.1.0 (DESCRIPTION)\n" */
+	cr_expect(!strncmp(a, "concsim ", 8) && strchr(a, '(') &&
+		      strstr(a, ")\n"),
+		  "%s", a);
+	free(a);
+	free(b);
+}
+
+Test(cli, hours_and_days_are_units, .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	tl_write("s.yaml", small);
+	char a[600];
+	snprintf(a, sizeof a,
+		 "%s check s.yaml --set duration=1h --set warmup=0.001d "
+		 "--set workload.arrivals.rate=360/h",
+		 tl_bin());
+	char *x = output_of(a, 0);
+	cr_expect(strstr(x, "of 3600s after 86.4s of warm-up"), "%s", x);
+	cr_expect(strstr(x, "0.1 requests/s"), "%s", x);
+	free(x);
+}

@@ -86,6 +86,12 @@ Test(units, parses_durations_rates_and_sizes)
 	cr_expect_eq(v, 2e-6);
 	cr_expect_eq(sim_parse_duration("1.5s", &v, &why), 0);
 	cr_expect_eq(v, 1.5);
+	cr_expect_eq(sim_parse_duration("2h", &v, &why), 0);
+	cr_expect_eq(v, 7200);
+	cr_expect_eq(sim_parse_duration("1.5d", &v, &why), 0);
+	cr_expect_eq(v, 129600);
+	cr_expect_eq(sim_parse_rate("7200/h", &v, &why), 0);
+	cr_expect_eq(v, 2);
 	cr_expect_eq(sim_parse_duration("2m", &v, &why), 0);
 	cr_expect_eq(v, 120);
 	cr_expect_eq(sim_parse_rate("800/s", &v, &why), 0);
@@ -106,10 +112,10 @@ Test(units, rejects_bare_numbers_and_unknown_units)
 	double v;
 	cr_expect_eq(sim_parse_duration("2", &v, &why), SIM_EINVAL);
 	cr_expect_str_eq(why, "expected a duration with a unit (ns, us, ms, "
-			      "s, m)");
+			      "s, m, h, d)");
 	cr_expect_eq(sim_parse_duration("2 sec", &v, &why), SIM_EINVAL);
 	cr_expect_eq(sim_parse_rate("800", &v, &why), SIM_EINVAL);
-	cr_expect_str_eq(why, "expected a rate with a unit (/s, /m)");
+	cr_expect_str_eq(why, "expected a rate with a unit (/s, /m, /h)");
 	cr_expect_eq(sim_parse_size("10", &v, &why), SIM_EINVAL);
 	cr_expect_eq(sim_parse_duration("ms", &v, &why), SIM_EINVAL);
 	cr_expect_eq(sim_parse_duration("0x10s", &v, &why), SIM_EINVAL);
@@ -455,9 +461,9 @@ Test(overrides, locate_a_bad_value_within_the_value)
 	cr_expect_str_eq(
 	    errs,
 	    "--set workload.arrivals.rate:1:1: error: 'rate': expected a rate "
-	    "with a unit (/s, /m), got '800'\n"
+	    "with a unit (/s, /m, /h), got '800'\n"
 	    "--set workload.arrivals.schedule:1:28: error: 'at': expected a "
-	    "duration with a unit (ns, us, ms, s, m), got '2'\n");
+	    "duration with a unit (ns, us, ms, s, m, h, d), got '2'\n");
 	free(errs);
 }
 
@@ -491,7 +497,7 @@ Test(sweep, checks_the_swept_values_at_load)
 {
 	expect_error(WL SYS "sweep:\n  workload.arrivals.rate: [100/s, 200]\n",
 		     "t.yaml:8:35: error: 'rate': expected a rate with a unit "
-		     "(/s, /m), got '200'\n");
+		     "(/s, /m, /h), got '200'\n");
 	expect_error(WL SYS "sweep:\n  systems.x.cores: [1, 2]\n",
 		     "t.yaml:8:3: error: sweep 'systems.x.cores': no system "
 		     "named 'x'\n");
@@ -866,7 +872,7 @@ Test(malformed, rejects_wrong_types)
 		     "'5'\n");
 	expect_error(WL SYS "duration: [1s]\n",
 		     "t.yaml:7:11: error: 'duration': expected a duration "
-		     "with a unit (ns, us, ms, s, m), got a list\n");
+		     "with a unit (ns, us, ms, s, m, h, d), got a list\n");
 	expect_error(WL "systems:\n  - {name: s, model: event-loop, cores: "
 			"'4'}\n",
 		     "t.yaml:6:41: error: 'cores': expected a whole number, "
@@ -880,7 +886,7 @@ Test(malformed, rejects_bare_number_duration)
 {
 	expect_error(WL "  client: {timeout: 2}\n" SYS,
 		     "t.yaml:5:21: error: 'timeout': expected a duration with "
-		     "a unit (ns, us, ms, s, m), got '2'\n");
+		     "a unit (ns, us, ms, s, m, h, d), got '2'\n");
 }
 
 Test(malformed, rejects_bare_number_rate)
@@ -888,7 +894,7 @@ Test(malformed, rejects_bare_number_rate)
 	expect_error("workload:\n  arrivals: {rate: 10}\n"
 		     "  classes: [{name: a, phases: [{cpu: 1ms}]}]\n" SYS,
 		     "t.yaml:2:20: error: 'rate': expected a rate with a unit "
-		     "(/s, /m), got '10'\n");
+		     "(/s, /m, /h), got '10'\n");
 }
 
 Test(malformed, rejects_negative_nan_and_infinite_values)

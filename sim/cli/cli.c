@@ -1,9 +1,13 @@
 /*
- * cli.c - option parsing shared by the commands, and scenario loading with
- * the command line's overrides.
+ * cli.c - the command line every command shares: options parsed the
+ * getopt_long way (bundled short options -qj2, --opt=value or --opt value,
+ * `--` ends the options, `-` is an operand: standard input), the common
+ * options themselves, and the scenario read once (file or standard input)
+ * and loaded with the command line's overrides.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +15,7 @@
 
 #include "cli/budget.h"
 #include "cli/cli.h"
+#include "scenario/diag.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -22,14 +27,20 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static bool listed(const char *list, const char *opt)
+/* Whether `opt` is one of the '|'-separated names of `list`; *flag says
+ * whether the name was written with a trailing '!' (takes no value). */
+static bool listed(const char *list, const char *opt, bool *flag)
 {
 	size_t n = strlen(opt);
 	for (const char *p = list; p && *p;) {
 		const char *e = strchr(p, '|');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n && !strncmp(p, opt, n))
+		bool bang = len && p[len - 1] == '!';
+		if (len - bang == n && !strncmp(p, opt, n)) {
+			if (flag)
+				*flag = bang;
 			return true;
+		}
 		p = e ? e + 1 : NULL;
 	}
 	return false;
@@ -43,6 +54,19 @@ static int add_override(struct cli_opts *o, const char *path, const char *value)
 	o->ov = ov;
 	o->ov[o->nov++] = (struct sim_override){path, value};
 	return 0;
+}
+
+/* Keeps s (malloc'd) to be freed with the options. Returns s, or NULL
+ * (s freed) when out of memory. */
+static char *own_string(struct cli_opts *o, char *s)
+{
+	char **ow = s ? realloc(o->owned, (o->nowned + 1) * sizeof *ow) : NULL;
+	if (!ow) {
+		free(s);
+		return NULL;
+	}
+	o->owned = ow;
+	return o->owned[o->nowned++] = s;
 }
 
 static int parse_int(const char *opt, const char *s, long lo, long hi,
@@ -61,6 +85,158 @@ static int parse_int(const char *opt, const char *s, long lo, long hi,
 	return 0;
 }
 
+/* The short options, the long ones they stand for, and whether they take
+ * a value (as getopt's "o:j:q"). */
+static const struct {
+	char c;
+	const char *name;
+	bool value;
+} shorts[] = {
+    {'o', "--out", true}, {'j', "--jobs", true}, {'q', "--quiet", false}};
+
+/* The common options that take no value. */
+static const char common_flags[] = "--quiet|--per-replica";
+
+/* Applies one common option `name` (accepted by the command) with its
+ * value. Returns 0 or an exit status (message printed). */
+static int common_option(struct cli_opts *o, const char *name, const char *val)
+{
+	long v;
+	if (!strcmp(name, "--quiet")) {
+		o->quiet = true;
+	} else if (!strcmp(name, "--per-replica")) {
+		o->per_replica = true;
+	} else if (!strcmp(name, "--set")) {
+		const char *e = strchr(val, '=');
+		if (!e || e == val) {
+			cli_error("--set expects PATH=VALUE, got '%s'", val);
+			return EXIT_USAGE;
+		}
+		char *path = own_string(o, strndup(val, (size_t)(e - val)));
+		if (!path || add_override(o, path, e + 1) < 0) {
+			cli_error("out of memory");
+			return EXIT_FAILED;
+		}
+	} else if (!strcmp(name, "--seed")) {
+		if (parse_int(name, val, 0, 0x7fffffffffffffffL, &v))
+			return EXIT_USAGE;
+		if (add_override(o, "seed", val) < 0)
+			return EXIT_FAILED;
+	} else if (!strcmp(name, "--replications")) {
+		if (parse_int(name, val, 1, 10000, &v))
+			return EXIT_USAGE;
+		if (add_override(o, "replications", val) < 0)
+			return EXIT_FAILED;
+	} else if (!strcmp(name, "--format")) {
+		if (!strcmp(val, "table"))
+			o->format = SIM_FMT_TABLE;
+		else if (!strcmp(val, "json"))
+			o->format = SIM_FMT_JSON;
+		else if (!strcmp(val, "csv"))
+			o->format = SIM_FMT_CSV;
+		else {
+			cli_error("--format expects table, json or csv, got "
+				  "'%s'",
+				  val);
+			return EXIT_USAGE;
+		}
+	} else if (!strcmp(name, "--out")) {
+		o->out = val;
+	} else if (!strcmp(name, "--jobs")) {
+		if (parse_int(name, val, 1, 4096, &v))
+			return EXIT_USAGE;
+		o->jobs = (int)v;
+	} else if (!strcmp(name, "--timeseries")) {
+		const char *why;
+		if (sim_parse_duration(val, &o->ts_interval, &why) < 0 ||
+		    !(o->ts_interval > 0)) {
+			cli_error("--timeseries expects a duration > 0 with a "
+				  "unit (e.g. 1s), got '%s'",
+				  val);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* The parse in progress. */
+struct cli_args {
+	int argc, i;
+	char **argv;
+	const char *accept, *own;
+	struct cli_opts *o;
+};
+
+/* One option: `name` (long form), as the user wrote it (`shown`), with a
+ * value attached to it (--x=V, -jV) or NULL. Takes the value from the
+ * next argument when it needs one. Returns 0 or an exit status. */
+static int take(struct cli_args *a, const char *name, const char *shown,
+		const char *val)
+{
+	struct cli_opts *o = a->o;
+	bool flag = false, own = a->own && listed(a->own, name, &flag);
+	if (!own && !listed(a->accept, name, NULL)) {
+		cli_error("unknown option '%s'; see 'concsim help %s'", shown,
+			  a->argv[0]);
+		return EXIT_USAGE;
+	}
+	if (!own)
+		flag = listed(common_flags, name, NULL);
+	if (flag && val) {
+		cli_error("option '%s' takes no value", shown);
+		return EXIT_USAGE;
+	}
+	if (!flag && !val) {
+		if (a->i + 1 >= a->argc) {
+			cli_error("option '%s' needs a value", shown);
+			return EXIT_USAGE;
+		}
+		val = a->argv[++a->i];
+	}
+	if (!own)
+		return common_option(o, name, val);
+	/* the command's own: as one argument, --name or --name=value */
+	size_t n = strlen(name) + (flag ? 1 : strlen(val) + 2);
+	char *x = malloc(n);
+	if (x)
+		snprintf(x, n, flag ? "%s" : "%s=%s", name, val);
+	if (!own_string(o, x)) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	o->extra[o->nextra++] = x;
+	return 0;
+}
+
+/* Short options, bundled or not: -q, -j2, -j 2, -qj2, -qo DIR. */
+static int take_shorts(struct cli_args *a, const char *arg)
+{
+	for (const char *p = arg + 1; *p; p++) {
+		size_t k = 0;
+		char shown[3] = {'-', *p, 0};
+		while (k < NELEM(shorts) && shorts[k].c != *p)
+			k++;
+		if (k == NELEM(shorts)) {
+			cli_error("unknown option '%s'; see 'concsim help %s'",
+				  shown, a->argv[0]);
+			return EXIT_USAGE;
+		}
+		if (!listed(a->accept, shorts[k].name, NULL) &&
+		    !(a->own && listed(a->own, shorts[k].name, NULL))) {
+			cli_error("unknown option '%s'; see 'concsim help %s'",
+				  shown, a->argv[0]);
+			return EXIT_USAGE;
+		}
+		if (shorts[k].value)
+			return take(a, shorts[k].name, shown,
+				    p[1] ? p + 1 : NULL);
+		int rc = take(a, shorts[k].name, shown, NULL);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	      struct cli_opts *o)
 {
@@ -70,121 +246,34 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	o->extra = calloc((size_t)argc + 1, sizeof *o->extra);
 	if (!o->extra)
 		return EXIT_FAILED;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
-		char name[32];
-		if (a[0] != '-' || !a[1]) {
-			if (o->file) {
-				o->extra[o->nextra++] = argv[i];
-				continue;
-			}
-			o->file = a;
+	struct cli_args a = {argc, 0, argv, accept, own, o};
+	bool options = true;
+	for (a.i = 1; a.i < argc; a.i++) {
+		char *arg = argv[a.i];
+		int rc = 0;
+		if (!options || arg[0] != '-' || !arg[1]) {
+			/* an operand; "-" is standard input */
+			if (o->file)
+				o->extra[o->nextra++] = arg;
+			else
+				o->file = arg;
 			continue;
 		}
-		/* --opt=value form; -j2 / -odir short forms */
-		const char *eq = strchr(a, '=');
-		if (a[1] != '-' && a[2] && strchr("jo", a[1]))
-			eq = a + 1;
-		bool attached = eq && (a[1] == '-' || eq == a + 1);
-		size_t nlen =
-		    attached ? (size_t)(eq - a) + (eq == a + 1) : strlen(a);
-		if (nlen >= sizeof name)
-			nlen = sizeof name - 1;
-		memcpy(name, a, nlen);
-		name[nlen] = 0;
-		if (!strcmp(name, "-o"))
-			strcpy(name, "--out");
-		if (!strcmp(name, "-j"))
-			strcpy(name, "--jobs");
-		if (!strcmp(name, "-q"))
-			strcpy(name, "--quiet");
-		if (own && listed(own, name)) {
-			o->extra[o->nextra++] = argv[i];
-			if (!attached && i + 1 < argc && argv[i + 1][0] != '-')
-				o->extra[o->nextra++] = argv[++i];
+		if (!strcmp(arg, "--")) {
+			options = false;
 			continue;
 		}
-		if (!listed(accept, name)) {
-			cli_error("unknown option '%s'; see 'concsim help %s'",
-				  name, argv[0]);
-			return EXIT_USAGE;
-		}
-		if (!strcmp(name, "--quiet")) {
-			o->quiet = true;
-			continue;
-		}
-		if (!strcmp(name, "--per-replica")) {
-			o->per_replica = true;
-			continue;
-		}
-		if (attached) {
-			val = eq + 1;
-		} else if (i + 1 < argc) {
-			val = argv[++i];
+		if (arg[1] != '-') {
+			rc = take_shorts(&a, arg);
 		} else {
-			cli_error("option '%s' needs a value", name);
-			return EXIT_USAGE;
+			char name[64];
+			const char *eq = strchr(arg, '=');
+			size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+			snprintf(name, sizeof name, "%.*s", (int)n, arg);
+			rc = take(&a, name, name, eq ? eq + 1 : NULL);
 		}
-		long v;
-		if (!strcmp(name, "--set")) {
-			const char *e = strchr(val, '=');
-			if (!e || e == val) {
-				cli_error("--set expects PATH=VALUE, got '%s'",
-					  val);
-				return EXIT_USAGE;
-			}
-			char *path = strndup(val, (size_t)(e - val));
-			char **ow =
-			    realloc(o->owned, (o->nowned + 1) * sizeof *ow);
-			if (ow)
-				o->owned = ow;
-			if (!path || !ow || add_override(o, path, e + 1) < 0) {
-				free(path);
-				cli_error("out of memory");
-				return EXIT_FAILED;
-			}
-			o->owned[o->nowned++] = path;
-		} else if (!strcmp(name, "--seed")) {
-			if (parse_int(name, val, 0, 0x7fffffffffffffffL, &v))
-				return EXIT_USAGE;
-			if (add_override(o, "seed", val) < 0)
-				return EXIT_FAILED;
-		} else if (!strcmp(name, "--replications")) {
-			if (parse_int(name, val, 1, 10000, &v))
-				return EXIT_USAGE;
-			if (add_override(o, "replications", val) < 0)
-				return EXIT_FAILED;
-		} else if (!strcmp(name, "--format")) {
-			if (!strcmp(val, "table"))
-				o->format = SIM_FMT_TABLE;
-			else if (!strcmp(val, "json"))
-				o->format = SIM_FMT_JSON;
-			else if (!strcmp(val, "csv"))
-				o->format = SIM_FMT_CSV;
-			else {
-				cli_error("--format expects table, json or "
-					  "csv, got '%s'",
-					  val);
-				return EXIT_USAGE;
-			}
-		} else if (!strcmp(name, "--out")) {
-			o->out = val;
-		} else if (!strcmp(name, "--jobs")) {
-			if (parse_int(name, val, 1, 4096, &v))
-				return EXIT_USAGE;
-			o->jobs = (int)v;
-		} else if (!strcmp(name, "--timeseries")) {
-			const char *why;
-			if (sim_parse_duration(val, &o->ts_interval, &why) <
-				0 ||
-			    !(o->ts_interval > 0)) {
-				cli_error("--timeseries expects a duration "
-					  "> 0 with a unit (e.g. 1s), got '%s'",
-					  val);
-				return EXIT_USAGE;
-			}
-		}
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -203,16 +292,39 @@ void cli_opts_release(struct cli_opts *o)
 	free(o->owned);
 	free(o->ov);
 	free(o->extra);
+	free(o->text);
 	*o = (struct cli_opts){0};
 }
 
-int cli_load(const struct cli_opts *o, struct sim_scenario *sc)
+int cli_text(struct cli_opts *o)
 {
+	if (o->text)
+		return 0;
 	if (!o->file) {
-		cli_error("no scenario file given");
+		cli_error("no scenario file given (or '-' for standard input)");
 		return EXIT_USAGE;
 	}
-	int err = sim_scenario_load(o->file, o->ov, o->nov, stderr, sc);
+	bool in = !strcmp(o->file, "-");
+	if (in)
+		o->file = CLI_STDIN_NAME;
+	int err = sim_scenario_read(o->file, in ? stdin : NULL, stderr,
+				    &o->text, &o->len);
+	if (err == SIM_ENOMEM) {
+		cli_error("out of memory loading '%s'", o->file);
+		return EXIT_FAILED;
+	}
+	return err < 0 ? EXIT_USAGE : 0;
+}
+
+int cli_load(struct cli_opts *o, struct sim_scenario *sc)
+{
+	int rc = cli_text(o);
+	if (rc) {
+		memset(sc, 0, sizeof *sc);
+		return rc;
+	}
+	int err = sim_scenario_load_string(o->file, o->text, o->len, o->ov,
+					   o->nov, stderr, sc);
 	if (!err)
 		sc->per_replica = o->per_replica;
 	if (err == SIM_ENOMEM) {

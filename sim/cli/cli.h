@@ -34,16 +34,28 @@ struct cli_opts {
 	double ts_interval;
 	char **extra; /* arguments the command handles itself */
 	size_t nextra;
-	char **owned; /* --set paths, freed with the options */
+	char **owned; /* strings made while parsing, freed with them */
 	size_t nowned;
+	char *text; /* the scenario's text once read (cli_text) */
+	size_t len;
 };
 
-/* Parses argv[1..] (argv[0] is the command name). Options a command does
- * not take are rejected unless listed in `accept` (a string of option
- * names separated by '|', e.g. "--set|--seed|--format"). Unknown options
- * starting with '-' that the command handles itself are collected in
- * `extra` when listed in `own`. Prints an error and returns EXIT_USAGE on
- * bad usage; 0 on success. */
+/* How a scenario read from standard input (`-`) is named in messages. */
+#define CLI_STDIN_NAME "<stdin>"
+
+/* Parses argv[1..] (argv[0] is the command name) as getopt_long would:
+ * short options may be bundled (-qj2, -qo DIR), a long option's value is
+ * attached (--jobs=2) or the next argument (--jobs 2, even if it starts
+ * with '-'), `--` ends the options, and `-` is an operand.
+ *
+ * `accept` lists the common options the command takes, names separated
+ * by '|' ("--set|--seed|--format|--out|--jobs|--quiet"; -o, -j and -q
+ * stand for --out, --jobs and --quiet). `own` lists the options the
+ * command handles itself, the same way; each takes a value unless its
+ * name ends in '!' ("--param|--shard|--resume!"). They reach the command
+ * in `extra`, in order, as one argument each: "--name=VALUE" or "--name".
+ * The first operand is `file`; the others follow in `extra` as they are.
+ * Prints an error and returns EXIT_USAGE on bad usage; 0 on success. */
 int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	      struct cli_opts *o);
 void cli_opts_release(struct cli_opts *o);
@@ -52,9 +64,14 @@ void cli_opts_release(struct cli_opts *o);
  * table on a terminal and JSON otherwise. */
 int cli_format(const struct cli_opts *o);
 
-/* Loads o->file with o's overrides; messages go to stderr. Returns 0 or
- * the exit status to use. */
-int cli_load(const struct cli_opts *o, struct sim_scenario *sc);
+/* Reads the scenario's text into o->text once: o->file, or standard input
+ * when it is "-" (o->file then becomes CLI_STDIN_NAME). Messages go to
+ * stderr. Returns 0 or the exit status to use. */
+int cli_text(struct cli_opts *o);
+
+/* Loads the scenario (cli_text) with o's overrides; messages go to
+ * stderr. Returns 0 or the exit status to use. */
+int cli_load(struct cli_opts *o, struct sim_scenario *sc);
 
 /* Refuses a loaded scenario that would need absurd time or memory
  * (limits.h), with the message on stderr as FILE:LINE:COLUMN (or

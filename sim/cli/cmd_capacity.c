@@ -33,6 +33,7 @@
 
 #include "cli/budget.h"
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "output/csv.h"
 #include "output/json.h"
 #include "output/sweepio.h"
@@ -71,7 +72,7 @@ struct capacity {
 	pthread_mutex_t lock;
 	char *problem; /* the first load or simulation failure */
 	bool failed;
-	bool show;
+	struct cli_progress progress; /* on a terminal */
 	size_t done, total;
 };
 
@@ -339,13 +340,10 @@ done:
 	c->outcome[i] = out;
 	pthread_mutex_lock(&c->lock);
 	c->done++;
-	if (c->show) {
-		fprintf(stderr, "\rcapacity: %zu/%zu searches", c->done,
-			c->total);
-		if (c->done == c->total)
-			fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
+	char counts[64];
+	snprintf(counts, sizeof counts, "%zu/%zu searches", c->done, c->total);
+	cli_progress_draw(&c->progress, "capacity",
+			  (double)c->done / (double)c->total, counts);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -580,11 +578,10 @@ int cmd_capacity(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	if ((rc = sim_read_bytes(c.o.file, &c.text, &c.len))) {
-		cli_error("cannot read '%s': %s", c.o.file, sim_strerror(rc));
-		rc = EXIT_FAILED;
-		goto cleanup;
-	}
+	/* the text cli_load read, kept to load each point's variant */
+	c.text = c.o.text;
+	c.len = c.o.len;
+	c.o.text = NULL;
 	if ((rc = cli_budget(&c.base, 0, &c.o.jobs)))
 		goto cleanup;
 	c.nsys = c.base.nsystems;
@@ -597,8 +594,12 @@ int cmd_capacity(int argc, char **argv)
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
-	c.show = !c.o.quiet && isatty(STDERR_FILENO);
+	cli_progress_start(&c.progress, !c.o.quiet);
+	char counts[64];
+	snprintf(counts, sizeof counts, "0/%zu searches", c.total);
+	cli_progress_draw(&c.progress, "capacity", 0, counts);
 	sim_parallel(c.total, c.o.jobs, search, &c);
+	cli_progress_end(&c.progress);
 	if (c.problem) {
 		cli_error("%s", c.problem);
 		rc = EXIT_FAILED;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "output/csv.h"
 #include "output/files.h"
 #include "output/json.h"
@@ -25,12 +26,12 @@
 #include "scenario/params.h"
 #include "workload/run.h"
 
+/* After each finished simulation (under the runner's lock). */
 static void progress(void *arg, size_t done, size_t total)
 {
-	fprintf(stderr, "\rsimulating: %zu/%zu runs", done, total);
-	if (done == total)
-		fputs("\r\033[K", stderr);
-	fflush(stderr);
+	char counts[64];
+	snprintf(counts, sizeof counts, "%zu/%zu simulations", done, total);
+	cli_progress_draw(arg, "run", (double)done / (double)total, counts);
 }
 
 static int write_summary(FILE *f, int fmt, const struct sim_scenario *sc,
@@ -178,9 +179,11 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	const char *why = NULL;
-	bool show = !o.quiet && isatty(STDERR_FILENO);
+	struct cli_progress bar;
+	cli_progress_start(&bar, !o.quiet);
 	int err = sim_run_scenario(&sc, o.jobs, o.ts_interval, ts, sum,
-				   show ? progress : NULL, NULL, &why);
+				   bar.show ? progress : NULL, &bar, &why);
+	cli_progress_end(&bar);
 	if (err < 0) {
 		cli_error("simulation failed: %s",
 			  why ? why : sim_strerror(err));

@@ -561,17 +561,17 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|"
 			   "--jobs|--quiet|--per-replica",
-			   "--param|--shard|--resume", &sw->o);
+			   "--param|--shard|--resume!", &sw->o);
 	if (rc || (rc = sweep_options(sw)))
 		return rc;
 	sweep_mpi_share_cores(sw, argc, argv);
 	if ((rc = cli_load(&sw->o, &sw->base)))
 		return rc;
-	int e = sim_read_bytes(sw->o.file, &sw->text, &sw->len);
-	if (e) {
-		cli_error("cannot read '%s': %s", sw->o.file, sim_strerror(e));
-		return EXIT_FAILED;
-	}
+	/* the text cli_load read (once: it may be standard input), kept to
+	 * load each point's variant */
+	sw->text = sw->o.text;
+	sw->len = sw->o.len;
+	sw->o.text = NULL;
 	/* the file's sweep first, then --param (which may replace one) */
 	struct sim_grid cmdline = sw->grid;
 	sw->grid = (struct sim_grid){0};
@@ -677,7 +677,7 @@ cleanup_grid:
 	}
 	if (failed)
 		return EXIT_FAILED;
-	int fmt = cli_format(&sw->o);
+	int fmt = cli_format(&sw->o), e = 0;
 	sim_table_sort(&sw->table);
 	if (fmt == SIM_FMT_CSV)
 		e = sim_table_write_csv(&sw->table, &sw->grid, stdout);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "concsim_git.h" /* generated: CONCSIM_GIT_DESCRIBE */
 #include "runtime/model.h"
 
 struct command {
@@ -313,8 +314,9 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
 		return flushed(cli_help(NULL));
-	if (!strcmp(cmd, "--version")) {
-		printf("concsim %s\n", CONCSIM_VERSION);
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("concsim %s (%s)\n", CONCSIM_VERSION,
+		       CONCSIM_GIT_DESCRIBE);
 		return flushed(0);
 	}
 	if (!strcmp(cmd, "help"))
@@ -322,7 +324,7 @@ int main(int argc, char **argv)
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(c->name, cmd) || !c->fn)
 			continue;
-		for (int i = 2; i < argc; i++)
+		for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
 			if (!strcmp(argv[i], "--help") ||
 			    !strcmp(argv[i], "-h"))
 				return flushed(cli_help(cmd));

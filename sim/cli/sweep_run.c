@@ -59,30 +59,16 @@ static double cost_of(const struct sim_scenario *sc)
 
 static void draw_progress(struct sweep *sw, bool final)
 {
-	double t = now_s();
-	if (!sw->show || (!final && t - sw->last_draw < 0.1))
-		return;
-	sw->last_draw = t;
 	if (final) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
+		cli_progress_end(&sw->progress);
 		return;
 	}
-	double f = sw->cost_all > 0 ? sw->cost_done / sw->cost_all : 1;
-	char bar[31];
-	int w = (int)(f * 30 + 0.5);
-	for (int i = 0; i < 30; i++)
-		bar[i] = i < w ? '#' : '-';
-	bar[30] = '\0';
-	fprintf(stderr, "\rsweep [%s] %zu/%zu points %3.0f%%", bar,
-		sw->points_done, sw->points_all, 100 * f);
-	if (f > 0.01 && f < 1) {
-		double eta = (t - sw->t0) * (1 - f) / f;
-		fprintf(stderr, "  ETA %d:%02d:%02d", (int)(eta / 3600),
-			(int)fmod(eta / 60, 60), (int)fmod(eta, 60));
-	}
-	fputs("\033[K", stderr);
-	fflush(stderr);
+	char counts[64];
+	snprintf(counts, sizeof(counts), "%zu/%zu points", sw->points_done,
+		 sw->points_all);
+	cli_progress_draw(&sw->progress, "sweep",
+			  sw->cost_all > 0 ? sw->cost_done / sw->cost_all : 1,
+			  counts);
 }
 
 /* Saves the rows so far (lock held), at most every CHECKPOINT_S seconds
@@ -280,8 +266,8 @@ int sweep_run(struct sweep *sw, int *stopped)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	sw->show = !sw->o.quiet && sw->rank == 0 && isatty(STDERR_FILENO);
-	sw->t0 = sw->last_write = now_s();
+	cli_progress_start(&sw->progress, !sw->o.quiet && sw->rank == 0);
+	sw->last_write = now_s();
 	int perr = sim_parallel(sw->ntask, sw->o.jobs, run_task, sw);
 	draw_progress(sw, true);
 	sigaction(SIGINT, &old_int, NULL);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "kernel/stats.h"
 #include "output/sweepio.h"
 #include "scenario/scenario.h"
@@ -57,8 +58,8 @@ struct sweep {
 	size_t why_point;
 	int err;
 	/* progress */
-	bool show;
-	double t0, last_draw, last_write, cost_all, cost_done;
+	struct cli_progress progress;
+	double last_write, cost_all, cost_done;
 	size_t points_all, points_done;
 	/* checkpoints: results.csv holds the first ckpt_rows rows of the
 	 * table under a header of ckpt_cols columns (0: not written yet) */

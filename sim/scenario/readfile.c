@@ -15,6 +15,21 @@
 int sim_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
+	int rc, saved;
+
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return SIM_EIO;
+	rc = sim_read_stream(f, max, buf, len);
+	saved = errno;
+	fclose(f);
+	errno = saved;
+	return rc;
+}
+
+int sim_read_stream(FILE *f, size_t max, char **buf, size_t *len)
+{
 	struct stat st;
 	size_t cap = 4096, n = 0, k;
 	char *b = NULL;
@@ -22,8 +37,6 @@ int sim_read_file(const char *path, size_t max, char **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	if (!f)
-		return SIM_EIO;
 	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
 		goto cleanup;
@@ -64,7 +77,6 @@ int sim_read_file(const char *path, size_t max, char **buf, size_t *len)
 cleanup:
 	saved = errno;
 	free(b);
-	fclose(f);
 	errno = saved;
 	return rc;
 }

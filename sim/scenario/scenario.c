@@ -273,14 +273,11 @@ cleanup:
 	return rc;
 }
 
-int sim_scenario_load(const char *file, const struct sim_override *ov,
-		      size_t nov, FILE *err, struct sim_scenario *out)
+int sim_scenario_read(const char *file, FILE *in, FILE *err, char **text,
+		      size_t *len)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int rc = sim_read_file(file, SIM_YAML_MAX_BYTES, &text, &len);
-
-	memset(out, 0, sizeof(*out));
+	int rc = in ? sim_read_stream(in, SIM_YAML_MAX_BYTES, text, len)
+		    : sim_read_file(file, SIM_YAML_MAX_BYTES, text, len);
 	if (rc == SIM_EIO)
 		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
 			strerror(errno));
@@ -290,7 +287,19 @@ int sim_scenario_load(const char *file, const struct sim_override *ov,
 			"a scenario is a small text file\n",
 			file, SIM_YAML_MAX_BYTES >> 20);
 		rc = SIM_ESCENARIO;
-	} else if (!rc)
+	}
+	return rc;
+}
+
+int sim_scenario_load(const char *file, const struct sim_override *ov,
+		      size_t nov, FILE *err, struct sim_scenario *out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = sim_scenario_read(file, NULL, err, &text, &len);
+
+	memset(out, 0, sizeof(*out));
+	if (!rc)
 		rc = sim_scenario_load_string(file, text, len, ov, nov, err,
 					      out);
 	free(text);

@@ -25,6 +25,14 @@
 int sim_scenario_load(const char *file, const struct sim_override *ov,
 		      size_t nov, FILE *err, struct sim_scenario *out);
 
+/* Reads a scenario's text, from `in` when it is not NULL (standard input)
+ * or else from `file`, into *text (malloc'd, NUL-terminated; the caller
+ * frees it). Returns 0; SIM_EIO (`concsim: error: cannot read ...` on
+ * err), SIM_ESCENARIO for a file too large (`FILE:1:1: error: ...`), or
+ * SIM_ENOMEM. `file` names it in messages. */
+int sim_scenario_read(const char *file, FILE *in, FILE *err, char **text,
+		      size_t *len);
+
 /* The same from a string (tests, fuzzing); `name` is used in messages. */
 int sim_scenario_load_string(const char *name, const char *text, size_t len,
 			     const struct sim_override *ov, size_t nov,

@@ -27,9 +27,11 @@ struct ukind {
 static const struct unit dur_units[] = {
     {"ns", 1, 1e9, false}, {"us", 1, 1e6, false}, {"\xc2\xb5s", 1, 1e6, true},
     {"ms", 1, 1e3, false}, {"s", 1, 1, false},	  {"m", 60, 1, true},
-    {NULL, 0, 0, false}};
-static const struct unit rate_units[] = {
-    {"/s", 1, 1, false}, {"/m", 1, 60, false}, {NULL, 0, 0, false}};
+    {"h", 3600, 1, true},  {"d", 86400, 1, true}, {NULL, 0, 0, false}};
+static const struct unit rate_units[] = {{"/s", 1, 1, false},
+					 {"/m", 1, 60, false},
+					 {"/h", 1, 3600, true},
+					 {NULL, 0, 0, false}};
 static const struct unit size_units[] = {
     {"B", 1, 1, false},		{"KiB", 1024, 1, false},
     {"MiB", 1048576, 1, false}, {"GiB", 1073741824, 1, false},
@@ -37,11 +39,11 @@ static const struct unit size_units[] = {
     {"GB", 1e9, 1, false},	{NULL, 0, 0, false}};
 
 static const struct ukind k_duration = {
-    dur_units, "expected a duration with a unit (ns, us, ms, s, m)",
+    dur_units, "expected a duration with a unit (ns, us, ms, s, m, h, d)",
     "expected a finite duration", "duration out of range",
     "expected a duration that is not negative"};
 static const struct ukind k_rate = {
-    rate_units, "expected a rate with a unit (/s, /m)",
+    rate_units, "expected a rate with a unit (/s, /m, /h)",
     "expected a finite rate", "rate out of range",
     "expected a rate that is not negative"};
 static const struct ukind k_size = {
