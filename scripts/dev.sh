@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake pkg-config libgsl-dev libyaml-dev
           libcriterion-dev gnuplot-nox python3)
 MPI_PACKAGES=(libopenmpi-dev openmpi-bin)
-TEST_PACKAGES=(valgrind clang-format chromium)
+TEST_PACKAGES=(valgrind clang-format chromium man-db groff-base python3-jsonschema
+               python3-yaml)
 JOBS=${JOBS:-$(nproc)}
 BUILD_DIR=${BUILD_DIR:-build}
 MPI_BUILD_DIR=${MPI_BUILD_DIR:-build-mpi}

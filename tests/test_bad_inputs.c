@@ -666,3 +666,71 @@ Test(interrupt, sigterm_while_writing_leaves_all_files_or_none, .timeout = 150)
 	cr_expect_neq(system(cmd), 0, "temporary files left");
 	tl_rm(dir);
 }
+
+/* The cases a JSON Schema can see: a scenario alone (no setup, the plain
+ * command line) whose problem is its shape, by the loader's message. A
+ * range of a duration, rate or size is not among them (a pattern cannot
+ * bound a value), nor are rules across keys. */
+static bool schema_level(const struct bad *c)
+{
+	static const char *const shape[] = {
+	    "unknown key",
+	    "expected a duration with a unit",
+	    "expected a rate with a unit",
+	    "expected a size with a unit",
+	    "expected a whole number",
+	    "expected a number",
+	    "expected true or false",
+	    "expected one of",
+	    "expected a map",
+	    "expected a list",
+	    "expected a string",
+	    "missing key",
+	    "that is not negative",
+	    "unknown model",
+	    "unknown phase kind",
+	    "expected a distribution",
+	};
+	if (!c->yaml || c->setup || c->cmd || c->status != 2)
+		return false;
+	for (size_t i = 0; i < sizeof shape / sizeof *shape; i++)
+		if (strstr(c->first, shape[i]))
+			return true;
+	return false;
+}
+
+/* `concsim schema` refuses every schema-level case of the catalogue
+ * (python3-jsonschema; tests/schema_check.py). */
+Test(bad, schema_rejects_the_shape_errors_of_the_catalogue, .timeout = 120)
+{
+	char dir[] = "/tmp/concsim-schema-XXXXXX", path[512], cmd[2048];
+	cr_assert(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd, "cd '%s' && '%s' schema -o schema.json", dir,
+		 tl_bin());
+	cr_assert_eq(system(cmd), 0);
+	size_t n = 0;
+	for (size_t i = 0; i < NCASES; i++) {
+		if (!schema_level(&cases[i]))
+			continue;
+		snprintf(path, sizeof path, "%s/case%03zu.yaml", dir, i);
+		tl_put(path, cases[i].yaml);
+		n++;
+	}
+	cr_assert_gt(n, 10, "only %zu schema-level cases", n);
+	char *out;
+	snprintf(cmd, sizeof cmd,
+		 "cd '%s' && python3 '%s/tests/schema_check.py' schema.json "
+		 "case*.yaml",
+		 dir, tl_src());
+	cr_assert_eq(tl_capture(cmd, &out), 0, "%s", out);
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		size_t i = (size_t)atoi(line + strlen("valid case"));
+		cr_expect(strncmp(line, "valid ", 6),
+			  "the schema accepts case '%s' (%s)", cases[i].name,
+			  cases[i].first);
+	}
+	free(out);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd)) {
+	}
+}

@@ -417,3 +417,39 @@ Test(cli, hours_and_days_are_units, .init = tl_mktmp, .fini = tl_rmtmp)
 	cr_expect(strstr(x, "0.1 requests/s"), "%s", x);
 	free(x);
 }
+
+Test(cli, help_scenario_documents_every_section_with_units_and_defaults,
+     .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "%s help scenario", tl_bin());
+	char *out = output_of(cmd, 0);
+	static const char *const want[] = {
+	    "workload.arrivals\n",
+	    "workload.arrivals.schedule[]\n",
+	    "workload.closed\n",
+	    "workload.client\n",
+	    "workload.client.retries\n",
+	    "workload.classes[]\n",
+	    "workload.classes[].phases[]\n",
+	    "workload.downstream\n",
+	    "systems[]\n",
+	    "sweep\n",
+	    "distributions\n",
+	    "durations: ns us \xc2\xb5s ms s m h d",
+	    "default 4ms",
+	    "  jitter ",
+	    "one of none, full, equal; default full",
+	    "  context_switch ",
+	    "  coordinated_omission "};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+		cr_expect(strstr(out, want[i]), "help scenario lacks '%s'",
+			  want[i]);
+	free(out);
+	/* an installed user has no README */
+	snprintf(cmd, sizeof cmd, "%s --help", tl_bin());
+	out = output_of(cmd, 0);
+	cr_expect(!strstr(out, "README"), "%s", out);
+	cr_expect(strstr(out, "help scenario"), "%s", out);
+	free(out);
+}

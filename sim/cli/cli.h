@@ -2,9 +2,11 @@
  * cli.h - what the command files share: the common options, loading a
  * scenario with them, and the command table's entry points.
  *
- * To add a command: write sim/cmd_<name>.c exporting
+ * To add a command: write sim/cli/cmd_<name>.c exporting
  * `int cmd_<name>(int argc, char **argv)`, declare it here, and add a row
- * (name, function, one-line summary, usage text) to `commands[]` in main.c.
+ * (name, function, one-line summary, usage text) to `cli_commands[]` in
+ * main.c. Its help, man page section and completion (options are taken
+ * from the usage text's option lines) follow from that row.
  * Commands return the process exit status: 0 success, 1 the simulation ran
  * but something failed, 2 bad usage or bad scenario.
  */
@@ -98,9 +100,23 @@ int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
 /* Prints `concsim: error: ...` to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints the usage of one command to stdout; returns 0, or EXIT_USAGE if
- * there is no such command. */
+/* A row of the command table (main.c), NULL-terminated. */
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* NULL: `help` itself */
+	const char *summary;		  /* one line */
+	const char *usage;		  /* `concsim help NAME` */
+};
+extern const struct cli_command cli_commands[];
+
+/* help.c: prints the usage of one command, or a topic (`scenario`,
+ * `models`), or (NULL) the list of commands to stdout; returns 0, or
+ * EXIT_USAGE if there is no such command or topic. */
 int cli_help(const char *name);
+/* The list of commands, to f (stderr when no command is given). */
+void cli_usage(FILE *f);
+/* The manual page, concsim(1), in roff to f. Returns 0. */
+int cli_man(FILE *f);
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -110,5 +126,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_capacity(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 #endif

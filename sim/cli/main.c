@@ -1,5 +1,6 @@
 /*
- * main.c - the `concsim` command: the command table, help and version.
+ * main.c - the `concsim` command: the command table (help.c makes the help,
+ * the man page and the completion from it), and dispatch.
  *
  * See cli.h for how to add a command.
  */
@@ -11,13 +12,6 @@
 #include "concsim_git.h" /* generated: CONCSIM_GIT_DESCRIBE */
 #include "runtime/model.h"
 
-struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-	const char *usage;
-};
-
 #define COMMON_OPTS                                                            \
 	"  --set PATH=VALUE     override a scenario key by its dotted path\n"  \
 	"                       (repeatable): --set "                          \
@@ -27,7 +21,7 @@ struct command {
 	"`seed`)\n"                                                            \
 	"  --replications N     independent replications (CIs need >= 2)\n"
 
-static const struct command commands[] = {
+const struct cli_command cli_commands[] = {
     {"run", cmd_run, "run every system of a scenario on the same requests",
      "usage: concsim run FILE [options]\n"
      "\n"
@@ -237,58 +231,39 @@ static const struct command commands[] = {
      "\n"
      "example:\n"
      "  concsim capacity scenarios/flagship.yaml --slo 'p99<250ms'\n"},
-    {"help", NULL, "show help for a command",
-     "usage: concsim help [COMMAND | models]\n"},
+    {"schema", cmd_schema, "print the JSON Schema of scenario files",
+     "usage: concsim schema [-o FILE]\n"
+     "\n"
+     "Prints a JSON Schema (draft 2020-12) of scenario files, made from the\n"
+     "loader's own tables: every key with its description, type, default\n"
+     "and range, durations, rates and sizes as patterns of their units.\n"
+     "Editors with the YAML language server (VS Code, vim, Emacs) then\n"
+     "complete keys and show their documentation; put the file somewhere\n"
+     "and start a scenario with\n"
+     "  # yaml-language-server: $schema=/path/to/concsim.schema.json\n"
+     "The schema checks the shape of a file; `concsim check` checks the rest\n"
+     "(keys that go together, names, files).\n"
+     "\n"
+     "options:\n"
+     "  -o, --out FILE       write FILE (atomically) instead of stdout\n"},
+    {"completion", cmd_completion, "print shell completion for bash",
+     "usage: concsim completion bash\n"
+     "\n"
+     "Prints the bash completion script: commands, their options, help\n"
+     "topics, --format values, and for --set the scenario's dotted paths\n"
+     "(systems.NAME.KEY completes every system key). Installed by `cmake\n"
+     "--install` as share/bash-completion/completions/concsim; or\n"
+     "  source <(concsim completion bash)\n"},
+    {"help", NULL, "show help for a command or topic",
+     "usage: concsim help [COMMAND | scenario | models]\n"
+     "\n"
+     "  concsim help COMMAND    the command's options\n"
+     "  concsim help scenario   every key of a scenario file: type, unit,\n"
+     "                          default, range\n"
+     "  concsim help models     every model and its keys\n"
+     "The manual page (man concsim) holds all of it.\n"},
     {NULL, NULL, NULL, NULL},
 };
-
-static void usage_all(FILE *f)
-{
-	fprintf(f, "usage: concsim COMMAND [options]\n\n"
-		   "Simulates how web backends (Node.js event loop, gunicorn "
-		   "workers,\nuvicorn async, replicas behind a balancer) "
-		   "handle concurrent requests.\n\ncommands:\n");
-	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	fprintf(f, "\n`concsim help COMMAND` shows a command's options; "
-		   "`concsim help models`\nlists the models and their keys. "
-		   "Scenario format: README.md.\n");
-}
-
-static void help_models(void)
-{
-	for (size_t i = 0; sim_models[i]; i++) {
-		const struct sim_model_ops *m = sim_models[i];
-		printf("%s: %s\n", m->name, m->summary);
-		for (size_t k = 0; k < m->nparams; k++) {
-			const struct sim_param *p = &m->params[k];
-			printf("  %-20s %s%s\n", p->key, p->help,
-			       p->flags & SIM_P_OVERHEAD ? " (overhead)" : "");
-		}
-		printf("\n");
-	}
-	printf("every system also takes: name, model, cores, quantum, "
-	       "context_switch,\nmemory, overheads (zero | default)\n");
-}
-
-int cli_help(const char *name)
-{
-	if (!name) {
-		usage_all(stdout);
-		return 0;
-	}
-	if (strcmp(name, "models") == 0) {
-		help_models();
-		return 0;
-	}
-	for (const struct command *c = commands; c->name; c++)
-		if (strcmp(c->name, name) == 0) {
-			fputs(c->usage, stdout);
-			return 0;
-		}
-	cli_error("unknown command '%s'; see 'concsim help'", name);
-	return EXIT_USAGE;
-}
 
 /* rc, or EXIT_FAILED with the message when stdout could not be written
  * (help or version into a full disk). */
@@ -308,7 +283,7 @@ int main(int argc, char **argv)
 	 * being killed by SIGXFSZ halfway through a result */
 	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
-		usage_all(stderr);
+		cli_usage(stderr);
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
@@ -319,9 +294,11 @@ int main(int argc, char **argv)
 		       CONCSIM_GIT_DESCRIBE);
 		return flushed(0);
 	}
+	if (!strcmp(cmd, "help") && argc > 2 && !strcmp(argv[2], "--man"))
+		return flushed(cli_man(stdout));
 	if (!strcmp(cmd, "help"))
 		return flushed(cli_help(argc > 2 ? argv[2] : NULL));
-	for (const struct command *c = commands; c->name; c++) {
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(c->name, cmd) || !c->fn)
 			continue;
 		for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)

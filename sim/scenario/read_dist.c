@@ -26,7 +26,7 @@ struct dspec {
 	bool cpu, downstream;
 };
 
-static const struct sim_param dist_params[] = {
+const struct sim_param sim__dist_params[] = {
     SIM_PARAM("mean", SIM_PT_DURATION, struct dspec, mean, .min = 0,
 	      .max = SIM_MAX_SIM_TIME, .help = "mean"),
     SIM_PARAM("cv", SIM_PT_DOUBLE, struct dspec, cv, .min = 0, .max = 1e6,
@@ -47,6 +47,7 @@ const struct sim_param sim__dist_downstream_param[] = {
 	      .help = "io: holds a connection of workload.downstream, if any"),
 };
 enum { D_MEAN, D_CV, D_K, D_FILE };
+const size_t sim__ndist_params = NELEM(sim__dist_params);
 
 /* A file name relative to the scenario's directory, made absolute (so
  * that a written scenario still finds it), and checked to be readable.
@@ -179,9 +180,10 @@ void sim__read_dist(struct sim_load *l, const char *key,
 {
 	static const char *const extra[] = {"dist", "values", NULL};
 	struct dspec ds = {0};
-	bool given[NELEM(dist_params)] = {false}, flag_given = false;
-	struct section sec[2] = {{dist_params, NELEM(dist_params), &ds, given},
-				 {flagp, 1, &ds, &flag_given}};
+	bool given[NELEM(sim__dist_params)] = {false}, flag_given = false;
+	struct section sec[2] = {
+	    {sim__dist_params, NELEM(sim__dist_params), &ds, given},
+	    {flagp, 1, &ds, &flag_given}};
 	bool *on_cpu = flag;
 	const char *why = NULL;
 	char where[128];
@@ -201,9 +203,10 @@ void sim__read_dist(struct sim_load *l, const char *key,
 				   key, why, sim__got(v).s);
 		/* the bound of `mean` in a map (found by fuzzing: a larger
 		 * constant was written back as a map that did not load) */
-		else if (sim__check_range(
-			     l, key, SIM_PT_DURATION, dist_params[D_MEAN].min,
-			     dist_params[D_MEAN].max, 0, v, mean) &&
+		else if (sim__check_range(l, key, SIM_PT_DURATION,
+					  sim__dist_params[D_MEAN].min,
+					  sim__dist_params[D_MEAN].max, 0, v,
+					  mean) &&
 			 sim_dist_set(d, SIM_DIST_CONSTANT, mean, 0, &why))
 			sim__error(l, v->mark, "'%s': %s", key, why);
 		return;

@@ -10,6 +10,8 @@
 
 /* A phase's own flag beside its distribution: `cpu` (pool phases) and
  * `downstream` (io phases). */
+extern const struct sim_param sim__dist_params[]; /* but dist, values */
+extern const size_t sim__ndist_params;
 extern const struct sim_param sim__dist_cpu_param[];
 extern const struct sim_param sim__dist_downstream_param[];
 

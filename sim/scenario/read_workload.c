@@ -68,7 +68,7 @@ static const struct {
 };
 _Static_assert(NELEM(arrival_rules) == NELEM(sim__arrival_params), "rules");
 
-static const struct sim_param step_params[] = {
+const struct sim_param sim__step_params[] = {
     SIM_PARAM("at", SIM_PT_DURATION, struct sim_rate_step, at, .min = 0,
 	      .max = SIM_MAX_SIM_TIME, .flags = SIM_P_REQUIRED,
 	      .help = "time of the change"),
@@ -89,7 +89,7 @@ static void read_schedule(struct sim_load *l, const struct sim_ynode *v,
 	a->nschedule = v->n;
 	for (size_t i = 0; i < v->n && !sim__give_up(l); i++) {
 		const struct sim_ynode *e = v->vals[i];
-		struct section sec = {step_params, NELEM(step_params),
+		struct section sec = {sim__step_params, NELEM(sim__step_params),
 				      &a->schedule[i], NULL};
 		int nerr = l->nerr;
 		if (!sim__expect_kind(l, "schedule", e, SIM_Y_MAP))
@@ -160,7 +160,7 @@ struct closed_spec {
 	bool co;
 };
 
-static const struct sim_param closed_params[] = {
+const struct sim_param sim__closed_params[] = {
     SIM_PARAM("users", SIM_PT_INT, struct closed_spec, users, .min = 1,
 	      .max = MAX_USERS, .flags = SIM_P_REQUIRED,
 	      .help = "closed loop: number of users"),
@@ -238,7 +238,7 @@ struct class_spec {
 
 static const char *const handler_names[] = {"async", "sync", NULL};
 
-static const struct sim_param class_params[] = {
+const struct sim_param sim__class_params[] = {
     SIM_PARAM("name", SIM_PT_STRING, struct class_spec, name,
 	      .flags = SIM_P_REQUIRED, .help = "class name"),
     SIM_PARAM("weight", SIM_PT_DOUBLE, struct class_spec, weight, .def = 1,
@@ -341,8 +341,8 @@ static void read_classes(struct sim_load *l, const struct sim_ynode *v,
 		const struct sim_ynode *e = v->vals[i];
 		struct sim_class *c = &w->classes[i];
 		struct class_spec cs = {0};
-		struct section sec = {class_params, NELEM(class_params), &cs,
-				      NULL};
+		struct section sec = {sim__class_params,
+				      NELEM(sim__class_params), &cs, NULL};
 		char where[320];
 		c->mark = e->mark;
 		if (!sim__expect_kind(l, "classes", e, SIM_Y_MAP))
@@ -362,7 +362,7 @@ static void read_classes(struct sim_load *l, const struct sim_ynode *v,
 			 sizeof(struct sim_class));
 }
 
-static const struct sim_param downstream_params[] = {
+const struct sim_param sim__downstream_params[] = {
     SIM_PARAM("connections", SIM_PT_INT, struct sim_downstream, connections,
 	      .min = 1, .max = 1000000, .flags = SIM_P_REQUIRED,
 	      .help = "connections of the shared pool"),
@@ -393,8 +393,8 @@ void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 		read_arrivals(l, a, &w->arrivals);
 	else if (sim__expect_kind(l, "closed", c, SIM_Y_MAP)) {
 		struct closed_spec cs = {0};
-		struct section sec = {closed_params, NELEM(closed_params), &cs,
-				      NULL};
+		struct section sec = {sim__closed_params,
+				      NELEM(sim__closed_params), &cs, NULL};
 		sim__read_table(l, c, &sec, 1, NULL, "in 'workload.closed'",
 				NULL);
 		w->closed.users = (uint32_t)cs.users;
@@ -409,7 +409,7 @@ void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 		read_classes(l, n, w);
 	if ((n = sim_ymap_get(v, "downstream", NULL)) &&
 	    sim__expect_kind(l, "downstream", n, SIM_Y_MAP)) {
-		struct section sec = {downstream_params, 1, &w->downstream,
+		struct section sec = {sim__downstream_params, 1, &w->downstream,
 				      NULL};
 		sim__read_table(l, n, &sec, 1, NULL, "in 'workload.downstream'",
 				NULL);
@@ -429,6 +429,10 @@ void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 const size_t sim__narrival_params = NELEM(sim__arrival_params);
 const size_t sim__nclient_params = NELEM(sim__client_params);
 const size_t sim__nretry_params = NELEM(sim__retry_params);
+const size_t sim__nstep_params = NELEM(sim__step_params);
+const size_t sim__nclosed_params = NELEM(sim__closed_params);
+const size_t sim__nclass_params = NELEM(sim__class_params);
+const size_t sim__ndownstream_params = NELEM(sim__downstream_params);
 
 bool sim__arrival_key_applies(size_t i, enum sim_arrival_kind kind)
 {

@@ -17,6 +17,14 @@ extern const struct sim_param sim__client_params[];
 extern const size_t sim__nclient_params;
 extern const struct sim_param sim__retry_params[];
 extern const size_t sim__nretry_params;
+extern const struct sim_param sim__step_params[]; /* a schedule entry */
+extern const size_t sim__nstep_params;
+extern const struct sim_param sim__closed_params[];
+extern const size_t sim__nclosed_params;
+extern const struct sim_param sim__class_params[]; /* but its phases */
+extern const size_t sim__nclass_params;
+extern const struct sim_param sim__downstream_params[];
+extern const size_t sim__ndownstream_params;
 
 /* Whether key i of sim__arrival_params goes with process `kind`. */
 bool sim__arrival_key_applies(size_t i, enum sim_arrival_kind kind);

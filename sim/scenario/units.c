@@ -265,3 +265,26 @@ int sim__parse_typed(const char *s, enum sim_ptype t, double *out,
 {
 	return parse_unit(s, ukind_of(t), out, why);
 }
+
+void sim_unit_pattern(enum sim_ptype t, char *buf, size_t size)
+{
+	const struct ukind *k = ukind_of(t);
+	size_t n = (size_t)snprintf(
+	    buf, size,
+	    "^\\+?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)? *(");
+	for (const struct unit *u = k->units; u->name && n < size; u++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s",
+				      u == k->units ? "" : "|", u->name);
+	if (n < size)
+		snprintf(buf + n, size - n, ")$");
+}
+
+void sim_unit_names(enum sim_ptype t, char *buf, size_t size)
+{
+	const struct ukind *k = ukind_of(t);
+	size_t n = 0;
+	buf[0] = '\0';
+	for (const struct unit *u = k->units; u->name && n < size; u++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s",
+				      u == k->units ? "" : " ", u->name);
+}

@@ -21,6 +21,14 @@ int sim_parse_size(const char *s, double *out, const char **why);
  * writers print an empty cell instead). len >= 32 holds any value. */
 void sim_fmt_double(char *buf, size_t len, double v);
 
+/* The regular expression (ECMA-262, for a JSON Schema) of the values
+ * the parser accepts for a type with a unit (duration, rate, size): a
+ * number that is not negative, optional spaces, one of its units. */
+void sim_unit_pattern(enum sim_ptype t, char *buf, size_t size);
+
+/* The units of such a type, separated by spaces ("ns us µs ms s m h d"). */
+void sim_unit_names(enum sim_ptype t, char *buf, size_t size);
+
 /* The loader's own (sim__): */
 
 enum { SIM__NUM_OK, SIM__NUM_BAD, SIM__NUM_RANGE, SIM__NUM_NONFINITE };
