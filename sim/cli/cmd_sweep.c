@@ -565,7 +565,8 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 	if (rc || (rc = sweep_options(sw)))
 		return rc;
 	sweep_mpi_share_cores(sw, argc, argv);
-	if ((rc = cli_load(&sw->o, &sw->base)))
+	if ((rc = sweep_mpi_share_text(sw)) ||
+	    (rc = cli_load(&sw->o, &sw->base)))
 		return rc;
 	/* the text cli_load read (once: it may be standard input), kept to
 	 * load each point's variant */

@@ -180,6 +180,35 @@ void sweep_mpi_end(bool started)
 		MPI_Finalize();
 }
 
+int sweep_mpi_share_text(struct sweep *sw)
+{
+	struct cli_opts *o = &sw->o;
+	if (sw->nranks < 2 || !o->file || strcmp(o->file, "-"))
+		return cli_text(o);
+	/* only rank 0 has the launcher's standard input */
+	long long len = -1;
+	int rc = 0;
+	if (sw->rank == 0) {
+		rc = cli_text(o);
+		len = rc ? -1 : (long long)o->len;
+	}
+	MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+	if (len < 0)
+		return rc ? rc : EXIT_USAGE;
+	if (sw->rank != 0) {
+		if (!(o->text = malloc((size_t)len + 1)))
+			MPI_Abort(MPI_COMM_WORLD, EXIT_FAILED);
+		o->text[len] = '\0';
+		o->len = (size_t)len;
+		o->file = CLI_STDIN_NAME;
+	}
+	for (long long off = 0; off < len; off += 1 << 30) {
+		long long n = len - off < (1 << 30) ? len - off : (1 << 30);
+		MPI_Bcast(o->text + off, (int)n, MPI_CHAR, 0, MPI_COMM_WORLD);
+	}
+	return 0;
+}
+
 int sweep_mpi_share_resume(struct sweep *sw, int *rc)
 {
 	if (sw->nranks <= 1)
@@ -226,6 +255,11 @@ void sweep_mpi_gather(struct sweep *sw, int *stopped, int *failed)
 }
 
 #else /* !CONCSIM_HAVE_MPI: one process, rank 0 of 1 */
+
+int sweep_mpi_share_text(struct sweep *sw)
+{
+	return cli_text(&sw->o);
+}
 
 bool sweep_mpi_begin(struct sweep *sw)
 {

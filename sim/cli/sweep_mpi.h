@@ -20,6 +20,12 @@ void sweep_mpi_end(bool started);
  * starting one simulation per core (lowers sw->o.jobs). */
 void sweep_mpi_share_cores(struct sweep *sw, int argc, char **argv);
 
+/* Reads the scenario's text (cli_text). Under MPI with a FILE of "-"
+ * (collective): rank 0 reads its standard input, the only one the
+ * launcher gives, and sends the text to the others. Returns 0 or the
+ * exit status (the same on every rank). */
+int sweep_mpi_share_text(struct sweep *sw);
+
 /* Collective: gives every rank rank 0's *rc and the points that
  * `--resume` found done. Returns 0 or SIM_ENOMEM (on every rank). */
 int sweep_mpi_share_resume(struct sweep *sw, int *rc);
