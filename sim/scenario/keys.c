@@ -3,6 +3,12 @@
  * loader's own parameter tables (read_*.c), and each parameter described
  * in words (type and units, default, range) for the documents made from
  * it: `concsim help scenario`, the man page, completion and the schema.
+ *
+ * To document a new section (a map the loader reads through a table of
+ * its own, e.g. `workload.sessions`): export its table and count from its
+ * read_*.c, add a `struct sim_section` below, and list it in the `sub` of
+ * the section that holds it. A new key in an existing table needs
+ * nothing: every document walks the tables themselves.
  */
 #include "scenario/keys.h"
 
