@@ -700,7 +700,8 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 				     .host = m->shared,
 				     /* every replica shares the one
 				      * downstream (and the services) */
-				     .ds = ctx->ds};
+				     .ds = ctx->ds,
+				     .svc = ctx->svc};
 		err = sim_instance_new(&c->inst, &cc);
 		if (err < 0)
 			return err;

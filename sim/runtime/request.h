@@ -31,7 +31,7 @@ struct sim_request {
 	uint8_t attempt;	/* 0 for the first attempt */
 	uint8_t abandoned;	/* client gave up; finish quietly */
 	uint8_t flags;		/* free for models */
-	uint8_t pad_;
+	uint8_t fail;  /* a call failed: the request ends with this outcome */
 	void *mptr;    /* free for models */
 	uint64_t mtag; /* free for models */
 	sim_fn io_fn;  /* sim_io_start: who to tell */
@@ -40,6 +40,10 @@ struct sim_request {
 	int io_state;
 	/* the process holding the request (sim_proc_hold): its list */
 	struct sim_request *hnext, *hprev;
+	/* runtime/service.c: the calls r waits for, and for a request sent
+	 * to a service, the caller's calls it answers (slot = which one) */
+	struct sim_calls *calls, *caller;
+	uint32_t slot;
 	double demand[]; /* seconds, one per phase */
 };
 

@@ -16,6 +16,8 @@
 
 #include "runtime/io.h"
 #include "runtime/model.h"
+#include "runtime/retry.h"
+#include "runtime/service.h"
 #include "workload/run.h"
 #include "workload/workload.h"
 
@@ -39,6 +41,7 @@ struct run {
 	struct sim_ctx ctx;
 	struct sim_instance inst;
 	struct sim_dspool ds;
+	struct sim_svcset svc;
 	struct sim_reqpool pool;
 	struct sim_gen gen;
 	struct sim_arr arr;
@@ -93,6 +96,17 @@ static struct sim_request *new_request(struct run *ru,
 	return r;
 }
 
+/* Requests sent to services come from the same pool (service.h). */
+static struct sim_request *svc_get(void *arg)
+{
+	return new_request(arg, NULL);
+}
+static void svc_put(void *arg, struct sim_request *r)
+{
+	struct run *ru = arg;
+	sim_req_free(&ru->pool, r);
+}
+
 /* The logical request r stands for is over (answered or given up). */
 static void request_over(struct run *ru, struct sim_request *r)
 {
@@ -106,38 +120,20 @@ static void request_over(struct run *ru, struct sim_request *r)
 	}
 }
 
-static double backoff(struct run *ru, int attempt)
-{
-	const struct sim_client *c = &ru->wl->client;
-	double b = c->backoff * pow(c->multiplier, attempt - 1);
-	switch (c->jitter) {
-	case SIM_JITTER_FULL:
-		return b * sim_uniform(&ru->client_rng);
-	case SIM_JITTER_EQUAL:
-		return b / 2 + b / 2 * sim_uniform(&ru->client_rng);
-	case SIM_JITTER_NONE:
-		break;
-	}
-	return b;
-}
-
 /* r's attempt failed with o: retry if allowed, else the request is over.
  * Returns whether a retry was scheduled. */
 static int maybe_retry(struct run *ru, struct sim_request *r)
 {
 	const struct sim_client *c = &ru->wl->client;
-	if (r->attempt >= c->retries)
-		return 0;
-	if (c->retry_budget > 0 && (double)ru->sent_retries >=
-				       c->retry_budget * (double)ru->sent_first)
+	if (!sim_retry_allowed(c, r->attempt, ru->sent_first, ru->sent_retries))
 		return 0;
 	struct sim_request *n = new_request(ru, r);
 	if (!n)
 		return 0;
 	n->attempt = r->attempt + 1;
 	ru->sent_retries++;
-	sim_after(&ru->s, backoff(ru, n->attempt), send_attempt, ru,
-		  (uint64_t)(uintptr_t)n);
+	sim_after(&ru->s, sim_retry_backoff(c, n->attempt, &ru->client_rng),
+		  send_attempt, ru, (uint64_t)(uintptr_t)n);
 	return 1;
 }
 
@@ -180,6 +176,8 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	}
 	if (r->timeout_ev)
 		sim_cancel(&ru->s, r->timeout_ev);
+	if (r->fail && o == SIM_OUT_OK) /* a call failed */
+		o = (enum sim_outcome)r->fail;
 	if (o == SIM_OUT_OK) {
 		double lat = now - r->t_first;
 		double dl = ru->wl->client.deadline;
@@ -285,6 +283,8 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 	sim_model_reset_stats(&ru->inst, s->now);
 	if (ru->ctx.ds)
 		sim_dspool_reset_stats(ru->ctx.ds, s->now);
+	if (ru->svc.n)
+		sim_svcset_reset_stats(&ru->svc, s->now);
 }
 
 /* The model's figures and the downstream's. */
@@ -293,6 +293,8 @@ static void report_all(struct run *ru, struct sim_metrics *m)
 	sim_model_report(&ru->inst, m);
 	if (ru->ctx.ds)
 		sim_dspool_report(ru->ctx.ds, m);
+	if (ru->svc.n)
+		sim_svcset_report(&ru->svc, m);
 }
 
 /* Interval mean of a time-averaged metric from its since-reset means. */
@@ -457,6 +459,14 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 					     .cap = wl->downstream.connections};
 		ru->ctx.ds = &ru->ds;
 	}
+	if (sc->nservices) {
+		err = sim_svcset_init(
+		    &ru->svc, &ru->s, sc, &sc->systems[sys], rep,
+		    (struct sim_svc_alloc){svc_get, svc_put, ru});
+		if (err < 0)
+			goto cleanup;
+		ru->ctx.svc = &ru->svc;
+	}
 	err = sim_instance_new(&ru->inst, &ru->ctx);
 	if (err < 0)
 		goto cleanup;
@@ -537,6 +547,7 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 		err = co_gap(sc, sys, rep, out, why);
 cleanup:
 	sim_instance_free(&ru->inst);
+	sim_svcset_release(&ru->svc);
 	sim_metrics_release(&ru->ts_prev);
 	sim_hist_release(&ru->ts_lat);
 	free(ru->user_k);
