@@ -111,6 +111,9 @@ struct sim_model_ops {
 	size_t (*inflight)(void *state);
 	/* Frees what init allocated (not the state itself). */
 	void (*release)(void *state);
+	/* Optional: the most connections clients may keep open to a system
+	 * of this model (a database's max_connections), 0 for no limit. */
+	int (*connection_limit)(const struct sim_system *sys);
 };
 
 /* The registry: every model, first one the default. NULL-terminated. */
