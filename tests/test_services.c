@@ -197,6 +197,62 @@ Test(services, a_failing_service_fails_its_callers_requests)
 	sim_summary_release(&s);
 }
 
+Test(services, a_client_pool_wait_is_erlang_c, .timeout = 120)
+{
+	/* one process keeps at most 3 connections; each call holds one for
+	 * an exponential 10 ms (a service that never queues): the pool is
+	 * M/M/3, whose mean wait is C(3, a) / (3 mu - lambda) */
+	struct sim_summary s;
+	tl_run("seed: 17\nduration: 400s\nwarmup: 5s\nreplications: 10\n"
+	       "workload:\n"
+	       "  arrivals: { rate: 240/s }\n"
+	       "  classes:\n"
+	       "    - name: q\n"
+	       "      phases:\n"
+	       "        - call: { service: db, pool: 3, phases: [ { io: { "
+	       "dist: exponential, mean: 10ms } } ] }\n"
+	       "services:\n"
+	       "  db: { model: event-loop, overheads: zero }\n"
+	       "systems: [ " FRONT " ]\n",
+	       &s, 1);
+	double lambda = 240, mu = 100;
+	double Wq = tl_erlang_c(3, lambda / mu) / (3 * mu - lambda);
+	tl_expect_within("response with pool wait", s.lat_mean, 10,
+			 Wq + 1 / mu);
+	double w = tl_reported(&s, "services.db.pool", "wait_s_mean");
+	cr_expect(fabs(w - Wq) < 0.05 * Wq, "pool wait %g vs %g", w, Wq);
+	cr_expect_float_eq(tl_reported(&s, "services.db.pool", "waited_share"),
+			   tl_erlang_c(3, lambda / mu), 0.02);
+	sim_summary_release(&s);
+}
+
+Test(services, pools_beyond_max_connections_are_refused)
+{
+	/* 4 processes x pool 5 = 20 connections against max_connections 8:
+	 * under load some processes cannot open theirs */
+	struct sim_summary s;
+	tl_run("seed: 18\nduration: 10s\nwarmup: 1s\nreplications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { rate: 1500/s }\n"
+	       "  classes:\n"
+	       "    - name: q\n"
+	       "      phases:\n"
+	       "        - call: { service: db, pool: 5, phases: [ { io: 5ms "
+	       "} ] }\n"
+	       "services:\n"
+	       "  db: { model: server, cores: 4, max_connections: 8, "
+	       "overheads: zero }\n"
+	       "systems: [ { name: front, model: event-loop, processes: 4, "
+	       "cores: 4, overheads: zero } ]\n",
+	       &s, 1);
+	cr_expect(s.errors[SIM_OUT_REFUSED] > 0);
+	cr_expect_eq(tl_reported(&s, "services.db.pool", "connections_peak"),
+		     8);
+	cr_expect(tl_reported(&s, "services.db.pool", "connections_refused") >
+		  0);
+	sim_summary_release(&s);
+}
+
 /* ------------------------------------------------------------ errors -- */
 
 static void expect_error(const char *yaml, const char *want)

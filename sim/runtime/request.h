@@ -44,7 +44,8 @@ struct sim_request {
 	 * to a service, the caller's calls it answers (slot = which one) */
 	struct sim_calls *calls, *caller;
 	uint32_t slot;
-	double demand[]; /* seconds, one per phase */
+	struct sim_proc *holder; /* the process that holds it (memory.h) */
+	double demand[];	 /* seconds, one per phase */
 };
 
 /* An intrusive FIFO of requests with its time-weighted length. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/memory.h"
 #include "runtime/model.h"
 #include "runtime/retry.h"
 
@@ -33,6 +34,27 @@ struct sim_svcinst {
 	uint64_t errors[SIM_OUT_N];
 	struct sim_hist lat;		   /* per attempt answered OK */
 	uint64_t sent_first, sent_retries; /* whole run: retry budget */
+	/* client pools to it: connections open (against the server's
+	 * connection_limit, 0 none), waits for a pooled connection */
+	int limit, open, open_peak;
+	uint64_t pooled, waited, conn_refused;
+	struct sim_hist pool_wait;
+};
+
+/* A call waiting for a connection of its process's pool. */
+struct cwait {
+	struct cwait *next;
+	struct sim_calls *k;
+	uint32_t j;
+	double t;
+};
+
+/* One process's client pool to one service (SQLAlchemy's QueuePool,
+ * node-postgres's Pool): up to `cap` connections, opened when needed and
+ * kept; a call finding them all busy waits, FIFO. */
+struct sim_cpool {
+	int cap, open, busy;
+	struct cwait *head, *tail;
 };
 
 struct sim_calls {
@@ -41,12 +63,18 @@ struct sim_calls {
 	const struct sim_phase *ph;
 	uint32_t left; /* slots not yet answered */
 	uint8_t fail;
+	struct sim_cpool *held[]; /* per slot: the pool it holds, or NULL */
 };
 
 /* ------------------------------------------------------------ answers -- */
 
-static void answer(struct sim_calls *k, enum sim_outcome o)
+static void send_attempt(struct sim_calls *k, uint32_t j, uint8_t attempt);
+static void release_conn(struct sim_calls *k, uint32_t j);
+
+static void answer(struct sim_calls *k, uint32_t j, enum sim_outcome o)
 {
+	if (k->held[j])
+		release_conn(k, j);
 	if (o != SIM_OUT_OK && !k->fail)
 		k->fail = (uint8_t)o;
 	if (--k->left)
@@ -64,13 +92,99 @@ static void answer(struct sim_calls *k, enum sim_outcome o)
 	r->io_fn(s, r->io_obj, (uint64_t)(uintptr_t)r);
 }
 
-static void send_attempt(struct sim_calls *k, uint32_t j, uint8_t attempt);
+/* ------------------------------------------------------ client pools -- */
 
-struct retry_arg {
-	struct sim_calls *k;
-	uint32_t j;
-	uint8_t attempt;
-};
+/* Slot j of k has a connection of pool p: send its first attempt (a
+ * caller gone meanwhile answers at once). */
+static void granted(struct sim_calls *k, uint32_t j, struct sim_cpool *p,
+		    double t_wait)
+{
+	struct sim_svcinst *in = &k->set->v[k->ph->calls[j].svc];
+	k->held[j] = p;
+	if (k->set->measuring) {
+		double w = k->set->s->now - t_wait;
+		in->pooled++;
+		in->waited += w > 0;
+		sim_hist_record(&in->pool_wait, w);
+	}
+	if (!k->parent)
+		answer(k, j, SIM_OUT_KILLED);
+	else
+		send_attempt(k, j, 0);
+}
+
+/* Slot j is answered: its connection goes back to the pool, or to the
+ * first call waiting for one. */
+static void release_conn(struct sim_calls *k, uint32_t j)
+{
+	struct sim_cpool *p = k->held[j];
+	k->held[j] = NULL;
+	struct cwait *w = p->head;
+	if (!w) {
+		p->busy--;
+		return;
+	}
+	p->head = w->next;
+	if (!p->head)
+		p->tail = NULL;
+	struct cwait c = *w;
+	free(w);
+	granted(c.k, c.j, p, c.t);
+}
+
+/* Slot j needs a connection of its process's pool to the service. Returns
+ * whether it got one now (else it waits, or was refused and answered). */
+static bool acquire(struct sim_calls *k, uint32_t j)
+{
+	struct sim_svcset *set = k->set;
+	const struct sim_call *c = &k->ph->calls[j];
+	struct sim_svcinst *in = &set->v[c->svc];
+	struct sim_proc *proc = k->parent->holder;
+	if (!proc->cpools &&
+	    !(proc->cpools = calloc(set->n, sizeof *proc->cpools))) {
+		answer(k, j, SIM_OUT_KILLED); /* out of memory */
+		return false;
+	}
+	struct sim_cpool *p = &proc->cpools[c->svc];
+	if (!p->cap)
+		p->cap = c->pool;
+	if (p->busy < p->open) {
+		p->busy++;
+		granted(k, j, p, set->s->now);
+		return true;
+	}
+	if (p->open < p->cap) {
+		if (in->limit && in->open >= in->limit) {
+			/* PostgreSQL: "sorry, too many clients already" */
+			if (set->measuring) {
+				in->conn_refused++;
+				in->errors[SIM_OUT_REFUSED]++;
+			}
+			answer(k, j, SIM_OUT_REFUSED);
+			return false;
+		}
+		p->open++;
+		p->busy++;
+		if (++in->open > in->open_peak)
+			in->open_peak = in->open;
+		granted(k, j, p, set->s->now);
+		return true;
+	}
+	struct cwait *w = malloc(sizeof *w);
+	if (!w) {
+		answer(k, j, SIM_OUT_KILLED);
+		return false;
+	}
+	*w = (struct cwait){.k = k, .j = j, .t = set->s->now};
+	if (p->tail)
+		p->tail->next = w;
+	else
+		p->head = w;
+	p->tail = w;
+	return false;
+}
+
+/* ------------------------------------------------------------- calls -- */
 
 /* The backoff is over: attempt again, unless the caller is gone. */
 static void retry_now(struct sim *s, void *obj, uint64_t arg)
@@ -80,7 +194,7 @@ static void retry_now(struct sim *s, void *obj, uint64_t arg)
 	uint32_t j = (uint32_t)(arg & 0xffffffffu);
 	uint8_t attempt = (uint8_t)(arg >> 32);
 	if (!k->parent)
-		answer(k, SIM_OUT_KILLED);
+		answer(k, j, SIM_OUT_KILLED);
 	else
 		send_attempt(k, j, attempt);
 }
@@ -101,7 +215,7 @@ static void failed(struct sim_svcinst *in, struct sim_calls *k, uint32_t j,
 			  (uint64_t)j | (uint64_t)(attempt + 1) << 32);
 		return;
 	}
-	answer(k, o);
+	answer(k, j, o);
 }
 
 /* port.done of a service instance: an attempt is over. */
@@ -134,7 +248,7 @@ static void svc_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	}
 	set->alloc.put(set->alloc.arg, r);
 	if (o == SIM_OUT_OK)
-		answer(k, o);
+		answer(k, j, o);
 	else
 		failed(in, k, j, attempt, o);
 }
@@ -158,7 +272,7 @@ static void send_attempt(struct sim_calls *k, uint32_t j, uint8_t attempt)
 	struct sim_svcinst *in = &set->v[c->svc];
 	struct sim_request *p = k->parent, *r = set->alloc.get(set->alloc.arg);
 	if (!r) { /* the run is stopping */
-		answer(k, SIM_OUT_KILLED);
+		answer(k, j, SIM_OUT_KILLED);
 		return;
 	}
 	r->id = p->id;
@@ -187,8 +301,7 @@ static void send_attempt(struct sim_calls *k, uint32_t j, uint8_t attempt)
 static void hit_done(struct sim *s, void *obj, uint64_t j)
 {
 	(void)s;
-	(void)j;
-	answer(obj, SIM_OUT_OK);
+	answer(obj, (uint32_t)j, SIM_OUT_OK);
 }
 
 void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
@@ -196,7 +309,8 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 {
 	struct sim_svcset *set = c->svc;
 	const struct sim_phase *ph = &c->wl->classes[r->cls].phases[r->phase];
-	struct sim_calls *k = malloc(sizeof *k);
+	struct sim_calls *k =
+	    malloc(sizeof *k + ph->ncalls * sizeof k->held[0]);
 	r->io_fn = fn;
 	r->io_obj = obj;
 	if (!k) { /* fails the request, as a process out of memory would */
@@ -206,6 +320,8 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 	}
 	*k = (struct sim_calls){
 	    .set = set, .parent = r, .ph = ph, .left = (uint32_t)ph->ncalls};
+	for (size_t j = 0; j < ph->ncalls; j++)
+		k->held[j] = NULL;
 	r->calls = k;
 	r->io_state = 3; /* io.c's IO_CALL */
 	/* left counts every slot before any is sent, so that an answer at
@@ -218,8 +334,10 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 				in->hits++;
 			sim_after(set->s, r->demand[call->off + 1], hit_done, k,
 				  j);
-		} else {
+		} else if (!call->pool || !r->holder) {
 			send_attempt(k, j, 0);
+		} else {
+			acquire(k, j);
 		}
 	}
 }
@@ -251,7 +369,8 @@ int sim_svcset_init(struct sim_svcset *set, struct sim *s,
 		int err;
 		in->set = set;
 		in->svc = svc;
-		if (sim_hist_init(&in->lat) < 0)
+		if (sim_hist_init(&in->lat) < 0 ||
+		    sim_hist_init(&in->pool_wait) < 0)
 			return SIM_ENOMEM;
 		/* streams by service name: the same in every system */
 		snprintf(name, sizeof name, "service:%s", svc->sys.name);
@@ -278,6 +397,8 @@ int sim_svcset_init(struct sim_svcset *set, struct sim *s,
 					   .port = {svc_done, in},
 					   .rng = &in->rng,
 					   .svc = set};
+		if (ss->model->connection_limit)
+			in->limit = ss->model->connection_limit(ss);
 		if (!in->svc->wl.nclasses)
 			continue; /* nobody calls it */
 		int err = sim_instance_new(&in->inst, &in->ctx);
@@ -299,6 +420,7 @@ void sim_svcset_release(struct sim_svcset *set)
 		if (in->has_rng)
 			sim_stream_release(&in->rng);
 		sim_hist_release(&in->lat);
+		sim_hist_release(&in->pool_wait);
 	}
 	free(set->v);
 	*set = (struct sim_svcset){0};
@@ -312,8 +434,11 @@ void sim_svcset_reset_stats(struct sim_svcset *set, double now)
 		struct sim_svcinst *in = &set->v[i];
 		in->sent = in->first = in->retries = in->completed = 0;
 		in->hits = in->wasted = 0;
+		in->pooled = in->waited = in->conn_refused = 0;
+		in->open_peak = in->open;
 		memset(in->errors, 0, sizeof in->errors);
 		sim_hist_reset(&in->lat);
+		sim_hist_reset(&in->pool_wait);
 		if (in->has_inst)
 			sim_model_reset_stats(&in->inst, now);
 	}
@@ -360,6 +485,18 @@ void sim_svcset_report(struct sim_svcset *set, struct sim_metrics *m)
 		    any ? sim_hist_quantile(&in->lat, 0.9) : 0);
 		put(m, name, "latency_s", "p99",
 		    any ? sim_hist_quantile(&in->lat, 0.99) : 0);
+		if (in->pooled || in->conn_refused) {
+			bool w = in->pool_wait.n > 0;
+			put(m, name, "pool", "wait_s_mean",
+			    w ? sim_hist_mean(&in->pool_wait) : 0);
+			put(m, name, "pool", "wait_s_p99",
+			    w ? sim_hist_quantile(&in->pool_wait, 0.99) : 0);
+			put(m, name, "pool", "waited_share",
+			    in->pooled ? (double)in->waited / in->pooled : 0);
+			put(m, name, "pool", "connections_peak", in->open_peak);
+			put(m, name, "pool", "connections_refused",
+			    (double)in->conn_refused);
+		}
 		/* the model's own figures (utilization, queues...) below */
 		struct sim_metrics own = {0};
 		sim_model_report(&in->inst, &own);

@@ -166,7 +166,9 @@ struct sim_call {
 	size_t site; /* class index in the service's workload */
 	struct sim_phase *phases;
 	size_t nphases;
-	bool sync;		  /* handler: sync */
+	bool sync; /* handler: sync */
+	int pool;  /* connections per calling process (a client pool); 0: a
+		      connection per call */
 	struct sim_client client; /* timeout, retries (client layer's) */
 	double hit;		  /* cache hit probability (skips the call) */
 	struct sim_dist hit_cost; /* a hit's wait (a cache round trip) */

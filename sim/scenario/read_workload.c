@@ -283,6 +283,7 @@ static void *alloc_list(struct sim_load *l, const char *key,
 struct call_spec {
 	char *service;
 	int handler;
+	int pool;
 	double hit;
 	struct sim_dist hit_cost;
 };
@@ -293,6 +294,15 @@ static const struct sim_param call_params[] = {
     SIM_PARAM("handler", SIM_PT_ENUM, struct call_spec, handler,
 	      .choices = handler_names,
 	      .help = "the service's handler: async or sync (def)"),
+    /* SQLAlchemy's QueuePool keeps pool_size = 5 connections and opens
+     * up to max_overflow = 10 more under load (docs.sqlalchemy.org,
+     * "Engine Configuration", create_engine); node-postgres's Pool holds
+     * at most max = 10 clients (node-postgres.com/apis/pool; lib/defaults.js
+     * `max: 10`). A process waits for a free one. */
+    SIM_PARAM("pool", SIM_PT_INT, struct call_spec, pool, .min = 0,
+	      .max = 100000,
+	      .help = "connections each calling process keeps to the service "
+		      "(pool_size + max_overflow, pg max); 0 = none"),
     SIM_PARAM("hit", SIM_PT_DOUBLE, struct call_spec, hit, .min = 0, .max = 1,
 	      .help = "cache hit probability: a hit skips the call"),
     SIM_PARAM("hit_cost", SIM_PT_DIST, struct call_spec, hit_cost,
@@ -348,6 +358,7 @@ static void read_call(struct sim_load *l, const struct sim_ynode *v,
 	sim__read_table(l, v, &sec, 1, extra, "in a call", NULL);
 	c->service = cs.service;
 	c->sync = cs.handler == 1;
+	c->pool = cs.pool;
 	c->hit = cs.hit;
 	c->hit_cost = cs.hit_cost;
 	read_call_client(l, v, &c->client);

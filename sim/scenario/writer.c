@@ -116,6 +116,7 @@ static void put_call(FILE *f, const struct sim_call *c, int ind)
 	fprintf(f, "\n%*sretries:\n", ind, "");
 	sim__put_table(f, sim__retry_params, sim__nretry_params, &c->client,
 		       ind + 2);
+	fprintf(f, "%*spool: %d\n", ind, "", c->pool);
 	fprintf(f, "%*shit: ", ind, "");
 	sim__put_typed(f, SIM_PT_DOUBLE, c->hit);
 	fprintf(f, "\n%*shit_cost: ", ind, "");
