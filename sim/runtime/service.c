@@ -37,6 +37,7 @@ struct sim_svcinst {
 	/* client pools to it: connections open (against the server's
 	 * connection_limit, 0 none), waits for a pooled connection */
 	int limit, open, open_peak;
+	int pool; /* the service's `pool` for calls that give none */
 	uint64_t pooled, waited, conn_refused;
 	struct sim_hist pool_wait;
 };
@@ -147,7 +148,7 @@ static bool acquire(struct sim_calls *k, uint32_t j)
 	}
 	struct sim_cpool *p = &proc->cpools[c->svc];
 	if (!p->cap)
-		p->cap = c->pool;
+		p->cap = c->pool ? c->pool : in->pool;
 	if (p->busy < p->open) {
 		p->busy++;
 		granted(k, j, p, set->s->now);
@@ -334,7 +335,8 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 				in->hits++;
 			sim_after(set->s, r->demand[call->off + 1], hit_done, k,
 				  j);
-		} else if (!call->pool || !r->holder) {
+		} else if ((!call->pool && !set->v[call->svc].pool) ||
+			   !r->holder) {
 			send_attempt(k, j, 0);
 		} else {
 			acquire(k, j);
@@ -397,6 +399,7 @@ int sim_svcset_init(struct sim_svcset *set, struct sim *s,
 					   .port = {svc_done, in},
 					   .rng = &in->rng,
 					   .svc = set};
+		in->pool = ss->client_pool;
 		if (ss->model->connection_limit)
 			in->limit = ss->model->connection_limit(ss);
 		if (!in->svc->wl.nclasses)

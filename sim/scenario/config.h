@@ -220,6 +220,9 @@ struct sim_system {
 	/* systems.NAME.services: one per scenario service, NULL where the
 	 * service's own definition holds (owned; NULL when none) */
 	struct sim_system **svc;
+	/* a service's `pool`: each calling process's connections to it, for
+	 * calls that give none (0: a connection per call) */
+	int client_pool;
 };
 
 /* A service (`services:`): a system definition that requests call, and

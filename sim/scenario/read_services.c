@@ -22,6 +22,50 @@
 /* Demand slots of one request, its calls' included. */
 #define MAX_DEMANDS 4096
 
+struct pool_spec {
+	int pool;
+};
+
+static const struct sim_param pool_param[] = {
+    SIM_PARAM("pool", SIM_PT_INT, struct pool_spec, pool, .min = 0,
+	      .max = 100000,
+	      .help = "connections each calling process keeps to it"),
+};
+
+/* Reads a service definition v as a system, its `pool` key aside. */
+static void read_service_system(struct sim_load *l, const struct sim_ynode *v,
+				struct sim_system *sys, const char *name)
+{
+	struct sim_ynode copy;
+	const struct sim_ynode *pn = NULL;
+	if (v->kind == SIM_Y_MAP && (pn = sim_ymap_get(v, "pool", NULL))) {
+		copy = *v;
+		copy.keys = calloc(v->n, sizeof *copy.keys);
+		copy.vals = calloc(v->n, sizeof *copy.vals);
+		if (!copy.keys || !copy.vals) {
+			free(copy.keys);
+			free(copy.vals);
+			sim__nomem(l);
+			return;
+		}
+		copy.n = 0;
+		for (size_t i = 0; i < v->n; i++)
+			if (strcmp(v->keys[i]->text, "pool")) {
+				copy.keys[copy.n] = v->keys[i];
+				copy.vals[copy.n++] = v->vals[i];
+			}
+		v = &copy;
+	}
+	sim__read_system(l, "services", v, sys, name, false);
+	if (pn) {
+		struct pool_spec ps = {0};
+		sim__read_value(l, pool_param, pn, &ps, NULL);
+		sys->client_pool = ps.pool;
+		free(copy.keys);
+		free(copy.vals);
+	}
+}
+
 void sim__read_services(struct sim_load *l, const struct sim_ynode *v,
 			struct sim_scenario *sc)
 {
@@ -59,8 +103,7 @@ void sim__read_services(struct sim_load *l, const struct sim_ynode *v,
 				   "under 'services'");
 			continue;
 		}
-		sim__read_system(l, "services", v->vals[i], &svc->sys, k->text,
-				 false);
+		read_service_system(l, v->vals[i], &svc->sys, k->text);
 	}
 }
 
@@ -113,7 +156,9 @@ static void read_overrides(struct sim_load *l, const struct sim_ynode *v,
 		if (!base || base->kind != SIM_Y_MAP)
 			continue;
 		/* the service's keys that the override does not give, then
-		 * the override's: one map read as a system */
+		 * the override's: one map read as a system; an override that
+		 * names a model is a new definition */
+		bool own = sim_ymap_get(o, "model", NULL) != NULL;
 		size_t n = base->n + o->n, m = 0;
 		struct sim_ynode merged = *base;
 		merged.keys = calloc(n, sizeof *merged.keys);
@@ -126,7 +171,7 @@ static void read_overrides(struct sim_load *l, const struct sim_ynode *v,
 			sim__nomem(l);
 			return;
 		}
-		for (size_t k = 0; k < base->n; k++)
+		for (size_t k = 0; k < base->n && !own; k++)
 			if (!sim_ymap_get(o, base->keys[k]->text, NULL)) {
 				merged.keys[m] = base->keys[k];
 				merged.vals[m++] = base->vals[k];
@@ -139,8 +184,7 @@ static void read_overrides(struct sim_load *l, const struct sim_ynode *v,
 		merged.mark = o->mark;
 		sim__free_system(sys->svc[j]);
 		sys->svc[j] = ss;
-		sim__read_system(l, "services", &merged, ss,
-				 sc->services[j].sys.name, false);
+		read_service_system(l, &merged, ss, sc->services[j].sys.name);
 		free(merged.keys);
 		free(merged.vals);
 	}

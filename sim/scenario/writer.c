@@ -102,6 +102,7 @@ static void put_service(FILE *f, const struct sim_system *sys, int ind)
 	sim__put_table(f, sim__host_params, sim__nhost_params, &sys->host, ind);
 	sim__put_table(f, sys->model->params, sys->model->nparams, sys->config,
 		       ind);
+	fprintf(f, "%*spool: %d\n", ind, "", sys->client_pool);
 }
 
 static void put_phases(FILE *f, const struct sim_phase *ph, size_t n, int ind);
