@@ -180,7 +180,8 @@ static const struct bad cases[] = {
      TOP "workload:\n" ARR
 	 "  classes: [ { name: one, phases: [ {cpu: 1ms, io: 1ms} ] } ]\n" SYS,
      NULL, NULL, 2,
-     "s.yaml:6:37: error: a phase is a map with one key (cpu, io, pool, call or parallel), got "
+     "s.yaml:6:37: error: a phase is a map with one key (cpu, io, pool, call "
+     "or parallel), got "
      "several keys",
      ANYONE},
     /* -------------------------------------------- units and ranges -- */

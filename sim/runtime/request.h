@@ -38,14 +38,16 @@ struct sim_request {
 	void *io_obj;
 	sim_ev io_ev;
 	int io_state;
+	uint32_t slot; /* service.c: which of its caller's calls r answers */
 	/* the process holding the request (sim_proc_hold): its list */
 	struct sim_request *hnext, *hprev;
-	/* runtime/service.c: the calls r waits for, and for a request sent
-	 * to a service, the caller's calls it answers (slot = which one) */
+	/* Not zeroed by sim_req_new (the simple path never reads them): set
+	 * by whoever uses them. service.c: the calls r waits for, and for a
+	 * request sent to a service, the caller's calls it answers (NULL for
+	 * a client's request); the process that holds r (sim_proc_hold). */
 	struct sim_calls *calls, *caller;
-	uint32_t slot;
-	struct sim_proc *holder; /* the process that holds it (memory.h) */
-	double demand[];	 /* seconds, one per phase */
+	struct sim_proc *holder;
+	double demand[]; /* seconds, one per phase */
 };
 
 /* An intrusive FIFO of requests with its time-weighted length. */

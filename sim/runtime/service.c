@@ -64,7 +64,11 @@ struct sim_calls {
 	const struct sim_phase *ph;
 	uint32_t left; /* slots not yet answered */
 	uint8_t fail;
-	struct sim_cpool *held[]; /* per slot: the pool it holds, or NULL */
+	double t0; /* the phase started */
+	struct {
+		struct sim_cpool *held; /* the pool it holds, or NULL */
+		double wait;		/* its wait for that pool */
+	} slot[];
 };
 
 /* ------------------------------------------------------------ answers -- */
@@ -74,7 +78,7 @@ static void release_conn(struct sim_calls *k, uint32_t j);
 
 static void answer(struct sim_calls *k, uint32_t j, enum sim_outcome o)
 {
-	if (k->held[j])
+	if (k->slot[j].held)
 		release_conn(k, j);
 	if (o != SIM_OUT_OK && !k->fail)
 		k->fail = (uint8_t)o;
@@ -83,6 +87,13 @@ static void answer(struct sim_calls *k, uint32_t j, enum sim_outcome o)
 	struct sim_request *r = k->parent;
 	struct sim *s = k->set->s;
 	uint8_t fail = k->fail;
+	if (r && !r->caller) { /* a client's request: where its time went */
+		/* the last answer decides: its service, its pool wait */
+		double *t = r->demand + k->set->sc->max_phases,
+		       w = k->slot[j].wait;
+		t[0] += w;
+		t[1 + k->ph->calls[j].svc] += s->now - k->t0 - w;
+	}
 	free(k);
 	if (!r)
 		return;
@@ -101,7 +112,8 @@ static void granted(struct sim_calls *k, uint32_t j, struct sim_cpool *p,
 		    double t_wait)
 {
 	struct sim_svcinst *in = &k->set->v[k->ph->calls[j].svc];
-	k->held[j] = p;
+	k->slot[j].held = p;
+	k->slot[j].wait = k->set->s->now - t_wait;
 	if (k->set->measuring) {
 		double w = k->set->s->now - t_wait;
 		in->pooled++;
@@ -118,8 +130,8 @@ static void granted(struct sim_calls *k, uint32_t j, struct sim_cpool *p,
  * first call waiting for one. */
 static void release_conn(struct sim_calls *k, uint32_t j)
 {
-	struct sim_cpool *p = k->held[j];
-	k->held[j] = NULL;
+	struct sim_cpool *p = k->slot[j].held;
+	k->slot[j].held = NULL;
 	struct cwait *w = p->head;
 	if (!w) {
 		p->busy--;
@@ -283,6 +295,8 @@ static void send_attempt(struct sim_calls *k, uint32_t j, uint8_t attempt)
 	r->nphases = (uint8_t)c->nphases;
 	r->attempt = attempt;
 	r->caller = k;
+	r->calls = NULL;
+	r->holder = NULL;
 	r->slot = j;
 	memcpy(r->demand, p->demand + c->off + 2, c->len * sizeof *r->demand);
 	if (!attempt) /* retries are counted when scheduled */
@@ -311,7 +325,7 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 	struct sim_svcset *set = c->svc;
 	const struct sim_phase *ph = &c->wl->classes[r->cls].phases[r->phase];
 	struct sim_calls *k =
-	    malloc(sizeof *k + ph->ncalls * sizeof k->held[0]);
+	    malloc(sizeof *k + ph->ncalls * sizeof k->slot[0]);
 	r->io_fn = fn;
 	r->io_obj = obj;
 	if (!k) { /* fails the request, as a process out of memory would */
@@ -321,8 +335,11 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 	}
 	*k = (struct sim_calls){
 	    .set = set, .parent = r, .ph = ph, .left = (uint32_t)ph->ncalls};
-	for (size_t j = 0; j < ph->ncalls; j++)
-		k->held[j] = NULL;
+	k->t0 = set->s->now;
+	for (size_t j = 0; j < ph->ncalls; j++) {
+		k->slot[j].held = NULL;
+		k->slot[j].wait = 0;
+	}
 	r->calls = k;
 	r->io_state = 3; /* io.c's IO_CALL */
 	/* left counts every slot before any is sent, so that an answer at
@@ -353,6 +370,64 @@ void sim_call_abort(struct sim_request *r)
 
 /* ----------------------------------------------------------- the set -- */
 
+enum { T_CPU, T_IO, T_WAIT, T_POOL, T_SVC };
+
+size_t sim_svc_slots(const struct sim_scenario *sc)
+{
+	return sc->nservices ? 1 + sc->nservices : 0;
+}
+
+void sim_svcset_fresh(const struct sim_svcset *set, struct sim_request *r,
+		      bool accounts)
+{
+	r->calls = r->caller = NULL;
+	r->holder = NULL;
+	if (accounts)
+		memset(r->demand + set->sc->max_phases, 0,
+		       (1 + set->n) * sizeof *r->demand);
+}
+
+void sim_svcset_account(struct sim_svcset *set, const struct sim_request *r,
+			double lat)
+{
+	const struct sim_class *c = &set->sc->workload.classes[r->cls];
+	/* a class without calls has no accounts (workload.c) */
+	const double *t = c->ndemands > c->nphases
+			      ? r->demand + set->sc->max_phases
+			      : (const double[1 + 64]){0};
+	size_t nt = T_SVC + set->n;
+	double v[T_SVC + 64] = {0}, rest = lat;
+	for (size_t i = 0; i < c->nphases; i++) {
+		const struct sim_phase *ph = &c->phases[i];
+		if (ph->on_cpu)
+			v[T_CPU] += r->demand[i];
+		else if (ph->kind == SIM_PHASE_IO || ph->kind == SIM_PHASE_POOL)
+			v[T_IO] += r->demand[i];
+	}
+	v[T_POOL] = t[0];
+	for (size_t k = 0; k < set->n; k++)
+		v[T_SVC + k] = t[1 + k];
+	for (size_t k = 0; k < nt; k++)
+		if (k != T_WAIT)
+			rest -= v[k];
+	v[T_WAIT] = rest > 0 ? rest : 0;
+	/* the slowest 1 %: beyond a p99 re-estimated every 256 requests */
+	sim_hist_record(&set->h, lat);
+	if (++set->since >= 256) {
+		set->since = 0;
+		set->thr = sim_hist_quantile(&set->h, 0.99);
+	}
+	bool tail = lat >= set->thr;
+	set->lat += lat;
+	if (tail)
+		set->tail_lat += lat;
+	for (size_t k = 0; k < nt; k++) {
+		set->tier[k] += v[k];
+		if (tail)
+			set->tail[k] += v[k];
+	}
+}
+
 int sim_svcset_init(struct sim_svcset *set, struct sim *s,
 		    const struct sim_scenario *sc, const struct sim_system *sys,
 		    int rep, struct sim_svc_alloc alloc)
@@ -361,8 +436,10 @@ int sim_svcset_init(struct sim_svcset *set, struct sim *s,
 	if (!sc->nservices)
 		return 0;
 	set->v = calloc(sc->nservices, sizeof *set->v);
-	if (!set->v)
+	set->tier = calloc(2 * (T_SVC + sc->nservices), sizeof *set->tier);
+	if (!set->v || !set->tier || sim_hist_init(&set->h) < 0)
 		return SIM_ENOMEM;
+	set->tail = set->tier + T_SVC + sc->nservices;
 	set->n = sc->nservices;
 	for (size_t i = 0; i < set->n; i++) {
 		struct sim_svcinst *in = &set->v[i];
@@ -426,6 +503,8 @@ void sim_svcset_release(struct sim_svcset *set)
 		sim_hist_release(&in->pool_wait);
 	}
 	free(set->v);
+	free(set->tier);
+	sim_hist_release(&set->h);
 	*set = (struct sim_svcset){0};
 }
 
@@ -433,6 +512,8 @@ void sim_svcset_reset_stats(struct sim_svcset *set, double now)
 {
 	set->measuring = 1;
 	set->t_reset = now;
+	set->lat = set->tail_lat = 0;
+	memset(set->tier, 0, 2 * (T_SVC + set->n) * sizeof *set->tier);
 	for (size_t i = 0; i < set->n; i++) {
 		struct sim_svcinst *in = &set->v[i];
 		in->sent = in->first = in->retries = in->completed = 0;
@@ -464,6 +545,21 @@ void sim_svcset_report(struct sim_svcset *set, struct sim_metrics *m)
 	double dt = set->s->now - set->t_reset;
 	if (!set->measuring)
 		dt = set->s->now;
+	static const char *const tiers[] = {"cpu", "io", "waiting",
+					    "pool_wait"};
+	for (size_t k = 0; set->n && k < T_SVC + set->n; k++) {
+		char key[40];
+		if (k < T_SVC)
+			snprintf(key, sizeof key, "%s", tiers[k]);
+		else
+			snprintf(key, sizeof key, "service_%s",
+				 set->v[k - T_SVC].svc->sys.name);
+		sim_metrics_put(m, "time_share.mean", key,
+				set->lat > 0 ? set->tier[k] / set->lat : 0);
+		sim_metrics_put(m, "time_share.p99", key,
+				set->tail_lat > 0 ? set->tail[k] / set->tail_lat
+						  : 0);
+	}
 	for (size_t i = 0; i < set->n; i++) {
 		struct sim_svcinst *in = &set->v[i];
 		const char *name = in->svc->sys.name;

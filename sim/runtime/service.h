@@ -41,7 +41,18 @@ struct sim_svcset {
 	struct sim_svcinst *v;
 	int measuring;
 	double t_reset;
+	/* where the clients' requests' time went: per tier (own cpu, own io,
+	 * waiting for a core/loop/worker, pool waits, then each service), the
+	 * sums over good requests and over those beyond the running p99 */
+	double *tier, *tail;
+	double lat, tail_lat, thr;
+	uint64_t since;
+	struct sim_hist h;
 };
+
+/* Demand slots a request record needs beyond the phases' (max_phases):
+ * its pool waits and time in each service; 0 without services. */
+size_t sim_svc_slots(const struct sim_scenario *sc);
 
 /* Builds one instance of every service of sc for system `sys` (its
  * overrides applied), with streams from seed and replication `rep`.
@@ -54,6 +65,15 @@ void sim_svcset_release(struct sim_svcset *set);
 void sim_svcset_reset_stats(struct sim_svcset *set, double now);
 /* Appends each service's figures as groups "services.NAME[...]". */
 void sim_svcset_report(struct sim_svcset *set, struct sim_metrics *m);
+
+/* A client's request (a first attempt, or a retry with accounts false: its
+ * time accounts go on) gets the fields services use reset. */
+void sim_svcset_fresh(const struct sim_svcset *set, struct sim_request *r,
+		      bool accounts);
+/* A client's request r was answered well after `lat` seconds: counts
+ * where its time went (measuring only). */
+void sim_svcset_account(struct sim_svcset *set, const struct sim_request *r,
+			double lat);
 
 /* Starts r's current phase, a call or parallel: when every call is
  * answered (or hit the cache), calls fn(s, obj, r). */

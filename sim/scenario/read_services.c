@@ -290,6 +290,13 @@ void sim__link_services(struct sim_load *l, const struct sim_ynode *services,
 		c->ndemands = link_list(&k, c->phases, c->nphases);
 		if (c->ndemands > sc->max_phases)
 			sc->max_phases = c->ndemands;
+		if (c->ndemands > c->nphases && !sc->workload.closed.users &&
+		    sc->workload.arrivals.kind == SIM_ARR_TRACE)
+			sim__error(l, c->mark,
+				   "class '%s': a trace replays the demands "
+				   "of top-level phases only; a class with "
+				   "calls needs generated arrivals",
+				   sim__word(c->name ? c->name : "?").s);
 	}
 }
 

@@ -96,6 +96,25 @@ static struct sim_request *new_request(struct run *ru,
 	return r;
 }
 
+static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o);
+
+/* port.done with services: a request whose call failed ends with that
+ * outcome, and a good one says where its time went; then on_done (so
+ * that the simple path pays for neither). */
+static void on_done_svc(void *ctx, struct sim_request *r, enum sim_outcome o)
+{
+	struct run *ru = ctx;
+	if (r->fail && o == SIM_OUT_OK)
+		o = (enum sim_outcome)r->fail;
+	if (o == SIM_OUT_OK && !r->abandoned && ru->measuring) {
+		double lat = ru->s.now - r->t_first;
+		double dl = ru->wl->client.deadline;
+		if (!(dl > 0 && lat > dl))
+			sim_svcset_account(&ru->svc, r, lat);
+	}
+	on_done(ctx, r, o);
+}
+
 /* Requests sent to services come from the same pool (service.h). */
 static struct sim_request *svc_get(void *arg)
 {
@@ -131,6 +150,8 @@ static int maybe_retry(struct run *ru, struct sim_request *r)
 	if (!n)
 		return 0;
 	n->attempt = r->attempt + 1;
+	if (ru->svc.n) /* its time accounts go on */
+		sim_svcset_fresh(&ru->svc, n, false);
 	ru->sent_retries++;
 	sim_after(&ru->s, sim_retry_backoff(c, n->attempt, &ru->client_rng),
 		  send_attempt, ru, (uint64_t)(uintptr_t)n);
@@ -176,8 +197,6 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	}
 	if (r->timeout_ev)
 		sim_cancel(&ru->s, r->timeout_ev);
-	if (r->fail && o == SIM_OUT_OK) /* a call failed */
-		o = (enum sim_outcome)r->fail;
 	if (o == SIM_OUT_OK) {
 		double lat = now - r->t_first;
 		double dl = ru->wl->client.deadline;
@@ -426,7 +445,8 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 		goto cleanup_ru;
 	if (sim_init(&ru->s) < 0)
 		goto cleanup_ru;
-	if (sim_reqpool_init(&ru->pool, sc->max_phases) < 0 ||
+	if (sim_reqpool_init(&ru->pool, sc->max_phases + sim_svc_slots(sc)) <
+		0 ||
 	    sim_gen_init(&ru->gen, wl, sc->seed, (uint32_t)rep) < 0 ||
 	    sim_stream_init(&ru->client_rng, sc->seed, (uint32_t)rep,
 			    "client") < 0 ||
@@ -466,6 +486,9 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 		if (err < 0)
 			goto cleanup;
 		ru->ctx.svc = &ru->svc;
+		ru->ctx.port.done = on_done_svc;
+		ru->gen.acct_off = sc->max_phases;
+		ru->gen.acct_n = sim_svc_slots(sc);
 	}
 	err = sim_instance_new(&ru->inst, &ru->ctx);
 	if (err < 0)

@@ -143,8 +143,13 @@ void sim_gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id)
 	r->nphases = (uint8_t)k->nphases;
 	for (size_t i = 0; i < k->nphases; i++)
 		r->demand[i] = sim_dist_sample(&k->phases[i].dist, &g->st);
-	if (k->ndemands > k->nphases)
+	if (k->ndemands > k->nphases) {
 		fill_calls(&g->st, k->phases, k->nphases, r->demand);
+		memset(r->demand + g->acct_off, 0,
+		       g->acct_n * sizeof *r->demand);
+		r->calls = r->caller = NULL; /* a client's request */
+		r->holder = NULL;
+	}
 }
 
 /* ---------------------------------------------------- arrival processes -- */
