@@ -161,7 +161,7 @@ static const struct bad cases[] = {
      ANYONE},
     {"unknown model", SY("{ name: s, model: tomcat }"), NULL, NULL, 2,
      "s.yaml:8:23: error: unknown model 'tomcat'; known models: event-loop, "
-     "async, worker-pool, replicas",
+     "async, worker-pool, replicas, server",
      ANYONE},
     {"unknown distribution",
      TOP "workload:\n" ARR
