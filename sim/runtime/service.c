@@ -60,7 +60,8 @@ struct sim_cpool {
 
 struct sim_calls {
 	struct sim_svcset *set;
-	struct sim_request *parent; /* NULL: the caller was killed */
+	struct sim_calls *next_free; /* the set's free list */
+	struct sim_request *parent;  /* NULL: the caller was killed */
 	const struct sim_phase *ph;
 	uint32_t left; /* slots not yet answered */
 	uint8_t fail;
@@ -87,6 +88,7 @@ static void answer(struct sim_calls *k, uint32_t j, enum sim_outcome o)
 	struct sim_request *r = k->parent;
 	struct sim *s = k->set->s;
 	uint8_t fail = k->fail;
+	struct sim_svcset *set = k->set;
 	if (r && !r->caller) { /* a client's request: where its time went */
 		/* the last answer decides: its service, its pool wait */
 		double *t = r->demand + k->set->sc->max_phases,
@@ -94,7 +96,8 @@ static void answer(struct sim_calls *k, uint32_t j, enum sim_outcome o)
 		t[0] += w;
 		t[1 + k->ph->calls[j].svc] += s->now - k->t0 - w;
 	}
-	free(k);
+	k->next_free = set->free_calls; /* no malloc per call */
+	set->free_calls = k;
 	if (!r)
 		return;
 	r->calls = NULL;
@@ -324,8 +327,11 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 {
 	struct sim_svcset *set = c->svc;
 	const struct sim_phase *ph = &c->wl->classes[r->cls].phases[r->phase];
-	struct sim_calls *k =
-	    malloc(sizeof *k + ph->ncalls * sizeof k->slot[0]);
+	struct sim_calls *k = set->free_calls;
+	if (k)
+		set->free_calls = k->next_free;
+	else
+		k = malloc(sizeof *k + set->fanout * sizeof k->slot[0]);
 	r->io_fn = fn;
 	r->io_obj = obj;
 	if (!k) { /* fails the request, as a process out of memory would */
@@ -333,8 +339,11 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 		fn(c->s, obj, (uint64_t)(uintptr_t)r);
 		return;
 	}
-	*k = (struct sim_calls){
-	    .set = set, .parent = r, .ph = ph, .left = (uint32_t)ph->ncalls};
+	k->set = set;
+	k->parent = r;
+	k->ph = ph;
+	k->left = (uint32_t)ph->ncalls;
+	k->fail = 0;
 	k->t0 = set->s->now;
 	for (size_t j = 0; j < ph->ncalls; j++) {
 		k->slot[j].held = NULL;
@@ -372,6 +381,22 @@ void sim_call_abort(struct sim_request *r)
 
 enum { T_CPU, T_IO, T_WAIT, T_POOL, T_SVC };
 
+/* The most calls one phase of these phases (and their calls') makes. */
+static size_t fanout(const struct sim_phase *ph, size_t n)
+{
+	size_t f = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ph[i].ncalls > f)
+			f = ph[i].ncalls;
+		for (size_t j = 0; j < ph[i].ncalls; j++) {
+			size_t g = fanout(ph[i].calls[j].phases,
+					  ph[i].calls[j].nphases);
+			f = g > f ? g : f;
+		}
+	}
+	return f;
+}
+
 size_t sim_svc_slots(const struct sim_scenario *sc)
 {
 	return sc->nservices ? 1 + sc->nservices : 0;
@@ -392,39 +417,37 @@ void sim_svcset_account(struct sim_svcset *set, const struct sim_request *r,
 {
 	const struct sim_class *c = &set->sc->workload.classes[r->cls];
 	/* a class without calls has no accounts (workload.c) */
-	const double *t = c->ndemands > c->nphases
-			      ? r->demand + set->sc->max_phases
-			      : (const double[1 + 64]){0};
-	size_t nt = T_SVC + set->n;
-	double v[T_SVC + 64] = {0}, rest = lat;
+	const double *t =
+	    c->ndemands > c->nphases ? r->demand + set->sc->max_phases : NULL;
+	double cpu = 0, io = 0, rest = lat;
 	for (size_t i = 0; i < c->nphases; i++) {
 		const struct sim_phase *ph = &c->phases[i];
 		if (ph->on_cpu)
-			v[T_CPU] += r->demand[i];
+			cpu += r->demand[i];
 		else if (ph->kind == SIM_PHASE_IO || ph->kind == SIM_PHASE_POOL)
-			v[T_IO] += r->demand[i];
+			io += r->demand[i];
 	}
-	v[T_POOL] = t[0];
-	for (size_t k = 0; k < set->n; k++)
-		v[T_SVC + k] = t[1 + k];
-	for (size_t k = 0; k < nt; k++)
-		if (k != T_WAIT)
-			rest -= v[k];
-	v[T_WAIT] = rest > 0 ? rest : 0;
-	/* the slowest 1 %: beyond a p99 re-estimated every 256 requests */
+	rest -= cpu + io;
+	for (size_t k = 0; t && k <= set->n; k++)
+		rest -= t[k];
+	/* the slowest 1 %: beyond a p99 re-estimated every 4096 requests
+	 * (and over the first 256) */
 	sim_hist_record(&set->h, lat);
-	if (++set->since >= 256) {
+	if (++set->since >= (set->h.n < 4096 ? 256 : 4096)) {
 		set->since = 0;
 		set->thr = sim_hist_quantile(&set->h, 0.99);
 	}
-	bool tail = lat >= set->thr;
+	double *acc[2] = {set->tier, lat >= set->thr ? set->tail : NULL};
 	set->lat += lat;
-	if (tail)
+	if (acc[1])
 		set->tail_lat += lat;
-	for (size_t k = 0; k < nt; k++) {
-		set->tier[k] += v[k];
-		if (tail)
-			set->tail[k] += v[k];
+	for (int a = 0; a < 2 && acc[a]; a++) {
+		double *v = acc[a];
+		v[T_CPU] += cpu;
+		v[T_IO] += io;
+		v[T_WAIT] += rest > 0 ? rest : 0;
+		for (size_t k = 0; t && k <= set->n; k++)
+			v[T_POOL + k] += t[k]; /* pool, then each service */
 	}
 }
 
@@ -440,6 +463,11 @@ int sim_svcset_init(struct sim_svcset *set, struct sim *s,
 	if (!set->v || !set->tier || sim_hist_init(&set->h) < 0)
 		return SIM_ENOMEM;
 	set->tail = set->tier + T_SVC + sc->nservices;
+	for (size_t c = 0; c < sc->workload.nclasses; c++) {
+		size_t f = fanout(sc->workload.classes[c].phases,
+				  sc->workload.classes[c].nphases);
+		set->fanout = f > set->fanout ? f : set->fanout;
+	}
 	set->n = sc->nservices;
 	for (size_t i = 0; i < set->n; i++) {
 		struct sim_svcinst *in = &set->v[i];
@@ -501,6 +529,11 @@ void sim_svcset_release(struct sim_svcset *set)
 			sim_stream_release(&in->rng);
 		sim_hist_release(&in->lat);
 		sim_hist_release(&in->pool_wait);
+	}
+	while (set->free_calls) {
+		struct sim_calls *k = set->free_calls;
+		set->free_calls = k->next_free;
+		free(k);
 	}
 	free(set->v);
 	free(set->tier);

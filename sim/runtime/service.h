@@ -48,6 +48,8 @@ struct sim_svcset {
 	double lat, tail_lat, thr;
 	uint64_t since;
 	struct sim_hist h;
+	struct sim_calls *free_calls; /* records for call phases, reused */
+	size_t fanout;		      /* the most calls of one phase */
 };
 
 /* Demand slots a request record needs beyond the phases' (max_phases):
