@@ -42,12 +42,12 @@ struct sim_svcinst {
 	struct sim_hist pool_wait;
 };
 
-/* A call waiting for a connection of its process's pool. */
+/* A call waiting for a connection of its process's pool: slot j of k
+ * (the queue links through the slots, so that waiting allocates
+ * nothing). */
 struct cwait {
-	struct cwait *next;
 	struct sim_calls *k;
 	uint32_t j;
-	double t;
 };
 
 /* One process's client pool to one service (SQLAlchemy's QueuePool,
@@ -55,12 +55,13 @@ struct cwait {
  * kept; a call finding them all busy waits, FIFO. */
 struct sim_cpool {
 	int cap, open, busy;
-	struct cwait *head, *tail;
+	struct cwait head, tail; /* k NULL: none */
 };
 
 struct sim_calls {
 	struct sim_svcset *set;
 	struct sim_calls *next_free; /* the set's free list */
+	struct sim_calls *all;	     /* every record of the set, to free */
 	struct sim_request *parent;  /* NULL: the caller was killed */
 	const struct sim_phase *ph;
 	uint32_t left; /* slots not yet answered */
@@ -69,6 +70,8 @@ struct sim_calls {
 	struct {
 		struct sim_cpool *held; /* the pool it holds, or NULL */
 		double wait;		/* its wait for that pool */
+		double t;		/* waiting for a connection since */
+		struct cwait next;	/* the next waiting after it */
 	} slot[];
 };
 
@@ -135,17 +138,15 @@ static void release_conn(struct sim_calls *k, uint32_t j)
 {
 	struct sim_cpool *p = k->slot[j].held;
 	k->slot[j].held = NULL;
-	struct cwait *w = p->head;
-	if (!w) {
+	struct cwait w = p->head;
+	if (!w.k) {
 		p->busy--;
 		return;
 	}
-	p->head = w->next;
-	if (!p->head)
-		p->tail = NULL;
-	struct cwait c = *w;
-	free(w);
-	granted(c.k, c.j, p, c.t);
+	p->head = w.k->slot[w.j].next;
+	if (!p->head.k)
+		p->tail.k = NULL;
+	granted(w.k, w.j, p, w.k->slot[w.j].t);
 }
 
 /* Slot j needs a connection of its process's pool to the service. Returns
@@ -186,17 +187,13 @@ static bool acquire(struct sim_calls *k, uint32_t j)
 		granted(k, j, p, set->s->now);
 		return true;
 	}
-	struct cwait *w = malloc(sizeof *w);
-	if (!w) {
-		answer(k, j, SIM_OUT_KILLED);
-		return false;
-	}
-	*w = (struct cwait){.k = k, .j = j, .t = set->s->now};
-	if (p->tail)
-		p->tail->next = w;
+	k->slot[j].t = set->s->now;
+	k->slot[j].next = (struct cwait){NULL, 0};
+	if (p->tail.k)
+		p->tail.k->slot[p->tail.j].next = (struct cwait){k, j};
 	else
-		p->head = w;
-	p->tail = w;
+		p->head = (struct cwait){k, j};
+	p->tail = (struct cwait){k, j};
 	return false;
 }
 
@@ -328,10 +325,12 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 	struct sim_svcset *set = c->svc;
 	const struct sim_phase *ph = &c->wl->classes[r->cls].phases[r->phase];
 	struct sim_calls *k = set->free_calls;
-	if (k)
+	if (k) {
 		set->free_calls = k->next_free;
-	else
-		k = malloc(sizeof *k + set->fanout * sizeof k->slot[0]);
+	} else if ((k = malloc(sizeof *k + set->fanout * sizeof k->slot[0]))) {
+		k->all = set->all_calls;
+		set->all_calls = k;
+	}
 	r->io_fn = fn;
 	r->io_obj = obj;
 	if (!k) { /* fails the request, as a process out of memory would */
@@ -530,9 +529,10 @@ void sim_svcset_release(struct sim_svcset *set)
 		sim_hist_release(&in->lat);
 		sim_hist_release(&in->pool_wait);
 	}
-	while (set->free_calls) {
-		struct sim_calls *k = set->free_calls;
-		set->free_calls = k->next_free;
+	/* every record, in use or not (calls in progress at the end) */
+	while (set->all_calls) {
+		struct sim_calls *k = set->all_calls;
+		set->all_calls = k->all;
 		free(k);
 	}
 	free(set->v);

@@ -49,6 +49,7 @@ struct sim_svcset {
 	uint64_t since;
 	struct sim_hist h;
 	struct sim_calls *free_calls; /* records for call phases, reused */
+	struct sim_calls *all_calls;  /* every record, to free at the end */
 	size_t fanout;		      /* the most calls of one phase */
 };
 
