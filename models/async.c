@@ -394,6 +394,8 @@ static void worker_step(struct as_worker *w)
 		sim_py_run(&w->pt, d);
 		break;
 	case SIM_PHASE_IO:
+	case SIM_PHASE_CALL: /* a blocking call (requests, psycopg) */
+	case SIM_PHASE_PARALLEL:
 		/* blocking I/O (and a wait for a downstream connection): holds
 		 * the thread, not the GIL */
 		sim_io_start(&m->ctx, r, worker_wait_done, w);
@@ -449,6 +451,8 @@ static void advance(struct as_proc *p, struct sim_request *r)
 	}
 	switch (sim_req_phase_kind(&m->ctx, r, r->phase)) {
 	case SIM_PHASE_IO:
+	case SIM_PHASE_CALL: /* awaited: the loop is free meanwhile */
+	case SIM_PHASE_PARALLEL:
 		sim_io_start(&m->ctx, r, io_done, p);
 		break;
 	case SIM_PHASE_POOL:

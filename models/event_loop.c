@@ -230,6 +230,8 @@ static void advance(struct el_proc *p, struct sim_request *r)
 	}
 	switch (sim_req_phase_kind(&m->ctx, r, r->phase)) {
 	case SIM_PHASE_IO:
+	case SIM_PHASE_CALL: /* the loop is free until the answers come */
+	case SIM_PHASE_PARALLEL:
 		sim_io_start(&m->ctx, r, io_done, p);
 		break;
 	case SIM_PHASE_POOL:

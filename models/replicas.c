@@ -697,7 +697,11 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 				     .sys = rsys,
 				     .port = {child_done, c},
 				     .rng = &c->rng,
-				     .host = m->shared};
+				     .host = m->shared,
+				     /* every replica shares the one
+				      * downstream (and the services) */
+				     .ds = ctx->ds,
+				     .svc = ctx->svc};
 		err = sim_instance_new(&c->inst, &cc);
 		if (err < 0)
 			return err;

@@ -330,7 +330,7 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 	}
 	th->upto = (uint8_t)(r->phase + 1);
 	enum sim_phase_kind k = sim_req_phase_kind(&m->ctx, r, r->phase);
-	if (k == SIM_PHASE_IO)
+	if (sim_phase_waits(k)) /* io or calls: the thread waits */
 		sim_io_start(&m->ctx, r, phase_timer, th);
 	else if (sim_req_phase_on_cpu(&m->ctx, r, r->phase))
 		sim_py_run_nogil(&th->py, r->demand[r->phase]);

@@ -162,7 +162,7 @@ static const struct bad cases[] = {
      ANYONE},
     {"unknown model", SY("{ name: s, model: tomcat }"), NULL, NULL, 2,
      "s.yaml:8:23: error: unknown model 'tomcat'; known models: event-loop, "
-     "async, worker-pool, replicas",
+     "async, worker-pool, replicas, server",
      ANYONE},
     {"unknown distribution",
      TOP "workload:\n" ARR
@@ -181,7 +181,8 @@ static const struct bad cases[] = {
      TOP "workload:\n" ARR
 	 "  classes: [ { name: one, phases: [ {cpu: 1ms, io: 1ms} ] } ]\n" SYS,
      NULL, NULL, 2,
-     "s.yaml:6:37: error: a phase is a map with one key (cpu, io or pool), got "
+     "s.yaml:6:37: error: a phase is a map with one key (cpu, io, pool, call "
+     "or parallel), got "
      "several keys",
      ANYONE},
     /* -------------------------------------------- units and ranges -- */

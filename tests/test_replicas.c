@@ -485,3 +485,46 @@ Test(replicas, accepts_three_levels_of_nesting)
 	tl_load(yaml, &sc);
 	sim_scenario_release(&sc);
 }
+
+/* ------------------------------------------------- shared downstream -- */
+
+Test(replicas, share_one_downstream_pool_that_caps_their_throughput,
+     .timeout = 60)
+{
+	/* every request holds one of 10 database connections for 10 ms:
+	 * whatever the number of replicas, at most 10 / 10 ms = 1000/s get
+	 * through, with the pool saturated (offered 1500/s) */
+	static const int nrep[] = {4, 16};
+	for (size_t k = 0; k < 2; k++) {
+		char sys[256], buf[1024];
+		snprintf(sys, sizeof sys,
+			 "  - name: r\n"
+			 "    model: replicas\n"
+			 "    replicas: %d\n"
+			 "    replica: " REPLICA "\n"
+			 "    hop: 0s\n",
+			 nrep[k]);
+		snprintf(buf, sizeof buf,
+			 "name: ds\nseed: 3\nduration: 10s\nwarmup: 1s\n"
+			 "replications: 3\n"
+			 "workload:\n"
+			 "  arrivals: { process: poisson, rate: 1500/s }\n"
+			 "  downstream: { connections: 10 }\n"
+			 "  classes:\n"
+			 "    - name: only\n"
+			 "      phases:\n"
+			 "        - cpu: { dist: exponential, mean: 1ms }\n"
+			 "        - io: 10ms\n"
+			 "systems:\n%s",
+			 sys);
+		struct result res = run_yaml(buf);
+		double thr = res.s[0].throughput_rps.mean;
+		double util =
+		    tl_reported(&res.s[0], "utilization", "downstream");
+		cr_expect(fabs(thr - 1000) < 10, "%d replicas: %g/s", nrep[k],
+			  thr);
+		cr_expect(util > 0.99, "%d replicas: pool at %g", nrep[k],
+			  util);
+		release(&res);
+	}
+}

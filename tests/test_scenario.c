@@ -1044,12 +1044,12 @@ Test(malformed, rejects_an_unknown_phase_kind)
 	expect_error("workload:\n  arrivals: {rate: 1/s}\n"
 		     "  classes: [{name: a, phases: [{disk: 1ms}]}]\n" SYS,
 		     "t.yaml:3:33: error: unknown phase kind 'disk'; expected "
-		     "cpu, io or pool\n");
+		     "cpu, io, pool, call or parallel\n");
 	expect_error(
 	    "workload:\n  arrivals: {rate: 1/s}\n"
 	    "  classes: [{name: a, phases: [{cpu: 1ms, io: 1ms}]}]\n" SYS,
 	    "t.yaml:3:32: error: a phase is a map with one key (cpu, "
-	    "io or pool), got several keys\n");
+	    "io, pool, call or parallel), got several keys\n");
 }
 
 Test(malformed, rejects_keys_of_another_arrival_process)

@@ -203,6 +203,33 @@ static int refuse(struct sim_mark *at, struct sim_mark where, char *why,
 	return SIM_ELIMIT;
 }
 
+/* Requests sent to services per request of a phase list: each call that
+ * misses its cache is one, plus the calls its own phases make. */
+static double calls_per(const struct sim_phase *ph, size_t n)
+{
+	double k = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < ph[i].ncalls; j++) {
+			const struct sim_call *c = &ph[i].calls[j];
+			k += (1 - c->hit) *
+			     (1 + calls_per(c->phases, c->nphases));
+		}
+	return k;
+}
+
+/* Simulated requests per client request: 1 + the calls of the average
+ * class (each call's retries aside, as the client's). */
+static double with_calls(const struct sim_workload *wl)
+{
+	double w = 0, k = 0;
+	for (size_t c = 0; c < wl->nclasses; c++) {
+		w += wl->classes[c].weight;
+		k += wl->classes[c].weight *
+		     calls_per(wl->classes[c].phases, wl->classes[c].nphases);
+	}
+	return w > 0 ? 1 + k / w : 1;
+}
+
 int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 			struct sim_budget *b, struct sim_mark *at, char *why,
 			size_t len)
@@ -218,7 +245,8 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 
 	memset(b, 0, sizeof(*b));
 	why[0] = '\0';
-	b->requests = requests_of(sc, &switches);
+	/* the services' requests are simulated as well */
+	b->requests = requests_of(sc, &switches) * with_calls(wl);
 	b->total = b->requests * reps * nsys;
 	if (!(b->total <= SIM_LIMIT_REQUESTS)) {
 		if (wl->closed.users && !isfinite(b->requests))
@@ -228,15 +256,17 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 				      "send infinitely many requests at "
 				      "the same instant; give 'think' or a "
 				      "phase a duration");
-		return refuse(at, amark, why, len,
-			      "too much work: about %.3g requests to "
-			      "simulate (%.3g per replication x %d "
-			      "replications x %zu systems); the limit is "
-			      "%.0g, about an hour of computing: shorten "
-			      "'duration', lower 'replications' or the %s",
-			      b->total, b->requests, sc->replications,
-			      sc->nsystems, SIM_LIMIT_REQUESTS,
-			      wl->closed.users ? "number of users" : "rate");
+		return refuse(
+		    at, amark, why, len,
+		    "too much work: about %.3g requests to "
+		    "simulate (%.3g per replication%s x %d "
+		    "replications x %zu systems); the limit is "
+		    "%.0g, about an hour of computing: shorten "
+		    "'duration', lower 'replications' or the %s",
+		    b->total, b->requests,
+		    sc->nservices ? ", calls to services included," : "",
+		    sc->replications, sc->nsystems, SIM_LIMIT_REQUESTS,
+		    wl->closed.users ? "number of users" : "rate");
 	}
 	if (!(switches * reps <= SIM_LIMIT_SWITCHES))
 		return refuse(at, amark, why, len,
@@ -251,6 +281,17 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 	for (size_t i = 0; i < sc->nsystems; i++) {
 		double th, q, sl;
 		system_size(&sc->systems[i], &th, &q, &sl);
+		/* and its own instance of every service */
+		for (size_t k = 0; k < sc->nservices; k++) {
+			const struct sim_system *ss = &sc->services[k].sys;
+			double th2, q2, sl2;
+			if (sc->systems[i].svc && sc->systems[i].svc[k])
+				ss = sc->systems[i].svc[k];
+			system_size(ss, &th2, &q2, &sl2);
+			th += th2;
+			q += q2;
+			sl += sl2;
+		}
 		if (th > b->threads) {
 			b->threads = th;
 			big = i;

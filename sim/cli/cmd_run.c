@@ -285,6 +285,14 @@ int cmd_check(int argc, char **argv)
 		       100 * k->weight / sumw, k->sync ? ", sync handler" : "");
 		for (size_t i = 0; i < k->nphases; i++) {
 			const struct sim_phase *ph = &k->phases[i];
+			if (ph->ncalls) { /* call(db) or parallel(a,b) */
+				printf(" %s(", sim_phase_names[ph->kind]);
+				for (size_t j = 0; j < ph->ncalls; j++)
+					printf("%s%s", j ? "," : "",
+					       ph->calls[j].service);
+				printf(")");
+				continue;
+			}
 			printf(" %s %s(%gs)", sim_phase_names[ph->kind],
 			       sim_dist_names[ph->dist.kind], ph->dist.mean);
 			if (ph->kind == SIM_PHASE_CPU ||
@@ -302,6 +310,11 @@ int cmd_check(int argc, char **argv)
 		printf("  client timeout %gs, up to %d retr%s\n",
 		       wl->client.timeout, wl->client.retries,
 		       wl->client.retries == 1 ? "y" : "ies");
+	if (sc.nservices)
+		printf("services (each system has its own instance of each; "
+		       "its replicas share it):\n");
+	for (size_t i = 0; i < sc.nservices; i++)
+		describe_system(&sc.services[i].sys, 1);
 	printf("systems:\n");
 	for (size_t i = 0; i < sc.nsystems; i++)
 		describe_system(&sc.systems[i], 1);

@@ -267,17 +267,24 @@ static void section_map(struct jw *w, const struct sim_section *s)
 	jw_close(w, '}');
 }
 
+/* One phase (the body of $defs/phase): cpu, io, pool, or a call to a
+ * service, alone or several in parallel. */
 static void phases(struct jw *w)
 {
-	static const char *const kinds[][2] = {
-	    {"cpu", "dist"}, {"io", "dist_io"}, {"pool", "dist_pool"}};
+	static const char *const kinds[][2] = {{"cpu", "dist"},
+					       {"io", "dist_io"},
+					       {"pool", "dist_pool"},
+					       {"call", "call"},
+					       {"parallel", "parallel"}};
 	jw_kstr(w, "type", "object");
 	jw_kstr(w, "description",
 		"one phase: cpu (needs a thread and a core), io (a "
-		"non-blocking wait) or pool (blocking work for a threadpool)");
+		"non-blocking wait), pool (blocking work for a threadpool), "
+		"call (a request to a service, waited for) or parallel "
+		"(several calls, waited for together)");
 	jw_key(w, "properties");
 	jw_open(w, '{');
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		char ref[64];
 		snprintf(ref, sizeof ref, "#/$defs/%s", kinds[i][1]);
 		jw_key(w, kinds[i][0]);
@@ -292,6 +299,46 @@ static void phases(struct jw *w)
 	jw_raw(w, "1");
 	jw_key(w, "additionalProperties");
 	jw_raw(w, "false");
+}
+
+/* $defs/call and $defs/parallel: a call's own keys, its phases (phases
+ * of the service), and its client (timeout, retries). */
+static void call_defs(struct jw *w)
+{
+	jw_key(w, "call");
+	jw_open(w, '{');
+	jw_kstr(w, "type", "object");
+	jw_kstr(w, "description",
+		"a request to a service (concsim help services), waited for");
+	jw_key(w, "properties");
+	jw_open(w, '{');
+	table(w, sim_call_keys, *sim_ncall_keys);
+	jw_key(w, "phases");
+	jw_raw(w, "{\"type\": \"array\", \"minItems\": 1, \"items\": "
+		  "{\"$ref\": \"#/$defs/phase\"}, \"description\": \"what "
+		  "the service does for the call\"}");
+	for (size_t i = 0; i < *sim_nclient_keys; i++)
+		if (!strcmp(sim_client_keys[i].key, "timeout"))
+			param(w, &sim_client_keys[i], "dist");
+	jw_key(w, "retries");
+	jw_raw(w, "{\"type\": [\"integer\", \"object\"], \"description\": "
+		  "\"as workload.client.retries\"}");
+	jw_close(w, '}');
+	jw_key(w, "required");
+	jw_raw(w, "[\"service\", \"phases\"]");
+	jw_key(w, "additionalProperties");
+	jw_raw(w, "false");
+	jw_close(w, '}');
+	jw_key(w, "parallel");
+	jw_raw(w, "{\"type\": \"array\", \"minItems\": 1, \"description\": "
+		  "\"calls sent together; the slowest decides\", \"items\": "
+		  "{\"type\": \"object\", \"properties\": {\"call\": "
+		  "{\"$ref\": \"#/$defs/call\"}}, \"required\": [\"call\"], "
+		  "\"additionalProperties\": false}}");
+	jw_key(w, "phase");
+	jw_open(w, '{');
+	phases(w);
+	jw_close(w, '}');
 }
 
 static void sweep(struct jw *w, const struct sim_section *s)
@@ -342,9 +389,7 @@ static void section(struct jw *w, const struct sim_section *s)
 		return;
 	case SIM_SEC_PHASES:
 		array_open(w, s->help);
-		jw_open(w, '{');
-		phases(w);
-		jw_close(w, '}');
+		jw_raw(w, "{\"$ref\": \"#/$defs/phase\"}");
 		jw_close(w, '}');
 		return;
 	case SIM_SEC_RETRIES:
@@ -421,7 +466,8 @@ static void dist(struct jw *w, const char *name, const struct sim_param *flag)
 
 /* A system: name, model, overheads, the host's keys, and the model's
  * keys when `model` names it; a replica needs no name. */
-static void system_def(struct jw *w, const char *def, bool named)
+static void system_def(struct jw *w, const char *def, bool named,
+		       const struct sim_param *extra)
 {
 	jw_key(w, def);
 	jw_open(w, '{');
@@ -444,6 +490,15 @@ static void system_def(struct jw *w, const char *def, bool named)
 	jw_raw(w, "{\"enum\": [\"default\", \"zero\"], \"description\": "
 		  "\"zero sets every overhead of the model to 0\"}");
 	table(w, sim_host_keys, *sim_nhost_keys);
+	if (extra)
+		table(w, extra, 1);
+	if (named) {
+		jw_key(w, "services");
+		jw_raw(w, "{\"type\": \"object\", \"description\": \"this "
+			  "system's overrides of services' keys "
+			  "(services.SVC.KEY)\", \"additionalProperties\": "
+			  "{\"type\": \"object\"}}");
+	}
 	jw_close(w, '}');
 	jw_key(w, "required");
 	jw_raw(w, named ? "[\"name\", \"model\"]" : "[\"model\"]");
@@ -505,6 +560,11 @@ static void schema(FILE *f)
 		jw_key(&w, c->key);
 		section(&w, c);
 	}
+	jw_key(&w, "services");
+	jw_raw(&w, "{\"type\": \"object\", \"description\": \"services the "
+		   "workload's calls reach: a name -> a system definition "
+		   "(concsim help services)\", \"additionalProperties\": "
+		   "{\"$ref\": \"#/$defs/service\"}}");
 	jw_close(&w, '}');
 	jw_key(&w, "required");
 	jw_raw(&w, "[\"workload\", \"systems\"]");
@@ -515,8 +575,10 @@ static void schema(FILE *f)
 	dist(&w, "dist", NULL);
 	dist(&w, "dist_io", sim_io_flag);
 	dist(&w, "dist_pool", sim_pool_flag);
-	system_def(&w, "system", true);
-	system_def(&w, "replica", false);
+	call_defs(&w);
+	system_def(&w, "system", true, NULL);
+	system_def(&w, "replica", false, NULL);
+	system_def(&w, "service", false, sim_service_pool_key);
 	jw_close(&w, '}');
 	jw_close(&w, '}');
 	fputc('\n', f);

@@ -203,6 +203,58 @@ static void doc_models(struct doc *d)
 	}
 }
 
+/* `concsim help services`: the service graph in a scenario. */
+static const char help_services_text[] =
+    "services: requests that call other services\n"
+    "\n"
+    "  services:                      # top level: a name -> a system "
+    "definition\n"
+    "    compute: { model: async, cores: 4, workers: 4 }\n"
+    "    db: { model: server, cores: 8, max_connections: 100, pool: 5 }\n"
+    "\n"
+    "A phase `call:` sends a request with its own phases to a service and "
+    "waits\nfor the answer; `parallel:` sends several and waits for all "
+    "(the slowest\ndecides). A sync worker holds its thread meanwhile; an "
+    "event loop or an\nasyncio loop is free and runs a callback when the "
+    "answer comes.\n"
+    "\n"
+    "  - call:\n"
+    "      service: db                # required: a name under services:\n"
+    "      phases: [ {cpu: 300us}, {io: 1ms} ]   # what the service does\n"
+    "      handler: sync              # async (default) or sync (a def "
+    "handler)\n"
+    "      timeout: 500ms             # the call's own timeout (default "
+    "none)\n"
+    "      retries: { max: 2, backoff: 10ms }    # as workload.client.retries\n"
+    "      pool: 5                    # connections per calling process "
+    "(default:\n"
+    "                                 # the service's pool; 0 = one per "
+    "call)\n"
+    "      hit: 0.8                   # cache hit probability: skips the "
+    "call\n"
+    "      hit_cost: 200us            # a hit's wait (a cache round trip)\n"
+    "  - parallel: [ {call: {...}}, {call: {...}} ]\n"
+    "\n"
+    "Each system gets its own instance of every service (designs never "
+    "share);\nall replicas of a `replicas` system share one. "
+    "systems.NAME.services.SVC.KEY\noverrides a key for one system (an "
+    "override that names a model replaces\nthe definition). A client pool "
+    "(SQLAlchemy pool_size 5 + max_overflow 10,\nnode-postgres max 10) "
+    "keeps its connections open: processes x pool counts\nagainst the "
+    "`server` model's max_connections (PostgreSQL: 100), and beyond it\n"
+    "new connections are refused. A call that fails (refused, killed, "
+    "timed out\nafter its retries) fails the caller's request with that "
+    "reason. Calls nest\nup to 16 deep; a service cannot call itself "
+    "through a chain.\n"
+    "\n"
+    "Output: per service under systems[].services.NAME (calls_rps, "
+    "throughput_rps,\nerrors, latency_s, pool.wait_s_mean, the model's "
+    "utilization and queues),\nand time_share.mean/p99: the share of "
+    "latency in own cpu, io, waiting\n(for a core, the loop, a worker; "
+    "overheads), pool waits and each service.\n"
+    "Examples: microservices.yaml and connection-pools.yaml among the\nexample "
+    "scenarios.\n";
+
 void cli_usage(FILE *f)
 {
 	fprintf(f, "usage: concsim COMMAND [options]\n\n"
@@ -213,7 +265,8 @@ void cli_usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n`concsim help COMMAND` shows a command's options; "
 		   "`concsim help scenario`\ndocuments every key of a "
-		   "scenario file, `concsim help models` every model;\n"
+		   "scenario file, `concsim help models` every model,\n"
+		   "`concsim help services` the service graph;\n"
 		   "`man concsim` has it all. -V, --version: the version.\n"
 		   "\nA FILE of - reads the scenario from standard input; "
 		   "short options bundle\n(-qj2); --opt=value or --opt "
@@ -232,6 +285,10 @@ int cli_help(const char *name)
 		    "Every system takes `model:` and the host's keys (concsim "
 		    "help scenario),\nthen its model's own keys:\n");
 		doc_models(&d);
+		return 0;
+	}
+	if (!strcmp(name, "services")) {
+		fputs(help_services_text, stdout);
 		return 0;
 	}
 	if (!strcmp(name, "scenario")) {

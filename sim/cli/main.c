@@ -255,12 +255,13 @@ const struct cli_command cli_commands[] = {
      "--install` as share/bash-completion/completions/concsim; or\n"
      "  source <(concsim completion bash)\n"},
     {"help", NULL, "show help for a command or topic",
-     "usage: concsim help [COMMAND | scenario | models]\n"
+     "usage: concsim help [COMMAND | scenario | models | services]\n"
      "\n"
      "  concsim help COMMAND    the command's options\n"
      "  concsim help scenario   every key of a scenario file: type, unit,\n"
      "                          default, range\n"
      "  concsim help models     every model and its keys\n"
+     "  concsim help services   the service graph: calls, pools, databases\n"
      "The manual page (man concsim) holds all of it.\n"},
     {NULL, NULL, NULL, NULL},
 };

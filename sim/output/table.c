@@ -181,7 +181,9 @@ static double mem_peak(const struct sim_metrics *m)
 /* Whether the table already shows this metric in a column. */
 static bool shown_in_table(const struct sim_metric *x)
 {
-	return !strcmp(x->group, "vs_first") || /* its own block */
+	return !strcmp(x->group, "vs_first") ||		/* its own block */
+	       !strncmp(x->group, "services.", 9) ||	/* its own block */
+	       !strncmp(x->group, "time_share.", 11) || /* its own block */
 	       (!strcmp(x->group, "utilization") && !strcmp(x->key, "cpu")) ||
 	       (!x->group[0] && !strcmp(x->key, "memory_peak_bytes")) ||
 	       (!strcmp(x->group, "memory") && !strcmp(x->key, "peak_bytes"));
@@ -292,6 +294,122 @@ static void table_metrics_line(FILE *f, const struct sim_summary *s)
 	}
 	if (any)
 		fputc('\n', f);
+}
+
+/* The services block: one row per system and service it called, then
+ * where the requests' time went (mean share, and share of the slowest
+ * 1 %) per system. */
+static int table_services(FILE *f, const struct sim_scenario *sc,
+			  const struct sim_summary *sys, size_t n)
+{
+	static const char *const head[] = {
+	    "system", "service", "calls/s", "served/s",	 "errors",   "mean",
+	    "p99",    "cpu %",	 "busy %",  "pool wait", "pool peak"};
+	enum { NC = sizeof head / sizeof head[0] };
+	struct sim_tbl t = {0};
+	size_t rows = 1;
+	int rc = sim_tbl_init(&t, 1 + n * sc->nservices, NC);
+	if (rc)
+		return rc;
+	for (size_t c = 0; c < NC; c++) {
+		snprintf(sim_tbl_at(&t, 0, c), SIM_TBL_CELL, "%s", head[c]);
+		t.right[c] = c >= 2;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < sc->nservices; k++) {
+			const struct sim_metrics *m = &sys[i].metrics;
+			char g[40], g2[60];
+			const char *name = sc->services[k].sys.name;
+			snprintf(g, sizeof g, "services.%s", name);
+			double calls = sim_metrics_get(m, g, "calls_rps", NAN);
+			if (isnan(calls))
+				continue;
+			size_t r = rows++;
+			snprintf(sim_tbl_at(&t, r, 0), SIM_TBL_CELL, "%s",
+				 sys[i].name ? sys[i].name : "?");
+			snprintf(sim_tbl_at(&t, r, 1), SIM_TBL_CELL, "%s",
+				 name);
+			fmt_rate(sim_tbl_at(&t, r, 2), SIM_TBL_CELL,
+				 (struct sim_est){calls, 0}, false);
+			fmt_rate(
+			    sim_tbl_at(&t, r, 3), SIM_TBL_CELL,
+			    (struct sim_est){
+				sim_metrics_get(m, g, "throughput_rps", 0), 0},
+			    false);
+			double errs = 0;
+			snprintf(g2, sizeof g2, "%s.errors", g);
+			for (int o = SIM_OUT_OK + 1; o < SIM_OUT_N; o++)
+				errs += sim_metrics_get(
+				    m, g2, sim_outcome_names[o], 0);
+			fmt_count(sim_tbl_at(&t, r, 4), SIM_TBL_CELL, errs);
+			snprintf(g2, sizeof g2, "%s.latency_s", g);
+			fmt_time(sim_tbl_at(&t, r, 5), SIM_TBL_CELL,
+				 (struct sim_est){
+				     sim_metrics_get(m, g2, "mean", 0), 0},
+				 false, " ");
+			fmt_time(sim_tbl_at(&t, r, 6), SIM_TBL_CELL,
+				 (struct sim_est){
+				     sim_metrics_get(m, g2, "p99", 0), 0},
+				 false, " ");
+			snprintf(g2, sizeof g2, "%s.utilization", g);
+			double cpu = sim_metrics_get(m, g2, "cpu", NAN);
+			/* how full its own limit is: connections, workers, loop
+			 */
+			double busy =
+			    sim_metrics_get(m, g2, "connections", NAN);
+			if (isnan(busy))
+				busy = sim_metrics_get(m, g2, "workers", NAN);
+			if (isnan(busy))
+				busy = sim_metrics_get(m, g2, "loop", NAN);
+			snprintf(sim_tbl_at(&t, r, 7), SIM_TBL_CELL,
+				 isfinite(cpu) ? "%.1f" : "-", 100.0 * cpu);
+			snprintf(sim_tbl_at(&t, r, 8), SIM_TBL_CELL,
+				 isfinite(busy) ? "%.1f" : "-", 100.0 * busy);
+			snprintf(g2, sizeof g2, "%s.pool", g);
+			double w = sim_metrics_get(m, g2, "wait_s_mean", NAN);
+			double pk =
+			    sim_metrics_get(m, g2, "connections_peak", NAN);
+			if (isfinite(w))
+				fmt_time(sim_tbl_at(&t, r, 9), SIM_TBL_CELL,
+					 (struct sim_est){w, 0}, false, " ");
+			else
+				snprintf(sim_tbl_at(&t, r, 9), SIM_TBL_CELL,
+					 "-");
+			snprintf(sim_tbl_at(&t, r, 10), SIM_TBL_CELL,
+				 isfinite(pk) ? "%.0f" : "-", pk);
+		}
+	t.nrows = rows;
+	fputs("\nservices (per system: its own instance of each)\n\n", f);
+	sim_tbl_print(f, &t);
+	sim_tbl_release(&t);
+
+	fputs("\nwhere the time went (share of latency: mean | slowest 1 %)\n",
+	      f);
+	static const char *const tiers[] = {"cpu", "io", "waiting",
+					    "pool_wait"};
+	for (size_t i = 0; i < n; i++) {
+		const struct sim_metrics *m = &sys[i].metrics;
+		fprintf(f, "  %-14s", sys[i].name ? sys[i].name : "?");
+		for (int p = 0; p < 2; p++) {
+			const char *g =
+			    p ? "time_share.p99" : "time_share.mean";
+			fputs(p ? " |" : "", f);
+			for (size_t k = 0; k < 4 + sc->nservices; k++) {
+				char key[40];
+				snprintf(key, sizeof key, "%s%s",
+					 k < 4 ? "" : "service_",
+					 k < 4 ? tiers[k]
+					       : sc->services[k - 4].sys.name);
+				double v = sim_metrics_get(m, g, key, NAN);
+				if (isfinite(v) && v >= 0.005)
+					fprintf(f, " %s %.0f%%",
+						k < 4 ? tiers[k] : key + 8,
+						100 * v);
+			}
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? SIM_EIO : 0;
 }
 
 /* The per-class block: one row per class and system. */
@@ -453,6 +571,12 @@ int sim_write_table(FILE *f, const struct sim_scenario *sc,
 		multi = multi || sys[i].nclasses > 1;
 	if (multi) {
 		rc = table_classes(f, sys, n);
+		if (rc)
+			goto cleanup;
+	}
+
+	if (sc->nservices) {
+		rc = table_services(f, sc, sys, n);
 		if (rc)
 			goto cleanup;
 	}

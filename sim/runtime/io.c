@@ -7,8 +7,10 @@
  */
 #include "runtime/io.h"
 #include "runtime/model.h"
+#include "runtime/service.h"
 
-enum { IO_NONE, IO_WAITING, IO_RUNNING };
+/* IO_CALL: a call or parallel phase in progress (runtime/service.c) */
+enum { IO_NONE, IO_WAITING, IO_RUNNING, IO_CALL };
 
 static void io_finished(struct sim *s, void *obj, uint64_t arg);
 
@@ -52,6 +54,10 @@ void sim_io_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 {
 	r->io_fn = fn;
 	r->io_obj = obj;
+	if (sim_req_phase_kind(c, r, r->phase) >= SIM_PHASE_CALL) {
+		sim_call_start(c, r, fn, obj);
+		return;
+	}
 	if (!uses_pool(c, r)) {
 		r->io_state = IO_RUNNING;
 		r->io_ev = sim_after(c->s, r->demand[r->phase], io_finished,
@@ -74,6 +80,11 @@ void sim_io_abort(const struct sim_ctx *c, struct sim_request *r)
 	/* first: r's current phase may be past its last one */
 	if (r->io_state == IO_NONE)
 		return;
+	if (r->io_state == IO_CALL) {
+		sim_call_abort(r);
+		r->io_state = IO_NONE;
+		return;
+	}
 	struct sim_dspool *p = uses_pool(c, r) ? c->ds : NULL;
 	if (r->io_state == IO_RUNNING) {
 		sim_cancel(c->s, r->io_ev);

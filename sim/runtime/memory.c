@@ -23,6 +23,7 @@
  */
 #include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "runtime/memory.h"
 
@@ -67,6 +68,8 @@ void sim_proc_init(struct sim_proc *p, struct sim_host *h, double base,
 void sim_proc_release(struct sim_proc *p)
 {
 	struct sim_hostmem *hm = &p->host->mem;
+	free(p->cpools);
+	p->cpools = NULL;
 	struct sim_proc *prev = NULL;
 	for (struct sim_proc *q = hm->procs; q; prev = q, q = q->next) {
 		if (q != p)

@@ -41,6 +41,8 @@ struct sim_proc {
 	size_t nheld;
 	struct sim_request *held, *held_tail; /* requests held, oldest first */
 	struct sim_proc *next;		      /* the host's registry */
+	/* its client pools, one per service (runtime/service.c; owned) */
+	struct sim_cpool *cpools;
 };
 
 /* Registers p on host h, up, with `base` bytes and `per_req` bytes per
@@ -57,6 +59,7 @@ void sim__proc_drop(struct sim_proc *p, struct sim_request *r);
  * are free (inline, per request). */
 static inline void sim_proc_hold(struct sim_proc *p, struct sim_request *r)
 {
+	r->holder = p; /* whose client pools its calls use */
 	if (p->host->mem.limit > 0)
 		sim__proc_hold(p, r);
 }

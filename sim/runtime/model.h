@@ -24,6 +24,7 @@
 
 struct sim_host;
 struct sim_dspool;
+struct sim_svcset;
 
 /* What a model needs from whoever drives it (the client layer, or a parent
  * model such as `replicas`). */
@@ -53,6 +54,7 @@ struct sim_ctx {
 				   replicas), or NULL: use your own */
 	struct sim_dspool *ds;	/* the shared downstream (database pool),
 				   or NULL */
+	struct sim_svcset *svc; /* the services requests may call, or NULL */
 };
 
 /* The request's phase i as the workload defines it. */
@@ -109,6 +111,9 @@ struct sim_model_ops {
 	size_t (*inflight)(void *state);
 	/* Frees what init allocated (not the state itself). */
 	void (*release)(void *state);
+	/* Optional: the most connections clients may keep open to a system
+	 * of this model (a database's max_connections), 0 for no limit. */
+	int (*connection_limit)(const struct sim_system *sys);
 };
 
 /* The registry: every model, first one the default. NULL-terminated. */

@@ -17,13 +17,11 @@ extern const struct sim_model_ops sim_model_event_loop;
 extern const struct sim_model_ops sim_model_replicas;
 extern const struct sim_model_ops sim_model_async;
 extern const struct sim_model_ops sim_model_worker_pool;
+extern const struct sim_model_ops sim_model_server;
 
 const struct sim_model_ops *const sim_models[] = {
-    &sim_model_event_loop,
-    &sim_model_async,
-    &sim_model_worker_pool,
-    &sim_model_replicas,
-    NULL,
+    &sim_model_event_loop, &sim_model_async,  &sim_model_worker_pool,
+    &sim_model_replicas,   &sim_model_server, NULL,
 };
 
 bool sim_models_unique(const struct sim_model_ops *const *models)

@@ -31,15 +31,22 @@ struct sim_request {
 	uint8_t attempt;	/* 0 for the first attempt */
 	uint8_t abandoned;	/* client gave up; finish quietly */
 	uint8_t flags;		/* free for models */
-	uint8_t pad_;
+	uint8_t fail;  /* a call failed: the request ends with this outcome */
 	void *mptr;    /* free for models */
 	uint64_t mtag; /* free for models */
 	sim_fn io_fn;  /* sim_io_start: who to tell */
 	void *io_obj;
 	sim_ev io_ev;
 	int io_state;
+	uint32_t slot; /* service.c: which of its caller's calls r answers */
 	/* the process holding the request (sim_proc_hold): its list */
 	struct sim_request *hnext, *hprev;
+	/* Not zeroed by sim_req_new (the simple path never reads them): set
+	 * by whoever uses them. service.c: the calls r waits for, and for a
+	 * request sent to a service, the caller's calls it answers (NULL for
+	 * a client's request); the process that holds r (sim_proc_hold). */
+	struct sim_calls *calls, *caller;
+	struct sim_proc *holder;
 	double demand[]; /* seconds, one per phase */
 };
 

@@ -123,10 +123,21 @@ struct sim_client {
 	double deadline;     /* goodput deadline; 0 = timeout (or none) */
 };
 
-enum sim_phase_kind { SIM_PHASE_CPU, SIM_PHASE_IO, SIM_PHASE_POOL };
+/* call and parallel wait for other services: to the model that runs them
+ * they are io phases (a wait that needs no core); the runtime's call layer
+ * (runtime/service.c) does the rest. */
+enum sim_phase_kind {
+	SIM_PHASE_CPU,
+	SIM_PHASE_IO,
+	SIM_PHASE_POOL,
+	SIM_PHASE_CALL,
+	SIM_PHASE_PARALLEL
+};
 
-/* "cpu", "io", "pool", then NULL: the keys of the phases. */
+/* "cpu", "io", "pool", "call", "parallel", then NULL: the phase keys. */
 extern const char *const sim_phase_names[];
+
+struct sim_call;
 
 struct sim_phase {
 	enum sim_phase_kind kind;
@@ -134,6 +145,36 @@ struct sim_phase {
 	bool on_cpu;	 /* pool: the blocking work burns CPU (default true) */
 	bool downstream; /* io: holds a connection of workload.downstream
 			    (default true when there is one) */
+	struct sim_call *calls; /* call: 1, parallel: ncalls (owned) */
+	size_t ncalls;
+};
+
+/* Whether a phase waits like io (io, call, parallel). */
+static inline bool sim_phase_waits(enum sim_phase_kind k)
+{
+	return k == SIM_PHASE_IO || k >= SIM_PHASE_CALL;
+}
+
+/* A call to a service: a request with `phases` sent to `service` and
+ * waited for. Its demands are drawn with the caller's request: the
+ * caller's demand array holds, after its own phases, one block per call
+ * (a uniform draw for the cache, the hit cost, then the callee's block,
+ * laid out the same way, recursively). */
+struct sim_call {
+	char *service;
+	size_t svc;  /* index into sc->services */
+	size_t site; /* class index in the service's workload */
+	struct sim_phase *phases;
+	size_t nphases;
+	bool sync; /* handler: sync */
+	int pool;  /* connections per calling process (a client pool); 0: a
+		      connection per call */
+	struct sim_client client; /* timeout, retries (client layer's) */
+	double hit;		  /* cache hit probability (skips the call) */
+	struct sim_dist hit_cost; /* a hit's wait (a cache round trip) */
+	size_t off; /* demand slot of the cache draw, in the caller's block */
+	size_t len; /* the callee's block (demands after off + 2) */
+	struct sim_mark mark;
 };
 
 struct sim_class {
@@ -142,6 +183,7 @@ struct sim_class {
 	bool sync; /* handler: sync (runs in a threadpool on async models) */
 	struct sim_phase *phases;
 	size_t nphases;
+	size_t ndemands; /* demand slots: nphases, plus the calls' blocks */
 	struct sim_mark mark;
 };
 
@@ -175,6 +217,22 @@ struct sim_system {
 	struct sim_host_cfg host;
 	void *config; /* model->config_size bytes, filled from model->params */
 	struct sim_mark mark;
+	/* systems.NAME.services: one per scenario service, NULL where the
+	 * service's own definition holds (owned; NULL when none) */
+	struct sim_system **svc;
+	/* a service's `pool`: each calling process's connections to it, for
+	 * calls that give none (0: a connection per call) */
+	int client_pool;
+};
+
+/* A service (`services:`): a system definition that requests call, and
+ * the workload it sees: one class per call site (a `call` anywhere in the
+ * scenario that names it), whose phases are the call's. */
+struct sim_service {
+	struct sim_system sys;
+	struct sim_workload wl; /* classes point into the calls (not owned) */
+	int depth;		/* deepest call chain that reaches it */
+	struct sim_mark mark;
 };
 
 /* One swept parameter: a dotted path and the values (as YAML scalars). */
@@ -194,9 +252,11 @@ struct sim_scenario {
 	struct sim_workload workload;
 	struct sim_system *systems;
 	size_t nsystems;
+	struct sim_service *services;
+	size_t nservices;
 	struct sim_sweep_param *sweep;
 	size_t nsweep;
-	size_t max_phases; /* longest phase list of any class */
+	size_t max_phases; /* most demand slots of any class */
 	bool per_replica;  /* not a key: `--per-replica` asks `replicas`
 			      systems for every replica's figures */
 };

@@ -18,6 +18,7 @@
 
 #include "scenario/diag.h"
 #include "scenario/read_dist.h"
+#include "scenario/read_services.h"
 #include "scenario/read_systems.h"
 #include "scenario/read_workload.h"
 #include "scenario/scenario.h"
@@ -158,6 +159,11 @@ const struct sim_param *const sim_host_keys = sim__host_params;
 const size_t *const sim_nhost_keys = &sim__nhost_params;
 const struct sim_param *const sim_io_flag = sim__dist_downstream_param;
 const struct sim_param *const sim_pool_flag = sim__dist_cpu_param;
+const struct sim_param *const sim_call_keys = sim__call_params;
+const size_t *const sim_ncall_keys = &sim__ncall_params;
+const struct sim_param *const sim_client_keys = sim__client_params;
+const size_t *const sim_nclient_keys = &sim__nclient_params;
+const struct sim_param *const sim_service_pool_key = sim__service_pool_param;
 
 void sim_param_type_text(const struct sim_param *p, char *buf, size_t size)
 {

@@ -53,6 +53,14 @@ extern const size_t *const sim_nhost_keys;
  * distribution map may hold. */
 extern const struct sim_param *const sim_io_flag;
 extern const struct sim_param *const sim_pool_flag;
+/* The keys of a `call:` phase (besides phases, timeout and retries), of
+ * workload.client (a call's timeout is its `timeout`), and the one key a
+ * service definition has beside a system's (`pool`). */
+extern const struct sim_param *const sim_call_keys;
+extern const size_t *const sim_ncall_keys;
+extern const struct sim_param *const sim_client_keys;
+extern const size_t *const sim_nclient_keys;
+extern const struct sim_param *const sim_service_pool_key;
 
 /* p's type in words, with its units: "duration (ns us ms s m h d)". */
 void sim_param_type_text(const struct sim_param *p, char *buf, size_t size);

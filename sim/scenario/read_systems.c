@@ -84,7 +84,8 @@ int sim__read_system(struct sim_load *l, const char *key,
 		     const struct sim_ynode *v, struct sim_system *sys,
 		     const char *defname, bool zero)
 {
-	static const char *const extra[] = {"name", "model", "overheads", NULL};
+	static const char *const extra[] = {"name", "model", "overheads",
+					    "services", NULL};
 	static const char *const overheads[] = {"default", "zero", NULL};
 	const struct sim_ynode *n;
 	bool host_given[NELEM(sim__host_params)] = {false}, *given = NULL;

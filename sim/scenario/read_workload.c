@@ -11,6 +11,7 @@
 
 #include "scenario/params.h"
 #include "scenario/read_dist.h"
+#include "scenario/read_services.h"
 #include "scenario/read_systems.h"
 #include "scenario/trace.h"
 
@@ -249,7 +250,8 @@ const struct sim_param sim__class_params[] = {
 	      .help = "sync handlers run in a threadpool on async models"),
 };
 
-const char *const sim_phase_names[] = {"cpu", "io", "pool", NULL};
+const char *const sim_phase_names[] = {"cpu",  "io",	   "pool",
+				       "call", "parallel", NULL};
 
 /* The items of the list `key` (1 to max `items`), zeroed, v->n of `size`
  * bytes each. Returns them (the caller frees) or NULL after an error. */
@@ -270,26 +272,181 @@ static void *alloc_list(struct sim_load *l, const char *key,
 	return p;
 }
 
-static void read_phases(struct sim_load *l, const struct sim_ynode *v,
-			struct sim_class *c)
+/* ------------------------------------------------------------- calls -- */
+
+/* Deepest nesting of calls (a gateway calling a service calling a
+ * database is 3). */
+#define MAX_CALL_DEPTH SIM_MAX_CALL_DEPTH
+/* Calls one `parallel` fans out to. */
+#define MAX_FANOUT 64
+
+struct call_spec {
+	char *service;
+	int handler;
+	int pool;
+	double hit;
+	struct sim_dist hit_cost;
+};
+
+const struct sim_param sim__call_params[] = {
+    SIM_PARAM("service", SIM_PT_STRING, struct call_spec, service,
+	      .flags = SIM_P_REQUIRED, .help = "the service called"),
+    SIM_PARAM("handler", SIM_PT_ENUM, struct call_spec, handler,
+	      .choices = handler_names,
+	      .help = "the service's handler: async or sync (def)"),
+    /* SQLAlchemy's QueuePool keeps pool_size = 5 connections and opens
+     * up to max_overflow = 10 more under load (docs.sqlalchemy.org,
+     * "Engine Configuration", create_engine); node-postgres's Pool holds
+     * at most max = 10 clients (node-postgres.com/apis/pool; lib/defaults.js
+     * `max: 10`). A process waits for a free one. */
+    SIM_PARAM("pool", SIM_PT_INT, struct call_spec, pool, .min = 0,
+	      .max = 100000,
+	      .help = "connections each calling process keeps to the service "
+		      "(pool_size + max_overflow, pg max); 0 = none"),
+    SIM_PARAM("hit", SIM_PT_DOUBLE, struct call_spec, hit, .min = 0, .max = 1,
+	      .help = "cache hit probability: a hit skips the call"),
+    SIM_PARAM("hit_cost", SIM_PT_DIST, struct call_spec, hit_cost,
+	      .help = "a cache hit's wait (a cache round trip); default 0"),
+};
+const size_t sim__ncall_params = NELEM(sim__call_params);
+
+static void read_phase_list(struct sim_load *l, const struct sim_ynode *v,
+			    struct sim_phase **out, size_t *n, int depth,
+			    bool sync);
+
+/* The call's client: the client layer's timeout and retries (same keys as
+ * workload.client, no cancellation, no deadline). */
+static void read_call_client(struct sim_load *l, const struct sim_ynode *v,
+			     struct sim_client *c)
 {
-	if (!v) {
-		sim__error(l, c->mark, "missing key 'phases' in class '%s'",
-			   c->name ? c->name : "?");
+	const struct sim_ynode *t = sim_ymap_get(v, "timeout", NULL);
+	const struct sim_ynode *r = sim_ymap_get(v, "retries", NULL);
+	struct section rsec = {sim__retry_params, NELEM(sim__retry_params), c,
+			       NULL};
+	*c = (struct sim_client){0};
+	sim__read_table(l, NULL, &rsec, 1, NULL, "", NULL); /* defaults */
+	if (t)
+		sim__read_value(l, &sim__client_params[0], t, c, NULL);
+	if (r && r->kind == SIM_Y_MAP)
+		sim__read_table(l, r, &rsec, 1, NULL, "in a call's 'retries'",
+				NULL);
+	else if (sim__is_scalar(r))
+		sim__read_value(l, &sim__retry_params[0], r, c, NULL);
+	else if (r)
+		sim__error(l, r->mark,
+			   "'retries': expected a whole number or a map "
+			   "{max, backoff, ...}, got %s",
+			   sim__got(r).s);
+}
+
+static void read_call(struct sim_load *l, const struct sim_ynode *v,
+		      struct sim_call *c, int depth)
+{
+	static const char *const extra[] = {"phases", "timeout", "retries",
+					    NULL};
+	struct call_spec cs = {0};
+	struct section sec = {sim__call_params, sim__ncall_params, &cs, NULL};
+	c->mark = v->mark;
+	if (!sim__expect_kind(l, "call", v, SIM_Y_MAP))
+		return;
+	if (depth > MAX_CALL_DEPTH) {
+		sim__error(l, v->mark,
+			   "'call': calls nested %d deep; at most %d "
+			   "services can call one another in a chain",
+			   depth, MAX_CALL_DEPTH);
 		return;
 	}
-	if (!(c->phases = alloc_list(l, "phases", v, MAX_PHASES, "phases",
-				     sizeof(*c->phases))))
+	sim__read_table(l, v, &sec, 1, extra, "in a call", NULL);
+	c->service = cs.service;
+	c->sync = cs.handler == 1;
+	c->pool = cs.pool;
+	c->hit = cs.hit;
+	c->hit_cost = cs.hit_cost;
+	read_call_client(l, v, &c->client);
+	const struct sim_ynode *p = sim_ymap_get(v, "phases", NULL);
+	if (!p)
+		sim__error(l, v->mark,
+			   "missing key 'phases' in a call (what the service "
+			   "does for it)");
+	else
+		read_phase_list(l, p, &c->phases, &c->nphases, depth + 1,
+				c->sync);
+}
+
+/* A phase `call: {...}` (one call) or `parallel: [ {call: ...}, ... ]`. */
+static void read_calls(struct sim_load *l, const struct sim_ynode *key,
+		       const struct sim_ynode *v, struct sim_phase *ph,
+		       int depth, bool sync)
+{
+	if (ph->kind == SIM_PHASE_CALL) {
+		if (!(ph->calls = calloc(1, sizeof *ph->calls))) {
+			sim__nomem(l);
+			return;
+		}
+		ph->ncalls = 1;
+		read_call(l, v, ph->calls, depth);
 		return;
-	c->nphases = v->n;
+	}
+	if (sync) {
+		sim__error(l, key->mark,
+			   "'parallel' in a sync handler (handler: sync): a "
+			   "`def` handler makes its calls one after another; "
+			   "use separate call phases, or an async handler");
+		return;
+	}
+	if (!(ph->calls = alloc_list(l, "parallel", v, MAX_FANOUT, "calls",
+				     sizeof *ph->calls)))
+		return;
+	ph->ncalls = v->n;
+	for (size_t i = 0; i < v->n && !sim__give_up(l); i++) {
+		const struct sim_ynode *e = v->vals[i];
+		if (e->kind != SIM_Y_MAP || e->n != 1 ||
+		    strcmp(e->keys[0]->text, "call")) {
+			sim__error(l, e->mark,
+				   "'parallel': expected a list of "
+				   "{ call: {...} }, got %s",
+				   sim__got(e).s);
+			continue;
+		}
+		read_call(l, e->vals[0], &ph->calls[i], depth);
+	}
+}
+
+void sim__release_phases(struct sim_phase *ph, size_t n)
+{
+	for (size_t j = 0; ph && j < n; j++) {
+		sim_dist_release(&ph[j].dist);
+		for (size_t k = 0; k < ph[j].ncalls; k++) {
+			struct sim_call *c = &ph[j].calls[k];
+			free(c->service);
+			sim_dist_release(&c->hit_cost);
+			sim__release_phases(c->phases, c->nphases);
+		}
+		free(ph[j].calls);
+	}
+	free(ph);
+}
+
+/* ------------------------------------------------------------ phases -- */
+
+static void read_phase_list(struct sim_load *l, const struct sim_ynode *v,
+			    struct sim_phase **out, size_t *n, int depth,
+			    bool sync)
+{
+	struct sim_phase *phases;
+	if (!(phases = alloc_list(l, "phases", v, MAX_PHASES, "phases",
+				  sizeof(*phases))))
+		return;
+	*out = phases;
+	*n = v->n;
 	for (size_t i = 0; i < v->n && !sim__give_up(l); i++) {
 		const struct sim_ynode *p = v->vals[i];
-		struct sim_phase *ph = &c->phases[i];
+		struct sim_phase *ph = &phases[i];
 		int k = 0;
 		if (p->kind != SIM_Y_MAP || p->n != 1) {
 			sim__error(l, p->mark,
-				   "a phase is a map with one key (cpu, io or "
-				   "pool), got %s",
+				   "a phase is a map with one key (cpu, io, "
+				   "pool, call or parallel), got %s",
 				   p->kind != SIM_Y_MAP ? sim__got(p).s
 				   : p->n		? "several keys"
 							: "an empty map");
@@ -307,15 +464,18 @@ static void read_phases(struct sim_load *l, const struct sim_ynode *v,
 					      sim_phase_names[k], &best,
 					      &bestd);
 			sim__error(l, p->keys[0]->mark,
-				   "unknown phase kind '%s'; expected cpu, io "
-				   "or pool%s",
+				   "unknown phase kind '%s'; expected cpu, io, "
+				   "pool, call or parallel%s",
 				   sim__word(p->keys[0]->text).s,
 				   sim__suggest(hint, sizeof(hint), best));
 			continue;
 		}
 		ph->kind = (enum sim_phase_kind)k;
-		ph->on_cpu = ph->kind != SIM_PHASE_IO;
-		if (ph->kind == SIM_PHASE_POOL)
+		ph->on_cpu =
+		    ph->kind == SIM_PHASE_CPU || ph->kind == SIM_PHASE_POOL;
+		if (ph->kind >= SIM_PHASE_CALL)
+			read_calls(l, p->keys[0], p->vals[0], ph, depth, sync);
+		else if (ph->kind == SIM_PHASE_POOL)
 			sim__read_dist(l, sim_phase_names[k], p->vals[0],
 				       &ph->dist, sim__dist_cpu_param,
 				       &ph->on_cpu);
@@ -327,6 +487,17 @@ static void read_phases(struct sim_load *l, const struct sim_ynode *v,
 			sim__read_dist(l, sim_phase_names[k], p->vals[0],
 				       &ph->dist, NULL, NULL);
 	}
+}
+
+static void read_phases(struct sim_load *l, const struct sim_ynode *v,
+			struct sim_class *c)
+{
+	if (!v) {
+		sim__error(l, c->mark, "missing key 'phases' in class '%s'",
+			   c->name ? c->name : "?");
+		return;
+	}
+	read_phase_list(l, v, &c->phases, &c->nphases, 1, c->sync);
 }
 
 static void read_classes(struct sim_load *l, const struct sim_ynode *v,

@@ -23,6 +23,9 @@ extern const struct sim_param sim__closed_params[];
 extern const size_t sim__nclosed_params;
 extern const struct sim_param sim__class_params[]; /* but its phases */
 extern const size_t sim__nclass_params;
+extern const struct sim_param
+    sim__call_params[]; /* but phases, timeout, retries */
+extern const size_t sim__ncall_params;
 extern const struct sim_param sim__downstream_params[];
 extern const size_t sim__ndownstream_params;
 

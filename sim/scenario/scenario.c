@@ -19,6 +19,7 @@
 #include "scenario/diag.h"
 #include "scenario/overrides.h"
 #include "scenario/params.h"
+#include "scenario/read_services.h"
 #include "scenario/read_sweep.h"
 #include "scenario/read_systems.h"
 #include "scenario/read_workload.h"
@@ -136,8 +137,8 @@ static void check_sweep(struct sim_load *l, const struct sim_ynode *root,
 static void interpret(struct sim_load *l, const struct sim_ynode *root,
 		      struct sim_scenario *sc, bool sweep)
 {
-	static const char *const extra[] = {"seed", "workload", "systems",
-					    "sweep", NULL};
+	static const char *const extra[] = {"seed",  "workload", "systems",
+					    "sweep", "services", NULL};
 	struct section sec = {sim__top_params, NELEM(sim__top_params), sc,
 			      NULL};
 	struct sim_mark top = {l->file, 1, 1};
@@ -181,11 +182,11 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 		sim__error(l, root->mark,
 			   "missing key 'systems' at the top "
 			   "level");
+	if ((n = sim_ymap_get(root, "services", NULL)))
+		sim__read_services(l, n, sc);
+	sim__link_services(l, n, sim_ymap_get(root, "systems", NULL), sc);
 	if (sweep && (n = sim_ymap_get(root, "sweep", NULL)))
 		sim__read_sweep(l, n, sc);
-	for (size_t i = 0; i < sc->workload.nclasses; i++)
-		if (sc->workload.classes[i].nphases > sc->max_phases)
-			sc->max_phases = sc->workload.classes[i].nphases;
 	if (l->nerr == nerr)
 		check_limits(l, sc);
 	if (sweep && l->nerr == nerr && !l->rc)
@@ -316,12 +317,12 @@ void sim_scenario_release(struct sim_scenario *sc)
 	free(w->arrivals.file);
 	sim_dist_release(&w->closed.think);
 	for (size_t i = 0; i < w->nclasses; i++) {
-		for (size_t j = 0; j < w->classes[i].nphases; j++)
-			sim_dist_release(&w->classes[i].phases[j].dist);
-		free(w->classes[i].phases);
+		sim__release_phases(w->classes[i].phases,
+				    w->classes[i].nphases);
 		free(w->classes[i].name);
 	}
 	free(w->classes);
+	sim__release_services(sc);
 	for (size_t i = 0; i < sc->nsystems; i++)
 		sim__free_system_fields(&sc->systems[i]);
 	free(sc->systems);

@@ -95,6 +95,67 @@ void sim__put_system(FILE *f, const struct sim_system *sys, int ind, int first)
 		       ind);
 }
 
+/* A service's definition (no name: its key names it). */
+static void put_service(FILE *f, const struct sim_system *sys, int ind)
+{
+	fprintf(f, "%*smodel: %s\n", ind, "", sys->model->name);
+	sim__put_table(f, sim__host_params, sim__nhost_params, &sys->host, ind);
+	sim__put_table(f, sys->model->params, sys->model->nparams, sys->config,
+		       ind);
+	fprintf(f, "%*spool: %d\n", ind, "", sys->client_pool);
+}
+
+static void put_phases(FILE *f, const struct sim_phase *ph, size_t n, int ind);
+
+static void put_call(FILE *f, const struct sim_call *c, int ind)
+{
+	fprintf(f, "%*sservice: ", ind, "");
+	sim__put_string(f, c->service);
+	fprintf(f, "\n%*shandler: %s\n%*stimeout: ", ind, "",
+		c->sync ? "sync" : "async", ind, "");
+	sim__put_typed(f, SIM_PT_DURATION, c->client.timeout);
+	fprintf(f, "\n%*sretries:\n", ind, "");
+	sim__put_table(f, sim__retry_params, sim__nretry_params, &c->client,
+		       ind + 2);
+	fprintf(f, "%*spool: %d\n", ind, "", c->pool);
+	fprintf(f, "%*shit: ", ind, "");
+	sim__put_typed(f, SIM_PT_DOUBLE, c->hit);
+	fprintf(f, "\n%*shit_cost: ", ind, "");
+	sim__put_dist(f, &c->hit_cost, NULL, NULL);
+	fprintf(f, "\n%*sphases:\n", ind, "");
+	put_phases(f, c->phases, c->nphases, ind + 2);
+}
+
+static void put_phases(FILE *f, const struct sim_phase *ph, size_t n, int ind)
+{
+	for (size_t j = 0; j < n; j++) {
+		const struct sim_phase *p = &ph[j];
+		fprintf(f, "%*s- %s:", ind, "", sim_phase_names[p->kind]);
+		if (p->kind == SIM_PHASE_CALL) {
+			fputc('\n', f);
+			put_call(f, &p->calls[0], ind + 4);
+			continue;
+		}
+		if (p->kind == SIM_PHASE_PARALLEL) {
+			fputc('\n', f);
+			for (size_t k = 0; k < p->ncalls; k++) {
+				fprintf(f, "%*s- call:\n", ind + 4, "");
+				put_call(f, &p->calls[k], ind + 8);
+			}
+			continue;
+		}
+		fputc(' ', f);
+		if (p->kind == SIM_PHASE_POOL)
+			sim__put_dist(f, &p->dist, "cpu", &p->on_cpu);
+		else if (p->kind == SIM_PHASE_IO)
+			sim__put_dist(f, &p->dist, "downstream",
+				      &p->downstream);
+		else
+			sim__put_dist(f, &p->dist, NULL, NULL);
+		fputc('\n', f);
+	}
+}
+
 int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 {
 	const struct sim_workload *w = &sc->workload;
@@ -145,26 +206,36 @@ int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 		sim__put_typed(f, SIM_PT_DOUBLE, c->weight);
 		fprintf(f, "\n      handler: %s\n      phases:\n",
 			c->sync ? "sync" : "async");
-		for (size_t j = 0; j < c->nphases; j++) {
-			const struct sim_phase *p = &c->phases[j];
-			fprintf(f, "        - %s: ", sim_phase_names[p->kind]);
-			if (p->kind == SIM_PHASE_POOL)
-				sim__put_dist(f, &p->dist, "cpu", &p->on_cpu);
-			else if (p->kind == SIM_PHASE_IO)
-				sim__put_dist(f, &p->dist, "downstream",
-					      &p->downstream);
-			else
-				sim__put_dist(f, &p->dist, NULL, NULL);
-			fputc('\n', f);
-		}
+		put_phases(f, c->phases, c->nphases, 8);
 	}
 	if (w->downstream.connections)
 		fprintf(f, "  downstream:\n    connections: %d\n",
 			w->downstream.connections);
+	if (sc->nservices)
+		fputs("services:\n", f);
+	for (size_t i = 0; i < sc->nservices; i++) {
+		fputs("  ", f);
+		sim__put_string(f, sc->services[i].sys.name);
+		fputs(":\n", f);
+		put_service(f, &sc->services[i].sys, 4);
+	}
 	fputs("systems:\n", f);
 	for (size_t i = 0; i < sc->nsystems; i++) {
+		const struct sim_system *sys = &sc->systems[i];
 		fputs("  - ", f);
-		sim__put_system(f, &sc->systems[i], 4, 0);
+		sim__put_system(f, sys, 4, 0);
+		bool any = false;
+		for (size_t j = 0; sys->svc && j < sc->nservices; j++) {
+			if (!sys->svc[j])
+				continue;
+			if (!any)
+				fputs("    services:\n", f);
+			any = true;
+			fputs("      ", f);
+			sim__put_string(f, sc->services[j].sys.name);
+			fputs(":\n", f);
+			put_service(f, sys->svc[j], 8);
+		}
 	}
 	if (sc->nsweep)
 		fputs("sweep:\n", f);

@@ -16,6 +16,8 @@
 
 #include "runtime/io.h"
 #include "runtime/model.h"
+#include "runtime/retry.h"
+#include "runtime/service.h"
 #include "workload/run.h"
 #include "workload/workload.h"
 
@@ -39,6 +41,7 @@ struct run {
 	struct sim_ctx ctx;
 	struct sim_instance inst;
 	struct sim_dspool ds;
+	struct sim_svcset svc;
 	struct sim_reqpool pool;
 	struct sim_gen gen;
 	struct sim_arr arr;
@@ -93,6 +96,36 @@ static struct sim_request *new_request(struct run *ru,
 	return r;
 }
 
+static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o);
+
+/* port.done with services: a request whose call failed ends with that
+ * outcome, and a good one says where its time went; then on_done (so
+ * that the simple path pays for neither). */
+static void on_done_svc(void *ctx, struct sim_request *r, enum sim_outcome o)
+{
+	struct run *ru = ctx;
+	if (r->fail && o == SIM_OUT_OK)
+		o = (enum sim_outcome)r->fail;
+	if (o == SIM_OUT_OK && !r->abandoned && ru->measuring) {
+		double lat = ru->s.now - r->t_first;
+		double dl = ru->wl->client.deadline;
+		if (!(dl > 0 && lat > dl))
+			sim_svcset_account(&ru->svc, r, lat);
+	}
+	on_done(ctx, r, o);
+}
+
+/* Requests sent to services come from the same pool (service.h). */
+static struct sim_request *svc_get(void *arg)
+{
+	return new_request(arg, NULL);
+}
+static void svc_put(void *arg, struct sim_request *r)
+{
+	struct run *ru = arg;
+	sim_req_free(&ru->pool, r);
+}
+
 /* The logical request r stands for is over (answered or given up). */
 static void request_over(struct run *ru, struct sim_request *r)
 {
@@ -106,38 +139,22 @@ static void request_over(struct run *ru, struct sim_request *r)
 	}
 }
 
-static double backoff(struct run *ru, int attempt)
-{
-	const struct sim_client *c = &ru->wl->client;
-	double b = c->backoff * pow(c->multiplier, attempt - 1);
-	switch (c->jitter) {
-	case SIM_JITTER_FULL:
-		return b * sim_uniform(&ru->client_rng);
-	case SIM_JITTER_EQUAL:
-		return b / 2 + b / 2 * sim_uniform(&ru->client_rng);
-	case SIM_JITTER_NONE:
-		break;
-	}
-	return b;
-}
-
 /* r's attempt failed with o: retry if allowed, else the request is over.
  * Returns whether a retry was scheduled. */
 static int maybe_retry(struct run *ru, struct sim_request *r)
 {
 	const struct sim_client *c = &ru->wl->client;
-	if (r->attempt >= c->retries)
-		return 0;
-	if (c->retry_budget > 0 && (double)ru->sent_retries >=
-				       c->retry_budget * (double)ru->sent_first)
+	if (!sim_retry_allowed(c, r->attempt, ru->sent_first, ru->sent_retries))
 		return 0;
 	struct sim_request *n = new_request(ru, r);
 	if (!n)
 		return 0;
 	n->attempt = r->attempt + 1;
+	if (ru->svc.n) /* its time accounts go on */
+		sim_svcset_fresh(&ru->svc, n, false);
 	ru->sent_retries++;
-	sim_after(&ru->s, backoff(ru, n->attempt), send_attempt, ru,
-		  (uint64_t)(uintptr_t)n);
+	sim_after(&ru->s, sim_retry_backoff(c, n->attempt, &ru->client_rng),
+		  send_attempt, ru, (uint64_t)(uintptr_t)n);
 	return 1;
 }
 
@@ -285,6 +302,8 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 	sim_model_reset_stats(&ru->inst, s->now);
 	if (ru->ctx.ds)
 		sim_dspool_reset_stats(ru->ctx.ds, s->now);
+	if (ru->svc.n)
+		sim_svcset_reset_stats(&ru->svc, s->now);
 }
 
 /* The model's figures and the downstream's. */
@@ -293,6 +312,8 @@ static void report_all(struct run *ru, struct sim_metrics *m)
 	sim_model_report(&ru->inst, m);
 	if (ru->ctx.ds)
 		sim_dspool_report(ru->ctx.ds, m);
+	if (ru->svc.n)
+		sim_svcset_report(&ru->svc, m);
 }
 
 /* Interval mean of a time-averaged metric from its since-reset means. */
@@ -424,7 +445,8 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 		goto cleanup_ru;
 	if (sim_init(&ru->s) < 0)
 		goto cleanup_ru;
-	if (sim_reqpool_init(&ru->pool, sc->max_phases) < 0 ||
+	if (sim_reqpool_init(&ru->pool, sc->max_phases + sim_svc_slots(sc)) <
+		0 ||
 	    sim_gen_init(&ru->gen, wl, sc->seed, (uint32_t)rep) < 0 ||
 	    sim_stream_init(&ru->client_rng, sc->seed, (uint32_t)rep,
 			    "client") < 0 ||
@@ -456,6 +478,17 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 		ru->ds = (struct sim_dspool){.s = &ru->s,
 					     .cap = wl->downstream.connections};
 		ru->ctx.ds = &ru->ds;
+	}
+	if (sc->nservices) {
+		err = sim_svcset_init(
+		    &ru->svc, &ru->s, sc, &sc->systems[sys], rep,
+		    (struct sim_svc_alloc){svc_get, svc_put, ru});
+		if (err < 0)
+			goto cleanup;
+		ru->ctx.svc = &ru->svc;
+		ru->ctx.port.done = on_done_svc;
+		ru->gen.acct_off = sc->max_phases;
+		ru->gen.acct_n = sim_svc_slots(sc);
 	}
 	err = sim_instance_new(&ru->inst, &ru->ctx);
 	if (err < 0)
@@ -537,6 +570,7 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 		err = co_gap(sc, sys, rep, out, why);
 cleanup:
 	sim_instance_free(&ru->inst);
+	sim_svcset_release(&ru->svc);
 	sim_metrics_release(&ru->ts_prev);
 	sim_hist_release(&ru->ts_lat);
 	free(ru->user_k);

@@ -70,7 +70,8 @@ struct sim_request *sim_req_clone(struct sim_reqpool *p,
 	c->cls = r->cls;
 	c->nphases = r->nphases;
 	c->attempt = r->attempt;
-	memcpy(c->demand, r->demand, r->nphases * sizeof *r->demand);
+	/* every slot: the calls' demands follow the phases' */
+	memcpy(c->demand, r->demand, p->recsize - sizeof *r);
 	return c;
 }
 
@@ -103,6 +104,28 @@ void sim_gen_release(struct sim_gen *g)
 	sim_stream_release(&g->st);
 }
 
+/* The demands of the calls of a phase list, after its own n slots: per
+ * call, a uniform for the cache, the hit's cost, then the callee's block
+ * (config.h, struct sim_call). */
+static void fill_calls(struct sim_stream *st, const struct sim_phase *ph,
+		       size_t n, double *d)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < ph[i].ncalls; j++) {
+			const struct sim_call *c = &ph[i].calls[j];
+			double *b = d + c->off;
+			b[0] = c->hit > 0 ? sim_uniform(st) : 1;
+			b[1] =
+			    c->hit > 0 ? sim_dist_sample(&c->hit_cost, st) : 0;
+			for (size_t k = 0; k < c->nphases; k++)
+				b[2 + k] = c->phases[k].ncalls
+					       ? 0
+					       : sim_dist_sample(
+						     &c->phases[k].dist, st);
+			fill_calls(st, c->phases, c->nphases, b + 2);
+		}
+}
+
 void sim_gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id)
 {
 	const struct sim_workload *wl = g->wl;
@@ -120,6 +143,13 @@ void sim_gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id)
 	r->nphases = (uint8_t)k->nphases;
 	for (size_t i = 0; i < k->nphases; i++)
 		r->demand[i] = sim_dist_sample(&k->phases[i].dist, &g->st);
+	if (k->ndemands > k->nphases) {
+		fill_calls(&g->st, k->phases, k->nphases, r->demand);
+		memset(r->demand + g->acct_off, 0,
+		       g->acct_n * sizeof *r->demand);
+		r->calls = r->caller = NULL; /* a client's request */
+		r->holder = NULL;
+	}
 }
 
 /* ---------------------------------------------------- arrival processes -- */

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kernel/kernel.h"
 #include "kernel/rng.h"
@@ -50,7 +51,9 @@ static inline struct sim_request *sim_req_new(struct sim_reqpool *p)
 		return NULL;
 	struct sim_request *r = p->free;
 	p->free = r->next;
-	*r = sim__req_zero; /* the header; demands are set */
+	/* the header up to the fields its users set (request.h); demands
+	 * are set too */
+	memcpy(r, &sim__req_zero, offsetof(struct sim_request, calls));
 	if (++p->live > p->peak)
 		p->peak = p->live;
 	return r;
@@ -76,6 +79,9 @@ struct sim_gen {
 	struct sim_stream st;
 	double *cumw; /* cumulative class weights, normalised */
 	bool seek;
+	/* a request with calls: these demand slots (its time accounts,
+	 * runtime/service.h) start at 0; set by the driver */
+	size_t acct_off, acct_n;
 };
 
 int sim_gen_init(struct sim_gen *g, const struct sim_workload *wl,

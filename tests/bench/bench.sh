@@ -116,6 +116,60 @@ for r in $(seq "$ROUNDS"); do
   python3 -c "print($t1 / $t2)" >> "$tmp/sw"
 done
 
+# Services: the cost per client request of a three-tier request (a
+# gateway calling a service that calls a database, each tier a CPU phase,
+# a wait for the next tier and a CPU phase) against a one-tier one (the
+# gateway alone, its wait an io phase), 1M client requests each; goal:
+# less than 3 x (three tiers simulate three requests).
+tier_yaml() { # name wait-phase services-block
+  cat > "$tmp/$1.yaml" <<YAML
+name: $1
+seed: 1
+duration: 1000s
+warmup: 0s
+replications: 1
+workload:
+  arrivals: { process: poisson, rate: 1000/s }
+  classes:
+    - name: c
+      phases: [ { cpu: { dist: exponential, mean: 100us } }, $2, { cpu: { dist: exponential, mean: 50us } } ]
+$3
+systems: [ { name: gw, model: event-loop, cores: 4, processes: 4 } ]
+YAML
+}
+tier_yaml one '{ io: { dist: exponential, mean: 300us } }' ''
+tier_yaml three '{ call: { service: app, phases: [ { cpu: { dist: exponential, mean: 100us } }, { call: { service: db, pool: 5, phases: [ { cpu: { dist: exponential, mean: 100us } } ] } }, { cpu: { dist: exponential, mean: 50us } } ] } }' \
+  'services: { app: { model: event-loop, cores: 4, processes: 4 }, db: { model: server, cores: 4 } }'
+tier_time() {
+  local s e
+  s=$(date +%s.%N)
+  "$BIN" run "$tmp/$1.yaml" --format csv -j1 > /dev/null
+  e=$(date +%s.%N)
+  python3 -c "print($e - $s)"
+}
+: > "$tmp/tiers"
+for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ]; then
+    t1=$(tier_time one); t3=$(tier_time three)
+  else
+    t3=$(tier_time three); t1=$(tier_time one)
+  fi
+  echo "tiers round $r: one tier ${t1} s, three tiers ${t3} s (1M requests)" >&2
+  python3 -c "print($t3 / $t1)" >> "$tmp/tiers"
+done
+# the same in instructions (callgrind, 50k requests): deterministic,
+# where the machine's drift makes the times above scatter
+tier_ir() {
+  sed 's/^duration: 1000s/duration: 50s/' "$tmp/$1.yaml" > "$tmp/$1-ir.yaml"
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" run \
+    "$tmp/$1-ir.yaml" --format csv -j1 2>&1 >/dev/null |
+    sed -n 's/.*refs: *//p' | tr -d ,
+}
+tier_ir_ratio=-
+if command -v valgrind > /dev/null; then
+  tier_ir_ratio=$(python3 -c "print(f'{$(tier_ir three) / $(tier_ir one):.2f}')")
+fi
+
 # Ratios are taken within each round (the runs of a round are seconds
 # apart, so they share the machine's state), then their median is
 # reported with the range over the rounds.
@@ -136,6 +190,7 @@ echo "hold model, 100k pending: plain C $(median < "$tmp/href") ns, concsim $(me
   "concsim / C: $(ratios "$tmp/hcs" "$tmp/href")"
 printf 'flagship (5 systems x 5 replications x 65 s, -j%s): %.2f s (median; goal < 2)\n' "$(nproc)" "$(median < "$tmp/flag")"
 echo "20-point sweep of the flagship (2 replications), -j1 time / -j2 time: $(spread "$tmp/sw") (goal >= 1.8)"
+echo "services: three tiers / one tier, time per client request: $(spread "$tmp/tiers"); instructions: $tier_ir_ratio (goal < 3)"
 
 fi
 
