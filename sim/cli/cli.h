@@ -93,5 +93,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_capacity(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
 
 #endif

@@ -10,6 +10,8 @@
 #include "cli/cli.h"
 #include "runtime/model.h"
 
+#include "cli/fit_usage.h"
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -236,6 +238,8 @@ static const struct command commands[] = {
      "\n"
      "example:\n"
      "  concsim capacity scenarios/flagship.yaml --slo 'p99<250ms'\n"},
+    {"fit", cmd_fit, "estimate the values a scenario writes as `fit`",
+     FIT_USAGE},
     {"help", NULL, "show help for a command",
      "usage: concsim help [COMMAND | models]\n"},
     {NULL, NULL, NULL, NULL},
