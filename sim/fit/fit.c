@@ -61,7 +61,7 @@
 
 #define PENALTY	 1e30 /* objective of a candidate that cannot run */
 #define NO_RESP	 1e3  /* relative error of a figure the run lacks */
-#define SIZE_TOL 1e-3 /* simplex size at convergence (log units) */
+#define SIZE_TOL 3e-3 /* simplex size at convergence (log units) */
 #define JAC_STEP 0.05 /* central-difference step (log units or of range) */
 
 /* --------------------------------------------------------- unknowns -- */

@@ -185,7 +185,8 @@ static int read_csv(const char *file, const char *text, size_t len,
 {
 	struct record hdr = {0}, row = {0};
 	size_t pos = 0, linestart = 0;
-	int line = 1, rc, col[FIT_NCOLS], offered = -1, system = -1;
+	int line = 1, rc, col[FIT_NCOLS], offered = -1, system = -1,
+	    nominal = -1;
 	bool any = false;
 
 	/* the header: the first non-blank record */
@@ -214,6 +215,8 @@ static int read_csv(const char *file, const char *text, size_t len,
 			offered = (int)i;
 		else if (!strcmp(h, "system"))
 			system = (int)i;
+		else if (!strcmp(h, "workload.arrivals.rate"))
+			nominal = (int)i;
 		for (int c = 0; c < FIT_NCOLS; c++)
 			if (!strcmp(h, fit_col_names[c]))
 				col[c] = (int)i;
@@ -263,13 +266,17 @@ static int read_csv(const char *file, const char *text, size_t len,
 			rc = SIM_EINVAL;
 			goto cleanup;
 		}
+		/* a concsim sweep's nominal rate: offered_rps is what its
+		 * streams happened to draw */
+		double x;
+		if (nominal >= 0 && number(row.c[nominal].s, &x) && x > 0)
+			p->offered = x;
 		for (int c = 0; c < FIT_NCOLS; c++) {
 			if (col[c] < 0)
 				continue;
 			const struct cell *e = &row.c[col[c]];
 			if (!e->s[strspn(e->s, " \t")])
 				continue; /* empty: not measured */
-			double x;
 			bool ok = number(e->s, &x) && x >= 0 &&
 				  (c != FIT_UTIL || x <= 1);
 			if (!ok) {
