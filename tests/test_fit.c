@@ -192,6 +192,61 @@ Test(fit, utilization_law_alone_gives_the_demand, .init = tl_mktmp,
 	fitted_release(&f);
 }
 
+/* A worker pool whose size is unknown: its capacity shows only in the
+ * saturated points (whose latency is left out), and a whole number is
+ * fitted as one. Two systems in one file: each row runs on its own. */
+Test(fit, whole_numbers_and_saturated_points, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	static const char *pool =
+	    "name: pool\n"
+	    "seed: 5\n"
+	    "duration: 20s\n"
+	    "warmup: 2s\n"
+	    "replications: 3\n"
+	    "workload:\n"
+	    "  arrivals: { process: poisson, rate: 100/s }\n"
+	    "  classes:\n"
+	    "    - name: api\n"
+	    "      phases:\n"
+	    "        - cpu: { dist: exponential, mean: %s }\n"
+	    "        - io: { dist: exponential, mean: 40ms }\n"
+	    "systems:\n"
+	    "  - { name: gunicorn, model: worker-pool, cores: 2, workers: %s, "
+	    "overheads: zero }\n"
+	    "  - { name: node, model: event-loop, overheads: zero }\n";
+	char text[2048], cmd[2048];
+	struct fitted f;
+	snprintf(text, sizeof(text), pool, "5ms", "6");
+	tl_write("truth.yaml", text);
+	snprintf(cmd, sizeof(cmd),
+		 "%s sweep %s -q -o %s --seed 77 --param "
+		 "workload.arrivals.rate=40/s,80/s,120/s,150/s,170/s "
+		 "--format csv >/dev/null",
+		 tl_bin(), path_of("truth.yaml"), path_of("sw"));
+	cr_assert_eq(tl_system(cmd), 0);
+	snprintf(text, sizeof(text), pool, "fit", "{ fit: [1, 32] }");
+	tl_write("unknown.yaml", text);
+	fit_file("unknown.yaml", path_of("sw/results.csv"), 3, &f);
+	cr_assert_eq(f.u.n, 2);
+	cr_expect_eq(f.u.v[1].kind, FIT_INT);
+	cr_expect_eq(f.u.v[1].value, 6, "workers %g", f.u.v[1].value);
+	expect_covers(&f.u.v[0], 5e-3);
+	/* 6 workers with 45 ms per request serve about 133/s: gunicorn's
+	 * last two points are saturated, node's are not */
+	size_t nsat = 0;
+	for (size_t i = 0; i < f.pts.n; i++) {
+		const struct fit_point *p = &f.pts.v[i];
+		bool want = !strcmp(p->system, "gunicorn") && p->offered > 140;
+		cr_expect_eq(p->saturated, want, "%s at %g", p->system,
+			     p->offered);
+		nsat += p->saturated;
+	}
+	cr_expect_eq(nsat, 2);
+	cr_expect_eq(f.r.ncells, 10 * 6 - 2 * 4);
+	fitted_release(&f);
+}
+
 /* ---------------------------------------------------- load-tool files -- */
 
 static const char *k6 =

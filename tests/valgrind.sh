@@ -3,11 +3,12 @@
 #
 # Runs every scenario of SRC/scenarios (shortened: 2 s after 200 ms of
 # warm-up, 2 replications on 2 threads, with -o and --timeseries so that
-# the writers run too), then check, trace and a small sweep. Any invalid
+# the writers run too), then check, trace, a small sweep and a
+# small fit. Any invalid
 # read or write, use of uninitialised memory, definite or indirect leak,
 # or a non-zero exit status fails the test. ctest runs it (valgrind_cli)
 # in builds without sanitizers when valgrind is installed; it takes about
-# 45 s (and a small fit).
+# 45 s.
 set -uo pipefail
 bin=$1
 src=$2
