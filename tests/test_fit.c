@@ -421,6 +421,44 @@ Test(fit, fitted_scenario_runs_as_it_is_and_keeps_comments, .init = tl_mktmp,
 	free(err);
 }
 
+Test(fit, placeholders_in_block_style_and_after_an_anchor_are_replaced,
+     .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	char args[2048], *err, *text;
+	size_t len;
+	measure();
+	tl_write("block.yaml", "seed: 11\n"
+			       "duration: 10s\n"
+			       "replications: 2\n"
+			       "workload:\n"
+			       "  arrivals: { process: poisson, rate: 200/s }\n"
+			       "  classes:\n"
+			       "    - name: api\n"
+			       "      phases:\n"
+			       "        - cpu:\n"
+			       "            dist: exponential\n"
+			       "            mean:\n"
+			       "              fit: [500us, 10ms]   # handler\n"
+			       "systems:\n"
+			       "  - name: node\n"
+			       "    model: event-loop\n"
+			       "    overheads: zero\n"
+			       "    request_overhead: &oh fit\n");
+	snprintf(args, sizeof(args), "fit %s %s -o %s -q",
+		 path_of("block.yaml"), path_of("sw/results.csv"),
+		 path_of("fitted.yaml"));
+	cr_assert_eq(cli(args, &err), 0, "%s", err);
+	free(err);
+	cr_assert_eq(sim_read_bytes(path_of("fitted.yaml"), &text, &len), 0);
+	cr_expect(strstr(text, "ms   # handler\n"), "%s", text);
+	cr_expect(strstr(text, "request_overhead: &oh "), "%s", text);
+	cr_expect(!strstr(text, "fit\n"), "%s", text);
+	free(text);
+	snprintf(args, sizeof(args), "run %s -q", path_of("fitted.yaml"));
+	cr_expect_eq(cli(args, &err), 0, "%s", err);
+	free(err);
+}
+
 /* One bad input: the exit status, a message containing `want`, and no
  * output file. */
 static void rejects(const char *scen, const char *measured, const char *more,
@@ -510,6 +548,21 @@ Test(fit, bad_inputs_exit_two_with_one_message_and_nothing_written,
 	scenario("j.yaml", "{ fit: [1/s, 10/s] }", "0s");
 	rejects(path_of("j.yaml"), csv, "", 2,
 		"expected a duration with a unit");
+	/* one fit used twice through an alias */
+	tl_write("alias.yaml",
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: 100/s }\n"
+		 "  classes:\n"
+		 "    - name: a\n"
+		 "      phases:\n"
+		 "        - cpu: &c { dist: exponential, mean: fit }\n"
+		 "        - cpu: *c\n"
+		 "systems: [ { name: n, model: event-loop } ]\n");
+	snprintf(want, sizeof(want),
+		 "%s:6:46: error: 'mean': this 'fit' is used twice through an "
+		 "alias",
+		 path_of("alias.yaml"));
+	rejects(path_of("alias.yaml"), csv, "", 2, want);
 	/* no fit in the scenario */
 	scenario("k.yaml", "2ms", "0s");
 	rejects(path_of("k.yaml"), csv, "", 2, "has no value written 'fit'");

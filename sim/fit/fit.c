@@ -187,15 +187,46 @@ static void walk(struct finder *f, const struct sim_ynode *n, char *path,
 			     key);
 			return;
 		}
+		for (size_t i = 0; i < f->out->n; i++)
+			if (f->out->v[i].mark.line == n->mark.line &&
+			    f->out->v[i].mark.col == n->mark.col) {
+				ferr(f, n->mark,
+				     "this 'fit' is used twice through an "
+				     "alias; "
+				     "write one 'fit' per value",
+				     key);
+				return;
+			}
+		size_t off =
+		    offset_at(f->text, f->len, n->mark.line, n->mark.col);
+		/* past an anchor or a tag (`&a fit`, `!!str fit`) */
+		while (off < f->len &&
+		       (f->text[off] == '&' || f->text[off] == '!')) {
+			while (off < f->len && f->text[off] != ' ' &&
+			       f->text[off] != '\n')
+				off++;
+			while (off < f->len && f->text[off] == ' ')
+				off++;
+		}
 		struct fit_unknown *u = add_unknown(f, path);
 		if (!u) {
 			f->rc = SIM_ENOMEM;
 			return;
 		}
 		u->mark = n->mark;
-		u->off = offset_at(f->text, f->len, n->mark.line, n->mark.col);
+		u->off = off;
 		u->end = u->off + 3;
 		u->hi = INFINITY;
+		bool found =
+		    off + 3 <= f->len && (!strncmp(f->text + off, "fit", 3) ||
+					  (!bare && f->text[off] == '{'));
+		if (!found) {
+			ferr(f, n->mark,
+			     "cannot find this 'fit' in the text; write it "
+			     "plainly (fit, or { fit: [LOW, HIGH] })",
+			     key);
+			return;
+		}
 		if (bare)
 			return;
 		const struct sim_ynode *b = n->vals[0];
@@ -221,6 +252,8 @@ static void walk(struct finder *f, const struct sim_ynode *n, char *path,
 		}
 		u->bounded = true;
 		u->kind = k1;
+		if (strcmp(u->unit, unit2)) /* [500us, 10ms]: by its size */
+			u->unit[0] = '\0';
 		/* the text to replace: the flow map, or `fit: [...]` */
 		if (f->text[u->off] == '{')
 			u->end = closing(f->text, f->len, u->off);
