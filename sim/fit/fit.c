@@ -1205,14 +1205,12 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	rs.start = x;
 	rs.out = r->refits;
 	rs.ncells = m;
-	if (p->reps >= p->jobs || p->reps == 1) {
-		rs.jobs = p->reps == 1 ? p->jobs : 1;
-		sim_parallel((size_t)p->reps, p->reps == 1 ? 1 : p->jobs,
-			     refit_one, &rs);
-	} else {
-		rs.jobs = p->jobs;
-		sim_parallel((size_t)p->reps, 1, refit_one, &rs);
-	}
+	/* refits side by side, the cores left over shared by their points */
+	int outer = p->reps < p->jobs ? p->reps : p->jobs;
+	rs.jobs = p->jobs / (outer > 0 ? outer : 1);
+	if (rs.jobs < 1)
+		rs.jobs = 1;
+	sim_parallel((size_t)p->reps, outer, refit_one, &rs);
 	r->converged = true;
 	for (int k = 0; k < p->reps; k++)
 		if (rs.size[k] > 0 && r->converged) {
