@@ -271,7 +271,9 @@ static void help_models(void)
 		printf("\n");
 	}
 	printf("every system also takes: name, model, cores, quantum, "
-	       "context_switch,\nmemory, overheads (zero | default)\n");
+	       "context_switch,\nmemory, overheads (zero | default), cpu_scale "
+	       "(multiplies the workload's cpu\nphases on this system, not the "
+	       "model's overheads; default 1)\n");
 }
 
 int cli_help(const char *name)
