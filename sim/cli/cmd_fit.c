@@ -208,7 +208,7 @@ static void print_table(const struct fitcmd *c)
 	       "rel.err");
 	for (size_t i = 0; i < c->pts.n; i++) {
 		const struct fit_point *pt = &c->pts.v[i];
-		const char *sys = pt->system ? pt->system : c->system;
+		const char *sys = c->p.names[i];
 		bool first = true;
 		for (int k = 0; k < FIT_NCOLS; k++) {
 			if (!isfinite(pt->v[k]))
@@ -324,7 +324,7 @@ static void print_json(const struct fitcmd *c)
 	printf("\n ],\n \"points\": [");
 	for (size_t i = 0; i < c->pts.n; i++) {
 		const struct fit_point *pt = &c->pts.v[i];
-		const char *sys = pt->system ? pt->system : c->system;
+		const char *sys = c->p.names[i];
 		double d, n;
 		laws(c, i, &d, &n);
 		printf("%s\n  {\"source\": ", i ? "," : "");

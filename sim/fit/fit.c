@@ -678,7 +678,8 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
 	p->pts->n = k;
 	p->sys = calloc(k + 1, sizeof(*p->sys));
 	p->cores = calloc(k + 1, sizeof(*p->cores));
-	if (!p->sys || !p->cores) {
+	p->names = calloc(k + 1, sizeof(*p->names));
+	if (!p->sys || !p->cores || !p->names) {
 		rc = SIM_ENOMEM;
 		goto cleanup;
 	}
@@ -708,6 +709,10 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
 		}
 		p->sys[i] = s;
 		p->cores[i] = sc.systems[s].host.cores;
+		if (!(p->names[i] = strdup(sc.systems[s].name))) {
+			rc = SIM_ENOMEM;
+			goto cleanup;
+		}
 		double x = pt->v[FIT_THROUGHPUT];
 		pt->saturated = isfinite(x) && x < FIT_SATURATED * pt->offered;
 		nsat += pt->saturated;
@@ -754,6 +759,10 @@ void fit_problem_release(struct fit_problem *p)
 {
 	free(p->sys);
 	free(p->cores);
+	for (size_t i = 0; p->names && i < p->pts->n; i++)
+		free(p->names[i]);
+	free(p->names);
+	p->names = NULL;
 	p->sys = NULL;
 	p->cores = NULL;
 }
@@ -1122,7 +1131,10 @@ static int start_point(struct engine *e, double *x, double *f, double *r)
 	for (size_t j = 0; j < nu; j++) {
 		const struct fit_unknown *u = &p->u->v[j];
 		x2[j] = x[j];
-		if (u->kind == FIT_DURATION && isfinite(k) && k > 0) {
+		/* what CPU per request is proportional to */
+		bool cpu = u->kind == FIT_DURATION ||
+			   !strcmp(last_key(u->path), "cpu_scale");
+		if (cpu && isfinite(k) && k > 0) {
 			x2[j] = x[j] * k;
 			if (u->bounded)
 				x2[j] = fmin(fmax(x2[j], u->lo), u->hi);

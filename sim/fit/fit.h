@@ -74,6 +74,7 @@ struct fit_problem {
 	struct fit_points *pts; /* points of other systems are dropped */
 	size_t *sys;		/* per point: its system's index */
 	int *cores;		/* per point: its system's cores */
+	char **names;		/* per point: its system's name */
 	int reps;		/* refits, one per replication */
 	int jobs;		/* parallel simulations */
 	int max_iter;		/* simplex iterations per refit */
