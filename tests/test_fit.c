@@ -192,6 +192,49 @@ Test(fit, utilization_law_alone_gives_the_demand, .init = tl_mktmp,
 	fitted_release(&f);
 }
 
+/* A runtime's speed: the same workload on a system with cpu_scale 1.5,
+ * fitted as `cpu_scale: fit` (a plain number) from throughput, latency
+ * and utilization. */
+Test(fit, cpu_scale_is_fitted_as_a_plain_number, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	static const char *slow =
+	    "seed: 4\n"
+	    "duration: 20s\n"
+	    "warmup: 2s\n"
+	    "replications: 3\n"
+	    "workload:\n"
+	    "  arrivals: { process: poisson, rate: 100/s }\n"
+	    "  classes:\n"
+	    "    - name: api\n"
+	    "      phases:\n"
+	    "        - cpu: { dist: exponential, mean: 2ms }\n"
+	    "        - io: 5ms\n"
+	    "systems:\n"
+	    "  - name: py\n"
+	    "    model: event-loop\n"
+	    "    overheads: zero\n"
+	    "    cpu_scale: %s\n";
+	char text[1024], cmd[2048];
+	struct fitted f;
+	snprintf(text, sizeof(text), slow, "1.5");
+	tl_write("truth.yaml", text);
+	snprintf(cmd, sizeof(cmd),
+		 "%s sweep %s -q -o %s --seed 21 --param "
+		 "workload.arrivals.rate=60/s,120/s,180/s,240/s,280/s "
+		 "--format csv >/dev/null",
+		 tl_bin(), path_of("truth.yaml"), path_of("sw"));
+	cr_assert_eq(tl_system(cmd), 0);
+	snprintf(text, sizeof(text), slow, "fit");
+	tl_write("unknown.yaml", text);
+	fit_file("unknown.yaml", path_of("sw/results.csv"), 5, &f);
+	cr_assert_eq(f.u.n, 1);
+	cr_expect_eq(f.u.v[0].kind, FIT_NUMBER);
+	expect_covers(&f.u.v[0], 1.5);
+	cr_expect(f.u.v[0].ci95 < 0.05 * 1.5, "+- %g", f.u.v[0].ci95);
+	fitted_release(&f);
+}
+
 /* A worker pool whose size is unknown: its capacity shows only in the
  * saturated points (whose latency is left out), and a whole number is
  * fitted as one. Two systems in one file: each row runs on its own. */
