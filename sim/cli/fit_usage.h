@@ -17,6 +17,8 @@
 	"  - cpu: { dist: exponential, mean: fit }       # > 0, any size\n"    \
 	"  request_overhead: { fit: [10us, 2ms] }        # within bounds\n"    \
 	"  workers: { fit: [1, 32] }                     # whole numbers\n"    \
+	"  cpu_scale: fit                                # a runtime's "       \
+	"speed\n"                                                              \
 	"A duration, rate, size or plain number; whole numbers are rounded\n"  \
 	"(the fit is then flat between them). `fit` on a key that takes\n"     \
 	"text, a choice or a boolean is an error. The workload must be open\n" \
@@ -29,8 +31,9 @@
 	"             latency_s_p99 (seconds), utilization_cpu (0-1, of all\n" \
 	"             the system's cores), and optionally `system`; one row\n" \
 	"             per load level. Other columns are ignored: a sweep's\n"  \
-	"             results.csv is valid input. Empty cells: not "           \
-	"measured.\n"                                                          \
+	"             results.csv is valid input (its swept\n"                 \
+	"             workload.arrivals.rate, when there, is the rate each\n"  \
+	"             point is simulated at). Empty cells: not measured.\n"    \
 	"  k6         `k6 run --summary-export FILE` JSON: http_reqs.rate,\n"  \
 	"             http_req_duration avg, med, p(90), p(99) (in ms).\n"     \
 	"             Offered rate: iterations + dropped_iterations (an\n"     \
