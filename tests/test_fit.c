@@ -502,6 +502,23 @@ Test(fit, placeholders_in_block_style_and_after_an_anchor_are_replaced,
 	free(err);
 }
 
+Test(fit, jobs_never_change_the_result, .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	char cmd[2048], *a, *b;
+	measure();
+	scenario("unknown.yaml", "fit", "{ fit: [10us, 1ms] }");
+	for (int j = 1; j <= 2; j++) {
+		snprintf(cmd, sizeof(cmd),
+			 "%s fit %s %s -q --replications 3 -j %d --format json",
+			 tl_bin(), path_of("unknown.yaml"),
+			 path_of("sw/results.csv"), j);
+		cr_assert_eq(tl_capture(cmd, j == 1 ? &a : &b), 0);
+	}
+	cr_expect_str_eq(a, b);
+	free(a);
+	free(b);
+}
+
 /* One bad input: the exit status, a message containing `want`, and no
  * output file. */
 static void rejects(const char *scen, const char *measured, const char *more,

@@ -85,7 +85,8 @@
 	"  --format FMT         table or json (default: table on a "           \
 	"terminal,\n"                                                          \
 	"                       json otherwise)\n"                             \
-	"  -j, --jobs N         simulations in parallel (default: cores)\n"    \
+	"  -j, --jobs N         simulations in parallel (default: cores);\n"   \
+	"                       never changes the result\n"                    \
 	"  -q, --quiet          no progress on stderr\n"                       \
 	"\n"                                                                   \
 	"exit status: 0 fitted, 1 the fit did not converge (the best point\n"  \
