@@ -423,6 +423,26 @@ Test(fit, wrk_text_reads_us_ms_and_s, .init = tl_mktmp, .fini = tl_rmtmp)
 	NEAR(p.v[FIT_P99], 2.05);
 }
 
+Test(fit, csv_with_bom_crlf_quotes_and_extra_columns, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	struct fit_points pts = {0};
+	tl_write("m.csv", "\xef\xbb\xbfnote,offered_rps,system,latency_s_p99,"
+			  "extra\r\n"
+			  "\"a, quoted\"\"cell\",100,node,0.012,x\r\n"
+			  "\r\n"
+			  "b,200,node,,y\r\n");
+	cr_assert_eq(fit_read_measured(path_of("m.csv"), &pts, stderr), 0);
+	cr_assert_eq(pts.n, 2);
+	NEAR(pts.v[0].offered, 100);
+	NEAR(pts.v[0].v[FIT_P99], 0.012);
+	cr_expect(isnan(pts.v[0].v[FIT_LAT_MEAN]));
+	cr_expect(isnan(pts.v[1].v[FIT_P99])); /* empty: not measured */
+	cr_expect_str_eq(pts.v[1].system, "node");
+	cr_expect(strstr(pts.v[1].source, "m.csv:4"), "%s", pts.v[1].source);
+	fit_points_release(&pts);
+}
+
 /* ------------------------------------------------------------ the CLI -- */
 
 /* Runs `concsim ARGS`, stderr into *err (freed by the caller); returns

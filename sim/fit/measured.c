@@ -563,7 +563,9 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 			"files; a CSV gives each row's offered_rps\n",
 			arg);
 		rc = SIM_EINVAL;
-	} else
+	} else if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		rc = read_csv(file, text + 3, len - 3, pts, err); /* a BOM */
+	else
 		rc = read_csv(file, text, len, pts, err);
 cleanup:
 	free(text);
