@@ -519,7 +519,7 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 	char *file = strdup(arg), *text = NULL;
 	const char *at = strrchr(arg, '@'), *why;
 	double rate = 0;
-	size_t len;
+	size_t len, first = pts->n;
 	int rc;
 
 	if (!file)
@@ -567,6 +567,25 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 		rc = read_csv(file, text + 3, len - 3, pts, err); /* a BOM */
 	else
 		rc = read_csv(file, text, len, pts, err);
+	/* what a load tool's file said must make sense as a figure */
+	for (size_t i = first; !rc && i < pts->n; i++) {
+		const struct fit_point *p = &pts->v[i];
+		int bad = -1;
+		for (int c = 0; c < FIT_NCOLS && bad < 0; c++)
+			if (!isnan(p->v[c]) &&
+			    (!isfinite(p->v[c]) || p->v[c] < 0 ||
+			     (c == FIT_UTIL && p->v[c] > 1)))
+				bad = c;
+		if (bad >= 0 || !isfinite(p->offered) || !(p->offered > 0)) {
+			file_error(
+			    err, file, 0, 0,
+			    "%s %g: expected a finite figure >= 0 (and an "
+			    "offered rate > 0)",
+			    bad >= 0 ? fit_col_names[bad] : "offered_rps",
+			    bad >= 0 ? p->v[bad] : p->offered);
+			rc = SIM_EINVAL;
+		}
+	}
 cleanup:
 	free(text);
 	free(file);
