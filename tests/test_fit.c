@@ -654,6 +654,9 @@ Test(fit, bad_inputs_exit_two_with_one_message_and_nothing_written,
 	snprintf(more, sizeof(more), "-o %s", csv);
 	rejects(s, csv, more, 2, "is a measured file");
 	cr_expect(exists(csv));
+	/* an output folder that does not exist: found before the fit */
+	snprintf(more, sizeof(more), "-o %s", path_of("no/such/dir/f.yaml"));
+	rejects(s, csv, more, 1, "cannot write");
 	/* a missing file */
 	rejects(s, path_of("nope.csv"), "", 2, "cannot read");
 	/* a system the scenario lacks */

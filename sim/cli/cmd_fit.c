@@ -137,6 +137,19 @@ static int check_output(const struct fitcmd *c)
 			return EXIT_USAGE;
 		}
 	}
+	/* a folder that cannot take the file is found now, not after the
+	 * fit (as `run -o` does, exit 1) */
+	snprintf(f, sizeof(f), "%s", c->o.out);
+	char *slash = strrchr(f, '/');
+	if (slash)
+		slash[slash == f] = '\0';
+	struct stat st;
+	if ((slash ? stat(f, &st) : 0) ||
+	    (slash && !S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+	    access(slash ? f : ".", W_OK)) {
+		cli_error("cannot write '%s': %s", c->o.out, strerror(errno));
+		return EXIT_FAILED;
+	}
 	return 0;
 }
 
