@@ -137,8 +137,16 @@ static int check_output(const struct fitcmd *c)
 			return EXIT_USAGE;
 		}
 	}
-	/* a folder that cannot take the file is found now, not after the
-	 * fit (as `run -o` does, exit 1) */
+	return 0;
+}
+
+/* A folder that cannot take FITTED.yaml is found before the fit, not
+ * after it (exit 1, as `run -o`). */
+static int check_writable(const struct fitcmd *c)
+{
+	char f[4096];
+	if (!c->o.out)
+		return 0;
 	snprintf(f, sizeof(f), "%s", c->o.out);
 	char *slash = strrchr(f, '/');
 	if (slash)
@@ -486,6 +494,8 @@ int cmd_fit(int argc, char **argv)
 		rc = e == SIM_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
 		goto cleanup;
 	}
+	if ((rc = check_writable(&c)))
+		goto cleanup;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = fit_run(&c.p, &c.r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
