@@ -377,64 +377,60 @@ static const char *probe_of(int k, int j)
 	return v[k][j];
 }
 
+struct unit {
+	const char *name;
+	double mul; /* SI units per one of these */
+};
+
+/* The unit named `unit` in tab[n], or else the largest of the first
+ * nauto (the ones a value is written in when no unit was given) that
+ * keeps x at 1 or more. */
+static const struct unit *pick_unit(const struct unit *tab, size_t nauto,
+				    size_t n, const char *unit, double x)
+{
+	for (size_t i = 0; unit && *unit && i < n; i++)
+		if (!strcmp(unit, tab[i].name))
+			return &tab[i];
+	size_t i = 0;
+	while (i + 1 < nauto && fabs(x) >= tab[i + 1].mul * 0.9995)
+		i++;
+	return &tab[i];
+}
+
 void fit_format(char *buf, size_t len, enum fit_kind k, const char *unit,
 		double x, double hw)
 {
-	static const struct {
-		const char *u;
-		double mul;
-	} dur[] = {{"ns", 1e-9},
-		   {"us", 1e-6},
-		   {"ms", 1e-3},
-		   {"s", 1},
-		   {"m", 60}},
-	  size[] = {{"B", 1},	      {"KiB", 1024},
-		    {"MiB", 1048576}, {"GiB", 1073741824.0},
-		    {"KB", 1e3},      {"MB", 1e6},
-		    {"GB", 1e9}},
-	  rate[] = {{"/s", 1}, {"/m", 1.0 / 60}};
-	const char *u = "";
-	double mul = 1;
+	static const struct unit dur[] = {{"ns", 1e-9},
+					  {"us", 1e-6},
+					  {"ms", 1e-3},
+					  {"s", 1},
+					  {"m", 60}},
+				 size[] = {{"B", 1},
+					   {"KiB", 1024},
+					   {"MiB", 1048576},
+					   {"GiB", 1073741824.0},
+					   {"KB", 1e3},
+					   {"MB", 1e6},
+					   {"GB", 1e9}},
+				 rate[] = {{"/s", 1}, {"/m", 1.0 / 60}},
+				 none[] = {{"", 1}};
+	const struct unit *u = k == FIT_DURATION ? pick_unit(dur, 4, 5, unit, x)
+			       : k == FIT_SIZE ? pick_unit(size, 4, 7, unit, x)
+			       : k == FIT_RATE ? pick_unit(rate, 1, 2, unit, x)
+					       : none;
 	if (k == FIT_INT) {
 		snprintf(buf, len, "%.0f", rint(x));
 		return;
 	}
-#define PICK(tab)                                                              \
-	do {                                                                   \
-		size_t n_ = sizeof(tab) / sizeof(tab[0]), i_;                  \
-		for (i_ = 0; unit && *unit && i_ < n_; i_++)                   \
-			if (!strcmp(unit, tab[i_].u))                          \
-				break;                                         \
-		if (!unit || !*unit || i_ == n_) {                             \
-			for (i_ = 0; i_ + 1 < n_ && tab[i_ + 1].mul <= 1e3 &&  \
-				     fabs(x) >= tab[i_ + 1].mul * 0.9995;      \
-			     i_++)                                             \
-				;                                              \
-		}                                                              \
-		u = tab[i_].u;                                                 \
-		mul = tab[i_].mul;                                             \
-	} while (0)
-	if (k == FIT_DURATION) {
-		PICK(dur);
-		if (!unit || !*unit) /* minutes only when given */
-			for (size_t i = 0; i < 4; i++)
-				if (!strcmp(u, "m"))
-					u = "s", mul = 1;
-	} else if (k == FIT_SIZE) {
-		PICK(size);
-	} else if (k == FIT_RATE) {
-		PICK(rate);
-	}
-#undef PICK
-	double v = x / mul;
+	double v = x / u->mul;
 	int digits = 6;
 	if (hw > 0 && isfinite(hw) && v != 0) {
 		digits = (int)floor(log10(fabs(x) / hw)) + 2;
 		digits = digits < 3 ? 3 : digits > 10 ? 10 : digits;
 	}
-	snprintf(buf, len, "%.*g%s", digits, v, u);
+	snprintf(buf, len, "%.*g%s", digits, v, u->name);
 	if (strchr(buf, 'e') && fabs(v) >= 1 && fabs(v) < 1e15)
-		snprintf(buf, len, "%.0f%s", v, u);
+		snprintf(buf, len, "%.0f%s", v, u->name);
 }
 
 /* The candidate value of an unknown as --set takes it (SI, full
