@@ -61,6 +61,7 @@ struct fit_unknowns {
 int fit_find_unknowns(const char *file, const char *text, size_t len,
 		      const struct sim_override *ov, size_t nov, FILE *err,
 		      struct fit_unknowns *out);
+/* Frees the list and every path in it; *u is empty afterwards. */
 void fit_unknowns_release(struct fit_unknowns *u);
 
 /* A fitting problem: the scenario, its unknowns and the points. */
@@ -99,12 +100,14 @@ struct fit_result {
  * SIM_EINVAL after printing one message (exit 2 material); SIM_ESCENARIO
  * (loader messages printed); SIM_ENOMEM. */
 int fit_problem_init(struct fit_problem *p, const char *system, FILE *err);
+/* Frees what fit_problem_init allocated (not the caller's fields). */
 void fit_problem_release(struct fit_problem *p);
 
 /* Fits: fills every unknown's results and *r. Returns 0 (r->converged
  * says whether every refit converged); SIM_ELIMIT or SIM_ESCENARIO when a
  * simulation could not run at all (r->why); SIM_ENOMEM. */
 int fit_run(struct fit_problem *p, struct fit_result *r);
+/* Frees the arrays of *r; *r is empty afterwards. */
 void fit_result_release(struct fit_result *r);
 
 /* Formats x of kind k for the scenario file: in `unit` when given, else
