@@ -455,6 +455,7 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 	char path[1024] = "", *msg = NULL;
 	const char **vals = NULL;
 	bool *bad = NULL, *typed = NULL;
+	char(*buf)[64] = NULL;
 	int rc;
 
 	*out = (struct fit_unknowns){0};
@@ -477,9 +478,8 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 	vals = calloc(out->n, sizeof(*vals));
 	bad = calloc(out->n, sizeof(*bad));
 	typed = calloc(out->n, sizeof(*typed));
-	char(*buf)[64] = calloc(out->n, sizeof(*buf));
+	buf = calloc(out->n, sizeof(*buf));
 	if (!vals || !bad || !typed || !buf) {
-		free(buf);
 		rc = SIM_ENOMEM;
 		goto cleanup;
 	}
@@ -501,7 +501,7 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 			rc = probe_load(file, text, len, ov, nov, out, vals,
 					bad, &msg, NULL);
 			if (rc == SIM_ENOMEM)
-				goto cleanup_buf;
+				goto cleanup;
 			for (size_t i = 0; i < out->n; i++) {
 				if (typed[i] || bad[i])
 					continue;
@@ -530,7 +530,7 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 			     last_key(out->v[i].path));
 	if (f.nerr) {
 		rc = SIM_ESCENARIO;
-		goto cleanup_buf;
+		goto cleanup;
 	}
 	/* a bounded plain number: whole when a value between two whole ones
 	 * does not load */
@@ -554,7 +554,7 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 	free(msg);
 	rc = probe_load(file, text, len, ov, nov, out, vals, bad, &msg, NULL);
 	if (rc == SIM_ENOMEM)
-		goto cleanup_buf;
+		goto cleanup;
 	for (size_t i = 0; i < out->n; i++)
 		if (out->v[i].kind == FIT_NUMBER && out->v[i].bounded &&
 		    bad[i]) {
@@ -576,15 +576,14 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 				NULL);
 		if (rc == SIM_ESCENARIO) {
 			print_mapped(err, msg, out, file);
-			goto cleanup_buf;
+			goto cleanup;
 		}
 		if (rc)
-			goto cleanup_buf;
+			goto cleanup;
 	}
 	rc = 0;
-cleanup_buf:
-	free(buf);
 cleanup:
+	free(buf);
 	free(msg);
 	free(vals);
 	free(bad);
@@ -1169,7 +1168,8 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	struct engine e = {.p = p};
 	size_t n = p->pts->n, nu = p->u->n, m = 0;
 	double *x = calloc(nu, sizeof(double)), *f = NULL, *res = NULL;
-	double *jac = NULL, *jtj = NULL, *rp = NULL, *rm = NULL;
+	double *jac = NULL, *jtj = NULL, *rp = NULL, *rm = NULL, *xs = NULL;
+	size_t *idx = NULL;
 	struct refits rs = {0};
 	int rc = SIM_ENOMEM;
 
@@ -1260,8 +1260,8 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	r->rms = sqrt(rss / (double)m);
 
 	/* the residuals' part: sigma^2 (J'J)^-1 over the continuous ones */
-	size_t q = 0, *idx = calloc(nu, sizeof(size_t));
-	if (!idx)
+	size_t q = 0;
+	if (!(idx = calloc(nu, sizeof(size_t))))
 		goto cleanup;
 	for (size_t j = 0; j < nu; j++)
 		if (p->u->v[j].kind != FIT_INT)
@@ -1270,12 +1270,9 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	jtj = calloc((q + 1) * (q + 1), sizeof(double));
 	rp = calloc(m + 1, sizeof(double));
 	rm = calloc(m + 1, sizeof(double));
-	double *xs = calloc(nu, sizeof(double));
-	if (!jac || !jtj || !rp || !rm || !xs) {
-		free(idx);
-		free(xs);
+	xs = calloc(nu, sizeof(double));
+	if (!jac || !jtj || !rp || !rm || !xs)
 		goto cleanup;
-	}
 	bool jac_ok = m > nu;
 	for (size_t a = 0; a < q && jac_ok; a++) {
 		const struct fit_unknown *u = &p->u->v[idx[a]];
@@ -1302,7 +1299,6 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 		for (size_t k = 0; jac_ok && k < m; k++)
 			jac[k * q + a] = (rp[k] - rm[k]) / dh;
 	}
-	free(xs);
 	double sigma2 = m > nu ? rss / (double)(m - nu) : NAN;
 	double tf = m > nu ? gsl_cdf_tdist_Pinv(0.975, (double)(m - nu)) : NAN;
 	for (size_t a = 0; a < q; a++)
@@ -1320,7 +1316,6 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 			se *= u->value;
 		u->ci95_fit = tf * se;
 	}
-	free(idx);
 	for (size_t j = 0; j < nu; j++) {
 		struct fit_unknown *u = &p->u->v[j];
 		double a = u->ci95_sim,
@@ -1343,6 +1338,8 @@ cleanup:
 	free(jtj);
 	free(rp);
 	free(rm);
+	free(xs);
+	free(idx);
 	free(rs.size);
 	free(rs.iters);
 	return rc;
