@@ -220,9 +220,16 @@ static void print_table(const struct fitcmd *c)
 		half_width(h, sizeof(h), u, u->ci95);
 		half_width(a, sizeof(a), u, u->ci95_sim);
 		half_width(b, sizeof(b), u, u->ci95_fit);
-		printf("%-*s  %-9s  %-10s  %-12s  %s (%s, %s)\n", (int)w,
-		       u->path, at, st, u->text, h, a,
-		       u->kind == FIT_INT ? "-" : b);
+		if (u->kind == FIT_INT && u->ci95_sim == 0)
+			printf("%-*s  %-9s  %-10s  %-12s  0 (every refit found "
+			       "it)\n",
+			       (int)w, u->path, at, st, u->text);
+		else if (u->kind == FIT_INT)
+			printf("%-*s  %-9s  %-10s  %-12s  %s (refits only)\n",
+			       (int)w, u->path, at, st, u->text, h);
+		else
+			printf("%-*s  %-9s  %-10s  %-12s  %s (%s, %s)\n",
+			       (int)w, u->path, at, st, u->text, h, a, b);
 	}
 	printf("\n%5s  %-10s  %10s  %-16s  %12s  %12s  %8s\n", "point",
 	       "system", "offered/s", "figure", "measured", "fitted",
