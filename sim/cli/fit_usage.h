@@ -56,7 +56,8 @@
 	"capacity) and utilization count. The search starts from the\n"        \
 	"operational laws (the utilization law D = U/X scales the duration\n"  \
 	"unknowns to the measured CPU per request; without utilization, the\n" \
-	"latency at the lightest load), then a Nelder-Mead simplex (GSL)\n"    \
+	"latency at the lightest load; Little's law N = X R, a pool size\n"    \
+	"from the saturated throughput), then a Nelder-Mead simplex (GSL)\n"   \
 	"refines it on common random numbers - every evaluation replays the\n" \
 	"same requests, so the objective is smooth - in log or logistic\n"     \
 	"coordinates that keep every candidate within its bounds. It is\n"     \

@@ -27,8 +27,10 @@
  * demand per request D = U / X at each point; the ratio of the measured
  * to the simulated D (at the bounds' geometric mean) scales every
  * duration unknown. Without it, the latency at the lightest load (where
- * a request barely queues) gives the ratio. The start is kept only if it
- * is better.
+ * a request barely queues) gives the ratio. For a whole number (a pool
+ * size), Little's law N = X R gives one: the saturated throughput times
+ * the latency at the lightest load. Each start is kept only if it does
+ * better.
  *
  * Refits and uncertainty. The simplex (GSL's nmsimplex2) is run once per
  * replication; the estimate is the mean of the refits. Its uncertainty
@@ -1137,11 +1139,37 @@ static int start_point(struct engine *e, double *x, double *f, double *r)
 		}
 	}
 	rc = 0;
-	if (!any)
-		goto cleanup;
-	if (evaluate(e, x2, 0, 1, p->jobs, f))
-		goto cleanup; /* keep x: the scaled one does not run */
-	if (objective(p, f, r) < before)
+	/* kept when it runs and does better (a candidate that does not run
+	 * leaves x as it was) */
+	if (any && !evaluate(e, x2, 0, 1, p->jobs, f) &&
+	    objective(p, f, r) < before) {
+		before = objective(p, f, r);
+		memcpy(x, x2, nu * sizeof(double));
+	}
+	/* Little's law for a pool: N busy servers finish X = N / R requests
+	 * per second, so the saturated throughput times the latency at the
+	 * lightest load is a pool size to start a whole number from */
+	double xsat = 0, rmin = INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		const struct fit_point *pt = &p->pts->v[i];
+		if (pt->saturated)
+			xsat = fmax(xsat, pt->v[FIT_THROUGHPUT]);
+		else if (isfinite(pt->v[FIT_LAT_MEAN]))
+			rmin = fmin(rmin, pt->v[FIT_LAT_MEAN]);
+	}
+	any = false;
+	for (size_t j = 0; j < nu; j++) {
+		const struct fit_unknown *u = &p->u->v[j];
+		x2[j] = x[j];
+		if (u->kind == FIT_INT && xsat > 0 && isfinite(rmin)) {
+			x2[j] = fmax(rint(xsat * rmin), 1);
+			if (u->bounded)
+				x2[j] = fmin(fmax(x2[j], u->lo), u->hi);
+			any |= x2[j] != x[j];
+		}
+	}
+	if (any && !evaluate(e, x2, 0, 1, p->jobs, f) &&
+	    objective(p, f, r) < before)
 		memcpy(x, x2, nu * sizeof(double));
 cleanup:
 	free(x2);
