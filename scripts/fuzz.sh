@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# fuzz.sh - fuzz the scenario loader and the trace reader with libFuzzer.
+# fuzz.sh - fuzz the scenario loader, the trace reader and the readers of
+# measured points (`concsim fit`) with libFuzzer.
 #
-#   bash scripts/fuzz.sh [SECONDS]    build build-fuzz (clang) and run both
+#   bash scripts/fuzz.sh [SECONDS]    build build-fuzz (clang) and run the
 #                                     targets in parallel, niced, for
 #                                     SECONDS of wall time each (default
 #                                     1800)
@@ -19,7 +20,7 @@
 # is fixed: ctest replays that folder in every build. Logs (with the
 # executions count) are in build-fuzz/logs/.
 # Environment: CC (default clang-14 or clang), TIMEOUT, TARGETS (default
-# "scenario trace").
+# "scenario trace measured").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,12 +32,13 @@ fi
 SECONDS_EACH=${1:-1800}
 TIMEOUT=${TIMEOUT:-3}
 CC=${CC:-$(command -v clang-14 || command -v clang)}
-TARGETS=${TARGETS:-scenario trace}
+TARGETS=${TARGETS:-scenario trace measured}
 B=build-fuzz
 
 cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DCONCSIM_FUZZ=ON \
   -DCONCSIM_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$B" -j 2 --target fuzz_scenario fuzz_trace >/dev/null
+cmake --build "$B" -j 2 --target fuzz_scenario fuzz_trace fuzz_measured \
+  >/dev/null
 
 merge_one() {
   local t=$1 corpus=tests/fuzz/corpus/$1 new=$B/merged/$1
@@ -89,6 +91,7 @@ for t in $TARGETS; do
   case $t in
     scenario) fuzz_one scenario yaml.dict 16384 & ;;
     trace) fuzz_one trace trace.dict 4096 & ;;
+    measured) fuzz_one measured measured.dict 8192 & ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
 done

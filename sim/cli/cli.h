@@ -128,5 +128,6 @@ int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
 
 #endif

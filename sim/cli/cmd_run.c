@@ -225,6 +225,8 @@ static void describe_system(const struct sim_system *s, int depth)
 	       s->host.context_switch);
 	if (s->host.memory > 0)
 		printf(", memory limit %.0fB", s->host.memory);
+	if (s->host.cpu_scale != 1)
+		printf(", cpu phases x%g", s->host.cpu_scale);
 	printf("\n");
 	for (size_t k = 0; k < s->model->nparams; k++) {
 		const struct sim_param *p = &s->model->params[k];

@@ -12,6 +12,8 @@
 #include "concsim_git.h" /* generated: CONCSIM_GIT_DESCRIBE */
 #include "runtime/model.h"
 
+#include "cli/fit_usage.h"
+
 #define COMMON_OPTS                                                            \
 	"  --set PATH=VALUE     override a scenario key by its dotted path\n"  \
 	"                       (repeatable): --set "                          \
@@ -254,6 +256,8 @@ const struct cli_command cli_commands[] = {
      "(systems.NAME.KEY completes every system key). Installed by `cmake\n"
      "--install` as share/bash-completion/completions/concsim; or\n"
      "  source <(concsim completion bash)\n"},
+    {"fit", cmd_fit, "estimate the values a scenario writes as `fit`",
+     FIT_USAGE},
     {"help", NULL, "show help for a command or topic",
      "usage: concsim help [COMMAND | scenario | models | services]\n"
      "\n"

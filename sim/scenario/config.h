@@ -55,6 +55,11 @@ struct sim_doubles {
 #define SIM_P_QUEUE	0x80u  /* int: bounds a queue (largest) */
 #define SIM_P_GIL	0x100u /* bool: the processes take turns on a GIL */
 #define SIM_P_GIL_SLICE 0x200u /* duration: a GIL holder yields this often */
+/* The resolved scenario (writer.c) writes the key only when it differs
+ * from its default: a key added later leaves the scenario.yaml of older
+ * runs and sweeps byte for byte the same (so `sweep --resume` and `merge`
+ * still recognise them). */
+#define SIM_P_UNLESS_DEFAULT 0x400u
 
 /* One key of a model's (or the host's) configuration. The loader writes the
  * value at `offset` of the config struct, checks min <= value <= max for
@@ -209,6 +214,9 @@ struct sim_host_cfg {
 	double quantum;	       /* seconds; 0 = ideal processor sharing */
 	double context_switch; /* seconds per switch between threads */
 	double memory;	       /* bytes; 0 = no limit */
+	double cpu_scale;      /* multiplies the workload's cpu phase demands
+				  (a runtime slower or faster than the one
+				  they were measured on); 1 = as given */
 };
 
 struct sim_system {

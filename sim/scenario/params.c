@@ -398,6 +398,9 @@ void sim__put_param(FILE *f, const struct sim_param *p, const void *base,
 	if (p->type == SIM_PT_DIST && d->kind == SIM_DIST_CONSTANT &&
 	    !d->mean && !d->cv && !d->nsamples)
 		return;
+	if ((p->flags & SIM_P_UNLESS_DEFAULT) && p->type == SIM_PT_DOUBLE &&
+	    *(const double *)src == p->def)
+		return;
 	fprintf(f, "%*s%s:", ind, "", p->key);
 	switch (p->type) {
 	case SIM_PT_INT:

@@ -26,6 +26,12 @@ const struct sim_param sim__host_params[] = {
 	      .help = "cost of switching a core to another thread"),
     SIM_PARAM("memory", SIM_PT_SIZE, struct sim_host_cfg, memory, .min = 0,
 	      .max = 1099511627776.0 * 1024, .help = "memory limit; 0 = none"),
+    SIM_PARAM("cpu_scale", SIM_PT_DOUBLE, struct sim_host_cfg, cpu_scale,
+	      .def = 1, .min = 0, .max = 1e6,
+	      .flags = SIM_P_POSITIVE | SIM_P_UNLESS_DEFAULT,
+	      .help = "multiplies every cpu phase of the workload on this "
+		      "system (a slower or faster runtime); not the model's "
+		      "overheads"),
 };
 
 void sim__free_system_fields(struct sim_system *sys)

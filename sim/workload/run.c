@@ -59,8 +59,9 @@ struct run {
 	struct sim_hist ts_lat;
 	struct sim_metrics ts_prev;
 	int err;
-	const char *why; /* with err: what went wrong */
-	double t_issue;	 /* closed loop: the instant of the last request */
+	const char *why;  /* with err: what went wrong */
+	double cpu_scale; /* the system's cpu_scale (nested ones included) */
+	double t_issue;	  /* closed loop: the instant of the last request */
 	uint64_t same_instant; /* requests sent at that instant */
 };
 
@@ -68,6 +69,35 @@ struct run {
 
 static void send_attempt(struct sim *s, void *obj, uint64_t arg);
 static void user_send(struct sim *s, void *obj, uint64_t arg);
+
+/* What a system's cpu phase demands are multiplied by: its cpu_scale
+ * times that of every system nested in it (the replica of `replicas`). */
+static double cpu_scale_of(const struct sim_system *sys)
+{
+	double k = sys->host.cpu_scale;
+	for (size_t i = 0; i < sys->model->nparams; i++) {
+		const struct sim_param *p = &sys->model->params[i];
+		const struct sim_system *sub;
+		if (p->type != SIM_PT_SYSTEM)
+			continue;
+		sub = *(struct sim_system *const *)((const char *)sys->config +
+						    p->offset);
+		if (sub)
+			k *= cpu_scale_of(sub);
+	}
+	return k;
+}
+
+/* Multiplies r's cpu phases by the system's cpu_scale: the same draws in
+ * every system (common random numbers), scaled. Pool phases and the
+ * models' own overheads are left as they are. */
+static void scale_cpu(const struct run *ru, struct sim_request *r)
+{
+	const struct sim_class *k = &ru->wl->classes[r->cls];
+	for (size_t i = 0; i < k->nphases; i++)
+		if (k->phases[i].kind == SIM_PHASE_CPU)
+			r->demand[i] *= ru->cpu_scale;
+}
 
 static void oom(struct run *ru)
 {
@@ -265,6 +295,8 @@ static void issue(struct run *ru, uint64_t id, uint32_t client)
 	} else {
 		sim_gen_fill(&ru->gen, r, id);
 	}
+	if (ru->cpu_scale != 1)
+		scale_cpu(ru, r);
 	r->client = client;
 	r->t_first = ru->s.now;
 	if (ru->measuring) {
@@ -441,6 +473,7 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 	ru->ts = ts;
 	ru->ts_dt = ts ? ts_interval : 0;
 	ru->rep = rep;
+	ru->cpu_scale = cpu_scale_of(&sc->systems[sys]);
 	if (sim_rep_init(out, wl->nclasses) < 0)
 		goto cleanup_ru;
 	if (sim_init(&ru->s) < 0)

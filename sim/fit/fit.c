@@ -1,0 +1,1427 @@
+/*
+ * fit.c - estimates the values a scenario writes as `fit` from measured
+ * points (fit.h).
+ *
+ * The method, and why.
+ *
+ * Objective. For each point (an offered rate, a system) and each figure
+ * measured there, the relative error (simulated - measured) / measured;
+ * the objective is the mean of their squares, so every figure counts in
+ * proportion, whatever its unit. A saturated point (throughput below
+ * FIT_SATURATED of the offered rate) contributes only its throughput and
+ * utilization: past capacity the latency grows with how long the test ran,
+ * not with the parameters, but the throughput there is the capacity.
+ *
+ * Common random numbers. Every evaluation of refit k simulates
+ * replication k's streams (the same arrivals and demands at every
+ * candidate), so the objective is a smooth function of the parameters
+ * rather than a noisy one, and a simplex can follow it.
+ *
+ * Space. A bounded unknown moves through a logistic transform of [LOW,
+ * HIGH] (of log LOW..log HIGH when LOW > 0), a bare `fit` through its
+ * logarithm (it must be > 0): every point the simplex tries is inside the
+ * bounds, and steps are relative.
+ *
+ * Start. The simplex starts from the operational laws: with
+ * utilization_cpu measured, the utilization law U = X D gives the CPU
+ * demand per request D = U / X at each point; the ratio of the measured
+ * to the simulated D (at the bounds' geometric mean) scales every
+ * duration unknown. Without it, the latency at the lightest load (where
+ * a request barely queues) gives the ratio. For a whole number (a pool
+ * size), Little's law N = X R gives one: the saturated throughput times
+ * the latency at the lightest load. Each start is kept only if it does
+ * better.
+ *
+ * Refits and uncertainty. The simplex (GSL's nmsimplex2) is run once per
+ * replication; the estimate is the mean of the refits. Its uncertainty
+ * has two parts: the refits' spread (simulation noise: Student-t 95 %
+ * half-width over the refits) and the residuals' (noise in the measured
+ * points and misfit: sigma^2 (J'J)^-1, the nonlinear least-squares
+ * covariance, with J the Jacobian of the relative errors at the estimate
+ * by central differences on all replications and sigma^2 = RSS / (m - p),
+ * m fitted values, p unknowns). The half-widths are combined in
+ * quadrature: ci95 = sqrt(ci95_sim^2 + ci95_fit^2).
+ */
+#include "fit/fit.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_multimin.h>
+
+#include "cli/budget.h"
+#include "kernel/error.h"
+#include "scenario/yamldoc.h"
+#include "workload/run.h"
+
+#define PENALTY	 1e30 /* objective of a candidate that cannot run */
+#define NO_RESP	 1e3  /* relative error of a figure the run lacks */
+#define SIZE_TOL 3e-3 /* simplex size at convergence (log units) */
+#define JAC_STEP 0.05 /* central-difference step (log units or of range) */
+
+/* --------------------------------------------------------- unknowns -- */
+
+/* Byte offset of a 1-based line and (character) column. */
+static size_t offset_at(const char *text, size_t len, int line, int col)
+{
+	size_t i = 0;
+	for (int l = 1; l < line && i < len; i++)
+		if (text[i] == '\n')
+			l++;
+	for (int c = 1; c < col && i < len; i++)
+		if (i + 1 >= len || ((unsigned char)text[i + 1] & 0xc0) != 0x80)
+			c++;
+	return i;
+}
+
+/* The offset just past the bracket that closes the one at `i`. */
+static size_t closing(const char *text, size_t len, size_t i)
+{
+	int depth = 0;
+	char q = 0;
+	for (; i < len; i++) {
+		char c = text[i];
+		if (q) {
+			if (c == q && !(q == '"' && text[i - 1] == '\\'))
+				q = 0;
+		} else if (c == '"' || c == '\'')
+			q = c;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return i + 1;
+	}
+	return len;
+}
+
+struct finder {
+	const char *file, *text;
+	size_t len;
+	FILE *err;
+	struct fit_unknowns *out;
+	int nerr;
+	int rc;
+};
+
+static void ferr(struct finder *f, struct sim_mark m, const char *msg,
+		 const char *key)
+{
+	fprintf(f->err, "%s:%d:%d: error: '%s': %s\n", f->file, m.line, m.col,
+		key, msg);
+	f->nerr++;
+}
+
+static struct fit_unknown *add_unknown(struct finder *f, const char *path)
+{
+	struct fit_unknowns *u = f->out;
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 8;
+		struct fit_unknown *v = realloc(u->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		u->v = v;
+		u->cap = cap;
+	}
+	struct fit_unknown *x = &u->v[u->n];
+	memset(x, 0, sizeof(*x));
+	if (!(x->path = strdup(path)))
+		return NULL;
+	u->n++;
+	return x;
+}
+
+/* The kind and SI value of a bound's text; the unit after the number. */
+static bool read_bound(const char *s, enum fit_kind *k, double *x, char *unit,
+		       size_t ulen)
+{
+	const char *why;
+	char *end;
+	if (!sim_parse_duration(s, x, &why))
+		*k = FIT_DURATION;
+	else if (!sim_parse_rate(s, x, &why))
+		*k = FIT_RATE;
+	else if (!sim_parse_size(s, x, &why))
+		*k = FIT_SIZE;
+	else {
+		*x = strtod(s, &end);
+		if (end == s || *end || !isfinite(*x))
+			return false;
+		*k = FIT_NUMBER;
+	}
+	strtod(s, &end);
+	snprintf(unit, ulen, "%s", end);
+	return true;
+}
+
+static const char *last_key(const char *path)
+{
+	const char *d = strrchr(path, '.');
+	return d ? d + 1 : path;
+}
+
+/* Walks the tree; `path` holds the dotted path of n (len bytes used). */
+static void walk(struct finder *f, const struct sim_ynode *n, char *path,
+		 size_t len, const char *key)
+{
+	if (!n || f->rc || f->nerr > 20)
+		return;
+	bool bare =
+	    n->kind == SIM_Y_SCALAR && n->plain && !strcmp(n->text, "fit");
+	bool map = n->kind == SIM_Y_MAP && n->n == 1 &&
+		   !strcmp(n->keys[0]->text, "fit");
+	if (bare || map) {
+		if (!len) {
+			ferr(f, n->mark, "the whole scenario cannot be fitted",
+			     "fit");
+			return;
+		}
+		if (!strcmp(path, "workload.arrivals.rate")) {
+			ferr(f, n->mark,
+			     "the arrival rate is each point's offered_rps; "
+			     "it cannot be fitted",
+			     key);
+			return;
+		}
+		for (size_t i = 0; i < f->out->n; i++)
+			if (f->out->v[i].mark.line == n->mark.line &&
+			    f->out->v[i].mark.col == n->mark.col) {
+				ferr(f, n->mark,
+				     "this 'fit' is used twice through an "
+				     "alias; "
+				     "write one 'fit' per value",
+				     key);
+				return;
+			}
+		size_t off =
+		    offset_at(f->text, f->len, n->mark.line, n->mark.col);
+		/* past an anchor or a tag (`&a fit`, `!!str fit`) */
+		while (off < f->len &&
+		       (f->text[off] == '&' || f->text[off] == '!')) {
+			while (off < f->len && f->text[off] != ' ' &&
+			       f->text[off] != '\n')
+				off++;
+			while (off < f->len && f->text[off] == ' ')
+				off++;
+		}
+		struct fit_unknown *u = add_unknown(f, path);
+		if (!u) {
+			f->rc = SIM_ENOMEM;
+			return;
+		}
+		u->mark = n->mark;
+		u->off = off;
+		u->end = u->off + 3;
+		u->hi = INFINITY;
+		bool found =
+		    off + 3 <= f->len && (!strncmp(f->text + off, "fit", 3) ||
+					  (!bare && f->text[off] == '{'));
+		if (!found) {
+			ferr(f, n->mark,
+			     "cannot find this 'fit' in the text; write it "
+			     "plainly (fit, or { fit: [LOW, HIGH] })",
+			     key);
+			return;
+		}
+		if (bare)
+			return;
+		const struct sim_ynode *b = n->vals[0];
+		enum fit_kind k1, k2;
+		char unit2[8];
+		if (b->kind != SIM_Y_SEQ || b->n != 2 ||
+		    b->vals[0]->kind != SIM_Y_SCALAR ||
+		    b->vals[1]->kind != SIM_Y_SCALAR ||
+		    !read_bound(b->vals[0]->text, &k1, &u->lo, u->unit,
+				sizeof(u->unit)) ||
+		    !read_bound(b->vals[1]->text, &k2, &u->hi, unit2,
+				sizeof(unit2)) ||
+		    k1 != k2) {
+			ferr(f, b->mark,
+			     "expected two bounds of the same kind, e.g. { "
+			     "fit: [1ms, 10ms] }",
+			     "fit");
+			return;
+		}
+		if (!(u->lo < u->hi)) {
+			ferr(f, b->mark, "LOW must be below HIGH", "fit");
+			return;
+		}
+		u->bounded = true;
+		u->kind = k1;
+		if (strcmp(u->unit, unit2)) /* [500us, 10ms]: by its size */
+			u->unit[0] = '\0';
+		/* the text to replace: the flow map, or `fit: [...]` */
+		if (f->text[u->off] == '{')
+			u->end = closing(f->text, f->len, u->off);
+		else {
+			size_t s = offset_at(f->text, f->len, b->mark.line,
+					     b->mark.col);
+			if (s >= f->len || f->text[s] != '[') {
+				ferr(f, b->mark,
+				     "write the bounds in flow style, e.g. { "
+				     "fit: [1ms, 10ms] }",
+				     "fit");
+				return;
+			}
+			u->end = closing(f->text, f->len, s);
+		}
+		return;
+	}
+	for (size_t i = 0; i < n->n && n->kind != SIM_Y_SCALAR; i++) {
+		char comp[32];
+		const char *c = comp;
+		if (n->kind == SIM_Y_MAP)
+			c = n->keys[i]->text;
+		else
+			snprintf(comp, sizeof(comp), "%zu", i);
+		size_t cl = strlen(c);
+		if (len + cl + 2 > 1024 || strchr(c, '.'))
+			continue; /* not reachable by a --set path */
+		if (len)
+			path[len] = '.';
+		memcpy(path + len + (len != 0), c, cl + 1);
+		walk(f, n->vals[i], path, len + (len != 0) + cl,
+		     n->kind == SIM_Y_MAP ? c : key);
+		path[len] = '\0';
+	}
+}
+
+/* Loads the scenario with each unknown at vals[i]; bad[i] tells whether
+ * the loader found a problem at that value. Returns 0 (the load
+ * succeeded), SIM_ESCENARIO (*msg holds the messages) or SIM_ENOMEM. */
+static int probe_load(const char *file, const char *text, size_t len,
+		      const struct sim_override *ov, size_t nov,
+		      const struct fit_unknowns *u, const char *const *vals,
+		      bool *bad, char **msg, struct sim_scenario *keep)
+{
+	struct sim_override *all = calloc(nov + u->n + 1, sizeof(*all));
+	struct sim_scenario sc;
+	size_t mlen = 0;
+	int rc;
+	*msg = NULL;
+	if (!all)
+		return SIM_ENOMEM;
+	if (nov)
+		memcpy(all, ov, nov * sizeof(*ov));
+	for (size_t i = 0; i < u->n; i++)
+		all[nov + i] = (struct sim_override){u->v[i].path, vals[i]};
+	FILE *err = open_memstream(msg, &mlen);
+	if (!err) {
+		free(all);
+		return SIM_ENOMEM;
+	}
+	rc = sim_scenario_load_string(file, text, len, all, nov + u->n, err,
+				      keep ? keep : &sc);
+	fclose(err);
+	if (!rc && !keep)
+		sim_scenario_release(&sc);
+	for (size_t i = 0; bad && i < u->n; i++) {
+		char pre[1100];
+		snprintf(pre, sizeof(pre), "--set %s:", u->v[i].path);
+		bad[i] = false;
+		for (const char *l = *msg; l && *l;) {
+			if (!strncmp(l, pre, strlen(pre)))
+				bad[i] = true;
+			const char *e = strchr(l, '\n');
+			l = e ? e + 1 : l + strlen(l);
+		}
+	}
+	free(all);
+	return rc == SIM_ENOMEM ? rc : rc ? SIM_ESCENARIO : 0;
+}
+
+/* Rewrites loader messages at an unknown's `--set PATH:L:C:` to the
+ * placeholder's FILE:LINE:COLUMN, and prints them. */
+static void print_mapped(FILE *err, const char *msg,
+			 const struct fit_unknowns *u, const char *file)
+{
+	for (const char *l = msg; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		bool done = false;
+		for (size_t i = 0; i < u->n && !done; i++) {
+			char pre[1100];
+			int k = snprintf(pre, sizeof(pre),
+					 "--set %s:", u->v[i].path);
+			if (strncmp(l, pre, (size_t)k))
+				continue;
+			const char *rest = strstr(l + k, ": ");
+			if (!rest || rest > l + n)
+				continue;
+			fprintf(err, "%s:%d:%d:%.*s\n", file, u->v[i].mark.line,
+				u->v[i].mark.col, (int)(n - (size_t)(rest - l)),
+				rest + 1);
+			done = true;
+		}
+		if (!done)
+			fprintf(err, "%.*s\n", (int)n, l);
+		l = e ? e + 1 : l + n;
+	}
+}
+
+/* A probe value of kind k, the j-th of two. */
+static const char *probe_of(int k, int j)
+{
+	static const char *const v[][2] = {
+	    {"fit-probe", "fit-probe"}, /* a string key takes a word */
+	    {"1ms", "1s"},		/* FIT_DURATION */
+	    {"100/s", "1/s"},		/* FIT_RATE */
+	    {"1KiB", "1MiB"},		/* FIT_SIZE */
+	    {"1.5", "0.5"},		/* FIT_NUMBER */
+	    {"1", "2"},			/* FIT_INT */
+	};
+	return v[k][j];
+}
+
+struct unit {
+	const char *name;
+	double mul; /* SI units per one of these */
+};
+
+/* The unit named `unit` in tab[n], or else the largest of the first
+ * nauto (the ones a value is written in when no unit was given) that
+ * keeps x at 1 or more. */
+static const struct unit *pick_unit(const struct unit *tab, size_t nauto,
+				    size_t n, const char *unit, double x)
+{
+	for (size_t i = 0; unit && *unit && i < n; i++)
+		if (!strcmp(unit, tab[i].name))
+			return &tab[i];
+	size_t i = 0;
+	while (i + 1 < nauto && fabs(x) >= tab[i + 1].mul * 0.9995)
+		i++;
+	return &tab[i];
+}
+
+void fit_format(char *buf, size_t len, enum fit_kind k, const char *unit,
+		double x, double hw)
+{
+	static const struct unit dur[] = {{"ns", 1e-9},
+					  {"us", 1e-6},
+					  {"ms", 1e-3},
+					  {"s", 1},
+					  {"m", 60}},
+				 size[] = {{"B", 1},
+					   {"KiB", 1024},
+					   {"MiB", 1048576},
+					   {"GiB", 1073741824.0},
+					   {"KB", 1e3},
+					   {"MB", 1e6},
+					   {"GB", 1e9}},
+				 rate[] = {{"/s", 1}, {"/m", 1.0 / 60}},
+				 none[] = {{"", 1}};
+	const struct unit *u = k == FIT_DURATION ? pick_unit(dur, 4, 5, unit, x)
+			       : k == FIT_SIZE ? pick_unit(size, 4, 7, unit, x)
+			       : k == FIT_RATE ? pick_unit(rate, 1, 2, unit, x)
+					       : none;
+	if (k == FIT_INT) {
+		snprintf(buf, len, "%.0f", rint(x));
+		return;
+	}
+	double v = x / u->mul;
+	int digits = 6;
+	if (hw > 0 && isfinite(hw) && v != 0) {
+		digits = (int)floor(log10(fabs(x) / hw)) + 2;
+		digits = digits < 3 ? 3 : digits > 10 ? 10 : digits;
+	}
+	snprintf(buf, len, "%.*g%s", digits, v, u->name);
+	if (strchr(buf, 'e') && fabs(v) >= 1 && fabs(v) < 1e15)
+		snprintf(buf, len, "%.0f%s", v, u->name);
+}
+
+/* The candidate value of an unknown as --set takes it (SI, full
+ * precision). */
+static void candidate(char *buf, size_t len, const struct fit_unknown *u,
+		      double x)
+{
+	static const char *const si[] = {"s", "/s", "B", "", ""};
+	if (u->kind == FIT_INT)
+		snprintf(buf, len, "%.0f", rint(x));
+	else
+		snprintf(buf, len, "%.17g%s", x, si[u->kind]);
+}
+
+int fit_find_unknowns(const char *file, const char *text, size_t len,
+		      const struct sim_override *ov, size_t nov, FILE *err,
+		      struct fit_unknowns *out)
+{
+	struct finder f = {file, text, len, err, out, 0, 0};
+	struct sim_ydoc doc = {0};
+	struct sim_yerror ye;
+	char path[1024] = "", *msg = NULL;
+	const char **vals = NULL;
+	bool *bad = NULL, *typed = NULL;
+	char(*buf)[64] = NULL;
+	int rc;
+
+	*out = (struct fit_unknowns){0};
+	rc = sim_yaml_parse(&doc, file, text, len, 0, &ye);
+	if (rc == SIM_ESCENARIO) {
+		fprintf(err, "%s:%d:%d: error: %s\n", file, ye.mark.line,
+			ye.mark.col, ye.msg);
+		return rc;
+	}
+	if (rc)
+		return rc;
+	walk(&f, doc.root, path, 0, "");
+	sim_yaml_free(&doc);
+	if (f.rc || f.nerr) {
+		rc = f.rc ? f.rc : SIM_ESCENARIO;
+		goto cleanup;
+	}
+	if (!out->n)
+		return 0;
+	vals = calloc(out->n, sizeof(*vals));
+	bad = calloc(out->n, sizeof(*bad));
+	typed = calloc(out->n, sizeof(*typed));
+	buf = calloc(out->n, sizeof(*buf));
+	if (!vals || !bad || !typed || !buf) {
+		rc = SIM_ENOMEM;
+		goto cleanup;
+	}
+	/* bounded ones: their bounds must load (a whole number is told by a
+	 * value between two whole ones) */
+	for (size_t i = 0; i < out->n; i++) {
+		struct fit_unknown *u = &out->v[i];
+		typed[i] = u->bounded;
+		candidate(buf[i], sizeof(buf[i]), u, u->lo);
+		vals[i] = u->bounded ? buf[i] : probe_of(0, 0);
+	}
+	/* bare ones: the first kind whose probe loads */
+	for (int k = 0; k <= FIT_INT + 1; k++) {
+		for (int j = 0; j < 2; j++) {
+			for (size_t i = 0; i < out->n; i++)
+				if (!typed[i])
+					vals[i] = probe_of(k, j);
+			free(msg);
+			rc = probe_load(file, text, len, ov, nov, out, vals,
+					bad, &msg, NULL);
+			if (rc == SIM_ENOMEM)
+				goto cleanup;
+			for (size_t i = 0; i < out->n; i++) {
+				if (typed[i] || bad[i])
+					continue;
+				if (k == 0) {
+					ferr(&f, out->v[i].mark,
+					     "'fit' needs a key that takes a "
+					     "number (a duration, rate, size "
+					     "or plain number); this one takes "
+					     "text",
+					     last_key(out->v[i].path));
+					typed[i] = true;
+					continue;
+				}
+				out->v[i].kind = (enum fit_kind)(k - 1);
+				typed[i] = true;
+			}
+		}
+		if (k == FIT_INT + 1)
+			break;
+	}
+	for (size_t i = 0; i < out->n; i++)
+		if (!typed[i])
+			ferr(&f, out->v[i].mark,
+			     "'fit' needs a key that takes a number (a "
+			     "duration, rate, size or plain number)",
+			     last_key(out->v[i].path));
+	if (f.nerr) {
+		rc = SIM_ESCENARIO;
+		goto cleanup;
+	}
+	/* a bounded plain number: whole when a value between two whole ones
+	 * does not load */
+	for (size_t i = 0; i < out->n; i++) {
+		struct fit_unknown *u = &out->v[i];
+		if (u->kind == FIT_NUMBER && u->bounded) {
+			snprintf(buf[i], sizeof(buf[i]), "%.17g",
+				 floor((u->lo + u->hi) / 2) + 0.5);
+			vals[i] = buf[i];
+		} else {
+			candidate(buf[i], sizeof(buf[i]), u,
+				  u->bounded ? u->lo
+				  : u->kind == FIT_INT
+				      ? 1
+				      : 1.5 /* any positive value */);
+			vals[i] = u->bounded || u->kind == FIT_INT
+				      ? buf[i]
+				      : probe_of(u->kind + 1, 0);
+		}
+	}
+	free(msg);
+	rc = probe_load(file, text, len, ov, nov, out, vals, bad, &msg, NULL);
+	if (rc == SIM_ENOMEM)
+		goto cleanup;
+	for (size_t i = 0; i < out->n; i++)
+		if (out->v[i].kind == FIT_NUMBER && out->v[i].bounded &&
+		    bad[i]) {
+			out->v[i].kind = FIT_INT;
+			candidate(buf[i], sizeof(buf[i]), &out->v[i],
+				  out->v[i].lo);
+			vals[i] = buf[i];
+		}
+	/* the bounds themselves must load, HIGH as well as LOW */
+	for (int j = 0; j < 2; j++) {
+		for (size_t i = 0; i < out->n; i++)
+			if (out->v[i].bounded) {
+				candidate(buf[i], sizeof(buf[i]), &out->v[i],
+					  j ? out->v[i].hi : out->v[i].lo);
+				vals[i] = buf[i];
+			}
+		free(msg);
+		rc = probe_load(file, text, len, ov, nov, out, vals, bad, &msg,
+				NULL);
+		if (rc == SIM_ESCENARIO) {
+			print_mapped(err, msg, out, file);
+			goto cleanup;
+		}
+		if (rc)
+			goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(buf);
+	free(msg);
+	free(vals);
+	free(bad);
+	free(typed);
+	if (rc)
+		fit_unknowns_release(out);
+	return rc;
+}
+
+void fit_unknowns_release(struct fit_unknowns *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		free(u->v[i].path);
+	free(u->v);
+	*u = (struct fit_unknowns){0};
+}
+
+/* ------------------------------------------------------------ problem -- */
+
+/* The value where a search starts before the operational laws. */
+static double initial(const struct fit_unknown *u)
+{
+	static const double dflt[] = {1e-3, 100, 65536, 1, 4};
+	if (!u->bounded)
+		return dflt[u->kind];
+	if (u->lo > 0)
+		return sqrt(u->lo * u->hi);
+	return u->kind == FIT_INT ? rint((u->lo + u->hi) / 2)
+				  : (u->lo + u->hi) / 2;
+}
+
+int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
+{
+	struct fit_unknowns *u = p->u;
+	struct sim_scenario sc = {0};
+	const char **vals = calloc(u->n + 1, sizeof(*vals));
+	char(*buf)[64] = calloc(u->n + 1, sizeof(*buf));
+	char *msg = NULL;
+	int rc = SIM_ENOMEM;
+
+	if (!vals || !buf)
+		goto cleanup;
+	for (size_t i = 0; i < u->n; i++) {
+		candidate(buf[i], sizeof(buf[i]), &u->v[i], initial(&u->v[i]));
+		vals[i] = buf[i];
+	}
+	rc = probe_load(p->file, p->text, p->len, p->ov, p->nov, u, vals, NULL,
+			&msg, &sc);
+	if (rc == SIM_ESCENARIO)
+		print_mapped(err, msg, u, p->file);
+	if (rc)
+		goto cleanup;
+	rc = SIM_EINVAL;
+	const struct sim_arrivals *a = &sc.workload.arrivals;
+	if (sc.workload.closed.users || a->kind == SIM_ARR_TRACE ||
+	    a->nschedule) {
+		fprintf(err,
+			"%s:%d:%d: error: 'workload': fit needs open arrivals "
+			"at a steady rate (no closed loop, trace or schedule): "
+			"each point's offered_rps replaces the rate\n",
+			p->file, a->mark.line, a->mark.col);
+		goto cleanup;
+	}
+	if (system) {
+		size_t s = 0;
+		while (s < sc.nsystems && strcmp(sc.systems[s].name, system))
+			s++;
+		if (s == sc.nsystems) {
+			fprintf(err,
+				"concsim: error: --system: no system '%s' in "
+				"'%s'\n",
+				system, p->file);
+			goto cleanup;
+		}
+	}
+	/* keep the points of the system asked for */
+	size_t k = 0;
+	for (size_t i = 0; i < p->pts->n; i++) {
+		struct fit_point *pt = &p->pts->v[i];
+		if (system && pt->system && strcmp(pt->system, system)) {
+			free(pt->system);
+			free(pt->source);
+			continue;
+		}
+		p->pts->v[k++] = *pt;
+	}
+	p->pts->n = k;
+	p->sys = calloc(k + 1, sizeof(*p->sys));
+	p->cores = calloc(k + 1, sizeof(*p->cores));
+	p->names = calloc(k + 1, sizeof(*p->names));
+	if (!p->sys || !p->cores || !p->names) {
+		rc = SIM_ENOMEM;
+		goto cleanup;
+	}
+	size_t nsat = 0, ncells = 0;
+	for (size_t i = 0; i < k; i++) {
+		struct fit_point *pt = &p->pts->v[i];
+		const char *name = pt->system ? pt->system : system;
+		size_t s = 0;
+		if (name) {
+			while (s < sc.nsystems &&
+			       strcmp(sc.systems[s].name, name))
+				s++;
+			if (s == sc.nsystems) {
+				fprintf(err,
+					"%s:1: error: 'system': no system "
+					"'%s' in '%s'\n",
+					pt->source, name, p->file);
+				goto cleanup;
+			}
+		} else if (sc.nsystems > 1) {
+			fprintf(err,
+				"concsim: error: '%s' has %zu systems; say "
+				"which one was measured with a 'system' "
+				"column or --system NAME\n",
+				p->file, sc.nsystems);
+			goto cleanup;
+		}
+		p->sys[i] = s;
+		p->cores[i] = sc.systems[s].host.cores;
+		if (!(p->names[i] = strdup(sc.systems[s].name))) {
+			rc = SIM_ENOMEM;
+			goto cleanup;
+		}
+		double x = pt->v[FIT_THROUGHPUT];
+		pt->saturated = isfinite(x) && x < FIT_SATURATED * pt->offered;
+		nsat += pt->saturated;
+		for (int c = 0; c < FIT_NCOLS; c++)
+			ncells += isfinite(pt->v[c]) &&
+				  (!pt->saturated || c == FIT_THROUGHPUT ||
+				   c == FIT_UTIL);
+	}
+	if (k == 0) {
+		fprintf(err, "concsim: error: no measured point%s\n",
+			system ? " of that system" : "");
+		goto cleanup;
+	}
+	if (nsat == k) {
+		fprintf(err,
+			"concsim: error: every point is saturated (throughput "
+			"below %.0f%% of offered_rps): past capacity the "
+			"latency depends on how long the test ran; measure at "
+			"least one load below capacity\n",
+			FIT_SATURATED * 100);
+		goto cleanup;
+	}
+	if (k < u->n || ncells <= u->n) {
+		fprintf(err,
+			"concsim: error: %zu point%s with %zu measured "
+			"value%s for %zu unknown%s: fitting needs more values "
+			"than unknowns (and at least as many points)\n",
+			k, k == 1 ? "" : "s", ncells, ncells == 1 ? "" : "s",
+			u->n, u->n == 1 ? "" : "s");
+		goto cleanup;
+	}
+	if (p->reps <= 0)
+		p->reps = sc.replications;
+	rc = 0;
+cleanup:
+	sim_scenario_release(&sc);
+	free(msg);
+	free(vals);
+	free(buf);
+	return rc;
+}
+
+void fit_problem_release(struct fit_problem *p)
+{
+	free(p->sys);
+	free(p->cores);
+	for (size_t i = 0; p->names && i < p->pts->n; i++)
+		free(p->names[i]);
+	free(p->names);
+	p->names = NULL;
+	p->sys = NULL;
+	p->cores = NULL;
+}
+
+/* ---------------------------------------------------------- evaluate -- */
+
+/* What the evaluations share. */
+struct engine {
+	struct fit_problem *p;
+	pthread_mutex_t lock;
+	char *why; /* the first failure */
+	long evals;
+	size_t done; /* refits finished (progress) */
+};
+
+static void note(struct engine *e, const char *msg)
+{
+	pthread_mutex_lock(&e->lock);
+	if (!e->why)
+		e->why = strdup(msg);
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Simulates point i at x with replication rep into f[FIT_NCOLS].
+ * Returns 0, or -1 (noted) when it cannot run. */
+static int eval_point(struct engine *e, const double *x, size_t i, int rep,
+		      double *f)
+{
+	struct fit_problem *p = e->p;
+	size_t nu = p->u->n, nov = p->nov + nu + 1;
+	struct sim_override *ov = calloc(nov, sizeof(*ov));
+	char(*buf)[64] = calloc(nu + 1, sizeof(*buf));
+	struct sim_scenario sc = {0};
+	struct sim_rep_result res = {0};
+	char *msg = NULL;
+	size_t mlen = 0;
+	const char *why = NULL;
+	int rc = -1, lrc;
+
+	for (int c = 0; c < FIT_NCOLS; c++)
+		f[c] = NAN;
+	if (!ov || !buf) {
+		note(e, "out of memory");
+		goto cleanup;
+	}
+	if (p->nov)
+		memcpy(ov, p->ov, p->nov * sizeof(*ov));
+	for (size_t k = 0; k < nu; k++) {
+		candidate(buf[k], sizeof(buf[k]), &p->u->v[k], x[k]);
+		ov[p->nov + k] = (struct sim_override){p->u->v[k].path, buf[k]};
+	}
+	snprintf(buf[nu], sizeof(buf[nu]), "%.17g/s", p->pts->v[i].offered);
+	ov[nov - 1] = (struct sim_override){"workload.arrivals.rate", buf[nu]};
+	FILE *err = open_memstream(&msg, &mlen);
+	if (!err) {
+		note(e, "out of memory");
+		goto cleanup;
+	}
+	lrc = sim_scenario_load_string(p->file, p->text, p->len, ov, nov, err,
+				       &sc);
+	fclose(err);
+	if (lrc) {
+		note(e, msg && *msg ? msg : sim_strerror(lrc));
+		goto cleanup;
+	}
+	struct sim_budget b;
+	struct sim_mark at;
+	char over[512];
+	if (sim_scenario_budget(&sc, 0, &b, &at, over, sizeof(over))) {
+		note(e, over);
+		goto cleanup;
+	}
+	lrc = sim_run_one(&sc, p->sys[i], rep, 0, NULL, &res, &why);
+	if (lrc) {
+		note(e, why ? why : sim_strerror(lrc));
+		goto cleanup;
+	}
+	f[FIT_THROUGHPUT] = (double)res.completed / res.duration;
+	if (res.lat.n) {
+		f[FIT_LAT_MEAN] = sim_hist_mean(&res.lat);
+		f[FIT_P50] = sim_hist_quantile(&res.lat, 0.5);
+		f[FIT_P90] = sim_hist_quantile(&res.lat, 0.9);
+		f[FIT_P99] = sim_hist_quantile(&res.lat, 0.99);
+	}
+	f[FIT_UTIL] = sim_metrics_get(&res.metrics, "utilization", "cpu", NAN);
+	rc = 0;
+cleanup:
+	sim_rep_release(&res);
+	sim_scenario_release(&sc);
+	free(msg);
+	free(buf);
+	free(ov);
+	return rc;
+}
+
+/* One batch of simulations: every point at x, replications
+ * [rep0, rep0 + nrep), averaged into f[npts * FIT_NCOLS]. */
+struct batch {
+	struct engine *e;
+	const double *x;
+	int rep0, nrep;
+	double *all; /* npts * nrep * FIT_NCOLS */
+	int failed;
+};
+
+static int batch_item(void *arg, size_t j)
+{
+	struct batch *b = arg;
+	size_t i = j / (size_t)b->nrep;
+	int rep = b->rep0 + (int)(j % (size_t)b->nrep);
+	if (eval_point(b->e, b->x, i, rep, &b->all[j * FIT_NCOLS]))
+		b->failed = 1;
+	return 0;
+}
+
+/* Returns 0 or -1 (a simulation could not run; noted). */
+static int evaluate(struct engine *e, const double *x, int rep0, int nrep,
+		    int jobs, double *f)
+{
+	size_t n = e->p->pts->n;
+	struct batch b = {e, x, rep0, nrep, NULL, 0};
+	if (!(b.all = calloc(n * (size_t)nrep * FIT_NCOLS, sizeof(double)))) {
+		note(e, "out of memory");
+		return -1;
+	}
+	sim_parallel(n * (size_t)nrep, jobs, batch_item, &b);
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < FIT_NCOLS; c++) {
+			double s = 0;
+			for (int r = 0; r < nrep; r++)
+				s += b.all[((i * (size_t)nrep + (size_t)r) *
+					    FIT_NCOLS) +
+					   (size_t)c];
+			f[i * FIT_NCOLS + (size_t)c] = s / nrep;
+		}
+	free(b.all);
+	pthread_mutex_lock(&e->lock);
+	e->evals++;
+	pthread_mutex_unlock(&e->lock);
+	return b.failed ? -1 : 0;
+}
+
+/* Whether cell c of point i is fitted. */
+static bool used(const struct fit_point *pt, int c)
+{
+	return isfinite(pt->v[c]) &&
+	       (!pt->saturated || c == FIT_THROUGHPUT || c == FIT_UTIL);
+}
+
+/* The relative errors of every fitted cell into r (may be NULL); returns
+ * how many. */
+static size_t residuals(const struct fit_problem *p, const double *f, double *r)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < p->pts->n; i++)
+		for (int c = 0; c < FIT_NCOLS; c++) {
+			const struct fit_point *pt = &p->pts->v[i];
+			if (!used(pt, c))
+				continue;
+			double s = f[i * FIT_NCOLS + (size_t)c], d = pt->v[c];
+			double e = !isfinite(s) ? NO_RESP
+				   : d > 0	? (s - d) / d
+						: s - d;
+			if (r)
+				r[m] = e;
+			m++;
+		}
+	return m;
+}
+
+static double objective(const struct fit_problem *p, const double *f, double *r)
+{
+	size_t m = residuals(p, f, r);
+	double s = 0;
+	for (size_t k = 0; k < m; k++)
+		s += r[k] * r[k];
+	return m ? s / (double)m : 0;
+}
+
+/* ------------------------------------------------------------- space -- */
+
+static bool logscale(const struct fit_unknown *u)
+{
+	return !u->bounded || u->lo > 0;
+}
+
+/* Transformed coordinate y of value x, and back. */
+static double to_y(const struct fit_unknown *u, double x)
+{
+	if (!u->bounded)
+		return log(x > 0 ? x : 1e-300);
+	double a = logscale(u) ? log(u->lo) : u->lo;
+	double b = logscale(u) ? log(u->hi) : u->hi;
+	double v = logscale(u) ? log(x) : x;
+	double s = (v - a) / (b - a);
+	s = s < 1e-6 ? 1e-6 : s > 1 - 1e-6 ? 1 - 1e-6 : s;
+	return log(s / (1 - s));
+}
+
+static double to_x(const struct fit_unknown *u, double y)
+{
+	double x;
+	if (!u->bounded)
+		x = exp(y);
+	else {
+		double a = logscale(u) ? log(u->lo) : u->lo;
+		double b = logscale(u) ? log(u->hi) : u->hi;
+		double v = a + (b - a) / (1 + exp(-y));
+		x = logscale(u) ? exp(v) : v;
+		x = x < u->lo ? u->lo : x > u->hi ? u->hi : x;
+	}
+	return u->kind == FIT_INT ? rint(x) : x;
+}
+
+/* ----------------------------------------------------------- simplex -- */
+
+struct refit {
+	struct engine *e;
+	int rep, jobs;
+	double *f, *r; /* scratch: npts * FIT_NCOLS, cells */
+	double *x;     /* scratch: the candidate */
+};
+
+static double nm_f(const gsl_vector *y, void *arg)
+{
+	struct refit *rf = arg;
+	struct fit_problem *p = rf->e->p;
+	for (size_t k = 0; k < p->u->n; k++)
+		rf->x[k] = to_x(&p->u->v[k], gsl_vector_get(y, k));
+	if (evaluate(rf->e, rf->x, rf->rep, 1, rf->jobs, rf->f))
+		return PENALTY;
+	double v = objective(p, rf->f, rf->r);
+	return isfinite(v) ? v : PENALTY;
+}
+
+/* State of all refits. */
+struct refits {
+	struct engine *e;
+	const double *start; /* u->n */
+	double *out;	     /* reps * u->n */
+	double *size;	     /* reps: final simplex size */
+	int *iters;	     /* reps */
+	int jobs;	     /* per refit */
+	size_t ncells;
+};
+
+static int refit_one(void *arg, size_t k)
+{
+	struct refits *rs = arg;
+	struct fit_problem *p = rs->e->p;
+	size_t nu = p->u->n;
+	struct refit rf = {rs->e, (int)k, rs->jobs, NULL, NULL, NULL};
+	gsl_multimin_fminimizer *m = gsl_multimin_fminimizer_alloc(
+	    gsl_multimin_fminimizer_nmsimplex2, nu);
+	gsl_vector *y = gsl_vector_alloc(nu), *step = gsl_vector_alloc(nu);
+	rf.f = calloc(p->pts->n * FIT_NCOLS, sizeof(double));
+	rf.r = calloc(rs->ncells + 1, sizeof(double));
+	rf.x = calloc(nu, sizeof(double));
+	if (!m || !y || !step || !rf.f || !rf.r || !rf.x) {
+		note(rs->e, "out of memory");
+		goto cleanup;
+	}
+	for (size_t j = 0; j < nu; j++) {
+		const struct fit_unknown *u = &p->u->v[j];
+		gsl_vector_set(y, j, to_y(u, rs->start[j]));
+		/* a third of an e-fold, or of the logistic's range; whole
+		 * numbers need steps that reach the next one */
+		double s = u->bounded ? 0.7 : 0.35;
+		if (u->kind == FIT_INT && !u->bounded)
+			s = fmax(s, 1.5 / fmax(rs->start[j], 1));
+		gsl_vector_set(step, j, s);
+	}
+	gsl_multimin_function fn = {nm_f, nu, &rf};
+	gsl_multimin_fminimizer_set(m, &fn, y, step);
+	int it = 0, st = GSL_CONTINUE;
+	while (st == GSL_CONTINUE && it < p->max_iter) {
+		it++;
+		if (gsl_multimin_fminimizer_iterate(m))
+			break;
+		st = gsl_multimin_test_size(gsl_multimin_fminimizer_size(m),
+					    SIZE_TOL);
+	}
+	rs->size[k] = st == GSL_SUCCESS ? 0 : gsl_multimin_fminimizer_size(m);
+	rs->iters[k] = it;
+	for (size_t j = 0; j < nu; j++)
+		rs->out[k * nu + j] =
+		    to_x(&p->u->v[j], gsl_vector_get(m->x, j));
+cleanup:
+	pthread_mutex_lock(&rs->e->lock);
+	rs->e->done++;
+	if (p->progress) {
+		fprintf(stderr, "\rfit: %zu/%d refits, %ld evaluations",
+			rs->e->done, p->reps, rs->e->evals);
+		if (rs->e->done == (size_t)p->reps)
+			fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	pthread_mutex_unlock(&rs->e->lock);
+	if (m)
+		gsl_multimin_fminimizer_free(m);
+	if (y)
+		gsl_vector_free(y);
+	if (step)
+		gsl_vector_free(step);
+	free(rf.f);
+	free(rf.r);
+	free(rf.x);
+	return 0;
+}
+
+/* ------------------------------------------------------------- start -- */
+
+/* Scales the duration unknowns of x by the operational laws (see the top
+ * of the file) when that improves the objective at replication 0. */
+static int start_point(struct engine *e, double *x, double *f, double *r)
+{
+	struct fit_problem *p = e->p;
+	size_t n = p->pts->n, nu = p->u->n;
+	double *x2 = calloc(nu, sizeof(double));
+	int rc = -1;
+	if (!x2)
+		return -1;
+	if (evaluate(e, x, 0, 1, p->jobs, f))
+		goto cleanup;
+	double before = objective(p, f, r), num = 0, den = 0, k = NAN;
+	size_t cnt = 0;
+	/* the utilization law: D = U / X, measured against simulated */
+	for (size_t i = 0; i < n; i++) {
+		const struct fit_point *pt = &p->pts->v[i];
+		double xm = isfinite(pt->v[FIT_THROUGHPUT])
+				? pt->v[FIT_THROUGHPUT]
+				: pt->offered;
+		double us = f[i * FIT_NCOLS + FIT_UTIL],
+		       xs = f[i * FIT_NCOLS + FIT_THROUGHPUT];
+		if (!isfinite(pt->v[FIT_UTIL]) || !(xm > 0) || !(us > 0) ||
+		    !(xs > 0))
+			continue;
+		num += pt->v[FIT_UTIL] / xm;
+		den += us / xs;
+		cnt++;
+	}
+	if (cnt && den > 0)
+		k = num / den;
+	else {
+		/* the lightest unsaturated load: latency ~ demand */
+		size_t best = n;
+		for (size_t i = 0; i < n; i++) {
+			const struct fit_point *pt = &p->pts->v[i];
+			if (!pt->saturated &&
+			    (isfinite(pt->v[FIT_LAT_MEAN]) ||
+			     isfinite(pt->v[FIT_P50])) &&
+			    (best == n ||
+			     pt->offered < p->pts->v[best].offered))
+				best = i;
+		}
+		if (best < n) {
+			int c = isfinite(p->pts->v[best].v[FIT_LAT_MEAN])
+				    ? FIT_LAT_MEAN
+				    : FIT_P50;
+			double s = f[best * FIT_NCOLS + (size_t)c];
+			if (s > 0)
+				k = p->pts->v[best].v[c] / s;
+		}
+	}
+	bool any = false;
+	for (size_t j = 0; j < nu; j++) {
+		const struct fit_unknown *u = &p->u->v[j];
+		x2[j] = x[j];
+		/* what CPU per request is proportional to */
+		bool cpu = u->kind == FIT_DURATION ||
+			   !strcmp(last_key(u->path), "cpu_scale");
+		if (cpu && isfinite(k) && k > 0) {
+			x2[j] = x[j] * k;
+			if (u->bounded)
+				x2[j] = fmin(fmax(x2[j], u->lo), u->hi);
+			any = true;
+		}
+	}
+	rc = 0;
+	/* kept when it runs and does better (a candidate that does not run
+	 * leaves x as it was) */
+	if (any && !evaluate(e, x2, 0, 1, p->jobs, f) &&
+	    objective(p, f, r) < before) {
+		before = objective(p, f, r);
+		memcpy(x, x2, nu * sizeof(double));
+	}
+	/* Little's law for a pool: N busy servers finish X = N / R requests
+	 * per second, so the saturated throughput times the latency at the
+	 * lightest load is a pool size to start a whole number from */
+	double xsat = 0, rmin = INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		const struct fit_point *pt = &p->pts->v[i];
+		if (pt->saturated)
+			xsat = fmax(xsat, pt->v[FIT_THROUGHPUT]);
+		else if (isfinite(pt->v[FIT_LAT_MEAN]))
+			rmin = fmin(rmin, pt->v[FIT_LAT_MEAN]);
+	}
+	any = false;
+	for (size_t j = 0; j < nu; j++) {
+		const struct fit_unknown *u = &p->u->v[j];
+		x2[j] = x[j];
+		if (u->kind == FIT_INT && xsat > 0 && isfinite(rmin)) {
+			x2[j] = fmax(rint(xsat * rmin), 1);
+			if (u->bounded)
+				x2[j] = fmin(fmax(x2[j], u->lo), u->hi);
+			any |= x2[j] != x[j];
+		}
+	}
+	if (any && !evaluate(e, x2, 0, 1, p->jobs, f) &&
+	    objective(p, f, r) < before)
+		memcpy(x, x2, nu * sizeof(double));
+cleanup:
+	free(x2);
+	return rc;
+}
+
+/* ------------------------------------------------------------ result -- */
+
+/* Inverts the symmetric positive definite a (n x n) in place. Returns 0
+ * or -1 when it is singular (an unknown the data do not determine). */
+static int invert(double *a, size_t n)
+{
+	gsl_matrix_view m = gsl_matrix_view_array(a, n, n);
+	gsl_error_handler_t *old = gsl_set_error_handler_off();
+	int rc = gsl_linalg_cholesky_decomp1(&m.matrix);
+	if (!rc)
+		rc = gsl_linalg_cholesky_invert(&m.matrix);
+	gsl_set_error_handler(old);
+	return rc ? -1 : 0;
+}
+
+int fit_run(struct fit_problem *p, struct fit_result *r)
+{
+	struct engine e = {.p = p};
+	size_t n = p->pts->n, nu = p->u->n, m = 0;
+	double *x = calloc(nu, sizeof(double)), *f = NULL, *res = NULL;
+	double *jac = NULL, *jtj = NULL, *rp = NULL, *rm = NULL, *xs = NULL;
+	size_t *idx = NULL;
+	struct refits rs = {0};
+	int rc = SIM_ENOMEM;
+
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&e.lock, NULL);
+	m = 0;
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < FIT_NCOLS; c++)
+			m += used(&p->pts->v[i], c);
+	f = calloc(n * FIT_NCOLS, sizeof(double));
+	res = calloc(m + 1, sizeof(double));
+	r->sim = calloc(n * FIT_NCOLS, sizeof(double));
+	r->used = calloc(n * FIT_NCOLS, sizeof(bool));
+	r->refits = calloc((size_t)p->reps * nu, sizeof(double));
+	rs.size = calloc((size_t)p->reps, sizeof(double));
+	rs.iters = calloc((size_t)p->reps, sizeof(int));
+	if (!x || !f || !res || !r->sim || !r->used || !r->refits || !rs.size ||
+	    !rs.iters)
+		goto cleanup;
+	r->ncells = m;
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < FIT_NCOLS; c++)
+			r->used[i * FIT_NCOLS + (size_t)c] =
+			    used(&p->pts->v[i], c);
+
+	/* the start */
+	for (size_t j = 0; j < nu; j++)
+		x[j] = initial(&p->u->v[j]);
+	if (start_point(&e, x, f, res)) {
+		snprintf(r->why, sizeof(r->why),
+			 "the simulation cannot run at the start point: %s",
+			 e.why ? e.why : "out of memory");
+		rc = SIM_ESCENARIO;
+		goto cleanup;
+	}
+	for (size_t j = 0; j < nu; j++)
+		p->u->v[j].start = x[j];
+
+	/* the refits */
+	rs.e = &e;
+	rs.start = x;
+	rs.out = r->refits;
+	rs.ncells = m;
+	/* refits side by side, the cores left over shared by their points */
+	int outer = p->reps < p->jobs ? p->reps : p->jobs;
+	rs.jobs = p->jobs / (outer > 0 ? outer : 1);
+	if (rs.jobs < 1)
+		rs.jobs = 1;
+	sim_parallel((size_t)p->reps, outer, refit_one, &rs);
+	r->converged = true;
+	for (int k = 0; k < p->reps; k++)
+		if (rs.size[k] > 0 && r->converged) {
+			r->converged = false;
+			snprintf(r->why, sizeof(r->why),
+				 "refit %d did not converge: after %d "
+				 "iterations the simplex still spans %.3g (in "
+				 "log units; converged means below %g): raise "
+				 "--max-iter, give tighter bounds, or measure "
+				 "more figures",
+				 k + 1, rs.iters[k], rs.size[k], SIZE_TOL);
+		}
+
+	/* the estimate: the refits' mean, and its spread */
+	double tr = p->reps > 1 ? gsl_cdf_tdist_Pinv(0.975, p->reps - 1) : 0;
+	for (size_t j = 0; j < nu; j++) {
+		struct fit_unknown *u = &p->u->v[j];
+		double s = 0, ss = 0;
+		for (int k = 0; k < p->reps; k++)
+			s += r->refits[(size_t)k * nu + j];
+		s /= p->reps;
+		for (int k = 0; k < p->reps; k++) {
+			double d = r->refits[(size_t)k * nu + j] - s;
+			ss += d * d;
+		}
+		u->value = u->kind == FIT_INT ? rint(s) : s;
+		u->ci95_sim =
+		    p->reps > 1 ? tr * sqrt(ss / (p->reps - 1) / p->reps) : 0;
+		x[j] = u->value;
+	}
+	if (evaluate(&e, x, 0, p->reps, p->jobs, r->sim)) {
+		snprintf(r->why, sizeof(r->why),
+			 "the simulation cannot run at the estimate: %s",
+			 e.why ? e.why : "out of memory");
+		rc = SIM_ESCENARIO;
+		goto cleanup;
+	}
+	double rss = objective(p, r->sim, res) * (double)m;
+	r->rms = sqrt(rss / (double)m);
+
+	/* the residuals' part: sigma^2 (J'J)^-1 over the continuous ones */
+	size_t q = 0;
+	if (!(idx = calloc(nu, sizeof(size_t))))
+		goto cleanup;
+	for (size_t j = 0; j < nu; j++)
+		if (p->u->v[j].kind != FIT_INT)
+			idx[q++] = j;
+	jac = calloc(m * (q + 1), sizeof(double));
+	jtj = calloc((q + 1) * (q + 1), sizeof(double));
+	rp = calloc(m + 1, sizeof(double));
+	rm = calloc(m + 1, sizeof(double));
+	xs = calloc(nu, sizeof(double));
+	if (!jac || !jtj || !rp || !rm || !xs)
+		goto cleanup;
+	bool jac_ok = m > nu;
+	for (size_t a = 0; a < q && jac_ok; a++) {
+		const struct fit_unknown *u = &p->u->v[idx[a]];
+		double h[2];
+		for (int sgn = 0; sgn < 2 && jac_ok; sgn++) {
+			memcpy(xs, x, nu * sizeof(double));
+			double d = sgn ? -JAC_STEP : JAC_STEP;
+			if (logscale(u))
+				xs[idx[a]] = x[idx[a]] * exp(d);
+			else
+				xs[idx[a]] = x[idx[a]] + d * (u->hi - u->lo);
+			if (u->bounded)
+				xs[idx[a]] =
+				    fmin(fmax(xs[idx[a]], u->lo), u->hi);
+			h[sgn] = logscale(u) ? log(xs[idx[a]]) : xs[idx[a]];
+			if (evaluate(&e, xs, 0, p->reps, p->jobs, f))
+				jac_ok = false;
+			else
+				objective(p, f, sgn ? rm : rp);
+		}
+		double dh = h[0] - h[1];
+		if (!(dh != 0))
+			jac_ok = false;
+		for (size_t k = 0; jac_ok && k < m; k++)
+			jac[k * q + a] = (rp[k] - rm[k]) / dh;
+	}
+	double sigma2 = m > nu ? rss / (double)(m - nu) : NAN;
+	double tf = m > nu ? gsl_cdf_tdist_Pinv(0.975, (double)(m - nu)) : NAN;
+	for (size_t a = 0; a < q; a++)
+		for (size_t b = 0; b < q; b++) {
+			double s = 0;
+			for (size_t k = 0; k < m; k++)
+				s += jac[k * q + a] * jac[k * q + b];
+			jtj[a * q + b] = s;
+		}
+	bool inv = jac_ok && q && !invert(jtj, q);
+	for (size_t a = 0; a < q; a++) {
+		struct fit_unknown *u = &p->u->v[idx[a]];
+		double se = inv ? sqrt(sigma2 * jtj[a * q + a]) : INFINITY;
+		if (logscale(u))
+			se *= u->value;
+		u->ci95_fit = tf * se;
+	}
+	for (size_t j = 0; j < nu; j++) {
+		struct fit_unknown *u = &p->u->v[j];
+		double a = u->ci95_sim,
+		       b = u->kind == FIT_INT ? 0 : u->ci95_fit;
+		u->ci95 = sqrt(a * a + b * b);
+		fit_format(u->text, sizeof(u->text), u->kind, u->unit, u->value,
+			   u->ci95);
+	}
+	r->evaluations = e.evals;
+	rc = 0;
+cleanup:
+	if (rc == SIM_ENOMEM)
+		snprintf(r->why, sizeof(r->why), "out of memory");
+	free(e.why);
+	pthread_mutex_destroy(&e.lock);
+	free(x);
+	free(f);
+	free(res);
+	free(jac);
+	free(jtj);
+	free(rp);
+	free(rm);
+	free(xs);
+	free(idx);
+	free(rs.size);
+	free(rs.iters);
+	return rc;
+}
+
+void fit_result_release(struct fit_result *r)
+{
+	free(r->sim);
+	free(r->used);
+	free(r->refits);
+	memset(r, 0, sizeof(*r));
+}
+
+/* -------------------------------------------------------- substitute -- */
+
+static int by_offset(const void *a, const void *b)
+{
+	const struct fit_unknown *x = *(const struct fit_unknown *const *)a,
+				 *y = *(const struct fit_unknown *const *)b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+int fit_substitute(const char *text, size_t len, const struct fit_unknowns *u,
+		   const char *header, char **out, size_t *outlen)
+{
+	const struct fit_unknown **o = calloc(u->n + 1, sizeof(*o));
+	char *buf = NULL;
+	size_t sz = 0;
+	if (!o)
+		return SIM_ENOMEM;
+	for (size_t i = 0; i < u->n; i++)
+		o[i] = &u->v[i];
+	qsort(o, u->n, sizeof(*o), by_offset);
+	FILE *f = open_memstream(&buf, &sz);
+	if (!f) {
+		free(o);
+		return SIM_ENOMEM;
+	}
+	fputs(header, f);
+	size_t at = 0;
+	for (size_t i = 0; i < u->n; i++) {
+		fwrite(text + at, 1, o[i]->off - at, f);
+		fputs(o[i]->text, f);
+		at = o[i]->end;
+	}
+	fwrite(text + at, 1, len - at, f);
+	int bad = ferror(f);
+	fclose(f);
+	free(o);
+	if (bad) {
+		free(buf);
+		return SIM_ENOMEM;
+	}
+	*out = buf;
+	*outlen = sz;
+	return 0;
+}
