@@ -188,7 +188,7 @@ static const struct sim_param as_params[] = {
 	      wakeup_overhead, .def = 60e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "Python CPU when an event wakes the idle loop"),
-    /* shared/models.md: a Python worker with a framework loaded is
+    /* a Python worker with a framework loaded is
      * ~30 MiB RSS (gunicorn issue 1250, s2i-python-container PR 180) */
     SIM_PARAM("process_memory", SIM_PT_SIZE, struct as_cfg, process_memory,
 	      .def = 30 * MiB, .min = 0, .max = 1e15,
@@ -197,7 +197,7 @@ static const struct sim_param as_params[] = {
     SIM_PARAM("thread_memory", SIM_PT_SIZE, struct as_cfg, thread_memory,
 	      .def = 20 * KiB, .min = 0, .max = 1e12,
 	      .help = "resident memory per pool thread started"),
-    /* an asyncio task is ~1-2 KiB (shared/models.md), plus uvicorn's
+    /* an asyncio task with its coroutine is ~1-2 KiB, plus uvicorn's
      * protocol and request cycle objects, the scope dict and buffers: a
      * guess of ~4 KiB more */
     SIM_PARAM("request_memory", SIM_PT_SIZE, struct as_cfg, request_memory,

@@ -106,7 +106,7 @@ static const struct sim_param el_params[] = {
 	      wakeup_overhead, .def = 25e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU when an event wakes the idle loop"),
-    /* shared/models.md: a Node process is ~50-60 MiB RSS */
+    /* a Node process with an HTTP server loaded is ~50-60 MiB RSS */
     SIM_PARAM("process_memory", SIM_PT_SIZE, struct el_cfg, process_memory,
 	      .def = 55 * MiB, .min = 0, .max = 1e15,
 	      .help = "resident memory of an idle process"),

@@ -151,7 +151,7 @@ static const struct sim_param wp_params[] = {
     SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct wp_cfg, gil_handoff,
 	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
 	      .help = "CPU charged when the GIL changes thread"),
-    /* shared/models.md: a worker with a framework loaded is ~30 MiB RSS
+    /* a gunicorn worker with a framework loaded is ~30 MiB RSS
      * (gunicorn issue 1250, sclorg s2i-python-container PR 180) */
     SIM_PARAM("process_memory", SIM_PT_SIZE, struct wp_cfg, process_memory,
 	      .def = 30 * MiB, .min = 0, .max = 1e15,

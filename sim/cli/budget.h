@@ -1,5 +1,5 @@
 /*
- * limits.h - what a run would cost, estimated before anything runs.
+ * budget.h - what a run would cost, estimated before anything runs.
  *
  * A scenario can ask for more than any machine has: 10^12 requests, a
  * million replications, replicas of replicas of thousands of processes, a

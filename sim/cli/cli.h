@@ -76,7 +76,7 @@ int cli_text(struct cli_opts *o);
 int cli_load(struct cli_opts *o, struct sim_scenario *sc);
 
 /* Refuses a loaded scenario that would need absurd time or memory
- * (limits.h), with the message on stderr as FILE:LINE:COLUMN (or
+ * (budget.h), with the message on stderr as FILE:LINE:COLUMN (or
  * `concsim: error:` for an option such as --timeseries). Otherwise lowers
  * *jobs (if non-NULL) so that the simulations running at once fit in
  * memory. Returns 0 or EXIT_USAGE. */

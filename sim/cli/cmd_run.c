@@ -2,7 +2,7 @@
  * cmd_run.c - `concsim run` and `concsim check`.
  *
  * run: load the scenario, refuse it if it would need absurd time or
- * memory (limits.h), simulate every (system, replication) on the job pool,
+ * memory (budget.h), simulate every (system, replication) on the job pool,
  * print the summary in the chosen format and, with -o, write the result
  * files atomically and all together: a full disk or an interruption
  * (SIGINT, SIGTERM: exit 130) leaves no result and no temporary file.

@@ -337,7 +337,7 @@ static void report(const struct sweep *sw, size_t k, const char *line,
 }
 
 /* Loads every point of the grid (the user's overrides, then the point's
- * values) and checks what each would cost (limits.h), lowering -j when
+ * values) and checks what each would cost (budget.h), lowering -j when
  * the simulations running at once would not fit in memory. Prints each
  * distinct problem once. Returns 0 or an exit status. */
 static int load_points(struct sweep *sw)
@@ -375,7 +375,7 @@ static int load_points(struct sweep *sw)
 		if (e == 0)
 			p->sc.per_replica = sw->o.per_replica;
 		/* a point that would cost too much is refused like a bad
-		 * value (limits.h); the others bound the parallel jobs */
+		 * value (budget.h); the others bound the parallel jobs */
 		char over[640] = "";
 		if (e == 0) {
 			struct sim_budget b;
