@@ -147,6 +147,13 @@ static void doc_tree(struct doc *d, const struct sim_section *s)
 		doc_key(d, "pool", "duration or distribution",
 			"blocking work for a threadpool; its map may give "
 			"'cpu'");
+		doc_key(d, "call",
+			"map: service, phases, handler, timeout, "
+			"retries, pool, hit, hit_cost",
+			"a request to a service, waited for (concsim help "
+			"services)");
+		doc_key(d, "parallel", "list of {call: ...}",
+			"calls sent together; the slowest decides");
 	}
 	if (s->special == SIM_SEC_SWEEP)
 		doc_key(
