@@ -413,6 +413,11 @@ static int load_points(struct sweep *sw)
 		}
 		if (over[0])
 			report(sw, k, over, &seen, &shown);
+		/* warnings of a point that loads (an absolute schedule step
+		 * under a swept rate) are the same at every point: once */
+		if (!e && k == 0 && msg && *msg && sw->rank == 0 &&
+		    !sw->o.quiet)
+			fputs(msg, stderr);
 		free(msg);
 	}
 	sw->o.jobs = jobs;

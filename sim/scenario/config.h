@@ -94,8 +94,14 @@ enum sim_arrival_kind {
 	SIM_ARR_TRACE,	 /* replay of a `concsim trace` CSV */
 };
 
+/* A step of a schedule: from `at` on, the rate is `rate`. A step given
+ * as `scale: F` (scaled) has rate = F x the base rate, resolved when the
+ * scenario is loaded, so that --set, sweeps and capacity move it along. */
 struct sim_rate_step {
 	double at, rate;
+	double scale; /* with scaled */
+	bool scaled;
+	struct sim_mark mark;
 };
 
 struct sim_arrivals {

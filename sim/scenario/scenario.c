@@ -234,6 +234,8 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 	if (!(out->file = mark_names(name, ov, nov, &names)))
 		return SIM_ENOMEM;
 	l.file = out->file;
+	for (size_t i = 0; i < nov; i++)
+		l.rate_set |= !strcmp(ov[i].path, "workload.arrivals.rate");
 	if (!(l.dir = strdup(name))) {
 		rc = SIM_ENOMEM;
 		goto cleanup;

@@ -185,8 +185,15 @@ int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 		     i++) {
 			fputs("\n      - {at: ", f);
 			sim__put_typed(f, SIM_PT_DURATION, a->schedule[i].at);
-			fputs(", rate: ", f);
-			sim__put_typed(f, SIM_PT_RATE, a->schedule[i].rate);
+			if (a->schedule[i].scaled) {
+				fputs(", scale: ", f);
+				sim__put_typed(f, SIM_PT_DOUBLE,
+					       a->schedule[i].scale);
+			} else {
+				fputs(", rate: ", f);
+				sim__put_typed(f, SIM_PT_RATE,
+					       a->schedule[i].rate);
+			}
 			fputs("}", f);
 		}
 		if (a->kind != SIM_ARR_TRACE)
