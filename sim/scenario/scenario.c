@@ -234,8 +234,17 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 	if (!(out->file = mark_names(name, ov, nov, &names)))
 		return SIM_ENOMEM;
 	l.file = out->file;
-	for (size_t i = 0; i < nov; i++)
+	/* an absolute schedule step under an overridden base rate is
+	 * warned about, unless the schedule is overridden too */
+	bool sched_set = false;
+	for (size_t i = 0; i < nov; i++) {
 		l.rate_set |= !strcmp(ov[i].path, "workload.arrivals.rate");
+		sched_set |= !strncmp(ov[i].path, "workload.arrivals.schedule",
+				      26) ||
+			     !strcmp(ov[i].path, "workload.arrivals") ||
+			     !strcmp(ov[i].path, "workload");
+	}
+	l.rate_set &= !sched_set;
 	if (!(l.dir = strdup(name))) {
 		rc = SIM_ENOMEM;
 		goto cleanup;

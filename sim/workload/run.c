@@ -685,9 +685,14 @@ static int paired(const struct sim_rep_result *base,
 		return SIM_ENOMEM;
 	int err = 0;
 	for (size_t f = 0; f < 4 && !err; f++) {
+		size_t m = 0;
 		for (size_t r = 0; r < n; r++) {
 			const struct sim_rep_result *x[2] = {&k[r], &base[r]};
 			double v[2];
+			/* a latency needs a good response on both sides: a
+			 * replication without one has no latency, not 0 s */
+			if (f < 2 && (!x[0]->lat.n || !x[1]->lat.n))
+				continue;
 			for (int i = 0; i < 2; i++)
 				v[i] = f == 0 ? sim_hist_mean(&x[i]->lat)
 				       : f == 1
@@ -696,9 +701,13 @@ static int paired(const struct sim_rep_result *base,
 					   ? (double)x[i]->good / x[i]->duration
 					   : (double)x[i]->completed /
 						 x[i]->duration;
-			d[r] = v[0] - v[1];
+			d[m++] = v[0] - v[1];
 		}
-		struct sim_est e = sim_est_of(d, n);
+		/* fewer than two pairs: no interval (not a zero one) */
+		struct sim_est e =
+		    m ? sim_est_of(d, m) : (struct sim_est){NAN, NAN};
+		if (m < 2)
+			e.ci95 = NAN;
 		char key[40];
 		snprintf(key, sizeof key, "%s_diff", names[f]);
 		err = sim_metrics_put(out, "vs_first", key, e.mean);
