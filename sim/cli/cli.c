@@ -117,6 +117,17 @@ static int common_option(struct cli_opts *o, const char *name, const char *val)
 			cli_error("out of memory");
 			return EXIT_FAILED;
 		}
+	} else if (!strcmp(name, "--systems")) {
+		if (!*val || strstr(val, ",,") || *val == ',' ||
+		    val[strlen(val) - 1] == ',') {
+			cli_error("--systems expects system names joined by ',' "
+				  "(e.g. node,uvicorn), got '%s'",
+				  val);
+			return EXIT_USAGE;
+		}
+		o->systems = val;
+		if (add_override(o, SIM_SELECT_SYSTEMS, val) < 0)
+			return EXIT_FAILED;
 	} else if (!strcmp(name, "--seed")) {
 		if (parse_int(name, val, 0, 0x7fffffffffffffffL, &v))
 			return EXIT_USAGE;

@@ -34,7 +34,8 @@ struct cli_opts {
 	bool quiet;
 	bool per_replica; /* --per-replica: every replica's figures */
 	double ts_interval;
-	char **extra; /* arguments the command handles itself */
+	const char *systems; /* --systems a,b (also an override) */
+	char **extra;	     /* arguments the command handles itself */
 	size_t nextra;
 	char **owned; /* strings made while parsing, freed with them */
 	size_t nowned;

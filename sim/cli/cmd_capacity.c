@@ -542,7 +542,7 @@ int cmd_capacity(int argc, char **argv)
 	struct capacity c = {0};
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--jobs|"
-			   "--quiet",
+			   "--quiet|--systems",
 			   "--slo|--param|--lo|--hi|--tolerance", &c.o);
 	pthread_mutex_init(&c.lock, NULL);
 	if (rc || (rc = capacity_options(&c)) || (rc = cli_load(&c.o, &c.base)))

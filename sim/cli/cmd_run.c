@@ -129,7 +129,7 @@ int cmd_run(int argc, char **argv)
 	bool handlers = false;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|--jobs|"
-			   "--quiet|--timeseries|--per-replica",
+			   "--quiet|--timeseries|--per-replica|--systems",
 			   NULL, &o);
 	if (rc)
 		goto cleanup_opts;

@@ -565,7 +565,7 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 	size_t ylen = 0;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|"
-			   "--jobs|--quiet|--per-replica",
+			   "--jobs|--quiet|--per-replica|--systems",
 			   "--param|--shard|--resume!", &sw->o);
 	if (rc || (rc = sweep_options(sw)))
 		return rc;

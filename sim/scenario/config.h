@@ -276,9 +276,13 @@ struct sim_scenario {
 };
 
 /* A command-line override `--set PATH=VALUE`. */
+/* A `--set PATH=VALUE`. The path SIM_SELECT_SYSTEMS instead keeps only
+ * the systems named in VALUE (comma-separated, `--systems a,b`), in the
+ * scenario's order. */
 struct sim_override {
 	const char *path;
 	const char *value;
 };
+#define SIM_SELECT_SYSTEMS "@systems"
 
 #endif

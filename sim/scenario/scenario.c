@@ -239,10 +239,10 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 	bool sched_set = false;
 	for (size_t i = 0; i < nov; i++) {
 		l.rate_set |= !strcmp(ov[i].path, "workload.arrivals.rate");
-		sched_set |= !strncmp(ov[i].path, "workload.arrivals.schedule",
-				      26) ||
-			     !strcmp(ov[i].path, "workload.arrivals") ||
-			     !strcmp(ov[i].path, "workload");
+		sched_set |=
+		    !strncmp(ov[i].path, "workload.arrivals.schedule", 26) ||
+		    !strcmp(ov[i].path, "workload.arrivals") ||
+		    !strcmp(ov[i].path, "workload");
 	}
 	l.rate_set &= !sched_set;
 	if (!(l.dir = strdup(name))) {
@@ -262,6 +262,8 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 		goto cleanup;
 	for (size_t i = 0; i < nov && !sim__give_up(&l); i++) {
 		char msg[256];
+		if (!strcmp(ov[i].path, SIM_SELECT_SYSTEMS))
+			continue; /* after every --set */
 		struct sim_ynode *v = sim__parse_override(
 		    &l, names[i], ov[i].value ? ov[i].value : "");
 		if (!v)
@@ -272,6 +274,18 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 			l.doc.root = r;
 		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS)
 			fprintf(err, "--set %s: error: %s\n", ov[i].path, msg);
+	}
+	for (size_t i = 0; i < nov && !sim__give_up(&l); i++) {
+		char msg[512];
+		if (strcmp(ov[i].path, SIM_SELECT_SYSTEMS))
+			continue;
+		struct sim_ynode *r = sim__select_systems(
+		    &l, l.doc.root, ov[i].value ? ov[i].value : "", msg,
+		    sizeof(msg));
+		if (r)
+			l.doc.root = r;
+		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS)
+			fprintf(err, "concsim: error: --systems: %s\n", msg);
 	}
 	if (!sim__give_up(&l))
 		interpret(&l, l.doc.root, out, true);
