@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "cli/slo.h"
 #include "output/csv.h"
 #include "output/files.h"
 #include "output/json.h"
@@ -118,6 +119,107 @@ cleanup:
 	return rc;
 }
 
+/* --precision P% (a share), or -1 with a message. */
+static double parse_precision(const char *v)
+{
+	char *end;
+	double p = strtod(v, &end);
+	if (end == v || strcmp(end, "%") || !(p >= 0.1 && p <= 50)) {
+		cli_error("--precision expects a percentage from 0.1%% to 50%% "
+			  "(e.g. 5%%), got '%s'",
+			  v);
+		return -1;
+	}
+	return p / 100;
+}
+
+/* The run's own options: --slo, --precision, --max-replications. */
+struct run_opts {
+	struct slo slo;
+	const char *slo_text;
+	double precision; /* 0: off */
+	int max_reps;
+};
+
+static int run_options(const struct cli_opts *o, struct run_opts *r)
+{
+	*r = (struct run_opts){.max_reps = 50};
+	bool have_max = false;
+	for (size_t i = 0; i < o->nextra; i++) {
+		const char *a = o->extra[i], *val = NULL;
+		const char *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		if (strncmp(a, "--", 2)) {
+			cli_error("unexpected argument '%s'", a);
+			return EXIT_USAGE;
+		}
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < o->nextra)
+			val = o->extra[++i];
+		if (!val) {
+			cli_error("option '%.*s' needs a value", (int)nlen, a);
+			return EXIT_USAGE;
+		}
+		char msg[512];
+		if (!strncmp(a, "--slo", nlen)) {
+			r->slo_text = val;
+			if (slo_parse(&r->slo, val, msg, sizeof(msg))) {
+				cli_error("%s", msg);
+				return EXIT_USAGE;
+			}
+		} else if (!strncmp(a, "--precision", nlen)) {
+			if ((r->precision = parse_precision(val)) < 0)
+				return EXIT_USAGE;
+		} else {
+			char *end;
+			long v = strtol(val, &end, 10);
+			if (end == val || *end || v < 2 || v > 10000) {
+				cli_error("--max-replications expects a whole "
+					  "number from 2 to 10000, got '%s'",
+					  val);
+				return EXIT_USAGE;
+			}
+			r->max_reps = (int)v;
+			have_max = true;
+		}
+	}
+	if (have_max && !r->precision) {
+		cli_error("--max-replications goes with --precision P%%");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The gate: every system against every objective, on the mean over
+ * replications of each replication's figure (slo.h). Prints a line per
+ * miss on stderr; returns the number of misses. */
+static int check_slo(const struct run_opts *r, const struct sim_scenario *sc,
+		     const struct sim_rep_result *reps)
+{
+	int misses = 0;
+	size_t nrep = (size_t)sc->replications;
+	for (size_t k = 0; k < sc->nsystems; k++)
+		for (size_t i = 0; i < r->slo.n; i++) {
+			const struct slo_term *t = &r->slo.t[i];
+			double sum = 0;
+			for (size_t j = 0; j < nrep; j++)
+				sum += slo_value(t, &reps[k * nrep + j]);
+			double v = sum / (double)nrep;
+			if (slo_meets(t, v))
+				continue;
+			char buf[64];
+			slo_format(t, v, buf, sizeof(buf));
+			fprintf(stderr,
+				"concsim: slo: '%s' misses %s: %s (mean over "
+				"%zu replication%s)\n",
+				sc->systems[k].name, t->text, buf, nrep,
+				nrep == 1 ? "" : "s");
+			misses++;
+		}
+	return misses;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -130,11 +232,14 @@ int cmd_run(int argc, char **argv)
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|--jobs|"
 			   "--quiet|--timeseries|--per-replica|--systems",
-			   NULL, &o);
-	if (rc)
+			   "--slo|--precision|--max-replications", &o);
+	struct run_opts ro;
+	struct sim_rep_result *reps = NULL;
+	if (rc || (rc = run_options(&o, &ro)))
 		goto cleanup_opts;
-	if (o.nextra) {
-		cli_error("unexpected argument '%s'", o.extra[0]);
+	if (ro.precision && o.ts_interval > 0) {
+		cli_error("--precision decides the replications as it goes: "
+			  "run --timeseries without it");
 		rc = EXIT_USAGE;
 		goto cleanup_opts;
 	}
@@ -146,6 +251,15 @@ int cmd_run(int argc, char **argv)
 	rc = cli_load(&o, &sc);
 	if (rc)
 		goto cleanup_opts;
+	if (ro.precision) {
+		/* the budget is checked for the most replications it may run */
+		int r0 = sc.replications;
+		sc.replications = ro.max_reps;
+		rc = cli_budget(&sc, 0, &o.jobs);
+		sc.replications = r0;
+		if (rc)
+			goto cleanup;
+	}
 	if ((rc = cli_budget(&sc, o.ts_interval, &o.jobs)))
 		goto cleanup;
 	run_phase = PH_SIMULATING;
@@ -181,8 +295,12 @@ int cmd_run(int argc, char **argv)
 	const char *why = NULL;
 	struct cli_progress bar;
 	cli_progress_start(&bar, !o.quiet);
-	int err = sim_run_scenario(&sc, o.jobs, o.ts_interval, ts, sum,
-				   bar.show ? progress : NULL, &bar, &why);
+	int err = ro.precision
+		      ? sim_run_to_precision(&sc, o.jobs, ro.precision,
+					     ro.max_reps, sum, &reps, &why)
+		      : sim_run_scenario_keep(&sc, o.jobs, o.ts_interval, ts,
+					      sum, bar.show ? progress : NULL,
+					      &bar, &reps, &why);
 	cli_progress_end(&bar);
 	if (err < 0) {
 		cli_error("simulation failed: %s",
@@ -195,7 +313,19 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	rc = o.out ? write_outputs(o.out, &sc, sum, ts) : 0;
+	if (!rc && ro.precision && !o.quiet && sc.replications >= ro.max_reps)
+		fprintf(stderr,
+			"concsim: warning: --precision %g%% not reached in "
+			"%d replications (--max-replications); the half-widths "
+			"are as shown\n",
+			100 * ro.precision, sc.replications);
+	if (!rc && ro.slo.n && check_slo(&ro, &sc, reps))
+		rc = EXIT_FAILED;
 cleanup:
+	for (size_t i = 0; reps && i < sc.nsystems * (size_t)sc.replications;
+	     i++)
+		sim_rep_release(&reps[i]);
+	free(reps);
 	if (rc && made_dir)
 		rmdir(made_dir); /* only if empty */
 	made_dir = NULL;

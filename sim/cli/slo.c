@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "scenario/units.h"
 
 /* Reads the figure at *p ("mean", "p99.9", "errors"...) into t. */
@@ -206,4 +207,31 @@ void slo_format(const struct slo_term *t, double v, char *buf, size_t size)
 		snprintf(buf, size, "%.3g ms", v * 1e3);
 	else
 		snprintf(buf, size, "%.3g s", v);
+}
+
+/* The latency terms of the grammar above, for the commands that draw an
+ * objective as a line (plot, report); error and goodput shares have no
+ * place on a latency axis and are left out. */
+int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
+		  size_t *nobj)
+{
+	struct slo o;
+	char msg[512];
+	if (slo_parse(&o, s, msg, sizeof(msg))) {
+		cli_error("%s", msg);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < o.n; i++) {
+		const struct slo_term *t = &o.t[i];
+		if (t->fig != SLO_MEAN && t->fig != SLO_QUANTILE)
+			continue;
+		if (*nobj == max) {
+			cli_error("--slo: at most %zu objectives", max);
+			return EXIT_USAGE;
+		}
+		obj[(*nobj)++] = (struct cli_objective){
+		    t->fig == SLO_MEAN ? CLI_STAT_MEAN : CLI_STAT_QUANTILE,
+		    t->q, t->target};
+	}
+	return 0;
 }

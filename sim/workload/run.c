@@ -260,6 +260,7 @@ static void send_attempt(struct sim *s, void *obj, uint64_t arg)
 	struct run *ru = obj;
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
 	r->t_sent = s->now;
+	ru->res->attempts += (uint64_t)ru->measuring;
 	if (ru->wl->client.timeout > 0)
 		r->timeout_ev =
 		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
@@ -756,6 +757,16 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 		     void (*progress)(void *arg, size_t done, size_t total),
 		     void *progress_arg, const char **why)
 {
+	return sim_run_scenario_keep(sc, jobs, ts_interval, ts, out, progress,
+				     progress_arg, NULL, why);
+}
+
+int sim_run_scenario_keep(
+    const struct sim_scenario *sc, int jobs, double ts_interval,
+    struct sim_ts *ts, struct sim_summary *out,
+    void (*progress)(void *arg, size_t done, size_t total), void *progress_arg,
+    struct sim_rep_result **reps, const char **why)
+{
 	size_t nrep = (size_t)sc->replications, n = sc->nsystems * nrep;
 	struct scen_job j = {.sc = sc,
 			     .ts_interval = ts_interval,
@@ -815,6 +826,10 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 		}
 	}
 	err = 0;
+	if (reps) { /* handed over */
+		*reps = j.res;
+		j.res = NULL;
+	}
 cleanup:
 	for (size_t i = 0; j.res && i < n; i++)
 		sim_rep_release(&j.res[i]);
@@ -826,4 +841,84 @@ cleanup:
 	free(cnames);
 	pthread_mutex_destroy(&j.lock);
 	return err;
+}
+
+/* ---------------------------------------------------------- precision -- */
+
+/* Whether every system's mean and p99 latency, throughput and goodput
+ * have a 95 % half-width within g of their estimate. A figure that is
+ * not finite (no good response at all) cannot get more precise and is
+ * left out; a zero estimate needs a zero half-width. */
+static bool precise_enough(const struct sim_summary *s, size_t n, double g)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct sim_est *e[] = {&s[k].lat_mean, &s[k].p99,
+					     &s[k].throughput_rps,
+					     &s[k].goodput_rps};
+		for (size_t i = 0; i < 4; i++) {
+			if (!isfinite(e[i]->mean))
+				continue;
+			if (!(e[i]->ci95 <= g * fabs(e[i]->mean)))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Replications the figures seem to need, by the usual approximation
+ * n* = n (h / (g |x|))^2 (Law & Kelton, eq. 9.3), at least n + 1. */
+static int needed(const struct sim_summary *s, size_t nsys, int n, double g)
+{
+	double worst = 1;
+	for (size_t k = 0; k < nsys; k++) {
+		const struct sim_est *e[] = {&s[k].lat_mean, &s[k].p99,
+					     &s[k].throughput_rps,
+					     &s[k].goodput_rps};
+		for (size_t i = 0; i < 4; i++)
+			if (isfinite(e[i]->mean) && e[i]->mean != 0 &&
+			    isfinite(e[i]->ci95))
+				worst = fmax(worst, e[i]->ci95 /
+							(g * fabs(e[i]->mean)));
+	}
+	double want = ceil((double)n * worst * worst);
+	return want > 1e6 ? 1000000 : (int)fmax(want, n + 1);
+}
+
+int sim_run_to_precision(struct sim_scenario *sc, int jobs, double rel,
+			 int max_reps, struct sim_summary *out,
+			 struct sim_rep_result **reps, const char **why)
+{
+	/* Law & Kelton's relative-precision procedure: stop at the first n
+	 * whose half-width is within g' = g / (1 + g) of the estimate; the
+	 * corrected g' makes the actual relative error at most g with
+	 * probability about 95 %. n starts at the scenario's replications
+	 * (at least 3) and jumps by the approximation above rather than one
+	 * at a time (each step reruns replications 0..n-1, which are
+	 * reproduced exactly) */
+	double g = rel / (1 + rel);
+	int n = sc->replications < 3 ? 3 : sc->replications;
+	if (n > max_reps)
+		n = max_reps;
+	for (;;) {
+		sc->replications = n;
+		struct sim_rep_result *r = NULL;
+		int err = sim_run_scenario_keep(sc, jobs, 0, NULL, out, NULL,
+						NULL, reps ? &r : NULL, why);
+		if (err < 0)
+			return err;
+		bool done =
+		    n >= max_reps || precise_enough(out, sc->nsystems, g);
+		if (done) {
+			if (reps)
+				*reps = r;
+			return 0;
+		}
+		int next = needed(out, sc->nsystems, n, g);
+		for (size_t i = 0; r && i < sc->nsystems * (size_t)n; i++)
+			sim_rep_release(&r[i]);
+		free(r);
+		for (size_t k = 0; k < sc->nsystems; k++)
+			sim_summary_release(&out[k]);
+		n = next > max_reps ? max_reps : next;
+	}
 }
