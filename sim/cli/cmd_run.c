@@ -313,7 +313,8 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	rc = o.out ? write_outputs(o.out, &sc, sum, ts) : 0;
-	if (!rc && ro.precision && !o.quiet && sc.replications >= ro.max_reps)
+	if (!rc && ro.precision && sc.replications >= ro.max_reps &&
+	    !sim_precise_enough(sum, sc.nsystems, ro.precision))
 		fprintf(stderr,
 			"concsim: warning: --precision %g%% not reached in "
 			"%d replications (--max-replications); the half-widths "

@@ -851,6 +851,8 @@ cleanup:
  * left out; a zero estimate needs a zero half-width. */
 static bool precise_enough(const struct sim_summary *s, size_t n, double g)
 {
+	if (n == 0)
+		return true;
 	for (size_t k = 0; k < n; k++) {
 		const struct sim_est *e[] = {&s[k].lat_mean, &s[k].p99,
 					     &s[k].throughput_rps,
@@ -863,6 +865,11 @@ static bool precise_enough(const struct sim_summary *s, size_t n, double g)
 		}
 	}
 	return true;
+}
+
+bool sim_precise_enough(const struct sim_summary *s, size_t n, double rel)
+{
+	return precise_enough(s, n, rel / (1 + rel));
 }
 
 /* Replications the figures seem to need, by the usual approximation

@@ -10,6 +10,7 @@
 #ifndef SIM_RUN_H
 #define SIM_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,9 @@ int sim_run_scenario_keep(
 int sim_run_to_precision(struct sim_scenario *sc, int jobs, double rel,
 			 int max_reps, struct sim_summary *out,
 			 struct sim_rep_result **reps, const char **why);
+
+/* Whether the n summaries meet sim_run_to_precision's criterion. */
+bool sim_precise_enough(const struct sim_summary *s, size_t n, double rel);
 
 /* Runs fn(arg, i) for i in [0, n) on `jobs` threads (jobs <= 1: inline).
  * Returns the first non-zero result by index, or 0. */
