@@ -5,12 +5,14 @@
  * `systems.*` overrides, `scale:` schedule steps, and their errors.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
+#include "kernel/stats.h"
 #include "testlib.h"
 #include "workload/run.h"
 
@@ -314,4 +316,59 @@ Test(sizing, paired_difference_skips_replications_without_latency,
 	double d = strtod(p + strlen("\"latency_mean_s_diff\": "), NULL);
 	cr_expect(d < -1.5, "difference %g s", d);
 	free(out);
+}
+
+/* ------------------------------------------------------ warmup: auto -- */
+
+/* MSER on a sequence with a known transient: 200 batch means rising
+ * linearly to the steady level 1, then 800 around it (uniform noise of
+ * half-width 0.3). The truncation must fall at the end of the rise, not
+ * at 0 and not deep into the steady part. */
+Test(sizing, mser_truncates_a_known_transient)
+{
+	double b[1000];
+	uint64_t x = 12345;
+	for (size_t i = 0; i < 1000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		double u = (double)(x >> 11) / 9007199254740992.0;
+		b[i] = (i < 200 ? (double)i / 200 : 1.0) + 0.6 * (u - 0.5);
+	}
+	size_t d = sim_mser(b, 1000);
+	cr_expect(d >= 150 && d <= 260, "truncation %zu", d);
+	/* a stationary sequence needs (almost) none */
+	for (size_t i = 0; i < 200; i++)
+		b[i] = b[200 + i];
+	d = sim_mser(b, 1000);
+	cr_expect(d < 100, "truncation %zu of a stationary sequence", d);
+}
+
+/* An M/M/1 queue at rho = 0.9 started empty: the early responses are
+ * faster than the steady state. With `warmup: auto` the truncation is
+ * above 0 and the mean response covers W = 1/(mu - lambda) = 10 ms
+ * within its 99.9 % interval. */
+Test(sizing, mser_warmup_on_mm1_started_empty)
+{
+	struct sim_scenario sc;
+	struct sim_summary s[1];
+	tl_load("name: mm1\nseed: 11\nduration: 100s\nwarmup: auto\n"
+		"replications: 10\nworkload:\n"
+		"  arrivals: { process: poisson, rate: 900/s }\n"
+		"  classes:\n    - { name: a, phases: [ {cpu: {dist: "
+		"exponential, mean: 1ms}} ] }\n"
+		"systems:\n  - { name: q, model: event-loop, cores: 1, "
+		"overheads: zero }\n",
+		&sc);
+	cr_assert(sc.warmup_auto);
+	tl_run_loaded(&sc, s);
+	cr_expect(s[0].warmup_s > 0, "truncation %g s", s[0].warmup_s);
+	cr_expect(s[0].warmup_s < sc.duration / 2, "truncation %g s",
+		  s[0].warmup_s);
+	/* rho = 0.9 is noisy: the check is the 99.9 % interval, which
+	 * must also be narrow enough (10 %) to mean something */
+	double hw = tl_ci999(s[0].lat_mean.ci95, s[0].replications);
+	cr_expect(fabs(s[0].lat_mean.mean - 0.010) <= hw && hw < 0.001,
+		  "mean %g +- %g (99.9 %%), theory 0.010", s[0].lat_mean.mean,
+		  hw);
+	sim_summary_release(&s[0]);
+	sim_scenario_release(&sc);
 }

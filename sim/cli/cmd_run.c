@@ -320,6 +320,15 @@ int cmd_run(int argc, char **argv)
 			"%d replications (--max-replications); the half-widths "
 			"are as shown\n",
 			100 * ro.precision, sc.replications);
+	for (size_t k = 0; !rc && k < sc.nsystems; k++)
+		if (sum[k].warmup_long)
+			fprintf(stderr,
+				"concsim: warning: warmup: auto cut more than "
+				"half of the pilot run for '%s' in %d of %d "
+				"replications: the transient may outlast "
+				"'duration'; lengthen it\n",
+				sc.systems[k].name, sum[k].warmup_long,
+				sc.replications);
 	if (!rc && ro.slo.n && check_slo(&ro, &sc, reps))
 		rc = EXIT_FAILED;
 cleanup:
@@ -397,9 +406,16 @@ int cmd_check(int argc, char **argv)
 	const struct sim_workload *wl = &sc.workload;
 	printf("scenario %s: %s\n", sc.name,
 	       sc.description ? sc.description : "");
-	printf("  %d replication%s of %gs after %gs of warm-up, seed %llu\n",
-	       sc.replications, sc.replications == 1 ? "" : "s", sc.duration,
-	       sc.warmup, (unsigned long long)sc.seed);
+	if (sc.warmup_auto)
+		printf("  %d replication%s of %gs after a warm-up chosen from "
+		       "a pilot run (warmup: auto, MSER-5), seed %llu\n",
+		       sc.replications, sc.replications == 1 ? "" : "s",
+		       sc.duration, (unsigned long long)sc.seed);
+	else
+		printf("  %d replication%s of %gs after %gs of warm-up, seed "
+		       "%llu\n",
+		       sc.replications, sc.replications == 1 ? "" : "s",
+		       sc.duration, sc.warmup, (unsigned long long)sc.seed);
 	double sumw = 0, cpu = 0;
 	for (size_t c = 0; c < wl->nclasses; c++)
 		sumw += wl->classes[c].weight;

@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -224,6 +225,8 @@ static void json_system(struct jw *w, const struct sim_summary *s)
 	jw_begin(w, NULL, '{');
 	jw_str(w, "name", s->name);
 	jw_str(w, "model", s->model);
+	if (s->warmup_auto)
+		jw_num(w, "warmup_s", s->warmup_s);
 	jw_num(w, "offered_rps", s->offered_rps.mean);
 	jw_num(w, "throughput_rps", s->throughput_rps.mean);
 	jw_num(w, "goodput_rps", s->goodput_rps.mean);
@@ -293,7 +296,14 @@ int sim_write_json(FILE *f, const struct sim_scenario *sc,
 	jw_key(&w, "replications");
 	fprintf(f, "%d", reps);
 	jw_num(&w, "duration_s", sc->duration);
-	jw_num(&w, "warmup_s", sc->warmup);
+	/* warmup: auto, the longest truncation of any system (each
+	 * system's own mean is in its object) */
+	double warm = sc->warmup;
+	for (size_t i = 0; sc->warmup_auto && i < n; i++)
+		warm = i ? fmax(warm, sys[i].warmup_s) : sys[i].warmup_s;
+	jw_num(&w, "warmup_s", warm);
+	if (sc->warmup_auto)
+		jw_str(&w, "warmup", "auto (MSER-5)");
 	jw_begin(&w, "systems", '[');
 	for (size_t i = 0; i < n; i++)
 		json_system(&w, &sys[i]);

@@ -547,11 +547,28 @@ int sim_write_table(FILE *f, const struct sim_scenario *sc,
 	struct sim_tbl t = {0};
 	int reps = n ? sys[0].replications : sc->replications;
 	bool ci = reps > 1;
-	char dur[SIM_TBL_CELL], warm[SIM_TBL_CELL];
+	char dur[SIM_TBL_CELL], warm[2 * SIM_TBL_CELL];
 	int rc;
 
 	fmt_span(dur, sizeof(dur), sc->duration);
 	fmt_span(warm, sizeof(warm), sc->warmup);
+	if (sc->warmup_auto && n) {
+		/* the truncation MSER-5 chose, mean per replication, over
+		 * the systems */
+		double lo = sys[0].warmup_s, hi = lo;
+		for (size_t i = 1; i < n; i++) {
+			lo = fmin(lo, sys[i].warmup_s);
+			hi = fmax(hi, sys[i].warmup_s);
+		}
+		char a[SIM_TBL_CELL / 2], b[SIM_TBL_CELL / 2];
+		snprintf(a, sizeof(a), "%.3g s", lo);
+		snprintf(b, sizeof(b), "%.3g s", hi);
+		if (lo == hi)
+			snprintf(warm, sizeof(warm), "an MSER-5 (auto) %s", a);
+		else
+			snprintf(warm, sizeof(warm),
+				 "an MSER-5 (auto) %s to %s by system", a, b);
+	}
 	fprintf(f, "%s: %s measured after %s warm-up, %d replication%s%s\n\n",
 		sc->name ? sc->name : "scenario", dur, warm, reps,
 		reps == 1 ? "" : "s",

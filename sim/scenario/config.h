@@ -262,6 +262,7 @@ struct sim_scenario {
 	char *name, *description;
 	uint64_t seed;
 	double duration, warmup; /* seconds */
+	bool warmup_auto; /* `warmup: auto`: MSER-5 per replication (run.c) */
 	int replications;
 	struct sim_workload workload;
 	struct sim_system *systems;

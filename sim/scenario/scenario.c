@@ -159,7 +159,23 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 		    sim__got(root).s);
 		return;
 	}
+	/* `warmup: auto`: read as 0 here, chosen from the data per
+	 * replication when it runs (MSER-5, workload/run.c) */
+	size_t wi;
+	const struct sim_ynode *wu = sim_ymap_get(root, "warmup", &wi);
+	struct sim_ynode *auto_root = NULL;
+	if (wu && wu->kind == SIM_Y_SCALAR && !strcmp(wu->text, "auto")) {
+		struct sim_ynode *z =
+		    sim_ynode_new(&l->doc, SIM_Y_SCALAR, "0s", wu->mark);
+		if (!z || !(auto_root = sim_ynode_clone(&l->doc, root))) {
+			sim__nomem(l);
+			return;
+		}
+		auto_root->vals[wi] = z;
+		root = auto_root;
+	}
 	sim__read_table(l, root, &sec, 1, extra, "at the top level", NULL);
+	sc->warmup_auto = auto_root != NULL;
 	read_seed(l, sim_ymap_get(root, "seed", NULL), &sc->seed);
 	if (!sc->name) {
 		const char *base = strrchr(l->file, '/');

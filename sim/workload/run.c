@@ -61,9 +61,47 @@ struct run {
 	int err;
 	const char *why;  /* with err: what went wrong */
 	double cpu_scale; /* the system's cpu_scale (nested ones included) */
-	double t_issue;	  /* closed loop: the instant of the last request */
+	struct mser_buf *mser; /* warmup: auto, the pilot run: batch means */
+	double t_issue; /* closed loop: the instant of the last request */
 	uint64_t same_instant; /* requests sent at that instant */
 };
+
+/* `warmup: auto`: the pilot run's response times, in order of
+ * completion, as means of batches of 5 (MSER-5), with the instant each
+ * batch ended. */
+#define MSER_BATCH 5
+struct mser_buf {
+	double sum;
+	int cnt;
+	double *b, *t;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void mser_add(struct mser_buf *m, double lat, double now)
+{
+	m->sum += lat;
+	if (++m->cnt < MSER_BATCH)
+		return;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 1024;
+		double *b = realloc(m->b, cap * sizeof(*b));
+		if (b)
+			m->b = b;
+		double *t = b ? realloc(m->t, cap * sizeof(*t)) : NULL;
+		if (t)
+			m->t = t;
+		if (!b || !t) {
+			m->nomem = true;
+			return;
+		}
+		m->cap = cap;
+	}
+	m->b[m->n] = m->sum / MSER_BATCH;
+	m->t[m->n++] = now;
+	m->sum = 0;
+	m->cnt = 0;
+}
 
 /* ---------------------------------------------------------- the client -- */
 
@@ -231,6 +269,8 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 		double lat = now - r->t_first;
 		double dl = ru->wl->client.deadline;
 		int good = !(dl > 0 && lat > dl);
+		if (ru->mser)
+			mser_add(ru->mser, lat, now);
 		if (ru->measuring) {
 			ru->res->completed++;
 			if (good) { /* res->lat is the classes' merged */
@@ -458,9 +498,10 @@ static int co_gap(const struct sim_scenario *sc, size_t sys, int rep,
 	return err;
 }
 
-int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
-		double ts_interval, struct sim_ts *ts,
-		struct sim_rep_result *out, const char **why)
+static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
+		    double ts_interval, struct sim_ts *ts,
+		    struct sim_rep_result *out, struct mser_buf *mser,
+		    const char **why)
 {
 	struct run *ru = calloc(1, sizeof *ru);
 	const struct sim_workload *wl = &sc->workload;
@@ -475,6 +516,7 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 	ru->ts_dt = ts ? ts_interval : 0;
 	ru->rep = rep;
 	ru->cpu_scale = cpu_scale_of(&sc->systems[sys]);
+	ru->mser = mser;
 	if (sim_rep_init(out, wl->nclasses) < 0)
 		goto cleanup_ru;
 	if (sim_init(&ru->s) < 0)
@@ -590,6 +632,7 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 		goto cleanup;
 	}
 	out->duration = sc->duration;
+	out->warmup = sc->warmup;
 	out->events = ru->s.events;
 	for (size_t c = 0; c < out->nclasses; c++)
 		if (sim_hist_merge(&out->lat, &out->classes[c].lat) < 0) {
@@ -618,6 +661,48 @@ cleanup:
 	sim_release(&ru->s);
 cleanup_ru:
 	free(ru);
+	return err;
+}
+
+/* `warmup: auto` chooses the warm-up of each replication from its own
+ * data: a pilot run of `duration` from an empty system records the
+ * response times in order of completion; MSER-5 (White 1997; Hoad,
+ * Robinson & Davies 2010 found it the most reliable of the automated
+ * truncation rules they compared) picks the batch after which the mean
+ * of what remains has the least squared standard error; the replication
+ * is then run again, identically, with the warm-up ending at that
+ * batch's instant, and `duration` measured after it. A truncation beyond
+ * half the pilot means the transient may outlast it (flagged). */
+int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
+		double ts_interval, struct sim_ts *ts,
+		struct sim_rep_result *out, const char **why)
+{
+	if (!sc->warmup_auto)
+		return run_once(sc, sys, rep, ts_interval, ts, out, NULL, why);
+	struct sim_scenario pilot = *sc;
+	struct mser_buf m = {0};
+	struct sim_rep_result r = {0};
+	pilot.warmup_auto = false;
+	pilot.warmup = 0;
+	int err = run_once(&pilot, sys, rep, 0, NULL, &r, &m, why);
+	sim_rep_release(&r);
+	if (err == 0 && m.nomem)
+		err = SIM_ENOMEM;
+	double t = 0;
+	bool lng = false;
+	if (err == 0 && m.n) {
+		size_t d = sim_mser(m.b, m.n);
+		t = d ? m.t[d - 1] : 0;
+		lng = 2 * d > m.n;
+	}
+	free(m.b);
+	free(m.t);
+	if (err < 0)
+		return err;
+	pilot.warmup = t;
+	err = run_once(&pilot, sys, rep, ts_interval, ts, out, NULL, why);
+	if (err == 0)
+		out->warmup_long = lng;
 	return err;
 }
 
@@ -797,6 +882,7 @@ int sim_run_scenario_keep(
 			goto cleanup;
 		out[k].name = sc->systems[k].name;
 		out[k].model = sc->systems[k].model->name;
+		out[k].warmup_auto = sc->warmup_auto;
 		if (k > 0 && nrep > 1 &&
 		    (err = paired(j.res, &j.res[k * nrep], nrep,
 				  &out[k].metrics)) < 0)
