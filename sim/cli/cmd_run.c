@@ -39,6 +39,8 @@ static int write_summary(FILE *f, int fmt, const struct sim_scenario *sc,
 			 const struct sim_summary *sum)
 {
 	switch (fmt) {
+	case SIM_FMT_CSV_LONG:
+		return sim_write_csv_long(f, sc, sum, sc->nsystems);
 	case SIM_FMT_JSON:
 		return sim_write_json(f, sc, sum, sc->nsystems);
 	case SIM_FMT_CSV:
@@ -70,17 +72,27 @@ static void on_signal(int sig)
 
 /* The result files of -o: all of them appear, or none (a full disk, a
  * failed write or an interruption removes every temporary file). */
-enum { OUT_JSON, OUT_CSV, OUT_TABLE, OUT_YAML, OUT_TS, NOUT };
-static const char *const out_name[NOUT] = {"results.json", "results.csv",
-					   "summary.txt", "scenario.yaml",
-					   "timeseries.csv"};
+enum {
+	OUT_JSON,
+	OUT_CSV,
+	OUT_TABLE,
+	OUT_YAML,
+	OUT_REPS,
+	OUT_LONG, /* with --long */
+	OUT_TS,	  /* with --timeseries */
+	NOUT
+};
+static const char *const out_name[NOUT] = {
+    "results.json",	"results.csv",	    "summary.txt",   "scenario.yaml",
+    "replications.csv", "results_long.csv", "timeseries.csv"};
 
 /* Returns 0, EXIT_FAILED or EXIT_INTERRUPTED (messages printed). */
 static int write_outputs(const char *dir, const struct sim_scenario *sc,
-			 const struct sim_summary *sum, const struct sim_ts *ts)
+			 const struct sim_summary *sum, const struct sim_ts *ts,
+			 const struct sim_rep_result *reps, bool lng)
 {
 	struct sim_afile a[NOUT];
-	size_t n = ts ? NOUT : OUT_TS;
+	size_t n = NOUT;
 	int rc = EXIT_FAILED;
 
 	memset(a, 0, sizeof(a));
@@ -88,10 +100,16 @@ static int write_outputs(const char *dir, const struct sim_scenario *sc,
 	for (size_t i = 0; i < n; i++) {
 		if (run_signal)
 			goto cleanup;
+		if ((i == OUT_TS && !ts) || (i == OUT_LONG && !lng))
+			continue;
 		if (sim_afile_open(&a[i], dir, out_name[i], stderr) < 0)
 			goto cleanup;
 		if (i == OUT_TS)
 			sim_write_timeseries(a[i].f, sc, ts, sc->nsystems);
+		else if (i == OUT_REPS)
+			sim_write_replications_csv(a[i].f, sc, sum, reps);
+		else if (i == OUT_LONG)
+			sim_write_csv_long(a[i].f, sc, sum, sc->nsystems);
 		else if (i == OUT_YAML)
 			sim_scenario_write_yaml(sc, a[i].f);
 		else
@@ -139,6 +157,7 @@ struct run_opts {
 	const char *slo_text;
 	double precision; /* 0: off */
 	int max_reps;
+	bool lng; /* --long */
 };
 
 static int run_options(const struct cli_opts *o, struct run_opts *r)
@@ -152,6 +171,10 @@ static int run_options(const struct cli_opts *o, struct run_opts *r)
 		if (strncmp(a, "--", 2)) {
 			cli_error("unexpected argument '%s'", a);
 			return EXIT_USAGE;
+		}
+		if (!strcmp(a, "--long")) {
+			r->lng = true;
+			continue;
 		}
 		if (eq)
 			val = eq + 1;
@@ -232,7 +255,7 @@ int cmd_run(int argc, char **argv)
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|--jobs|"
 			   "--quiet|--timeseries|--per-replica|--systems",
-			   "--slo|--precision|--max-replications", &o);
+			   "--slo|--precision|--max-replications|--long!", &o);
 	struct run_opts ro;
 	struct sim_rep_result *reps = NULL;
 	if (rc || (rc = run_options(&o, &ro)))
@@ -308,11 +331,13 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	int fmt = cli_format(&o);
+	if (fmt == SIM_FMT_CSV && ro.lng)
+		fmt = SIM_FMT_CSV_LONG;
 	if (write_summary(stdout, fmt, &sc, sum) < 0 || fflush(stdout)) {
 		cli_error("cannot write to standard output");
 		goto cleanup;
 	}
-	rc = o.out ? write_outputs(o.out, &sc, sum, ts) : 0;
+	rc = o.out ? write_outputs(o.out, &sc, sum, ts, reps, ro.lng) : 0;
 	if (!rc && ro.precision && sc.replications >= ro.max_reps &&
 	    !sim_precise_enough(sum, sc.nsystems, ro.precision))
 		fprintf(stderr,
