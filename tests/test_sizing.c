@@ -311,9 +311,9 @@ Test(sizing, paired_difference_skips_replications_without_latency,
 		 tl_src());
 	cr_assert_eq(sh(&out, cmd), 0);
 	/* gthread against sync: the means differ by about 1.85 s */
-	const char *p = strstr(out, "\"latency_mean_s_diff\": ");
+	const char *p = strstr(out, "\"latency_s_mean_diff\": ");
 	cr_assert(p, "%s", out);
-	double d = strtod(p + strlen("\"latency_mean_s_diff\": "), NULL);
+	double d = strtod(p + strlen("\"latency_s_mean_diff\": "), NULL);
 	cr_expect(d < -1.5, "difference %g s", d);
 	free(out);
 }

@@ -318,10 +318,10 @@ Test(crn, identical_systems_give_identical_figures)
 	cr_expect_eq(s[0].p99.ci95, s[1].p99.ci95);
 	/* the paired difference is exactly zero, with a zero interval */
 	cr_expect_eq(sim_metrics_get(&s[1].metrics, "vs_first",
-				     "latency_mean_s_diff", -1),
+				     "latency_s_mean_diff", -1),
 		     0);
 	cr_expect_eq(sim_metrics_get(&s[1].metrics, "vs_first",
-				     "latency_mean_s_diff_ci95", -1),
+				     "latency_s_mean_diff_ci95", -1),
 		     0);
 	for (int i = 0; i < 2; i++)
 		sim_summary_release(&s[i]);

@@ -445,9 +445,12 @@ static void print_json(const struct capacity *c)
 
 static void print_csv(const struct capacity *c)
 {
-	printf("system,model,parameter,slo,%s,ci95,found,searches,bound,"
+	/* the half-width of figure X is X_ci95, as in run's and sweep's
+	 * CSV */
+	printf("system,model,parameter,slo,%s,found,searches,bound,"
 	       "bound_value\n",
-	       c->minimize ? "minimum" : "capacity_rps");
+	       c->minimize ? "minimum,minimum_mean,minimum_mean_ci95"
+			   : "capacity_rps,capacity_rps_ci95");
 	for (size_t s = 0; s < c->nsys; s++) {
 		struct verdict v = summarize(c, s);
 		bool first = true;
@@ -458,7 +461,9 @@ static void print_csv(const struct capacity *c)
 			     c->minimize ? (c->mpath[s] ? c->mpath[s] : "")
 					 : c->path);
 		sim_csv_cell(stdout, &first, c->slo);
-		sim_csv_num(stdout, &first, c->minimize ? v.largest : v.e.mean);
+		if (c->minimize)
+			sim_csv_num(stdout, &first, v.largest);
+		sim_csv_num(stdout, &first, v.e.mean);
 		sim_csv_num(stdout, &first, v.e.ci95);
 		snprintf(n, sizeof(n), "%d", v.nfound);
 		sim_csv_cell(stdout, &first, n);

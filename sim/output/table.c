@@ -270,8 +270,8 @@ static void table_paired(FILE *f, const struct sim_summary *sys, size_t n)
 	static const struct {
 		const char *key, *label;
 		bool secs;
-	} figs[] = {{"latency_mean_s_diff", "mean", true},
-		    {"latency_p99_s_diff", "p99", true},
+	} figs[] = {{"latency_s_mean_diff", "mean", true},
+		    {"latency_s_p99_diff", "p99", true},
 		    {"goodput_rps_diff", "goodput", false}};
 	bool header = false;
 	for (size_t i = 1; i < n; i++) {

@@ -764,7 +764,9 @@ static int paired(const struct sim_rep_result *base,
 		  const struct sim_rep_result *k, size_t n,
 		  struct sim_metrics *out)
 {
-	static const char *const names[] = {"latency_mean_s", "latency_p99_s",
+	/* figure names as everywhere else (latency_s_p99), then _diff; the
+	 * half-width of figure X is X_ci95 */
+	static const char *const names[] = {"latency_s_mean", "latency_s_p99",
 					    "goodput_rps", "throughput_rps"};
 	double *d = malloc(n * sizeof *d);
 	if (!d)
