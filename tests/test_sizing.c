@@ -249,6 +249,18 @@ Test(sizing, precision_options, .init = tl_mktmp, .fini = tl_rmtmp)
 			      "replications"),
 		  "%s", out);
 	free(out);
+	/* capacity: more searches, each on its own replication */
+	cr_expect_eq(sh(&out, "capacity two.yaml -q --format json --slo "
+			      "'p99<50ms' --systems fast --precision 0.1% "
+			      "--max-replications 4"),
+		     0, "%s", out);
+	cr_expect(strstr(out, "\"replications\": 4,"), "%s", out);
+	cr_expect(strstr(out, "{\"replication\": 3,"), "%s", out);
+	free(out);
+	cr_expect_eq(sh(&out, "capacity two.yaml --slo 'p99<50ms' "
+			      "--max-replications 4"),
+		     2);
+	free(out);
 }
 
 Test(sizing, scaled_schedule_steps_follow_the_base_rate, .init = tl_mktmp,

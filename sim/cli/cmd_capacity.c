@@ -83,8 +83,12 @@ struct capacity {
 	char *text; /* the scenario file */
 	size_t len;
 	size_t nsys;
-	int nsearch;
-	struct search_rec *rec; /* nsys * nsearch */
+	int nsearch;		/* searches run per system */
+	int stride;		/* room per system in rec */
+	int from, batch;	/* the searches being run: from .. from+batch */
+	double precision;	/* --precision (a share), 0: off */
+	int max_reps;		/* --max-replications */
+	struct search_rec *rec; /* nsys * stride */
 	pthread_mutex_t lock;
 	char *problem; /* the first load or simulation failure */
 	bool failed;
@@ -211,9 +215,9 @@ static int probe(struct capacity *c, size_t sys, int rep, struct search_rec *r,
 static int search(void *arg, size_t i)
 {
 	struct capacity *c = arg;
-	size_t sys = i / (size_t)c->nsearch;
-	int rep = (int)(i % (size_t)c->nsearch);
-	struct search_rec *r = &c->rec[i];
+	size_t sys = i / (size_t)c->batch;
+	int rep = c->from + (int)(i % (size_t)c->batch);
+	struct search_rec *r = &c->rec[sys * (size_t)c->stride + (size_t)rep];
 	bool integer = c->integer || c->minimize;
 	double floor_ = c->minimize ? c->mmin[sys] : 0;
 	double ceil_ = c->minimize ? c->mmax[sys] : INFINITY;
@@ -342,7 +346,7 @@ static struct verdict summarize(const struct capacity *c, size_t sys)
 	double *x = calloc((size_t)c->nsearch + 1, sizeof(*x));
 	for (int k = 0; k < c->nsearch; k++) {
 		const struct search_rec *r =
-		    &c->rec[sys * (size_t)c->nsearch + (size_t)k];
+		    &c->rec[sys * (size_t)c->stride + (size_t)k];
 		if (r->out == FOUND) {
 			if (x)
 				x[v.nfound] = r->value;
@@ -400,7 +404,7 @@ static void print_json(const struct capacity *c)
 	printf(", \"replications\": %d, \"systems\": [", c->nsearch);
 	for (size_t s = 0; s < c->nsys; s++) {
 		struct verdict v = summarize(c, s);
-		const struct search_rec *rec = &c->rec[s * (size_t)c->nsearch];
+		const struct search_rec *rec = &c->rec[s * (size_t)c->stride];
 		printf("%s\n  {\"name\": ", s ? "," : "");
 		sim_json_string(stdout, c->base.systems[s].name);
 		printf(", \"model\": ");
@@ -517,7 +521,7 @@ static void print_table(const struct capacity *c)
 			printf("%.0f:", v.largest);
 			for (int k = 0; k < c->nsearch; k++) {
 				const struct search_rec *r =
-				    &c->rec[s * (size_t)c->nsearch + (size_t)k];
+				    &c->rec[s * (size_t)c->stride + (size_t)k];
 				if (r->out == FOUND)
 					printf(" %.0f", r->value);
 				else
@@ -611,6 +615,28 @@ static int capacity_options(struct capacity *c)
 			have_param = true;
 		} else if (IS("--minimize")) {
 			c->minimize = val;
+		} else if (IS("--precision")) {
+			char *end;
+			double pc = strtod(val, &end);
+			if (end == val || strcmp(end, "%") ||
+			    !(pc >= 0.1 && pc <= 50)) {
+				cli_error("--precision expects a percentage "
+					  "from 0.1%% to 50%% (e.g. 5%%), got "
+					  "'%s'",
+					  val);
+				rc = EXIT_USAGE;
+			}
+			c->precision = pc / 100;
+		} else if (IS("--max-replications")) {
+			char *end;
+			long v = strtol(val, &end, 10);
+			if (end == val || *end || v < 2 || v > 10000) {
+				cli_error("--max-replications expects a whole "
+					  "number from 2 to 10000, got '%s'",
+					  val);
+				rc = EXIT_USAGE;
+			}
+			c->max_reps = (int)v;
 		} else if (IS("--lo")) {
 			rc = parse_bound(c, "--lo", val, &c->lo);
 			c->have_lo = true;
@@ -800,11 +826,12 @@ static void warn_absolute_steps(const struct capacity *c)
 int cmd_capacity(int argc, char **argv)
 {
 	struct capacity c = {0};
-	int rc =
-	    cli_parse(argc, argv,
-		      "--set|--seed|--replications|--format|--jobs|"
-		      "--quiet|--systems",
-		      "--slo|--param|--lo|--hi|--tolerance|--minimize", &c.o);
+	int rc = cli_parse(argc, argv,
+			   "--set|--seed|--replications|--format|--jobs|"
+			   "--quiet|--systems",
+			   "--slo|--param|--lo|--hi|--tolerance|--minimize|"
+			   "--precision|--max-replications",
+			   &c.o);
 	pthread_mutex_init(&c.lock, NULL);
 	if (rc || (rc = capacity_options(&c)) || (rc = cli_load(&c.o, &c.base)))
 		goto cleanup;
@@ -852,20 +879,60 @@ int cmd_capacity(int argc, char **argv)
 	c.o.text = NULL;
 	if ((rc = cli_budget(&c.base, 0, &c.o.jobs)))
 		goto cleanup;
+	if (c.max_reps && !c.precision) {
+		cli_error("--max-replications goes with --precision P%%");
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (!c.max_reps)
+		c.max_reps = 50;
 	c.nsearch = c.base.replications;
-	c.total = c.nsys * (size_t)c.nsearch;
-	c.rec = calloc(c.total, sizeof(*c.rec));
+	if (c.precision && c.nsearch < 3)
+		c.nsearch = 3;
+	if (c.precision && c.nsearch > c.max_reps)
+		c.nsearch = c.max_reps;
+	c.stride = c.precision ? c.max_reps : c.nsearch;
+	c.rec = calloc(c.nsys * (size_t)c.stride, sizeof(*c.rec));
 	if (!c.rec) {
 		cli_error("out of memory");
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
 	cli_progress_start(&c.progress, !c.o.quiet);
-	char counts[64];
-	snprintf(counts, sizeof counts, "0/%zu searches", c.total);
-	cli_progress_draw(&c.progress, "capacity", 0, counts);
-	sim_parallel(c.total, c.o.jobs, search, &c);
+	/* --precision: more searches (each on its own replication) until
+	 * every system's answer has a 95 % half-width within P/(1+P) of it
+	 * (Law & Kelton's relative precision, as `run --precision`) */
+	for (c.from = 0;;) {
+		c.batch = c.nsearch - c.from;
+		c.total = c.nsys * (size_t)c.batch;
+		c.done = 0;
+		char counts[64];
+		snprintf(counts, sizeof counts, "0/%zu searches", c.total);
+		cli_progress_draw(&c.progress, "capacity", 0, counts);
+		sim_parallel(c.total, c.o.jobs, search, &c);
+		if (!c.precision || c.nsearch >= c.max_reps)
+			break;
+		double g = c.precision / (1 + c.precision), worst = 0;
+		for (size_t s = 0; s < c.nsys; s++) {
+			struct verdict v = summarize(&c, s);
+			if (v.nfound < 2 || !(fabs(v.e.mean) > 0))
+				continue;
+			worst = fmax(worst, v.e.ci95 / (g * fabs(v.e.mean)));
+		}
+		if (worst <= 1)
+			break;
+		int want = (int)ceil(c.nsearch * worst * worst);
+		c.from = c.nsearch;
+		c.nsearch = want > c.max_reps  ? c.max_reps
+			    : want > c.nsearch ? want
+					       : c.nsearch + 1;
+	}
 	cli_progress_end(&c.progress);
+	if (c.precision && c.nsearch >= c.max_reps)
+		fprintf(stderr,
+			"concsim: note: --precision stopped at "
+			"--max-replications (%d searches)\n",
+			c.nsearch);
 	/* a failed simulation voids only its own search: say so, keep the
 	 * others */
 	if (c.problem)
