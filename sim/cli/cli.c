@@ -362,3 +362,26 @@ int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs)
 		*jobs = sim_budget_jobs(&b, *jobs);
 	return 0;
 }
+
+int cli_parse_precision(const char *val, double *share)
+{
+	char *end;
+	double p = strtod(val, &end);
+	if (end == val || strcmp(end, "%") || !(p >= 0.1 && p <= 50)) {
+		cli_error("--precision expects a percentage from 0.1%% to 50%% "
+			  "(e.g. 5%%), got '%s'",
+			  val);
+		return EXIT_USAGE;
+	}
+	*share = p / 100;
+	return 0;
+}
+
+int cli_parse_max_reps(const char *val, int *n)
+{
+	long v;
+	if (parse_int("--max-replications", val, 2, 10000, &v))
+		return EXIT_USAGE;
+	*n = (int)v;
+	return 0;
+}

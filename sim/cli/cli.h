@@ -98,6 +98,12 @@ struct cli_objective {
 int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
 		  size_t *nobj);
 
+/* --precision P% (0.1% to 50%) as a share into *share, and
+ * --max-replications N (2 to 10000) into *n; each returns 0 or
+ * EXIT_USAGE with the message printed. */
+int cli_parse_precision(const char *val, double *share);
+int cli_parse_max_reps(const char *val, int *n);
+
 /* Prints `concsim: error: ...` to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

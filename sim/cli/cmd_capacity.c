@@ -616,27 +616,9 @@ static int capacity_options(struct capacity *c)
 		} else if (IS("--minimize")) {
 			c->minimize = val;
 		} else if (IS("--precision")) {
-			char *end;
-			double pc = strtod(val, &end);
-			if (end == val || strcmp(end, "%") ||
-			    !(pc >= 0.1 && pc <= 50)) {
-				cli_error("--precision expects a percentage "
-					  "from 0.1%% to 50%% (e.g. 5%%), got "
-					  "'%s'",
-					  val);
-				rc = EXIT_USAGE;
-			}
-			c->precision = pc / 100;
+			rc = cli_parse_precision(val, &c->precision);
 		} else if (IS("--max-replications")) {
-			char *end;
-			long v = strtol(val, &end, 10);
-			if (end == val || *end || v < 2 || v > 10000) {
-				cli_error("--max-replications expects a whole "
-					  "number from 2 to 10000, got '%s'",
-					  val);
-				rc = EXIT_USAGE;
-			}
-			c->max_reps = (int)v;
+			rc = cli_parse_max_reps(val, &c->max_reps);
 		} else if (IS("--lo")) {
 			rc = parse_bound(c, "--lo", val, &c->lo);
 			c->have_lo = true;

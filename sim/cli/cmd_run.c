@@ -137,20 +137,6 @@ cleanup:
 	return rc;
 }
 
-/* --precision P% (a share), or -1 with a message. */
-static double parse_precision(const char *v)
-{
-	char *end;
-	double p = strtod(v, &end);
-	if (end == v || strcmp(end, "%") || !(p >= 0.1 && p <= 50)) {
-		cli_error("--precision expects a percentage from 0.1%% to 50%% "
-			  "(e.g. 5%%), got '%s'",
-			  v);
-		return -1;
-	}
-	return p / 100;
-}
-
 /* The run's own options: --slo, --precision, --max-replications. */
 struct run_opts {
 	struct slo slo;
@@ -192,18 +178,11 @@ static int run_options(const struct cli_opts *o, struct run_opts *r)
 				return EXIT_USAGE;
 			}
 		} else if (!strncmp(a, "--precision", nlen)) {
-			if ((r->precision = parse_precision(val)) < 0)
+			if (cli_parse_precision(val, &r->precision))
 				return EXIT_USAGE;
 		} else {
-			char *end;
-			long v = strtol(val, &end, 10);
-			if (end == val || *end || v < 2 || v > 10000) {
-				cli_error("--max-replications expects a whole "
-					  "number from 2 to 10000, got '%s'",
-					  val);
+			if (cli_parse_max_reps(val, &r->max_reps))
 				return EXIT_USAGE;
-			}
-			r->max_reps = (int)v;
 			have_max = true;
 		}
 	}
