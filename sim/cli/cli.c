@@ -120,9 +120,10 @@ static int common_option(struct cli_opts *o, const char *name, const char *val)
 	} else if (!strcmp(name, "--systems")) {
 		if (!*val || strstr(val, ",,") || *val == ',' ||
 		    val[strlen(val) - 1] == ',') {
-			cli_error("--systems expects system names joined by ',' "
-				  "(e.g. node,uvicorn), got '%s'",
-				  val);
+			cli_error(
+			    "--systems expects system names joined by ',' "
+			    "(e.g. node,uvicorn), got '%s'",
+			    val);
 			return EXIT_USAGE;
 		}
 		o->systems = val;
