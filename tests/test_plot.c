@@ -142,7 +142,10 @@ Test(plot, run_gets_a_spectrum_and_an_hgrm_per_system, .init = tl_mktmp,
 	cr_expect(strstr(gp, "slo_l[1] = 'objective: p99 < 80 ms'"), "%s", gp);
 	cr_expect(strstr(gp, "good responses only"), "not said");
 	free(gp);
-	cr_expect_eq(sh(NULL, "$B plot run --slo 'p98<1ms'"), 2);
+	/* the grammar of run and capacity: any percentile is drawn, an
+	 * unknown figure is bad usage */
+	cr_expect_neq(sh(NULL, "$B plot run -q --slo 'p98<1ms,errors<1%'"), 2);
+	cr_expect_eq(sh(NULL, "$B plot run --slo 'q98<1ms'"), 2);
 	cr_expect_eq(sh(NULL, "$B plot run --slo"), 2);
 }
 

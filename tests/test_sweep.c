@@ -318,7 +318,7 @@ Test(sweep, capacity_of_mm1_is_the_analytic_limit, .init = tl_mktmp,
 		  "capacity %g +- %g misses 900/s", cap, ci);
 	free(out);
 	/* an objective that does not parse is bad usage */
-	cr_expect_eq(sh(&out, "$B capacity mm1.yaml --slo 'p98<1s'"), 2);
+	cr_expect_eq(sh(&out, "$B capacity mm1.yaml --slo 'q98<1s'"), 2);
 	free(out);
 }
 

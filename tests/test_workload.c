@@ -65,7 +65,8 @@ Test(arrivals, poisson_constant_and_schedule_have_their_mean_rate)
 	cr_expect_float_eq(c.mean, 500, 0.011);
 	cr_expect_eq(c.ci95, 0);
 	/* a step schedule: 500/s for 40 s, 1500/s for 20 s, 500/s after */
-	struct sim_rate_step steps[] = {{40, 1500}, {60, 500}};
+	struct sim_rate_step steps[] = {{.at = 40, .rate = 1500},
+					{.at = 60, .rate = 500}};
 	a = (struct sim_arrivals){.kind = SIM_ARR_POISSON,
 				  .rate = 500,
 				  .schedule = steps,
@@ -317,10 +318,10 @@ Test(crn, identical_systems_give_identical_figures)
 	cr_expect_eq(s[0].p99.ci95, s[1].p99.ci95);
 	/* the paired difference is exactly zero, with a zero interval */
 	cr_expect_eq(sim_metrics_get(&s[1].metrics, "vs_first",
-				     "latency_mean_s_diff", -1),
+				     "latency_s_mean_diff", -1),
 		     0);
 	cr_expect_eq(sim_metrics_get(&s[1].metrics, "vs_first",
-				     "latency_mean_s_diff_ci95", -1),
+				     "latency_s_mean_diff_ci95", -1),
 		     0);
 	for (int i = 0; i < 2; i++)
 		sim_summary_release(&s[i]);

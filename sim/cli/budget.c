@@ -107,13 +107,22 @@ static double mean_demand(const struct sim_workload *wl)
 	return w > 0 ? sum / w : 0;
 }
 
+/* Simulated seconds of one replication: warm-up and duration; with
+ * `warmup: auto`, a pilot of `duration` then at most that again of
+ * warm-up before the measured `duration` (run.c). */
+static double sim_budget_horizon(const struct sim_scenario *sc)
+{
+	return sc->warmup + sc->duration +
+	       (sc->warmup_auto ? 2 * sc->duration : 0);
+}
+
 /* Requests of one replication (an upper estimate; trace: 0, the file
  * bounds it) and mmpp switches. */
 static double requests_of(const struct sim_scenario *sc, double *switches)
 {
 	const struct sim_workload *wl = &sc->workload;
 	const struct sim_arrivals *a = &wl->arrivals;
-	double t = sc->warmup + sc->duration;
+	double t = sim_budget_horizon(sc);
 	*switches = 0;
 	if (wl->closed.users) {
 		/* Little's law: each user sends at most one request per
@@ -239,7 +248,7 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 	const struct sim_mark amark =
 	    wl->arrivals.mark.file ? wl->arrivals.mark : top;
 	double reps = sc->replications, nsys = (double)sc->nsystems;
-	double t = sc->warmup + sc->duration, switches, queue = 0;
+	double t = sim_budget_horizon(sc), switches, queue = 0;
 	size_t big = 0;
 	char x[32], y[32], lim[64];
 

@@ -117,6 +117,18 @@ static int common_option(struct cli_opts *o, const char *name, const char *val)
 			cli_error("out of memory");
 			return EXIT_FAILED;
 		}
+	} else if (!strcmp(name, "--systems")) {
+		if (!*val || strstr(val, ",,") || *val == ',' ||
+		    val[strlen(val) - 1] == ',') {
+			cli_error(
+			    "--systems expects system names joined by ',' "
+			    "(e.g. node,uvicorn), got '%s'",
+			    val);
+			return EXIT_USAGE;
+		}
+		o->systems = val;
+		if (add_override(o, SIM_SELECT_SYSTEMS, val) < 0)
+			return EXIT_FAILED;
 	} else if (!strcmp(name, "--seed")) {
 		if (parse_int(name, val, 0, 0x7fffffffffffffffL, &v))
 			return EXIT_USAGE;
@@ -349,5 +361,28 @@ int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs)
 	}
 	if (jobs)
 		*jobs = sim_budget_jobs(&b, *jobs);
+	return 0;
+}
+
+int cli_parse_precision(const char *val, double *share)
+{
+	char *end;
+	double p = strtod(val, &end);
+	if (end == val || strcmp(end, "%") || !(p >= 0.1 && p <= 50)) {
+		cli_error("--precision expects a percentage from 0.1%% to 50%% "
+			  "(e.g. 5%%), got '%s'",
+			  val);
+		return EXIT_USAGE;
+	}
+	*share = p / 100;
+	return 0;
+}
+
+int cli_parse_max_reps(const char *val, int *n)
+{
+	long v;
+	if (parse_int("--max-replications", val, 2, 10000, &v))
+		return EXIT_USAGE;
+	*n = (int)v;
 	return 0;
 }

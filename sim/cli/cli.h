@@ -34,7 +34,8 @@ struct cli_opts {
 	bool quiet;
 	bool per_replica; /* --per-replica: every replica's figures */
 	double ts_interval;
-	char **extra; /* arguments the command handles itself */
+	const char *systems; /* --systems a,b (also an override) */
+	char **extra;	     /* arguments the command handles itself */
 	size_t nextra;
 	char **owned; /* strings made while parsing, freed with them */
 	size_t nowned;
@@ -86,16 +87,22 @@ int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs);
 enum cli_stat { CLI_STAT_MEAN, CLI_STAT_QUANTILE };
 struct cli_objective {
 	enum cli_stat stat;
-	double q;      /* CLI_STAT_QUANTILE: 0.5, 0.9, 0.99, 0.999 */
+	double q;      /* CLI_STAT_QUANTILE: 0.5, 0.95, 0.999 ... */
 	double target; /* seconds */
 };
 
-/* Parses an objective such as "p99<100ms,mean<10ms" (mean, p50, p90, p99,
- * p999) and appends its terms to obj[*nobj..max). Returns 0, or
- * EXIT_USAGE with the message printed. Shared by capacity, plot and
- * report (defined in cmd_capacity.c). */
+/* Parses objectives in the one grammar of cli/slo.h (shared by run,
+ * capacity, plot and report) and appends the latency terms (mean, any
+ * percentile) to obj[*nobj..max). Returns 0, or EXIT_USAGE with the
+ * message printed (defined in cli/slo.c). */
 int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
 		  size_t *nobj);
+
+/* --precision P% (0.1% to 50%) as a share into *share, and
+ * --max-replications N (2 to 10000) into *n; each returns 0 or
+ * EXIT_USAGE with the message printed. */
+int cli_parse_precision(const char *val, double *share);
+int cli_parse_max_reps(const char *val, int *n);
 
 /* Prints `concsim: error: ...` to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -34,31 +34,48 @@
 #include "cli/budget.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "cli/slo.h"
 #include "output/csv.h"
 #include "output/json.h"
 #include "output/sweepio.h"
 #include "runtime/model.h"
+#include "scenario/read_systems.h"
 #include "workload/run.h"
 
-#define MAX_OBJECTIVES 8
-#define MAX_DOUBLINGS  40  /* bracket growth: 2^40 times the start */
-#define MAX_STEPS      200 /* evaluations of one search, all told */
+#define MAX_DOUBLINGS 40  /* bracket growth: 2^40 times the start */
+#define MAX_STEPS     200 /* evaluations of one search, all told */
+#define MAX_TRIED     (MAX_DOUBLINGS + MAX_STEPS + 4)
 
 /* How one search ended. */
 enum outcome {
 	FOUND,
-	BELOW,	   /* the objective fails at the lowest value tried */
-	ABOVE,	   /* it holds at the highest value tried */
-	NOT_TRIED, /* another search failed first */
-	FAILED,	   /* a simulation or a load failed */
+	BELOW,	/* the objective fails at the lowest value tried */
+	ABOVE,	/* it holds at the highest value tried */
+	FAILED, /* a simulation or a load failed */
+};
+static const char *const outcome_names[] = {"found", "below", "above",
+					    "failed"};
+
+/* What one search did: every value tried with its verdict, the final
+ * bracket [lo, hi] (the objective holds at lo and fails at hi when
+ * maximizing; fails at lo and holds at hi when minimizing). */
+struct search_rec {
+	enum outcome out;
+	double value, lo, hi;
+	double tried[MAX_TRIED];
+	signed char ok[MAX_TRIED]; /* 1 holds, 0 fails, -1 could not tell */
+	int ntried;
 };
 
 struct capacity {
 	struct cli_opts o;
 	const char *slo;
 	const char *path; /* the parameter */
-	struct cli_objective obj[MAX_OBJECTIVES];
-	size_t nobj;
+	struct slo obj;
+	const char *minimize; /* --minimize KEY */
+	char **mpath;	      /* per system: systems.NAME.KEY, or NULL */
+	double *mstart;	      /* per system: the key's value in the file */
+	double *mmin, *mmax;  /* per system: the key's bounds */
 	double lo, hi, tol;
 	bool have_lo, have_hi, integer;
 	char unit[16]; /* appended to every value: "/s", "ms", "" */
@@ -66,112 +83,18 @@ struct capacity {
 	char *text; /* the scenario file */
 	size_t len;
 	size_t nsys;
-	int nsearch;
-	double *value;	       /* nsys * nsearch results */
-	enum outcome *outcome; /* nsys * nsearch */
+	int nsearch;		/* searches run per system */
+	int stride;		/* room per system in rec */
+	int from, batch;	/* the searches being run: from .. from+batch */
+	double precision;	/* --precision (a share), 0: off */
+	int max_reps;		/* --max-replications */
+	struct search_rec *rec; /* nsys * stride */
 	pthread_mutex_t lock;
 	char *problem; /* the first load or simulation failure */
 	bool failed;
 	struct cli_progress progress; /* on a terminal */
 	size_t done, total;
 };
-
-/* --------------------------------------------------------- objective -- */
-
-/* Parses "p99<100ms,mean<10ms" (see cli.h). */
-int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
-		  size_t *nobj)
-{
-	static const struct {
-		const char *name;
-		enum cli_stat stat;
-		double q;
-	} stats[] = {
-	    {"mean", CLI_STAT_MEAN, 0},
-	    {"p50", CLI_STAT_QUANTILE, 0.5},
-	    {"p90", CLI_STAT_QUANTILE, 0.9},
-	    {"p99", CLI_STAT_QUANTILE, 0.99},
-	    {"p999", CLI_STAT_QUANTILE, 0.999},
-	};
-	const char *p = s;
-	while (*p) {
-		char name[16], dur[64];
-		const char *why;
-		size_t n = 0;
-		while (isspace((unsigned char)*p))
-			p++;
-		while (isalnum((unsigned char)*p) && n + 1 < sizeof(name))
-			name[n++] = *p++;
-		name[n] = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		size_t k = 0, nstats = sizeof(stats) / sizeof(stats[0]);
-		while (k < nstats && strcmp(stats[k].name, name))
-			k++;
-		if (k == nstats || *p != '<') {
-			cli_error("--slo: expected STAT<DURATION with STAT one "
-				  "of mean, p50, p90, p99, p999 (several "
-				  "joined by ','), got '%s'",
-				  s);
-			return EXIT_USAGE;
-		}
-		p++;
-		n = 0;
-		while (*p && *p != ',' && n + 1 < sizeof(dur))
-			dur[n++] = *p++;
-		while (n && isspace((unsigned char)dur[n - 1]))
-			n--;
-		dur[n] = '\0';
-		char *d = dur;
-		while (isspace((unsigned char)*d))
-			d++;
-		double t;
-		if (sim_parse_duration(d, &t, &why) || !(t > 0)) {
-			cli_error("--slo: '%s' is not a duration > 0 (%s)", d,
-				  why ? why : "expected e.g. 100ms");
-			return EXIT_USAGE;
-		}
-		if (*nobj == max) {
-			cli_error("--slo: at most %zu objectives", max);
-			return EXIT_USAGE;
-		}
-		obj[(*nobj)++] =
-		    (struct cli_objective){stats[k].stat, stats[k].q, t};
-		if (*p == ',')
-			p++;
-	}
-	if (!*nobj) {
-		cli_error("--slo: no objective given, e.g. --slo 'p99<100ms'");
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* The value of an objective's statistic in one replication. Requests
- * without a good response count as infinitely slow: those are the offered
- * requests the replication did not answer well (all their attempts
- * failed, or the answer came too late). The mean has nothing to average
- * for a failed attempt, so any failed attempt makes it infinite. */
-static double statistic(const struct cli_objective *o,
-			const struct sim_rep_result *r)
-{
-	uint64_t failed = 0;
-	for (int k = 1; k < SIM_OUT_N; k++)
-		failed += r->errors[k];
-	if (!r->lat.n || (o->stat == CLI_STAT_MEAN && failed))
-		return INFINITY;
-	if (o->stat == CLI_STAT_MEAN)
-		return sim_hist_mean(&r->lat);
-	/* the rank of the quantile among all requests offered, the slowest
-	 * of which are the ones without a good response */
-	double all = (double)(r->offered > r->lat.n ? r->offered : r->lat.n);
-	double rank = ceil(o->q * all);
-	if (rank < 1)
-		rank = 1;
-	if (rank > (double)r->lat.n)
-		return INFINITY;
-	return sim_hist_quantile(&r->lat, (rank - 0.5) / (double)r->lat.n);
-}
 
 /* ------------------------------------------------------------ search -- */
 
@@ -202,6 +125,7 @@ static void note_problem(struct capacity *c, const char *fmt, const char *a,
  * the parameter at x: 1 holds, 0 fails, -1 could not tell (noted). */
 static int holds(struct capacity *c, size_t sys, int rep, double x)
 {
+	const char *path = c->minimize ? c->mpath[sys] : c->path;
 	struct sim_override *ov = calloc(c->o.nov + 1, sizeof(*ov));
 	struct sim_scenario sc = {0};
 	struct sim_rep_result res = {0};
@@ -212,10 +136,13 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 
 	if (!ov)
 		goto nomem;
-	format_value(c, x, val, sizeof(val));
+	if (c->minimize)
+		snprintf(val, sizeof(val), "%.0f", x);
+	else
+		format_value(c, x, val, sizeof(val));
 	if (c->o.nov)
 		memcpy(ov, c->o.ov, c->o.nov * sizeof(*ov));
-	ov[c->o.nov] = (struct sim_override){c->path, val};
+	ov[c->o.nov] = (struct sim_override){path, val};
 	FILE *err = open_memstream(&msg, &msglen);
 	if (!err)
 		goto nomem;
@@ -226,7 +153,7 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 		goto nomem;
 	if (e) {
 		char what[128];
-		snprintf(what, sizeof(what), "%s=%s", c->path, val);
+		snprintf(what, sizeof(what), "%s=%s", path, val);
 		note_problem(c, "cannot try %s:\n%s", what, msg ? msg : "");
 		goto cleanup;
 	}
@@ -236,7 +163,7 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 	char over[512];
 	if (sim_scenario_budget(&sc, 0, &b, &at, over, sizeof(over))) {
 		char what[128];
-		snprintf(what, sizeof(what), "%s=%s", c->path, val);
+		snprintf(what, sizeof(what), "%s=%s", path, val);
 		note_problem(c, "cannot try %s: %s", what, over);
 		goto cleanup;
 	}
@@ -247,8 +174,8 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 		goto cleanup;
 	}
 	verdict = 1;
-	for (size_t i = 0; i < c->nobj; i++)
-		if (!(statistic(&c->obj[i], &res) < c->obj[i].target))
+	for (size_t i = 0; i < c->obj.n; i++)
+		if (!slo_meets(&c->obj.t[i], slo_value(&c->obj.t[i], &res)))
 			verdict = 0;
 	goto cleanup;
 nomem:
@@ -264,37 +191,62 @@ cleanup:
 /* Whether a bracket [lo, hi] is narrow enough. */
 static bool narrow(const struct capacity *c, double lo, double hi)
 {
-	return c->integer ? hi - lo <= 1 : hi - lo <= c->tol * lo;
+	return c->integer || c->minimize ? hi - lo <= 1
+					 : hi - lo <= c->tol * lo;
+}
+
+/* One evaluation of a search, recorded. When minimizing, the search runs
+ * on "the objective fails" so that, as when maximizing, the answer
+ * crosses from true (low values) to false (high values). */
+static int probe(struct capacity *c, size_t sys, int rep, struct search_rec *r,
+		 double x)
+{
+	int h = holds(c, sys, rep, x);
+	if (r->ntried < MAX_TRIED) {
+		r->tried[r->ntried] = x;
+		r->ok[r->ntried++] = (signed char)h;
+	}
+	if (h < 0)
+		return h;
+	return c->minimize ? !h : h;
 }
 
 /* One search: bracket the crossing point, then bisect. */
 static int search(void *arg, size_t i)
 {
 	struct capacity *c = arg;
-	size_t sys = i / (size_t)c->nsearch;
-	int rep = (int)(i % (size_t)c->nsearch);
-	double lo, hi, x0;
+	size_t sys = i / (size_t)c->batch;
+	int rep = c->from + (int)(i % (size_t)c->batch);
+	struct search_rec *r = &c->rec[sys * (size_t)c->stride + (size_t)rep];
+	bool integer = c->integer || c->minimize;
+	double floor_ = c->minimize ? c->mmin[sys] : 0;
+	double ceil_ = c->minimize ? c->mmax[sys] : INFINITY;
+	double lo = NAN, hi = NAN, x0;
 	int h, steps = 0;
 	enum outcome out = FAILED;
 
-	if (c->failed) {
-		c->outcome[i] = NOT_TRIED;
+	r->lo = r->hi = NAN;
+	if (c->minimize && !c->mpath[sys]) {
+		r->out = FAILED; /* not applicable: never searched */
 		return 0;
 	}
 	if (c->have_lo && c->have_hi) {
 		lo = c->lo;
 		hi = c->hi;
-		if ((h = holds(c, sys, rep, lo)) <= 0) {
+		if ((h = probe(c, sys, rep, r, lo)) <= 0) {
 			out = h ? FAILED : BELOW;
 			goto done;
 		}
-		if ((h = holds(c, sys, rep, hi)) != 0) {
+		if ((h = probe(c, sys, rep, r, hi)) != 0) {
 			out = h < 0 ? FAILED : ABOVE;
 			goto done;
 		}
 	} else {
-		x0 = c->have_lo ? c->lo : c->have_hi ? c->hi : c->lo;
-		if ((h = holds(c, sys, rep, x0)) < 0)
+		x0 = c->minimize  ? c->mstart[sys]
+		     : c->have_lo ? c->lo
+		     : c->have_hi ? c->hi
+				  : c->lo;
+		if ((h = probe(c, sys, rep, r, x0)) < 0)
 			goto done;
 		lo = hi = x0;
 		for (int d = 0;; d++) {
@@ -304,20 +256,33 @@ static int search(void *arg, size_t i)
 			}
 			if (h) {
 				lo = hi;
-				hi = c->integer ? 2 * hi + 1 : 2 * hi;
-				h = holds(c, sys, rep, hi);
+				if (lo >= ceil_) {
+					out = ABOVE;
+					goto done;
+				}
+				hi = integer ? 2 * hi + 1 : 2 * hi;
+				hi = fmin(hi, ceil_);
+				h = probe(c, sys, rep, r, hi);
 				if (h < 0)
 					goto done;
 				if (!h)
 					break;
 			} else {
 				hi = lo;
-				lo = c->integer ? floor(lo / 2) : lo / 2;
-				if (c->integer && hi <= 1) {
+				if (c->minimize && lo <= floor_) {
+					/* holds at the key's least value */
+					lo = hi = floor_;
+					r->value = floor_;
+					out = FOUND;
+					goto done;
+				}
+				lo = integer ? floor(lo / 2) : lo / 2;
+				lo = fmax(lo, floor_);
+				if (c->integer && !c->minimize && hi <= 1) {
 					out = BELOW;
 					goto done;
 				}
-				h = holds(c, sys, rep, lo);
+				h = probe(c, sys, rep, r, lo);
 				if (h < 0)
 					goto done;
 				if (h)
@@ -326,18 +291,32 @@ static int search(void *arg, size_t i)
 		}
 	}
 	while (!narrow(c, lo, hi) && steps++ < MAX_STEPS) {
-		double mid = c->integer ? floor((lo + hi) / 2) : (lo + hi) / 2;
-		if ((h = holds(c, sys, rep, mid)) < 0)
+		double mid = integer ? floor((lo + hi) / 2) : (lo + hi) / 2;
+		if ((h = probe(c, sys, rep, r, mid)) < 0)
 			goto done;
 		if (h)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	c->value[i] = c->integer ? lo : (lo + hi) / 2;
+	/* maximizing: the highest value that holds; minimizing: the lowest
+	 * value that holds, the first of the bracket where "fails" is false */
+	r->value = c->minimize ? hi : integer ? lo : (lo + hi) / 2;
 	out = FOUND;
 done:
-	c->outcome[i] = out;
+	if (!(r->lo == r->lo)) {
+		r->lo = lo;
+		r->hi = hi;
+	}
+	if (out != FOUND) {
+		r->lo = r->ntried ? r->tried[0] : NAN;
+		r->hi = r->lo;
+		for (int k = 0; k < r->ntried; k++) {
+			r->lo = fmin(r->lo, r->tried[k]);
+			r->hi = fmax(r->hi, r->tried[k]);
+		}
+	}
+	r->out = out;
 	pthread_mutex_lock(&c->lock);
 	c->done++;
 	char counts[64];
@@ -350,102 +329,226 @@ done:
 
 /* ------------------------------------------------------------ output -- */
 
-/* A system's searches: the estimate, or why there is none. */
-static enum outcome summarize(const struct capacity *c, size_t sys,
-			      struct sim_est *e)
+/* A system's searches: the estimate from those that found the crossing
+ * (a failed or unbounded search does not void the others), how many
+ * did, and the worst outcome of the others. */
+struct verdict {
+	struct sim_est e;
+	int nfound;
+	enum outcome other; /* FOUND when every search found it */
+	double bound;	    /* BELOW: the lowest value tried; ABOVE: highest */
+	double largest;	    /* minimizing: the largest answer */
+};
+
+static struct verdict summarize(const struct capacity *c, size_t sys)
 {
-	const double *v = &c->value[sys * (size_t)c->nsearch];
-	const enum outcome *o = &c->outcome[sys * (size_t)c->nsearch];
-	for (int k = 0; k < c->nsearch; k++)
-		if (o[k] != FOUND)
-			return o[k];
-	*e = sim_est_of(v, (size_t)c->nsearch);
-	return FOUND;
+	struct verdict v = {{NAN, NAN}, 0, FOUND, NAN, NAN};
+	double *x = calloc((size_t)c->nsearch + 1, sizeof(*x));
+	for (int k = 0; k < c->nsearch; k++) {
+		const struct search_rec *r =
+		    &c->rec[sys * (size_t)c->stride + (size_t)k];
+		if (r->out == FOUND) {
+			if (x)
+				x[v.nfound] = r->value;
+			v.nfound++;
+			if (!(r->value <= v.largest))
+				v.largest = r->value;
+			continue;
+		}
+		if (v.other == FOUND || r->out == FAILED)
+			v.other = r->out;
+		if (r->out == BELOW && !(r->lo >= v.bound))
+			v.bound = r->lo;
+		if (r->out == ABOVE && !(r->hi <= v.bound))
+			v.bound = r->hi;
+	}
+	if (x && v.nfound)
+		v.e = sim_est_of(x, (size_t)v.nfound);
+	if (v.nfound < 2)
+		v.e.ci95 = NAN;
+	free(x);
+	return v;
 }
 
-static void print_result(const struct capacity *c, int fmt)
+static void json_search(const struct capacity *c, const struct search_rec *r,
+			int k)
 {
-	char num[3][32];
-	if (fmt == SIM_FMT_JSON) {
-		printf("{\"slo\": ");
-		sim_json_string(stdout, c->slo);
-		printf(", \"parameter\": ");
-		sim_json_string(stdout, c->path);
-		printf(", \"replications\": %d, \"systems\": [", c->nsearch);
-		for (size_t s = 0; s < c->nsys; s++) {
-			struct sim_est e = {NAN, NAN};
-			enum outcome o = summarize(c, s, &e);
-			sim_fmt_double(num[0], sizeof(num[0]), e.mean);
-			sim_fmt_double(num[1], sizeof(num[1]), e.ci95);
-			printf("%s\n  {\"name\": ", s ? "," : "");
-			sim_json_string(stdout, c->base.systems[s].name);
-			printf(", \"model\": ");
-			sim_json_string(stdout, c->base.systems[s].model->name);
-			printf(", \"capacity_rps\": %s, \"ci95\": %s", num[0],
-			       num[1]);
-			if (o == BELOW || o == ABOVE)
-				printf(", \"bound\": \"%s\"",
-				       o == BELOW ? "below" : "above");
-			printf(", \"searches\": [");
-			for (int k = 0; k < c->nsearch; k++) {
-				size_t i = s * (size_t)c->nsearch + (size_t)k;
-				sim_fmt_double(
-				    num[2], sizeof(num[2]),
-				    c->outcome[i] == FOUND ? c->value[i] : NAN);
-				printf("%s%s", k ? ", " : "", num[2]);
+	char num[3][SIM_NUM_LEN];
+	sim_fmt_double(num[0], sizeof(num[0]),
+		       r->out == FOUND ? r->value : NAN);
+	sim_fmt_double(num[1], sizeof(num[1]), r->lo);
+	sim_fmt_double(num[2], sizeof(num[2]), r->hi);
+	printf(
+	    "%s\n      {\"replication\": %d, \"outcome\": \"%s\", \"value\": "
+	    "%s, \"bracket\": [%s, %s], \"tried\": [",
+	    k ? "," : "", k, outcome_names[r->out], num[0], num[1], num[2]);
+	for (int t = 0; t < r->ntried; t++) {
+		sim_fmt_double(num[0], sizeof(num[0]), r->tried[t]);
+		printf("%s{\"value\": %s, \"meets\": %s}", t ? ", " : "",
+		       num[0],
+		       r->ok[t] < 0 ? "null"
+		       : r->ok[t]   ? "true"
+				    : "false");
+	}
+	printf("]}");
+	(void)c;
+}
+
+static void print_json(const struct capacity *c)
+{
+	char num[3][SIM_NUM_LEN];
+	printf("{\"slo\": ");
+	sim_json_string(stdout, c->slo);
+	printf(", \"parameter\": ");
+	sim_json_string(stdout, c->minimize ? c->minimize : c->path);
+	printf(", \"replications\": %d, \"systems\": [", c->nsearch);
+	for (size_t s = 0; s < c->nsys; s++) {
+		struct verdict v = summarize(c, s);
+		const struct search_rec *rec = &c->rec[s * (size_t)c->stride];
+		printf("%s\n  {\"name\": ", s ? "," : "");
+		sim_json_string(stdout, c->base.systems[s].name);
+		printf(", \"model\": ");
+		sim_json_string(stdout, c->base.systems[s].model->name);
+		if (c->minimize) {
+			printf(", \"minimum\": ");
+			if (!c->mpath[s]) {
+				printf("{\"applicable\": false, \"key\": ");
+				sim_json_string(stdout, c->minimize);
+				printf("}}");
+				continue;
 			}
-			printf("]}");
+			sim_fmt_double(num[0], sizeof(num[0]), v.largest);
+			sim_fmt_double(num[1], sizeof(num[1]), v.e.mean);
+			sim_fmt_double(num[2], sizeof(num[2]), v.e.ci95);
+			printf("{\"applicable\": true, \"path\": ");
+			sim_json_string(stdout, c->mpath[s]);
+			printf(", \"value\": %s, \"mean\": %s, \"ci95\": %s, "
+			       "\"found\": %d, \"replications\": [",
+			       num[0], num[1], num[2], v.nfound);
+			for (int k = 0; k < c->nsearch; k++)
+				json_search(c, &rec[k], k);
+			printf("]}}");
+			continue;
 		}
-		printf("\n]}\n");
-		return;
-	}
-	if (fmt == SIM_FMT_CSV) {
-		printf("system,model,parameter,slo,capacity,ci95\n");
-		for (size_t s = 0; s < c->nsys; s++) {
-			struct sim_est e = {NAN, NAN};
-			bool first = true;
-			summarize(c, s, &e);
-			sim_csv_cell(stdout, &first, c->base.systems[s].name);
-			sim_csv_cell(stdout, &first,
-				     c->base.systems[s].model->name);
-			sim_csv_cell(stdout, &first, c->path);
-			sim_csv_cell(stdout, &first, c->slo);
-			sim_csv_num(stdout, &first, e.mean);
-			sim_csv_num(stdout, &first, e.ci95);
-			putchar('\n');
+		sim_fmt_double(num[0], sizeof(num[0]), v.e.mean);
+		sim_fmt_double(num[1], sizeof(num[1]), v.e.ci95);
+		printf(", \"capacity_rps\": %s, \"ci95\": %s, \"found\": %d",
+		       num[0], num[1], v.nfound);
+		if (v.other == BELOW || v.other == ABOVE) {
+			sim_fmt_double(num[2], sizeof(num[2]), v.bound);
+			printf(", \"bound\": \"%s\", \"bound_value\": %s",
+			       v.other == BELOW ? "below" : "above", num[2]);
 		}
-		return;
+		printf(", \"searches\": [");
+		for (int k = 0; k < c->nsearch; k++)
+			json_search(c, &rec[k], k);
+		printf("]}");
 	}
-	printf("%s: highest %s with %s\n(mean of %d independent searches, "
-	       "+- the 95%% confidence half-width)\n\n",
-	       c->base.name, c->path, c->slo, c->nsearch);
+	printf("\n]}\n");
+}
+
+static void print_csv(const struct capacity *c)
+{
+	/* the half-width of figure X is X_ci95, as in run's and sweep's
+	 * CSV */
+	printf("system,model,parameter,slo,%s,found,searches,bound,"
+	       "bound_value\n",
+	       c->minimize ? "minimum,minimum_mean,minimum_mean_ci95"
+			   : "capacity_rps,capacity_rps_ci95");
+	for (size_t s = 0; s < c->nsys; s++) {
+		struct verdict v = summarize(c, s);
+		bool first = true;
+		char n[16];
+		sim_csv_cell(stdout, &first, c->base.systems[s].name);
+		sim_csv_cell(stdout, &first, c->base.systems[s].model->name);
+		sim_csv_cell(stdout, &first,
+			     c->minimize ? (c->mpath[s] ? c->mpath[s] : "")
+					 : c->path);
+		sim_csv_cell(stdout, &first, c->slo);
+		if (c->minimize)
+			sim_csv_num(stdout, &first, v.largest);
+		sim_csv_num(stdout, &first, v.e.mean);
+		sim_csv_num(stdout, &first, v.e.ci95);
+		snprintf(n, sizeof(n), "%d", v.nfound);
+		sim_csv_cell(stdout, &first, n);
+		snprintf(n, sizeof(n), "%d", c->nsearch);
+		sim_csv_cell(stdout, &first, n);
+		sim_csv_cell(stdout, &first,
+			     c->minimize && !c->mpath[s] ? "not applicable"
+			     : v.other == BELOW		 ? "below"
+			     : v.other == ABOVE		 ? "above"
+			     : v.other == FAILED	 ? "failed"
+							 : "");
+		sim_csv_num(stdout, &first, v.bound);
+		putchar('\n');
+	}
+}
+
+static void print_table(const struct capacity *c)
+{
+	if (c->minimize)
+		printf("%s: least %s with %s at the scenario's load\n"
+		       "(the largest answer of %d independent searches, each "
+		       "on its own replication)\n\n",
+		       c->base.name, c->minimize, c->slo, c->nsearch);
+	else
+		printf("%s: highest %s with %s\n(mean of the independent "
+		       "searches that found it, of %d, +- the 95%% confidence "
+		       "half-width)\n\n",
+		       c->base.name, c->path, c->slo, c->nsearch);
 	int w = 6;
 	for (size_t s = 0; s < c->nsys; s++)
 		if ((int)strlen(c->base.systems[s].name) > w)
 			w = (int)strlen(c->base.systems[s].name);
 	printf("%-*s  %-12s  %s\n", w, "system", "model",
-	       !strcmp(c->path, "workload.arrivals.rate") ? "capacity (req/s)"
-							  : "capacity");
+	       c->minimize ? "minimum (per replication)"
+	       : !strcmp(c->path, "workload.arrivals.rate") ? "capacity (req/s)"
+							    : "capacity");
 	for (size_t s = 0; s < c->nsys; s++) {
-		struct sim_est e = {NAN, NAN};
-		enum outcome o = summarize(c, s, &e);
-		char lo[64], hi[64];
+		struct verdict v = summarize(c, s);
+		char b[64];
 		printf("%-*s  %-12s  ", w, c->base.systems[s].name,
 		       c->base.systems[s].model->name);
-		format_value(c, c->lo, lo, sizeof(lo));
-		format_value(c, c->hi, hi, sizeof(hi));
-		if (o == FOUND && c->nsearch > 1)
-			printf("%.4g +- %.2g\n", e.mean, e.ci95);
-		else if (o == FOUND)
-			printf("%.4g (one search: no interval)\n", e.mean);
-		else if (o == BELOW)
-			printf("below %s: the objective fails there\n",
-			       c->have_lo ? lo : "the lowest value tried");
-		else if (o == ABOVE)
-			printf("above %s: the objective still holds\n",
-			       c->have_hi ? hi : "the highest value tried");
+		if (c->minimize && !c->mpath[s]) {
+			printf("not applicable (no key '%s')\n", c->minimize);
+			continue;
+		}
+		if (c->minimize)
+			snprintf(b, sizeof(b), "%.0f", v.bound);
 		else
-			printf("-\n");
+			format_value(c, v.bound, b, sizeof(b));
+		if (c->minimize && v.nfound) {
+			printf("%.0f:", v.largest);
+			for (int k = 0; k < c->nsearch; k++) {
+				const struct search_rec *r =
+				    &c->rec[s * (size_t)c->stride + (size_t)k];
+				if (r->out == FOUND)
+					printf(" %.0f", r->value);
+				else
+					printf(" %s", outcome_names[r->out]);
+			}
+		} else if (v.nfound > 1 && fabs(v.e.mean) >= 100)
+			printf("%.0f +- %.0f", v.e.mean, v.e.ci95);
+		else if (v.nfound > 1)
+			printf("%.4g +- %.2g", v.e.mean, v.e.ci95);
+		else if (v.nfound == 1)
+			printf("%.4g (one search: no interval)", v.e.mean);
+		if (v.nfound && v.other != FOUND)
+			printf(" (%d of %d searches; others: ", v.nfound,
+			       c->nsearch);
+		if (v.other == BELOW)
+			printf(c->minimize ? "meets it at %s, the least value"
+					   : "below %s: the objective fails "
+					     "at the lowest value tried",
+			       b);
+		else if (v.other == ABOVE)
+			printf(c->minimize ? "fails even at %s, the most tried"
+					   : "above %s: the objective still "
+					     "holds at the highest value tried",
+			       b);
+		else if (v.other == FAILED)
+			printf("a simulation failed, see above");
+		printf("%s\n", v.nfound && v.other != FOUND ? ")" : "");
 	}
 }
 
@@ -479,6 +582,7 @@ static int parse_bound(struct capacity *c, const char *opt, const char *s,
 static int capacity_options(struct capacity *c)
 {
 	struct cli_opts *o = &c->o;
+	bool have_param = false;
 	c->path = "workload.arrivals.rate";
 	c->tol = 0.002;
 	for (size_t i = 0; i < o->nextra; i++) {
@@ -498,13 +602,23 @@ static int capacity_options(struct capacity *c)
 			return EXIT_USAGE;
 		}
 		int rc = 0;
+		char msg[512];
 #define IS(name) (nlen == strlen(name) && !strncmp(a, name, nlen))
 		if (IS("--slo")) {
 			c->slo = val;
-			rc = cli_parse_slo(val, c->obj, MAX_OBJECTIVES,
-					   &c->nobj);
+			if (slo_parse(&c->obj, val, msg, sizeof(msg))) {
+				cli_error("%s", msg);
+				rc = EXIT_USAGE;
+			}
 		} else if (IS("--param")) {
 			c->path = val;
+			have_param = true;
+		} else if (IS("--minimize")) {
+			c->minimize = val;
+		} else if (IS("--precision")) {
+			rc = cli_parse_precision(val, &c->precision);
+		} else if (IS("--max-replications")) {
+			rc = cli_parse_max_reps(val, &c->max_reps);
 		} else if (IS("--lo")) {
 			rc = parse_bound(c, "--lo", val, &c->lo);
 			c->have_lo = true;
@@ -530,6 +644,12 @@ static int capacity_options(struct capacity *c)
 		cli_error("no objective: give --slo, e.g. --slo 'p99<100ms'");
 		return EXIT_USAGE;
 	}
+	if (c->minimize && (have_param || c->have_lo || c->have_hi)) {
+		cli_error("--minimize searches the key at the scenario's load: "
+			  "it takes no --param, --lo or --hi (set the load "
+			  "with --set)");
+		return EXIT_USAGE;
+	}
 	if (c->have_lo && c->have_hi && !(c->lo < c->hi)) {
 		cli_error("--lo must be below --hi");
 		return EXIT_USAGE;
@@ -537,18 +657,172 @@ static int capacity_options(struct capacity *c)
 	return 0;
 }
 
+/* The integer key `key` of one system, for --minimize: found among the
+ * system's own keys (and every host's); a replicas system that does not
+ * have it passes it to its replica (host keys too, unless colocated).
+ * Fills path ("systems.NAME[.replica].KEY"), the value in the file and
+ * its bounds. Returns 1 found, 0 the system has no such key, -1 the key
+ * is not a whole number (message printed). */
+static int find_key(const struct sim_system *sys, const char *key, char *path,
+		    size_t size, double *val, double *lo, double *hi)
+{
+	const struct sim_system *at = sys;
+	char prefix[300];
+	snprintf(prefix, sizeof(prefix), "systems.%s", sys->name);
+	for (int depth = 0; at && depth < 4; depth++) {
+		const struct sim_system *sub = NULL;
+		bool coloc = false;
+		for (size_t k = 0; k < at->model->nparams; k++) {
+			const struct sim_param *p = &at->model->params[k];
+			const char *f = (const char *)at->config + p->offset;
+			if (p->type == SIM_PT_SYSTEM)
+				sub = *(struct sim_system *const *)f;
+			if (p->type == SIM_PT_BOOL &&
+			    !strcmp(p->key, "colocated"))
+				coloc = *(const bool *)f;
+			if (strcmp(p->key, key))
+				continue;
+			if (p->type != SIM_PT_INT) {
+				cli_error("--minimize: '%s' is not a whole "
+					  "number key (workers, threads, "
+					  "cores, replicas, processes, "
+					  "threadpool...)",
+					  key);
+				return -1;
+			}
+			snprintf(path, size, "%s.%s", prefix, key);
+			*val = *(const int *)f;
+			*lo = fmax(p->min, 1);
+			*hi = p->max;
+			return 1;
+		}
+		for (size_t k = 0; k < sim__nhost_params; k++) {
+			const struct sim_param *p = &sim__host_params[k];
+			if (strcmp(p->key, key) || (sub && !coloc))
+				continue;
+			if (p->type != SIM_PT_INT) {
+				cli_error("--minimize: '%s' is not a whole "
+					  "number key",
+					  key);
+				return -1;
+			}
+			snprintf(path, size, "%s.%s", prefix, key);
+			*val =
+			    *(const int *)((const char *)&at->host + p->offset);
+			*lo = fmax(p->min, 1);
+			*hi = p->max;
+			return 1;
+		}
+		if (!sub)
+			break;
+		for (size_t k = 0; k < at->model->nparams; k++)
+			if (at->model->params[k].type == SIM_PT_SYSTEM) {
+				size_t n = strlen(prefix);
+				snprintf(prefix + n, sizeof(prefix) - n, ".%s",
+					 at->model->params[k].key);
+			}
+		at = sub;
+	}
+	return 0;
+}
+
+/* --minimize KEY or systems.NAME.KEY: which systems it applies to. */
+static int minimize_setup(struct capacity *c)
+{
+	const char *key = c->minimize, *only = NULL;
+	char name[256];
+	c->mpath = calloc(c->nsys + 1, sizeof(*c->mpath));
+	c->mstart = calloc(c->nsys + 1, sizeof(*c->mstart));
+	c->mmin = calloc(c->nsys + 1, sizeof(*c->mmin));
+	c->mmax = calloc(c->nsys + 1, sizeof(*c->mmax));
+	if (!c->mpath || !c->mstart || !c->mmin || !c->mmax) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	if (!strncmp(key, "systems.", 8)) {
+		const char *dot = strrchr(key, '.');
+		if (dot == key + 7 || (size_t)(dot - key - 8) >= sizeof(name)) {
+			cli_error("--minimize expects KEY or systems.NAME.KEY, "
+				  "got '%s'",
+				  key);
+			return EXIT_USAGE;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(dot - key - 8),
+			 key + 8);
+		only = name;
+		key = dot + 1;
+	}
+	size_t applies = 0;
+	bool named = false;
+	for (size_t s = 0; s < c->nsys; s++) {
+		const struct sim_system *sys = &c->base.systems[s];
+		char path[512];
+		if (only && strcmp(sys->name, only))
+			continue;
+		named = true;
+		int f = find_key(sys, key, path, sizeof(path), &c->mstart[s],
+				 &c->mmin[s], &c->mmax[s]);
+		if (f < 0)
+			return EXIT_USAGE;
+		if (f && !(c->mpath[s] = strdup(path))) {
+			cli_error("out of memory");
+			return EXIT_FAILED;
+		}
+		applies += (size_t)f;
+	}
+	if (only && !named) {
+		cli_error("--minimize: no system named '%s'", only);
+		return EXIT_USAGE;
+	}
+	if (!applies) {
+		cli_error(
+		    "--minimize: no system has the key '%s' (whole-number "
+		    "keys: workers, threads, cores, replicas, processes, "
+		    "threadpool; `concsim help models`)",
+		    key);
+		return EXIT_USAGE;
+	}
+	/* the searches only see systems that apply (others not searched) */
+	return 0;
+}
+
+/* Whether any schedule step is an absolute rate (warned about when the
+ * search moves the base rate). */
+static void warn_absolute_steps(const struct capacity *c)
+{
+	const struct sim_arrivals *a = &c->base.workload.arrivals;
+	for (size_t i = 0; i < a->nschedule; i++)
+		if (!a->schedule[i].scaled) {
+			fprintf(
+			    stderr,
+			    "%s:%d:%d: warning: 'rate': this schedule step "
+			    "stays at an absolute rate while capacity moves "
+			    "the base rate; write 'scale: F' to make it "
+			    "follow\n",
+			    a->schedule[i].mark.file, a->schedule[i].mark.line,
+			    a->schedule[i].mark.col);
+			return;
+		}
+}
+
 int cmd_capacity(int argc, char **argv)
 {
 	struct capacity c = {0};
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--jobs|"
-			   "--quiet",
-			   "--slo|--param|--lo|--hi|--tolerance", &c.o);
+			   "--quiet|--systems",
+			   "--slo|--param|--lo|--hi|--tolerance|--minimize|"
+			   "--precision|--max-replications",
+			   &c.o);
 	pthread_mutex_init(&c.lock, NULL);
 	if (rc || (rc = capacity_options(&c)) || (rc = cli_load(&c.o, &c.base)))
 		goto cleanup;
+	c.nsys = c.base.nsystems;
 	bool rate = !strcmp(c.path, "workload.arrivals.rate");
-	if (!c.have_lo && !c.have_hi) {
+	if (c.minimize) {
+		if ((rc = minimize_setup(&c)))
+			goto cleanup;
+	} else if (!c.have_lo && !c.have_hi) {
 		if (!rate) {
 			cli_error("give --lo and --hi (in the unit of '%s') to "
 				  "search it",
@@ -573,54 +847,103 @@ int cmd_capacity(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	if (rate && c.unit[0] && strcmp(c.unit, "/s") && strcmp(c.unit, "/m")) {
+	if (!c.minimize && rate && c.unit[0] && strcmp(c.unit, "/s") &&
+	    strcmp(c.unit, "/m")) {
 		cli_error("a rate's bounds take /s or /m, got '%s'", c.unit);
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
+	if (!c.minimize && rate && !c.o.quiet)
+		warn_absolute_steps(&c);
 	/* the text cli_load read, kept to load each point's variant */
 	c.text = c.o.text;
 	c.len = c.o.len;
 	c.o.text = NULL;
 	if ((rc = cli_budget(&c.base, 0, &c.o.jobs)))
 		goto cleanup;
-	c.nsys = c.base.nsystems;
+	if (c.max_reps && !c.precision) {
+		cli_error("--max-replications goes with --precision P%%");
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (!c.max_reps)
+		c.max_reps = 50;
 	c.nsearch = c.base.replications;
-	c.total = c.nsys * (size_t)c.nsearch;
-	c.value = calloc(c.total, sizeof(*c.value));
-	c.outcome = calloc(c.total, sizeof(*c.outcome));
-	if (!c.value || !c.outcome) {
+	if (c.precision && c.nsearch < 3)
+		c.nsearch = 3;
+	if (c.precision && c.nsearch > c.max_reps)
+		c.nsearch = c.max_reps;
+	c.stride = c.precision ? c.max_reps : c.nsearch;
+	c.rec = calloc(c.nsys * (size_t)c.stride, sizeof(*c.rec));
+	if (!c.rec) {
 		cli_error("out of memory");
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
 	cli_progress_start(&c.progress, !c.o.quiet);
-	char counts[64];
-	snprintf(counts, sizeof counts, "0/%zu searches", c.total);
-	cli_progress_draw(&c.progress, "capacity", 0, counts);
-	sim_parallel(c.total, c.o.jobs, search, &c);
-	cli_progress_end(&c.progress);
-	if (c.problem) {
-		cli_error("%s", c.problem);
-		rc = EXIT_FAILED;
-		goto cleanup;
+	/* --precision: more searches (each on its own replication) until
+	 * every system's answer has a 95 % half-width within P/(1+P) of it
+	 * (Law & Kelton's relative precision, as `run --precision`) */
+	for (c.from = 0;;) {
+		c.batch = c.nsearch - c.from;
+		c.total = c.nsys * (size_t)c.batch;
+		c.done = 0;
+		char counts[64];
+		snprintf(counts, sizeof counts, "0/%zu searches", c.total);
+		cli_progress_draw(&c.progress, "capacity", 0, counts);
+		sim_parallel(c.total, c.o.jobs, search, &c);
+		if (!c.precision || c.nsearch >= c.max_reps)
+			break;
+		double g = c.precision / (1 + c.precision), worst = 0;
+		for (size_t s = 0; s < c.nsys; s++) {
+			struct verdict v = summarize(&c, s);
+			if (v.nfound < 2 || !(fabs(v.e.mean) > 0))
+				continue;
+			worst = fmax(worst, v.e.ci95 / (g * fabs(v.e.mean)));
+		}
+		if (worst <= 1)
+			break;
+		int want = (int)ceil(c.nsearch * worst * worst);
+		c.from = c.nsearch;
+		c.nsearch = want > c.max_reps  ? c.max_reps
+			    : want > c.nsearch ? want
+					       : c.nsearch + 1;
 	}
+	cli_progress_end(&c.progress);
+	if (c.precision && c.nsearch >= c.max_reps)
+		fprintf(stderr,
+			"concsim: note: --precision stopped at "
+			"--max-replications (%d searches)\n",
+			c.nsearch);
+	/* a failed simulation voids only its own search: say so, keep the
+	 * others */
+	if (c.problem)
+		fprintf(stderr, "concsim: warning: %s\n", c.problem);
 	int fmt = cli_format(&c.o);
-	print_result(&c, fmt);
+	if (fmt == SIM_FMT_JSON)
+		print_json(&c);
+	else if (fmt == SIM_FMT_CSV)
+		print_csv(&c);
+	else
+		print_table(&c);
 	if (fflush(stdout) || ferror(stdout)) {
 		cli_error("cannot write to standard output");
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
+	/* exit 1 when a system that applies has no answer at all */
 	rc = 0;
-	for (size_t s = 0; s < c.nsys && !rc; s++) {
-		struct sim_est e;
-		if (summarize(&c, s, &e) != FOUND)
+	for (size_t s = 0; s < c.nsys && !rc; s++)
+		if ((!c.minimize || c.mpath[s]) && !summarize(&c, s).nfound)
 			rc = EXIT_FAILED;
-	}
 cleanup:
-	free(c.value);
-	free(c.outcome);
+	for (size_t s = 0; c.mpath && s < c.nsys; s++)
+		free(c.mpath[s]);
+	free(c.mpath);
+	free(c.mstart);
+	free(c.mmin);
+	free(c.mmax);
+	free(c.rec);
 	free(c.problem);
 	free(c.text);
 	sim_scenario_release(&c.base);

@@ -59,6 +59,20 @@ struct plot {
 	size_t nslo;
 };
 
+/* Whether --systems (if given) names `sys`. */
+static bool wanted(const struct plot *p, const char *sys)
+{
+	const char *l = p->o.systems;
+	size_t n = strlen(sys);
+	while (l && *l) {
+		size_t len = strcspn(l, ",");
+		if (len == n && !strncmp(l, sys, n))
+			return true;
+		l += len + (l[len] == ',');
+	}
+	return !p->o.systems;
+}
+
 static const char *template_text(const char *name)
 {
 	for (const struct sim_plot_template *t = sim_plot_templates; t->name;
@@ -307,6 +321,8 @@ static int prepare_sweep(struct plot *p)
 	double minlat = INFINITY;
 	for (size_t r = 0; r < t.nrow; r++) {
 		const struct sim_trow *row = &t.row[r];
+		if (!wanted(p, sim_trow_get(&t, row, "system")))
+			continue;
 		double x = offered
 			       ? cell_num(sim_trow_get(&t, row, "offered_rps"))
 			       : cell_num(row->param[xparam]);
@@ -654,7 +670,7 @@ static int prepare_cdf(struct plot *p)
 		const struct sim_ynode *cdf = sim_ymap_get(
 		    sim_ymap_get(s, "latency_s", NULL), "cdf", NULL);
 		if (!nm || nm->kind != SIM_Y_SCALAR || !cdf ||
-		    cdf->kind != SIM_Y_SEQ)
+		    cdf->kind != SIM_Y_SEQ || !wanted(p, nm->text))
 			continue;
 		if (!(p->label[p->nlabel] = strdup(nm->text)))
 			goto nomem;
@@ -832,6 +848,11 @@ static int read_timeseries(const struct plot *p, struct tsdata *d)
 			goto cleanup;
 		}
 		size_t k = 0;
+		if (n > 0 && !wanted(p, cells[idx[1]])) {
+			for (long i = 0; i < nhead; i++)
+				free(cells[i]);
+			continue;
+		}
 		while (k < d->ns && strcmp(d->s[k].system, cells[idx[1]]))
 			k++;
 		if (k == d->ns) {
@@ -970,7 +991,8 @@ int cmd_plot(int argc, char **argv)
 	struct plot p = {.format = "png"};
 	struct tsdata ts = {0};
 	char *gnuplot = NULL, head[64] = "", path[4096];
-	int rc = cli_parse(argc, argv, "--out|--quiet", "--format|--slo", &p.o);
+	int rc = cli_parse(argc, argv, "--out|--quiet|--systems",
+			   "--format|--slo", &p.o);
 
 	if (rc)
 		goto cleanup;

@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "cli/slo.h"
 #include "output/csv.h"
 #include "output/files.h"
 #include "output/json.h"
@@ -38,6 +39,8 @@ static int write_summary(FILE *f, int fmt, const struct sim_scenario *sc,
 			 const struct sim_summary *sum)
 {
 	switch (fmt) {
+	case SIM_FMT_CSV_LONG:
+		return sim_write_csv_long(f, sc, sum, sc->nsystems);
 	case SIM_FMT_JSON:
 		return sim_write_json(f, sc, sum, sc->nsystems);
 	case SIM_FMT_CSV:
@@ -69,17 +72,27 @@ static void on_signal(int sig)
 
 /* The result files of -o: all of them appear, or none (a full disk, a
  * failed write or an interruption removes every temporary file). */
-enum { OUT_JSON, OUT_CSV, OUT_TABLE, OUT_YAML, OUT_TS, NOUT };
-static const char *const out_name[NOUT] = {"results.json", "results.csv",
-					   "summary.txt", "scenario.yaml",
-					   "timeseries.csv"};
+enum {
+	OUT_JSON,
+	OUT_CSV,
+	OUT_TABLE,
+	OUT_YAML,
+	OUT_REPS,
+	OUT_LONG, /* with --long */
+	OUT_TS,	  /* with --timeseries */
+	NOUT
+};
+static const char *const out_name[NOUT] = {
+    "results.json",	"results.csv",	    "summary.txt",   "scenario.yaml",
+    "replications.csv", "results_long.csv", "timeseries.csv"};
 
 /* Returns 0, EXIT_FAILED or EXIT_INTERRUPTED (messages printed). */
 static int write_outputs(const char *dir, const struct sim_scenario *sc,
-			 const struct sim_summary *sum, const struct sim_ts *ts)
+			 const struct sim_summary *sum, const struct sim_ts *ts,
+			 const struct sim_rep_result *reps, bool lng)
 {
 	struct sim_afile a[NOUT];
-	size_t n = ts ? NOUT : OUT_TS;
+	size_t n = NOUT;
 	int rc = EXIT_FAILED;
 
 	memset(a, 0, sizeof(a));
@@ -87,10 +100,16 @@ static int write_outputs(const char *dir, const struct sim_scenario *sc,
 	for (size_t i = 0; i < n; i++) {
 		if (run_signal)
 			goto cleanup;
+		if ((i == OUT_TS && !ts) || (i == OUT_LONG && !lng))
+			continue;
 		if (sim_afile_open(&a[i], dir, out_name[i], stderr) < 0)
 			goto cleanup;
 		if (i == OUT_TS)
 			sim_write_timeseries(a[i].f, sc, ts, sc->nsystems);
+		else if (i == OUT_REPS)
+			sim_write_replications_csv(a[i].f, sc, sum, reps);
+		else if (i == OUT_LONG)
+			sim_write_csv_long(a[i].f, sc, sum, sc->nsystems);
 		else if (i == OUT_YAML)
 			sim_scenario_write_yaml(sc, a[i].f);
 		else
@@ -118,6 +137,91 @@ cleanup:
 	return rc;
 }
 
+/* The run's own options: --slo, --precision, --max-replications. */
+struct run_opts {
+	struct slo slo;
+	const char *slo_text;
+	double precision; /* 0: off */
+	int max_reps;
+	bool lng; /* --long */
+};
+
+static int run_options(const struct cli_opts *o, struct run_opts *r)
+{
+	*r = (struct run_opts){.max_reps = 50};
+	bool have_max = false;
+	for (size_t i = 0; i < o->nextra; i++) {
+		const char *a = o->extra[i], *val = NULL;
+		const char *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		if (strncmp(a, "--", 2)) {
+			cli_error("unexpected argument '%s'", a);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(a, "--long")) {
+			r->lng = true;
+			continue;
+		}
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < o->nextra)
+			val = o->extra[++i];
+		if (!val) {
+			cli_error("option '%.*s' needs a value", (int)nlen, a);
+			return EXIT_USAGE;
+		}
+		char msg[512];
+		if (!strncmp(a, "--slo", nlen)) {
+			r->slo_text = val;
+			if (slo_parse(&r->slo, val, msg, sizeof(msg))) {
+				cli_error("%s", msg);
+				return EXIT_USAGE;
+			}
+		} else if (!strncmp(a, "--precision", nlen)) {
+			if (cli_parse_precision(val, &r->precision))
+				return EXIT_USAGE;
+		} else {
+			if (cli_parse_max_reps(val, &r->max_reps))
+				return EXIT_USAGE;
+			have_max = true;
+		}
+	}
+	if (have_max && !r->precision) {
+		cli_error("--max-replications goes with --precision P%%");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The gate: every system against every objective, on the mean over
+ * replications of each replication's figure (slo.h). Prints a line per
+ * miss on stderr; returns the number of misses. */
+static int check_slo(const struct run_opts *r, const struct sim_scenario *sc,
+		     const struct sim_rep_result *reps)
+{
+	int misses = 0;
+	size_t nrep = (size_t)sc->replications;
+	for (size_t k = 0; k < sc->nsystems; k++)
+		for (size_t i = 0; i < r->slo.n; i++) {
+			const struct slo_term *t = &r->slo.t[i];
+			double sum = 0;
+			for (size_t j = 0; j < nrep; j++)
+				sum += slo_value(t, &reps[k * nrep + j]);
+			double v = sum / (double)nrep;
+			if (slo_meets(t, v))
+				continue;
+			char buf[64];
+			slo_format(t, v, buf, sizeof(buf));
+			fprintf(stderr,
+				"concsim: slo: '%s' misses %s: %s (mean over "
+				"%zu replication%s)\n",
+				sc->systems[k].name, t->text, buf, nrep,
+				nrep == 1 ? "" : "s");
+			misses++;
+		}
+	return misses;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -129,12 +233,15 @@ int cmd_run(int argc, char **argv)
 	bool handlers = false;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|--jobs|"
-			   "--quiet|--timeseries|--per-replica",
-			   NULL, &o);
-	if (rc)
+			   "--quiet|--timeseries|--per-replica|--systems",
+			   "--slo|--precision|--max-replications|--long!", &o);
+	struct run_opts ro;
+	struct sim_rep_result *reps = NULL;
+	if (rc || (rc = run_options(&o, &ro)))
 		goto cleanup_opts;
-	if (o.nextra) {
-		cli_error("unexpected argument '%s'", o.extra[0]);
+	if (ro.precision && o.ts_interval > 0) {
+		cli_error("--precision decides the replications as it goes: "
+			  "run --timeseries without it");
 		rc = EXIT_USAGE;
 		goto cleanup_opts;
 	}
@@ -146,6 +253,15 @@ int cmd_run(int argc, char **argv)
 	rc = cli_load(&o, &sc);
 	if (rc)
 		goto cleanup_opts;
+	if (ro.precision) {
+		/* the budget is checked for the most replications it may run */
+		int r0 = sc.replications;
+		sc.replications = ro.max_reps;
+		rc = cli_budget(&sc, 0, &o.jobs);
+		sc.replications = r0;
+		if (rc)
+			goto cleanup;
+	}
 	if ((rc = cli_budget(&sc, o.ts_interval, &o.jobs)))
 		goto cleanup;
 	run_phase = PH_SIMULATING;
@@ -181,8 +297,12 @@ int cmd_run(int argc, char **argv)
 	const char *why = NULL;
 	struct cli_progress bar;
 	cli_progress_start(&bar, !o.quiet);
-	int err = sim_run_scenario(&sc, o.jobs, o.ts_interval, ts, sum,
-				   bar.show ? progress : NULL, &bar, &why);
+	int err = ro.precision
+		      ? sim_run_to_precision(&sc, o.jobs, ro.precision,
+					     ro.max_reps, sum, &reps, &why)
+		      : sim_run_scenario_keep(&sc, o.jobs, o.ts_interval, ts,
+					      sum, bar.show ? progress : NULL,
+					      &bar, &reps, &why);
 	cli_progress_end(&bar);
 	if (err < 0) {
 		cli_error("simulation failed: %s",
@@ -190,12 +310,36 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	int fmt = cli_format(&o);
+	if (fmt == SIM_FMT_CSV && ro.lng)
+		fmt = SIM_FMT_CSV_LONG;
 	if (write_summary(stdout, fmt, &sc, sum) < 0 || fflush(stdout)) {
 		cli_error("cannot write to standard output");
 		goto cleanup;
 	}
-	rc = o.out ? write_outputs(o.out, &sc, sum, ts) : 0;
+	rc = o.out ? write_outputs(o.out, &sc, sum, ts, reps, ro.lng) : 0;
+	if (!rc && ro.precision && sc.replications >= ro.max_reps &&
+	    !sim_precise_enough(sum, sc.nsystems, ro.precision))
+		fprintf(stderr,
+			"concsim: warning: --precision %g%% not reached in "
+			"%d replications (--max-replications); the half-widths "
+			"are as shown\n",
+			100 * ro.precision, sc.replications);
+	for (size_t k = 0; !rc && k < sc.nsystems; k++)
+		if (sum[k].warmup_long)
+			fprintf(stderr,
+				"concsim: warning: warmup: auto cut more than "
+				"half of the pilot run for '%s' in %d of %d "
+				"replications: the transient may outlast "
+				"'duration'; lengthen it\n",
+				sc.systems[k].name, sum[k].warmup_long,
+				sc.replications);
+	if (!rc && ro.slo.n && check_slo(&ro, &sc, reps))
+		rc = EXIT_FAILED;
 cleanup:
+	for (size_t i = 0; reps && i < sc.nsystems * (size_t)sc.replications;
+	     i++)
+		sim_rep_release(&reps[i]);
+	free(reps);
 	if (rc && made_dir)
 		rmdir(made_dir); /* only if empty */
 	made_dir = NULL;
@@ -266,9 +410,16 @@ int cmd_check(int argc, char **argv)
 	const struct sim_workload *wl = &sc.workload;
 	printf("scenario %s: %s\n", sc.name,
 	       sc.description ? sc.description : "");
-	printf("  %d replication%s of %gs after %gs of warm-up, seed %llu\n",
-	       sc.replications, sc.replications == 1 ? "" : "s", sc.duration,
-	       sc.warmup, (unsigned long long)sc.seed);
+	if (sc.warmup_auto)
+		printf("  %d replication%s of %gs after a warm-up chosen from "
+		       "a pilot run (warmup: auto, MSER-5), seed %llu\n",
+		       sc.replications, sc.replications == 1 ? "" : "s",
+		       sc.duration, (unsigned long long)sc.seed);
+	else
+		printf("  %d replication%s of %gs after %gs of warm-up, seed "
+		       "%llu\n",
+		       sc.replications, sc.replications == 1 ? "" : "s",
+		       sc.duration, sc.warmup, (unsigned long long)sc.seed);
 	double sumw = 0, cpu = 0;
 	for (size_t c = 0; c < wl->nclasses; c++)
 		sumw += wl->classes[c].weight;

@@ -413,6 +413,11 @@ static int load_points(struct sweep *sw)
 		}
 		if (over[0])
 			report(sw, k, over, &seen, &shown);
+		/* warnings of a point that loads (an absolute schedule step
+		 * under a swept rate) are the same at every point: once */
+		if (!e && k == 0 && msg && *msg && sw->rank == 0 &&
+		    !sw->o.quiet)
+			fputs(msg, stderr);
 		free(msg);
 	}
 	sw->o.jobs = jobs;
@@ -560,7 +565,7 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 	size_t ylen = 0;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|"
-			   "--jobs|--quiet|--per-replica",
+			   "--jobs|--quiet|--per-replica|--systems",
 			   "--param|--shard|--resume!", &sw->o);
 	if (rc || (rc = sweep_options(sw)))
 		return rc;

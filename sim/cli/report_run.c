@@ -545,8 +545,8 @@ static void table_paired(FILE *f, const struct sim_ynode *sys, double reps)
 		const char *key, *label;
 		bool lat;
 	} d[] = {
-	    {"latency_mean_s_diff", "mean latency", true},
-	    {"latency_p99_s_diff", "p99 latency", true},
+	    {"latency_s_mean_diff", "mean latency", true},
+	    {"latency_s_p99_diff", "p99 latency", true},
 	    {"goodput_rps_diff", "goodput/s", false},
 	    {"throughput_rps_diff", "throughput/s", false},
 	};

@@ -129,7 +129,8 @@ static int finish_point(struct sweep *sw, size_t k)
 			goto cleanup;
 		sum[s].name = p->sc.systems[s].name;
 		sum[s].model = p->sc.systems[s].model->name;
-		sum[s].warmup_s = p->sc.warmup;
+		if (!p->sc.warmup_auto)
+			sum[s].warmup_s = p->sc.warmup;
 	}
 	pthread_mutex_lock(&sw->lock);
 	rc = sim_table_add_point(&sw->table, k, (const char *const *)p->cells,

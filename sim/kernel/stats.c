@@ -557,6 +557,10 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 
 	memset(out, 0, sizeof(*out));
 	out->replications = (int)n;
+	for (size_t i = 0; i < n; i++) {
+		out->warmup_s += reps[i].warmup / (double)n;
+		out->warmup_long += reps[i].warmup_long;
+	}
 	out->lat_max = NAN;
 	if (n == 0)
 		return 0;
@@ -661,4 +665,27 @@ void sim_summary_release(struct sim_summary *s)
 	free(s->classes);
 	sim_metrics_release(&s->metrics);
 	memset(s, 0, sizeof(*s));
+}
+
+size_t sim_mser(const double *b, size_t k)
+{
+	if (k < 10)
+		return 0;
+	/* suffix sums from the end, so each d costs O(1) */
+	double s1 = 0, s2 = 0, best = INFINITY;
+	size_t dbest = 0;
+	for (size_t i = k; i-- > 0;) {
+		s1 += b[i];
+		s2 += b[i] * b[i];
+		size_t n = k - i;
+		if (n < 5)
+			continue;
+		double sse = s2 - s1 * s1 / (double)n;
+		double v = (sse < 0 ? 0 : sse) / ((double)n * (double)n);
+		if (v <= best) { /* ties: the earlier truncation */
+			best = v;
+			dbest = i;
+		}
+	}
+	return dbest;
 }

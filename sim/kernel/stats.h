@@ -7,6 +7,7 @@
 #ifndef SIM_STATS_H
 #define SIM_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -204,6 +205,8 @@ struct sim_rep_result {
 	uint64_t errors[SIM_OUT_N]; /* by outcome, [0] unused */
 	uint64_t wasted;	    /* finished after the client gave up */
 	uint64_t events;	    /* kernel events dispatched (whole run) */
+	double warmup;		    /* the warm-up this replication used, s */
+	bool warmup_long;    /* warmup: auto cut more than half the pilot run */
 	struct sim_hist lat; /* latency of good responses (from first send) */
 	struct sim_class_result *classes;
 	size_t nclasses;
@@ -272,6 +275,9 @@ struct sim_summary {
 	struct sim_class_summary *classes;
 	size_t nclasses;
 	struct sim_metrics metrics; /* aggregated as described above */
+	bool warmup_auto;	    /* warmup_s was chosen by MSER-5 ... */
+	int warmup_long;	    /* ... cutting more than half the pilot in
+				       this many replications */
 };
 
 /* Aggregates n replications of one system (class names from `cnames`).
@@ -285,6 +291,13 @@ struct sim_summary {
 int sim_summarize(const struct sim_rep_result *reps, size_t n,
 		  const char *const *cnames, struct sim_summary *out);
 void sim_summary_release(struct sim_summary *s);
+
+/* MSER (White 1997) on k batch means b[0..k): the truncation d (batches
+ * to discard) that minimises the squared standard error of the mean of
+ * what is left, sum_{i>=d} (b_i - mean_d)^2 / (k - d)^2, over d with at
+ * least 5 batches left. With batches of 5 observations this is MSER-5.
+ * Returns d (0 when k < 10). */
+size_t sim_mser(const double *b, size_t k);
 
 /* Student-t 95 % half-width of n values (0 when n < 2). */
 struct sim_est sim_est_of(const double *x, size_t n);

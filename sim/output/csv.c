@@ -5,6 +5,7 @@
  */
 #include "output/csv.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -267,4 +268,88 @@ cleanup:
 	free(cols.v);
 	free(cls.v);
 	return rc;
+}
+
+int sim_write_csv_long(FILE *f, const struct sim_scenario *sc,
+		       const struct sim_summary *sys, size_t n)
+{
+	struct sim_cells row = {0};
+	fputs("scenario,system,model,figure,value\n", f);
+	for (size_t i = 0; i < n; i++) {
+		int rc = sim_summary_flatten(sc, &sys[i], &row);
+		if (rc)
+			return rc;
+		for (size_t k = 0; k < row.n; k++) {
+			bool first = true;
+			if (row.v[k].str)
+				continue; /* scenario, system, model */
+			sim_csv_cell(f, &first, sc->name);
+			sim_csv_cell(f, &first, sys[i].name);
+			sim_csv_cell(f, &first, sys[i].model);
+			sim_csv_cell(f, &first, row.v[k].name);
+			sim_csv_num(f, &first, row.v[k].num);
+			fputc('\n', f);
+		}
+		sim_cells_release(&row);
+	}
+	return ferror(f) ? SIM_EIO : 0;
+}
+
+int sim_write_replications_csv(FILE *f, const struct sim_scenario *sc,
+			       const struct sim_summary *sum,
+			       const struct sim_rep_result *reps)
+{
+	static const double q[] = {0.5, 0.9, 0.99, 0.999};
+	bool first = true;
+	size_t nrep = (size_t)sc->replications;
+	fputs("system,model,replication,warmup_s,duration_s,offered,attempts,"
+	      "completed,good",
+	      f);
+	for (int o = SIM_OUT_OK + 1; o < SIM_OUT_N; o++)
+		fprintf(f, ",errors_%s", sim_outcome_names[o]);
+	fputs(",wasted,offered_rps,throughput_rps,goodput_rps,latency_s_mean,"
+	      "latency_s_p50,latency_s_p90,latency_s_p99,latency_s_p999,"
+	      "latency_s_max\n",
+	      f);
+	for (size_t s = 0; s < sc->nsystems; s++)
+		for (size_t r = 0; r < nrep; r++) {
+			const struct sim_rep_result *x = &reps[s * nrep + r];
+			char num[32];
+			first = true;
+			sim_csv_cell(f, &first, sum[s].name);
+			sim_csv_cell(f, &first, sum[s].model);
+			snprintf(num, sizeof num, "%zu", r);
+			sim_csv_cell(f, &first, num);
+			sim_csv_num(f, &first, x->warmup);
+			sim_csv_num(f, &first, x->duration);
+			const uint64_t counts[] = {x->offered, x->attempts,
+						   x->completed, x->good};
+			for (size_t k = 0; k < 4; k++) {
+				snprintf(num, sizeof num, "%" PRIu64,
+					 counts[k]);
+				sim_csv_cell(f, &first, num);
+			}
+			for (int o = SIM_OUT_OK + 1; o < SIM_OUT_N; o++) {
+				snprintf(num, sizeof num, "%" PRIu64,
+					 x->errors[o]);
+				sim_csv_cell(f, &first, num);
+			}
+			snprintf(num, sizeof num, "%" PRIu64, x->wasted);
+			sim_csv_cell(f, &first, num);
+			double d = x->duration > 0 ? x->duration : NAN;
+			sim_csv_num(f, &first, (double)x->offered / d);
+			sim_csv_num(f, &first, (double)x->completed / d);
+			sim_csv_num(f, &first, (double)x->good / d);
+			bool any = x->lat.n > 0;
+			sim_csv_num(f, &first,
+				    any ? sim_hist_mean(&x->lat) : NAN);
+			for (size_t k = 0; k < 4; k++)
+				sim_csv_num(
+				    f, &first,
+				    any ? sim_hist_quantile(&x->lat, q[k])
+					: NAN);
+			sim_csv_num(f, &first, any ? x->lat.max : NAN);
+			fputc('\n', f);
+		}
+	return ferror(f) ? SIM_EIO : 0;
 }

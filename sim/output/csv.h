@@ -19,6 +19,21 @@
 int sim_write_csv(FILE *f, const struct sim_scenario *sc,
 		  const struct sim_summary *sys, size_t n);
 
+/* The same figures in long form, one per row, for pandas and R:
+ * scenario,system,model,figure,value (figure = the wide column's name).
+ * Returns as sim_write_csv. */
+int sim_write_csv_long(FILE *f, const struct sim_scenario *sc,
+		       const struct sim_summary *sys, size_t n);
+
+/* Every replication's own figures, one row per system and replication
+ * (reps system-major, sc->replications per system; names from sum): the counts
+ * of that replication (offered, attempts, completed, good, errors_KIND, wasted:
+ * whole numbers, never rates), the rates (*_rps, per second) and the
+ * latency of good responses. Returns 0 or SIM_EIO. */
+int sim_write_replications_csv(FILE *f, const struct sim_scenario *sc,
+			       const struct sim_summary *sum,
+			       const struct sim_rep_result *reps);
+
 /* The columns every row of sim_write_csv starts with, in order: scenario,
  * system, model, replications, duration_s, offered_rps, ..., completed,
  * errors_NAME for each outcome but OK (SIM_ERROR_MAP), wasted, ...

@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -224,6 +225,8 @@ static void json_system(struct jw *w, const struct sim_summary *s)
 	jw_begin(w, NULL, '{');
 	jw_str(w, "name", s->name);
 	jw_str(w, "model", s->model);
+	if (s->warmup_auto)
+		jw_num(w, "warmup_s", s->warmup_s);
 	jw_num(w, "offered_rps", s->offered_rps.mean);
 	jw_num(w, "throughput_rps", s->throughput_rps.mean);
 	jw_num(w, "goodput_rps", s->goodput_rps.mean);
@@ -253,9 +256,16 @@ static void json_system(struct jw *w, const struct sim_summary *s)
 		jw_end(w, ']');
 	}
 	jw_end(w, '}');
+	/* ci95.X is the half-width of figure X, named as the CSV's X and
+	 * X_ci95 (latency_s_p99); latency_mean_s, latency_p50_s and
+	 * latency_p99_s are the contract's older names, kept */
 	jw_begin(w, "ci95", '{');
+	jw_num(w, "offered_rps", s->offered_rps.ci95);
 	jw_num(w, "throughput_rps", s->throughput_rps.ci95);
 	jw_num(w, "goodput_rps", s->goodput_rps.ci95);
+	jw_num(w, "latency_s_mean", s->lat_mean.ci95);
+	jw_num(w, "latency_s_p50", s->p50.ci95);
+	jw_num(w, "latency_s_p99", s->p99.ci95);
 	jw_num(w, "latency_mean_s", s->lat_mean.ci95);
 	jw_num(w, "latency_p50_s", s->p50.ci95);
 	jw_num(w, "latency_p99_s", s->p99.ci95);
@@ -293,7 +303,14 @@ int sim_write_json(FILE *f, const struct sim_scenario *sc,
 	jw_key(&w, "replications");
 	fprintf(f, "%d", reps);
 	jw_num(&w, "duration_s", sc->duration);
-	jw_num(&w, "warmup_s", sc->warmup);
+	/* warmup: auto, the longest truncation of any system (each
+	 * system's own mean is in its object) */
+	double warm = sc->warmup;
+	for (size_t i = 0; sc->warmup_auto && i < n; i++)
+		warm = i ? fmax(warm, sys[i].warmup_s) : sys[i].warmup_s;
+	jw_num(&w, "warmup_s", warm);
+	if (sc->warmup_auto)
+		jw_str(&w, "warmup", "auto (MSER-5)");
 	jw_begin(&w, "systems", '[');
 	for (size_t i = 0; i < n; i++)
 		json_system(&w, &sys[i]);

@@ -17,7 +17,12 @@
 #include "kernel/stats.h"
 #include "scenario/units.h"
 
-enum sim_format { SIM_FMT_TABLE, SIM_FMT_JSON, SIM_FMT_CSV };
+enum sim_format {
+	SIM_FMT_TABLE,
+	SIM_FMT_JSON,
+	SIM_FMT_CSV,
+	SIM_FMT_CSV_LONG /* --format csv --long: one figure per row */
+};
 
 #define SIM_NUM_LEN 32 /* room for any double sim_fmt_double prints */
 

@@ -20,7 +20,7 @@ int sim_write_table(FILE *f, const struct sim_scenario *sc,
 
 /* A grid of formatted cells, printed with every column as wide as its
  * widest cell; right[c] aligns column c to the right (numbers). */
-#define SIM_TBL_CELL 48
+#define SIM_TBL_CELL 96
 struct sim_tbl {
 	size_t ncols, nrows;
 	char (*cell)[SIM_TBL_CELL];

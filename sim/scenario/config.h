@@ -94,8 +94,14 @@ enum sim_arrival_kind {
 	SIM_ARR_TRACE,	 /* replay of a `concsim trace` CSV */
 };
 
+/* A step of a schedule: from `at` on, the rate is `rate`. A step given
+ * as `scale: F` (scaled) has rate = F x the base rate, resolved when the
+ * scenario is loaded, so that --set, sweeps and capacity move it along. */
 struct sim_rate_step {
 	double at, rate;
+	double scale; /* with scaled */
+	bool scaled;
+	struct sim_mark mark;
 };
 
 struct sim_arrivals {
@@ -256,6 +262,7 @@ struct sim_scenario {
 	char *name, *description;
 	uint64_t seed;
 	double duration, warmup; /* seconds */
+	bool warmup_auto; /* `warmup: auto`: MSER-5 per replication (run.c) */
 	int replications;
 	struct sim_workload workload;
 	struct sim_system *systems;
@@ -270,9 +277,13 @@ struct sim_scenario {
 };
 
 /* A command-line override `--set PATH=VALUE`. */
+/* A `--set PATH=VALUE`. The path SIM_SELECT_SYSTEMS instead keeps only
+ * the systems named in VALUE (comma-separated, `--systems a,b`), in the
+ * scenario's order. */
 struct sim_override {
 	const char *path;
 	const char *value;
 };
+#define SIM_SELECT_SYSTEMS "@systems"
 
 #endif

@@ -26,6 +26,16 @@ void sim__error(struct sim_load *l, struct sim_mark m, const char *fmt, ...)
 	fputc('\n', l->err);
 }
 
+void sim__warning(struct sim_load *l, struct sim_mark m, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(l->err, "%s:%d:%d: warning: ", m.file, m.line, m.col);
+	va_start(ap, fmt);
+	vfprintf(l->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', l->err);
+}
+
 bool sim__give_up(const struct sim_load *l)
 {
 	return l->nerr > SIM_MAX_ERRORS || l->rc;

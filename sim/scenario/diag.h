@@ -23,7 +23,12 @@ struct sim_load {
 	struct sim_ydoc doc;
 	const char *file; /* the scenario's name, for defaults */
 	char *dir;	  /* its directory, for relative file names */
+	bool rate_set;	  /* --set workload.arrivals.rate was given */
 };
+
+/* Prints a warning at m (not counted as an error). */
+void sim__warning(struct sim_load *l, struct sim_mark m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Prints one problem at m (after SIM_MAX_ERRORS, a last line saying so)
  * and counts it. */

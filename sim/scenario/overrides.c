@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/model.h"
+#include "scenario/read_systems.h"
+
 /* The noun for items of a list, by the key that holds it. */
 static const char *item_noun(const char *key)
 {
@@ -18,6 +21,34 @@ static const char *item_noun(const char *key)
 	       : !strcmp(key, "phases")	  ? "phase"
 	       : !strcmp(key, "schedule") ? "schedule entry"
 					  : "item";
+}
+
+/* Whether list item `item` has the key at dotted `rest`: a single key of
+ * a system is one its model (or every host) takes; a deeper path needs
+ * its first key in the item. */
+static bool item_has(const struct sim_ynode *item, const char *rest)
+{
+	if (!item || item->kind != SIM_Y_MAP)
+		return false;
+	const char *dot = strchr(rest, '.');
+	size_t len = dot ? (size_t)(dot - rest) : strlen(rest);
+	for (size_t k = 0; k < item->n; k++)
+		if (strlen(item->keys[k]->text) == len &&
+		    !strncmp(item->keys[k]->text, rest, len))
+			return true;
+	if (dot)
+		return false;
+	for (size_t k = 0; k < sim__nhost_params; k++)
+		if (!strcmp(sim__host_params[k].key, rest))
+			return true;
+	const struct sim_ynode *m = sim_ymap_get(item, "model", NULL);
+	const struct sim_model_ops *ops = m && m->kind == SIM_Y_SCALAR
+					      ? sim_model_find(m->text)
+					      : sim_models[0];
+	for (size_t k = 0; ops && k < ops->nparams; k++)
+		if (!strcmp(ops->params[k].key, rest))
+			return true;
+	return false;
 }
 
 /* Returns a copy of n (NULL: missing) with `value` at dotted `path`;
@@ -63,6 +94,27 @@ static struct sim_ynode *set_path(struct sim_load *l, const struct sim_ynode *n,
 			}
 			i = c->n - 1;
 		}
+	} else if (!strcmp(comp, "*") && dot) {
+		/* every item that has the key: `systems.*.cores=16` */
+		size_t hits = 0;
+		for (i = 0; i < c->n; i++) {
+			if (!item_has(c->vals[i], dot + 1))
+				continue;
+			sub = set_path(l, c->vals[i], dot + 1, comp, value, msg,
+				       size);
+			if (!sub) {
+				c = NULL;
+				goto cleanup;
+			}
+			c->vals[i] = sub;
+			hits++;
+		}
+		if (!hits) {
+			snprintf(msg, size, "no %s has the key '%s'",
+				 item_noun(key), dot + 1);
+			c = NULL;
+		}
+		goto cleanup;
 	} else {
 		char *end = comp;
 		for (i = 0; i < c->n; i++) {
@@ -116,6 +168,66 @@ struct sim_ynode *sim__set_root_path(struct sim_load *l,
 		return NULL;
 	}
 	return set_path(l, root, path, "scenario", value, msg, size);
+}
+
+struct sim_ynode *sim__select_systems(struct sim_load *l,
+				      const struct sim_ynode *root,
+				      const char *names, char *msg, size_t size)
+{
+	const struct sim_ynode *seq = sim_ymap_get(root, "systems", NULL);
+	size_t i;
+	if (!seq || seq->kind != SIM_Y_SEQ) {
+		snprintf(msg, size, "the scenario has no list of systems");
+		return NULL;
+	}
+	struct sim_ynode *c = sim_ynode_clone(&l->doc, root);
+	struct sim_ynode *keep = sim_ynode_clone(&l->doc, seq);
+	if (!c || !keep)
+		return sim__nomem(l);
+	bool *want = calloc(seq->n + 1, sizeof(*want));
+	if (!want)
+		return sim__nomem(l);
+	for (const char *p = names; *p;) {
+		size_t len = strcspn(p, ",");
+		for (i = 0; i < seq->n; i++) {
+			const struct sim_ynode *nm =
+			    sim_ymap_get(seq->vals[i], "name", NULL);
+			if (nm && nm->kind == SIM_Y_SCALAR &&
+			    strlen(nm->text) == len &&
+			    !strncmp(nm->text, p, len))
+				break;
+		}
+		if (i == seq->n) {
+			size_t at = (size_t)snprintf(
+			    msg, size,
+			    "no system named '%.*s'; the scenario has",
+			    (int)len, p);
+			for (size_t k = 0; k < seq->n && at < size; k++) {
+				const struct sim_ynode *nm =
+				    sim_ymap_get(seq->vals[k], "name", NULL);
+				at += (size_t)snprintf(
+				    msg + at, size - at, "%s %s", k ? "," : "",
+				    nm && nm->kind == SIM_Y_SCALAR ? nm->text
+								   : "?");
+			}
+			free(want);
+			return NULL;
+		}
+		want[i] = true;
+		p += len + (p[len] == ',');
+	}
+	keep->n = 0;
+	for (i = 0; i < seq->n; i++)
+		if (want[i])
+			keep->vals[keep->n++] = seq->vals[i];
+	free(want);
+	if (!keep->n) {
+		snprintf(msg, size, "no system named (an empty list)");
+		return NULL;
+	}
+	sim_ymap_get(c, "systems", &i);
+	c->vals[i] = keep;
+	return c;
 }
 
 /* Parses an override's VALUE as one YAML flow value. Returns the node (in

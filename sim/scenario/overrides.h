@@ -18,6 +18,14 @@ struct sim_ynode *sim__set_root_path(struct sim_load *l,
 
 /* Parses an override's VALUE as one YAML flow value, marked `mfile`.
  * Returns the node (owned by l->doc) or NULL after an error. */
+/* Keeps only the systems named in `names` (comma-separated) in root's
+ * `systems` list. Returns the new root, or NULL with a message in msg
+ * (a name that is not a system). */
+struct sim_ynode *sim__select_systems(struct sim_load *l,
+				      const struct sim_ynode *root,
+				      const char *names, char *msg,
+				      size_t size);
+
 struct sim_ynode *sim__parse_override(struct sim_load *l, const char *mfile,
 				      const char *value);
 

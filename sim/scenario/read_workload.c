@@ -74,8 +74,10 @@ const struct sim_param sim__step_params[] = {
 	      .max = SIM_MAX_SIM_TIME, .flags = SIM_P_REQUIRED,
 	      .help = "time of the change"),
     SIM_PARAM("rate", SIM_PT_RATE, struct sim_rate_step, rate, .min = 0,
-	      .max = INFINITY, .flags = SIM_P_REQUIRED,
-	      .help = "rate from then on"),
+	      .max = INFINITY, .help = "rate from then on"),
+    SIM_PARAM("scale", SIM_PT_DOUBLE, struct sim_rate_step, scale, .min = 0,
+	      .max = 1e6,
+	      .help = "rate from then on as a multiple of the base rate"),
 };
 
 static void read_schedule(struct sim_load *l, const struct sim_ynode *v,
@@ -97,6 +99,24 @@ static void read_schedule(struct sim_load *l, const struct sim_ynode *v,
 			continue;
 		sim__read_table(l, e, &sec, 1, NULL, "in a schedule entry",
 				NULL);
+		struct sim_rate_step *st = &a->schedule[i];
+		const struct sim_ynode *rt = sim_ymap_get(e, "rate", NULL),
+				       *sc = sim_ymap_get(e, "scale", NULL);
+		st->mark = e->mark;
+		st->scaled = sc != NULL;
+		if (l->nerr == nerr && !rt == !sc)
+			sim__error(l, (rt && sc) ? sc->mark : e->mark,
+				   "%s in a schedule entry: give either 'rate' "
+				   "(e.g. rate: 1000/s) or 'scale' (a multiple "
+				   "of the base rate, e.g. scale: 1.5)",
+				   rt ? "both 'rate' and 'scale'"
+				      : "missing key 'rate'");
+		else if (l->nerr == nerr && rt && l->rate_set)
+			sim__warning(l, rt->mark,
+				     "'rate': this schedule step stays at an "
+				     "absolute rate while the base rate "
+				     "(workload.arrivals.rate) is overridden; "
+				     "write 'scale: F' to make it follow");
 		if (l->nerr == nerr && i > 0 &&
 		    a->schedule[i].at <= a->schedule[i - 1].at) {
 			const struct sim_ynode *at =
@@ -147,6 +167,9 @@ static void read_arrivals(struct sim_load *l, const struct sim_ynode *v,
 			   "'schedule' does not apply to process 'trace'");
 	else if (s)
 		read_schedule(l, s, a);
+	for (size_t i = 0; i < a->nschedule; i++)
+		if (a->schedule[i].scaled)
+			a->schedule[i].rate = a->schedule[i].scale * a->rate;
 	if (a->file && l->nerr == nerr) {
 		char *path = sim__resolve(l, "file", a->file,
 					  sim_ymap_get(v, "file", NULL));

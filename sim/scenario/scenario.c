@@ -159,7 +159,23 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 		    sim__got(root).s);
 		return;
 	}
+	/* `warmup: auto`: read as 0 here, chosen from the data per
+	 * replication when it runs (MSER-5, workload/run.c) */
+	size_t wi;
+	const struct sim_ynode *wu = sim_ymap_get(root, "warmup", &wi);
+	struct sim_ynode *auto_root = NULL;
+	if (wu && wu->kind == SIM_Y_SCALAR && !strcmp(wu->text, "auto")) {
+		struct sim_ynode *z =
+		    sim_ynode_new(&l->doc, SIM_Y_SCALAR, "0s", wu->mark);
+		if (!z || !(auto_root = sim_ynode_clone(&l->doc, root))) {
+			sim__nomem(l);
+			return;
+		}
+		auto_root->vals[wi] = z;
+		root = auto_root;
+	}
 	sim__read_table(l, root, &sec, 1, extra, "at the top level", NULL);
+	sc->warmup_auto = auto_root != NULL;
 	read_seed(l, sim_ymap_get(root, "seed", NULL), &sc->seed);
 	if (!sc->name) {
 		const char *base = strrchr(l->file, '/');
@@ -234,6 +250,17 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 	if (!(out->file = mark_names(name, ov, nov, &names)))
 		return SIM_ENOMEM;
 	l.file = out->file;
+	/* an absolute schedule step under an overridden base rate is
+	 * warned about, unless the schedule is overridden too */
+	bool sched_set = false;
+	for (size_t i = 0; i < nov; i++) {
+		l.rate_set |= !strcmp(ov[i].path, "workload.arrivals.rate");
+		sched_set |=
+		    !strncmp(ov[i].path, "workload.arrivals.schedule", 26) ||
+		    !strcmp(ov[i].path, "workload.arrivals") ||
+		    !strcmp(ov[i].path, "workload");
+	}
+	l.rate_set &= !sched_set;
 	if (!(l.dir = strdup(name))) {
 		rc = SIM_ENOMEM;
 		goto cleanup;
@@ -251,6 +278,8 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 		goto cleanup;
 	for (size_t i = 0; i < nov && !sim__give_up(&l); i++) {
 		char msg[256];
+		if (!strcmp(ov[i].path, SIM_SELECT_SYSTEMS))
+			continue; /* after every --set */
 		struct sim_ynode *v = sim__parse_override(
 		    &l, names[i], ov[i].value ? ov[i].value : "");
 		if (!v)
@@ -261,6 +290,18 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 			l.doc.root = r;
 		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS)
 			fprintf(err, "--set %s: error: %s\n", ov[i].path, msg);
+	}
+	for (size_t i = 0; i < nov && !sim__give_up(&l); i++) {
+		char msg[512];
+		if (strcmp(ov[i].path, SIM_SELECT_SYSTEMS))
+			continue;
+		struct sim_ynode *r = sim__select_systems(
+		    &l, l.doc.root, ov[i].value ? ov[i].value : "", msg,
+		    sizeof(msg));
+		if (r)
+			l.doc.root = r;
+		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS)
+			fprintf(err, "concsim: error: --systems: %s\n", msg);
 	}
 	if (!sim__give_up(&l))
 		interpret(&l, l.doc.root, out, true);

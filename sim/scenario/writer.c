@@ -163,7 +163,13 @@ int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 
 	sim__put_table(f, sim__top_params, 2, sc, 0);
 	fprintf(f, "seed: %llu\n", (unsigned long long)sc->seed);
-	sim__put_table(f, sim__top_params + 2, sim__ntop_params - 2, sc, 0);
+	/* duration, warmup (or `auto`), replications */
+	for (size_t i = 2; i < sim__ntop_params; i++)
+		if (sc->warmup_auto &&
+		    !strcmp(sim__top_params[i].key, "warmup"))
+			fputs("warmup: auto\n", f);
+		else
+			sim__put_table(f, sim__top_params + i, 1, sc, 0);
 	fputs("workload:\n", f);
 	if (w->closed.users) {
 		fprintf(f, "  closed:\n    users: %u\n    think: ",
@@ -185,8 +191,15 @@ int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 		     i++) {
 			fputs("\n      - {at: ", f);
 			sim__put_typed(f, SIM_PT_DURATION, a->schedule[i].at);
-			fputs(", rate: ", f);
-			sim__put_typed(f, SIM_PT_RATE, a->schedule[i].rate);
+			if (a->schedule[i].scaled) {
+				fputs(", scale: ", f);
+				sim__put_typed(f, SIM_PT_DOUBLE,
+					       a->schedule[i].scale);
+			} else {
+				fputs(", rate: ", f);
+				sim__put_typed(f, SIM_PT_RATE,
+					       a->schedule[i].rate);
+			}
 			fputs("}", f);
 		}
 		if (a->kind != SIM_ARR_TRACE)

@@ -61,9 +61,47 @@ struct run {
 	int err;
 	const char *why;  /* with err: what went wrong */
 	double cpu_scale; /* the system's cpu_scale (nested ones included) */
-	double t_issue;	  /* closed loop: the instant of the last request */
+	struct mser_buf *mser; /* warmup: auto, the pilot run: batch means */
+	double t_issue; /* closed loop: the instant of the last request */
 	uint64_t same_instant; /* requests sent at that instant */
 };
+
+/* `warmup: auto`: the pilot run's response times, in order of
+ * completion, as means of batches of 5 (MSER-5), with the instant each
+ * batch ended. */
+#define MSER_BATCH 5
+struct mser_buf {
+	double sum;
+	int cnt;
+	double *b, *t;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void mser_add(struct mser_buf *m, double lat, double now)
+{
+	m->sum += lat;
+	if (++m->cnt < MSER_BATCH)
+		return;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 1024;
+		double *b = realloc(m->b, cap * sizeof(*b));
+		if (b)
+			m->b = b;
+		double *t = b ? realloc(m->t, cap * sizeof(*t)) : NULL;
+		if (t)
+			m->t = t;
+		if (!b || !t) {
+			m->nomem = true;
+			return;
+		}
+		m->cap = cap;
+	}
+	m->b[m->n] = m->sum / MSER_BATCH;
+	m->t[m->n++] = now;
+	m->sum = 0;
+	m->cnt = 0;
+}
 
 /* ---------------------------------------------------------- the client -- */
 
@@ -231,6 +269,8 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 		double lat = now - r->t_first;
 		double dl = ru->wl->client.deadline;
 		int good = !(dl > 0 && lat > dl);
+		if (ru->mser)
+			mser_add(ru->mser, lat, now);
 		if (ru->measuring) {
 			ru->res->completed++;
 			if (good) { /* res->lat is the classes' merged */
@@ -260,6 +300,7 @@ static void send_attempt(struct sim *s, void *obj, uint64_t arg)
 	struct run *ru = obj;
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
 	r->t_sent = s->now;
+	ru->res->attempts += (uint64_t)ru->measuring;
 	if (ru->wl->client.timeout > 0)
 		r->timeout_ev =
 		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
@@ -457,9 +498,10 @@ static int co_gap(const struct sim_scenario *sc, size_t sys, int rep,
 	return err;
 }
 
-int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
-		double ts_interval, struct sim_ts *ts,
-		struct sim_rep_result *out, const char **why)
+static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
+		    double ts_interval, struct sim_ts *ts,
+		    struct sim_rep_result *out, struct mser_buf *mser,
+		    const char **why)
 {
 	struct run *ru = calloc(1, sizeof *ru);
 	const struct sim_workload *wl = &sc->workload;
@@ -474,6 +516,7 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 	ru->ts_dt = ts ? ts_interval : 0;
 	ru->rep = rep;
 	ru->cpu_scale = cpu_scale_of(&sc->systems[sys]);
+	ru->mser = mser;
 	if (sim_rep_init(out, wl->nclasses) < 0)
 		goto cleanup_ru;
 	if (sim_init(&ru->s) < 0)
@@ -589,6 +632,7 @@ int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
 		goto cleanup;
 	}
 	out->duration = sc->duration;
+	out->warmup = sc->warmup;
 	out->events = ru->s.events;
 	for (size_t c = 0; c < out->nclasses; c++)
 		if (sim_hist_merge(&out->lat, &out->classes[c].lat) < 0) {
@@ -617,6 +661,48 @@ cleanup:
 	sim_release(&ru->s);
 cleanup_ru:
 	free(ru);
+	return err;
+}
+
+/* `warmup: auto` chooses the warm-up of each replication from its own
+ * data: a pilot run of `duration` from an empty system records the
+ * response times in order of completion; MSER-5 (White 1997; Hoad,
+ * Robinson & Davies 2010 found it the most reliable of the automated
+ * truncation rules they compared) picks the batch after which the mean
+ * of what remains has the least squared standard error; the replication
+ * is then run again, identically, with the warm-up ending at that
+ * batch's instant, and `duration` measured after it. A truncation beyond
+ * half the pilot means the transient may outlast it (flagged). */
+int sim_run_one(const struct sim_scenario *sc, size_t sys, int rep,
+		double ts_interval, struct sim_ts *ts,
+		struct sim_rep_result *out, const char **why)
+{
+	if (!sc->warmup_auto)
+		return run_once(sc, sys, rep, ts_interval, ts, out, NULL, why);
+	struct sim_scenario pilot = *sc;
+	struct mser_buf m = {0};
+	struct sim_rep_result r = {0};
+	pilot.warmup_auto = false;
+	pilot.warmup = 0;
+	int err = run_once(&pilot, sys, rep, 0, NULL, &r, &m, why);
+	sim_rep_release(&r);
+	if (err == 0 && m.nomem)
+		err = SIM_ENOMEM;
+	double t = 0;
+	bool lng = false;
+	if (err == 0 && m.n) {
+		size_t d = sim_mser(m.b, m.n);
+		t = d ? m.t[d - 1] : 0;
+		lng = 2 * d > m.n;
+	}
+	free(m.b);
+	free(m.t);
+	if (err < 0)
+		return err;
+	pilot.warmup = t;
+	err = run_once(&pilot, sys, rep, ts_interval, ts, out, NULL, why);
+	if (err == 0)
+		out->warmup_long = lng;
 	return err;
 }
 
@@ -678,16 +764,23 @@ static int paired(const struct sim_rep_result *base,
 		  const struct sim_rep_result *k, size_t n,
 		  struct sim_metrics *out)
 {
-	static const char *const names[] = {"latency_mean_s", "latency_p99_s",
+	/* figure names as everywhere else (latency_s_p99), then _diff; the
+	 * half-width of figure X is X_ci95 */
+	static const char *const names[] = {"latency_s_mean", "latency_s_p99",
 					    "goodput_rps", "throughput_rps"};
 	double *d = malloc(n * sizeof *d);
 	if (!d)
 		return SIM_ENOMEM;
 	int err = 0;
 	for (size_t f = 0; f < 4 && !err; f++) {
+		size_t m = 0;
 		for (size_t r = 0; r < n; r++) {
 			const struct sim_rep_result *x[2] = {&k[r], &base[r]};
 			double v[2];
+			/* a latency needs a good response on both sides: a
+			 * replication without one has no latency, not 0 s */
+			if (f < 2 && (!x[0]->lat.n || !x[1]->lat.n))
+				continue;
 			for (int i = 0; i < 2; i++)
 				v[i] = f == 0 ? sim_hist_mean(&x[i]->lat)
 				       : f == 1
@@ -696,9 +789,13 @@ static int paired(const struct sim_rep_result *base,
 					   ? (double)x[i]->good / x[i]->duration
 					   : (double)x[i]->completed /
 						 x[i]->duration;
-			d[r] = v[0] - v[1];
+			d[m++] = v[0] - v[1];
 		}
-		struct sim_est e = sim_est_of(d, n);
+		/* fewer than two pairs: no interval (not a zero one) */
+		struct sim_est e =
+		    m ? sim_est_of(d, m) : (struct sim_est){NAN, NAN};
+		if (m < 2)
+			e.ci95 = NAN;
 		char key[40];
 		snprintf(key, sizeof key, "%s_diff", names[f]);
 		err = sim_metrics_put(out, "vs_first", key, e.mean);
@@ -747,6 +844,16 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 		     void (*progress)(void *arg, size_t done, size_t total),
 		     void *progress_arg, const char **why)
 {
+	return sim_run_scenario_keep(sc, jobs, ts_interval, ts, out, progress,
+				     progress_arg, NULL, why);
+}
+
+int sim_run_scenario_keep(
+    const struct sim_scenario *sc, int jobs, double ts_interval,
+    struct sim_ts *ts, struct sim_summary *out,
+    void (*progress)(void *arg, size_t done, size_t total), void *progress_arg,
+    struct sim_rep_result **reps, const char **why)
+{
 	size_t nrep = (size_t)sc->replications, n = sc->nsystems * nrep;
 	struct scen_job j = {.sc = sc,
 			     .ts_interval = ts_interval,
@@ -777,6 +884,7 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 			goto cleanup;
 		out[k].name = sc->systems[k].name;
 		out[k].model = sc->systems[k].model->name;
+		out[k].warmup_auto = sc->warmup_auto;
 		if (k > 0 && nrep > 1 &&
 		    (err = paired(j.res, &j.res[k * nrep], nrep,
 				  &out[k].metrics)) < 0)
@@ -806,6 +914,10 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 		}
 	}
 	err = 0;
+	if (reps) { /* handed over */
+		*reps = j.res;
+		j.res = NULL;
+	}
 cleanup:
 	for (size_t i = 0; j.res && i < n; i++)
 		sim_rep_release(&j.res[i]);
@@ -817,4 +929,91 @@ cleanup:
 	free(cnames);
 	pthread_mutex_destroy(&j.lock);
 	return err;
+}
+
+/* ---------------------------------------------------------- precision -- */
+
+/* Whether every system's mean and p99 latency, throughput and goodput
+ * have a 95 % half-width within g of their estimate. A figure that is
+ * not finite (no good response at all) cannot get more precise and is
+ * left out; a zero estimate needs a zero half-width. */
+static bool precise_enough(const struct sim_summary *s, size_t n, double g)
+{
+	if (n == 0)
+		return true;
+	for (size_t k = 0; k < n; k++) {
+		const struct sim_est *e[] = {&s[k].lat_mean, &s[k].p99,
+					     &s[k].throughput_rps,
+					     &s[k].goodput_rps};
+		for (size_t i = 0; i < 4; i++) {
+			if (!isfinite(e[i]->mean))
+				continue;
+			if (!(e[i]->ci95 <= g * fabs(e[i]->mean)))
+				return false;
+		}
+	}
+	return true;
+}
+
+bool sim_precise_enough(const struct sim_summary *s, size_t n, double rel)
+{
+	return precise_enough(s, n, rel / (1 + rel));
+}
+
+/* Replications the figures seem to need, by the usual approximation
+ * n* = n (h / (g |x|))^2 (Law & Kelton, eq. 9.3), at least n + 1. */
+static int needed(const struct sim_summary *s, size_t nsys, int n, double g)
+{
+	double worst = 1;
+	for (size_t k = 0; k < nsys; k++) {
+		const struct sim_est *e[] = {&s[k].lat_mean, &s[k].p99,
+					     &s[k].throughput_rps,
+					     &s[k].goodput_rps};
+		for (size_t i = 0; i < 4; i++)
+			if (isfinite(e[i]->mean) && e[i]->mean != 0 &&
+			    isfinite(e[i]->ci95))
+				worst = fmax(worst, e[i]->ci95 /
+							(g * fabs(e[i]->mean)));
+	}
+	double want = ceil((double)n * worst * worst);
+	return want > 1e6 ? 1000000 : (int)fmax(want, n + 1);
+}
+
+int sim_run_to_precision(struct sim_scenario *sc, int jobs, double rel,
+			 int max_reps, struct sim_summary *out,
+			 struct sim_rep_result **reps, const char **why)
+{
+	/* Law & Kelton's relative-precision procedure: stop at the first n
+	 * whose half-width is within g' = g / (1 + g) of the estimate; the
+	 * corrected g' makes the actual relative error at most g with
+	 * probability about 95 %. n starts at the scenario's replications
+	 * (at least 3) and jumps by the approximation above rather than one
+	 * at a time (each step reruns replications 0..n-1, which are
+	 * reproduced exactly) */
+	double g = rel / (1 + rel);
+	int n = sc->replications < 3 ? 3 : sc->replications;
+	if (n > max_reps)
+		n = max_reps;
+	for (;;) {
+		sc->replications = n;
+		struct sim_rep_result *r = NULL;
+		int err = sim_run_scenario_keep(sc, jobs, 0, NULL, out, NULL,
+						NULL, reps ? &r : NULL, why);
+		if (err < 0)
+			return err;
+		bool done =
+		    n >= max_reps || precise_enough(out, sc->nsystems, g);
+		if (done) {
+			if (reps)
+				*reps = r;
+			return 0;
+		}
+		int next = needed(out, sc->nsystems, n, g);
+		for (size_t i = 0; r && i < sc->nsystems * (size_t)n; i++)
+			sim_rep_release(&r[i]);
+		free(r);
+		for (size_t k = 0; k < sc->nsystems; k++)
+			sim_summary_release(&out[k]);
+		n = next > max_reps ? max_reps : next;
+	}
 }

@@ -10,6 +10,7 @@
 #ifndef SIM_RUN_H
 #define SIM_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,30 @@ int sim_run_scenario(const struct sim_scenario *sc, int jobs,
 		     struct sim_summary *out,
 		     void (*progress)(void *arg, size_t done, size_t total),
 		     void *progress_arg, const char **why);
+
+/* sim_run_scenario that also hands over every replication's result on
+ * success: *reps (if reps is non-NULL) gets nsystems x replications
+ * results, system-major (index sys * replications + rep); the caller
+ * releases each with sim_rep_release and frees the array. */
+int sim_run_scenario_keep(
+    const struct sim_scenario *sc, int jobs, double ts_interval,
+    struct sim_ts *ts, struct sim_summary *out,
+    void (*progress)(void *arg, size_t done, size_t total), void *progress_arg,
+    struct sim_rep_result **reps, const char **why);
+
+/* Runs the scenario with as many replications as it takes for every
+ * system's mean and p99 latency, throughput and goodput to have a 95 %
+ * half-width within `rel` (0.05 for 5 %) of the estimate, from the
+ * scenario's replications (at least 3) up to max_reps: Law & Kelton's
+ * sequential relative-precision procedure. Sets sc->replications to the
+ * number run; out and *reps (if non-NULL) as sim_run_scenario_keep.
+ * Returns 0 or a SIM_E* code (message in *why). */
+int sim_run_to_precision(struct sim_scenario *sc, int jobs, double rel,
+			 int max_reps, struct sim_summary *out,
+			 struct sim_rep_result **reps, const char **why);
+
+/* Whether the n summaries meet sim_run_to_precision's criterion. */
+bool sim_precise_enough(const struct sim_summary *s, size_t n, double rel);
 
 /* Runs fn(arg, i) for i in [0, n) on `jobs` threads (jobs <= 1: inline).
  * Returns the first non-zero result by index, or 0. */
