@@ -20,11 +20,35 @@
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("concsim: error: ", stderr);
+	char buf[2048];
+	/* names in messages come from users: no escape sequence reaches the
+	 * terminal */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	fputs("concsim: error: ", stderr);
+	sim_fputs_safe(buf, stderr);
 	fputc('\n', stderr);
+}
+
+static const int term_signals[CLI_NSIGNALS] = {SIGINT, SIGTERM, SIGHUP,
+					       SIGQUIT};
+
+void cli_signals_catch(void (*fn)(int), int flags,
+		       struct sigaction old[CLI_NSIGNALS])
+{
+	struct sigaction sa = {.sa_handler = fn, .sa_flags = flags};
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < CLI_NSIGNALS; i++)
+		sigaddset(&sa.sa_mask, term_signals[i]);
+	for (int i = 0; i < CLI_NSIGNALS; i++)
+		sigaction(term_signals[i], &sa, &old[i]);
+}
+
+void cli_signals_restore(const struct sigaction old[CLI_NSIGNALS])
+{
+	for (int i = 0; i < CLI_NSIGNALS; i++)
+		sigaction(term_signals[i], &old[i], NULL);
 }
 
 /* Whether `opt` is one of the '|'-separated names of `list`; *flag says

@@ -5,7 +5,9 @@
  * memory (budget.h), simulate every (system, replication) on the job pool,
  * print the summary in the chosen format and, with -o, write the result
  * files atomically and all together: a full disk or an interruption
- * (SIGINT, SIGTERM: exit 130) leaves no result and no temporary file.
+ * (SIGINT, SIGTERM, SIGHUP, SIGQUIT: exit 130) leaves no result and no
+ * temporary file, nor the folders it made; a lock on the output folder
+ * keeps a second run or sweep out, and an output never replaces the input.
  * check: load, validate and describe, simulate nothing.
  */
 #include <signal.h>
@@ -49,19 +51,21 @@ static int write_summary(FILE *f, int fmt, const struct sim_scenario *sc,
 
 /* ------------------------------------------------ interruption -- */
 
-/* SIGINT/SIGTERM: while simulating, nothing is on disk but the output
- * folder run made (removed if still empty): leave at once. While writing,
- * finish the current file, then remove every temporary file and leave;
- * once the files are being renamed into place, the run is complete. */
+/* SIGINT, SIGTERM, SIGHUP, SIGQUIT: while simulating, nothing is on disk
+ * but the output folders run made (removed if still empty): leave at once.
+ * While writing, finish the current file, then remove every temporary file
+ * and leave; once the files are being renamed into place, the run is
+ * complete. */
 enum { PH_SIMULATING, PH_WRITING, PH_PUBLISHING };
 static volatile sig_atomic_t run_phase, run_signal;
-static const char *made_dir; /* the output folder, if run created it */
+static char *made_path; /* the output folder, if run created some of it */
+static size_t made_len; /* the shallowest folder run created: its length */
 
 static void on_signal(int sig)
 {
 	if (run_phase == PH_SIMULATING) {
-		if (made_dir)
-			rmdir(made_dir);
+		if (made_path)
+			sim_rmdir_made(made_path, made_len);
 		_exit(EXIT_INTERRUPTED);
 	}
 	run_signal = sig;
@@ -124,9 +128,9 @@ int cmd_run(int argc, char **argv)
 	struct sim_scenario sc = {0};
 	struct sim_summary *sum = NULL;
 	struct sim_ts *ts = NULL;
-	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-	struct stat st;
+	struct sigaction old[CLI_NSIGNALS];
 	bool handlers = false;
+	int lock = -1;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|--jobs|"
 			   "--quiet|--timeseries|--per-replica",
@@ -148,15 +152,26 @@ int cmd_run(int argc, char **argv)
 		goto cleanup_opts;
 	if ((rc = cli_budget(&sc, o.ts_interval, &o.jobs)))
 		goto cleanup;
+	/* `run d/scenario.yaml -o d` would replace the input */
+	if (o.out && sim_check_clobber(o.out, out_name, NOUT, o.file, stderr)) {
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
 	run_phase = PH_SIMULATING;
 	run_signal = 0;
-	made_dir = o.out && stat(o.out, &st) ? o.out : NULL;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	if (o.out && !(made_path = strdup(o.out))) {
+		cli_error("out of memory");
+		rc = EXIT_FAILED;
+		goto cleanup;
+	}
+	cli_signals_catch(on_signal, 0, old);
 	handlers = true;
-	if (o.out && sim_mkdir_p(o.out, stderr) < 0) {
-		made_dir = NULL;
+	if (o.out && sim_mkdir_made(o.out, &made_len, stderr) < 0) {
+		rc = EXIT_FAILED;
+		goto cleanup;
+	}
+	/* a second run or sweep into the same folder fails here */
+	if (o.out && (lock = sim_dir_lock(o.out, stderr)) < 0) {
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
@@ -196,13 +211,14 @@ int cmd_run(int argc, char **argv)
 	}
 	rc = o.out ? write_outputs(o.out, &sc, sum, ts) : 0;
 cleanup:
-	if (rc && made_dir)
-		rmdir(made_dir); /* only if empty */
-	made_dir = NULL;
-	if (handlers) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-	}
+	if (rc && made_path && made_len)
+		sim_rmdir_made(made_path, made_len); /* only if empty */
+	sim_dir_unlock(lock);
+	if (handlers)
+		cli_signals_restore(old);
+	free(made_path);
+	made_path = NULL;
+	made_len = 0;
 	for (size_t i = 0; sum && i < sc.nsystems; i++)
 		sim_summary_release(&sum[i]);
 	for (size_t i = 0; ts && i < sc.nsystems; i++)

@@ -214,13 +214,14 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 		for (size_t j = 0; j < v->n; j++)
 			vals[j] = v->vals[j]->text;
 		rc = sim_grid_set(g, sw->keys[i]->text, vals, NULL, v->n,
-				  SIZE_MAX);
+				  SIM_GRID_MAX_POINTS);
 		if (rc == SIM_ELIMIT) {
 			fprintf(err,
-				"%s:%d:%d: error: sweep '%s': too many "
-				"points\n",
+				"%s:%d:%d: error: sweep '%s': the grid "
+				"would have more than %d points\n",
 				path, sw->keys[i]->mark.line,
-				sw->keys[i]->mark.col, sw->keys[i]->text);
+				sw->keys[i]->mark.col, sw->keys[i]->text,
+				SIM_GRID_MAX_POINTS);
 			rc = SIM_ESCENARIO;
 		}
 		if (rc)
@@ -929,6 +930,43 @@ size_t sim_table_drop(struct sim_table *t)
 }
 
 /* -------------------------------------------------------------- files -- */
+
+void sim_hash_hex(const char *buf, size_t len, char out[17])
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a, 64 bits */
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)buf[i];
+		h *= 1099511628211ull;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+int sim_table_put_hash(struct sim_table *t, size_t from, const char *hash)
+{
+	for (size_t i = from; i < t->nrow; i++)
+		if (sim_table_put(t, &t->row[i], SIM_HASH_COLUMN, hash))
+			return SIM_ENOMEM;
+	return 0;
+}
+
+int sim_table_check_hash(const struct sim_table *t, const char *hash,
+			 const char *path, FILE *err)
+{
+	for (size_t i = 0; i < t->nrow; i++) {
+		const char *h = sim_trow_get(t, &t->row[i], SIM_HASH_COLUMN);
+		if (strcmp(h, hash)) {
+			fputs("concsim: error: '", err);
+			sim_fputs_safe(path, err);
+			fprintf(err,
+				"' row %zu belongs to another scenario or grid "
+				"(%s '%.16s', this sweep's scenario.yaml has "
+				"'%s')\n",
+				i + 2, SIM_HASH_COLUMN, h, hash);
+			return SIM_ESCENARIO;
+		}
+	}
+	return 0;
+}
 
 int sim_save_bytes(const char *dir, const char *name, const char *buf,
 		   size_t len, FILE *err)

@@ -5,6 +5,8 @@
  */
 #include "scenario/diag.h"
 
+#include "kernel/error.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,7 +52,8 @@ struct gotbuf sim__got(const struct sim_ynode *n)
 	}
 	b.s[j++] = '\'';
 	for (size_t i = 0; i < n->len && i < 40; i++)
-		b.s[j++] = (unsigned char)n->text[i] < 0x20 ? '?' : n->text[i];
+		b.s[j++] =
+		    sim_is_ctl((unsigned char)n->text[i]) ? '?' : n->text[i];
 	if (n->len > 40)
 		j = (size_t)(stpcpy(b.s + j, "...") - b.s);
 	b.s[j++] = '\'';
@@ -64,7 +67,7 @@ struct gotbuf sim__word(const char *s)
 	struct gotbuf b;
 	size_t j = 0;
 	for (; s[j] && j < 56; j++)
-		b.s[j] = (unsigned char)s[j] < 0x20 ? '?' : s[j];
+		b.s[j] = sim_is_ctl((unsigned char)s[j]) ? '?' : s[j];
 	strcpy(b.s + j, s[j] ? "..." : "");
 	return b;
 }
