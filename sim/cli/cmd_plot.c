@@ -29,6 +29,7 @@
 #include "output/files.h"
 #include "output/plots.h"
 #include "output/sweepio.h"
+#include "scenario/readfile.h"
 #include "scenario/yamldoc.h"
 
 #define FIG_W 960
@@ -788,7 +789,7 @@ static int read_timeseries(const struct plot *p, struct tsdata *d)
 	const char *path = d->path;
 
 	snprintf(d->path, sizeof(d->path), "%s/timeseries.csv", p->dir);
-	FILE *f = fopen(path, "rb");
+	FILE *f = sim_fopen_regular(path);
 	if (!f)
 		return 0;
 	d->present = true;
@@ -1015,7 +1016,7 @@ int cmd_plot(int argc, char **argv)
 	/* a sweep's results.csv starts with a swept path, a run's with
 	 * "scenario" */
 	snprintf(path, sizeof(path), "%s/results.csv", p.dir);
-	FILE *f = fopen(path, "rb");
+	FILE *f = sim_fopen_regular(path);
 	if (f) {
 		if (!fgets(head, sizeof(head), f))
 			head[0] = '\0';

@@ -235,10 +235,11 @@ cleanup_opts:
 
 static void describe_system(const struct sim_system *s, int depth)
 {
-	printf("%*s%s: model %s, %d core%s, quantum %gs, context switch %gs",
-	       depth * 2, "", s->name, s->model->name, s->host.cores,
-	       s->host.cores == 1 ? "" : "s", s->host.quantum,
-	       s->host.context_switch);
+	printf("%*s", depth * 2, "");
+	sim_fputs_safe(s->name, stdout);
+	printf(": model %s, %d core%s, quantum %gs, context switch %gs",
+	       s->model->name, s->host.cores, s->host.cores == 1 ? "" : "s",
+	       s->host.quantum, s->host.context_switch);
 	if (s->host.memory > 0)
 		printf(", memory limit %.0fB", s->host.memory);
 	if (s->host.cpu_scale != 1)
@@ -280,8 +281,13 @@ int cmd_check(int argc, char **argv)
 		goto cleanup_opts;
 	}
 	const struct sim_workload *wl = &sc.workload;
-	printf("scenario %s: %s\n", sc.name,
-	       sc.description ? sc.description : "");
+	/* names and text from the file: no escape sequence reaches the
+	 * terminal */
+	fputs("scenario ", stdout);
+	sim_fputs_safe(sc.name, stdout);
+	fputs(": ", stdout);
+	sim_fputs_safe(sc.description ? sc.description : "", stdout);
+	fputc('\n', stdout);
 	printf("  %d replication%s of %gs after %gs of warm-up, seed %llu\n",
 	       sc.replications, sc.replications == 1 ? "" : "s", sc.duration,
 	       sc.warmup, (unsigned long long)sc.seed);
@@ -299,8 +305,10 @@ int cmd_check(int argc, char **argv)
 	for (size_t c = 0; c < wl->nclasses; c++) {
 		const struct sim_class *k = &wl->classes[c];
 		double kcpu = 0;
-		printf("  class %s (%.0f%%%s):", k->name,
-		       100 * k->weight / sumw, k->sync ? ", sync handler" : "");
+		fputs("  class ", stdout);
+		sim_fputs_safe(k->name, stdout);
+		printf(" (%.0f%%%s):", 100 * k->weight / sumw,
+		       k->sync ? ", sync handler" : "");
 		for (size_t i = 0; i < k->nphases; i++) {
 			const struct sim_phase *ph = &k->phases[i];
 			if (ph->ncalls) { /* call(db) or parallel(a,b) */
@@ -336,7 +344,9 @@ int cmd_check(int argc, char **argv)
 	printf("systems:\n");
 	for (size_t i = 0; i < sc.nsystems; i++)
 		describe_system(&sc.systems[i], 1);
-	printf("ok: %s is valid\n", o.file);
+	fputs("ok: ", stdout);
+	sim_fputs_safe(o.file, stdout);
+	fputs(" is valid\n", stdout);
 	sim_scenario_release(&sc);
 	if (fflush(stdout) || ferror(stdout)) {
 		cli_error("cannot write to standard output");

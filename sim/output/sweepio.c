@@ -166,7 +166,7 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 	rc = sim_read_file(path, SIM_YAML_MAX_BYTES, &text, &len);
 	if (rc == SIM_EIO)
 		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
-			strerror(errno));
+			sim_file_strerror(errno));
 	else if (rc == SIM_ELIMIT)
 		fprintf(
 		    err,
@@ -730,11 +730,11 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	long nhead = 0, n = 0;
 	size_t line = 1;
 	int rc = SIM_EIO;
-	FILE *f = fopen(path, "rb");
+	FILE *f = sim_fopen_regular(path);
 
 	if (!f) {
 		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
-			strerror(errno));
+			sim_file_strerror(errno));
 		return SIM_EIO;
 	}
 	rc = SIM_ESCENARIO;

@@ -153,6 +153,21 @@ int sim__read_system(struct sim_load *l, const char *key,
 
 /* Checks that names[i] (top-level system or class names) are unique and
  * usable in a `--set` path. */
+void sim__check_name(struct sim_load *l, const char *what, const char *name,
+		     const struct sim_ynode *at)
+{
+	for (const char *p = name; *p; p++)
+		if (*p == ',' || *p == '"' || sim_is_ctl((unsigned char)*p)) {
+			sim__error(l, at->mark,
+				   "'name': %s names cannot contain a comma, "
+				   "a double quote, a newline or another "
+				   "control character (they are CSV fields "
+				   "and table cells), got %s",
+				   what, sim__got(at).s);
+			return;
+		}
+}
+
 void sim__check_names(struct sim_load *l, const char *what,
 		      const struct sim_ynode *seq, char *const *names,
 		      size_t stride)
@@ -169,6 +184,8 @@ void sim__check_names(struct sim_load *l, const char *what,
 				   "'name': %s names cannot contain '.' (they "
 				   "are used in --set paths), got %s",
 				   what, sim__got(an).s);
+		else
+			sim__check_name(l, what, a, an);
 		for (size_t j = 0; j < i; j++) {
 			const char *b =
 			    *(char *const *)((const char *)names + j * stride);

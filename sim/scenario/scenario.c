@@ -161,6 +161,9 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 	}
 	sim__read_table(l, root, &sec, 1, extra, "at the top level", NULL);
 	read_seed(l, sim_ymap_get(root, "seed", NULL), &sc->seed);
+	if (sc->name)
+		sim__check_name(l, "scenario", sc->name,
+				sim_ymap_get(root, "name", NULL));
 	if (!sc->name) {
 		const char *base = strrchr(l->file, '/');
 		base = base ? base + 1 : l->file;
@@ -169,6 +172,11 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 		    dot && dot > base ? (size_t)(dot - base) : strlen(base);
 		if (!(sc->name = strndup(base, len)))
 			sim__nomem(l);
+		/* a file name CSV would have to quote: '_' instead */
+		for (char *p = sc->name; p && *p; p++)
+			if (*p == ',' || *p == '"' ||
+			    sim_is_ctl((unsigned char)*p))
+				*p = '_';
 	}
 	if ((n = sim_ymap_get(root, "workload", NULL)))
 		sim__read_workload(l, n, &sc->workload);
@@ -281,7 +289,7 @@ int sim_scenario_read(const char *file, FILE *in, FILE *err, char **text,
 		    : sim_read_file(file, SIM_YAML_MAX_BYTES, text, len);
 	if (rc == SIM_EIO)
 		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
-			strerror(errno));
+			sim_file_strerror(errno));
 	else if (rc == SIM_ELIMIT) {
 		fprintf(err,
 			"%s:1:1: error: file too large (more than %u MiB); "
