@@ -43,6 +43,12 @@
 #define MAX_OBJECTIVES 8
 #define MAX_DOUBLINGS  40  /* bracket growth: 2^40 times the start */
 #define MAX_STEPS      200 /* evaluations of one search, all told */
+/* The whole search is bounded up front like `run` (budget.c): a try costs
+ * at most SIM_LIMIT_REQUESTS / (searches x TRIES_BUDGETED), so that the
+ * doubling (whose tries sum to about twice the last) and the bisection
+ * (about log2(1/tolerance) tries near the end) together stay within the
+ * limit of one run. */
+#define TRIES_BUDGETED 12
 
 /* How one search ended. */
 enum outcome {
@@ -67,6 +73,7 @@ struct capacity {
 	size_t len;
 	size_t nsys;
 	int nsearch;
+	double try_limit;      /* requests one try may simulate */
 	double *value;	       /* nsys * nsearch results */
 	enum outcome *outcome; /* nsys * nsearch */
 	pthread_mutex_t lock;
@@ -227,7 +234,9 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 	if (e) {
 		char what[128];
 		snprintf(what, sizeof(what), "%s=%s", c->path, val);
-		note_problem(c, "cannot try %s:\n%s", what, msg ? msg : "");
+		if (msg && (msglen = strcspn(msg, "\n")))
+			msg[msglen] = '\0'; /* the first problem */
+		note_problem(c, "cannot try %s: %s", what, msg ? msg : "");
 		goto cleanup;
 	}
 	/* doubling the load must stop before a run that costs hours */
@@ -238,6 +247,17 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 		char what[128];
 		snprintf(what, sizeof(what), "%s=%s", c->path, val);
 		note_problem(c, "cannot try %s: %s", what, over);
+		goto cleanup;
+	}
+	if (!(b.requests <= c->try_limit)) {
+		char what[128];
+		snprintf(what, sizeof(what), "%s=%s", c->path, val);
+		snprintf(over, sizeof over,
+			 "one try there simulates about %.3g requests, and "
+			 "the whole search may simulate %.0g (about an hour); "
+			 "give --hi, or shorten 'duration'",
+			 b.requests, SIM_LIMIT_REQUESTS);
+		note_problem(c, "the search stopped before %s: %s", what, over);
 		goto cleanup;
 	}
 	e = sim_run_one(&sc, sys, rep, 0, NULL, &res, &why);
@@ -259,6 +279,63 @@ cleanup:
 	free(msg);
 	free(ov);
 	return verdict;
+}
+
+/* Loads the scenario with the parameter at x (a --lo or --hi bound) and
+ * estimates one try's cost. Returns 0, or EXIT_USAGE with one line. */
+static int check_bound(struct capacity *c, const char *flag, double x)
+{
+	struct sim_override *ov = calloc(c->o.nov + 1, sizeof(*ov));
+	struct sim_scenario sc = {0};
+	char val[64], *msg = NULL, over[512];
+	size_t msglen = 0;
+	int rc = EXIT_FAILED;
+	FILE *err = NULL;
+
+	if (!ov || !(err = open_memstream(&msg, &msglen))) {
+		cli_error("out of memory");
+		goto cleanup;
+	}
+	format_value(c, x, val, sizeof(val));
+	if (c->o.nov)
+		memcpy(ov, c->o.ov, c->o.nov * sizeof(*ov));
+	ov[c->o.nov] = (struct sim_override){c->path, val};
+	int e = sim_scenario_load_string(c->o.file, c->text, c->len, ov,
+					 c->o.nov + 1, err, &sc);
+	fclose(err);
+	if (e == SIM_ENOMEM) {
+		cli_error("out of memory");
+		goto cleanup;
+	}
+	rc = EXIT_USAGE;
+	if (e) {
+		const char *m = msg ? msg : "";
+		const char *w = strstr(m, "error: ");
+		msg[strcspn(msg, "\n")] = '\0';
+		cli_error("%s %s: %s", flag, val, w ? w + 7 : m);
+		goto cleanup;
+	}
+	struct sim_budget b;
+	struct sim_mark at;
+	if (sim_scenario_budget(&sc, 0, &b, &at, over, sizeof(over))) {
+		cli_error("%s %s: %s", flag, val, over);
+		goto cleanup;
+	}
+	if (!(b.requests <= c->try_limit)) {
+		cli_error("%s %s: one try there simulates about %.3g requests "
+			  "and a search makes about %d tries; the limit is "
+			  "%.0g requests in all: lower %s or shorten "
+			  "'duration'",
+			  flag, val, b.requests, TRIES_BUDGETED,
+			  SIM_LIMIT_REQUESTS, flag);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	sim_scenario_release(&sc);
+	free(msg);
+	free(ov);
+	return rc;
 }
 
 /* Whether a bracket [lo, hi] is narrow enough. */
@@ -587,6 +664,12 @@ int cmd_capacity(int argc, char **argv)
 	c.nsys = c.base.nsystems;
 	c.nsearch = c.base.replications;
 	c.total = c.nsys * (size_t)c.nsearch;
+	c.try_limit = SIM_LIMIT_REQUESTS / ((double)c.total * TRIES_BUDGETED);
+	/* --lo and --hi are usage: a value the scenario refuses, or that
+	 * costs more than a try may, is said now, on one line (exit 2) */
+	if ((c.have_lo && (rc = check_bound(&c, "--lo", c.lo))) ||
+	    (c.have_hi && (rc = check_bound(&c, "--hi", c.hi))))
+		goto cleanup;
 	c.value = calloc(c.total, sizeof(*c.value));
 	c.outcome = calloc(c.total, sizeof(*c.outcome));
 	if (!c.value || !c.outcome) {
