@@ -5,9 +5,11 @@
  * options themselves, and the scenario read once (file or standard input)
  * and loaded with the command line's overrides.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,8 +144,16 @@ static int common_option(struct cli_opts *o, const char *name, const char *val)
 			return EXIT_FAILED;
 		}
 	} else if (!strcmp(name, "--seed")) {
-		if (parse_int(name, val, 0, 0x7fffffffffffffffL, &v))
+		/* the range `seed:` takes in the file: all of uint64 */
+		char *end;
+		errno = 0;
+		if (!isdigit((unsigned char)val[0]) ||
+		    (strtoull(val, &end, 10), *end || errno)) {
+			cli_error("'--seed' expects a whole number from 0 to "
+				  "%llu, got '%s'",
+				  (unsigned long long)UINT64_MAX, val);
 			return EXIT_USAGE;
+		}
 		if (add_override(o, "seed", val) < 0)
 			return EXIT_FAILED;
 	} else if (!strcmp(name, "--replications")) {

@@ -116,7 +116,7 @@ static int add_param_option(struct sweep *sw, const char *arg)
 		double count =
 		    floor((x[1] - x[0]) / x[2] * (1 + 1e-12) + 1e-9) + 1;
 		if (!(count <= MAX_POINTS)) {
-			cli_error("--param %s: %.0f values; at most %d", path,
+			cli_error("--param %s: %.3g values; at most %d", path,
 				  count, MAX_POINTS);
 			goto cleanup;
 		}

@@ -50,7 +50,8 @@ static double cost_of(const struct sim_scenario *sc)
 	const struct sim_workload *wl = &sc->workload;
 	double rate = wl->arrivals.rate;
 	for (size_t i = 0; i < wl->arrivals.nschedule; i++)
-		rate = fmax(rate, wl->arrivals.schedule[i].rate);
+		if (wl->arrivals.schedule[i].at < sc->warmup + sc->duration)
+			rate = fmax(rate, wl->arrivals.schedule[i].rate);
 	if (wl->closed.users)
 		rate = wl->closed.users / fmax(wl->closed.think.mean, 1e-3);
 	return fmax((sc->warmup + sc->duration) * rate, 1.0) *

@@ -74,8 +74,10 @@ static void check_limits(struct sim_load *l, const struct sim_scenario *sc)
 	double peak = a->rate;
 	if (sc->workload.closed.users || a->kind == SIM_ARR_TRACE)
 		return;
+	/* a step at or after the end of the run never takes effect */
 	for (size_t i = 0; i < a->nschedule; i++)
-		peak = fmax(peak, a->schedule[i].rate);
+		if (a->schedule[i].at < sc->warmup + sc->duration)
+			peak = fmax(peak, a->schedule[i].rate);
 	double n = peak * (sc->warmup + sc->duration);
 	if (n > MAX_REQUESTS) {
 		char r[64], t[64];
