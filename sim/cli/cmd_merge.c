@@ -95,7 +95,7 @@ int cmd_merge(int argc, char **argv)
 			cli_error("cannot read '%s': %s", path,
 				  e == SIM_EINVAL ? "no such file (not the "
 						    "folder of a sweep?)"
-						  : sim_strerror(e));
+						  : sim_read_strerror(e));
 			goto cleanup;
 		}
 		if (d && (olen != ylen || memcmp(other, yaml, ylen))) {

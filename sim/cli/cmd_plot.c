@@ -658,7 +658,7 @@ static int prepare_cdf(struct plot *p)
 		cli_error("cannot read '%s': %s", path,
 			  e == SIM_EINVAL ? "no such file (not a result "
 					    "folder of run or sweep?)"
-					  : sim_strerror(e));
+					  : sim_read_strerror(e));
 		return e == SIM_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
 	}
 	e = sim_yaml_parse(&doc, path, text, len, 0, &ye);
@@ -824,8 +824,13 @@ static int read_timeseries(const struct plot *p, struct tsdata *d)
 
 	snprintf(d->path, sizeof(d->path), "%s/timeseries.csv", p->dir);
 	FILE *f = sim_fopen_regular(path);
-	if (!f)
-		return 0;
+	if (!f && errno == ENOENT)
+		return 0; /* a run without --timeseries */
+	if (!f) {
+		cli_error("cannot read '%s': %s", path,
+			  sim_file_strerror(errno));
+		return EXIT_USAGE;
+	}
 	d->present = true;
 	nhead = sim_csv_record(f, &cells, &cap);
 	if (nhead == -1) {
@@ -1071,6 +1076,12 @@ int cmd_plot(int argc, char **argv)
 	 * "scenario" */
 	snprintf(path, sizeof(path), "%s/results.csv", p.dir);
 	FILE *f = sim_fopen_regular(path);
+	if (!f && errno != ENOENT) {
+		cli_error("cannot read '%s': %s", path,
+			  sim_file_strerror(errno));
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
 	if (f) {
 		if (!fgets(head, sizeof(head), f))
 			head[0] = '\0';

@@ -110,6 +110,11 @@ static int write_outputs(const char *dir, const struct sim_scenario *sc,
 	run_phase = PH_PUBLISHING;
 	if (run_signal)
 		goto cleanup;
+	/* a final name that is a folder fails its rename: find it before
+	 * the first file is published */
+	for (size_t i = 0; i < n; i++)
+		if (sim_afile_blocked(&a[i], stderr))
+			goto cleanup;
 	for (size_t i = 0; i < n; i++)
 		if (sim_afile_publish(&a[i], stderr) < 0)
 			goto cleanup;

@@ -41,7 +41,7 @@ int sweep_resume(struct sweep *sw, const char *yaml, size_t ylen)
 	}
 	if (e) {
 		cli_error("cannot read '%s/scenario.yaml': %s", sw->o.out,
-			  sim_strerror(e));
+			  sim_read_strerror(e));
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}

@@ -177,6 +177,15 @@ int sim_afile_publish(struct sim_afile *a, FILE *err)
 	return 0;
 }
 
+int sim_afile_blocked(const struct sim_afile *a, FILE *err)
+{
+	struct stat st;
+	if (!a->final || lstat(a->final, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	print_err(err, a->final, EISDIR);
+	return SIM_EIO;
+}
+
 int sim_afile_commit(struct sim_afile *a, FILE *err)
 {
 	int rc = sim_afile_close(a, err);

@@ -41,6 +41,10 @@ void sim_afile_abort(struct sim_afile *a);
  * printed for a cleared afile). Both return 0 or SIM_EIO with the message
  * printed to `err`; abort still removes a closed, unpublished file. */
 int sim_afile_close(struct sim_afile *a, FILE *err);
+/* SIM_EIO (message printed) if a's final name is a folder, which the
+ * rename would fail on: checked for every file of a group before the
+ * first is published. 0 otherwise. */
+int sim_afile_blocked(const struct sim_afile *a, FILE *err);
 int sim_afile_publish(struct sim_afile *a, FILE *err);
 
 /* Creates DIR (and parents) if missing. Returns 0, SIM_ENOMEM or SIM_EIO

@@ -1072,3 +1072,12 @@ int sim_read_bytes(const char *path, char **buf, size_t *len)
 	int rc = sim_read_file(path, SIM_READ_MAX_BYTES, buf, len);
 	return rc == SIM_EIO && errno == ENOENT ? SIM_EINVAL : rc;
 }
+
+const char *sim_read_strerror(int e)
+{
+	if (e == SIM_EIO)
+		return sim_file_strerror(errno);
+	if (e == SIM_ELIMIT)
+		return "larger than 32 MiB";
+	return sim_strerror(e);
+}

@@ -207,5 +207,9 @@ int sim_save_bytes(const char *dir, const char *name, const char *buf,
  * NUL-terminated). Returns 0, SIM_EINVAL when it does not exist, SIM_EIO,
  * SIM_ELIMIT (too large) or SIM_ENOMEM. */
 int sim_read_bytes(const char *path, char **buf, size_t *len);
+/* What a sim_read_bytes failure means, for a message: "not a regular
+ * file (...)", "larger than 32 MiB", strerror(errno) or the code's string.
+ * Call it right after the failure (it reads errno). */
+const char *sim_read_strerror(int e);
 
 #endif

@@ -15,16 +15,21 @@
 void sim__error(struct sim_load *l, struct sim_mark m, const char *fmt, ...)
 {
 	va_list ap;
+	char buf[1024];
 	if (++l->nerr > SIM_MAX_ERRORS + 1)
 		return;
-	fprintf(l->err, "%s:%d:%d: error: ", m.file, m.line, m.col);
+	/* file names and --set paths come from users too: one line, no
+	 * escape sequence */
+	sim_fputs_safe(m.file ? m.file : "", l->err);
+	fprintf(l->err, ":%d:%d: error: ", m.line, m.col);
 	if (l->nerr > SIM_MAX_ERRORS) {
 		fprintf(l->err, "too many errors; stopping\n");
 		return;
 	}
 	va_start(ap, fmt);
-	vfprintf(l->err, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	sim_fputs_safe(buf, l->err);
 	fputc('\n', l->err);
 }
 

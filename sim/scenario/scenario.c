@@ -269,8 +269,13 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 		    &l, l.doc.root, ov[i].path, v, msg, sizeof(msg));
 		if (r)
 			l.doc.root = r;
-		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS)
-			fprintf(err, "--set %s: error: %s\n", ov[i].path, msg);
+		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS) {
+			fputs("--set ", err);
+			sim_fputs_safe(ov[i].path, err);
+			fputs(": error: ", err);
+			sim_fputs_safe(msg, err);
+			fputc('\n', err);
+		}
 	}
 	if (!sim__give_up(&l))
 		interpret(&l, l.doc.root, out, true);
@@ -289,10 +294,12 @@ int sim_scenario_read(const char *file, FILE *in, FILE *err, char **text,
 {
 	int rc = in ? sim_read_stream(in, SIM_YAML_MAX_BYTES, text, len)
 		    : sim_read_file(file, SIM_YAML_MAX_BYTES, text, len);
-	if (rc == SIM_EIO)
-		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
-			sim_file_strerror(errno));
-	else if (rc == SIM_ELIMIT) {
+	if (rc == SIM_EIO) {
+		int e = errno;
+		fputs("concsim: error: cannot read '", err);
+		sim_fputs_safe(file, err);
+		fprintf(err, "': %s\n", sim_file_strerror(e));
+	} else if (rc == SIM_ELIMIT) {
 		fprintf(err,
 			"%s:1:1: error: file too large (more than %u MiB); "
 			"a scenario is a small text file\n",
