@@ -278,8 +278,10 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	o->jobs = cores > 0 ? (int)cores : 1;
 	o->extra = calloc((size_t)argc + 1, sizeof *o->extra);
-	if (!o->extra)
+	if (!o->extra) {
+		cli_error("out of memory");
 		return EXIT_FAILED;
+	}
 	struct cli_args a = {argc, 0, argv, accept, own, o};
 	bool options = true;
 	for (a.i = 1; a.i < argc; a.i++) {

@@ -116,8 +116,17 @@ static int write_outputs(const char *dir, const struct sim_scenario *sc,
 		if (sim_afile_blocked(&a[i], stderr))
 			goto cleanup;
 	for (size_t i = 0; i < n; i++)
-		if (sim_afile_publish(&a[i], stderr) < 0)
+		if (sim_afile_publish(&a[i], stderr) < 0) {
+			/* a rename failed midway: take back the files just
+			 * put in place, so that none of this run's are there */
+			for (size_t j = 0; j < i; j++) {
+				char path[4096];
+				snprintf(path, sizeof path, "%s/%s", dir,
+					 out_name[j]);
+				unlink(path);
+			}
 			goto cleanup;
+		}
 	rc = 0;
 cleanup:
 	for (size_t i = 0; i < n; i++)

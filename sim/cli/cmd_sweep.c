@@ -580,9 +580,13 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 		goto cleanup_grid;
 	for (size_t i = 0; i < cmdline.np && !rc; i++) {
 		const struct sim_gparam *g = &cmdline.p[i];
-		if (sim_grid_set(&sw->grid, g->path,
-				 (const char *const *)g->values, g->marks,
-				 g->nvalues, MAX_POINTS)) {
+		int ge = sim_grid_set(&sw->grid, g->path,
+				      (const char *const *)g->values, g->marks,
+				      g->nvalues, MAX_POINTS);
+		if (ge == SIM_ENOMEM) {
+			cli_error("out of memory");
+			rc = EXIT_FAILED;
+		} else if (ge) {
 			cli_error("the grid would have more than %d points",
 				  MAX_POINTS);
 			rc = EXIT_USAGE;
@@ -662,6 +666,9 @@ cleanup_grid:
 	int stopped;
 	int perr = sweep_run(sw, &stopped);
 	int failed = sw->err || perr;
+	if (perr && !sw->err)
+		cli_error("%s", sim_strerror(perr)); /* the pool could not
+							start */
 	size_t ndone = 0;
 	sweep_mpi_gather(sw, &stopped, &failed);
 	for (size_t i = 0; i < sw->table.nrow; i++)

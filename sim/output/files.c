@@ -274,7 +274,7 @@ void sim_rmdir_made(char *path, size_t made)
 	while (made && n >= made) {
 		while (n > 1 && path[n - 1] == '/')
 			path[--n] = '\0';
-		if (rmdir(path))
+		if (rmdir(path) && errno != ENOENT)
 			return; /* not empty, or not ours: stop */
 		while (n > 0 && path[n - 1] != '/')
 			n--;
@@ -327,20 +327,18 @@ int sim_check_clobber(const char *dir, const char *const *names, size_t n,
 		      const char *input, FILE *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *p = join_path(dir, names[i]);
-		bool same = p && sim_same_file(p, input);
-		if (same) {
-			fputs("concsim: error: writing '", err);
-			sim_fputs_safe(p, err);
-			fputs("' would replace the input '", err);
-			sim_fputs_safe(input, err);
-			fputs("'; choose another output folder with -o\n", err);
-		}
-		free(p);
-		if (!p)
-			return SIM_ENOMEM;
-		if (same)
-			return SIM_EINVAL;
+		char p[4096]; /* no allocation: nothing to fail */
+		int len = snprintf(p, sizeof p, "%s%s%s", dir ? dir : "",
+				   dir && dir[0] ? "/" : "", names[i]);
+		if (len < 0 || (size_t)len >= sizeof p ||
+		    !sim_same_file(p, input))
+			continue; /* a longer path names no file */
+		fputs("concsim: error: writing '", err);
+		sim_fputs_safe(p, err);
+		fputs("' would replace the input '", err);
+		sim_fputs_safe(input, err);
+		fputs("'; choose another output folder with -o\n", err);
+		return SIM_EINVAL;
 	}
 	return 0;
 }

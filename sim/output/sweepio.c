@@ -1051,6 +1051,7 @@ int sim_table_save(struct sim_table *t, const struct sim_grid *g,
 		return rc;
 	if ((rc = sim_table_write_csv(t, g, a.f)) == SIM_ENOMEM) {
 		sim_afile_abort(&a);
+		fputs("concsim: error: out of memory\n", err);
 		return rc;
 	}
 	if ((rc = sim_afile_commit(&a, err)))
@@ -1059,6 +1060,7 @@ int sim_table_save(struct sim_table *t, const struct sim_grid *g,
 		return rc;
 	if ((rc = sim_table_write_json(t, g, scenario, a.f)) == SIM_ENOMEM) {
 		sim_afile_abort(&a);
+		fputs("concsim: error: out of memory\n", err);
 		return rc;
 	}
 	return sim_afile_commit(&a, err);

@@ -16,7 +16,9 @@ void sim__error(struct sim_load *l, struct sim_mark m, const char *fmt, ...)
 {
 	va_list ap;
 	char buf[1024];
-	if (++l->nerr > SIM_MAX_ERRORS + 1)
+	/* once memory ran out, what follows is its consequence: the one
+	 * message is "out of memory" */
+	if (l->rc || ++l->nerr > SIM_MAX_ERRORS + 1)
 		return;
 	/* file names and --set paths come from users too: one line, no
 	 * escape sequence */
