@@ -476,6 +476,22 @@ static const struct bad cases[] = {
      * whose command ends with `|| s=99` also checks the folder afterwards
      * (an input intact, a symlink replaced and its target untouched, no
      * folder or temporary file left): 99 when that check fails. -- */
+    {"report: a FIFO as timeseries.csv", OK, NULL,
+     "$B run s.yaml -q -o res --timeseries 50ms >/dev/null 2>&1 && rm "
+     "res/timeseries.csv && mkfifo res/timeseries.csv && $B report res -o "
+     "out/r.html",
+     2,
+     "concsim: error: cannot read 'res/timeseries.csv': not a regular file "
+     "(a pipe, a device or a socket)",
+     ANYONE},
+    {"report -o the folder's results.json", OK, NULL,
+     "{ $B run s.yaml -q -o res >/dev/null 2>&1 && $B report res -o "
+     "res/results.json; }; s=$?; { head -c 1 res/results.json | grep -q "
+     "'{'; } >/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 'res/results.json' would replace the input "
+     "'res/results.json'; choose another file with -o",
+     ANYONE},
     {"run: a symlink planted at out/results.csv is replaced, not followed", OK,
      "mkdir res && ln -s ../victim res/results.csv",
      "{ $B run s.yaml -q -o res >/dev/null; }; s=$?; { test ! -e victim && "
@@ -523,18 +539,16 @@ static const struct bad cases[] = {
      "{ name: one, phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: "
      "event-loop } ]\n",
      NULL, NULL, 2,
-     "s.yaml:1:7: error: 'name': scenario names cannot contain a comma, a "
-     "double quote, a newline or another control character (they are CSV "
-     "fields and table cells), got 's?]0;PWNED?'",
+     "s.yaml:1:7: error: 'name': scenario names cannot contain a newline or "
+     "another control character, got 's?]0;PWNED?'",
      ANYONE},
     {"an escape sequence in a system name",
      "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
      "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
      "{cpu: 1ms} ] } ]\nsystems:\n  - { name: \"x\\e[2J\", model: async }\n",
      NULL, NULL, 2,
-     "s.yaml:8:13: error: 'name': system names cannot contain a comma, a "
-     "double quote, a newline or another control character (they are CSV "
-     "fields and table cells), got 'x?[2J'",
+     "s.yaml:8:13: error: 'name': system names cannot contain a newline or "
+     "another control character, got 'x?[2J'",
      ANYONE},
     {"an escape sequence in a class name",
      "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
@@ -542,9 +556,8 @@ static const struct bad cases[] = {
      "phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: event-loop } "
      "]\n",
      NULL, NULL, 2,
-     "s.yaml:6:22: error: 'name': class names cannot contain a comma, a double "
-     "quote, a newline or another control character (they are CSV fields and "
-     "table cells), got 'c?[31m'",
+     "s.yaml:6:22: error: 'name': class names cannot contain a newline or "
+     "another control character, got 'c?[31m'",
      ANYONE},
     {"check prints a description's escape sequence as '?'",
      "description: \"d\\e[2J\\e]0;T\\a\"\nduration: 100ms\nwarmup: "
@@ -590,9 +603,8 @@ static const struct bad cases[] = {
      "process: poisson, rate: 50/s }\n  classes: [ { name: \"a,b\", phases: [ "
      "{cpu: 1ms} ] } ]\nsystems: [ { name: s, model: event-loop } ]\n",
      NULL, NULL, 2,
-     "s.yaml:6:22: error: 'name': class names cannot contain a comma, a double "
-     "quote, a newline or another control character (they are CSV fields and "
-     "table cells), got 'a,b'",
+     "s.yaml:6:22: error: 'name': class names cannot contain a comma or a "
+     "double quote (they are cells of `concsim trace` CSV), got 'a,b'",
      ANYONE},
     {"a class name with a newline",
      "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
@@ -600,42 +612,34 @@ static const struct bad cases[] = {
      "phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: event-loop } "
      "]\n",
      NULL, NULL, 2,
-     "s.yaml:6:22: error: 'name': class names cannot contain a comma, a double "
-     "quote, a newline or another control character (they are CSV fields and "
-     "table cells), got 'x?1e-9,x'",
+     "s.yaml:6:22: error: 'name': class names cannot contain a newline or "
+     "another control character, got 'x?1e-9,x'",
      ANYONE},
-    {"a system name with a double quote",
-     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
-     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
-     "{cpu: 1ms} ] } ]\nsystems:\n  - { name: 'say \"hi\"', model: async }\n",
-     NULL, NULL, 2,
-     "s.yaml:8:13: error: 'name': system names cannot contain a comma, a "
-     "double quote, a newline or another control character (they are CSV "
-     "fields and table cells), got 'say \"hi\"'",
-     ANYONE},
-    {"a scenario name with a comma",
-     "name: \"a,b\"\nduration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n "
-     " arrivals: { process: poisson, rate: 50/s }\n  classes: [ { name: one, "
-     "phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: event-loop } "
-     "]\n",
-     NULL, NULL, 2,
-     "s.yaml:1:7: error: 'name': scenario names cannot contain a comma, a "
-     "double quote, a newline or another control character (they are CSV "
-     "fields and table cells), got 'a,b'",
-     ANYONE},
-    {"a scenario file named with a comma gets '_' in its name", NULL,
+    {"a system name with a double quote is quoted in results.csv",
+     SY("{ name: 'say \"hi\"', model: async }"), NULL,
+     "{ $B run s.yaml -q --format csv -o res >/dev/null; }; s=$?; "
+     "{ grep -q '^s,\"say \"\"hi\"\"\",' res/results.csv; } >/dev/null "
+     "2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"a scenario name with a comma is quoted in results.csv",
+     "name: \"a,b\"\n" OK, NULL,
+     "{ $B run s.yaml -q --format csv -o res >/dev/null; }; s=$?; "
+     "{ grep -q '^\"a,b\",' res/results.csv; } >/dev/null 2>&1 || s=99; "
+     "exit $s",
+     0, "", ANYONE},
+    {"a scenario file named with a comma: its name is quoted in CSV", NULL,
      "printf 'duration: 100ms\\nwarmup: 0s\\nreplications: 1\\nworkload:\\n  "
      "arrivals: { process: poisson, rate: 50/s }\\n  classes: [ { name: one, "
      "phases: [ {cpu: 1ms} ] } ]\\nsystems: [ { name: s, model: event-loop } "
      "]\\n' > 'a,b.yaml'",
-     "{ $B run a,b.yaml -q --format csv > o.csv; }; s=$?; { grep -q '^a_b,' "
-     "o.csv; } >/dev/null 2>&1 || s=99; exit $s",
+     "{ $B run a,b.yaml -q --format csv > o.csv; }; s=$?; { grep -q "
+     "'^\"a,b\",' o.csv; } >/dev/null 2>&1 || s=99; exit $s",
      0, "", ANYONE},
     {"--set a class name with a comma", OK, NULL,
      "$B run s.yaml --set 'workload.classes.one.name=\"x,y\"' -o out", 2,
      "--set workload.classes.one.name:1:1: error: 'name': class names cannot "
-     "contain a comma, a double quote, a newline or another control character "
-     "(they are CSV fields and table cells), got 'x,y'",
+     "contain a comma or a double quote (they are cells of `concsim trace` "
+     "CSV), got 'x,y'",
      ANYONE},
     {"run d/scenario.yaml -o d", NULL,
      "mkdir d && printf '# keep me\\nduration: 100ms\\nwarmup: "

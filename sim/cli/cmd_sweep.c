@@ -116,8 +116,8 @@ static int add_param_option(struct sweep *sw, const char *arg)
 		double count =
 		    floor((x[1] - x[0]) / x[2] * (1 + 1e-12) + 1e-9) + 1;
 		if (!(count <= MAX_POINTS)) {
-			cli_error("--param %s: %.3g values; at most %d", path,
-				  count, MAX_POINTS);
+			cli_error("--param %s: %.*g values; at most %d", path,
+				  count < 1e15 ? 15 : 3, count, MAX_POINTS);
 			goto cleanup;
 		}
 		cap = (size_t)count;

@@ -156,16 +156,25 @@ int sim__read_system(struct sim_load *l, const char *key,
 void sim__check_name(struct sim_load *l, const char *what, const char *name,
 		     const struct sim_ynode *at)
 {
-	for (const char *p = name; *p; p++)
-		if (*p == ',' || *p == '"' || sim_is_ctl((unsigned char)*p)) {
+	/* a class name is a cell of trace CSV, which is read line by line
+	 * and cell by cell without quotes; results CSV quotes (RFC 4180) */
+	bool cls = !strcmp(what, "class");
+	for (const char *p = name; *p; p++) {
+		if (sim_is_ctl((unsigned char)*p))
 			sim__error(l, at->mark,
-				   "'name': %s names cannot contain a comma, "
-				   "a double quote, a newline or another "
-				   "control character (they are CSV fields "
-				   "and table cells), got %s",
+				   "'name': %s names cannot contain a newline "
+				   "or another control character, got %s",
 				   what, sim__got(at).s);
-			return;
-		}
+		else if (cls && (*p == ',' || *p == '"'))
+			sim__error(l, at->mark,
+				   "'name': class names cannot contain a comma "
+				   "or a double quote (they are cells of "
+				   "`concsim trace` CSV), got %s",
+				   sim__got(at).s);
+		else
+			continue;
+		return;
+	}
 }
 
 void sim__check_names(struct sim_load *l, const char *what,

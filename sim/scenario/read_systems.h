@@ -24,8 +24,9 @@ int sim__read_system(struct sim_load *l, const char *key,
 void sim__read_systems(struct sim_load *l, const struct sim_ynode *v,
 		       struct sim_scenario *sc);
 
-/* Refuses a name that CSV or a terminal would not carry as it is: a
- * comma, a double quote or a control character (newline included). */
+/* Refuses a name that a terminal or trace CSV would not carry as it is:
+ * a control character (newline included) in any name; also a comma or a
+ * double quote in a class name (`what` "class"), a trace's unquoted cell. */
 void sim__check_name(struct sim_load *l, const char *what, const char *name,
 		     const struct sim_ynode *at);
 

@@ -174,10 +174,9 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 		    dot && dot > base ? (size_t)(dot - base) : strlen(base);
 		if (!(sc->name = strndup(base, len)))
 			sim__nomem(l);
-		/* a file name CSV would have to quote: '_' instead */
+		/* a control character in the file name: '_' instead */
 		for (char *p = sc->name; p && *p; p++)
-			if (*p == ',' || *p == '"' ||
-			    sim_is_ctl((unsigned char)*p))
+			if (sim_is_ctl((unsigned char)*p))
 				*p = '_';
 	}
 	if ((n = sim_ymap_get(root, "workload", NULL)))

@@ -9,7 +9,8 @@
  * scenario.yaml, an empty results.csv). Each goes into an anonymous
  * in-memory file (memfd) read through its /proc/self/fd path. Whatever the
  * reader accepts must be consistent: a grid of at most
- * SIM_GRID_MAX_POINTS points, rows with the grid's swept cells, every
+ * SIM_GRID_MAX_POINTS points, rows with the grid's swept cells (an empty
+ * cell is NULL), every
  * assigned row pointing at a real point.
  *
  * Built by -DCONCSIM_FUZZ=ON (clang); tests/fuzz/replay.c runs the same
@@ -68,10 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sim_hash_hex((const char *)data, ylen, hash);
 		sim_table_init(&t, g.np);
 		if (sim_table_read_csv(&t, &g, cpath, err) == 0) {
+			/* every row has its swept cells (NULL: empty) */
 			for (size_t i = 0; i < t.nrow; i++)
-				for (size_t j = 0; j < g.np; j++)
-					if (!t.row[i].param[j])
-						abort();
+				if (g.np && !t.row[i].param)
+					abort();
 			sim_table_check_hash(&t, hash, cpath, err);
 			size_t *nrows = calloc(g.npoints + 1, sizeof(*nrows));
 			bool *taken = calloc(g.npoints + 1, sizeof(*taken));
