@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel/faults.h"
 #include "kernel/kernel.h"
 #include "kernel/rng.h"
 #include "output/files.h"
@@ -989,6 +990,7 @@ int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
 		return rc;
 	if ((rc = sim_table_write_csv(t, g, a.f)) == SIM_ENOMEM) {
 		sim_afile_abort(&a);
+		fputs("concsim: error: out of memory\n", err);
 		return rc;
 	}
 	return sim_afile_commit(&a, err);
@@ -1003,14 +1005,21 @@ int sim_table_append_csv(const struct sim_table *t, size_t from,
 	size_t *ord = col_order(t, &n);
 	FILE *m = ord ? open_memstream(&buf, &len) : NULL;
 
-	if (!m)
+	if (!m) {
+		fputs("concsim: error: out of memory\n", err);
 		goto cleanup;
+	}
 	csv_rows(t, ord, n, from, t->nrow, m);
-	if (fclose(m))
+	if (fclose(m)) {
+		fputs("concsim: error: out of memory\n", err);
 		goto cleanup;
+	}
 	snprintf(path, sizeof(path), "%s/results.csv", dir);
 	rc = SIM_EIO;
-	fd = open(path, O_WRONLY | O_APPEND);
+	/* never through a symlink planted since the file was made */
+	fd = sim_fault_io()
+		 ? (errno = EIO, -1)
+		 : open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		goto fail;
 	/* one write of whole rows: nothing half-written is ever visible */
