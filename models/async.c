@@ -208,7 +208,7 @@ static const struct sim_param as_params[] = {
      * process imports the application (FastAPI, pydantic, the app's own
      * modules). A guess of 1 s in all, not a measurement. */
     SIM_PARAM("restart_time", SIM_PT_DURATION, struct as_cfg, restart_time,
-	      .def = 1, .min = 0, .max = 3600,
+	      .def = 1, .min = SIM_MIN_RESTART, .max = 3600,
 	      .help = "from an OOM kill to the replacement worker serving"),
 };
 

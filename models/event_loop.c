@@ -123,7 +123,7 @@ static const struct sim_param el_params[] = {
      * process starts in ~50 ms; a framework and its dependencies take
      * longer), not a measurement; a container restart adds more. */
     SIM_PARAM("restart_time", SIM_PT_DURATION, struct el_cfg, restart_time,
-	      .def = 0.5, .min = 0, .max = 3600,
+	      .def = 0.5, .min = SIM_MIN_RESTART, .max = 3600,
 	      .help = "from an OOM kill to the replacement process serving"),
 };
 

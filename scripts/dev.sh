@@ -7,8 +7,12 @@
 #   bash scripts/dev.sh test    install what is missing, build, run every test;
 #                               then an MPI build (OpenMPI) in build-mpi
 #                               whose test compares mpirun -np 2 with -j1,
-#                               then the whole suite again under ASan and
-#                               UBSan (leaks checked) in build-asan
+#                               then the fault-injection walk in
+#                               build-faults (-DCONCSIM_FAULTS=ON: every
+#                               allocation and output step of a small run
+#                               and sweep made to fail in turn), then the
+#                               whole suite again under ASan and UBSan
+#                               (leaks checked) in build-asan
 #   bash scripts/dev.sh build   install what is missing and build
 #
 # Environment: BUILD_DIR (default build), CONCSIM_SANITIZE (sanitizers of
@@ -59,6 +63,11 @@ case "${1:-}" in
       -DCONCSIM_MPI=ON -DCONCSIM_TESTS=OFF >/dev/null
     cmake --build "$MPI_BUILD_DIR" -j "$JOBS" --target concsim
     ctest --test-dir "$MPI_BUILD_DIR" --output-on-failure
+    # fault injection: the binary and its walk only
+    cmake -S . -B build-faults -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCONCSIM_FAULTS=ON -DCONCSIM_TESTS=OFF >/dev/null
+    cmake --build build-faults -j "$JOBS" --target concsim
+    ctest --test-dir build-faults --output-on-failure
     # the whole suite under sanitizers: any report fails its test
     san=${CONCSIM_SANITIZE:-address,undefined}
     if [ "$san" != none ]; then

@@ -14,7 +14,8 @@
  *
  * A case is a scenario (written to s.yaml), shell commands that prepare
  * the folder (traces, odd files), and the command line, a shell script in
- * which $B is the binary. Add a case by adding a row.
+ * which $B is the binary (which may also check the folder afterwards).
+ * Add a case by adding a row.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -468,6 +469,502 @@ static const struct bad cases[] = {
      ANYONE},
     {"--set without a value", OK, NULL, "$B run s.yaml --set duration -o out",
      2, "concsim: error: --set expects PATH=VALUE, got 'duration'", ANYONE},
+    /* ---------------------------- reliability and security, second round:
+     * planted symlinks, escape sequences, NUL, names CSV cannot carry,
+     * inputs never overwritten, all or nothing, the folder lock, rows
+     * from another sweep, special files, loops, usage messages. A case
+     * whose command ends with `|| s=99` also checks the folder afterwards
+     * (an input intact, a symlink replaced and its target untouched, no
+     * folder or temporary file left): 99 when that check fails. -- */
+    {"report: a FIFO as timeseries.csv", OK, NULL,
+     "$B run s.yaml -q -o res --timeseries 50ms >/dev/null 2>&1 && rm "
+     "res/timeseries.csv && mkfifo res/timeseries.csv && $B report res -o "
+     "out/r.html",
+     2,
+     "concsim: error: cannot read 'res/timeseries.csv': not a regular file "
+     "(a pipe, a device or a socket)",
+     ANYONE},
+    {"report -o the folder's results.json", OK, NULL,
+     "{ $B run s.yaml -q -o res >/dev/null 2>&1 && $B report res -o "
+     "res/results.json; }; s=$?; { head -c 1 res/results.json | grep -q "
+     "'{'; } >/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 'res/results.json' would replace the input "
+     "'res/results.json'; choose another file with -o",
+     ANYONE},
+    {"run: a symlink planted at out/results.csv is replaced, not followed", OK,
+     "mkdir res && ln -s ../victim res/results.csv",
+     "{ $B run s.yaml -q -o res >/dev/null; }; s=$?; { test ! -e victim && "
+     "test -f res/results.csv && test ! -L res/results.csv && ! ls -A res | "
+     "grep -q tmp; } >/dev/null 2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"run: a symlink planted at out/summary.txt is replaced", OK,
+     "mkdir res && ln -s ../victim res/summary.txt",
+     "{ $B run s.yaml -q -o res >/dev/null; }; s=$?; { test ! -e victim && "
+     "test ! -L res/summary.txt; } >/dev/null 2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"run: a symlink at out/scenario.yaml to an existing file leaves it intact",
+     OK, "mkdir res && echo keep > victim && ln -s ../victim res/scenario.yaml",
+     "{ $B run s.yaml -q -o res >/dev/null; }; s=$?; { test \"$(cat victim)\" "
+     "= keep && test ! -L res/scenario.yaml; } >/dev/null 2>&1 || s=99; exit "
+     "$s",
+     0, "", ANYONE},
+    {"sweep: a symlink at results.csv is replaced", OK,
+     "mkdir res && ln -s ../victim res/results.csv",
+     "{ $B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1; }; s=$?; { test ! -e victim && test ! -L "
+     "res/results.csv && ! ls -A res | grep -q tmp; } >/dev/null 2>&1 || s=99; "
+     "exit $s",
+     0, "", ANYONE},
+    {"trace: a symlink at the output file is replaced", OK,
+     "ln -s victim t.csv",
+     "{ $B trace s.yaml -o t.csv; }; s=$?; { test ! -e victim && test -f t.csv "
+     "&& test ! -L t.csv; } >/dev/null 2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"plot: a symlink at a figure is replaced, not written through", OK, NULL,
+     "{ $B run s.yaml -q -o res --timeseries 50ms >/dev/null 2>&1 && ln -s "
+     "../victim res/latency-cdf.png && { $B plot res -q 2>/dev/null; true; }; "
+     "}; s=$?; { test ! -e victim && ! ls -A res | grep -q tmp; } >/dev/null "
+     "2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"merge: a symlink at OUT/results.csv is replaced", OK, NULL,
+     "{ $B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && mkdir m && ln -s ../victim m/results.csv && $B merge "
+     "res -o m -q; }; s=$?; { test ! -e victim && test ! -L m/results.csv; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"an escape sequence in the scenario name",
+     "name: \"s\\e]0;PWNED\\a\"\nduration: 100ms\nwarmup: 0s\nreplications: "
+     "1\nworkload:\n  arrivals: { process: poisson, rate: 50/s }\n  classes: [ "
+     "{ name: one, phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: "
+     "event-loop } ]\n",
+     NULL, NULL, 2,
+     "s.yaml:1:7: error: 'name': scenario names cannot contain a newline or "
+     "another control character, got 's?]0;PWNED?'",
+     ANYONE},
+    {"an escape sequence in a system name",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: 1ms} ] } ]\nsystems:\n  - { name: \"x\\e[2J\", model: async }\n",
+     NULL, NULL, 2,
+     "s.yaml:8:13: error: 'name': system names cannot contain a newline or "
+     "another control character, got 'x?[2J'",
+     ANYONE},
+    {"an escape sequence in a class name",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: \"c\\e[31m\", "
+     "phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: event-loop } "
+     "]\n",
+     NULL, NULL, 2,
+     "s.yaml:6:22: error: 'name': class names cannot contain a newline or "
+     "another control character, got 'c?[31m'",
+     ANYONE},
+    {"check prints a description's escape sequence as '?'",
+     "description: \"d\\e[2J\\e]0;T\\a\"\nduration: 100ms\nwarmup: "
+     "0s\nreplications: 1\nworkload:\n  arrivals: { process: poisson, rate: "
+     "50/s }\n  classes: [ { name: one, phases: [ {cpu: 1ms} ] } ]\nsystems: [ "
+     "{ name: s, model: event-loop } ]\n",
+     NULL,
+     "{ $B check s.yaml > o.txt; }; s=$?; { grep -q 'd?\\[2J?\\]0;T?' o.txt && "
+     "! grep -q \"$(printf '\\033')\" o.txt; } >/dev/null 2>&1 || s=99; exit "
+     "$s",
+     0, "", ANYONE},
+    {"an escape sequence in a file name on the command line", NULL, NULL,
+     "$B run \"$(printf 'x\\033[2J.yaml')\" -o out", 2,
+     "concsim: error: cannot read 'x?[2J.yaml': No such file or directory",
+     ANYONE},
+    {"an escape sequence in an --set value", OK, NULL,
+     "$B run s.yaml --set \"$(printf 'systems.s\\033[2J.cores=2')\" -o out", 2,
+     "--set systems.s?[2J.cores: error: no system named 's?[2J'", ANYONE},
+    {"a NUL in the scenario name",
+     "name: \"a\\0b\"\nduration: 100ms\nwarmup: 0s\nreplications: "
+     "1\nworkload:\n  arrivals: { process: poisson, rate: 50/s }\n  classes: [ "
+     "{ name: one, phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: "
+     "event-loop } ]\n",
+     NULL, NULL, 2,
+     "s.yaml:1:7: error: a NUL character (\\0) in a value; text cannot hold "
+     "one",
+     ANYONE},
+    {"a NUL in a class name",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: \"a\\0b\", phases: "
+     "[ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: event-loop } ]\n",
+     NULL, NULL, 2,
+     "s.yaml:6:22: error: a NUL character (\\0) in a value; text cannot hold "
+     "one",
+     ANYONE},
+    {"a NUL in an --set value", OK, NULL,
+     "$B run s.yaml --set 'name=\"a\\0b\"' -o out", 2,
+     "--set name:1:1: error: a NUL character (\\0) in a value; text cannot "
+     "hold one",
+     ANYONE},
+    {"a class named a,b",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: \"a,b\", phases: [ "
+     "{cpu: 1ms} ] } ]\nsystems: [ { name: s, model: event-loop } ]\n",
+     NULL, NULL, 2,
+     "s.yaml:6:22: error: 'name': class names cannot contain a comma or a "
+     "double quote (they are cells of `concsim trace` CSV), got 'a,b'",
+     ANYONE},
+    {"a class name with a newline",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: \"x\\n1e-9,x\", "
+     "phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: event-loop } "
+     "]\n",
+     NULL, NULL, 2,
+     "s.yaml:6:22: error: 'name': class names cannot contain a newline or "
+     "another control character, got 'x?1e-9,x'",
+     ANYONE},
+    {"a system name with a double quote is quoted in results.csv",
+     SY("{ name: 'say \"hi\"', model: async }"), NULL,
+     "{ $B run s.yaml -q --format csv -o res >/dev/null; }; s=$?; "
+     "{ grep -q '^s,\"say \"\"hi\"\"\",' res/results.csv; } >/dev/null "
+     "2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"a scenario name with a comma is quoted in results.csv",
+     "name: \"a,b\"\n" OK, NULL,
+     "{ $B run s.yaml -q --format csv -o res >/dev/null; }; s=$?; "
+     "{ grep -q '^\"a,b\",' res/results.csv; } >/dev/null 2>&1 || s=99; "
+     "exit $s",
+     0, "", ANYONE},
+    {"a scenario file named with a comma: its name is quoted in CSV", NULL,
+     "printf 'duration: 100ms\\nwarmup: 0s\\nreplications: 1\\nworkload:\\n  "
+     "arrivals: { process: poisson, rate: 50/s }\\n  classes: [ { name: one, "
+     "phases: [ {cpu: 1ms} ] } ]\\nsystems: [ { name: s, model: event-loop } "
+     "]\\n' > 'a,b.yaml'",
+     "{ $B run a,b.yaml -q --format csv > o.csv; }; s=$?; { grep -q "
+     "'^\"a,b\",' o.csv; } >/dev/null 2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"--set a class name with a comma", OK, NULL,
+     "$B run s.yaml --set 'workload.classes.one.name=\"x,y\"' -o out", 2,
+     "--set workload.classes.one.name:1:1: error: 'name': class names cannot "
+     "contain a comma or a double quote (they are cells of `concsim trace` "
+     "CSV), got 'x,y'",
+     ANYONE},
+    {"run d/scenario.yaml -o d", NULL,
+     "mkdir d && printf '# keep me\\nduration: 100ms\\nwarmup: "
+     "0s\\nreplications: 1\\nworkload:\\n  arrivals: { process: poisson, rate: "
+     "50/s }\\n  classes: [ { name: one, phases: [ {cpu: 1ms} ] } ]\\nsystems: "
+     "[ { name: s, model: event-loop } ]\\n' > d/scenario.yaml",
+     "{ $B run d/scenario.yaml -q -o d; }; s=$?; { grep -q 'keep me' "
+     "d/scenario.yaml && test $(ls d | wc -l) = 1; } >/dev/null 2>&1 || s=99; "
+     "exit $s",
+     2,
+     "concsim: error: writing 'd/scenario.yaml' would replace the input "
+     "'d/scenario.yaml'; choose another output folder with -o",
+     ANYONE},
+    {"sweep d/scenario.yaml -o d", NULL,
+     "mkdir d && printf '# keep me\\nduration: 100ms\\nwarmup: "
+     "0s\\nreplications: 1\\nworkload:\\n  arrivals: { process: poisson, rate: "
+     "50/s }\\n  classes: [ { name: one, phases: [ {cpu: 1ms} ] } ]\\nsystems: "
+     "[ { name: s, model: event-loop } ]\\n' > d/scenario.yaml",
+     "{ $B sweep d/scenario.yaml --param duration=100ms,200ms -q -o d; }; "
+     "s=$?; { grep -q 'keep me' d/scenario.yaml && test $(ls d | wc -l) = 1; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 'd/scenario.yaml' would replace the input "
+     "'d/scenario.yaml'; choose another output folder with -o",
+     ANYONE},
+    {"run -o through another name for the input's folder", NULL,
+     "mkdir d && printf 'duration: 100ms\\nwarmup: 0s\\nreplications: "
+     "1\\nworkload:\\n  arrivals: { process: poisson, rate: 50/s }\\n  "
+     "classes: [ { name: one, phases: [ {cpu: 1ms} ] } ]\\nsystems: [ { name: "
+     "s, model: event-loop } ]\\n' > d/scenario.yaml && ln -s d e",
+     "{ $B run d/scenario.yaml -q -o e; }; s=$?; { test $(ls d | wc -l) = 1; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 'e/scenario.yaml' would replace the input "
+     "'d/scenario.yaml'; choose another output folder with -o",
+     ANYONE},
+    {"trace s.yaml -o s.yaml", OK, NULL,
+     "{ $B trace s.yaml -o s.yaml; }; s=$?; { grep -q duration s.yaml; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 's.yaml' would replace the input 's.yaml'; "
+     "choose another file with -o",
+     ANYONE},
+    {"trace -o a hard link to the scenario", OK, "ln s.yaml h.yaml",
+     "{ $B trace s.yaml -o h.yaml; }; s=$?; { grep -q duration s.yaml; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 'h.yaml' would replace the input 's.yaml'; "
+     "choose another file with -o",
+     ANYONE},
+    {"trace -o the trace being replayed",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: trace, file: t.csv }\n  classes: [ { name: one, phases: [ {cpu: "
+     "1ms} ] } ]\nsystems: [ { name: s, model: event-loop } ]\n",
+     "printf 'time_s,class,demand_1_s\\n0.01,one,0.001\\n' > t.csv",
+     "{ $B trace s.yaml -o t.csv; }; s=$?; { test $(wc -l < t.csv) = 2; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 't.csv' would replace the input '$D/t.csv'; "
+     "choose another file with -o",
+     ANYONE},
+    {"merge -o one of its inputs", OK, NULL,
+     "{ $B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && $B merge res -o res; }; s=$?; { test -f "
+     "res/results.csv; } >/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: the output folder 'res' is the input 'res': merge into "
+     "another folder",
+     ANYONE},
+    {"run: the last file cannot be written (summary.txt is a folder)", OK,
+     "mkdir -p res/summary.txt",
+     "{ $B run s.yaml -q -o res; }; s=$?; { test ! -e res/results.csv && test "
+     "! -e res/results.json && test ! -e res/scenario.yaml && ! ls -A res | "
+     "grep -q tmp; } >/dev/null 2>&1 || s=99; exit $s",
+     1, "concsim: error: cannot write 'res/summary.txt': Is a directory",
+     ANYONE},
+    {"run: scenario.yaml is a folder", OK, "mkdir -p res/scenario.yaml",
+     "{ $B run s.yaml -q -o res; }; s=$?; { test ! -e res/results.csv && test "
+     "! -e res/summary.txt && ! ls -A res | grep -q tmp; } >/dev/null 2>&1 || "
+     "s=99; exit $s",
+     1, "concsim: error: cannot write 'res/scenario.yaml': Is a directory",
+     ANYONE},
+    {"run -o x/y/z that fails removes the folders it made", OK, NULL,
+     "{ (ulimit -f 1; exec $B run s.yaml -q -o x/y/z); }; s=$?; { test ! -e x; "
+     "} >/dev/null 2>&1 || s=99; exit $s",
+     1, "concsim: error: cannot write 'x/y/z/results.json': File too large",
+     ANYONE},
+    {"run -o x/y/z that fails keeps the folders that were there", OK, "mkdir x",
+     "{ (ulimit -f 1; exec $B run s.yaml -q -o x/y/z); }; s=$?; { test -d x && "
+     "test ! -e x/y; } >/dev/null 2>&1 || s=99; exit $s",
+     1, "concsim: error: cannot write 'x/y/z/results.json': File too large",
+     ANYONE},
+    {"sweep -o x/y/z that fails at once removes the folders it made", OK, NULL,
+     "{ (ulimit -f 1; exec $B sweep s.yaml --param duration=100ms,200ms -q -o "
+     "x/y/z); }; s=$?; { test ! -e x; } >/dev/null 2>&1 || s=99; exit $s",
+     1, "concsim: error: cannot write 'x/y/z/scenario.yaml': File too large",
+     ANYONE},
+    {"merge -o x/y/z that fails removes the folders it made", OK, NULL,
+     "{ $B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1; (ulimit -f 1; exec $B merge res -q -o x/y/z); }; s=$?; "
+     "{ test ! -e x; } >/dev/null 2>&1 || s=99; exit $s",
+     1, "concsim: error: cannot write 'x/y/z/scenario.yaml': File too large",
+     ANYONE},
+    {"run into a folder another concsim holds", OK, NULL,
+     "{ mkdir res && (flock res sleep 3 &) && sleep 0.5 && $B run s.yaml -q -o "
+     "res; }; s=$?; { test ! -e res/results.csv; } >/dev/null 2>&1 || s=99; "
+     "exit $s",
+     1,
+     "concsim: error: 'res' is being written by another concsim (run, sweep or "
+     "merge); wait for it to finish or choose another folder",
+     ANYONE},
+    {"sweep into a folder another concsim holds", OK, NULL,
+     "{ mkdir res && (flock res sleep 3 &) && sleep 0.5 && $B sweep s.yaml "
+     "--param duration=100ms,200ms -q -o res; }; s=$?; { test ! -e "
+     "res/results.csv; } >/dev/null 2>&1 || s=99; exit $s",
+     1,
+     "concsim: error: 'res' is being written by another concsim (run, sweep or "
+     "merge); wait for it to finish or choose another folder",
+     ANYONE},
+    {"merge into a folder another concsim holds", OK, NULL,
+     "{ $B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && mkdir m && (flock m sleep 3 &) && sleep 0.5 && $B "
+     "merge res -q -o m; }; s=$?; { test ! -e m/results.csv; } >/dev/null 2>&1 "
+     "|| s=99; exit $s",
+     1,
+     "concsim: error: 'm' is being written by another concsim (run, sweep or "
+     "merge); wait for it to finish or choose another folder",
+     ANYONE},
+    {"--resume with a row whose scenario_hash was changed", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && sed -i '2s/,[0-9a-f]\\{16\\},/,0123456789abcdef,/' "
+     "res/results.csv && $B sweep s.yaml --param "
+     "workload.arrivals.rate=50/s,60/s -q -o res --resume",
+     2,
+     "concsim: error: 'res/results.csv' row 2 belongs to another scenario or "
+     "grid (scenario_hash '0123456789abcdef', this sweep's scenario.yaml has "
+     "'63a6c8ed3ada255a')",
+     ANYONE},
+    {"--resume with a results.csv copied from another sweep", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && mv res r1 && $B sweep s.yaml --param "
+     "workload.arrivals.rate=50/s,60/s --seed 9 -q -o res >/dev/null 2>&1 && "
+     "cp r1/results.csv res/ && $B sweep s.yaml --param "
+     "workload.arrivals.rate=50/s,60/s --seed 9 -q -o res --resume",
+     2,
+     "concsim: error: 'res/results.csv' row 2 belongs to another scenario or "
+     "grid (scenario_hash '63a6c8ed3ada255a', this sweep's scenario.yaml has "
+     "'95a74898c86e9cf2')",
+     ANYONE},
+    {"merge of a shard whose rows carry another hash", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && sed -i '2s/,[0-9a-f]\\{16\\},/,0123456789abcdef,/' "
+     "res/results.csv && $B merge res -q -o out",
+     2,
+     "concsim: error: 'res/results.csv' row 2 belongs to another scenario or "
+     "grid (scenario_hash '0123456789abcdef', this sweep's scenario.yaml has "
+     "'63a6c8ed3ada255a')",
+     ANYONE},
+    {"merge: a scenario.yaml declaring a 10^8-point grid in a few lines", NULL,
+     "mkdir g && printf 'name: g\\nsystems: [ {name: s} ]\\nv: &v "
+     "[1,2,3,4,5,6,7,8,9,10]\\nsweep:\\n  a: *v\\n  b: *v\\n  c: *v\\n  d: "
+     "*v\\n  e: *v\\n  f: *v\\n  g: *v\\n  h: *v\\n' > g/scenario.yaml && "
+     "printf 'a\\n' > g/results.csv",
+     "$B merge g -o out", 2,
+     "g/scenario.yaml:10:3: error: sweep 'f': the grid would have more than "
+     "100000 points",
+     ANYONE},
+    {"a FIFO as the scenario", NULL, "mkfifo s.yaml", NULL, 2,
+     "concsim: error: cannot read 's.yaml': not a regular file (a pipe, a "
+     "device or a socket)",
+     ANYONE},
+    {"/dev/zero as the scenario", NULL, NULL, "$B run /dev/zero -o out", 2,
+     "concsim: error: cannot read '/dev/zero': not a regular file (a pipe, a "
+     "device or a socket)",
+     ANYONE},
+    {"a FIFO as results.csv under --resume", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && rm res/results.csv && mkfifo res/results.csv && $B "
+     "sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res --resume",
+     2,
+     "concsim: error: cannot read 'res/results.csv': not a regular file (a "
+     "pipe, a device or a socket)",
+     ANYONE},
+    {"a FIFO as a shard's scenario.yaml", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && rm res/scenario.yaml && mkfifo res/scenario.yaml && "
+     "$B merge res -o out",
+     2,
+     "concsim: error: cannot read 'res/scenario.yaml': not a regular file (a "
+     "pipe, a device or a socket)",
+     ANYONE},
+    {"a FIFO as the trace to replay",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: trace, file: t.csv }\n  classes: [ { name: one, phases: [ {cpu: "
+     "1ms} ] } ]\nsystems: [ { name: s, model: event-loop } ]\n",
+     "mkfifo t.csv", NULL, 2,
+     "s.yaml:5:37: error: 'file': cannot read '$D/t.csv': not a regular file",
+     ANYONE},
+    {"a FIFO as a run's timeseries.csv for plot", OK, NULL,
+     "$B run s.yaml -q -o res >/dev/null 2>&1 && mkfifo res/timeseries.csv && "
+     "$B plot res -o out",
+     2,
+     "concsim: error: cannot read 'res/timeseries.csv': not a regular file (a "
+     "pipe, a device or a socket)",
+     ANYONE},
+    {"a FIFO as a sweep's results.csv for plot", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && rm res/results.csv && mkfifo res/results.csv && $B "
+     "plot res -o out",
+     2,
+     "concsim: error: cannot read 'res/results.csv': not a regular file (a "
+     "pipe, a device or a socket)",
+     ANYONE},
+    {"restart_time: 0s on the event loop",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: 1ms} ] } ]\nsystems:\n  - { name: s, model: event-loop, memory: "
+     "1B, restart_time: 0s }\n",
+     NULL, NULL, 2,
+     "s.yaml:8:61: error: 'restart_time': must be between 1ms and 3600s, got "
+     "'0s'",
+     ANYONE},
+    {"restart_time: 0s on async",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: 1ms} ] } ]\nsystems:\n  - { name: s, model: async, memory: 1B, "
+     "restart_time: 0s }\n",
+     NULL, NULL, 2,
+     "s.yaml:8:56: error: 'restart_time': must be between 1ms and 3600s, got "
+     "'0s'",
+     ANYONE},
+    {"a closed loop with timeout 1ns and 100 retries",
+     "duration: 60s\nworkload:\n  closed: { users: 100, think: 1ms }\n  "
+     "client: { timeout: 1ns, retries: { max: 100, backoff: 0s } }\n  classes: "
+     "[ { name: one, phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: "
+     "worker-pool, workers: 2 } ]\n",
+     NULL, NULL, 2,
+     "s.yaml:3:11: error: too much work: about 3.28e+09 requests to simulate "
+     "(6.56e+08 per replication x 5 replications x 1 systems); the limit is "
+     "2e+09, about an hour of computing: shorten 'duration', lower "
+     "'replications' or the number of users",
+     ANYONE},
+    {"capacity --hi beyond a parameter's range", OK, NULL,
+     "$B capacity s.yaml --slo 'p99<1s' --param systems.s.cores --hi 100000", 2,
+     "concsim: error: --hi 100000: 'cores': must be between 1 and 4096, got "
+     "'100000'",
+     ANYONE},
+    {"capacity --lo below a parameter's range", OK, NULL,
+     "$B capacity s.yaml --slo 'p99<1s' --param systems.s.cores --lo 0 --hi 4",
+     2, "concsim: error: --lo 0: 'cores': must be between 1 and 4096, got '0'",
+     ANYONE},
+    {"capacity --hi 1e30/s", OK, NULL,
+     "$B capacity s.yaml --slo 'p99<1s' --hi 1e30/s", 2,
+     "concsim: error: --hi 1e+30/s: too many requests per replication: 1e+30/s "
+     "x 100ms (warmup + duration) = 1e+29; the limit is 2e+09",
+     ANYONE},
+    {"capacity --hi whose one try costs too much", OK, NULL,
+     "$B capacity s.yaml --slo 'p99<1s' --set duration=1000s --hi 1e6/s", 2,
+     "concsim: error: --hi 1000000/s: one try there simulates about 1e+09 "
+     "requests and a search makes about 12 tries; the limit is 2e+09 requests "
+     "in all: lower --hi or shorten 'duration'",
+     ANYONE},
+    {"--seed 18446744073709551615 is taken, as in the file", OK, NULL,
+     "$B check s.yaml --seed 18446744073709551615 >/dev/null", 0, "", ANYONE},
+    {"--seed 18446744073709551616", OK, NULL,
+     "$B run s.yaml --seed 18446744073709551616 -o out", 2,
+     "concsim: error: '--seed' expects a whole number from 0 to "
+     "18446744073709551615, got '18446744073709551616'",
+     ANYONE},
+    {"seed: 18446744073709551616 in the file",
+     "seed: 18446744073709551616\nduration: 100ms\nwarmup: 0s\nreplications: "
+     "1\nworkload:\n  arrivals: { process: poisson, rate: 50/s }\n  classes: [ "
+     "{ name: one, phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: s, model: "
+     "event-loop } ]\n",
+     NULL, NULL, 2,
+     "s.yaml:1:7: error: 'seed': expected a whole number from 0 to "
+     "18446744073709551615, got '18446744073709551616'",
+     ANYONE},
+    {"--seed -1", OK, NULL, "$B run s.yaml --seed -1 -o out", 2,
+     "concsim: error: '--seed' expects a whole number from 0 to "
+     "18446744073709551615, got '-1'",
+     ANYONE},
+    {"a sweep step of 1e-300", OK, NULL,
+     "$B sweep s.yaml --param 'duration=1s:2s:1e-300s' -o out", 2,
+     "concsim: error: --param duration: 1e+300 values; at most 100000", ANYONE},
+    {"a sweep section with a step of 1e-300",
+     "sweep:\n  duration: { from: 1s, to: 2s, step: 1e-300s }\nduration: "
+     "100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { process: "
+     "poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ {cpu: 1ms} ] "
+     "} ]\nsystems: [ { name: s, model: event-loop } ]\n",
+     NULL, NULL, 2,
+     "s.yaml:2:13: error: sweep 'duration': 1e+300 points; at most 100000 per "
+     "parameter",
+     ANYONE},
+    {"a YAML merge key is supported",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: 1ms} ] } ]\nsystems:\n  - &b { name: s, model: worker-pool, "
+     "workers: 2 }\n  - { <<: *b, name: t }\n",
+     NULL,
+     "{ $B check s.yaml > o.txt; }; s=$?; { grep -q '^  t: model worker-pool' "
+     "o.txt; } >/dev/null 2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"a YAML merge key with a scalar",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: 1ms} ] } ]\nsystems:\n  - { <<: 3, name: s, model: async }\n",
+     NULL, NULL, 2,
+     "s.yaml:8:7: error: '<<' (a merge key) expects a map or a list of maps, "
+     "e.g. <<: *base",
+     ANYONE},
+    {"a schedule step after the end of the run",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s, schedule: [ { at: 10s, rate: 1e9/s } ] }\n "
+     " classes: [ { name: one, phases: [ {cpu: 1ms} ] } ]\nsystems: [ { name: "
+     "s, model: event-loop } ]\n",
+     NULL,
+     "{ $B run s.yaml -q -o res >/dev/null; }; s=$?; { test -f "
+     "res/results.csv; } >/dev/null 2>&1 || s=99; exit $s",
+     0, "", ANYONE},
+    {"--set with a YAML comment", OK, NULL,
+     "$B run s.yaml --set 'duration=1s # comment' -o out", 2,
+     "--set duration:1:4: error: '#' starts a YAML comment, which a --set "
+     "value cannot hold; remove it, or quote the value (\"a # b\")",
+     ANYONE},
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -633,6 +1130,29 @@ Test(interrupt, sigint_while_writing_a_trace_leaves_nothing, .timeout = 150)
 	snprintf(out, sizeof out, "%s/out", dir);
 	expect_nothing_in(out, "interrupted trace");
 	tl_rm(dir);
+}
+
+/* SIGHUP (the terminal closed) and SIGQUIT clean up like SIGINT: the
+ * folders run made for -o x/y/out go, x included. */
+Test(interrupt, sighup_and_sigquit_remove_the_folders_run_made, .timeout = 150)
+{
+	static const char *const sig[] = {"HUP", "QUIT"};
+	for (size_t i = 0; i < 2; i++) {
+		char dir[] = "/tmp/concsim-bad-XXXXXX", script[600], x[600];
+		snprintf(script, sizeof script,
+			 "\"$B\" run s.yaml -q --format csv --set "
+			 "duration=3600s --set workload.arrivals.rate=20000/s "
+			 "-o x/y/out >/dev/null & p=$!\n"
+			 "while [ ! -d x/y/out ]; do sleep 0.01; done; "
+			 "sleep 0.3\nkill -%s $p; wait $p; exit $?\n",
+			 sig[i]);
+		int rc = run_script(dir, script);
+		cr_expect_eq(rc, 130, "SIG%s: exit status %d", sig[i], rc);
+		struct stat st;
+		snprintf(x, sizeof x, "%s/x", dir);
+		cr_expect(stat(x, &st) != 0, "SIG%s: x/ is left", sig[i]);
+		tl_rm(dir);
+	}
 }
 
 Test(interrupt, sigterm_while_writing_leaves_all_files_or_none, .timeout = 150)

@@ -572,8 +572,8 @@ Test(round_trip, write_yaml_loads_back_to_the_same_scenario)
 {
 	expect_round_trip(WL SYS);
 	expect_round_trip(
-	    "name: 'odd \"name\"\\n'\n"
-	    "description: \"tab\\there\"\n"
+	    "name: 'odd \"name\", too'\n"
+	    "description: \"tab\\there\\n\"\n"
 	    "seed: 7\nduration: 1.25s\nwarmup: 333us\nreplications: 2\n"
 	    "workload:\n"
 	    "  arrivals: {process: diurnal, rate: 12.5/s, period: 1m,"

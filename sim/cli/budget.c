@@ -126,9 +126,19 @@ static double requests_of(const struct sim_scenario *sc, double *switches)
 	*switches = 0;
 	if (wl->closed.users) {
 		/* Little's law: each user sends at most one request per
-		 * think time plus the time the request needs at least */
-		double cycle = wl->closed.think.mean + mean_demand(wl);
-		return cycle > 0 ? wl->closed.users * t / cycle : INFINITY;
+		 * think time plus the time the request needs at least; with
+		 * a client timeout shorter than that, a cycle is up to
+		 * 1 + retries attempts of `timeout` each (the abandoned ones
+		 * still reach the server) */
+		double d = mean_demand(wl), tries = 1;
+		const struct sim_client *c = &wl->client;
+		if (c->timeout > 0 && c->timeout < d) {
+			tries += c->retries;
+			d = tries * c->timeout;
+		}
+		double cycle = wl->closed.think.mean + d;
+		return cycle > 0 ? wl->closed.users * tries * t / cycle
+				 : INFINITY;
 	}
 	switch (a->kind) {
 	case SIM_ARR_TRACE:

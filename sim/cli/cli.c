@@ -5,9 +5,11 @@
  * options themselves, and the scenario read once (file or standard input)
  * and loaded with the command line's overrides.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +22,35 @@
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("concsim: error: ", stderr);
+	char buf[2048];
+	/* names in messages come from users: no escape sequence reaches the
+	 * terminal */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	fputs("concsim: error: ", stderr);
+	sim_fputs_safe(buf, stderr);
 	fputc('\n', stderr);
+}
+
+static const int term_signals[CLI_NSIGNALS] = {SIGINT, SIGTERM, SIGHUP,
+					       SIGQUIT};
+
+void cli_signals_catch(void (*fn)(int), int flags,
+		       struct sigaction old[CLI_NSIGNALS])
+{
+	struct sigaction sa = {.sa_handler = fn, .sa_flags = flags};
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < CLI_NSIGNALS; i++)
+		sigaddset(&sa.sa_mask, term_signals[i]);
+	for (int i = 0; i < CLI_NSIGNALS; i++)
+		sigaction(term_signals[i], &sa, &old[i]);
+}
+
+void cli_signals_restore(const struct sigaction old[CLI_NSIGNALS])
+{
+	for (int i = 0; i < CLI_NSIGNALS; i++)
+		sigaction(term_signals[i], &old[i], NULL);
 }
 
 /* Whether `opt` is one of the '|'-separated names of `list`; *flag says
@@ -130,8 +156,16 @@ static int common_option(struct cli_opts *o, const char *name, const char *val)
 		if (add_override(o, SIM_SELECT_SYSTEMS, val) < 0)
 			return EXIT_FAILED;
 	} else if (!strcmp(name, "--seed")) {
-		if (parse_int(name, val, 0, 0x7fffffffffffffffL, &v))
+		/* the range `seed:` takes in the file: all of uint64 */
+		char *end;
+		errno = 0;
+		if (!isdigit((unsigned char)val[0]) ||
+		    (strtoull(val, &end, 10), *end || errno)) {
+			cli_error("'--seed' expects a whole number from 0 to "
+				  "%llu, got '%s'",
+				  (unsigned long long)UINT64_MAX, val);
 			return EXIT_USAGE;
+		}
 		if (add_override(o, "seed", val) < 0)
 			return EXIT_FAILED;
 	} else if (!strcmp(name, "--replications")) {
@@ -256,8 +290,10 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	o->jobs = cores > 0 ? (int)cores : 1;
 	o->extra = calloc((size_t)argc + 1, sizeof *o->extra);
-	if (!o->extra)
+	if (!o->extra) {
+		cli_error("out of memory");
 		return EXIT_FAILED;
+	}
 	struct cli_args a = {argc, 0, argv, accept, own, o};
 	bool options = true;
 	for (a.i = 1; a.i < argc; a.i++) {

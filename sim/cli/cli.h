@@ -13,6 +13,7 @@
 #ifndef SIM_CLI_H
 #define SIM_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,7 +22,7 @@
 
 #define EXIT_FAILED	 1
 #define EXIT_USAGE	 2
-#define EXIT_INTERRUPTED 130 /* SIGINT or SIGTERM */
+#define EXIT_INTERRUPTED 130 /* SIGINT, SIGTERM, SIGHUP or SIGQUIT */
 
 /* Options most commands accept. */
 struct cli_opts {
@@ -104,7 +105,16 @@ int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
 int cli_parse_precision(const char *val, double *share);
 int cli_parse_max_reps(const char *val, int *n);
 
-/* Prints `concsim: error: ...` to stderr. */
+/* The terminating signals a command cleans up after (SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT): catch installs fn (with sa_flags) for each and keeps
+ * the old actions in old; restore puts them back. */
+#define CLI_NSIGNALS 4
+void cli_signals_catch(void (*fn)(int), int flags,
+		       struct sigaction old[CLI_NSIGNALS]);
+void cli_signals_restore(const struct sigaction old[CLI_NSIGNALS]);
+
+/* Prints `concsim: error: ...` to stderr, control characters shown as
+ * '?' (no escape sequence from a name reaches the terminal). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A row of the command table (main.c), NULL-terminated. */

@@ -45,6 +45,12 @@
 #define MAX_DOUBLINGS 40  /* bracket growth: 2^40 times the start */
 #define MAX_STEPS     200 /* evaluations of one search, all told */
 #define MAX_TRIED     (MAX_DOUBLINGS + MAX_STEPS + 4)
+/* The whole search is bounded up front like `run` (budget.c): a try costs
+ * at most SIM_LIMIT_REQUESTS / (searches x TRIES_BUDGETED), so that the
+ * doubling (whose tries sum to about twice the last) and the bisection
+ * (about log2(1/tolerance) tries near the end) together stay within the
+ * limit of one run. */
+#define TRIES_BUDGETED 12
 
 /* How one search ended. */
 enum outcome {
@@ -89,6 +95,7 @@ struct capacity {
 	double precision;	/* --precision (a share), 0: off */
 	int max_reps;		/* --max-replications */
 	struct search_rec *rec; /* nsys * stride */
+	double try_limit;	/* requests one try may simulate */
 	pthread_mutex_t lock;
 	char *problem; /* the first load or simulation failure */
 	bool failed;
@@ -154,7 +161,9 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 	if (e) {
 		char what[128];
 		snprintf(what, sizeof(what), "%s=%s", path, val);
-		note_problem(c, "cannot try %s:\n%s", what, msg ? msg : "");
+		if (msg && (msglen = strcspn(msg, "\n")))
+			msg[msglen] = '\0'; /* the first problem */
+		note_problem(c, "cannot try %s: %s", what, msg ? msg : "");
 		goto cleanup;
 	}
 	/* doubling the load must stop before a run that costs hours */
@@ -165,6 +174,17 @@ static int holds(struct capacity *c, size_t sys, int rep, double x)
 		char what[128];
 		snprintf(what, sizeof(what), "%s=%s", path, val);
 		note_problem(c, "cannot try %s: %s", what, over);
+		goto cleanup;
+	}
+	if (!(b.requests <= c->try_limit)) {
+		char what[128];
+		snprintf(what, sizeof(what), "%s=%s", path, val);
+		snprintf(over, sizeof over,
+			 "one try there simulates about %.3g requests, and "
+			 "the whole search may simulate %.0g (about an hour); "
+			 "give --hi, or shorten 'duration'",
+			 b.requests, SIM_LIMIT_REQUESTS);
+		note_problem(c, "the search stopped before %s: %s", what, over);
 		goto cleanup;
 	}
 	e = sim_run_one(&sc, sys, rep, 0, NULL, &res, &why);
@@ -186,6 +206,63 @@ cleanup:
 	free(msg);
 	free(ov);
 	return verdict;
+}
+
+/* Loads the scenario with the parameter at x (a --lo or --hi bound) and
+ * estimates one try's cost. Returns 0, or EXIT_USAGE with one line. */
+static int check_bound(struct capacity *c, const char *flag, double x)
+{
+	struct sim_override *ov = calloc(c->o.nov + 1, sizeof(*ov));
+	struct sim_scenario sc = {0};
+	char val[64], *msg = NULL, over[512];
+	size_t msglen = 0;
+	int rc = EXIT_FAILED;
+	FILE *err = NULL;
+
+	if (!ov || !(err = open_memstream(&msg, &msglen))) {
+		cli_error("out of memory");
+		goto cleanup;
+	}
+	format_value(c, x, val, sizeof(val));
+	if (c->o.nov)
+		memcpy(ov, c->o.ov, c->o.nov * sizeof(*ov));
+	ov[c->o.nov] = (struct sim_override){c->path, val};
+	int e = sim_scenario_load_string(c->o.file, c->text, c->len, ov,
+					 c->o.nov + 1, err, &sc);
+	fclose(err);
+	if (e == SIM_ENOMEM) {
+		cli_error("out of memory");
+		goto cleanup;
+	}
+	rc = EXIT_USAGE;
+	if (e) {
+		const char *m = msg ? msg : "";
+		const char *w = strstr(m, "error: ");
+		msg[strcspn(msg, "\n")] = '\0';
+		cli_error("%s %s: %s", flag, val, w ? w + 7 : m);
+		goto cleanup;
+	}
+	struct sim_budget b;
+	struct sim_mark at;
+	if (sim_scenario_budget(&sc, 0, &b, &at, over, sizeof(over))) {
+		cli_error("%s %s: %s", flag, val, over);
+		goto cleanup;
+	}
+	if (!(b.requests <= c->try_limit)) {
+		cli_error("%s %s: one try there simulates about %.3g requests "
+			  "and a search makes about %d tries; the limit is "
+			  "%.0g requests in all: lower %s or shorten "
+			  "'duration'",
+			  flag, val, b.requests, TRIES_BUDGETED,
+			  SIM_LIMIT_REQUESTS, flag);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	sim_scenario_release(&sc);
+	free(msg);
+	free(ov);
+	return rc;
 }
 
 /* Whether a bracket [lo, hi] is narrow enough. */
@@ -874,6 +951,16 @@ int cmd_capacity(int argc, char **argv)
 	if (c.precision && c.nsearch > c.max_reps)
 		c.nsearch = c.max_reps;
 	c.stride = c.precision ? c.max_reps : c.nsearch;
+	/* the whole search is bounded like one run: each try may simulate
+	 * its share of the limit */
+	c.try_limit =
+	    SIM_LIMIT_REQUESTS / ((double)c.nsys * c.stride * TRIES_BUDGETED);
+	/* --lo and --hi are usage: a value the scenario refuses, or that
+	 * costs more than a try may, is said now, on one line (exit 2) */
+	if (!c.minimize &&
+	    ((c.have_lo && (rc = check_bound(&c, "--lo", c.lo))) ||
+	     (c.have_hi && (rc = check_bound(&c, "--hi", c.hi)))))
+		goto cleanup;
 	c.rec = calloc(c.nsys * (size_t)c.stride, sizeof(*c.rec));
 	if (!c.rec) {
 		cli_error("out of memory");

@@ -48,7 +48,8 @@ int cmd_merge(int argc, char **argv)
 	size_t ylen = 0, olen, nsys = 0, *nrows = NULL;
 	const char **dirs = NULL;
 	bool *taken = NULL;
-	size_t ndirs = 0;
+	size_t ndirs = 0, made = 0;
+	int lock = -1;
 	int rc = cli_parse(argc, argv, "--out|--quiet", NULL, &o);
 
 	sim_table_init(&all, 0);
@@ -79,8 +80,14 @@ int cmd_merge(int argc, char **argv)
 		dirs[ndirs++] = o.extra[i];
 	}
 
-	/* one sweep: the same scenario.yaml everywhere */
+	/* one sweep: the same scenario.yaml everywhere; OUT is none of them */
 	for (size_t d = 0; d < ndirs; d++) {
+		if (sim_same_file(dirs[d], o.out)) {
+			cli_error("the output folder '%s' is the input '%s': "
+				  "merge into another folder",
+				  o.out, dirs[d]);
+			goto cleanup;
+		}
 		snprintf(path, sizeof(path), "%s/scenario.yaml", dirs[d]);
 		int e =
 		    sim_read_bytes(path, d ? &other : &yaml, d ? &olen : &ylen);
@@ -88,7 +95,7 @@ int cmd_merge(int argc, char **argv)
 			cli_error("cannot read '%s': %s", path,
 				  e == SIM_EINVAL ? "no such file (not the "
 						    "folder of a sweep?)"
-						  : sim_strerror(e));
+						  : sim_read_strerror(e));
 			goto cleanup;
 		}
 		if (d && (olen != ylen || memcmp(other, yaml, ylen))) {
@@ -101,6 +108,8 @@ int cmd_merge(int argc, char **argv)
 		free(other);
 		other = NULL;
 	}
+	char hash[17];
+	sim_hash_hex(yaml, ylen, hash);
 	snprintf(path, sizeof(path), "%s/scenario.yaml", dirs[0]);
 	int e = sim_grid_read_yaml(path, &g, &name, &nsys, stderr);
 	if (e) {
@@ -124,6 +133,8 @@ int cmd_merge(int argc, char **argv)
 		sim_table_init(&part, g.np);
 		snprintf(path, sizeof(path), "%s/results.csv", dirs[d]);
 		e = sim_table_read_csv(&part, &g, path, stderr);
+		if (!e)
+			e = sim_table_check_hash(&part, hash, path, stderr);
 		if (!e)
 			e = sim_table_assign(&part, &g, nrows, taken, &clash);
 		if (e) {
@@ -163,7 +174,8 @@ int cmd_merge(int argc, char **argv)
 		goto cleanup;
 	}
 	rc = EXIT_FAILED;
-	if (sim_mkdir_p(o.out, stderr) ||
+	if (sim_mkdir_made(o.out, &made, stderr) ||
+	    (lock = sim_dir_lock(o.out, stderr)) < 0 ||
 	    sim_save_bytes(o.out, "scenario.yaml", yaml, ylen, stderr) ||
 	    sim_table_save(&all, &g, name, o.out, stderr))
 		goto cleanup;
@@ -177,6 +189,13 @@ int cmd_merge(int argc, char **argv)
 nomem:
 	cli_error("out of memory");
 cleanup:
+	if (rc && made) {
+		char *m = strdup(o.out);
+		if (m)
+			sim_rmdir_made(m, made);
+		free(m);
+	}
+	sim_dir_unlock(lock);
 	sim_table_release(&part);
 	sim_table_release(&all);
 	sim_grid_release(&g);

@@ -29,6 +29,7 @@
 #include "output/files.h"
 #include "output/plots.h"
 #include "output/sweepio.h"
+#include "scenario/readfile.h"
 #include "scenario/yamldoc.h"
 
 #define FIG_W 960
@@ -128,7 +129,11 @@ static int write_script(struct plot *p, const struct figure *fig)
 		name, fig->tpl, name);
 	fprintf(f, "format = ");
 	gp_string(f, p->format);
-	fprintf(f, "\noutput = '%s.%s'\ndata = ", fig->name, p->format);
+	/* concsim gives gnuplot a fresh temporary file (-e output=...) and
+	 * renames it: a symlink planted at NAME.FORMAT is replaced, never
+	 * written through; by hand, gnuplot NAME.gp writes NAME.FORMAT */
+	fprintf(f, "\nif (!exists(\"output\")) output = '%s.%s'\ndata = ",
+		fig->name, p->format);
 	gp_string(f, fig->data);
 	fprintf(f, "\nscenario = ");
 	gp_string(f, p->scenario ? p->scenario : "");
@@ -194,6 +199,24 @@ struct series {
 	double *x;
 	size_t n;
 };
+
+/* A row of a series on its way to being sorted by x. */
+struct srow {
+	double x;
+	size_t r;
+};
+
+/* by x (NaN last), then row: the order insertion once gave, in
+ * O(n log n) */
+static int srow_by_x(const void *a, const void *b)
+{
+	const struct srow *x = a, *y = b;
+	if (x->x < y->x || (!isnan(x->x) && isnan(y->x)))
+		return -1;
+	if (x->x > y->x || (isnan(x->x) && !isnan(y->x)))
+		return 1;
+	return (x->r > y->r) - (x->r < y->r);
+}
 
 static double cell_num(const char *s)
 {
@@ -358,13 +381,21 @@ static int prepare_sweep(struct plot *p)
 				minlat = v;
 		}
 	}
+	/* each series gets exactly its rows (memory linear in the rows, not
+	 * series x rows), then is sorted by x with qsort */
 	size_t ns = p->npanel * p->nlabel;
 	s = calloc(ns + 1, sizeof(*s));
-	bool ok = s != NULL;
+	size_t *cnt = calloc(ns + 1, sizeof(size_t));
+	struct srow *sr = calloc(t.nrow + 1, sizeof(*sr));
+	bool ok = s && cnt && sr;
+	for (size_t r = 0; ok && r < t.nrow; r++)
+		cnt[sp[r] * p->nlabel + ss[r]]++;
 	for (size_t k = 0; ok && k < ns; k++)
-		ok = (s[k].rows = calloc(t.nrow + 1, sizeof(size_t))) &&
-		     (s[k].x = calloc(t.nrow + 1, sizeof(double)));
+		ok = !cnt[k] || ((s[k].rows = calloc(cnt[k], sizeof(size_t))) &&
+				 (s[k].x = calloc(cnt[k], sizeof(double))));
 	if (!ok) {
+		free(cnt);
+		free(sr);
 		free(sp);
 		free(ss);
 		free(sx);
@@ -372,16 +403,20 @@ static int prepare_sweep(struct plot *p)
 	}
 	for (size_t r = 0; r < t.nrow; r++) {
 		struct series *q = &s[sp[r] * p->nlabel + ss[r]];
-		/* insertion keeps each series sorted by x (stable) */
-		size_t j = q->n++;
-		while (j > 0 && q->x[j - 1] > sx[r]) {
-			q->x[j] = q->x[j - 1];
-			q->rows[j] = q->rows[j - 1];
-			j--;
-		}
-		q->x[j] = sx[r];
-		q->rows[j] = r;
+		q->rows[q->n++] = r;
 	}
+	for (size_t k = 0; k < ns; k++) {
+		struct series *q = &s[k];
+		for (size_t j = 0; j < q->n; j++)
+			sr[j] = (struct srow){sx[q->rows[j]], q->rows[j]};
+		qsort(sr, q->n, sizeof(*sr), srow_by_x);
+		for (size_t j = 0; j < q->n; j++) {
+			q->x[j] = sr[j].x;
+			q->rows[j] = sr[j].r;
+		}
+	}
+	free(cnt);
+	free(sr);
 	free(sp);
 	free(ss);
 	free(sx);
@@ -639,7 +674,7 @@ static int prepare_cdf(struct plot *p)
 		cli_error("cannot read '%s': %s", path,
 			  e == SIM_EINVAL ? "no such file (not a result "
 					    "folder of run or sweep?)"
-					  : sim_strerror(e));
+					  : sim_read_strerror(e));
 		return e == SIM_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
 	}
 	e = sim_yaml_parse(&doc, path, text, len, 0, &ye);
@@ -804,9 +839,14 @@ static int read_timeseries(const struct plot *p, struct tsdata *d)
 	const char *path = d->path;
 
 	snprintf(d->path, sizeof(d->path), "%s/timeseries.csv", p->dir);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
+	FILE *f = sim_fopen_regular(path);
+	if (!f && errno == ENOENT)
+		return 0; /* a run without --timeseries */
+	if (!f) {
+		cli_error("cannot read '%s': %s", path,
+			  sim_file_strerror(errno));
+		return EXIT_USAGE;
+	}
 	d->present = true;
 	nhead = sim_csv_record(f, &cells, &cap);
 	if (nhead == -1) {
@@ -962,26 +1002,46 @@ static char *find_gnuplot(void)
 	return NULL;
 }
 
-/* Runs gnuplot on OUT/NAME.gp in OUT. Returns its exit status (or -1). */
-static int run_gnuplot(const char *gnuplot, const char *out, const char *name)
+/* Runs gnuplot on OUT/NAME.gp in OUT, drawing into a fresh temporary file
+ * (mkstemp) that is renamed to OUT/NAME.FORMAT once gnuplot succeeded.
+ * Returns gnuplot's exit status, -1 if it could not run, or -2 when the
+ * figure could not be put in place (message printed). */
+static int run_gnuplot(const char *gnuplot, const char *out, const char *name,
+		       const char *format)
 {
-	char script[256];
+	char script[256], fig[256], set[512];
+	struct sim_afile a;
 	snprintf(script, sizeof(script), "%s.gp", name);
+	snprintf(fig, sizeof(fig), "%s.%s", name, format);
+	if (sim_afile_open(&a, out, fig, stderr) || sim_afile_close(&a, stderr))
+		return -2;
+	const char *base = strrchr(a.tmp, '/');
+	/* mkstemp's letters and digits need no quoting */
+	snprintf(set, sizeof(set), "output='%s'", base ? base + 1 : a.tmp);
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		sim_afile_abort(&a);
 		return -1;
+	}
 	if (pid == 0) {
 		if (chdir(out) == 0) {
-			char *argv[] = {"gnuplot", script, NULL};
+			char *argv[] = {"gnuplot", "-e", set, script, NULL};
 			execv(gnuplot, argv);
 		}
 		_exit(127);
 	}
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			sim_afile_abort(&a);
 			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (rc) {
+		sim_afile_abort(&a);
+		return rc;
+	}
+	return sim_afile_publish(&a, stderr) ? -2 : 0;
 }
 
 /* ------------------------------------------------------------ command -- */
@@ -1037,7 +1097,13 @@ int cmd_plot(int argc, char **argv)
 	/* a sweep's results.csv starts with a swept path, a run's with
 	 * "scenario" */
 	snprintf(path, sizeof(path), "%s/results.csv", p.dir);
-	FILE *f = fopen(path, "rb");
+	FILE *f = sim_fopen_regular(path);
+	if (!f && errno != ENOENT) {
+		cli_error("cannot read '%s': %s", path,
+			  sim_file_strerror(errno));
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
 	if (f) {
 		if (!fgets(head, sizeof(head), f))
 			head[0] = '\0';
@@ -1070,7 +1136,11 @@ int cmd_plot(int argc, char **argv)
 		goto cleanup;
 	}
 	for (size_t i = 0; i < p.nwritten; i++) {
-		int st = run_gnuplot(gnuplot, p.out, p.written[i]);
+		int st = run_gnuplot(gnuplot, p.out, p.written[i], p.format);
+		if (st == -2) {
+			rc = EXIT_FAILED;
+			continue;
+		}
 		if (st) {
 			cli_error("gnuplot failed on '%s/%s.gp' (status %d)",
 				  p.out, p.written[i], st);

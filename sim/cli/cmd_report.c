@@ -234,6 +234,20 @@ int cmd_report(int argc, char **argv)
 	}
 	if ((rc = load(&r)))
 		goto cleanup;
+	/* the page never replaces a file of the folder it describes */
+	static const char *const inputs[] = {"results.json", "results.csv",
+					     "scenario.yaml", "timeseries.csv"};
+	for (size_t i = 0; i < 4; i++) {
+		char in[4200];
+		snprintf(in, sizeof in, "%s/%s", r.dir, inputs[i]);
+		if (r.o.out && sim_same_file(r.o.out, in)) {
+			cli_error("writing '%s' would replace the input '%s'; "
+				  "choose another file with -o",
+				  r.o.out, in);
+			rc = EXIT_USAGE;
+			goto cleanup;
+		}
+	}
 	rc = EXIT_FAILED;
 	if (sim_afile_open(&a, r.o.out ? outdir : r.dir, outname, stderr))
 		goto cleanup;

@@ -5,7 +5,9 @@
  * memory (budget.h), simulate every (system, replication) on the job pool,
  * print the summary in the chosen format and, with -o, write the result
  * files atomically and all together: a full disk or an interruption
- * (SIGINT, SIGTERM: exit 130) leaves no result and no temporary file.
+ * (SIGINT, SIGTERM, SIGHUP, SIGQUIT: exit 130) leaves no result and no
+ * temporary file, nor the folders it made; a lock on the output folder
+ * keeps a second run or sweep out, and an output never replaces the input.
  * check: load, validate and describe, simulate nothing.
  */
 #include <signal.h>
@@ -52,19 +54,21 @@ static int write_summary(FILE *f, int fmt, const struct sim_scenario *sc,
 
 /* ------------------------------------------------ interruption -- */
 
-/* SIGINT/SIGTERM: while simulating, nothing is on disk but the output
- * folder run made (removed if still empty): leave at once. While writing,
- * finish the current file, then remove every temporary file and leave;
- * once the files are being renamed into place, the run is complete. */
+/* SIGINT, SIGTERM, SIGHUP, SIGQUIT: while simulating, nothing is on disk
+ * but the output folders run made (removed if still empty): leave at once.
+ * While writing, finish the current file, then remove every temporary file
+ * and leave; once the files are being renamed into place, the run is
+ * complete. */
 enum { PH_SIMULATING, PH_WRITING, PH_PUBLISHING };
 static volatile sig_atomic_t run_phase, run_signal;
-static const char *made_dir; /* the output folder, if run created it */
+static char *made_path; /* the output folder, if run created some of it */
+static size_t made_len; /* the shallowest folder run created: its length */
 
 static void on_signal(int sig)
 {
 	if (run_phase == PH_SIMULATING) {
-		if (made_dir)
-			rmdir(made_dir);
+		if (made_path)
+			sim_rmdir_made(made_path, made_len);
 		_exit(EXIT_INTERRUPTED);
 	}
 	run_signal = sig;
@@ -125,9 +129,23 @@ static int write_outputs(const char *dir, const struct sim_scenario *sc,
 	run_phase = PH_PUBLISHING;
 	if (run_signal)
 		goto cleanup;
+	/* a final name that is a folder fails its rename: find it before
+	 * the first file is published */
 	for (size_t i = 0; i < n; i++)
-		if (sim_afile_publish(&a[i], stderr) < 0)
+		if (sim_afile_blocked(&a[i], stderr))
 			goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (sim_afile_publish(&a[i], stderr) < 0) {
+			/* a rename failed midway: take back the files just
+			 * put in place, so that none of this run's are there */
+			for (size_t j = 0; j < i; j++) {
+				char path[4096];
+				snprintf(path, sizeof path, "%s/%s", dir,
+					 out_name[j]);
+				unlink(path);
+			}
+			goto cleanup;
+		}
 	rc = 0;
 cleanup:
 	for (size_t i = 0; i < n; i++)
@@ -228,9 +246,9 @@ int cmd_run(int argc, char **argv)
 	struct sim_scenario sc = {0};
 	struct sim_summary *sum = NULL;
 	struct sim_ts *ts = NULL;
-	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-	struct stat st;
+	struct sigaction old[CLI_NSIGNALS];
 	bool handlers = false;
+	int lock = -1;
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|--jobs|"
 			   "--quiet|--timeseries|--per-replica|--systems",
@@ -264,15 +282,26 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((rc = cli_budget(&sc, o.ts_interval, &o.jobs)))
 		goto cleanup;
+	/* `run d/scenario.yaml -o d` would replace the input */
+	if (o.out && sim_check_clobber(o.out, out_name, NOUT, o.file, stderr)) {
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
 	run_phase = PH_SIMULATING;
 	run_signal = 0;
-	made_dir = o.out && stat(o.out, &st) ? o.out : NULL;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	if (o.out && !(made_path = strdup(o.out))) {
+		cli_error("out of memory");
+		rc = EXIT_FAILED;
+		goto cleanup;
+	}
+	cli_signals_catch(on_signal, 0, old);
 	handlers = true;
-	if (o.out && sim_mkdir_p(o.out, stderr) < 0) {
-		made_dir = NULL;
+	if (o.out && sim_mkdir_made(o.out, &made_len, stderr) < 0) {
+		rc = EXIT_FAILED;
+		goto cleanup;
+	}
+	/* a second run or sweep into the same folder fails here */
+	if (o.out && (lock = sim_dir_lock(o.out, stderr)) < 0) {
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
@@ -340,13 +369,14 @@ cleanup:
 	     i++)
 		sim_rep_release(&reps[i]);
 	free(reps);
-	if (rc && made_dir)
-		rmdir(made_dir); /* only if empty */
-	made_dir = NULL;
-	if (handlers) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-	}
+	if (rc && made_path && made_len)
+		sim_rmdir_made(made_path, made_len); /* only if empty */
+	sim_dir_unlock(lock);
+	if (handlers)
+		cli_signals_restore(old);
+	free(made_path);
+	made_path = NULL;
+	made_len = 0;
 	for (size_t i = 0; sum && i < sc.nsystems; i++)
 		sim_summary_release(&sum[i]);
 	for (size_t i = 0; ts && i < sc.nsystems; i++)
@@ -363,10 +393,11 @@ cleanup_opts:
 
 static void describe_system(const struct sim_system *s, int depth)
 {
-	printf("%*s%s: model %s, %d core%s, quantum %gs, context switch %gs",
-	       depth * 2, "", s->name, s->model->name, s->host.cores,
-	       s->host.cores == 1 ? "" : "s", s->host.quantum,
-	       s->host.context_switch);
+	printf("%*s", depth * 2, "");
+	sim_fputs_safe(s->name, stdout);
+	printf(": model %s, %d core%s, quantum %gs, context switch %gs",
+	       s->model->name, s->host.cores, s->host.cores == 1 ? "" : "s",
+	       s->host.quantum, s->host.context_switch);
 	if (s->host.memory > 0)
 		printf(", memory limit %.0fB", s->host.memory);
 	if (s->host.cpu_scale != 1)
@@ -408,8 +439,13 @@ int cmd_check(int argc, char **argv)
 		goto cleanup_opts;
 	}
 	const struct sim_workload *wl = &sc.workload;
-	printf("scenario %s: %s\n", sc.name,
-	       sc.description ? sc.description : "");
+	/* names and text from the file: no escape sequence reaches the
+	 * terminal */
+	fputs("scenario ", stdout);
+	sim_fputs_safe(sc.name, stdout);
+	fputs(": ", stdout);
+	sim_fputs_safe(sc.description ? sc.description : "", stdout);
+	fputc('\n', stdout);
 	if (sc.warmup_auto)
 		printf("  %d replication%s of %gs after a warm-up chosen from "
 		       "a pilot run (warmup: auto, MSER-5), seed %llu\n",
@@ -434,8 +470,10 @@ int cmd_check(int argc, char **argv)
 	for (size_t c = 0; c < wl->nclasses; c++) {
 		const struct sim_class *k = &wl->classes[c];
 		double kcpu = 0;
-		printf("  class %s (%.0f%%%s):", k->name,
-		       100 * k->weight / sumw, k->sync ? ", sync handler" : "");
+		fputs("  class ", stdout);
+		sim_fputs_safe(k->name, stdout);
+		printf(" (%.0f%%%s):", 100 * k->weight / sumw,
+		       k->sync ? ", sync handler" : "");
 		for (size_t i = 0; i < k->nphases; i++) {
 			const struct sim_phase *ph = &k->phases[i];
 			if (ph->ncalls) { /* call(db) or parallel(a,b) */
@@ -471,7 +509,9 @@ int cmd_check(int argc, char **argv)
 	printf("systems:\n");
 	for (size_t i = 0; i < sc.nsystems; i++)
 		describe_system(&sc.systems[i], 1);
-	printf("ok: %s is valid\n", o.file);
+	fputs("ok: ", stdout);
+	sim_fputs_safe(o.file, stdout);
+	fputs(" is valid\n", stdout);
 	sim_scenario_release(&sc);
 	if (fflush(stdout) || ferror(stdout)) {
 		cli_error("cannot write to standard output");

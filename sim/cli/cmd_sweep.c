@@ -29,8 +29,8 @@
 #include "runtime/model.h"
 #include "scenario/yamldoc.h"
 
-#define MAX_POINTS   100000 /* points of one grid */
-#define MAX_MESSAGES 40	    /* distinct error lines shown */
+#define MAX_POINTS   SIM_GRID_MAX_POINTS /* points of one grid */
+#define MAX_MESSAGES 40			 /* distinct error lines shown */
 
 static const char *keep(struct sweep *sw, char *s)
 {
@@ -116,8 +116,8 @@ static int add_param_option(struct sweep *sw, const char *arg)
 		double count =
 		    floor((x[1] - x[0]) / x[2] * (1 + 1e-12) + 1e-9) + 1;
 		if (!(count <= MAX_POINTS)) {
-			cli_error("--param %s: %.0f values; at most %d", path,
-				  count, MAX_POINTS);
+			cli_error("--param %s: %.*g values; at most %d", path,
+				  count < 1e15 ? 15 : 3, count, MAX_POINTS);
 			goto cleanup;
 		}
 		cap = (size_t)count;
@@ -585,9 +585,13 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 		goto cleanup_grid;
 	for (size_t i = 0; i < cmdline.np && !rc; i++) {
 		const struct sim_gparam *g = &cmdline.p[i];
-		if (sim_grid_set(&sw->grid, g->path,
-				 (const char *const *)g->values, g->marks,
-				 g->nvalues, MAX_POINTS)) {
+		int ge = sim_grid_set(&sw->grid, g->path,
+				      (const char *const *)g->values, g->marks,
+				      g->nvalues, MAX_POINTS);
+		if (ge == SIM_ENOMEM) {
+			cli_error("out of memory");
+			rc = EXIT_FAILED;
+		} else if (ge) {
 			cli_error("the grid would have more than %d points",
 				  MAX_POINTS);
 			rc = EXIT_USAGE;
@@ -618,7 +622,26 @@ cleanup_grid:
 	}
 	sw->writer = sw->o.out && sw->rank == 0;
 	sim_table_init(&sw->table, sw->grid.np);
+	sim_hash_hex(yaml, ylen, sw->hash);
 	rc = 0;
+	/* the output folder: never over the input, made and locked (a second
+	 * sweep or run into it fails) before its files are read or written */
+	static const char *const outs[] = {"scenario.yaml", "results.csv",
+					   "results.json"};
+	if (sw->writer &&
+	    sim_check_clobber(sw->o.out, outs, 3, sw->o.file, stderr)) {
+		free(yaml);
+		return EXIT_USAGE;
+	}
+	if (sw->writer &&
+	    (!(sw->made_path = strdup(sw->o.out)) ||
+	     sim_mkdir_made(sw->o.out, &sw->made_len, stderr) ||
+	     (sw->dirlock = sim_dir_lock(sw->o.out, stderr)) < 0)) {
+		if (!sw->made_path)
+			cli_error("out of memory");
+		free(yaml);
+		return EXIT_FAILED;
+	}
 	if (sw->resume && sw->rank == 0)
 		rc = sweep_resume(sw, yaml, ylen);
 	if (sweep_mpi_share_resume(sw, &rc)) {
@@ -631,8 +654,7 @@ cleanup_grid:
 		return rc;
 	}
 	if (sw->writer &&
-	    (sim_mkdir_p(sw->o.out, stderr) ||
-	     sim_save_bytes(sw->o.out, "scenario.yaml", yaml, ylen, stderr))) {
+	    sim_save_bytes(sw->o.out, "scenario.yaml", yaml, ylen, stderr)) {
 		free(yaml);
 		return EXIT_FAILED;
 	}
@@ -649,6 +671,9 @@ cleanup_grid:
 	int stopped;
 	int perr = sweep_run(sw, &stopped);
 	int failed = sw->err || perr;
+	if (perr && !sw->err)
+		cli_error("%s", sim_strerror(perr)); /* the pool could not
+							start */
 	size_t ndone = 0;
 	sweep_mpi_gather(sw, &stopped, &failed);
 	for (size_t i = 0; i < sw->table.nrow; i++)
@@ -701,12 +726,17 @@ cleanup_grid:
 
 int cmd_sweep(int argc, char **argv)
 {
-	struct sweep sw = {.nshards = 1, .nranks = 1};
+	struct sweep sw = {.nshards = 1, .nranks = 1, .dirlock = -1};
 	pthread_mutex_init(&sw.lock, NULL);
 	atomic_init(&sw.failed, 0);
 	bool mpi = sweep_mpi_begin(&sw);
 	int rc = sweep_main(&sw, argc, argv);
 	sweep_mpi_end(mpi);
+	/* folders this sweep made and left empty (it failed early) go */
+	if (rc && sw.made_path && sw.made_len)
+		sim_rmdir_made(sw.made_path, sw.made_len);
+	free(sw.made_path);
+	sim_dir_unlock(sw.dirlock);
 	for (size_t k = 0; sw.pt && k < sw.grid.npoints; k++) {
 		sim_scenario_release(&sw.pt[k].sc);
 		sim_grid_point_free(sw.pt[k].cells, sw.grid.np);

@@ -63,9 +63,9 @@ static int write_trace(FILE *f, const struct sim_scenario *sc, int rep,
 	return err;
 }
 
-/* SIGINT/SIGTERM while writing -o FILE: remove the temporary file (its
- * name is copied here, where the handler can read it safely) and exit
- * 130, so that an interrupted trace leaves nothing behind. */
+/* SIGINT, SIGTERM, SIGHUP or SIGQUIT while writing -o FILE: remove the
+ * temporary file (its name is copied here, where the handler can read it
+ * safely) and exit 130, so that an interrupted trace leaves nothing behind. */
 static volatile sig_atomic_t tmp_set;
 static char tmp_name[4096];
 
@@ -133,12 +133,23 @@ int cmd_trace(int argc, char **argv)
 		rc = 0;
 		goto cleanup;
 	}
+	/* `trace s.yaml -o s.yaml` (or -o the trace being replayed) would
+	 * replace an input */
+	const char *in = sim_same_file(o.out, o.file) ? o.file
+			 : sim_same_file(o.out, sc.workload.arrivals.file)
+			     ? sc.workload.arrivals.file
+			     : NULL;
+	if (in) {
+		cli_error("writing '%s' would replace the input '%s'; choose "
+			  "another file with -o",
+			  o.out, in);
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
 	char *d = strdup(o.out), *b = strdup(o.out);
 	struct sim_afile a;
-	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	struct sigaction old[CLI_NSIGNALS];
+	cli_signals_catch(on_signal, 0, old);
 	if (d && b &&
 	    sim_afile_open(&a, dirname(d), basename(b), stderr) == 0) {
 		if (strlen(a.tmp) < sizeof tmp_name) {
@@ -155,8 +166,7 @@ int cmd_trace(int argc, char **argv)
 		}
 		tmp_set = 0;
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	cli_signals_restore(old);
 	free(d);
 	free(b);
 cleanup:

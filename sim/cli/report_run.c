@@ -11,6 +11,7 @@
 
 #include "cli/report.h"
 #include "output/sweepio.h"
+#include "scenario/readfile.h"
 
 struct tsrec {
 	size_t sys;
@@ -52,12 +53,13 @@ int rep_read_timeseries(struct report *r)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/timeseries.csv", r->dir);
-	FILE *f = fopen(path, "rb");
+	FILE *f = sim_fopen_regular(path); /* a FIFO is refused, not read */
 	if (!f)
-		return errno == ENOENT ? 0
-				       : (cli_error("cannot read '%s': %s",
-						    path, strerror(errno)),
-					  EXIT_FAILED);
+		return errno == ENOENT
+			   ? 0
+			   : (cli_error("cannot read '%s': %s", path,
+					sim_file_strerror(errno)),
+			      EXIT_USAGE);
 	r->ts_present = true;
 	if (fstat(fileno(f), &st) || st.st_size > (off_t)REPORT_MAX_CSV) {
 		cli_error("'%s' is larger than %u MiB: not a time series "

@@ -1,7 +1,8 @@
 /*
  * sweep_resume.c - `sweep --resume`: the folder's scenario.yaml must be
  * byte for byte the one this sweep would write (same scenario, overrides,
- * grid, seed and replications); then the rows of its results.csv that
+ * grid, seed and replications), and every row of its results.csv must
+ * carry that file's hash (scenario_hash); then the rows of its results.csv that
  * belong to this shard's points, with the systems those points have, are
  * kept and their points are not run again.
  */
@@ -40,7 +41,7 @@ int sweep_resume(struct sweep *sw, const char *yaml, size_t ylen)
 	}
 	if (e) {
 		cli_error("cannot read '%s/scenario.yaml': %s", sw->o.out,
-			  sim_strerror(e));
+			  sim_read_strerror(e));
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
@@ -62,6 +63,8 @@ int sweep_resume(struct sweep *sw, const char *yaml, size_t ylen)
 	}
 	rc = EXIT_FAILED;
 	e = sim_table_read_csv(&sw->table, &sw->grid, path, stderr);
+	if (!e)
+		e = sim_table_check_hash(&sw->table, sw->hash, path, stderr);
 	if (e) {
 		rc = e == SIM_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
 		goto cleanup;

@@ -24,7 +24,7 @@
 
 #define CHECKPOINT_S 1.0 /* rewrite the results at most this often */
 
-/* Set by SIGINT/SIGTERM: launch nothing more. */
+/* Set by SIGINT, SIGTERM, SIGHUP, SIGQUIT: launch nothing more. */
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -50,7 +50,8 @@ static double cost_of(const struct sim_scenario *sc)
 	const struct sim_workload *wl = &sc->workload;
 	double rate = wl->arrivals.rate;
 	for (size_t i = 0; i < wl->arrivals.nschedule; i++)
-		rate = fmax(rate, wl->arrivals.schedule[i].rate);
+		if (wl->arrivals.schedule[i].at < sc->warmup + sc->duration)
+			rate = fmax(rate, wl->arrivals.schedule[i].rate);
 	if (wl->closed.users)
 		rate = wl->closed.users / fmax(wl->closed.think.mean, 1e-3);
 	return fmax((sc->warmup + sc->duration) * rate, 1.0) *
@@ -133,8 +134,11 @@ static int finish_point(struct sweep *sw, size_t k)
 			sum[s].warmup_s = p->sc.warmup;
 	}
 	pthread_mutex_lock(&sw->lock);
+	size_t from = sw->table.nrow;
 	rc = sim_table_add_point(&sw->table, k, (const char *const *)p->cells,
 				 &p->sc, sum, nsys);
+	if (!rc)
+		rc = sim_table_put_hash(&sw->table, from, sw->hash);
 	if (!rc) {
 		p->done = true;
 		sw->points_done++;
@@ -260,19 +264,14 @@ int sweep_plan(struct sweep *sw)
 
 int sweep_run(struct sweep *sw, int *stopped)
 {
-	struct sigaction sa = {.sa_handler = on_signal,
-			       .sa_flags = (int)SA_RESETHAND};
-	struct sigaction old_int, old_term;
+	struct sigaction old[CLI_NSIGNALS];
 	interrupted = 0;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	cli_signals_catch(on_signal, (int)SA_RESETHAND, old);
 	cli_progress_start(&sw->progress, !sw->o.quiet && sw->rank == 0);
 	sw->last_write = now_s();
 	int perr = sim_parallel(sw->ntask, sw->o.jobs, run_task, sw);
 	draw_progress(sw, true);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	cli_signals_restore(old);
 	for (size_t k = 0; k < sw->grid.npoints; k++) {
 		struct sweep_point *p = &sw->pt[k];
 		for (size_t i = 0; p->res && i < p->ntask; i++)

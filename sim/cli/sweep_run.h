@@ -41,7 +41,11 @@ struct sweep {
 	bool resume;
 	size_t shard, nshards;
 	int rank, nranks;
-	bool writer; /* writes the files: -o given and rank 0 */
+	bool writer;	 /* writes the files: -o given and rank 0 */
+	int dirlock;	 /* the output folder's lock (sim_dir_lock), or -1 */
+	char *made_path; /* -o, if this sweep created some of its folders */
+	size_t made_len; /* for sim_rmdir_made */
+	char hash[17];	 /* of scenario.yaml: every row's scenario_hash */
 	struct sim_scenario base;
 	char *text; /* the scenario file */
 	size_t len;
@@ -73,10 +77,10 @@ struct sweep {
 int sweep_plan(struct sweep *sw);
 
 /* Runs the planned tasks on sw->o.jobs threads with a progress bar on a
- * terminal. SIGINT and SIGTERM stop launching simulations (those running
- * finish, and their points are kept); *stopped then says so. Releases
- * the simulations' results. Returns the first task's error by index, or
- * 0 (the first failure is also in sw->err, sw->why, sw->why_point). */
+ * terminal. SIGINT, SIGTERM, SIGHUP and SIGQUIT stop launching simulations
+ * (those running finish, and their points are kept); *stopped then says so.
+ * Releases the simulations' results. Returns the first task's error by index,
+ * or 0 (the first failure is also in sw->err, sw->why, sw->why_point). */
 int sweep_run(struct sweep *sw, int *stopped);
 
 /* Writes the result files with every row now held (rank 0, after the

@@ -6,6 +6,8 @@
 #ifndef SIM_ERROR_H
 #define SIM_ERROR_H
 
+#include <stdio.h>
+
 /* Error codes: 0 is success, failures are negative. One list makes both the
  * codes and their strings (see sim_strerror). */
 #define SIM_ERRNO_MAP(X)                                                       \
@@ -28,5 +30,17 @@ enum { SIM_ERRNO_MAP(X) };
 
 /* Returns a static string describing a SIM_E* code. */
 const char *sim_strerror(int err);
+
+/* Where text meets a terminal: writes s to f with every control character
+ * (below 0x20, and DEL) shown as '?', so an escape sequence in a name
+ * cannot drive the terminal. Returns what fputs returns. */
+int sim_fputs_safe(const char *s, FILE *f);
+/* The same into a buffer: copies at most size-1 bytes of s. */
+void sim_safe_copy(char *dst, size_t size, const char *s);
+/* True if c is a control character that sim_fputs_safe replaces. */
+static inline int sim_is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
 
 #endif

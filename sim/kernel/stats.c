@@ -291,10 +291,10 @@ static int metrics_grow(struct sim_metrics *m)
 	if (!v)
 		return SIM_ENOMEM;
 	m->v = v;
-	m->cap = cap;
 	uint32_t *slot = calloc(2 * cap, sizeof(*slot));
 	if (!slot)
-		return SIM_ENOMEM;
+		return SIM_ENOMEM; /* cap unchanged: the index still fits n */
+	m->cap = cap;
 	free(m->slot);
 	m->slot = slot;
 	m->nslot = 2 * cap;

@@ -1,19 +1,28 @@
 /*
- * files.c - atomic output: a result is written to DIR/NAME.tmp.PID, flushed
- * and fsynced, then renamed to DIR/NAME, so a reader never sees a
- * half-written file under the final name; and mkdir -p for the folder.
+ * files.c - the one way concsim writes a file. A result is written to a
+ * fresh temporary file DIR/NAME.tmp.XXXXXX made by mkstemp (O_CREAT|O_EXCL:
+ * never an existing file, never through a symlink someone planted),
+ * flushed and fsynced, then renamed to DIR/NAME, only if the temporary name
+ * still names the file we created; so a reader never sees a half-written
+ * file under the final name, and a symlink at DIR/NAME is replaced, not
+ * followed. Also: mkdir -p that remembers what it made, a lock on an output
+ * folder, and the check that an output would not replace an input.
  */
 #include "output/files.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "kernel/error.h"
+#include "kernel/faults.h"
 
 static char *join_path(const char *dir, const char *name)
 {
@@ -28,33 +37,67 @@ static char *join_path(const char *dir, const char *name)
 	return p;
 }
 
+/* The process's umask, read once (umask() can only be read by setting it):
+ * mkstemp makes 0600 files, results get the usual 0666 & ~umask. */
+static mode_t file_mode;
+static void read_umask(void)
+{
+	mode_t m = umask(022);
+	umask(m);
+	file_mode = 0666 & ~m;
+}
+
+void sim_files_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, read_umask);
+}
+
+static void print_err(FILE *err, const char *path, int e)
+{
+	fputs("concsim: error: cannot write '", err);
+	sim_fputs_safe(path, err);
+	fprintf(err, "': %s\n", strerror(e));
+}
+
 int sim_afile_open(struct sim_afile *a, const char *dir, const char *name,
 		   FILE *err)
 {
-	int rc = SIM_ENOMEM;
+	int rc = SIM_ENOMEM, fd = -1;
+	struct stat st;
 
+	sim_files_init();
 	memset(a, 0, sizeof(*a));
 	a->final = join_path(dir, name);
 	if (!a->final)
 		goto cleanup;
-	size_t len = strlen(a->final) + 32;
+	size_t len = strlen(a->final) + 16;
 	a->tmp = malloc(len);
 	if (!a->tmp)
 		goto cleanup;
-	snprintf(a->tmp, len, "%s.tmp.%ld", a->final, (long)getpid());
-	a->f = fopen(a->tmp, "w");
-	if (!a->f) {
-		fprintf(err, "concsim: error: cannot write '%s': %s\n",
-			a->final, strerror(errno));
+	snprintf(a->tmp, len, "%s.tmp.XXXXXX", a->final);
+	if ((fd = sim_fault_io() ? (errno = EIO, -1) : mkstemp(a->tmp)) < 0) {
+		print_err(err, a->final, errno);
+		rc = SIM_EIO;
+		free(a->tmp); /* not ours: nothing to remove */
+		a->tmp = NULL;
+		goto cleanup;
+	}
+	if (fstat(fd, &st) || fchmod(fd, file_mode) ||
+	    !(a->f = fdopen(fd, "w"))) {
+		print_err(err, a->final, errno);
+		close(fd);
+		unlink(a->tmp);
 		rc = SIM_EIO;
 		goto cleanup;
 	}
+	a->dev = st.st_dev;
+	a->ino = st.st_ino;
 	return 0;
 
 cleanup:
 	if (rc == SIM_ENOMEM)
-		fprintf(err, "concsim: error: cannot write '%s': %s\n",
-			a->final ? a->final : name, strerror(ENOMEM));
+		print_err(err, a->final ? a->final : name, ENOMEM);
 	free(a->tmp);
 	free(a->final);
 	memset(a, 0, sizeof(*a));
@@ -66,10 +109,11 @@ static void sync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? strndup(path, (size_t)(slash - path)) : NULL;
-	FILE *d = fopen(dir ? (dir[0] ? dir : "/") : ".", "r");
-	if (d) {
-		fsync(fileno(d));
-		fclose(d);
+	int fd = open(dir ? (dir[0] ? dir : "/") : ".",
+		      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
 	}
 	free(dir);
 }
@@ -79,7 +123,9 @@ int sim_afile_close(struct sim_afile *a, FILE *err)
 	int saved = errno, e = 0;
 
 	assert(a->f && a->tmp && a->final);
-	if (fflush(a->f))
+	if (sim_fault_io())
+		e = EIO;
+	else if (fflush(a->f))
 		e = errno;
 	else if (ferror(a->f))
 		e = saved ? saved : EIO; /* an earlier write failed */
@@ -89,12 +135,19 @@ int sim_afile_close(struct sim_afile *a, FILE *err)
 		e = errno;
 	a->f = NULL;
 	if (e) {
-		fprintf(err, "concsim: error: cannot write '%s': %s\n",
-			a->final, strerror(e));
+		print_err(err, a->final, e);
 		sim_afile_abort(a);
 		return SIM_EIO;
 	}
 	return 0;
+}
+
+/* True while a->tmp still names the regular file we created. */
+static bool still_ours(const struct sim_afile *a)
+{
+	struct stat st;
+	return !lstat(a->tmp, &st) && S_ISREG(st.st_mode) &&
+	       st.st_dev == a->dev && st.st_ino == a->ino;
 }
 
 int sim_afile_publish(struct sim_afile *a, FILE *err)
@@ -102,9 +155,18 @@ int sim_afile_publish(struct sim_afile *a, FILE *err)
 	if (!a->tmp)
 		return 0;
 	assert(!a->f && a->final);
-	if (rename(a->tmp, a->final)) {
-		fprintf(err, "concsim: error: cannot write '%s': %s\n",
-			a->final, strerror(errno));
+	if (!still_ours(a)) {
+		fputs("concsim: error: cannot write '", err);
+		sim_fputs_safe(a->final, err);
+		fputs("': its temporary file was replaced by someone else\n",
+		      err);
+		free(a->tmp); /* not ours any more: leave it */
+		a->tmp = NULL;
+		sim_afile_abort(a);
+		return SIM_EIO;
+	}
+	if (sim_fault_io() ? (errno = EIO, 1) : rename(a->tmp, a->final)) {
+		print_err(err, a->final, errno);
 		sim_afile_abort(a);
 		return SIM_EIO;
 	}
@@ -113,6 +175,15 @@ int sim_afile_publish(struct sim_afile *a, FILE *err)
 	free(a->final);
 	memset(a, 0, sizeof(*a));
 	return 0;
+}
+
+int sim_afile_blocked(const struct sim_afile *a, FILE *err)
+{
+	struct stat st;
+	if (!a->final || lstat(a->final, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	print_err(err, a->final, EISDIR);
+	return SIM_EIO;
 }
 
 int sim_afile_commit(struct sim_afile *a, FILE *err)
@@ -125,19 +196,21 @@ void sim_afile_abort(struct sim_afile *a)
 {
 	if (a->f)
 		fclose(a->f);
-	if (a->tmp)
+	if (a->tmp && still_ours(a))
 		unlink(a->tmp);
 	free(a->tmp);
 	free(a->final);
 	memset(a, 0, sizeof(*a));
 }
 
-int sim_mkdir_p(const char *dir, FILE *err)
+int sim_mkdir_made(const char *dir, size_t *made, FILE *err)
 {
 	struct stat st;
 	int rc = SIM_EIO, e = 0;
 	char *p = dir[0] ? strdup(dir) : NULL;
 
+	if (made)
+		*made = 0;
 	if (!dir[0]) {
 		e = ENOENT;
 		goto cleanup;
@@ -153,9 +226,13 @@ int sim_mkdir_p(const char *dir, FILE *err)
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, 0777) && errno != EEXIST) {
-			e = errno;
-			goto cleanup;
+		if (sim_fault_io() ? (errno = EIO, 1) : mkdir(p, 0777)) {
+			if (errno != EEXIST) {
+				e = errno;
+				goto cleanup;
+			}
+		} else if (made && !*made) {
+			*made = (size_t)(s - p);
 		}
 		*s = c;
 		if (!c)
@@ -172,10 +249,96 @@ int sim_mkdir_p(const char *dir, FILE *err)
 	rc = 0;
 
 cleanup:
-	if (rc)
-		fprintf(err,
-			"concsim: error: cannot create directory '%s': %s\n",
-			dir, strerror(e));
+	if (rc) {
+		fputs("concsim: error: cannot create directory '", err);
+		sim_fputs_safe(dir, err);
+		fprintf(err, "': %s\n", strerror(e));
+		if (made && *made && p) {
+			strcpy(p, dir);
+			sim_rmdir_made(p, *made);
+			*made = 0;
+		}
+	}
 	free(p);
 	return rc;
+}
+
+int sim_mkdir_p(const char *dir, FILE *err)
+{
+	return sim_mkdir_made(dir, NULL, err);
+}
+
+void sim_rmdir_made(char *path, size_t made)
+{
+	size_t n = strlen(path);
+	while (made && n >= made) {
+		while (n > 1 && path[n - 1] == '/')
+			path[--n] = '\0';
+		if (rmdir(path) && errno != ENOENT)
+			return; /* not empty, or not ours: stop */
+		while (n > 0 && path[n - 1] != '/')
+			n--;
+		if (n < made)
+			return;
+		path[n] = '\0';
+	}
+}
+
+int sim_dir_lock(const char *dir, FILE *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fputs("concsim: error: cannot open folder '", err);
+		sim_fputs_safe(dir, err);
+		fprintf(err, "': %s\n", strerror(errno));
+		return SIM_EIO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		fputs("concsim: error: '", err);
+		sim_fputs_safe(dir, err);
+		if (e == EWOULDBLOCK)
+			fputs("' is being written by another concsim "
+			      "(run, sweep or merge); wait for it to finish "
+			      "or choose another folder\n",
+			      err);
+		else
+			fprintf(err, "': cannot lock it: %s\n", strerror(e));
+		close(fd);
+		return SIM_EIO;
+	}
+	return fd;
+}
+
+void sim_dir_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+bool sim_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return a && b && !stat(a, &sa) && !stat(b, &sb) &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int sim_check_clobber(const char *dir, const char *const *names, size_t n,
+		      const char *input, FILE *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char p[4096]; /* no allocation: nothing to fail */
+		int len = snprintf(p, sizeof p, "%s%s%s", dir ? dir : "",
+				   dir && dir[0] ? "/" : "", names[i]);
+		if (len < 0 || (size_t)len >= sizeof p ||
+		    !sim_same_file(p, input))
+			continue; /* a longer path names no file */
+		fputs("concsim: error: writing '", err);
+		sim_fputs_safe(p, err);
+		fputs("' would replace the input '", err);
+		sim_fputs_safe(input, err);
+		fputs("'; choose another output folder with -o\n", err);
+		return SIM_EINVAL;
+	}
+	return 0;
 }

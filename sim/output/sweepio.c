@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel/faults.h"
 #include "kernel/kernel.h"
 #include "kernel/rng.h"
 #include "output/files.h"
@@ -166,7 +167,7 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 	rc = sim_read_file(path, SIM_YAML_MAX_BYTES, &text, &len);
 	if (rc == SIM_EIO)
 		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
-			strerror(errno));
+			sim_file_strerror(errno));
 	else if (rc == SIM_ELIMIT)
 		fprintf(
 		    err,
@@ -214,13 +215,14 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 		for (size_t j = 0; j < v->n; j++)
 			vals[j] = v->vals[j]->text;
 		rc = sim_grid_set(g, sw->keys[i]->text, vals, NULL, v->n,
-				  SIZE_MAX);
+				  SIM_GRID_MAX_POINTS);
 		if (rc == SIM_ELIMIT) {
 			fprintf(err,
-				"%s:%d:%d: error: sweep '%s': too many "
-				"points\n",
+				"%s:%d:%d: error: sweep '%s': the grid "
+				"would have more than %d points\n",
 				path, sw->keys[i]->mark.line,
-				sw->keys[i]->mark.col, sw->keys[i]->text);
+				sw->keys[i]->mark.col, sw->keys[i]->text,
+				SIM_GRID_MAX_POINTS);
 			rc = SIM_ESCENARIO;
 		}
 		if (rc)
@@ -729,11 +731,11 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	long nhead = 0, n = 0;
 	size_t line = 1;
 	int rc = SIM_EIO;
-	FILE *f = fopen(path, "rb");
+	FILE *f = sim_fopen_regular(path);
 
 	if (!f) {
 		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
-			strerror(errno));
+			sim_file_strerror(errno));
 		return SIM_EIO;
 	}
 	rc = SIM_ESCENARIO;
@@ -930,6 +932,43 @@ size_t sim_table_drop(struct sim_table *t)
 
 /* -------------------------------------------------------------- files -- */
 
+void sim_hash_hex(const char *buf, size_t len, char out[17])
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a, 64 bits */
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)buf[i];
+		h *= 1099511628211ull;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+int sim_table_put_hash(struct sim_table *t, size_t from, const char *hash)
+{
+	for (size_t i = from; i < t->nrow; i++)
+		if (sim_table_put(t, &t->row[i], SIM_HASH_COLUMN, hash))
+			return SIM_ENOMEM;
+	return 0;
+}
+
+int sim_table_check_hash(const struct sim_table *t, const char *hash,
+			 const char *path, FILE *err)
+{
+	for (size_t i = 0; i < t->nrow; i++) {
+		const char *h = sim_trow_get(t, &t->row[i], SIM_HASH_COLUMN);
+		if (strcmp(h, hash)) {
+			fputs("concsim: error: '", err);
+			sim_fputs_safe(path, err);
+			fprintf(err,
+				"' row %zu belongs to another scenario or grid "
+				"(%s '%.16s', this sweep's scenario.yaml has "
+				"'%s')\n",
+				i + 2, SIM_HASH_COLUMN, h, hash);
+			return SIM_ESCENARIO;
+		}
+	}
+	return 0;
+}
+
 int sim_save_bytes(const char *dir, const char *name, const char *buf,
 		   size_t len, FILE *err)
 {
@@ -951,6 +990,7 @@ int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
 		return rc;
 	if ((rc = sim_table_write_csv(t, g, a.f)) == SIM_ENOMEM) {
 		sim_afile_abort(&a);
+		fputs("concsim: error: out of memory\n", err);
 		return rc;
 	}
 	return sim_afile_commit(&a, err);
@@ -965,14 +1005,21 @@ int sim_table_append_csv(const struct sim_table *t, size_t from,
 	size_t *ord = col_order(t, &n);
 	FILE *m = ord ? open_memstream(&buf, &len) : NULL;
 
-	if (!m)
+	if (!m) {
+		fputs("concsim: error: out of memory\n", err);
 		goto cleanup;
+	}
 	csv_rows(t, ord, n, from, t->nrow, m);
-	if (fclose(m))
+	if (fclose(m)) {
+		fputs("concsim: error: out of memory\n", err);
 		goto cleanup;
+	}
 	snprintf(path, sizeof(path), "%s/results.csv", dir);
 	rc = SIM_EIO;
-	fd = open(path, O_WRONLY | O_APPEND);
+	/* never through a symlink planted since the file was made */
+	fd = sim_fault_io()
+		 ? (errno = EIO, -1)
+		 : open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		goto fail;
 	/* one write of whole rows: nothing half-written is ever visible */
@@ -1013,6 +1060,7 @@ int sim_table_save(struct sim_table *t, const struct sim_grid *g,
 		return rc;
 	if ((rc = sim_table_write_csv(t, g, a.f)) == SIM_ENOMEM) {
 		sim_afile_abort(&a);
+		fputs("concsim: error: out of memory\n", err);
 		return rc;
 	}
 	if ((rc = sim_afile_commit(&a, err)))
@@ -1021,6 +1069,7 @@ int sim_table_save(struct sim_table *t, const struct sim_grid *g,
 		return rc;
 	if ((rc = sim_table_write_json(t, g, scenario, a.f)) == SIM_ENOMEM) {
 		sim_afile_abort(&a);
+		fputs("concsim: error: out of memory\n", err);
 		return rc;
 	}
 	return sim_afile_commit(&a, err);
@@ -1033,4 +1082,13 @@ int sim_read_bytes(const char *path, char **buf, size_t *len)
 {
 	int rc = sim_read_file(path, SIM_READ_MAX_BYTES, buf, len);
 	return rc == SIM_EIO && errno == ENOENT ? SIM_EINVAL : rc;
+}
+
+const char *sim_read_strerror(int e)
+{
+	if (e == SIM_EIO)
+		return sim_file_strerror(errno);
+	if (e == SIM_ELIMIT)
+		return "larger than 32 MiB";
+	return sim_strerror(e);
 }

@@ -21,6 +21,10 @@
 
 /* ---------------------------------------------------------------- grid -- */
 
+/* The most points one grid may have (sweep, and a scenario.yaml read back
+ * by merge and plot). */
+#define SIM_GRID_MAX_POINTS 100000
+
 /* One swept parameter: a dotted scenario path and its values as written
  * (e.g. "100/s"); marks[j] says where value j came from. */
 struct sim_gparam {
@@ -163,6 +167,19 @@ const char *sim_trow_get(const struct sim_table *t, const struct sim_trow *r,
 
 /* -------------------------------------------------------------- files -- */
 
+/* Every row of a sweep's results.csv says which scenario.yaml it belongs
+ * to: the column scenario_hash holds the FNV-1a hash (16 hex digits) of
+ * that file's bytes (the resolved scenario and grid), so `sweep --resume`
+ * and `merge` keep only rows of this very sweep. */
+#define SIM_HASH_COLUMN "scenario_hash"
+void sim_hash_hex(const char *buf, size_t len, char out[17]);
+/* Sets the hash cell of rows from..nrow-1. Returns 0 or SIM_ENOMEM. */
+int sim_table_put_hash(struct sim_table *t, size_t from, const char *hash);
+/* SIM_ESCENARIO with a message naming the row of `path` whose hash is not
+ * `hash`; 0 if every row has it. */
+int sim_table_check_hash(const struct sim_table *t, const char *hash,
+			 const char *path, FILE *err);
+
 /* Writes DIR/results.csv and DIR/results.json atomically, rows sorted by
  * point first. Returns 0, SIM_EIO or SIM_ENOMEM (message on err). */
 int sim_table_save(struct sim_table *t, const struct sim_grid *g,
@@ -190,5 +207,9 @@ int sim_save_bytes(const char *dir, const char *name, const char *buf,
  * NUL-terminated). Returns 0, SIM_EINVAL when it does not exist, SIM_EIO,
  * SIM_ELIMIT (too large) or SIM_ENOMEM. */
 int sim_read_bytes(const char *path, char **buf, size_t *len);
+/* What a sim_read_bytes failure means, for a message: "not a regular
+ * file (...)", "larger than 32 MiB", strerror(errno) or the code's string.
+ * Call it right after the failure (it reads errno). */
+const char *sim_read_strerror(int e);
 
 #endif

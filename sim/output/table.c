@@ -63,7 +63,13 @@ void sim_tbl_print(FILE *f, const struct sim_tbl *t)
 		return; /* a table is for people; its lack is not an error */
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t c = 0; c < t->ncols; c++) {
-			size_t len = strlen(t->cell[r * t->ncols + c]);
+			char *cell = t->cell[r * t->ncols + c];
+			/* names come from users: no escape sequence reaches a
+			 * terminal (or summary.txt) */
+			for (char *p = cell; *p; p++)
+				if (sim_is_ctl((unsigned char)*p))
+					*p = '?';
+			size_t len = strlen(cell);
 			if (len > w[c])
 				w[c] = len;
 		}
@@ -278,11 +284,16 @@ static void table_paired(FILE *f, const struct sim_summary *sys, size_t n)
 		const struct sim_metrics *m = &sys[i].metrics;
 		if (isnan(sim_metrics_get(m, "vs_first", figs[0].key, NAN)))
 			continue;
-		if (!header)
+		if (!header) {
+			char nm[128];
+			sim_safe_copy(nm, sizeof nm,
+				      sys[0].name ? sys[0].name
+						  : "the first system");
 			fprintf(f,
 				"\ncompared with %s on the same requests "
 				"(paired differences, +- 95%%):\n",
-				sys[0].name ? sys[0].name : "the first system");
+				nm);
+		}
 		header = true;
 		fprintf(f, "  %-18s", sys[i].name ? sys[i].name : "?");
 		for (size_t k = 0; k < sizeof figs / sizeof figs[0]; k++) {
@@ -333,7 +344,9 @@ static void table_metrics_line(FILE *f, const struct sim_summary *s)
 			break;
 		}
 		if (!any) {
-			fprintf(f, "  %s:", s->name ? s->name : "?");
+			fputs("  ", f);
+			sim_fputs_safe(s->name ? s->name : "?", f);
+			fputc(':', f);
 			col = 3 + strlen(s->name ? s->name : "?");
 			any = true;
 		}
@@ -569,9 +582,9 @@ int sim_write_table(FILE *f, const struct sim_scenario *sc,
 			snprintf(warm, sizeof(warm),
 				 "an MSER-5 (auto) %s to %s by system", a, b);
 	}
-	fprintf(f, "%s: %s measured after %s warm-up, %d replication%s%s\n\n",
-		sc->name ? sc->name : "scenario", dur, warm, reps,
-		reps == 1 ? "" : "s",
+	sim_fputs_safe(sc->name ? sc->name : "scenario", f);
+	fprintf(f, ": %s measured after %s warm-up, %d replication%s%s\n\n",
+		dur, warm, reps, reps == 1 ? "" : "s",
 		ci ? " (+- is the 95% confidence half-width)" : "");
 
 	rc = sim_tbl_init(&t, n + 1, NCOLS);

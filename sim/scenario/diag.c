@@ -5,6 +5,8 @@
  */
 #include "scenario/diag.h"
 
+#include "kernel/error.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,16 +15,23 @@
 void sim__error(struct sim_load *l, struct sim_mark m, const char *fmt, ...)
 {
 	va_list ap;
-	if (++l->nerr > SIM_MAX_ERRORS + 1)
+	char buf[1024];
+	/* once memory ran out, what follows is its consequence: the one
+	 * message is "out of memory" */
+	if (l->rc || ++l->nerr > SIM_MAX_ERRORS + 1)
 		return;
-	fprintf(l->err, "%s:%d:%d: error: ", m.file, m.line, m.col);
+	/* file names and --set paths come from users too: one line, no
+	 * escape sequence */
+	sim_fputs_safe(m.file ? m.file : "", l->err);
+	fprintf(l->err, ":%d:%d: error: ", m.line, m.col);
 	if (l->nerr > SIM_MAX_ERRORS) {
 		fprintf(l->err, "too many errors; stopping\n");
 		return;
 	}
 	va_start(ap, fmt);
-	vfprintf(l->err, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	sim_fputs_safe(buf, l->err);
 	fputc('\n', l->err);
 }
 
@@ -60,7 +69,8 @@ struct gotbuf sim__got(const struct sim_ynode *n)
 	}
 	b.s[j++] = '\'';
 	for (size_t i = 0; i < n->len && i < 40; i++)
-		b.s[j++] = (unsigned char)n->text[i] < 0x20 ? '?' : n->text[i];
+		b.s[j++] =
+		    sim_is_ctl((unsigned char)n->text[i]) ? '?' : n->text[i];
 	if (n->len > 40)
 		j = (size_t)(stpcpy(b.s + j, "...") - b.s);
 	b.s[j++] = '\'';
@@ -74,7 +84,7 @@ struct gotbuf sim__word(const char *s)
 	struct gotbuf b;
 	size_t j = 0;
 	for (; s[j] && j < 56; j++)
-		b.s[j] = (unsigned char)s[j] < 0x20 ? '?' : s[j];
+		b.s[j] = sim_is_ctl((unsigned char)s[j]) ? '?' : s[j];
 	strcpy(b.s + j, s[j] ? "..." : "");
 	return b;
 }

@@ -244,6 +244,24 @@ struct sim_ynode *sim__parse_override(struct sim_load *l, const char *mfile,
 
 	if (!wrapped)
 		return sim__nomem(l);
+	/* `--set 'duration=1s # note'`: YAML would read a comment that
+	 * swallows the wrap's closing bracket */
+	char quote = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (quote ? value[i] == quote
+			  : value[i] == '\'' || value[i] == '"')
+			quote = quote ? 0 : value[i];
+		else if (!quote && value[i] == '#' &&
+			 (i == 0 || value[i - 1] == ' ' ||
+			  value[i - 1] == '\t')) {
+			free(wrapped);
+			sim__error(l, (struct sim_mark){mfile, 1, (int)i + 1},
+				   "'#' starts a YAML comment, which a --set "
+				   "value cannot hold; remove it, or quote "
+				   "the value (\"a # b\")");
+			return NULL;
+		}
+	}
 	wrapped[0] = '[';
 	memcpy(wrapped + 1, value, len);
 	memcpy(wrapped + 1 + len, "]", 2);

@@ -14,6 +14,7 @@
 #include "scenario/yamldoc.h"
 
 #define SIM_MAX_SIM_TIME 1e9 /* seconds (about 31 years) */
+
 #define OFF(type, field) offsetof(type, field)
 
 /* Writes the value of p in base for `concsim check` ("4", "0.004s",

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "scenario/params.h"
+#include "scenario/readfile.h"
 #include "scenario/trace.h"
 #include "scenario/units.h"
 
@@ -88,7 +89,7 @@ char *sim__resolve(struct sim_load *l, const char *key, const char *name,
 static double *read_samples(struct sim_load *l, const char *path,
 			    const struct sim_ynode *at, size_t *n)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = sim_fopen_regular(path);
 	char *line = NULL;
 	size_t cap = 0, ncap = 0, lineno = 0;
 	double *x = NULL;
@@ -97,7 +98,7 @@ static double *read_samples(struct sim_load *l, const char *path,
 	*n = 0;
 	if (!f) {
 		sim__error(l, at->mark, "'file': cannot read '%s': %s", path,
-			   strerror(errno));
+			   sim_file_strerror(errno));
 		return NULL;
 	}
 	while ((rc = sim_read_line(f, &line, &cap, SIM_TRACE_MAX_LINE,
@@ -140,7 +141,7 @@ static double *read_samples(struct sim_load *l, const char *path,
 	}
 	if (rc < 0) {
 		const char *why =
-		    rc == SIM_EIO ? strerror(errno)
+		    rc == SIM_EIO ? sim_file_strerror(errno)
 		    : rc == SIM_ELIMIT
 			? "longer than " SIM_STR(SIM_TRACE_MAX_LINE) " bytes"
 			: "binary data (a NUL byte)";

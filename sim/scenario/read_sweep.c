@@ -80,15 +80,17 @@ static void read_range(struct sim_load *l, const struct sim_ynode *v,
 	double count = floor((x[1] - x[0]) / x[2] * (1 + 1e-12) + 1e-9) + 1;
 	if (!(count <= MAX_SWEEP_POINTS)) {
 		sim__error(l, v->mark,
-			   "sweep '%s': %.0f points; at most %d per parameter",
-			   p->path, count, MAX_SWEEP_POINTS);
+			   "sweep '%s': %.*g points; at most %d per parameter",
+			   p->path, count < 1e15 ? 15 : 3, count,
+			   MAX_SWEEP_POINTS);
 		return;
 	}
 	if (!(count * before <= MAX_SWEEP_POINTS)) {
 		sim__error(l, v->mark,
-			   "sweep '%s': %.0f points, %.3g with the parameters "
+			   "sweep '%s': %.*g points, %.3g with the parameters "
 			   "before it; at most %d in all",
-			   p->path, count, count * before, MAX_SWEEP_POINTS);
+			   p->path, count < 1e15 ? 15 : 3, count,
+			   count * before, MAX_SWEEP_POINTS);
 		return;
 	}
 	if (!(p->values = calloc((size_t)count, sizeof(char *)))) {

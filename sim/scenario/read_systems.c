@@ -153,6 +153,30 @@ int sim__read_system(struct sim_load *l, const char *key,
 
 /* Checks that names[i] (top-level system or class names) are unique and
  * usable in a `--set` path. */
+void sim__check_name(struct sim_load *l, const char *what, const char *name,
+		     const struct sim_ynode *at)
+{
+	/* a class name is a cell of trace CSV, which is read line by line
+	 * and cell by cell without quotes; results CSV quotes (RFC 4180) */
+	bool cls = !strcmp(what, "class");
+	for (const char *p = name; *p; p++) {
+		if (sim_is_ctl((unsigned char)*p))
+			sim__error(l, at->mark,
+				   "'name': %s names cannot contain a newline "
+				   "or another control character, got %s",
+				   what, sim__got(at).s);
+		else if (cls && (*p == ',' || *p == '"'))
+			sim__error(l, at->mark,
+				   "'name': class names cannot contain a comma "
+				   "or a double quote (they are cells of "
+				   "`concsim trace` CSV), got %s",
+				   sim__got(at).s);
+		else
+			continue;
+		return;
+	}
+}
+
 void sim__check_names(struct sim_load *l, const char *what,
 		      const struct sim_ynode *seq, char *const *names,
 		      size_t stride)
@@ -169,6 +193,8 @@ void sim__check_names(struct sim_load *l, const char *what,
 				   "'name': %s names cannot contain '.' (they "
 				   "are used in --set paths), got %s",
 				   what, sim__got(an).s);
+		else
+			sim__check_name(l, what, a, an);
 		for (size_t j = 0; j < i; j++) {
 			const char *b =
 			    *(char *const *)((const char *)names + j * stride);

@@ -24,6 +24,12 @@ int sim__read_system(struct sim_load *l, const char *key,
 void sim__read_systems(struct sim_load *l, const struct sim_ynode *v,
 		       struct sim_scenario *sc);
 
+/* Refuses a name that a terminal or trace CSV would not carry as it is:
+ * a control character (newline included) in any name; also a comma or a
+ * double quote in a class name (`what` "class"), a trace's unquoted cell. */
+void sim__check_name(struct sim_load *l, const char *what, const char *name,
+		     const struct sim_ynode *at);
+
 /* Checks that the names (top-level systems or classes, each at `stride`
  * bytes from the last) are unique and usable in a `--set` path. */
 void sim__check_names(struct sim_load *l, const char *what,

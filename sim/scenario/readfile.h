@@ -5,8 +5,22 @@
 #ifndef SIM_READFILE_H
 #define SIM_READFILE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+
+/* errno when a path names something other than a regular file or a
+ * folder (a FIFO, a device, a socket): sim_file_strerror says so. */
+#define SIM_ENOTREG_ERRNO ENODEV
+
+/* Opens `path` for reading only if it is a regular file: opened with
+ * O_NONBLOCK (a FIFO does not hang the open), then fstat. Returns the
+ * stream, or NULL with errno set (EISDIR for a folder, SIM_ENOTREG_ERRNO
+ * for a FIFO, device or socket). Standard input ('-') is read with
+ * sim_read_stream instead. */
+FILE *sim_fopen_regular(const char *path);
+/* strerror(e), or "not a regular file (...)" for SIM_ENOTREG_ERRNO. */
+const char *sim_file_strerror(int e);
 
 /* Reads the file at `path` into *buf (malloc'd, NUL-terminated; the caller
  * frees it) and its length into *len, if it holds at most `max` bytes.

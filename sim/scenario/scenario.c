@@ -74,8 +74,10 @@ static void check_limits(struct sim_load *l, const struct sim_scenario *sc)
 	double peak = a->rate;
 	if (sc->workload.closed.users || a->kind == SIM_ARR_TRACE)
 		return;
+	/* a step at or after the end of the run never takes effect */
 	for (size_t i = 0; i < a->nschedule; i++)
-		peak = fmax(peak, a->schedule[i].rate);
+		if (a->schedule[i].at < sc->warmup + sc->duration)
+			peak = fmax(peak, a->schedule[i].rate);
 	double n = peak * (sc->warmup + sc->duration);
 	if (n > MAX_REQUESTS) {
 		char r[64], t[64];
@@ -177,6 +179,9 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 	sim__read_table(l, root, &sec, 1, extra, "at the top level", NULL);
 	sc->warmup_auto = auto_root != NULL;
 	read_seed(l, sim_ymap_get(root, "seed", NULL), &sc->seed);
+	if (sc->name)
+		sim__check_name(l, "scenario", sc->name,
+				sim_ymap_get(root, "name", NULL));
 	if (!sc->name) {
 		const char *base = strrchr(l->file, '/');
 		base = base ? base + 1 : l->file;
@@ -185,6 +190,10 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 		    dot && dot > base ? (size_t)(dot - base) : strlen(base);
 		if (!(sc->name = strndup(base, len)))
 			sim__nomem(l);
+		/* a control character in the file name: '_' instead */
+		for (char *p = sc->name; p && *p; p++)
+			if (sim_is_ctl((unsigned char)*p))
+				*p = '_';
 	}
 	if ((n = sim_ymap_get(root, "workload", NULL)))
 		sim__read_workload(l, n, &sc->workload);
@@ -288,8 +297,13 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 		    &l, l.doc.root, ov[i].path, v, msg, sizeof(msg));
 		if (r)
 			l.doc.root = r;
-		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS)
-			fprintf(err, "--set %s: error: %s\n", ov[i].path, msg);
+		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS) {
+			fputs("--set ", err);
+			sim_fputs_safe(ov[i].path, err);
+			fputs(": error: ", err);
+			sim_fputs_safe(msg, err);
+			fputc('\n', err);
+		}
 	}
 	for (size_t i = 0; i < nov && !sim__give_up(&l); i++) {
 		char msg[512];
@@ -320,10 +334,12 @@ int sim_scenario_read(const char *file, FILE *in, FILE *err, char **text,
 {
 	int rc = in ? sim_read_stream(in, SIM_YAML_MAX_BYTES, text, len)
 		    : sim_read_file(file, SIM_YAML_MAX_BYTES, text, len);
-	if (rc == SIM_EIO)
-		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
-			strerror(errno));
-	else if (rc == SIM_ELIMIT) {
+	if (rc == SIM_EIO) {
+		int e = errno;
+		fputs("concsim: error: cannot read '", err);
+		sim_fputs_safe(file, err);
+		fprintf(err, "': %s\n", sim_file_strerror(e));
+	} else if (rc == SIM_ELIMIT) {
 		fprintf(err,
 			"%s:1:1: error: file too large (more than %u MiB); "
 			"a scenario is a small text file\n",

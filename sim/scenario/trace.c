@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scenario/readfile.h"
 #include "scenario/trace.h"
 #include "scenario/units.h"
 
@@ -85,12 +86,12 @@ int sim_trace_open(struct sim_trace_reader *rd, const char *file,
 		   const struct sim_workload *wl, FILE *err)
 {
 	*rd = (struct sim_trace_reader){.file = file, .wl = wl};
-	rd->f = fopen(file, "r");
+	rd->f = sim_fopen_regular(file);
 	if (!rd->f) {
 		if (err)
 			fprintf(err,
 				"%s:1:1: error: cannot read the trace: %s\n",
-				file, strerror(errno));
+				file, sim_file_strerror(errno));
 		return SIM_EIO;
 	}
 	struct stat st;

@@ -85,13 +85,15 @@ int sim__parse_number(const char *s, double *v, const char **rest)
 	size_t k = scan_number(s);
 	if (!k)
 		return SIM__NUM_BAD;
-	char *tmp = strndup(s, k);
-	if (!tmp)
-		return SIM__NUM_RANGE;
+	/* no allocation: a failed one must not read as a bad number */
+	char tmp[512];
+	if (k >= sizeof tmp)
+		return SIM__NUM_RANGE; /* 511 characters: no real number */
+	memcpy(tmp, s, k);
+	tmp[k] = '\0';
 	errno = 0;
 	*v = strtod(tmp, NULL);
 	int overflow = errno == ERANGE && fabs(*v) >= 1;
-	free(tmp);
 	*rest = s + k;
 	return overflow ? SIM__NUM_RANGE : SIM__NUM_OK;
 }

@@ -347,6 +347,76 @@ static int check_duplicates(struct pstate *ps, const struct sim_ynode *map)
 		    word, map->keys[first]->mark.line);
 }
 
+static bool is_merge_key(const struct sim_ynode *k)
+{
+	return k->plain && !strcmp(k->text, "<<");
+}
+
+static int append_pairs(struct sim_ynode *map, const struct sim_ynode *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (sim_ynode_append(map, src->keys[i], src->vals[i]))
+			return SIM_ENOMEM;
+	return 0;
+}
+
+/* YAML merge keys: `<<: *base` (or `<<: [*a, *b]`) adds the pairs of the
+ * merged maps that the map does not give itself; the map's own keys win,
+ * then the earlier maps of a list. The merged pairs go after the map's
+ * own; the first of each key is kept (a sort, so linear-logarithmic). */
+static int expand_merge(struct pstate *ps, struct sim_ynode *map)
+{
+	size_t own = 0, at = map->n;
+	for (size_t i = 0; i < map->n; i++)
+		if (is_merge_key(map->keys[i]))
+			at = i;
+	if (at == map->n)
+		return 0;
+	const struct sim_ynode *v = map->vals[at];
+	bool ok = v->kind == SIM_Y_MAP || v->kind == SIM_Y_SEQ;
+	for (size_t j = 0; ok && v->kind == SIM_Y_SEQ && j < v->n; j++)
+		ok = v->vals[j]->kind == SIM_Y_MAP;
+	if (!ok)
+		return fail(ps, map->keys[at]->mark,
+			    "'<<' (a merge key) expects a map or a list of "
+			    "maps, e.g. <<: *base");
+	/* drop the merge pair, keep the map's own pairs in their order */
+	for (size_t i = 0; i < map->n; i++)
+		if (i != at) {
+			map->keys[own] = map->keys[i];
+			map->vals[own++] = map->vals[i];
+		}
+	map->n = own;
+	int rc = v->kind == SIM_Y_MAP ? append_pairs(map, v) : 0;
+	for (size_t j = 0; !rc && v->kind == SIM_Y_SEQ && j < v->n; j++)
+		rc = append_pairs(map, v->vals[j]);
+	if (rc || map->n < 2)
+		return rc;
+	struct keyref *r = malloc(map->n * sizeof(*r));
+	bool *keep = calloc(map->n, sizeof(*keep));
+	if (!r || !keep) {
+		free(r);
+		free(keep);
+		return SIM_ENOMEM;
+	}
+	for (size_t i = 0; i < map->n; i++)
+		r[i] = (struct keyref){map->keys[i], i};
+	qsort(r, map->n, sizeof(*r), keyref_cmp);
+	for (size_t i = 0; i < map->n; i++)
+		keep[r[i].idx] =
+		    !i || strcmp(r[i].key->text, r[i - 1].key->text);
+	size_t k = 0;
+	for (size_t i = 0; i < map->n; i++)
+		if (keep[i]) {
+			map->keys[k] = map->keys[i];
+			map->vals[k++] = map->vals[i];
+		}
+	map->n = k;
+	free(r);
+	free(keep);
+	return 0;
+}
+
 /* Adds a finished node (or an aliased one) to the open collection. */
 static int attach(struct pstate *ps, struct sim_ynode *n, struct sim_mark at)
 {
@@ -412,7 +482,13 @@ static int on_event(struct pstate *ps, const yaml_event_t *ev, int *ndocs)
 		if (!n)
 			return SIM_ENOMEM;
 		free(n->text);
+		n->text = NULL;
 		n->len = ev->data.scalar.length;
+		/* "a\0b" would silently become "a" */
+		if (memchr(ev->data.scalar.value, '\0', n->len))
+			return fail(ps, m,
+				    "a NUL character (\\0) in a value; text "
+				    "cannot hold one");
 		if (!(n->text = malloc(n->len + 1)))
 			return SIM_ENOMEM;
 		memcpy(n->text, ev->data.scalar.value, n->len);
@@ -449,7 +525,8 @@ static int on_event(struct pstate *ps, const yaml_event_t *ev, int *ndocs)
 	case YAML_MAPPING_END_EVENT:
 		n = ps->stack[--ps->depth];
 		n->open = false;
-		if (n->kind == SIM_Y_MAP && (rc = check_duplicates(ps, n)))
+		if (n->kind == SIM_Y_MAP && ((rc = check_duplicates(ps, n)) ||
+					     (rc = expand_merge(ps, n))))
 			return rc;
 		return attach(ps, n, n->mark);
 	default:

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# fault_walk.sh BIN - the fault-injection walk (a build configured with
+# -DCONCSIM_FAULTS=ON; see sim/kernel/faults.h). For a small `run -o` and
+# a small `sweep -o`, makes the N-th allocation fail, then the N-th output
+# step (a temporary file created, flushed, renamed; a folder made), for
+# N = 1, 2, ... until N passes the last one. At every N the command must
+#   - exit 0 (the failure was absorbed) or 1, never crash, hang or exit 2;
+#   - on failure, print one line, `concsim: error: ...`;
+#   - leave no temporary file, and for `run` either every result file or
+#     none; a sweep's results.csv, if there, holds whole rows only.
+# Prints how many N it tried. Exits 1 at the first N that breaks a rule.
+set -u
+bin=$1
+work=$(mktemp -d /tmp/concsim-faults-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+cat > s.yaml <<'YAML'
+duration: 100ms
+warmup: 0s
+replications: 2
+workload:
+  arrivals: { process: poisson, rate: 50/s }
+  classes: [ { name: one, phases: [ {cpu: 1ms} ] } ]
+systems: [ { name: s, model: event-loop }, { name: w, model: worker-pool } ]
+YAML
+fail() { echo "fault walk: $*" >&2; exit 1; }
+tried=0
+for cmd in ${FAULT_CMDS:-run sweep}; do
+  for kind in ALLOC IO; do
+    n=${FAULT_START:-1}
+    while :; do
+      rm -rf out mark err.txt
+      if [ "$cmd" = run ]; then
+        args=(run s.yaml -q -j 1 -o out/x)
+      else
+        args=(sweep s.yaml --param duration=100ms,200ms -q -j 1 -o out/x)
+      fi
+      env "CONCSIM_FAIL_$kind=$n" "CONCSIM_FAULT_MARK=$work/mark" \
+        timeout 60 "$bin" "${args[@]}" >/dev/null 2>err.txt
+      rc=$?
+      tried=$((tried + 1))
+      what="$cmd, $kind fault $n"
+      if [ ! -e mark ]; then
+        [ $rc = 0 ] || fail "$what: no fault, yet exit $rc: $(head -1 err.txt)"
+        break
+      fi
+      [ $rc = 0 ] || [ $rc = 1 ] || fail "$what: exit $rc: $(head -3 err.txt)"
+      if [ $rc = 1 ]; then
+        [ "$(wc -l < err.txt)" = 1 ] || fail "$what: $(wc -l < err.txt) lines: $(head -3 err.txt)"
+        grep -q '^concsim: error: ' err.txt || fail "$what: '$(cat err.txt)'"
+      fi
+      if find out -name '*.tmp.*' 2>/dev/null | grep -q .; then
+        fail "$what: temporary files left: $(find out -name '*.tmp.*')"
+      fi
+      if [ "$cmd" = run ]; then
+        k=$(ls out/x 2>/dev/null | wc -l)
+        if [ $rc = 0 ]; then [ "$k" = 4 ] || fail "$what: exit 0 with $k files"
+        else [ ! -e out ] || fail "$what: failed, left $(find out | tr '\n' ' ')"; fi
+      elif [ -e out/x/results.csv ]; then
+        awk -F, 'NR == 1 { n = NF } NF != n { exit 1 }' out/x/results.csv ||
+          fail "$what: a partial row in results.csv"
+      fi
+      n=$((n + 1))
+    done
+    echo "$cmd: $((n - 1)) ${kind,,} faults"
+  done
+done
+echo "fault walk: $tried runs, every fault a clean error"
