@@ -23,6 +23,19 @@ static const struct sim_param conns_params[] = {
 	      .help = "every new connection does a TLS handshake"),
 };
 
+/* For documents (keys.c): the keys as they read, `reuse` and `fanout`
+ * included (read by their own code: a number or a map, a number or
+ * `all`). */
+const struct sim_param sim__connections_doc[] = {
+    SIM_PARAM("reuse", SIM_PT_INT, struct sim_connections, reuse, .def = 1,
+	      .min = 1, .max = 1e9,
+	      .help = "requests carried per connection; or { dist: "
+		      "geometric, mean: N }"),
+    SIM_PARAM("tls", SIM_PT_BOOL, struct sim_connections, tls, .min = 0,
+	      .max = 1, .help = "every new connection does a TLS handshake"),
+};
+const size_t sim__nconnections_doc = NELEM(sim__connections_doc);
+
 static const struct sim_param reuse_param =
     SIM_PARAM("reuse", SIM_PT_INT, struct sim_connections, reuse, .min = 1,
 	      .max = 1e9, .help = "requests carried per connection");
@@ -81,7 +94,7 @@ struct sess_spec {
 	struct sim_dist lifetime;
 };
 
-static const struct sim_param sess_params[] = {
+const struct sim_param sim__sessions_doc[] = {
     SIM_PARAM("count", SIM_PT_INT, struct sess_spec, count, .min = 1,
 	      .max = 10000000, .flags = SIM_P_REQUIRED,
 	      .help = "sessions open at once (a closed one is replaced)"),
@@ -96,11 +109,22 @@ struct msg_spec {
 	double rate;
 };
 
-static const struct sim_param msg_params[] = {
+const struct sim_param sim__messages_doc[] = {
     SIM_PARAM("rate", SIM_PT_RATE, struct msg_spec, rate, .min = 0, .max = 1e9,
 	      .flags = SIM_P_REQUIRED,
 	      .help = "messages per second sent by each session (Poisson)"),
 };
+
+const size_t sim__nsessions_doc = NELEM(sim__sessions_doc);
+const size_t sim__nmessages_doc = NELEM(sim__messages_doc);
+
+const struct sim_param sim__broadcast_doc[] = {
+    SIM_PARAM("fanout", SIM_PT_INT, struct sim_sessions, fanout, .min = 1,
+	      .max = 1e7, .flags = SIM_P_REQUIRED,
+	      .help = "recipients of each message (at most 'count'), or "
+		      "'all': every session open"),
+};
+const size_t sim__nbroadcast_doc = NELEM(sim__broadcast_doc);
 
 /* broadcast.fanout: a whole number of recipients, or `all`. */
 static void read_fanout(struct sim_load *l, const struct sim_ynode *f,
@@ -132,7 +156,8 @@ void sim__read_sessions(struct sim_load *l, const struct sim_ynode *v,
 	if (!sim__expect_kind(l, "sessions", v, SIM_Y_MAP))
 		return;
 	struct sess_spec ss = {0};
-	struct section sec = {sess_params, NELEM(sess_params), &ss, NULL};
+	struct section sec = {sim__sessions_doc, NELEM(sim__sessions_doc), &ss,
+			      NULL};
 	sim__read_table(l, v, &sec, 1, extra, "in 'workload.sessions'", NULL);
 	s->mark = v->mark;
 	s->count = (uint32_t)ss.count;
@@ -148,8 +173,8 @@ void sim__read_sessions(struct sim_load *l, const struct sim_ynode *v,
 			   "missing key 'messages' in 'workload.sessions'");
 	else if (sim__expect_kind(l, "messages", m, SIM_Y_MAP)) {
 		struct msg_spec ms = {0};
-		struct section msec = {msg_params, NELEM(msg_params), &ms,
-				       NULL};
+		struct section msec = {sim__messages_doc,
+				       NELEM(sim__messages_doc), &ms, NULL};
 		sim__read_table(l, m, &msec, 1, phases,
 				"in 'workload.sessions.messages'", NULL);
 		s->rate = ms.rate;

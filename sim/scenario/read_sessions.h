@@ -9,6 +9,17 @@
 #include "scenario/diag.h"
 #include "scenario/yamldoc.h"
 
+/* For documents (keys.c): the keys of workload.connections,
+ * workload.sessions, its messages and its broadcast. */
+extern const struct sim_param sim__connections_doc[];
+extern const size_t sim__nconnections_doc;
+extern const struct sim_param sim__sessions_doc[];
+extern const size_t sim__nsessions_doc;
+extern const struct sim_param sim__messages_doc[];
+extern const size_t sim__nmessages_doc;
+extern const struct sim_param sim__broadcast_doc[];
+extern const size_t sim__nbroadcast_doc;
+
 /* Reads `connections` (v may be NULL: the defaults, reuse 1). */
 void sim__read_connections(struct sim_load *l, const struct sim_ynode *v,
 			   struct sim_connections *c);
