@@ -609,6 +609,7 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 				       (uint32_t)rep);
 	if (err < 0)
 		goto cleanup;
+	ru->sess.cpu_scale = ru->cpu_scale;
 
 	/* the first events: arrivals or users, warm-up, ticks */
 	if (wl->closed.users) {

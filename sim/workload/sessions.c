@@ -179,6 +179,7 @@ int sim_sessrun_init(struct sim_sessrun *sr, struct sim *s,
 				   .pool = pool,
 				   .inst = inst,
 				   .newflags = newflags,
+				   .cpu_scale = 1,
 				   .horizon =
 				       2 * (sc->warmup + sc->duration) + 1};
 	uint32_t n = wl->sessions.count;
@@ -288,6 +289,10 @@ static void sess_message(struct sim *s, void *obj, uint64_t i)
 		}
 		r->demand[c->msg.nphases] = cpu;
 	}
+	if (sr->cpu_scale != 1) /* as the client layer's scale_cpu */
+		for (size_t j = 0; j < k->nphases; j++)
+			if (k->phases[j].kind == SIM_PHASE_CPU)
+				r->demand[j] *= sr->cpu_scale;
 	r->conn = SIM_CONN_MESSAGE | SIM_CONN_REUSED;
 	r->client = (uint32_t)i;
 	r->t_first = r->t_sent = s->now;

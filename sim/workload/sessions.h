@@ -82,7 +82,8 @@ struct sim_sessrun {
 	const struct sim_sessions *cfg;
 	struct sim_reqpool *pool;
 	const struct sim_instance *inst;
-	double horizon; /* a session that lives for the run ends after it */
+	double horizon;	  /* a session that lives for the run ends after it */
+	double cpu_scale; /* the system's: multiplies the messages' cpu */
 	uint8_t newflags;
 	struct sim_stream life, msg, bcast;
 	struct sim_sess *v;
