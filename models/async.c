@@ -69,11 +69,18 @@
  * restarts it (systemd, the container runtime) has done so, connections are
  * refused.
  *
- * Not modelled: keep-alive connections; asyncio.to_thread really uses the
- * loop's default executor (min(32, cores + 4) threads), not anyio's
- * limiter; waking a task that waited for a token takes one more loop
- * callback (here it starts at once); anyio retiring idle threads; uvloop's
- * lower per-callback cost; memory a worker keeps after its requests.
+ * Connections. As in event_loop.c: `connection_overhead` and
+ * `tls_overhead` on a new connection, none on a kept-alive one (uvicorn's
+ * timeout_keep_alive); a session (a WebSocket through `websockets`) is an
+ * awaited receive costing `connection_memory`, counted by
+ * limit_concurrency as uvicorn counts connections; a message is a
+ * callback on the loop of the worker holding it.
+ *
+ * Not modelled: asyncio.to_thread really uses the loop's default
+ * executor (min(32, cores + 4) threads), not anyio's limiter; waking a
+ * task that waited for a token takes one more loop callback (here it
+ * starts at once); anyio retiring idle threads; uvloop's lower
+ * per-callback cost; memory a worker keeps after its requests.
  *
  * With `overheads: zero`, one worker and a single `cpu` phase this is an
  * M/G/1 FIFO queue; with a sync handler doing only `io`, an M/G/c queue
@@ -110,6 +117,7 @@ struct as_cfg {
 	double thread_memory;
 	double request_memory;
 	double restart_time;
+	struct sim_conn_cfg conn;
 };
 
 static const struct sim_param as_params[] = {
@@ -153,11 +161,16 @@ static const struct sim_param as_params[] = {
      * scripts/calibrate.sh (2026-11-28, uvicorn 0.17, FastAPI 0.92,
      * pydantic 1.10, CPython 3.11, a 2.1 GHz Xeon VM), CPU per request on
      * a new connection with 8 in flight: 154 us with uvloop and httptools
-     * (uvicorn[standard]), 393 us with asyncio and h11 (plain uvicorn) */
+     * (uvicorn[standard]), 393 us with asyncio and h11 (plain uvicorn);
+     * on a kept-alive connection 109 us with uvloop. The request itself:
+     * 104 us; the connection: 46 us (154 - 109 = 45, rounded so that
+     * 104 + 46 is exactly the 150 us of a request on a new connection
+     * before connections were modelled). */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct as_cfg,
-	      request_overhead, .def = 150e-6, .min = 0, .max = 3600,
+	      request_overhead, .def = 104e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
-	      .help = "CPU per request: accept, parsing, framework"),
+	      .help = "CPU per request or message on an open connection: "
+		      "parsing, framework"),
     /* an awaited round trip on an open TCP connection (write, selector
      * poll, read, coroutine step): 13.6 us with uvloop, 18.6 us with
      * asyncio (scripts/calibrate.sh, as above); a bare loop turn is
@@ -210,6 +223,15 @@ static const struct sim_param as_params[] = {
     SIM_PARAM("restart_time", SIM_PT_DURATION, struct as_cfg, restart_time,
 	      .def = 1, .min = SIM_MIN_RESTART, .max = 3600,
 	      .help = "from an OOM kill to the replacement worker serving"),
+    /* connection_overhead 46 us: see request_overhead. tls_overhead 726 us:
+     * a full TLS 1.3 handshake (ECDSA P-256), measured by
+     * scripts/calibrate-conn.sh on 2026-12-01 (996 us with RSA 2048).
+     * keepalive_timeout: uvicorn's timeout_keep_alive, 5 s (uvicorn/config.py).
+     * A session is a WebSocket served by the `websockets` library (10.4): 25
+     * 898 B of RSS each, 10 000 idle ones opened, measured by
+     * scripts/calibrate-conn.sh on 2026-12-01 (the websockets docs,
+     * topics/memory.rst, say 70 KiB with compression). */
+    SIM_CONN_PARAMS(struct as_cfg, conn, 46e-6, 726e-6, 5.0, 25898),
 };
 
 struct as;
@@ -253,6 +275,7 @@ struct as {
 	struct sim_queue orphans; /* in the backlog while no worker is alive */
 	struct sim_hist lag;
 	double t_reset;
+	struct sim_first_cost first; /* request_overhead and the connection's */
 };
 
 /* 0x1 is the loop's: SIM_LOOP_ACCEPTED */
@@ -475,6 +498,7 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 		return 0; /* the socket is closed: nothing to do */
 	if (sim_loop_first(r)) {
 		if (cfg->limit_concurrency > 0 &&
+		    !(r->conn & SIM_CONN_MESSAGE) &&
 		    p->active >= cfg->limit_concurrency) {
 			/* parse the headers, write a canned 503 */
 			r->flags |= FLAG_REJECT;
@@ -482,7 +506,7 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 		}
 		r->flags |= FLAG_ACTIVE;
 		p->active++;
-		cpu = cfg->request_overhead;
+		cpu = sim_first_cost(&m->first, r);
 		if (sim_req_sync(&m->ctx, r))
 			return cpu; /* the handler itself runs in a thread */
 	} else if (r->flags & FLAG_RESPOND) {
@@ -615,6 +639,7 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	const struct as_cfg *cfg = ctx->sys->config;
 	m->ctx = *ctx;
 	m->cfg = cfg;
+	sim_first_cost_init(&m->first, cfg->request_overhead, &cfg->conn);
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
@@ -628,6 +653,7 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 				   .size = sizeof(struct as_proc),
 				   .base = cfg->process_memory,
 				   .per_req = cfg->request_memory,
+				   .per_sess = cfg->conn.memory,
 				   .restart_time = cfg->restart_time,
 				   .on_kill = oom_killed,
 				   .on_restart = restarted,
@@ -671,9 +697,10 @@ static void as_release(void *state)
 		sim_ctx_host_release(&m->ctx, &m->own_host);
 }
 
-static void as_submit(void *state, struct sim_request *r)
+/* A new connection r (a request, or with `session` a session). */
+static inline __attribute__((always_inline)) void
+connect(struct as *m, struct sim_request *r, bool session)
 {
-	struct as *m = state;
 	struct as_proc *p = sim_procset_pick(&m->ps);
 	/* a full backlog, or a lone worker killed: its socket is gone */
 	if (m->unaccepted >= m->cfg->backlog || (!p && m->nprocs == 1)) {
@@ -681,11 +708,41 @@ static void as_submit(void *state, struct sim_request *r)
 		return;
 	}
 	m->unaccepted++;
-	sim_procset_arrive(&m->ps);
+	if (session)
+		sim_procset_arrive_session(&m->ps);
+	else
+		sim_procset_arrive(&m->ps);
 	if (p)
 		admit(p, r);
 	else /* every worker is down: the supervisor's socket queues it */
 		sim_queue_push(&m->orphans, r, m->ctx.s->now);
+}
+
+static void as_submit(void *state, struct sim_request *r)
+{
+	connect(state, r, false);
+}
+
+/* A WebSocket connects like a request (counted by limit_concurrency, as
+ * uvicorn counts its connections) and is held in its io phase: an awaited
+ * receive that costs `connection_memory` and no thread. */
+static void as_session(void *state, struct sim_request *r)
+{
+	connect(state, r, true);
+}
+
+/* A message on an open session: an event on the connection the session's
+ * worker holds, seen at its next poll. */
+static void as_message(void *state, struct sim_request *r)
+{
+	struct as *m = state;
+	struct sim_request *session = r->mptr;
+	struct as_proc *p = session->mptr;
+	r->mtag = 0;
+	sim_procset_arrive(&m->ps);
+	sim_procset_hold(&p->pm, r);
+	if (sim_loop_post(&p->loop, r))
+		loop_next(p);
 }
 
 static void as_reset_stats(void *state, double now)
@@ -750,9 +807,16 @@ static void as_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
 	sim_procset_report_memory(
 	    &m->ps,
-	    m->nprocs * cfg->process_memory + threads * cfg->thread_memory +
-		m->ps.inflight.tw.max * cfg->request_memory,
+	    sim_procset_peak(&m->ps,
+			     m->nprocs * cfg->process_memory +
+				 threads * cfg->thread_memory,
+			     cfg->request_memory, cfg->conn.memory),
 	    mt);
+}
+
+static void as_conn(const struct sim_system *sys, struct sim_conn_cfg *out)
+{
+	*out = ((const struct as_cfg *)sys->config)->conn;
 }
 
 static size_t as_inflight(void *state)
@@ -774,4 +838,7 @@ const struct sim_model_ops sim_model_async = {
     .report = as_report,
     .inflight = as_inflight,
     .release = as_release,
+    .conn = as_conn,
+    .session = as_session,
+    .message = as_message,
 };

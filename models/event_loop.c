@@ -35,6 +35,14 @@
  * workers (lib/internal/cluster/round_robin_handle.js, remove()), so new
  * connections are refused until a worker is back.
  *
+ * Connections. A request's first callback costs `request_overhead`, and on
+ * a new connection `connection_overhead` (accept, socket set-up) and with
+ * TLS `tls_overhead`; a kept-alive connection (the client layer keeps it
+ * `keepalive_timeout`, Node's server.keepAliveTimeout) skips both. A
+ * session (WebSocket) is accepted the same way and then costs its process
+ * `connection_memory` and no thread while it waits for messages; a
+ * message is a callback on that process's loop.
+ *
  * Not modelled: V8's own heap limit (--max-old-space-size: "JavaScript heap
  * out of memory" aborts the process before the host limit when the heap is
  * the problem); garbage that survives the requests; the primary's memory.
@@ -66,6 +74,7 @@ struct el_cfg {
 	double thread_memory;
 	double request_memory;
 	double restart_time;
+	struct sim_conn_cfg conn;
 };
 
 static const struct sim_param el_params[] = {
@@ -83,12 +92,28 @@ static const struct sim_param el_params[] = {
      * 2.1 GHz Xeon VM): a bare http.createServer answering small JSON
      * costs 52-78 us of server CPU (user + system) per request on a new
      * connection with 8 in flight (medians of 4 runs: 64 us; 90 us with
-     * 1 in flight), against 19-26 us on a kept-alive connection. concsim
-     * models a connection per request, hence 60 us. */
+     * 1 in flight), against 19-26 us on a kept-alive connection. The
+     * request itself: 22 us (kept alive); the connection (accept, socket
+     * set-up, close): 38 us, so that a request on a new connection costs
+     * 60 us as before connections were modelled (22 + 38 is exactly 60
+     * in floating point: default outputs do not move). */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct el_cfg,
-	      request_overhead, .def = 60e-6, .min = 0, .max = 3600,
+	      request_overhead, .def = 22e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
-	      .help = "CPU per request: accept, HTTP parsing, framework"),
+	      .help = "CPU per request or message on an open connection: "
+		      "HTTP parsing, framework"),
+    /* connection_overhead 38 us: see request_overhead (scripts/
+     * calibrate-conn.sh on 2026-12-01, a 2.6 GHz EPYC VM, found 104 us
+     * (16-259) new minus kept-alive: a noisy machine; the split above
+     * keeps the 2026-11-28 totals). tls_overhead 745 us: a full TLS 1.3
+     * handshake with an ECDSA P-256 certificate, measured by
+     * scripts/calibrate-conn.sh on 2026-12-01 (987 us with RSA 2048).
+     * keepalive_timeout: Node's server.keepAliveTimeout, 5000 ms
+     * (doc/api/http.md, Node 8 to 22; 65 s from Node PR #62782).
+     * connection_memory: an idle `ws` WebSocket (Node 20, ws 8.11) adds 5689 B
+     * of RSS, 10 000 of them opened, measured by scripts/calibrate-conn.sh on
+     * 2026-12-01. */
+    SIM_CONN_PARAMS(struct el_cfg, conn, 38e-6, 745e-6, 5.0, 5689),
     /* An awaited round trip on an open TCP connection (write, poll, read,
      * promise resolution) costs 12-15 us of CPU (scripts/calibrate.sh,
      * as above); a bare loop turn costs under 1 us. concsim charges an
@@ -151,6 +176,7 @@ struct el {
 			   process, its listen backlog */
 	struct sim_hist lag;
 	double t_reset;
+	struct sim_first_cost first; /* request_overhead and the connection's */
 };
 
 static void loop_next(struct el_proc *p);
@@ -253,7 +279,7 @@ static void loop_next(struct el_proc *p)
 	struct sim_request *r = sim_loop_next(&p->loop);
 	if (!r)
 		return;
-	double cpu = sim_loop_first(r) ? m->cfg->request_overhead
+	double cpu = sim_loop_first(r) ? sim_first_cost(&m->first, r)
 				       : m->cfg->callback_overhead;
 	size_t i = r->phase;
 	if (r->abandoned && m->ctx.wl->client.cancel)
@@ -336,6 +362,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	const struct el_cfg *cfg = ctx->sys->config;
 	m->ctx = *ctx;
 	m->cfg = cfg;
+	sim_first_cost_init(&m->first, cfg->request_overhead, &cfg->conn);
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
@@ -349,6 +376,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 				   .size = sizeof(struct el_proc),
 				   .base = proc_base(cfg),
 				   .per_req = cfg->request_memory,
+				   .per_sess = cfg->conn.memory,
 				   .restart_time = cfg->restart_time,
 				   .on_kill = killed,
 			       });
@@ -385,9 +413,11 @@ static void el_release(void *state)
 		sim_ctx_host_release(&m->ctx, &m->own_host);
 }
 
-static void el_submit(void *state, struct sim_request *r)
+/* A new connection r (a request, or with `session` a session): it waits
+ * in the listen backlog for a process's next poll. */
+static inline __attribute__((always_inline)) void
+connect(struct el *m, struct sim_request *r, bool session)
 {
-	struct el *m = state;
 	struct el_proc *p = sim_procset_pick(&m->ps);
 	/* nobody listens (every process is down after an OOM kill); one
 	 * process: the kernel backlog of its listen socket is full; cluster:
@@ -399,9 +429,37 @@ static void el_submit(void *state, struct sim_request *r)
 	m->unaccepted++;
 	r->mtag = 0;
 	sim_procset_hold(&p->pm, r);
-	sim_procset_arrive(&m->ps);
+	if (session)
+		sim_procset_arrive_session(&m->ps);
+	else
+		sim_procset_arrive(&m->ps);
 	if (sim_loop_connect(&p->loop, r))
 		loop_next(p);
+}
+
+static void el_submit(void *state, struct sim_request *r)
+{
+	connect(state, r, false);
+}
+
+/* A session connects like a request and is held in its io phase, which
+ * costs its process `connection_memory` and no thread. */
+static void el_session(void *state, struct sim_request *r)
+{
+	connect(state, r, true);
+}
+
+/* A message on an open session: an event on the connection its process
+ * holds, seen at the loop's next poll (no accept, no backlog). */
+static void el_message(void *state, struct sim_request *r)
+{
+	struct el *m = state;
+	struct sim_request *session = r->mptr;
+	struct el_proc *p = session->mptr;
+	r->mtag = 0;
+	sim_procset_hold(&p->pm, r);
+	sim_procset_arrive(&m->ps);
+	post(p, r);
 }
 
 static void el_reset_stats(void *state, double now)
@@ -441,11 +499,16 @@ static void el_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "queues.max", "pool", mpool);
 	sim_inflight_report(&m->ps.inflight, now, true, mt);
 	sim_loop_report_lag(&m->lag, mt);
-	sim_procset_report_memory(&m->ps,
-				  m->nprocs * proc_base(cfg) +
-				      m->ps.inflight.tw.max *
-					  cfg->request_memory,
-				  mt);
+	sim_procset_report_memory(
+	    &m->ps,
+	    sim_procset_peak(&m->ps, m->nprocs * proc_base(cfg),
+			     cfg->request_memory, cfg->conn.memory),
+	    mt);
+}
+
+static void el_conn(const struct sim_system *sys, struct sim_conn_cfg *out)
+{
+	*out = ((const struct el_cfg *)sys->config)->conn;
 }
 
 static size_t el_inflight(void *state)
@@ -466,4 +529,7 @@ const struct sim_model_ops sim_model_event_loop = {
     .report = el_report,
     .inflight = el_inflight,
     .release = el_release,
+    .conn = el_conn,
+    .session = el_session,
+    .message = el_message,
 };

@@ -900,6 +900,18 @@ static size_t rep_inflight(void *state)
 	return ((struct rep *)state)->inflight.n;
 }
 
+/* Connections are the replicas' (the balancer passes them through, and a
+ * kept-alive one reaches whichever replica the balancer picks for each
+ * request, as an HTTP proxy pooling its upstream connections does). */
+static void rep_conn(const struct sim_system *sys, struct sim_conn_cfg *out)
+{
+	const struct sim_system *r =
+	    ((const struct rep_cfg *)sys->config)->replica;
+	*out = (struct sim_conn_cfg){0};
+	if (r->model->conn)
+		r->model->conn(r, out);
+}
+
 const struct sim_model_ops sim_model_replicas = {
     .name = "replicas",
     .summary = "copies of any model behind a load balancer, autoscaling",
@@ -915,4 +927,5 @@ const struct sim_model_ops sim_model_replicas = {
     .report = rep_report,
     .inflight = rep_inflight,
     .release = rep_release,
+    .conn = rep_conn,
 };

@@ -50,10 +50,20 @@
  * limit: its concurrency is bounded, the excess waits in the kernel and is
  * refused when the backlog is full.
  *
+ * Connections. A new connection costs `connection_overhead` (and
+ * `tls_overhead`) on top of `request_overhead`; gthread keeps an idle
+ * connection `keepalive_timeout` for its client's next request (the client
+ * layer, sim/workload/sessions.c), the sync worker closes it after every
+ * response. A session (WebSocket) holds its thread for its life: its
+ * messages run on that thread, one at a time, under the worker's GIL; a
+ * sync worker holding one longer than `timeout` is killed, as gunicorn's
+ * arbiter kills any request that long.
+ *
  * Not modelled: the gthread main thread also needs the GIL to accept and
- * poll; keep-alive connections; graceful_timeout on recycling; the
- * arbiter's polling delay; the arbiter's own memory; memory a worker keeps
- * after its requests (fragmentation, leaks: what max_requests is for).
+ * poll; idle kept-alive connections counting against worker_connections;
+ * graceful_timeout on recycling; the arbiter's polling delay; the
+ * arbiter's own memory; memory a worker keeps after its requests
+ * (fragmentation, leaks: what max_requests is for).
  *
  * With `overheads: zero`, c workers on at least c cores and one `cpu` (or
  * one `io`) phase this is exactly an M/G/c FIFO queue.
@@ -87,6 +97,7 @@ struct wp_cfg {
 	double process_memory;
 	double thread_memory;
 	double request_memory;
+	struct sim_conn_cfg conn;
 };
 
 static const struct sim_param wp_params[] = {
@@ -132,11 +143,16 @@ static const struct sim_param wp_params[] = {
      * Flask 2.2, CPython 3.11, a 2.1 GHz Xeon VM), worker CPU per request
      * on a new connection with 8 in flight: a Flask hello world 270 us
      * (sync) and 329 us (gthread, 4 threads); a bare WSGI callable 143
-     * and 220 us. 300 us: a small Flask or Django endpoint. */
+     * and 220 us. 300 us: a small Flask or Django endpoint, of which the
+     * connection (accept, socket set-up, close) is taken to cost what it
+     * costs uvicorn, also Python: 46 us (154 us on a new connection
+     * against 109 us kept alive, measured as above), leaving 254 us for
+     * the request (254 + 46 is exactly 300 in floating point). */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct wp_cfg,
-	      request_overhead, .def = 300e-6, .min = 0, .max = 3600,
+	      request_overhead, .def = 254e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
-	      .help = "CPU per request: parsing, WSGI, framework"),
+	      .help = "CPU per request or message on an open connection: "
+		      "parsing, WSGI, framework"),
     /* CPython's default build has the GIL; the free-threaded build
      * (PEP 703, supported since 3.14 by PEP 779) does not */
     SIM_PARAM("gil", SIM_PT_BOOL, struct wp_cfg, gil, .def = 1, .min = 0,
@@ -164,6 +180,19 @@ static const struct sim_param wp_params[] = {
     SIM_PARAM("request_memory", SIM_PT_SIZE, struct wp_cfg, request_memory,
 	      .def = 64 * KiB, .min = 0, .max = 1e12,
 	      .help = "memory per request held by a worker"),
+    /* connection_overhead 46 us: see request_overhead. tls_overhead 2209 us:
+     * measured by scripts/calibrate-conn.sh on 2026-12-01 (gthread, TLS
+     * 1.3, ECDSA P-256): gunicorn 20.1 builds an SSLContext and reads the
+     * certificate for every connection (workers/gthread.py).
+     * keepalive_timeout: gunicorn's `keepalive`, 2 s (config.py
+     * Keepalive), honoured by gthread, whose poller keeps idle
+     * connections (workers/gthread.py); the sync worker closes the
+     * connection after every response whatever it says (workers/sync.py
+     * sends "Connection: close"). A session (a WebSocket through
+     * flask-sock or simple-websocket) holds its thread for its lifetime;
+     * its own memory besides the thread's: a guess of 64 KiB, as
+     * request_memory. */
+    SIM_CONN_PARAMS(struct wp_cfg, conn, 46e-6, 2209e-6, 2.0, 64 * KiB),
 };
 
 enum wp_state {
@@ -181,6 +210,13 @@ struct wp_thread {
 	struct sim_request *r; /* request it serves, or NULL */
 	sim_ev ev;	       /* io / off-CPU pool phase in progress */
 	uint8_t upto;	       /* phase index after the current burst */
+	/* messages on the session the thread holds (r), one at a time: the
+	 * thread, blocked reading its socket, wakes to run each */
+	struct sim_pythread mpy;
+	struct sim_request *msg; /* the message running, or NULL */
+	struct sim_queue msgq;	 /* messages waiting for it */
+	sim_ev mev;		 /* its io or off-CPU phase */
+	uint8_t mupto;
 };
 
 struct wp_proc {
@@ -211,11 +247,13 @@ struct wp {
 	struct sim_queue backlog;
 	struct sim_inflight inflight;
 	struct sim_tw held_tw;	   /* connections accepted by workers */
+	struct sim_tw sess_tw;	   /* sessions held by threads */
 	struct sim_tw busy_tw;	   /* threads serving a request */
 	struct sim_tw accepted_tw; /* sum of the gthread accept queues */
 	uint64_t killed, restarts;
 	uint64_t oom_kills, oom_restarts;
 	double t_reset;
+	struct sim_first_cost first; /* request_overhead and the connection's */
 };
 
 static void settle(struct wp_proc *p);
@@ -245,7 +283,8 @@ static inline void conn_forget(struct sim_proc *mp, struct sim_request *r)
 	struct wp *m = p->m;
 	double now = now_of(m);
 	p->nconn--;
-	sim_tw_add(&m->held_tw, now, -1);
+	sim_tw_add(r->conn & SIM_CONN_SESSION ? &m->sess_tw : &m->held_tw, now,
+		   -1);
 	sim_inflight_sub(&m->inflight, now);
 }
 
@@ -273,7 +312,8 @@ static void conn_take(struct wp_proc *p, struct sim_request *r)
 {
 	p->nconn++;
 	sim_proc_hold(&p->mem, r);
-	sim_tw_add(&p->m->held_tw, now_of(p->m), 1);
+	sim_tw_add(r->conn & SIM_CONN_SESSION ? &p->m->sess_tw : &p->m->held_tw,
+		   now_of(p->m), 1);
 }
 
 /* Takes r off th and makes th idle. */
@@ -369,7 +409,112 @@ static void start(struct wp_thread *th, struct sim_request *r)
 	if (m->cfg->threads == 1 && m->cfg->timeout > 0)
 		p->kill_ev =
 		    sim_after(m->ctx.s, m->cfg->timeout, kill_worker, p, 0);
-	run_phases(th, m->cfg->request_overhead, true);
+	run_phases(th, sim_first_cost(&m->first, r), true);
+}
+
+/* ----------------------------------------------- messages on a session -- */
+
+static void msg_phases(struct wp_thread *th, double cpu0);
+
+/* The message on th is answered: the next one runs. */
+static void msg_end(struct wp_thread *th)
+{
+	struct wp_proc *p = th->p;
+	struct sim_request *r = th->msg;
+	th->msg = NULL;
+	th->mev = 0;
+	conn_over(p, r, SIM_OUT_OK);
+	struct sim_request *n = sim_queue_pop(&th->msgq, now_of(p->m));
+	if (n && !th->msg) {
+		th->msg = n;
+		msg_phases(th, p->m->cfg->request_overhead);
+	}
+}
+
+static void msg_timer(struct sim *s, void *obj, uint64_t arg)
+{
+	struct wp_thread *th = obj;
+	th->mev = 0;
+	th->msg->phase = th->mupto;
+	msg_phases(th, 0);
+}
+
+static void msg_py_done(struct sim_pythread *pt)
+{
+	struct wp_thread *th = pt->owner;
+	th->msg->phase = th->mupto;
+	msg_phases(th, 0);
+}
+
+/* Runs the message's next step on th, as run_phases does a request's:
+ * its leading cpu phases (plus cpu0) as one Python burst, else one io or
+ * pool phase, else the answer. */
+static void msg_phases(struct wp_thread *th, double cpu0)
+{
+	struct wp *m = th->p->m;
+	struct sim_request *r = th->msg;
+	double cpu = cpu0;
+	size_t i = r->phase;
+	while (i < r->nphases &&
+	       sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU)
+		cpu += r->demand[i++];
+	if (cpu0 > 0 || i > r->phase) {
+		th->mupto = (uint8_t)i;
+		sim_py_run(&th->mpy, cpu);
+		return;
+	}
+	if (r->phase >= r->nphases) {
+		msg_end(th);
+		return;
+	}
+	th->mupto = (uint8_t)(r->phase + 1);
+	if (sim_req_phase_kind(&m->ctx, r, r->phase) == SIM_PHASE_IO)
+		sim_io_start(&m->ctx, r, msg_timer, th);
+	else if (sim_req_phase_on_cpu(&m->ctx, r, r->phase))
+		sim_py_run_nogil(&th->mpy, r->demand[r->phase]);
+	else
+		th->mev =
+		    sim_after(m->ctx.s, r->demand[r->phase], msg_timer, th, 0);
+}
+
+/* A message r arrives on the session its client put in r->mptr: the
+ * thread holding that session runs it after those before it. */
+static void wp_message(void *state, struct sim_request *r)
+{
+	struct wp *m = state;
+	struct sim_request *session = r->mptr;
+	struct wp_thread *th = session->mptr;
+	struct wp_proc *p = th->p;
+	sim_inflight_add(&m->inflight, now_of(m));
+	conn_take(p, r);
+	r->mptr = th;
+	if (th->msg) {
+		sim_queue_push(&th->msgq, r, now_of(m));
+		return;
+	}
+	th->msg = r;
+	msg_phases(th, m->cfg->request_overhead);
+}
+
+/* Stops the messages of th's session (its worker is dead): they stay on
+ * the worker's list, or with `fail` fail now. */
+static void msg_stop(struct wp_thread *th, bool fail)
+{
+	struct wp_proc *p = th->p;
+	struct wp *m = p->m;
+	sim_py_abort(&th->mpy);
+	sim_cancel(m->ctx.s, th->mev);
+	th->mev = 0;
+	struct sim_request *r = th->msg;
+	th->msg = NULL;
+	while (r) {
+		struct sim_request *next = sim_queue_pop(&th->msgq, now_of(m));
+		if (fail) {
+			sim_io_abort(&m->ctx, r);
+			conn_over(p, r, SIM_OUT_KILLED);
+		}
+		r = next;
+	}
 }
 
 static double proc_base(const struct wp_cfg *cfg)
@@ -412,6 +557,7 @@ static void kill_worker(struct sim *s, void *obj, uint64_t arg)
 	sim_io_abort(&p->m->ctx, th->r);
 	p->m->killed++;
 	replace(p); /* before the port hears of it: the worker is dead */
+	msg_stop(th, true);
 	conn_over(p, unbind(th), SIM_OUT_KILLED);
 }
 
@@ -439,8 +585,14 @@ static void oom_killed(struct sim_proc *mp)
 	 * GIL is never handed to a thread about to be stopped */
 	struct sim_pythread *holder = p->gil.holder;
 	for (int k = 0; k < m->cfg->threads; k++)
+		if (p->th[k].msg && &p->th[k].mpy != holder)
+			msg_stop(&p->th[k], false);
+	for (int k = 0; k < m->cfg->threads; k++)
 		if (p->th[k].r && &p->th[k].py != holder)
 			stop_thread(&p->th[k]);
+	for (int k = 0; k < m->cfg->threads; k++)
+		if (p->th[k].msg)
+			msg_stop(&p->th[k], false);
 	for (int k = 0; k < m->cfg->threads; k++)
 		if (p->th[k].r)
 			stop_thread(&p->th[k]);
@@ -550,6 +702,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	const struct wp_cfg *cfg = ctx->sys->config;
 	m->ctx = *ctx;
 	m->cfg = cfg;
+	sim_first_cost_init(&m->first, cfg->request_overhead, &cfg->conn);
 	m->cancel = ctx->wl->client.cancel;
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
@@ -573,11 +726,13 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 			struct wp_thread *th = &p->th[k];
 			th->p = p;
 			sim_pythread_init(&th->py, &p->gil, py_done, th);
+			sim_pythread_init(&th->mpy, &p->gil, msg_py_done, th);
 			p->idle[p->nidle++] = &p->th[cfg->threads - 1 - k];
 		}
 		p->limit = draw_limit(m);
 		sim_proc_init(&p->mem, m->host, proc_base(cfg),
 			      cfg->request_memory, oom_killed, p);
+		sim_proc_set_per_session(&p->mem, cfg->conn.memory);
 	}
 	return 0;
 }
@@ -606,6 +761,7 @@ static void wp_reset_stats(void *state, double now)
 	sim_tw_reset(&m->backlog.tw, now);
 	sim_tw_reset(&m->inflight.tw, now);
 	sim_tw_reset(&m->held_tw, now);
+	sim_tw_reset(&m->sess_tw, now);
 	sim_tw_reset(&m->busy_tw, now);
 	sim_tw_reset(&m->accepted_tw, now);
 	m->killed = m->restarts = 0;
@@ -655,8 +811,18 @@ static void wp_report(void *state, struct sim_metrics *mt)
 	/* connections waiting in the kernel backlog cost no Python memory */
 	sim_memory_report(m->host,
 			  cfg->workers * proc_base(cfg) +
-			      m->held_tw.max * cfg->request_memory,
+			      m->held_tw.max * cfg->request_memory +
+			      m->sess_tw.max * cfg->conn.memory,
 			  m->oom_kills, m->oom_restarts, mt);
+}
+
+/* The sync worker closes every connection after its response. */
+static void wp_conn(const struct sim_system *sys, struct sim_conn_cfg *out)
+{
+	const struct wp_cfg *cfg = sys->config;
+	*out = cfg->conn;
+	if (cfg->threads == 1)
+		out->keepalive = 0;
 }
 
 static size_t wp_inflight(void *state)
@@ -678,4 +844,8 @@ const struct sim_model_ops sim_model_worker_pool = {
     .report = wp_report,
     .inflight = wp_inflight,
     .release = wp_release,
+    .conn = wp_conn,
+    /* a session is accepted like a request and holds its thread */
+    .session = wp_submit,
+    .message = wp_message,
 };

@@ -25,12 +25,15 @@
 #include "runtime/model.h"
 
 /* Rough costs in bytes, measured on x86-64 (see the tests' comments). */
-#define THREAD_BYTES  192.0  /* a simulated thread with its queues */
-#define REQUEST_BYTES 256.0  /* a request in flight with its events */
-#define USER_BYTES    64.0   /* a closed-loop user */
-#define ROW_BYTES     1600.0 /* a time-series row with its figures */
-#define HIST_BYTES    ((double)SIM_HIST_NB * 8.0)
-#define SIM_BASE      (4.0 * 1048576) /* kernel, pools, streams */
+#define THREAD_BYTES  192.0 /* a simulated thread with its queues */
+#define REQUEST_BYTES 256.0 /* a request in flight with its events */
+#define USER_BYTES    64.0  /* a closed-loop user */
+#define SESSION_BYTES                                                          \
+	24.0		  /* a session's client state, besides its             \
+			     request */
+#define ROW_BYTES  1600.0 /* a time-series row with its figures */
+#define HIST_BYTES ((double)SIM_HIST_NB * 8.0)
+#define SIM_BASE   (4.0 * 1048576) /* kernel, pools, streams */
 
 /* Threads, queue slots and time slices per simulated second (a core
  * with waiting threads is preempted every `quantum`) of one system;
@@ -114,6 +117,25 @@ static double sim_budget_horizon(const struct sim_scenario *sc)
 {
 	return sc->warmup + sc->duration +
 	       (sc->warmup_auto ? 2 * sc->duration : 0);
+}
+
+/* The sessions' requests of one replication (their openings and their
+ * messages) and their broadcast deliveries (a draw per recipient). */
+static double session_requests(const struct sim_scenario *sc,
+			       double *deliveries)
+{
+	const struct sim_sessions *s = &sc->workload.sessions;
+	double t = sim_budget_horizon(sc);
+	*deliveries = 0;
+	if (!s->count)
+		return 0;
+	double opens = s->count;
+	if (s->lifetime.kind != SIM_DIST_NKINDS)
+		opens += s->lifetime.mean > 0 ? s->count * t / s->lifetime.mean
+					      : INFINITY;
+	double messages = s->count * s->rate * t;
+	*deliveries = messages * s->fanout * (double)s->bcast.nphases;
+	return opens + messages;
 }
 
 /* Requests of one replication (an upper estimate; trace: 0, the file
@@ -265,7 +287,9 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 	memset(b, 0, sizeof(*b));
 	why[0] = '\0';
 	/* the services' requests are simulated as well */
+	double deliveries;
 	b->requests = requests_of(sc, &switches) * with_calls(wl);
+	b->requests += session_requests(sc, &deliveries);
 	b->total = b->requests * reps * nsys;
 	if (!(b->total <= SIM_LIMIT_REQUESTS)) {
 		if (wl->closed.users && !isfinite(b->requests))
@@ -287,6 +311,17 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 		    sc->replications, sc->nsystems, SIM_LIMIT_REQUESTS,
 		    wl->closed.users ? "number of users" : "rate");
 	}
+	if (!(deliveries * reps * nsys <= SIM_LIMIT_DELIVERIES))
+		return refuse(at, wl->sessions.fanout_mark, why, len,
+			      "too much work: about %.3g broadcast "
+			      "deliveries (%.3g per replication x %d "
+			      "replications x %zu systems: sessions x "
+			      "message rate x (warmup + duration) x fanout); "
+			      "the limit is %.0g: lower 'fanout', the rate "
+			      "or 'duration'",
+			      deliveries * reps * nsys, deliveries,
+			      sc->replications, sc->nsystems,
+			      SIM_LIMIT_DELIVERIES);
 	if (!(switches * reps <= SIM_LIMIT_SWITCHES))
 		return refuse(at, amark, why, len,
 			      "too much work: about %.3g on/off switches "
@@ -355,11 +390,14 @@ int sim_scenario_budget(const struct sim_scenario *sc, double ts_interval,
 	 * holds its threads, users and the requests in flight */
 	double hists = reps * nsys * (1 + (double)wl->nclasses);
 	b->kept_bytes = hists * HIST_BYTES + b->ts_rows * ROW_BYTES;
-	b->inflight =
-	    fmin(b->requests, b->threads + queue) + (double)wl->closed.users;
+	/* every session holds its request; its client, its state */
+	double nsess = wl->sessions.count;
+	b->inflight = fmin(b->requests, b->threads + queue + nsess) +
+		      (double)wl->closed.users;
 	b->sim_bytes = SIM_BASE + 2 * (1 + (double)wl->nclasses) * HIST_BYTES +
 		       b->threads * THREAD_BYTES + b->inflight * REQUEST_BYTES +
-		       (double)wl->closed.users * USER_BYTES;
+		       (double)wl->closed.users * USER_BYTES +
+		       nsess * SESSION_BYTES + (nsess > 0 ? HIST_BYTES : 0);
 	double phys = sim_physical_memory();
 	b->limit =
 	    phys > 0 ? fmin(SIM_LIMIT_MEMORY, 0.75 * phys) : SIM_LIMIT_MEMORY;

@@ -30,12 +30,13 @@
 
 #include "scenario/scenario.h"
 
-#define SIM_LIMIT_REQUESTS 2e9	     /* whole run; ~1 h of computing */
-#define SIM_LIMIT_SWITCHES 1e10	     /* mmpp on/off switches, whole run */
-#define SIM_LIMIT_SLICES   5e10	     /* preemptions of a system, whole run */
-#define SIM_LIMIT_THREADS  4194304.0 /* in one system */
-#define SIM_LIMIT_TS_ROWS  1e6	     /* ~1.5 GiB in memory */
-#define SIM_LIMIT_MEMORY   (32.0 * 1073741824) /* or 3/4 of the RAM */
+#define SIM_LIMIT_REQUESTS   2e9       /* whole run; ~1 h of computing */
+#define SIM_LIMIT_SWITCHES   1e10      /* mmpp on/off switches, whole run */
+#define SIM_LIMIT_DELIVERIES 4e10      /* broadcast recipients, whole run */
+#define SIM_LIMIT_SLICES     5e10      /* preemptions of a system, whole run */
+#define SIM_LIMIT_THREADS    4194304.0 /* in one system */
+#define SIM_LIMIT_TS_ROWS    1e6       /* ~1.5 GiB in memory */
+#define SIM_LIMIT_MEMORY     (32.0 * 1073741824) /* or 3/4 of the RAM */
 
 /* The estimate of one run (all figures are counts or bytes). */
 struct sim_budget {

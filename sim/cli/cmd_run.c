@@ -497,6 +497,27 @@ int cmd_check(int argc, char **argv)
 		printf("  mean CPU per request %gs: %g cores busy at the "
 		       "starting rate (before overheads)\n",
 		       cpu, cpu * wl->arrivals.rate);
+	if (wl->connections.geometric || wl->connections.reuse != 1 ||
+	    wl->connections.tls)
+		printf("  connections: %s%g requests each%s\n",
+		       wl->connections.geometric ? "a geometric mean of " : "",
+		       wl->connections.reuse,
+		       wl->connections.tls ? ", TLS" : "");
+	if (wl->sessions.count) {
+		const struct sim_sessions *ss = &wl->sessions;
+		printf("  sessions: %u open over %gs, %s; %g messages/s each "
+		       "(%g/s in all)",
+		       ss->count, ss->ramp,
+		       ss->lifetime.kind == SIM_DIST_NKINDS
+			   ? "for the whole run"
+			   : "then replaced",
+		       ss->rate, ss->rate * ss->count);
+		if (ss->fanout_all)
+			printf(", each broadcast to every open session");
+		else if (ss->fanout)
+			printf(", each broadcast to %u", ss->fanout);
+		printf("\n");
+	}
 	if (wl->client.timeout > 0)
 		printf("  client timeout %gs, up to %d retr%s\n",
 		       wl->client.timeout, wl->client.retries,

@@ -54,6 +54,8 @@ void sim_io_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 {
 	r->io_fn = fn;
 	r->io_obj = obj;
+	if (r->conn & SIM_CONN_SESSION && c->port.opened)
+		c->port.opened(c->port.ctx, r);
 	if (sim_req_phase_kind(c, r, r->phase) >= SIM_PHASE_CALL) {
 		sim_call_start(c, r, fn, obj);
 		return;

@@ -39,7 +39,10 @@ static int64_t whole_bytes(double b)
 static void recharge(struct sim_proc *p)
 {
 	struct sim_hostmem *hm = &p->host->mem;
-	int64_t b = p->up ? p->base + (int64_t)p->nheld * p->per_req : 0;
+	int64_t b = p->up ? p->base +
+				(int64_t)(p->nheld - p->nsess) * p->per_req +
+				(int64_t)p->nsess * p->per_sess
+			  : 0;
 	hm->total += b - p->bytes;
 	p->bytes = b;
 	if (hm->limit > 0 && hm->total > hm->limit && !hm->oom_ev)
@@ -97,6 +100,8 @@ void sim__proc_hold(struct sim_proc *p, struct sim_request *r)
 		p->held = r;
 	p->held_tail = r;
 	p->nheld++;
+	if (r->conn & SIM_CONN_SESSION)
+		p->nsess++;
 	recharge(p);
 }
 
@@ -114,11 +119,19 @@ static void unlink_held(struct sim_proc *p, struct sim_request *r)
 	r->hnext = r->hprev = NULL;
 	assert(p->nheld > 0);
 	p->nheld--;
+	if (r->conn & SIM_CONN_SESSION)
+		p->nsess--;
 }
 
 void sim__proc_drop(struct sim_proc *p, struct sim_request *r)
 {
 	unlink_held(p, r);
+	recharge(p);
+}
+
+void sim_proc_set_per_session(struct sim_proc *p, double bytes)
+{
+	p->per_sess = whole_bytes(bytes);
 	recharge(p);
 }
 

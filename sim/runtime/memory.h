@@ -36,9 +36,12 @@ struct sim_proc {
 	void *owner;	 /* free for the model */
 	int64_t base;	 /* bytes while up, besides the requests */
 	int64_t per_req; /* bytes per request held */
-	int64_t bytes;	 /* current footprint (0 while down) */
+	int64_t
+	    per_sess;  /* bytes per session held (SIM_CONN_SESSION), instead */
+	int64_t bytes; /* current footprint (0 while down) */
 	bool up;
 	size_t nheld;
+	size_t nsess;			      /* of which sessions */
 	struct sim_request *held, *held_tail; /* requests held, oldest first */
 	struct sim_proc *next;		      /* the host's registry */
 	/* its client pools, one per service (runtime/service.c; owned) */
@@ -68,6 +71,9 @@ static inline void sim_proc_drop(struct sim_proc *p, struct sim_request *r)
 	if (p->host->mem.limit > 0)
 		sim__proc_drop(p, r);
 }
+/* A held session (a request with SIM_CONN_SESSION: an open WebSocket or
+ * SSE connection) costs `bytes` instead of per_req (default 0). */
+void sim_proc_set_per_session(struct sim_proc *p, double bytes);
 /* Adds `bytes` to p's base (a thread started lazily). */
 void sim_proc_grow(struct sim_proc *p, double bytes);
 /* Takes the oldest request off p's list, or NULL when none is left: for

@@ -33,6 +33,9 @@ struct sim_port {
 	 * Ownership of r returns to the caller. */
 	void (*done)(void *ctx, struct sim_request *r, enum sim_outcome o);
 	void *ctx;
+	/* Optional: session r is open (its handshake is over and it waits
+	 * for messages: its io phase starts, sim_io_start). */
+	void (*opened)(void *ctx, struct sim_request *r);
 };
 
 /* Tells the driver r's attempt is finished with outcome o. */
@@ -82,6 +85,60 @@ struct sim_host *sim_ctx_host(const struct sim_ctx *ctx, struct sim_host *own);
 /* Releases `own` if sim_ctx_host() set it up. */
 void sim_ctx_host_release(const struct sim_ctx *ctx, struct sim_host *own);
 
+/* What a server does with connections, the same four keys in every model
+ * that serves HTTP (SIM_CONN_PARAMS). */
+struct sim_conn_cfg {
+	double overhead;     /* CPU to accept and set up a connection */
+	double tls_overhead; /* CPU of the server's side of a TLS handshake */
+	double keepalive;    /* an idle kept-alive connection is closed after
+				this; 0: closed after every response */
+	double memory;	     /* bytes per open session (WebSocket, SSE) */
+};
+
+/* The rows of the four connection keys of a model whose config struct
+ * `cfg` has a struct sim_conn_cfg `field`, with the model's defaults
+ * (each model cites their sources where it uses this). */
+#define SIM_CONN_PARAMS(cfg, field, overhead_, tls_, keepalive_, memory_)      \
+	SIM_PARAM("connection_overhead", SIM_PT_DURATION, cfg, field.overhead, \
+		  .def = (overhead_), .min = 0, .max = 3600,                   \
+		  .flags = SIM_P_OVERHEAD,                                     \
+		  .help = "CPU to accept and set up a new connection"),        \
+	    SIM_PARAM("tls_overhead", SIM_PT_DURATION, cfg,                    \
+		      field.tls_overhead, .def = (tls_), .min = 0,             \
+		      .max = 3600, .flags = SIM_P_OVERHEAD,                    \
+		      .help = "CPU of a TLS handshake (workload.connections."  \
+			      "tls)"),                                         \
+	    SIM_PARAM("keepalive_timeout", SIM_PT_DURATION, cfg,               \
+		      field.keepalive, .def = (keepalive_), .min = 0,          \
+		      .max = 1e6,                                              \
+		      .help = "idle kept-alive connections are closed after "  \
+			      "this; 0 = after every response"),               \
+	    SIM_PARAM("connection_memory", SIM_PT_SIZE, cfg, field.memory,     \
+		      .def = (memory_), .min = 0, .max = 1e12,                 \
+		      .help = "memory per open session (WebSocket, SSE)")
+
+/* The CPU of a request's first callback before its own phases, by
+ * r->conn & 3 (SIM_CONN_REUSED, SIM_CONN_TLS): `per_request` and, on a
+ * new connection, the accept and set-up and the TLS handshake. */
+struct sim_first_cost {
+	double v[4];
+};
+static inline void sim_first_cost_init(struct sim_first_cost *f,
+				       double per_request,
+				       const struct sim_conn_cfg *c)
+{
+	f->v[0] = per_request + c->overhead;
+	f->v[SIM_CONN_REUSED] = per_request;
+	f->v[SIM_CONN_TLS] = per_request + c->overhead + c->tls_overhead;
+	f->v[SIM_CONN_REUSED | SIM_CONN_TLS] = per_request;
+}
+/* Inline: the first callback of every request (one indexed load). */
+static inline double sim_first_cost(const struct sim_first_cost *f,
+				    const struct sim_request *r)
+{
+	return f->v[r->conn & (SIM_CONN_REUSED | SIM_CONN_TLS)];
+}
+
 /* A concurrency model. Each models/<name>.c exports exactly one of these
  * and keeps everything else static. The core allocates `state_size` bytes
  * (zeroed) and `config_size` bytes of config filled from `params`. */
@@ -114,6 +171,18 @@ struct sim_model_ops {
 	/* Optional: the most connections clients may keep open to a system
 	 * of this model (a database's max_connections), 0 for no limit. */
 	int (*connection_limit)(const struct sim_system *sys);
+	/* Optional: how a system of this model treats connections (the
+	 * client layer keeps a connection alive only as long as the server
+	 * does); NULL: it never keeps a connection alive. */
+	void (*conn)(const struct sim_system *sys, struct sim_conn_cfg *out);
+	/* Optional (NULL: the model cannot hold sessions): a session r
+	 * (WebSocket, SSE) connects. The model accepts it as a connection,
+	 * runs its handshake, and holds it through its io phase (port.opened
+	 * when that starts), then calls port.done. */
+	void (*session)(void *state, struct sim_request *r);
+	/* With `session`: message r arrives on the open session in r->mptr;
+	 * the model runs it where that session is held, then port.done. */
+	void (*message)(void *state, struct sim_request *r);
 };
 
 /* The registry: every model, first one the default. NULL-terminated. */
@@ -165,6 +234,18 @@ static inline void sim_model_report(const struct sim_instance *in,
 				    struct sim_metrics *m)
 {
 	in->ops->report(in->state, m);
+}
+/* A session connects (the model has ops->session). */
+static inline void sim_model_session(const struct sim_instance *in,
+				     struct sim_request *r)
+{
+	in->ops->session(in->state, r);
+}
+/* A message on an open session (the model has ops->message). */
+static inline void sim_model_message(const struct sim_instance *in,
+				     struct sim_request *r)
+{
+	in->ops->message(in->state, r);
 }
 /* Requests currently inside the model. */
 static inline size_t sim_model_inflight(const struct sim_instance *in)

@@ -32,6 +32,7 @@ int sim_procset_init(struct sim_procset *ps, const struct sim_ctx *ctx,
 		struct sim_member *p = sim_procset_at(ps, i);
 		sim_proc_init(&p->mem, h, cfg->base, cfg->per_req, cfg->on_kill,
 			      p);
+		sim_proc_set_per_session(&p->mem, cfg->per_sess);
 	}
 	return 0;
 }
@@ -73,7 +74,9 @@ void sim_procset_fail_held(struct sim_procset *ps, struct sim_member *p,
 		sim_io_abort(c, r);
 		if (forget)
 			forget(p->mem.owner, r);
-		sim_inflight_sub(&ps->inflight, c->s->now);
+		sim_inflight_sub(r->conn & SIM_CONN_SESSION ? &ps->sessions
+							    : &ps->inflight,
+				 c->s->now);
 		sim_port_done(&ps->port, r, SIM_OUT_KILLED);
 	}
 }
@@ -81,7 +84,15 @@ void sim_procset_fail_held(struct sim_procset *ps, struct sim_member *p,
 void sim_procset_reset_stats(struct sim_procset *ps, double now)
 {
 	sim_tw_reset(&ps->inflight.tw, now);
+	sim_tw_reset(&ps->sessions.tw, now);
 	ps->oom_kills = ps->oom_restarts = 0;
+}
+
+double sim_procset_peak(const struct sim_procset *ps, double base,
+			double per_req, double per_sess)
+{
+	return base + ps->inflight.tw.max * per_req +
+	       ps->sessions.tw.max * per_sess;
 }
 
 void sim_procset_report_memory(const struct sim_procset *ps, double peak,

@@ -39,6 +39,7 @@ struct sim_procset_cfg {
 	size_t size;	     /* the model's process struct */
 	double base;	     /* bytes of a process up, at start and restart */
 	double per_req;	     /* bytes per request held */
+	double per_sess;     /* bytes per session held (SIM_CONN_SESSION) */
 	double restart_time; /* from an OOM kill to serving again */
 	/* The kernel OOM-killed process p (p->owner, already down): the model
 	 * stops its threads and timers, then calls sim_procset_killed() and
@@ -61,6 +62,7 @@ struct sim_procset {
 	double base, restart_time;
 	void (*on_restart)(struct sim_member *p);
 	struct sim_inflight inflight;
+	struct sim_inflight sessions;	  /* sessions held (SIM_CONN_SESSION) */
 	uint64_t oom_kills, oom_restarts; /* since the reset */
 };
 
@@ -95,10 +97,15 @@ static inline void *sim_procset_pick(struct sim_procset *ps)
 	return NULL;
 }
 
-/* r entered the model: one more request in flight. */
+/* A request entered the model: one more in flight. */
 static inline void sim_procset_arrive(struct sim_procset *ps)
 {
 	sim_inflight_add(&ps->inflight, ps->s->now);
+}
+/* A session (SIM_CONN_SESSION) entered the model: one more held. */
+static inline void sim_procset_arrive_session(struct sim_procset *ps)
+{
+	sim_inflight_add(&ps->sessions, ps->s->now);
 }
 
 /* Process p takes r: r->mptr = p, and p's footprint counts it. */
@@ -114,7 +121,9 @@ static inline void sim_procset_finish(struct sim_procset *ps,
 				      struct sim_request *r, enum sim_outcome o)
 {
 	sim_proc_drop(&p->mem, r);
-	sim_inflight_sub(&ps->inflight, ps->s->now);
+	sim_inflight_sub(r->conn & SIM_CONN_SESSION ? &ps->sessions
+						    : &ps->inflight,
+			 ps->s->now);
 	sim_port_done(&ps->port, r, o);
 }
 
@@ -129,6 +138,11 @@ void sim_procset_fail_held(struct sim_procset *ps, struct sim_member *p,
 
 /* Restarts the in-flight count and the kill counters at `now`. */
 void sim_procset_reset_stats(struct sim_procset *ps, double now);
+/* The model's estimated memory peak: its processes' `base`, the most
+ * requests in flight at once at per_req and the most sessions at
+ * per_sess. */
+double sim_procset_peak(const struct sim_procset *ps, double base,
+			double per_req, double per_sess);
 /* Appends the memory figures (sim_memory_report) with the set's kills and
  * restarts, for the model's estimated `peak`. */
 void sim_procset_report_memory(const struct sim_procset *ps, double peak,

@@ -16,6 +16,19 @@
 
 /* How a request ended: enum sim_outcome, in kernel/stats.h. */
 
+/* r->conn: the attempt goes on a kept-alive connection (else it opens one:
+ * the server pays connection_overhead, and tls_overhead with
+ * SIM_CONN_TLS); it is a session (WebSocket, SSE) held open, or a message
+ * on one, whose session request the client puts in r->mptr; the client
+ * took its connection from its keep-alive pool. Zero (a new connection
+ * without TLS) is what a zeroed request says, so the default path sets
+ * nothing. */
+#define SIM_CONN_REUSED	 0x1
+#define SIM_CONN_TLS	 0x2
+#define SIM_CONN_SESSION 0x4
+#define SIM_CONN_MESSAGE 0x8
+#define SIM_CONN_POOLED	 0x10
+
 /* One attempt of a client request. Records come from a pool sized for the
  * scenario's longest phase list; `demand` holds the drawn phase demands. */
 struct sim_request {
@@ -32,6 +45,7 @@ struct sim_request {
 	uint8_t abandoned;	/* client gave up; finish quietly */
 	uint8_t flags;		/* free for models */
 	uint8_t fail;  /* a call failed: the request ends with this outcome */
+	uint8_t conn;  /* SIM_CONN_*: what connection it is on */
 	void *mptr;    /* free for models */
 	uint64_t mtag; /* free for models */
 	sim_fn io_fn;  /* sim_io_start: who to tell */

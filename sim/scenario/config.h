@@ -209,6 +209,31 @@ struct sim_downstream {
 	int connections; /* 0: none */
 };
 
+/* workload.connections: how clients use HTTP connections (keep-alive). */
+struct sim_connections {
+	double reuse;	/* requests per connection, >= 1 (mean if geometric) */
+	bool geometric; /* reuse is the mean of a geometric count */
+	bool tls;	/* every new connection does a TLS handshake */
+	struct sim_mark mark;
+};
+
+/* workload.sessions: long-lived connections (WebSocket, SSE) that stay
+ * open and carry messages. Their two request classes live past the
+ * workload's own, at classes[nclasses] (a message, with a last cpu phase
+ * for its broadcast) and classes[nclasses + 1] (the session itself: one io
+ * phase as long as the session lives). */
+struct sim_sessions {
+	uint32_t count;		  /* 0: no sessions */
+	double ramp;		  /* seconds over which they open */
+	struct sim_dist lifetime; /* kind SIM_DIST_NKINDS: the whole run */
+	double rate;		  /* messages per second per session */
+	uint32_t fanout;	  /* broadcast recipients; 0 = no broadcast */
+	bool fanout_all;	  /* fanout: all (every open session) */
+	struct sim_class msg;	  /* messages.phases */
+	struct sim_class bcast;	  /* per-recipient phases (cpu only) */
+	struct sim_mark mark, ramp_mark, fanout_mark;
+};
+
 struct sim_workload {
 	struct sim_arrivals arrivals;
 	struct sim_closed closed;
@@ -216,6 +241,9 @@ struct sim_workload {
 	struct sim_class *classes;
 	size_t nclasses;
 	struct sim_downstream downstream;
+	struct sim_connections connections;
+	struct sim_sessions sessions;
+	size_t nextra; /* classes past nclasses (sessions: 2) */
 };
 
 /* ------------------------------------------------------------- systems -- */

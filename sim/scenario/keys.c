@@ -19,6 +19,7 @@
 #include "scenario/diag.h"
 #include "scenario/read_dist.h"
 #include "scenario/read_services.h"
+#include "scenario/read_sessions.h"
 #include "scenario/read_systems.h"
 #include "scenario/read_workload.h"
 #include "scenario/scenario.h"
@@ -112,9 +113,67 @@ static const struct sim_section downstream_sec = {
     .p = sim__downstream_params,
     .np = &sim__ndownstream_params};
 
+static const struct sim_section connections_sec = {
+    .key = "connections",
+    .path = "workload.connections",
+    .help = "keep-alive: requests per connection, TLS",
+    .p = sim__connections_doc,
+    .np = &sim__nconnections_doc};
+
+static const struct sim_section message_phases_sec = {
+    .key = "phases",
+    .path = "workload.sessions.messages.phases[]",
+    .help = "a message's steps (cpu, io, pool), as a class's phases",
+    .list = true,
+    .required = true,
+    .special = SIM_SEC_PHASES};
+
+static const struct sim_section *const messages_sub[] = {&message_phases_sec,
+							 NULL};
+
+static const struct sim_section messages_sec = {
+    .key = "messages",
+    .path = "workload.sessions.messages",
+    .help = "what each session sends: a Poisson stream of requests on its "
+	    "connection",
+    .required = true,
+    .p = sim__messages_doc,
+    .np = &sim__nmessages_doc,
+    .sub = messages_sub};
+
+static const struct sim_section broadcast_phases_sec = {
+    .key = "phases",
+    .path = "workload.sessions.broadcast.phases[]",
+    .help = "the work of sending to one recipient (cpu phases only)",
+    .list = true,
+    .required = true,
+    .special = SIM_SEC_PHASES};
+
+static const struct sim_section *const broadcast_sub[] = {&broadcast_phases_sec,
+							  NULL};
+
+static const struct sim_section broadcast_sec = {
+    .key = "broadcast",
+    .path = "workload.sessions.broadcast",
+    .help = "each message is sent on to 'fanout' sessions",
+    .p = sim__broadcast_doc,
+    .np = &sim__nbroadcast_doc,
+    .sub = broadcast_sub};
+
+static const struct sim_section *const sessions_sub[] = {&messages_sec,
+							 &broadcast_sec, NULL};
+
+static const struct sim_section sessions_sec = {
+    .key = "sessions",
+    .path = "workload.sessions",
+    .help = "long-lived connections (WebSocket, SSE) that carry messages",
+    .p = sim__sessions_doc,
+    .np = &sim__nsessions_doc,
+    .sub = sessions_sub};
+
 static const struct sim_section *const workload_sub[] = {
-    &arrivals_sec, &closed_sec,	    &client_sec,
-    &classes_sec,  &downstream_sec, NULL};
+    &arrivals_sec,   &closed_sec,      &client_sec,   &classes_sec,
+    &downstream_sec, &connections_sec, &sessions_sec, NULL};
 
 static const struct sim_section workload_sec = {
     .key = "workload",

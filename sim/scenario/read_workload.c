@@ -12,6 +12,7 @@
 #include "scenario/params.h"
 #include "scenario/read_dist.h"
 #include "scenario/read_services.h"
+#include "scenario/read_sessions.h"
 #include "scenario/read_systems.h"
 #include "scenario/trace.h"
 
@@ -512,8 +513,8 @@ static void read_phase_list(struct sim_load *l, const struct sim_ynode *v,
 	}
 }
 
-static void read_phases(struct sim_load *l, const struct sim_ynode *v,
-			struct sim_class *c)
+void sim__read_phases(struct sim_load *l, const struct sim_ynode *v,
+		      struct sim_class *c)
 {
 	if (!v) {
 		sim__error(l, c->mark, "missing key 'phases' in class '%s'",
@@ -550,7 +551,7 @@ static void read_classes(struct sim_load *l, const struct sim_ynode *v,
 		c->sync = cs.handler == 1;
 		if (c->name && !c->name[0])
 			sim__error(l, n->mark, "'name': must not be empty");
-		read_phases(l, sim_ymap_get(e, "phases", NULL), c);
+		sim__read_phases(l, sim_ymap_get(e, "phases", NULL), c);
 	}
 	sim__check_names(l, "class", v, &w->classes[0].name,
 			 sizeof(struct sim_class));
@@ -565,8 +566,9 @@ const struct sim_param sim__downstream_params[] = {
 void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 			struct sim_workload *w)
 {
-	static const char *const extra[] = {"arrivals", "classes",    "client",
-					    "closed",	"downstream", NULL};
+	static const char *const extra[] = {
+	    "arrivals",	  "classes",	 "client",   "closed",
+	    "downstream", "connections", "sessions", NULL};
 	const struct sim_ynode *a, *c, *n;
 	if (!sim__expect_kind(l, "workload", v, SIM_Y_MAP))
 		return;
@@ -608,6 +610,10 @@ void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 		sim__read_table(l, n, &sec, 1, NULL, "in 'workload.downstream'",
 				NULL);
 	}
+	sim__read_connections(l, sim_ymap_get(v, "connections", NULL),
+			      &w->connections);
+	if ((n = sim_ymap_get(v, "sessions", NULL)))
+		sim__read_sessions(l, n, &w->sessions);
 	/* a replayed trace must fit the classes: check every row now, so
 	 * that `run` never stops half-way on a bad one */
 	if (a && w->arrivals.kind == SIM_ARR_TRACE && w->arrivals.file &&

@@ -33,6 +33,9 @@ extern const size_t sim__ndownstream_params;
 bool sim__arrival_key_applies(size_t i, enum sim_arrival_kind kind);
 
 /* Reads `workload:` into *w (problems reported). */
+/* Reads a class's phase list v into c. Problems are reported. */
+void sim__read_phases(struct sim_load *l, const struct sim_ynode *v,
+		      struct sim_class *c);
 void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 			struct sim_workload *w);
 

@@ -20,6 +20,7 @@
 #include "scenario/overrides.h"
 #include "scenario/params.h"
 #include "scenario/read_services.h"
+#include "scenario/read_sessions.h"
 #include "scenario/read_sweep.h"
 #include "scenario/read_systems.h"
 #include "scenario/read_workload.h"
@@ -210,6 +211,15 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 	if ((n = sim_ymap_get(root, "services", NULL)))
 		sim__read_services(l, n, sc);
 	sim__link_services(l, n, sim_ymap_get(root, "systems", NULL), sc);
+	if (l->nerr == nerr) {
+		sim__check_sessions(l, sc);
+		if (l->nerr == nerr && sim__sessions_classes(&sc->workload) < 0)
+			sim__nomem(l);
+	}
+	for (size_t i = sc->workload.nclasses;
+	     i < sc->workload.nclasses + sc->workload.nextra; i++)
+		if (sc->workload.classes[i].nphases > sc->max_phases)
+			sc->max_phases = sc->workload.classes[i].nphases;
 	if (sweep && (n = sim_ymap_get(root, "sweep", NULL)))
 		sim__read_sweep(l, n, sc);
 	if (l->nerr == nerr)
@@ -373,7 +383,8 @@ void sim_scenario_release(struct sim_scenario *sc)
 	free(w->arrivals.schedule);
 	free(w->arrivals.file);
 	sim_dist_release(&w->closed.think);
-	for (size_t i = 0; i < w->nclasses; i++) {
+	sim__release_sessions(&w->sessions);
+	for (size_t i = 0; i < w->nclasses + w->nextra; i++) {
 		sim__release_phases(w->classes[i].phases,
 				    w->classes[i].nphases);
 		free(w->classes[i].name);

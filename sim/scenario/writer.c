@@ -156,6 +156,42 @@ static void put_phases(FILE *f, const struct sim_phase *ph, size_t n, int ind)
 	}
 }
 
+/* workload.connections (when not the default) and workload.sessions. */
+static void put_connections(FILE *f, const struct sim_workload *w)
+{
+	const struct sim_connections *c = &w->connections;
+	const struct sim_sessions *s = &w->sessions;
+	if (c->geometric || c->reuse != 1 || c->tls) {
+		fputs("  connections:\n    reuse: ", f);
+		if (c->geometric)
+			fputs("{dist: geometric, mean: ", f);
+		sim__put_typed(f, SIM_PT_DOUBLE, c->reuse);
+		fprintf(f, "%s\n    tls: %s\n", c->geometric ? "}" : "",
+			c->tls ? "true" : "false");
+	}
+	if (!s->count)
+		return;
+	fprintf(f, "  sessions:\n    count: %u\n    ramp: ", s->count);
+	sim__put_typed(f, SIM_PT_DURATION, s->ramp);
+	if (s->lifetime.kind != SIM_DIST_NKINDS) {
+		fputs("\n    lifetime: ", f);
+		sim__put_dist(f, &s->lifetime, NULL, NULL);
+	}
+	fputs("\n    messages:\n      rate: ", f);
+	sim__put_typed(f, SIM_PT_RATE, s->rate);
+	fputs("\n      phases:\n", f);
+	put_phases(f, s->msg.phases, s->msg.nphases, 8);
+	if (!s->fanout)
+		return;
+	fputs("    broadcast:\n      fanout: ", f);
+	if (s->fanout_all)
+		fputs("all", f);
+	else
+		fprintf(f, "%u", s->fanout);
+	fputs("\n      phases:\n", f);
+	put_phases(f, s->bcast.phases, s->bcast.nphases, 8);
+}
+
 int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 {
 	const struct sim_workload *w = &sc->workload;
@@ -224,6 +260,7 @@ int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 	if (w->downstream.connections)
 		fprintf(f, "  downstream:\n    connections: %d\n",
 			w->downstream.connections);
+	put_connections(f, w);
 	if (sc->nservices)
 		fputs("services:\n", f);
 	for (size_t i = 0; i < sc->nservices; i++) {

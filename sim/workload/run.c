@@ -19,6 +19,7 @@
 #include "runtime/retry.h"
 #include "runtime/service.h"
 #include "workload/run.h"
+#include "workload/sessions.h"
 #include "workload/workload.h"
 
 /* Generous bound on kernel events per simulation, so a scenario that would
@@ -45,6 +46,8 @@ struct run {
 	struct sim_reqpool pool;
 	struct sim_gen gen;
 	struct sim_arr arr;
+	struct sim_connpool conns;
+	struct sim_sessrun sess;
 	struct sim_stream client_rng, model_rng, think;
 	uint64_t next_id;
 	uint32_t *user_k; /* closed loop: requests sent by each user */
@@ -239,6 +242,8 @@ static void on_timeout(struct sim *s, void *obj, uint64_t arg)
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
 	r->timeout_ev = 0;
 	r->abandoned = 1;
+	if (r->conn & SIM_CONN_POOLED) /* the client closes the connection */
+		sim_connpool_put(&ru->conns, r, false, s->now);
 	count_error(ru, SIM_OUT_TIMEOUT);
 	int retried = maybe_retry(ru, r);
 	if (!retried)
@@ -252,6 +257,14 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 {
 	struct run *ru = ctx;
 	double now = ru->s.now;
+	if (r->conn & (SIM_CONN_SESSION | SIM_CONN_MESSAGE | SIM_CONN_POOLED)) {
+		if (r->conn & (SIM_CONN_SESSION | SIM_CONN_MESSAGE)) {
+			sim_sessrun_done(&ru->sess, r, o, ru->measuring);
+			return;
+		}
+		if (!r->abandoned) /* abandoned: closed at the timeout */
+			sim_connpool_put(&ru->conns, r, o == SIM_OUT_OK, now);
+	}
 	if (r->abandoned) { /* the client left already: wasted work */
 		if (o == SIM_OUT_OK) {
 			if (ru->measuring) {
@@ -301,6 +314,11 @@ static void send_attempt(struct sim *s, void *obj, uint64_t arg)
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
 	r->t_sent = s->now;
 	ru->res->attempts += (uint64_t)ru->measuring;
+	if (sim_connpool_acquire(&ru->conns, r, s->now) < 0) {
+		sim_req_free(&ru->pool, r);
+		oom(ru);
+		return;
+	}
 	if (ru->wl->client.timeout > 0)
 		r->timeout_ev =
 		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
@@ -377,6 +395,15 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 		sim_dspool_reset_stats(ru->ctx.ds, s->now);
 	if (ru->svc.n)
 		sim_svcset_reset_stats(&ru->svc, s->now);
+	sim_sessrun_reset_stats(&ru->sess, s->now);
+	ru->conns.opened = 0;
+}
+
+/* port.opened: a session is open. */
+static void on_opened(void *ctx, struct sim_request *r)
+{
+	struct run *ru = ctx;
+	sim_sessrun_opened(&ru->sess, r);
 }
 
 /* The model's figures and the downstream's. */
@@ -387,6 +414,11 @@ static void report_all(struct run *ru, struct sim_metrics *m)
 		sim_dspool_report(ru->ctx.ds, m);
 	if (ru->svc.n)
 		sim_svcset_report(&ru->svc, m);
+	if (ru->conns.on) {
+		double el = ru->s.now - ru->t_reset;
+		sim_metrics_put(m, "connections", "opened_per_s",
+				el > 0 ? (double)ru->conns.opened / el : 0);
+	}
 }
 
 /* Interval mean of a time-averaged metric from its since-reset means. */
@@ -548,7 +580,7 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 				   .sc = sc,
 				   .wl = wl,
 				   .sys = &sc->systems[sys],
-				   .port = {on_done, ru},
+				   .port = {on_done, ru, on_opened},
 				   .rng = &ru->model_rng};
 	if (wl->downstream.connections > 0) {
 		ru->ds = (struct sim_dspool){.s = &ru->s,
@@ -569,6 +601,15 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	err = sim_instance_new(&ru->inst, &ru->ctx);
 	if (err < 0)
 		goto cleanup;
+	err = sim_connpool_init(&ru->conns, wl, &sc->systems[sys], sc->seed,
+				(uint32_t)rep);
+	if (err == 0)
+		err = sim_sessrun_init(&ru->sess, &ru->s, sc, &ru->pool,
+				       &ru->inst, ru->conns.newflags,
+				       (uint32_t)rep);
+	if (err < 0)
+		goto cleanup;
+	ru->sess.cpu_scale = ru->cpu_scale;
 
 	/* the first events: arrivals or users, warm-up, ticks */
 	if (wl->closed.users) {
@@ -616,7 +657,7 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 		if (t >= t_end)
 			break;
 	}
-	err = ru->err;
+	err = ru->err ? ru->err : ru->sess.err;
 	if (ru->why)
 		*why = ru->why;
 	if (err == 0 && ru->arr.failed) {
@@ -640,6 +681,10 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 			goto cleanup;
 		}
 	report_all(ru, &out->metrics);
+	if (sim_sessrun_report(&ru->sess, &out->metrics) < 0) {
+		err = SIM_ENOMEM;
+		goto cleanup;
+	}
 	sim_metrics_put(&out->metrics, "requests", "peak_in_memory",
 			(double)ru->pool.peak);
 	err = 0;
@@ -648,6 +693,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 cleanup:
 	sim_instance_free(&ru->inst);
 	sim_svcset_release(&ru->svc);
+	sim_sessrun_release(&ru->sess);
+	sim_connpool_release(&ru->conns);
 	sim_metrics_release(&ru->ts_prev);
 	sim_hist_release(&ru->ts_lat);
 	free(ru->user_k);
