@@ -108,7 +108,7 @@ static void mser_add(struct mser_buf *m, double lat, double now)
 
 /* ---------------------------------------------------------- the client -- */
 
-static void send_attempt(struct sim *s, void *obj, uint64_t arg);
+static inline void send_attempt(struct sim *s, void *obj, uint64_t arg);
 static void user_send(struct sim *s, void *obj, uint64_t arg);
 
 /* What a system's cpu phase demands are multiplied by: its cpu_scale
@@ -308,7 +308,10 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	sim_req_free(&ru->pool, r);
 }
 
-static void send_attempt(struct sim *s, void *obj, uint64_t arg)
+/* Inline: issue() calls it once per request (the simple path); retries
+ * reach it through the event list. */
+__attribute__((always_inline)) static inline void
+send_attempt(struct sim *s, void *obj, uint64_t arg)
 {
 	struct run *ru = obj;
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
