@@ -24,6 +24,12 @@ workload:
 systems: [ { name: s, model: event-loop }, { name: w, model: worker-pool } ]
 YAML
 fail() { echo "fault walk: $*" >&2; exit 1; }
+# the files a run writes without a fault: every faulted run that still
+# succeeds must write all of them
+rm -rf out
+"$bin" run s.yaml -q -j 1 -o out/x >/dev/null 2>&1 || fail "the run fails without a fault"
+nfiles=$(ls out/x | wc -l)
+rm -rf out
 tried=0
 for cmd in ${FAULT_CMDS:-run sweep}; do
   for kind in ALLOC IO; do
@@ -54,7 +60,7 @@ for cmd in ${FAULT_CMDS:-run sweep}; do
       fi
       if [ "$cmd" = run ]; then
         k=$(ls out/x 2>/dev/null | wc -l)
-        if [ $rc = 0 ]; then [ "$k" = 4 ] || fail "$what: exit 0 with $k files"
+        if [ $rc = 0 ]; then [ "$k" = "$nfiles" ] || fail "$what: exit 0 with $k files, not $nfiles"
         else [ ! -e out ] || fail "$what: failed, left $(find out | tr '\n' ' ')"; fi
       elif [ -e out/x/results.csv ]; then
         awk -F, 'NR == 1 { n = NF } NF != n { exit 1 }' out/x/results.csv ||
