@@ -33,13 +33,13 @@ fi
 SECONDS_EACH=${1:-1800}
 TIMEOUT=${TIMEOUT:-3}
 CC=${CC:-$(command -v clang-14 || command -v clang)}
-TARGETS=${TARGETS:-scenario trace measured results}
+TARGETS=${TARGETS:-scenario trace measured folder}
 B=build-fuzz
 
 cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DCONCSIM_FUZZ=ON \
   -DCONCSIM_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$B" -j 2 --target fuzz_scenario fuzz_trace fuzz_measured \
-  fuzz_results >/dev/null
+  fuzz_folder >/dev/null
 
 merge_one() {
   local t=$1 corpus=tests/fuzz/corpus/$1 new=$B/merged/$1
@@ -93,7 +93,7 @@ for t in $TARGETS; do
     scenario) fuzz_one scenario yaml.dict 16384 & ;;
     trace) fuzz_one trace trace.dict 4096 & ;;
     measured) fuzz_one measured measured.dict 8192 & ;;
-    results) fuzz_one results yaml.dict 16384 & ;;
+    folder) fuzz_one folder yaml.dict 16384 & ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
 done

@@ -1,5 +1,5 @@
 /*
- * fuzz_results.c - libFuzzer target for the results-folder reader that
+ * fuzz_folder.c - libFuzzer target for the results-folder reader that
  * `merge`, `plot` and `sweep --resume` share: a sweep's scenario.yaml (its
  * grid, name and systems: sim_grid_read_yaml) and results.csv (the table:
  * sim_table_read_csv, the provenance check sim_table_check_hash and the
