@@ -422,3 +422,14 @@ int cli_parse_max_reps(const char *val, int *n)
 	*n = (int)v;
 	return 0;
 }
+
+const char *cli_extra_value(const struct cli_opts *o, size_t *i)
+{
+	const char *a = o->extra[*i], *eq = strchr(a, '=');
+	if (eq)
+		return eq + 1;
+	if (*i + 1 < o->nextra)
+		return o->extra[++*i];
+	cli_error("option '%s' needs a value", a);
+	return NULL;
+}

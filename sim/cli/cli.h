@@ -64,6 +64,11 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	      struct cli_opts *o);
 void cli_opts_release(struct cli_opts *o);
 
+/* The value of o->extra[*i], an option the command handles itself: what
+ * follows '=' in the same argument, else the next argument (then *i
+ * advances). Returns it, or NULL with the message printed (exit 2). */
+const char *cli_extra_value(const struct cli_opts *o, size_t *i);
+
 /* The enum sim_format to print results in: --format when given, else a
  * table on a terminal and JSON otherwise. */
 int cli_format(const struct cli_opts *o);

@@ -670,14 +670,8 @@ static int capacity_options(struct capacity *c)
 		}
 		const char *eq = strchr(a, '=');
 		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-		if (eq)
-			val = eq + 1;
-		else if (i + 1 < o->nextra)
-			val = o->extra[++i];
-		if (!val) {
-			cli_error("option '%.*s' needs a value", (int)nlen, a);
+		if (!(val = cli_extra_value(o, &i)))
 			return EXIT_USAGE;
-		}
 		int rc = 0;
 		char msg[512];
 #define IS(name) (nlen == strlen(name) && !strncmp(a, name, nlen))

@@ -58,14 +58,8 @@ static int fit_options(struct fitcmd *c)
 		}
 		const char *eq = strchr(a, '='), *val = NULL;
 		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-		if (eq)
-			val = eq + 1;
-		else if (i + 1 < o->nextra)
-			val = o->extra[++i];
-		if (!val) {
-			cli_error("option '%.*s' needs a value", (int)nlen, a);
+		if (!(val = cli_extra_value(o, &i)))
 			return EXIT_USAGE;
-		}
 		if (nlen == 8 && !strncmp(a, "--system", 8)) {
 			c->system = val;
 		} else {

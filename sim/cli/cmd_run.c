@@ -180,14 +180,8 @@ static int run_options(const struct cli_opts *o, struct run_opts *r)
 			r->lng = true;
 			continue;
 		}
-		if (eq)
-			val = eq + 1;
-		else if (i + 1 < o->nextra)
-			val = o->extra[++i];
-		if (!val) {
-			cli_error("option '%.*s' needs a value", (int)nlen, a);
+		if (!(val = cli_extra_value(o, &i)))
 			return EXIT_USAGE;
-		}
 		char msg[512];
 		if (!strncmp(a, "--slo", nlen)) {
 			r->slo_text = val;
