@@ -109,7 +109,8 @@ Test(sizing, precision_rule_covers_the_mm1_mean)
 		    1000 + k);
 		tl_load(yaml, &sc);
 		cr_assert_eq(
-		    sim_run_to_precision(&sc, 2, 0.05, 50, s, NULL, &why), 0);
+		    sim_run_to_precision(&sc, 2, 0.05, 50, s, NULL, NULL, &why),
+		    0);
 		total_reps += sc.replications;
 		covered += fabs(s[0].lat_mean.mean - W) <= s[0].lat_mean.ci95;
 		sim_summary_release(&s[0]);

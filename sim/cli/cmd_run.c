@@ -320,12 +320,13 @@ int cmd_run(int argc, char **argv)
 	const char *why = NULL;
 	struct cli_progress bar;
 	cli_progress_start(&bar, !o.quiet);
-	int err = ro.precision
-		      ? sim_run_to_precision(&sc, o.jobs, ro.precision,
-					     ro.max_reps, sum, &reps, &why)
-		      : sim_run_scenario_keep(&sc, o.jobs, o.ts_interval, ts,
-					      sum, bar.show ? progress : NULL,
-					      &bar, &reps, &why);
+	int err =
+	    ro.precision
+		? sim_run_to_precision(&sc, o.jobs, ro.precision, ro.max_reps,
+				       sum, &reps, NULL, &why)
+		: sim_run_scenario_keep(&sc, o.jobs, o.ts_interval, ts, sum,
+					bar.show ? progress : NULL, &bar, &reps,
+					&why);
 	cli_progress_end(&bar);
 	if (err < 0) {
 		cli_error("simulation failed: %s",

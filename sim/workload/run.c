@@ -857,12 +857,15 @@ static int paired(const struct sim_rep_result *base,
 	return err;
 }
 
+/* Replications from .. from+count-1 of every system: system k's
+ * replication r goes to res[k * stride + r]. */
 struct scen_job {
 	const struct sim_scenario *sc;
 	double ts_interval;
 	struct sim_ts *ts; /* one per job, or NULL */
 	struct sim_rep_result *res;
-	const char **why;
+	size_t stride, from, count;
+	const char **why; /* one per job */
 	void (*progress)(void *arg, size_t done, size_t total);
 	void *progress_arg;
 	atomic_size_t done;
@@ -872,20 +875,69 @@ struct scen_job {
 static int scen_job_run(void *arg, size_t i)
 {
 	struct scen_job *j = arg;
-	size_t nrep = (size_t)j->sc->replications;
+	size_t k = i / j->count, r = j->from + i % j->count;
 	const char *why = NULL;
-	int err = sim_run_one(j->sc, i / nrep, (int)(i % nrep), j->ts_interval,
-			      j->ts ? &j->ts[i] : NULL, &j->res[i], &why);
+	int err = sim_run_one(j->sc, k, (int)r, j->ts_interval,
+			      j->ts ? &j->ts[i] : NULL,
+			      &j->res[k * j->stride + r], &why);
 	if (why)
 		j->why[i] = why;
 	size_t d = atomic_fetch_add(&j->done, 1) + 1;
 	if (j->progress) {
 		pthread_mutex_lock(&j->lock);
-		j->progress(j->progress_arg, d,
-			    j->sc->nsystems * (size_t)j->sc->replications);
+		j->progress(j->progress_arg, d, j->sc->nsystems * j->count);
 		pthread_mutex_unlock(&j->lock);
 	}
 	return err;
+}
+
+/* Runs the simulations of j (from, count, stride, res set) on `jobs`
+ * threads; the first failure's message goes to *why. */
+static int run_range(struct scen_job *j, int jobs, const char **why)
+{
+	size_t n = j->sc->nsystems * j->count;
+	int err = SIM_ENOMEM;
+	*why = NULL;
+	atomic_init(&j->done, 0);
+	pthread_mutex_init(&j->lock, NULL);
+	j->why = calloc(n ? n : 1, sizeof *j->why);
+	if (j->why) {
+		err = sim_parallel(n, jobs, scen_job_run, j);
+		for (size_t i = 0; i < n && !*why; i++)
+			*why = j->why[i];
+	}
+	free(j->why);
+	j->why = NULL;
+	pthread_mutex_destroy(&j->lock);
+	return err;
+}
+
+/* Summarises every system from its first nrep replications (system k's
+ * at res[k * stride]), with the paired differences against the first. */
+static int summarize_systems(const struct sim_scenario *sc,
+			     const struct sim_rep_result *res, size_t stride,
+			     size_t nrep, struct sim_summary *out)
+{
+	const char **cnames = calloc(sc->workload.nclasses + 1, sizeof *cnames);
+	int err = SIM_ENOMEM;
+	if (!cnames)
+		return err;
+	for (size_t c = 0; c < sc->workload.nclasses; c++)
+		cnames[c] = sc->workload.classes[c].name;
+	for (size_t k = 0; k < sc->nsystems; k++) {
+		err = sim_summarize(&res[k * stride], nrep, cnames, &out[k]);
+		if (err < 0)
+			break;
+		out[k].name = sc->systems[k].name;
+		out[k].model = sc->systems[k].model->name;
+		out[k].warmup_auto = sc->warmup_auto;
+		if (k > 0 && nrep > 1 &&
+		    (err = paired(res, &res[k * stride], nrep,
+				  &out[k].metrics)) < 0)
+			break;
+	}
+	free(cnames);
+	return err < 0 ? err : 0;
 }
 
 int sim_run_scenario(const struct sim_scenario *sc, int jobs,
@@ -907,40 +959,23 @@ int sim_run_scenario_keep(
 	size_t nrep = (size_t)sc->replications, n = sc->nsystems * nrep;
 	struct scen_job j = {.sc = sc,
 			     .ts_interval = ts_interval,
+			     .stride = nrep,
+			     .count = nrep,
 			     .progress = progress,
 			     .progress_arg = progress_arg};
 	int err = SIM_ENOMEM;
 	*why = NULL;
-	atomic_init(&j.done, 0);
-	pthread_mutex_init(&j.lock, NULL);
 	j.res = calloc(n, sizeof *j.res);
-	j.why = calloc(n, sizeof *j.why);
 	if (ts)
 		j.ts = calloc(n, sizeof *j.ts);
-	const char **cnames = calloc(sc->workload.nclasses, sizeof *cnames);
-	if (!j.res || !j.why || (ts && !j.ts) || !cnames)
+	if (!j.res || (ts && !j.ts))
 		goto cleanup;
-	for (size_t c = 0; c < sc->workload.nclasses; c++)
-		cnames[c] = sc->workload.classes[c].name;
-
-	err = sim_parallel(n, jobs, scen_job_run, &j);
-	for (size_t i = 0; i < n && !*why; i++)
-		*why = j.why[i];
+	err = run_range(&j, jobs, why);
 	if (err < 0)
 		goto cleanup;
-	for (size_t k = 0; k < sc->nsystems; k++) {
-		err = sim_summarize(&j.res[k * nrep], nrep, cnames, &out[k]);
-		if (err < 0)
-			goto cleanup;
-		out[k].name = sc->systems[k].name;
-		out[k].model = sc->systems[k].model->name;
-		out[k].warmup_auto = sc->warmup_auto;
-		if (k > 0 && nrep > 1 &&
-		    (err = paired(j.res, &j.res[k * nrep], nrep,
-				  &out[k].metrics)) < 0)
-			goto cleanup;
-		if (!ts)
-			continue;
+	if ((err = summarize_systems(sc, j.res, nrep, nrep, out)) < 0)
+		goto cleanup;
+	for (size_t k = 0; ts && k < sc->nsystems; k++) {
 		/* every replication's rows, in replication order */
 		for (size_t r = 0; r < nrep; r++) {
 			struct sim_ts *src = &j.ts[k * nrep + r];
@@ -975,9 +1010,6 @@ cleanup:
 		sim_ts_release(&j.ts[i]);
 	free(j.res);
 	free(j.ts);
-	free(j.why);
-	free(cnames);
-	pthread_mutex_destroy(&j.lock);
 	return err;
 }
 
@@ -1031,39 +1063,54 @@ static int needed(const struct sim_summary *s, size_t nsys, int n, double g)
 
 int sim_run_to_precision(struct sim_scenario *sc, int jobs, double rel,
 			 int max_reps, struct sim_summary *out,
-			 struct sim_rep_result **reps, const char **why)
+			 struct sim_rep_result **reps, size_t *ran,
+			 const char **why)
 {
 	/* Law & Kelton's relative-precision procedure: stop at the first n
 	 * whose half-width is within g' = g / (1 + g) of the estimate; the
 	 * corrected g' makes the actual relative error at most g with
 	 * probability about 95 %. n starts at the scenario's replications
 	 * (at least 3) and jumps by the approximation above rather than one
-	 * at a time (each step reruns replications 0..n-1, which are
-	 * reproduced exactly) */
+	 * at a time. Replication r draws only on its own streams (seed, r,
+	 * name), so each step runs only replications n_before..n-1 and keeps
+	 * the others: the result is the one `replications: n` gives. */
 	double g = rel / (1 + rel);
-	int n = sc->replications < 3 ? 3 : sc->replications;
+	size_t nsys = sc->nsystems, stride = (size_t)max_reps;
+	int n = sc->replications < 3 ? 3 : sc->replications, have = 0, err;
 	if (n > max_reps)
 		n = max_reps;
+	struct scen_job j = {.sc = sc, .stride = stride};
+	*why = NULL;
+	if (!(j.res = calloc(nsys * stride, sizeof *j.res)))
+		return SIM_ENOMEM;
 	for (;;) {
 		sc->replications = n;
-		struct sim_rep_result *r = NULL;
-		int err = sim_run_scenario_keep(sc, jobs, 0, NULL, out, NULL,
-						NULL, reps ? &r : NULL, why);
-		if (err < 0)
-			return err;
-		bool done =
-		    n >= max_reps || precise_enough(out, sc->nsystems, g);
-		if (done) {
-			if (reps)
-				*reps = r;
-			return 0;
-		}
-		int next = needed(out, sc->nsystems, n, g);
-		for (size_t i = 0; r && i < sc->nsystems * (size_t)n; i++)
-			sim_rep_release(&r[i]);
-		free(r);
-		for (size_t k = 0; k < sc->nsystems; k++)
+		j.from = (size_t)have;
+		j.count = (size_t)(n - have);
+		if ((err = run_range(&j, jobs, why)) < 0)
+			break;
+		if (ran)
+			*ran += nsys * j.count;
+		have = n;
+		if ((err = summarize_systems(sc, j.res, stride, (size_t)n,
+					     out)) < 0 ||
+		    n >= max_reps || precise_enough(out, nsys, g))
+			break;
+		int next = needed(out, nsys, n, g);
+		for (size_t k = 0; k < nsys; k++)
 			sim_summary_release(&out[k]);
 		n = next > max_reps ? max_reps : next;
 	}
+	if (err == 0 && reps) {
+		/* system-major with n per system, as sim_run_scenario_keep */
+		for (size_t k = 1; k < nsys; k++)
+			memmove(&j.res[k * (size_t)n], &j.res[k * stride],
+				(size_t)n * sizeof *j.res);
+		*reps = j.res;
+		return 0;
+	}
+	for (size_t i = 0; i < nsys * stride; i++)
+		sim_rep_release(&j.res[i]);
+	free(j.res);
+	return err;
 }

@@ -51,12 +51,17 @@ int sim_run_scenario_keep(
  * system's mean and p99 latency, throughput and goodput to have a 95 %
  * half-width within `rel` (0.05 for 5 %) of the estimate, from the
  * scenario's replications (at least 3) up to max_reps: Law & Kelton's
- * sequential relative-precision procedure. Sets sc->replications to the
- * number run; out and *reps (if non-NULL) as sim_run_scenario_keep.
+ * sequential relative-precision procedure. Each step runs only the
+ * replications it adds (a replication depends on its index alone), so
+ * stopping at n gives what `replications: n` gives, at the cost of n
+ * replications. Sets sc->replications to the number run; out and *reps
+ * (if non-NULL) as sim_run_scenario_keep; adds to *ran (if non-NULL) the
+ * simulations it ran (nsystems x replications: none twice).
  * Returns 0 or a SIM_E* code (message in *why). */
 int sim_run_to_precision(struct sim_scenario *sc, int jobs, double rel,
 			 int max_reps, struct sim_summary *out,
-			 struct sim_rep_result **reps, const char **why);
+			 struct sim_rep_result **reps, size_t *ran,
+			 const char **why);
 
 /* Whether the n summaries meet sim_run_to_precision's criterion. */
 bool sim_precise_enough(const struct sim_summary *s, size_t n, double rel);
