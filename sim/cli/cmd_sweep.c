@@ -381,8 +381,14 @@ static int load_points(struct sweep *sw)
 			struct sim_budget b;
 			struct sim_mark at;
 			char why[512];
-			if (sim_scenario_budget(&p->sc, 0, &b, &at, why,
-						sizeof(why))) {
+			/* --precision may run up to --max-replications */
+			int r0 = p->sc.replications;
+			if (sw->precision)
+				p->sc.replications = sw->max_reps;
+			int over_budget = sim_scenario_budget(
+			    &p->sc, 0, &b, &at, why, sizeof(why));
+			p->sc.replications = r0;
+			if (over_budget) {
 				e = SIM_ELIMIT;
 				if (at.file)
 					snprintf(over, sizeof(over),
@@ -494,6 +500,29 @@ static void print_table(const struct sweep *sw)
 
 /* ------------------------------------------------------------ command -- */
 
+/* A warning per point this process ran whose --precision was not reached
+ * within --max-replications, in the grid's order. */
+static void warn_imprecise(const struct sweep *sw)
+{
+	size_t n = 0;
+	for (size_t k = 0; sw->precision && k < sw->grid.npoints; k++) {
+		if (!sw->pt[k].imprecise || n++ >= MAX_MESSAGES)
+			continue;
+		char where[512];
+		sweep_point_name(sw, k, where, sizeof(where));
+		fprintf(stderr,
+			"concsim: warning: --precision %g%% not reached at "
+			"%s in %d replications (--max-replications); its "
+			"half-widths are as shown\n",
+			100 * sw->precision, where, sw->max_reps);
+	}
+	if (n > MAX_MESSAGES)
+		fprintf(stderr,
+			"concsim: warning: --precision not reached at %zu "
+			"more points\n",
+			n - MAX_MESSAGES);
+}
+
 /* Handles the options only sweep has. Returns 0 or an exit status. */
 static int sweep_options(struct sweep *sw)
 {
@@ -512,6 +541,10 @@ static int sweep_options(struct sweep *sw)
 			sw->resume = true;
 			continue;
 		}
+		if (!strcmp(a, "--long")) {
+			sw->lng = true;
+			continue;
+		}
 		if (!strncmp(a, "--resume=", 9)) {
 			cli_error("--resume takes no value");
 			return EXIT_USAGE;
@@ -525,10 +558,16 @@ static int sweep_options(struct sweep *sw)
 			cli_error("option '%s' needs a value", a);
 			return EXIT_USAGE;
 		}
-		if (!strncmp(a, "--param", 7)) {
+		if (!strncmp(a, "--param=", 8)) {
 			int rc = add_param_option(sw, val);
 			if (rc)
 				return rc;
+		} else if (!strncmp(a, "--precision=", 12)) {
+			if (cli_parse_precision(val, &sw->precision))
+				return EXIT_USAGE;
+		} else if (!strncmp(a, "--max-replications=", 19)) {
+			if (cli_parse_max_reps(val, &sw->max_reps))
+				return EXIT_USAGE;
 		} else {
 			char *end;
 			errno = 0;
@@ -556,6 +595,12 @@ static int sweep_options(struct sweep *sw)
 		cli_error("--resume needs the folder to resume: -o DIR");
 		return EXIT_USAGE;
 	}
+	if (sw->max_reps && !sw->precision) {
+		cli_error("--max-replications goes with --precision P%%");
+		return EXIT_USAGE;
+	}
+	if (!sw->max_reps)
+		sw->max_reps = 50;
 	return 0;
 }
 
@@ -566,7 +611,9 @@ static int sweep_main(struct sweep *sw, int argc, char **argv)
 	int rc = cli_parse(argc, argv,
 			   "--set|--seed|--replications|--format|--out|"
 			   "--jobs|--quiet|--per-replica|--systems",
-			   "--param|--shard|--resume!", &sw->o);
+			   "--param|--shard|--resume!|--precision|"
+			   "--max-replications|--long!",
+			   &sw->o);
 	if (rc || (rc = sweep_options(sw)))
 		return rc;
 	sweep_mpi_share_cores(sw, argc, argv);
@@ -615,6 +662,13 @@ cleanup_grid:
 		return EXIT_FAILED;
 	}
 	FILE *mem = open_memstream(&yaml, &ylen);
+	/* --precision decides each point's replications: scenario.yaml says
+	 * so, which keeps --resume and merge from mixing rows of another */
+	if (mem && sw->precision)
+		fprintf(mem,
+			"# sweep --precision %g%% --max-replications %d: each "
+			"row's replications says how many ran\n",
+			100 * sw->precision, sw->max_reps);
 	if (!mem || sim_scenario_write_yaml(&sw->base, mem) || fclose(mem)) {
 		cli_error("cannot describe the scenario");
 		free(yaml);
@@ -627,9 +681,9 @@ cleanup_grid:
 	/* the output folder: never over the input, made and locked (a second
 	 * sweep or run into it fails) before its files are read or written */
 	static const char *const outs[] = {"scenario.yaml", "results.csv",
-					   "results.json"};
-	if (sw->writer &&
-	    sim_check_clobber(sw->o.out, outs, 3, sw->o.file, stderr)) {
+					   "results.json", "results_long.csv"};
+	if (sw->writer && sim_check_clobber(sw->o.out, outs, sw->lng ? 4 : 3,
+					    sw->o.file, stderr)) {
 		free(yaml);
 		return EXIT_USAGE;
 	}
@@ -681,17 +735,12 @@ cleanup_grid:
 	if (sw->rank == 0 && sweep_save(sw))
 		failed = 1;
 	if (sw->err) {
-		char where[512] = "";
-		size_t off = 0;
-		for (size_t i = 0; i < sw->grid.np && off < sizeof(where); i++)
-			off += (size_t)snprintf(
-			    where + off, sizeof(where) - off, "%s%s=%s",
-			    i ? ", " : "", sw->grid.p[i].path,
-			    sw->grid.p[i].values[sim_grid_value(
-				&sw->grid, sw->why_point, i)]);
+		char where[512];
+		sweep_point_name(sw, sw->why_point, where, sizeof(where));
 		cli_error("simulation failed at %s: %s", where,
 			  sw->why ? sw->why : sim_strerror(sw->err));
 	}
+	warn_imprecise(sw);
 	if (sw->rank != 0)
 		return failed ? EXIT_FAILED : stopped ? EXIT_INTERRUPTED : 0;
 	size_t shard_points = 0;
@@ -710,7 +759,9 @@ cleanup_grid:
 		return EXIT_FAILED;
 	int fmt = cli_format(&sw->o), e = 0;
 	sim_table_sort(&sw->table);
-	if (fmt == SIM_FMT_CSV)
+	if (fmt == SIM_FMT_CSV && sw->lng)
+		e = sim_table_write_csv_long(&sw->table, &sw->grid, stdout);
+	else if (fmt == SIM_FMT_CSV)
 		e = sim_table_write_csv(&sw->table, &sw->grid, stdout);
 	else if (fmt == SIM_FMT_JSON)
 		e = sim_table_write_json(&sw->table, &sw->grid, sw->base.name,

@@ -52,7 +52,8 @@ int sweep_resume(struct sweep *sw, const char *yaml, size_t ylen)
 			line += old[i] == '\n';
 		cli_error("cannot resume: '%s/scenario.yaml' differs from "
 			  "this sweep at line %d (another scenario, --set, "
-			  "--param, --seed or --replications); use another "
+			  "--param, --seed, --replications or --precision); "
+			  "use another "
 			  "folder, or run without --resume to start over",
 			  sw->o.out, line);
 		goto cleanup;

@@ -90,6 +90,9 @@ static void checkpoint(struct sweep *sw, bool force)
 	if (force) {
 		rc = sim_table_save(&sw->table, &sw->grid, sw->base.name,
 				    sw->o.out, stderr);
+		if (!rc && sw->lng)
+			rc = sim_table_save_long(&sw->table, &sw->grid,
+						 sw->o.out, stderr);
 		sw->ckpt_cols = 0; /* sorted: the rows moved */
 	} else if (sw->points_done > 1 && t - sw->last_write < CHECKPOINT_S) {
 		return;
@@ -155,20 +158,51 @@ cleanup:
 	return rc;
 }
 
+/* --precision: the point's sequential procedure, the very one of `run
+ * --precision` (sim_run_to_precision), then its rows as finish_point
+ * makes them from the replications it ran. */
+static int run_point_precise(struct sweep *sw, size_t k, const char **why)
+{
+	struct sweep_point *p = &sw->pt[k];
+	size_t nsys = p->sc.nsystems;
+	struct sim_summary *sum = calloc(nsys, sizeof(*sum));
+	if (!sum)
+		return SIM_ENOMEM;
+	int err = sim_run_to_precision(&p->sc, sw->inner_jobs, sw->precision,
+				       sw->max_reps, sum, &p->res, NULL, why);
+	if (!err)
+		p->imprecise = p->sc.replications >= sw->max_reps &&
+			       !sim_precise_enough(sum, nsys, sw->precision);
+	for (size_t s = 0; s < nsys; s++)
+		sim_summary_release(&sum[s]);
+	free(sum);
+	if (err)
+		return err;
+	p->ntask = nsys * (size_t)p->sc.replications;
+	return finish_point(sw, k);
+}
+
 static int run_task(void *arg, size_t i)
 {
 	struct sweep *sw = arg;
 	const struct sweep_task *t = &sw->task[i];
 	struct sweep_point *p = &sw->pt[t->point];
 	const char *why = NULL;
+	double work = p->cost * (t->rep < 0 ? (double)p->ntask : 1);
+	int err;
 
 	if (interrupted || atomic_load(&sw->failed))
 		return 0;
-	size_t nrep = (size_t)p->sc.replications;
-	int err = sim_run_one(&p->sc, t->sys, t->rep, 0, NULL,
-			      &p->res[t->sys * nrep + (size_t)t->rep], &why);
-	if (!err && atomic_fetch_sub(&p->left, 1) == 1)
-		err = finish_point(sw, t->point);
+	if (t->rep < 0) {
+		err = run_point_precise(sw, t->point, &why);
+	} else {
+		size_t nrep = (size_t)p->sc.replications;
+		err =
+		    sim_run_one(&p->sc, t->sys, t->rep, 0, NULL,
+				&p->res[t->sys * nrep + (size_t)t->rep], &why);
+		if (!err && atomic_fetch_sub(&p->left, 1) == 1)
+			err = finish_point(sw, t->point);
+	}
 	pthread_mutex_lock(&sw->lock);
 	if (err && !sw->err) {
 		sw->err = err;
@@ -176,7 +210,7 @@ static int run_task(void *arg, size_t i)
 		sw->why_point = t->point;
 		atomic_store(&sw->failed, 1);
 	}
-	sw->cost_done += p->cost;
+	sw->cost_done += work;
 	draw_progress(sw, false);
 	pthread_mutex_unlock(&sw->lock);
 	return err;
@@ -240,6 +274,13 @@ int sweep_plan(struct sweep *sw)
 		sw->cost_all += p->cost * (double)p->ntask;
 	}
 	sw->points_all = mine;
+	if (sw->precision) {
+		/* a task per point, each running its own replications on
+		 * the cores the points leave free */
+		int outer = (size_t)sw->o.jobs < mine ? sw->o.jobs : (int)mine;
+		sw->inner_jobs = outer > 1 ? sw->o.jobs / outer : sw->o.jobs;
+		ntask = mine;
+	}
 	sw->task = calloc(ntask ? ntask : 1, sizeof(*sw->task));
 	if (!sw->task) {
 		free(todo);
@@ -248,6 +289,11 @@ int sweep_plan(struct sweep *sw)
 	for (size_t j = 0; j < mine; j++) {
 		struct sweep_point *p = &sw->pt[todo[j]];
 		size_t nrep = (size_t)p->sc.replications;
+		if (sw->precision) {
+			sw->task[sw->ntask++] =
+			    (struct sweep_task){todo[j], 0, -1};
+			continue;
+		}
 		if (!(p->res = calloc(p->ntask, sizeof(*p->res)))) {
 			free(todo);
 			return SIM_ENOMEM;
@@ -290,4 +336,15 @@ int sweep_save(struct sweep *sw)
 	int rc = atomic_load(&sw->failed) ? SIM_EIO : 0;
 	pthread_mutex_unlock(&sw->lock);
 	return rc;
+}
+
+void sweep_point_name(const struct sweep *sw, size_t k, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sw->grid.np && off < len; i++)
+		off += (size_t)snprintf(
+		    buf + off, len - off, "%s%s=%s", i ? ", " : "",
+		    sw->grid.p[i].path,
+		    sw->grid.p[i].values[sim_grid_value(&sw->grid, k, i)]);
 }

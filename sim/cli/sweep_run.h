@@ -23,13 +23,15 @@ struct sweep_point {
 	struct sim_scenario sc; /* loaded with the point's values */
 	char **cells;		/* the swept cells */
 	bool loaded, mine, done;
+	bool imprecise;		    /* --precision not reached */
 	size_t ntask;		    /* nsystems * replications */
 	atomic_size_t left;	    /* simulations still to finish */
 	struct sim_rep_result *res; /* system-major */
 	double cost;		    /* estimated work of one simulation */
 };
 
-/* One simulation: a system and replication of a point. */
+/* One simulation: a system and replication of a point; with --precision,
+ * a whole point (rep -1): its sequential procedure. */
 struct sweep_task {
 	size_t point, sys;
 	int rep;
@@ -39,6 +41,10 @@ struct sweep_task {
 struct sweep {
 	struct cli_opts o;
 	bool resume;
+	bool lng;	  /* --long: DIR/results_long.csv, long CSV on stdout */
+	double precision; /* --precision (a share), 0: off */
+	int max_reps;	  /* --max-replications */
+	int inner_jobs;	  /* with --precision: threads of one point */
 	size_t shard, nshards;
 	int rank, nranks;
 	bool writer;	 /* writes the files: -o given and rank 0 */
@@ -84,7 +90,11 @@ int sweep_plan(struct sweep *sw);
 int sweep_run(struct sweep *sw, int *stopped);
 
 /* Writes the result files with every row now held (rank 0, after the
- * run). Returns 0 or a negative SIM_E* code (message printed). */
+ * run): results.csv, results.json and, with --long, results_long.csv.
+ * Returns 0 or a negative SIM_E* code (message printed). */
 int sweep_save(struct sweep *sw);
+
+/* "PATH=VALUE, PATH=VALUE" of point k, for a message. */
+void sweep_point_name(const struct sweep *sw, size_t k, char *buf, size_t len);
 
 #endif

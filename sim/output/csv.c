@@ -270,25 +270,45 @@ cleanup:
 	return rc;
 }
 
+void sim_csv_long_header(FILE *f, const char *const *lead, size_t nlead)
+{
+	bool first = true;
+	for (size_t i = 0; i < nlead; i++)
+		sim_csv_cell(f, &first, lead[i]);
+	sim_csv_cell(f, &first, "figure");
+	sim_csv_cell(f, &first, "value");
+	fputc('\n', f);
+}
+
+void sim_csv_long_row(FILE *f, const char *const *lead, size_t nlead,
+		      const char *figure, const char *value)
+{
+	bool first = true;
+	for (size_t i = 0; i < nlead; i++)
+		sim_csv_cell(f, &first, lead[i]);
+	sim_csv_cell(f, &first, figure);
+	sim_csv_cell(f, &first, value);
+	fputc('\n', f);
+}
+
 int sim_write_csv_long(FILE *f, const struct sim_scenario *sc,
 		       const struct sim_summary *sys, size_t n)
 {
+	static const char *const head[] = {"scenario", "system", "model"};
 	struct sim_cells row = {0};
-	fputs("scenario,system,model,figure,value\n", f);
+	sim_csv_long_header(f, head, 3);
 	for (size_t i = 0; i < n; i++) {
 		int rc = sim_summary_flatten(sc, &sys[i], &row);
 		if (rc)
 			return rc;
+		const char *lead[] = {sc->name, sys[i].name, sys[i].model};
 		for (size_t k = 0; k < row.n; k++) {
-			bool first = true;
+			char num[SIM_NUM_LEN] = "";
 			if (row.v[k].str)
 				continue; /* scenario, system, model */
-			sim_csv_cell(f, &first, sc->name);
-			sim_csv_cell(f, &first, sys[i].name);
-			sim_csv_cell(f, &first, sys[i].model);
-			sim_csv_cell(f, &first, row.v[k].name);
-			sim_csv_num(f, &first, row.v[k].num);
-			fputc('\n', f);
+			if (isfinite(row.v[k].num))
+				sim_fmt_double(num, sizeof(num), row.v[k].num);
+			sim_csv_long_row(f, lead, 3, row.v[k].name, num);
 		}
 		sim_cells_release(&row);
 	}

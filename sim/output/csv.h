@@ -19,6 +19,13 @@
 int sim_write_csv(FILE *f, const struct sim_scenario *sc,
 		  const struct sim_summary *sys, size_t n);
 
+/* Long-format CSV, shared by run and sweep: a header of the leading
+ * columns' names then `figure,value`; a row of the leading cells, the
+ * figure's name and its value (text as in the wide CSV; "" for none). */
+void sim_csv_long_header(FILE *f, const char *const *lead, size_t nlead);
+void sim_csv_long_row(FILE *f, const char *const *lead, size_t nlead,
+		      const char *figure, const char *value);
+
 /* The same figures in long form, one per row, for pandas and R:
  * scenario,system,model,figure,value (figure = the wide column's name).
  * Returns as sim_write_csv. */

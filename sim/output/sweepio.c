@@ -547,6 +547,43 @@ int sim_table_write_csv(const struct sim_table *t, const struct sim_grid *g,
 	return ferror(f) ? SIM_EIO : 0;
 }
 
+int sim_table_write_csv_long(const struct sim_table *t,
+			     const struct sim_grid *g, FILE *f)
+{
+	size_t n, nl = g->np + 2;
+	size_t *ord = col_order(t, &n);
+	const char **lead = calloc(nl, sizeof(*lead));
+	int rc = SIM_ENOMEM;
+
+	if (!ord || !lead)
+		goto cleanup;
+	for (size_t i = 0; i < g->np; i++)
+		lead[i] = g->p[i].path;
+	lead[g->np] = "system";
+	lead[g->np + 1] = "model";
+	sim_csv_long_header(f, lead, nl);
+	for (size_t r = 0; r < t->nrow; r++) {
+		const struct sim_trow *row = &t->row[r];
+		for (size_t i = 0; i < g->np; i++)
+			lead[i] = row->param[i] ? row->param[i] : "";
+		lead[g->np] = sim_trow_get(t, row, "system");
+		lead[g->np + 1] = sim_trow_get(t, row, "model");
+		for (size_t k = 0; k < n; k++) {
+			const char *name = t->col[ord[k]];
+			if (col_rank(name) < 2 ||
+			    !strcmp(name, SIM_HASH_COLUMN))
+				continue; /* system, model: leading */
+			sim_csv_long_row(f, lead, nl, name,
+					 sim_trow_get(t, row, name));
+		}
+	}
+	rc = ferror(f) ? SIM_EIO : 0;
+cleanup:
+	free(ord);
+	free(lead);
+	return rc;
+}
+
 /* Whether s is a JSON number (RFC 8259 grammar). */
 static bool json_number(const char *s)
 {
@@ -980,20 +1017,37 @@ int sim_save_bytes(const char *dir, const char *name, const char *buf,
 	return sim_afile_commit(&a, err);
 }
 
-int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
-		       const char *dir, FILE *err)
+/* Writes DIR/NAME atomically with write(t, g, f). */
+static int save_with(const struct sim_table *t, const struct sim_grid *g,
+		     const char *dir, const char *name,
+		     int (*write)(const struct sim_table *,
+				  const struct sim_grid *, FILE *),
+		     FILE *err)
 {
 	struct sim_afile a;
 	int rc;
 
-	if ((rc = sim_afile_open(&a, dir, "results.csv", err)))
+	if ((rc = sim_afile_open(&a, dir, name, err)))
 		return rc;
-	if ((rc = sim_table_write_csv(t, g, a.f)) == SIM_ENOMEM) {
+	if ((rc = write(t, g, a.f)) == SIM_ENOMEM) {
 		sim_afile_abort(&a);
 		fputs("concsim: error: out of memory\n", err);
 		return rc;
 	}
 	return sim_afile_commit(&a, err);
+}
+
+int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
+		       const char *dir, FILE *err)
+{
+	return save_with(t, g, dir, "results.csv", sim_table_write_csv, err);
+}
+
+int sim_table_save_long(const struct sim_table *t, const struct sim_grid *g,
+			const char *dir, FILE *err)
+{
+	return save_with(t, g, dir, "results_long.csv",
+			 sim_table_write_csv_long, err);
 }
 
 int sim_table_append_csv(const struct sim_table *t, size_t from,

@@ -130,6 +130,14 @@ void sim_table_sort(struct sim_table *t);
 int sim_table_write_csv(const struct sim_table *t, const struct sim_grid *g,
 			FILE *f);
 
+/* Writes results_long.csv (run --long's form, sim_csv_long_row): the
+ * grid's paths, system, model, figure, value; one row per row of t and
+ * figure (the other columns in results.csv's order, scenario_hash left
+ * out), an empty value where the wide cell is empty. Returns 0, SIM_EIO
+ * or SIM_ENOMEM. */
+int sim_table_write_csv_long(const struct sim_table *t,
+			     const struct sim_grid *g, FILE *f);
+
 /* Writes results.json: {"scenario", "parameters": [{"path", "values"}],
  * "rows": [one object per row, keys in the CSV's order]}. A cell that is
  * a JSON number is written as one, an empty cell as null, anything else
@@ -190,6 +198,12 @@ int sim_table_save(struct sim_table *t, const struct sim_grid *g,
  * SIM_ENOMEM (message on err). */
 int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
 		       const char *dir, FILE *err);
+
+/* Writes DIR/results_long.csv atomically (sim_table_write_csv_long),
+ * rows in the table's order. Returns 0, SIM_EIO or SIM_ENOMEM (message
+ * on err). */
+int sim_table_save_long(const struct sim_table *t, const struct sim_grid *g,
+			const char *dir, FILE *err);
 
 /* Appends rows [from, nrow) to DIR/results.csv, whose header must hold
  * exactly the table's columns (written by sim_table_save_csv since the
