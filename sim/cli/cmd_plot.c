@@ -74,6 +74,81 @@ static bool wanted(const struct plot *p, const char *sys)
 	return !p->o.systems;
 }
 
+/* --systems must name systems that DIR's results.csv (a run's or a
+ * sweep's: both have a `system` column) holds: otherwise a one-line error
+ * naming the first unknown one and listing those it has, before anything
+ * is written. Returns 0, EXIT_USAGE or EXIT_FAILED (message printed). */
+static int check_systems(const struct plot *p, const char *csv)
+{
+	FILE *f = p->o.systems ? sim_fopen_regular(csv) : NULL;
+	char **cells = NULL, **known = NULL;
+	size_t cap = 0, nknown = 0, col = SIZE_MAX;
+	int rc = 0;
+	long n;
+
+	if (!f)
+		return 0; /* no results.csv: the readers say so */
+	for (bool head = true; rc == 0 && (n = sim_csv_record(f, &cells, &cap));
+	     head = false) {
+		if (n < 0) {
+			rc = n == -1 ? EXIT_FAILED : EXIT_USAGE;
+			break;
+		}
+		for (size_t c = 0; c < (size_t)n; c++) {
+			if (head && col == SIZE_MAX &&
+			    !strcmp(cells[c], "system"))
+				col = c;
+			if (!head && c == col) {
+				size_t k = 0;
+				while (k < nknown && strcmp(known[k], cells[c]))
+					k++;
+				char **v = k < nknown
+					       ? known
+					       : realloc(known, (nknown + 1) *
+								    sizeof(*v));
+				if (!v) {
+					rc = EXIT_FAILED;
+				} else if (k == nknown) {
+					known = v;
+					known[nknown++] = cells[c];
+					cells[c] = NULL;
+				}
+			}
+			free(cells[c]);
+		}
+	}
+	fclose(f);
+	if (rc == EXIT_FAILED)
+		cli_error("out of memory");
+	else if (rc)
+		cli_error("'%s' is not a results.csv (an unterminated quote)",
+			  csv);
+	for (const char *l = p->o.systems; !rc && *l;) {
+		size_t len = strcspn(l, ","), k = 0;
+		while (k < nknown &&
+		       (strlen(known[k]) != len || strncmp(known[k], l, len)))
+			k++;
+		if (k == nknown) {
+			char list[1024] = "";
+			size_t at = 0;
+			for (size_t j = 0; j < nknown && at < sizeof(list); j++)
+				at += (size_t)snprintf(
+				    list + at, sizeof(list) - at, "%s%s",
+				    j ? ", " : "", known[j]);
+			cli_error("--systems: no system named '%.*s' in '%s'; "
+				  "it has %s",
+				  (int)len, l, csv, nknown ? list : "none");
+			rc = EXIT_USAGE;
+		}
+		l += len + (l[len] == ',');
+	}
+	for (size_t k = 0; k < nknown; k++)
+		free(known[k]);
+	free(known);
+	free(cells);
+	return rc;
+}
+
 static const char *template_text(const char *name)
 {
 	for (const struct sim_plot_template *t = sim_plot_templates; t->name;
@@ -1110,6 +1185,8 @@ int cmd_plot(int argc, char **argv)
 		fclose(f);
 	}
 	bool sweep = f && strncmp(head, "scenario,", 9) && head[0];
+	if ((rc = check_systems(&p, path)))
+		goto cleanup;
 	if (sim_mkdir_p(p.out, stderr)) {
 		rc = EXIT_FAILED;
 		goto cleanup;
