@@ -242,13 +242,14 @@ Test(precision, sweep_warns_per_point_short_of_precision, .init = tl_mktmp,
 	free(out);
 }
 
-/* Shards with --precision merge into the bytes of one sweep. */
+/* Shards with --precision and --long merge into the bytes of one sweep,
+ * results_long.csv included. */
 Test(precision, sweep_shards_merge, .init = tl_mktmp, .fini = tl_rmtmp)
 {
 	char *out;
 	tl_write("p.yaml", mm1);
 	const char *grid = "--param workload.arrivals.rate=100/s,300/s,600/s "
-			   "--precision 20%";
+			   "--precision 20% --long";
 	char args[1024];
 	snprintf(
 	    args, sizeof args,
@@ -256,7 +257,8 @@ Test(precision, sweep_shards_merge, .init = tl_mktmp, .fini = tl_rmtmp)
 	    "concsim sweep p.yaml -q %s --shard 0/2 -o s0 > /dev/null 2>&1 && "
 	    "concsim sweep p.yaml -q %s --shard 1/2 -o s1 > /dev/null 2>&1 && "
 	    "concsim merge s0 s1 -o m > /dev/null && cmp one/results.csv "
-	    "m/results.csv && cmp one/results.json m/results.json",
+	    "m/results.csv && cmp one/results.json m/results.json && "
+	    "cmp one/results_long.csv m/results_long.csv",
 	    grid, grid, grid);
 	cr_expect_eq(sh(&out, args), 0, "%s", out);
 	free(out);

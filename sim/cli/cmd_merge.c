@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "output/files.h"
@@ -173,11 +174,19 @@ int cmd_merge(int argc, char **argv)
 			  missing, g.npoints, where);
 		goto cleanup;
 	}
+	/* shards of `sweep --long` (every folder has results_long.csv)
+	 * merge into what one such sweep writes */
+	bool lng = true;
+	for (size_t d = 0; d < ndirs && lng; d++) {
+		snprintf(path, sizeof(path), "%s/results_long.csv", dirs[d]);
+		lng = access(path, F_OK) == 0;
+	}
 	rc = EXIT_FAILED;
 	if (sim_mkdir_made(o.out, &made, stderr) ||
 	    (lock = sim_dir_lock(o.out, stderr)) < 0 ||
 	    sim_save_bytes(o.out, "scenario.yaml", yaml, ylen, stderr) ||
-	    sim_table_save(&all, &g, name, o.out, stderr))
+	    sim_table_save(&all, &g, name, o.out, stderr) ||
+	    (lng && sim_table_save_long(&all, &g, o.out, stderr)))
 		goto cleanup;
 	if (!o.quiet)
 		fprintf(stderr,
