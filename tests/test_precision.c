@@ -109,6 +109,31 @@ Test(precision, incremental_equals_from_scratch)
 	sim_scenario_release(&sc);
 }
 
+/* capacity --precision adds searches the same way: the answer it stops
+ * with is the one --replications n gives. */
+Test(precision, capacity_incremental_equals_from_scratch, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	char *a, *b, args[256];
+	tl_write("p.yaml", mm1);
+	cr_assert_eq(sh(&a, "concsim capacity p.yaml -q --format json --slo "
+			    "'mean<3ms' --systems loop --precision 5% "
+			    "2>/dev/null"),
+		     0, "%s", a);
+	const char *r = strstr(a, "\"replications\": ");
+	cr_assert(r, "%s", a);
+	int n = atoi(r + 16);
+	cr_assert(n > 3 && n < 50, "stopped at %d: %s", n, a);
+	snprintf(args, sizeof args,
+		 "concsim capacity p.yaml -q --format json --slo 'mean<3ms' "
+		 "--systems loop --replications %d",
+		 n);
+	cr_assert_eq(sh(&b, args), 0, "%s", b);
+	cr_expect_str_eq(a, b);
+	free(a);
+	free(b);
+}
+
 /* ----------------------------------------------- sweep --precision -- */
 
 /* The cell of column `name` in CSV line `line` given its header. */
