@@ -362,4 +362,18 @@ Test(precision, plot_unknown_system_is_a_usage_error, .init = tl_mktmp,
 	/* nothing written */
 	cr_expect_neq(sh(&out, "ls figs"), 0, "%s", out);
 	free(out);
+	/* sweep and capacity say it the loader's way (run: test_sizing) */
+	static const char *const cmds[] = {
+	    "concsim sweep p.yaml -q --param workload.arrivals.rate=1/s "
+	    "--systems nope -o s",
+	    "concsim capacity p.yaml -q --slo 'p99<1s' --systems nope"};
+	for (size_t i = 0; i < 2; i++) {
+		cr_expect_eq(sh(&out, cmds[i]), 2, "%s", cmds[i]);
+		cr_expect_str_eq(out, "concsim: error: --systems: no system "
+				      "named 'nope'; the scenario has loop, "
+				      "pool\n");
+		free(out);
+	}
+	cr_expect_neq(sh(&out, "ls s"), 0, "%s", out);
+	free(out);
 }
