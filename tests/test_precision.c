@@ -221,6 +221,14 @@ Test(precision, sweep_stops_per_point_and_reports_replications,
 	cr_expect_str_eq(out, one);
 	free(one);
 	free(out);
+	/* the table for people shows them too */
+	cr_expect_eq(sh(&out, "concsim sweep p.yaml -q --format table "
+			      "--param workload.arrivals.rate=600/s "
+			      "--precision 20%"),
+		     0);
+	cr_expect(strstr(out, "p99 ms  reps\n") && strstr(out, "     3\n"),
+		  "%s", out);
+	free(out);
 	/* -j1 and -j2 write the same rows */
 	cr_expect_eq(sh(&out,
 			"concsim sweep p.yaml -q -j1 --format csv --param "

@@ -455,7 +455,8 @@ static void print_table(const struct sweep *sw)
 	};
 	static const char *const lat[] = {"latency_s_p50", "latency_s_p99"};
 	const struct sim_table *t = &sw->table;
-	size_t np = sw->grid.np, nc = np + 7;
+	/* with --precision, how many replications each point used */
+	size_t np = sw->grid.np, nc = np + 7 + (sw->precision > 0);
 	struct sim_tbl tb;
 
 	if (sim_tbl_init(&tb, t->nrow + 1, nc))
@@ -470,6 +471,8 @@ static void print_table(const struct sweep *sw)
 	for (size_t c = 0; c < 7; c++)
 		snprintf(sim_tbl_at(&tb, 0, np + c), SIM_TBL_CELL, "%s",
 			 head[c]);
+	if (sw->precision)
+		snprintf(sim_tbl_at(&tb, 0, np + 7), SIM_TBL_CELL, "reps");
 	for (size_t r = 0; r < t->nrow; r++) {
 		const struct sim_trow *row = &t->row[r];
 		for (size_t i = 0; i < np; i++)
@@ -493,6 +496,9 @@ static void print_table(const struct sweep *sw)
 				 SIM_TBL_CELL, *v ? "%.4g" : "-",
 				 1e3 * atof(v));
 		}
+		if (sw->precision)
+			snprintf(sim_tbl_at(&tb, r + 1, np + 7), SIM_TBL_CELL,
+				 "%s", sim_trow_get(t, row, "replications"));
 	}
 	sim_tbl_print(stdout, &tb);
 	sim_tbl_release(&tb);
