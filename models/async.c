@@ -643,7 +643,11 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
-	int err = sim_hist_init(&m->lag);
+	int err = 0;
+	if (ctx->folded)
+		sim_hist_init_moments(&m->lag);
+	else
+		err = sim_hist_init(&m->lag);
 	if (err < 0)
 		return err;
 	m->nprocs = cfg->workers;

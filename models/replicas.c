@@ -701,7 +701,8 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 				     /* every replica shares the one
 				      * downstream (and the services) */
 				     .ds = ctx->ds,
-				     .svc = ctx->svc};
+				     .svc = ctx->svc,
+				     .folded = true};
 		err = sim_instance_new(&c->inst, &cc);
 		if (err < 0)
 			return err;

@@ -32,6 +32,12 @@ int sim_hist_init(struct sim_hist *h)
 	return 0;
 }
 
+void sim_hist_init_moments(struct sim_hist *h)
+{
+	sim_hist_init(h);
+	h->moments = true; /* nb stays 0: every value goes to count_out */
+}
+
 void sim_hist_release(struct sim_hist *h)
 {
 	free(h->b);
@@ -91,6 +97,8 @@ static void hist_span(const struct sim_hist *h, size_t *lo, size_t *hi)
 
 void sim__hist_count_out(struct sim_hist *h, size_t k)
 {
+	if (h->moments)
+		return;
 	if (k == 0) {
 		h->under++;
 		return;

@@ -40,6 +40,8 @@ struct sim_hist {
 			   as the lag of an idle loop), so that they do not
 			   stretch the range down to it */
 	uint64_t lost;	/* values counted in n but in no bucket (no memory) */
+	bool moments;	/* keeps n, sum, min and max only: no buckets, no
+			   quantiles (sim_hist_init_moments) */
 };
 
 /* Returns 0 (nothing is allocated until a value is recorded; the int is
@@ -47,6 +49,10 @@ struct sim_hist {
  * +inf and max = -inf (so that recording needs no test for the first
  * value). */
 int sim_hist_init(struct sim_hist *h);
+/* A histogram that keeps only n, sum, min and max (its quantiles are not
+ * wanted: a replica's loop lag, of which the fleet reports the maximum),
+ * so that it costs no memory and recording touches no bucket. */
+void sim_hist_init_moments(struct sim_hist *h);
 void sim_hist_release(struct sim_hist *h);
 void sim_hist_reset(struct sim_hist *h);
 /* The bucket of x: values below 2^EMIN (zero and negatives included) land

@@ -55,6 +55,8 @@ void sim_loop_tally(const struct sim_loop *l, struct sim_loop_figs *f)
 void sim_loop_report_lag(const struct sim_hist *lag, struct sim_metrics *m)
 {
 	sim_metrics_put(m, "loop_lag_s", "mean", sim_hist_mean(lag));
-	sim_metrics_put(m, "loop_lag_s", "p99", sim_hist_quantile(lag, 0.99));
+	if (!lag->moments)
+		sim_metrics_put(m, "loop_lag_s", "p99",
+				sim_hist_quantile(lag, 0.99));
 	sim_metrics_put(m, "loop_lag_s", "max", lag->n ? lag->max : 0);
 }

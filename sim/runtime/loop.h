@@ -145,7 +145,8 @@ struct sim_loop_figs {
 /* Adds loop l's figures since the reset to *f. */
 void sim_loop_tally(const struct sim_loop *l, struct sim_loop_figs *f);
 
-/* Appends loop_lag_s.mean, .p99 and .max from a model's lag histogram. */
+/* Appends loop_lag_s.mean, .p99 (unless the histogram keeps only moments)
+ * and .max from a model's lag histogram. */
 void sim_loop_report_lag(const struct sim_hist *lag, struct sim_metrics *m);
 
 #endif

@@ -58,6 +58,9 @@ struct sim_ctx {
 	struct sim_dspool *ds;	/* the shared downstream (database pool),
 				   or NULL */
 	struct sim_svcset *svc; /* the services requests may call, or NULL */
+	bool folded; /* a replica of `replicas`, which keeps only sums and
+			maxima of its figures: its distributions (loop lag)
+			need no histogram buckets */
 };
 
 /* The request's phase i as the workload defines it. */
