@@ -52,6 +52,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,13 @@ struct rep {
 	int nact;
 	int *perm;    /* power-of-d: a permutation of 0..nact-1 */
 	double *cumw; /* weighted random: cumulative weights over act */
+	/* least-connections: a min segment tree over act[]'s positions of
+	 * the replicas' requests in flight (leaves lc[lcn + k], padding
+	 * SIZE_MAX), and each replica's position in act[] or -1, so that a
+	 * pick and an update cost O(log replicas), not a scan */
+	size_t *lc;
+	int lcn; /* leaves: a power of two >= nch */
+	int *pos;
 	uint64_t rr;
 	struct sim_inflight inflight; /* from submit to port.done (both hops) */
 	struct sim_tw serving_tw;     /* replicas active or draining */
@@ -361,6 +369,53 @@ static void map_del(struct rep_map *mp, struct rep_slot *s)
 
 /* ------------------------------------------------------ the balancer -- */
 
+/* least-connections: the tree over act[] from the replicas' counts. */
+static void lc_build(struct rep *m)
+{
+	for (int i = 0; i < m->nch; i++)
+		m->pos[i] = -1;
+	for (int k = 0; k < m->lcn; k++) {
+		m->lc[m->lcn + k] =
+		    k < m->nact ? m->ch[m->act[k]].inflight.n : SIZE_MAX;
+		if (k < m->nact)
+			m->pos[m->act[k]] = k;
+	}
+	for (int v = m->lcn - 1; v > 0; v--)
+		m->lc[v] = m->lc[2 * v] < m->lc[2 * v + 1] ? m->lc[2 * v]
+							   : m->lc[2 * v + 1];
+}
+
+/* Replica c's count changed: its leaf and the minima above it. */
+static void lc_update(struct rep *m, const struct rep_child *c)
+{
+	int k = m->pos[c - m->ch];
+	if (k < 0) /* not active (draining): not in the tree */
+		return;
+	size_t v = (size_t)m->lcn + (size_t)k;
+	m->lc[v] = c->inflight.n;
+	for (v /= 2; v > 0; v /= 2) {
+		size_t x = m->lc[2 * v] < m->lc[2 * v + 1] ? m->lc[2 * v]
+							   : m->lc[2 * v + 1];
+		if (m->lc[v] == x)
+			break; /* the minima above do not change */
+		m->lc[v] = x;
+	}
+}
+
+/* The first position >= lo whose count is `want`, in node v's span
+ * [nl, nl + len), or -1. */
+static int lc_first(const struct rep *m, size_t v, int nl, int len, int lo,
+		    size_t want)
+{
+	if (nl + len <= lo || m->lc[v] > want)
+		return -1;
+	if (len == 1)
+		return nl;
+	int k = lc_first(m, 2 * v, nl, len / 2, lo, want);
+	return k >= 0 ? k
+		      : lc_first(m, 2 * v + 1, nl + len / 2, len / 2, lo, want);
+}
+
 /* The active set changed: rebuild act[] and what the policies derive
  * from it. */
 static void rebuild(struct rep *m)
@@ -376,6 +431,8 @@ static void rebuild(struct rep *m)
 		m->cumw[k] = acc;
 		m->ch[m->act[k]].cur = 0;
 	}
+	if (m->lc)
+		lc_build(m);
 }
 
 /* Splitmix64's finaliser (Steele, Lea & Flood 2014): spreads consecutive
@@ -443,13 +500,10 @@ static int choose(struct rep *m, const struct sim_request *r)
 		/* ties go to the first from a rotating start, so that an idle
 		 * system still spreads its requests */
 		int s = (int)(m->rr++ % (uint64_t)n);
-		for (int j = 0; j < n; j++) {
-			int c = m->act[(s + j) % n];
-			if (best < 0 ||
-			    m->ch[c].inflight.n < m->ch[best].inflight.n)
-				best = c;
-		}
-		return best;
+		int k = lc_first(m, 1, 0, m->lcn, s, m->lc[1]);
+		if (k < 0) /* the fewest are all before s: wrap around */
+			k = lc_first(m, 1, 0, m->lcn, 0, m->lc[1]);
+		return m->act[k];
 	}
 	case BAL_POWER_OF_TWO:
 		return choose_power(m, 2);
@@ -496,6 +550,8 @@ static void set_inflight(struct rep_child *c, double now, int dv)
 	else
 		sim_inflight_sub(&c->inflight, now);
 	sim_tw_add(&c->m->as_load, now, dv);
+	if (c->m->lc)
+		lc_update(c->m, c);
 }
 
 static void set_serving(struct rep *m, int dv)
@@ -678,6 +734,14 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 	m->cumw = calloc((size_t)m->nch, sizeof *m->cumw);
 	if (!m->ch || !m->act || !m->perm || !m->cumw)
 		return SIM_ENOMEM;
+	if (cfg->balancer == BAL_LEAST_CONN) {
+		for (m->lcn = 1; m->lcn < m->nch; m->lcn *= 2)
+			;
+		m->lc = calloc(2 * (size_t)m->lcn, sizeof *m->lc);
+		m->pos = calloc((size_t)m->nch, sizeof *m->pos);
+		if (!m->lc || !m->pos)
+			return SIM_ENOMEM;
+	}
 	const struct sim_system *rsys = cfg->replica;
 	m->track = ctx->wl->client.cancel && rsys->model->cancel;
 	for (int i = 0; i < m->nch; i++) {
@@ -733,6 +797,8 @@ static void rep_release(void *state)
 	free(m->act);
 	free(m->perm);
 	free(m->cumw);
+	free(m->lc);
+	free(m->pos);
 	free(m->map.v);
 	if (m->host)
 		sim_ctx_host_release(&m->ctx, &m->own_host);
