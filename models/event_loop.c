@@ -167,16 +167,19 @@ struct el_proc {
 };
 
 struct el {
-	struct sim_ctx ctx;
-	const struct el_cfg *cfg;
-	struct sim_host *host, own_host;
+	/* what a request touches, first and together: a fleet of replicas
+	 * visits thousands of these, and each line is a cache miss */
 	struct sim_procset ps; /* the processes (struct el_proc) */
+	const struct el_cfg *cfg;
+	struct sim_host *host;
 	int nprocs;
 	int unaccepted; /* connections no process has polled yet: with one
 			   process, its listen backlog */
-	struct sim_hist lag;
-	double t_reset;
 	struct sim_first_cost first; /* request_overhead and the connection's */
+	struct sim_hist lag;
+	struct sim_ctx ctx;
+	struct sim_host own_host;
+	double t_reset;
 };
 
 static void loop_next(struct el_proc *p);

@@ -40,8 +40,13 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 	/* whole bytes: memory.c keeps footprints as integers */
 	h->mem.limit = cfg->memory > 0 ? (int64_t)llround(cfg->memory) : 0;
 	assert(h->ncores > 0);
-	h->cores = calloc((size_t)h->ncores, sizeof *h->cores);
-	h->idle = malloc((size_t)h->ncores * sizeof *h->idle);
+	if (h->ncores == 1) {
+		h->cores = &h->one_core;
+		h->idle = &h->one_idle;
+	} else {
+		h->cores = calloc((size_t)h->ncores, sizeof *h->cores);
+		h->idle = malloc((size_t)h->ncores * sizeof *h->idle);
+	}
 	if (!h->cores || !h->idle) {
 		sim_host_release(h);
 		return SIM_ENOMEM;
@@ -55,8 +60,10 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 
 void sim_host_release(struct sim_host *h)
 {
-	free(h->cores);
-	free(h->idle);
+	if (h->cores != &h->one_core) {
+		free(h->cores);
+		free(h->idle);
+	}
 	free(h->ps);
 	h->cores = NULL;
 	h->idle = NULL;

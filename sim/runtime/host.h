@@ -53,25 +53,30 @@ struct sim_core {
  * and a context-switch cost charged whenever a core changes thread, or
  * ideal processor sharing when the quantum is 0. */
 struct sim_host {
+	/* what every burst touches first, together (a fleet of replicas
+	 * visits thousands of hosts: each line is a cache miss) */
 	struct sim *s;
 	int ncores;
-	double quantum, cs;
-	struct sim_core *cores;
-	int *idle; /* stack of idle core indices */
 	int nidle;
+	struct sim_core *cores;		      /* one_core when ncores == 1 */
+	int *idle;			      /* stack of idle core indices */
 	struct sim_thread *rq_head, *rq_tail; /* runnable, waiting for a core */
 	size_t rq_len;
+	double quantum, cs;
+	/* statistics */
+	struct sim_tw busy;	/* cores busy (running or switching) */
+	struct sim_tw waiting;	/* threads waiting for a core */
+	uint64_t switches;	/* context switches since the reset */
+	struct sim_hostmem mem; /* processes' memory, `memory` limit */
+	/* a single core and its idle slot, here rather than allocated */
+	struct sim_core one_core;
+	int one_idle;
 	/* processor sharing */
 	struct sim_thread **ps;
 	size_t nps, capps;
 	double vtime, vlast;
 	sim_ev ps_ev;
-	/* statistics */
-	struct sim_tw busy;    /* cores busy (running or switching) */
-	struct sim_tw waiting; /* threads waiting for a core */
-	uint64_t switches;     /* context switches since the reset */
 	double t_reset;
-	struct sim_hostmem mem; /* processes' memory, `memory` limit */
 };
 
 /* Returns 0 or SIM_ENOMEM. */

@@ -50,18 +50,19 @@ struct sim_procset_cfg {
 };
 
 struct sim_procset {
-	const struct sim_ctx *ctx; /* the model's: port, io */
-	struct sim *s;		   /* ctx's, and its port: one load less */
-	struct sim_port port;	   /* per request */
-	struct sim_host *host;
-	unsigned char *procs; /* n structs of `size` bytes */
-	unsigned char *end;   /* past the last one */
+	/* per request, first and together (see struct sim_host) */
+	struct sim *s;	      /* ctx's, and its port: one load less */
 	unsigned char *next;  /* round-robin: the next one to try */
+	unsigned char *end;   /* past the last one */
+	unsigned char *procs; /* n structs of `size` bytes */
 	size_t size;
 	int n;
+	struct sim_port port; /* per request */
+	struct sim_inflight inflight;
+	const struct sim_ctx *ctx; /* the model's: port, io */
+	struct sim_host *host;
 	double base, restart_time;
 	void (*on_restart)(struct sim_member *p);
-	struct sim_inflight inflight;
 	struct sim_inflight sessions;	  /* sessions held (SIM_CONN_SESSION) */
 	uint64_t oom_kills, oom_restarts; /* since the reset */
 };
