@@ -231,15 +231,17 @@ enum rep_state {
 struct rep;
 
 struct rep_child {
+	/* what a request touches, first and together: a fleet visits
+	 * thousands of these, and each cache line is a miss */
 	struct rep *m;
 	struct sim_instance inst;
-	struct sim_stream rng;
-	bool has_rng;
-	bool launched; /* has served at some point of the run */
 	enum rep_state state;
+	bool launched; /* has served at some point of the run */
+	bool has_rng;
 	struct sim_inflight inflight; /* sent by us, not yet answered */
 	uint64_t sent;		      /* since the reset */
 	double weight, cur; /* weighted policies; cur: smooth WRR credit */
+	struct sim_stream rng;
 };
 
 /* Where each request is, for forwarding cancellations: an open-addressing
