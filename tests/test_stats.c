@@ -178,6 +178,31 @@ Test(hist, empty_histogram_reports_zero)
 	sim_hist_release(&h);
 }
 
+/* A replica's loop lag: only n, sum, min and max, and no bucket memory
+ * however wide the values spread (100,000 replicas keep one each). */
+Test(hist, moments_only_keeps_count_sum_and_extremes_without_buckets)
+{
+	struct sim_hist h;
+	sim_hist_init_moments(&h);
+	double sum = 0;
+	for (int i = 0; i < 1000; i++) {
+		double x = ldexp(1.0 + i % 7, i % 40 - 30); /* 40 octaves */
+		sum += x;
+		sim_hist_record(&h, x);
+	}
+	sim_hist_record(&h, 0.0);
+	cr_expect_eq(h.n, 1001);
+	cr_expect_eq(h.sum, sum);
+	cr_expect_eq(h.min, 0.0);
+	cr_expect_eq(h.max, ldexp(7.0, 9));
+	cr_expect_null(h.b, "no bucket was allocated");
+	cr_expect_eq(h.nb, 0);
+	cr_expect_eq(h.under, 0);
+	sim_hist_reset(&h);
+	cr_expect_eq(h.n, 0);
+	sim_hist_release(&h);
+}
+
 Test(hist, reset_forgets_every_sample)
 {
 	struct sim_hist h;
