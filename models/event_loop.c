@@ -75,6 +75,7 @@ struct el_cfg {
 	double request_memory;
 	double restart_time;
 	struct sim_conn_cfg conn;
+	struct sim_refill_cfg refill;
 };
 
 static const struct sim_param el_params[] = {
@@ -114,6 +115,20 @@ static const struct sim_param el_params[] = {
      * of RSS, 10 000 of them opened, measured by scripts/calibrate-conn.sh on
      * 2026-12-01. */
     SIM_CONN_PARAMS(struct el_cfg, conn, 38e-6, 745e-6, 5.0, 5689),
+    /* cache_refill 550 us: Node 20 (http, scripts/validate/node_app.js),
+     * pinned to one core of a 2-vCPU EPYC VM, spent 0.58-0.69 ms of CPU
+     * per empty request at 20 requests/s once warm (the JIT tiered up;
+     * 1.1-1.2 ms before), 0.33 ms at 1000/s (2026-12-01; every request
+     * made the same ~10 system calls, so: the same work, slower), 85 us
+     * under load (request + connection + wakeup overhead): 640 - 85 us
+     * is the refill after a long idle (20/s: the process sleeps
+     * idle for 50 ms between requests), less this model's per-request
+     * CPU under load (the keys above); an idle gap of g costs
+     * cache_refill x (1 - exp(-g / cache_refill_time)). Machines differ:
+     * the refill is what the core lost while idle (here a shared VM whose
+     * physical core runs other tenants; on bare metal the deep C-states);
+     * the README says how to measure yours. */
+    SIM_REFILL_PARAMS(struct el_cfg, refill, 550e-6),
     /* An awaited round trip on an open TCP connection (write, poll, read,
      * promise resolution) costs 12-15 us of CPU (scripts/calibrate.sh,
      * as above); a bare loop turn costs under 1 us. concsim charges an
@@ -369,6 +384,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
+	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time);
 	int err = 0;
 	if (ctx->folded)
 		sim_hist_init_moments(&m->lag);

@@ -98,6 +98,7 @@ struct wp_cfg {
 	double thread_memory;
 	double request_memory;
 	struct sim_conn_cfg conn;
+	struct sim_refill_cfg refill;
 };
 
 static const struct sim_param wp_params[] = {
@@ -193,6 +194,21 @@ static const struct sim_param wp_params[] = {
      * its own memory besides the thread's: a guess of 64 KiB, as
      * request_memory. */
     SIM_CONN_PARAMS(struct wp_cfg, conn, 46e-6, 2209e-6, 2.0, 64 * KiB),
+    /* cache_refill 670 us: gunicorn sync with 1 worker + Flask
+     * (scripts/validate/py_apps.py), pinned to one core of a 2-vCPU EPYC
+     * VM, spent 0.97 ms of CPU per empty request at 20 requests/s and
+     * 0.46 ms at 1000/s (2026-12-01), 300 us under load (request +
+     * connection overhead): 970 - 300 us is the refill after a long idle
+     * (with 4 workers 1.15 ms and gthread 1.1-1.35 ms: more processes or
+     * threads woken per request, which the refill per core leaves out;
+     * 20/s: the process sleeps
+     * idle for 50 ms between requests), less this model's per-request
+     * CPU under load (the keys above); an idle gap of g costs
+     * cache_refill x (1 - exp(-g / cache_refill_time)). Machines differ:
+     * the refill is what the core lost while idle (here a shared VM whose
+     * physical core runs other tenants; on bare metal the deep C-states);
+     * the README says how to measure yours. */
+    SIM_REFILL_PARAMS(struct wp_cfg, refill, 670e-6),
 };
 
 enum wp_state {
@@ -707,6 +723,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
+	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time);
 	m->nprocs = cfg->workers;
 	m->maxconn = cfg->threads == 1 ? 1 : cfg->worker_connections;
 	size_t nth = (size_t)cfg->workers * (size_t)cfg->threads;

@@ -59,6 +59,10 @@
 # columns (see predict_defaults below; fitting on the lower half of the
 # rates with `concsim fit` is the next one).
 #
+# "norefill": (a) with cache_refill 0, what the models predicted before
+# the cache refill was modelled (the per-request CPU that a core idle
+# between requests pays again, see the models' cache_refill keys).
+#
 # (c) "calibrated", when CALIBRATION names a summary.txt of
 # scripts/calibrate.sh run on this machine: the same scenarios with the
 # per-request keys set to what it measured (the README's advice: the
@@ -95,7 +99,9 @@
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
 # of the simulations), CALIBRATION (a calibrate.sh summary.txt),
-# FLOOR_RATE (20), NICE (-20), SERVER_CPU, CLIENT_CPU, PORT (18600), OUT.
+# FLOOR_RATE (20), WARM_RATE (300) and WARM_S (5: each server gets
+# WARM_S s of empty requests at WARM_RATE, not measured, before its
+# first point), NICE (-20), SERVER_CPU, CLIENT_CPU, PORT (18600), OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -118,6 +124,8 @@ CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18600}
 NICE=${NICE:--20}
 FLOOR_RATE=${FLOOR_RATE:-20}
+WARM_RATE=${WARM_RATE:-300}
+WARM_S=${WARM_S:-5}
 CALIBRATION=${CALIBRATION:-}
 OUT=${OUT:-results/validate-real}
 APPS=scripts/validate
@@ -336,6 +344,19 @@ measure_point() {
   done
 }
 
+# warm_server SYSTEM: WARM_S seconds of empty requests at WARM_RATE, not
+# measured: a fresh Node spent 1.1-1.2 ms of CPU per request at 20/s
+# until its JIT had tiered the handlers up (~1000 requests), 0.6-0.7 ms
+# after; the first points (the floor, then the lowest rate) were paying it
+warm_server() {
+  nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \
+    -r "$WARM_RATE" -d "$WARM_S" -w 0 -t "$TIMEOUT" -x 1 \
+    -s "$(measured_pids)" -L "$1,warm,0" -m "1:/w" >/dev/null &
+  LOADGEN_PID=$!
+  wait "$LOADGEN_PID"
+  LOADGEN_PID=""
+}
+
 # measure_floor SYSTEM REP: one row of floor.csv
 measure_floor() {
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \
@@ -377,6 +398,10 @@ main() {
       local rl
       rl=$(echo "${RATES[$sys-$mix]}" | sed 's/\([0-9]*\)/\1\/s/g; s/ /,/g')
       predict_defaults "$sys" "$mix" "$rl"
+      # the same without the cache refill (what the models predicted
+      # before it): the refill's own effect, point by point
+      sim_sweep "$OUT/scenarios/$sys-$mix.yaml" "$OUT/pred_norefill/$sys-$mix" \
+        "$rl" "$REPLICATIONS" --set "systems.$sys.cache_refill=0s"
       if [ -n "$CALIBRATION" ]; then
         mkdir -p "$OUT/pred_calibrated"
         predict_calibrated "$sys" "$mix" "$rl"
@@ -396,6 +421,7 @@ main() {
   raise_priority
   for sys in $SYSTEMS; do
     start_server "$sys"
+    warm_server "$sys"
     for rep in $(seq "$REPEATS"); do
       measure_floor "$sys" "$rep"
       for mix in $MIXES; do

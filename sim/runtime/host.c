@@ -262,8 +262,10 @@ static void ps_schedule(struct sim_host *h)
 	size_t busy = h->nps < (size_t)h->ncores ? h->nps : (size_t)h->ncores;
 	sim_tw_set(&h->busy, h->s->now, (double)busy);
 	sim_tw_set(&h->waiting, h->s->now, (double)(h->nps - busy));
-	if (!h->nps)
+	if (!h->nps) {
+		h->ps_idle_since = h->s->now;
 		return;
+	}
 	double dv = h->ps[0]->vfinish - h->vtime;
 	h->ps_ev =
 	    sim_after(h->s, dv > 0 ? dv / ps_rate(h) : 0, ps_event, h, 0);
@@ -318,10 +320,53 @@ static int ps_add(struct sim_host *h, struct sim_thread *t, double cpu)
 
 /* ------------------------------------------------------------ public -- */
 
+void sim_host_set_refill(struct sim_host *h, double cpu, double time)
+{
+	h->refill = cpu;
+	h->refill_time = time;
+}
+
+/* The cache refill of a burst starting on a core idle since `since`
+ * (sim_host_set_refill). */
+static double refill(const struct sim_host *h, double since)
+{
+	double g = h->s->now - since;
+	if (g <= 0)
+		return 0; /* the same instant: nothing was evicted */
+	return h->refill_time > 0 ? -h->refill * expm1(-g / h->refill_time)
+				  : h->refill;
+}
+
+/* sim_host_run with a cache refill: out of line, so that the path
+ * without one (M/M/1 with overheads zero) only tests h->refill. */
+static __attribute__((noinline)) void run_refilled(struct sim_host *h,
+						   struct sim_thread *t)
+{
+	if (h->quantum <= 0) {
+		if (!h->nps)
+			t->remaining += refill(h, h->ps_idle_since);
+		if (ps_add(h, t, t->remaining) < 0)
+			h->s->stop = SIM_ENOMEM;
+	} else if (h->nidle > 0) {
+		sim_tw_add(&h->busy, h->s->now, 1);
+		int c = take_idle(h, t);
+		/* idle since its last slice ended */
+		t->remaining +=
+		    refill(h, h->cores[c].t_cpu + h->cores[c].slice);
+		dispatch(h, c, t);
+	} else {
+		rq_push(h, t);
+	}
+}
+
 void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 {
 	assert(t->core < 0 && t->hpos < 0);
 	t->remaining = cpu;
+	if (h->refill > 0) {
+		run_refilled(h, t);
+		return;
+	}
 	if (h->quantum <= 0) {
 		if (ps_add(h, t, cpu) < 0)
 			h->s->stop = SIM_ENOMEM;
@@ -356,6 +401,8 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		co->ev = 0;
 		t->core = -1;
 		t->remaining -= used;
+		co->t_cpu = now; /* the core's work ends now (refill) */
+		co->slice = 0;
 		core_free(h, c);
 		return t->remaining > 0 ? t->remaining : 0;
 	}

@@ -47,6 +47,7 @@ struct sim_core {
 	sim_ev ev;
 	double slice; /* CPU of the current slice (excluding switch cost) */
 	double t_cpu; /* when the slice's CPU starts (after the switch) */
+	/* an idle core went idle at t_cpu + slice */
 };
 
 /* A host: `cores` cores shared by its threads, round-robin with a quantum
@@ -63,6 +64,9 @@ struct sim_host {
 	struct sim_thread *rq_head, *rq_tail; /* runnable, waiting for a core */
 	size_t rq_len;
 	double quantum, cs;
+	/* cache refill (sim_host_set_refill): a burst that starts on a core
+	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU */
+	double refill, refill_time;
 	/* statistics */
 	struct sim_tw busy;	/* cores busy (running or switching) */
 	struct sim_tw waiting;	/* threads waiting for a core */
@@ -75,6 +79,7 @@ struct sim_host {
 	struct sim_thread **ps;
 	size_t nps, capps;
 	double vtime, vlast;
+	double ps_idle_since; /* when the host went idle (cache refill) */
 	sim_ev ps_ev;
 	double t_reset;
 };
@@ -90,6 +95,13 @@ void sim_thread_init(struct sim_thread *t, struct sim_host *h,
  * progress. on_done(t) is called from an event when the burst has had its
  * CPU (never from inside this call, even for cpu == 0). */
 void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu);
+/* A burst that starts on a core that has been idle for g (processor
+ * sharing: on a host that has been idle) needs cpu * (1 - exp(-g / time))
+ * more CPU (cpu when time is 0 and g > 0): the core's caches, TLB and
+ * branch predictors lost the process's working set while it slept (other
+ * processes or virtual machines ran there, or the core's sleep states
+ * flushed them). The models set it from their `cache_refill` keys. */
+void sim_host_set_refill(struct sim_host *h, double cpu, double time);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker
  * or a thread made to drop the GIL; on_done is not called. Returns the CPU
  * the burst still needed (0 if t had no burst). */

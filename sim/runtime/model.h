@@ -120,6 +120,32 @@ struct sim_conn_cfg {
 		      .def = (memory_), .min = 0, .max = 1e12,                 \
 		      .help = "memory per open session (WebSocket, SSE)")
 
+/* Cache refill (sim_host_set_refill): the CPU a core idle for g pays
+ * again when it next runs the model's code, cpu * (1 - exp(-g / time)). */
+struct sim_refill_cfg {
+	double cpu;  /* after a long idle */
+	double time; /* the idle time constant; 0: every idle, however short */
+};
+
+/* The rows of the two cache-refill keys of a model whose config struct
+ * `cfg` has a struct sim_refill_cfg `field`, with the model's defaults
+ * (each model cites its measurement where it uses this). The idle time
+ * constant, 500 us, is where a fixed piece of work over an 8 MiB working
+ * set went from 1.0x to 2.9x its back-to-back CPU time on the 2-vCPU VM
+ * of scripts/validate-real.sh: 1.05x after 0.2 ms asleep, 2.9x after
+ * 1 ms and longer (a 64 KiB working set: 1.1x). */
+#define SIM_REFILL_PARAMS(cfg, field, cpu_)                                    \
+	SIM_PARAM("cache_refill", SIM_PT_DURATION, cfg, field.cpu,             \
+		  .def = (cpu_), .min = 0, .max = 3600,                        \
+		  .flags = SIM_P_OVERHEAD,                                     \
+		  .help = "CPU a core pays again after idling (caches, TLB, "  \
+			  "branch predictors refilled): cache_refill x "       \
+			  "(1 - exp(-idle / cache_refill_time))"),             \
+	    SIM_PARAM("cache_refill_time", SIM_PT_DURATION, cfg, field.time,   \
+		      .def = 500e-6, .min = 0, .max = 3600,                    \
+		      .help = "idle time over which a core loses its caches "  \
+			      "(time constant); 0 = any idle")
+
 /* The CPU of a request's first callback before its own phases, by
  * r->conn & 3 (SIM_CONN_REUSED, SIM_CONN_TLS): `per_request` and, on a
  * new connection, the accept and set-up and the TLS handshake. */

@@ -1,0 +1,105 @@
+/*
+ * test_cache_refill.c - the `cache_refill` keys: a burst that starts on a
+ * core idle for g pays cache_refill x (1 - exp(-g / cache_refill_time))
+ * more CPU. On one core with overheads zero, every busy period's first
+ * request gets an exceptional first service S + D: M/G/1 with setup times
+ * D (Welch 1964; Takagi, Queueing Analysis vol. 1, 2.3.6):
+ *
+ *   E[T] = E[T_M/G/1] + (2 E[D] + lambda E[D^2]) / (2 (1 + lambda E[D]))
+ *   utilization = (rho + lambda E[D]) / (1 + lambda E[D])
+ *
+ * With a time constant the setup depends on the idle period I ~ Exp(lambda)
+ * before it: D = c (1 - exp(-I / tau)), E[D] = c (1 - a), E[D^2] =
+ * c^2 (1 - 2a + b), a = lambda / (lambda + 1/tau), b = lambda /
+ * (lambda + 2/tau).
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include <criterion/criterion.h>
+
+#include "testlib.h"
+
+#define REPS   6
+#define LAMBDA 500.0
+#define MU     1000.0 /* 1 ms mean service */
+#define REFILL 1e-3
+
+/* One core, one `model` system with overheads zero and this refill. */
+static void run_refill(const char *model, const char *tau,
+		       struct sim_summary *s)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 "seed: 11\n"
+		 "duration: 300s\n"
+		 "warmup: 2s\n"
+		 "replications: %d\n"
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: %g/s }\n"
+		 "  classes:\n"
+		 "    - { name: a, phases: [ { cpu: { dist: exponential, "
+		 "mean: 1ms } } ] }\n"
+		 "systems:\n"
+		 "  - { name: s, %s, cores: 1, overheads: zero, "
+		 "cache_refill: 1ms, cache_refill_time: %s }\n",
+		 REPS, LAMBDA, model, tau);
+	tl_run(yaml, s, 1);
+}
+
+/* Mean response and utilization of M/M/1 with setup D (moments ed, ed2). */
+static void expect_setup(const struct sim_summary *s, double ed, double ed2)
+{
+	double t = 1 / (MU - LAMBDA) +
+		   (2 * ed + LAMBDA * ed2) / (2 * (1 + LAMBDA * ed));
+	tl_expect_within("mean response", s->lat_mean, REPS, t);
+	double rho = LAMBDA / MU;
+	double u = (rho + LAMBDA * ed) / (1 + LAMBDA * ed);
+	double got = tl_metric(s, "utilization", "cpu");
+	cr_expect(fabs(got - u) < 0.01, "utilization %.4f, theory %.4f", got,
+		  u);
+}
+
+Test(cache_refill, every_busy_period_pays_it_welch)
+{
+	static const char *const models[] = {
+	    "model: event-loop",
+	    "model: worker-pool, workers: 1",
+	    "model: async",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct sim_summary s;
+		cr_log_info("%s", models[i]);
+		run_refill(models[i], "0s", &s);
+		expect_setup(&s, REFILL, REFILL * REFILL);
+		sim_summary_release(&s);
+	}
+}
+
+Test(cache_refill, grows_with_the_idle_time)
+{
+	double tau = 1e-3;
+	double a = LAMBDA / (LAMBDA + 1 / tau), b = LAMBDA / (LAMBDA + 2 / tau);
+	struct sim_summary s;
+	run_refill("model: event-loop", "1ms", &s);
+	expect_setup(&s, REFILL * (1 - a), REFILL * REFILL * (1 - 2 * a + b));
+	sim_summary_release(&s);
+}
+
+/* `overheads: zero` turns it off (M/M/1 again); a key beside it wins. */
+Test(cache_refill, is_an_overhead)
+{
+	struct sim_summary s;
+	tl_run(
+	    "seed: 2\nduration: 300s\nwarmup: 2s\nreplications: 6\n"
+	    "workload:\n"
+	    "  arrivals: { process: poisson, rate: 500/s }\n"
+	    "  classes: [ { name: a, phases: [ { cpu: { dist: "
+	    "exponential, mean: 1ms } } ] } ]\n"
+	    "systems:\n"
+	    "  - { name: s, model: event-loop, cores: 1, overheads: zero }\n",
+	    &s, 1);
+	tl_expect_within("M/M/1 mean response", s.lat_mean, 6,
+			 1 / (MU - LAMBDA));
+	sim_summary_release(&s);
+}
