@@ -5,6 +5,9 @@
 #   bash scripts/validate-real.sh            full run (~18 minutes)
 #   QUICK=1 bash scripts/validate-real.sh    smoke run (~2-3 minutes: one
 #                                            repeat, 2 s points, 6 rates)
+#   REPORT_ONLY=1 OUT=DIR bash scripts/validate-real.sh
+#                                            prediction (b) and the tables
+#                                            again, from DIR's measurements
 #   CALIBRATION=results/calibrate/summary.txt bash scripts/validate-real.sh
 #                                            adds prediction (c), below
 #
@@ -56,8 +59,11 @@
 # gives OUT/pred_defaults/SYSTEM-MIX/results.csv. Another prediction is added
 # by writing OUT/pred_NAME/SYSTEM-MIX/results.csv (concsim sweep output, one
 # row per rate): compare.py picks up every pred_* folder and adds its
-# columns (see predict_defaults below; fitting on the lower half of the
-# rates with `concsim fit` is the next one).
+# columns (see predict_defaults below).
+#
+# (b) "fit", after the measurements: request_overhead and cache_refill
+# fitted with `concsim fit` on the lower half of the measured rates, the
+# upper half predicted from them (predict_fit below).
 #
 # "norefill": (a) with cache_refill 0, what the models predicted before
 # the cache refill was modelled (the per-request CPU that a core idle
@@ -357,6 +363,41 @@ warm_server() {
   LOADGEN_PID=""
 }
 
+# predict_fit SYSTEM MIX: prediction (b). `concsim fit` estimates
+# request_overhead and cache_refill from the lower half of the measured
+# rates (OUT/fit/SYSTEM-MIX.csv, written by compare.py report), then the
+# fitted scenario is swept at every measured rate: the lower half shows the
+# fit, the upper half is extrapolated. Files in OUT/fitb/SYSTEM-MIX/.
+predict_fit() {
+  local sm=$1-$2 d rates n
+  d=$OUT/fitb/$sm
+  mkdir -p "$d"
+  n=$(($(wc -l <"$OUT/fit/$sm.csv") - 1))
+  head -n $((1 + n / 2)) "$OUT/fit/$sm.csv" >"$d/lower.csv"
+  sed '/^  - { name: /s/ }$/, request_overhead: { fit: [5us, 5ms] }, cache_refill: { fit: [5us, 5ms] } }/' \
+    "$OUT/scenarios/$sm.yaml" >"$d/scenario.yaml"
+  if ! build/concsim fit "$d/scenario.yaml" "$d/lower.csv" -o "$d/fitted.yaml" \
+    -j2 --max-iter 1000 --format json >"$d/fit.json" 2>"$d/fit.log"; then
+    echo "$sm: the fit failed ($(tail -1 "$d/fit.log")); no prediction (b)" >&2
+    return 0
+  fi
+  rates=$(awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' "$OUT/fit/$sm.csv")
+  sim_sweep "$d/fitted.yaml" "$OUT/pred_fit/$sm" "$rates"
+  echo "$sm fitted on the lowest $((n / 2)) of $n rates: $(grep -o '[a-z_]* = [^(]*' "$d/fitted.yaml" | tr '\n' ' ')"
+}
+
+# report: compare.py's tables, after prediction (b) from the measurements
+report() {
+  rm -rf "$OUT/pred_fit" "$OUT/fitb"
+  $PY $APPS/compare.py report "$OUT" "$KNEE_P99" >/dev/null
+  local f sm
+  for f in "$OUT"/fit/*.csv; do
+    sm=$(basename "$f" .csv)
+    predict_fit "${sm%%-*}" "${sm#*-}"
+  done
+  $PY $APPS/compare.py report "$OUT" "$KNEE_P99" | tee "$OUT/compare.md"
+}
+
 # measure_floor SYSTEM REP: one row of floor.csv
 measure_floor() {
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \
@@ -372,6 +413,10 @@ main() {
   if [ ! -x build/concsim ]; then
     cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build build -j2 >/dev/null
+  fi
+  if [ "${REPORT_ONLY:-0}" = 1 ]; then
+    report
+    return
   fi
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$OUT/scenarios"
@@ -435,7 +480,7 @@ main() {
   done
   restore_priority
 
-  $PY $APPS/compare.py report "$OUT" "$KNEE_P99" | tee "$OUT/compare.md"
+  report
   echo "# done in $((SECONDS - t0)) s; $OUT/compare.md, compare.csv, measured.csv"
 }
 
