@@ -59,10 +59,21 @@
  * sync worker holding one longer than `timeout` is killed, as gunicorn's
  * arbiter kills any request that long.
  *
- * Not modelled: the gthread main thread also needs the GIL to accept and
- * poll; idle kept-alive connections counting against worker_connections;
- * graceful_timeout on recycling; the arbiter's polling delay; the
- * arbiter's own memory; memory a worker keeps after its requests
+ * The gthread main thread. A gthread worker's main thread runs the poller:
+ * it wakes in poller.select(), accepts the connection (or takes a
+ * kept-alive one that became readable) and submits it to the thread pool
+ * (gunicorn workers/gthread.py run(), accept(), enqueue_req()), all Python,
+ * so it takes the GIL first: a new connection waits for the GIL twice, once
+ * for the main thread and once for the thread that serves it, and behind a
+ * CPU-bound thread each wait can last the switch interval. The main thread
+ * accepts one connection at a time and pays the connection's costs
+ * (`connection_overhead`, `tls_overhead`); the serving thread pays
+ * `request_overhead`. Without the GIL (`gil: false`) the accept costs only
+ * its CPU, and with none (`overheads: zero`) the main thread is skipped.
+ *
+ * Not modelled: idle kept-alive connections counting against
+ * worker_connections; graceful_timeout on recycling; the arbiter's polling
+ * delay; the arbiter's own memory; memory a worker keeps after its requests
  * (fragmentation, leaks: what max_requests is for).
  *
  * With `overheads: zero`, c workers on at least c cores and one `cpu` (or
@@ -242,7 +253,12 @@ struct wp_proc {
 	struct wp_thread **idle; /* idle threads (stack) */
 	int nidle;
 	struct sim_queue accepted; /* gthread: waiting for a thread */
-	int nconn;		   /* connections held: on threads + accepted */
+	/* gthread: the main thread, the connections it has yet to accept and
+	 * the one it is accepting */
+	struct sim_pythread main;
+	struct sim_queue toaccept;
+	struct sim_request *accepting;
+	int nconn; /* connections held: on threads + accepted */
 	enum wp_state state;
 	int served; /* requests started since boot */
 	int limit;  /* max_requests + jitter; 0 = no recycling */
@@ -259,7 +275,8 @@ struct wp {
 	struct wp_thread *threads;
 	struct wp_thread **idle;
 	int nprocs, maxconn;
-	bool cancel; /* drop abandoned requests (client.cancel) */
+	bool cancel;	 /* drop abandoned requests (client.cancel) */
+	bool mainthread; /* gthread: connections go through the main thread */
 	struct sim_queue backlog;
 	struct sim_inflight inflight;
 	struct sim_tw held_tw;	   /* connections accepted by workers */
@@ -425,7 +442,10 @@ static void start(struct wp_thread *th, struct sim_request *r)
 	if (m->cfg->threads == 1 && m->cfg->timeout > 0)
 		p->kill_ev =
 		    sim_after(m->ctx.s, m->cfg->timeout, kill_worker, p, 0);
-	run_phases(th, sim_first_cost(&m->first, r), true);
+	run_phases(th,
+		   m->mainthread ? m->cfg->request_overhead
+				 : sim_first_cost(&m->first, r),
+		   true);
 }
 
 /* ----------------------------------------------- messages on a session -- */
@@ -600,6 +620,8 @@ static void oom_killed(struct sim_proc *mp)
 	/* threads waiting for the GIL first, its holder last, so that the
 	 * GIL is never handed to a thread about to be stopped */
 	struct sim_pythread *holder = p->gil.holder;
+	if (p->accepting && &p->main != holder)
+		sim_py_abort(&p->main);
 	for (int k = 0; k < m->cfg->threads; k++)
 		if (p->th[k].msg && &p->th[k].mpy != holder)
 			msg_stop(&p->th[k], false);
@@ -612,6 +634,10 @@ static void oom_killed(struct sim_proc *mp)
 	for (int k = 0; k < m->cfg->threads; k++)
 		if (p->th[k].r)
 			stop_thread(&p->th[k]);
+	if (p->accepting)
+		sim_py_abort(&p->main); /* no-op if stopped above */
+	p->accepting = NULL;
+	sim_queue_clear(&p->toaccept, now);
 	while (sim_queue_pop(&p->accepted, now))
 		sim_tw_add(&m->accepted_tw, now, -1);
 	m->oom_kills++;
@@ -620,13 +646,12 @@ static void oom_killed(struct sim_proc *mp)
 	sim_proc_fail_held(mp, conn_killed);
 }
 
-/* Worker p accepts connection r: a thread serves it at once if one is
- * idle, else it waits in the worker's queue (gthread). Requests whose
+/* Worker p has accepted connection r: a thread serves it at once if one
+ * is idle, else it waits in the worker's queue (gthread). Requests whose
  * client left are dropped here. */
-static void accept_conn(struct wp_proc *p, struct sim_request *r)
+static void hand_over(struct wp_proc *p, struct sim_request *r)
 {
 	struct wp *m = p->m;
-	conn_take(p, r);
 	if (r->abandoned && m->cancel) {
 		conn_over(p, r, SIM_OUT_TIMEOUT);
 	} else if (p->nidle > 0) {
@@ -635,6 +660,40 @@ static void accept_conn(struct wp_proc *p, struct sim_request *r)
 		sim_queue_push(&p->accepted, r, now_of(m));
 		sim_tw_add(&m->accepted_tw, now_of(m), 1);
 	}
+}
+
+/* gthread: the main thread accepts its next connection, if any. */
+static void main_next(struct wp_proc *p)
+{
+	struct wp *m = p->m;
+	struct sim_request *r = sim_queue_pop(&p->toaccept, now_of(m));
+	p->accepting = r;
+	if (r)
+		sim_py_run(&p->main, sim_first_cost(&m->first, r) -
+					 m->cfg->request_overhead);
+}
+
+static void main_done(struct sim_pythread *pt)
+{
+	struct wp_proc *p = pt->owner;
+	struct sim_request *r = p->accepting;
+	p->accepting = NULL;
+	hand_over(p, r);
+	main_next(p);
+}
+
+/* Worker p accepts connection r: it holds it from now on; a gthread
+ * worker's main thread accepts it first. */
+static void accept_conn(struct wp_proc *p, struct sim_request *r)
+{
+	conn_take(p, r);
+	if (!p->m->mainthread) {
+		hand_over(p, r);
+		return;
+	}
+	sim_queue_push(&p->toaccept, r, now_of(p->m));
+	if (!p->accepting)
+		main_next(p);
 }
 
 /* Restores the worker's invariants after a change: idle threads take
@@ -726,6 +785,11 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time);
 	m->nprocs = cfg->workers;
 	m->maxconn = cfg->threads == 1 ? 1 : cfg->worker_connections;
+	/* the main thread matters when it has CPU to spend or a GIL to wait
+	 * for (with overheads zero and no GIL it would change nothing) */
+	m->mainthread = cfg->threads > 1 &&
+			(cfg->gil || cfg->request_overhead > 0 ||
+			 cfg->conn.overhead > 0 || cfg->conn.tls_overhead > 0);
 	size_t nth = (size_t)cfg->workers * (size_t)cfg->threads;
 	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
 	m->threads = calloc(nth, sizeof *m->threads);
@@ -746,6 +810,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 			sim_pythread_init(&th->mpy, &p->gil, msg_py_done, th);
 			p->idle[p->nidle++] = &p->th[cfg->threads - 1 - k];
 		}
+		sim_pythread_init(&p->main, &p->gil, main_done, p);
 		p->limit = draw_limit(m);
 		sim_proc_init(&p->mem, m->host, proc_base(cfg),
 			      cfg->request_memory, oom_killed, p);
@@ -774,6 +839,7 @@ static void wp_reset_stats(void *state, double now)
 	for (int i = 0; i < m->nprocs; i++) {
 		sim_gil_reset_stats(&m->procs[i].gil, now);
 		sim_tw_reset(&m->procs[i].accepted.tw, now);
+		sim_tw_reset(&m->procs[i].toaccept.tw, now);
 	}
 	sim_tw_reset(&m->backlog.tw, now);
 	sim_tw_reset(&m->inflight.tw, now);

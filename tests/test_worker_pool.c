@@ -366,3 +366,46 @@ Test(worker_pool, rejects_inconsistent_config)
 	cr_expect(strstr(msg, "gil_interval") != NULL, "%s", msg);
 	free(msg);
 }
+
+/* gthread's main thread takes the GIL to accept: a short request arriving
+ * while a thread runs 50 ms of Python waits the switch interval (5 ms)
+ * twice, for the main thread and then for its own thread, before its 1 ms
+ * of CPU: 11 ms exactly, against 6 ms if it had no main thread. Without
+ * the GIL the threads only share the core (round robin, 4 ms quantum). */
+Test(worker_pool, gthread_main_thread_waits_for_the_gil, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	char trace[2048], yaml[1024];
+	int n = snprintf(trace, sizeof trace, "time_s,class,demand_1_s\n");
+	for (int k = 0; k < 20; k++)
+		n += snprintf(trace + n, sizeof trace - (size_t)n,
+			      "%.3f,long,0.05\n%.3f,short,0.001\n",
+			      0.1 * k + 0.001, 0.1 * k + 0.011);
+	tl_write("gt.csv", trace);
+	snprintf(yaml, sizeof yaml,
+		 "seed: 1\nduration: 2s\nwarmup: 0s\nreplications: 1\n"
+		 "workload:\n"
+		 "  arrivals: { process: trace, file: %s/gt.csv }\n"
+		 "  classes:\n"
+		 "    - { name: long, phases: [ { cpu: 50ms } ] }\n"
+		 "    - { name: short, phases: [ { cpu: 1ms } ] }\n"
+		 "systems:\n"
+		 "  - { name: gil, model: worker-pool, cores: 1, workers: 1, "
+		 "threads: 2, overheads: zero }\n"
+		 "  - { name: nogil, model: worker-pool, cores: 1, workers: 1, "
+		 "threads: 2, overheads: zero, gil: false }\n",
+		 tl_tmpdir());
+	struct sim_summary s[2];
+	tl_run(yaml, s, 2);
+	cr_expect(fabs(s[0].classes[1].lat_mean.mean - 0.011) < 1e-9,
+		  "short request with the GIL: %.9f s",
+		  s[0].classes[1].lat_mean.mean);
+	cr_expect(fabs(s[0].classes[0].lat_mean.mean - 0.051) < 1e-9,
+		  "long request with the GIL: %.9f s",
+		  s[0].classes[0].lat_mean.mean);
+	cr_expect(fabs(s[1].classes[1].lat_mean.mean - 0.003) < 1e-9,
+		  "short request without the GIL: %.9f s",
+		  s[1].classes[1].lat_mean.mean);
+	sim_summary_release(&s[0]);
+	sim_summary_release(&s[1]);
+}
