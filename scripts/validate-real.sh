@@ -6,8 +6,9 @@
 #   QUICK=1 bash scripts/validate-real.sh    smoke run (~2-3 minutes: one
 #                                            repeat, 2 s points, 6 rates)
 #   REPORT_ONLY=1 OUT=DIR bash scripts/validate-real.sh
-#                                            prediction (b) and the tables
-#                                            again, from DIR's measurements
+#                                            the predictions and the tables
+#                                            again, with this build, from
+#                                            DIR's measurements
 #   CALIBRATION=results/calibrate/summary.txt bash scripts/validate-real.sh
 #                                            adds prediction (c), below
 #
@@ -261,6 +262,13 @@ predict_defaults() {
   sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_defaults/$1-$2" "$3"
 }
 
+# predict_norefill SYSTEM MIX RATES: (a) without the cache refill (what the
+# models predicted before it): the refill's own effect, point by point
+predict_norefill() {
+  sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_norefill/$1-$2" "$3" \
+    "$REPLICATIONS" --set "systems.$1.cache_refill=0s"
+}
+
 # calibrated_sets SYSTEM: --set options from $CALIBRATION (prediction c)
 calibrated_sets() {
   local c1 c8 label
@@ -415,6 +423,16 @@ main() {
     cmake --build build -j2 >/dev/null
   fi
   if [ "${REPORT_ONLY:-0}" = 1 ]; then
+    # (a) and norefill again at the measured rates, with this build
+    local f sm rl
+    $PY $APPS/compare.py report "$OUT" "$KNEE_P99" >/dev/null
+    for f in "$OUT"/fit/*.csv; do
+      sm=$(basename "$f" .csv)
+      rl=$(awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' "$f")
+      rm -rf "$OUT/pred_defaults/$sm" "$OUT/pred_norefill/$sm"
+      predict_defaults "${sm%%-*}" "${sm#*-}" "$rl"
+      predict_norefill "${sm%%-*}" "${sm#*-}" "$rl"
+    done
     report
     return
   fi
@@ -445,8 +463,7 @@ main() {
       predict_defaults "$sys" "$mix" "$rl"
       # the same without the cache refill (what the models predicted
       # before it): the refill's own effect, point by point
-      sim_sweep "$OUT/scenarios/$sys-$mix.yaml" "$OUT/pred_norefill/$sys-$mix" \
-        "$rl" "$REPLICATIONS" --set "systems.$sys.cache_refill=0s"
+      predict_norefill "$sys" "$mix" "$rl"
       if [ -n "$CALIBRATION" ]; then
         mkdir -p "$OUT/pred_calibrated"
         predict_calibrated "$sys" "$mix" "$rl"
