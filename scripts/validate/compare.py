@@ -230,6 +230,31 @@ def cmd_report(out, bound):
             cells += [k.get(name + "_knee_rps", "-"), fmt(e, "pct"),
                       "ok" if abs(e) <= GOAL_KNEE else "MISS"]
         print("| " + " | ".join(cells) + " |")
+    print("\n## Summary: predicted / measured\n")
+    print("Per prediction: knee error; p50 and p99 as ratios predicted / "
+          "measured at the lowest rate (about 0.2 x the knee) and the "
+          "number of points below 0.85 x the measured knee within the p50 "
+          "(15 %) and p99 (25 %) goals.\n")
+    head = ["system", "mix", "knee"]
+    for name in preds:
+        head += [name + " knee", "p50 low", "p99 low", "p50 ok", "p99 ok"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for k in knees:
+        sel = [r for r in rows if (r["system"], r["mix"]) == (k["system"], k["mix"])]
+        low = min(sel, key=lambda r: r["offered_rps"])
+        goal = [r for r in sel if r["below_085_knee"]]
+        cells = [k["system"], k["mix"], k["measured_knee_rps"]]
+        for name in preds:
+            def ratio(fig):
+                m, p = low["measured_" + fig], low[name + "_" + fig]
+                return "%.2f" % (p / m) if m and not math.isnan(p) else "-"
+            ok50 = sum(abs(r[name + "_latency_s_p50_err"]) <= GOAL_P50 for r in goal)
+            ok99 = sum(abs(r[name + "_latency_s_p99_err"]) <= GOAL_P99 for r in goal)
+            cells += [fmt(k.get(name + "_knee_err", math.nan), "pct"),
+                      ratio("latency_s_p50"), ratio("latency_s_p99"),
+                      "%d/%d" % (ok50, len(goal)), "%d/%d" % (ok99, len(goal))]
+        print("| " + " | ".join(cells) + " |")
     for name in preds:
         print("\n## Points: measured vs prediction `%s`\n" % name)
         print("thr: throughput rps; p50/p99 in ms; spread = (max - min) / mean "
