@@ -46,8 +46,9 @@ struct sim_core {
 	struct sim_thread *cur, *last;
 	sim_ev ev;
 	double slice; /* CPU of the current slice (excluding switch cost) */
-	double t_cpu; /* when the slice's CPU starts (after the switch) */
-	/* an idle core went idle at t_cpu + slice */
+	/* when the slice's CPU starts (after the switch); an idle core went
+	 * idle at t_cpu + slice */
+	double t_cpu;
 };
 
 /* A host: `cores` cores shared by its threads, round-robin with a quantum
