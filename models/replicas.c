@@ -761,7 +761,7 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 				     .sc = ctx->sc,
 				     .wl = ctx->wl,
 				     .sys = rsys,
-				     .port = {child_done, c},
+				     .port = {.done = child_done, .ctx = c},
 				     .rng = &c->rng,
 				     .host = m->shared,
 				     /* every replica shares the one

@@ -496,13 +496,14 @@ int sim_svcset_init(struct sim_svcset *set, struct sim *s,
 		struct sim_svcinst *in = &set->v[i];
 		const struct sim_system *ss =
 		    sys->svc && sys->svc[i] ? sys->svc[i] : &in->svc->sys;
-		in->ctx = (struct sim_ctx){.s = s,
-					   .sc = sc,
-					   .wl = &in->svc->wl,
-					   .sys = ss,
-					   .port = {svc_done, in},
-					   .rng = &in->rng,
-					   .svc = set};
+		in->ctx =
+		    (struct sim_ctx){.s = s,
+				     .sc = sc,
+				     .wl = &in->svc->wl,
+				     .sys = ss,
+				     .port = {.done = svc_done, .ctx = in},
+				     .rng = &in->rng,
+				     .svc = set};
 		in->pool = ss->client_pool;
 		if (ss->model->connection_limit)
 			in->limit = ss->model->connection_limit(ss);
