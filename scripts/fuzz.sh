@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh - fuzz the scenario loader, the trace reader, the readers of
-# measured points (`concsim fit`) and the results-folder reader (merge,
-# plot, --resume) with libFuzzer.
+# measured points (`concsim fit`), the results-folder reader (merge,
+# plot, --resume) and the reader behind `concsim report` with libFuzzer.
 #
 #   bash scripts/fuzz.sh [SECONDS]    build build-fuzz (clang) and run the
 #                                     targets in parallel, niced, for
@@ -21,7 +21,7 @@
 # is fixed: ctest replays that folder in every build. Logs (with the
 # executions count) are in build-fuzz/logs/.
 # Environment: CC (default clang-14 or clang), TIMEOUT, TARGETS (default
-# "scenario trace measured").
+# "scenario trace measured folder report").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,13 +33,13 @@ fi
 SECONDS_EACH=${1:-1800}
 TIMEOUT=${TIMEOUT:-3}
 CC=${CC:-$(command -v clang-14 || command -v clang)}
-TARGETS=${TARGETS:-scenario trace measured folder}
+TARGETS=${TARGETS:-scenario trace measured folder report}
 B=build-fuzz
 
 cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DCONCSIM_FUZZ=ON \
   -DCONCSIM_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$B" -j 2 --target fuzz_scenario fuzz_trace fuzz_measured \
-  fuzz_folder >/dev/null
+  fuzz_folder fuzz_report >/dev/null
 
 merge_one() {
   local t=$1 corpus=tests/fuzz/corpus/$1 new=$B/merged/$1
@@ -59,7 +59,7 @@ merge_one() {
 }
 
 fuzz_one() {
-  local t=$1 dict=$2 maxlen=$3
+  local t=$1 dict=$2 maxlen=$3 extra=${4:-}
   local work=$B/work/$t crashes=$B/crashes/$t log=$B/logs/$t.log
   mkdir -p "$work" "$crashes" "$B/logs" "$B/run"
   cp tests/fuzz/files/* "$B/run/" # what `file:` keys may name
@@ -71,7 +71,7 @@ fuzz_one() {
     # run in a folder of our own: relative file names in inputs find only
     # tests/fuzz/files (trace.csv, samples.csv)
     (cd "$B/run" && nice -n 10 "../fuzz_$t" -dict="../../tests/fuzz/$dict" \
-      -max_len="$maxlen" -timeout="$TIMEOUT" -rss_limit_mb=2048 \
+      -max_len="$maxlen" -timeout="$TIMEOUT" -rss_limit_mb=2048 $extra \
       -malloc_limit_mb=1024 -report_slow_units=1 -print_final_stats=1 \
       -max_total_time=$((end - $(date +%s))) \
       -artifact_prefix="../crashes/$t/" \
@@ -94,6 +94,9 @@ for t in $TARGETS; do
     trace) fuzz_one trace trace.dict 4096 & ;;
     measured) fuzz_one measured measured.dict 8192 & ;;
     folder) fuzz_one folder yaml.dict 16384 & ;;
+    # report prints its refusals with cli_error: libFuzzer keeps its own
+    # and the sanitizers' reports on a copy of stderr
+    report) fuzz_one report report.dict 32768 -close_fd_mask=2 & ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
 done

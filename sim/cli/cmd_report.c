@@ -62,9 +62,7 @@ static const char style_css[] =
     "font-size:12px;overflow-x:auto;white-space:pre}\n"
     "footer{color:#888;font-size:12px;margin-top:24px}\n";
 
-/* Reads DIR's files and decides what it is. Returns 0 or an exit status
- * (message printed). */
-static int load(struct report *r)
+int rep_load(struct report *r)
 {
 	struct sim_yerror ye;
 	snprintf(r->json_path, sizeof(r->json_path), "%s/results.json", r->dir);
@@ -126,7 +124,7 @@ static int load(struct report *r)
 	return r->sweep ? 0 : rep_read_timeseries(r);
 }
 
-static int write_page(FILE *f, const struct report *r)
+int rep_write_page(FILE *f, const struct report *r)
 {
 	const char *name = rep_jstr(r->root, "scenario");
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -166,6 +164,15 @@ static int write_page(FILE *f, const struct report *r)
 	      "resource.</footer>\n</body>\n</html>\n",
 	      f);
 	return ferror(f) ? SIM_EIO : 0;
+}
+
+void rep_release(struct report *r)
+{
+	rep_rts_release(r);
+	sim_yaml_free(&r->doc);
+	free(r->json);
+	free(r->yaml);
+	r->json = r->yaml = NULL;
 }
 
 int cmd_report(int argc, char **argv)
@@ -232,7 +239,7 @@ int cmd_report(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	if ((rc = load(&r)))
+	if ((rc = rep_load(&r)))
 		goto cleanup;
 	/* the page never replaces a file of the folder it describes */
 	static const char *const inputs[] = {"results.json", "results.csv",
@@ -251,24 +258,26 @@ int cmd_report(int argc, char **argv)
 	rc = EXIT_FAILED;
 	if (sim_afile_open(&a, r.o.out ? outdir : r.dir, outname, stderr))
 		goto cleanup;
-	int e = write_page(a.f, &r);
+	int e = rep_write_page(a.f, &r);
 	if (e == SIM_ENOMEM) {
 		cli_error("out of memory");
+		goto cleanup;
+	}
+	if (e == SIM_EINVAL) { /* refused on the way, message printed */
+		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	if (sim_afile_commit(&a, stderr))
 		goto cleanup;
 	if (!r.o.quiet)
-		printf("%s%s%s\n", r.o.out ? (outdir ? outdir : "") : r.dir,
-		       r.o.out ? (outdir ? "/" : "") : "/", outname);
+		sim_fprintf_safe(stdout, "%s%s%s\n",
+				 r.o.out ? (outdir ? outdir : "") : r.dir,
+				 r.o.out ? (outdir ? "/" : "") : "/", outname);
 	rc = 0;
 cleanup:
 	sim_afile_abort(&a);
 	free(outdir);
-	rep_rts_release(&r);
-	sim_yaml_free(&r.doc);
-	free(r.json);
-	free(r.yaml);
+	rep_release(&r);
 	cli_opts_release(&r.o);
 	return rc;
 }

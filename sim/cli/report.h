@@ -46,6 +46,15 @@ struct rts {
 	size_t n;
 };
 
+/* cmd_report.c: reads r->dir's results.json, scenario.yaml and
+ * timeseries.csv, bounded, and decides whether it is a run or a sweep;
+ * returns 0 or an exit status (message printed with cli_error). Then
+ * rep_write_page writes the whole page to f (0 or a SIM_E* code).
+ * rep_release frees what rep_load read (not r->o). */
+int rep_load(struct report *r);
+int rep_write_page(FILE *f, const struct report *r);
+void rep_release(struct report *r);
+
 /* report_html.c: values read from results.json, formatted for cells. */
 
 /* s as a number, or NaN when it is empty or not wholly one. */

@@ -101,6 +101,12 @@ static int sweep_prepare(const struct report *r, struct sweep *w)
 	const struct sim_ynode *rows = sim_ymap_get(r->root, "rows", NULL);
 	w->params = sim_ymap_get(r->root, "parameters", NULL);
 	w->np = w->params->n;
+	if (!w->np) {
+		/* x is one of them: nothing to draw the rows against */
+		cli_error("'%s': a sweep without a swept parameter",
+			  r->json_path);
+		return SIM_EINVAL;
+	}
 	if (w->np > REPORT_MAX_PARAMS) {
 		cli_error("'%s': more than %d swept parameters", r->json_path,
 			  REPORT_MAX_PARAMS);
