@@ -27,6 +27,7 @@
 
 #include "cli/cli.h"
 #include "output/files.h"
+#include "output/keyindex.h"
 #include "output/plots.h"
 #include "output/sweepio.h"
 #include "scenario/readfile.h"
@@ -722,7 +723,7 @@ static int write_hgrms(struct plot *p, const struct sim_ynode *root,
 		rc = write_hgrm(p, file, s,
 				isfinite(reps) && reps >= 1 ? reps : 1);
 		if (!rc && !p->o.quiet)
-			printf("%s/%s\n", p->out, file);
+			sim_fprintf_safe(stdout, "%s/%s\n", p->out, file);
 	}
 	for (size_t k = 0; k < nn; k++)
 		free(names[k]);
@@ -833,24 +834,41 @@ cleanup:
 	return rc;
 }
 
-/* One system's time series, averaged over replications per time. */
+/* One system's time series, averaged over replications per time; its
+ * times indexed (each replication repeats them), so that reading is
+ * linear in the rows. */
 struct tseries {
 	char *system;
 	double *t, *sum; /* sum: NCOL per time */
 	size_t *cnt;
 	size_t n, cap;
+	struct sim_keyindex times;
 };
 
 #define NCOL 5 /* offered, throughput, goodput, p50, p99 */
 
+struct time_key {
+	const struct tseries *s;
+	double t;
+};
+
+static bool same_time(const void *ctx, size_t i)
+{
+	const struct time_key *k = ctx;
+	return k->s->t[i] == k->t;
+}
+
 static int ts_add(struct tseries *s, double t, const double *v)
 {
-	size_t i = 0;
-	while (i < s->n && s->t[i] != t)
-		i++;
-	if (i == s->n) {
+	if (t == 0)
+		t = 0; /* -0: the same time as 0, and the same hash */
+	const struct time_key key = {s, t};
+	uint64_t h = sim_key_hash(&t, sizeof(t));
+	size_t i = sim_keyindex_find(&s->times, h, same_time, &key);
+	if (i == SIZE_MAX) {
+		i = s->n;
 		if (s->n == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 256;
+			size_t cap = s->cap ? 2 * s->cap : 8;
 			double *nt = realloc(s->t, cap * sizeof(*nt));
 			if (nt)
 				s->t = nt;
@@ -864,6 +882,8 @@ static int ts_add(struct tseries *s, double t, const double *v)
 				return SIM_ENOMEM;
 			s->cap = cap;
 		}
+		if (sim_keyindex_add(&s->times, h, i))
+			return SIM_ENOMEM;
 		s->t[i] = t;
 		memset(&s->sum[i * NCOL], 0, NCOL * sizeof(double));
 		memset(&s->cnt[i * NCOL], 0, NCOL * sizeof(size_t));
@@ -878,11 +898,12 @@ static int ts_add(struct tseries *s, double t, const double *v)
 }
 
 /* DIR/timeseries.csv, read whole before anything is written, so that a
- * bad file leaves no output. */
+ * bad file leaves no output; the systems indexed by name. */
 struct tsdata {
 	char path[4096];
 	struct tseries *s;
-	size_t ns;
+	size_t ns, cap;
+	struct sim_keyindex systems;
 	bool present;
 };
 
@@ -893,10 +914,51 @@ static void tsdata_release(struct tsdata *d)
 		free(d->s[k].t);
 		free(d->s[k].sum);
 		free(d->s[k].cnt);
+		sim_keyindex_release(&d->s[k].times);
 	}
 	free(d->s);
+	sim_keyindex_release(&d->systems);
 	d->s = NULL;
-	d->ns = 0;
+	d->ns = d->cap = 0;
+}
+
+struct system_key {
+	const struct tsdata *d;
+	const char *name;
+};
+
+static bool same_system(const void *ctx, size_t k)
+{
+	const struct system_key *x = ctx;
+	return !strcmp(x->d->s[k].system, x->name);
+}
+
+/* The series of system `name`, made if new: its index, or SIZE_MAX when
+ * memory ran out. */
+static size_t ts_series(struct tsdata *d, const char *name)
+{
+	const struct system_key key = {d, name};
+	uint64_t h = sim_key_hash(name, strlen(name));
+	size_t k = sim_keyindex_find(&d->systems, h, same_system, &key);
+	if (k != SIZE_MAX)
+		return k;
+	if (d->ns == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 16;
+		struct tseries *m = realloc(d->s, cap * sizeof(*m));
+		if (!m)
+			return SIZE_MAX;
+		d->s = m;
+		d->cap = cap;
+	}
+	struct tseries *s = &d->s[d->ns];
+	memset(s, 0, sizeof(*s));
+	if (!(s->system = strdup(name)))
+		return SIZE_MAX;
+	if (sim_keyindex_add(&d->systems, h, d->ns)) {
+		free(s->system);
+		return SIZE_MAX;
+	}
+	return d->ns++;
 }
 
 /* Reads DIR/timeseries.csv into *d (d->present false when there is
@@ -929,7 +991,8 @@ static int read_timeseries(const struct plot *p, struct tsdata *d)
 		goto cleanup;
 	}
 	if (nhead == -2) {
-		fprintf(stderr, "%s:1:1: error: unterminated quote\n", path);
+		sim_fprintf_safe(stderr, "%s:1:1: error: unterminated quote\n",
+				 path);
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -945,8 +1008,8 @@ static int read_timeseries(const struct plot *p, struct tsdata *d)
 	for (long i = 0; i < nhead; i++)
 		free(cells[i]);
 	if (missing >= 0) {
-		fprintf(stderr, "%s:1:1: error: no column '%s'\n", path,
-			want[missing]);
+		sim_fprintf_safe(stderr, "%s:1:1: error: no column '%s'\n",
+				 path, want[missing]);
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -955,32 +1018,22 @@ static int read_timeseries(const struct plot *p, struct tsdata *d)
 		if (n != nhead) {
 			for (long i = 0; i < n; i++)
 				free(cells[i]);
-			fprintf(stderr,
-				"%s:%zu:1: error: %ld cells where the header "
-				"has %ld\n",
-				path, line, n, nhead);
+			sim_fprintf_safe(
+			    stderr,
+			    "%s:%zu:1: error: %ld cells where the header "
+			    "has %ld\n",
+			    path, line, n, nhead);
 			rc = EXIT_USAGE;
 			goto cleanup;
 		}
-		size_t k = 0;
 		if (n > 0 && !wanted(p, cells[idx[1]])) {
 			for (long i = 0; i < nhead; i++)
 				free(cells[i]);
 			continue;
 		}
-		while (k < d->ns && strcmp(d->s[k].system, cells[idx[1]]))
-			k++;
-		if (k == d->ns) {
-			struct tseries *m =
-			    realloc(d->s, (d->ns + 1) * sizeof(*m));
-			if (m) {
-				d->s = m;
-				memset(&d->s[d->ns], 0, sizeof(*d->s));
-				d->s[d->ns].system = strdup(cells[idx[1]]);
-			}
-			if (!m || !d->s[d->ns++].system)
-				n = -1;
-		}
+		size_t k = ts_series(d, cells[idx[1]]);
+		if (k == SIZE_MAX)
+			n = -1;
 		double v[NCOL];
 		for (int c = 0; c < NCOL; c++)
 			v[c] = cell_num(cells[idx[2 + c]]);
@@ -994,8 +1047,9 @@ static int read_timeseries(const struct plot *p, struct tsdata *d)
 	if (n == -1) {
 		cli_error("out of memory");
 	} else if (n < 0) {
-		fprintf(stderr, "%s:%zu:1: error: unterminated quote\n", path,
-			line + 1);
+		sim_fprintf_safe(stderr,
+				 "%s:%zu:1: error: unterminated quote\n", path,
+				 line + 1);
 		rc = EXIT_USAGE;
 	} else {
 		rc = 0;
@@ -1225,7 +1279,8 @@ int cmd_plot(int argc, char **argv)
 			continue;
 		}
 		if (!p.o.quiet)
-			printf("%s/%s.%s\n", p.out, p.written[i], p.format);
+			sim_fprintf_safe(stdout, "%s/%s.%s\n", p.out,
+					 p.written[i], p.format);
 	}
 cleanup:
 	tsdata_release(&ts);

@@ -6,6 +6,7 @@
 #ifndef SIM_ERROR_H
 #define SIM_ERROR_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 /* Error codes: 0 is success, failures are negative. One list makes both the
@@ -35,6 +36,14 @@ const char *sim_strerror(int err);
  * (below 0x20, and DEL) shown as '?', so an escape sequence in a name
  * cannot drive the terminal. Returns what fputs returns. */
 int sim_fputs_safe(const char *s, FILE *f);
+/* fprintf for every message that may hold a name, a path or a line from
+ * the user: the text is formatted (at most 4095 bytes), then written as
+ * sim_fputs_safe writes it, but for a final newline, which stays. Returns
+ * what fputs returns. */
+int sim_fprintf_safe(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int sim_vfprintf_safe(FILE *f, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* The same into a buffer: copies at most size-1 bytes of s. */
 void sim_safe_copy(char *dst, size_t size, const char *s);
 /* True if c is a control character that sim_fputs_safe replaces. */
