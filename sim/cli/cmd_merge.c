@@ -184,15 +184,13 @@ int cmd_merge(int argc, char **argv)
 	rc = EXIT_FAILED;
 	if (sim_mkdir_made(o.out, &made, stderr) ||
 	    (lock = sim_dir_lock(o.out, stderr)) < 0 ||
-	    sim_save_bytes(o.out, "scenario.yaml", yaml, ylen, stderr) ||
-	    sim_table_save(&all, &g, name, o.out, stderr) ||
-	    (lng && sim_table_save_long(&all, &g, o.out, stderr)))
+	    sim_table_save(&all, &g, name, yaml, ylen, lng, o.out, stderr))
 		goto cleanup;
 	if (!o.quiet)
-		fprintf(stderr,
-			"concsim: merged %zu folders: %zu points, %zu "
-			"rows in %s\n",
-			ndirs, g.npoints, all.nrow, o.out);
+		sim_fprintf_safe(stderr,
+				 "concsim: merged %zu folders: %zu points, %zu "
+				 "rows in %s\n",
+				 ndirs, g.npoints, all.nrow, o.out);
 	rc = 0;
 	goto cleanup;
 nomem:

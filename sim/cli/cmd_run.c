@@ -129,23 +129,8 @@ static int write_outputs(const char *dir, const struct sim_scenario *sc,
 	run_phase = PH_PUBLISHING;
 	if (run_signal)
 		goto cleanup;
-	/* a final name that is a folder fails its rename: find it before
-	 * the first file is published */
-	for (size_t i = 0; i < n; i++)
-		if (sim_afile_blocked(&a[i], stderr))
-			goto cleanup;
-	for (size_t i = 0; i < n; i++)
-		if (sim_afile_publish(&a[i], stderr) < 0) {
-			/* a rename failed midway: take back the files just
-			 * put in place, so that none of this run's are there */
-			for (size_t j = 0; j < i; j++) {
-				char path[4096];
-				snprintf(path, sizeof path, "%s/%s", dir,
-					 out_name[j]);
-				unlink(path);
-			}
-			goto cleanup;
-		}
+	if (sim_afile_publish_all(a, n, stderr))
+		goto cleanup;
 	rc = 0;
 cleanup:
 	for (size_t i = 0; i < n; i++)
@@ -224,11 +209,12 @@ static int check_slo(const struct run_opts *r, const struct sim_scenario *sc,
 				continue;
 			char buf[64];
 			slo_format(t, v, buf, sizeof(buf));
-			fprintf(stderr,
-				"concsim: slo: '%s' misses %s: %s (mean over "
-				"%zu replication%s)\n",
-				sc->systems[k].name, t->text, buf, nrep,
-				nrep == 1 ? "" : "s");
+			sim_fprintf_safe(
+			    stderr,
+			    "concsim: slo: '%s' misses %s: %s (mean over "
+			    "%zu replication%s)\n",
+			    sc->systems[k].name, t->text, buf, nrep,
+			    nrep == 1 ? "" : "s");
 			misses++;
 		}
 	return misses;
@@ -350,13 +336,14 @@ int cmd_run(int argc, char **argv)
 			100 * ro.precision, sc.replications);
 	for (size_t k = 0; !rc && k < sc.nsystems; k++)
 		if (sum[k].warmup_long)
-			fprintf(stderr,
-				"concsim: warning: warmup: auto cut more than "
-				"half of the pilot run for '%s' in %d of %d "
-				"replications: the transient may outlast "
-				"'duration'; lengthen it\n",
-				sc.systems[k].name, sum[k].warmup_long,
-				sc.replications);
+			sim_fprintf_safe(
+			    stderr,
+			    "concsim: warning: warmup: auto cut more than "
+			    "half of the pilot run for '%s' in %d of %d "
+			    "replications: the transient may outlast "
+			    "'duration'; lengthen it\n",
+			    sc.systems[k].name, sum[k].warmup_long,
+			    sc.replications);
 	if (!rc && ro.slo.n && check_slo(&ro, &sc, reps))
 		rc = EXIT_FAILED;
 cleanup:

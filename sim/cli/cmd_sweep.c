@@ -224,11 +224,11 @@ static int add_file_sweep(struct sweep *sw)
 				       (const char *const *)p->values, marks,
 				       p->nvalues, MAX_POINTS);
 		if (err == SIM_ELIMIT) {
-			fprintf(stderr,
-				"%s:%d:%d: error: the sweep has more than %d "
-				"points\n",
-				sw->o.file, p->mark.line, p->mark.col,
-				MAX_POINTS);
+			sim_fprintf_safe(
+			    stderr,
+			    "%s:%d:%d: error: the sweep has more than %d "
+			    "points\n",
+			    sw->o.file, p->mark.line, p->mark.col, MAX_POINTS);
 			rc = EXIT_USAGE;
 			goto cleanup;
 		}
@@ -333,7 +333,7 @@ static void report(const struct sweep *sw, size_t k, const char *line,
 	char buf[1024];
 	relocate(sw, k, line, buf, sizeof(buf));
 	if (sw->rank == 0 && lines_add(seen, buf) && (*shown)++ < MAX_MESSAGES)
-		fprintf(stderr, "%s\n", buf);
+		sim_fprintf_safe(stderr, "%s\n", buf);
 }
 
 /* Loads every point of the grid (the user's overrides, then the point's
@@ -686,10 +686,9 @@ cleanup_grid:
 	rc = 0;
 	/* the output folder: never over the input, made and locked (a second
 	 * sweep or run into it fails) before its files are read or written */
-	static const char *const outs[] = {"scenario.yaml", "results.csv",
-					   "results.json", "results_long.csv"};
-	if (sw->writer && sim_check_clobber(sw->o.out, outs, sw->lng ? 4 : 3,
-					    sw->o.file, stderr)) {
+	if (sw->writer &&
+	    sim_check_clobber(sw->o.out, sim_sweep_outputs, SIM_SWEEP_NOUT,
+			      sw->o.file, stderr)) {
 		free(yaml);
 		return EXIT_USAGE;
 	}
@@ -713,8 +712,11 @@ cleanup_grid:
 		free(yaml);
 		return rc;
 	}
+	/* a fresh sweep's scenario.yaml never stands beside an earlier
+	 * sweep's results (a report would mix them): those go first */
 	if (sw->writer &&
-	    sim_save_bytes(sw->o.out, "scenario.yaml", yaml, ylen, stderr)) {
+	    ((!sw->resume && sim_table_forget(sw->o.out, stderr)) ||
+	     sim_save_bytes(sw->o.out, "scenario.yaml", yaml, ylen, stderr))) {
 		free(yaml);
 		return EXIT_FAILED;
 	}
@@ -753,12 +755,13 @@ cleanup_grid:
 	for (size_t k = 0; k < sw->grid.npoints; k++)
 		shard_points += k % sw->nshards == sw->shard;
 	if (stopped) {
-		fprintf(stderr,
-			"concsim: interrupted: %zu of %zu points done%s%s%s\n",
-			ndone, shard_points,
-			sw->o.out ? "; finish with --resume -o " : "",
-			sw->o.out ? sw->o.out : "",
-			sw->o.out ? "" : " (nothing kept: no -o DIR)");
+		sim_fprintf_safe(
+		    stderr,
+		    "concsim: interrupted: %zu of %zu points done%s%s%s\n",
+		    ndone, shard_points,
+		    sw->o.out ? "; finish with --resume -o " : "",
+		    sw->o.out ? sw->o.out : "",
+		    sw->o.out ? "" : " (nothing kept: no -o DIR)");
 		return EXIT_INTERRUPTED;
 	}
 	if (failed)

@@ -78,8 +78,9 @@ static void draw_progress(struct sweep *sw, bool final)
  * results.csv, in their order of completion; the file is rewritten whole
  * only the first time and when a point brought a new column (the header
  * changes). So a sweep of n points writes O(n) rows in all, not O(n^2).
- * `force`: the final write, sorted, results.csv and results.json, both
- * atomically. A failure sets sw->failed. */
+ * `force`: the final write, sorted, results.csv and results.json, all
+ * or none (scenario.yaml is there from the start). A failure sets
+ * sw->failed. */
 static void checkpoint(struct sweep *sw, bool force)
 {
 	double t = now_s();
@@ -88,11 +89,8 @@ static void checkpoint(struct sweep *sw, bool force)
 	if (!sw->writer)
 		return;
 	if (force) {
-		rc = sim_table_save(&sw->table, &sw->grid, sw->base.name,
-				    sw->o.out, stderr);
-		if (!rc && sw->lng)
-			rc = sim_table_save_long(&sw->table, &sw->grid,
-						 sw->o.out, stderr);
+		rc = sim_table_save(&sw->table, &sw->grid, sw->base.name, NULL,
+				    0, sw->lng, sw->o.out, stderr);
 		sw->ckpt_cols = 0; /* sorted: the rows moved */
 	} else if (sw->points_done > 1 && t - sw->last_write < CHECKPOINT_S) {
 		return;

@@ -57,7 +57,7 @@ static void print_err(FILE *err, const char *path, int e)
 {
 	fputs("concsim: error: cannot write '", err);
 	sim_fputs_safe(path, err);
-	fprintf(err, "': %s\n", strerror(e));
+	sim_fprintf_safe(err, "': %s\n", strerror(e));
 }
 
 int sim_afile_open(struct sim_afile *a, const char *dir, const char *name,
@@ -186,6 +186,91 @@ int sim_afile_blocked(const struct sim_afile *a, FILE *err)
 	return SIM_EIO;
 }
 
+/* Links the file at `final` (if any) to a fresh name beside it, *old
+ * (malloc'd; NULL when there is no file at final). 0 or SIM_EIO/ENOMEM. */
+static int keep_old(const char *final, char **old, FILE *err)
+{
+	struct stat st;
+	*old = NULL;
+	if (lstat(final, &st))
+		return errno == ENOENT
+			   ? 0
+			   : (print_err(err, final, errno), SIM_EIO);
+	size_t len = strlen(final) + 16;
+	char *b = malloc(len);
+	if (!b) {
+		print_err(err, final, ENOMEM);
+		return SIM_ENOMEM;
+	}
+	/* a unique name from mkstemp, freed for link(), which never
+	 * replaces a file: someone taking the name in between fails it */
+	snprintf(b, len, "%s.tmp.XXXXXX", final);
+	int fd = sim_fault_io() ? (errno = EIO, -1) : mkstemp(b);
+	if (fd < 0 || (close(fd), unlink(b)) || link(final, b)) {
+		print_err(err, final, errno);
+		free(b);
+		return SIM_EIO;
+	}
+	*old = b;
+	return 0;
+}
+
+int sim_afile_publish_all(struct sim_afile *a, size_t n, FILE *err)
+{
+	int rc = SIM_ENOMEM;
+	size_t done = 0;
+	char **old = calloc(n + 1, sizeof(*old));
+	char **final = calloc(n + 1, sizeof(*final));
+
+	if (!old || !final) {
+		fputs("concsim: error: out of memory\n", err);
+		goto cleanup;
+	}
+	/* a final name that is a folder fails its rename: find it before
+	 * the first file is published */
+	rc = SIM_EIO;
+	for (size_t i = 0; i < n; i++)
+		if (a[i].tmp && sim_afile_blocked(&a[i], err))
+			goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (a[i].tmp && ((rc = keep_old(a[i].final, &old[i], err)) ||
+				 !(final[i] = strdup(a[i].final)))) {
+			if (!rc) {
+				rc = SIM_ENOMEM;
+				print_err(err, a[i].final, ENOMEM);
+			}
+			goto cleanup;
+		}
+	for (done = 0; done < n; done++)
+		if ((rc = sim_afile_publish(&a[done], err)))
+			goto cleanup;
+	rc = 0;
+cleanup:
+	/* a rename failed midway: take back the files just put in place,
+	 * the earlier file renamed back over the new one (a reader sees one
+	 * or the other, never none), a new file removed */
+	for (size_t j = rc ? done : 0; j-- > 0;) {
+		if (old[j])
+			rename(old[j], final[j]); /* if it fails: left beside */
+		else if (final[j])
+			unlink(final[j]);
+		free(old[j]);
+		old[j] = NULL;
+	}
+	/* the other links to earlier files: replaced, or not to be */
+	for (size_t i = 0; old && i < n; i++) {
+		if (old[i])
+			unlink(old[i]);
+		free(old[i]);
+		free(final ? final[i] : NULL);
+	}
+	free(old);
+	free(final);
+	for (size_t i = 0; i < n; i++)
+		sim_afile_abort(&a[i]);
+	return rc;
+}
+
 int sim_afile_commit(struct sim_afile *a, FILE *err)
 {
 	int rc = sim_afile_close(a, err);
@@ -252,7 +337,7 @@ cleanup:
 	if (rc) {
 		fputs("concsim: error: cannot create directory '", err);
 		sim_fputs_safe(dir, err);
-		fprintf(err, "': %s\n", strerror(e));
+		sim_fprintf_safe(err, "': %s\n", strerror(e));
 		if (made && *made && p) {
 			strcpy(p, dir);
 			sim_rmdir_made(p, *made);
@@ -290,7 +375,7 @@ int sim_dir_lock(const char *dir, FILE *err)
 	if (fd < 0) {
 		fputs("concsim: error: cannot open folder '", err);
 		sim_fputs_safe(dir, err);
-		fprintf(err, "': %s\n", strerror(errno));
+		sim_fprintf_safe(err, "': %s\n", strerror(errno));
 		return SIM_EIO;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -303,7 +388,8 @@ int sim_dir_lock(const char *dir, FILE *err)
 			      "or choose another folder\n",
 			      err);
 		else
-			fprintf(err, "': cannot lock it: %s\n", strerror(e));
+			sim_fprintf_safe(err, "': cannot lock it: %s\n",
+					 strerror(e));
 		close(fd);
 		return SIM_EIO;
 	}

@@ -46,6 +46,16 @@ int sim_afile_close(struct sim_afile *a, FILE *err);
  * first is published. 0 otherwise. */
 int sim_afile_blocked(const struct sim_afile *a, FILE *err);
 int sim_afile_publish(struct sim_afile *a, FILE *err);
+/* Publishes a group of closed files all or none (run -o, a sweep's final
+ * results, merge): entries a[0..n-1] that are cleared are skipped. First
+ * every final name is checked (sim_afile_blocked), and a file already at
+ * a final name is kept under a temporary hard link; then the files are
+ * renamed into place in order. If a rename fails midway, the files
+ * already published are taken back (the earlier file restored by a
+ * rename, or the new one removed) so the folder is as it was. Returns 0
+ * or SIM_EIO/SIM_ENOMEM (message printed to err); every a[i] is cleared
+ * (the unpublished ones aborted) either way. */
+int sim_afile_publish_all(struct sim_afile *a, size_t n, FILE *err);
 
 /* Creates DIR (and parents) if missing. Returns 0, SIM_ENOMEM or SIM_EIO
  * (message printed to `err`, e.g. when a path component is a file). */

@@ -25,6 +25,7 @@
 #include "kernel/rng.h"
 #include "output/files.h"
 #include "output/json.h"
+#include "output/keyindex.h"
 #include "scenario/readfile.h"
 #include "scenario/yamldoc.h"
 
@@ -166,8 +167,8 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 	*nsystems = 0;
 	rc = sim_read_file(path, SIM_YAML_MAX_BYTES, &text, &len);
 	if (rc == SIM_EIO)
-		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
-			sim_file_strerror(errno));
+		sim_fprintf_safe(err, "concsim: error: cannot read '%s': %s\n",
+				 path, sim_file_strerror(errno));
 	else if (rc == SIM_ELIMIT)
 		fprintf(
 		    err,
@@ -177,8 +178,8 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 		goto cleanup;
 	rc = sim_yaml_parse(&doc, path, text, len, 0, &e);
 	if (rc == SIM_ESCENARIO)
-		fprintf(err, "%s:%d:%d: error: %s\n", e.mark.file, e.mark.line,
-			e.mark.col, e.msg);
+		sim_fprintf_safe(err, "%s:%d:%d: error: %s\n", e.mark.file,
+				 e.mark.line, e.mark.col, e.msg);
 	if (rc)
 		goto cleanup;
 	rc = SIM_ESCENARIO;
@@ -188,10 +189,11 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 	const struct sim_ynode *nm = sim_ymap_get(root, "name", NULL);
 	if (!root || root->kind != SIM_Y_MAP || !sw || sw->kind != SIM_Y_MAP ||
 	    !sys || sys->kind != SIM_Y_SEQ || !nm || nm->kind != SIM_Y_SCALAR) {
-		fprintf(err,
-			"concsim: error: '%s' is not the scenario.yaml of a "
-			"sweep (no name, systems or sweep section)\n",
-			path);
+		sim_fprintf_safe(
+		    err,
+		    "concsim: error: '%s' is not the scenario.yaml of a "
+		    "sweep (no name, systems or sweep section)\n",
+		    path);
 		goto cleanup;
 	}
 	for (size_t i = 0; i < sw->n; i++) {
@@ -200,11 +202,12 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 		for (size_t j = 0; ok && j < v->n; j++)
 			ok = v->vals[j]->kind == SIM_Y_SCALAR;
 		if (!ok) {
-			fprintf(err,
-				"%s:%d:%d: error: sweep '%s': expected the "
-				"list of values a sweep writes\n",
-				path, sw->keys[i]->mark.line,
-				sw->keys[i]->mark.col, sw->keys[i]->text);
+			sim_fprintf_safe(
+			    err,
+			    "%s:%d:%d: error: sweep '%s': expected the "
+			    "list of values a sweep writes\n",
+			    path, sw->keys[i]->mark.line, sw->keys[i]->mark.col,
+			    sw->keys[i]->text);
 			goto cleanup;
 		}
 		free(vals);
@@ -217,12 +220,12 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 		rc = sim_grid_set(g, sw->keys[i]->text, vals, NULL, v->n,
 				  SIM_GRID_MAX_POINTS);
 		if (rc == SIM_ELIMIT) {
-			fprintf(err,
-				"%s:%d:%d: error: sweep '%s': the grid "
-				"would have more than %d points\n",
-				path, sw->keys[i]->mark.line,
-				sw->keys[i]->mark.col, sw->keys[i]->text,
-				SIM_GRID_MAX_POINTS);
+			sim_fprintf_safe(
+			    err,
+			    "%s:%d:%d: error: sweep '%s': the grid "
+			    "would have more than %d points\n",
+			    path, sw->keys[i]->mark.line, sw->keys[i]->mark.col,
+			    sw->keys[i]->text, SIM_GRID_MAX_POINTS);
 			rc = SIM_ESCENARIO;
 		}
 		if (rc)
@@ -771,8 +774,8 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	FILE *f = sim_fopen_regular(path);
 
 	if (!f) {
-		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
-			sim_file_strerror(errno));
+		sim_fprintf_safe(err, "concsim: error: cannot read '%s': %s\n",
+				 path, sim_file_strerror(errno));
 		return SIM_EIO;
 	}
 	rc = SIM_ESCENARIO;
@@ -785,11 +788,12 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	for (size_t i = 0; ok && i < g->np; i++)
 		ok = !strcmp(head[i], g->p[i].path);
 	if (!ok || strcmp(head[g->np], "system")) {
-		fprintf(err,
-			"%s:1:1: error: expected the results.csv of this "
-			"sweep (columns: the swept parameters, then "
-			"'system')\n",
-			path);
+		sim_fprintf_safe(
+		    err,
+		    "%s:1:1: error: expected the results.csv of this "
+		    "sweep (columns: the swept parameters, then "
+		    "'system')\n",
+		    path);
 		goto cleanup;
 	}
 	rc = SIM_ENOMEM;
@@ -801,10 +805,11 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	while ((n = sim_csv_record(f, &cells, &capcells)) > 0) {
 		line++;
 		if (n != nhead) {
-			fprintf(err,
-				"%s:%zu:1: error: %ld cells where the header "
-				"has %ld\n",
-				path, line, n, nhead);
+			sim_fprintf_safe(
+			    err,
+			    "%s:%zu:1: error: %ld cells where the header "
+			    "has %ld\n",
+			    path, line, n, nhead);
 			rc = SIM_ESCENARIO;
 			goto cleanup;
 		}
@@ -820,16 +825,17 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	}
 	if (n < 0) {
 		if (n == -2)
-			fprintf(err, "%s:%zu:1: error: unterminated quote\n",
-				path, line + 1);
+			sim_fprintf_safe(
+			    err, "%s:%zu:1: error: unterminated quote\n", path,
+			    line + 1);
 		rc = n == -1 ? SIM_ENOMEM : SIM_ESCENARIO;
 		n = 0;
 		goto cleanup;
 	}
 	rc = ferror(f) ? SIM_EIO : 0;
 	if (rc)
-		fprintf(err, "concsim: error: cannot read '%s': %s\n", path,
-			strerror(errno));
+		sim_fprintf_safe(err, "concsim: error: cannot read '%s': %s\n",
+				 path, strerror(errno));
 
 cleanup:
 	for (long i = 0; i < n; i++)
@@ -971,12 +977,8 @@ size_t sim_table_drop(struct sim_table *t)
 
 void sim_hash_hex(const char *buf, size_t len, char out[17])
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a, 64 bits */
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)buf[i];
-		h *= 1099511628211ull;
-	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	snprintf(out, 17, "%016llx",
+		 (unsigned long long)sim_key_hash(buf, len));
 }
 
 int sim_table_put_hash(struct sim_table *t, size_t from, const char *hash)
@@ -995,11 +997,12 @@ int sim_table_check_hash(const struct sim_table *t, const char *hash,
 		if (strcmp(h, hash)) {
 			fputs("concsim: error: '", err);
 			sim_fputs_safe(path, err);
-			fprintf(err,
-				"' row %zu belongs to another scenario or grid "
-				"(%s '%.16s', this sweep's scenario.yaml has "
-				"'%s')\n",
-				i + 2, SIM_HASH_COLUMN, h, hash);
+			sim_fprintf_safe(
+			    err,
+			    "' row %zu belongs to another scenario or grid "
+			    "(%s '%.16s', this sweep's scenario.yaml has "
+			    "'%s')\n",
+			    i + 2, SIM_HASH_COLUMN, h, hash);
 			return SIM_ESCENARIO;
 		}
 	}
@@ -1041,13 +1044,6 @@ int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
 		       const char *dir, FILE *err)
 {
 	return save_with(t, g, dir, "results.csv", sim_table_write_csv, err);
-}
-
-int sim_table_save_long(const struct sim_table *t, const struct sim_grid *g,
-			const char *dir, FILE *err)
-{
-	return save_with(t, g, dir, "results_long.csv",
-			 sim_table_write_csv_long, err);
 }
 
 int sim_table_append_csv(const struct sim_table *t, size_t from,
@@ -1093,8 +1089,8 @@ int sim_table_append_csv(const struct sim_table *t, size_t from,
 	rc = 0;
 	goto cleanup;
 fail:
-	fprintf(err, "concsim: error: cannot append to '%s': %s\n", path,
-		strerror(errno));
+	sim_fprintf_safe(err, "concsim: error: cannot append to '%s': %s\n",
+			 path, strerror(errno));
 cleanup:
 	if (fd >= 0)
 		close(fd);
@@ -1103,30 +1099,61 @@ cleanup:
 	return rc;
 }
 
-int sim_table_save(struct sim_table *t, const struct sim_grid *g,
-		   const char *scenario, const char *dir, FILE *err)
-{
-	struct sim_afile a;
-	int rc;
+const char *const sim_sweep_outputs[SIM_SWEEP_NOUT] = {
+    "scenario.yaml", "results.csv", "results.json", "results_long.csv"};
 
+int sim_table_save(struct sim_table *t, const struct sim_grid *g,
+		   const char *scenario, const char *yaml, size_t len, bool lng,
+		   const char *dir, FILE *err)
+{
+	struct sim_afile a[SIM_SWEEP_NOUT];
+	int rc = 0;
+
+	memset(a, 0, sizeof(a));
 	sim_table_sort(t);
-	if ((rc = sim_afile_open(&a, dir, "results.csv", err)))
-		return rc;
-	if ((rc = sim_table_write_csv(t, g, a.f)) == SIM_ENOMEM) {
-		sim_afile_abort(&a);
-		fputs("concsim: error: out of memory\n", err);
-		return rc;
+	for (size_t i = 0; i < SIM_SWEEP_NOUT && !rc; i++) {
+		if ((i == SIM_SWEEP_YAML && !yaml) ||
+		    (i == SIM_SWEEP_LONG && !lng))
+			continue;
+		if ((rc =
+			 sim_afile_open(&a[i], dir, sim_sweep_outputs[i], err)))
+			break;
+		if (i == SIM_SWEEP_YAML)
+			fwrite(yaml, 1, len, a[i].f);
+		else if (i == SIM_SWEEP_CSV)
+			rc = sim_table_write_csv(t, g, a[i].f);
+		else if (i == SIM_SWEEP_LONG)
+			rc = sim_table_write_csv_long(t, g, a[i].f);
+		else
+			rc = sim_table_write_json(t, g, scenario, a[i].f);
+		if (rc == SIM_ENOMEM)
+			fputs("concsim: error: out of memory\n", err);
+		else /* a failed write (full disk) is reported here */
+			rc = sim_afile_close(&a[i], err);
 	}
-	if ((rc = sim_afile_commit(&a, err)))
-		return rc;
-	if ((rc = sim_afile_open(&a, dir, "results.json", err)))
-		return rc;
-	if ((rc = sim_table_write_json(t, g, scenario, a.f)) == SIM_ENOMEM) {
-		sim_afile_abort(&a);
-		fputs("concsim: error: out of memory\n", err);
-		return rc;
+	if (!rc)
+		rc = sim_afile_publish_all(a, SIM_SWEEP_NOUT, err);
+	for (size_t i = 0; i < SIM_SWEEP_NOUT; i++)
+		sim_afile_abort(&a[i]);
+	return rc;
+}
+
+int sim_table_forget(const char *dir, FILE *err)
+{
+	for (size_t i = 0; i < SIM_SWEEP_NOUT; i++) {
+		char path[4096];
+		if (i == SIM_SWEEP_YAML)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 sim_sweep_outputs[i]);
+		if (unlink(path) && errno != ENOENT) {
+			fputs("concsim: error: cannot remove '", err);
+			sim_fputs_safe(path, err);
+			sim_fprintf_safe(err, "': %s\n", strerror(errno));
+			return SIM_EIO;
+		}
 	}
-	return sim_afile_commit(&a, err);
+	return 0;
 }
 
 /* results read back (resume, merge, plot): what the reader allowed before */

@@ -188,22 +188,37 @@ int sim_table_put_hash(struct sim_table *t, size_t from, const char *hash);
 int sim_table_check_hash(const struct sim_table *t, const char *hash,
 			 const char *path, FILE *err);
 
-/* Writes DIR/results.csv and DIR/results.json atomically, rows sorted by
- * point first. Returns 0, SIM_EIO or SIM_ENOMEM (message on err). */
+/* The files of a sweep's folder (and of merge's): scenario.yaml first,
+ * then the results sim_table_save publishes together (results_long.csv
+ * with --long). */
+enum {
+	SIM_SWEEP_YAML,
+	SIM_SWEEP_CSV,
+	SIM_SWEEP_JSON,
+	SIM_SWEEP_LONG,
+	SIM_SWEEP_NOUT
+};
+extern const char *const sim_sweep_outputs[SIM_SWEEP_NOUT];
+
+/* Writes DIR/results.csv and DIR/results.json (and DIR/scenario.yaml from
+ * the len bytes at yaml, unless yaml is NULL; and DIR/results_long.csv,
+ * sim_table_write_csv_long, if lng), rows sorted by point first, all or
+ * none (sim_afile_publish_all): a failure leaves the files that were
+ * there. Returns 0, SIM_EIO or SIM_ENOMEM (message on err). */
 int sim_table_save(struct sim_table *t, const struct sim_grid *g,
-		   const char *scenario, const char *dir, FILE *err);
+		   const char *scenario, const char *yaml, size_t len, bool lng,
+		   const char *dir, FILE *err);
+/* Removes DIR's results files (all of sim_sweep_outputs but
+ * scenario.yaml) left by an earlier sweep, so that a new sweep's
+ * scenario.yaml never stands beside another's results. Returns 0 or
+ * SIM_EIO (message on err). */
+int sim_table_forget(const char *dir, FILE *err);
 
 /* Writes DIR/results.csv atomically with the rows in the table's order
  * (a checkpoint: the order of completion). Returns 0, SIM_EIO or
  * SIM_ENOMEM (message on err). */
 int sim_table_save_csv(const struct sim_table *t, const struct sim_grid *g,
 		       const char *dir, FILE *err);
-
-/* Writes DIR/results_long.csv atomically (sim_table_write_csv_long),
- * rows in the table's order. Returns 0, SIM_EIO or SIM_ENOMEM (message
- * on err). */
-int sim_table_save_long(const struct sim_table *t, const struct sim_grid *g,
-			const char *dir, FILE *err);
 
 /* Appends rows [from, nrow) to DIR/results.csv, whose header must hold
  * exactly the table's columns (written by sim_table_save_csv since the
