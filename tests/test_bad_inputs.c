@@ -960,6 +960,103 @@ static const struct bad cases[] = {
      "{ $B run s.yaml -q -o res >/dev/null; }; s=$?; { test -f "
      "res/results.csv; } >/dev/null 2>&1 || s=99; exit $s",
      0, "", ANYONE},
+    /* ------------------------ issue 18, second round: report reader -- */
+    {"report of a sweep with no swept parameter", NULL,
+     "mkdir res out && printf '{\"parameters\": [], \"rows\": []}' > "
+     "res/results.json",
+     "$B report res -o out/r.html", 2,
+     "concsim: error: 'res/results.json': a sweep without a swept parameter",
+     ANYONE},
+    {"report of a run whose timeseries.csv has no timed row", OK, NULL,
+     "$B run s.yaml -q -o res >/dev/null && printf "
+     "'time_s,system,offered_rps,throughput_rps,goodput_rps,latency_s_p99\\n"
+     "x,s,1,1,1,1\\n' > res/timeseries.csv && $B report res -q -o r.html && "
+     "test -s r.html",
+     0, "", ANYONE},
+    /* -------------------------- merge and sweep publish all or none -- */
+    {"merge whose results.json cannot be written publishes nothing", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && mkdir -p m/results.json && { $B merge res -q -o m; "
+     "s=$?; } && test ! -e m/scenario.yaml && test ! -e m/results.csv && "
+     "exit $s",
+     1, "concsim: error: cannot write 'm/results.json': Is a directory",
+     ANYONE},
+    {"merge over an earlier merge that fails keeps the earlier files", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && mkdir -p m/results.json && echo old > "
+     "m/scenario.yaml && echo old > m/results.csv && { $B merge res -q -o m; "
+     "s=$?; } && grep -qx old m/scenario.yaml && grep -qx old m/results.csv "
+     "&& exit $s",
+     1, "concsim: error: cannot write 'm/results.json': Is a directory",
+     ANYONE},
+    {"a sweep whose results.json is a folder fails before it starts", OK, NULL,
+     "mkdir -p res/results.json && { $B sweep s.yaml --param "
+     "workload.arrivals.rate=50/s,60/s -q -o res; s=$?; } && test ! -e "
+     "res/results.csv && test ! -e res/scenario.yaml && exit $s",
+     1, "concsim: error: cannot remove 'res/results.json': Is a directory",
+     ANYONE},
+    {"a sweep killed in a folder of an earlier sweep leaves none of its "
+     "results beside the new scenario.yaml",
+     OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && { $B sweep s.yaml --param "
+     "workload.arrivals.rate=500/s,600/s --set duration=2000s -q -j 1 -o res "
+     ">/dev/null 2>&1 & p=$!; i=0; until grep -q 600/s res/scenario.yaml "
+     "2>/dev/null || [ $i -gt 300 ]; do sleep 0.1; i=$((i+1)); done; kill "
+     "-KILL $p; wait $p; } 2>/dev/null; grep -q 600/s res/scenario.yaml && { "
+     "test ! -e "
+     "res/results.json || grep -q 600/s res/results.json; }",
+     0, "", ANYONE},
+    /* ------------------------------------------- fit -o over an input -- */
+    {"fit -o a hard link to the scenario", OK,
+     "printf 'offered_rps,latency_s_mean\\n100,0.002\\n' > m.csv && ln s.yaml "
+     "l.yaml",
+     "$B fit s.yaml m.csv -o l.yaml", 2,
+     "concsim: error: -o 'l.yaml' is the scenario itself; write the fitted "
+     "scenario to another file",
+     ANYONE},
+    {"fit -o a symlink to the measured file", OK,
+     "printf 'offered_rps,latency_s_mean\\n100,0.002\\n' > m.csv && ln -s "
+     "m.csv o.csv",
+     "$B fit s.yaml m.csv -o o.csv && exit 9; s=$?; grep -q offered_rps m.csv "
+     "&& exit $s",
+     2,
+     "concsim: error: -o 'o.csv' is a measured file; write the fitted "
+     "scenario to another file",
+     ANYONE},
+    /* ------------ names and paths reach the terminal sanitised (ESC) -- */
+    {"plot: a folder named with an escape sequence", OK, NULL,
+     "d=$(printf 'r\\033]0;X\\007') && $B run s.yaml -q -o \"$d\" >/dev/null "
+     "&& printf 'time_s\\n1\\n' > \"$d/timeseries.csv\" && $B plot \"$d\" -o "
+     "out",
+     2, "r?]0;X?/timeseries.csv:1:1: error: no column 'system'", ANYONE},
+    {"report: a folder named with an escape sequence", OK, NULL,
+     "d=$(printf 'r\\033]0;X\\007') && $B run s.yaml -q -o \"$d\" >/dev/null "
+     "&& printf 'time_s\\n1\\n' > \"$d/timeseries.csv\" && $B report \"$d\" "
+     "-o out/r.html",
+     2, "r?]0;X?/timeseries.csv:1:1: error: no column 'system'", ANYONE},
+    {"merge: a shard named with an escape sequence", OK, NULL,
+     "d=$(printf 'r\\033x') && $B sweep s.yaml --param "
+     "workload.arrivals.rate=50/s,60/s -q -o \"$d\" >/dev/null 2>&1 && printf "
+     "'\"\\n' >> \"$d/results.csv\" && $B merge \"$d\" -o out",
+     2, "r?x/results.csv:4:1: error: unterminated quote", ANYONE},
+    {"merge: an output folder named with an escape sequence", OK, NULL,
+     "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
+     ">/dev/null 2>&1 && $B merge res -o \"$(printf 'm\\033x')\"",
+     0, "concsim: merged 1 folders: 2 points, 2 rows in m?x", ANYONE},
+    {"fit: a measured file named with an escape sequence", NULL,
+     "printf 'duration: 100ms\\nwarmup: 0s\\nreplications: 1\\nworkload:\\n  "
+     "arrivals: { process: poisson, rate: 50/s }\\n  classes: [ { name: one, "
+     "phases: [ {cpu: {dist: exponential, mean: fit}} ] } ]\\nsystems: [ { "
+     "name: s, model: event-loop } ]\\n' > s.yaml",
+     "$B fit s.yaml \"$(printf 'n\\033x.csv')\"", 2,
+     "concsim: error: cannot read 'n?x.csv': no such file", ANYONE},
+    {"a scenario too large, named with an escape sequence", NULL,
+     "head -c 17000000 /dev/zero | tr '\\000' a > \"$(printf 'b\\033.yaml')\"",
+     "$B run \"$(printf 'b\\033.yaml')\" -o out", 2,
+     "b?.yaml:1:1: error: file too large (more than 16 MiB); a scenario is a "
+     "small text file",
+     ANYONE},
     {"--set with a YAML comment", OK, NULL,
      "$B run s.yaml --set 'duration=1s # comment' -o out", 2,
      "--set duration:1:4: error: '#' starts a YAML comment, which a --set "

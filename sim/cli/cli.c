@@ -389,8 +389,8 @@ int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs)
 	char why[512];
 	if (sim_scenario_budget(sc, ts_interval, &b, &at, why, sizeof why)) {
 		if (at.file)
-			fprintf(stderr, "%s:%d:%d: error: %s\n", at.file,
-				at.line, at.col, why);
+			sim_fprintf_safe(stderr, "%s:%d:%d: error: %s\n",
+					 at.file, at.line, at.col, why);
 		else
 			cli_error("%s", why);
 		return EXIT_USAGE;

@@ -999,7 +999,7 @@ int cmd_capacity(int argc, char **argv)
 	/* a failed simulation voids only its own search: say so, keep the
 	 * others */
 	if (c.problem)
-		fprintf(stderr, "concsim: warning: %s\n", c.problem);
+		sim_fprintf_safe(stderr, "concsim: warning: %s\n", c.problem);
 	int fmt = cli_format(&c.o);
 	if (fmt == SIM_FMT_JSON)
 		print_json(&c);

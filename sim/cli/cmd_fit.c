@@ -90,16 +90,6 @@ static int fit_options(struct fitcmd *c)
 	return 0;
 }
 
-/* Whether two paths name the same file (or the same string). */
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	if (!strcmp(a, b))
-		return true;
-	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 /* The measured file's name without a trailing @RATE. */
 static void file_of(const char *arg, char *buf, size_t len)
 {
@@ -116,7 +106,7 @@ static int check_output(const struct fitcmd *c)
 	char f[4096];
 	if (!c->o.out)
 		return 0;
-	if (same_file(c->o.out, c->o.file)) {
+	if (sim_same_file(c->o.out, c->o.file)) {
 		cli_error("-o '%s' is the scenario itself; write the fitted "
 			  "scenario to another file",
 			  c->o.out);
@@ -124,7 +114,7 @@ static int check_output(const struct fitcmd *c)
 	}
 	for (size_t i = 0; i < c->nfiles; i++) {
 		file_of(c->files[i], f, sizeof(f));
-		if (same_file(c->o.out, f)) {
+		if (sim_same_file(c->o.out, f)) {
 			cli_error("-o '%s' is a measured file; write the "
 				  "fitted scenario to another file",
 				  c->o.out);
@@ -197,12 +187,13 @@ static void print_table(const struct fitcmd *c)
 	for (size_t j = 0; j < c->u.n; j++)
 		if (strlen(c->u.v[j].path) > w)
 			w = strlen(c->u.v[j].path);
-	printf("fit of %s to %zu point%s (%zu measured values, %zu "
-	       "unknown%s)\n%d refit%s on common random numbers, %ld "
-	       "evaluations, %.1f s\n\n",
-	       c->o.file, c->pts.n, c->pts.n == 1 ? "" : "s", r->ncells, c->u.n,
-	       c->u.n == 1 ? "" : "s", c->p.reps, c->p.reps == 1 ? "" : "s",
-	       r->evaluations, c->seconds);
+	sim_fprintf_safe(stdout,
+			 "fit of %s to %zu point%s (%zu measured values, %zu "
+			 "unknown%s)\n%d refit%s on common random numbers, %ld "
+			 "evaluations, %.1f s\n\n",
+			 c->o.file, c->pts.n, c->pts.n == 1 ? "" : "s",
+			 r->ncells, c->u.n, c->u.n == 1 ? "" : "s", c->p.reps,
+			 c->p.reps == 1 ? "" : "s", r->evaluations, c->seconds);
 	printf("%-*s  %-9s  %-10s  %-12s  %s\n", (int)w, "unknown", "at",
 	       "start", "fitted", "+- 95% (refits, residuals)");
 	for (size_t j = 0; j < c->u.n; j++) {

@@ -84,8 +84,9 @@ int rep_read_timeseries(struct report *r)
 		free(cells[i]);
 	for (int k = 0; k < 6; k++)
 		if (idx[k] < 0) {
-			fprintf(stderr, "%s:1:1: error: no column '%s'\n", path,
-				want[k]);
+			sim_fprintf_safe(stderr,
+					 "%s:1:1: error: no column '%s'\n",
+					 path, want[k]);
 			goto cleanup;
 		}
 	while ((n = sim_csv_record(f, &cells, &cap)) > 0) {
@@ -118,10 +119,11 @@ int rep_read_timeseries(struct report *r)
 			if (k == r->nts && k == REPORT_MAX_SYSTEMS) {
 				for (long i = 0; i < n; i++)
 					free(cells[i]);
-				fprintf(stderr,
-					"%s:%zu:1: error: more than %d "
-					"systems\n",
-					path, line, REPORT_MAX_SYSTEMS);
+				sim_fprintf_safe(
+				    stderr,
+				    "%s:%zu:1: error: more than %d "
+				    "systems\n",
+				    path, line, REPORT_MAX_SYSTEMS);
 				goto cleanup;
 			}
 			if (k == r->nts) {
@@ -151,10 +153,11 @@ int rep_read_timeseries(struct report *r)
 		for (long i = 0; i < n; i++)
 			free(cells[i]);
 		if (!ok) {
-			fprintf(stderr,
-				"%s:%zu:1: error: %ld cells where the header "
-				"has %ld\n",
-				path, line, n, nhead);
+			sim_fprintf_safe(
+			    stderr,
+			    "%s:%zu:1: error: %ld cells where the header "
+			    "has %ld\n",
+			    path, line, n, nhead);
 			goto cleanup;
 		}
 	}
@@ -166,7 +169,8 @@ int rep_read_timeseries(struct report *r)
 	}
 	/* means over replications per (system, time), then at most
 	 * REPORT_TS_POINTS points per system (bins of equal counts) */
-	qsort(rec, nrec, sizeof(*rec), tsrec_cmp);
+	if (nrec) /* rec is NULL when no row had a time */
+		qsort(rec, nrec, sizeof(*rec), tsrec_cmp);
 	for (size_t i = 0, k = 0; k < r->nts; k++) {
 		size_t j = i;
 		while (j < nrec && rec[j].sys == k)

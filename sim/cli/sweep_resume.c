@@ -100,8 +100,9 @@ int sweep_resume(struct sweep *sw, const char *yaml, size_t ylen)
 		kept += taken[k];
 	}
 	if (!sw->o.quiet)
-		fprintf(stderr, "concsim: resuming: %zu point%s already done\n",
-			kept, kept == 1 ? "" : "s");
+		sim_fprintf_safe(
+		    stderr, "concsim: resuming: %zu point%s already done\n",
+		    kept, kept == 1 ? "" : "s");
 	rc = 0;
 cleanup:
 	if (rc == EXIT_FAILED && e == 0)

@@ -105,11 +105,12 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
 	const struct sim_arrivals *a = &sc.workload.arrivals;
 	if (sc.workload.closed.users || a->kind == SIM_ARR_TRACE ||
 	    a->nschedule) {
-		fprintf(err,
-			"%s:%d:%d: error: 'workload': fit needs open arrivals "
-			"at a steady rate (no closed loop, trace or schedule): "
-			"each point's offered_rps replaces the rate\n",
-			p->file, a->mark.line, a->mark.col);
+		sim_fprintf_safe(
+		    err,
+		    "%s:%d:%d: error: 'workload': fit needs open arrivals "
+		    "at a steady rate (no closed loop, trace or schedule): "
+		    "each point's offered_rps replaces the rate\n",
+		    p->file, a->mark.line, a->mark.col);
 		goto cleanup;
 	}
 	if (system) {
@@ -117,10 +118,11 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
 		while (s < sc.nsystems && strcmp(sc.systems[s].name, system))
 			s++;
 		if (s == sc.nsystems) {
-			fprintf(err,
-				"concsim: error: --system: no system '%s' in "
-				"'%s'\n",
-				system, p->file);
+			sim_fprintf_safe(
+			    err,
+			    "concsim: error: --system: no system '%s' in "
+			    "'%s'\n",
+			    system, p->file);
 			goto cleanup;
 		}
 	}
@@ -153,18 +155,20 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
 			       strcmp(sc.systems[s].name, name))
 				s++;
 			if (s == sc.nsystems) {
-				fprintf(err,
-					"%s:1: error: 'system': no system "
-					"'%s' in '%s'\n",
-					pt->source, name, p->file);
+				sim_fprintf_safe(
+				    err,
+				    "%s:1: error: 'system': no system "
+				    "'%s' in '%s'\n",
+				    pt->source, name, p->file);
 				goto cleanup;
 			}
 		} else if (sc.nsystems > 1) {
-			fprintf(err,
-				"concsim: error: '%s' has %zu systems; say "
-				"which one was measured with a 'system' "
-				"column or --system NAME\n",
-				p->file, sc.nsystems);
+			sim_fprintf_safe(
+			    err,
+			    "concsim: error: '%s' has %zu systems; say "
+			    "which one was measured with a 'system' "
+			    "column or --system NAME\n",
+			    p->file, sc.nsystems);
 			goto cleanup;
 		}
 		p->sys[i] = s;
@@ -182,8 +186,8 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
 				   c == FIT_UTIL);
 	}
 	if (k == 0) {
-		fprintf(err, "concsim: error: no measured point%s\n",
-			system ? " of that system" : "");
+		sim_fprintf_safe(err, "concsim: error: no measured point%s\n",
+				 system ? " of that system" : "");
 		goto cleanup;
 	}
 	if (nsat == k) {
@@ -196,12 +200,13 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
 		goto cleanup;
 	}
 	if (k < u->n || ncells <= u->n) {
-		fprintf(err,
-			"concsim: error: %zu point%s with %zu measured "
-			"value%s for %zu unknown%s: fitting needs more values "
-			"than unknowns (and at least as many points)\n",
-			k, k == 1 ? "" : "s", ncells, ncells == 1 ? "" : "s",
-			u->n, u->n == 1 ? "" : "s");
+		sim_fprintf_safe(
+		    err,
+		    "concsim: error: %zu point%s with %zu measured "
+		    "value%s for %zu unknown%s: fitting needs more values "
+		    "than unknowns (and at least as many points)\n",
+		    k, k == 1 ? "" : "s", ncells, ncells == 1 ? "" : "s", u->n,
+		    u->n == 1 ? "" : "s");
 		goto cleanup;
 	}
 	if (p->reps <= 0)

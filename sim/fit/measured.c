@@ -32,11 +32,11 @@ static void ATTR_PRINTF(5, 6) file_error(FILE *err, const char *file, int line,
 {
 	va_list ap;
 	if (line > 0)
-		fprintf(err, "%s:%d:%d: error: ", file, line, col);
+		sim_fprintf_safe(err, "%s:%d:%d: error: ", file, line, col);
 	else
-		fprintf(err, "concsim: error: '%s': ", file);
+		sim_fprintf_safe(err, "concsim: error: '%s': ", file);
 	va_start(ap, fmt);
-	vfprintf(err, fmt, ap);
+	sim_vfprintf_safe(err, fmt, ap);
 	va_end(ap);
 	fputc('\n', err);
 }
@@ -527,10 +527,11 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 	if (at && at != arg && !sim_parse_rate(at + 1, &rate, &why)) {
 		file[at - arg] = '\0';
 		if (!(rate > 0)) {
-			fprintf(err,
-				"concsim: error: '%s': the offered rate after "
-				"'@' must be above 0/s\n",
-				arg);
+			sim_fprintf_safe(
+			    err,
+			    "concsim: error: '%s': the offered rate after "
+			    "'@' must be above 0/s\n",
+			    arg);
 			rc = SIM_EINVAL;
 			goto cleanup;
 		}
@@ -539,10 +540,11 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 	if (rc == SIM_ENOMEM)
 		goto cleanup;
 	if (rc) {
-		fprintf(err, "concsim: error: cannot read '%s': %s\n", file,
-			rc == SIM_EINVAL   ? "no such file"
-			: rc == SIM_ELIMIT ? "file too large"
-					   : strerror(errno));
+		sim_fprintf_safe(err, "concsim: error: cannot read '%s': %s\n",
+				 file,
+				 rc == SIM_EINVAL   ? "no such file"
+				 : rc == SIM_ELIMIT ? "file too large"
+						    : strerror(errno));
 		rc =
 		    rc == SIM_EINVAL || rc == SIM_ELIMIT ? SIM_EINVAL : SIM_EIO;
 		goto cleanup;
@@ -558,10 +560,11 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 	else if (strstr(text, "Requests/sec:"))
 		rc = read_wrk(file, text, rate, pts, err);
 	else if (rate > 0) {
-		fprintf(err,
-			"concsim: error: '%s': '@RATE' is for k6 and wrk "
-			"files; a CSV gives each row's offered_rps\n",
-			arg);
+		sim_fprintf_safe(
+		    err,
+		    "concsim: error: '%s': '@RATE' is for k6 and wrk "
+		    "files; a CSV gives each row's offered_rps\n",
+		    arg);
 		rc = SIM_EINVAL;
 	} else if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		rc = read_csv(file, text + 3, len - 3, pts, err); /* a BOM */

@@ -301,13 +301,14 @@ void fit__print_mapped(FILE *err, const char *msg, const struct fit_unknowns *u,
 			const char *rest = strstr(l + k, ": ");
 			if (!rest || rest > l + n)
 				continue;
-			fprintf(err, "%s:%d:%d:%.*s\n", file, u->v[i].mark.line,
-				u->v[i].mark.col, (int)(n - (size_t)(rest - l)),
-				rest + 1);
+			sim_fprintf_safe(err, "%s:%d:%d:%.*s\n", file,
+					 u->v[i].mark.line, u->v[i].mark.col,
+					 (int)(n - (size_t)(rest - l)),
+					 rest + 1);
 			done = true;
 		}
 		if (!done)
-			fprintf(err, "%.*s\n", (int)n, l);
+			sim_fprintf_safe(err, "%.*s\n", (int)n, l);
 		l = e ? e + 1 : l + n;
 	}
 }
@@ -410,8 +411,8 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 	*out = (struct fit_unknowns){0};
 	rc = sim_yaml_parse(&doc, file, text, len, 0, &ye);
 	if (rc == SIM_ESCENARIO) {
-		fprintf(err, "%s:%d:%d: error: %s\n", file, ye.mark.line,
-			ye.mark.col, ye.msg);
+		sim_fprintf_safe(err, "%s:%d:%d: error: %s\n", file,
+				 ye.mark.line, ye.mark.col, ye.msg);
 		return rc;
 	}
 	if (rc)

@@ -38,9 +38,9 @@ void sim__error(struct sim_load *l, struct sim_mark m, const char *fmt, ...)
 void sim__warning(struct sim_load *l, struct sim_mark m, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(l->err, "%s:%d:%d: warning: ", m.file, m.line, m.col);
+	sim_fprintf_safe(l->err, "%s:%d:%d: warning: ", m.file, m.line, m.col);
 	va_start(ap, fmt);
-	vfprintf(l->err, fmt, ap);
+	sim_vfprintf_safe(l->err, fmt, ap);
 	va_end(ap);
 	fputc('\n', l->err);
 }

@@ -325,7 +325,8 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 		if (r)
 			l.doc.root = r;
 		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS)
-			fprintf(err, "concsim: error: --systems: %s\n", msg);
+			sim_fprintf_safe(err, "concsim: error: --systems: %s\n",
+					 msg);
 	}
 	if (!sim__give_up(&l))
 		interpret(&l, l.doc.root, out, true);
@@ -348,12 +349,13 @@ int sim_scenario_read(const char *file, FILE *in, FILE *err, char **text,
 		int e = errno;
 		fputs("concsim: error: cannot read '", err);
 		sim_fputs_safe(file, err);
-		fprintf(err, "': %s\n", sim_file_strerror(e));
+		sim_fprintf_safe(err, "': %s\n", sim_file_strerror(e));
 	} else if (rc == SIM_ELIMIT) {
-		fprintf(err,
-			"%s:1:1: error: file too large (more than %u MiB); "
-			"a scenario is a small text file\n",
-			file, SIM_YAML_MAX_BYTES >> 20);
+		sim_fprintf_safe(
+		    err,
+		    "%s:1:1: error: file too large (more than %u MiB); "
+		    "a scenario is a small text file\n",
+		    file, SIM_YAML_MAX_BYTES >> 20);
 		rc = SIM_ESCENARIO;
 	}
 	return rc;

@@ -16,8 +16,9 @@ static int fail(struct sim_trace_reader *rd, FILE *err, const char *at,
 {
 	if (err) {
 		int col = at && rd->line ? (int)(at - rd->line) + 1 : 1;
-		fprintf(err, "%s:%ld:%d: error: %s%s%s\n", rd->file, rd->lineno,
-			col, msg, detail ? detail : "", detail ? "'" : "");
+		sim_fprintf_safe(err, "%s:%ld:%d: error: %s%s%s\n", rd->file,
+				 rd->lineno, col, msg, detail ? detail : "",
+				 detail ? "'" : "");
 	}
 	return SIM_EINVAL;
 }
@@ -70,8 +71,9 @@ static int read_line(struct sim_trace_reader *rd, FILE *err)
 		return 0;
 	rd->lineno++;
 	if (rc == SIM_EIO && err)
-		fprintf(err, "%s:%ld:1: error: cannot read the trace: %s\n",
-			rd->file, rd->lineno, strerror(errno));
+		sim_fprintf_safe(err,
+				 "%s:%ld:1: error: cannot read the trace: %s\n",
+				 rd->file, rd->lineno, strerror(errno));
 	else if (rc == SIM_ELIMIT)
 		fail(rd, err, NULL, TOO_LONG "; a trace is a CSV text file",
 		     NULL);
@@ -89,19 +91,19 @@ int sim_trace_open(struct sim_trace_reader *rd, const char *file,
 	rd->f = sim_fopen_regular(file);
 	if (!rd->f) {
 		if (err)
-			fprintf(err,
-				"%s:1:1: error: cannot read the trace: %s\n",
-				file, sim_file_strerror(errno));
+			sim_fprintf_safe(
+			    err, "%s:1:1: error: cannot read the trace: %s\n",
+			    file, sim_file_strerror(errno));
 		return SIM_EIO;
 	}
 	struct stat st;
 	if (fstat(fileno(rd->f), &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (err)
-			fprintf(err,
-				"%s:1:1: error: cannot read the trace: %s\n",
-				file,
-				S_ISDIR(st.st_mode) ? strerror(EISDIR)
-						    : "not a regular file");
+			sim_fprintf_safe(
+			    err, "%s:1:1: error: cannot read the trace: %s\n",
+			    file,
+			    S_ISDIR(st.st_mode) ? strerror(EISDIR)
+						: "not a regular file");
 		sim_trace_close(rd);
 		return SIM_EIO;
 	}
