@@ -977,22 +977,22 @@ static const struct bad cases[] = {
     {"merge whose results.json cannot be written publishes nothing", OK, NULL,
      "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
      ">/dev/null 2>&1 && mkdir -p m/results.json && { $B merge res -q -o m; "
-     "s=$?; } && test ! -e m/scenario.yaml && test ! -e m/results.csv && "
-     "exit $s",
+     "s=$?; } && { test ! -e m/scenario.yaml && test ! -e m/results.csv; } "
+     "|| exit 99; exit $s",
      1, "concsim: error: cannot write 'm/results.json': Is a directory",
      ANYONE},
     {"merge over an earlier merge that fails keeps the earlier files", OK, NULL,
      "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
      ">/dev/null 2>&1 && mkdir -p m/results.json && echo old > "
      "m/scenario.yaml && echo old > m/results.csv && { $B merge res -q -o m; "
-     "s=$?; } && grep -qx old m/scenario.yaml && grep -qx old m/results.csv "
-     "&& exit $s",
+     "s=$?; } && { grep -qx old m/scenario.yaml && grep -qx old "
+     "m/results.csv; } || exit 99; exit $s",
      1, "concsim: error: cannot write 'm/results.json': Is a directory",
      ANYONE},
     {"a sweep whose results.json is a folder fails before it starts", OK, NULL,
      "mkdir -p res/results.json && { $B sweep s.yaml --param "
-     "workload.arrivals.rate=50/s,60/s -q -o res; s=$?; } && test ! -e "
-     "res/results.csv && test ! -e res/scenario.yaml && exit $s",
+     "workload.arrivals.rate=50/s,60/s -q -o res; s=$?; } && { test ! -e "
+     "res/results.csv && test ! -e res/scenario.yaml; } || exit 99; exit $s",
      1, "concsim: error: cannot remove 'res/results.json': Is a directory",
      ANYONE},
     {"a sweep killed in a folder of an earlier sweep leaves none of its "
