@@ -335,8 +335,10 @@ int sim_metrics_put(struct sim_metrics *m, const char *group, const char *key,
 			old->value = value;
 			return 0;
 		}
-		if (metrics_grow(m))
+		if (metrics_grow(m)) {
+			m->failed = true;
 			return SIM_ENOMEM;
+		}
 	}
 	uint32_t *s = metrics_slot(m, tmp.group, tmp.key);
 	if (*s) {

@@ -165,9 +165,14 @@ struct sim_metrics {
 	size_t n, cap;
 	uint32_t *slot; /* 0: empty, else 1 + index into v */
 	size_t nslot;	/* a power of two, at least 2 * cap */
+	/* a put ran out of memory: the reports that ignore a put's result
+	 * (every model's) leave a figure out, so whoever reads the metrics
+	 * checks this, or a missing figure passes for a whole report */
+	bool failed;
 };
 
-/* Appends (or overwrites, if group/key exists). Returns 0 or SIM_ENOMEM. */
+/* Appends (or overwrites, if group/key exists). Returns 0 or SIM_ENOMEM
+ * (and sets m->failed). */
 int sim_metrics_put(struct sim_metrics *m, const char *group, const char *key,
 		    double value);
 /* Returns the value, or `dflt` when absent. */

@@ -690,9 +690,15 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	}
 	sim_metrics_put(&out->metrics, "requests", "peak_in_memory",
 			(double)ru->pool.peak);
+	if (out->metrics.failed) { /* a figure is missing (fault walk) */
+		err = SIM_ENOMEM;
+		goto cleanup;
+	}
 	err = 0;
 	if (wl->closed.users && wl->closed.coordinated_omission)
 		err = co_gap(sc, sys, rep, out, why);
+	if (!err && out->metrics.failed)
+		err = SIM_ENOMEM;
 cleanup:
 	sim_instance_free(&ru->inst);
 	sim_svcset_release(&ru->svc);
