@@ -732,7 +732,9 @@ cleanup_grid:
 
 	int stopped;
 	int perr = sweep_run(sw, &stopped);
-	int failed = sw->err || perr;
+	/* sw->failed without sw->err: a checkpoint could not be written,
+	 * and the points left were not run */
+	int failed = sw->err || perr || atomic_load(&sw->failed);
 	if (perr && !sw->err)
 		cli_error("%s", sim_strerror(perr)); /* the pool could not
 							start */
