@@ -97,6 +97,8 @@ int cmd_merge(int argc, char **argv)
 				  e == SIM_EINVAL ? "no such file (not the "
 						    "folder of a sweep?)"
 						  : sim_read_strerror(e));
+			if (e == SIM_ENOMEM) /* not the folder's fault */
+				rc = EXIT_FAILED;
 			goto cleanup;
 		}
 		if (d && (olen != ylen || memcmp(other, yaml, ylen))) {
