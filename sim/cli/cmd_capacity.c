@@ -864,7 +864,7 @@ static void warn_absolute_steps(const struct capacity *c)
 	const struct sim_arrivals *a = &c->base.workload.arrivals;
 	for (size_t i = 0; i < a->nschedule; i++)
 		if (!a->schedule[i].scaled) {
-			fprintf(
+			sim_fprintf_safe(
 			    stderr,
 			    "%s:%d:%d: warning: 'rate': this schedule step "
 			    "stays at an absolute rate while capacity moves "

@@ -138,11 +138,13 @@ int cmd_merge(int argc, char **argv)
 		e = sim_table_read_csv(&part, &g, path, stderr);
 		if (!e)
 			e = sim_table_check_hash(&part, hash, path, stderr);
-		if (!e)
-			e = sim_table_assign(&part, &g, nrows, taken, &clash);
-		if (e) {
+		if (e) { /* the message is printed */
 			rc = e == SIM_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
 			goto cleanup;
+		}
+		if (sim_table_assign(&part, &g, nrows, taken, &clash)) {
+			rc = EXIT_FAILED;
+			goto nomem;
 		}
 		if (clash != SIZE_MAX) {
 			describe_point(&g, clash, where, sizeof(where));

@@ -170,7 +170,7 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 		sim_fprintf_safe(err, "concsim: error: cannot read '%s': %s\n",
 				 path, sim_file_strerror(errno));
 	else if (rc == SIM_ELIMIT)
-		fprintf(
+		sim_fprintf_safe(
 		    err,
 		    "concsim: error: cannot read '%s': larger than %u MiB\n",
 		    path, SIM_YAML_MAX_BYTES >> 20);
@@ -240,6 +240,8 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 	rc = 0;
 
 cleanup:
+	if (rc == SIM_ENOMEM)
+		fputs("concsim: error: out of memory\n", err);
 	if (rc)
 		sim_grid_release(g);
 	sim_yaml_free(&doc);
@@ -781,7 +783,11 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 	rc = SIM_ESCENARIO;
 	nhead = sim_csv_record(f, &head, &caphead);
 	if (nhead < 0) {
+		if (nhead == -2)
+			sim_fprintf_safe(
+			    err, "%s:1:1: error: unterminated quote\n", path);
 		rc = nhead == -1 ? SIM_ENOMEM : SIM_ESCENARIO;
+		nhead = 0;
 		goto cleanup;
 	}
 	bool ok = (size_t)nhead > g->np;
@@ -838,6 +844,8 @@ int sim_table_read_csv(struct sim_table *t, const struct sim_grid *g,
 				 path, strerror(errno));
 
 cleanup:
+	if (rc == SIM_ENOMEM)
+		fputs("concsim: error: out of memory\n", err);
 	for (long i = 0; i < n; i++)
 		free(cells[i]);
 	for (long i = 0; i < nhead; i++)
