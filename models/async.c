@@ -97,6 +97,7 @@
 #include "runtime/memory.h"
 #include "runtime/model.h"
 #include "runtime/procset.h"
+#include "runtime/pygc.h"
 
 #define MiB (1024.0 * 1024.0)
 #define KiB 1024.0
@@ -119,6 +120,7 @@ struct as_cfg {
 	double restart_time;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
+	struct sim_pygc_cfg gc;
 };
 
 static const struct sim_param as_params[] = {
@@ -247,6 +249,8 @@ static const struct sim_param as_params[] = {
      * physical core runs other tenants; on bare metal the deep C-states);
      * the README says how to measure yours. */
     SIM_REFILL_PARAMS(struct as_cfg, refill, 740e-6),
+    /* CPython's cyclic GC: runtime/pygc.h, with the measurements */
+    SIM_PYGC_PARAMS(struct as_cfg, gc),
 };
 
 struct as;
@@ -278,6 +282,7 @@ struct as_proc {
 	int nthreads; /* threads started by this process (since a restart) */
 	struct sim_tw tok_tw;
 	struct sim_queue tokq; /* waiting for a token */
+	struct sim_pygc gc;    /* its cyclic garbage collector */
 };
 
 struct as {
@@ -291,7 +296,13 @@ struct as {
 	struct sim_hist lag;
 	double t_reset;
 	struct sim_first_cost first; /* request_overhead and the connection's */
+	bool gc;		     /* the cyclic GC costs CPU */
 };
+
+/* r->mtag: the anyio worker running r's job (index + 1; 0: none) in the
+ * low bits, the GC epoch of r's objects (sim_pygc_alloc) above them */
+#define WORKER_BITS 24
+#define WORKER_MASK ((UINT64_C(1) << WORKER_BITS) - 1)
 
 /* 0x1 is the loop's: SIM_LOOP_ACCEPTED */
 #define FLAG_ACTIVE  0x2 /* counted in its process's `active` */
@@ -316,9 +327,12 @@ static bool is_cpu(const struct as *m, const struct sim_request *r, size_t i)
 static void forget(void *proc, struct sim_request *r)
 {
 	struct as_proc *p = proc;
-	r->mtag = 0;
-	if (r->flags & FLAG_ACTIVE)
+	if (r->flags & FLAG_ACTIVE) {
 		p->active--;
+		if (p->m->gc)
+			sim_pygc_free(&p->gc, r->mtag >> WORKER_BITS);
+	}
+	r->mtag = 0;
 }
 
 static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
@@ -366,7 +380,7 @@ static void worker_take(struct as_proc *p, struct as_worker *w,
 	struct as *m = p->m;
 	w->r = r;
 	w->end = sim_req_sync(&m->ctx, r) ? r->nphases : r->phase + 1;
-	r->mtag = (uint64_t)(w - p->workers) + 1;
+	r->mtag = (r->mtag & ~WORKER_MASK) | ((uint64_t)(w - p->workers) + 1);
 	if (m->cfg->thread_overhead > 0) {
 		w->handoff = true;
 		sim_py_run(&w->pt, m->cfg->thread_overhead);
@@ -392,7 +406,7 @@ static void worker_release(struct as_proc *p, struct as_worker *w)
 {
 	struct as *m = p->m;
 	struct sim_request *n;
-	w->r->mtag = 0;
+	w->r->mtag &= ~WORKER_MASK;
 	w->r = NULL;
 	while ((n = sim_queue_pop(&p->tokq, m->ctx.s->now))) {
 		if (!cancelled(m, n)) {
@@ -522,6 +536,11 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 		r->flags |= FLAG_ACTIVE;
 		p->active++;
 		cpu = sim_first_cost(&m->first, r);
+		if (m->gc) { /* the request's objects, maybe a collection */
+			uint64_t epoch;
+			cpu += sim_pygc_alloc(&p->gc, &epoch);
+			r->mtag = epoch << WORKER_BITS;
+		}
 		if (sim_req_sync(&m->ctx, r))
 			return cpu; /* the handler itself runs in a thread */
 	} else if (r->flags & FLAG_RESPOND) {
@@ -552,8 +571,8 @@ static void loop_done(struct sim_pythread *pt)
 	struct sim_request *r = sim_loop_done(&p->loop);
 	/* a thread's result: the worker rejoins the idle ones and the task
 	 * leaves the limiter */
-	if (r->mtag)
-		worker_release(p, &p->workers[r->mtag - 1]);
+	if (r->mtag & WORKER_MASK)
+		worker_release(p, &p->workers[(r->mtag & WORKER_MASK) - 1]);
 	if (r->flags & FLAG_REJECT) {
 		finish(m, r, SIM_OUT_UNAVAILABLE);
 	} else if (cancelled(m, r)) {
@@ -641,6 +660,7 @@ static void oom_killed(struct sim_proc *mp)
 	sim_procset_killed(&m->ps, &p->pm); /* back after restart_time */
 	sim_procset_fail_held(&m->ps, &p->pm, forget);
 	assert(p->active == 0);
+	sim_pygc_init(&p->gc, &m->cfg->gc); /* a new process */
 	struct sim_request *r;
 	while ((r = sim_queue_pop(&redeal, now)))
 		deal(m, r);
@@ -655,6 +675,7 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	m->ctx = *ctx;
 	m->cfg = cfg;
 	sim_first_cost_init(&m->first, cfg->request_overhead, &cfg->conn);
+	m->gc = sim_pygc_on(&cfg->gc);
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
@@ -687,6 +708,7 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
 			     cfg->gil_handoff);
 		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
+		sim_pygc_init(&p->gc, &cfg->gc);
 		sim_pythread_init(&p->thread, &p->gil, loop_done, p);
 		p->workers = calloc((size_t)n, sizeof *p->workers);
 		p->idle = calloc((size_t)n, sizeof *p->idle);
@@ -839,6 +861,11 @@ static void as_conn(const struct sim_system *sys, struct sim_conn_cfg *out)
 	*out = ((const struct as_cfg *)sys->config)->conn;
 }
 
+static const char *as_validate(const struct sim_system *sys)
+{
+	return sim_pygc_validate(&((const struct as_cfg *)sys->config)->gc);
+}
+
 static size_t as_inflight(void *state)
 {
 	return ((struct as *)state)->ps.inflight.n;
@@ -849,6 +876,7 @@ const struct sim_model_ops sim_model_async = {
     .summary = "ASGI (uvicorn + FastAPI): an asyncio loop per worker, "
 	       "anyio thread pool, the GIL",
     .params = as_params,
+    .validate = as_validate,
     .nparams = sizeof as_params / sizeof as_params[0],
     .config_size = sizeof(struct as_cfg),
     .state_size = sizeof(struct as),
