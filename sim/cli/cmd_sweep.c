@@ -351,6 +351,10 @@ static int load_points(struct sweep *sw)
 	sw->pt = calloc(sw->grid.npoints, sizeof(*sw->pt));
 	if (!ov || !sw->pt)
 		goto cleanup;
+	/* the text parsed once (cli_load checked it): each point copies
+	 * only the paths its values change */
+	if (sim_scenario_parse(sw->o.file, sw->text, sw->len, stderr, &sw->src))
+		goto cleanup;
 	if (sw->o.nov)
 		memcpy(ov, sw->o.ov, sw->o.nov * sizeof(*ov));
 	rc = 0;
@@ -369,8 +373,7 @@ static int load_points(struct sweep *sw)
 			    g->path,
 			    g->values[sim_grid_value(&sw->grid, k, i)]};
 		}
-		int e = sim_scenario_load_string(sw->o.file, sw->text, sw->len,
-						 ov, nov, err, &p->sc);
+		int e = sim_scenario_load_src(&sw->src, ov, nov, err, &p->sc);
 		fclose(err);
 		if (e == 0)
 			p->sc.per_replica = sw->o.per_replica;
@@ -809,6 +812,7 @@ int cmd_sweep(int argc, char **argv)
 	sim_table_release(&sw.table);
 	sim_grid_release(&sw.grid);
 	sim_scenario_release(&sw.base);
+	sim_scenario_src_release(&sw.src); /* after the points: their marks */
 	for (size_t i = 0; i < sw.nowned; i++)
 		free(sw.owned[i]);
 	free(sw.owned);

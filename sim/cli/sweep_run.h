@@ -55,7 +55,8 @@ struct sweep {
 	struct sim_scenario base;
 	char *text; /* the scenario file */
 	size_t len;
-	char **owned; /* strings marks point into */
+	struct sim_scenario_src src; /* text parsed once, for every point */
+	char **owned;		     /* strings marks point into */
 	size_t nowned;
 	struct sim_grid grid;
 	struct sweep_point *pt;

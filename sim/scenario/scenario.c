@@ -255,15 +255,22 @@ static char *mark_names(const char *file, const struct sim_override *ov,
 	return block;
 }
 
-int sim_scenario_load_string(const char *name, const char *text, size_t len,
-			     const struct sim_override *ov, size_t nov,
-			     FILE *err, struct sim_scenario *out)
+/* The loader: parses `text` (shared NULL) or starts from the tree
+ * `shared` (left alone: the overrides copy the nodes on their paths into
+ * l.doc, which holds only the nodes of this load), applies the overrides
+ * and reads the result into *out; `sweep` reads and checks the `sweep:`
+ * section too. */
+static int load(const char *name, const char *text, size_t len,
+		const struct sim_ynode *shared, bool sweep,
+		const struct sim_override *ov, size_t nov, FILE *err,
+		struct sim_scenario *out)
 {
 	struct sim_load l = {.err = err};
 	struct sim_yerror e;
+	const struct sim_ynode *root = shared;
 	const char **names = NULL;
 	char *slash;
-	int rc;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!(out->file = mark_names(name, ov, nov, &names)))
@@ -290,11 +297,14 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 		free(l.dir);
 		l.dir = NULL;
 	}
-	rc = sim_yaml_parse(&l.doc, out->file, text, len, 0, &e);
-	if (rc == SIM_ESCENARIO)
-		sim__error(&l, e.mark, "%s", e.msg);
-	if (rc)
-		goto cleanup;
+	if (!shared) {
+		rc = sim_yaml_parse(&l.doc, out->file, text, len, 0, &e);
+		if (rc == SIM_ESCENARIO)
+			sim__error(&l, e.mark, "%s", e.msg);
+		if (rc)
+			goto cleanup;
+		root = l.doc.root;
+	}
 	for (size_t i = 0; i < nov && !sim__give_up(&l); i++) {
 		char msg[256];
 		if (!strcmp(ov[i].path, SIM_SELECT_SYSTEMS))
@@ -303,10 +313,10 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 		    &l, names[i], ov[i].value ? ov[i].value : "");
 		if (!v)
 			continue;
-		struct sim_ynode *r = sim__set_root_path(
-		    &l, l.doc.root, ov[i].path, v, msg, sizeof(msg));
+		struct sim_ynode *r = sim__set_root_path(&l, root, ov[i].path,
+							 v, msg, sizeof(msg));
 		if (r)
-			l.doc.root = r;
+			root = r;
 		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS) {
 			fputs("--set ", err);
 			sim_fputs_safe(ov[i].path, err);
@@ -320,16 +330,15 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 		if (strcmp(ov[i].path, SIM_SELECT_SYSTEMS))
 			continue;
 		struct sim_ynode *r = sim__select_systems(
-		    &l, l.doc.root, ov[i].value ? ov[i].value : "", msg,
-		    sizeof(msg));
+		    &l, root, ov[i].value ? ov[i].value : "", msg, sizeof(msg));
 		if (r)
-			l.doc.root = r;
+			root = r;
 		else if (!l.rc && l.nerr++ < SIM_MAX_ERRORS)
 			sim_fprintf_safe(err, "concsim: error: --systems: %s\n",
 					 msg);
 	}
 	if (!sim__give_up(&l))
-		interpret(&l, l.doc.root, out, true);
+		interpret(&l, root, out, sweep);
 	rc = l.rc ? l.rc : l.nerr ? SIM_ESCENARIO : 0;
 cleanup:
 	sim_yaml_free(&l.doc);
@@ -338,6 +347,52 @@ cleanup:
 	if (rc)
 		sim_scenario_release(out);
 	return rc;
+}
+
+int sim_scenario_load_string(const char *name, const char *text, size_t len,
+			     const struct sim_override *ov, size_t nov,
+			     FILE *err, struct sim_scenario *out)
+{
+	return load(name, text, len, NULL, true, ov, nov, err, out);
+}
+
+int sim_scenario_parse(const char *name, const char *text, size_t len,
+		       FILE *err, struct sim_scenario_src *src)
+{
+	struct sim_yerror e;
+	int rc;
+
+	memset(src, 0, sizeof(*src));
+	if (!(src->file = strdup(name)) ||
+	    !(src->doc = calloc(1, sizeof(*src->doc)))) {
+		sim_scenario_src_release(src);
+		return SIM_ENOMEM;
+	}
+	rc = sim_yaml_parse(src->doc, src->file, text, len, 0, &e);
+	if (rc == SIM_ESCENARIO) {
+		struct sim_load l = {.err = err};
+		sim__error(&l, e.mark, "%s", e.msg);
+	}
+	if (rc)
+		sim_scenario_src_release(src);
+	return rc;
+}
+
+int sim_scenario_load_src(const struct sim_scenario_src *src,
+			  const struct sim_override *ov, size_t nov, FILE *err,
+			  struct sim_scenario *out)
+{
+	return load(src->file, NULL, 0, src->doc->root, false, ov, nov, err,
+		    out);
+}
+
+void sim_scenario_src_release(struct sim_scenario_src *src)
+{
+	if (src->doc)
+		sim_yaml_free(src->doc);
+	free(src->doc);
+	free(src->file);
+	memset(src, 0, sizeof(*src));
 }
 
 int sim_scenario_read(const char *file, FILE *in, FILE *err, char **text,

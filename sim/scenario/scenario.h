@@ -38,6 +38,34 @@ int sim_scenario_load_string(const char *name, const char *text, size_t len,
 			     const struct sim_override *ov, size_t nov,
 			     FILE *err, struct sim_scenario *out);
 
+/* A scenario file parsed once and loaded many times with different
+ * overrides (a sweep's points): every load shares the parsed tree and
+ * leaves it alone (an override copies only the nodes on its path), so a
+ * point costs its overrides and the reading of the tree, not a parse. */
+struct sim_ydoc;
+struct sim_scenario_src {
+	char *file; /* the name: marks of the tree point into it */
+	struct sim_ydoc *doc;
+};
+
+/* Parses `text` into *src (`name` in messages). Returns 0; SIM_ESCENARIO
+ * for a YAML error (`FILE:LINE:COLUMN: error: ...` on err); SIM_ENOMEM.
+ * On failure *src is empty. */
+int sim_scenario_parse(const char *name, const char *text, size_t len,
+		       FILE *err, struct sim_scenario_src *src);
+
+/* sim_scenario_load_string from the parsed tree, except that the
+ * `sweep:` section is neither read nor checked (out->nsweep is 0: the
+ * points of a sweep are loaded this way, each with its values as
+ * overrides, and the section was checked when the scenario was first
+ * loaded). The marks of *out point into src, which must outlive it. */
+int sim_scenario_load_src(const struct sim_scenario_src *src,
+			  const struct sim_override *ov, size_t nov, FILE *err,
+			  struct sim_scenario *out);
+
+/* Frees the parsed tree (after every scenario loaded from it). */
+void sim_scenario_src_release(struct sim_scenario_src *src);
+
 /* Frees everything a loaded scenario owns. */
 void sim_scenario_release(struct sim_scenario *sc);
 

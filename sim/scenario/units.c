@@ -239,6 +239,168 @@ void sim__fmt_typed(char *buf, size_t size, enum sim_ptype t, double v,
 		sim_fmt_double(buf, size, v);
 }
 
+/* The reference: the fewest of 15, 16, 17 significant digits that read
+ * back as v ("%.Ng", so no trailing zero). */
+static void fmt_double_ref(char *buf, size_t len, double v)
+{
+	for (int prec = 15; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+	snprintf(buf, len, "%.17g", v);
+}
+
+/* Writes the P digits of q (10^(P-1) <= q < 10^P) times 10^(X - P + 1)
+ * as "%.Pg" does: trailing zeros dropped, fixed notation for
+ * -4 <= X < P, else d.ddde+XX. */
+static void put_g(char *buf, bool neg, uint64_t q, int P, int X)
+{
+	char d[17];
+	int k = P;
+	for (int i = P - 1; i >= 0; i--, q /= 10)
+		d[i] = (char)('0' + q % 10);
+	while (k > 1 && d[k - 1] == '0')
+		k--;
+	char *o = buf;
+	if (neg)
+		*o++ = '-';
+	if (X >= -4 && X < P) {
+		if (X < 0) {
+			*o++ = '0';
+			*o++ = '.';
+			for (int i = 0; i < -X - 1; i++)
+				*o++ = '0';
+			memcpy(o, d, (size_t)k);
+			o += k;
+		} else {
+			for (int i = 0; i <= X; i++)
+				*o++ = i < k ? d[i] : '0';
+			if (k > X + 1) {
+				*o++ = '.';
+				memcpy(o, d + X + 1, (size_t)(k - X - 1));
+				o += k - X - 1;
+			}
+		}
+	} else {
+		*o++ = d[0];
+		if (k > 1) {
+			*o++ = '.';
+			memcpy(o, d + 1, (size_t)(k - 1));
+			o += k - 1;
+		}
+		*o++ = 'e';
+		*o++ = X < 0 ? '-' : '+';
+		int x = X < 0 ? -X : X;
+		if (x >= 100)
+			*o++ = (char)('0' + x / 100);
+		*o++ = (char)('0' + x / 10 % 10);
+		*o++ = (char)('0' + x % 10);
+	}
+	*o = '\0';
+}
+
+/* 10^0 .. 10^22: exact as doubles; to 10^19 as integers */
+static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,
+			     1e8,  1e9,	 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+			     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+#define P10(k) ((uint64_t)p10[k])
+
+/* What snprintf "%.16e" gives a (positive, normal; a = f x 2^e2, f in
+ * [0.5, 1)): its 17 digits *m17 and exponent *e10, correctly rounded
+ * (ties to even), in 128-bit integers: a = m x 2^(e2-53) exactly, and
+ * m x 10^(16-e10) fits for 1e-6 <= a < 1e17. False outside that. */
+static bool digits17(double a, int e2, uint64_t *m17, int *e10)
+{
+	if (!(a >= 1e-6 && a < 1e17))
+		return false;
+	uint64_t m = (uint64_t)ldexp(a, 53 - e2);
+	int e = e2 - 53, x = (int)floor((e2 - 1) * 0.30102999566398120);
+	for (int tries = 0; tries < 3; tries++) {
+		int k = 16 - x;
+		if (k < 0 || k > 22)
+			return false;
+		unsigned __int128 big =
+		    (unsigned __int128)m *
+		    (k > 19 ? (unsigned __int128)P10(19) * P10(k - 19)
+			    : P10(k));
+		unsigned __int128 n, rem = 0, half = 0;
+		if (e >= 0) {
+			n = big << e;
+		} else {
+			n = big >> -e;
+			rem = big & (((unsigned __int128)1 << -e) - 1);
+			half = (unsigned __int128)1 << (-e - 1);
+		}
+		if (n >= P10(17)) {
+			x++;
+			continue;
+		}
+		if (n < P10(16)) {
+			x--;
+			continue;
+		}
+		n += rem > half || (rem == half && half && (n & 1));
+		if (n == P10(17)) {
+			n = P10(16);
+			x++;
+		}
+		*m17 = (uint64_t)n;
+		*e10 = x;
+		return true;
+	}
+	return false;
+}
+
+/* fmt_double_ref's text from one conversion: v's 17 correctly rounded
+ * digits M17 x 10^(e10 - 16) (one snprintf), rounded to 15 and 16 digits
+ * in integers (exact unless the dropped digits are exactly a half), and
+ * each candidate kept if it lies within half an ulp of v, decided from
+ * |candidate - M17| (exact) and |M17 - v| <= half a unit of the 17th
+ * digit. False when that margin cannot decide, or v is 0, a power of two
+ * (its interval is lopsided) or beyond 1e+-250: the reference decides. */
+static bool fmt_double_fast(char *buf, double v)
+{
+	double a = fabs(v);
+	int e2, e10;
+	if (!(a > 1e-250 && a < 1e250) || frexp(a, &e2) == 0.5)
+		return false;
+	uint64_t m17;
+	double hu; /* half an ulp of v, in units of the 17th digit */
+	if (!digits17(a, e2, &m17, &e10)) {
+		char s[32];
+		snprintf(s, sizeof s, "%.16e", a);
+		m17 = (uint64_t)(s[0] - '0');
+		for (int i = 2; i < 18; i++)
+			m17 = 10 * m17 + (uint64_t)(s[i] - '0');
+		e10 = atoi(s + 19);
+	}
+	hu = ldexp(1.0, e2 - 54) * (16 - e10 >= 0 && 16 - e10 <= 22
+					? (double)p10[16 - e10]
+					: pow(10.0, 16 - e10));
+	for (int n = 15; n < 17; n++) {
+		uint64_t p = P10(17 - n), q = m17 / p, r = m17 % p;
+		if (2 * r == p)
+			return false;
+		q += 2 * r > p;
+		uint64_t cand = q * p;
+		double dist = (double)(cand > m17 ? cand - m17 : m17 - cand);
+		if (dist + 0.5 < hu * (1 - 1e-9)) {
+			int x = e10;
+			if (q == P10(n)) { /* 9.99..95 -> 10.0 */
+				q /= 10;
+				x++;
+			}
+			put_g(buf, signbit(v), q, n, x);
+			return true;
+		}
+		if (!(dist - 0.5 > hu * (1 + 1e-9)))
+			return false;
+	}
+	put_g(buf, signbit(v), m17, 17, e10);
+	return true;
+}
+
 void sim_fmt_double(char *buf, size_t len, double v)
 {
 	if (!isfinite(v)) {
@@ -259,12 +421,18 @@ void sim_fmt_double(char *buf, size_t len, double v)
 		buf[n] = '\0';
 		return;
 	}
-	for (int prec = 15; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-	snprintf(buf, len, "%.17g", v);
+	/* the others (latencies, rates) with one conversion instead of up
+	 * to three and two read-backs; the same text (tests/test_output.c
+	 * compares the two over a million values) */
+	if (len >= 32 && fmt_double_fast(buf, v))
+		return;
+	fmt_double_ref(buf, len, v);
+}
+
+/* For tests: the reference the fast path must match. */
+void sim__fmt_double_ref(char *buf, size_t len, double v)
+{
+	fmt_double_ref(buf, len, v);
 }
 
 bool sim__has_unit(enum sim_ptype t)

@@ -21,6 +21,10 @@ int sim_parse_size(const char *s, double *out, const char **why);
  * writers print an empty cell instead). len >= 32 holds any value. */
 void sim_fmt_double(char *buf, size_t len, double v);
 
+/* The same by its definition (snprintf and strtod at each precision),
+ * slower: what tests compare sim_fmt_double with. */
+void sim__fmt_double_ref(char *buf, size_t len, double v);
+
 /* The regular expression (ECMA-262, for a JSON Schema) of the values
  * the parser accepts for a type with a unit (duration, rate, size): a
  * number that is not negative, optional spaces, one of its units. */
