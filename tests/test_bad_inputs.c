@@ -701,6 +701,58 @@ static const struct bad cases[] = {
      "concsim: error: writing 't.csv' would replace the input '$D/t.csv'; "
      "choose another file with -o",
      ANYONE},
+    {"run -o over a samples file the scenario reads",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: { dist: empirical, file: results.csv } } ] } ]\nsystems: [ { name: "
+     "s, model: event-loop } ]\n",
+     "printf '0.001\\n0.002\\n0.003\\n' > results.csv",
+     "{ $B run s.yaml -q -o .; }; s=$?; { test $(wc -l < results.csv) = 3; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing './results.csv' would replace the input "
+     "'$D/results.csv'; choose another output folder with -o",
+     ANYONE},
+    {"sweep -o over a samples file the scenario reads",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: { dist: empirical, file: results.csv } } ] } ]\nsystems: [ { name: "
+     "s, model: event-loop } ]\n",
+     "printf '0.001\\n0.002\\n0.003\\n' > results.csv",
+     "{ $B sweep s.yaml --param duration=100ms,200ms -q -o .; }; s=$?; { test "
+     "$(wc -l < results.csv) = 3; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing './results.csv' would replace the input "
+     "'$D/results.csv'; choose another output folder with -o",
+     ANYONE},
+    {"trace -o a samples file the scenario reads",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: { dist: empirical, file: results.csv } } ] } ]\nsystems: [ { name: "
+     "s, model: event-loop } ]\n",
+     "printf '0.001\\n0.002\\n0.003\\n' > results.csv",
+     "{ $B trace s.yaml -o results.csv; }; s=$?; { test $(wc -l < results.csv) "
+     "= 3; } "
+     ">/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 'results.csv' would replace the input "
+     "'$D/results.csv'; choose another file with -o",
+     ANYONE},
+    {"fit -o a samples file the scenario reads",
+     "duration: 100ms\nwarmup: 0s\nreplications: 1\nworkload:\n  arrivals: { "
+     "process: poisson, rate: 50/s }\n  classes: [ { name: one, phases: [ "
+     "{cpu: "
+     "{ dist: empirical, file: results.csv } } ] } ]\nsystems: [ { name: s, "
+     "model: event-loop, request_overhead: { fit: [10us, 1ms] } } ]\n",
+     "printf '0.001\\n0.002\\n0.003\\n' > results.csv && printf "
+     "'offered_rps,latency_s_mean\\n20,0.003\\n40,0.003\\n' > m.csv",
+     "{ $B fit s.yaml m.csv -q -o results.csv; }; s=$?; { test $(wc -l < "
+     "results.csv) = 3; } >/dev/null 2>&1 || s=99; exit $s",
+     2,
+     "concsim: error: writing 'results.csv' would replace the input "
+     "'$D/results.csv'; choose another file with -o",
+     ANYONE},
     {"merge -o one of its inputs", OK, NULL,
      "{ $B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
      ">/dev/null 2>&1 && $B merge res -o res; }; s=$?; { test -f "

@@ -17,6 +17,7 @@
 
 #include "cli/budget.h"
 #include "cli/cli.h"
+#include "output/files.h"
 #include "scenario/diag.h"
 
 void cli_error(const char *fmt, ...)
@@ -380,6 +381,17 @@ int cli_load(struct cli_opts *o, struct sim_scenario *sc)
 		return EXIT_FAILED;
 	}
 	return err < 0 ? EXIT_USAGE : 0;
+}
+
+int cli_check_clobber(const char *dir, const char *const *names, size_t n,
+		      const char *file, char *const *in, size_t nin)
+{
+	if (sim_check_clobber(dir, names, n, file, stderr))
+		return EXIT_USAGE;
+	for (size_t i = 0; i < nin; i++)
+		if (sim_check_clobber(dir, names, n, in[i], stderr))
+			return EXIT_USAGE;
+	return 0;
 }
 
 int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs)

@@ -87,6 +87,11 @@ int cli_load(struct cli_opts *o, struct sim_scenario *sc);
  * `concsim: error:` for an option such as --timeseries). Otherwise lowers
  * *jobs (if non-NULL) so that the simulations running at once fit in
  * memory. Returns 0 or EXIT_USAGE. */
+/* EXIT_USAGE, message printed, if an output DIR/NAMES[i] (NAMES[i]
+ * with DIR NULL) is the scenario FILE or one of the NIN files it reads
+ * (a trace, samples: a scenario's `inputs`); 0 otherwise. */
+int cli_check_clobber(const char *dir, const char *const *names, size_t n,
+		      const char *file, char *const *in, size_t nin);
 int cli_budget(const struct sim_scenario *sc, double ts_interval, int *jobs);
 
 /* One term of a latency objective (--slo): a statistic below a target. */

@@ -486,7 +486,11 @@ int cmd_fit(int argc, char **argv)
 		rc = e == SIM_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
 		goto cleanup;
 	}
-	if ((rc = check_writable(&c)))
+	/* -o must not replace a file the scenario reads (samples) either */
+	const char *out = c.o.out;
+	if ((out && (rc = cli_check_clobber(NULL, &out, 1, NULL, c.p.inputs,
+					    c.p.ninputs))) ||
+	    (rc = check_writable(&c)))
 		goto cleanup;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = fit_run(&c.p, &c.r);

@@ -263,10 +263,9 @@ int cmd_run(int argc, char **argv)
 	if ((rc = cli_budget(&sc, o.ts_interval, &o.jobs)))
 		goto cleanup;
 	/* `run d/scenario.yaml -o d` would replace the input */
-	if (o.out && sim_check_clobber(o.out, out_name, NOUT, o.file, stderr)) {
-		rc = EXIT_USAGE;
+	if (o.out && (rc = cli_check_clobber(o.out, out_name, NOUT, o.file,
+					     sc.inputs, sc.ninputs)))
 		goto cleanup;
-	}
 	run_phase = PH_SIMULATING;
 	run_signal = 0;
 	if (o.out && !(made_path = strdup(o.out))) {

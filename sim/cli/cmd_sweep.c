@@ -690,8 +690,8 @@ cleanup_grid:
 	/* the output folder: never over the input, made and locked (a second
 	 * sweep or run into it fails) before its files are read or written */
 	if (sw->writer &&
-	    sim_check_clobber(sw->o.out, sim_sweep_outputs, SIM_SWEEP_NOUT,
-			      sw->o.file, stderr)) {
+	    cli_check_clobber(sw->o.out, sim_sweep_outputs, SIM_SWEEP_NOUT,
+			      sw->o.file, sw->base.inputs, sw->base.ninputs)) {
 		free(yaml);
 		return EXIT_USAGE;
 	}

@@ -133,19 +133,14 @@ int cmd_trace(int argc, char **argv)
 		rc = 0;
 		goto cleanup;
 	}
-	/* `trace s.yaml -o s.yaml` (or -o the trace being replayed) would
-	 * replace an input */
-	const char *in = sim_same_file(o.out, o.file) ? o.file
-			 : sim_same_file(o.out, sc.workload.arrivals.file)
-			     ? sc.workload.arrivals.file
-			     : NULL;
-	if (in) {
-		cli_error("writing '%s' would replace the input '%s'; choose "
-			  "another file with -o",
-			  o.out, in);
+	/* `trace s.yaml -o s.yaml` (or -o the trace being replayed, or a
+	 * samples file) would replace an input */
+	const char *out = o.out;
+	if (cli_check_clobber(NULL, &out, 1, o.file, sc.inputs, sc.ninputs)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
+	rc = EXIT_FAILED; /* until the trace is written */
 	char *d = strdup(o.out), *b = strdup(o.out);
 	struct sim_afile a;
 	struct sigaction old[CLI_NSIGNALS];

@@ -211,6 +211,11 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err)
 	}
 	if (p->reps <= 0)
 		p->reps = sc.replications;
+	/* the files the scenario reads, which -o must not replace */
+	p->inputs = sc.inputs;
+	p->ninputs = sc.ninputs;
+	sc.inputs = NULL;
+	sc.ninputs = 0;
 	rc = 0;
 cleanup:
 	sim_scenario_release(&sc);
@@ -227,6 +232,11 @@ void fit_problem_release(struct fit_problem *p)
 	for (size_t i = 0; p->names && i < p->pts->n; i++)
 		free(p->names[i]);
 	free(p->names);
+	for (size_t i = 0; i < p->ninputs; i++)
+		free(p->inputs[i]);
+	free(p->inputs);
+	p->inputs = NULL;
+	p->ninputs = 0;
 	p->names = NULL;
 	p->sys = NULL;
 	p->cores = NULL;

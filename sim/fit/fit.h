@@ -80,6 +80,9 @@ struct fit_problem {
 	int jobs;		/* parallel simulations */
 	int max_iter;		/* simplex iterations per refit */
 	bool progress;		/* show progress on stderr */
+	char **inputs;		/* the files the scenario reads (a trace,
+				   samples), set by fit_problem_init */
+	size_t ninputs;
 };
 
 struct fit_result {

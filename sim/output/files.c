@@ -423,7 +423,9 @@ int sim_check_clobber(const char *dir, const char *const *names, size_t n,
 		sim_fputs_safe(p, err);
 		fputs("' would replace the input '", err);
 		sim_fputs_safe(input, err);
-		fputs("'; choose another output folder with -o\n", err);
+		fputs(dir ? "'; choose another output folder with -o\n"
+			  : "'; choose another file with -o\n",
+		      err);
 		return SIM_EINVAL;
 	}
 	return 0;

@@ -77,8 +77,9 @@ void sim_dir_unlock(int fd);
 
 /* True when both paths exist and are the same file (device and inode). */
 bool sim_same_file(const char *a, const char *b);
-/* SIM_EINVAL, message printed, if DIR/NAMES[i] is the file `input` (an
- * output would replace an input); 0 otherwise. */
+/* SIM_EINVAL, message printed, if DIR/NAMES[i] (NAMES[i] when DIR is
+ * NULL: an output file, not a folder) is the file `input` (an output
+ * would replace an input); 0 otherwise. */
 int sim_check_clobber(const char *dir, const char *const *names, size_t n,
 		      const char *input, FILE *err);
 

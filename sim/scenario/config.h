@@ -308,6 +308,9 @@ struct sim_scenario {
 	size_t max_phases; /* most demand slots of any class */
 	bool per_replica;  /* not a key: `--per-replica` asks `replicas`
 			      systems for every replica's figures */
+	char **inputs;	   /* the files the scenario reads (a trace, samples),
+			      resolved: no output may replace one */
+	size_t ninputs;
 };
 
 /* A command-line override `--set PATH=VALUE`. */

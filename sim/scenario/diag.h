@@ -21,9 +21,10 @@ struct sim_load {
 	int nerr;
 	int rc; /* SIM_ENOMEM once memory ran out */
 	struct sim_ydoc doc;
-	const char *file; /* the scenario's name, for defaults */
-	char *dir;	  /* its directory, for relative file names */
-	bool rate_set;	  /* --set workload.arrivals.rate was given */
+	const char *file;	 /* the scenario's name, for defaults */
+	char *dir;		 /* its directory, for relative file names */
+	bool rate_set;		 /* --set workload.arrivals.rate was given */
+	struct sim_scenario *sc; /* the scenario being read */
 };
 
 /* Prints a warning at m (not counted as an error). */

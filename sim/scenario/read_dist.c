@@ -50,6 +50,27 @@ const struct sim_param sim__dist_downstream_param[] = {
 enum { D_MEAN, D_CV, D_K, D_FILE };
 const size_t sim__ndist_params = NELEM(sim__dist_params);
 
+/* Records a resolved path among the scenario's inputs (so no output
+ * replaces it) and returns it; NULL, and path freed, without memory. A
+ * scenario names a few files: one realloc each costs nothing. */
+static char *note_input(struct sim_load *l, char *path)
+{
+	struct sim_scenario *sc = l->sc;
+	char *copy, **grown;
+	if (!sc)
+		return path;
+	if (!(copy = strdup(path)) ||
+	    !(grown = realloc(sc->inputs,
+			      (sc->ninputs + 1) * sizeof(*sc->inputs)))) {
+		free(copy);
+		free(path);
+		return sim__nomem(l);
+	}
+	sc->inputs = grown;
+	sc->inputs[sc->ninputs++] = copy;
+	return path;
+}
+
 /* A file name relative to the scenario's directory, made absolute (so
  * that a written scenario still finds it), and checked to be readable.
  * Returns the new path, or NULL after an error. */
@@ -81,7 +102,7 @@ char *sim__resolve(struct sim_load *l, const char *key, const char *name,
 		free(path);
 		return NULL;
 	}
-	return path;
+	return note_input(l, path);
 }
 
 /* Reads samples in seconds from a CSV file (first column; a first line

@@ -276,6 +276,7 @@ static int load(const char *name, const char *text, size_t len,
 	if (!(out->file = mark_names(name, ov, nov, &names)))
 		return SIM_ENOMEM;
 	l.file = out->file;
+	l.sc = out;
 	/* an absolute schedule step under an overridden base rate is
 	 * warned about, unless the schedule is overridden too */
 	bool sched_set = false;
@@ -452,6 +453,9 @@ void sim_scenario_release(struct sim_scenario *sc)
 		sim__free_system_fields(&sc->systems[i]);
 	free(sc->systems);
 	sim_scenario_sweep_release(sc);
+	for (size_t i = 0; i < sc->ninputs; i++)
+		free(sc->inputs[i]);
+	free(sc->inputs);
 	memset(sc, 0, sizeof(*sc));
 }
 
