@@ -108,6 +108,10 @@ struct cli_objective {
  * message printed (defined in cli/slo.c). */
 int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
 		  size_t *nobj);
+/* The same for a command's own --slo option at o->extra[*i] (its value
+ * after '=' or in the next argument, cli_extra_value). */
+int cli_extra_slo(const struct cli_opts *o, size_t *i,
+		  struct cli_objective *obj, size_t max, size_t *nobj);
 
 /* --precision P% (0.1% to 50%) as a share into *share, and
  * --max-replications N (2 to 10000) into *n; each returns 0 or

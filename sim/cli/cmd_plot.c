@@ -1201,15 +1201,7 @@ int cmd_plot(int argc, char **argv)
 			}
 			p.format = v;
 		} else if (!strncmp(a, "--slo", 5)) {
-			const char *v = a[5] == '='	     ? a + 6
-					: i + 1 < p.o.nextra ? p.o.extra[++i]
-							     : NULL;
-			if (!v) {
-				cli_error("--slo needs a value, e.g. --slo "
-					  "'p99<100ms'");
-				goto cleanup;
-			}
-			if (cli_parse_slo(v, p.slo, 8, &p.nslo))
+			if (cli_extra_slo(&p.o, &i, p.slo, 8, &p.nslo))
 				goto cleanup;
 		} else {
 			cli_error("unexpected argument '%s'", a);

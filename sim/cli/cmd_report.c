@@ -189,17 +189,9 @@ int cmd_report(int argc, char **argv)
 	for (size_t i = 0; i < r.o.nextra; i++) {
 		const char *x = r.o.extra[i];
 		if (!strncmp(x, "--slo", 5)) {
-			const char *v = x[5] == '='	     ? x + 6
-					: i + 1 < r.o.nextra ? r.o.extra[++i]
-							     : NULL;
 			struct cli_objective obj[8];
 			size_t n = 0;
-			if (!v) {
-				cli_error("--slo needs a value, e.g. --slo "
-					  "'p99<100ms'");
-				goto cleanup;
-			}
-			if (cli_parse_slo(v, obj, 8, &n))
+			if (cli_extra_slo(&r.o, &i, obj, 8, &n))
 				goto cleanup;
 			for (size_t k = 0; k < n && r.nslo < 8; k++) {
 				char *lb = r.slo_label[r.nslo];

@@ -235,3 +235,10 @@ int cli_parse_slo(const char *s, struct cli_objective *obj, size_t max,
 	}
 	return 0;
 }
+
+int cli_extra_slo(const struct cli_opts *o, size_t *i,
+		  struct cli_objective *obj, size_t max, size_t *nobj)
+{
+	const char *v = cli_extra_value(o, i);
+	return v ? cli_parse_slo(v, obj, max, nobj) : EXIT_USAGE;
+}
