@@ -57,11 +57,12 @@ void rep_fmt_ci(char *buf, size_t len, double ci, const char *unit)
 	}
 }
 
-/* A latency in seconds as "12.3 ms" into buf, and its half-width in the
- * same unit into cibuf ("" when ci is not finite); "\u2013" when v is not
- * finite. */
-void rep_fmt_lat(char *buf, size_t len, double v, double ci, char *cibuf,
-		 size_t cilen)
+/* v x m in printf format `fmt` (a double, then the unit u) into buf, and
+ * the half-width ci x m with the unit into cibuf ("" when ci is not
+ * finite); "\u2013" when v is not finite. */
+static void fmt_value(char *buf, size_t len, const char *fmt, double v,
+		      double m, const char *u, double ci, char *cibuf,
+		      size_t cilen)
 {
 	if (cibuf)
 		cibuf[0] = '\0';
@@ -69,6 +70,17 @@ void rep_fmt_lat(char *buf, size_t len, double v, double ci, char *cibuf,
 		snprintf(buf, len, "\xe2\x80\x93");
 		return;
 	}
+	snprintf(buf, len, fmt, v * m, u);
+	if (cibuf && isfinite(ci))
+		rep_fmt_ci(cibuf, cilen, ci * m, u);
+}
+
+/* A latency in seconds as "12.3 ms" into buf, and its half-width in the
+ * same unit into cibuf ("" when ci is not finite); "\u2013" when v is not
+ * finite. */
+void rep_fmt_lat(char *buf, size_t len, double v, double ci, char *cibuf,
+		 size_t cilen)
+{
 	/* the unit of the larger of the value and its half-width */
 	double a = isfinite(ci) ? fmax(fabs(v), ci) : fabs(v), m = 1;
 	const char *u = " s";
@@ -79,24 +91,16 @@ void rep_fmt_lat(char *buf, size_t len, double v, double ci, char *cibuf,
 		m = 1e3;
 		u = " ms";
 	}
-	snprintf(buf, len, "%.3g%s", v * m, u);
-	if (cibuf && isfinite(ci))
-		rep_fmt_ci(cibuf, cilen, ci * m, u);
+	fmt_value(buf, len, "%.3g%s", v, m, u, ci, cibuf, cilen);
 }
 
 /* A rate or count: one decimal from 10 up, three digits below. */
 void rep_fmt_num(char *buf, size_t len, double v, double ci, char *cibuf,
 		 size_t cilen)
 {
-	if (cibuf)
-		cibuf[0] = '\0';
-	if (!isfinite(v)) {
-		snprintf(buf, len, "\xe2\x80\x93");
-		return;
-	}
-	snprintf(buf, len, v == 0 ? "0" : fabs(v) >= 10 ? "%.1f" : "%.3g", v);
-	if (cibuf && isfinite(ci))
-		rep_fmt_ci(cibuf, cilen, ci, "");
+	/* v == 0 ? 0: -0 reads "0" */
+	fmt_value(buf, len, fabs(v) >= 10 ? "%.1f%s" : "%.3g%s", v == 0 ? 0 : v,
+		  1, "", ci, cibuf, cilen);
 }
 
 /* A numeric cell: the value, and the half-width below it in grey. */
