@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kernel/error.h"
+#include "kernel/grow.h"
 #include "output/sweepio.h"
 #include "scenario/yamldoc.h"
 
@@ -45,14 +46,11 @@ static void ATTR_PRINTF(5, 6) file_error(FILE *err, const char *file, int line,
 static struct fit_point *new_point(struct fit_points *pts, const char *file,
 				   int line)
 {
-	if (pts->n == pts->cap) {
-		size_t cap = pts->cap ? 2 * pts->cap : 16;
-		struct fit_point *v = realloc(pts->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		pts->v = v;
-		pts->cap = cap;
-	}
+	struct fit_point *v =
+	    sim_grow(pts->v, &pts->cap, pts->n, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	pts->v = v;
 	struct fit_point *p = &pts->v[pts->n];
 	memset(p, 0, sizeof(*p));
 	for (int c = 0; c < FIT_NCOLS; c++)
@@ -148,16 +146,12 @@ static int next_record(const char *text, size_t len, size_t *pos, int *line,
 		if (n && buf[n - 1] == '\r')
 			n--;
 		buf[n] = '\0';
-		if (r->n == r->cap) {
-			size_t cap = r->cap ? 2 * r->cap : 32;
-			struct cell *c = realloc(r->c, cap * sizeof(*c));
-			if (!c) {
-				free(buf);
-				return SIM_ENOMEM;
-			}
-			r->c = c;
-			r->cap = cap;
+		struct cell *c = sim_grow(r->c, &r->cap, r->n, sizeof(*c), 32);
+		if (!c) {
+			free(buf);
+			return SIM_ENOMEM;
 		}
+		r->c = c;
 		r->c[r->n++] = (struct cell){buf, cline, ccol};
 		if (i < len && text[i] == ',') {
 			i++;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kernel/error.h"
+#include "kernel/grow.h"
 #include "scenario/yamldoc.h"
 
 /* --------------------------------------------------------- unknowns -- */
@@ -68,14 +69,10 @@ static void ferr(struct finder *f, struct sim_mark m, const char *msg,
 static struct fit_unknown *add_unknown(struct finder *f, const char *path)
 {
 	struct fit_unknowns *u = f->out;
-	if (u->n == u->cap) {
-		size_t cap = u->cap ? 2 * u->cap : 8;
-		struct fit_unknown *v = realloc(u->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		u->v = v;
-		u->cap = cap;
-	}
+	struct fit_unknown *v = sim_grow(u->v, &u->cap, u->n, sizeof(*v), 8);
+	if (!v)
+		return NULL;
+	u->v = v;
 	struct fit_unknown *x = &u->v[u->n];
 	memset(x, 0, sizeof(*x));
 	if (!(x->path = strdup(path)))

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kernel/error.h"
+#include "kernel/grow.h"
 
 void sim_csv_cell(FILE *f, bool *first, const char *s)
 {
@@ -105,14 +106,10 @@ void sim_cells_release(struct sim_cells *c)
 static int cell_add(struct sim_cells *c, enum sim_cell_kind kind,
 		    const char *name, const char *str, double num)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 64;
-		struct sim_cell *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			return SIM_ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	struct sim_cell *v = sim_grow(c->v, &c->cap, c->n, sizeof(*v), 64);
+	if (!v)
+		return SIM_ENOMEM;
+	c->v = v;
 	char *copy = strdup(name);
 	if (!copy)
 		return SIM_ENOMEM;

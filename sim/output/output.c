@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernel/error.h"
+#include "kernel/grow.h"
 
 /* ---------------------------------------------------------- columns -- */
 
@@ -42,15 +43,11 @@ int sim__colset_add(struct sim__colset *c, const struct sim_metrics *m)
 			j++;
 		if (j < c->n)
 			continue;
-		if (c->n == c->cap) {
-			size_t cap = c->cap ? 2 * c->cap : 16;
-			const struct sim_metric **v =
-			    realloc(c->v, cap * sizeof(*v));
-			if (!v)
-				return SIM_ENOMEM;
-			c->v = v;
-			c->cap = cap;
-		}
+		const struct sim_metric **v =
+		    sim_grow(c->v, &c->cap, c->n, sizeof(*v), 16);
+		if (!v)
+			return SIM_ENOMEM;
+		c->v = v;
 		c->v[c->n++] = &m->v[i];
 	}
 	return 0;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kernel/faults.h"
+#include "kernel/grow.h"
 #include "kernel/kernel.h"
 #include "kernel/rng.h"
 #include "output/files.h"
@@ -291,14 +292,10 @@ size_t sim_table_col(struct sim_table *t, const char *name)
 			t->hint = i + 1;
 			return i;
 		}
-	if (t->ncol == t->capcol) {
-		size_t cap = t->capcol ? 2 * t->capcol : 64;
-		char **c = realloc(t->col, cap * sizeof(*c));
-		if (!c)
-			return SIZE_MAX;
-		t->col = c;
-		t->capcol = cap;
-	}
+	char **c = sim_grow(t->col, &t->capcol, t->ncol, sizeof(*c), 64);
+	if (!c)
+		return SIZE_MAX;
+	t->col = c;
 	if (!(t->col[t->ncol] = strdup(name)))
 		return SIZE_MAX;
 	t->hint = t->ncol + 1;
@@ -307,14 +304,11 @@ size_t sim_table_col(struct sim_table *t, const char *name)
 
 static struct sim_trow *table_push(struct sim_table *t)
 {
-	if (t->nrow == t->caprow) {
-		size_t cap = t->caprow ? 2 * t->caprow : 64;
-		struct sim_trow *r = realloc(t->row, cap * sizeof(*r));
-		if (!r)
-			return NULL;
-		t->row = r;
-		t->caprow = cap;
-	}
+	struct sim_trow *row =
+	    sim_grow(t->row, &t->caprow, t->nrow, sizeof(*row), 64);
+	if (!row)
+		return NULL;
+	t->row = row;
 	struct sim_trow *r = &t->row[t->nrow];
 	memset(r, 0, sizeof(*r));
 	r->param = calloc(t->np ? t->np : 1, sizeof(*r->param));
@@ -720,16 +714,12 @@ static long csv_cells(FILE *f, char ***cells, size_t *cap, size_t *np)
 			continue;
 		}
 		if (end_cell || end_rec) {
-			if (n == *cap) {
-				size_t nc = *cap ? 2 * *cap : 64;
-				char **v = realloc(*cells, nc * sizeof(*v));
-				if (!v) {
-					free(buf);
-					return -1;
-				}
-				*cells = v;
-				*cap = nc;
+			char **v = sim_grow(*cells, cap, n, sizeof(*v), 64);
+			if (!v) {
+				free(buf);
+				return -1;
 			}
+			*cells = v;
 			buf[len] = '\0';
 			if (!((*cells)[n] = strdup(buf))) {
 				free(buf);
