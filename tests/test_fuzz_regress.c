@@ -15,9 +15,9 @@
 
 #include <criterion/criterion.h>
 
-#include "cli/budget.h"
 #include "scenario/scenario.h"
 #include "scenario/trace.h"
+#include "workload/budget.h"
 
 static const char *src(void)
 {

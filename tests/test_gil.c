@@ -5,8 +5,8 @@
  */
 #include <criterion/criterion.h>
 
+#include "runtime/config.h"
 #include "runtime/gil.h"
-#include "scenario/config.h"
 
 struct worker {
 	struct sim_pythread pt;

@@ -16,8 +16,8 @@
 
 #include <criterion/criterion.h>
 
-#include "cli/budget.h"
 #include "scenario/scenario.h"
+#include "workload/budget.h"
 
 /* A scenario: header lines, then one class and `systems`. */
 static char *scenario(const char *top, const char *workload,

@@ -6,11 +6,11 @@
  */
 #include <criterion/criterion.h>
 
+#include "runtime/config.h"
 #include "runtime/host.h"
 #include "runtime/memory.h"
 #include "runtime/model.h"
 #include "runtime/procset.h"
-#include "scenario/config.h"
 
 /* A model's process: the member first, as procset.h requires. */
 struct tproc {

@@ -5,7 +5,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "runtime/model.h"
+#include "models/registry.h"
 
 Test(registry, every_model_has_a_distinct_name)
 {

@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 
+#include "models/registry.h"
 #include "runtime/model.h"
 #include "scenario/scenario.h"
 #include "testlib.h"

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/budget.h"
 #include "cli/cli.h"
 #include "output/files.h"
 #include "scenario/diag.h"
+#include "workload/budget.h"
 
 void cli_error(const char *fmt, ...)
 {

@@ -31,7 +31,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/budget.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "cli/slo.h"
@@ -40,6 +39,7 @@
 #include "output/sweepio.h"
 #include "runtime/model.h"
 #include "scenario/read_systems.h"
+#include "workload/budget.h"
 #include "workload/run.h"
 
 #define MAX_DOUBLINGS 40  /* bracket growth: 2^40 times the start */

@@ -27,6 +27,7 @@
 #include "output/timeseries.h"
 #include "runtime/model.h"
 #include "scenario/params.h"
+#include "scenario/read_workload.h"
 #include "workload/run.h"
 
 /* After each finished simulation (under the runner's lock). */

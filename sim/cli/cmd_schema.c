@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "kernel/rng.h"
+#include "models/registry.h"
 #include "output/files.h"
 #include "output/json.h"
 #include "runtime/model.h"

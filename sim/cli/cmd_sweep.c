@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/budget.h"
 #include "cli/cli.h"
 #include "cli/sweep_mpi.h"
 #include "cli/sweep_resume.h"
@@ -28,6 +27,7 @@
 #include "output/table.h"
 #include "runtime/model.h"
 #include "scenario/yamldoc.h"
+#include "workload/budget.h"
 
 #define MAX_POINTS   SIM_GRID_MAX_POINTS /* points of one grid */
 #define MAX_MESSAGES 40			 /* distinct error lines shown */

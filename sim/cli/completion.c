@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "models/registry.h"
 #include "runtime/model.h"
 #include "scenario/keys.h"
 

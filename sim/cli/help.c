@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "kernel/rng.h"
+#include "models/registry.h"
 #include "runtime/model.h"
 #include "scenario/keys.h"
 

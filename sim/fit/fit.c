@@ -55,9 +55,9 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
 
-#include "cli/budget.h"
 #include "fit/unknowns.h"
 #include "kernel/error.h"
+#include "workload/budget.h"
 #include "workload/run.h"
 
 #define PENALTY	 1e30 /* objective of a candidate that cannot run */

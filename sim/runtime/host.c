@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "runtime/config.h"
 #include "runtime/host.h"
-#include "scenario/config.h"
 
 void sim_thread_init(struct sim_thread *t, struct sim_host *h,
 		     void (*on_done)(struct sim_thread *), void *owner)

@@ -19,8 +19,8 @@
 #include "kernel/kernel.h"
 #include "kernel/rng.h"
 #include "kernel/stats.h"
+#include "runtime/config.h"
 #include "runtime/request.h"
-#include "scenario/config.h"
 
 struct sim_host;
 struct sim_dspool;
@@ -213,14 +213,6 @@ struct sim_model_ops {
 	 * the model runs it where that session is held, then port.done. */
 	void (*message)(void *state, struct sim_request *r);
 };
-
-/* The registry: every model, first one the default. NULL-terminated. */
-extern const struct sim_model_ops *const sim_models[];
-/* Returns whether every name in the NULL-terminated `models` is distinct.
- * sim_model_find() asserts it of sim_models[]. */
-bool sim_models_unique(const struct sim_model_ops *const *models);
-/* Finds a model by name, or NULL. */
-const struct sim_model_ops *sim_model_find(const char *name);
 
 /* A model instance: state + ops, for models composed of others. */
 struct sim_instance {

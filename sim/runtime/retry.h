@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "kernel/rng.h"
-#include "scenario/config.h"
+#include "runtime/config.h"
 
 /* Whether an attempt numbered `attempt` (0 = the first) that failed may be
  * retried, given the attempts sent so far (first ones and retries) and

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "scenario/config.h"
+#include "runtime/config.h"
 #include "scenario/yamldoc.h"
 
 #define SIM_MAX_ERRORS 20

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "scenario/config.h"
+#include "runtime/config.h"
 
 /* What a section holds beyond its tables, read by its own code. */
 enum sim_special {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/model.h"
+#include "models/registry.h"
 #include "scenario/read_systems.h"
 
 /* The noun for items of a list, by the key that holds it. */

@@ -6,6 +6,7 @@
  */
 #include "scenario/params.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -13,10 +14,7 @@
 #include <string.h>
 
 #include "runtime/model.h"
-#include "scenario/read_dist.h"
-#include "scenario/read_systems.h"
 #include "scenario/units.h"
-#include "scenario/writer.h"
 
 /* ------------------------------------------------------- the types -- */
 
@@ -57,6 +55,22 @@ static const struct ptype {
     [SIM_PT_DOUBLES] = {ST_DOUBLES, sizeof(struct sim_doubles),
 			"expected a list of numbers", NULL},
 };
+
+/* The reader and writer of each nested type (sim__param_nested). */
+static const struct sim__nested *nested[SIM_PT_DOUBLES + 1];
+
+void sim__param_nested(enum sim_ptype t, const struct sim__nested *n)
+{
+	assert(ptypes[t].store == ST_DIST || ptypes[t].store == ST_SYSTEM);
+	nested[t] = n;
+}
+
+/* The nested type t's reader and writer, handed over by the loader. */
+static const struct sim__nested *nested_of(enum sim_ptype t)
+{
+	assert(nested[t]);
+	return nested[t];
+}
 
 /* Stores the number v in p's field as its type keeps numbers (an enum
  * index, a bool); values of other types are left alone. */
@@ -265,22 +279,9 @@ void sim__read_value(struct sim_load *l, const struct sim_param *p,
 		*(char **)dst = sim__read_string(l, p->key, v);
 		return;
 	case SIM_PT_DIST:
-		sim__read_dist(l, p->key, v, (struct sim_dist *)dst, NULL,
-			       NULL);
+	case SIM_PT_SYSTEM:
+		nested_of(p->type)->read(l, p, v, dst, vc);
 		return;
-	case SIM_PT_SYSTEM: {
-		char name[256];
-		struct sim_system *sys = calloc(1, sizeof(*sys));
-		if (!sys) {
-			sim__nomem(l);
-			return;
-		}
-		*(struct sim_system **)dst = sys;
-		snprintf(name, sizeof(name), "%s.%s",
-			 vc && vc->sysname ? vc->sysname : "system", p->key);
-		sim__read_system(l, p->key, v, sys, name, vc && vc->zero);
-		return;
-	}
 	case SIM_PT_DOUBLES: {
 		struct sim_doubles *d = (struct sim_doubles *)dst;
 		if (!sim__expect_kind(l, p->key, v, SIM_Y_SEQ))
@@ -368,7 +369,7 @@ void sim__release_table(const struct sim_param *p, size_t np, void *base)
 			sim_dist_release((struct sim_dist *)dst);
 			break;
 		case ST_SYSTEM:
-			sim__free_system(*(struct sim_system **)dst);
+			nested_of(p[i].type)->release(dst);
 			break;
 		case ST_DOUBLES:
 			free(((struct sim_doubles *)dst)->v);
@@ -382,6 +383,34 @@ void sim__release_table(const struct sim_param *p, size_t np, void *base)
 void sim__set_zero(const struct sim_param *p, void *base)
 {
 	store_number(p, base, 0);
+}
+
+/* -------------------------------------------------------- table writer -- */
+
+void sim__put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void sim__put_typed(FILE *f, enum sim_ptype t, double v)
+{
+	char buf[64];
+	sim__fmt_typed(buf, sizeof(buf), t, v, false);
+	fputs(buf, f);
 }
 
 /* One key of a table, or nothing for values that were never set. */
@@ -419,14 +448,8 @@ void sim__put_param(FILE *f, const struct sim_param *p, const void *base,
 		fputc('\n', f);
 		return;
 	case SIM_PT_DIST:
-		fputc(' ', f);
-		sim__put_dist(f, d, NULL, NULL);
-		fputc('\n', f);
-		return;
 	case SIM_PT_SYSTEM:
-		fputc('\n', f);
-		sim__put_system(f, *(struct sim_system *const *)src, ind + 2,
-				ind + 2);
+		nested_of(p->type)->put(f, src, ind);
 		return;
 	case SIM_PT_DOUBLES:
 		fputs(" [", f);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "scenario/config.h"
+#include "runtime/config.h"
 #include "scenario/diag.h"
 #include "scenario/yamldoc.h"
 
@@ -58,6 +58,31 @@ char *sim__read_string(struct sim_load *l, const char *key,
 		       const struct sim_ynode *v); /* caller frees */
 bool sim__expect_kind(struct sim_load *l, const char *key,
 		      const struct sim_ynode *v, enum sim_ykind kind);
+
+/* A type whose value is a map read through tables of its own: SIM_PT_DIST
+ * (read_dist.c) and SIM_PT_SYSTEM (read_systems.c). Their files fill one
+ * of these each and the loader hands them to the engine before it reads
+ * anything (sim__param_nested), so that the engine calls up into no
+ * reader and the recursion of a table holding a system whose model has a
+ * table runs through these pointers. */
+struct sim__nested {
+	/* Reads v, the value of p, into dst (the field in the config). */
+	void (*read)(struct sim_load *l, const struct sim_param *p,
+		     const struct sim_ynode *v, void *dst,
+		     const struct vctx *vc);
+	/* Writes the value at src after "key:" (its line break included),
+	 * the key at indent ind. */
+	void (*put)(FILE *f, const void *src, int ind);
+	/* Frees what read put at dst, or NULL: the engine's own release. */
+	void (*release)(void *dst);
+};
+
+/* Hands the engine the reader and writer of the nested type t. */
+void sim__param_nested(enum sim_ptype t, const struct sim__nested *n);
+
+/* Each writes one YAML value to f. */
+void sim__put_string(FILE *f, const char *s); /* double-quoted */
+void sim__put_typed(FILE *f, enum sim_ptype t, double v);
 
 /* Reads v as the value of p into base. */
 void sim__read_value(struct sim_load *l, const struct sim_param *p,

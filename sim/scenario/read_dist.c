@@ -343,3 +343,51 @@ cleanup:
 	free(x);
 	free(ds.file);
 }
+
+/* Writes a distribution map; `flag` (named `flagkey`) is a phase's own
+ * boolean, or NULL. */
+void sim__put_dist(FILE *f, const struct sim_dist *d, const char *flagkey,
+		   const bool *flag)
+{
+	fprintf(f, "{dist: %s", sim_dist_names[d->kind]);
+	if (d->kind == SIM_DIST_EMPIRICAL) {
+		fputs(", values: [", f);
+		for (size_t i = 0; i < d->nsamples; i++) {
+			fputs(i ? ", " : "", f);
+			sim__put_typed(f, SIM_PT_DURATION, d->samples[i]);
+		}
+		fputs("]", f);
+	} else {
+		fputs(", mean: ", f);
+		sim__put_typed(f, SIM_PT_DURATION, d->mean);
+	}
+	if (d->kind == SIM_DIST_ERLANG)
+		fprintf(f, ", k: %ld", lround(1 / (d->cv * d->cv)));
+	else if (sim__dist_needs_cv(d->kind)) {
+		fputs(", cv: ", f);
+		sim__put_typed(f, SIM_PT_DOUBLE, d->cv);
+	}
+	if (flag)
+		fprintf(f, ", %s: %s", flagkey, *flag ? "true" : "false");
+	fputs("}", f);
+}
+
+/* A distribution as the value of a table's key (SIM_PT_DIST). */
+static void read_nested(struct sim_load *l, const struct sim_param *p,
+			const struct sim_ynode *v, void *dst,
+			const struct vctx *vc)
+{
+	sim__read_dist(l, p->key, v, dst, NULL, NULL);
+}
+
+static void put_nested(FILE *f, const void *src, int ind)
+{
+	fputc(' ', f);
+	sim__put_dist(f, src, NULL, NULL);
+	fputc('\n', f);
+}
+
+const struct sim__nested sim__dist_nested = {
+    .read = read_nested,
+    .put = put_nested,
+};

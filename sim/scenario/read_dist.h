@@ -5,8 +5,10 @@
 #define SIM_READ_DIST_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "scenario/diag.h"
+#include "scenario/params.h"
 
 /* A phase's own flag beside its distribution: `cpu` (pool phases) and
  * `downstream` (io phases). */
@@ -21,6 +23,14 @@ extern const struct sim_param sim__dist_downstream_param[];
 void sim__read_dist(struct sim_load *l, const char *key,
 		    const struct sim_ynode *v, struct sim_dist *d,
 		    const struct sim_param *flagp, bool *flag);
+
+/* Writes a distribution as a flow map; `flag` (named `flagkey`) is a
+ * phase's own boolean, or NULL. */
+void sim__put_dist(FILE *f, const struct sim_dist *d, const char *flagkey,
+		   const bool *flag);
+
+/* SIM_PT_DIST for the table engine (sim__param_nested). */
+extern const struct sim__nested sim__dist_nested;
 
 /* Kinds whose shape needs a cv. */
 bool sim__dist_needs_cv(enum sim_dist_kind k);

@@ -5,7 +5,7 @@
 #ifndef SIM_READ_SESSIONS_H
 #define SIM_READ_SESSIONS_H
 
-#include "scenario/config.h"
+#include "runtime/config.h"
 #include "scenario/diag.h"
 #include "scenario/yamldoc.h"
 

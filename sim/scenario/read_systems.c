@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/model.h"
+#include "models/registry.h"
 #include "scenario/params.h"
 
 #define MAX_SYSTEMS 1000
@@ -150,6 +150,52 @@ int sim__read_system(struct sim_load *l, const char *key,
 	}
 	return l->nerr == nerr && !l->rc ? 0 : -1;
 }
+
+/* A system map at indent `ind`, its first line at indent `first`. */
+void sim__put_system(FILE *f, const struct sim_system *sys, int ind, int first)
+{
+	fprintf(f, "%*sname: ", first, "");
+	sim__put_string(f, sys->name);
+	fprintf(f, "\n%*smodel: %s\n", ind, "", sys->model->name);
+	sim__put_table(f, sim__host_params, sim__nhost_params, &sys->host, ind);
+	sim__put_table(f, sys->model->params, sys->model->nparams, sys->config,
+		       ind);
+}
+
+/* A system as the value of a table's key (SIM_PT_SYSTEM): the replica of
+ * `replicas`, named after the system around it and the key. */
+static void read_nested(struct sim_load *l, const struct sim_param *p,
+			const struct sim_ynode *v, void *dst,
+			const struct vctx *vc)
+{
+	char name[256];
+	struct sim_system *sys = calloc(1, sizeof(*sys));
+	if (!sys) {
+		sim__nomem(l);
+		return;
+	}
+	*(struct sim_system **)dst = sys;
+	snprintf(name, sizeof(name), "%s.%s",
+		 vc && vc->sysname ? vc->sysname : "system", p->key);
+	sim__read_system(l, p->key, v, sys, name, vc && vc->zero);
+}
+
+static void put_nested(FILE *f, const void *src, int ind)
+{
+	fputc('\n', f);
+	sim__put_system(f, *(struct sim_system *const *)src, ind + 2, ind + 2);
+}
+
+static void release_nested(void *dst)
+{
+	sim__free_system(*(struct sim_system **)dst);
+}
+
+const struct sim__nested sim__system_nested = {
+    .read = read_nested,
+    .put = put_nested,
+    .release = release_nested,
+};
 
 /* Checks that names[i] (top-level system or class names) are unique and
  * usable in a `--set` path. */

@@ -6,8 +6,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "scenario/diag.h"
+#include "scenario/params.h"
 
 /* The keys every system has (struct sim_host_cfg). */
 extern const struct sim_param sim__host_params[];
@@ -19,6 +21,12 @@ extern const size_t sim__nhost_params;
 int sim__read_system(struct sim_load *l, const char *key,
 		     const struct sim_ynode *v, struct sim_system *sys,
 		     const char *defname, bool zero);
+
+/* A system map at indent `ind`, its first line at indent `first`. */
+void sim__put_system(FILE *f, const struct sim_system *sys, int ind, int first);
+
+/* SIM_PT_SYSTEM for the table engine (sim__param_nested). */
+extern const struct sim__nested sim__system_nested;
 
 /* Reads `systems:` into sc->systems. */
 void sim__read_systems(struct sim_load *l, const struct sim_ynode *v,

@@ -12,7 +12,6 @@
 #include "scenario/params.h"
 #include "scenario/read_dist.h"
 #include "scenario/read_services.h"
-#include "scenario/read_sessions.h"
 #include "scenario/read_systems.h"
 #include "scenario/trace.h"
 
@@ -563,7 +562,7 @@ const struct sim_param sim__downstream_params[] = {
 	      .help = "connections of the shared pool"),
 };
 
-void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
+bool sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 			struct sim_workload *w)
 {
 	static const char *const extra[] = {
@@ -571,7 +570,7 @@ void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 	    "downstream", "connections", "sessions", NULL};
 	const struct sim_ynode *a, *c, *n;
 	if (!sim__expect_kind(l, "workload", v, SIM_Y_MAP))
-		return;
+		return false;
 	sim__read_table(l, v, NULL, 0, extra, "in 'workload'", NULL);
 	a = sim_ymap_get(v, "arrivals", NULL);
 	c = sim_ymap_get(v, "closed", NULL);
@@ -610,13 +609,14 @@ void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 		sim__read_table(l, n, &sec, 1, NULL, "in 'workload.downstream'",
 				NULL);
 	}
-	sim__read_connections(l, sim_ymap_get(v, "connections", NULL),
-			      &w->connections);
-	if ((n = sim_ymap_get(v, "sessions", NULL)))
-		sim__read_sessions(l, n, &w->sessions);
+	return true;
+}
+
+void sim__check_trace(struct sim_load *l, const struct sim_workload *w)
+{
 	/* a replayed trace must fit the classes: check every row now, so
 	 * that `run` never stops half-way on a bad one */
-	if (a && w->arrivals.kind == SIM_ARR_TRACE && w->arrivals.file &&
+	if (w->arrivals.kind == SIM_ARR_TRACE && w->arrivals.file &&
 	    w->nclasses && l->nerr == 0) {
 		int rc = sim_trace_check(w->arrivals.file, w, l->err);
 		if (rc == SIM_ENOMEM)

@@ -32,11 +32,18 @@ extern const size_t sim__ndownstream_params;
 /* Whether key i of sim__arrival_params goes with process `kind`. */
 bool sim__arrival_key_applies(size_t i, enum sim_arrival_kind kind);
 
-/* Reads `workload:` into *w (problems reported). */
+/* "cpu", "io", "pool", "call", "parallel", then NULL: the phase keys. */
+extern const char *const sim_phase_names[];
+
 /* Reads a class's phase list v into c. Problems are reported. */
 void sim__read_phases(struct sim_load *l, const struct sim_ynode *v,
 		      struct sim_class *c);
-void sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
+/* Reads `workload:` into *w but its connections and sessions
+ * (read_sessions.h), problems reported. Returns false when v is no map. */
+bool sim__read_workload(struct sim_load *l, const struct sim_ynode *v,
 			struct sim_workload *w);
+/* Checks every row of a replayed trace against the classes (once the
+ * whole workload is read without a problem). */
+void sim__check_trace(struct sim_load *l, const struct sim_workload *w);
 
 #endif

@@ -13,12 +13,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scenario/diag.h"
 #include "scenario/overrides.h"
 #include "scenario/params.h"
+#include "scenario/read_dist.h"
 #include "scenario/read_services.h"
 #include "scenario/read_sessions.h"
 #include "scenario/read_sweep.h"
@@ -137,6 +139,21 @@ static void check_sweep(struct sim_load *l, const struct sim_ynode *root,
 	}
 }
 
+/* `workload:`: the requests (read_workload.c), their connections and
+ * sessions (read_sessions.c), then a replayed trace against the classes. */
+static void read_workload(struct sim_load *l, const struct sim_ynode *v,
+			  struct sim_workload *w)
+{
+	const struct sim_ynode *n;
+	if (!sim__read_workload(l, v, w))
+		return;
+	sim__read_connections(l, sim_ymap_get(v, "connections", NULL),
+			      &w->connections);
+	if ((n = sim_ymap_get(v, "sessions", NULL)))
+		sim__read_sessions(l, n, &w->sessions);
+	sim__check_trace(l, w);
+}
+
 static void interpret(struct sim_load *l, const struct sim_ynode *root,
 		      struct sim_scenario *sc, bool sweep)
 {
@@ -197,7 +214,7 @@ static void interpret(struct sim_load *l, const struct sim_ynode *root,
 				*p = '_';
 	}
 	if ((n = sim_ymap_get(root, "workload", NULL)))
-		sim__read_workload(l, n, &sc->workload);
+		read_workload(l, n, &sc->workload);
 	else
 		sim__error(l, root->mark,
 			   "missing key 'workload' at the top "
@@ -255,6 +272,13 @@ static char *mark_names(const char *file, const struct sim_override *ov,
 	return block;
 }
 
+/* The table engine's nested types: a distribution, a system. */
+static void nested_types(void)
+{
+	sim__param_nested(SIM_PT_DIST, &sim__dist_nested);
+	sim__param_nested(SIM_PT_SYSTEM, &sim__system_nested);
+}
+
 /* The loader: parses `text` (shared NULL) or starts from the tree
  * `shared` (left alone: the overrides copy the nodes on their paths into
  * l.doc, which holds only the nodes of this load), applies the overrides
@@ -265,6 +289,8 @@ static int load(const char *name, const char *text, size_t len,
 		const struct sim_override *ov, size_t nov, FILE *err,
 		struct sim_scenario *out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, nested_types);
 	struct sim_load l = {.err = err};
 	struct sim_yerror e;
 	const struct sim_ynode *root = shared;

@@ -1,5 +1,5 @@
 /*
- * scenario.h - the loader that builds a scenario (scenario/config.h) from a
+ * scenario.h - the loader that builds a scenario (runtime/config.h) from a
  * YAML file (the scenario format of README.md).
  *
  * The loader keeps a position (file:line:column) for every value so that
@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "scenario/config.h"
+#include "runtime/config.h"
 #include "scenario/units.h"
 
 /* Loads and validates `file`, applying the overrides in order (each replaces

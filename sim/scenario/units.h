@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "scenario/config.h"
+#include "runtime/config.h"
 
 /* Parsing of unit-bearing scalars, shared with the CLI. Each returns 0 and
  * the value in SI units, or SIM_EINVAL with a static reason in *why. */

@@ -3,8 +3,6 @@
  * explicit (the `scenario.yaml` of a result folder), in a form the loader
  * reads back to the very same scenario.
  */
-#include "scenario/writer.h"
-
 #include <ctype.h>
 #include <math.h>
 #include <string.h>
@@ -17,25 +15,6 @@
 #include "scenario/scenario.h"
 #include "scenario/units.h"
 
-void sim__put_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* A sweep value: plain when it reads back as the same plain scalar. */
 static void put_scalar(FILE *f, const char *s)
 {
@@ -46,53 +25,6 @@ static void put_scalar(FILE *f, const char *s)
 		fputs(s, f);
 	else
 		sim__put_string(f, s);
-}
-
-void sim__put_typed(FILE *f, enum sim_ptype t, double v)
-{
-	char buf[64];
-	sim__fmt_typed(buf, sizeof(buf), t, v, false);
-	fputs(buf, f);
-}
-
-/* A distribution as a flow map; cpu (pool phases) adds `cpu:`. */
-/* Writes a distribution map; `flag` (named `flagkey`) is a phase's own
- * boolean, or NULL. */
-void sim__put_dist(FILE *f, const struct sim_dist *d, const char *flagkey,
-		   const bool *flag)
-{
-	fprintf(f, "{dist: %s", sim_dist_names[d->kind]);
-	if (d->kind == SIM_DIST_EMPIRICAL) {
-		fputs(", values: [", f);
-		for (size_t i = 0; i < d->nsamples; i++) {
-			fputs(i ? ", " : "", f);
-			sim__put_typed(f, SIM_PT_DURATION, d->samples[i]);
-		}
-		fputs("]", f);
-	} else {
-		fputs(", mean: ", f);
-		sim__put_typed(f, SIM_PT_DURATION, d->mean);
-	}
-	if (d->kind == SIM_DIST_ERLANG)
-		fprintf(f, ", k: %ld", lround(1 / (d->cv * d->cv)));
-	else if (sim__dist_needs_cv(d->kind)) {
-		fputs(", cv: ", f);
-		sim__put_typed(f, SIM_PT_DOUBLE, d->cv);
-	}
-	if (flag)
-		fprintf(f, ", %s: %s", flagkey, *flag ? "true" : "false");
-	fputs("}", f);
-}
-
-/* A system map at indent `ind`, its first line at indent `first`. */
-void sim__put_system(FILE *f, const struct sim_system *sys, int ind, int first)
-{
-	fprintf(f, "%*sname: ", first, "");
-	sim__put_string(f, sys->name);
-	fprintf(f, "\n%*smodel: %s\n", ind, "", sys->model->name);
-	sim__put_table(f, sim__host_params, sim__nhost_params, &sys->host, ind);
-	sim__put_table(f, sys->model->params, sys->model->nparams, sys->config,
-		       ind);
 }
 
 /* A service's definition (no name: its key names it). */

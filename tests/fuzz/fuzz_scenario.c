@@ -21,12 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/budget.h"
 #include "output/csv.h"
 #include "output/json.h"
 #include "output/table.h"
 #include "output/timeseries.h"
 #include "scenario/scenario.h"
+#include "workload/budget.h"
 #include "workload/run.h"
 
 #define MAX_OVERRIDES 8

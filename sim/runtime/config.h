@@ -1,7 +1,9 @@
 /*
- * config.h - the plain data of a scenario: what the loader fills in and the
- * runtime reads (workload, systems, parameter tables, sweep), with no
- * function of the loader, so that the runtime's types do not depend on it.
+ * config.h - the plain data a scenario configures the runtime with
+ * (workload, systems, parameter tables, sweep): the runtime and the models
+ * read it, the loader (scenario/) fills it in and writes it back. It is
+ * the runtime's own vocabulary, with no function of the loader, so that
+ * the runtime depends on nothing above it.
  */
 #ifndef SIM_CONFIG_H
 #define SIM_CONFIG_H
@@ -48,7 +50,7 @@ struct sim_doubles {
 #define SIM_P_REQUIRED 0x2u /* must be given */
 #define SIM_P_POSITIVE 0x4u /* a number must be greater than min */
 /* What a key says about the size of a system, for the cost estimate of a
- * run (cli/budget.c): a model marks its keys, budget.c knows no key. */
+ * run (workload/budget.c): a model marks its keys, budget.c knows no key. */
 #define SIM_P_PROCESSES 0x10u  /* int: multiplies the processes */
 #define SIM_P_THREADS	0x20u  /* int: multiplies the threads per process */
 #define SIM_P_COPIES	0x40u  /* int: copies of the nested system (largest) */
@@ -150,9 +152,6 @@ enum sim_phase_kind {
 	SIM_PHASE_CALL,
 	SIM_PHASE_PARALLEL
 };
-
-/* "cpu", "io", "pool", "call", "parallel", then NULL: the phase keys. */
-extern const char *const sim_phase_names[];
 
 struct sim_call;
 

@@ -3,7 +3,7 @@
  *
  * Models are not asked how large they are: their keys are. A system's
  * size is read from its parameter table by the role each key declares
- * (scenario/config.h): SIM_P_PROCESSES keys multiply processes,
+ * (runtime/config.h): SIM_P_PROCESSES keys multiply processes,
  * SIM_P_THREADS keys multiply the threads of each, SIM_P_QUEUE keys bound a
  * queue, and SIM_P_COPIES keys (the largest) copy the nested system; a core
  * is preempted every `quantum` and a process holding the GIL every
@@ -12,7 +12,7 @@
  * request counts from the arrival process, memory from histograms (stats.h)
  * and requests.
  */
-#include "cli/budget.h"
+#include "workload/budget.h"
 
 #include <math.h>
 #include <pthread.h>
