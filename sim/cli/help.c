@@ -14,6 +14,7 @@
 #include "kernel/rng.h"
 #include "models/registry.h"
 #include "runtime/model.h"
+#include "scenario/diag.h"
 #include "scenario/keys.h"
 
 /* Where the documents go: plain text for the terminal, or roff. */
@@ -126,41 +127,57 @@ static void doc_table(struct doc *d, const struct sim_param *p, size_t np)
 		doc_param(d, &p[i]);
 }
 
+/* Keys a section reads by hand beside its tables: key, detail, help. */
+struct doc_row {
+	const char *key, *detail, *help;
+};
+
+static const struct doc_row system_rows[] = {
+    {"name", "string; required",
+     "the system's name (no '.': --set systems.NAME.KEY)"},
+    {"model", "one of the models; required",
+     "the concurrency model: its keys are listed under MODELS (concsim help "
+     "models)"},
+    {"overheads", "one of default, zero; default default",
+     "zero sets every overhead of the model to 0 (a key given beside it "
+     "still wins)"},
+};
+
+static const struct doc_row phase_rows[] = {
+    {"cpu", "duration or distribution", "CPU work: needs a thread and a core"},
+    {"io", "duration or distribution",
+     "a non-blocking wait (network, database); its map may give "
+     "'downstream'"},
+    {"pool", "duration or distribution",
+     "blocking work for a threadpool; its map may give 'cpu'"},
+    {"call",
+     "map: service, phases, handler, timeout, retries, pool, hit, hit_cost",
+     "a request to a service, waited for (concsim help services)"},
+    {"parallel", "list of {call: ...}",
+     "calls sent together; the slowest decides"},
+};
+
+static const struct doc_row sweep_rows[] = {
+    {"PATH", "list of values, or {from, to, step}",
+     "e.g. workload.arrivals.rate: {from: 100/s, to: 2000/s, step: 100/s} "
+     "or systems.node.threadpool: [4, 8, 16]"},
+};
+
+static void doc_rows(struct doc *d, const struct doc_row *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		doc_key(d, r[i].key, r[i].detail, r[i].help);
+}
+
 static void doc_tree(struct doc *d, const struct sim_section *s)
 {
 	doc_section(d, s->path[0] ? s->path : "top level", s->help);
-	if (s->special == SIM_SEC_SYSTEMS) {
-		doc_key(d, "name", "string; required",
-			"the system's name (no '.': --set systems.NAME.KEY)");
-		doc_key(d, "model", "one of the models; required",
-			"the concurrency model: its keys are listed under "
-			"MODELS (concsim help models)");
-		doc_key(d, "overheads", "one of default, zero; default default",
-			"zero sets every overhead of the model to 0 (a key "
-			"given beside it still wins)");
-	}
-	if (s->special == SIM_SEC_PHASES) {
-		doc_key(d, "cpu", "duration or distribution",
-			"CPU work: needs a thread and a core");
-		doc_key(d, "io", "duration or distribution",
-			"a non-blocking wait (network, database); its map "
-			"may give 'downstream'");
-		doc_key(d, "pool", "duration or distribution",
-			"blocking work for a threadpool; its map may give "
-			"'cpu'");
-		doc_key(d, "call",
-			"map: service, phases, handler, timeout, "
-			"retries, pool, hit, hit_cost",
-			"a request to a service, waited for (concsim help "
-			"services)");
-		doc_key(d, "parallel", "list of {call: ...}",
-			"calls sent together; the slowest decides");
-	}
+	if (s->special == SIM_SEC_SYSTEMS)
+		doc_rows(d, system_rows, NELEM(system_rows));
+	if (s->special == SIM_SEC_PHASES)
+		doc_rows(d, phase_rows, NELEM(phase_rows));
 	if (s->special == SIM_SEC_SWEEP)
-		doc_key(
-		    d, "PATH", "list of values, or {from, to, step}",
-		    "e.g. workload.arrivals.rate: {from: 100/s, to: 2000/s, "
-		    "step: 100/s} or systems.node.threadpool: [4, 8, 16]");
+		doc_rows(d, sweep_rows, NELEM(sweep_rows));
 	if (s->p)
 		doc_table(d, s->p, *s->np);
 	for (size_t i = 0; s->sub && s->sub[i]; i++) {
