@@ -61,17 +61,23 @@ static void scenario(const char *name, const char *mean, const char *ovh)
 	tl_write(name, text);
 }
 
+/* Sweeps DIR/truth.yaml over the arrival `rates` ("100/s,200/s") with
+ * the options `opts` into DIR/sw/results.csv: the measured points. */
+static void sweep_truth(const char *opts, const char *rates)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd),
+		 "%s sweep %s -q -o %s %s --param workload.arrivals.rate=%s "
+		 "--format csv >/dev/null",
+		 tl_bin(), path_of("truth.yaml"), path_of("sw"), opts, rates);
+	cr_assert_eq(tl_system(cmd), 0);
+}
+
 /* Measures the known system at 5 loads into DIR/sw/results.csv. */
 static void measure(void)
 {
-	char cmd[2048];
 	scenario("truth.yaml", "2ms", "100us");
-	snprintf(cmd, sizeof(cmd),
-		 "%s sweep %s -q -o %s --param "
-		 "workload.arrivals.rate=100/s,200/s,300/s,400/s,450/s "
-		 "--format csv >/dev/null",
-		 tl_bin(), path_of("truth.yaml"), path_of("sw"));
-	cr_assert_eq(tl_system(cmd), 0);
+	sweep_truth("", "100/s,200/s,300/s,400/s,450/s");
 }
 
 /* Fits `name` to `measured` in process; *u and *p for the caller. */
@@ -215,16 +221,11 @@ Test(fit, cpu_scale_is_fitted_as_a_plain_number, .init = tl_mktmp,
 	    "    model: event-loop\n"
 	    "    overheads: zero\n"
 	    "    cpu_scale: %s\n";
-	char text[1024], cmd[2048];
+	char text[1024];
 	struct fitted f;
 	snprintf(text, sizeof(text), slow, "1.5");
 	tl_write("truth.yaml", text);
-	snprintf(cmd, sizeof(cmd),
-		 "%s sweep %s -q -o %s --seed 21 --param "
-		 "workload.arrivals.rate=60/s,120/s,180/s,240/s,280/s "
-		 "--format csv >/dev/null",
-		 tl_bin(), path_of("truth.yaml"), path_of("sw"));
-	cr_assert_eq(tl_system(cmd), 0);
+	sweep_truth("--seed 21", "60/s,120/s,180/s,240/s,280/s");
 	snprintf(text, sizeof(text), slow, "fit");
 	tl_write("unknown.yaml", text);
 	fit_file("unknown.yaml", path_of("sw/results.csv"), 5, &f);
@@ -258,16 +259,11 @@ Test(fit, whole_numbers_and_saturated_points, .init = tl_mktmp,
 	    "  - { name: gunicorn, model: worker-pool, cores: 2, workers: %s, "
 	    "overheads: zero }\n"
 	    "  - { name: node, model: event-loop, overheads: zero }\n";
-	char text[2048], cmd[2048];
+	char text[2048];
 	struct fitted f;
 	snprintf(text, sizeof(text), pool, "5ms", "6");
 	tl_write("truth.yaml", text);
-	snprintf(cmd, sizeof(cmd),
-		 "%s sweep %s -q -o %s --seed 77 --param "
-		 "workload.arrivals.rate=40/s,80/s,120/s,150/s,170/s "
-		 "--format csv >/dev/null",
-		 tl_bin(), path_of("truth.yaml"), path_of("sw"));
-	cr_assert_eq(tl_system(cmd), 0);
+	sweep_truth("--seed 77", "40/s,80/s,120/s,150/s,170/s");
 	snprintf(text, sizeof(text), pool, "fit", "{ fit: [1, 32] }");
 	tl_write("unknown.yaml", text);
 	fit_file("unknown.yaml", path_of("sw/results.csv"), 3, &f);
