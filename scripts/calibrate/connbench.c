@@ -32,29 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXPIDS 64
+#include "../benchlib.h"
 
 static int port, keep, tls, conc = 1;
-static pid_t spids[MAXPIDS];
-static int nspids;
 static SSL_CTX *ctx;
-
-static double server_cpu(void)
-{
-	double sum = 0;
-	for (int i = 0; i < nspids; i++) {
-		clockid_t clk;
-		struct timespec ts;
-		if (clock_getcpuclockid(spids[i], &clk) != 0 ||
-		    clock_gettime(clk, &ts) != 0) {
-			fprintf(stderr, "connbench: no CPU clock for pid %d\n",
-				(int)spids[i]);
-			exit(2);
-		}
-		sum += ts.tv_sec + ts.tv_nsec * 1e-9;
-	}
-	return sum;
-}
 
 struct conn {
 	int fd;
@@ -181,12 +162,6 @@ static int run(long n)
 	return bad;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
 	long n = 0, warm = 0;
@@ -219,9 +194,7 @@ int main(int argc, char **argv)
 			label = optarg;
 			break;
 		case 's':
-			for (char *t = strtok(optarg, ",");
-			     t && nspids < MAXPIDS; t = strtok(NULL, ","))
-				spids[nspids++] = (pid_t)atoi(t);
+			bench_add_pids(optarg);
 			break;
 		default:
 			fprintf(stderr,
@@ -231,7 +204,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (port <= 0 || n <= 0 || conc < 1 || conc > 256 || reps < 1 ||
-	    reps > 100 || !nspids)
+	    reps > 100 || !bench_npids)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	if (tls) {
@@ -245,23 +218,16 @@ int main(int argc, char **argv)
 	}
 	double v[100];
 	for (int i = 0; i < reps; i++) {
-		double c0 = server_cpu();
+		double c0 = bench_server_cpu("connbench", 1);
 		if (run(n)) {
 			fprintf(stderr, "connbench: %s: requests failed\n",
 				label);
 			return 3;
 		}
-		v[i] = (server_cpu() - c0) / n * 1e6;
+		v[i] = (bench_server_cpu("connbench", 1) - c0) / n * 1e6;
 		fprintf(stderr, "  %s rep %d: %.2f us\n", label, i + 1, v[i]);
 	}
-	double lo = v[0], hi = v[0];
-	for (int i = 1; i < reps; i++) {
-		lo = v[i] < lo ? v[i] : lo;
-		hi = v[i] > hi ? v[i] : hi;
-	}
-	qsort(v, (size_t)reps, sizeof *v, cmp);
-	double med =
-	    reps % 2 ? v[reps / 2] : (v[reps / 2 - 1] + v[reps / 2]) / 2;
+	double lo, hi, med = bench_summary(v, reps, &lo, &hi);
 	printf("%s median=%.2f min=%.2f max=%.2f n=%d requests=%ld conc=%d\n",
 	       label, med, lo, hi, reps, n, conc);
 	return 0;

@@ -45,8 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../benchlib.h"
+
 #define MAXCONN	    1024
-#define MAXPIDS	    64
 #define BUFSZ	    65536
 #define SLICES	    10	  /* -B: base and path alternate this often per rep */
 #define REP_TIMEOUT 120.0 /* seconds: a repetition that takes longer fails */
@@ -63,50 +64,22 @@ struct conn {
 	char buf[BUFSZ]; /* the response so far */
 };
 
-static int port, conc = 1, keepalive, reps = 5, nspids;
+static int port, conc = 1, keepalive, reps = 5;
 static long nreq, warmup;
 static const char *path = "/", *basepath, *label = "result";
 static double kfactor = 1;
-static pid_t spids[MAXPIDS];
 static struct conn conns[MAXCONN];
 static int ep;
 static long errors;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Server CPU time: the sum of the process CPU clocks of spids, seconds. */
-static double server_cpu(void)
-{
-	double sum = 0;
-	for (int i = 0; i < nspids; i++) {
-		clockid_t clk;
-		struct timespec ts;
-		if (clock_getcpuclockid(spids[i], &clk) != 0 ||
-		    clock_gettime(clk, &ts) != 0) {
-			fprintf(stderr,
-				"loadgen: cannot read the CPU clock "
-				"of pid %d\n",
-				(int)spids[i]);
-			exit(2);
-		}
-		sum += ts.tv_sec + ts.tv_nsec * 1e-9;
-	}
-	return sum;
-}
 
 /* User and system CPU ticks of spids from /proc/PID/stat (coarse: for the
  * share of kernel time only). */
 static void server_ticks(double *user, double *sys)
 {
 	*user = *sys = 0;
-	for (int i = 0; i < nspids; i++) {
+	for (int i = 0; i < bench_npids; i++) {
 		char fn[64], line[4096];
-		snprintf(fn, sizeof fn, "/proc/%d/stat", (int)spids[i]);
+		snprintf(fn, sizeof fn, "/proc/%d/stat", (int)bench_pids[i]);
 		FILE *f = fopen(fn, "r");
 		if (!f)
 			continue;
@@ -221,7 +194,7 @@ static int complete(struct conn *c)
 static long run(const char *p, long n)
 {
 	long started = 0, done = 0, inflight = 0;
-	double t0 = now();
+	double t0 = bench_mono();
 	struct epoll_event evs[MAXCONN];
 	for (;;) {
 		/* start requests on idle slots */
@@ -245,7 +218,7 @@ static long run(const char *p, long n)
 		}
 		if (inflight == 0 && started >= n)
 			break;
-		if (now() - t0 > REP_TIMEOUT) {
+		if (bench_mono() - t0 > REP_TIMEOUT) {
 			fprintf(stderr,
 				"loadgen: %s: timed out after %ld of %ld "
 				"requests\n",
@@ -324,18 +297,6 @@ static long run(const char *p, long n)
 	return done;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -381,16 +342,14 @@ int main(int argc, char **argv)
 			label = optarg;
 			break;
 		case 's':
-			for (char *t = strtok(optarg, ",");
-			     t && nspids < MAXPIDS; t = strtok(NULL, ","))
-				spids[nspids++] = (pid_t)atoi(t);
+			bench_add_pids(optarg);
 			break;
 		default:
 			usage();
 		}
 	}
 	if (port <= 0 || nreq <= 0 || conc < 1 || conc > MAXCONN || reps < 1 ||
-	    reps > 100 || nspids == 0 || kfactor <= 0)
+	    reps > 100 || bench_npids == 0 || kfactor <= 0)
 		usage();
 	ep = epoll_create1(0);
 	for (int i = 0; i < MAXCONN; i++)
@@ -404,28 +363,28 @@ int main(int argc, char **argv)
 	double val[100], wall[100], client[100], u0, s0t, u1, s1t;
 	server_ticks(&u0, &s0t);
 	for (int i = 0; i < reps; i++) {
-		double t0 = now(), s0 = self_cpu(), cpu = 0, base = 0;
+		double t0 = bench_mono(), s0 = self_cpu(), cpu = 0, base = 0;
 		if (basepath) {
 			/* alternate in slices, so that a change of the
 			 * machine's speed hits both alike */
 			for (int k = 0; k < SLICES; k++) {
 				long m = nreq / SLICES + (k < nreq % SLICES);
-				double c0 = server_cpu();
+				double c0 = bench_server_cpu("loadgen", 1);
 				if (run(basepath, m) != m)
 					exit(3);
-				double c1 = server_cpu();
+				double c1 = bench_server_cpu("loadgen", 1);
 				if (run(path, m) != m)
 					exit(3);
 				base += c1 - c0;
-				cpu += server_cpu() - c1;
+				cpu += bench_server_cpu("loadgen", 1) - c1;
 			}
 		} else {
-			double c0 = server_cpu();
+			double c0 = bench_server_cpu("loadgen", 1);
 			if (run(path, nreq) != nreq)
 				exit(3);
-			cpu = server_cpu() - c0;
+			cpu = bench_server_cpu("loadgen", 1) - c0;
 		}
-		wall[i] = now() - t0;
+		wall[i] = bench_mono() - t0;
 		client[i] =
 		    (self_cpu() - s0) / (basepath ? 2 * nreq : nreq) * 1e6;
 		val[i] = (cpu - base) / nreq / kfactor * 1e6;
@@ -436,16 +395,11 @@ int main(int argc, char **argv)
 	}
 	server_ticks(&u1, &s1t);
 	double ticks = (u1 - u0) + (s1t - s0t);
-	double lo = val[0], hi = val[0];
-	for (int i = 1; i < reps; i++) {
-		lo = val[i] < lo ? val[i] : lo;
-		hi = val[i] > hi ? val[i] : hi;
-	}
-	double med = median(val, reps);
+	double lo, hi, med = bench_summary(val, reps, &lo, &hi);
 	printf("%s median=%.2f min=%.2f max=%.2f n=%d requests=%ld conc=%d "
 	       "wall_s=%.2f client_us=%.1f server_sys_pct=%.0f errors=%ld\n",
-	       label, med, lo, hi, reps, nreq, conc, median(wall, reps),
-	       median(client, reps), ticks > 0 ? 100 * (s1t - s0t) / ticks : 0,
+	       label, med, lo, hi, reps, nreq, conc, bench_median(wall, reps),
+	       bench_median(client, reps), ticks > 0 ? 100 * (s1t - s0t) / ticks : 0,
 	       errors);
 	return 0;
 }

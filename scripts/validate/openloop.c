@@ -57,7 +57,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXPIDS	 64
+#include "../benchlib.h"
+
 #define MAXPATHS 16
 #define RBUF	 2048
 
@@ -90,30 +91,7 @@ static double rate, duration, warmup, timeout_s = 10;
 static int npaths;
 static double weights[MAXPATHS];
 static const char *paths[MAXPATHS];
-static pid_t spids[MAXPIDS];
-static int nspids;
 static int ep;
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double server_cpu(void)
-{
-	double sum = 0;
-	for (int i = 0; i < nspids; i++) {
-		clockid_t clk;
-		struct timespec ts;
-		if (clock_getcpuclockid(spids[i], &clk) != 0 ||
-		    clock_gettime(clk, &ts) != 0)
-			continue; /* a process that went away */
-		sum += ts.tv_sec + ts.tv_nsec * 1e-9;
-	}
-	return sum;
-}
 
 static uint64_t rng = 88172645463325252ull;
 static double unif(void) /* (0, 1) */
@@ -222,12 +200,6 @@ static void on_readable(struct req *r, double t)
 	}
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static double pct(const double *v, long n, double p)
 {
 	if (n == 0)
@@ -282,9 +254,7 @@ int main(int argc, char **argv)
 			header = 1;
 			break;
 		case 's':
-			for (char *t = strtok(optarg, ",");
-			     t && nspids < MAXPIDS; t = strtok(NULL, ","))
-				spids[nspids++] = (pid_t)atoi(t);
+			bench_add_pids(optarg);
 			break;
 		case 'm': {
 			char *c = strchr(optarg, ':');
@@ -350,14 +320,14 @@ int main(int argc, char **argv)
 	if (tfd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &tev) != 0)
 		return 1;
 	struct epoll_event evs[256];
-	double t0 = mono(), cpu0 = -1, cpu1 = -1, lagmax = 0;
+	double t0 = bench_mono(), cpu0 = -1, cpu1 = -1, lagmax = 0;
 	long next = 0, open = 0, oldest = 0;
 	for (;;) {
-		double t = mono() - t0;
+		double t = bench_mono() - t0;
 		if (cpu0 < 0 && t >= warmup)
-			cpu0 = server_cpu();
+			cpu0 = bench_server_cpu("openloop", 0);
 		if (cpu1 < 0 && t >= horizon)
-			cpu1 = server_cpu();
+			cpu1 = bench_server_cpu("openloop", 0);
 		while (next < n && rq[next].at <= t) {
 			double lag = t - rq[next].at;
 			if (lag > lagmax)
@@ -401,7 +371,7 @@ int main(int argc, char **argv)
 			timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 			k = epoll_wait(ep, evs, 256, -1);
 		}
-		double tk = mono() - t0;
+		double tk = bench_mono() - t0;
 		for (int e = 0; e < k; e++) {
 			struct req *r = evs[e].data.ptr;
 			if (!r) { /* the timer */
@@ -447,13 +417,13 @@ int main(int argc, char **argv)
 	}
 	if (lf)
 		fclose(lf);
-	qsort(lat, (size_t)m, sizeof *lat, cmp);
-	qsort(lags, (size_t)nl, sizeof *lags, cmp);
+	qsort(lat, (size_t)m, sizeof *lat, bench_cmp);
+	qsort(lags, (size_t)nl, sizeof *lags, bench_cmp);
 	printf("%s,%.3f,%.3f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%ld,%ld,%ld,%ld,%ld,"
 	       "%ld,%.6f,%.6f\n",
 	       label, rate, inwin / duration, m ? sum / m : NAN,
 	       pct(lat, m, .5), pct(lat, m, .9), pct(lat, m, .99),
-	       m ? lat[m - 1] : NAN, nspids ? (cpu1 - cpu0) / duration : NAN,
+	       m ? lat[m - 1] : NAN, bench_npids ? (cpu1 - cpu0) / duration : NAN,
 	       sched, m, err[E_REFUSED], err[E_RESET], err[E_STATUS],
 	       err[E_TIMEOUT], lagmax, nl ? pct(lags, nl, .99) : NAN);
 	return 0;
