@@ -227,6 +227,22 @@ const struct sim_param sim__retry_params[] = {
 	      .help = "max retries per request; 0 = unlimited"),
 };
 
+/* `retries` (r; NULL: the defaults stay): a map of sim__retry_params
+ * read through rsec, or a whole number, its `max`. */
+static void read_retries(struct sim_load *l, const struct sim_ynode *r,
+			 struct section *rsec, const char *where)
+{
+	if (r && r->kind == SIM_Y_MAP)
+		sim__read_table(l, r, rsec, 1, NULL, where, NULL);
+	else if (sim__is_scalar(r))
+		sim__read_value(l, &sim__retry_params[0], r, rsec->base, NULL);
+	else if (r)
+		sim__error(l, r->mark,
+			   "'retries': expected a whole number or a map "
+			   "{max, backoff, ...}, got %s",
+			   sim__got(r).s);
+}
+
 static void read_client(struct sim_load *l, const struct sim_ynode *v,
 			struct sim_client *c)
 {
@@ -239,19 +255,8 @@ static void read_client(struct sim_load *l, const struct sim_ynode *v,
 	if (v && !sim__expect_kind(l, "client", v, SIM_Y_MAP))
 		return;
 	sim__read_table(l, v, &sec, 1, extra, "in 'workload.client'", NULL);
-	if (r && r->kind == SIM_Y_MAP) {
-		sim__read_table(l, r, &rsec, 1, NULL,
-				"in 'workload.client.retries'", NULL);
-		return;
-	}
 	sim__read_table(l, NULL, &rsec, 1, NULL, "", NULL); /* defaults */
-	if (sim__is_scalar(r))
-		sim__read_value(l, &sim__retry_params[0], r, c, NULL);
-	else if (r)
-		sim__error(l, r->mark,
-			   "'retries': expected a whole number or a map "
-			   "{max, backoff, ...}, got %s",
-			   sim__got(r).s);
+	read_retries(l, r, &rsec, "in 'workload.client.retries'");
 }
 
 struct class_spec {
@@ -350,16 +355,7 @@ static void read_call_client(struct sim_load *l, const struct sim_ynode *v,
 	sim__read_table(l, NULL, &rsec, 1, NULL, "", NULL); /* defaults */
 	if (t)
 		sim__read_value(l, &sim__client_params[0], t, c, NULL);
-	if (r && r->kind == SIM_Y_MAP)
-		sim__read_table(l, r, &rsec, 1, NULL, "in a call's 'retries'",
-				NULL);
-	else if (sim__is_scalar(r))
-		sim__read_value(l, &sim__retry_params[0], r, c, NULL);
-	else if (r)
-		sim__error(l, r->mark,
-			   "'retries': expected a whole number or a map "
-			   "{max, backoff, ...}, got %s",
-			   sim__got(r).s);
+	read_retries(l, r, &rsec, "in a call's 'retries'");
 }
 
 static void read_call(struct sim_load *l, const struct sim_ynode *v,
