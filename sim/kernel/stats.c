@@ -132,40 +132,8 @@ static double hist_value(size_t k)
  * overflow bucket (from 2^EMAX) as the max. Returns 0 when empty. */
 double sim_hist_quantile(const struct sim_hist *h, double q)
 {
-	if (h->n == 0)
-		return 0.0;
-	if (!(q > 0.0))
-		q = 0.0;
-	if (q > 1.0)
-		q = 1.0;
-	double rq = ceil(q * (double)h->n);
-	uint64_t r = rq < 1.0 ? 1 : (uint64_t)rq;
-	if (r >= h->n)
-		return h->max;
-	if (r == 1)
-		return h->min;
-	/* below the range every bucket is empty, above it too: the rank
-	 * lies in the range unless values were lost */
-	uint64_t cum = h->under; /* bucket 0, the first */
-	size_t k = 0;
-	if (cum < r) {
-		size_t i = 0;
-		for (; i < h->nb; i++) {
-			cum += h->b[i];
-			if (cum >= r)
-				break;
-		}
-		if (i == h->nb)
-			return h->max; /* values lost for want of memory */
-		k = h->lo + i;
-	}
-	if (k >= SIM_HIST_NB - 1)
-		return h->max; /* the overflow bucket has no upper bound */
-	double v = hist_value(k);
-	if (v < h->min)
-		v = h->min;
-	if (v > h->max)
-		v = h->max;
+	double v;
+	sim_hist_quantiles(h, &q, 1, &v);
 	return v;
 }
 
