@@ -54,6 +54,20 @@ void cli_signals_restore(const struct sigaction old[CLI_NSIGNALS])
 		sigaction(term_signals[i], &old[i], NULL);
 }
 
+void cli_signals_hold(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (int i = 0; i < CLI_NSIGNALS; i++)
+		sigaddset(&set, term_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void cli_signals_let_go(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /* Whether `opt` is one of the '|'-separated names of `list`; *flag says
  * whether the name was written with a trailing '!' (takes no value). */
 static bool listed(const char *list, const char *opt, bool *flag)

@@ -126,6 +126,11 @@ int cli_parse_max_reps(const char *val, int *n);
 void cli_signals_catch(void (*fn)(int), int flags,
 		       struct sigaction old[CLI_NSIGNALS]);
 void cli_signals_restore(const struct sigaction old[CLI_NSIGNALS]);
+/* Holds the terminating signals back (a file that exists only for a few
+ * instructions, then is removed, cannot be left behind by one); let go
+ * delivers what came meanwhile. */
+void cli_signals_hold(sigset_t *old);
+void cli_signals_let_go(const sigset_t *old);
 
 /* Prints `concsim: error: ...` to stderr, control characters shown as
  * '?' (no escape sequence from a name reaches the terminal). */

@@ -288,13 +288,18 @@ int cmd_run(int argc, char **argv)
 	/* a folder we cannot write to is found before, not after, the
 	 * simulation (as root, permissions say little: try) */
 	struct sim_afile probe;
-	if (o.out &&
-	    sim_afile_open(&probe, o.out, out_name[OUT_JSON], stderr) < 0) {
+	sigset_t held;
+	cli_signals_hold(&held); /* a signal now would leave the probe */
+	int probed =
+	    o.out ? sim_afile_open(&probe, o.out, out_name[OUT_JSON], stderr)
+		  : 0;
+	if (o.out && probed >= 0)
+		sim_afile_abort(&probe);
+	cli_signals_let_go(&held);
+	if (probed < 0) {
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
-	if (o.out)
-		sim_afile_abort(&probe);
 	rc = EXIT_FAILED;
 	sum = calloc(sc.nsystems, sizeof *sum);
 	if (o.ts_interval > 0)
