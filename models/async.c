@@ -114,9 +114,7 @@ struct as_cfg {
 	double callback_overhead;
 	double thread_overhead;
 	double wakeup_overhead;
-	double process_memory;
-	double thread_memory;
-	double request_memory;
+	struct sim_mem_cfg mem;
 	double restart_time;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
@@ -204,28 +202,18 @@ static const struct sim_param as_params[] = {
 	      wakeup_overhead, .def = 60e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "Python CPU when an event wakes the idle loop"),
-    /* a Python worker with a framework loaded is
-     * ~30 MiB RSS (gunicorn issue 1250, s2i-python-container PR 180) */
-    SIM_PARAM("process_memory", SIM_PT_SIZE, struct as_cfg, process_memory,
-	      .def = 30 * MiB, .min = 0, .max = 1e15,
-	      .help = "resident memory of an idle worker"),
-    /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct as_cfg, thread_memory,
-	      .def = 20 * KiB, .min = 0, .max = 1e12,
-	      .help = "resident memory per pool thread started"),
-    /* an asyncio task with its coroutine is ~1-2 KiB, plus uvicorn's
-     * protocol and request cycle objects, the scope dict and buffers: a
-     * guess of ~4 KiB more */
-    SIM_PARAM("request_memory", SIM_PT_SIZE, struct as_cfg, request_memory,
-	      .def = 6 * KiB, .min = 0, .max = 1e12,
-	      .help = "memory per request in flight"),
+    /* process_memory: a Python worker with a framework loaded is ~30 MiB
+     * RSS (gunicorn issue 1250, s2i-python-container PR 180).
+     * request_memory: an asyncio task with its coroutine is ~1-2 KiB, plus
+     * uvicorn's protocol and request cycle objects, the scope dict and
+     * buffers: a guess of ~4 KiB more. */
+    SIM_MEMORY_PARAMS(struct as_cfg, mem, "worker", 30 * MiB,
+		      "pool thread started", "in flight", 6 * KiB),
     /* From the kill to a new worker serving: the supervisor notices within
      * its 0.5 s poll (uvicorn supervisors/multiprocess.py), then the new
      * process imports the application (FastAPI, pydantic, the app's own
      * modules). A guess of 1 s in all, not a measurement. */
-    SIM_PARAM("restart_time", SIM_PT_DURATION, struct as_cfg, restart_time,
-	      .def = 1, .min = SIM_MIN_RESTART, .max = 3600,
-	      .help = "from an OOM kill to the replacement worker serving"),
+    SIM_RESTART_PARAM(struct as_cfg, restart_time, "worker", 1),
     /* connection_overhead 46 us: see request_overhead. tls_overhead 726 us:
      * a full TLS 1.3 handshake (ECDSA P-256), measured by
      * scripts/calibrate-conn.sh on 2026-12-01 (996 us with RSA 2048).
@@ -364,7 +352,7 @@ static void set_tokens(struct as_proc *p, int ntok)
 	p->ntok = ntok;
 	if (ntok > p->nthreads) { /* anyio starts a thread */
 		sim_proc_grow(&p->pm.mem,
-			      (ntok - p->nthreads) * p->m->cfg->thread_memory);
+			      (ntok - p->nthreads) * p->m->cfg->mem.thread);
 		p->nthreads = ntok;
 	}
 	if (ntok > p->peak)
@@ -692,8 +680,8 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 			       &(struct sim_procset_cfg){
 				   .n = m->nprocs,
 				   .size = sizeof(struct as_proc),
-				   .base = cfg->process_memory,
-				   .per_req = cfg->request_memory,
+				   .base = cfg->mem.process,
+				   .per_req = cfg->mem.request,
 				   .per_sess = cfg->conn.memory,
 				   .restart_time = cfg->restart_time,
 				   .on_kill = oom_killed,
@@ -850,9 +838,9 @@ static void as_report(void *state, struct sim_metrics *mt)
 	sim_procset_report_memory(
 	    &m->ps,
 	    sim_procset_peak(&m->ps,
-			     m->nprocs * cfg->process_memory +
-				 threads * cfg->thread_memory,
-			     cfg->request_memory, cfg->conn.memory),
+			     m->nprocs * cfg->mem.process +
+				 threads * cfg->mem.thread,
+			     cfg->mem.request, cfg->conn.memory),
 	    mt);
 }
 

@@ -105,9 +105,7 @@ struct wp_cfg {
 	bool gil;
 	double gil_interval;
 	double gil_handoff;
-	double process_memory;
-	double thread_memory;
-	double request_memory;
+	struct sim_mem_cfg mem;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
 };
@@ -179,19 +177,12 @@ static const struct sim_param wp_params[] = {
     SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct wp_cfg, gil_handoff,
 	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
 	      .help = "CPU charged when the GIL changes thread"),
-    /* a gunicorn worker with a framework loaded is ~30 MiB RSS
-     * (gunicorn issue 1250, sclorg s2i-python-container PR 180) */
-    SIM_PARAM("process_memory", SIM_PT_SIZE, struct wp_cfg, process_memory,
-	      .def = 30 * MiB, .min = 0, .max = 1e15,
-	      .help = "resident memory of an idle worker"),
-    /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct wp_cfg, thread_memory,
-	      .def = 20 * KiB, .min = 0, .max = 1e12,
-	      .help = "resident memory per worker thread"),
-    /* WSGI environ, request and response objects, buffers: a guess */
-    SIM_PARAM("request_memory", SIM_PT_SIZE, struct wp_cfg, request_memory,
-	      .def = 64 * KiB, .min = 0, .max = 1e12,
-	      .help = "memory per request held by a worker"),
+    /* process_memory: a gunicorn worker with a framework loaded is ~30 MiB
+     * RSS (gunicorn issue 1250, sclorg s2i-python-container PR 180).
+     * request_memory: WSGI environ, request and response objects, buffers,
+     * a guess. */
+    SIM_MEMORY_PARAMS(struct wp_cfg, mem, "worker", 30 * MiB, "worker thread",
+		      "held by a worker", 64 * KiB),
     /* connection_overhead 46 us: see request_overhead. tls_overhead 2209 us:
      * measured by scripts/calibrate-conn.sh on 2026-12-01 (gthread, TLS
      * 1.3, ECDSA P-256): gunicorn 20.1 builds an SSLContext and reads the
@@ -555,7 +546,7 @@ static void msg_stop(struct wp_thread *th, bool fail)
 
 static double proc_base(const struct wp_cfg *cfg)
 {
-	return cfg->process_memory + cfg->threads * cfg->thread_memory;
+	return cfg->mem.process + cfg->threads * cfg->mem.thread;
 }
 
 static void booted(struct sim *s, void *obj, uint64_t arg)
@@ -813,7 +804,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 		sim_pythread_init(&p->main, &p->gil, main_done, p);
 		p->limit = draw_limit(m);
 		sim_proc_init(&p->mem, m->host, proc_base(cfg),
-			      cfg->request_memory, oom_killed, p);
+			      cfg->mem.request, oom_killed, p);
 		sim_proc_set_per_session(&p->mem, cfg->conn.memory);
 	}
 	return 0;
@@ -894,7 +885,7 @@ static void wp_report(void *state, struct sim_metrics *mt)
 	/* connections waiting in the kernel backlog cost no Python memory */
 	sim_memory_report(m->host,
 			  cfg->workers * proc_base(cfg) +
-			      m->held_tw.max * cfg->request_memory +
+			      m->held_tw.max * cfg->mem.request +
 			      m->sess_tw.max * cfg->conn.memory,
 			  m->oom_kills, m->oom_restarts, mt);
 }
