@@ -105,9 +105,7 @@
 struct as_cfg {
 	int workers;
 	int threadpool;
-	bool gil;
-	double gil_interval;
-	double gil_handoff;
+	struct sim_gil_cfg gil;
 	int limit_concurrency;
 	int backlog;
 	double request_overhead;
@@ -131,23 +129,11 @@ static const struct sim_param as_params[] = {
     SIM_PARAM("threadpool", SIM_PT_INT, struct as_cfg, threadpool, .def = 40,
 	      .min = 1, .max = 1 << 16, .flags = SIM_P_THREADS,
 	      .help = "anyio thread pool tokens per process"),
-    /* CPython has the GIL unless built free-threaded (PEP 703, PEP 779) */
-    SIM_PARAM("gil", SIM_PT_BOOL, struct as_cfg, gil, .def = 1, .min = 0,
-	      .max = 1, .flags = SIM_P_GIL,
-	      .help = "one thread per process runs Python at a time (false: "
-		      "free-threaded)"),
-    /* sys.getswitchinterval(): DEFAULT_INTERVAL 5000 us in CPython
-     * Python/ceval_gil.c */
-    SIM_PARAM(
-	"gil_interval", SIM_PT_DURATION, struct as_cfg, gil_interval,
-	.def = 5e-3, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
-	.help =
-	    "switch interval before a waiting thread forces a GIL hand-off"),
-    /* a futex wake-up of the waiting thread plus cold caches: a guess of
-     * a few microseconds, not a measurement */
-    SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct as_cfg, gil_handoff,
-	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
-	      .help = "CPU charged to a thread taking the GIL from another"),
+    SIM_GIL_PARAMS(
+	struct as_cfg, gil,
+	"one thread per process runs Python at a time (false: free-threaded)",
+	"switch interval before a waiting thread forces a GIL hand-off",
+	"CPU charged to a thread taking the GIL from another"),
     /* uvicorn --limit-concurrency, default None */
     SIM_PARAM("limit_concurrency", SIM_PT_INT, struct as_cfg, limit_concurrency,
 	      .min = 0, .max = 1 << 30,
@@ -693,8 +679,8 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct as_proc *p = sim_procset_at(&m->ps, i);
 		p->m = m;
-		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
-			     cfg->gil_handoff);
+		sim_gil_init(&p->gil, m->host, cfg->gil.on, cfg->gil.interval,
+			     cfg->gil.handoff);
 		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_pygc_init(&p->gc, &cfg->gc);
 		sim_pythread_init(&p->thread, &p->gil, loop_done, p);

@@ -102,9 +102,7 @@ struct wp_cfg {
 	int max_requests;
 	int max_requests_jitter;
 	double request_overhead;
-	bool gil;
-	double gil_interval;
-	double gil_handoff;
+	struct sim_gil_cfg gil;
 	struct sim_mem_cfg mem;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
@@ -163,20 +161,11 @@ static const struct sim_param wp_params[] = {
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU per request or message on an open connection: "
 		      "parsing, WSGI, framework"),
-    /* CPython's default build has the GIL; the free-threaded build
-     * (PEP 703, supported since 3.14 by PEP 779) does not */
-    SIM_PARAM("gil", SIM_PT_BOOL, struct wp_cfg, gil, .def = 1, .min = 0,
-	      .max = 1, .flags = SIM_P_GIL,
-	      .help = "threads of a worker share the GIL; false = "
-		      "free-threaded (PEP 703)"),
-    /* sys.getswitchinterval(): 5 ms, CPython Python/ceval_gil.c */
-    SIM_PARAM("gil_interval", SIM_PT_DURATION, struct wp_cfg, gil_interval,
-	      .def = 0.005, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
-	      .help = "GIL switch interval before a forced drop"),
-    /* waking the taker and refilling its caches: a guess of a few us */
-    SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct wp_cfg, gil_handoff,
-	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
-	      .help = "CPU charged when the GIL changes thread"),
+    SIM_GIL_PARAMS(struct wp_cfg, gil,
+		   "threads of a worker share the GIL; false = free-threaded "
+		   "(PEP 703)",
+		   "GIL switch interval before a forced drop",
+		   "CPU charged when the GIL changes thread"),
     /* process_memory: a gunicorn worker with a framework loaded is ~30 MiB
      * RSS (gunicorn issue 1250, sclorg s2i-python-container PR 180).
      * request_memory: WSGI environ, request and response objects, buffers,
@@ -779,7 +768,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	/* the main thread matters when it has CPU to spend or a GIL to wait
 	 * for (with overheads zero and no GIL it would change nothing) */
 	m->mainthread = cfg->threads > 1 &&
-			(cfg->gil || cfg->request_overhead > 0 ||
+			(cfg->gil.on || cfg->request_overhead > 0 ||
 			 cfg->conn.overhead > 0 || cfg->conn.tls_overhead > 0);
 	size_t nth = (size_t)cfg->workers * (size_t)cfg->threads;
 	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
@@ -792,8 +781,8 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 		p->m = m;
 		p->th = &m->threads[(size_t)i * (size_t)cfg->threads];
 		p->idle = &m->idle[(size_t)i * (size_t)cfg->threads];
-		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
-			     cfg->gil_handoff);
+		sim_gil_init(&p->gil, m->host, cfg->gil.on, cfg->gil.interval,
+			     cfg->gil.handoff);
 		for (int k = 0; k < cfg->threads; k++) {
 			struct wp_thread *th = &p->th[k];
 			th->p = p;
