@@ -105,18 +105,14 @@
 struct as_cfg {
 	int workers;
 	int threadpool;
-	bool gil;
-	double gil_interval;
-	double gil_handoff;
+	struct sim_gil_cfg gil;
 	int limit_concurrency;
 	int backlog;
 	double request_overhead;
 	double callback_overhead;
 	double thread_overhead;
 	double wakeup_overhead;
-	double process_memory;
-	double thread_memory;
-	double request_memory;
+	struct sim_mem_cfg mem;
 	double restart_time;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
@@ -133,23 +129,11 @@ static const struct sim_param as_params[] = {
     SIM_PARAM("threadpool", SIM_PT_INT, struct as_cfg, threadpool, .def = 40,
 	      .min = 1, .max = 1 << 16, .flags = SIM_P_THREADS,
 	      .help = "anyio thread pool tokens per process"),
-    /* CPython has the GIL unless built free-threaded (PEP 703, PEP 779) */
-    SIM_PARAM("gil", SIM_PT_BOOL, struct as_cfg, gil, .def = 1, .min = 0,
-	      .max = 1, .flags = SIM_P_GIL,
-	      .help = "one thread per process runs Python at a time (false: "
-		      "free-threaded)"),
-    /* sys.getswitchinterval(): DEFAULT_INTERVAL 5000 us in CPython
-     * Python/ceval_gil.c */
-    SIM_PARAM(
-	"gil_interval", SIM_PT_DURATION, struct as_cfg, gil_interval,
-	.def = 5e-3, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
-	.help =
-	    "switch interval before a waiting thread forces a GIL hand-off"),
-    /* a futex wake-up of the waiting thread plus cold caches: a guess of
-     * a few microseconds, not a measurement */
-    SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct as_cfg, gil_handoff,
-	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
-	      .help = "CPU charged to a thread taking the GIL from another"),
+    SIM_GIL_PARAMS(
+	struct as_cfg, gil,
+	"one thread per process runs Python at a time (false: free-threaded)",
+	"switch interval before a waiting thread forces a GIL hand-off",
+	"CPU charged to a thread taking the GIL from another"),
     /* uvicorn --limit-concurrency, default None */
     SIM_PARAM("limit_concurrency", SIM_PT_INT, struct as_cfg, limit_concurrency,
 	      .min = 0, .max = 1 << 30,
@@ -204,28 +188,18 @@ static const struct sim_param as_params[] = {
 	      wakeup_overhead, .def = 60e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "Python CPU when an event wakes the idle loop"),
-    /* a Python worker with a framework loaded is
-     * ~30 MiB RSS (gunicorn issue 1250, s2i-python-container PR 180) */
-    SIM_PARAM("process_memory", SIM_PT_SIZE, struct as_cfg, process_memory,
-	      .def = 30 * MiB, .min = 0, .max = 1e15,
-	      .help = "resident memory of an idle worker"),
-    /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct as_cfg, thread_memory,
-	      .def = 20 * KiB, .min = 0, .max = 1e12,
-	      .help = "resident memory per pool thread started"),
-    /* an asyncio task with its coroutine is ~1-2 KiB, plus uvicorn's
-     * protocol and request cycle objects, the scope dict and buffers: a
-     * guess of ~4 KiB more */
-    SIM_PARAM("request_memory", SIM_PT_SIZE, struct as_cfg, request_memory,
-	      .def = 6 * KiB, .min = 0, .max = 1e12,
-	      .help = "memory per request in flight"),
+    /* process_memory: a Python worker with a framework loaded is ~30 MiB
+     * RSS (gunicorn issue 1250, s2i-python-container PR 180).
+     * request_memory: an asyncio task with its coroutine is ~1-2 KiB, plus
+     * uvicorn's protocol and request cycle objects, the scope dict and
+     * buffers: a guess of ~4 KiB more. */
+    SIM_MEMORY_PARAMS(struct as_cfg, mem, "worker", 30 * MiB,
+		      "pool thread started", "in flight", 6 * KiB),
     /* From the kill to a new worker serving: the supervisor notices within
      * its 0.5 s poll (uvicorn supervisors/multiprocess.py), then the new
      * process imports the application (FastAPI, pydantic, the app's own
      * modules). A guess of 1 s in all, not a measurement. */
-    SIM_PARAM("restart_time", SIM_PT_DURATION, struct as_cfg, restart_time,
-	      .def = 1, .min = SIM_MIN_RESTART, .max = 3600,
-	      .help = "from an OOM kill to the replacement worker serving"),
+    SIM_RESTART_PARAM(struct as_cfg, restart_time, "worker", 1),
     /* connection_overhead 46 us: see request_overhead. tls_overhead 726 us:
      * a full TLS 1.3 handshake (ECDSA P-256), measured by
      * scripts/calibrate-conn.sh on 2026-12-01 (996 us with RSA 2048).
@@ -364,7 +338,7 @@ static void set_tokens(struct as_proc *p, int ntok)
 	p->ntok = ntok;
 	if (ntok > p->nthreads) { /* anyio starts a thread */
 		sim_proc_grow(&p->pm.mem,
-			      (ntok - p->nthreads) * p->m->cfg->thread_memory);
+			      (ntok - p->nthreads) * p->m->cfg->mem.thread);
 		p->nthreads = ntok;
 	}
 	if (ntok > p->peak)
@@ -692,8 +666,8 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 			       &(struct sim_procset_cfg){
 				   .n = m->nprocs,
 				   .size = sizeof(struct as_proc),
-				   .base = cfg->process_memory,
-				   .per_req = cfg->request_memory,
+				   .base = cfg->mem.process,
+				   .per_req = cfg->mem.request,
 				   .per_sess = cfg->conn.memory,
 				   .restart_time = cfg->restart_time,
 				   .on_kill = oom_killed,
@@ -705,8 +679,8 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct as_proc *p = sim_procset_at(&m->ps, i);
 		p->m = m;
-		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
-			     cfg->gil_handoff);
+		sim_gil_init(&p->gil, m->host, cfg->gil.on, cfg->gil.interval,
+			     cfg->gil.handoff);
 		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_pygc_init(&p->gc, &cfg->gc);
 		sim_pythread_init(&p->thread, &p->gil, loop_done, p);
@@ -850,9 +824,9 @@ static void as_report(void *state, struct sim_metrics *mt)
 	sim_procset_report_memory(
 	    &m->ps,
 	    sim_procset_peak(&m->ps,
-			     m->nprocs * cfg->process_memory +
-				 threads * cfg->thread_memory,
-			     cfg->request_memory, cfg->conn.memory),
+			     m->nprocs * cfg->mem.process +
+				 threads * cfg->mem.thread,
+			     cfg->mem.request, cfg->conn.memory),
 	    mt);
 }
 

@@ -70,9 +70,7 @@ struct el_cfg {
 	double request_overhead;
 	double callback_overhead;
 	double wakeup_overhead;
-	double process_memory;
-	double thread_memory;
-	double request_memory;
+	struct sim_mem_cfg mem;
 	double restart_time;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
@@ -146,25 +144,16 @@ static const struct sim_param el_params[] = {
 	      wakeup_overhead, .def = 25e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU when an event wakes the idle loop"),
-    /* a Node process with an HTTP server loaded is ~50-60 MiB RSS */
-    SIM_PARAM("process_memory", SIM_PT_SIZE, struct el_cfg, process_memory,
-	      .def = 55 * MiB, .min = 0, .max = 1e15,
-	      .help = "resident memory of an idle process"),
-    /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct el_cfg, thread_memory,
-	      .def = 20 * KiB, .min = 0, .max = 1e12,
-	      .help = "resident memory per threadpool thread"),
-    /* request + response objects, socket and buffers: a guess */
-    SIM_PARAM("request_memory", SIM_PT_SIZE, struct el_cfg, request_memory,
-	      .def = 16 * KiB, .min = 0, .max = 1e12,
-	      .help = "memory per request in flight"),
+    /* process_memory: a Node process with an HTTP server loaded is ~50-60
+     * MiB RSS. request_memory: request + response objects, socket and
+     * buffers, a guess. */
+    SIM_MEMORY_PARAMS(struct el_cfg, mem, "process", 55 * MiB,
+		      "threadpool thread", "in flight", 16 * KiB),
     /* From the kill to a new process serving: fork/exec, V8 start-up and
      * loading the application's modules. A guess of 0.5 s (a bare Node
      * process starts in ~50 ms; a framework and its dependencies take
      * longer), not a measurement; a container restart adds more. */
-    SIM_PARAM("restart_time", SIM_PT_DURATION, struct el_cfg, restart_time,
-	      .def = 0.5, .min = SIM_MIN_RESTART, .max = 3600,
-	      .help = "from an OOM kill to the replacement process serving"),
+    SIM_RESTART_PARAM(struct el_cfg, restart_time, "process", 0.5),
 };
 
 struct el;
@@ -332,7 +321,7 @@ static void pool_thread_done(struct sim_thread *t)
 
 static double proc_base(const struct el_cfg *cfg)
 {
-	return cfg->process_memory + cfg->threadpool * cfg->thread_memory;
+	return cfg->mem.process + cfg->threadpool * cfg->mem.thread;
 }
 
 /* Idle pool threads, the lowest index on top of the stack. */
@@ -398,7 +387,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 				   .n = m->nprocs,
 				   .size = sizeof(struct el_proc),
 				   .base = proc_base(cfg),
-				   .per_req = cfg->request_memory,
+				   .per_req = cfg->mem.request,
 				   .per_sess = cfg->conn.memory,
 				   .restart_time = cfg->restart_time,
 				   .on_kill = killed,
@@ -525,7 +514,7 @@ static void el_report(void *state, struct sim_metrics *mt)
 	sim_procset_report_memory(
 	    &m->ps,
 	    sim_procset_peak(&m->ps, m->nprocs * proc_base(cfg),
-			     cfg->request_memory, cfg->conn.memory),
+			     cfg->mem.request, cfg->conn.memory),
 	    mt);
 }
 

@@ -102,12 +102,8 @@ struct wp_cfg {
 	int max_requests;
 	int max_requests_jitter;
 	double request_overhead;
-	bool gil;
-	double gil_interval;
-	double gil_handoff;
-	double process_memory;
-	double thread_memory;
-	double request_memory;
+	struct sim_gil_cfg gil;
+	struct sim_mem_cfg mem;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
 };
@@ -165,33 +161,17 @@ static const struct sim_param wp_params[] = {
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU per request or message on an open connection: "
 		      "parsing, WSGI, framework"),
-    /* CPython's default build has the GIL; the free-threaded build
-     * (PEP 703, supported since 3.14 by PEP 779) does not */
-    SIM_PARAM("gil", SIM_PT_BOOL, struct wp_cfg, gil, .def = 1, .min = 0,
-	      .max = 1, .flags = SIM_P_GIL,
-	      .help = "threads of a worker share the GIL; false = "
-		      "free-threaded (PEP 703)"),
-    /* sys.getswitchinterval(): 5 ms, CPython Python/ceval_gil.c */
-    SIM_PARAM("gil_interval", SIM_PT_DURATION, struct wp_cfg, gil_interval,
-	      .def = 0.005, .min = 1e-6, .max = 10, .flags = SIM_P_GIL_SLICE,
-	      .help = "GIL switch interval before a forced drop"),
-    /* waking the taker and refilling its caches: a guess of a few us */
-    SIM_PARAM("gil_handoff", SIM_PT_DURATION, struct wp_cfg, gil_handoff,
-	      .def = 5e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
-	      .help = "CPU charged when the GIL changes thread"),
-    /* a gunicorn worker with a framework loaded is ~30 MiB RSS
-     * (gunicorn issue 1250, sclorg s2i-python-container PR 180) */
-    SIM_PARAM("process_memory", SIM_PT_SIZE, struct wp_cfg, process_memory,
-	      .def = 30 * MiB, .min = 0, .max = 1e15,
-	      .help = "resident memory of an idle worker"),
-    /* a minimal OS thread is ~20 KiB resident (8 MiB virtual stack) */
-    SIM_PARAM("thread_memory", SIM_PT_SIZE, struct wp_cfg, thread_memory,
-	      .def = 20 * KiB, .min = 0, .max = 1e12,
-	      .help = "resident memory per worker thread"),
-    /* WSGI environ, request and response objects, buffers: a guess */
-    SIM_PARAM("request_memory", SIM_PT_SIZE, struct wp_cfg, request_memory,
-	      .def = 64 * KiB, .min = 0, .max = 1e12,
-	      .help = "memory per request held by a worker"),
+    SIM_GIL_PARAMS(struct wp_cfg, gil,
+		   "threads of a worker share the GIL; false = free-threaded "
+		   "(PEP 703)",
+		   "GIL switch interval before a forced drop",
+		   "CPU charged when the GIL changes thread"),
+    /* process_memory: a gunicorn worker with a framework loaded is ~30 MiB
+     * RSS (gunicorn issue 1250, sclorg s2i-python-container PR 180).
+     * request_memory: WSGI environ, request and response objects, buffers,
+     * a guess. */
+    SIM_MEMORY_PARAMS(struct wp_cfg, mem, "worker", 30 * MiB, "worker thread",
+		      "held by a worker", 64 * KiB),
     /* connection_overhead 46 us: see request_overhead. tls_overhead 2209 us:
      * measured by scripts/calibrate-conn.sh on 2026-12-01 (gthread, TLS
      * 1.3, ECDSA P-256): gunicorn 20.1 builds an SSLContext and reads the
@@ -555,7 +535,7 @@ static void msg_stop(struct wp_thread *th, bool fail)
 
 static double proc_base(const struct wp_cfg *cfg)
 {
-	return cfg->process_memory + cfg->threads * cfg->thread_memory;
+	return cfg->mem.process + cfg->threads * cfg->mem.thread;
 }
 
 static void booted(struct sim *s, void *obj, uint64_t arg)
@@ -788,7 +768,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	/* the main thread matters when it has CPU to spend or a GIL to wait
 	 * for (with overheads zero and no GIL it would change nothing) */
 	m->mainthread = cfg->threads > 1 &&
-			(cfg->gil || cfg->request_overhead > 0 ||
+			(cfg->gil.on || cfg->request_overhead > 0 ||
 			 cfg->conn.overhead > 0 || cfg->conn.tls_overhead > 0);
 	size_t nth = (size_t)cfg->workers * (size_t)cfg->threads;
 	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);
@@ -801,8 +781,8 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 		p->m = m;
 		p->th = &m->threads[(size_t)i * (size_t)cfg->threads];
 		p->idle = &m->idle[(size_t)i * (size_t)cfg->threads];
-		sim_gil_init(&p->gil, m->host, cfg->gil, cfg->gil_interval,
-			     cfg->gil_handoff);
+		sim_gil_init(&p->gil, m->host, cfg->gil.on, cfg->gil.interval,
+			     cfg->gil.handoff);
 		for (int k = 0; k < cfg->threads; k++) {
 			struct wp_thread *th = &p->th[k];
 			th->p = p;
@@ -813,7 +793,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 		sim_pythread_init(&p->main, &p->gil, main_done, p);
 		p->limit = draw_limit(m);
 		sim_proc_init(&p->mem, m->host, proc_base(cfg),
-			      cfg->request_memory, oom_killed, p);
+			      cfg->mem.request, oom_killed, p);
 		sim_proc_set_per_session(&p->mem, cfg->conn.memory);
 	}
 	return 0;
@@ -894,7 +874,7 @@ static void wp_report(void *state, struct sim_metrics *mt)
 	/* connections waiting in the kernel backlog cost no Python memory */
 	sim_memory_report(m->host,
 			  cfg->workers * proc_base(cfg) +
-			      m->held_tw.max * cfg->request_memory +
+			      m->held_tw.max * cfg->mem.request +
 			      m->sess_tw.max * cfg->conn.memory,
 			  m->oom_kills, m->oom_restarts, mt);
 }

@@ -348,6 +348,15 @@ int cli_format(const struct cli_opts *o)
 	return isatty(STDOUT_FILENO) ? SIM_FMT_TABLE : SIM_FMT_JSON;
 }
 
+int cli_flushed(int rc)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_error("cannot write to standard output");
+		return EXIT_FAILED;
+	}
+	return rc;
+}
+
 void cli_opts_release(struct cli_opts *o)
 {
 	for (size_t i = 0; i < o->nowned; i++)

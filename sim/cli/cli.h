@@ -73,6 +73,11 @@ const char *cli_extra_value(const struct cli_opts *o, size_t *i);
  * table on a terminal and JSON otherwise. */
 int cli_format(const struct cli_opts *o);
 
+/* Flushes standard output: returns rc, or EXIT_FAILED once it has said
+ * that standard output could not be written (a full disk, a closed
+ * pipe), which a command's exit status must not hide. */
+int cli_flushed(int rc);
+
 /* Reads the scenario's text into o->text once: o->file, or standard input
  * when it is "-" (o->file then becomes CLI_STDIN_NAME). Messages go to
  * stderr. Returns 0 or the exit status to use. */

@@ -1007,13 +1007,10 @@ int cmd_capacity(int argc, char **argv)
 		print_csv(&c);
 	else
 		print_table(&c);
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_error("cannot write to standard output");
-		rc = EXIT_FAILED;
+	rc = cli_flushed(0);
+	if (rc)
 		goto cleanup;
-	}
 	/* exit 1 when a system that applies has no answer at all */
-	rc = 0;
 	for (size_t s = 0; s < c.nsys && !rc; s++)
 		if ((!c.minimize || c.mpath[s]) && !summarize(&c, s).nfound)
 			rc = EXIT_FAILED;

@@ -502,18 +502,13 @@ int cmd_fit(int argc, char **argv)
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
-	int fmt = c.o.format >= 0	  ? c.o.format
-		  : isatty(STDOUT_FILENO) ? SIM_FMT_TABLE
-					  : SIM_FMT_JSON;
-	if (fmt == SIM_FMT_JSON)
+	if (cli_format(&c.o) == SIM_FMT_JSON)
 		print_json(&c);
 	else
 		print_table(&c);
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_error("cannot write to standard output");
-		rc = EXIT_FAILED;
+	rc = cli_flushed(0);
+	if (rc)
 		goto cleanup;
-	}
 	if (!c.r.converged) {
 		cli_error("%s; the best point found is shown%s", c.r.why,
 			  c.o.out ? ", and nothing was written" : "");

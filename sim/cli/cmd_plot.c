@@ -19,6 +19,8 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +321,35 @@ static void dat_num(FILE *f, double v)
 	fprintf(f, " %s", buf);
 }
 
+/* Opens the data file `name` in the output folder and writes its header:
+ * "# written by `concsim plot` from " and the rest as `fmt` formats it
+ * (where from, then a "# columns: " line). Returns 0, or -1 once it has
+ * said why. */
+static int dat_open(struct sim_afile *a, const struct plot *p, const char *name,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int dat_open(struct sim_afile *a, const struct plot *p, const char *name,
+		    const char *fmt, ...)
+{
+	if (sim_afile_open(a, p->out, name, stderr))
+		return -1;
+	fputs("# written by `concsim plot` from ", a->f);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(a->f, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Starts block k of a data file, the series `name` (in `panel`, if not
+ * NULL or ""): gnuplot's `index` counts blocks separated by two blank
+ * lines, and the comment says whose a block is. */
+static void dat_block(FILE *f, size_t k, const char *name, const char *panel)
+{
+	bool in = panel && *panel;
+	fprintf(f, "%s# %s%s%s\n", k ? "\n\n" : "", name, in ? " | " : "",
+		in ? panel : "");
+}
+
 /* The panel of row r: the swept values other than x, as the sweep gave
  * them ("timeout=100ms, cores=4"); "" when x is the only parameter. */
 static char *panel_key(const struct sim_grid *g, const struct sim_trow *r,
@@ -499,10 +530,9 @@ static int prepare_sweep(struct plot *p)
 
 	/* the data: one block per panel and system, panel-major */
 	struct sim_afile a;
-	if (sim_afile_open(&a, p->out, "sweep.dat", stderr))
-		goto cleanup;
-	fprintf(a.f,
-		"# written by `concsim plot` from %s/results.csv\n"
+	if (dat_open(
+		&a, p, "sweep.dat",
+		"%s/results.csv\n"
 		"# columns: x offered_rps throughput_rps goodput_rps "
 		"latency_s_p50 latency_s_p99 bad_pct "
 		"throughput_rps_ci95 latency_s_p99_ci95 goodput_rps_ci95 "
@@ -512,12 +542,11 @@ static int prepare_sweep(struct plot *p)
 		"axis)\n"
 		"# block (panel-1)*%zu + system-1: panels are the values of "
 		"the other swept parameters\n",
-		p->dir, p->nlabel);
+		p->dir, p->nlabel))
+		goto cleanup;
 	for (size_t k = 0; k < ns; k++) {
-		fprintf(a.f, "%s# %s%s%s\n", k ? "\n\n" : "",
-			p->label[k % p->nlabel],
-			*p->panel[k / p->nlabel] ? " | " : "",
-			p->panel[k / p->nlabel]);
+		dat_block(a.f, k, p->label[k % p->nlabel],
+			  p->panel[k / p->nlabel]);
 		if (!s[k].n) /* a block for every pair keeps the indices */
 			fputs(" NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN "
 			      "NaN\n",
@@ -766,15 +795,14 @@ static int prepare_cdf(struct plot *p)
 		p->scenario = strdup(name->text);
 	if (!(p->label = calloc(sys->n + 1, sizeof(*p->label))))
 		goto nomem;
-	if (sim_afile_open(&a, p->out, "cdf.dat", stderr)) {
+	if (dat_open(&a, p, "cdf.dat",
+		     "%s\n"
+		     "# columns: quantile latency_s (good responses, pooled "
+		     "over replications)\n",
+		     path)) {
 		rc = EXIT_FAILED;
 		goto cleanup;
 	}
-	fprintf(a.f,
-		"# written by `concsim plot` from %s\n"
-		"# columns: quantile latency_s (good responses, pooled "
-		"over replications)\n",
-		path);
 	for (size_t i = 0; i < sys->n; i++) {
 		const struct sim_ynode *s = sys->vals[i];
 		const struct sim_ynode *nm = sim_ymap_get(s, "name", NULL);
@@ -785,7 +813,7 @@ static int prepare_cdf(struct plot *p)
 			continue;
 		if (!(p->label[p->nlabel] = strdup(nm->text)))
 			goto nomem;
-		fprintf(a.f, "%s# %s\n", p->nlabel++ ? "\n\n" : "", nm->text);
+		dat_block(a.f, p->nlabel++, nm->text, NULL);
 		for (size_t k = 0; k < cdf->n; k++) {
 			const struct sim_ynode *pt = cdf->vals[k];
 			if (pt->kind != SIM_Y_SEQ || pt->n != 2 ||
@@ -1068,14 +1096,12 @@ static int write_timeseries(struct plot *p, struct tsdata *d)
 		return 0;
 	labels_release(p);
 	struct sim_afile a;
-	if (sim_afile_open(&a, p->out, "timeseries.dat", stderr))
+	if (dat_open(&a, p, "timeseries.dat",
+		     "%s (means over replications)\n"
+		     "# columns: time_s offered_rps throughput_rps goodput_rps "
+		     "latency_s_p50 latency_s_p99\n",
+		     d->path))
 		return EXIT_FAILED;
-	fprintf(a.f,
-		"# written by `concsim plot` from %s (means over "
-		"replications)\n"
-		"# columns: time_s offered_rps throughput_rps goodput_rps "
-		"latency_s_p50 latency_s_p99\n",
-		d->path);
 	if (!(p->label = calloc(d->ns + 1, sizeof(*p->label)))) {
 		sim_afile_abort(&a);
 		cli_error("out of memory");
@@ -1083,7 +1109,7 @@ static int write_timeseries(struct plot *p, struct tsdata *d)
 	}
 	for (size_t k = 0; k < d->ns; k++) {
 		struct tseries *s = &d->s[k];
-		fprintf(a.f, "%s# %s\n", k ? "\n\n" : "", s->system);
+		dat_block(a.f, k, s->system, NULL);
 		p->label[p->nlabel++] = s->system;
 		s->system = NULL;
 		for (size_t i = 0; i < s->n; i++) {

@@ -521,10 +521,7 @@ int cmd_check(int argc, char **argv)
 	sim_fputs_safe(o.file, stdout);
 	fputs(" is valid\n", stdout);
 	sim_scenario_release(&sc);
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_error("cannot write to standard output");
-		rc = EXIT_FAILED;
-	}
+	rc = cli_flushed(rc);
 cleanup_opts:
 	cli_opts_release(&o);
 	return rc;

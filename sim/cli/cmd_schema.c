@@ -599,9 +599,7 @@ int cmd_schema(int argc, char **argv)
 	}
 	if (!o.out) {
 		schema(stdout);
-		rc = fflush(stdout) || ferror(stdout) ? EXIT_FAILED : 0;
-		if (rc)
-			cli_error("cannot write to standard output");
+		rc = cli_flushed(0);
 		goto cleanup;
 	}
 	rc = EXIT_FAILED;

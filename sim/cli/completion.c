@@ -179,9 +179,5 @@ int cmd_completion(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	bash(stdout);
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_error("cannot write to standard output");
-		return EXIT_FAILED;
-	}
-	return 0;
+	return cli_flushed(0);
 }

@@ -373,17 +373,6 @@ const struct cli_command cli_commands[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-/* rc, or EXIT_FAILED with the message when stdout could not be written
- * (help or version into a full disk). */
-static int flushed(int rc)
-{
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_error("cannot write to standard output");
-		return EXIT_FAILED;
-	}
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	/* past a file size limit (ulimit -f), let write() fail with EFBIG so
@@ -396,23 +385,23 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
-		return flushed(cli_help(NULL));
+		return cli_flushed(cli_help(NULL));
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
 		printf("concsim %s (%s)\n", CONCSIM_VERSION,
 		       CONCSIM_GIT_DESCRIBE);
-		return flushed(0);
+		return cli_flushed(0);
 	}
 	if (!strcmp(cmd, "help") && argc > 2 && !strcmp(argv[2], "--man"))
-		return flushed(cli_man(stdout));
+		return cli_flushed(cli_man(stdout));
 	if (!strcmp(cmd, "help"))
-		return flushed(cli_help(argc > 2 ? argv[2] : NULL));
+		return cli_flushed(cli_help(argc > 2 ? argv[2] : NULL));
 	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(c->name, cmd) || !c->fn)
 			continue;
 		for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
 			if (!strcmp(argv[i], "--help") ||
 			    !strcmp(argv[i], "-h"))
-				return flushed(cli_help(cmd));
+				return cli_flushed(cli_help(cmd));
 		return c->fn(argc - 1, argv + 1);
 	}
 	cli_error("unknown command '%s'; see 'concsim help'", cmd);

@@ -18,9 +18,34 @@
 
 #include <stdbool.h>
 
+#include "runtime/config.h"
 #include "runtime/host.h"
 
 struct sim_pythread;
+
+/* A Python model's GIL as its three keys give it (SIM_GIL_PARAMS). */
+struct sim_gil_cfg {
+	bool on;	 /* false: a free-threaded build */
+	double interval; /* switch interval */
+	double handoff;	 /* CPU charged to a thread taking it from another */
+};
+
+/* The rows of the three GIL keys (gil, gil_interval, gil_handoff) of a
+ * model whose config struct `cfg` has a struct sim_gil_cfg `field`, with
+ * the model's help for each. The defaults are CPython's: the GIL is there
+ * unless the build is free-threaded (PEP 703, supported since 3.14 by PEP
+ * 779); sys.getswitchinterval() is DEFAULT_INTERVAL, 5000 us
+ * (Python/ceval_gil.c). The hand-off, a futex wake-up of the waiting thread
+ * plus cold caches, is a guess of a few microseconds, not a measurement. */
+#define SIM_GIL_PARAMS(cfg, field, on_help, interval_help, handoff_help)       \
+	SIM_PARAM("gil", SIM_PT_BOOL, cfg, field.on, .def = 1, .min = 0,       \
+		  .max = 1, .flags = SIM_P_GIL, .help = (on_help)),            \
+	    SIM_PARAM("gil_interval", SIM_PT_DURATION, cfg, field.interval,    \
+		      .def = 5e-3, .min = 1e-6, .max = 10,                     \
+		      .flags = SIM_P_GIL_SLICE, .help = (interval_help)),      \
+	    SIM_PARAM("gil_handoff", SIM_PT_DURATION, cfg, field.handoff,      \
+		      .def = 5e-6, .min = 0, .max = 1,                         \
+		      .flags = SIM_P_OVERHEAD, .help = (handoff_help))
 
 struct sim_gil {
 	struct sim_host *host;

@@ -10,8 +10,37 @@
 #include <stdint.h>
 
 #include "kernel/stats.h"
+#include "runtime/config.h"
 #include "runtime/host.h"
 #include "runtime/request.h"
+
+/* A process's memory as a model's three memory keys give it
+ * (SIM_MEMORY_PARAMS): its footprint is `process`, plus `thread` per
+ * thread it has started, plus `request` per request it holds. */
+struct sim_mem_cfg {
+	double process; /* resident bytes of an idle process */
+	double thread;	/* resident bytes per thread started */
+	double request; /* bytes per request held */
+};
+
+/* The rows of the three memory keys of a model whose config struct `cfg`
+ * has a struct sim_mem_cfg `field`: the model's defaults for a process
+ * and a request (each model cites them where it uses this), and the words
+ * of its help: what a process is (`proc_`: "worker"), what a thread is
+ * (`thread_`: "worker thread") and how a request holds memory (`held_`:
+ * "in flight"). A minimal OS thread is ~20 KiB resident (8 MiB virtual
+ * stack) in every runtime. */
+#define SIM_MEMORY_PARAMS(cfg, field, proc_, process_, thread_, held_,         \
+			  request_)                                            \
+	SIM_PARAM("process_memory", SIM_PT_SIZE, cfg, field.process,           \
+		  .def = (process_), .min = 0, .max = 1e15,                    \
+		  .help = "resident memory of an idle " proc_),                \
+	    SIM_PARAM("thread_memory", SIM_PT_SIZE, cfg, field.thread,         \
+		      .def = 20 * 1024.0, .min = 0, .max = 1e12,               \
+		      .help = "resident memory per " thread_),                 \
+	    SIM_PARAM("request_memory", SIM_PT_SIZE, cfg, field.request,       \
+		      .def = (request_), .min = 0, .max = 1e12,                \
+		      .help = "memory per request " held_)
 
 /* A process as the host's memory accounting and its OOM killer see it.
  * A model embeds one per process (a Node process, a gunicorn or uvicorn

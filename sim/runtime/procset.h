@@ -34,6 +34,15 @@ struct sim_member {
 	sim_ev restart_ev;   /* killed: when it serves again */
 };
 
+/* The row of the `restart_time` key of a model whose config struct `cfg`
+ * has a double `field`, with the model's default (cited where it uses
+ * this) and what its help calls a process (`proc_`: "worker"). */
+#define SIM_RESTART_PARAM(cfg, field, proc_, restart_)                         \
+	SIM_PARAM("restart_time", SIM_PT_DURATION, cfg, field,                 \
+		  .def = (restart_), .min = SIM_MIN_RESTART, .max = 3600,      \
+		  .help =                                                      \
+		      "from an OOM kill to the replacement " proc_ " serving")
+
 struct sim_procset_cfg {
 	int n;		     /* processes */
 	size_t size;	     /* the model's process struct */
