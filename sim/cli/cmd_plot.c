@@ -305,6 +305,15 @@ static double cell_num(const char *s)
 	return *end ? NAN : v;
 }
 
+/* Whether a latency_s.cdf entry is a [quantile, seconds] pair of scalars
+ * (anything else is skipped, not trusted). */
+static bool cdf_point(const struct sim_ynode *pt)
+{
+	return pt->kind == SIM_Y_SEQ && pt->n == 2 &&
+	       pt->vals[0]->kind == SIM_Y_SCALAR &&
+	       pt->vals[1]->kind == SIM_Y_SCALAR;
+}
+
 /* Writes a number for gnuplot: the cell's text, or NaN when empty. */
 static void dat_cell(FILE *f, const char *s)
 {
@@ -683,9 +692,7 @@ static int write_hgrm(struct plot *p, const char *file,
 	double pq = NAN, pv = NAN, m1 = 0, m2 = 0;
 	for (size_t k = 0; k < cdf->n; k++) {
 		const struct sim_ynode *pt = cdf->vals[k];
-		if (pt->kind != SIM_Y_SEQ || pt->n != 2 ||
-		    pt->vals[0]->kind != SIM_Y_SCALAR ||
-		    pt->vals[1]->kind != SIM_Y_SCALAR)
+		if (!cdf_point(pt))
 			continue;
 		double q = cell_num(pt->vals[0]->text);
 		double ms = cell_num(pt->vals[1]->text) * 1e3;
@@ -816,9 +823,7 @@ static int prepare_cdf(struct plot *p)
 		dat_block(a.f, p->nlabel++, nm->text, NULL);
 		for (size_t k = 0; k < cdf->n; k++) {
 			const struct sim_ynode *pt = cdf->vals[k];
-			if (pt->kind != SIM_Y_SEQ || pt->n != 2 ||
-			    pt->vals[0]->kind != SIM_Y_SCALAR ||
-			    pt->vals[1]->kind != SIM_Y_SCALAR)
+			if (!cdf_point(pt))
 				continue;
 			/* the minimum would stretch the log axis for one
 			 * point; the curve starts at the first percentile */
