@@ -339,13 +339,15 @@ struct sim_trow *sim_table_add(struct sim_table *t, size_t point, size_t sub,
 /* Sets cell `id` of r; an empty text leaves the cell empty (NULL). */
 static int trow_set(struct sim_trow *r, size_t id, const char *text)
 {
-	if (id >= r->n) {
-		char **c = realloc(r->cell, (id + 1) * sizeof(*c));
+	if (id >= r->n) { /* doubling: a row's cells come one column at a
+			     time, and an absent cell reads as empty */
+		size_t n = id + 1 > 2 * r->n ? id + 1 : 2 * r->n;
+		char **c = realloc(r->cell, n * sizeof(*c));
 		if (!c)
 			return SIM_ENOMEM;
-		memset(c + r->n, 0, (id + 1 - r->n) * sizeof(*c));
+		memset(c + r->n, 0, (n - r->n) * sizeof(*c));
 		r->cell = c;
-		r->n = id + 1;
+		r->n = n;
 	}
 	free(r->cell[id]);
 	r->cell[id] = NULL;
@@ -614,10 +616,8 @@ static bool json_number(const char *s)
 	return *s == '\0';
 }
 
-static void json_cell(FILE *f, const char *key, const char *v, bool text)
+static void json_value(FILE *f, const char *v, bool text)
 {
-	sim_json_string(f, key);
-	fputs(": ", f);
 	if (!v || !v[0])
 		fputs(text ? "\"\"" : "null", f);
 	else if (!text && json_number(v))
@@ -626,14 +626,50 @@ static void json_cell(FILE *f, const char *key, const char *v, bool text)
 		sim_json_string(f, v);
 }
 
+static void json_cell(FILE *f, const char *key, const char *v, bool text)
+{
+	sim_json_string(f, key);
+	fputs(": ", f);
+	json_value(f, v, text);
+}
+
+/* Each column's key as JSON ("name": , escaped once, not once a row) and
+ * whether its cells are text; NULL without memory. */
+static char **json_keys(const struct sim_table *t, const size_t *ord, size_t n,
+			bool *text)
+{
+	char **key = calloc(n ? n : 1, sizeof(*key));
+	for (size_t k = 0; key && k < n; k++) {
+		size_t len;
+		FILE *m = open_memstream(&key[k], &len);
+		if (m) {
+			sim_json_string(m, t->col[ord[k]]);
+			fputs(": ", m);
+		}
+		if (!m || fclose(m)) {
+			for (size_t j = 0; j <= k; j++)
+				free(key[j]);
+			free(key);
+			return NULL;
+		}
+		text[k] = col_rank(t->col[ord[k]]) < 2;
+	}
+	return key;
+}
+
 int sim_table_write_json(const struct sim_table *t, const struct sim_grid *g,
 			 const char *scenario, FILE *f)
 {
 	size_t n;
 	size_t *ord = col_order(t, &n);
+	bool *text = ord ? calloc(n ? n : 1, sizeof(*text)) : NULL;
+	char **key = text ? json_keys(t, ord, n, text) : NULL;
 
-	if (!ord)
+	if (!key) {
+		free(ord);
+		free(text);
 		return SIM_ENOMEM;
+	}
 	fputs("{\n  \"scenario\": ", f);
 	sim_json_string(f, scenario);
 	fputs(",\n  \"parameters\": [", f);
@@ -657,14 +693,18 @@ int sim_table_write_json(const struct sim_table *t, const struct sim_grid *g,
 		}
 		for (size_t k = 0; k < n; k++) {
 			size_t id = ord[k];
-			const char *name = t->col[id];
 			fputs(k || t->np ? ", " : "", f);
-			json_cell(f, name, id < row->n ? row->cell[id] : NULL,
-				  col_rank(name) < 2);
+			fputs(key[k], f);
+			json_value(f, id < row->n ? row->cell[id] : NULL,
+				   text[k]);
 		}
 		fputc('}', f);
 	}
 	fputs(t->nrow ? "\n  ]\n}\n" : "]\n}\n", f);
+	for (size_t k = 0; k < n; k++)
+		free(key[k]);
+	free(key);
+	free(text);
 	free(ord);
 	return ferror(f) ? SIM_EIO : 0;
 }
