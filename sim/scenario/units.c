@@ -240,8 +240,10 @@ void sim__fmt_typed(char *buf, size_t size, enum sim_ptype t, double v,
 }
 
 /* The reference: the fewest of 15, 16, 17 significant digits that read
- * back as v ("%.Ng", so no trailing zero). */
-static void fmt_double_ref(char *buf, size_t len, double v)
+ * back as v ("%.Ng", so no trailing zero). Not inlined: GCC would check
+ * its snprintf against each caller's buffer. */
+__attribute__((noinline)) static void fmt_double_ref(char *buf, size_t len,
+						     double v)
 {
 	for (int prec = 15; prec < 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
@@ -421,12 +423,30 @@ void sim_fmt_double(char *buf, size_t len, double v)
 		buf[n] = '\0';
 		return;
 	}
+	/* a percentile is a histogram bucket's value, one of a few hundred,
+	 * and a sweep writes the same ones point after point: the text of
+	 * recent values is kept per thread (a pure function, so the same
+	 * text) */
+	static __thread struct {
+		uint64_t bits;
+		char text[32];
+	} seen[64];
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof bits);
+	size_t slot = (size_t)((bits * 0x9E3779B97F4A7C15u) >> 58);
+	if (len >= 32 && seen[slot].text[0] && seen[slot].bits == bits) {
+		memcpy(buf, seen[slot].text, sizeof seen[slot].text);
+		return;
+	}
 	/* the others (latencies, rates) with one conversion instead of up
 	 * to three and two read-backs; the same text (tests/test_output.c
 	 * compares the two over a million values) */
-	if (len >= 32 && fmt_double_fast(buf, v))
-		return;
-	fmt_double_ref(buf, len, v);
+	if (!(len >= 32 && fmt_double_fast(buf, v)))
+		fmt_double_ref(buf, len, v);
+	if (len >= 32) {
+		seen[slot].bits = bits;
+		memcpy(seen[slot].text, buf, sizeof seen[slot].text);
+	}
 }
 
 /* For tests: the reference the fast path must match. */
