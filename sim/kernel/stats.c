@@ -579,11 +579,14 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 		const struct sim_hist *h = &reps[i].lat;
 		if (h->n == 0)
 			continue;
+		static const double q[] = {0.50, 0.90, 0.99, 0.999};
+		double v[4]; /* one walk over the buckets, not four */
+		sim_hist_quantiles(h, q, 4, v);
 		x0[k] = sim_hist_mean(h);
-		x1[k] = sim_hist_quantile(h, 0.50);
-		x2[k] = sim_hist_quantile(h, 0.90);
-		x3[k] = sim_hist_quantile(h, 0.99);
-		x4[k] = sim_hist_quantile(h, 0.999);
+		x1[k] = v[0];
+		x2[k] = v[1];
+		x3[k] = v[2];
+		x4[k] = v[3];
 		if (k == 0 || h->max > out->lat_max)
 			out->lat_max = h->max;
 		k++;
@@ -613,10 +616,13 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 			cs->completed += (double)cr->completed;
 			if (cr->lat.n == 0)
 				continue;
+			static const double q[] = {0.50, 0.90, 0.99};
+			double v[3];
+			sim_hist_quantiles(&cr->lat, q, 3, v);
 			x0[k] = sim_hist_mean(&cr->lat);
-			x1[k] = sim_hist_quantile(&cr->lat, 0.50);
-			x2[k] = sim_hist_quantile(&cr->lat, 0.90);
-			x3[k] = sim_hist_quantile(&cr->lat, 0.99);
+			x1[k] = v[0];
+			x2[k] = v[1];
+			x3[k] = v[2];
 			k++;
 		}
 		cs->completed /= (double)n;
