@@ -200,6 +200,24 @@ static const struct sim_param wp_params[] = {
      * physical core runs other tenants; on bare metal the deep C-states);
      * the README says how to measure yours. */
     SIM_REFILL_PARAMS(struct wp_cfg, refill, 670e-6),
+    /* switch_refill 670 us (= cache_refill: a change of worker leaves
+     * the request as cold as a long idle): the same app and VM, one core
+     * (2026-12-02): at 300 requests/s 4 sync workers spent 1.22-1.36x
+     * the CPU per request of 1 worker (+220 us), 2 workers +120 us, and
+     * nothing more at 20/s (every request cold after the idle gap
+     * anyway). The accept herd itself costs ~4 us per idle worker (perf:
+     * the in-kernel wake from select); the rest is the change of worker
+     * on the core: the herd spreads requests evenly (each of 4 workers
+     * served 24-26 %), so most requests run in a process whose private
+     * pages (CPython's reference counts make even the pages inherited at
+     * fork private) the others evicted. With the host's rule (idle and
+     * switch evictions combined, never above the larger refill) this
+     * value gives 1.02x at 20/s and 1.27x at 300/s for 4 workers (2
+     * workers: 1.26x, above the measured ~1.15x); 250 us, the change's
+     * cost measured on top of 1 worker's partly cold requests, gives
+     * 1.09x. Sync workers only: gthread's threads of one worker share
+     * its working set. */
+    SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 670e-6),
 };
 
 enum wp_state {
@@ -257,6 +275,7 @@ struct wp {
 	int nprocs, maxconn;
 	bool cancel;	 /* drop abandoned requests (client.cancel) */
 	bool mainthread; /* gthread: connections go through the main thread */
+	bool herd;	 /* sync workers with a switch refill: pick_herd */
 	struct sim_queue backlog;
 	struct sim_inflight inflight;
 	struct sim_tw held_tw;	   /* connections accepted by workers */
@@ -704,11 +723,37 @@ static void settle(struct wp_proc *p)
 		replace(p);
 }
 
+/* An idle sync worker picked uniformly at random, or NULL if none: the
+ * sync workers all wait in select() on the listening socket, the kernel
+ * wakes every one of them and whichever runs accept() first wins, which
+ * is no particular one (4 workers on one core each served 24-26 % of the
+ * requests at 300/s, 2026-12-02). Only with a switch refill, where it
+ * matters: the lowest idle worker otherwise (identical workers, the
+ * same queue), so that the queueing validations draw nothing more. */
+static struct wp_proc *pick_herd(struct wp *m)
+{
+	int n = 0;
+	for (int i = 0; i < m->nprocs; i++)
+		n += m->procs[i].state == WP_UP && !m->procs[i].nconn;
+	if (!n)
+		return NULL;
+	int k = (int)(sim_uniform(m->ctx.rng) * n);
+	for (int i = 0; i < m->nprocs; i++) {
+		struct wp_proc *p = &m->procs[i];
+		if (p->state == WP_UP && !p->nconn && k-- == 0)
+			return p;
+	}
+	return NULL; /* unreachable: k < n */
+}
+
 /* The accepting worker a new connection goes to, or NULL if all are full:
  * the one holding the fewest connections, ties to the lowest index. For
- * sync workers (room for one) that is the first idle one. */
+ * sync workers (room for one) that is the first idle one (a random idle
+ * one with a switch refill: pick_herd). */
 static struct wp_proc *pick(struct wp *m)
 {
+	if (m->herd)
+		return pick_herd(m);
 	struct wp_proc *best = NULL;
 	for (int i = 0; i < m->nprocs; i++) {
 		struct wp_proc *p = &m->procs[i];
@@ -765,6 +810,9 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time);
 	m->nprocs = cfg->workers;
 	m->maxconn = cfg->threads == 1 ? 1 : cfg->worker_connections;
+	m->herd = m->maxconn == 1 && cfg->workers > 1 && cfg->refill.swtch > 0;
+	if (m->herd) /* with one worker there is nothing to switch from */
+		sim_host_set_switch_refill(m->host, cfg->refill.swtch);
 	/* the main thread matters when it has CPU to spend or a GIL to wait
 	 * for (with overheads zero and no GIL it would change nothing) */
 	m->mainthread = cfg->threads > 1 &&
@@ -791,6 +839,10 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 			p->idle[p->nidle++] = &p->th[cfg->threads - 1 - k];
 		}
 		sim_pythread_init(&p->main, &p->gil, main_done, p);
+		if (m->herd) { /* sync: the worker's one thread */
+			sim_thread_set_proc(&p->th[0].py.t, p);
+			sim_thread_set_proc(&p->th[0].mpy.t, p);
+		}
 		p->limit = draw_limit(m);
 		sim_proc_init(&p->mem, m->host, proc_base(cfg),
 			      cfg->mem.request, oom_killed, p);

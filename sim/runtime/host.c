@@ -70,6 +70,71 @@ void sim_host_release(struct sim_host *h)
 	h->ps = NULL;
 }
 
+/* ------------------------------------------------------ cache refill -- */
+
+void sim_host_set_refill(struct sim_host *h, double cpu, double time)
+{
+	h->refill = cpu;
+	h->refill_time = time;
+	h->refilling = h->refill > 0 || h->swrefill > 0;
+}
+
+void sim_host_set_switch_refill(struct sim_host *h, double cpu)
+{
+	h->swrefill = cpu;
+	h->refilling = h->refill > 0 || h->swrefill > 0;
+}
+
+void sim_thread_set_proc(struct sim_thread *t, const void *proc)
+{
+	t->proc = proc;
+}
+
+/* The cache refill of a burst starting on a core idle since `since`
+ * (sim_host_set_refill). */
+static double refill(const struct sim_host *h, double since)
+{
+	double g = h->s->now - since;
+	if (g <= 0)
+		return 0; /* the same instant: nothing was evicted */
+	return h->refill_time > 0 ? -h->refill * expm1(-g / h->refill_time)
+				  : h->refill;
+}
+
+/* The refill of t's burst on core co, whose idle refill is `idle` (0 on a
+ * busy core). Two causes evict the working set independently: the idle
+ * gap (other tenants, sleep states) a fraction idle / R of it, a switch
+ * from another process of the server b / R, with R = max(cache_refill,
+ * switch_refill) the refill of a fully cold working set and b the
+ * switch refill when the core's last process was another one, else 0.
+ * What is cold is the union: R x (1 - (1 - idle/R)(1 - b/R)) = idle + b -
+ * idle x b / R. A fully cold request (long idle: idle = R) pays R once,
+ * not twice; a core that just ran another process pays b; in between
+ * the switch adds only what the idle gap had not already evicted. */
+static __attribute__((noinline)) double charge(const struct sim_host *h,
+					       double idle,
+					       const struct sim_core *co,
+					       const struct sim_thread *t)
+{
+	/* co->last: threads live as long as their host */
+	const struct sim_thread *l = co->last;
+	if (!(h->swrefill > 0) || !t->proc || !l || !l->proc ||
+	    l->proc == t->proc)
+		return idle;
+	double b = h->swrefill;
+	double r = h->refill > b ? h->refill : b;
+	return idle + b - idle * b / r;
+}
+
+/* The refill of t taking busy core co from its last thread (no idle
+ * part): out of line, off the path without one. */
+static __attribute__((noinline, cold)) void switched(const struct sim_host *h,
+						     const struct sim_core *co,
+						     struct sim_thread *t)
+{
+	t->remaining += charge(h, 0, co, t);
+}
+
 /* ------------------------------------------------------- round robin -- */
 
 static void core_event(struct sim *s, void *obj, uint64_t arg);
@@ -131,11 +196,15 @@ static void rq_push(struct sim_host *h, struct sim_thread *t)
 	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
 }
 
-static struct sim_thread *rq_pop(struct sim_host *h)
+/* The next thread waiting for core co, with the refill it pays for taking
+ * a core that is busy (no idle part: switch refill only). */
+static struct sim_thread *rq_pop(struct sim_host *h, const struct sim_core *co)
 {
 	struct sim_thread *t = h->rq_head;
 	if (!t)
 		return NULL;
+	if (__builtin_expect(h->swrefill > 0, 0))
+		switched(h, co, t);
 	h->rq_head = t->next;
 	if (!h->rq_head)
 		h->rq_tail = NULL;
@@ -148,9 +217,12 @@ static struct sim_thread *rq_pop(struct sim_host *h)
 /* Core c has nothing to run any more: give it the next thread, or idle. */
 static void core_free(struct sim_host *h, int c)
 {
-	struct sim_thread *next = rq_pop(h);
+	struct sim_thread *next = rq_pop(h, &h->cores[c]);
 	h->cores[c].cur = NULL;
 	if (next) {
+		if (__builtin_expect(h->swrefill > 0,
+				     0)) /* busy: no idle part */
+			next->remaining += charge(h, 0, &h->cores[c], next);
 		dispatch(h, c, next);
 	} else {
 		h->idle[h->nidle++] = c;
@@ -176,7 +248,7 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	if (h->rq_head) { /* preempted: to the back of the queue */
 		t->core = -1;
 		rq_push(h, t);
-		dispatch(h, c, rq_pop(h));
+		dispatch(h, c, rq_pop(h, co));
 	} else {
 		dispatch(h, c, t);
 	}
@@ -320,25 +392,8 @@ static int ps_add(struct sim_host *h, struct sim_thread *t, double cpu)
 
 /* ------------------------------------------------------------ public -- */
 
-void sim_host_set_refill(struct sim_host *h, double cpu, double time)
-{
-	h->refill = cpu;
-	h->refill_time = time;
-}
-
-/* The cache refill of a burst starting on a core idle since `since`
- * (sim_host_set_refill). */
-static double refill(const struct sim_host *h, double since)
-{
-	double g = h->s->now - since;
-	if (g <= 0)
-		return 0; /* the same instant: nothing was evicted */
-	return h->refill_time > 0 ? -h->refill * expm1(-g / h->refill_time)
-				  : h->refill;
-}
-
 /* sim_host_run with a cache refill: out of line, so that the path
- * without one (M/M/1 with overheads zero) only tests h->refill. */
+ * without one (M/M/1 with overheads zero) only tests h->refilling. */
 static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 						   struct sim_thread *t)
 {
@@ -350,9 +405,10 @@ static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 	} else if (h->nidle > 0) {
 		sim_tw_add(&h->busy, h->s->now, 1);
 		int c = take_idle(h, t);
+		struct sim_core *co = &h->cores[c];
 		/* idle since its last slice ended */
 		t->remaining +=
-		    refill(h, h->cores[c].t_cpu + h->cores[c].slice);
+		    charge(h, refill(h, co->t_cpu + co->slice), co, t);
 		dispatch(h, c, t);
 	} else {
 		rq_push(h, t);
@@ -363,7 +419,7 @@ void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 {
 	assert(t->core < 0 && t->hpos < 0);
 	t->remaining = cpu;
-	if (h->refill > 0) {
+	if (h->refilling) {
 		run_refilled(h, t);
 		return;
 	}

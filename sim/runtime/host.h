@@ -40,6 +40,9 @@ struct sim_thread {
 	int core;		 /* running on this core, or -1 */
 	int lastcore;		 /* core it last ran on, or -1 */
 	int hpos;		 /* processor sharing: heap position, or -1 */
+	/* the process it belongs to (sim_thread_set_proc): threads of one
+	 * process share a working set; NULL = never a switch refill */
+	const void *proc;
 };
 
 struct sim_core {
@@ -68,6 +71,10 @@ struct sim_host {
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
 	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU */
 	double refill, refill_time;
+	/* switch refill (sim_host_set_switch_refill): a burst of a process
+	 * other than the core's last one refills its working set */
+	double swrefill;
+	int refilling; /* refill > 0 || swrefill > 0 */
 	/* statistics */
 	struct sim_tw busy;	/* cores busy (running or switching) */
 	struct sim_tw waiting;	/* threads waiting for a core */
@@ -103,6 +110,14 @@ void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu);
  * processes or virtual machines ran there, or the core's sleep states
  * flushed them). The models set it from their `cache_refill` keys. */
 void sim_host_set_refill(struct sim_host *h, double cpu, double time);
+/* A burst of thread t that gets a core whose last thread belonged to
+ * another process (both with a process, sim_thread_set_proc) needs `cpu`
+ * more: the other process evicted t's private working set. Combined with
+ * the idle refill as described at host.c's charge(). Round robin only
+ * (quantum > 0): processor sharing has no cores to remember. */
+void sim_host_set_switch_refill(struct sim_host *h, double cpu);
+/* Says which process t belongs to (any stable pointer per process). */
+void sim_thread_set_proc(struct sim_thread *t, const void *proc);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker
  * or a thread made to drop the GIL; on_done is not called. Returns the CPU
  * the burst still needed (0 if t had no burst). */

@@ -123,8 +123,9 @@ struct sim_conn_cfg {
 /* Cache refill (sim_host_set_refill): the CPU a core idle for g pays
  * again when it next runs the model's code, cpu * (1 - exp(-g / time)). */
 struct sim_refill_cfg {
-	double cpu;  /* after a long idle */
-	double time; /* the idle time constant; 0: every idle, however short */
+	double cpu;   /* after a long idle */
+	double time;  /* the idle time constant; 0: every idle, however short */
+	double swtch; /* switch refill (sim_host_set_switch_refill) */
 };
 
 /* The rows of the two cache-refill keys of a model whose config struct
@@ -145,6 +146,17 @@ struct sim_refill_cfg {
 		      .def = 500e-6, .min = 0, .max = 3600,                    \
 		      .help = "idle time over which a core loses its caches "  \
 			      "(time constant); 0 = any idle")
+
+/* The row of the switch-refill key (sim_host_set_switch_refill) of a model
+ * that runs several processes on a host and tells the host which process
+ * each thread belongs to (sim_thread_set_proc); `field` as above. */
+#define SIM_SWITCH_REFILL_PARAM(cfg, field, cpu_)                              \
+	SIM_PARAM(                                                             \
+	    "switch_refill", SIM_PT_DURATION, cfg, field.swtch, .def = (cpu_), \
+	    .min = 0, .max = 3600, .flags = SIM_P_OVERHEAD,                    \
+	    .help = "CPU a burst pays to refill its process's working "        \
+		    "set when the core last ran another process "              \
+		    "(combined with cache_refill, never above the larger)")
 
 /* The CPU of a request's first callback before its own phases, by
  * r->conn & 3 (SIM_CONN_REUSED, SIM_CONN_TLS): `per_request` and, on a
