@@ -723,27 +723,28 @@ static void settle(struct wp_proc *p)
 		replace(p);
 }
 
-/* An idle sync worker picked uniformly at random, or NULL if none: the
- * sync workers all wait in select() on the listening socket, the kernel
- * wakes every one of them and whichever runs accept() first wins, which
- * is no particular one (4 workers on one core each served 24-26 % of the
- * requests at 300/s, 2026-12-02). Only with a switch refill, where it
- * matters: the lowest idle worker otherwise (identical workers, the
- * same queue), so that the queueing validations draw nothing more. */
+/* An idle sync worker picked at random, or NULL if none: the sync workers
+ * all wait in select() on the listening socket, the kernel wakes every
+ * one of them and whichever runs accept() first wins, which is no
+ * particular one (4 workers on one core each served 24-26 % of the
+ * requests at 300/s, 2026-12-02). Here the first idle worker from a
+ * uniformly random start: uniform when all are idle, the same share for
+ * every worker by symmetry, and no more scanning than the lowest idle
+ * worker (linear in the workers only when nearly all are busy). Only with
+ * a switch refill, where it matters: the lowest idle worker otherwise
+ * (identical workers, the same queue), so that the queueing validations
+ * draw nothing more. */
 static struct wp_proc *pick_herd(struct wp *m)
 {
-	int n = 0;
-	for (int i = 0; i < m->nprocs; i++)
-		n += m->procs[i].state == WP_UP && !m->procs[i].nconn;
-	if (!n)
-		return NULL;
-	int k = (int)(sim_uniform(m->ctx.rng) * n);
-	for (int i = 0; i < m->nprocs; i++) {
-		struct wp_proc *p = &m->procs[i];
-		if (p->state == WP_UP && !p->nconn && k-- == 0)
+	int start = (int)(sim_uniform(m->ctx.rng) * m->nprocs);
+	for (int j = 0; j < m->nprocs; j++) {
+		int i = start + j;
+		struct wp_proc *p =
+		    &m->procs[i < m->nprocs ? i : i - m->nprocs];
+		if (p->state == WP_UP && !p->nconn)
 			return p;
 	}
-	return NULL; /* unreachable: k < n */
+	return NULL;
 }
 
 /* The accepting worker a new connection goes to, or NULL if all are full:

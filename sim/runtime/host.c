@@ -126,12 +126,17 @@ static __attribute__((noinline)) double charge(const struct sim_host *h,
 	return idle + b - idle * b / r;
 }
 
-/* The refill of t taking busy core co from its last thread (no idle
- * part): out of line, off the path without one. */
+/* The refill of a burst that waited for a core and takes busy core co
+ * from its last thread (no idle part). Once per burst, when it first gets
+ * a core: a burst time-sliced with another process's resumes without a
+ * new charge (a refill per slice would grow the slices it shares and, at
+ * a refill as long as the quantum, never let it finish). Out of line,
+ * off the path without one. */
 static __attribute__((noinline, cold)) void switched(const struct sim_host *h,
 						     const struct sim_core *co,
 						     struct sim_thread *t)
 {
+	t->owed = 0;
 	t->remaining += charge(h, 0, co, t);
 }
 
@@ -198,13 +203,11 @@ static void rq_push(struct sim_host *h, struct sim_thread *t)
 
 /* The next thread waiting for core co, with the refill it pays for taking
  * a core that is busy (no idle part: switch refill only). */
-static struct sim_thread *rq_pop(struct sim_host *h, const struct sim_core *co)
+static struct sim_thread *rq_pop(struct sim_host *h)
 {
 	struct sim_thread *t = h->rq_head;
 	if (!t)
 		return NULL;
-	if (__builtin_expect(h->swrefill > 0, 0))
-		switched(h, co, t);
 	h->rq_head = t->next;
 	if (!h->rq_head)
 		h->rq_tail = NULL;
@@ -214,16 +217,22 @@ static struct sim_thread *rq_pop(struct sim_host *h, const struct sim_core *co)
 	return t;
 }
 
+/* Gives core c to the first thread waiting, which pays its switch refill
+ * if it is owed (switched). Out of line: the M/M/1 path never queues. */
+static __attribute__((noinline)) void dispatch_next(struct sim_host *h, int c)
+{
+	struct sim_thread *next = rq_pop(h);
+	if (next->owed)
+		switched(h, &h->cores[c], next);
+	dispatch(h, c, next);
+}
+
 /* Core c has nothing to run any more: give it the next thread, or idle. */
 static void core_free(struct sim_host *h, int c)
 {
-	struct sim_thread *next = rq_pop(h, &h->cores[c]);
 	h->cores[c].cur = NULL;
-	if (next) {
-		if (__builtin_expect(h->swrefill > 0,
-				     0)) /* busy: no idle part */
-			next->remaining += charge(h, 0, &h->cores[c], next);
-		dispatch(h, c, next);
+	if (h->rq_head) {
+		dispatch_next(h, c);
 	} else {
 		h->idle[h->nidle++] = c;
 		sim_tw_add(&h->busy, h->s->now, -1);
@@ -248,7 +257,7 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	if (h->rq_head) { /* preempted: to the back of the queue */
 		t->core = -1;
 		rq_push(h, t);
-		dispatch(h, c, rq_pop(h, co));
+		dispatch_next(h, c);
 	} else {
 		dispatch(h, c, t);
 	}
@@ -411,6 +420,7 @@ static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 		    charge(h, refill(h, co->t_cpu + co->slice), co, t);
 		dispatch(h, c, t);
 	} else {
+		t->owed = 1; /* switched() when it gets a core */
 		rq_push(h, t);
 	}
 }
@@ -473,6 +483,7 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 			h->rq_tail = p;
 		}
 		t->next = NULL;
+		t->owed = 0;
 		h->rq_len--;
 		sim_tw_set(&h->waiting, now, (double)h->rq_len);
 		return t->remaining;

@@ -43,6 +43,7 @@ struct sim_thread {
 	/* the process it belongs to (sim_thread_set_proc): threads of one
 	 * process share a working set; NULL = never a switch refill */
 	const void *proc;
+	int owed; /* a burst queued for a core, its switch refill to come */
 };
 
 struct sim_core {
