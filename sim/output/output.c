@@ -21,13 +21,17 @@
 
 void sim__flat_name(char *buf, size_t len, const struct sim_metric *m)
 {
-	if (m->group[0])
-		snprintf(buf, len, "%s_%s", m->group, m->key);
-	else
-		snprintf(buf, len, "%s", m->key);
-	for (char *p = buf; *p; p++)
-		if (*p == '.')
-			*p = '_';
+	/* GROUP_KEY (KEY without a group), '.' as '_', cut at len - 1 as
+	 * snprintf would: by hand, as it runs for every metric of every
+	 * sweep row */
+	const char *part[3] = {m->group, m->group[0] ? "_" : "", m->key};
+	size_t n = 0;
+	if (!len)
+		return;
+	for (int i = 0; i < 3; i++)
+		for (const char *p = part[i]; *p && n + 1 < len; p++)
+			buf[n++] = *p == '.' ? '_' : *p;
+	buf[n] = '\0';
 }
 
 static bool same_metric(const struct sim_metric *a, const struct sim_metric *b)
