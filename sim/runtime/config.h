@@ -309,7 +309,7 @@ struct sim_scenario {
 			      systems for every replica's figures */
 	char **inputs;	   /* the files the scenario reads (a trace, samples),
 			      resolved: no output may replace one */
-	size_t ninputs;
+	size_t ninputs, inputs_cap;
 };
 
 /* A command-line override `--set PATH=VALUE`. */

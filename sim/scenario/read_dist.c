@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kernel/grow.h"
 #include "scenario/params.h"
 #include "scenario/readfile.h"
 #include "scenario/trace.h"
@@ -51,8 +52,7 @@ enum { D_MEAN, D_CV, D_K, D_FILE };
 const size_t sim__ndist_params = NELEM(sim__dist_params);
 
 /* Records a resolved path among the scenario's inputs (so no output
- * replaces it) and returns it; NULL, and path freed, without memory. A
- * scenario names a few files: one realloc each costs nothing. */
+ * replaces it) and returns it; NULL, and path freed, without memory. */
 static char *note_input(struct sim_load *l, char *path)
 {
 	struct sim_scenario *sc = l->sc;
@@ -60,8 +60,8 @@ static char *note_input(struct sim_load *l, char *path)
 	if (!sc)
 		return path;
 	if (!(copy = strdup(path)) ||
-	    !(grown = realloc(sc->inputs,
-			      (sc->ninputs + 1) * sizeof(*sc->inputs)))) {
+	    !(grown = sim_grow(sc->inputs, &sc->inputs_cap, sc->ninputs,
+			       sizeof(*sc->inputs), 4))) {
 		free(copy);
 		free(path);
 		return sim__nomem(l);
