@@ -209,20 +209,23 @@ static const struct sim_param as_params[] = {
      * scripts/calibrate-conn.sh on 2026-12-01 (the websockets docs,
      * topics/memory.rst, say 70 KiB with compression). */
     SIM_CONN_PARAMS(struct as_cfg, conn, 46e-6, 726e-6, 5.0, 25898),
-    /* cache_refill 740 us: uvicorn + FastAPI (scripts/validate/py_apps.py),
-     * pinned to one core of a 2-vCPU EPYC VM, spent 0.94-0.96 ms of CPU
-     * per empty request at 20 requests/s and 0.31 ms at 1000/s
-     * (2026-12-01; 18.5 system calls per request at both rates: the same
-     * work, slower), 210 us under load (request + connection + wakeup
-     * overhead): 950 - 210 us is the refill after a long idle (20/s: the
-     * process sleeps
-     * idle for 50 ms between requests), less this model's per-request
-     * CPU under load (the keys above); an idle gap of g costs
-     * cache_refill x (1 - exp(-g / cache_refill_time)). Machines differ:
-     * the refill is what the core lost while idle (here a shared VM whose
-     * physical core runs other tenants; on bare metal the deep C-states);
-     * the README says how to measure yours. */
-    SIM_REFILL_PARAMS(struct as_cfg, refill, 740e-6),
+    /* cache_refill 570 us: uvicorn + FastAPI (scripts/validate/
+     * py_apps.py) pinned to one core of a 2-vCPU EPYC VM (2026-12-02,
+     * scripts/calibrate-refill.sh): empty requests at 100, 300 and
+     * 1000/s cost 764, 670 and 408 us of CPU against 220 us with 8 in
+     * flight, and with 8 in flight a request that first burns 0.5, 1, 2,
+     * 5 or 20 ms costs 125, 173, 352, 534 and 498 us more than the burn
+     * beyond an empty one. Both curves, least squares with one time
+     * constant for the three servers: 574 us (cache_refill_time 1.95 ms).
+     * A refill after an idle gap g or after c of the application's own
+     * cpu phases (cache_refill_work) costs cache_refill x (1 - exp(-x /
+     * cache_refill_time)), x = g or c. Machines differ: the refill is
+     * what the server's working set lost while it waited or the
+     * application computed (here a shared VM whose physical cores run
+     * other tenants; on bare metal the deep C-states and the
+     * application's own memory); the README says how to measure yours
+     * (scripts/calibrate-refill.sh). */
+    SIM_REFILL_PARAMS(struct as_cfg, refill, 570e-6),
     /* CPython's cyclic GC: runtime/pygc.h, with the measurements */
     SIM_PYGC_PARAMS(struct as_cfg, gc),
 };
@@ -417,7 +420,7 @@ static void worker_step(struct as_worker *w)
 		/* consecutive cpu phases are one stretch of Python */
 		for (int i = r->phase + 1; i < w->end && is_cpu(m, r, i); i++)
 			d += r->demand[i];
-		sim_py_run(&w->pt, d);
+		sim_py_run(&w->pt, d + sim_host_work_refill(m->host, d));
 		break;
 	case SIM_PHASE_IO:
 	case SIM_PHASE_CALL: /* a blocking call (requests, psycopg) */
@@ -521,9 +524,10 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 		return cpu;
 	}
 	/* consecutive cpu phases are synchronous code: one callback */
+	double app = 0;
 	for (size_t i = r->phase; i < r->nphases && is_cpu(m, r, i); i++)
-		cpu += r->demand[i];
-	return cpu;
+		cpu += r->demand[i], app += r->demand[i];
+	return cpu + sim_host_work_refill(m->host, app);
 }
 
 /* The loop is free: run the next callback on its thread. Called from the
@@ -653,7 +657,8 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
-	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time);
+	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
+			    cfg->refill.work);
 	int err = 0;
 	if (ctx->folded)
 		sim_hist_init_moments(&m->lag);

@@ -113,20 +113,25 @@ static const struct sim_param el_params[] = {
      * of RSS, 10 000 of them opened, measured by scripts/calibrate-conn.sh on
      * 2026-12-01. */
     SIM_CONN_PARAMS(struct el_cfg, conn, 38e-6, 745e-6, 5.0, 5689),
-    /* cache_refill 550 us: Node 20 (http, scripts/validate/node_app.js),
-     * pinned to one core of a 2-vCPU EPYC VM, spent 0.58-0.69 ms of CPU
-     * per empty request at 20 requests/s once warm (the JIT tiered up;
-     * 1.1-1.2 ms before), 0.33 ms at 1000/s (2026-12-01; every request
-     * made the same ~10 system calls, so: the same work, slower), 85 us
-     * under load (request + connection + wakeup overhead): 640 - 85 us
-     * is the refill after a long idle (20/s: the process sleeps
-     * idle for 50 ms between requests), less this model's per-request
-     * CPU under load (the keys above); an idle gap of g costs
-     * cache_refill x (1 - exp(-g / cache_refill_time)). Machines differ:
-     * the refill is what the core lost while idle (here a shared VM whose
-     * physical core runs other tenants; on bare metal the deep C-states);
-     * the README says how to measure yours. */
-    SIM_REFILL_PARAMS(struct el_cfg, refill, 550e-6),
+    /* cache_refill 620 us: Node 20 (http, scripts/validate/node_app.js)
+     * pinned to one core of a 2-vCPU EPYC VM (2026-12-02,
+     * scripts/calibrate-refill.sh): empty requests at 100, 300 and
+     * 1000/s cost 734, 613 and 335 us of CPU against 134 us with 8 in
+     * flight (the core never idle), and with 8 in flight a request that
+     * first burns 1, 5 or 20 ms of CPU costs 109, 547 and 575 us more
+     * than the burn itself beyond an empty one: the server's code after
+     * the burn runs cold. Both curves together, least squares with one
+     * time constant for the three servers: 619 us (cache_refill_time
+     * 1.95 ms).
+     * A refill after an idle gap g or after c of the application's own
+     * cpu phases (cache_refill_work) costs cache_refill x (1 - exp(-x /
+     * cache_refill_time)), x = g or c. Machines differ: the refill is
+     * what the server's working set lost while it waited or the
+     * application computed (here a shared VM whose physical cores run
+     * other tenants; on bare metal the deep C-states and the
+     * application's own memory); the README says how to measure yours
+     * (scripts/calibrate-refill.sh). */
+    SIM_REFILL_PARAMS(struct el_cfg, refill, 620e-6),
     /* An awaited round trip on an open TCP connection (write, poll, read,
      * promise resolution) costs 12-15 us of CPU (scripts/calibrate.sh,
      * as above); a bare loop turn costs under 1 us. concsim charges an
@@ -291,11 +296,14 @@ static void loop_next(struct el_proc *p)
 	size_t i = r->phase;
 	if (r->abandoned && m->ctx.wl->client.cancel)
 		cpu = 0; /* the socket is closed: nothing to do */
-	else /* consecutive cpu phases are synchronous code: one callback */
+	else { /* consecutive cpu phases are synchronous code: one callback */
+		double app = 0;
 		for (; i < r->nphases &&
 		       sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
 		     i++)
-			cpu += r->demand[i];
+			cpu += r->demand[i], app += r->demand[i];
+		cpu += sim_host_work_refill(m->host, app);
+	}
 	p->upto = i;
 	if (p->loop.woke)
 		cpu += m->cfg->wakeup_overhead;
@@ -373,7 +381,8 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
-	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time);
+	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
+			    cfg->refill.work);
 	int err = 0;
 	if (ctx->folded)
 		sim_hist_init_moments(&m->lag);

@@ -185,39 +185,38 @@ static const struct sim_param wp_params[] = {
      * its own memory besides the thread's: a guess of 64 KiB, as
      * request_memory. */
     SIM_CONN_PARAMS(struct wp_cfg, conn, 46e-6, 2209e-6, 2.0, 64 * KiB),
-    /* cache_refill 670 us: gunicorn sync with 1 worker + Flask
-     * (scripts/validate/py_apps.py), pinned to one core of a 2-vCPU EPYC
-     * VM, spent 0.97 ms of CPU per empty request at 20 requests/s and
-     * 0.46 ms at 1000/s (2026-12-01), 300 us under load (request +
-     * connection overhead): 970 - 300 us is the refill after a long idle
-     * (with 4 workers 1.15 ms and gthread 1.1-1.35 ms: more processes or
-     * threads woken per request, which the refill per core leaves out;
-     * 20/s: the process sleeps
-     * idle for 50 ms between requests), less this model's per-request
-     * CPU under load (the keys above); an idle gap of g costs
-     * cache_refill x (1 - exp(-g / cache_refill_time)). Machines differ:
-     * the refill is what the core lost while idle (here a shared VM whose
-     * physical core runs other tenants; on bare metal the deep C-states);
-     * the README says how to measure yours. */
-    SIM_REFILL_PARAMS(struct wp_cfg, refill, 670e-6),
-    /* switch_refill 670 us (= cache_refill: a change of worker leaves
-     * the request as cold as a long idle): the same app and VM, one core
-     * (2026-12-02): at 300 requests/s 4 sync workers spent 1.22-1.36x
-     * the CPU per request of 1 worker (+220 us), 2 workers +120 us, and
-     * nothing more at 20/s (every request cold after the idle gap
-     * anyway). The accept herd itself costs ~4 us per idle worker (perf:
-     * the in-kernel wake from select); the rest is the change of worker
-     * on the core: the herd spreads requests evenly (each of 4 workers
-     * served 24-26 %), so most requests run in a process whose private
-     * pages (CPython's reference counts make even the pages inherited at
-     * fork private) the others evicted. With the host's rule (idle and
-     * switch evictions combined, never above the larger refill) this
-     * value gives 1.02x at 20/s and 1.27x at 300/s for 4 workers (2
-     * workers: 1.26x, above the measured ~1.15x); 250 us, the change's
-     * cost measured on top of 1 worker's partly cold requests, gives
-     * 1.09x. Sync workers only: gthread's threads of one worker share
-     * its working set. */
-    SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 670e-6),
+    /* cache_refill 750 us: gunicorn sync with 1 worker + Flask
+     * (scripts/validate/py_apps.py) pinned to one core of a 2-vCPU EPYC
+     * VM (2026-12-02, scripts/calibrate-refill.sh): with 8 requests in
+     * flight a request that first burns 0.5, 1, 2, 5 or 20 ms of CPU
+     * costs 229, 377, 351, 814 and 675 us more than the burn beyond an
+     * empty one (394 us). Least squares with one time constant for the
+     * three servers: 749 us (cache_refill_time 1.95 ms).
+     * A refill after an idle gap g or after c of the application's own
+     * cpu phases (cache_refill_work) costs cache_refill x (1 - exp(-x /
+     * cache_refill_time)), x = g or c. Machines differ: the refill is
+     * what the server's working set lost while it waited or the
+     * application computed (here a shared VM whose physical cores run
+     * other tenants; on bare metal the deep C-states and the
+     * application's own memory); the README says how to measure yours
+     * (scripts/calibrate-refill.sh). */
+    SIM_REFILL_PARAMS(struct wp_cfg, refill, 750e-6),
+    /* switch_refill 250 us: what a change of worker costs on top of one
+     * worker's partly cold requests, gunicorn sync + Flask on one core of
+     * the same VM: 240-290 us per change at 300 requests/s (2026-12-02;
+     * each of 4 workers served 24-26 % of the requests: the accept herd
+     * spreads them evenly), and 4 workers against 1 with 8 requests in
+     * flight +175 us per request (569 against 394 us, empty requests;
+     * +134 to +366 us with 1-20 ms of burn). The herd's own wake-ups
+     * cost ~4 us per idle worker (perf: the in-kernel wake from select);
+     * the rest is the worker's private pages (CPython's reference counts
+     * make even the pages inherited at fork private) that the others
+     * evicted. With the host's rule (idle and switch evictions combined,
+     * never above the larger refill) 4 workers cost 1.15x the CPU per
+     * request of 1 at 300/s (measured 1.22-1.36x) and +252 us with 8 in
+     * flight (measured +175). Sync workers only: gthread's threads of one
+     * worker share its working set. */
+    SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 250e-6),
 };
 
 enum wp_state {
@@ -375,6 +374,19 @@ static void phase_timer(struct sim *s, void *obj, uint64_t arg);
 /* Runs r from its next phase: the leading cpu phases (plus `cpu0` of
  * framework work) as one Python burst, else one io or pool phase, else the
  * response. Checks for an abandoned request at each phase boundary. */
+/* cpu0 plus r's consecutive cpu phases from *i (one stretch of Python;
+ * *i ends past them) and the refill of the server's code after them. */
+static double cpu_stretch(struct wp *m, const struct sim_request *r, size_t *i,
+			  double cpu0)
+{
+	double cpu = cpu0, app = 0;
+	for (; *i < r->nphases &&
+	       sim_req_phase_kind(&m->ctx, r, *i) == SIM_PHASE_CPU;
+	     ++*i)
+		cpu += r->demand[*i], app += r->demand[*i];
+	return cpu + sim_host_work_refill(m->host, app);
+}
+
 static void run_phases(struct wp_thread *th, double cpu0, bool first)
 {
 	struct wp *m = th->p->m;
@@ -383,11 +395,8 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 		end(th, SIM_OUT_TIMEOUT);
 		return;
 	}
-	double cpu = cpu0;
 	size_t i = r->phase;
-	while (i < r->nphases &&
-	       sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU)
-		cpu += r->demand[i++];
+	double cpu = cpu_stretch(m, r, &i, cpu0);
 	/* the first step is always Python (the thread takes the GIL to read
 	 * the request and call the app), so a request never ends inside
 	 * the accept that started it */
@@ -488,11 +497,8 @@ static void msg_phases(struct wp_thread *th, double cpu0)
 {
 	struct wp *m = th->p->m;
 	struct sim_request *r = th->msg;
-	double cpu = cpu0;
 	size_t i = r->phase;
-	while (i < r->nphases &&
-	       sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU)
-		cpu += r->demand[i++];
+	double cpu = cpu_stretch(m, r, &i, cpu0);
 	if (cpu0 > 0 || i > r->phase) {
 		th->mupto = (uint8_t)i;
 		sim_py_run(&th->mpy, cpu);
@@ -808,7 +814,8 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)
 		return SIM_ENOMEM;
-	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time);
+	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
+			    cfg->refill.work);
 	m->nprocs = cfg->workers;
 	m->maxconn = cfg->threads == 1 ? 1 : cfg->worker_connections;
 	m->herd = m->maxconn == 1 && cfg->workers > 1 && cfg->refill.swtch > 0;

@@ -90,6 +90,7 @@ Test(switch_refill, a_cold_request_pays_once)
 	struct sim_summary s;
 	run_sync(4,
 		 ", cache_refill: 1ms, cache_refill_time: 0s, "
+		 "cache_refill_work: false, "
 		 "switch_refill: 1ms",
 		 &s);
 	expect_cpu(&s, 1e-3);
@@ -98,6 +99,7 @@ Test(switch_refill, a_cold_request_pays_once)
 	 * of worker (1 + 2 - 1 x 2 / 2), 3/4 of the time */
 	run_sync(4,
 		 ", cache_refill: 1ms, cache_refill_time: 0s, "
+		 "cache_refill_work: false, "
 		 "switch_refill: 2ms",
 		 &s);
 	expect_cpu(&s, 1e-3 + 0.75e-3);

@@ -72,10 +72,11 @@ void sim_host_release(struct sim_host *h)
 
 /* ------------------------------------------------------ cache refill -- */
 
-void sim_host_set_refill(struct sim_host *h, double cpu, double time)
+void sim_host_set_refill(struct sim_host *h, double cpu, double time, bool work)
 {
 	h->refill = cpu;
 	h->refill_time = time;
+	h->work_refill = work ? cpu : 0;
 	h->refilling = h->refill > 0 || h->swrefill > 0;
 }
 

@@ -6,6 +6,8 @@
 #ifndef SIM_HOST_H
 #define SIM_HOST_H
 
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +74,7 @@ struct sim_host {
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
 	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU */
 	double refill, refill_time;
+	double work_refill; /* refill when the app's work evicts it, else 0 */
 	/* switch refill (sim_host_set_switch_refill): a burst of a process
 	 * other than the core's last one refills its working set */
 	double swrefill;
@@ -110,13 +113,29 @@ void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu);
  * branch predictors lost the process's working set while it slept (other
  * processes or virtual machines ran there, or the core's sleep states
  * flushed them). The models set it from their `cache_refill` keys. */
-void sim_host_set_refill(struct sim_host *h, double cpu, double time);
+void sim_host_set_refill(struct sim_host *h, double cpu, double time,
+			 bool work);
 /* A burst of thread t that gets a core whose last thread belonged to
  * another process (both with a process, sim_thread_set_proc) needs `cpu`
  * more: the other process evicted t's private working set. Combined with
  * the idle refill as described at host.c's charge(). Round robin only
  * (quantum > 0): processor sharing has no cores to remember. */
 void sim_host_set_switch_refill(struct sim_host *h, double cpu);
+/* The refill of the server's own code (parsing, routing, writing the
+ * answer) that runs after `app` seconds of the application's CPU in one
+ * burst: while the application computes, its work and the machine's other
+ * tenants evict the server's working set as they do from an idle core,
+ * so the same cache_refill x (1 - exp(-app / cache_refill_time)). The
+ * models add it to a callback's CPU after its `cpu` phases; 0 without a
+ * cache refill. */
+static inline double sim_host_work_refill(const struct sim_host *h, double app)
+{
+	if (!(h->work_refill > 0) || !(app > 0))
+		return 0; /* the simple path: one test */
+	return h->refill_time > 0
+		   ? -h->work_refill * expm1(-app / h->refill_time)
+		   : h->work_refill;
+}
 /* Says which process t belongs to (any stable pointer per process). */
 void sim_thread_set_proc(struct sim_thread *t, const void *proc);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker

@@ -125,16 +125,21 @@ struct sim_conn_cfg {
 struct sim_refill_cfg {
 	double cpu;   /* after a long idle */
 	double time;  /* the idle time constant; 0: every idle, however short */
+	bool work;    /* the application's cpu phases evict it too */
 	double swtch; /* switch refill (sim_host_set_switch_refill) */
 };
 
-/* The rows of the two cache-refill keys of a model whose config struct
+/* The rows of the three cache-refill keys of a model whose config struct
  * `cfg` has a struct sim_refill_cfg `field`, with the model's defaults
- * (each model cites its measurement where it uses this). The idle time
- * constant, 500 us, is where a fixed piece of work over an 8 MiB working
- * set went from 1.0x to 2.9x its back-to-back CPU time on the 2-vCPU VM
- * of scripts/validate-real.sh: 1.05x after 0.2 ms asleep, 2.9x after
- * 1 ms and longer (a 64 KiB working set: 1.1x). */
+ * (each model cites its measurement where it uses this). The time
+ * constant, 2 ms, is the least-squares fit of one constant to the CPU per
+ * request of Node, uvicorn and gunicorn on the 2-vCPU VM of
+ * scripts/validate-real.sh (2026-12-02, scripts/calibrate-refill.sh):
+ * empty requests at 100 to 1000/s (idle gaps) and requests that burn 0.5
+ * to 20 ms of CPU with 8 in flight (the application's own work), 1.95
+ * ms; idle gaps alone gave 2.1-2.3 ms, burns alone 1.8-2.9 ms. (A C
+ * loop over an 8 MiB working set lost its caches faster: 1.05x its
+ * back-to-back time after 0.2 ms asleep, 2.9x after 1 ms.) */
 #define SIM_REFILL_PARAMS(cfg, field, cpu_)                                    \
 	SIM_PARAM("cache_refill", SIM_PT_DURATION, cfg, field.cpu,             \
 		  .def = (cpu_), .min = 0, .max = 3600,                        \
@@ -143,9 +148,15 @@ struct sim_refill_cfg {
 			  "branch predictors refilled): cache_refill x "       \
 			  "(1 - exp(-idle / cache_refill_time))"),             \
 	    SIM_PARAM("cache_refill_time", SIM_PT_DURATION, cfg, field.time,   \
-		      .def = 500e-6, .min = 0, .max = 3600,                    \
+		      .def = 2e-3, .min = 0, .max = 3600,                      \
 		      .help = "idle time over which a core loses its caches "  \
-			      "(time constant); 0 = any idle")
+			      "(time constant); 0 = any idle"),                \
+	    SIM_PARAM("cache_refill_work", SIM_PT_BOOL, cfg, field.work,       \
+		      .def = 1, .min = 0, .max = 1,                            \
+		      .help = "the application's cpu phases evict the "        \
+			      "server's working set as idle time does: its "   \
+			      "code after c of them pays cache_refill x "      \
+			      "(1 - exp(-c / cache_refill_time))")
 
 /* The row of the switch-refill key (sim_host_set_switch_refill) of a model
  * that runs several processes on a host and tells the host which process
