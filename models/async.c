@@ -524,10 +524,12 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 		return cpu;
 	}
 	/* consecutive cpu phases are synchronous code: one callback */
-	double app = 0;
-	for (size_t i = r->phase; i < r->nphases && is_cpu(m, r, i); i++)
-		cpu += r->demand[i], app += r->demand[i];
-	return cpu + sim_host_work_refill(m->host, app);
+	size_t i = r->phase;
+	for (; i < r->nphases && is_cpu(m, r, i); i++)
+		cpu += r->demand[i];
+	/* the code after them runs cold */
+	return cpu +
+	       sim_host_work_refill(m->host, sim_req_demand(r, r->phase, i));
 }
 
 /* The loop is free: run the next callback on its thread. Called from the

@@ -297,12 +297,13 @@ static void loop_next(struct el_proc *p)
 	if (r->abandoned && m->ctx.wl->client.cancel)
 		cpu = 0; /* the socket is closed: nothing to do */
 	else { /* consecutive cpu phases are synchronous code: one callback */
-		double app = 0;
 		for (; i < r->nphases &&
 		       sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
 		     i++)
-			cpu += r->demand[i], app += r->demand[i];
-		cpu += sim_host_work_refill(m->host, app);
+			cpu += r->demand[i];
+		if (m->host->work_refill > 0) /* the code after them, cold */
+			cpu += sim_host_work_refill(
+			    m->host, sim_req_demand(r, r->phase, i));
 	}
 	p->upto = i;
 	if (p->loop.woke)

@@ -379,12 +379,13 @@ static void phase_timer(struct sim *s, void *obj, uint64_t arg);
 static double cpu_stretch(struct wp *m, const struct sim_request *r, size_t *i,
 			  double cpu0)
 {
-	double cpu = cpu0, app = 0;
+	double cpu = cpu0;
+	size_t from = *i;
 	for (; *i < r->nphases &&
 	       sim_req_phase_kind(&m->ctx, r, *i) == SIM_PHASE_CPU;
 	     ++*i)
-		cpu += r->demand[*i], app += r->demand[*i];
-	return cpu + sim_host_work_refill(m->host, app);
+		cpu += r->demand[*i];
+	return cpu + sim_host_work_refill(m->host, sim_req_demand(r, from, *i));
 }
 
 static void run_phases(struct wp_thread *th, double cpu0, bool first)

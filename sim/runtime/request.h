@@ -64,6 +64,17 @@ struct sim_request {
 	double demand[]; /* seconds, one per phase */
 };
 
+/* The sum of r's phase demands from phase `from` up to (not including)
+ * `to`. */
+static inline double sim_req_demand(const struct sim_request *r, size_t from,
+				    size_t to)
+{
+	double d = 0;
+	for (size_t i = from; i < to; i++)
+		d += r->demand[i];
+	return d;
+}
+
 /* An intrusive FIFO of requests with its time-weighted length. */
 struct sim_queue {
 	struct sim_request *head, *tail;
