@@ -149,8 +149,10 @@ struct sim_refill_cfg {
 			  "(1 - exp(-idle / cache_refill_time))"),             \
 	    SIM_PARAM("cache_refill_time", SIM_PT_DURATION, cfg, field.time,   \
 		      .def = 2e-3, .min = 0, .max = 3600,                      \
-		      .help = "idle time over which a core loses its caches "  \
-			      "(time constant); 0 = any idle"),                \
+		      .help = "time over which the server's working set "      \
+			      "leaves the caches, idle or under the "          \
+			      "application's work (time constant); 0 = at "    \
+			      "once"),                                         \
 	    SIM_PARAM("cache_refill_work", SIM_PT_BOOL, cfg, field.work,       \
 		      .def = 1, .min = 0, .max = 1,                            \
 		      .help = "the application's cpu phases evict the "        \
