@@ -51,16 +51,19 @@
 # before each figure (also printed as probe_ms on each figure's line); its
 # spread is the machine's, not the runtimes'.
 #
-# Then, unless EXTRA=0, two more scripts, each documenting its own method:
+# Then, unless EXTRA=0, three more scripts, each documenting its own method:
 #   scripts/calibrate-speed.sh  CPython/Node time ratios of the same code
 #                               (JSON, templates, regex, loops): cpu_scale
 #   scripts/calibrate-conn.sh   connection_overhead (new connection minus
 #                               kept-alive), with TLS, and RSS per idle
 #                               WebSocket (Node ws, uvicorn websockets)
+#   scripts/calibrate-refill.sh cache_refill and cache_refill_time: CPU per
+#                               request after idle gaps and after the
+#                               application's own work
 #
 # Output: results/calibrate/summary.txt (what is printed) and reps.log (every
-# repetition); speed.txt and conn.txt from the two scripts. Environment:
-# REPS (default 7), SCALE (multiplies the requests per repetition, default
+# repetition); speed.txt, conn.txt and refill.txt from the three scripts.
+# Environment: REPS (default 7), SCALE (multiplies the requests per repetition, default
 # 1), SERVER_CPU, CLIENT_CPU, PORT_BASE (default 18400), OUT (default
 # results/calibrate), EXTRA (default 1).
 set -euo pipefail
@@ -298,6 +301,8 @@ main() {
     OUT=$OUT SERVER_CPU=$SERVER_CPU bash scripts/calibrate-speed.sh || FAILED=1
     OUT=$OUT SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU \
       bash scripts/calibrate-conn.sh || FAILED=1
+    OUT=$OUT SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU \
+      bash scripts/calibrate-refill.sh || FAILED=1
   fi
   return "$FAILED"
 }
