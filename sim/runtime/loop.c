@@ -11,9 +11,20 @@ void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
 	*l = (struct sim_loop){.s = s, .lag = lag, .listen = listen};
 }
 
+/* The waits so far of the callbacks in the ready queue (struct sim_loop:
+ * `waited`). */
+static double waiting(const struct sim_loop *l, double now)
+{
+	double w = 0;
+	for (const struct sim_request *r = l->ready.head; r; r = r->next)
+		w += now - r->t_mark;
+	return w;
+}
+
 void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep)
 {
 	double now = l->s->now;
+	l->waited += waiting(l, now); /* all of them leave */
 	if (keep) {
 		/* the connections posted since the last poll whose first
 		 * callback has not run */
@@ -40,16 +51,20 @@ void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep)
 void sim_loop_reset_stats(struct sim_loop *l, double now)
 {
 	sim_tw_reset(&l->busy_tw, now);
-	sim_tw_reset(&l->ready.tw, now);
+	l->waited = -waiting(l, now); /* before now: not counted */
+	l->t0 = now;
+	l->qmax = l->ready.len;
 }
 
 void sim_loop_tally(const struct sim_loop *l, struct sim_loop_figs *f)
 {
 	double now = l->s->now;
 	f->busy += sim_tw_mean(&l->busy_tw, now);
-	f->qmean += sim_tw_mean(&l->ready.tw, now);
-	if (l->ready.tw.max > f->qmax)
-		f->qmax = l->ready.tw.max;
+	double span = now - l->t0;
+	f->qmean += span > 0 ? (l->waited + waiting(l, now)) / span
+			     : (double)l->ready.len;
+	if ((double)l->qmax > f->qmax)
+		f->qmax = (double)l->qmax;
 }
 
 void sim_loop_report_lag(const struct sim_hist *lag, struct sim_metrics *m)

@@ -36,10 +36,18 @@ struct sim_loop {
 				 accepts from, not accepted yet: the model
 				 counts them in, a poll takes them out */
 	/* callbacks waiting, oldest first: the `nready` the last poll found,
-	 * then those posted since */
+	 * then those posted since (r->t_mark: when each was posted) */
 	struct sim_queue ready;
 	size_t nready;
-	int backlog;		 /* connections posted since the last poll */
+	/* The ready queue's time-weighted length, kept as its callbacks'
+	 * waits: the integral of a queue's length over [t0, now] is the time
+	 * its members spent in it then, so each callback adds its wait (its
+	 * lag, computed anyway) when it leaves, and sim_loop_tally adds those
+	 * of the ones still waiting; no update per push and pop. `waited`
+	 * starts at minus the waits before t0 of those queued at the reset. */
+	double waited, t0;
+	size_t qmax; /* the most callbacks waiting at once since t0 */
+	int backlog; /* connections posted since the last poll */
 	struct sim_request *cur; /* callback running, or NULL */
 	int busy;
 	bool woke; /* the running callback woke the loop from idle */
@@ -64,9 +72,10 @@ static inline void sim__loop_busy(struct sim_loop *l, double now, int busy)
  * must then start it (sim_loop_next). Inline: every request comes here. */
 static inline bool sim_loop_post(struct sim_loop *l, struct sim_request *r)
 {
-	double now = l->s->now;
-	r->t_mark = now;
-	sim_queue_push(&l->ready, r, now);
+	r->t_mark = l->s->now;
+	sim_queue_link(&l->ready, r);
+	if (l->ready.len > l->qmax)
+		l->qmax = l->ready.len;
 	return !l->busy;
 }
 
@@ -92,7 +101,7 @@ static inline struct sim_request *sim_loop_next(struct sim_loop *l)
 		*l->listen -= l->backlog;
 		l->backlog = 0;
 	}
-	struct sim_request *r = sim_queue_pop(&l->ready, now);
+	struct sim_request *r = sim_queue_unlink(&l->ready);
 	if (!r) {
 		sim__loop_busy(l, now, 0);
 		return NULL;
@@ -101,7 +110,9 @@ static inline struct sim_request *sim_loop_next(struct sim_loop *l)
 	l->woke = !l->busy;
 	if (l->woke)
 		sim__loop_busy(l, now, 1);
-	sim_hist_record(l->lag, now - r->t_mark);
+	double wait = now - r->t_mark;
+	l->waited += wait;
+	sim_hist_record(l->lag, wait);
 	l->cur = r;
 	return r;
 }

@@ -82,8 +82,9 @@ struct sim_queue {
 	struct sim_tw tw;
 };
 
-static inline void sim_queue_push(struct sim_queue *q, struct sim_request *r,
-				  double now)
+/* Appends r / takes the head (NULL when empty), leaving q->tw alone: for
+ * a holder that keeps the queue's time average its own way (loop.h). */
+static inline void sim_queue_link(struct sim_queue *q, struct sim_request *r)
 {
 	r->next = NULL;
 	if (q->tail)
@@ -92,10 +93,8 @@ static inline void sim_queue_push(struct sim_queue *q, struct sim_request *r,
 		q->head = r;
 	q->tail = r;
 	q->len++;
-	sim_tw_set(&q->tw, now, (double)q->len);
 }
-
-static inline struct sim_request *sim_queue_pop(struct sim_queue *q, double now)
+static inline struct sim_request *sim_queue_unlink(struct sim_queue *q)
 {
 	struct sim_request *r = q->head;
 	if (!r)
@@ -105,7 +104,21 @@ static inline struct sim_request *sim_queue_pop(struct sim_queue *q, double now)
 		q->tail = NULL;
 	q->len--;
 	r->next = NULL;
+	return r;
+}
+
+static inline void sim_queue_push(struct sim_queue *q, struct sim_request *r,
+				  double now)
+{
+	sim_queue_link(q, r);
 	sim_tw_set(&q->tw, now, (double)q->len);
+}
+
+static inline struct sim_request *sim_queue_pop(struct sim_queue *q, double now)
+{
+	struct sim_request *r = sim_queue_unlink(q);
+	if (r)
+		sim_tw_set(&q->tw, now, (double)q->len);
 	return r;
 }
 
