@@ -36,7 +36,8 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 	*h = (struct sim_host){.s = s,
 			       .ncores = cfg->cores,
 			       .quantum = cfg->quantum,
-			       .cs = cfg->context_switch};
+			       .cs = cfg->context_switch,
+			       .handoff = -1};
 	/* whole bytes: memory.c keeps footprints as integers */
 	h->mem.limit = cfg->memory > 0 ? (int64_t)llround(cfg->memory) : 0;
 	assert(h->ncores > 0);
@@ -240,6 +241,15 @@ static void core_free(struct sim_host *h, int c)
 	}
 }
 
+/* The core of h->handoff goes idle (core_free's second half), now that
+ * it is known that its thread does not take it back at once. */
+static void release_handoff(struct sim_host *h)
+{
+	h->idle[h->nidle++] = h->handoff;
+	h->handoff = -1;
+	sim_tw_add(&h->busy, h->s->now, -1);
+}
+
 static void core_event(struct sim *s, void *obj, uint64_t arg)
 {
 	struct sim_host *h = obj;
@@ -250,8 +260,21 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	if (co->slice >= t->remaining) {
 		t->remaining = 0;
 		t->core = -1;
-		core_free(h, c);
+		co->cur = NULL;
+		/* core_free, with the core going idle deferred until on_done
+		 * has run: a thread that starts its next burst at once (an
+		 * event loop with callbacks queued) takes the core back in
+		 * sim_host_run, where going idle and busy again at the same
+		 * instant would leave the host's figures as they are; any
+		 * other use of the host releases it first, so the idle stack
+		 * and the figures are what core_free would have made them */
+		if (h->rq_head)
+			dispatch_next(h, c);
+		else
+			h->handoff = c;
 		t->on_done(t);
+		if (h->handoff >= 0)
+			release_handoff(h);
 		return;
 	}
 	t->remaining -= co->slice;
@@ -430,6 +453,17 @@ void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 {
 	assert(t->core < 0 && t->hpos < 0);
 	t->remaining = cpu;
+	if (h->handoff >= 0) {
+		/* take_idle would pick it: the top of the stack, t's last
+		 * core; a refill would look at its idle gap */
+		if (t->lastcore == h->handoff && !h->refilling) {
+			int c = h->handoff;
+			h->handoff = -1;
+			dispatch(h, c, t);
+			return;
+		}
+		release_handoff(h);
+	}
 	if (h->refilling) {
 		run_refilled(h, t);
 		return;
@@ -450,6 +484,8 @@ void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 {
 	double now = h->s->now;
+	if (h->handoff >= 0)
+		release_handoff(h);
 	if (h->quantum <= 0) {
 		if (t->hpos < 0)
 			return 0;
@@ -494,6 +530,8 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 
 void sim_host_reset_stats(struct sim_host *h, double now)
 {
+	if (h->handoff >= 0)
+		release_handoff(h);
 	if (h->quantum <= 0)
 		ps_advance(h);
 	sim_tw_reset(&h->busy, now);
@@ -518,6 +556,8 @@ void sim_host_report(struct sim_host *h, const char *prefix,
 {
 	double now = h->s->now;
 	char g[40];
+	if (h->handoff >= 0)
+		release_handoff(h);
 	sim_metrics_put(m, group(g, sizeof g, prefix, "utilization"), "cpu",
 			sim_tw_mean(&h->busy, now) / h->ncores);
 	sim_metrics_put(m, group(g, sizeof g, prefix, "queues.mean"), "runq",

@@ -70,6 +70,11 @@ struct sim_host {
 	int *idle;			      /* stack of idle core indices */
 	struct sim_thread *rq_head, *rq_tail; /* runnable, waiting for a core */
 	size_t rq_len;
+	/* the core whose burst just ended, while its thread's on_done runs
+	 * (else -1): still counted busy and off the idle stack, so that the
+	 * thread's next burst, taking it back at the same instant, skips the
+	 * round trip (host.c, core_event) */
+	int handoff;
 	double quantum, cs;
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
 	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU */
