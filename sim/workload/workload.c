@@ -81,6 +81,8 @@ int sim_gen_init(struct sim_gen *g, const struct sim_workload *wl,
 		 uint64_t seed, uint32_t rep)
 {
 	*g = (struct sim_gen){.wl = wl, .seek = wl->closed.users > 0};
+	g->plain = !g->seek && wl->nclasses == 1 &&
+		   wl->classes[0].ndemands <= wl->classes[0].nphases;
 	g->cumw = malloc(wl->nclasses * sizeof *g->cumw);
 	if (!g->cumw)
 		return SIM_ENOMEM;
@@ -126,7 +128,7 @@ static void fill_calls(struct sim_stream *st, const struct sim_phase *ph,
 		}
 }
 
-void sim_gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id)
+void sim__gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id)
 {
 	const struct sim_workload *wl = g->wl;
 	size_t c = 0;

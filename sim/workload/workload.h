@@ -79,6 +79,9 @@ struct sim_gen {
 	struct sim_stream st;
 	double *cumw; /* cumulative class weights, normalised */
 	bool seek;
+	/* one class without calls, in an open workload: no class to pick, no
+	 * seek, only the phases' demands to draw (sim_gen_fill, inline) */
+	bool plain;
 	/* a request with calls: these demand slots (its time accounts,
 	 * runtime/service.h) start at 0; set by the driver */
 	size_t acct_off, acct_n;
@@ -87,7 +90,24 @@ struct sim_gen {
 int sim_gen_init(struct sim_gen *g, const struct sim_workload *wl,
 		 uint64_t seed, uint32_t rep);
 void sim_gen_release(struct sim_gen *g);
-void sim_gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id);
+/* Internal: sim_gen_fill for every workload (the inline one does the
+ * plain case itself). */
+void sim__gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id);
+/* Gives r its class and demands. Inline: once per request. */
+static inline void sim_gen_fill(struct sim_gen *g, struct sim_request *r,
+				uint64_t id)
+{
+	if (!g->plain) {
+		sim__gen_fill(g, r, id);
+		return;
+	}
+	const struct sim_class *k = g->wl->classes;
+	r->id = id;
+	r->cls = 0;
+	r->nphases = (uint8_t)k->nphases;
+	for (size_t i = 0; i < k->nphases; i++)
+		r->demand[i] = sim_dist_sample(&k->phases[i].dist, &g->st);
+}
 
 /* An open arrival process: successive arrival times. */
 struct sim_arr {
