@@ -58,14 +58,22 @@ struct run {
 	double ts_dt, ts_last, t_reset;
 	struct sim_ts *ts;
 	int rep;
-	uint64_t ts_offered, ts_completed, ts_good, ts_errors;
+	uint64_t ts_errors;
+	/* Whole run: responses finished (wasted ones included) and good ones.
+	 * With sent_first, these give the counts of the measurement and of
+	 * each time-series interval as differences from their values when
+	 * it started: one increment per request, not one per window. */
+	uint64_t finished, good;
+	uint64_t warm_sent, warm_finished, warm_good; /* at the warm-up's end */
+	uint64_t ts_sent, ts_finished, ts_good;	      /* at the last row */
 	struct sim_hist ts_lat;
 	struct sim_metrics ts_prev;
 	int err;
 	const char *why;  /* with err: what went wrong */
 	double cpu_scale; /* the system's cpu_scale (nested ones included) */
 	struct mser_buf *mser; /* warmup: auto, the pilot run: batch means */
-	double t_issue; /* closed loop: the instant of the last request */
+	double t_issue;	    /* closed loop: the instant of the last request */
+	bool closed, trace; /* a closed loop; trace replay (open workload) */
 	uint64_t same_instant; /* requests sent at that instant */
 };
 
@@ -200,7 +208,7 @@ static void svc_put(void *arg, struct sim_request *r)
 /* The logical request r stands for is over (answered or given up). */
 static void request_over(struct run *ru, struct sim_request *r)
 {
-	if (ru->wl->closed.users) {
+	if (ru->closed) {
 		uint32_t u = r->client;
 		sim_stream_seek(&ru->think,
 				((uint64_t)u << 32) | ru->user_k[u]);
@@ -267,11 +275,9 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	}
 	if (r->abandoned) { /* the client left already: wasted work */
 		if (o == SIM_OUT_OK) {
-			if (ru->measuring) {
-				ru->res->completed++;
+			ru->finished++;
+			if (ru->measuring)
 				ru->res->wasted++;
-			}
-			ru->ts_completed++;
 		}
 		sim_req_free(&ru->pool, r);
 		return;
@@ -284,18 +290,14 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 		int good = !(dl > 0 && lat > dl);
 		if (ru->mser)
 			mser_add(ru->mser, lat, now);
-		if (ru->measuring) {
-			ru->res->completed++;
-			if (good) { /* res->lat is the classes' merged */
-				ru->res->good++;
+		ru->finished++;
+		if (good) {
+			ru->good++;
+			if (ru->measuring) { /* res->lat: the classes' merged */
 				ru->res->classes[r->cls].completed++;
 				sim_hist_record(&ru->res->classes[r->cls].lat,
 						lat);
 			}
-		}
-		ru->ts_completed++;
-		if (good) {
-			ru->ts_good++;
 			if (ru->ts_dt > 0)
 				sim_hist_record(&ru->ts_lat, lat);
 		}
@@ -331,7 +333,7 @@ send_attempt(struct sim *s, void *obj, uint64_t arg)
 /* A new logical request with id `id` from client `client`. */
 static void issue(struct run *ru, uint64_t id, uint32_t client)
 {
-	if (ru->wl->closed.users) {
+	if (ru->closed) {
 		if (ru->s.now != ru->t_issue) {
 			ru->t_issue = ru->s.now;
 			ru->same_instant = 0;
@@ -351,7 +353,7 @@ static void issue(struct run *ru, uint64_t id, uint32_t client)
 	struct sim_request *r = new_request(ru, NULL);
 	if (!r)
 		return;
-	if (ru->wl->arrivals.kind == SIM_ARR_TRACE && !ru->wl->closed.users) {
+	if (ru->trace) {
 		sim_arr_fill(&ru->arr, r);
 		r->id = id;
 	} else {
@@ -361,11 +363,7 @@ static void issue(struct run *ru, uint64_t id, uint32_t client)
 		scale_cpu(ru, r);
 	r->client = client;
 	r->t_first = ru->s.now;
-	if (ru->measuring) {
-		ru->res->offered++;
-	}
-	ru->ts_offered++;
-	ru->sent_first++;
+	ru->sent_first++; /* and so offered (struct run: finished) */
 	send_attempt(&ru->s, ru, (uint64_t)(uintptr_t)r);
 }
 
@@ -392,6 +390,9 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 {
 	struct run *ru = obj;
 	ru->measuring = 1;
+	ru->warm_sent = ru->sent_first;
+	ru->warm_finished = ru->finished;
+	ru->warm_good = ru->good;
 	ru->t_reset = s->now;
 	sim_model_reset_stats(&ru->inst, s->now);
 	if (ru->ctx.ds)
@@ -452,9 +453,9 @@ static int ts_row(struct run *ru)
 	*row = (struct sim_ts_row){
 	    .time_s = ru->s.now,
 	    .replication = ru->rep + 1,
-	    .offered_rps = (double)ru->ts_offered / dt,
-	    .throughput_rps = (double)ru->ts_completed / dt,
-	    .goodput_rps = (double)ru->ts_good / dt,
+	    .offered_rps = (double)(ru->sent_first - ru->ts_sent) / dt,
+	    .throughput_rps = (double)(ru->finished - ru->ts_finished) / dt,
+	    .goodput_rps = (double)(ru->good - ru->ts_good) / dt,
 	    .errors = ru->ts_errors,
 	    /* no good response in the interval: no latency (an empty cell) */
 	    .p50 = ru->ts_lat.n ? sim_hist_quantile(&ru->ts_lat, 0.5) : NAN,
@@ -478,7 +479,10 @@ static int ts_row(struct run *ru)
 	sim_metrics_release(&ru->ts_prev);
 	ru->ts_prev = cur;
 	ru->ts_last = ru->s.now;
-	ru->ts_offered = ru->ts_completed = ru->ts_good = ru->ts_errors = 0;
+	ru->ts_sent = ru->sent_first;
+	ru->ts_finished = ru->finished;
+	ru->ts_good = ru->good;
+	ru->ts_errors = 0;
 	sim_hist_reset(&ru->ts_lat);
 	return 0;
 }
@@ -552,6 +556,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	ru->rep = rep;
 	ru->cpu_scale = cpu_scale_of(&sc->systems[sys]);
 	ru->mser = mser;
+	ru->closed = wl->closed.users > 0;
+	ru->trace = !ru->closed && wl->arrivals.kind == SIM_ARR_TRACE;
 	if (sim_rep_init(out, wl->nclasses) < 0)
 		goto cleanup_ru;
 	if (sim_init(&ru->s) < 0)
@@ -678,6 +684,11 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	out->duration = sc->duration;
 	out->warmup = sc->warmup;
 	out->events = ru->s.events;
+	if (ru->measuring) {
+		out->offered += ru->sent_first - ru->warm_sent;
+		out->completed += ru->finished - ru->warm_finished;
+		out->good += ru->good - ru->warm_good;
+	}
 	for (size_t c = 0; c < out->nclasses; c++)
 		if (sim_hist_merge(&out->lat, &out->classes[c].lat) < 0) {
 			err = SIM_ENOMEM;
