@@ -32,6 +32,15 @@
 #define IDX_MASK ((UINT64_C(1) << IDX_BITS) - 1)
 #define NO_REC	 SIM__NO_REC
 
+/* sim_at's inline path: the heap while it has room and stays below
+ * SIM__CAL_ON (sim__at moves it to a calendar queue past that). */
+static void set_hlim(struct sim *s)
+{
+	s->hlim = s->cal		     ? 0
+		  : s->capheap < SIM__CAL_ON ? s->capheap
+					     : SIM__CAL_ON;
+}
+
 int sim_init(struct sim *s)
 {
 	*s = (struct sim){.free_head = NO_REC};
@@ -39,6 +48,7 @@ int sim_init(struct sim *s)
 	s->rec = malloc(s->caprec * sizeof *s->rec);
 	s->capheap = 256;
 	s->heap = malloc(s->capheap * sizeof *s->heap);
+	set_hlim(s);
 	if (!s->rec || !s->heap) {
 		sim_release(s);
 		return SIM_ENOMEM;
@@ -299,6 +309,7 @@ void sim__cal_on(struct sim *s)
 	c->head[0] = sorted;
 	c->hi = SIZE_MAX;
 	s->cal = c;
+	set_hlim(s);
 	/* no memory for the buckets: the one list goes on, slower */
 	cal_rebuild(c, s->nheap, nb);
 }
@@ -313,6 +324,7 @@ static void cal_off(struct sim *s)
 		s->heap[n++] = c->node[i].e;
 	}
 	cal_free(s);
+	set_hlim(s);
 }
 
 void sim__cal_push(struct sim *s, struct sim_heapent e)
@@ -359,6 +371,7 @@ int sim__grow(struct sim *s)
 			goto nomem;
 		s->heap = h;
 		s->capheap *= 2;
+		set_hlim(s);
 	}
 	if (s->free_head == NO_REC && s->nrec == s->caprec) {
 		if (s->caprec >= (UINT32_C(1) << IDX_BITS))
@@ -376,6 +389,39 @@ int sim__grow(struct sim *s)
 nomem:
 	s->stop = SIM_ENOMEM;
 	return SIM_ENOMEM;
+}
+
+sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg)
+{
+	if ((s->nheap == s->capheap ||
+	     (s->free_head == NO_REC && s->nrec == s->caprec)) &&
+	    sim__grow(s) < 0)
+		return 0;
+	uint32_t i = s->free_head;
+	if (i != NO_REC) {
+		s->free_head = s->rec[i].next_free;
+	} else {
+		i = s->nrec++;
+		s->rec[i].gen = 0;
+	}
+	struct sim_evrec *r = &s->rec[i];
+	r->fn = fn;
+	r->obj = obj;
+	r->arg = arg;
+	struct sim_heapent e = {t, (s->seq++ << IDX_BITS) | i};
+	if (s->cal) {
+		sim__cal_push(s, e);
+	} else {
+		size_t k = s->nheap++; /* sift up */
+		while (k > 0 && !ent_before(s->heap[(k - 1) / 2], e)) {
+			s->heap[k] = s->heap[(k - 1) / 2];
+			k = (k - 1) / 2;
+		}
+		s->heap[k] = e;
+		if (s->nheap > SIM__CAL_ON)
+			sim__cal_on(s);
+	}
+	return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
 }
 
 static void rec_free(struct sim *s, uint32_t i)

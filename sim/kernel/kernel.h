@@ -60,6 +60,9 @@ struct sim {
 	uint32_t nrec, caprec, free_head;
 	int stop;
 	struct sim_cal *cal; /* the calendar queue in use, or NULL */
+	/* sim_at's inline path while nheap < hlim: the heap, with room, below
+	 * SIM__CAL_ON; 0 while the calendar queue is in use */
+	size_t hlim;
 };
 
 /* Initialises an empty simulation at time 0. Returns 0 or SIM_ENOMEM. */
@@ -73,6 +76,9 @@ void sim_release(struct sim *s);
 /* Internal: makes room for one more event (record and heap entry).
  * Returns 0, or SIM_ENOMEM after stopping the simulation. */
 int sim__grow(struct sim *s);
+/* Internal: sim_at's every case but the inline one (a new record, the
+ * heap full or about to become a calendar queue, the calendar queue). */
+sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg);
 /* Internal: e goes into the calendar queue (s->cal set). */
 void sim__cal_push(struct sim *s, struct sim_heapent e);
 /* Internal: the heap grew past SIM__CAL_ON: move to a calendar queue (if
@@ -87,38 +93,27 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 			    uint64_t arg)
 {
 	assert(t >= s->now);
-	if ((s->nheap == s->capheap ||
-	     (s->free_head == SIM__NO_REC && s->nrec == s->caprec)) &&
-	    sim__grow(s) < 0)
-		return 0;
+	/* one test for a record to reuse, one for the heap's room and size
+	 * (and whether it is the heap at all: hlim) */
 	uint32_t i = s->free_head;
-	if (i != SIM__NO_REC) {
-		s->free_head = s->rec[i].next_free;
-	} else {
-		i = s->nrec++;
-		s->rec[i].gen = 0;
-	}
+	if (i == SIM__NO_REC || s->nheap >= s->hlim)
+		return sim__at(s, t, fn, obj, arg);
+	s->free_head = s->rec[i].next_free;
 	struct sim_evrec *r = &s->rec[i];
 	r->fn = fn;
 	r->obj = obj;
 	r->arg = arg;
 	/* the key keeps insertion order among equal times */
 	struct sim_heapent e = {t, (s->seq++ << SIM__IDX_BITS) | i};
-	if (s->cal) {
-		sim__cal_push(s, e);
-	} else {
-		size_t k = s->nheap++; /* sift up */
-		while (k > 0) {
-			struct sim_heapent p = s->heap[(k - 1) / 2];
-			if (p.t < e.t || (p.t == e.t && p.key < e.key))
-				break;
-			s->heap[k] = p;
-			k = (k - 1) / 2;
-		}
-		s->heap[k] = e;
-		if (s->nheap > SIM__CAL_ON)
-			sim__cal_on(s);
+	size_t k = s->nheap++; /* sift up */
+	while (k > 0) {
+		struct sim_heapent p = s->heap[(k - 1) / 2];
+		if (p.t < e.t || (p.t == e.t && p.key < e.key))
+			break;
+		s->heap[k] = p;
+		k = (k - 1) / 2;
 	}
+	s->heap[k] = e;
 	/* handle: generation in the high half, index + 1 in the low half */
 	return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
 }

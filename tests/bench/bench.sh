@@ -199,7 +199,7 @@ printf '  concsim          %12.0f customers/s\n' "$cs"
 if [ $have_simpy = 1 ]; then
   printf '  SimPy            %12.0f customers/s\n' "$(median < "$tmp/py")"
 fi
-echo "  concsim / C loop: $(ratios "$tmp/cs" "$tmp/ref") (goal >= 0.5)"
+echo "  concsim / C loop: $(ratios "$tmp/cs" "$tmp/ref") (goal >= 0.75)"
 if [ $have_simpy = 1 ]; then
   echo "  concsim / SimPy:  $(ratios "$tmp/cs" "$tmp/py") (goal >= 100)"
 fi
