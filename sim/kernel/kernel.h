@@ -108,7 +108,10 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 	size_t k = s->nheap++; /* sift up */
 	while (k > 0) {
 		struct sim_heapent p = s->heap[(k - 1) / 2];
-		if (p.t < e.t || (p.t == e.t && p.key < e.key))
+		/* p.t < e.t, or a tie, which p wins: every pending key is
+		 * smaller than e's, the newest (seq only grows, and stays
+		 * below 2^40: far more than MAX_EVENTS_PER_RUN) */
+		if (p.t <= e.t)
 			break;
 		s->heap[k] = p;
 		k = (k - 1) / 2;
