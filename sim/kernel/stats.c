@@ -95,7 +95,8 @@ static void hist_span(const struct sim_hist *h, size_t *lo, size_t *hi)
 	*hi = u;
 }
 
-void sim__hist_count_out(struct sim_hist *h, size_t k)
+/* Counts bucket k, outside the range held (sim__hist_record_out). */
+static void count_out(struct sim_hist *h, size_t k)
 {
 	if (h->moments)
 		return;
@@ -110,6 +111,17 @@ void sim__hist_count_out(struct sim_hist *h, size_t k)
 		return;
 	}
 	h->b[k - h->lo]++;
+}
+
+void sim__hist_record_out(struct sim_hist *h, size_t k, double x)
+{
+	count_out(h, k);
+	if (x < h->min)
+		h->min = x;
+	if (x > h->max)
+		h->max = x;
+	h->n++;
+	h->sum += x;
 }
 
 /* The value reported for bucket k: of [lo, hi), the point 2 lo hi / (lo +

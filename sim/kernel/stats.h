@@ -62,19 +62,23 @@ static inline size_t sim_hist_index(double x)
 {
 	uint64_t bits;
 	memcpy(&bits, &x, sizeof(bits));
-	int64_t k = (int64_t)(bits >> (52 - SIM_HIST_SUB)) -
-		    ((int64_t)(SIM_HIST_EMIN + 1023) << SIM_HIST_SUB);
-	if (k < 0 || (int64_t)bits < 0) /* below 2^EMIN, or sign bit set */
-		k = 0;
-	else if (k >= SIM_HIST_NB)
-		k = SIM_HIST_NB - 1;
-	return (size_t)k;
+	/* one unsigned test for the common case: below 2^EMIN wraps round,
+	 * and a sign bit set lands far above the last bucket */
+	uint64_t k = (bits >> (52 - SIM_HIST_SUB)) -
+		     ((uint64_t)(SIM_HIST_EMIN + 1023) << SIM_HIST_SUB);
+	if (k < SIM_HIST_NB)
+		return (size_t)k;
+	/* below 2^EMIN, or sign bit set: the first; else the last */
+	return (int64_t)bits < 0 || (int64_t)k < 0 ? 0 : SIM_HIST_NB - 1;
 }
 
-/* Counts bucket k, outside the range held: in `under` for bucket 0,
- * otherwise grows the range to hold it (allocation happens only here, a
- * few times per histogram), or, out of memory, counts the value as lost. */
-void sim__hist_count_out(struct sim_hist *h, size_t k);
+/* Counts x, whose bucket k is outside the range held: in `under` for
+ * bucket 0, otherwise grows the range to hold it (allocation happens only
+ * here, a few times per histogram), or, out of memory, counts the value as
+ * lost; then n, sum, min and max, as sim_hist_record. Out of line (and
+ * the last thing sim_hist_record does), so that its callers keep no
+ * registers for it. */
+void sim__hist_record_out(struct sim_hist *h, size_t k, double x);
 
 /* The count of bucket k (0 outside the range held). */
 static inline uint64_t sim_hist_bucket(const struct sim_hist *h, size_t k)
@@ -87,10 +91,11 @@ static inline uint64_t sim_hist_bucket(const struct sim_hist *h, size_t k)
 static inline void sim_hist_record(struct sim_hist *h, double x)
 {
 	size_t i = sim_hist_index(x) - h->lo; /* wraps below lo */
-	if (i < h->nb)
-		h->b[i]++;
-	else
-		sim__hist_count_out(h, i + h->lo);
+	if (i >= h->nb) {
+		sim__hist_record_out(h, i + h->lo, x);
+		return;
+	}
+	h->b[i]++;
 	if (x < h->min)
 		h->min = x;
 	if (x > h->max)
