@@ -150,7 +150,7 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
 {
 	struct sim_core *co = &h->cores[c];
 	double cost = 0;
-	if (co->last && co->last != t) {
+	if (co->last != t && co->last) {
 		cost = h->cs;
 		h->switches++;
 	}
@@ -159,7 +159,7 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
 	 * quantum boundary (see bound_slices), which is what slicing every
 	 * quantum would do, without an event per quantum. */
 	double slice = t->remaining;
-	if (h->quantum > 0 && h->rq_head && slice > h->quantum)
+	if (h->rq_head && h->quantum > 0 && slice > h->quantum)
 		slice = h->quantum;
 	co->cur = co->last = t;
 	co->slice = slice;
