@@ -95,6 +95,9 @@ static inline void *sim_procset_at(const struct sim_procset *ps, int i)
  * order, or NULL when none is. */
 static inline void *sim_procset_pick(struct sim_procset *ps)
 {
+	if (ps->n == 1) /* the round robin stays where it is */
+		return ((struct sim_member *)ps->procs)->mem.up ? ps->procs
+								: NULL;
 	int k = ps->n; /* > 0: each process is tried once */
 	do {
 		struct sim_member *p = (struct sim_member *)ps->next;

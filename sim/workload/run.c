@@ -74,6 +74,7 @@ struct run {
 	struct mser_buf *mser; /* warmup: auto, the pilot run: batch means */
 	double t_issue;	    /* closed loop: the instant of the last request */
 	bool closed, trace; /* a closed loop; trace replay (open workload) */
+	bool timed, scaled; /* a client timeout; cpu_scale other than 1 */
 	/* no deadline, closed loop, warm-up pilot or time series: a good
 	 * answer is counted and recorded, nothing else (on_done) */
 	bool plain_done;
@@ -350,7 +351,7 @@ send_attempt(struct sim *s, void *obj, uint64_t arg)
 		oom(ru);
 		return;
 	}
-	if (ru->wl->client.timeout > 0)
+	if (ru->timed)
 		r->timeout_ev =
 		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
 	sim_model_submit(&ru->inst, r);
@@ -387,7 +388,7 @@ issue(struct run *ru, uint64_t id, uint32_t client)
 	} else {
 		sim_gen_fill(&ru->gen, r, id);
 	}
-	if (ru->cpu_scale != 1)
+	if (ru->scaled)
 		scale_cpu(ru, r);
 	r->client = client;
 	r->t_first = ru->s.now;
@@ -586,6 +587,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	ru->mser = mser;
 	ru->closed = wl->closed.users > 0;
 	ru->trace = !ru->closed && wl->arrivals.kind == SIM_ARR_TRACE;
+	ru->timed = wl->client.timeout > 0;
+	ru->scaled = ru->cpu_scale != 1;
 	ru->plain_done = !ru->closed && !(wl->client.deadline > 0) && !mser &&
 			 !(ru->ts_dt > 0);
 	if (sim_rep_init(out, wl->nclasses) < 0)
