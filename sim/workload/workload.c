@@ -34,8 +34,6 @@ void sim_reqpool_release(struct sim_reqpool *p)
 	*p = (struct sim_reqpool){0};
 }
 
-const struct sim_request sim__req_zero = {0};
-
 int sim__reqpool_grow(struct sim_reqpool *p)
 {
 	if (p->nchunks == p->capchunks) {
