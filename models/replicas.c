@@ -812,10 +812,10 @@ static void rep_reset_stats(void *state, double now)
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
 		sim_model_reset_stats(&c->inst, now);
-		sim_tw_reset(&c->inflight.tw, now);
+		sim_inflight_reset(&c->inflight, now);
 		c->sent = 0;
 	}
-	sim_tw_reset(&m->inflight.tw, now);
+	sim_inflight_reset(&m->inflight, now);
 	sim_tw_reset(&m->serving_tw, now);
 	m->sent = 0;
 	m->scale_ups = m->scale_downs = 0;
@@ -911,7 +911,7 @@ static void rep_report(void *state, struct sim_metrics *mt)
 			snprintf(g, sizeof g, "per_replica.%d", i);
 			sim_metrics_put(&list, g, "throughput_share", sh);
 			sim_metrics_put(&list, g, "inflight_mean",
-					sim_tw_mean(&c->inflight.tw, now));
+					sim_inflight_mean(&c->inflight, now));
 			sim_metrics_put(&list, g, "utilization_cpu", u);
 			/* only with a memory limit: which replica the kernel
 			 * hit */

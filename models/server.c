@@ -188,7 +188,7 @@ static void sv_reset_stats(void *state, double now)
 	sim_host_reset_stats(m->host, now);
 	sim_tw_reset(&m->busy, now);
 	sim_tw_reset(&m->wait.tw, now);
-	sim_tw_reset(&m->inflight.tw, now);
+	sim_inflight_reset(&m->inflight, now);
 	m->refused = 0;
 	m->peak = m->cfg->max_connections - m->nidle;
 }

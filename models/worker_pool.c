@@ -883,7 +883,7 @@ static void wp_reset_stats(void *state, double now)
 		sim_tw_reset(&m->procs[i].toaccept.tw, now);
 	}
 	sim_tw_reset(&m->backlog.tw, now);
-	sim_tw_reset(&m->inflight.tw, now);
+	sim_inflight_reset(&m->inflight, now);
 	sim_tw_reset(&m->held_tw, now);
 	sim_tw_reset(&m->sess_tw, now);
 	sim_tw_reset(&m->busy_tw, now);

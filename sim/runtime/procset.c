@@ -83,16 +83,16 @@ void sim_procset_fail_held(struct sim_procset *ps, struct sim_member *p,
 
 void sim_procset_reset_stats(struct sim_procset *ps, double now)
 {
-	sim_tw_reset(&ps->inflight.tw, now);
-	sim_tw_reset(&ps->sessions.tw, now);
+	sim_inflight_reset(&ps->inflight, now);
+	sim_inflight_reset(&ps->sessions, now);
 	ps->oom_kills = ps->oom_restarts = 0;
 }
 
 double sim_procset_peak(const struct sim_procset *ps, double base,
 			double per_req, double per_sess)
 {
-	return base + ps->inflight.tw.max * per_req +
-	       ps->sessions.tw.max * per_sess;
+	return base + (double)ps->inflight.max * per_req +
+	       (double)ps->sessions.max * per_sess;
 }
 
 void sim_procset_report_memory(const struct sim_procset *ps, double peak,

@@ -131,23 +131,42 @@ static inline void sim_queue_clear(struct sim_queue *q, double now)
 	sim_tw_set(&q->tw, now, 0);
 }
 
-/* Requests in flight in a model, from admission to port.done, and their
- * time-weighted count (queues.mean/max inflight, memory peaks). */
+/* Requests in flight in a model, from admission to port.done: their count
+ * and its time average (queues.mean/max inflight, memory peaks). The
+ * integral of the count over a busy period (from a first admission to the
+ * count's return to 0) is the sum of its requests' stays, sum(leaving
+ * times) - sum(admission times), so admitting and letting go add a time
+ * each, instead of a time-weighted update; sums are folded into `done`
+ * when the count returns to 0, so that they stay small. A zeroed struct is
+ * an empty count measured from time 0. */
 struct sim_inflight {
-	size_t n;
-	struct sim_tw tw;
+	size_t n, max; /* now; the most since the reset */
+	double t0;     /* the reset */
+	double done;   /* the integral over the busy periods ended since t0 */
+	double open;   /* the busy period under way: sum of leaving times
+			  minus sum of admission times (t0 for those held at
+			  the reset) */
 };
 
 static inline void sim_inflight_add(struct sim_inflight *f, double now)
 {
-	f->n++;
-	sim_tw_set(&f->tw, now, (double)f->n);
+	f->open -= now;
+	if (++f->n > f->max)
+		f->max = f->n;
 }
 static inline void sim_inflight_sub(struct sim_inflight *f, double now)
 {
-	f->n--;
-	sim_tw_set(&f->tw, now, (double)f->n);
+	f->open += now;
+	if (--f->n == 0) {
+		f->done += f->open;
+		f->open = 0;
+	}
 }
+/* Restarts the measurement at `now` (those in flight stay). */
+void sim_inflight_reset(struct sim_inflight *f, double now);
+/* The time-averaged count from the reset to now (the count if no time
+ * elapsed). */
+double sim_inflight_mean(const struct sim_inflight *f, double now);
 /* Appends queues.mean.inflight (max false) or queues.max.inflight. */
 void sim_inflight_report(const struct sim_inflight *f, double now, bool max,
 			 struct sim_metrics *m);
