@@ -204,6 +204,11 @@ if [ $have_simpy = 1 ]; then
   echo "  concsim / SimPy:  $(ratios "$tmp/cs" "$tmp/py") (goal >= 100)"
 fi
 printf '  concsim peak RSS  %.1f MiB for 10M requests (goal <= 32)\n' "$(python3 -c "print($rss/1024)")"
+# where the time per customer goes, layer by layer (callgrind, 200k
+# customers: instructions, which the machine's load does not move)
+if command -v valgrind > /dev/null; then
+  bash tests/bench/mm1_layers.sh 200000 "$BIN" | sed 's/^/  /'
+fi
 echo "hold model, 100k pending: plain C $(median < "$tmp/href") ns, concsim $(median < "$tmp/hcs") ns per hold;" \
   "concsim / C: $(ratios "$tmp/hcs" "$tmp/href")"
 printf 'flagship (5 systems x 5 replications x 65 s, -j%s): %.2f s (median; goal < 2)\n' "$(nproc)" "$(median < "$tmp/flag")"
