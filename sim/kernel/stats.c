@@ -116,12 +116,7 @@ static void count_out(struct sim_hist *h, size_t k)
 void sim__hist_record_out(struct sim_hist *h, size_t k, double x)
 {
 	count_out(h, k);
-	if (x < h->min)
-		h->min = x;
-	if (x > h->max)
-		h->max = x;
-	h->n++;
-	h->sum += x;
+	sim__hist_moments(h, x);
 }
 
 /* The value reported for bucket k: of [lo, hi), the point 2 lo hi / (lo +

@@ -87,6 +87,17 @@ static inline uint64_t sim_hist_bucket(const struct sim_hist *h, size_t k)
 	return (i < h->nb ? h->b[i] : 0) + (k == 0 ? h->under : 0);
 }
 
+/* Internal: counts x in n, sum, min and max. */
+static inline void sim__hist_moments(struct sim_hist *h, double x)
+{
+	if (x < h->min)
+		h->min = x;
+	if (x > h->max)
+		h->max = x;
+	h->n++;
+	h->sum += x;
+}
+
 /* Counts x (inline: called once or twice per simulated request). */
 static inline void sim_hist_record(struct sim_hist *h, double x)
 {
@@ -96,12 +107,7 @@ static inline void sim_hist_record(struct sim_hist *h, double x)
 		return;
 	}
 	h->b[i]++;
-	if (x < h->min)
-		h->min = x;
-	if (x > h->max)
-		h->max = x;
-	h->n++;
-	h->sum += x;
+	sim__hist_moments(h, x);
 }
 /* The q-quantile (0 <= q <= 1), 0 when empty: the order statistic of rank
  * ceil(q n) (at least 1) to within SIM_HIST_RELERR; exact at ranks 1 and n

@@ -37,18 +37,10 @@ ratios() { # numerator-file denominator-file
   spread "$tmp/ratio"
 }
 if [ "${SCALE_ONLY:-0}" != 1 ]; then # SCALE_ONLY=1: only the scale section
-# the M/M/1 of shared/bench: lambda 0.9/s, mu 1/s, 10M customers
-cat > "$tmp/mm1.yaml" <<YAML
-name: mm1-bench
-seed: 1
-duration: $(python3 -c "print(f'{$CUSTOMERS/0.9:.3f}s')")
-warmup: 0s
-replications: 1
-workload:
-  arrivals: { process: poisson, rate: 0.9/s }
-  classes: [ { name: c, phases: [ { cpu: { dist: exponential, mean: 1s } } ] } ]
-systems: [ { name: node, model: event-loop, cores: 1, overheads: zero } ]
-YAML
+# the M/M/1 of the C loop: lambda 0.9/s, mu 1/s, 10M customers
+# shellcheck source=tests/bench/mm1.sh
+source tests/bench/mm1.sh
+mm1_yaml "$CUSTOMERS" > "$tmp/mm1.yaml"
 
 
 : > "$tmp/ref"; : > "$tmp/cs"; : > "$tmp/py"; : > "$tmp/rss"

@@ -24,17 +24,9 @@ N=${1:-200000}
 BIN=${2:-build/concsim}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat > "$tmp/mm1.yaml" <<YAML
-name: mm1-layers
-seed: 1
-duration: $(python3 -c "print(f'{$N/0.9:.3f}s')")
-warmup: 0s
-replications: 1
-workload:
-  arrivals: { process: poisson, rate: 0.9/s }
-  classes: [ { name: c, phases: [ { cpu: { dist: exponential, mean: 1s } } ] } ]
-systems: [ { name: node, model: event-loop, cores: 1, overheads: zero } ]
-YAML
+# shellcheck source=tests/bench/mm1.sh
+source tests/bench/mm1.sh
+mm1_yaml "$N" > "$tmp/mm1.yaml"
 valgrind --tool=callgrind --dump-instr=no --callgrind-out-file="$tmp/cg.out" \
   "$BIN" run "$tmp/mm1.yaml" --format csv -j1 > "$tmp/out.csv" 2> "$tmp/vg.log"
 done=$(python3 -c "import csv; print(next(csv.DictReader(open('$tmp/out.csv')))['completed'])")
