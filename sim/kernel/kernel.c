@@ -340,6 +340,34 @@ void sim__cal_push(struct sim *s, struct sim_heapent e)
 		c->hi = SIZE_MAX; /* no memory: slower, still right */
 }
 
+/* Fetches ahead what dispatching the next events reads, so that their
+ * cache misses overlap the work of the event being dispatched (a fleet
+ * of replicas spreads its events over more memory than the caches hold;
+ * each dispatch would otherwise wait for its record, then its handler's
+ * object, one after the other). nx is the entry that follows the one
+ * being dispatched in its bucket: most likely the next event. Its record
+ * and node were fetched one event ago (as the one after the next), so its
+ * handler's object can be fetched now, and the record and node of the one
+ * after it. A guess that turns out wrong (an earlier event scheduled
+ * meanwhile) costs only the fetch; prefetches never fault. The heap path
+ * (at most SIM__CAL_ON pending, all in cache) does none. */
+static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
+				uint32_t nx)
+{
+	if (nx == CAL_NIL) /* the bucket is empty: the next day's head */
+		nx = c->head[(c->day + 1) & (c->nb - 1)];
+	if (nx == CAL_NIL)
+		return;
+	const char *obj = s->rec[nx].obj; /* its first two lines */
+	__builtin_prefetch(obj);
+	__builtin_prefetch(obj + 64);
+	uint32_t nxx = c->node[nx].next;
+	if (nxx == CAL_NIL)
+		return;
+	__builtin_prefetch(&s->rec[nxx]);
+	__builtin_prefetch(&c->node[nxx]);
+}
+
 /* Takes the earliest entry into *e if it is due by t_end. */
 static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 {
@@ -349,6 +377,7 @@ static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 	if (c->node[n].e.t > t_end)
 		return 0;
 	c->head[b] = c->node[n].next;
+	cal_prefetch(s, c, c->node[n].next);
 	*e = c->node[n].e;
 	s->nheap--;
 	if (s->nheap < SIM__CAL_OFF)
