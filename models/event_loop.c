@@ -165,9 +165,10 @@ struct el;
 
 struct el_proc {
 	struct sim_member pm; /* first: footprint, requests held, restart */
+	/* what a request touches, together */
 	struct el *m;
-	struct sim_loop loop;
 	struct sim_thread thread; /* the loop's */
+	struct sim_loop loop;
 	size_t upto; /* the phase the running callback's request goes on to */
 	struct sim_thread *pool;  /* threadpool threads; owner: request */
 	struct sim_thread **idle; /* idle pool threads (stack) */
@@ -175,10 +176,12 @@ struct el_proc {
 	struct sim_queue poolq;
 };
 
+/* One allocation (sim_instance_new's) holds the model with a lone process
+ * and its own host: a fleet of replicas visits thousands of these, each
+ * line a cache miss unless fetched ahead, so what a request touches comes
+ * first and together (the parent `replicas` fetches the whole state when
+ * a request reaches it), the process and the host's busy lines after. */
 struct el {
-	/* what a request touches, first and together: a fleet of replicas
-	 * visits thousands of these, and each line is a cache miss */
-	struct sim_procset ps; /* the processes (struct el_proc) */
 	const struct el_cfg *cfg;
 	struct sim_host *host;
 	int nprocs;
@@ -186,7 +189,9 @@ struct el {
 			   process, its listen backlog */
 	struct sim_first_cost first; /* request_overhead and the connection's */
 	struct sim_hist lag;
+	struct sim_procset ps; /* the processes (struct el_proc) */
 	struct sim_ctx ctx;
+	struct el_proc one; /* the process when there is one (ps.procs) */
 	struct sim_host own_host;
 	double t_reset;
 };
@@ -384,6 +389,9 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 		return SIM_ENOMEM;
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
 			    cfg->refill.work);
+	if (ctx->folded && m->host == &m->own_host && cfg->processes == 1)
+		/* one of a fleet: the end of a burst touches this state */
+		sim_host_set_prefetch(m->host, m, sizeof *m);
 	int err = 0;
 	if (ctx->folded)
 		sim_hist_init_moments(&m->lag);
@@ -401,6 +409,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 				   .per_sess = cfg->conn.memory,
 				   .restart_time = cfg->restart_time,
 				   .on_kill = killed,
+				   .one = &m->one,
 			       });
 	if (err < 0)
 		return err;

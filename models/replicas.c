@@ -50,12 +50,14 @@
  * With `overheads: zero`, a random balancer over N single-core event loops
  * with one exponential CPU phase is N independent M/M/1 queues.
  */
+#define _DEFAULT_SOURCE /* madvise: MADV_HUGEPAGE */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "runtime/host.h"
 #include "runtime/model.h"
@@ -231,15 +233,16 @@ enum rep_state {
 struct rep;
 
 struct rep_child {
-	/* what a request touches, first and together: a fleet visits
-	 * thousands of these, and each cache line is a miss */
+	/* what the balancer touches per request (choosing, counting), one
+	 * cache line: a fleet visits thousands of these */
+	_Alignas(64) struct sim_inflight inflight; /* sent, not yet answered */
+	uint64_t sent;				   /* since the reset */
 	struct rep *m;
+	/* the next line: handing a request over, and its end */
 	struct sim_instance inst;
 	enum rep_state state;
 	bool launched; /* has served at some point of the run */
 	bool has_rng;
-	struct sim_inflight inflight; /* sent by us, not yet answered */
-	uint64_t sent;		      /* since the reset */
 	double weight, cur; /* weighted policies; cur: smooth WRR credit */
 	struct sim_stream rng;
 };
@@ -265,6 +268,10 @@ struct rep {
 					    NULL when each has its own */
 	struct rep_child *ch;
 	int nch;
+	/* the replicas' states, one slab (rep_init): a request's replica is
+	 * one run of cache lines in one region, on huge pages where the
+	 * kernel gives them (fewer TLB misses across thousands) */
+	unsigned char *slab;
 	int *act; /* indices of R_ACTIVE replicas, ascending */
 	int nact;
 	int *perm;    /* power-of-d: a permutation of 0..nact-1 */
@@ -578,7 +585,14 @@ static void deliver(struct rep_child *c, struct sim_request *r)
 
 static void hop_in(struct sim *s, void *obj, uint64_t arg)
 {
-	deliver(obj, (struct sim_request *)(uintptr_t)arg);
+	struct rep_child *c = obj;
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	/* thousands of replicas outgrow the caches: fetch this one's state
+	 * and the request's record in one go rather than miss by miss */
+	sim_model_prefetch(&c->inst);
+	for (size_t k = 0; k < sizeof *r + sizeof *r->demand; k += 64)
+		__builtin_prefetch((const char *)r + k);
+	deliver(c, r);
 }
 
 static void answer(struct rep *m, struct sim_request *r, enum sim_outcome o)
@@ -715,6 +729,34 @@ static void autoscale(struct sim *s, void *obj, uint64_t arg)
 
 /* ------------------------------------------------------------ lifecycle -- */
 
+/* Huge pages (2 MiB on x86-64 and arm64) for a slab of at least one: the
+ * kernel's transparent huge pages, where enabled ("madvise" or "always" in
+ * /sys/kernel/mm/transparent_hugepage/enabled), else ordinary pages. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* The slab of `bytes` (zeroed) for the replicas' states. */
+static int slab_alloc(struct rep *m, size_t bytes)
+{
+	bool huge = bytes >= HUGE_PAGE;
+	size_t align = huge ? HUGE_PAGE : 64;
+	bytes = (bytes + align - 1) & ~(align - 1);
+	m->slab = aligned_alloc(align, bytes);
+	if (!m->slab)
+		return SIM_ENOMEM;
+#ifdef MADV_HUGEPAGE
+	if (huge) /* advice only: without it the slab works the same */
+		(void)madvise(m->slab, bytes, MADV_HUGEPAGE);
+#endif
+	memset(m->slab, 0, bytes);
+	return 0;
+}
+
+static void slab_free(struct rep *m)
+{
+	free(m->slab);
+	m->slab = NULL;
+}
+
 static int rep_init(void *state, const struct sim_ctx *ctx)
 {
 	struct rep *m = state;
@@ -730,7 +772,10 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 		m->shared = ctx->host; /* we may live on a parent's host */
 	}
 	m->nch = cfg->autoscale_max > 0 ? cfg->autoscale_max : cfg->replicas;
-	m->ch = calloc((size_t)m->nch, sizeof *m->ch);
+	/* each on its own cache lines (struct rep_child) */
+	m->ch = aligned_alloc(64, (size_t)m->nch * sizeof *m->ch);
+	if (m->ch)
+		memset(m->ch, 0, (size_t)m->nch * sizeof *m->ch);
 	m->act = calloc((size_t)m->nch, sizeof *m->act);
 	m->perm = calloc((size_t)m->nch, sizeof *m->perm);
 	m->cumw = calloc((size_t)m->nch, sizeof *m->cumw);
@@ -746,6 +791,9 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 	}
 	const struct sim_system *rsys = cfg->replica;
 	m->track = ctx->wl->client.cancel && rsys->model->cancel;
+	size_t rsize = sim_instance_size(rsys->model);
+	if (slab_alloc(m, (size_t)m->nch * rsize) < 0)
+		return SIM_ENOMEM;
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
 		c->m = m;
@@ -769,7 +817,8 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 				     .ds = ctx->ds,
 				     .svc = ctx->svc,
 				     .folded = true};
-		err = sim_instance_new(&c->inst, &cc);
+		err = sim_instance_init(&c->inst, &cc,
+					m->slab + (size_t)i * rsize);
 		if (err < 0)
 			return err;
 		if (i < cfg->replicas) {
@@ -791,10 +840,11 @@ static void rep_release(void *state)
 	struct rep *m = state;
 	/* replicas first: their threads live on the shared host */
 	for (int i = 0; m->ch && i < m->nch; i++) {
-		sim_instance_free(&m->ch[i].inst);
+		sim_instance_release(&m->ch[i].inst);
 		if (m->ch[i].has_rng)
 			sim_stream_release(&m->ch[i].rng);
 	}
+	slab_free(m);
 	free(m->ch);
 	free(m->act);
 	free(m->perm);

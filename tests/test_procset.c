@@ -1,8 +1,9 @@
 /*
  * test_procset.c - the process set (sim/runtime/procset.c) on its own:
  * connections are dealt round-robin to the processes alive, none when all
- * are down; an OOM kill fails every request the process held (counted
- * once, oldest first), and the process serves again after restart_time.
+ * are down; a lone process can live in the model's storage; an OOM kill
+ * fails every request the process held (counted once, oldest first), and
+ * the process serves again after restart_time.
  */
 #include <criterion/criterion.h>
 
@@ -45,7 +46,7 @@ struct fixture {
 	struct sim_procset ps;
 };
 
-static void setup(struct fixture *f, int n)
+static void setup_in(struct fixture *f, int n, void *one)
 {
 	/* a limit, so that processes track the requests they hold; far
 	 * above what the tests use, so that the kernel never kills */
@@ -59,9 +60,15 @@ static void setup(struct fixture *f, int n)
 				      .per_req = 10,
 				      .restart_time = 2,
 				      .on_kill = on_kill,
-				      .on_restart = on_restart};
+				      .on_restart = on_restart,
+				      .one = one};
 	cr_assert_eq(sim_procset_init(&f->ps, &f->ctx, &f->h, &cfg), 0);
 	nended = 0;
+}
+
+static void setup(struct fixture *f, int n)
+{
+	setup_in(f, n, NULL);
 }
 
 static void teardown(struct fixture *f)
@@ -123,5 +130,28 @@ Test(procset, a_kill_fails_what_the_process_held_and_it_restarts)
 	cr_expect(p->pm.mem.up);
 	cr_expect_eq(p->pm.mem.bytes, 1000);
 	cr_expect_eq(sim_procset_pick(&f.ps), p);
+	teardown(&f);
+}
+
+/* A model with one process gives the set its storage (inside its own
+ * state: one allocation per model, its lines together); the set uses it
+ * and does not free it (ASan and valgrind would catch a free of it). With
+ * more processes the set allocates them. */
+Test(procset, a_lone_process_lives_in_the_models_storage)
+{
+	struct fixture f;
+	struct tproc one = {0};
+	setup_in(&f, 1, &one);
+	cr_expect_eq(sim_procset_at(&f.ps, 0), (void *)&one);
+	cr_expect_eq(sim_procset_pick(&f.ps), &one);
+	cr_expect_eq(sim_procset_pick(&f.ps), &one, "round-robin over one");
+	cr_expect(one.pm.mem.up);
+	cr_expect_eq(one.pm.mem.bytes, 1000);
+	teardown(&f);
+	struct tproc two = {0};
+	setup_in(&f, 2, &two);
+	cr_expect_neq(sim_procset_at(&f.ps, 0), (void *)&two,
+		      "storage for one only");
+	cr_expect_eq(two.pm.mem.bytes, 0);
 	teardown(&f);
 }

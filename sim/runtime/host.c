@@ -87,6 +87,19 @@ void sim_host_set_switch_refill(struct sim_host *h, double cpu)
 	h->refilling = h->refill > 0 || h->swrefill > 0;
 }
 
+void sim_host_set_prefetch(struct sim_host *h, const void *p, size_t len)
+{
+	h->pf = p;
+	h->pflen = len;
+}
+
+/* Out of line: the path without (M/M/1) only tests h->pf. */
+static __attribute__((noinline)) void prefetch(const struct sim_host *h)
+{
+	for (size_t k = 0; k < h->pflen; k += 64)
+		__builtin_prefetch(h->pf + k);
+}
+
 void sim_thread_set_proc(struct sim_thread *t, const void *proc)
 {
 	t->proc = proc;
@@ -253,6 +266,8 @@ static void release_handoff(struct sim_host *h)
 static void core_event(struct sim *s, void *obj, uint64_t arg)
 {
 	struct sim_host *h = obj;
+	if (h->pf)
+		prefetch(h);
 	int c = (int)arg;
 	struct sim_core *co = &h->cores[c];
 	struct sim_thread *t = co->cur;

@@ -61,21 +61,33 @@ struct sim_core {
  * and a context-switch cost charged whenever a core changes thread, or
  * ideal processor sharing when the quantum is 0. */
 struct sim_host {
-	/* what every burst touches first, together (a fleet of replicas
-	 * visits thousands of hosts: each line is a cache miss) */
+	/* what every burst touches, first and together in three cache lines
+	 * (a fleet of replicas visits thousands of hosts: each line is a
+	 * cache miss): the cores, the run queue, the busy count and the
+	 * memory limit that every request's hold and drop test */
 	struct sim *s;
 	int ncores;
 	int nidle;
 	struct sim_core *cores;		      /* one_core when ncores == 1 */
 	int *idle;			      /* stack of idle core indices */
 	struct sim_thread *rq_head, *rq_tail; /* runnable, waiting for a core */
-	size_t rq_len;
+	double quantum, cs;
+	int refilling; /* refill > 0 || swrefill > 0 */
+	/* a single core and its idle slot, here rather than allocated */
+	int one_idle;
 	/* the core whose burst just ended, while its thread's on_done runs
 	 * (else -1): still counted busy and off the idle stack, so that the
 	 * thread's next burst, taking it back at the same instant, skips the
 	 * round trip (host.c, core_event) */
 	int handoff;
-	double quantum, cs;
+	struct sim_core one_core;
+	/* what the end of a burst goes on to touch (sim_host_set_prefetch),
+	 * or NULL */
+	const char *pf;
+	size_t pflen;
+	struct sim_tw busy;	/* cores busy (running or switching) */
+	struct sim_hostmem mem; /* processes' memory, `memory` limit */
+	size_t rq_len;
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
 	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU */
 	double refill, refill_time;
@@ -83,15 +95,9 @@ struct sim_host {
 	/* switch refill (sim_host_set_switch_refill): a burst of a process
 	 * other than the core's last one refills its working set */
 	double swrefill;
-	int refilling; /* refill > 0 || swrefill > 0 */
 	/* statistics */
-	struct sim_tw busy;	/* cores busy (running or switching) */
-	struct sim_tw waiting;	/* threads waiting for a core */
-	uint64_t switches;	/* context switches since the reset */
-	struct sim_hostmem mem; /* processes' memory, `memory` limit */
-	/* a single core and its idle slot, here rather than allocated */
-	struct sim_core one_core;
-	int one_idle;
+	struct sim_tw waiting; /* threads waiting for a core */
+	uint64_t switches;     /* context switches since the reset */
 	/* processor sharing */
 	struct sim_thread **ps;
 	size_t nps, capps;
@@ -141,6 +147,12 @@ static inline double sim_host_work_refill(const struct sim_host *h, double app)
 		   ? -h->work_refill * expm1(-app / h->refill_time)
 		   : h->work_refill;
 }
+/* The end of a burst on h goes on to touch [p, p + len) (a model with a
+ * host of its own: its state): it is fetched into the cache when the
+ * burst's event comes, all its lines at once, rather than one miss after
+ * another as the model's code finds them. For a model among thousands
+ * (a fleet of replicas), whose states do not all fit in the caches. */
+void sim_host_set_prefetch(struct sim_host *h, const void *p, size_t len);
 /* Says which process t belongs to (any stable pointer per process). */
 void sim_thread_set_proc(struct sim_thread *t, const void *proc);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker

@@ -22,7 +22,8 @@ int sim_procset_init(struct sim_procset *ps, const struct sim_ctx *ctx,
 				   .base = cfg->base,
 				   .restart_time = cfg->restart_time,
 				   .on_restart = cfg->on_restart};
-	ps->procs = calloc((size_t)cfg->n, cfg->size);
+	ps->own = !(cfg->n == 1 && cfg->one);
+	ps->procs = ps->own ? calloc((size_t)cfg->n, cfg->size) : cfg->one;
 	if (!ps->procs)
 		return SIM_ENOMEM;
 	ps->n = cfg->n;
@@ -42,7 +43,8 @@ void sim_procset_release(struct sim_procset *ps)
 	for (int i = 0; i < ps->n; i++)
 		sim_proc_release(
 		    &((struct sim_member *)sim_procset_at(ps, i))->mem);
-	free(ps->procs);
+	if (ps->own)
+		free(ps->procs);
 	ps->procs = ps->end = ps->next = NULL;
 	ps->n = 0;
 }

@@ -56,6 +56,11 @@ struct sim_procset_cfg {
 	void (*on_kill)(struct sim_proc *p);
 	/* Optional: p serves again (after its restart). */
 	void (*on_restart)(struct sim_member *p);
+	/* Optional: zeroed storage of `size` bytes for the process when n is
+	 * 1, inside the model's state, so that a one-process model is one
+	 * allocation whose lines a request finds together (a fleet of
+	 * replicas); the set does not free it. */
+	void *one;
 };
 
 struct sim_procset {
@@ -74,6 +79,7 @@ struct sim_procset {
 	void (*on_restart)(struct sim_member *p);
 	struct sim_inflight sessions;	  /* sessions held (SIM_CONN_SESSION) */
 	uint64_t oom_kills, oom_restarts; /* since the reset */
+	bool own; /* procs allocated here (not cfg->one) */
 };
 
 /* Allocates cfg->n processes of cfg->size bytes (zeroed) and registers
