@@ -272,7 +272,8 @@ struct rep {
 	 * one run of cache lines in one region, on huge pages where the
 	 * kernel gives them (fewer TLB misses across thousands) */
 	unsigned char *slab;
-	int *act; /* indices of R_ACTIVE replicas, ascending */
+	bool crowded; /* the slab outgrows the caches (SIM_CROWDED_BYTES) */
+	int *act;     /* indices of R_ACTIVE replicas, ascending */
 	int nact;
 	int *perm;    /* power-of-d: a permutation of 0..nact-1 */
 	double *cumw; /* weighted random: cumulative weights over act */
@@ -589,9 +590,10 @@ static void hop_in(struct sim *s, void *obj, uint64_t arg)
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
 	/* thousands of replicas outgrow the caches: fetch this one's state
 	 * and the request's record in one go rather than miss by miss */
-	sim_model_prefetch(&c->inst);
-	for (size_t k = 0; k < sizeof *r + sizeof *r->demand; k += 64)
-		__builtin_prefetch((const char *)r + k);
+	if (c->m->crowded) {
+		sim_model_prefetch(&c->inst);
+		sim_prefetch(r, sizeof *r + sizeof *r->demand);
+	}
 	deliver(c, r);
 }
 
@@ -794,6 +796,7 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 	size_t rsize = sim_instance_size(rsys->model);
 	if (slab_alloc(m, (size_t)m->nch * rsize) < 0)
 		return SIM_ENOMEM;
+	m->crowded = (size_t)m->nch * rsize > SIM_CROWDED_BYTES;
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
 		c->m = m;
@@ -816,7 +819,8 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 				      * downstream (and the services) */
 				     .ds = ctx->ds,
 				     .svc = ctx->svc,
-				     .folded = true};
+				     .folded = true,
+				     .crowded = m->crowded};
 		err = sim_instance_init(&c->inst, &cc,
 					m->slab + (size_t)i * rsize);
 		if (err < 0)

@@ -30,6 +30,8 @@ void sim_thread_init(struct sim_thread *t, struct sim_host *h,
 				 .hpos = -1};
 }
 
+static void core_event(struct sim *s, void *obj, uint64_t arg);
+
 int sim_host_init(struct sim_host *h, struct sim *s,
 		  const struct sim_host_cfg *cfg)
 {
@@ -37,7 +39,8 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 			       .ncores = cfg->cores,
 			       .quantum = cfg->quantum,
 			       .cs = cfg->context_switch,
-			       .handoff = -1};
+			       .handoff = -1,
+			       .core_fn = core_event};
 	/* whole bytes: memory.c keeps footprints as integers */
 	h->mem.limit = cfg->memory > 0 ? (int64_t)llround(cfg->memory) : 0;
 	assert(h->ncores > 0);
@@ -87,17 +90,14 @@ void sim_host_set_switch_refill(struct sim_host *h, double cpu)
 	h->refilling = h->refill > 0 || h->swrefill > 0;
 }
 
-void sim_host_set_prefetch(struct sim_host *h, const void *p, size_t len)
-{
-	h->pf = p;
-	h->pflen = len;
-}
+static void core_event_fetched(struct sim *s, void *obj, uint64_t arg);
 
-/* Out of line: the path without (M/M/1) only tests h->pf. */
-static __attribute__((noinline)) void prefetch(const struct sim_host *h)
+void sim_host_set_prefetch(struct sim_host *h, void (*fetch)(const void *arg),
+			   const void *arg)
 {
-	for (size_t k = 0; k < h->pflen; k += 64)
-		__builtin_prefetch(h->pf + k);
+	h->pf = fetch;
+	h->pfarg = arg;
+	h->core_fn = fetch ? core_event_fetched : core_event;
 }
 
 void sim_thread_set_proc(struct sim_thread *t, const void *proc)
@@ -157,8 +157,6 @@ static __attribute__((noinline, cold)) void switched(const struct sim_host *h,
 
 /* ------------------------------------------------------- round robin -- */
 
-static void core_event(struct sim *s, void *obj, uint64_t arg);
-
 static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
 {
 	struct sim_core *co = &h->cores[c];
@@ -178,7 +176,7 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
 	co->slice = slice;
 	co->t_cpu = h->s->now + cost;
 	t->core = t->lastcore = c;
-	co->ev = sim_after(h->s, cost + slice, core_event, h, (uint64_t)c);
+	co->ev = sim_after(h->s, cost + slice, h->core_fn, h, (uint64_t)c);
 }
 
 /* Threads now wait for a core: every running slice longer than a quantum
@@ -198,7 +196,7 @@ static void bound_slices(struct sim_host *h)
 		co->slice = bound;
 		double t = co->t_cpu + bound;
 		co->ev =
-		    sim_at(h->s, t > now ? t : now, core_event, h, (uint64_t)c);
+		    sim_at(h->s, t > now ? t : now, h->core_fn, h, (uint64_t)c);
 	}
 }
 
@@ -266,8 +264,6 @@ static void release_handoff(struct sim_host *h)
 static void core_event(struct sim *s, void *obj, uint64_t arg)
 {
 	struct sim_host *h = obj;
-	if (h->pf)
-		prefetch(h);
 	int c = (int)arg;
 	struct sim_core *co = &h->cores[c];
 	struct sim_thread *t = co->cur;
@@ -300,6 +296,16 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	} else {
 		dispatch(h, c, t);
 	}
+}
+
+/* core_event after fetching what the end of the burst touches
+ * (sim_host_set_prefetch): a handler of its own, so that the path
+ * without (M/M/1) does not even test for it. */
+static void core_event_fetched(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_host *h = obj;
+	h->pf(h->pfarg);
+	core_event(s, obj, arg);
 }
 
 /* Takes an idle core, preferring the one t last ran on (no switch). */

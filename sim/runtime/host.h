@@ -81,11 +81,13 @@ struct sim_host {
 	 * round trip (host.c, core_event) */
 	int handoff;
 	struct sim_core one_core;
-	/* what the end of a burst goes on to touch (sim_host_set_prefetch),
-	 * or NULL */
-	const char *pf;
-	size_t pflen;
-	struct sim_tw busy;	/* cores busy (running or switching) */
+	/* fetches what the end of a burst goes on to touch
+	 * (sim_host_set_prefetch), or NULL */
+	void (*pf)(const void *arg);
+	const void *pfarg;
+	sim_fn core_fn;	    /* a core's event: core_event, or with pf set one
+			       that calls it first */
+	struct sim_tw busy; /* cores busy (running or switching) */
 	struct sim_hostmem mem; /* processes' memory, `memory` limit */
 	size_t rq_len;
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
@@ -147,12 +149,14 @@ static inline double sim_host_work_refill(const struct sim_host *h, double app)
 		   ? -h->work_refill * expm1(-app / h->refill_time)
 		   : h->work_refill;
 }
-/* The end of a burst on h goes on to touch [p, p + len) (a model with a
- * host of its own: its state): it is fetched into the cache when the
- * burst's event comes, all its lines at once, rather than one miss after
- * another as the model's code finds them. For a model among thousands
- * (a fleet of replicas), whose states do not all fit in the caches. */
-void sim_host_set_prefetch(struct sim_host *h, const void *p, size_t len);
+/* When a burst's event comes, fetch(arg) fetches into the cache what the
+ * end of the burst goes on to touch (a model with a host of its own: its
+ * state, the next request), all its lines at once, rather than one miss
+ * after another as the model's code finds them. For a model among
+ * thousands (a fleet of replicas), whose states do not all fit in the
+ * caches; NULL: nothing. */
+void sim_host_set_prefetch(struct sim_host *h, void (*fetch)(const void *arg),
+			   const void *arg);
 /* Says which process t belongs to (any stable pointer per process). */
 void sim_thread_set_proc(struct sim_thread *t, const void *proc);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker

@@ -58,9 +58,13 @@ struct sim_ctx {
 	struct sim_dspool *ds;	/* the shared downstream (database pool),
 				   or NULL */
 	struct sim_svcset *svc; /* the services requests may call, or NULL */
-	bool folded; /* a replica of `replicas`, which keeps only sums and
-			maxima of its figures: its distributions (loop lag)
-			need no histogram buckets */
+	bool folded;  /* a replica of `replicas`, which keeps only sums and
+			 maxima of its figures: its distributions (loop lag)
+			 need no histogram buckets */
+	bool crowded; /* one of so many instances that their states outgrow
+			 a core's caches (SIM_CROWDED_BYTES): fetching ahead
+			 pays (sim_prefetch), where with few it costs only
+			 its instructions */
 };
 
 /* The request's phase i as the workload defines it. */
@@ -273,14 +277,15 @@ static inline void sim_model_submit(const struct sim_instance *in,
  * instances do not all fit in the caches (a fleet of replicas). A model
  * whose state is larger keeps what a request touches first. */
 #define SIM_PREFETCH_STATE 2048
+/* Instances whose states together take more than this are crowded
+ * (sim_ctx): a core's L2 cache, 1 MiB on recent AMD EPYC and Intel
+ * server cores, beyond which every visit to a state misses it. */
+#define SIM_CROWDED_BYTES ((size_t)1 << 20)
 static inline void sim_model_prefetch(const struct sim_instance *in)
 {
 	size_t n = in->ops->state_size;
-	if (n > SIM_PREFETCH_STATE)
-		n = SIM_PREFETCH_STATE;
-	/* the state is cache-line aligned (sim_instance_new) */
-	for (size_t k = 0; k < n; k += 64)
-		__builtin_prefetch((const char *)in->state + k);
+	sim_prefetch(in->state,
+		     n < SIM_PREFETCH_STATE ? n : SIM_PREFETCH_STATE);
 }
 /* Whether the model drops requests whose client gave up. */
 static inline bool sim_model_can_cancel(const struct sim_instance *in)
