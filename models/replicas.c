@@ -273,7 +273,9 @@ struct rep {
 	 * kernel gives them (fewer TLB misses across thousands) */
 	unsigned char *slab;
 	bool crowded; /* the slab outgrows the caches (SIM_CROWDED_BYTES) */
-	int *act;     /* indices of R_ACTIVE replicas, ascending */
+	bool ahead;   /* random: next_u is the next pick's uniform */
+	double next_u;
+	int *act; /* indices of R_ACTIVE replicas, ascending */
 	int nact;
 	int *perm;    /* power-of-d: a permutation of 0..nact-1 */
 	double *cumw; /* weighted random: cumulative weights over act */
@@ -476,6 +478,25 @@ static int pick(struct rep *m, int n)
 	return k < n ? k : n - 1;
 }
 
+/* pick() one request ahead, for a crowded fleet (whose entries are not in
+ * the caches): the next request's uniform is drawn now and its replica's
+ * entry fetched, so that its miss overlaps the work in between. The
+ * uniforms are the same, in the same order, as pick()'s: every pick is
+ * the same. */
+static int pick_ahead(struct rep *m, int n)
+{
+	if (!m->ahead) {
+		m->next_u = sim_uniform(m->ctx.rng);
+		m->ahead = true;
+	}
+	double u = m->next_u;
+	m->next_u = sim_uniform(m->ctx.rng);
+	int k = (int)(m->next_u * n);
+	__builtin_prefetch(&m->ch[m->act[k < n ? k : n - 1]]);
+	k = (int)(u * n);
+	return k < n ? k : n - 1;
+}
+
 /* Power of d choices: d distinct active replicas drawn uniformly (a
  * partial Fisher-Yates shuffle of perm[], which may start in any order),
  * the first with the fewest requests in flight. */
@@ -505,7 +526,7 @@ static int choose(struct rep *m, const struct sim_request *r)
 	case BAL_ROUND_ROBIN:
 		return m->act[m->rr++ % (uint64_t)n];
 	case BAL_RANDOM:
-		return m->act[pick(m, n)];
+		return m->act[m->crowded ? pick_ahead(m, n) : pick(m, n)];
 	case BAL_LEAST_CONN: {
 		/* ties go to the first from a rotating start, so that an idle
 		 * system still spreads its requests */
@@ -603,10 +624,12 @@ static void answer(struct rep *m, struct sim_request *r, enum sim_outcome o)
 	sim_port_done(&m->ctx.port, r, o);
 }
 
+/* obj is the request, which has likely left the caches by now: the kernel
+ * fetches an event's object ahead (the balancer's state is hot anyway). */
 static void hop_out(struct sim *s, void *obj, uint64_t arg)
 {
-	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
-	answer(obj, r, (enum sim_outcome)r->mtag);
+	struct sim_request *r = obj;
+	answer((struct rep *)(uintptr_t)arg, r, (enum sim_outcome)r->mtag);
 }
 
 /* port.done of replica c: it is finished with r. */
@@ -627,8 +650,8 @@ static void child_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	if (m->cfg->hop > 0) {
 		/* r is ours again: its model fields are free */
 		r->mtag = (uint64_t)o;
-		sim_after(m->ctx.s, m->cfg->hop, hop_out, m,
-			  (uint64_t)(uintptr_t)r);
+		sim_after(m->ctx.s, m->cfg->hop, hop_out, r,
+			  (uint64_t)(uintptr_t)m);
 	} else {
 		answer(m, r, o);
 	}
