@@ -349,6 +349,36 @@ Test(replicas, per_replica_list_only_on_request, .timeout = 60)
 	sim_scenario_release(&sc);
 }
 
+/* A fleet whose states outgrow a core's caches (SIM_CROWDED_BYTES) is
+ * fetched ahead, and its random balancer draws each pick one request
+ * early: neither may change a result. 4 replicas built among 1000
+ * (autoscale_max, a target never reached: crowded) against 4 alone. */
+Test(replicas, a_crowded_fleet_gives_what_a_small_one_gives, .timeout = 60)
+{
+	char buf[2048];
+	struct result r[2];
+	for (int k = 0; k < 2; k++) {
+		char sys[512];
+		snprintf(sys, sizeof sys,
+			 "  - { name: random, model: replicas, replicas: 4, "
+			 "balancer: random,%s replica: " REPLICA " }\n",
+			 k ? " autoscale_max: 1000, autoscale_target: 1e9,"
+			   : "");
+		r[k] =
+		    run_yaml(scenario(buf, sizeof buf, 2, "3s", "3200/s", sys));
+	}
+	cr_expect_eq(r[0].s[0].completed, r[1].s[0].completed);
+	cr_expect_eq(r[0].s[0].lat_mean.mean, r[1].s[0].lat_mean.mean,
+		     "mean response %.17g, crowded %.17g",
+		     r[0].s[0].lat_mean.mean, r[1].s[0].lat_mean.mean);
+	cr_expect_eq(r[0].s[0].p99.mean, r[1].s[0].p99.mean);
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(share(&r[0].s[0], i), share(&r[1].s[0], i),
+			     "replica %d's share", i);
+	release(&r[0]);
+	release(&r[1]);
+}
+
 Test(replicas, autoscaling_adds_replicas_under_a_load_step, .timeout = 60)
 {
 	/* 1000/s on 2 replicas (rho 0.5), then 3000/s from 20 s: 2 replicas
