@@ -377,14 +377,13 @@ static void killed(struct sim_proc *mp)
 	sim_procset_fail_held(&m->ps, &p->pm, forget_killed);
 }
 
-/* A burst of a replica among thousands ends (sim_host_set_prefetch): what
- * its end touches has likely left the caches since the burst began. The
- * state, the request whose callback runs next, and the parent's entry
- * (port.ctx: the balancer's), all at once. */
+/* A burst of a replica among thousands ends (sim_host_set_prefetch: the
+ * state came one event ahead): the request whose callback runs next and
+ * the parent's entry (port.ctx: the balancer's) have likely left the
+ * caches since the burst began. */
 static void fetch(const void *arg)
 {
 	const struct el *m = arg;
-	sim_prefetch(m, sizeof *m);
 	const struct sim_request *next = m->one.loop.ready.head;
 	if (next)
 		sim_prefetch(next, sizeof *next + sizeof *next->demand);
@@ -404,7 +403,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
 			    cfg->refill.work);
 	if (ctx->crowded && m->host == &m->own_host && cfg->processes == 1)
-		sim_host_set_prefetch(m->host, fetch, m);
+		sim_host_set_prefetch(m->host, fetch, m, sizeof *m);
 	int err = 0;
 	if (ctx->folded)
 		sim_hist_init_moments(&m->lag);

@@ -607,15 +607,20 @@ static void deliver(struct rep_child *c, struct sim_request *r)
 
 static void hop_in(struct sim *s, void *obj, uint64_t arg)
 {
-	struct rep_child *c = obj;
-	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
-	/* thousands of replicas outgrow the caches: fetch this one's state
-	 * and the request's record in one go rather than miss by miss */
-	if (c->m->crowded) {
-		sim_model_prefetch(&c->inst);
-		sim_prefetch(r, sizeof *r + sizeof *r->demand);
-	}
-	deliver(c, r);
+	deliver(obj, (struct sim_request *)(uintptr_t)arg);
+}
+
+/* One event ahead of hop_in, in a crowded fleet (sim_set_fetcher; c came
+ * with the kernel's fetch of the event's object): thousands of replicas
+ * outgrow the caches, so the replica's state and the request's record
+ * are fetched in one go rather than miss by miss. */
+static void fetch_in(const void *obj, uint64_t arg)
+{
+	const struct rep_child *c = obj;
+	const struct sim_request *r =
+	    (const struct sim_request *)(uintptr_t)arg;
+	sim_model_prefetch(&c->inst);
+	sim_prefetch(r, sizeof *r + sizeof *r->demand);
 }
 
 static void answer(struct rep *m, struct sim_request *r, enum sim_outcome o)
@@ -820,6 +825,8 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 	if (slab_alloc(m, (size_t)m->nch * rsize) < 0)
 		return SIM_ENOMEM;
 	m->crowded = (size_t)m->nch * rsize > SIM_CROWDED_BYTES;
+	if (m->crowded)
+		sim_set_fetcher(ctx->s, hop_in, fetch_in);
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
 		c->m = m;

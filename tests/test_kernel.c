@@ -186,6 +186,49 @@ Test(kernel, calendar_queue_keeps_time_and_insertion_order)
 	sim_release(&s);
 }
 
+/* sim_set_fetcher: with the calendar queue running, a handler's fetcher
+ * sees each of its events (object and argument) before the handler runs,
+ * most of them exactly one event ahead; other handlers' events are not
+ * fetched; the order of events does not change. */
+static uint64_t fetched[4096], handled[4096];
+static int nfetched, nhandled, ahead;
+static void fetched_fn(struct sim *s, void *obj, uint64_t arg)
+{
+	/* the fetcher ran for this event, last before this handler */
+	if (nfetched > 0 && fetched[nfetched - 1] == arg)
+		ahead++;
+	handled[nhandled++] = arg;
+}
+static void other_fn(struct sim *s, void *obj, uint64_t arg)
+{
+}
+static void fetcher(const void *obj, uint64_t arg)
+{
+	cr_assert_eq(obj, (const void *)fetched);
+	if (nfetched < 4096)
+		fetched[nfetched++] = arg;
+}
+
+Test(kernel, a_fetcher_sees_its_handlers_events_one_ahead)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	sim_set_fetcher(&s, fetched_fn, fetcher);
+	sim_set_fetcher(&s, fetched_fn, fetcher); /* once is enough */
+	for (int i = 0; i < 2000; i++) { /* past SIM__CAL_ON: a calendar */
+		sim_at(&s, 1 + i * 1e-3, fetched_fn, fetched, (uint64_t)i);
+		sim_at(&s, 1 + i * 1e-3 + 5e-4, other_fn, NULL, 0);
+	}
+	cr_assert_not_null(s.cal);
+	cr_assert_eq(sim_run_until(&s, 10), 0);
+	cr_assert_eq(nhandled, 2000);
+	for (int i = 0; i < 2000; i++)
+		cr_expect_eq(handled[i], (uint64_t)i, "order kept");
+	cr_expect_leq(nfetched, 2000, "only its handler's events");
+	cr_expect_geq(ahead, 1500, "%d of 2000 fetched just ahead", ahead);
+	sim_release(&s);
+}
+
 Test(streams, same_name_same_numbers_other_name_other_numbers)
 {
 	struct sim_stream a, b, c, d;

@@ -358,14 +358,37 @@ static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
 		nx = c->head[(c->day + 1) & (c->nb - 1)];
 	if (nx == CAL_NIL)
 		return;
-	const char *obj = s->rec[nx].obj; /* its first two lines */
-	__builtin_prefetch(obj);
-	__builtin_prefetch(obj + 64);
-	uint32_t nxx = c->node[nx].next;
-	if (nxx == CAL_NIL)
+	/* the next event: its handler's fetcher (its object came one event
+	 * ago) */
+	const struct sim_evrec *r = &s->rec[nx];
+	for (int k = 0; k < s->nfetchers; k++)
+		if (s->fetchers[k].fn == r->fn) {
+			s->fetchers[k].fetch(r->obj, r->arg);
+			break;
+		}
+	/* the one after: its object (its record and node came one event
+	 * ago) */
+	uint32_t n2 = c->node[nx].next;
+	if (n2 == CAL_NIL)
 		return;
-	__builtin_prefetch(&s->rec[nxx]);
-	__builtin_prefetch(&c->node[nxx]);
+	sim_prefetch(s->rec[n2].obj, 128);
+	/* the one after that: its record and node */
+	uint32_t n3 = c->node[n2].next;
+	if (n3 == CAL_NIL)
+		return;
+	__builtin_prefetch(&s->rec[n3]);
+	__builtin_prefetch(&c->node[n3]);
+}
+
+void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn fetch)
+{
+	for (int k = 0; k < s->nfetchers; k++)
+		if (s->fetchers[k].fn == fn)
+			return;
+	if (s->nfetchers < SIM__FETCHERS) {
+		s->fetchers[s->nfetchers].fn = fn;
+		s->fetchers[s->nfetchers++].fetch = fetch;
+	}
 }
 
 /* Takes the earliest entry into *e if it is due by t_end. */

@@ -41,6 +41,10 @@ struct sim_heapent {
 
 struct sim_cal;
 
+/* What a handler will touch, fetched one event ahead (sim_set_fetcher). */
+typedef void (*sim_fetch_fn)(const void *obj, uint64_t arg);
+#define SIM__FETCHERS 4
+
 /* The future event list is a binary heap of (time, key) entries while it
  * is small, and a calendar queue (kernel.c) while it holds more than
  * SIM__CAL_ON events (many replicas, many users): the heap costs
@@ -63,6 +67,12 @@ struct sim {
 	/* sim_at's inline path while nheap < hlim: the heap, with room, below
 	 * SIM__CAL_ON; 0 while the calendar queue is in use */
 	size_t hlim;
+	/* handlers' fetchers (sim_set_fetcher) */
+	struct {
+		sim_fn fn;
+		sim_fetch_fn fetch;
+	} fetchers[SIM__FETCHERS];
+	int nfetchers;
 };
 
 /* Initialises an empty simulation at time 0. Returns 0 or SIM_ENOMEM. */
@@ -126,6 +136,16 @@ static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
 {
 	return sim_at(s, s->now + dt, fn, obj, arg);
 }
+
+/* While the calendar queue runs (many pending events: a fleet of
+ * replicas), the event after the one being dispatched is looked at ahead:
+ * if its handler is `fn`, fetch(obj, arg) is called then, one event
+ * before the handler, to fetch into the cache (sim_prefetch) what the
+ * handler will touch, so that its misses overlap this event's work. It
+ * must only prefetch, and read only what the kernel fetched two events
+ * ahead: the object's first two lines. At most SIM__FETCHERS handlers
+ * (more are ignored); registering one again changes nothing. */
+void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn fetch);
 
 /* Cancels a scheduled event; a handle that already fired, was cancelled, or
  * is 0 is ignored. O(1): the list's entry is skipped when it surfaces. */

@@ -92,12 +92,23 @@ void sim_host_set_switch_refill(struct sim_host *h, double cpu)
 
 static void core_event_fetched(struct sim *s, void *obj, uint64_t arg);
 
+/* One event ahead of core_event_fetched (sim_set_fetcher): h came with
+ * the kernel's fetch of the event's object. */
+static void fetch_ahead(const void *obj, uint64_t arg)
+{
+	const struct sim_host *h = obj;
+	sim_prefetch(h->pfarg, h->pflen);
+}
+
 void sim_host_set_prefetch(struct sim_host *h, void (*fetch)(const void *arg),
-			   const void *arg)
+			   const void *arg, size_t len)
 {
 	h->pf = fetch;
 	h->pfarg = arg;
+	h->pflen = len;
 	h->core_fn = fetch ? core_event_fetched : core_event;
+	if (fetch)
+		sim_set_fetcher(h->s, core_event_fetched, fetch_ahead);
 }
 
 void sim_thread_set_proc(struct sim_thread *t, const void *proc)

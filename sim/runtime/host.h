@@ -85,6 +85,7 @@ struct sim_host {
 	 * (sim_host_set_prefetch), or NULL */
 	void (*pf)(const void *arg);
 	const void *pfarg;
+	size_t pflen;
 	sim_fn core_fn;	    /* a core's event: core_event, or with pf set one
 			       that calls it first */
 	struct sim_tw busy; /* cores busy (running or switching) */
@@ -149,14 +150,14 @@ static inline double sim_host_work_refill(const struct sim_host *h, double app)
 		   ? -h->work_refill * expm1(-app / h->refill_time)
 		   : h->work_refill;
 }
-/* When a burst's event comes, fetch(arg) fetches into the cache what the
- * end of the burst goes on to touch (a model with a host of its own: its
- * state, the next request), all its lines at once, rather than one miss
- * after another as the model's code finds them. For a model among
- * thousands (a fleet of replicas), whose states do not all fit in the
- * caches; NULL: nothing. */
+/* For a model among thousands (a fleet of replicas), whose states do not
+ * all fit in the caches: one event before a burst of h ends, the kernel
+ * fetches [arg, arg + len) into the cache (sim_set_fetcher), and when it
+ * ends fetch(arg) fetches what else its end will touch (the next
+ * request), all their lines at once rather than one miss after another
+ * as the model's code finds them. fetch NULL: nothing. */
 void sim_host_set_prefetch(struct sim_host *h, void (*fetch)(const void *arg),
-			   const void *arg);
+			   const void *arg, size_t len);
 /* Says which process t belongs to (any stable pointer per process). */
 void sim_thread_set_proc(struct sim_thread *t, const void *proc);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker
