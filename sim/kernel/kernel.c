@@ -360,18 +360,21 @@ static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
 		return;
 	/* the next event: its handler's fetcher (its object came one event
 	 * ago) */
-	const struct sim_evrec *r = &s->rec[nx];
-	for (int k = 0; k < s->nfetchers; k++)
+	for (int k = 0; k < s->nfetchers; k++) {
+		const struct sim_evrec *r = &s->rec[nx];
 		if (s->fetchers[k].fn == r->fn) {
 			s->fetchers[k].fetch(r->obj, r->arg);
 			break;
 		}
+	}
 	/* the one after: its object (its record and node came one event
 	 * ago) */
 	uint32_t n2 = c->node[nx].next;
 	if (n2 == CAL_NIL)
 		return;
-	sim_prefetch(s->rec[n2].obj, 128);
+	const char *obj = s->rec[n2].obj; /* its first two lines */
+	__builtin_prefetch(obj);
+	__builtin_prefetch(obj + 64);
 	/* the one after that: its record and node */
 	uint32_t n3 = c->node[n2].next;
 	if (n3 == CAL_NIL)
