@@ -192,7 +192,9 @@ struct el {
 	struct sim_procset ps; /* the processes (struct el_proc) */
 	struct sim_ctx ctx;
 	struct el_proc one; /* the process when there is one (ps.procs) */
-	struct sim_host own_host;
+	/* on a line boundary: the kernel fetches a burst's host, the
+	 * event's object, by its first two lines (sim_set_fetcher) */
+	_Alignas(64) struct sim_host own_host;
 	double t_reset;
 };
 

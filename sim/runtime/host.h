@@ -81,11 +81,12 @@ struct sim_host {
 	 * round trip (host.c, core_event) */
 	int handoff;
 	struct sim_core one_core;
-	/* fetches what the end of a burst goes on to touch
-	 * (sim_host_set_prefetch), or NULL */
-	void (*pf)(const void *arg);
+	/* what the end of a burst touches, fetched one event ahead
+	 * (sim_host_set_prefetch): read from these first two lines, which
+	 * the kernel fetches with the event's object */
 	const void *pfarg;
 	size_t pflen;
+	void (*pf)(const void *arg); /* at the end of the burst, or NULL */
 	sim_fn core_fn;	    /* a core's event: core_event, or with pf set one
 			       that calls it first */
 	struct sim_tw busy; /* cores busy (running or switching) */
