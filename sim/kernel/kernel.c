@@ -21,6 +21,12 @@
  * day never disagree through rounding. Below SIM__CAL_OFF entries the heap
  * comes back. bench_calq and the README's Speed section compare the two
  * on the hold model.
+ *
+ * While the calendar runs, dispatch looks ahead (cal_prefetch): it
+ * fetches the record and node of the event after next, the object of the
+ * next, and calls the next event's fetcher (sim_set_fetcher), so that a
+ * fleet of replicas, whose events land on memory the caches no longer
+ * hold, overlaps those misses with the work of the event before.
  */
 #include <assert.h>
 #include <math.h>
