@@ -71,8 +71,9 @@ struct sim_host {
 	struct sim_core *cores;		      /* one_core when ncores == 1 */
 	int *idle;			      /* stack of idle core indices */
 	struct sim_thread *rq_head, *rq_tail; /* runnable, waiting for a core */
-	double quantum, cs;
-	int refilling; /* refill > 0 || swrefill > 0 */
+	double quantum;
+	double work_refill; /* refill when the app's work evicts it, else 0 */
+	int refilling;	    /* refill > 0 || swrefill > 0 */
 	/* a single core and its idle slot, here rather than allocated */
 	int one_idle;
 	/* the core whose burst just ended, while its thread's on_done runs
@@ -95,7 +96,7 @@ struct sim_host {
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
 	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU */
 	double refill, refill_time;
-	double work_refill; /* refill when the app's work evicts it, else 0 */
+	double cs; /* context switch: only when a core changes thread */
 	/* switch refill (sim_host_set_switch_refill): a burst of a process
 	 * other than the core's last one refills its working set */
 	double swrefill;
