@@ -105,7 +105,7 @@ void sim_host_set_prefetch(struct sim_host *h, void (*fetch)(const void *arg),
 {
 	h->pf = fetch;
 	h->pfarg = arg;
-	h->pflen = len;
+	h->pflen = (uint32_t)len; /* a model's state: far below 4 GiB */
 	h->core_fn = fetch ? core_event_fetched : core_event;
 	if (fetch)
 		sim_set_fetcher(h->s, core_event_fetched, fetch_ahead);

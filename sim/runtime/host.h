@@ -81,12 +81,12 @@ struct sim_host {
 	 * thread's next burst, taking it back at the same instant, skips the
 	 * round trip (host.c, core_event) */
 	int handoff;
-	struct sim_core one_core;
 	/* what the end of a burst touches, fetched one event ahead
-	 * (sim_host_set_prefetch): read from these first two lines, which
-	 * the kernel fetches with the event's object */
+	 * (sim_host_set_prefetch): pflen and pfarg are read from these first
+	 * two lines, which the kernel fetches with the event's object */
+	uint32_t pflen;
+	struct sim_core one_core;
 	const void *pfarg;
-	size_t pflen;
 	void (*pf)(const void *arg); /* at the end of the burst, or NULL */
 	sim_fn core_fn;	    /* a core's event: core_event, or with pf set one
 			       that calls it first */
