@@ -88,12 +88,12 @@ stop_server() {
   sleep 0.5
 }
 
-# busy SYSTEM C: median CPU us per request with 8 in flight, burning C us
+# busy C: median CPU us per request with 8 in flight, burning C us
 busy() {
-  local n=$(( $2 > 0 ? 4000000 / ($2 + 300) : 8000 ))
+  local n=$(( $1 > 0 ? 4000000 / ($1 + 300) : 8000 ))
   [ "$n" -le 8000 ] || n=8000
   nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/loadgen" -p "$PORT" -n "$n" \
-    -c 8 -w $(( n / 4 )) -r "$REPS" -P "/w?cpu_us=$2" -s "$PIDS" -L x \
+    -c 8 -w $(( n / 4 )) -r "$REPS" -P "/w?cpu_us=$1" -s "$PIDS" -L x \
     2>/dev/null | sed -n 's/.*median=\([0-9.]*\).*/\1/p'
 }
 
@@ -122,10 +122,10 @@ main() {
     # warm-up: the JIT and the allocator settle
     nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 300 \
       -d 3 -s "$PIDS" -m "1:/w" -L w,w >/dev/null
-    base=$(busy "$sys" 0)
+    base=$(busy 0)
     echo "$sys busy 0 $base" | tee -a "$WORK/points"
     for c in $BURNS; do
-      echo "$sys busy $c $(busy "$sys" "$c") $base" | tee -a "$WORK/points"
+      echo "$sys busy $c $(busy "$c") $base" | tee -a "$WORK/points"
     done
     if [ "$sys" != sync ]; then
       for r in $RATES; do
