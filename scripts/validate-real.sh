@@ -70,6 +70,9 @@
 # the cache refill was modelled (the per-request CPU that a core idle
 # between requests pays again, see the models' cache_refill keys).
 #
+# "trace": (a) on each point's own arrivals, replayed (predict_trace
+# below).
+#
 # (c) "calibrated", when CALIBRATION names a summary.txt of
 # scripts/calibrate.sh run on this machine: the same scenarios with the
 # per-request keys set to what it measured (the README's advice: the
@@ -101,7 +104,8 @@
 #                  wait) at FLOOR_RATE (20/s) for 3 s: the latency and CPU
 #                  per request that the models have no phase for (loopback
 #                  TCP, HTTP, waking an idle server and client);
-#   knees.csv, scenarios/, pred_*/, servers.log.
+#   sched/SYSTEM-MIX/RATE-REP.csv  each point's schedule (openloop -T);
+#   knees.csv, scenarios/, pred_*/, trace_runs/, servers.log.
 # Environment: QUICK, REPEATS (2), DURATION (6), WARMUP (1), TIMEOUT (10),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
@@ -206,6 +210,15 @@ EOF
     ;;
   esac
 }
+# mix_demands MIX: per class index (the order of mix_paths' -m options),
+# the class's name and its phases' demands in seconds, as a trace row's
+# cells after its time (the trace that replays a measured schedule)
+mix_demands() {
+  case $1 in
+  hol) echo "short,0.001 long,0.02" ;;
+  io) echo "query,0.0005,0.02" ;;
+  esac
+}
 # system_yaml SYSTEM: the scenario's system
 system_yaml() {
   case $1 in
@@ -267,6 +280,38 @@ predict_defaults() {
 predict_norefill() {
   sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_norefill/$1-$2" "$3" \
     "$REPLICATIONS" --set "systems.$1.cache_refill=0s"
+}
+
+# predict_trace SYSTEM MIX: prediction "trace", (a) on the very arrivals
+# the server saw. openloop -T kept each point's schedule (its Poisson
+# arrivals and class picks, warm-up included: OUT/sched/SYSTEM-MIX/
+# RATE-REP.csv); each becomes a concsim trace (the classes' demands
+# added), run through the scenario of (a) with the trace for arrivals, and
+# compare.py averages the repeats per rate like the measurements. Over a
+# 6 s window the arrivals themselves vary: in hol, the 10 % of long
+# requests carry two thirds of the CPU, and their count in 7 s at 200/s
+# is 140 +- 12 (one sigma, 8 %), so two repeats of a point can load the
+# server differently by more than the goals allow. Replaying each
+# repeat's own arrivals removes that sampling noise from the comparison,
+# leaving the model's error and the machine's.
+predict_trace() {
+  local d=$OUT/trace_runs/$1-$2 f base
+  rm -rf "$d"
+  mkdir -p "$d"
+  for f in "$OUT/sched/$1-$2"/*.csv; do
+    [ -e "$f" ] || return 0
+    base=$(basename "$f" .csv)
+    awk -F, -v cls="$(mix_demands "$2")" '
+      BEGIN { n = split(cls, c, " "); k = split(c[1], x, ",") - 1
+              h = "time_s,class"; for (i = 1; i <= k; i++) h = h ",demand_" i "_s" }
+      NR == 1 { print h; next }
+      { print $1 "," c[$2 + 1] }' "$f" >"$d/$base.trace.csv"
+    sed -e "s|^  arrivals: .*|  arrivals: { process: trace, file: $base.trace.csv }|" \
+        -e "s|^replications: .*|replications: 3|" \
+        "$OUT/scenarios/$1-$2.yaml" >"$d/$base.yaml"
+    build/concsim run "$d/$base.yaml" -q -j2 --format csv >"$d/$base.results.csv"
+  done
+  $PY $APPS/compare.py traces "$OUT" "$1-$2"
 }
 
 # calibrated_sets SYSTEM: --set options from $CALIBRATION (prediction c)
@@ -342,9 +387,11 @@ measure_point() {
   local probe row
   probe=$(nice -n "$NICE" taskset -c "$SERVER_CPU" "$WORK/cpuprobe" -w)
   # shellcheck disable=SC2046 # mix_paths is a list of options
+  mkdir -p "$OUT/sched/$1-$2"
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$4" \
     -d "$DURATION" -w "$WARMUP" -t "$TIMEOUT" -x "$((RANDOM + 1))" \
-    -s "$(measured_pids)" -L "$1,$2,$3" $(mix_paths "$2") >"$WORK/row" &
+    -s "$(measured_pids)" -L "$1,$2,$3" -T "$OUT/sched/$1-$2/$4-$3.csv" \
+    $(mix_paths "$2") >"$WORK/row" &
   LOADGEN_PID=$!
   wait "$LOADGEN_PID"
   LOADGEN_PID=""
@@ -394,9 +441,16 @@ predict_fit() {
   echo "$sm fitted on the lowest $((n / 2)) of $n rates: $(grep -o '[a-z_]* = [^(]*' "$d/fitted.yaml" | tr '\n' ' ')"
 }
 
-# report: compare.py's tables, after prediction (b) from the measurements
+# report: compare.py's tables, after predictions (b) and "trace" from the
+# measurements
 report() {
-  rm -rf "$OUT/pred_fit" "$OUT/fitb"
+  rm -rf "$OUT/pred_fit" "$OUT/fitb" "$OUT/pred_trace"
+  local d sm
+  for d in "$OUT"/sched/*/; do
+    [ -d "$d" ] || continue
+    sm=$(basename "$d")
+    predict_trace "${sm%%-*}" "${sm#*-}"
+  done
   $PY $APPS/compare.py report "$OUT" "$KNEE_P99" >/dev/null
   local f sm
   for f in "$OUT"/fit/*.csv; do
@@ -438,7 +492,7 @@ main() {
   fi
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$OUT/scenarios"
-  rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee"
+  rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/trace_runs"
   : >"$OUT/servers.log"
   WORK=$(mktemp -d)
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm

@@ -6,6 +6,11 @@
         OUT/pred_NAME/SYSTEM-MIX/results.csv; writes OUT/compare.csv,
         OUT/knees.csv, OUT/fit/SYSTEM-MIX.csv; prints markdown
 
+  compare.py traces OUT SYSTEM-MIX       averages the `concsim run` rows of
+        OUT/trace_runs/SYSTEM-MIX/RATE-REP.results.csv (each point's own
+        arrivals replayed) over the repeats of each rate into
+        OUT/pred_trace/SYSTEM-MIX/results.csv, a sweep's shape
+
 Knee: going up the rates, the first rate at which the p99 latency reaches
 P99_BOUND seconds or the throughput falls below 0.98 x the offered rate
 actually sent; the knee is interpolated between that rate and the one below
@@ -309,11 +314,35 @@ def cmd_report(out, bound):
                 ok50, len(sel), ok99, len(sel)))
 
 
+def cmd_traces(out, sysmix):
+    d = os.path.join(out, "trace_runs", sysmix)
+    by_rate = {}
+    for f in glob.glob(os.path.join(d, "*.results.csv")):
+        rate = os.path.basename(f).split("-")[0]
+        with open(f, newline="") as fh:
+            by_rate.setdefault(float(rate), []).extend(csv.DictReader(fh))
+    if not by_rate:
+        return
+    cols = list(next(iter(by_rate.values()))[0].keys())
+    num = [c for c in cols if not math.isnan(fnum(by_rate[min(by_rate)][0][c]))]
+    os.makedirs(os.path.join(out, "pred_trace", sysmix), exist_ok=True)
+    with open(os.path.join(out, "pred_trace", sysmix, "results.csv"), "w",
+              newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["workload.arrivals.rate", "repeats"] + num)
+        for rate in sorted(by_rate):
+            rows = by_rate[rate]
+            w.writerow([rate, len(rows)] +
+                       ["%.9g" % mean([fnum(r[c]) for r in rows]) for c in num])
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "knee":
         cmd_knee(sys.argv[2], float(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
         cmd_report(sys.argv[2], float(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "traces":
+        cmd_traces(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
 

@@ -4,7 +4,7 @@
  *
  *   openloop -p PORT -r RATE -d DURATION [-w WARMUP] [-t TIMEOUT]
  *            [-x SEED] [-s PID[,PID...]] -m WEIGHT:PATH [-m ...]
- *            [-L LABEL] [-l LATFILE]
+ *            [-L LABEL] [-l LATFILE] [-T SCHEDFILE]
  *
  * Sends requests to 127.0.0.1:PORT at the instants of a Poisson process of
  * RATE per second (exponential gaps drawn from a seeded xorshift, so a seed
@@ -38,7 +38,11 @@
  *                   percentile.
  * Prints one CSV row (no header unless -H): see HEADER below. With -l,
  * every measured request's `scheduled_s,latency_s,class,status` goes to
- * LATFILE.
+ * LATFILE. With -T, the whole schedule, warm-up included, goes to SCHEDFILE:
+ * `time_s,class` per request (seconds from the start, the index of its -m
+ * path), written before the first request is sent, so that a simulation can
+ * replay the very arrivals the server saw (scripts/validate-real.sh turns it
+ * into a concsim trace).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -215,16 +219,16 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: openloop -p PORT -r RATE -d DURATION [-w WARMUP] "
 		"[-t TIMEOUT] [-x SEED] [-s PIDS] -m WEIGHT:PATH... "
-		"[-L LABEL] [-l LATFILE] [-H]\n");
+		"[-L LABEL] [-l LATFILE] [-T SCHEDFILE] [-H]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *label = "", *latfile = NULL;
+	const char *label = "", *latfile = NULL, *schedfile = NULL;
 	int o, header = 0;
 	unsigned long seed = 1;
-	while ((o = getopt(argc, argv, "p:r:d:w:t:x:s:m:L:l:H")) != -1) {
+	while ((o = getopt(argc, argv, "p:r:d:w:t:x:s:m:L:l:T:H")) != -1) {
 		switch (o) {
 		case 'p':
 			port = atoi(optarg);
@@ -249,6 +253,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			latfile = optarg;
+			break;
+		case 'T':
+			schedfile = optarg;
 			break;
 		case 'H':
 			header = 1;
@@ -310,6 +317,20 @@ int main(int argc, char **argv)
 		rq[n].fd = -1;
 		rq[n].st = PENDING;
 		n++;
+	}
+	if (schedfile) {
+		FILE *sf = fopen(schedfile, "w");
+		if (!sf) {
+			perror(schedfile);
+			return 1;
+		}
+		fprintf(sf, "time_s,class\n");
+		for (long i = 0; i < n; i++)
+			fprintf(sf, "%.9f,%d\n", rq[i].at, rq[i].cls);
+		if (fclose(sf) != 0) {
+			perror(schedfile);
+			return 1;
+		}
 	}
 
 	ep = epoll_create1(0);
