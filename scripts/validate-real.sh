@@ -105,6 +105,8 @@
 #                  per request that the models have no phase for (loopback
 #                  TCP, HTTP, waking an idle server and client);
 #   sched/SYSTEM-MIX/RATE-REP.csv  each point's schedule (openloop -T);
+#   lat/SYSTEM-MIX/RATE-REP.csv    each measured request's latency and
+#                  class (openloop -l);
 #   knees.csv, scenarios/, pred_*/, trace_runs/, servers.log.
 # Environment: QUICK, REPEATS (2), DURATION (6), WARMUP (1), TIMEOUT (10),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
@@ -287,7 +289,9 @@ predict_norefill() {
 # arrivals and class picks, warm-up included: OUT/sched/SYSTEM-MIX/
 # RATE-REP.csv); each becomes a concsim trace (the classes' demands
 # added), run through the scenario of (a) with the trace for arrivals, and
-# compare.py averages the repeats per rate like the measurements. Over a
+# compare.py averages the repeats per rate like the measurements, and
+# compares each class's latency with the one measured (openloop -l keeps
+# every request's: OUT/lat/SYSTEM-MIX/RATE-REP.csv). Over a
 # 6 s window the arrivals themselves vary: in hol, the 10 % of long
 # requests carry two thirds of the CPU, and their count in 7 s at 200/s
 # is 140 +- 12 (one sigma, 8 %), so two repeats of a point can load the
@@ -309,7 +313,8 @@ predict_trace() {
     sed -e "s|^  arrivals: .*|  arrivals: { process: trace, file: $base.trace.csv }|" \
         -e "s|^replications: .*|replications: 3|" \
         "$OUT/scenarios/$1-$2.yaml" >"$d/$base.yaml"
-    build/concsim run "$d/$base.yaml" -q -j2 --format csv >"$d/$base.results.csv"
+    build/concsim run "$d/$base.yaml" -q -j2 -o "$d/$base.out"
+    cp "$d/$base.out/results.csv" "$d/$base.results.csv"
   done
   $PY $APPS/compare.py traces "$OUT" "$1-$2"
 }
@@ -387,10 +392,11 @@ measure_point() {
   local probe row
   probe=$(nice -n "$NICE" taskset -c "$SERVER_CPU" "$WORK/cpuprobe" -w)
   # shellcheck disable=SC2046 # mix_paths is a list of options
-  mkdir -p "$OUT/sched/$1-$2"
+  mkdir -p "$OUT/sched/$1-$2" "$OUT/lat/$1-$2"
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$4" \
     -d "$DURATION" -w "$WARMUP" -t "$TIMEOUT" -x "$((RANDOM + 1))" \
     -s "$(measured_pids)" -L "$1,$2,$3" -T "$OUT/sched/$1-$2/$4-$3.csv" \
+    -l "$OUT/lat/$1-$2/$4-$3.csv" \
     $(mix_paths "$2") >"$WORK/row" &
   LOADGEN_PID=$!
   wait "$LOADGEN_PID"
@@ -492,7 +498,8 @@ main() {
   fi
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$OUT/scenarios"
-  rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/trace_runs"
+  rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/lat" \
+    "$OUT/trace_runs"
   : >"$OUT/servers.log"
   WORK=$(mktemp -d)
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm

@@ -19,6 +19,7 @@ it (on log p99 for the p99 rule, on throughput / offered for the other);
 """
 import csv
 import glob
+import json
 import math
 import os
 import sys
@@ -177,6 +178,7 @@ def cmd_report(out, bound):
                 pk, pk_txt = knee(sweep_points(sel), bound, sweep_dur(sel))
                 krow[name + "_knee_rps"] = pk_txt
                 krow[name + "_knee_err"] = rel(pk, mk)
+        krow["_mk"] = mk
         knees.append(krow)
         with open(os.path.join(out, "fit", "%s-%s.csv" % (s, m)), "w", newline="") as f:
             w = csv.writer(f)
@@ -205,9 +207,9 @@ def cmd_report(out, bound):
         w = csv.DictWriter(f, cols)
         w.writeheader()
         w.writerows(rows)
-    kcols = list(dict.fromkeys(c for r in knees for c in r))
+    kcols = list(dict.fromkeys(c for r in knees for c in r if c != "_mk"))
     with open(os.path.join(out, "knees.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, kcols)
+        w = csv.DictWriter(f, kcols, extrasaction="ignore")
         w.writeheader()
         w.writerows(knees)
 
@@ -312,6 +314,90 @@ def cmd_report(out, bound):
                 k["system"], k["mix"],
                 ("ok " if abs(e) <= GOAL_KNEE else "MISS ") + fmt(e, "pct"),
                 ok50, len(sel), ok99, len(sel)))
+    print_classes(out, knees)
+
+
+def print_classes(out, knees):
+    """The per-class table of prediction `trace`, where a mix has classes."""
+    mk = {(k["system"], k["mix"]): k["_mk"] for k in knees}
+    lines = []
+    for f in sorted(glob.glob(os.path.join(out, "pred_trace", "*", "classes.csv"))):
+        s, m = os.path.basename(os.path.dirname(f)).split("-", 1)
+        with open(f, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        if len({r["class"] for r in rows}) < 2:
+            continue
+        for r in rows:
+            rate = fnum(r["offered_rps"])
+            goal = rate < GOAL_REGION * mk.get((s, m), math.inf)
+            m50, p50 = fnum(r["measured_latency_s_p50"]), fnum(r["trace_latency_s_p50"])
+            m99, p99 = fnum(r["measured_latency_s_p99"]), fnum(r["trace_latency_s_p99"])
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                s, m, fmt(rate, "rps") + ("*" if goal else ""), r["class"],
+                r["requests"], fmt(m50, "ms"), fmt(p50, "ms"), fmt(rel(p50, m50), "pct"),
+                fmt(m99, "ms"), fmt(p99, "ms"), fmt(rel(p99, m99), "pct")))
+    if not lines:
+        return
+    print("\n## Per class: measured vs prediction `trace`\n")
+    print("Each class's latency (ms) over the requests of its points, the "
+          "prediction on the same arrivals; means over the repeats; requests: "
+          "per repeat; `*` below %.2f x the measured knee.\n" % GOAL_REGION)
+    print("| system | mix | rate | class | requests | p50 | pred | err | p99 | pred | err |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for l in lines:
+        print(l)
+
+
+def pct(v, q):
+    """v sorted: the q quantile, interpolated as openloop.c's pct()."""
+    if not v:
+        return math.nan
+    pos = q * (len(v) - 1)
+    i = int(pos)
+    f = pos - i
+    return v[i] * (1 - f) + v[i + 1] * f if i + 1 < len(v) else v[i]
+
+
+def class_rows(out, sysmix, d):
+    """Per rate and class: the measured latency (openloop -l, OUT/lat) and
+    the one predicted on the same arrivals (the trace run's results.json),
+    means over the repeats. The class index of openloop maps to the
+    trace's class name through the schedule (same rows, same order)."""
+    acc = {}  # (rate, class) -> lists
+    for f in glob.glob(os.path.join(d, "*.trace.csv")):
+        base = os.path.basename(f)[:-len(".trace.csv")]
+        lat = os.path.join(out, "lat", sysmix, base + ".csv")
+        sched = os.path.join(out, "sched", sysmix, base + ".csv")
+        res = os.path.join(d, base + ".out", "results.json")
+        if not (os.path.exists(lat) and os.path.exists(sched) and os.path.exists(res)):
+            continue
+        names = {}
+        with open(sched) as fs, open(f) as ft:
+            next(fs)
+            next(ft)
+            for a, b in zip(fs, ft):
+                names.setdefault(a.strip().split(",")[1], b.split(",")[1])
+        lats = {}
+        with open(lat, newline="") as fl:
+            for r in csv.DictReader(fl):
+                if r["result"] == "0":
+                    lats.setdefault(names.get(r["class"], r["class"]), []).append(
+                        float(r["latency_s"]))
+        with open(res) as fr:
+            sysj = json.load(fr)["systems"][0]
+        rate = float(base.split("-")[0])
+        for name, v in lats.items():
+            v.sort()
+            pc = sysj.get("classes", {}).get(name, {}).get("latency_s", {})
+            a = acc.setdefault((rate, name), {"n": [], "m50": [], "m99": [],
+                                              "p50": [], "p99": []})
+            a["n"].append(len(v))
+            a["m50"].append(pct(v, .5))
+            a["m99"].append(pct(v, .99))
+            a["p50"].append(fnum(pc.get("p50")))
+            a["p99"].append(fnum(pc.get("p99")))
+    return [(rate, name, sum(a["n"]) / len(a["n"]), mean(a["m50"]), mean(a["p50"]),
+             mean(a["m99"]), mean(a["p99"])) for (rate, name), a in sorted(acc.items())]
 
 
 def cmd_traces(out, sysmix):
@@ -334,6 +420,16 @@ def cmd_traces(out, sysmix):
             rows = by_rate[rate]
             w.writerow([rate, len(rows)] +
                        ["%.9g" % mean([fnum(r[c]) for r in rows]) for c in num])
+    crows = class_rows(out, sysmix, d)
+    if crows:
+        with open(os.path.join(out, "pred_trace", sysmix, "classes.csv"), "w",
+                  newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["offered_rps", "class", "requests", "measured_latency_s_p50",
+                        "trace_latency_s_p50", "measured_latency_s_p99",
+                        "trace_latency_s_p99"])
+            for r in crows:
+                w.writerow(["%g" % r[0], r[1], "%.0f" % r[2]] + ["%.6g" % x for x in r[3:]])
 
 
 def main():
