@@ -162,7 +162,7 @@ cleanup() {
   fi
   stop_server
   restore_priority
-  [ -n "$WORK" ] && rm -rf "$WORK"
+  if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
 }
 raise_priority() {
   if [ "$NICE" -lt 0 ] && [ -w "/proc/$$/autogroup" ]; then
