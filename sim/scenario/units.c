@@ -308,11 +308,20 @@ static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,
 			     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 #define P10(k) ((uint64_t)p10[k])
 
+/* a exactly, in units of its 17th significant digit: big / 2^s (s > 0;
+ * big = m x 10^k for a = m x 2^-s, m of 53 bits; ten = 10^k). */
+struct exact17 {
+	unsigned __int128 big, ten;
+	int s, x; /* the 17th digit is that of 10^(x - 16) */
+};
+
 /* What snprintf "%.16e" gives a (positive, normal; a = f x 2^e2, f in
  * [0.5, 1)): its 17 digits *m17 and exponent *e10, correctly rounded
  * (ties to even), in 128-bit integers: a = m x 2^(e2-53) exactly, and
- * m x 10^(16-e10) fits for 1e-6 <= a < 1e17. False outside that. */
-static bool digits17(double a, int e2, uint64_t *m17, int *e10)
+ * m x 10^(16-e10) fits for 1e-6 <= a < 1e17. False outside that. *ex
+ * gets a's exact value when e2 < 53 (ex->s = 0 otherwise). */
+static bool digits17(double a, int e2, uint64_t *m17, int *e10,
+		     struct exact17 *ex)
 {
 	if (!(a >= 1e-6 && a < 1e17))
 		return false;
@@ -322,11 +331,9 @@ static bool digits17(double a, int e2, uint64_t *m17, int *e10)
 		int k = 16 - x;
 		if (k < 0 || k > 22)
 			return false;
-		unsigned __int128 big =
-		    (unsigned __int128)m *
-		    (k > 19 ? (unsigned __int128)P10(19) * P10(k - 19)
-			    : P10(k));
-		unsigned __int128 n, rem = 0, half = 0;
+		unsigned __int128 ten =
+		    k > 19 ? (unsigned __int128)P10(19) * P10(k - 19) : P10(k);
+		unsigned __int128 big = m * ten, n, rem = 0, half = 0;
 		if (e >= 0) {
 			n = big << e;
 		} else {
@@ -342,6 +349,7 @@ static bool digits17(double a, int e2, uint64_t *m17, int *e10)
 			x--;
 			continue;
 		}
+		*ex = (struct exact17){big, ten, e < 0 ? -e : 0, x};
 		n += rem > half || (rem == half && half && (n & 1));
 		if (n == P10(17)) {
 			n = P10(16);
@@ -354,13 +362,42 @@ static bool digits17(double a, int e2, uint64_t *m17, int *e10)
 	return false;
 }
 
+/* Whether candidate c (in units of the 17th digit) reads back as the
+ * double ex holds: strtod rounds to the nearest, so c must lie within half
+ * an ulp of it. Doubled and times 2^s: |c 2^(s+1) - 2 big| against 10^k
+ * (no overflow: 2 big < 2^127.1 and c is within 10^-14 of big / 2^s).
+ * Never exactly half an ulp: a midpoint between doubles, odd x 2^-(s+1)
+ * with the odd number above 2^53, has 18 or more significant digits. */
+static bool reads_back(const struct exact17 *ex, uint64_t c)
+{
+	unsigned __int128 cc = (unsigned __int128)c << (ex->s + 1),
+			  vv = ex->big << 1;
+	return (cc > vv ? cc - vv : vv - cc) < ex->ten;
+}
+
+/* The digits of a rounded to n (15, 16) significant digits as "%.ng"
+ * rounds them, from its exact value: q, or false on an exact tie (the
+ * reference decides those). */
+static bool round_exact(const struct exact17 *ex, int n, uint64_t *q)
+{
+	uint64_t p = P10(17 - n);
+	unsigned __int128 one = (unsigned __int128)p << ex->s; /* p, scaled */
+	unsigned __int128 r = ex->big % one;
+	*q = (uint64_t)(ex->big / one);
+	if (2 * r == one)
+		return false;
+	*q += 2 * r > one;
+	return true;
+}
+
 /* fmt_double_ref's text from one conversion: v's 17 correctly rounded
- * digits M17 x 10^(e10 - 16) (one snprintf), rounded to 15 and 16 digits
- * in integers (exact unless the dropped digits are exactly a half), and
- * each candidate kept if it lies within half an ulp of v, decided from
- * |candidate - M17| (exact) and |M17 - v| <= half a unit of the 17th
- * digit. False when that margin cannot decide, or v is 0, a power of two
- * (its interval is lopsided) or beyond 1e+-250: the reference decides. */
+ * digits M17 x 10^(e10 - 16), and the 15 and 16 digit candidates rounded
+ * from v's exact value (128-bit integers) and kept when they read back
+ * as v, decided exactly. Beyond 1e-6 .. 2^53, one snprintf for the 17
+ * digits and the candidates decided from |candidate - M17| (exact) and
+ * |M17 - v| <= half a unit of the 17th digit, false when that margin
+ * cannot decide. False also for 0, a power of two (its interval is
+ * lopsided) or beyond 1e+-250: the reference decides. */
 static bool fmt_double_fast(char *buf, double v)
 {
 	double a = fabs(v);
@@ -368,14 +405,33 @@ static bool fmt_double_fast(char *buf, double v)
 	if (!(a > 1e-250 && a < 1e250) || frexp(a, &e2) == 0.5)
 		return false;
 	uint64_t m17;
+	struct exact17 ex = {0};
 	double hu; /* half an ulp of v, in units of the 17th digit */
-	if (!digits17(a, e2, &m17, &e10)) {
+	if (!digits17(a, e2, &m17, &e10, &ex)) {
 		char s[32];
 		snprintf(s, sizeof s, "%.16e", a);
 		m17 = (uint64_t)(s[0] - '0');
 		for (int i = 2; i < 18; i++)
 			m17 = 10 * m17 + (uint64_t)(s[i] - '0');
 		e10 = atoi(s + 19);
+	}
+	if (ex.s) {
+		for (int n = 15; n < 17; n++) {
+			uint64_t q;
+			if (!round_exact(&ex, n, &q))
+				return false;
+			if (!reads_back(&ex, q * P10(17 - n)))
+				continue;
+			int x = ex.x;
+			if (q == P10(n)) { /* 9.99..95 -> 10.0 */
+				q /= 10;
+				x++;
+			}
+			put_g(buf, signbit(v), q, n, x);
+			return true;
+		}
+		put_g(buf, signbit(v), m17, 17, e10);
+		return true;
 	}
 	hu = ldexp(1.0, e2 - 54) * (16 - e10 >= 0 && 16 - e10 <= 22
 					? (double)p10[16 - e10]
