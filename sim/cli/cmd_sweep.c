@@ -358,12 +358,15 @@ static int load_points(struct sweep *sw)
 	if (sw->o.nov)
 		memcpy(ov, sw->o.ov, sw->o.nov * sizeof(*ov));
 	rc = 0;
+	/* the loader's messages of a point: one stream while points load
+	 * silently (opening one costs a quarter of loading a point),
+	 * a new one after a point that wrote */
+	char *msg = NULL;
+	size_t msglen = 0;
+	FILE *err = NULL;
 	for (size_t k = 0; k < sw->grid.npoints; k++) {
 		struct sweep_point *p = &sw->pt[k];
-		char *msg = NULL;
-		size_t msglen = 0;
-		FILE *err = open_memstream(&msg, &msglen);
-		if (!err) {
+		if (!err && !(err = open_memstream(&msg, &msglen))) {
 			rc = EXIT_FAILED;
 			break;
 		}
@@ -374,7 +377,10 @@ static int load_points(struct sweep *sw)
 			    g->values[sim_grid_value(&sw->grid, k, i)]};
 		}
 		int e = sim_scenario_load_src(&sw->src, ov, nov, err, &p->sc);
-		fclose(err);
+		if (fflush(err) || msglen) {
+			fclose(err);
+			err = NULL;
+		}
 		if (e == 0)
 			p->sc.per_replica = sw->o.per_replica;
 		/* a point that would cost too much is refused like a bad
@@ -407,7 +413,6 @@ static int load_points(struct sweep *sw)
 		p->loaded = e == 0;
 		p->cells = sim_grid_point(&sw->grid, k);
 		if (e == SIM_ENOMEM || !p->cells) {
-			free(msg);
 			rc = EXIT_FAILED;
 			break;
 		}
@@ -427,8 +432,15 @@ static int load_points(struct sweep *sw)
 		if (!e && k == 0 && msg && *msg && sw->rank == 0 &&
 		    !sw->o.quiet)
 			fputs(msg, stderr);
-		free(msg);
+		if (!err) {
+			free(msg);
+			msg = NULL;
+			msglen = 0;
+		}
 	}
+	if (err)
+		fclose(err);
+	free(msg);
 	sw->o.jobs = jobs;
 	if (shown > MAX_MESSAGES && sw->rank == 0)
 		fprintf(stderr, "concsim: error: %zu more problems not shown\n",

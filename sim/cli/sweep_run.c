@@ -64,6 +64,8 @@ static void draw_progress(struct sweep *sw, bool final)
 		cli_progress_end(&sw->progress);
 		return;
 	}
+	if (!sw->progress.show)
+		return;
 	char counts[64];
 	snprintf(counts, sizeof(counts), "%zu/%zu points", sw->points_done,
 		 sw->points_all);
