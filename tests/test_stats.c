@@ -456,6 +456,42 @@ Test(summarize, metrics_take_max_for_max_names_and_mean_otherwise)
 		sim_rep_release(&reps[i]);
 }
 
+/* One replication (a sweep's point): its latency figures are its own
+ * histogram's quantiles and its pooled distribution the histogram's
+ * (taken from the same walk, not a merged copy), its metrics its own. */
+Test(summarize, one_replication_is_its_own_distribution)
+{
+	struct sim_rep_result rep;
+	struct sim_summary s;
+	uint64_t x = 7;
+	cr_assert_eq(sim_rep_init(&rep, 1), 0);
+	rep.duration = 10.0;
+	for (int i = 0; i < 20000; i++) { /* spread over 20 octaves */
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		double u = ((double)(x >> 11) + 0.5) * 0x1p-53;
+		sim_hist_record(&rep.lat, 1e-6 * exp(14 * u));
+	}
+	sim_metrics_put(&rep.metrics, "queues.max", "loop", 10);
+	sim_metrics_put(&rep.metrics, "utilization", "cpu", 0.3);
+	cr_assert_eq(sim_summarize(&rep, 1, NULL, &s), 0);
+	cr_expect_eq(s.p50.mean, sim_hist_quantile(&rep.lat, 0.50));
+	cr_expect_eq(s.p90.mean, sim_hist_quantile(&rep.lat, 0.90));
+	cr_expect_eq(s.p99.mean, sim_hist_quantile(&rep.lat, 0.99));
+	cr_expect_eq(s.p999.mean, sim_hist_quantile(&rep.lat, 0.999));
+	cr_assert_eq(s.ncdf, SIM_CDF_N);
+	for (size_t i = 0; i < SIM_CDF_N; i++)
+		cr_expect_eq(s.cdf[i],
+			     sim_hist_quantile(&rep.lat, sim_cdf_q[i]),
+			     "cdf at %g", sim_cdf_q[i]);
+	cr_assert_eq(s.metrics.n, 2);
+	cr_expect_eq(sim_metrics_get(&s.metrics, "queues.max", "loop", -1), 10);
+	cr_expect_eq(sim_metrics_get(&s.metrics, "utilization", "cpu", -1),
+		     0.3);
+	cr_expect_eq(sim_metrics_get(&s.metrics, "utilization", "gc", -1), -1);
+	sim_summary_release(&s);
+	sim_rep_release(&rep);
+}
+
 Test(rep, init_makes_a_histogram_per_class_and_release_clears)
 {
 	struct sim_rep_result r;

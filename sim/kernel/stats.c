@@ -429,6 +429,14 @@ const double sim_cdf_q[SIM_CDF_N] = {
 static int pooled_cdf(const struct sim_rep_result *reps, size_t n,
 		      struct sim_summary *out)
 {
+	if (n == 1) { /* one replication's distribution is its own */
+		if (reps[0].lat.n) {
+			sim_hist_quantiles(&reps[0].lat, sim_cdf_q, SIM_CDF_N,
+					   out->cdf);
+			out->ncdf = SIM_CDF_N;
+		}
+		return 0;
+	}
 	struct sim_hist all;
 	int rc = sim_hist_init(&all);
 	if (rc)
@@ -441,6 +449,17 @@ static int pooled_cdf(const struct sim_rep_result *reps, size_t n,
 	}
 	sim_hist_release(&all);
 	return rc;
+}
+
+/* The quantiles q[0..n) (each one of sim_cdf_q) of the distribution
+ * whose quantiles at sim_cdf_q are cdf. */
+static void cdf_pick(const double *cdf, const double *q, size_t n, double *v)
+{
+	for (size_t j = 0, i = 0; j < n; j++) {
+		while (sim_cdf_q[i] != q[j])
+			i++;
+		v[j] = cdf[i];
+	}
 }
 
 static struct sim_est est_lat(const double *x, size_t k)
@@ -483,7 +502,25 @@ static int summarize_metrics(const struct sim_rep_result *reps, size_t n,
 	size_t *cnt = NULL, capcnt = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	/* the first replication's as they are (a copy, not a put each) */
+	const struct sim_metrics *m0 = &reps[0].metrics;
+	if (m0->n) {
+		out->v = malloc(m0->cap * sizeof(*out->v));
+		out->slot = malloc(m0->nslot * sizeof(*out->slot));
+		cnt = malloc(m0->cap * sizeof(*cnt));
+		if (!out->v || !out->slot || !cnt) {
+			rc = SIM_ENOMEM;
+			goto cleanup;
+		}
+		memcpy(out->v, m0->v, m0->n * sizeof(*out->v));
+		memcpy(out->slot, m0->slot, m0->nslot * sizeof(*out->slot));
+		out->n = m0->n;
+		out->cap = capcnt = m0->cap;
+		out->nslot = m0->nslot;
+		for (size_t j = 0; j < m0->n; j++)
+			cnt[j] = 1;
+	}
+	for (size_t i = 1; i < n; i++) {
 		const struct sim_metrics *m = &reps[i].metrics;
 		for (size_t j = 0; j < m->n; j++) {
 			const struct sim_metric *x = &m->v[j];
@@ -581,6 +618,8 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 	out->events /= (double)n;
 
 	/* Latency: only replications that measured a response count. */
+	if (pooled_cdf(reps, n, out))
+		goto cleanup;
 	k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct sim_hist *h = &reps[i].lat;
@@ -588,7 +627,10 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 			continue;
 		static const double q[] = {0.50, 0.90, 0.99, 0.999};
 		double v[4]; /* one walk over the buckets, not four */
-		sim_hist_quantiles(h, q, 4, v);
+		if (n == 1)  /* the pooled distribution is this one */
+			cdf_pick(out->cdf, q, 4, v);
+		else
+			sim_hist_quantiles(h, q, 4, v);
 		x0[k] = sim_hist_mean(h);
 		x1[k] = v[0];
 		x2[k] = v[1];
@@ -603,8 +645,6 @@ int sim_summarize(const struct sim_rep_result *reps, size_t n,
 	out->p90 = est_lat(x2, k);
 	out->p99 = est_lat(x3, k);
 	out->p999 = est_lat(x4, k);
-	if (pooled_cdf(reps, n, out))
-		goto cleanup;
 
 	size_t nc = reps[0].nclasses;
 	if (nc) {
