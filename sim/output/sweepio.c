@@ -509,24 +509,75 @@ static size_t *col_order(const struct sim_table *t, size_t *n)
 
 /* ------------------------------------------------------------ writers -- */
 
+/* Rows' text gathered in memory and handed to stdio in large pieces: a
+ * cell costs a copy, not a stdio call or three (a sweep writes every row
+ * three times: the checkpoint, the final file, standard output). */
+struct obuf {
+	FILE *f;
+	size_t n;
+	char b[16384];
+};
+
+static void ob_flush(struct obuf *o)
+{
+	if (o->n)
+		fwrite(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+static void ob_put(struct obuf *o, const char *s, size_t len)
+{
+	if (len > sizeof(o->b) - o->n) {
+		ob_flush(o);
+		if (len > sizeof(o->b)) {
+			fwrite(s, 1, len, o->f);
+			return;
+		}
+	}
+	memcpy(o->b + o->n, s, len);
+	o->n += len;
+}
+
+/* A cell as sim_csv_cell writes it (that one for the cells it quotes). */
+static void ob_csv_cell(struct obuf *o, bool *first, const char *s)
+{
+	size_t len = 0;
+	if (!*first)
+		ob_put(o, ",", 1);
+	*first = false;
+	for (; s[len]; len++)
+		if (s[len] == ',' || s[len] == '"' || s[len] == '\r' ||
+		    s[len] == '\n') {
+			ob_flush(o);
+			bool no_comma = true;
+			sim_csv_cell(o->f, &no_comma, s);
+			return;
+		}
+	ob_put(o, s, len);
+}
+
 /* Writes rows [from, to) of t with the columns in order ord[0..n). */
 static void csv_rows(const struct sim_table *t, const size_t *ord, size_t n,
 		     size_t from, size_t to, FILE *f)
 {
+	struct obuf ob, *o = &ob;
+	o->f = f;
+	o->n = 0;
 	for (size_t r = from; r < to; r++) {
 		const struct sim_trow *row = &t->row[r];
 		bool first = true;
 		for (size_t i = 0; i < t->np; i++)
-			sim_csv_cell(f, &first,
-				     row->param[i] ? row->param[i] : "");
+			ob_csv_cell(o, &first,
+				    row->param[i] ? row->param[i] : "");
 		for (size_t k = 0; k < n; k++) {
 			size_t id = ord[k];
-			sim_csv_cell(
-			    f, &first,
-			    id < row->n && row->cell[id] ? row->cell[id] : "");
+			ob_csv_cell(o, &first,
+				    id < row->n && row->cell[id] ? row->cell[id]
+								 : "");
 		}
-		fputc('\n', f);
+		ob_put(o, "\n", 1);
 	}
+	ob_flush(o);
 }
 
 int sim_table_write_csv(const struct sim_table *t, const struct sim_grid *g,
@@ -616,34 +667,44 @@ static bool json_number(const char *s)
 	return *s == '\0';
 }
 
-static void json_value(FILE *f, const char *v, bool text)
+/* A cell's JSON value into o: empty as null (as "" in a text column), a
+ * number or a plain string (printable ASCII, no quote or backslash)
+ * copied, other strings escaped by sim_json_string. */
+static void ob_json_value(struct obuf *o, const char *v, bool text)
 {
-	if (!v || !v[0])
-		fputs(text ? "\"\"" : "null", f);
-	else if (!text && json_number(v))
-		fputs(v, f);
-	else
-		sim_json_string(f, v);
+	size_t len = 0;
+	if (!v || !v[0]) {
+		ob_put(o, text ? "\"\"" : "null", text ? 2 : 4);
+		return;
+	}
+	if (!text && json_number(v)) {
+		ob_put(o, v, strlen(v));
+		return;
+	}
+	for (; v[len]; len++)
+		if (v[len] < 0x20 || v[len] > 0x7e || v[len] == '"' ||
+		    v[len] == '\\') {
+			ob_flush(o);
+			sim_json_string(o->f, v);
+			return;
+		}
+	ob_put(o, "\"", 1);
+	ob_put(o, v, len);
+	ob_put(o, "\"", 1);
 }
 
-static void json_cell(FILE *f, const char *key, const char *v, bool text)
+/* Each column's key as JSON ("name": , escaped once, not once a row),
+ * then each swept parameter's (t->np), their lengths in klen, and whether
+ * a column's cells are text; NULL without memory. */
+static char **json_keys(const struct sim_table *t, const struct sim_grid *g,
+			const size_t *ord, size_t n, bool *text, size_t *klen)
 {
-	sim_json_string(f, key);
-	fputs(": ", f);
-	json_value(f, v, text);
-}
-
-/* Each column's key as JSON ("name": , escaped once, not once a row) and
- * whether its cells are text; NULL without memory. */
-static char **json_keys(const struct sim_table *t, const size_t *ord, size_t n,
-			bool *text)
-{
-	char **key = calloc(n ? n : 1, sizeof(*key));
-	for (size_t k = 0; key && k < n; k++) {
-		size_t len;
-		FILE *m = open_memstream(&key[k], &len);
+	char **key = calloc(n + t->np + 1, sizeof(*key));
+	for (size_t k = 0; key && k < n + t->np; k++) {
+		FILE *m = open_memstream(&key[k], &klen[k]);
 		if (m) {
-			sim_json_string(m, t->col[ord[k]]);
+			sim_json_string(m, k < n ? t->col[ord[k]]
+						 : g->p[k - n].path);
 			fputs(": ", m);
 		}
 		if (!m || fclose(m)) {
@@ -652,7 +713,8 @@ static char **json_keys(const struct sim_table *t, const size_t *ord, size_t n,
 			free(key);
 			return NULL;
 		}
-		text[k] = col_rank(t->col[ord[k]]) < 2;
+		if (k < n)
+			text[k] = col_rank(t->col[ord[k]]) < 2;
 	}
 	return key;
 }
@@ -663,11 +725,13 @@ int sim_table_write_json(const struct sim_table *t, const struct sim_grid *g,
 	size_t n;
 	size_t *ord = col_order(t, &n);
 	bool *text = ord ? calloc(n ? n : 1, sizeof(*text)) : NULL;
-	char **key = text ? json_keys(t, ord, n, text) : NULL;
+	size_t *klen = ord ? calloc(n + t->np + 1, sizeof(*klen)) : NULL;
+	char **key = text && klen ? json_keys(t, g, ord, n, text, klen) : NULL;
 
 	if (!key) {
 		free(ord);
 		free(text);
+		free(klen);
 		return SIM_ENOMEM;
 	}
 	fputs("{\n  \"scenario\": ", f);
@@ -684,26 +748,33 @@ int sim_table_write_json(const struct sim_table *t, const struct sim_grid *g,
 		fputs("]}", f);
 	}
 	fputs(g->np ? "\n  ],\n  \"rows\": [" : "],\n  \"rows\": [", f);
+	struct obuf ob = {.f = f};
 	for (size_t r = 0; r < t->nrow; r++) {
 		const struct sim_trow *row = &t->row[r];
-		fputs(r ? ",\n    {" : "\n    {", f);
+		if (r)
+			ob_put(&ob, ",\n    {", 7);
+		else
+			ob_put(&ob, "\n    {", 6);
 		for (size_t i = 0; i < t->np; i++) {
-			fputs(i ? ", " : "", f);
-			json_cell(f, g->p[i].path, row->param[i], false);
+			ob_put(&ob, ", ", i ? 2 : 0);
+			ob_put(&ob, key[n + i], klen[n + i]);
+			ob_json_value(&ob, row->param[i], false);
 		}
 		for (size_t k = 0; k < n; k++) {
 			size_t id = ord[k];
-			fputs(k || t->np ? ", " : "", f);
-			fputs(key[k], f);
-			json_value(f, id < row->n ? row->cell[id] : NULL,
-				   text[k]);
+			ob_put(&ob, ", ", k || t->np ? 2 : 0);
+			ob_put(&ob, key[k], klen[k]);
+			ob_json_value(&ob, id < row->n ? row->cell[id] : NULL,
+				      text[k]);
 		}
-		fputc('}', f);
+		ob_put(&ob, "}", 1);
 	}
+	ob_flush(&ob);
 	fputs(t->nrow ? "\n  ]\n}\n" : "]\n}\n", f);
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n + t->np; k++)
 		free(key[k]);
 	free(key);
+	free(klen);
 	free(text);
 	free(ord);
 	return ferror(f) ? SIM_EIO : 0;
