@@ -97,23 +97,34 @@ static const char *const class_sfx[] = {
 
 void sim_cells_release(struct sim_cells *c)
 {
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i].name);
 	free(c->v);
+	free(c->names);
 	*c = (struct sim_cells){0};
 }
 
+/* Adds a cell; a fixed one's name is sim_csv_fixed's, the others' are
+ * copied into c->names (pointed to once all are in: the block moves as it
+ * grows), not allocated one by one. */
 static int cell_add(struct sim_cells *c, enum sim_cell_kind kind,
 		    const char *name, const char *str, double num)
 {
 	struct sim_cell *v = sim_grow(c->v, &c->cap, c->n, sizeof(*v), 64);
+	size_t at = c->nlen, len = strlen(name) + 1;
 	if (!v)
 		return SIM_ENOMEM;
 	c->v = v;
-	char *copy = strdup(name);
-	if (!copy)
-		return SIM_ENOMEM;
-	c->v[c->n++] = (struct sim_cell){kind, copy, str, num};
+	if (kind != SIM_CELL_FIXED) {
+		while (at + len > c->ncap) {
+			char *b =
+			    sim_grow(c->names, &c->ncap, c->ncap, 1, 1024);
+			if (!b)
+				return SIM_ENOMEM;
+			c->names = b;
+		}
+		memcpy(c->names + at, name, len);
+		c->nlen += len;
+	}
+	c->v[c->n++] = (struct sim_cell){kind, name, str, num, at};
 	return 0;
 }
 
@@ -195,6 +206,9 @@ int sim_summary_flatten(const struct sim_scenario *sc,
 			rc = cell_add(out, SIM_CELL_CLASS, name, NULL, v[k]);
 		}
 	}
+	for (size_t k = 0; k < out->n && !rc; k++)
+		if (out->v[k].kind != SIM_CELL_FIXED)
+			out->v[k].name = out->names + out->v[k].at;
 	if (rc)
 		sim_cells_release(out);
 	return rc;

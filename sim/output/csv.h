@@ -56,13 +56,16 @@ enum sim_cell_kind {
 };
 struct sim_cell {
 	enum sim_cell_kind kind;
-	char *name;	 /* owned */
-	const char *str; /* a string (borrowed from the summary), or NULL */
-	double num;	 /* the number when str is NULL; NaN prints empty */
+	const char *name; /* sim_csv_fixed's, or in the cells' `names` */
+	const char *str;  /* a string (borrowed from the summary), or NULL */
+	double num;	  /* the number when str is NULL; NaN prints empty */
+	size_t at;	  /* where name starts in `names` (not fixed) */
 };
 struct sim_cells {
 	struct sim_cell *v;
 	size_t n, cap;
+	char *names; /* the metrics' and classes' names, one block */
+	size_t nlen, ncap;
 };
 
 /* Fills *out with one system's row of sim_write_csv: the fixed columns in
