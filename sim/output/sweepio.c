@@ -259,14 +259,23 @@ void sim_table_init(struct sim_table *t, size_t np)
 	t->np = np;
 }
 
+/* Frees a cell's text unless it lies in the row's block. */
+static void cell_free(struct sim_trow *r, char *c)
+{
+	uintptr_t p = (uintptr_t)c, b = (uintptr_t)r->text;
+	if (!(r->text && p >= b && p < b + r->ntext))
+		free(c);
+}
+
 static void trow_release(struct sim_trow *r, size_t np)
 {
 	for (size_t i = 0; r->param && i < np; i++)
 		free(r->param[i]);
 	for (size_t i = 0; i < r->n; i++)
-		free(r->cell[i]);
+		cell_free(r, r->cell[i]);
 	free(r->param);
 	free(r->cell);
+	free(r->text);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -336,11 +345,11 @@ struct sim_trow *sim_table_add(struct sim_table *t, size_t point, size_t sub,
 	return r;
 }
 
-/* Sets cell `id` of r; an empty text leaves the cell empty (NULL). */
-static int trow_set(struct sim_trow *r, size_t id, const char *text)
+/* Makes room in r for cell `id` (doubling: a row's cells come one
+ * column at a time, and an absent cell reads as empty). */
+static int trow_room(struct sim_trow *r, size_t id)
 {
-	if (id >= r->n) { /* doubling: a row's cells come one column at a
-			     time, and an absent cell reads as empty */
+	if (id >= r->n) {
 		size_t n = id + 1 > 2 * r->n ? id + 1 : 2 * r->n;
 		char **c = realloc(r->cell, n * sizeof(*c));
 		if (!c)
@@ -349,7 +358,15 @@ static int trow_set(struct sim_trow *r, size_t id, const char *text)
 		r->cell = c;
 		r->n = n;
 	}
-	free(r->cell[id]);
+	return 0;
+}
+
+/* Sets cell `id` of r; an empty text leaves the cell empty (NULL). */
+static int trow_set(struct sim_trow *r, size_t id, const char *text)
+{
+	if (trow_room(r, id))
+		return SIM_ENOMEM;
+	cell_free(r, r->cell[id]);
 	r->cell[id] = NULL;
 	if (text && text[0] && !(r->cell[id] = strdup(text)))
 		return SIM_ENOMEM;
@@ -363,21 +380,40 @@ int sim_table_put(struct sim_table *t, struct sim_trow *r, const char *name,
 	return id == SIZE_MAX ? SIM_ENOMEM : trow_set(r, id, text);
 }
 
+/* Where add_point puts a cell's text: its column, its place in the
+ * row's block. */
+struct cellpos {
+	size_t id, at;
+};
+
 int sim_table_add_point(struct sim_table *t, size_t point,
 			const char *const *param, const struct sim_scenario *sc,
 			const struct sim_summary *sum, size_t nsystems)
 {
 	struct sim_cells cells = {0};
+	struct cellpos *pos = NULL;
+	char *text = NULL;
+	size_t cappos = 0;
 	int rc = 0;
 
 	for (size_t s = 0; s < nsystems && !rc; s++) {
-		size_t row = t->nrow;
+		size_t row = t->nrow, npos = 0, len = 0, cap = 0, top = 0;
 		rc = sim_summary_flatten(sc, &sum[s], &cells);
 		if (rc)
 			break;
 		if (!sim_table_add(t, point, s, param)) {
 			rc = SIM_ENOMEM;
 			break;
+		}
+		/* the row's texts in one block, not an allocation a cell */
+		if (cappos < cells.n) {
+			struct cellpos *p = realloc(pos, cells.n * sizeof(*p));
+			if (!p) {
+				rc = SIM_ENOMEM;
+				break;
+			}
+			pos = p;
+			cappos = cells.n;
 		}
 		for (size_t k = 0; k < cells.n && !rc; k++) {
 			const struct sim_cell *c = &cells.v[k];
@@ -387,12 +423,52 @@ int sim_table_add_point(struct sim_table *t, size_t point,
 				continue;
 			if (!c->str && isfinite(c->num))
 				sim_fmt_double(num, sizeof(num), c->num);
-			/* the table may have grown: find the row again */
-			rc = sim_table_put(t, &t->row[row], c->name,
-					   c->str ? c->str : num);
+			const char *v = c->str ? c->str : num;
+			size_t id = sim_table_col(t, c->name), n = strlen(v);
+			if (id == SIZE_MAX) {
+				rc = SIM_ENOMEM;
+				break;
+			}
+			/* an empty text leaves the cell empty (trow_set) */
+			top = id + 1 > top ? id + 1 : top;
+			if (!n)
+				continue;
+			while (len + n + 1 > cap) {
+				char *b = sim_grow(text, &cap, cap, 1, 1024);
+				if (!b) {
+					rc = SIM_ENOMEM;
+					break;
+				}
+				text = b;
+			}
+			if (rc)
+				break;
+			memcpy(text + len, v, n + 1);
+			pos[npos++] = (struct cellpos){id, len};
+			len += n + 1;
 		}
 		sim_cells_release(&cells);
+		/* the table may have grown: find the row again */
+		struct sim_trow *r = &t->row[row];
+		if (!rc && top)
+			rc = trow_room(r, top - 1);
+		if (rc)
+			break;
+		if (len < cap) { /* kept for the sweep's length: no slack */
+			char *b = realloc(text, len ? len : 1);
+			text = b ? b : text;
+		}
+		r->text = text;
+		r->ntext = len;
+		text = NULL;
+		for (size_t k = 0; k < npos; k++) {
+			cell_free(r, r->cell[pos[k].id]);
+			r->cell[pos[k].id] = r->text + pos[k].at;
+		}
 	}
+	sim_cells_release(&cells);
+	free(text);
+	free(pos);
 	return rc;
 }
 

@@ -79,8 +79,10 @@ int sim_grid_read_yaml(const char *path, struct sim_grid *g, char **name,
 struct sim_trow {
 	size_t point, sub;
 	char **param;
-	char **cell;
+	char **cell; /* each its own allocation, or in `text` */
 	size_t n;
+	char *text; /* the texts of a computed row's cells, one block */
+	size_t ntext;
 };
 
 struct sim_table {
