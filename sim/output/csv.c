@@ -201,8 +201,7 @@ int sim_summary_flatten(const struct sim_scenario *sc,
 		const char *cname = sim__class_name(cs, c, nb, sizeof(nb));
 		for (size_t k = 0; k < NCLASS_SFX && !rc; k++) {
 			char name[256];
-			snprintf(name, sizeof(name), "class_%s_%s", cname,
-				 class_sfx[k]);
+			sim__class_col(name, sizeof(name), cname, class_sfx[k]);
 			rc = cell_add(out, SIM_CELL_CLASS, name, NULL, v[k]);
 		}
 	}
@@ -239,8 +238,8 @@ int sim_write_csv(FILE *f, const struct sim_scenario *sc,
 	for (size_t c = 0; c < cls.n; c++) {
 		for (size_t k = 0; k < NCLASS_SFX; k++) {
 			char name[256];
-			snprintf(name, sizeof(name), "class_%s_%s", cls.v[c],
-				 class_sfx[k]);
+			sim__class_col(name, sizeof(name), cls.v[c],
+				       class_sfx[k]);
 			sim_csv_cell(f, &first, name);
 		}
 	}
@@ -263,8 +262,8 @@ int sim_write_csv(FILE *f, const struct sim_scenario *sc,
 		for (size_t c = 0; c < cls.n; c++)
 			for (size_t k = 0; k < NCLASS_SFX; k++) {
 				char name[256];
-				snprintf(name, sizeof(name), "class_%s_%s",
-					 cls.v[c], class_sfx[k]);
+				sim__class_col(name, sizeof(name), cls.v[c],
+					       class_sfx[k]);
 				csv_value(
 				    f, &first,
 				    find_cell(&row, SIM_CELL_CLASS, name));

@@ -34,6 +34,19 @@ void sim__flat_name(char *buf, size_t len, const struct sim_metric *m)
 	buf[n] = '\0';
 }
 
+void sim__class_col(char *buf, size_t len, const char *cname,
+		    const char *suffix)
+{
+	const char *part[4] = {"class_", cname, "_", suffix};
+	size_t n = 0;
+	if (!len)
+		return;
+	for (int i = 0; i < 4; i++)
+		for (const char *p = part[i]; *p && n + 1 < len; p++)
+			buf[n++] = *p;
+	buf[n] = '\0';
+}
+
 static bool same_metric(const struct sim_metric *a, const struct sim_metric *b)
 {
 	return !strcmp(a->group, b->group) && !strcmp(a->key, b->key);

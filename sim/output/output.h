@@ -29,6 +29,10 @@ enum sim_format {
 /* Writes the column name of a metric into buf: the group with '.' turned
  * into '_', then '_' and the key; just the key when the group is empty. */
 void sim__flat_name(char *buf, size_t len, const struct sim_metric *m);
+/* A class's column name, class_CLASS_SUFFIX, cut at len - 1 as snprintf
+ * would (by hand: it runs for every class figure of every sweep row). */
+void sim__class_col(char *buf, size_t len, const char *cname,
+		    const char *suffix);
 
 /* A set of (group, key) names in first-seen order: the columns of a CSV.
  * The entries point into the metrics they came from; free(v) releases. */

@@ -617,18 +617,16 @@ static void ob_put(struct obuf *o, const char *s, size_t len)
 /* A cell as sim_csv_cell writes it (that one for the cells it quotes). */
 static void ob_csv_cell(struct obuf *o, bool *first, const char *s)
 {
-	size_t len = 0;
+	size_t len = strcspn(s, ",\"\r\n");
 	if (!*first)
 		ob_put(o, ",", 1);
 	*first = false;
-	for (; s[len]; len++)
-		if (s[len] == ',' || s[len] == '"' || s[len] == '\r' ||
-		    s[len] == '\n') {
-			ob_flush(o);
-			bool no_comma = true;
-			sim_csv_cell(o->f, &no_comma, s);
-			return;
-		}
+	if (s[len]) {
+		ob_flush(o);
+		bool no_comma = true;
+		sim_csv_cell(o->f, &no_comma, s);
+		return;
+	}
 	ob_put(o, s, len);
 }
 
