@@ -382,8 +382,9 @@ static bool round_exact(const struct exact17 *ex, int n, uint64_t *q)
 {
 	uint64_t p = P10(17 - n);
 	unsigned __int128 one = (unsigned __int128)p << ex->s; /* p, scaled */
-	unsigned __int128 r = ex->big % one;
-	*q = (uint64_t)(ex->big / one);
+	/* floor(big / 2^s / p) in 64 bits: big / 2^s < 10^17 */
+	*q = (uint64_t)(ex->big >> ex->s) / p;
+	unsigned __int128 r = ex->big - ((unsigned __int128)(*q * p) << ex->s);
 	if (2 * r == one)
 		return false;
 	*q += 2 * r > one;
