@@ -24,6 +24,7 @@
 #include "output/files.h"
 #include "output/json.h"
 #include "output/output.h"
+#include "output/sweepio.h"
 #include "output/table.h"
 #include "output/timeseries.h"
 #include "scenario/scenario.h"
@@ -519,6 +520,51 @@ Test(numbers, doubles_fast_path_matches_the_definition)
 			cr_log_error("%a: %s, the definition %s", v, got, want);
 	}
 	cr_expect_eq(bad, 0, "%zu of %zu values differ", bad, n);
+}
+
+/* A sweep point's row: its cells' texts share one block, a cell set later
+ * (the hash, a resumed row's) replaces one of them without freeing it,
+ * and of two figures with the same column name the later wins, empty
+ * (NaN) included, as when each was put in turn. */
+Test(table, point_row_cells_as_put_one_by_one)
+{
+	struct sim_scenario sc;
+	struct sim_summary sum;
+	struct sim_table t;
+	const char *const param[] = {"7"};
+	char name[] = "s";
+	memset(&sc, 0, sizeof(sc));
+	memset(&sum, 0, sizeof(sum));
+	sc.name = name;
+	sum.name = "sys";
+	sum.model = "event-loop";
+	sum.replications = 1;
+	sum.lat_max = 0.25;
+	sum.wasted = NAN;
+	sim_metrics_put(&sum.metrics, "a.b", "c", 1.5);
+	sim_metrics_put(&sum.metrics, "a", "b_c", NAN);
+	sim_metrics_put(&sum.metrics, "q", "x", 2);
+	sim_table_init(&t, 1);
+	cr_assert_eq(sim_table_add_point(&t, 0, param, &sc, &sum, 1), 0);
+	cr_assert_eq(t.nrow, 1);
+	const struct sim_trow *r = &t.row[0];
+	cr_expect_str_eq(r->param[0], "7");
+	cr_expect_str_eq(sim_trow_get(&t, r, "system"), "sys");
+	cr_expect_str_eq(sim_trow_get(&t, r, "model"), "event-loop");
+	cr_expect_str_eq(sim_trow_get(&t, r, "replications"), "1");
+	cr_expect_str_eq(sim_trow_get(&t, r, "latency_s_max"), "0.25");
+	cr_expect_str_eq(sim_trow_get(&t, r, "wasted"), "");
+	cr_expect_str_eq(sim_trow_get(&t, r, "a_b_c"), "");
+	cr_expect_str_eq(sim_trow_get(&t, r, "q_x"), "2");
+	cr_assert_eq(sim_table_put(&t, &t.row[0], "q_x", "3"), 0);
+	cr_assert_eq(sim_table_put(&t, &t.row[0], "latency_s_max", ""), 0);
+	cr_assert_eq(sim_table_put_hash(&t, 0, "00ff"), 0);
+	r = &t.row[0];
+	cr_expect_str_eq(sim_trow_get(&t, r, "q_x"), "3");
+	cr_expect_str_eq(sim_trow_get(&t, r, "latency_s_max"), "");
+	cr_expect_str_eq(sim_trow_get(&t, r, SIM_HASH_COLUMN), "00ff");
+	sim_table_release(&t);
+	sim_metrics_release(&sum.metrics);
 }
 
 /* ------------------------------------------------------- atomic files -- */

@@ -431,8 +431,10 @@ int sim_table_add_point(struct sim_table *t, size_t point,
 			}
 			/* an empty text leaves the cell empty (trow_set) */
 			top = id + 1 > top ? id + 1 : top;
-			if (!n)
+			if (!n) {
+				pos[npos++] = (struct cellpos){id, SIZE_MAX};
 				continue;
+			}
 			while (len + n + 1 > cap) {
 				char *b = sim_grow(text, &cap, cap, 1, 1024);
 				if (!b) {
@@ -463,7 +465,8 @@ int sim_table_add_point(struct sim_table *t, size_t point,
 		text = NULL;
 		for (size_t k = 0; k < npos; k++) {
 			cell_free(r, r->cell[pos[k].id]);
-			r->cell[pos[k].id] = r->text + pos[k].at;
+			r->cell[pos[k].id] =
+			    pos[k].at == SIZE_MAX ? NULL : r->text + pos[k].at;
 		}
 	}
 	sim_cells_release(&cells);
@@ -587,7 +590,8 @@ static size_t *col_order(const struct sim_table *t, size_t *n)
 
 /* Rows' text gathered in memory and handed to stdio in large pieces: a
  * cell costs a copy, not a stdio call or three (a sweep writes every row
- * three times: the checkpoint, the final file, standard output). */
+ * four times: the checkpoint, results.csv, standard output and
+ * results.json). */
 struct obuf {
 	FILE *f;
 	size_t n;
