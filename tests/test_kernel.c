@@ -138,6 +138,147 @@ static void note(struct sim *s, void *obj, uint64_t arg)
 	b->id[b->n++] = arg;
 }
 
+/* How many of b's events came out of (time, insertion) order. */
+static int out_of_order(const struct big *b)
+{
+	int bad = 0;
+	for (int i = 1; i < b->n; i++)
+		if (b->t[i] < b->t[i - 1] ||
+		    (b->t[i] == b->t[i - 1] && b->id[i] < b->id[i - 1]))
+			bad++;
+	return bad;
+}
+
+/* The heap's top taken in place while its event is dispatched (s->hole):
+ * a handler's first sim_at fills it (sift down), later ones sift up, and
+ * a handler that schedules nothing leaves it to be closed. Handlers here
+ * schedule 0 to 3 events each, at times rounded to whole units (ties
+ * galore, including ties with the event being dispatched), into heaps of
+ * every size from 0 to about 300, and cancel some: every event must come
+ * out in (time, insertion) order, and sim_pending never counts the hole. */
+struct churn {
+	struct sim_stream st;
+	uint64_t next, dispatched, fired, scheduled, cancelled;
+	uint64_t last_id;
+	double last_t;
+	int bad, bad_pending, steps;
+	size_t maxpend;
+	sim_ev ev[8];
+	int nev;
+};
+
+static void churn_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	struct churn *c = obj;
+	if (c->fired > 0 &&
+	    (s->now < c->last_t || (s->now == c->last_t && arg < c->last_id)))
+		c->bad++;
+	c->fired++;
+	c->last_t = s->now;
+	c->last_id = arg;
+	size_t before = sim_pending(s);
+	/* up to about 300 pending (every heap size on the way), around
+	 * 300, then down to at most two or three for a while (M/M/1's
+	 * sizes), then let it drain */
+	double m = c->steps > 90000   ? 1.9
+		   : c->steps > 60000 ? (before >= 2 ? 1.6 : 3)
+		   : before < 300     ? 3.2
+				      : 1.9;
+	int k = (int)(sim_uniform(&c->st) * m);
+	if (c->steps <= 90000 && before == 0 && k == 0)
+		k = 1; /* not yet the end */
+	c->steps++;
+	if (before + 4 > c->maxpend)
+		c->maxpend = before + 4;
+	for (int i = 0; i < k; i++) {
+		double u = sim_uniform(&c->st);
+		double t = u < 0.3 ? s->now /* a tie with this very event */
+				   : floor(s->now + 4 * u);
+		sim_ev e = sim_at(s, t, churn_ev, c, c->next++);
+		c->scheduled++;
+		if (sim_pending(s) != before + (size_t)i + 1)
+			c->bad_pending++;
+		if (c->nev < 8)
+			c->ev[c->nev++] = e;
+	}
+	if (c->nev == 8 && sim_uniform(&c->st) < 0.2) {
+		sim_cancel(s, c->ev[3]); /* pending or gone: either is fine */
+		c->nev = 0;
+	}
+	if (c->nev == 8)
+		c->nev = 0;
+}
+
+Test(kernel, a_handlers_first_event_takes_the_dispatched_tops_place)
+{
+	static struct churn c;
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_stream_init(&c.st, 5, 0, "churn"), 0);
+	for (int i = 0; i < 3; i++)
+		sim_at(&s, 0, churn_ev, &c, c.next++);
+	cr_assert_eq(sim_run_until(&s, 1e9), 0);
+	cr_expect_null(s.cal, "a heap test that went to the calendar queue");
+	cr_expect_gt(c.fired, 75000u, "%llu events",
+		     (unsigned long long)c.fired);
+	cr_expect_gt(c.maxpend, 300u);
+	cr_expect_lt(c.maxpend, SIM__CAL_ON);
+	cr_expect_eq(c.bad, 0,
+		     "%d of %llu events out of (time, insertion) order", c.bad,
+		     (unsigned long long)c.fired);
+	cr_expect_eq(c.bad_pending, 0);
+	cr_expect_eq(sim_pending(&s), 0);
+	cr_expect_eq(s.events, c.fired);
+	cr_expect_eq(s.hole, 0);
+	sim_stream_release(&c.st);
+	sim_release(&s);
+}
+
+/* The heap becomes a calendar queue in the middle of a handler (its
+ * dispatch hands over after the event, SIM__STOP_CAL): the order goes on
+ * unchanged, and a sim_stop made in the same handler before still stops
+ * the run there. */
+static int spawned;
+static void spawn(struct sim *s, void *obj, uint64_t arg)
+{
+	note(s, obj, arg); /* (time, id) */
+	if (arg == 1) {
+		if (spawned == 2)
+			sim_stop(s);
+		for (int i = 0; i < SIM__CAL_ON + 100; i++)
+			sim_at(s, s->now + (i % 7), note, obj,
+			       1000 + (uint64_t)i);
+		spawned = 1;
+	}
+}
+
+Test(kernel, the_heap_hands_over_to_the_calendar_in_a_handler)
+{
+	static struct big b;
+	for (int stop = 0; stop < 2; stop++) {
+		struct sim s;
+		b.n = 0;
+		spawned = stop ? 2 : 0;
+		cr_assert_eq(sim_init(&s), 0);
+		sim_at(&s, 1, spawn, &b, 0);
+		sim_at(&s, 2, spawn, &b, 1);
+		sim_at(&s, 3, spawn, &b, 2);
+		cr_assert_eq(sim_run_until(&s, 100), 0);
+		if (stop) {
+			cr_expect_eq(b.n, 2, "sim_stop was lost: %d events",
+				     b.n);
+			cr_expect_eq(s.now, 2);
+			cr_expect_not_null(s.cal);
+			cr_assert_eq(sim_run_until(&s, 100), 0);
+		}
+		cr_expect_eq(b.n, 3 + SIM__CAL_ON + 100);
+		int bad = out_of_order(&b);
+		cr_expect_eq(bad, 0, "%d events out of order", bad);
+		cr_expect_eq(s.now, 100);
+		sim_release(&s);
+	}
+}
+
 /* A batch of events drawn from a stream: some at equal times, some far
  * away, every seventh cancelled. */
 static void schedule_batch(struct sim *s, struct sim_stream *st, struct big *b,
@@ -176,11 +317,7 @@ Test(kernel, calendar_queue_keeps_time_and_insertion_order)
 	cr_assert_eq(sim_run_until(&s, 1e9), 0);
 	cr_expect_null(s.cal, "the heap is back once few are pending");
 	cr_expect_eq(b.n, 24000 - 2 * (12000 / 7 + 1));
-	int bad = 0;
-	for (int i = 1; i < b.n; i++)
-		if (b.t[i] < b.t[i - 1] ||
-		    (b.t[i] == b.t[i - 1] && b.id[i] < b.id[i - 1]))
-			bad++;
+	int bad = out_of_order(&b);
 	cr_expect_eq(bad, 0, "%d events out of (time, insertion) order", bad);
 	sim_stream_release(&st);
 	sim_release(&s);

@@ -9,6 +9,14 @@
  * grown to the simulation's high-water mark. Cancelling clears the record's
  * handler; the stale entry is dropped when it surfaces.
  *
+ * Dispatch from the heap leaves the top in place while its handler runs
+ * (s->hole): the handler's first sim_at puts its entry there and sifts it
+ * down, one sift where a pop and a push take two (most handlers schedule
+ * one event: the next arrival, the end of the next burst); the top is
+ * removed after a handler that scheduled nothing. The heap's loop tests
+ * one flag after each event, s->stop, which sim__cal_on also sets
+ * (SIM__STOP_CAL) to hand over to the calendar queue's.
+ *
  * Past SIM__CAL_ON pending events the entries move to a calendar queue
  * (Brown, CACM 1988): nb buckets (a power of two), each a day of `width`
  * seconds, sorted lists, a year of nb days; an entry of day d =
@@ -318,6 +326,8 @@ void sim__cal_on(struct sim *s)
 	set_hlim(s);
 	/* no memory for the buckets: the one list goes on, slower */
 	cal_rebuild(c, s->nheap, nb);
+	if (!s->stop) /* the heap's dispatch hands over after this event */
+		s->stop = SIM__STOP_CAL;
 }
 
 /* Back to the heap: the calendar's entries in order form a valid heap. */
@@ -454,6 +464,8 @@ nomem:
 
 sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg)
 {
+	if (s->hole) /* the handler's first event, on a path of its own */
+		sim__heap_close(s);
 	if ((s->nheap == s->capheap ||
 	     (s->free_head == NO_REC && s->nrec == s->caprec)) &&
 	    sim__grow(s) < 0)
@@ -506,39 +518,93 @@ void sim_cancel(struct sim *s, sim_ev ev)
 		s->rec[i].fn = NULL;
 }
 
-static struct sim_heapent heap_pop(struct sim *s)
+/* Puts e at heap slot 0 of h[0..n) and sifts it down. */
+static inline void sift_down(struct sim_heapent *h, size_t n,
+			     struct sim_heapent e)
 {
-	struct sim_heapent top = s->heap[0];
-	struct sim_heapent last = s->heap[--s->nheap];
-	size_t n = s->nheap, k = 0;
+	size_t k = 0;
 	for (;;) {
 		size_t c = 2 * k + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && ent_less(s->heap[c + 1], s->heap[c]))
+		if (c + 1 < n && ent_less(h[c + 1], h[c]))
 			c++;
-		if (!ent_less(s->heap[c], last))
+		if (!ent_less(h[c], e))
 			break;
-		s->heap[k] = s->heap[c];
+		h[k] = h[c];
 		k = c;
 	}
-	s->heap[k] = last;
-	return top;
+	h[k] = e;
+}
+
+void sim__heap_fill(struct sim *s, struct sim_heapent e)
+{
+	s->hole = 0;
+	sift_down(s->heap, s->nheap, e);
+}
+
+/* Removes the heap's top, taken by the event being dispatched (the
+ * pop's second half). */
+void sim__heap_close(struct sim *s)
+{
+	s->hole = 0;
+	s->nheap--;
+	sift_down(s->heap, s->nheap, s->heap[s->nheap]);
+}
+
+/* What heap_run ends with. */
+enum { RUN_DONE, RUN_CAL, RUN_STOPPED };
+
+/* sim_run_until while the heap holds the events: the top is taken in
+ * place (s->hole) for the handler's first sim_at to fill. Returns
+ * RUN_DONE (no event left by t_end), RUN_CAL (the calendar queue took
+ * over) or RUN_STOPPED (s->stop set: sim_stop or an error). */
+static int heap_run(struct sim *s, double t_end)
+{
+	while (s->nheap > 0) {
+		struct sim_heapent top = s->heap[0];
+		if (top.t > t_end)
+			break;
+		uint32_t i = (uint32_t)(top.key & IDX_MASK);
+		struct sim_evrec *r = &s->rec[i];
+		sim_fn fn = r->fn;
+		void *obj = r->obj;
+		uint64_t arg = r->arg;
+		rec_free(s, i);
+		s->hole = 1;
+		if (fn) {
+			s->now = top.t;
+			s->events++;
+			fn(s, obj, arg);
+		}
+		if (s->hole)
+			sim__heap_close(s);
+		/* one test for both: a stop, or the calendar queue */
+		if (s->stop) {
+			if (s->stop != SIM__STOP_CAL)
+				return RUN_STOPPED;
+			s->stop = 0;
+			return RUN_CAL;
+		}
+	}
+	return RUN_DONE;
 }
 
 int sim_run_until(struct sim *s, double t_end)
 {
 	s->stop = 0;
 	while (s->nheap > 0) {
-		struct sim_heapent e;
-		if (s->cal) {
-			if (!cal_pop(s, t_end, &e))
+		if (!s->cal) {
+			int how = heap_run(s, t_end);
+			if (how == RUN_STOPPED)
+				return s->stop < 0 ? s->stop : 0;
+			if (how == RUN_DONE)
 				break;
-		} else {
-			if (s->heap[0].t > t_end)
-				break;
-			e = heap_pop(s);
+			continue;
 		}
+		struct sim_heapent e;
+		if (!cal_pop(s, t_end, &e))
+			break;
 		uint32_t i = (uint32_t)(e.key & IDX_MASK);
 		struct sim_evrec r = s->rec[i];
 		rec_free(s, i);
@@ -547,6 +613,10 @@ int sim_run_until(struct sim *s, double t_end)
 		s->now = e.t;
 		s->events++;
 		r.fn(s, r.obj, r.arg);
+		/* SIM__STOP_CAL: the heap came back (cal_pop), grew again in
+		 * this handler and is a calendar queue again */
+		if (s->stop == SIM__STOP_CAL)
+			s->stop = 0;
 		if (s->stop)
 			return s->stop < 0 ? s->stop : 0;
 	}

@@ -62,7 +62,13 @@ struct sim {
 	size_t nheap, capheap; /* nheap: events pending, in either list */
 	struct sim_evrec *rec;
 	uint32_t nrec, caprec, free_head;
-	int stop;
+	int stop; /* also SIM__STOP_CAL: the heap became a calendar queue */
+	/* The heap's top is the event being dispatched, taken already:
+	 * heap[0] is free for the handler's first sim_at (which sifts its
+	 * entry down from there: one sift instead of a pop's and a push's),
+	 * or the top is removed after the handler (sim__heap_close). nheap
+	 * counts it meanwhile. */
+	int hole;
 	struct sim_cal *cal; /* the calendar queue in use, or NULL */
 	/* sim_at's inline path while nheap < hlim: the heap, with room, below
 	 * SIM__CAL_ON; 0 while the calendar queue is in use */
@@ -94,6 +100,16 @@ void sim__cal_push(struct sim *s, struct sim_heapent e);
 /* Internal: the heap grew past SIM__CAL_ON: move to a calendar queue (if
  * memory allows; else stay with the heap). */
 void sim__cal_on(struct sim *s);
+/* Internal: removes the hole at the heap's top (s->hole set). */
+void sim__heap_close(struct sim *s);
+/* Internal: s->stop while the dispatch of the heap must hand over to the
+ * calendar queue's (set by sim__cal_on unless a stop is pending). */
+#define SIM__STOP_CAL 2
+
+/* Internal: puts e, newer than every pending entry, at the heap's top
+ * (the hole) and sifts it down (sim_at does it inline for a heap of at
+ * most two). */
+void sim__heap_fill(struct sim *s, struct sim_heapent e);
 
 /* Schedules fn(s, obj, arg) at absolute time t, which must not be in the
  * past (t >= now: asserted, a model scheduling backwards is a bug). Returns
@@ -115,6 +131,21 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 	r->arg = arg;
 	/* the key keeps insertion order among equal times */
 	struct sim_heapent e = {t, (s->seq++ << SIM__IDX_BITS) | i};
+	if (s->hole) { /* a handler's first event: into the top's place */
+		struct sim_heapent *h = s->heap;
+		if (s->nheap > 2) {
+			sim__heap_fill(s, e);
+		} else if (s->nheap == 2 && h[1].t <= e.t) {
+			/* a tie goes to h[1]: e is the newest */
+			h[0] = h[1];
+			h[1] = e;
+			s->hole = 0;
+		} else {
+			h[0] = e;
+			s->hole = 0;
+		}
+		return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
+	}
 	size_t k = s->nheap++; /* sift up */
 	while (k > 0) {
 		struct sim_heapent p = s->heap[(k - 1) / 2];
@@ -175,6 +206,6 @@ static inline void sim_prefetch(const void *p, size_t len)
 /* Number of events waiting (including cancelled ones not yet surfaced). */
 static inline size_t sim_pending(const struct sim *s)
 {
-	return s->nheap;
+	return s->nheap - (size_t)s->hole;
 }
 #endif
