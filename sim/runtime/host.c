@@ -168,7 +168,7 @@ static __attribute__((noinline, cold)) void switched(const struct sim_host *h,
 
 /* ------------------------------------------------------- round robin -- */
 
-static void dispatch(struct sim_host *h, int c, struct sim_thread *t)
+void sim__host_dispatch(struct sim_host *h, int c, struct sim_thread *t)
 {
 	struct sim_core *co = &h->cores[c];
 	double cost = 0;
@@ -248,7 +248,7 @@ static __attribute__((noinline)) void dispatch_next(struct sim_host *h, int c)
 	struct sim_thread *next = rq_pop(h);
 	if (next->owed)
 		switched(h, &h->cores[c], next);
-	dispatch(h, c, next);
+	sim__host_dispatch(h, c, next);
 }
 
 /* Core c has nothing to run any more: give it the next thread, or idle. */
@@ -305,7 +305,7 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 		rq_push(h, t);
 		dispatch_next(h, c);
 	} else {
-		dispatch(h, c, t);
+		sim__host_dispatch(h, c, t);
 	}
 }
 
@@ -474,28 +474,18 @@ static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 		/* idle since its last slice ended */
 		t->remaining +=
 		    charge(h, refill(h, co->t_cpu + co->slice), co, t);
-		dispatch(h, c, t);
+		sim__host_dispatch(h, c, t);
 	} else {
 		t->owed = 1; /* switched() when it gets a core */
 		rq_push(h, t);
 	}
 }
 
-void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
+void sim__host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 {
-	assert(t->core < 0 && t->hpos < 0);
 	t->remaining = cpu;
-	if (h->handoff >= 0) {
-		/* take_idle would pick it: the top of the stack, t's last
-		 * core; a refill would look at its idle gap */
-		if (t->lastcore == h->handoff && !h->refilling) {
-			int c = h->handoff;
-			h->handoff = -1;
-			dispatch(h, c, t);
-			return;
-		}
+	if (h->handoff >= 0)
 		release_handoff(h);
-	}
 	if (h->refilling) {
 		run_refilled(h, t);
 		return;
@@ -507,7 +497,7 @@ void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 	}
 	if (h->nidle > 0) {
 		sim_tw_add(&h->busy, h->s->now, 1);
-		dispatch(h, take_idle(h, t), t);
+		sim__host_dispatch(h, take_idle(h, t), t);
 	} else {
 		rq_push(h, t);
 	}

@@ -6,6 +6,7 @@
 #ifndef SIM_HOST_H
 #define SIM_HOST_H
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -122,7 +123,28 @@ void sim_thread_init(struct sim_thread *t, struct sim_host *h,
 /* Makes t runnable for `cpu` seconds of CPU; t must not have a burst in
  * progress. on_done(t) is called from an event when the burst has had its
  * CPU (never from inside this call, even for cpu == 0). */
-void sim_host_run(struct sim_host *h, struct sim_thread *t, double cpu);
+/* Internal: gives core c to t for its burst (t->remaining). */
+void sim__host_dispatch(struct sim_host *h, int c, struct sim_thread *t);
+/* Internal: sim_host_run's every case but the inline one. */
+void sim__host_run(struct sim_host *h, struct sim_thread *t, double cpu);
+static inline void sim_host_run(struct sim_host *h, struct sim_thread *t,
+				double cpu)
+{
+	assert(t->core < 0 && t->hpos < 0);
+	/* Inline, the common case of an event loop with callbacks queued:
+	 * t's burst just ended on core h->handoff (host.c, core_event) and
+	 * its next one takes it back, as take_idle would (the top of the
+	 * idle stack, t's last core); a refill would look at its idle
+	 * gap. */
+	if (h->handoff >= 0 && t->lastcore == h->handoff && !h->refilling) {
+		int c = h->handoff;
+		h->handoff = -1;
+		t->remaining = cpu;
+		sim__host_dispatch(h, c, t);
+		return;
+	}
+	sim__host_run(h, t, cpu);
+}
 /* A burst that starts on a core that has been idle for g (processor
  * sharing: on a host that has been idle) needs cpu * (1 - exp(-g / time))
  * more CPU (cpu when time is 0 and g > 0): the core's caches, TLB and
