@@ -475,13 +475,13 @@ sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg)
 		s->free_head = s->rec[i].next_free;
 	} else {
 		i = s->nrec++;
-		s->rec[i].gen = 0;
 	}
 	struct sim_evrec *r = &s->rec[i];
 	r->fn = fn;
 	r->obj = obj;
 	r->arg = arg;
 	struct sim_heapent e = {t, (s->seq++ << IDX_BITS) | i};
+	r->key = e.key;
 	if (s->cal) {
 		sim__cal_push(s, e);
 	} else {
@@ -494,12 +494,11 @@ sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg)
 		if (s->nheap > SIM__CAL_ON)
 			sim__cal_on(s);
 	}
-	return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
+	return e.key + 1;
 }
 
 static void rec_free(struct sim *s, uint32_t i)
 {
-	s->rec[i].gen++;
 	s->rec[i].next_free = s->free_head;
 	s->free_head = i;
 }
@@ -513,8 +512,10 @@ void sim_cancel(struct sim *s, sim_ev ev)
 {
 	if (!ev)
 		return;
-	uint32_t i = (uint32_t)(ev & 0xffffffffu) - 1;
-	if (i < s->nrec && s->rec[i].gen == (uint32_t)(ev >> 32))
+	/* a record freed since, not reused yet, may still match (or its
+	 * next_free may): clearing a free record's handler is harmless */
+	uint32_t i = (uint32_t)((ev - 1) & IDX_MASK);
+	if (i < s->nrec && s->rec[i].key == ev - 1)
 		s->rec[i].fn = NULL;
 }
 

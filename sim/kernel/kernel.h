@@ -29,8 +29,14 @@ struct sim_evrec {
 	sim_fn fn; /* NULL once cancelled */
 	void *obj;
 	uint64_t arg;
-	uint32_t gen; /* bumped when the record is freed: stale handles miss */
-	uint32_t next_free;
+	union {
+		/* while pending: its heap key (insertion sequence << 24 |
+		 * index), unique over the run, of which its handle is key + 1:
+		 * a handle whose event has fired or been cancelled, its
+		 * record reused since, misses */
+		uint64_t key;
+		uint32_t next_free; /* while free */
+	};
 };
 
 struct sim_heapent {
@@ -131,6 +137,7 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 	r->arg = arg;
 	/* the key keeps insertion order among equal times */
 	struct sim_heapent e = {t, (s->seq++ << SIM__IDX_BITS) | i};
+	r->key = e.key;
 	if (s->hole) { /* a handler's first event: into the top's place */
 		struct sim_heapent *h = s->heap;
 		if (s->nheap > 2) {
@@ -144,7 +151,7 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 			h[0] = e;
 			s->hole = 0;
 		}
-		return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
+		return e.key + 1;
 	}
 	size_t k = s->nheap++; /* sift up */
 	while (k > 0) {
@@ -158,8 +165,7 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 		k = (k - 1) / 2;
 	}
 	s->heap[k] = e;
-	/* handle: generation in the high half, index + 1 in the low half */
-	return ((uint64_t)r->gen << 32) | (uint64_t)(i + 1);
+	return e.key + 1; /* never 0 */
 }
 
 static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
