@@ -291,8 +291,11 @@ static void advance(struct el_proc *p, struct sim_request *r)
 	}
 }
 
-/* The loop is free: run the next callback on its thread. */
-static void loop_next(struct el_proc *p)
+/* The loop is free: run the next callback on its thread. Inline into
+ * loop_done, the end of every callback; out of line (loop_next) for the
+ * loop's waking up. */
+static inline __attribute__((always_inline)) void
+loop_next_inline(struct el_proc *p)
 {
 	struct el *m = p->m;
 	struct sim_request *r = sim_loop_next(&p->loop);
@@ -318,13 +321,18 @@ static void loop_next(struct el_proc *p)
 	sim_host_run(m->host, &p->thread, cpu);
 }
 
+static void loop_next(struct el_proc *p)
+{
+	loop_next_inline(p);
+}
+
 static void loop_done(struct sim_thread *t)
 {
 	struct el_proc *p = t->owner;
 	struct sim_request *r = sim_loop_done(&p->loop);
 	r->phase = (uint8_t)p->upto; /* past the phases the callback ran */
 	advance(p, r);
-	loop_next(p);
+	loop_next_inline(p);
 }
 
 static void pool_thread_done(struct sim_thread *t)
