@@ -66,7 +66,7 @@ static inline size_t sim_hist_index(double x)
 	 * and a sign bit set lands far above the last bucket */
 	uint64_t k = (bits >> (52 - SIM_HIST_SUB)) -
 		     ((uint64_t)(SIM_HIST_EMIN + 1023) << SIM_HIST_SUB);
-	if (k < SIM_HIST_NB)
+	if (__builtin_expect(k < SIM_HIST_NB, 1))
 		return (size_t)k;
 	/* below 2^EMIN, or sign bit set: the first; else the last */
 	return (int64_t)bits < 0 || (int64_t)k < 0 ? 0 : SIM_HIST_NB - 1;

@@ -130,7 +130,8 @@ void sim__host_run(struct sim_host *h, struct sim_thread *t, double cpu);
 static inline void sim_host_run(struct sim_host *h, struct sim_thread *t,
 				double cpu)
 {
-	assert(t->core < 0 && t->hpos < 0);
+	/* t->core < 0 && t->hpos < 0: the sign bit of both */
+	assert((t->core & t->hpos) < 0);
 	/* Inline, the common case of an event loop with callbacks queued:
 	 * t's burst just ended on core h->handoff (host.c, core_event) and
 	 * its next one takes it back, as take_idle would (the top of the
