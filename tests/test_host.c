@@ -3,6 +3,7 @@
  * context-switch cost, and ideal processor sharing.
  */
 #include <math.h>
+#include <signal.h>
 
 #include <criterion/criterion.h>
 
@@ -131,4 +132,30 @@ Test(host, abort_frees_the_core_for_the_next_thread)
 	cr_expect_float_eq(b.finished, 0.502, 1e-12);
 	sim_host_release(&h);
 	sim_release(&s);
+}
+
+/* sim_host_run's precondition is asserted: a thread with a burst in
+ * progress (running, or queued for processor sharing) cannot start
+ * another. */
+static void run_twice(double quantum)
+{
+	struct sim s;
+	struct sim_host h;
+	struct probe pr;
+	struct sim_host_cfg cfg = {.cores = 1, .quantum = quantum};
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	sim_thread_init(&pr.t, &h, done, NULL);
+	sim_host_run(&h, &pr.t, 1);
+	sim_host_run(&h, &pr.t, 1);
+}
+
+Test(host, a_running_thread_cannot_start_a_burst, .signal = SIGABRT)
+{
+	run_twice(0.01);
+}
+
+Test(host, a_sharing_thread_cannot_start_a_burst, .signal = SIGABRT)
+{
+	run_twice(0);
 }
