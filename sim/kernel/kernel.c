@@ -47,12 +47,14 @@
 #define NO_REC	 SIM__NO_REC
 
 /* sim_at's inline path: the heap while it has room and stays below
- * SIM__CAL_ON (sim__at moves it to a calendar queue past that). */
+ * SIM__CAL_ON (sim__at moves it to a calendar queue past that), and
+ * holds fewer entries than there are records: each record in use is a
+ * heap entry's (the hole's is free), so below nrec entries one is free,
+ * and sim_at need not test the free list. */
 static void set_hlim(struct sim *s)
 {
-	s->hlim = s->cal		     ? 0
-		  : s->capheap < SIM__CAL_ON ? s->capheap
-					     : SIM__CAL_ON;
+	size_t lim = s->capheap < SIM__CAL_ON ? s->capheap : SIM__CAL_ON;
+	s->hlim = s->cal ? 0 : s->nrec < lim ? s->nrec : lim;
 }
 
 int sim_init(struct sim *s)
@@ -494,6 +496,13 @@ sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg)
 		if (s->nheap > SIM__CAL_ON)
 			sim__cal_on(s);
 	}
+	/* a record ahead, free, so that the inline path (nheap < nrec)
+	 * has one for the next event too */
+	if (s->nrec <= s->nheap + 1 && s->nrec < s->caprec) {
+		s->rec[s->nrec].next_free = s->free_head;
+		s->free_head = s->nrec++;
+	}
+	set_hlim(s);
 	return e.key + 1;
 }
 

@@ -77,7 +77,8 @@ struct sim {
 	int hole;
 	struct sim_cal *cal; /* the calendar queue in use, or NULL */
 	/* sim_at's inline path while nheap < hlim: the heap, with room, below
-	 * SIM__CAL_ON; 0 while the calendar queue is in use */
+	 * SIM__CAL_ON and below nrec (so a record is free); 0 while the
+	 * calendar queue is in use */
 	size_t hlim;
 	/* handlers' fetchers (sim_set_fetcher) */
 	struct {
@@ -125,11 +126,11 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 			    uint64_t arg)
 {
 	assert(t >= s->now);
-	/* one test for a record to reuse, one for the heap's room and size
-	 * (and whether it is the heap at all: hlim) */
-	uint32_t i = s->free_head;
-	if (i == SIM__NO_REC || s->nheap >= s->hlim)
+	/* one test for the heap's room and size, whether it is the heap at
+	 * all, and a record to reuse (hlim) */
+	if (s->nheap >= s->hlim)
 		return sim__at(s, t, fn, obj, arg);
+	uint32_t i = s->free_head; /* never SIM__NO_REC here */
 	s->free_head = s->rec[i].next_free;
 	struct sim_evrec *r = &s->rec[i];
 	r->fn = fn;
