@@ -69,6 +69,7 @@ int sim_init(struct sim *s)
 		sim_release(s);
 		return SIM_ENOMEM;
 	}
+	s->heap[0].t = NAN; /* empty (heap_run) */
 	return 0;
 }
 
@@ -560,6 +561,8 @@ void sim__heap_close(struct sim *s)
 	s->hole = 0;
 	s->nheap--;
 	sift_down(s->heap, s->nheap, s->heap[s->nheap]);
+	if (!s->nheap)
+		s->heap[0].t = NAN; /* heap_run's end */
 }
 
 /* What heap_run ends with. */
@@ -571,9 +574,11 @@ enum { RUN_DONE, RUN_CAL, RUN_STOPPED };
  * over) or RUN_STOPPED (s->stop set: sim_stop or an error). */
 static int heap_run(struct sim *s, double t_end)
 {
-	while (s->nheap > 0) {
+	for (;;) {
+		/* an empty heap's top is a NaN time (sim_init, sim__heap_close;
+		 * no event has one): one test for both ends */
 		struct sim_heapent top = s->heap[0];
-		if (top.t > t_end)
+		if (!(top.t <= t_end))
 			break;
 		uint32_t i = (uint32_t)(top.key & IDX_MASK);
 		struct sim_evrec *r = &s->rec[i];
