@@ -25,8 +25,18 @@ typedef void (*sim_fn)(struct sim *s, void *obj, uint64_t arg);
  * handle, so it can mean "nothing scheduled". */
 typedef uint64_t sim_ev;
 
+struct sim_heapent {
+	double t;
+	uint64_t
+	    key; /* insertion sequence << 24 | record index: ties are FIFO */
+};
+
+/* An event's record: one cache line, which holds too what the calendar
+ * queue (kernel.c) keeps of the event while it waits there, so that a
+ * large calendar's dispatch, and its look-ahead, fetch one line per
+ * event, not two. */
 struct sim_evrec {
-	sim_fn fn; /* NULL once cancelled */
+	_Alignas(64) sim_fn fn; /* NULL once cancelled */
 	void *obj;
 	uint64_t arg;
 	union {
@@ -37,12 +47,11 @@ struct sim_evrec {
 		uint64_t key;
 		uint32_t next_free; /* while free */
 	};
-};
-
-struct sim_heapent {
-	double t;
-	uint64_t
-	    key; /* insertion sequence << 24 | record index: ties are FIFO */
+	/* the calendar queue's: the entry, its day, the next record in its
+	 * bucket's list */
+	struct sim_heapent e;
+	uint64_t day;
+	uint32_t cnext;
 };
 
 struct sim_cal;
