@@ -62,7 +62,7 @@ struct sim_core {
  * and a context-switch cost charged whenever a core changes thread, or
  * ideal processor sharing when the quantum is 0. */
 struct sim_host {
-	/* what every burst touches, first and together in three cache lines
+	/* what every burst touches, first and together in four cache lines
 	 * (a fleet of replicas visits thousands of hosts: each line is a
 	 * cache miss): the cores, the run queue, the busy count and the
 	 * memory limit that every request's hold and drop test */
@@ -92,15 +92,17 @@ struct sim_host {
 	sim_fn core_fn;	    /* a core's event: core_event, or with pf set one
 			       that calls it first */
 	struct sim_tw busy; /* cores busy (running or switching) */
-	struct sim_hostmem mem; /* processes' memory, `memory` limit */
-	size_t rq_len;
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
-	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU */
+	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU;
+	 * read by every burst when set, so beside the lines above: with the
+	 * memory limit, the fourth and last line a burst reads */
 	double refill, refill_time;
-	double cs; /* context switch: only when a core changes thread */
 	/* switch refill (sim_host_set_switch_refill): a burst of a process
 	 * other than the core's last one refills its working set */
 	double swrefill;
+	struct sim_hostmem mem; /* processes' memory, `memory` limit */
+	size_t rq_len;
+	double cs; /* context switch: only when a core changes thread */
 	/* statistics */
 	struct sim_tw waiting; /* threads waiting for a core */
 	uint64_t switches;     /* context switches since the reset */
