@@ -188,38 +188,32 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- workloads --------------------------------------------------------------
-# mix_paths MIX: the load generator's -m options
-mix_paths() {
+# mix_def MIX: the mix's classes, one per line: NAME WEIGHT CPU_US WAIT_US
+# (the endpoint's burn and wait; a wait is an `io` phase). The three views
+# below are derived from it, in this order of classes.
+mix_def() {
   case $1 in
-  hol) echo "-m 0.9:/w?cpu_us=1000 -m 0.1:/w?cpu_us=20000" ;;
-  io) echo "-m 1:/w?cpu_us=500&wait_us=20000" ;;
+  hol) printf '%s\n' "short 0.9 1000 0" "long 0.1 20000 0" ;;
+  io) printf '%s\n' "query 1 500 20000" ;;
   *) echo "unknown mix $1" >&2; return 2 ;;
   esac
 }
+# mix_paths MIX: the load generator's -m options
+mix_paths() {
+  mix_def "$1" | awk '{ printf "%s-m %s:/w?cpu_us=%s%s", (NR > 1 ? " " : ""), $2, $3,
+    ($4 > 0 ? "&wait_us=" $4 : "") } END { print "" }'
+}
 # mix_classes MIX: the same as scenario classes
 mix_classes() {
-  case $1 in
-  hol)
-    cat <<'EOF'
-    - { name: short, weight: 0.9, phases: [ { cpu: 1ms } ] }
-    - { name: long, weight: 0.1, phases: [ { cpu: 20ms } ] }
-EOF
-    ;;
-  io)
-    cat <<'EOF'
-    - { name: query, weight: 1, phases: [ { cpu: 500us }, { io: 20ms } ] }
-EOF
-    ;;
-  esac
+  mix_def "$1" | awk '{ printf "    - { name: %s, weight: %s, phases: [ { cpu: %sus }%s ] }\n",
+    $1, $2, $3, ($4 > 0 ? ", { io: " $4 "us }" : "") }'
 }
 # mix_demands MIX: per class index (the order of mix_paths' -m options),
 # the class's name and its phases' demands in seconds, as a trace row's
 # cells after its time (the trace that replays a measured schedule)
 mix_demands() {
-  case $1 in
-  hol) echo "short,0.001 long,0.02" ;;
-  io) echo "query,0.0005,0.02" ;;
-  esac
+  mix_def "$1" | awk '{ printf "%s%s,%.9g%s", (NR > 1 ? " " : ""), $1, $3 * 1e-6,
+    ($4 > 0 ? sprintf(",%.9g", $4 * 1e-6) : "") } END { print "" }'
 }
 # system_yaml SYSTEM: the scenario's system
 system_yaml() {
@@ -451,14 +445,13 @@ predict_fit() {
 # measurements
 report() {
   rm -rf "$OUT/pred_fit" "$OUT/fitb" "$OUT/pred_trace"
-  local d sm
+  local d f sm
   for d in "$OUT"/sched/*/; do
     [ -d "$d" ] || continue
     sm=$(basename "$d")
     predict_trace "${sm%%-*}" "${sm#*-}"
   done
   $PY $APPS/compare.py report "$OUT" "$KNEE_P99" >/dev/null
-  local f sm
   for f in "$OUT"/fit/*.csv; do
     sm=$(basename "$f" .csv)
     predict_fit "${sm%%-*}" "${sm#*-}"
