@@ -385,8 +385,8 @@ measured_pids() { # gunicorn: the workers; else the server
 measure_point() {
   local probe row
   probe=$(nice -n "$NICE" taskset -c "$SERVER_CPU" "$WORK/cpuprobe" -w)
-  # shellcheck disable=SC2046 # mix_paths is a list of options
   mkdir -p "$OUT/sched/$1-$2" "$OUT/lat/$1-$2"
+  # shellcheck disable=SC2046 # mix_paths is a list of options
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$4" \
     -d "$DURATION" -w "$WARMUP" -t "$TIMEOUT" -x "$((RANDOM + 1))" \
     -s "$(measured_pids)" -L "$1,$2,$3" -T "$OUT/sched/$1-$2/$4-$3.csv" \
