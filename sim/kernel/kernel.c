@@ -476,12 +476,7 @@ sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg)
 	} else {
 		i = s->nrec++;
 	}
-	struct sim_evrec *r = &s->rec[i];
-	r->fn = fn;
-	r->obj = obj;
-	r->arg = arg;
-	struct sim_heapent e = {t, (s->seq++ << IDX_BITS) | i};
-	r->key = e.key;
+	struct sim_heapent e = sim__rec_set(s, i, t, fn, obj, arg);
 	if (s->cal) {
 		sim__cal_push(s, e);
 	} else {

@@ -127,6 +127,21 @@ void sim__heap_close(struct sim *s);
  * most two). */
 void sim__heap_fill(struct sim *s, struct sim_heapent e);
 
+/* Internal: fills record i with the event and returns its list entry;
+ * the key keeps insertion order among equal times. */
+static inline struct sim_heapent sim__rec_set(struct sim *s, uint32_t i,
+					      double t, sim_fn fn, void *obj,
+					      uint64_t arg)
+{
+	struct sim_evrec *r = &s->rec[i];
+	r->fn = fn;
+	r->obj = obj;
+	r->arg = arg;
+	struct sim_heapent e = {t, (s->seq++ << SIM__IDX_BITS) | i};
+	r->key = e.key;
+	return e;
+}
+
 /* Schedules fn(s, obj, arg) at absolute time t, which must not be in the
  * past (t >= now: asserted, a model scheduling backwards is a bug). Returns
  * its handle, or 0 when memory ran out (the simulation then stops with
@@ -141,13 +156,7 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 		return sim__at(s, t, fn, obj, arg);
 	uint32_t i = s->free_head; /* never SIM__NO_REC here */
 	s->free_head = s->rec[i].next_free;
-	struct sim_evrec *r = &s->rec[i];
-	r->fn = fn;
-	r->obj = obj;
-	r->arg = arg;
-	/* the key keeps insertion order among equal times */
-	struct sim_heapent e = {t, (s->seq++ << SIM__IDX_BITS) | i};
-	r->key = e.key;
+	struct sim_heapent e = sim__rec_set(s, i, t, fn, obj, arg);
 	if (s->hole) { /* a handler's first event: into the top's place */
 		struct sim_heapent *h = s->heap;
 		if (s->nheap > 2) {
