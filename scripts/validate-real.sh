@@ -2,7 +2,7 @@
 # validate-real.sh - concsim's predictions checked against real servers on
 # this machine (issue 12 §3).
 #
-#   bash scripts/validate-real.sh            full run (~18 minutes)
+#   bash scripts/validate-real.sh            full run (~30 minutes: see MIN_REQUESTS)
 #   QUICK=1 bash scripts/validate-real.sh    smoke run (~2-3 minutes: one
 #                                            repeat, 2 s points, 6 rates)
 #   REPORT_ONLY=1 OUT=DIR bash scripts/validate-real.sh
@@ -108,7 +108,10 @@
 #   lat/SYSTEM-MIX/RATE-REP.csv    each measured request's latency and
 #                  class (openloop -l);
 #   knees.csv, scenarios/, pred_*/, trace_runs/, servers.log.
-# Environment: QUICK, REPEATS (2), DURATION (6), WARMUP (1), TIMEOUT (10),
+# Environment: QUICK, REPEATS (2), DURATION (6), MIN_REQUESTS (2000: a
+# point lasts at least MIN_REQUESTS / rate seconds, rounded up, so that
+# its p99 rests on 20 requests or more; 0 = DURATION always), WARMUP (1),
+# TIMEOUT (10),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
 # of the simulations), CALIBRATION (a calibrate.sh summary.txt),
@@ -121,10 +124,12 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   REPEATS=${REPEATS:-1} DURATION=${DURATION:-2} WARMUP=${WARMUP:-0.5}
+  MIN_REQUESTS=${MIN_REQUESTS:-0}
   FRACTIONS=${FRACTIONS:-"0.2 0.5 0.8 0.95 1.05 1.2"}
 fi
 REPEATS=${REPEATS:-2}
 DURATION=${DURATION:-6}
+MIN_REQUESTS=${MIN_REQUESTS:-2000}
 WARMUP=${WARMUP:-1}
 TIMEOUT=${TIMEOUT:-10}
 FRACTIONS=${FRACTIONS:-"0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"}
@@ -244,6 +249,39 @@ $(system_yaml "$1")
 EOF
 }
 
+# point_duration RATE: the seconds a point at RATE/s is measured (and
+# simulated): DURATION, or longer at low rates, where DURATION would hold
+# too few requests for a p99. The p99 of n requests is about their
+# (n/100)-th largest; its 95 % range runs over about 2 sqrt(n/100) ranks,
+# so 300 requests (50/s for 6 s) put it anywhere between the 1st and 6th
+# largest, and repeats of such a point differed by up to 78 % in the
+# p99 with the same throughput and p50. 2000 requests: the 20th largest,
+# 95 % between about the 12th and 29th.
+point_duration() {
+  awk -v r="$1" -v d="$DURATION" -v m="$MIN_REQUESTS" 'BEGIN {
+    r += 0; if (r > 0 && m / r > d) { d = m / r; if (d > int(d)) d = int(d) + 1 }
+    print d }'
+}
+
+# sim_duration RATES(comma list, /s): the longest point_duration of them, the
+# duration of a sweep over them
+sim_duration() {
+  local lo
+  lo=$(echo "$1" | tr ',' '\n' | sed 's|/s||' | sort -g | head -1)
+  point_duration "$lo"
+}
+
+# measured_duration SYSTEM MIX REP RATE: the seconds that point was
+# measured, as measured.csv recorded it (DURATION for a file from before
+# the column)
+measured_duration() {
+  awk -F, -v s="$1" -v m="$2" -v p="$3" -v r="$4" -v d="$DURATION" '
+    /^system,/ { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    /^#/ { next }
+    $1 == s && $2 == m && $3 == p && $4 + 0 == r + 0 && c["duration_s"] { d = $c["duration_s"] }
+    END { print d }' "$OUT/measured.csv"
+}
+
 # --- predictions ------------------------------------------------------------
 # sim_sweep FILE DIR RATES(comma list, /s) [REPLICATIONS [--set ...]]
 sim_sweep() {
@@ -268,14 +306,16 @@ predicted_knee() {
 
 # predict_defaults SYSTEM MIX RATES: prediction (a) at the measured rates
 predict_defaults() {
-  sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_defaults/$1-$2" "$3"
+  sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_defaults/$1-$2" "$3" \
+    "$REPLICATIONS" --set "duration=$(sim_duration "$3")s"
 }
 
 # predict_norefill SYSTEM MIX RATES: (a) without the cache refill (what the
 # models predicted before it): the refill's own effect, point by point
 predict_norefill() {
   sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_norefill/$1-$2" "$3" \
-    "$REPLICATIONS" --set "systems.$1.cache_refill=0s"
+    "$REPLICATIONS" --set "systems.$1.cache_refill=0s" \
+    --set "duration=$(sim_duration "$3")s"
 }
 
 # predict_trace SYSTEM MIX: prediction "trace", (a) on the very arrivals
@@ -306,6 +346,7 @@ predict_trace() {
       { print $1 "," c[$2 + 1] }' "$f" >"$d/$base.trace.csv"
     sed -e "s|^  arrivals: .*|  arrivals: { process: trace, file: $base.trace.csv }|" \
         -e "s|^replications: .*|replications: 3|" \
+        -e "s|^duration: .*|duration: $(measured_duration "$1" "$2" "${base#*-}" "${base%-*}")s|" \
         "$OUT/scenarios/$1-$2.yaml" >"$d/$base.yaml"
     build/concsim run "$d/$base.yaml" -q -j2 -o "$d/$base.out"
     cp "$d/$base.out/results.csv" "$d/$base.results.csv"
@@ -388,7 +429,7 @@ measure_point() {
   mkdir -p "$OUT/sched/$1-$2" "$OUT/lat/$1-$2"
   # shellcheck disable=SC2046 # mix_paths is a list of options
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$4" \
-    -d "$DURATION" -w "$WARMUP" -t "$TIMEOUT" -x "$((RANDOM + 1))" \
+    -d "$(point_duration "$4")" -w "$WARMUP" -t "$TIMEOUT" -x "$((RANDOM + 1))" \
     -s "$(measured_pids)" -L "$1,$2,$3" -T "$OUT/sched/$1-$2/$4-$3.csv" \
     -l "$OUT/lat/$1-$2/$4-$3.csv" \
     $(mix_paths "$2") >"$WORK/row" &
@@ -396,7 +437,7 @@ measure_point() {
   wait "$LOADGEN_PID"
   LOADGEN_PID=""
   row=$(cat "$WORK/row")
-  echo "$row,${probe% *},${probe#* },$(date -u +%FT%TZ)" >>"$OUT/measured.csv"
+  echo "$row,${probe% *},${probe#* },$(date -u +%FT%TZ),$(point_duration "$4")" >>"$OUT/measured.csv"
   echo "  $row probe=${probe/ //}" | cut -c1-160
   # let the server drain what an overloaded point left
   for _ in $(seq 100); do
@@ -429,7 +470,8 @@ predict_fit() {
   mkdir -p "$d"
   n=$(($(wc -l <"$OUT/fit/$sm.csv") - 1))
   head -n $((1 + n / 2)) "$OUT/fit/$sm.csv" >"$d/lower.csv"
-  sed '/^  - { name: /s/ }$/, request_overhead: { fit: [5us, 5ms] }, cache_refill: { fit: [5us, 5ms] } }/' \
+  sed -e '/^  - { name: /s/ }$/, request_overhead: { fit: [5us, 5ms] }, cache_refill: { fit: [5us, 5ms] } }/' \
+    -e "s|^duration: .*|duration: $(sim_duration "$(awk -F, 'NR > 1 { print $1 "/s" }' "$d/lower.csv" | paste -sd, -)")s|" \
     "$OUT/scenarios/$sm.yaml" >"$d/scenario.yaml"
   if ! build/concsim fit "$d/scenario.yaml" "$d/lower.csv" -o "$d/fitted.yaml" \
     -j2 --max-iter 1000 --format json >"$d/fit.json" 2>"$d/fit.log"; then
@@ -437,7 +479,8 @@ predict_fit() {
     return 0
   fi
   rates=$(awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' "$OUT/fit/$sm.csv")
-  sim_sweep "$d/fitted.yaml" "$OUT/pred_fit/$sm" "$rates"
+  sim_sweep "$d/fitted.yaml" "$OUT/pred_fit/$sm" "$rates" "$REPLICATIONS" \
+    --set "duration=$(sim_duration "$rates")s"
   echo "$sm fitted on the lowest $((n / 2)) of $n rates: $(grep -o '[a-z_]* = [^(]*' "$d/fitted.yaml" | tr '\n' ' ')"
 }
 
@@ -527,10 +570,10 @@ main() {
 
   {
     echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; node $(node --version); python $($PY -c 'import platform; print(platform.python_version())'); gunicorn $($PY -c 'import gunicorn; print(gunicorn.__version__)'); uvicorn $($PY -c 'import uvicorn; print(uvicorn.__version__)'); fastapi $($PY -c 'import fastapi; print(fastapi.__version__)'); flask $($PY -c 'import importlib.metadata as m; print(m.version("flask"))')"
-    echo "# duration=${DURATION}s warmup=${WARMUP}s timeout=${TIMEOUT}s repeats=$REPEATS quick=$QUICK nice=$NICE (autogroup too)"
-    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time"
+    echo "# duration=${DURATION}s min_requests=$MIN_REQUESTS warmup=${WARMUP}s timeout=${TIMEOUT}s repeats=$REPEATS quick=$QUICK nice=$NICE (autogroup too)"
+    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time,duration_s"
   } >"$OUT/measured.csv"
-  sed -n '$s/,probe_cpu_ms,probe_wall_ms,time$//p' "$OUT/measured.csv" >"$OUT/floor.csv"
+  sed -n '$s/,probe_cpu_ms,probe_wall_ms,time,duration_s$//p' "$OUT/measured.csv" >"$OUT/floor.csv"
 
   # measurements: one server per system; the repeats go through every mix
   # and rate before the next repeat, so that they are minutes apart

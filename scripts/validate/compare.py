@@ -31,11 +31,12 @@ FIGS = ["throughput_rps", "latency_s_mean", "latency_s_p50", "latency_s_p90",
 
 
 def knee(points, bound, dur):
-    """points: [(rate, sent_rps, throughput_rps, p99)] -> (value, text).
-    dur: the measured seconds per point, for the noise allowance."""
-    pts = sorted(points)
+    """points: [(rate, sent_rps, throughput_rps, p99[, seconds])] -> (value,
+    text). dur: the measured seconds per point, for the noise allowance,
+    where a point does not carry its own."""
+    pts = sorted(p[:4] + (p[4] if len(p) > 4 else dur,) for p in points)
     prev = None
-    for rate, sent, thr, p99 in pts:
+    for rate, sent, thr, p99, dur in pts:
         r = thr / sent if sent > 0 else 1.0
         bad_p99 = not (p99 < bound)  # NaN (nothing answered) is bad
         # below 0.98 x sent, and by more than 3 sigma of a Poisson count
@@ -44,7 +45,7 @@ def knee(points, bound, dur):
         if bad_p99 or bad_thr:
             if prev is None:
                 return rate, "<%.0f" % rate
-            prate, psent, pthr, pp99 = prev
+            prate, psent, pthr, pp99 = prev[:4]
             pr = pthr / psent if psent > 0 else 1.0
             cands = []
             if bad_p99:
@@ -58,7 +59,7 @@ def knee(points, bound, dur):
             f = min(max(min(cands), 0.0), 1.0)
             k = prate + f * (rate - prate)
             return k, "%.0f" % k
-        prev = (rate, sent, thr, p99)
+        prev = (rate, sent, thr, p99, dur)
     return pts[-1][0], ">%.0f" % pts[-1][0]
 
 
@@ -125,6 +126,38 @@ def fmt(x, kind):
     return "%.2f" % x
 
 
+def quantile_ci(v, q, z=1.96):
+    """v sorted, pooled over a point's repeats: a distribution-free 95 %
+    confidence range of its q quantile, the order statistics at ranks
+    n q -+ z sqrt(n q (1 - q)) (the normal approximation of the binomial
+    count of requests below the quantile), as (low, high)."""
+    n = len(v)
+    if n < 2:
+        return math.nan, math.nan
+    h = z * math.sqrt(n * q * (1 - q))
+    lo = max(0, int(math.floor(n * q - h)) - 1)
+    hi = min(n - 1, int(math.ceil(n * q + h)))
+    return v[lo], v[hi]
+
+
+def pooled_latencies(out, s, m, rate):
+    """The latencies of a point's answered requests, all repeats, sorted
+    (OUT/lat/SYSTEM-MIX/RATE-REP.csv, as openloop -l wrote them)."""
+    v = []
+    for f in glob.glob(os.path.join(out, "lat", "%s-%s" % (s, m), "*.csv")):
+        if abs(float(os.path.basename(f).split("-")[0]) - rate) > 1e-6:
+            continue
+        with open(f, newline="") as fh:
+            v += [float(r["latency_s"]) for r in csv.DictReader(fh)
+                  if r["result"] == "0"]
+    return sorted(v)
+
+
+def within(pred, lo, hi, tol):
+    """pred within tol of some value of the measured range [lo, hi]."""
+    return (not math.isnan(lo)) and lo * (1 - tol) <= pred <= hi * (1 + tol)
+
+
 def cmd_report(out, bound):
     groups = read_measured(out)
     dur = None
@@ -154,7 +187,15 @@ def cmd_report(out, bound):
                 vv = [x for x in v if not math.isnan(x)]
                 d[fig + "_spread"] = ((max(vv) - min(vv)) / d[fig]
                                       if len(vv) > 1 and d[fig] else math.nan)
-            d["sent_rps"] = mean([fnum(r["scheduled"]) / dur for r in g]) if dur else rate
+            durs = [fnum(r.get("duration_s", "")) for r in g]
+            durs = [x if not math.isnan(x) else dur for x in durs]
+            d["dur"] = mean([x for x in durs if x]) if any(durs) else dur
+            d["sent_rps"] = (mean([fnum(r["scheduled"]) / x for r, x in zip(g, durs)])
+                             if all(durs) else rate)
+            pooled = pooled_latencies(out, s, m, rate)
+            d["requests"] = len(pooled)
+            for q, fig in ((.5, "latency_s_p50"), (.99, "latency_s_p99")):
+                d[fig + "_lo"], d[fig + "_hi"] = quantile_ci(pooled, q)
             d["errors"] = sum(int(r[e]) for r in g for e in
                               ("errors_refused", "errors_reset",
                                "errors_status", "errors_timeout"))
@@ -164,7 +205,8 @@ def cmd_report(out, bound):
             d["send_lag_s_p99"] = max(fnum(r.get("send_lag_s_p99")) for r in g)
             meas[rate] = d
         mk, mk_txt = knee([(r, meas[r]["sent_rps"], meas[r]["throughput_rps"],
-                            meas[r]["latency_s_p99"]) for r in rates], bound, dur)
+                            meas[r]["latency_s_p99"], meas[r]["dur"]) for r in rates],
+                          bound, dur)
         krow = {"system": s, "mix": m, "measured_knee_rps": mk_txt}
         fine = os.path.join(out, "knee", "%s-%s-fine" % (s, m), "results.csv")
         if os.path.exists(fine):
@@ -192,7 +234,9 @@ def cmd_report(out, bound):
             for fig in FIGS:
                 row["measured_" + fig] = d[fig]
                 row["measured_" + fig + "_spread"] = d[fig + "_spread"]
-            for x in ("errors", "probe_cpu_ms", "probe_wall_ms", "send_lag_s_max", "send_lag_s_p99"):
+            for x in ("errors", "probe_cpu_ms", "probe_wall_ms", "send_lag_s_max",
+                      "send_lag_s_p99", "dur", "requests", "latency_s_p50_lo",
+                      "latency_s_p50_hi", "latency_s_p99_lo", "latency_s_p99_hi"):
                 row["measured_" + x] = d[x]
             for name, pm in preds.items():
                 pr = pm.get((s, m), {}).get(rate)
@@ -200,6 +244,9 @@ def cmd_report(out, bound):
                     p = fnum(pr[fig]) if pr else math.nan
                     row[name + "_" + fig] = p
                     row[name + "_" + fig + "_err"] = rel(p, d[fig])
+                for fig, tol in (("latency_s_p50", GOAL_P50), ("latency_s_p99", GOAL_P99)):
+                    row[name + "_" + fig + "_in_ci"] = int(within(
+                        row[name + "_" + fig], d[fig + "_lo"], d[fig + "_hi"], tol))
             rows.append(row)
 
     cols = list(dict.fromkeys(c for r in rows for c in r))
@@ -241,10 +288,14 @@ def cmd_report(out, bound):
     print("Per prediction: knee error; p50 and p99 as ratios predicted / "
           "measured at the lowest rate (about 0.2 x the knee) and the "
           "number of points below 0.85 x the measured knee within the p50 "
-          "(15 %) and p99 (25 %) goals.\n")
+          "(15 %) and p99 (25 %) goals; `(ci)`: within the goal of some "
+          "value of the measurement's own 95 % range (order statistics of "
+          "the requests pooled over the repeats), i.e. the points where the "
+          "miss is larger than what the measurement can resolve.\n")
     head = ["system", "mix", "knee"]
     for name in preds:
-        head += [name + " knee", "p50 low", "p99 low", "p50 ok", "p99 ok"]
+        head += [name + " knee", "p50 low", "p99 low", "p50 ok", "p99 ok",
+                 "p50 ok (ci)", "p99 ok (ci)"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for k in knees:
@@ -258,38 +309,58 @@ def cmd_report(out, bound):
                 return "%.2f" % (p / m) if m and not math.isnan(p) else "-"
             ok50 = sum(abs(r[name + "_latency_s_p50_err"]) <= GOAL_P50 for r in goal)
             ok99 = sum(abs(r[name + "_latency_s_p99_err"]) <= GOAL_P99 for r in goal)
+            ci50 = sum(r[name + "_latency_s_p50_in_ci"] for r in goal)
+            ci99 = sum(r[name + "_latency_s_p99_in_ci"] for r in goal)
             cells += [fmt(k.get(name + "_knee_err", math.nan), "pct"),
                       ratio("latency_s_p50"), ratio("latency_s_p99"),
-                      "%d/%d" % (ok50, len(goal)), "%d/%d" % (ok99, len(goal))]
+                      "%d/%d" % (ok50, len(goal)), "%d/%d" % (ok99, len(goal)),
+                      "%d/%d" % (ci50, len(goal)), "%d/%d" % (ci99, len(goal))]
         print("| " + " | ".join(cells) + " |")
     for name in preds:
         print("\n## Points: measured vs prediction `%s`\n" % name)
         print("thr: throughput rps; p50/p99 in ms; spread = (max - min) / mean "
               "over repeats; util: server CPU / wall; cpu/req: util / thr in "
-              "us (the app itself burns 2900 us in hol, 500 us in io); `*` rates below %.2f x "
+              "us (the app itself burns 2900 us in hol, 500 us in io); req: "
+              "answered requests, all repeats; range: the measured p50's or "
+              "p99's 95 %% range (order statistics of those requests), as "
+              "-low/+high %% of the measured value; `*` rates below %.2f x "
               "the measured knee (where the latency goals apply); probe: "
               "cpuprobe CPU/wall ms on the server core; lag p99: the load "
               "generator's own lateness (ms, worst repeat).\n" % GOAL_REGION)
-        h = ["system", "mix", "rate", "thr", "pred", "p50", "sprd", "pred",
-             "err", "p99", "sprd", "pred", "err", "util", "pred",
+        h = ["system", "mix", "rate", "req", "thr", "pred", "p50", "sprd", "range",
+             "pred", "err", "p99", "sprd", "range", "pred", "err", "util", "pred",
              "cpu/req", "pred", "errors", "probe", "lag p99"]
         print("| " + " | ".join(h) + " |")
         print("|" + "---|" * len(h))
         for r in rows:
             e50, e99 = r[name + "_latency_s_p50_err"], r[name + "_latency_s_p99_err"]
             goal = r["below_085_knee"]
-            m50 = " MISS" if goal and not abs(e50) <= GOAL_P50 else ""
-            m99 = " MISS" if goal and not abs(e99) <= GOAL_P99 else ""
+            def miss(fig, e, tol):
+                if not goal or abs(e) <= tol:
+                    return ""
+                return " MISS" if not r[name + "_" + fig + "_in_ci"] else " miss (in range)"
+            m50 = miss("latency_s_p50", e50, GOAL_P50)
+            m99 = miss("latency_s_p99", e99, GOAL_P99)
+
+            def rng(fig):
+                v, lo, hi = (r["measured_" + fig], r["measured_" + fig + "_lo"],
+                             r["measured_" + fig + "_hi"])
+                if math.isnan(lo) or not v:
+                    return "-"
+                return "-%.0f/+%.0f%%" % (100 * (1 - lo / v), 100 * (hi / v - 1))
             print("| " + " | ".join([
                 r["system"], r["mix"],
                 fmt(r["offered_rps"], "rps") + ("*" if goal else ""),
+                str(r["measured_requests"]),
                 fmt(r["measured_throughput_rps"], "rps"),
                 fmt(r[name + "_throughput_rps"], "rps"),
                 fmt(r["measured_latency_s_p50"], "ms"),
                 fmt(r["measured_latency_s_p50_spread"], "spread"),
+                rng("latency_s_p50"),
                 fmt(r[name + "_latency_s_p50"], "ms"), fmt(e50, "pct") + m50,
                 fmt(r["measured_latency_s_p99"], "ms"),
                 fmt(r["measured_latency_s_p99_spread"], "spread"),
+                rng("latency_s_p99"),
                 fmt(r[name + "_latency_s_p99"], "ms"), fmt(e99, "pct") + m99,
                 fmt(r["measured_utilization_cpu"], "f"),
                 fmt(r[name + "_utilization_cpu"], "f"),
@@ -302,18 +373,20 @@ def cmd_report(out, bound):
                 fmt(r["measured_send_lag_s_p99"], "ms"),
             ]) + " |")
         print("\n### Goals per system and mix (`%s`)\n" % name)
-        print("| system | mix | knee | p50 ok | p99 ok |")
-        print("|---|---|---|---|---|")
+        print("| system | mix | knee | p50 ok | p99 ok | p50 ok (ci) | p99 ok (ci) |")
+        print("|---|---|---|---|---|---|---|")
         for k in knees:
             sel = [r for r in rows if (r["system"], r["mix"]) == (k["system"], k["mix"])
                    and r["below_085_knee"]]
             ok50 = sum(abs(r[name + "_latency_s_p50_err"]) <= GOAL_P50 for r in sel)
             ok99 = sum(abs(r[name + "_latency_s_p99_err"]) <= GOAL_P99 for r in sel)
+            ci50 = sum(r[name + "_latency_s_p50_in_ci"] for r in sel)
+            ci99 = sum(r[name + "_latency_s_p99_in_ci"] for r in sel)
             e = k.get(name + "_knee_err", math.nan)
-            print("| %s | %s | %s | %d/%d | %d/%d |" % (
+            print("| %s | %s | %s | %d/%d | %d/%d | %d/%d | %d/%d |" % (
                 k["system"], k["mix"],
                 ("ok " if abs(e) <= GOAL_KNEE else "MISS ") + fmt(e, "pct"),
-                ok50, len(sel), ok99, len(sel)))
+                ok50, len(sel), ok99, len(sel), ci50, len(sel), ci99, len(sel)))
     print_classes(out, knees)
 
 
