@@ -4,6 +4,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <criterion/criterion.h>
 
@@ -70,6 +71,58 @@ Test(kernel, cancelled_events_do_not_fire_and_stale_handles_miss)
 	cr_expect_eq(seen[1], 4004.0);
 	sim_cancel(&s, c);
 	sim_release(&s);
+}
+
+/* sim_at_to stores in *ev the handle sim_at would return, on its inline
+ * path (the heap with room, a handler's first event into the top's
+ * place) and on its out-of-line ones (a fresh simulation's first
+ * records, the heap growing, the calendar queue past SIM__CAL_ON): a
+ * handle it stored cancels its event, and only that one. */
+enum { NTO = 2000 };
+static sim_ev to_ev[NTO + 1];
+static int to_fired[NTO + 1];
+static void fire_to(struct sim *s, void *obj, uint64_t arg)
+{
+	to_fired[arg]++;
+}
+/* at t = 1: schedules event NTO at t = 20 through sim_at_to, the
+ * dispatched top's place free */
+static void schedule_to(struct sim *s, void *obj, uint64_t arg)
+{
+	sim_at_to(&to_ev[NTO], s, 20, fire_to, NULL, NTO);
+}
+static void cancel_to(struct sim *s, void *obj, uint64_t arg)
+{
+	sim_cancel(s, to_ev[NTO]);
+}
+
+Test(kernel, sim_at_to_stores_the_handle_on_every_path)
+{
+	for (int cancel = 0; cancel < 2; cancel++) {
+		struct sim s;
+		cr_assert_eq(sim_init(&s), 0);
+		memset(to_fired, 0, sizeof to_fired);
+		for (int i = 0; i < NTO; i++) {
+			to_ev[i] = 0xdead; /* a caller's stale field */
+			sim_at_to(&to_ev[i], &s, 2 + (i * 7919 % NTO) * 1e-3,
+				  fire_to, NULL, (uint64_t)i);
+			cr_assert_neq(to_ev[i], 0xdead);
+			cr_assert_neq(to_ev[i], 0);
+		}
+		for (int i = 1; i < NTO; i += 2)
+			sim_cancel(&s, to_ev[i]);
+		cr_assert_eq(sim_run_until(&s, 10), 0);
+		for (int i = 0; i < NTO; i++)
+			cr_expect_eq(to_fired[i], i % 2 == 0, "event %d", i);
+		/* a heap of one: the handler's event takes the top's place */
+		to_ev[NTO] = 0xdead;
+		sim_at(&s, 11, schedule_to, NULL, 0);
+		if (cancel)
+			sim_at(&s, 12, cancel_to, NULL, 0);
+		cr_assert_eq(sim_run_until(&s, 30), 0);
+		cr_expect_eq(to_fired[NTO], !cancel);
+		sim_release(&s);
+	}
 }
 
 /* sim_at's precondition is asserted: an event in the past is a bug. */

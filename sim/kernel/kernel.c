@@ -499,6 +499,12 @@ sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg)
 	return e.key + 1;
 }
 
+void sim__at_to(sim_ev *ev, struct sim *s, double t, sim_fn fn, void *obj,
+		uint64_t arg)
+{
+	*ev = sim__at(s, t, fn, obj, arg);
+}
+
 static void rec_free(struct sim *s, uint32_t i)
 {
 	s->rec[i].next_free = s->free_head;

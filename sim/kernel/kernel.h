@@ -10,6 +10,7 @@
 #define SIM_KERNEL_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -142,22 +143,23 @@ static inline struct sim_heapent sim__rec_set(struct sim *s, uint32_t i,
 	return e;
 }
 
-/* Schedules fn(s, obj, arg) at absolute time t, which must not be in the
- * past (t >= now: asserted, a model scheduling backwards is a bug). Returns
- * its handle, or 0 when memory ran out (the simulation then stops with
- * SIM_ENOMEM). Inline: every simulated request schedules a few events. */
-static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
-			    uint64_t arg)
+/* Internal: sim_at's inline path. Puts the event in the heap and its
+ * handle in *ev, and returns true, while the heap has room, a free record
+ * and no calendar queue (hlim); else returns false, having done nothing,
+ * for sim__at to take over. */
+static inline bool sim__at_inline(struct sim *s, double t, sim_fn fn, void *obj,
+				  uint64_t arg, sim_ev *ev)
 {
 	assert(t >= s->now);
 	/* one test for the heap's room and size, whether it is the heap at
 	 * all, and a record to reuse (hlim) */
 	if (s->nheap >= s->hlim)
-		return sim__at(s, t, fn, obj, arg);
+		return false;
 	uint32_t i = s->free_head; /* never SIM__NO_REC here */
 	s->free_head = s->rec[i].next_free;
 	struct sim_heapent e = sim__rec_set(s, i, t, fn, obj, arg);
-	if (s->hole) { /* a handler's first event: into the top's place */
+	*ev = e.key + 1; /* never 0 */
+	if (s->hole) {	 /* a handler's first event: into the top's place */
 		struct sim_heapent *h = s->heap;
 		if (s->nheap > 2) {
 			sim__heap_fill(s, e);
@@ -170,7 +172,7 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 			h[0] = e;
 			s->hole = 0;
 		}
-		return e.key + 1;
+		return true;
 	}
 	size_t k = s->nheap++; /* sift up */
 	while (k > 0) {
@@ -184,7 +186,35 @@ static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
 		k = (k - 1) / 2;
 	}
 	s->heap[k] = e;
-	return e.key + 1; /* never 0 */
+	return true;
+}
+
+/* Schedules fn(s, obj, arg) at absolute time t, which must not be in the
+ * past (t >= now: asserted, a model scheduling backwards is a bug). Returns
+ * its handle, or 0 when memory ran out (the simulation then stops with
+ * SIM_ENOMEM). Inline: every simulated request schedules a few events. */
+static inline sim_ev sim_at(struct sim *s, double t, sim_fn fn, void *obj,
+			    uint64_t arg)
+{
+	sim_ev ev;
+	if (sim__at_inline(s, t, fn, obj, arg, &ev))
+		return ev;
+	return sim__at(s, t, fn, obj, arg);
+}
+
+/* Internal: *ev = sim__at(...), out of line. */
+void sim__at_to(sim_ev *ev, struct sim *s, double t, sim_fn fn, void *obj,
+		uint64_t arg);
+
+/* sim_at that stores the handle in *ev (where the caller keeps it) instead
+ * of returning it: its out-of-line path then stores it itself, so that a
+ * caller whose last act is to schedule (the host's dispatch, once per
+ * burst) calls it last, a tail call, and keeps no registers across it. */
+static inline void sim_at_to(sim_ev *ev, struct sim *s, double t, sim_fn fn,
+			     void *obj, uint64_t arg)
+{
+	if (!sim__at_inline(s, t, fn, obj, arg, ev))
+		sim__at_to(ev, s, t, fn, obj, arg);
 }
 
 static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,

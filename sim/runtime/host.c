@@ -187,7 +187,9 @@ void sim__host_dispatch(struct sim_host *h, int c, struct sim_thread *t)
 	co->slice = slice;
 	co->t_cpu = h->s->now + cost;
 	t->core = t->lastcore = c;
-	co->ev = sim_after(h->s, cost + slice, h->core_fn, h, (uint64_t)c);
+	/* last, so that its out-of-line path is a tail call (sim_at_to) */
+	sim_at_to(&co->ev, h->s, h->s->now + (cost + slice), h->core_fn, h,
+		  (uint64_t)c);
 }
 
 /* Threads now wait for a core: every running slice longer than a quantum
