@@ -75,8 +75,9 @@ struct run {
 	double t_issue;	    /* closed loop: the instant of the last request */
 	bool closed, trace; /* a closed loop; trace replay (open workload) */
 	bool timed, scaled; /* a client timeout; cpu_scale other than 1 */
-	/* no deadline, closed loop, warm-up pilot or time series: a good
-	 * answer is counted and recorded, nothing else (on_done) */
+	/* no deadline, closed loop, warm-up pilot, time series or client
+	 * timeout (so no timeout pending to cancel): a good answer is
+	 * counted and recorded, nothing else (on_done) */
 	bool plain_done;
 	uint64_t same_instant; /* requests sent at that instant */
 };
@@ -320,11 +321,11 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 {
 	struct run *ru = ctx;
 	/* The common case, as done_any would do it: a good answer on a
-	 * connection of its own, no timeout pending, nothing else to count
-	 * (ru->plain_done). The latency is recorded last, so that a value
-	 * outside the histogram's buckets is a tail call too. */
-	if (o != SIM_OUT_OK || !ru->plain_done || r->abandoned || r->conn ||
-	    r->timeout_ev) {
+	 * connection of its own, no timeout (none pending, none fired),
+	 * nothing else to count (ru->plain_done). The latency is recorded
+	 * last, so that a value outside the histogram's buckets is a tail
+	 * call too. */
+	if (o != SIM_OUT_OK || !ru->plain_done || r->abandoned || r->conn) {
 		done_any(ru, r, o);
 		return;
 	}
@@ -402,8 +403,10 @@ static void on_arrival(struct sim *s, void *obj, uint64_t arg)
 	uint64_t id = ru->next_id++;
 	issue(ru, id, (uint32_t)id); /* before the next trace row is read */
 	double t = sim_arr_next(&ru->arr);
+	/* &ru->s, which s is: one register kept across issue()'s calls, not
+	 * two */
 	if (t < INFINITY) /* never NaN or -inf */
-		sim_at(s, t, on_arrival, ru, 0);
+		sim_at(&ru->s, t, on_arrival, ru, 0);
 }
 
 static void user_send(struct sim *s, void *obj, uint64_t u)
@@ -590,7 +593,7 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	ru->timed = wl->client.timeout > 0;
 	ru->scaled = ru->cpu_scale != 1;
 	ru->plain_done = !ru->closed && !(wl->client.deadline > 0) && !mser &&
-			 !(ru->ts_dt > 0);
+			 !(ru->ts_dt > 0) && !ru->timed;
 	if (sim_rep_init(out, wl->nclasses) < 0)
 		goto cleanup_ru;
 	if (sim_init(&ru->s) < 0)
