@@ -64,8 +64,10 @@ struct run {
 	 * each time-series interval as differences from their values when
 	 * it started: one increment per request, not one per window. */
 	uint64_t finished, good;
+	uint64_t attempts; /* whole run: attempts sent (first ones, retries) */
 	uint64_t warm_sent, warm_finished, warm_good; /* at the warm-up's end */
-	uint64_t ts_sent, ts_finished, ts_good;	      /* at the last row */
+	uint64_t warm_attempts;
+	uint64_t ts_sent, ts_finished, ts_good; /* at the last row */
 	struct sim_hist ts_lat;
 	struct sim_metrics ts_prev;
 	int err;
@@ -346,7 +348,7 @@ send_attempt(struct sim *s, void *obj, uint64_t arg)
 	struct run *ru = obj;
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
 	r->t_sent = s->now;
-	ru->res->attempts += (uint64_t)ru->measuring;
+	ru->attempts++; /* the measurement's: a difference (run_once) */
 	if (sim_connpool_acquire(&ru->conns, r, s->now) < 0) {
 		sim_req_free(&ru->pool, r);
 		oom(ru);
@@ -423,6 +425,7 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 	struct run *ru = obj;
 	ru->measuring = 1;
 	ru->warm_sent = ru->sent_first;
+	ru->warm_attempts = ru->attempts;
 	ru->warm_finished = ru->finished;
 	ru->warm_good = ru->good;
 	ru->t_reset = s->now;
@@ -724,6 +727,7 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 		out->classes[c].completed = out->classes[c].lat.n;
 	if (ru->measuring) {
 		out->offered += ru->sent_first - ru->warm_sent;
+		out->attempts += ru->attempts - ru->warm_attempts;
 		out->completed += ru->finished - ru->warm_finished;
 		out->good += ru->good - ru->warm_good;
 	}
