@@ -371,6 +371,48 @@ static double timeouts_in_window(double timeout, const double *backoff,
 	return n;
 }
 
+/* An open workload of one class, no timeout, trace, cpu_scale or
+ * connection pool takes issue()'s plain path (run.c, plain_issue); a
+ * client timeout that never fires (an hour, in a 20 s run) sends the same
+ * requests by the general path. Both must give the same figures. */
+static struct sim_summary plain_or_not(const char *client)
+{
+	static char y[2048];
+	snprintf(y, sizeof y,
+		 "seed: 7\nduration: 20s\nwarmup: 2s\nreplications: 2\n"
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: 300/s }\n"
+		 "  client: %s\n"
+		 "  classes: [ { name: c, phases: [ {cpu: {dist: exponential, "
+		 "mean: 1ms}}, {io: {dist: lognormal, mean: 5ms, cv: 1}}, "
+		 "{cpu: 500us} ] } ]\n"
+		 "systems: [ { name: s, model: event-loop, cores: 1 } ]\n",
+		 client);
+	struct sim_summary s;
+	run(y, &s, 1);
+	return s;
+}
+
+Test(client, the_plain_path_sends_what_the_general_one_does)
+{
+	struct sim_summary a = plain_or_not("{}");
+	struct sim_summary b = plain_or_not("{ timeout: 1h }");
+	cr_assert_gt(a.completed, 5000);
+	cr_expect_eq(a.offered_rps.mean, b.offered_rps.mean);
+	cr_expect_eq(a.completed, b.completed);
+	cr_expect_eq(a.lat_mean.mean, b.lat_mean.mean);
+	cr_expect_eq(a.lat_mean.ci95, b.lat_mean.ci95);
+	cr_expect_eq(a.p99.mean, b.p99.mean);
+	cr_expect_eq(a.lat_max, b.lat_max);
+	cr_assert_eq(a.ncdf, b.ncdf);
+	for (size_t i = 0; i < a.ncdf; i++)
+		cr_expect_eq(a.cdf[i], b.cdf[i], "cdf[%zu]", i);
+	cr_expect_eq(sim_metrics_get(&a.metrics, "utilization", "cpu", -1),
+		     sim_metrics_get(&b.metrics, "utilization", "cpu", -1));
+	sim_summary_release(&a);
+	sim_summary_release(&b);
+}
+
 #define NODE "{ name: s, model: event-loop, cores: 4, overheads: zero }"
 
 Test(client, timeouts_count_and_the_server_keeps_working)

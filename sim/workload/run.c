@@ -81,6 +81,10 @@ struct run {
 	 * timeout (so no timeout pending to cancel): a good answer is
 	 * counted and recorded, nothing else (on_done) */
 	bool plain_done;
+	/* an open workload without a trace, cpu_scale, client timeout or
+	 * connection pool, of one class without calls (sim_gen_fill_plain):
+	 * a new request is drawn and sent with none of their tests (issue) */
+	bool plain_issue;
 	uint64_t same_instant; /* requests sent at that instant */
 };
 
@@ -123,7 +127,7 @@ static void mser_add(struct mser_buf *m, double lat, double now)
 
 /* ---------------------------------------------------------- the client -- */
 
-static inline void send_attempt(struct sim *s, void *obj, uint64_t arg);
+static void send_retry(struct sim *s, void *obj, uint64_t arg);
 static void user_send(struct sim *s, void *obj, uint64_t arg);
 
 /* What a system's cpu phase demands are multiplied by: its cpu_scale
@@ -240,7 +244,7 @@ static int maybe_retry(struct run *ru, struct sim_request *r)
 		sim_svcset_fresh(&ru->svc, n, false);
 	ru->sent_retries++;
 	sim_after(&ru->s, sim_retry_backoff(c, n->attempt, &ru->client_rng),
-		  send_attempt, ru, (uint64_t)(uintptr_t)n);
+		  send_retry, ru, (uint64_t)(uintptr_t)n);
 	return 1;
 }
 
@@ -340,15 +344,20 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 		sim_hist_record(h, lat);
 }
 
-/* Inline: issue() calls it once per request (the simple path); retries
- * reach it through the event list. */
+/* r's attempt goes out; `plain`: ru->plain_issue, known to the caller
+ * (no connection pool, no timeout). Inline: issue() calls it once per
+ * request; retries reach it through the event list (send_retry). */
 __attribute__((always_inline)) static inline void
-send_attempt(struct sim *s, void *obj, uint64_t arg)
+send_attempt(struct run *ru, struct sim_request *r, bool plain)
 {
-	struct run *ru = obj;
-	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	struct sim *s = &ru->s;
+	uint64_t arg = (uint64_t)(uintptr_t)r;
 	r->t_sent = s->now;
 	ru->attempts++; /* the measurement's: a difference (run_once) */
+	if (plain) {
+		sim_model_submit(&ru->inst, r);
+		return;
+	}
 	if (sim_connpool_acquire(&ru->conns, r, s->now) < 0) {
 		sim_req_free(&ru->pool, r);
 		oom(ru);
@@ -360,12 +369,20 @@ send_attempt(struct sim *s, void *obj, uint64_t arg)
 	sim_model_submit(&ru->inst, r);
 }
 
-/* A new logical request with id `id` from client `client`. Inline: once
- * per request, from on_arrival or user_send. */
-__attribute__((always_inline)) static inline void
-issue(struct run *ru, uint64_t id, uint32_t client)
+/* A retry's attempt, at the end of its backoff. */
+static void send_retry(struct sim *s, void *obj, uint64_t arg)
 {
-	if (ru->closed) {
+	send_attempt(obj, (struct sim_request *)(uintptr_t)arg, false);
+}
+
+/* A new logical request with id `id` from client `client`; `plain`:
+ * ru->plain_issue, known to the caller, which skips the tests of the
+ * cases it rules out. Inline: once per request, from on_arrival or
+ * user_send. */
+__attribute__((always_inline)) static inline void
+issue(struct run *ru, uint64_t id, uint32_t client, bool plain)
+{
+	if (!plain && ru->closed) {
 		if (ru->s.now != ru->t_issue) {
 			ru->t_issue = ru->s.now;
 			ru->same_instant = 0;
@@ -385,25 +402,31 @@ issue(struct run *ru, uint64_t id, uint32_t client)
 	struct sim_request *r = new_request(ru, NULL);
 	if (!r)
 		return;
-	if (ru->trace) {
+	if (plain) {
+		sim_gen_fill_plain(&ru->gen, r, id);
+	} else if (ru->trace) {
 		sim_arr_fill(&ru->arr, r);
 		r->id = id;
 	} else {
 		sim_gen_fill(&ru->gen, r, id);
 	}
-	if (ru->scaled)
+	if (!plain && ru->scaled)
 		scale_cpu(ru, r);
 	r->client = client;
 	r->t_first = ru->s.now;
 	ru->sent_first++; /* and so offered (struct run: finished) */
-	send_attempt(&ru->s, ru, (uint64_t)(uintptr_t)r);
+	send_attempt(ru, r, plain);
 }
 
 static void on_arrival(struct sim *s, void *obj, uint64_t arg)
 {
 	struct run *ru = obj;
 	uint64_t id = ru->next_id++;
-	issue(ru, id, (uint32_t)id); /* before the next trace row is read */
+	/* before the next trace row is read */
+	if (ru->plain_issue)
+		issue(ru, id, (uint32_t)id, true);
+	else
+		issue(ru, id, (uint32_t)id, false);
 	double t = sim_arr_next(&ru->arr);
 	/* &ru->s, which s is: one register kept across issue()'s calls, not
 	 * two */
@@ -415,7 +438,7 @@ static void user_send(struct sim *s, void *obj, uint64_t u)
 {
 	struct run *ru = obj;
 	uint64_t id = (u << 32) | ru->user_k[u]++;
-	issue(ru, id, (uint32_t)u);
+	issue(ru, id, (uint32_t)u, false); /* closed: never plain_issue */
 }
 
 /* ------------------------------------------------- measurement windows -- */
@@ -658,6 +681,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	if (err < 0)
 		goto cleanup;
 	ru->sess.cpu_scale = ru->cpu_scale;
+	ru->plain_issue = !ru->closed && !ru->trace && !ru->scaled &&
+			  !ru->timed && ru->gen.plain && !ru->conns.slow;
 
 	/* the first events: arrivals or users, warm-up, ticks */
 	if (wl->closed.users) {

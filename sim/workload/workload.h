@@ -97,6 +97,19 @@ void sim_gen_release(struct sim_gen *g);
 /* Internal: sim_gen_fill for every workload (the inline one does the
  * plain case itself). */
 void sim__gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id);
+/* sim_gen_fill when g->plain (the caller knows it): the one class's
+ * phase demands, drawn in order. */
+static inline void sim_gen_fill_plain(struct sim_gen *g, struct sim_request *r,
+				      uint64_t id)
+{
+	const struct sim_class *k = g->wl->classes;
+	r->id = id;
+	r->cls = 0;
+	r->nphases = (uint8_t)k->nphases;
+	for (size_t i = 0; i < k->nphases; i++)
+		r->demand[i] = sim_dist_sample(&k->phases[i].dist, &g->st);
+}
+
 /* Gives r its class and demands. Inline: once per request. */
 static inline void sim_gen_fill(struct sim_gen *g, struct sim_request *r,
 				uint64_t id)
@@ -105,12 +118,7 @@ static inline void sim_gen_fill(struct sim_gen *g, struct sim_request *r,
 		sim__gen_fill(g, r, id);
 		return;
 	}
-	const struct sim_class *k = g->wl->classes;
-	r->id = id;
-	r->cls = 0;
-	r->nphases = (uint8_t)k->nphases;
-	for (size_t i = 0; i < k->nphases; i++)
-		r->demand[i] = sim_dist_sample(&k->phases[i].dist, &g->st);
+	sim_gen_fill_plain(g, r, id);
 }
 
 /* An open arrival process: successive arrival times. */
