@@ -323,7 +323,9 @@ def cmd_report(out, bound):
               "us (the app itself burns 2900 us in hol, 500 us in io); req: "
               "answered requests, all repeats; range: the measured p50's or "
               "p99's 95 %% range (order statistics of those requests), as "
-              "-low/+high %% of the measured value; `*` rates below %.2f x "
+              "its ends relative to the measured value (the mean over the "
+              "repeats: a range from the requests pooled over them can lie "
+              "wholly above or below it); `*` rates below %.2f x "
               "the measured knee (where the latency goals apply); probe: "
               "cpuprobe CPU/wall ms on the server core; lag p99: the load "
               "generator's own lateness (ms, worst repeat).\n" % GOAL_REGION)
@@ -347,7 +349,7 @@ def cmd_report(out, bound):
                              r["measured_" + fig + "_hi"])
                 if math.isnan(lo) or not v:
                     return "-"
-                return "-%.0f/+%.0f%%" % (100 * (1 - lo / v), 100 * (hi / v - 1))
+                return "%+.0f/%+.0f%%" % (100 * (lo / v - 1), 100 * (hi / v - 1))
             print("| " + " | ".join([
                 r["system"], r["mix"],
                 fmt(r["offered_rps"], "rps") + ("*" if goal else ""),
