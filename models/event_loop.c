@@ -164,39 +164,108 @@ static const struct sim_param el_params[] = {
 struct el;
 
 struct el_proc {
-	struct sim_member pm; /* first: footprint, requests held, restart */
-	/* what a request touches, together */
+	/* first (procset.h); its last fields (mem.host, up, limited) are the
+	 * first that a request reads of its process */
+	struct sim_member pm;
+	/* what a request touches, together after them (EL_PROC_HOT) */
 	struct el *m;
+	size_t upto; /* the phase the running callback's request goes on to */
 	struct sim_thread thread; /* the loop's */
 	struct sim_loop loop;
-	size_t upto; /* the phase the running callback's request goes on to */
+	/* the threadpool: `pool` phases only */
 	struct sim_thread *pool;  /* threadpool threads; owner: request */
 	struct sim_thread **idle; /* idle pool threads (stack) */
 	int nidle;
 	struct sim_queue poolq;
 };
 
-/* One allocation (sim_instance_new's) holds the model with a lone process
- * and its own host: a fleet of replicas visits thousands of these, each
- * line a cache miss unless fetched ahead, so what a request touches comes
- * first and together (the parent `replicas` fetches the whole state when
- * a request reaches it), the process and the host's busy lines after. */
+/* Where the fields of a process that a request touches begin, and their
+ * bytes from there: through the loop's hot part (loop.h, SIM_LOOP_HOT). */
+#define EL_PROC_HOT_AT (offsetof(struct el_proc, pm.mem.host))
+#define EL_PROC_HOT                                                            \
+	(offsetof(struct el_proc, loop) + SIM_LOOP_HOT - EL_PROC_HOT_AT)
+
+/* One allocation (sim_instance_new's, or a slab of replicas) holds the
+ * model with a lone process and its own host. A fleet of replicas visits
+ * thousands of these, each line a cache miss unless fetched ahead, so the
+ * fields a request reads or writes are laid out by what it touches, in
+ * three runs of whole cache lines, ten lines in all (the static
+ * assertions below), and the parent fetches those (el_fetch), not the
+ * state's other twelve lines (statistics read by reports, the threadpool,
+ * processor sharing, memory, set-up):
+ *   line 0     the model's own: workload, config, host, counts, the cost
+ *              of a first callback;
+ *   lines 1-3  the host's hot part (host.h, SIM_HOST_HOT), from its
+ *              first byte, which the kernel fetches as the burst's
+ *              object (sim_set_fetcher);
+ *   2 lines    the lag's moments (stats.h, SIM_HIST_HOT) and the process
+ *              set's per-request part (procset.h);
+ *   4 lines    the process's hot fields (EL_PROC_HOT): its memory test,
+ *              the loop thread's burst and the loop.
+ * The cold fields of each struct sit before or after its hot ones; the
+ * padding arrays put each run's first hot byte on a line boundary. */
 struct el {
+	const struct sim_workload *wl; /* ctx.wl, here: every callback */
 	const struct el_cfg *cfg;
 	struct sim_host *host;
 	int nprocs;
 	int unaccepted; /* connections no process has polled yet: with one
 			   process, its listen backlog */
 	struct sim_first_cost first; /* request_overhead and the connection's */
-	struct sim_hist lag;
-	struct sim_procset ps; /* the processes (struct el_proc) */
-	struct sim_ctx ctx;
-	struct el_proc one; /* the process when there is one (ps.procs) */
-	/* on a line boundary: the kernel fetches a burst's host, the
-	 * event's object, by its first two lines (sim_set_fetcher) */
-	_Alignas(64) struct sim_host own_host;
+	struct sim_host own_host;
 	double t_reset;
+	struct sim_ctx ctx;
+	struct {
+		_Alignas(64) unsigned char lag_at[64 - SIM_HIST_HOT % 64];
+		struct sim_hist lag;
+		struct sim_procset ps; /* the processes (struct el_proc) */
+	};
+	struct {
+		_Alignas(64) unsigned char one_at[64 - EL_PROC_HOT_AT % 64];
+		struct el_proc one; /* the process when there is one */
+	};
 };
+
+#define EL_LINE(off) ((off) / 64)
+/* run 1: line 0 and the host's hot part, lines 1 to 3 */
+_Static_assert(offsetof(struct el, own_host) == 64 &&
+		   offsetof(struct el, own_host) + SIM_HOST_HOT <= 4 * 64,
+	       "the model's line, then the host's hot part in three lines");
+/* run 2: the lag's moments and the process set's per-request part */
+#define EL_RUN2	    (offsetof(struct el, lag) + SIM_HIST_HOT)
+#define EL_RUN2_LEN (offsetof(struct el, ps.inflight.t0) - EL_RUN2)
+_Static_assert(EL_RUN2 % 64 == 0 && EL_RUN2_LEN <= 2 * 64,
+	       "the lag's moments and the process set's hot part: 2 lines");
+/* run 3: the process */
+#define EL_RUN3 (offsetof(struct el, one) + EL_PROC_HOT_AT)
+_Static_assert(EL_RUN3 % 64 == 0 && EL_PROC_HOT <= 4 * 64,
+	       "the process's hot fields: 4 lines from a line boundary");
+_Static_assert(
+    offsetof(struct el, one.pm.mem.limited) < EL_RUN3 + 64 &&
+	offsetof(struct el, one.loop.busy_tw.max) < EL_RUN3 + EL_PROC_HOT &&
+	offsetof(struct el, ps.port.ctx) < EL_RUN2 + EL_RUN2_LEN &&
+	offsetof(struct el, ps.inflight.open) < EL_RUN2 + EL_RUN2_LEN &&
+	offsetof(struct el, first) + sizeof(struct sim_first_cost) <= 64,
+    "a request's fields inside the runs");
+
+/* What a request touches of the state (sim_model_ops.fetch, and one event
+ * before a burst ends, sim_host_set_prefetch): the three runs, ten lines,
+ * fetched together; addresses only, nothing read. */
+static void el_fetch(const void *state)
+{
+	const unsigned char *b = state;
+	sim_prefetch(b, offsetof(struct el, own_host) + SIM_HOST_HOT);
+	sim_prefetch(b + EL_RUN2, EL_RUN2_LEN);
+	sim_prefetch(b + EL_RUN3, EL_PROC_HOT);
+}
+
+/* A request's phase i as the workload defines it (sim_req_phase_kind,
+ * from the model's line rather than the context's). */
+static inline enum sim_phase_kind
+phase_kind(const struct el *m, const struct sim_request *r, size_t i)
+{
+	return m->wl->classes[r->cls].phases[i].kind;
+}
 
 static void loop_next(struct el_proc *p);
 
@@ -265,7 +334,7 @@ static void pool_start(struct el_proc *p, struct sim_thread *t,
 static void advance(struct el_proc *p, struct sim_request *r)
 {
 	struct el *m = p->m;
-	if (r->abandoned && m->ctx.wl->client.cancel) {
+	if (r->abandoned && m->wl->client.cancel) {
 		finish(m, r, SIM_OUT_TIMEOUT);
 		return;
 	}
@@ -273,7 +342,7 @@ static void advance(struct el_proc *p, struct sim_request *r)
 		finish(m, r, SIM_OUT_OK);
 		return;
 	}
-	switch (sim_req_phase_kind(&m->ctx, r, r->phase)) {
+	switch (phase_kind(m, r, r->phase)) {
 	case SIM_PHASE_IO:
 	case SIM_PHASE_CALL: /* the loop is free until the answers come */
 	case SIM_PHASE_PARALLEL:
@@ -304,11 +373,10 @@ loop_next_inline(struct el_proc *p)
 	double cpu = sim_loop_first(r) ? sim_first_cost(&m->first, r)
 				       : m->cfg->callback_overhead;
 	size_t i = r->phase;
-	if (r->abandoned && m->ctx.wl->client.cancel)
+	if (r->abandoned && m->wl->client.cancel)
 		cpu = 0; /* the socket is closed: nothing to do */
 	else { /* consecutive cpu phases are synchronous code: one callback */
-		for (; i < r->nphases &&
-		       sim_req_phase_kind(&m->ctx, r, i) == SIM_PHASE_CPU;
+		for (; i < r->nphases && phase_kind(m, r, i) == SIM_PHASE_CPU;
 		     i++)
 			cpu += r->demand[i];
 		if (m->host->work_refill > 0) /* the code after them, cold */
@@ -405,6 +473,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	struct el *m = state;
 	const struct el_cfg *cfg = ctx->sys->config;
 	m->ctx = *ctx;
+	m->wl = ctx->wl;
 	m->cfg = cfg;
 	sim_first_cost_init(&m->first, cfg->request_overhead, &cfg->conn);
 	m->host = sim_ctx_host(ctx, &m->own_host);
@@ -413,7 +482,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
 			    cfg->refill.work);
 	if (ctx->crowded && m->host == &m->own_host && cfg->processes == 1)
-		sim_host_set_prefetch(m->host, fetch, m, sizeof *m);
+		sim_host_set_prefetch(m->host, el_fetch, fetch, m);
 	int err = 0;
 	if (ctx->folded)
 		sim_hist_init_moments(&m->lag);
@@ -585,4 +654,5 @@ const struct sim_model_ops sim_model_event_loop = {
     .conn = el_conn,
     .session = el_session,
     .message = el_message,
+    .fetch = el_fetch,
 };

@@ -232,20 +232,27 @@ enum rep_state {
 
 struct rep;
 
+/* A request reads and writes the first 64 bytes of its replica's entry
+ * (the balancer's count, the instance, its end): one line per visit. */
+#define REP_CHILD_HOT (offsetof(struct rep_child, inflight.t0))
+
 struct rep_child {
-	/* what the balancer touches per request (choosing, counting), one
-	 * cache line: a fleet visits thousands of these */
-	_Alignas(64) struct sim_inflight inflight; /* sent, not yet answered */
-	uint64_t sent;				   /* since the reset */
+	/* what a request touches (choosing, counting, handing it over, its
+	 * end), one cache line: a fleet visits thousands of these; the
+	 * in-flight count's t0 (reports only) is the next line's */
+	_Alignas(64) struct sim_instance inst;
+	uint64_t sent; /* since the reset */
 	struct rep *m;
-	/* the next line: handing a request over, and its end */
-	struct sim_instance inst;
+	struct sim_inflight inflight; /* sent, not yet answered */
+	/* the rest: autoscaling, weighted policies, setup */
 	enum rep_state state;
 	bool launched; /* has served at some point of the run */
 	bool has_rng;
 	double weight, cur; /* weighted policies; cur: smooth WRR credit */
 	struct sim_stream rng;
 };
+_Static_assert(REP_CHILD_HOT == 64, "a replica's entry: its hot fields in "
+				    "its first cache line, all of it");
 
 /* Where each request is, for forwarding cancellations: an open-addressing
  * table keyed by request pointer, used only when the replica model can

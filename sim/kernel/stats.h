@@ -27,22 +27,26 @@
 #define SIM_HIST_RELERR 0.0039 /* 2^-8: stated bound on relative error */
 
 struct sim_hist {
-	uint64_t n;
-	double sum, max, min;
 	/* Counts of buckets lo .. lo + nb - 1 only: the range grows (by whole
 	 * octaves) when a value falls outside it, so a histogram costs memory
 	 * for the octaves its values span (1 KiB each), not all 50 of them,
 	 * and an empty one costs none: 100,000 replicas keep 100,000 loop-lag
-	 * histograms. */
+	 * histograms. Recording with moments only (a replica among
+	 * thousands) reads and writes the fields from n on (SIM_HIST_HOT),
+	 * not b, under and lost, which come first. */
 	uint64_t *b;
-	uint32_t lo, nb;
 	uint64_t under; /* more counts of bucket 0 (below 2^EMIN: zeros, such
 			   as the lag of an idle loop), so that they do not
 			   stretch the range down to it */
 	uint64_t lost;	/* values counted in n but in no bucket (no memory) */
-	bool moments;	/* keeps n, sum, min and max only: no buckets, no
-			   quantiles (sim_hist_init_moments) */
+	uint64_t n;
+	double sum, max, min;
+	uint32_t lo, nb;
+	bool moments; /* keeps n, sum, min and max only: no buckets, no
+			 quantiles (sim_hist_init_moments) */
 };
+/* Where the fields that recording with moments only touches begin. */
+#define SIM_HIST_HOT (offsetof(struct sim_hist, n))
 
 /* Returns 0 (nothing is allocated until a value is recorded; the int is
  * kept for callers that check). An empty histogram has n = sum = 0, min =
@@ -128,11 +132,13 @@ int sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src);
 /* -------------------------------------------------- time-weighted values -- */
 
 struct sim_tw {
-	double t0;    /* start of the measurement */
+	/* what every change touches first, the start of the measurement
+	 * (read only by reports) last */
 	double tlast; /* last change */
 	double v;     /* current value */
 	double area;  /* integral of v from t0 to tlast */
 	double max;
+	double t0; /* start of the measurement */
 };
 
 static inline void sim_tw_set(struct sim_tw *w, double now, double v)

@@ -97,15 +97,15 @@ static void core_event_fetched(struct sim *s, void *obj, uint64_t arg);
 static void fetch_ahead(const void *obj, uint64_t arg)
 {
 	const struct sim_host *h = obj;
-	sim_prefetch(h->pfarg, h->pflen);
+	h->pfahead(h->pfarg);
 }
 
-void sim_host_set_prefetch(struct sim_host *h, void (*fetch)(const void *arg),
-			   const void *arg, size_t len)
+void sim_host_set_prefetch(struct sim_host *h, void (*ahead)(const void *arg),
+			   void (*fetch)(const void *arg), const void *arg)
 {
 	h->pf = fetch;
 	h->pfarg = arg;
-	h->pflen = (uint32_t)len; /* a model's state: far below 4 GiB */
+	h->pfahead = ahead;
 	h->core_fn = fetch ? core_event_fetched : core_event;
 	if (fetch)
 		sim_set_fetcher(h->s, core_event_fetched, fetch_ahead);

@@ -34,19 +34,22 @@ struct sim_hostmem {
  * scheduler sees it. The model embeds it and sets on_done; the host calls
  * on_done(t) when the burst given to sim_host_run() has had its CPU. */
 struct sim_thread {
+	/* what a burst on an idle core touches, first and together */
 	void (*on_done)(struct sim_thread *t);
-	void *owner; /* free for the model */
+	void *owner;	  /* free for the model */
+	double remaining; /* CPU still needed by the current burst */
+	int core;	  /* running on this core, or -1 */
+	int lastcore;	  /* core it last ran on, or -1 */
+	int hpos;	  /* processor sharing: heap position, or -1 */
+	int owed; /* a burst queued for a core, its switch refill to come */
+	/* queueing for a core, processor sharing, switch refills (after
+	 * SIM_THREAD_HOT) */
 	struct sim_host *host;
 	struct sim_thread *next; /* run queue link */
-	double remaining;	 /* CPU still needed by the current burst */
 	double vfinish;		 /* processor sharing: virtual finish time */
-	int core;		 /* running on this core, or -1 */
-	int lastcore;		 /* core it last ran on, or -1 */
-	int hpos;		 /* processor sharing: heap position, or -1 */
 	/* the process it belongs to (sim_thread_set_proc): threads of one
 	 * process share a working set; NULL = never a switch refill */
 	const void *proc;
-	int owed; /* a burst queued for a core, its switch refill to come */
 };
 
 struct sim_core {
@@ -62,19 +65,23 @@ struct sim_core {
  * and a context-switch cost charged whenever a core changes thread, or
  * ideal processor sharing when the quantum is 0. */
 struct sim_host {
-	/* what every burst touches, first and together in four cache lines
-	 * (a fleet of replicas visits thousands of hosts: each line is a
-	 * cache miss): the cores, the run queue, the busy count and the
-	 * memory limit that every request's hold and drop test */
+	/* what every burst touches, first and together in three cache
+	 * lines (SIM_HOST_HOT; a fleet of replicas visits thousands of hosts:
+	 * each line is a cache miss): the cores, the run queue, the refill
+	 * parameters and the busy count. The memory limit is not among them:
+	 * a request's hold and drop test their process's own flag
+	 * (sim_proc.limited). */
 	struct sim *s;
-	int ncores;
+	struct sim_core *cores;	    /* one_core when ncores == 1 */
+	int *idle;		    /* stack of idle core indices */
+	struct sim_thread *rq_head; /* runnable, waiting for a core */
+	/* what the end of a burst touches, fetched one event ahead
+	 * (sim_host_set_prefetch): pfahead and pfarg are read from the
+	 * first 64 bytes, which the kernel fetches with the event's object */
+	const void *pfarg;
+	void (*pfahead)(const void *arg);
 	int nidle;
-	struct sim_core *cores;		      /* one_core when ncores == 1 */
-	int *idle;			      /* stack of idle core indices */
-	struct sim_thread *rq_head, *rq_tail; /* runnable, waiting for a core */
-	double quantum;
-	double work_refill; /* refill when the app's work evicts it, else 0 */
-	int refilling;	    /* refill > 0 || swrefill > 0 */
+	int refilling; /* refill > 0 || swrefill > 0 */
 	/* a single core and its idle slot, here rather than allocated */
 	int one_idle;
 	/* the core whose burst just ended, while its thread's on_done runs
@@ -82,25 +89,25 @@ struct sim_host {
 	 * thread's next burst, taking it back at the same instant, skips the
 	 * round trip (host.c, core_event) */
 	int handoff;
-	/* what the end of a burst touches, fetched one event ahead
-	 * (sim_host_set_prefetch): pflen and pfarg are read from these first
-	 * two lines, which the kernel fetches with the event's object */
-	uint32_t pflen;
 	struct sim_core one_core;
-	const void *pfarg;
 	void (*pf)(const void *arg); /* at the end of the burst, or NULL */
-	sim_fn core_fn;	    /* a core's event: core_event, or with pf set one
-			       that calls it first */
-	struct sim_tw busy; /* cores busy (running or switching) */
+	sim_fn core_fn; /* a core's event: core_event, or with pf set one
+			   that calls it first */
+	double quantum;
+	double work_refill; /* refill when the app's work evicts it, else 0 */
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
 	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU;
-	 * read by every burst when set, so beside the lines above: with the
-	 * memory limit, the fourth and last line a burst reads */
+	 * read by every burst when set */
 	double refill, refill_time;
 	/* switch refill (sim_host_set_switch_refill): a burst of a process
 	 * other than the core's last one refills its working set */
 	double swrefill;
+	struct sim_tw busy; /* cores busy (running or switching) */
+	/* the rest: memory, queueing for a core, statistics, processor
+	 * sharing */
 	struct sim_hostmem mem; /* processes' memory, `memory` limit */
+	int ncores;
+	struct sim_thread *rq_tail;
 	size_t rq_len;
 	double cs; /* context switch: only when a core changes thread */
 	/* statistics */
@@ -114,6 +121,15 @@ struct sim_host {
 	sim_ev ps_ev;
 	double t_reset;
 };
+
+/* The bytes of a thread from its start that a burst on an idle core
+ * touches. */
+#define SIM_THREAD_HOT (offsetof(struct sim_thread, host))
+/* The bytes of a host from its start that every burst reads or writes:
+ * three cache lines, through its busy count (but that count's t0). */
+#define SIM_HOST_HOT (offsetof(struct sim_host, busy.t0))
+_Static_assert(offsetof(struct sim_host, pfahead) + sizeof(void *) <= 64,
+	       "pfarg and pfahead in the host's first 64 bytes");
 
 /* Returns 0 or SIM_ENOMEM. */
 int sim_host_init(struct sim_host *h, struct sim *s,
@@ -179,12 +195,13 @@ static inline double sim_host_work_refill(const struct sim_host *h, double app)
 }
 /* For a model among thousands (a fleet of replicas), whose states do not
  * all fit in the caches: one event before a burst of h ends, the kernel
- * fetches [arg, arg + len) into the cache (sim_set_fetcher), and when it
- * ends fetch(arg) fetches what else its end will touch (the next
- * request), all their lines at once rather than one miss after another
- * as the model's code finds them. fetch NULL: nothing. */
-void sim_host_set_prefetch(struct sim_host *h, void (*fetch)(const void *arg),
-			   const void *arg, size_t len);
+ * calls ahead(arg) (sim_set_fetcher), which fetches the lines of the
+ * model's state that the end touches (sim_prefetch, reading nothing),
+ * and when it ends fetch(arg) fetches what else its end will touch (the
+ * next request), all their lines at once rather than one miss after
+ * another as the model's code finds them. fetch NULL: nothing. */
+void sim_host_set_prefetch(struct sim_host *h, void (*ahead)(const void *arg),
+			   void (*fetch)(const void *arg), const void *arg);
 /* Says which process t belongs to (any stable pointer per process). */
 void sim_thread_set_proc(struct sim_thread *t, const void *proc);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker

@@ -30,14 +30,16 @@
 #define SIM_LOOP_ACCEPTED 0x1
 
 struct sim_loop {
+	/* Every field but t0, busy_tw.t0 and ready.tw is read or written by
+	 * every callback: those three come last (with ready.tw, which the
+	 * loop does not use, at the end of the queue), so that the loop's
+	 * hot part is its first SIM_LOOP_HOT bytes. */
 	struct sim *s;
 	struct sim_hist *lag; /* from an event to its callback (the model's) */
 	int *listen;	      /* connections in the listen socket this loop
 				 accepts from, not accepted yet: the model
 				 counts them in, a poll takes them out */
-	/* callbacks waiting, oldest first: the `nready` the last poll found,
-	 * then those posted since (r->t_mark: when each was posted) */
-	struct sim_queue ready;
+	struct sim_request *cur; /* callback running, or NULL */
 	size_t nready;
 	/* The ready queue's time-weighted length, kept as its callbacks'
 	 * waits: the integral of a queue's length over [t0, now] is the time
@@ -45,14 +47,21 @@ struct sim_loop {
 	 * lag, computed anyway) when it leaves, and sim_loop_tally adds those
 	 * of the ones still waiting; no update per push and pop. `waited`
 	 * starts at minus the waits before t0 of those queued at the reset. */
-	double waited, t0;
+	double waited;
 	size_t qmax; /* the most callbacks waiting at once since t0 */
 	int backlog; /* connections posted since the last poll */
-	struct sim_request *cur; /* callback running, or NULL */
 	int busy;
 	bool woke; /* the running callback woke the loop from idle */
-	struct sim_tw busy_tw;
+	struct sim_tw busy_tw; /* its t0 (reports only) last */
+	/* callbacks waiting, oldest first: the `nready` the last poll found,
+	 * then those posted since (r->t_mark: when each was posted) */
+	struct sim_queue ready;
+	double t0;
 };
+
+/* The bytes of a loop from its start that every callback reads or writes
+ * (its busy time's t0 inside is not). */
+#define SIM_LOOP_HOT (offsetof(struct sim_loop, ready.tw))
 
 /* Initialises an idle loop of simulation s. Its lags go to `lag`, which
  * the loops of a model may share, as they may share `listen`; both stay

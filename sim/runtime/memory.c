@@ -58,7 +58,8 @@ void sim_proc_init(struct sim_proc *p, struct sim_host *h, double base,
 			       .owner = owner,
 			       .base = whole_bytes(base),
 			       .per_req = whole_bytes(per_req),
-			       .up = true};
+			       .up = true,
+			       .limited = h->mem.limit > 0};
 	struct sim_hostmem *hm = &h->mem;
 	if (hm->last)
 		hm->last->next = p;

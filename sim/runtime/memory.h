@@ -60,7 +60,6 @@ struct sim_mem_cfg {
  * (sim_proc_fail_held), and later bring it back with sim_proc_up().
  * The killer repeats while the host is still over its limit. */
 struct sim_proc {
-	struct sim_host *host;
 	void (*on_kill)(struct sim_proc *p);
 	void *owner;	 /* free for the model */
 	int64_t base;	 /* bytes while up, besides the requests */
@@ -68,13 +67,20 @@ struct sim_proc {
 	int64_t
 	    per_sess;  /* bytes per session held (SIM_CONN_SESSION), instead */
 	int64_t bytes; /* current footprint (0 while down) */
-	bool up;
 	size_t nheld;
 	size_t nsess;			      /* of which sessions */
 	struct sim_request *held, *held_tail; /* requests held, oldest first */
 	struct sim_proc *next;		      /* the host's registry */
 	/* its client pools, one per service (runtime/service.c; owned) */
 	struct sim_cpool *cpools;
+	/* last, together: the host, and what every request reads (its hold
+	 * and drop test `limited`, a lone process's pick tests `up`), so that
+	 * a model's hot lines can begin with them (event_loop.c) */
+	struct sim_host *host;
+	bool up;
+	/* the host has a memory limit (fixed when the host is made): the
+	 * hold and drop of a request test it here, not on the host's line */
+	bool limited;
 };
 
 /* Registers p on host h, up, with `base` bytes and `per_req` bytes per
@@ -92,12 +98,12 @@ void sim__proc_drop(struct sim_proc *p, struct sim_request *r);
 static inline void sim_proc_hold(struct sim_proc *p, struct sim_request *r)
 {
 	r->holder = p; /* whose client pools its calls use */
-	if (p->host->mem.limit > 0)
+	if (p->limited)
 		sim__proc_hold(p, r);
 }
 static inline void sim_proc_drop(struct sim_proc *p, struct sim_request *r)
 {
-	if (p->host->mem.limit > 0)
+	if (p->limited)
 		sim__proc_drop(p, r);
 }
 /* A held session (a request with SIM_CONN_SESSION: an open WebSocket or

@@ -241,6 +241,11 @@ struct sim_model_ops {
 	/* With `session`: message r arrives on the open session in r->mptr;
 	 * the model runs it where that session is held, then port.done. */
 	void (*message)(void *state, struct sim_request *r);
+	/* Optional: fetches into the cache (sim_prefetch only, reading
+	 * nothing) the lines of `state` that a request touches, for a
+	 * parent whose instances outgrow the caches (sim_model_prefetch);
+	 * NULL: the state's first SIM_PREFETCH_STATE bytes. */
+	void (*fetch)(const void *state);
 };
 
 /* A model instance: state + ops, for models composed of others. */
@@ -271,11 +276,12 @@ static inline void sim_model_submit(const struct sim_instance *in,
 {
 	in->ops->submit(in->state, r);
 }
-/* Fetches the instance's state (its first SIM_PREFETCH_STATE bytes) into
- * the cache ahead of a request, all its lines at once rather than one miss
- * after another as the model's code finds them: for a parent whose
- * instances do not all fit in the caches (a fleet of replicas). A model
- * whose state is larger keeps what a request touches first. */
+/* Fetches the instance's state into the cache ahead of a request, all its
+ * lines at once rather than one miss after another as the model's code
+ * finds them: for a parent whose instances do not all fit in the caches
+ * (a fleet of replicas). The lines the model's `fetch` names, or without
+ * one the state's first SIM_PREFETCH_STATE bytes (a model whose state is
+ * larger keeps what a request touches first). */
 #define SIM_PREFETCH_STATE 2048
 /* Instances whose states together take more than this are crowded
  * (sim_ctx): a core's L2 cache, 1 MiB on recent AMD EPYC and Intel
@@ -283,6 +289,10 @@ static inline void sim_model_submit(const struct sim_instance *in,
 #define SIM_CROWDED_BYTES ((size_t)1 << 20)
 static inline void sim_model_prefetch(const struct sim_instance *in)
 {
+	if (in->ops->fetch) {
+		in->ops->fetch(in->state);
+		return;
+	}
 	size_t n = in->ops->state_size;
 	sim_prefetch(in->state,
 		     n < SIM_PREFETCH_STATE ? n : SIM_PREFETCH_STATE);

@@ -29,9 +29,10 @@
 
 /* One process of a set; the model's process struct begins with it. */
 struct sim_member {
-	struct sim_proc mem; /* footprint, requests held, OOM kills; its
-				owner is the model's process struct */
 	sim_ev restart_ev;   /* killed: when it serves again */
+	struct sim_proc mem; /* footprint, requests held, OOM kills; its
+				owner is the model's process struct; last:
+				its last fields are what a request reads */
 };
 
 /* The row of the `restart_time` key of a model whose config struct `cfg`
@@ -64,22 +65,24 @@ struct sim_procset_cfg {
 };
 
 struct sim_procset {
-	/* per request, first and together (see struct sim_host) */
+	/* per request, first and together in 80 bytes (see struct sim_host;
+	 * port.opened, for sessions, and inflight.t0 are not) */
 	struct sim *s;	      /* ctx's, and its port: one load less */
-	unsigned char *next;  /* round-robin: the next one to try */
-	unsigned char *end;   /* past the last one */
 	unsigned char *procs; /* n structs of `size` bytes */
-	size_t size;
-	int n;
 	struct sim_port port; /* per request */
-	struct sim_inflight inflight;
+	int n;
+	bool own;		      /* procs allocated here (not cfg->one) */
+	struct sim_inflight inflight; /* its t0 (reports only) last */
+	/* the rest: a cluster's round robin, kills, restarts, reports */
+	unsigned char *next; /* round-robin: the next one to try */
+	unsigned char *end;  /* past the last one */
+	size_t size;
 	const struct sim_ctx *ctx; /* the model's: port, io */
 	struct sim_host *host;
 	double base, restart_time;
 	void (*on_restart)(struct sim_member *p);
 	struct sim_inflight sessions;	  /* sessions held (SIM_CONN_SESSION) */
 	uint64_t oom_kills, oom_restarts; /* since the reset */
-	bool own; /* procs allocated here (not cfg->one) */
 };
 
 /* Allocates cfg->n processes of cfg->size bytes (zeroed) and registers

@@ -140,12 +140,13 @@ static inline void sim_queue_clear(struct sim_queue *q, double now)
  * when the count returns to 0, so that they stay small. A zeroed struct is
  * an empty count measured from time 0. */
 struct sim_inflight {
+	/* what a request touches first, the reset (read by reports) last */
 	size_t n, max; /* now; the most since the reset */
-	double t0;     /* the reset */
 	double done;   /* the integral over the busy periods ended since t0 */
 	double open;   /* the busy period under way: sum of leaving times
 			  minus sum of admission times (t0 for those held at
 			  the reset) */
+	double t0;     /* the reset */
 };
 
 static inline void sim_inflight_add(struct sim_inflight *f, double now)

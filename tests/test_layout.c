@@ -1,0 +1,179 @@
+/*
+ * test_layout.c - what a request touches of a replica's state, laid out
+ * together (issue 17, many replicas): the runtime structs keep the fields
+ * of the per-request path before (or after) the ones only reports and
+ * set-up read, a model names the lines a request touches (its `fetch`),
+ * and a host fetches a model's lines one event before a burst ends. The
+ * event-loop model's own layout (ten lines of its 22) is checked by
+ * static assertions in models/event_loop.c, a replica's balancer entry
+ * (one line) by one in models/replicas.c.
+ */
+#include <stddef.h>
+
+#include <criterion/criterion.h>
+
+#include "runtime/host.h"
+#include "runtime/loop.h"
+#include "runtime/memory.h"
+#include "runtime/model.h"
+#include "runtime/procset.h"
+
+extern const struct sim_model_ops sim_model_event_loop;
+
+Test(layout, runtime_structs_keep_the_per_request_fields_together)
+{
+	/* a time-weighted value and an in-flight count: their t0 (the reset,
+	 * read by reports) after the four fields every change touches */
+	cr_expect_eq(offsetof(struct sim_tw, t0), 4 * sizeof(double));
+	cr_expect_eq(offsetof(struct sim_inflight, t0), 4 * sizeof(double));
+	/* a histogram with moments only: n, sum, max, min, lo, nb, moments
+	 * in 48 bytes after the buckets' fields */
+	cr_expect_eq(SIM_HIST_HOT, 3 * sizeof(uint64_t));
+	cr_expect_leq(sizeof(struct sim_hist) - SIM_HIST_HOT, 48);
+	/* a host: three lines; a thread: 40 bytes; a loop: 136 bytes */
+	cr_expect_leq(SIM_HOST_HOT, 3 * 64, "host hot part %zu bytes",
+		      (size_t)SIM_HOST_HOT);
+	cr_expect_leq(offsetof(struct sim_host, pfahead) + sizeof(void *), 64);
+	/* what a burst reads or writes of its host, inside the hot part */
+	size_t burst[] = {
+	    offsetof(struct sim_host, one_core.t_cpu),
+	    offsetof(struct sim_host, handoff),
+	    offsetof(struct sim_host, refilling),
+	    offsetof(struct sim_host, core_fn),
+	    offsetof(struct sim_host, pf),
+	    offsetof(struct sim_host, quantum),
+	    offsetof(struct sim_host, work_refill),
+	    offsetof(struct sim_host, refill_time),
+	    offsetof(struct sim_host, swrefill),
+	    offsetof(struct sim_host, busy.max),
+	};
+	for (size_t k = 0; k < sizeof burst / sizeof *burst; k++)
+		cr_expect_lt(burst[k], SIM_HOST_HOT, "field %zu at %zu", k,
+			     burst[k]);
+	cr_expect_leq(SIM_THREAD_HOT, 40);
+	cr_expect_lt(offsetof(struct sim_thread, remaining), SIM_THREAD_HOT);
+	cr_expect_lt(offsetof(struct sim_thread, hpos), SIM_THREAD_HOT);
+	cr_expect_leq(SIM_LOOP_HOT, 136);
+	cr_expect_lt(offsetof(struct sim_loop, busy_tw.max), SIM_LOOP_HOT);
+	cr_expect_lt(offsetof(struct sim_loop, ready.len), SIM_LOOP_HOT);
+	/* a process: the three fields a request reads, last and together */
+	cr_expect_eq(offsetof(struct sim_member, mem) + sizeof(struct sim_proc),
+		     sizeof(struct sim_member));
+	cr_expect_leq(sizeof(struct sim_proc) - offsetof(struct sim_proc, host),
+		      16);
+	cr_expect_lt(offsetof(struct sim_proc, limited),
+		     offsetof(struct sim_proc, host) + 16);
+	/* a process set: its per-request part in its first 80 bytes */
+	cr_expect_leq(offsetof(struct sim_procset, inflight.t0), 80);
+	cr_expect_lt(offsetof(struct sim_procset, port.ctx), 80);
+	cr_expect_lt(offsetof(struct sim_procset, n), 80);
+}
+
+/* The memory test of a request's hold and drop reads the process's own
+ * flag, set from its host's limit. */
+Test(layout, a_process_knows_whether_its_host_has_a_limit)
+{
+	struct sim s;
+	struct sim_host h, l;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &(struct sim_host_cfg){.cores = 1}),
+		     0);
+	cr_assert_eq(
+	    sim_host_init(
+		&l, &s, &(struct sim_host_cfg){.cores = 1, .memory = 1 << 20}),
+	    0);
+	struct sim_proc p, q;
+	sim_proc_init(&p, &h, 1000, 100, NULL, NULL);
+	sim_proc_init(&q, &l, 1000, 100, NULL, NULL);
+	cr_expect(!p.limited);
+	cr_expect(q.limited);
+	struct sim_request r = {0};
+	sim_proc_hold(&q, &r);
+	cr_expect_eq(q.bytes, 1100, "the held request counts: %lld",
+		     (long long)q.bytes);
+	sim_proc_drop(&q, &r);
+	cr_expect_eq(q.bytes, 1000);
+	sim_proc_release(&p);
+	sim_proc_release(&q);
+	sim_host_release(&h);
+	sim_host_release(&l);
+	sim_release(&s);
+}
+
+/* sim_model_prefetch: a model's `fetch` names its lines; without one the
+ * state's first bytes are fetched. */
+static int nfetch;
+static const void *fetched_state;
+static void count_fetch(const void *state)
+{
+	nfetch++;
+	fetched_state = state;
+}
+
+Test(layout, a_models_fetch_replaces_the_prefetch_of_its_state)
+{
+	static char state[4096];
+	struct sim_model_ops ops = {
+	    .name = "probe", .state_size = sizeof state, .fetch = count_fetch};
+	struct sim_instance in = {.ops = &ops, .state = state};
+	sim_model_prefetch(&in);
+	cr_expect_eq(nfetch, 1);
+	cr_expect_eq(fetched_state, state);
+	ops.fetch = NULL;
+	sim_model_prefetch(&in); /* the first bytes, silently */
+	cr_expect_eq(nfetch, 1);
+	cr_expect_not_null(sim_model_event_loop.fetch,
+			   "the event loop names its lines");
+}
+
+/* sim_host_set_prefetch: with the calendar running, ahead(arg) runs
+ * before the event that ends a burst (most of the time just before it),
+ * fetch(arg) at that end: 1000 hosts, one burst each, ending between
+ * other events as the bursts of a fleet's replicas do. */
+static int nahead, nend, nahead_before_end;
+static const void *last_ahead;
+static void ahead_fn(const void *arg)
+{
+	last_ahead = arg;
+	nahead++;
+}
+static void end_fn(const void *arg)
+{
+	nahead_before_end += last_ahead == arg; /* its own, last */
+	nend++;
+}
+static void burst_done(struct sim_thread *t)
+{
+}
+static void idle_fn(struct sim *s, void *obj, uint64_t arg)
+{
+}
+
+Test(layout, a_host_fetches_its_models_lines_one_event_ahead)
+{
+	enum { N = 1000 };
+	static struct sim_host h[N];
+	static struct sim_thread t[N];
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	for (int i = 0; i < N; i++) {
+		/* round robin (a quantum): processor sharing has no cores */
+		cr_assert_eq(sim_host_init(&h[i], &s,
+					   &(struct sim_host_cfg){
+					       .cores = 1, .quantum = 10}),
+			     0);
+		sim_host_set_prefetch(&h[i], ahead_fn, end_fn, &t[i]);
+		sim_thread_init(&t[i], &h[i], burst_done, NULL);
+		sim_host_run(&h[i], &t[i], 1 + i * 1e-3);
+		sim_at(&s, 1 + i * 1e-3 + 5e-4, idle_fn, NULL, 0);
+	}
+	cr_assert_not_null(s.cal); /* past SIM__CAL_ON pending */
+	cr_assert_eq(sim_run_until(&s, 10), 0);
+	cr_expect_eq(nend, N);
+	cr_expect_geq(nahead_before_end, 3 * N / 4,
+		      "%d of %d fetched ahead (%d fetches)", nahead_before_end,
+		      N, nahead);
+	for (int i = 0; i < N; i++)
+		sim_host_release(&h[i]);
+	sim_release(&s);
+}
