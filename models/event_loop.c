@@ -226,7 +226,6 @@ struct el {
 	};
 };
 
-#define EL_LINE(off) ((off) / 64)
 /* run 1: line 0 and the host's hot part, lines 1 to 3 */
 _Static_assert(offsetof(struct el, own_host) == 64 &&
 		   offsetof(struct el, own_host) + SIM_HOST_HOT <= 4 * 64,

@@ -655,7 +655,8 @@ static void child_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 			map_del(&m->map, sl);
 	}
 	set_inflight(c, m->ctx.s->now, -1);
-	if (c->state == R_DRAINING && c->inflight.n == 0) {
+	/* the count first: it is on the entry's hot line, the state not */
+	if (c->inflight.n == 0 && c->state == R_DRAINING) {
 		c->state = R_IDLE;
 		set_serving(m, -1);
 	}
