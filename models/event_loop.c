@@ -456,15 +456,16 @@ static void killed(struct sim_proc *mp)
 
 /* A burst of a replica among thousands ends (sim_host_set_prefetch: the
  * state came one event ahead): the request whose callback runs next and
- * the parent's entry (port.ctx: the balancer's) have likely left the
- * caches since the burst began. */
+ * the parent's entry (port.ctx: the balancer's, whose first line holds
+ * what the answer touches, replicas.c) have likely left the caches since
+ * the burst began. */
 static void fetch(const void *arg)
 {
 	const struct el *m = arg;
 	const struct sim_request *next = m->one.loop.ready.head;
 	if (next)
 		sim_prefetch(next, sizeof *next + sizeof *next->demand);
-	sim_prefetch(m->ps.port.ctx, 128);
+	sim_prefetch(m->ps.port.ctx, 64);
 }
 
 static int el_init(void *state, const struct sim_ctx *ctx)
