@@ -71,6 +71,14 @@
  * `request_overhead`. Without the GIL (`gil: false`) the accept costs only
  * its CPU, and with none (`overheads: zero`) the main thread is skipped.
  *
+ * The response. gunicorn sends the status line and headers with one
+ * sendall() and the body with another (http/wsgi.py: Response.write()
+ * calls send_headers() first), and each releases the GIL: when a thread
+ * is waiting for the GIL as the request's Python ends, it takes the GIL at
+ * the headers and the body waits until this thread has it back
+ * (sim_py_yield). Behind a CPU-bound thread that is the switch interval
+ * again: the convoy of bpo-7946, paid by a request that has finished.
+ *
  * Not modelled: idle kept-alive connections counting against
  * worker_connections; graceful_timeout on recycling; the arbiter's polling
  * delay; the arbiter's own memory; memory a worker keeps after its requests
@@ -241,6 +249,7 @@ struct wp_thread {
 	struct sim_queue msgq;	 /* messages waiting for it */
 	sim_ev mev;		 /* its io or off-CPU phase */
 	uint8_t mupto;
+	bool headers; /* the response's headers are out, its body not yet */
 };
 
 struct wp_proc {
@@ -407,6 +416,17 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 		return;
 	}
 	if (r->phase >= r->nphases) {
+		/* gunicorn writes the response with two sendall() calls, the
+		 * status line and headers, then the body (http/wsgi.py,
+		 * Response.send_headers() and write()), each releasing the GIL:
+		 * a thread waiting for the GIL takes it at the first, and the
+		 * body goes out when this thread has it back (gil.h) */
+		th->upto = (uint8_t)r->phase;
+		if (!th->headers && sim_py_yield(&th->py)) {
+			th->headers = true;
+			return;
+		}
+		th->headers = false;
 		end(th, SIM_OUT_OK);
 		return;
 	}
@@ -444,6 +464,7 @@ static void start(struct wp_thread *th, struct sim_request *r)
 	struct wp_proc *p = th->p;
 	struct wp *m = p->m;
 	th->r = r;
+	th->headers = false;
 	r->mptr = th;
 	sim_tw_add(&m->busy_tw, now_of(m), 1);
 	if (p->limit > 0 && ++p->served >= p->limit && p->state == WP_UP)

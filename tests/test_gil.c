@@ -8,6 +8,28 @@
 #include "runtime/config.h"
 #include "runtime/gil.h"
 
+/* One host of `cores` cores (4 ms quantum) and its GIL (5 ms interval,
+ * no hand-off cost). */
+struct rig {
+	struct sim s;
+	struct sim_host h;
+	struct sim_gil g;
+};
+
+static void rig_up(struct rig *r, int cores, bool gil)
+{
+	struct sim_host_cfg cfg = {.cores = cores, .quantum = 0.004};
+	sim_init(&r->s);
+	sim_host_init(&r->h, &r->s, &cfg);
+	sim_gil_init(&r->g, &r->h, gil, 0.005, 0);
+}
+
+static void rig_down(struct rig *r)
+{
+	sim_host_release(&r->h);
+	sim_release(&r->s);
+}
+
 struct worker {
 	struct sim_pythread pt;
 	int rounds;	 /* I/O thread: rounds left */
@@ -39,22 +61,16 @@ static void cpu_thread_done(struct sim_pythread *pt)
  * 0.1 ms CPU + 1 ms I/O) on 2 cores; returns the I/O thread's finish. */
 static double convoy(bool gil, double *cpu_finish)
 {
-	struct sim s;
-	struct sim_host h;
-	struct sim_gil g;
-	struct sim_host_cfg cfg = {.cores = 2, .quantum = 0.004};
-	sim_init(&s);
-	sim_host_init(&h, &s, &cfg);
-	sim_gil_init(&g, &h, gil, 0.005, 0);
+	struct rig r;
+	rig_up(&r, 2, gil);
 	struct worker cpu = {0}, io = {.rounds = 100, .cpu = 1e-4, .io = 1e-3};
-	sim_pythread_init(&cpu.pt, &g, cpu_thread_done, &cpu);
-	sim_pythread_init(&io.pt, &g, io_thread_done, &io);
+	sim_pythread_init(&cpu.pt, &r.g, cpu_thread_done, &cpu);
+	sim_pythread_init(&io.pt, &r.g, io_thread_done, &io);
 	sim_py_run(&cpu.pt, 2.0);
 	sim_py_run(&io.pt, io.cpu);
-	sim_run_until(&s, 100);
+	sim_run_until(&r.s, 100);
 	*cpu_finish = cpu.finished;
-	sim_host_release(&h);
-	sim_release(&s);
+	rig_down(&r);
 	return io.finished;
 }
 
@@ -90,26 +106,124 @@ Test(gil, only_one_thread_runs_python_at_a_time)
 {
 	/* 3 threads of 1 ms each on 4 cores: serialised by the GIL, they end
 	 * at 1, 2 and 3 ms (without it, all three would end at 1 ms) */
-	struct sim s;
-	struct sim_host h;
-	struct sim_gil g;
-	struct sim_host_cfg cfg = {.cores = 4, .quantum = 0.004};
-	sim_init(&s);
-	sim_host_init(&h, &s, &cfg);
-	sim_gil_init(&g, &h, true, 0.005, 0);
+	struct rig r;
+	rig_up(&r, 4, true);
 	struct sim_pythread pt[3];
 	norder = 0;
 	for (int i = 0; i < 3; i++) {
-		sim_pythread_init(&pt[i], &g, note, (void *)(intptr_t)i);
+		sim_pythread_init(&pt[i], &r.g, note, (void *)(intptr_t)i);
 		sim_py_run(&pt[i], 0.001);
 	}
-	sim_run_until(&s, 1);
+	sim_run_until(&r.s, 1);
 	cr_expect_eq(norder, 3);
 	for (int i = 0; i < 3; i++) {
 		cr_expect_eq(order[i], i);
 		cr_expect_float_eq(ended[i], 0.001 * (i + 1), 1e-9,
 				   "thread %d ended at %.9g s", i, ended[i]);
 	}
-	sim_host_release(&h);
-	sim_release(&s);
+	rig_down(&r);
+}
+
+/* A thread that holds the GIL and yields it around a send (sim_py_yield)
+ * hands it to the first waiter and takes it back after that one's burst;
+ * with nobody waiting, the yield is nothing. */
+static int yields;
+static void yield_done(struct sim_pythread *pt)
+{
+	ended[norder] = pt->t.host->s->now;
+	order[norder++] = (int)(intptr_t)pt->owner;
+	if ((intptr_t)pt->owner == 0 && yields++ == 0)
+		cr_expect(sim_py_yield(pt),
+			  "a thread waits: the yield hands over");
+}
+
+static void start_second(struct sim *s, void *obj, uint64_t arg)
+{
+	sim_py_run(obj, 0.0005);
+}
+
+Test(gil, yield_hands_the_gil_to_the_waiter_and_takes_it_back)
+{
+	struct rig r;
+	rig_up(&r, 2, true);
+	struct sim_pythread pt[2];
+	norder = 0;
+	yields = 0;
+	for (int i = 0; i < 2; i++)
+		sim_pythread_init(&pt[i], &r.g, yield_done,
+				  (void *)(intptr_t)i);
+	sim_py_run(&pt[0], 0.001);
+	sim_after(&r.s, 0.0002, start_second, &pt[1], 0);
+	sim_run_until(&r.s, 1);
+	/* thread 0 ends its burst at 1 ms and yields; thread 1 runs its
+	 * 0.5 ms; thread 0 has the GIL back at 1.5 ms */
+	cr_assert_eq(norder, 3);
+	int want[3] = {0, 1, 0};
+	double at[3] = {0.001, 0.0015, 0.0015};
+	for (int i = 0; i < 3; i++) {
+		cr_expect_eq(order[i], want[i]);
+		cr_expect_float_eq(ended[i], at[i], 1e-12, "step %d at %.9g s",
+				   i, ended[i]);
+	}
+	cr_expect(r.g.holder == NULL);
+	/* nobody waits now: a yield is nothing */
+	sim_py_run(&pt[0], 0.001);
+	sim_run_until(&r.s, 2);
+	cr_expect_eq(norder, 4);
+	rig_down(&r);
+}
+
+/* The forced holder and the threads woken while it waits (gil.h): on one
+ * busy core, a thread that starts waiting after the holder was forced out
+ * takes the GIL before it; with a core idle, the order is the order of
+ * waiting. A 50 ms burst holds the GIL; M asks for 0.1 ms at 1 ms, forces
+ * the holder out at 6 ms (the 5 ms interval) and, as its burst ends, wakes
+ * B for 1 ms of Python (a thread pool's submit). */
+static struct sim_pythread *wake_b;
+static void m_done(struct sim_pythread *pt)
+{
+	ended[norder] = pt->t.host->s->now;
+	order[norder++] = (int)(intptr_t)pt->owner;
+	if (wake_b) {
+		sim_py_run(wake_b, 0.001);
+		wake_b = NULL;
+	}
+}
+
+static void start_m(struct sim *s, void *obj, uint64_t arg)
+{
+	sim_py_run(obj, 0.0001);
+}
+
+static double woken_ends(int cores)
+{
+	struct rig r;
+	rig_up(&r, cores, true);
+	struct sim_pythread a, m, b;
+	norder = 0;
+	sim_pythread_init(&a, &r.g, note, (void *)(intptr_t)0);
+	sim_pythread_init(&m, &r.g, m_done, (void *)(intptr_t)1);
+	sim_pythread_init(&b, &r.g, note, (void *)(intptr_t)2);
+	wake_b = &b;
+	sim_py_run(&a, 0.05);
+	sim_after(&r.s, 0.001, start_m, &m, 0);
+	sim_run_until(&r.s, 1);
+	double t = -1;
+	for (int i = 0; i < norder; i++)
+		if (order[i] == 2)
+			t = ended[i];
+	cr_expect_eq(norder, 3);
+	rig_down(&r);
+	return t;
+}
+
+Test(gil, threads_woken_on_a_busy_core_go_before_the_forced_holder)
+{
+	/* one core: B takes the GIL as M lets it go, at 6.1 ms */
+	double t = woken_ends(1);
+	cr_expect_float_eq(t, 0.0071, 1e-12, "B ended at %.9g s", t);
+	/* two cores, one idle: the forced holder, back first, takes it, and
+	 * B waits its interval: it forces the holder out at 11.1 ms */
+	t = woken_ends(2);
+	cr_expect_float_eq(t, 0.0121, 1e-12, "B ended at %.9g s", t);
 }

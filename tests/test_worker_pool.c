@@ -409,3 +409,41 @@ Test(worker_pool, gthread_main_thread_waits_for_the_gil, .init = tl_mktmp,
 	sim_summary_release(&s[0]);
 	sim_summary_release(&s[1]);
 }
+
+/* gthread's response goes out in two sends with the GIL released between
+ * them, and threads woken while a forced-out holder waits take the GIL
+ * before it (gil.h). One core, 1 worker x 3 threads, overheads zero: a
+ * 20 ms request at 0, 1 ms ones at 1 and 1.5 ms. The main thread waits for
+ * the GIL from 1 ms, forces the long request out at 6 ms and accepts both
+ * short ones; their threads go before the long one: the first runs 6-7 ms
+ * and, sending its headers, hands the GIL to the second (7-8 ms), then
+ * sends its body at 8 ms; the second sends its body as soon as the first
+ * lets go, at 8 ms too. Latencies 7 and 6.5 ms (FIFO without the two
+ * sends: 11 and 11.5 ms). */
+Test(worker_pool, gthread_response_and_forced_holder_order, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	char yaml[1024];
+	tl_write("pair.csv",
+		 "time_s,class,demand_1_s\n"
+		 "0,long,0.02\n0.001,short,0.001\n0.0015,short,0.001\n");
+	snprintf(yaml, sizeof yaml,
+		 "seed: 1\nduration: 1s\nwarmup: 0s\nreplications: 1\n"
+		 "workload:\n"
+		 "  arrivals: { process: trace, file: %s/pair.csv }\n"
+		 "  classes:\n"
+		 "    - { name: long, phases: [ { cpu: 20ms } ] }\n"
+		 "    - { name: short, phases: [ { cpu: 1ms } ] }\n"
+		 "systems:\n"
+		 "  - { name: gil, model: worker-pool, cores: 1, workers: 1, "
+		 "threads: 3, overheads: zero }\n",
+		 tl_tmpdir());
+	struct sim_summary s[1];
+	tl_run(yaml, s, 1);
+	double mean = s[0].classes[1].lat_mean.mean;
+	cr_expect(fabs(mean - (0.007 + 0.0065) / 2) < 1e-9,
+		  "short requests' mean latency %.9f s", mean);
+	cr_expect(fabs(s[0].classes[0].lat_mean.mean - 0.022) < 1e-9,
+		  "long request %.9f s", s[0].classes[0].lat_mean.mean);
+	sim_summary_release(&s[0]);
+}
