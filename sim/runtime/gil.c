@@ -33,20 +33,12 @@ static double now_of(const struct sim_gil *g)
 
 static void wq_push(struct sim_gil *g, struct sim_pythread *pt)
 {
-	struct sim_pythread **at = g->wq_tail ? &g->wq_tail->next : &g->wq_head;
-	/* on a host with no idle core, ahead of the threads forced out (see
-	 * gil.h) */
-	if (!pt->forced && g->host->nidle == 0)
-		for (struct sim_pythread **pp = &g->wq_head; *pp;
-		     pp = &(*pp)->next)
-			if ((*pp)->forced) {
-				at = pp;
-				break;
-			}
-	pt->next = *at;
-	*at = pt;
-	if (!pt->next)
-		g->wq_tail = pt;
+	pt->next = NULL;
+	if (g->wq_tail)
+		g->wq_tail->next = pt;
+	else
+		g->wq_head = pt;
+	g->wq_tail = pt;
 	g->nwait++;
 	sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
 }
@@ -82,7 +74,6 @@ static void take(struct sim_gil *g, struct sim_pythread *pt)
 		g->handoffs++;
 	}
 	g->holder = g->last = pt;
-	pt->forced = 0;
 	sim_host_run(g->host, &pt->t, pt->need + cost);
 	arm(g);
 }
@@ -109,7 +100,6 @@ static void drop_request(struct sim *s, void *obj, uint64_t arg)
 	assert(h->running);
 	h->need = sim_host_abort(g->host, &h->t);
 	g->forced++;
-	h->forced = 1;
 	wq_push(g, h);
 	release(g);
 }
@@ -174,7 +164,6 @@ void sim_py_abort(struct sim_pythread *pt)
 	if (!pt->running)
 		return;
 	pt->running = 0;
-	pt->forced = 0;
 	if (!g->enabled) {
 		sim_host_abort(g->host, &pt->t);
 		return;

@@ -12,19 +12,6 @@
  * I/O-bound thread beside a CPU-bound one therefore waits up to an interval
  * after every I/O: the convoy effect (bpo-7946). With the GIL disabled
  * (free-threaded build, PEP 703/779) threads only share the cores.
- *
- * Who takes the GIL when several threads wait is decided by the kernel's
- * scheduler: the release signals the condition variable, and the first
- * waiter to get a core takes it. The waiters queue in the order in which
- * they started waiting, with one exception: a holder forced to drop the
- * GIL has just had a core for a whole interval, and on a host with no idle
- * core the threads woken while it waits to queue again get a core before
- * it (Linux's EEVDF runs a thread that used more than its share of the
- * core only when the others have caught up), so they reach the GIL first:
- * a thread that starts waiting then is queued ahead of the forced ones.
- * Seen on one core (gunicorn gthread, `perf sched timehist`): a request
- * thread woken by the main thread's accept took the GIL from the main
- * thread before the 50 ms request the main thread had forced out.
  */
 #ifndef SIM_GIL_H
 #define SIM_GIL_H
@@ -82,7 +69,6 @@ struct sim_pythread {
 	void *owner;
 	double need; /* CPU still needed by the current burst */
 	int running; /* has a burst in progress (waiting or on CPU) */
-	int forced;  /* waiting to take the GIL back after a forced drop */
 	struct sim_pythread *next;
 };
 
@@ -103,9 +89,10 @@ void sim_py_run(struct sim_pythread *pt, double cpu);
 void sim_py_run_nogil(struct sim_pythread *pt, double cpu);
 /* pt holds the GIL between two steps of Python and releases it around a
  * blocking call that returns at once (a socket send): if threads are
- * waiting, the first takes it and pt waits its turn to take it back (a
- * burst of no CPU: on_done(pt) is called when it has). Returns false, and
- * nothing happens, when pt does not hold the GIL or nobody waits for it. */
+ * waiting, the first takes it and pt queues behind the waiters to take it
+ * back (a burst of no CPU: on_done(pt) is called when it has). Returns
+ * false, and nothing happens, when pt does not hold the GIL or nobody
+ * waits for it. */
 bool sim_py_yield(struct sim_pythread *pt);
 /* Stops pt's burst (e.g. its worker was killed) and gives up the GIL. */
 void sim_py_abort(struct sim_pythread *pt);
