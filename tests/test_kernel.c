@@ -376,6 +376,104 @@ Test(kernel, calendar_queue_keeps_time_and_insertion_order)
 	sim_release(&s);
 }
 
+/* The calendar queue's far tier (kernel.c): entries more than a span
+ * ahead wait unsorted in their span's list and are linked into their
+ * buckets when the current day reaches the span before. A hold model
+ * whose handlers schedule ties with themselves, ties on a grid, events
+ * within the day, within a few spans and years away, with cancellations,
+ * grows the calendar (rebuilds while the far tier holds entries), shrinks
+ * it, runs it sparse (years without an entry: the search of every bucket
+ * and the far tier's jump) and drains it back to the heap: every event
+ * must come out in (time, insertion) order, and the far tier must have
+ * held entries (it fails with the far tier off). */
+struct farq {
+	struct sim_stream st;
+	uint64_t next, fired, scheduled, cancelled;
+	double last_t;
+	uint64_t last_id;
+	int bad, phase;
+	size_t far_max, far_late, maxpend;
+	sim_ev ev[16];
+	int nev;
+};
+
+static void farq_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	struct farq *q = obj;
+	if (q->fired > 0 &&
+	    (s->now < q->last_t || (s->now == q->last_t && arg < q->last_id)))
+		q->bad++;
+	q->fired++;
+	q->last_t = s->now;
+	q->last_id = arg;
+	size_t p = sim_pending(s), far = sim__cal_far(s);
+	if (far > q->far_max)
+		q->far_max = far;
+	if (p > q->maxpend)
+		q->maxpend = p;
+	/* 0: grow to 9000 pending; 1: shrink to 600; 2: sparse, far
+	 * apart, for 3000 events; 3: drain */
+	if (q->phase == 0 && p >= 9000)
+		q->phase = 1;
+	else if (q->phase == 1 && p <= 600)
+		q->phase = 2;
+	else if (q->phase == 2 && q->fired > 200000)
+		q->phase = 3;
+	if (q->phase >= 1 && far > q->far_late)
+		q->far_late = far;
+	double u = sim_uniform(&q->st);
+	int k = q->phase == 0	? (u < 0.3 ? 2 : 1)
+		: q->phase == 1 ? (u < 0.2 ? 0 : 1)
+		: q->phase == 2 ? 1
+				: 0;
+	for (int i = 0; i < k; i++) {
+		double v = sim_uniform(&q->st);
+		double t =
+		    q->phase == 2 ? s->now + 1e6 * v /* years apart */
+		    : v < 0.15	  ? s->now	     /* a tie with this event */
+		    : v < 0.3			     /* ties on a grid */
+			? (floor(s->now * 16) + 1 + floor(8 * v)) / 16
+			: v < 0.4    ? s->now + 1e-6 * v /* within the day */
+			  : v < 0.97 ? s->now + sim_exponential(&q->st, 1)
+				     : s->now + 1e4 * v; /* years away */
+		sim_ev e = sim_at(s, t, farq_ev, q, q->next++);
+		q->scheduled++;
+		if (q->nev < 16)
+			q->ev[q->nev++] = e;
+	}
+	if (q->nev == 16) {
+		sim_cancel(s, q->ev[5]); /* pending or gone: either is fine */
+		sim_cancel(s, q->ev[11]);
+		q->nev = 0;
+	}
+}
+
+Test(kernel, the_calendars_far_tier_keeps_time_and_insertion_order)
+{
+	static struct farq q;
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_stream_init(&q.st, 17, 0, "far"), 0);
+	for (int i = 0; i < 1000; i++)
+		sim_at(&s, sim_uniform(&q.st), farq_ev, &q, q.next++);
+	q.scheduled = 1000;
+	cr_assert_eq(sim_run_until(&s, INFINITY), 0);
+	cr_expect_eq(q.phase, 3);
+	cr_expect_geq(q.maxpend, 9000u);
+	cr_expect_null(s.cal, "the heap is back once few are pending");
+	cr_expect_eq(sim_pending(&s), 0);
+	cr_expect_gt(q.far_max, 1000u, "the far tier held at most %zu entries",
+		     q.far_max);
+	cr_expect_gt(q.far_late, 0u, "nothing in the far tier after growing");
+	cr_expect_leq(q.fired, q.scheduled);
+	cr_expect_geq(q.fired + q.scheduled / 8, q.scheduled);
+	cr_expect_eq(q.bad, 0,
+		     "%d of %llu events out of (time, insertion) order", q.bad,
+		     (unsigned long long)q.fired);
+	sim_stream_release(&q.st);
+	sim_release(&s);
+}
+
 /* sim_set_fetcher: with the calendar queue running, a handler's fetcher
  * sees each of its events (object and argument) before the handler runs,
  * most of them exactly one event ahead; other handlers' events are not

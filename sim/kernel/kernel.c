@@ -101,6 +101,18 @@ void sim_release(struct sim *s)
 /* ---------------------------------------------------- calendar queue -- */
 
 #define CAL_NIL UINT32_MAX
+/* A span: 2^CAL_SPAN_BITS days, the unit of the calendar's far tier. */
+#define CAL_SPAN_BITS 5
+#define CAL_FAR_AHEAD 8	  /* records fetched ahead while a span moves in */
+#define CAL_FAR_YEARS 2	  /* the far tier holds 2^CAL_FAR_YEARS years */
+#define CAL_FAR_KEEP  256 /* a span's list keeps room for this many */
+
+/* The far tier's list of one span: the records of entries of that span,
+ * in no order, waiting to be linked into their buckets. */
+struct cal_far {
+	uint32_t *n;
+	uint32_t len, cap;
+};
 
 /* A record waiting in the calendar keeps its entry, day and the next
  * record in its bucket's list (cnext, or CAL_NIL) in its own cache line
@@ -113,6 +125,18 @@ struct sim_cal {
 	uint64_t day;		/* the current day: no entry is earlier */
 	size_t lo, hi;		/* resize below lo, above hi entries */
 	size_t misses;		/* years searched in vain since the rebuild */
+	/* The far tier: an entry more than a span ahead of the current
+	 * day's waits in its span's list, unsorted, until the current day
+	 * reaches the span before it, so that its insertion touches no
+	 * other entry (a sorted insertion walks its bucket's list, a cache
+	 * miss per entry once the calendar outgrows the caches), and the
+	 * span's records are fetched all at once when it moves in. far
+	 * holds the spans far_next to far_next + nfar - 1 (span s in
+	 * far[s % nfar]), 2^CAL_FAR_YEARS years of them, or none (nfar 0);
+	 * an entry later than that goes into its bucket at once. */
+	struct cal_far *far;
+	size_t nfar;
+	uint64_t far_next; /* the first span not yet linked into the buckets */
 };
 
 static inline int ent_before(struct sim_heapent a, struct sim_heapent b)
@@ -126,10 +150,20 @@ static uint64_t cal_day(const struct sim_cal *c, double t)
 	return d < 9.2e18 ? (uint64_t)d : UINT64_MAX;
 }
 
+static void far_free(struct sim_cal *c)
+{
+	for (size_t i = 0; i < c->nfar; i++)
+		free(c->far[i].n);
+	free(c->far);
+	c->far = NULL;
+	c->nfar = 0;
+}
+
 static void cal_free(struct sim *s)
 {
 	if (!s->cal)
 		return;
+	far_free(s->cal);
 	free(s->cal->head);
 	free(s->cal);
 	s->cal = NULL;
@@ -146,17 +180,72 @@ static void cal_link(struct sim_cal *c, uint32_t n)
 	*pp = n;
 }
 
+/* Links the far tier's list of a span into the buckets, fetching its
+ * records ahead (their indices are in one array: the fetches overlap). */
+static void far_move(struct sim_cal *c, struct cal_far *f)
+{
+	uint32_t len = f->len;
+	for (uint32_t i = 0; i < len && i < CAL_FAR_AHEAD; i++)
+		__builtin_prefetch(&c->node[f->n[i]]);
+	for (uint32_t i = 0; i < len; i++) {
+		if (i + CAL_FAR_AHEAD < len)
+			__builtin_prefetch(&c->node[f->n[i + CAL_FAR_AHEAD]]);
+		cal_link(c, f->n[i]);
+	}
+	f->len = 0;
+	if (f->cap > CAL_FAR_KEEP) { /* a crowd: its room is not kept */
+		free(f->n);
+		f->n = NULL;
+		f->cap = 0;
+	}
+}
+
+size_t sim__cal_far(const struct sim *s)
+{
+	size_t k = 0;
+	for (size_t i = 0; s->cal && i < s->cal->nfar; i++)
+		k += s->cal->far[i].len;
+	return k;
+}
+
+/* Every entry of the far tier into the buckets. */
+static void far_flush(struct sim_cal *c)
+{
+	for (size_t i = 0; i < c->nfar; i++)
+		far_move(c, &c->far[i]);
+}
+
+/* Links into the buckets the far tier's spans up to the one after the
+ * current day's, so that every entry due before the next span waits in
+ * a bucket. */
+static void far_catch_up(struct sim_cal *c)
+{
+	uint64_t upto = (c->day >> CAL_SPAN_BITS) + 1;
+	if (upto >= c->far_next + c->nfar) { /* a jump: every span */
+		far_flush(c);
+		c->far_next = upto + 1;
+		return;
+	}
+	while (c->far_next <= upto) {
+		far_move(c, &c->far[c->far_next & (c->nfar - 1)]);
+		c->far_next++;
+	}
+}
+
 /* The bucket holding the earliest entry (c holds at least one), with
  * c->day moved to its day. */
 static size_t cal_find(struct sim_cal *c)
 {
 	size_t mask = c->nb - 1;
 	for (size_t k = 0; k < c->nb; k++, c->day++) {
+		if (c->nfar && (c->day >> CAL_SPAN_BITS) + 1 >= c->far_next)
+			far_catch_up(c);
 		uint32_t n = c->head[c->day & mask];
 		if (n != CAL_NIL && c->node[n].day == c->day)
 			return c->day & mask;
 	}
 	/* a year without an entry: the earliest of the bucket heads */
+	far_flush(c);
 	uint32_t best = CAL_NIL;
 	for (size_t b = 0; b < c->nb; b++) {
 		uint32_t n = c->head[b];
@@ -219,6 +308,7 @@ static double select_kth(double *x, size_t n, size_t k)
  * or SIM_ENOMEM (c unchanged). */
 static int cal_rebuild(struct sim_cal *c, size_t count, size_t nb)
 {
+	far_flush(c);
 	uint32_t *head = malloc(nb * sizeof *head);
 	double *t = malloc((count ? count : 1) * sizeof *t);
 	if (!head || !t) {
@@ -277,6 +367,12 @@ static int cal_rebuild(struct sim_cal *c, size_t count, size_t nb)
 	c->lo = nb / 2 > SIM__CAL_OFF ? nb / 2 : 0;
 	c->hi = 2 * nb;
 	c->misses = 0;
+	/* the far tier's spans (below 4, none: every entry sorted at once) */
+	far_free(c);
+	size_t nfar = (nb << CAL_FAR_YEARS) >> CAL_SPAN_BITS;
+	if (nfar >= 4 && (c->far = calloc(nfar, sizeof *c->far)))
+		c->nfar = nfar;
+	c->far_next = (c->day >> CAL_SPAN_BITS) + 2;
 	return 0;
 }
 
@@ -336,6 +432,7 @@ static void cal_off(struct sim *s)
 {
 	struct sim_cal *c = s->cal;
 	size_t n = 0, count = s->nheap;
+	far_flush(c);
 	while (n < count) {
 		uint32_t i = cal_unlink_first(c);
 		s->heap[n++] = c->node[i].e;
@@ -352,7 +449,25 @@ void sim__cal_push(struct sim *s, struct sim_heapent e)
 	c->node[n].day = cal_day(c, e.t);
 	if (c->node[n].day < c->day) /* earlier than the current day */
 		c->day = c->node[n].day;
-	cal_link(c, n);
+	uint64_t span = c->node[n].day >> CAL_SPAN_BITS;
+	struct cal_far *f = NULL;
+	if (span >= c->far_next && span - c->far_next < c->nfar) {
+		f = &c->far[span & (c->nfar - 1)];
+		if (f->len == f->cap) {
+			uint32_t cap = f->cap ? 2 * f->cap : 16;
+			uint32_t *a = realloc(f->n, cap * sizeof *a);
+			if (a) {
+				f->n = a;
+				f->cap = cap;
+			} else {
+				f = NULL; /* no memory: sorted now, slower */
+			}
+		}
+	}
+	if (f)
+		f->n[f->len++] = n;
+	else
+		cal_link(c, n);
 	if (++s->nheap > c->hi && cal_rebuild(c, s->nheap, 2 * c->nb) < 0)
 		c->hi = SIZE_MAX; /* no memory: slower, still right */
 }

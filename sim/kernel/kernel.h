@@ -117,6 +117,9 @@ void sim__cal_push(struct sim *s, struct sim_heapent e);
 /* Internal: the heap grew past SIM__CAL_ON: move to a calendar queue (if
  * memory allows; else stay with the heap). */
 void sim__cal_on(struct sim *s);
+/* Internal (tests): how many entries wait in the calendar queue's far
+ * tier, not yet linked into their buckets (0 without a calendar queue). */
+size_t sim__cal_far(const struct sim *s);
 /* Internal: removes the hole at the heap's top (s->hole set). */
 void sim__heap_close(struct sim *s);
 /* Internal: s->stop while the dispatch of the heap must hand over to the
