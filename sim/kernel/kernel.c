@@ -31,9 +31,15 @@
  * (struct sim_evrec, 64-byte aligned): a large calendar's dispatch and
  * insertion touch one line per event, where a separate array of nodes
  * made it two (10,000 replicas: 4 fewer misses of a 1 MiB cache per
- * request, cachegrind). Below SIM__CAL_OFF entries the heap
- * comes back. bench_calq and the README's Speed section compare the two
- * on the hold model.
+ * request, cachegrind). From CAL_FAR_MIN_NB buckets on, an entry more
+ * than a span (64 days) ahead is not sorted in at once: its record's
+ * index waits in its span's array (the far tier) until the current day
+ * reaches the span before, and is then linked in with the span's other
+ * entries, their records fetched ahead, since a sorted insertion's walk
+ * of a bucket list waits for one miss after another (10,000 replicas:
+ * insertion 26 % of the time before, 15 % with the span's linking).
+ * Below SIM__CAL_OFF entries the heap comes back. bench_calq and the README's
+ * Speed section compare the two on the hold model.
  *
  * While the calendar runs, dispatch looks ahead (cal_prefetch): it
  * fetches the record of the event after next, the object of the
