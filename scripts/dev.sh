@@ -13,7 +13,11 @@
 #                               and sweep made to fail in turn), then the
 #                               whole suite again under ASan and UBSan
 #                               (leaks checked) in build-asan
-#   bash scripts/dev.sh build   install what is missing and build
+#   bash scripts/dev.sh build   install what is missing and build (with gcc
+#                               >= 11 profile-guided: an instrumented build
+#                               in BUILD_DIR/pgo-gen trained by
+#                               scripts/pgo-train.sh, then BUILD_DIR from
+#                               its profiles; demo and test build so too)
 #
 # Environment: BUILD_DIR (default build), CONCSIM_SANITIZE (sanitizers of
 # the second test pass in build-asan, default address,undefined; "none"
@@ -39,14 +43,50 @@ build() {
   cmake --build "$dir" -j "$JOBS"
 }
 
+# The release users get: profile-guided with gcc >= 11 (an instrumented
+# concsim in DIR/pgo-gen, trained by scripts/pgo-train.sh, its profiles in
+# DIR/pgo-profile, then DIR built from them), a plain build otherwise.
+release() {
+  local dir=$1 prof gen
+  # configured once to know the compiler (not again: that would rewrite
+  # the flags of every object and rebuild them all)
+  [ -f "$dir/CMakeCache.txt" ] ||
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  if ! grep -q '^CONCSIM_PGO_SUPPORTED:INTERNAL=ON' "$dir/CMakeCache.txt"; then
+    echo "dev.sh: the compiler is not gcc >= 11: a plain build, without profile-guided optimisation"
+    build "$dir" -DCONCSIM_PGO=
+    return
+  fi
+  echo "dev.sh: gcc: a profile-guided build (instrumented in $dir/pgo-gen, trained by scripts/pgo-train.sh)"
+  prof=$(realpath "$dir")/pgo-profile
+  gen=$dir/pgo-gen
+  cmake -S . -B "$gen" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER="$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$dir/CMakeCache.txt")" \
+    -DCONCSIM_PGO=generate -DCONCSIM_PGO_DIR="$(realpath "$gen")/pgo-profile" \
+    -DCONCSIM_TESTS=OFF >/dev/null
+  cmake --build "$gen" -j "$JOBS" --target concsim
+  rm -rf "$gen/pgo-profile"
+  bash scripts/pgo-train.sh "$gen/concsim"
+  # into $prof only the profiles that changed (a sweep's differ from run
+  # to run), so that the objects of the others are not rebuilt
+  mkdir -p "$prof"
+  for f in "$gen"/pgo-profile/*.gcda; do
+    cmp -s "$f" "$prof/${f##*/}" || cp "$f" "$prof/"
+  done
+  for f in "$prof"/*.gcda; do
+    [ -e "$gen/pgo-profile/${f##*/}" ] || rm "$f"
+  done
+  build "$dir" -DCONCSIM_PGO=use -DCONCSIM_PGO_DIR="$prof"
+}
+
 case "${1:-}" in
   build)
     install_missing "${PACKAGES[@]}"
-    build "$BUILD_DIR"
+    release "$BUILD_DIR"
     ;;
   demo)
     install_missing "${PACKAGES[@]}"
-    build "$BUILD_DIR"
+    release "$BUILD_DIR"
     out=results/flagship
     "$BUILD_DIR"/concsim run scenarios/flagship.yaml -o "$out" --format table
     if "$BUILD_DIR"/concsim help plot >/dev/null 2>&1; then
@@ -56,7 +96,14 @@ case "${1:-}" in
     ;;
   test)
     install_missing "${PACKAGES[@]}" "${MPI_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-    build "$BUILD_DIR"
+    release "$BUILD_DIR"
+    # the release is profile-guided wherever it can be (its test
+    # build_kind checks that it used its profiles)
+    if grep -q '^CONCSIM_PGO_SUPPORTED:INTERNAL=ON' "$BUILD_DIR/CMakeCache.txt" &&
+       ! "$BUILD_DIR"/concsim --version | grep -q '^build: profile-guided'; then
+      echo "dev.sh: gcc, but $BUILD_DIR is not profile-guided" >&2
+      exit 1
+    fi
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
     # MPI: only the binary and its one test (mpirun -np 2 == one process)
     cmake -S . -B "$MPI_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -78,7 +125,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -387,8 +387,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
 		return cli_flushed(cli_help(NULL));
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
-		printf("concsim %s (%s)\n", CONCSIM_VERSION,
-		       CONCSIM_GIT_DESCRIBE);
+		printf("concsim %s (%s)\nbuild: %s\n", CONCSIM_VERSION,
+		       CONCSIM_GIT_DESCRIBE, CONCSIM_BUILD_KIND);
 		return cli_flushed(0);
 	}
 	if (!strcmp(cmd, "help") && argc > 2 && !strcmp(argv[2], "--man"))

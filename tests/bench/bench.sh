@@ -24,6 +24,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 [ -x "$BIN" ] && [ -x "$HOLD" ] && [ -x "$CALQ" ] && [ -x "$FLEET" ] || { echo "build first: bash scripts/dev.sh build" >&2; exit 2; }
+# the build users get: profile-guided with gcc (scripts/dev.sh build)
+if grep -q '^CONCSIM_PGO_SUPPORTED:INTERNAL=ON' build/CMakeCache.txt &&
+   ! "$BIN" --version | grep -q '^build: profile-guided'; then
+  echo "build/ is not the release users get (profile-guided): bash scripts/dev.sh build" >&2
+  exit 2
+fi
 cc -std=c11 -O2 -o "$tmp/mm1_ref" "$SHARED/bench/mm1_ref.c" -lm
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -185,6 +191,7 @@ for r in $(seq "$ROUNDS"); do fit_time >> "$tmp/fit"; done
 # reported with the range over the rounds.
 ref=$(median < "$tmp/ref"); cs=$(median < "$tmp/cs"); rss=$(median < "$tmp/rss")
 echo "date: $(date -u +%F) machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "build: $("$BIN" --version | sed -n 's/^build: //p') ($(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' build/CMakeCache.txt))"
 echo "M/M/1, 10M customers ($ROUNDS rounds of $REPEAT alternating runs, whole concsim process; medians):"
 printf '  plain C loop     %12.0f customers/s\n' "$ref"
 printf '  concsim          %12.0f customers/s\n' "$cs"
