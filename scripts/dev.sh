@@ -64,6 +64,7 @@ release() {
     -DCMAKE_C_COMPILER="$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$dir/CMakeCache.txt")" \
     -DCONCSIM_PGO=generate -DCONCSIM_PGO_DIR="$(realpath "$gen")/pgo-profile" \
     -DCONCSIM_TESTS=OFF >/dev/null
+  touch "$gen/pgo-begun" # sources changed after this are stale (cmake/pgo_fresh.cmake)
   cmake --build "$gen" -j "$JOBS" --target concsim
   rm -rf "$gen/pgo-profile"
   bash scripts/pgo-train.sh "$gen/concsim"
@@ -76,6 +77,7 @@ release() {
   for f in "$prof"/*.gcda; do
     [ -e "$gen/pgo-profile/${f##*/}" ] || rm "$f"
   done
+  touch -r "$gen/pgo-begun" "$prof/trained"
   build "$dir" -DCONCSIM_PGO=use -DCONCSIM_PGO_DIR="$prof"
 }
 
