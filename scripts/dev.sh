@@ -52,6 +52,10 @@ release() {
   # the flags of every object and rebuild them all)
   [ -f "$dir/CMakeCache.txt" ] ||
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  # a tree configured before the PGO option existed: configure it again,
+  # so that its cache says whether the compiler can
+  grep -q '^CONCSIM_PGO_SUPPORTED:INTERNAL=' "$dir/CMakeCache.txt" ||
+    cmake -S . -B "$dir" >/dev/null
   if ! grep -q '^CONCSIM_PGO_SUPPORTED:INTERNAL=ON' "$dir/CMakeCache.txt"; then
     echo "dev.sh: the compiler is not gcc >= 11: a plain build, without profile-guided optimisation"
     build "$dir" -DCONCSIM_PGO=
