@@ -537,7 +537,7 @@ static double run_harness(const char *yaml, size_t sys)
 			      .sc = &h->sc,
 			      .wl = wl,
 			      .sys = &h->sc.systems[sys],
-			      .port = {h_done, h},
+			      .port = {.done = h_done, .ctx = h},
 			      .rng = &h->rng};
 	if (wl->downstream.connections > 0) {
 		h->ds = (struct sim_dspool){.s = &h->s,

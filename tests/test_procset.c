@@ -53,7 +53,7 @@ static void setup_in(struct fixture *f, int n, void *one)
 	struct sim_host_cfg hc = {.cores = 1, .memory = 1e9};
 	cr_assert_eq(sim_init(&f->s), 0);
 	cr_assert_eq(sim_host_init(&f->h, &f->s, &hc), 0);
-	f->ctx = (struct sim_ctx){.s = &f->s, .port = {on_done, NULL}};
+	f->ctx = (struct sim_ctx){.s = &f->s, .port = {.done = on_done}};
 	struct sim_procset_cfg cfg = {.n = n,
 				      .size = sizeof(struct tproc),
 				      .base = 1000,
