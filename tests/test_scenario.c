@@ -176,7 +176,7 @@ Test(defaults, fills_every_default)
 	cr_expect_str_eq(s->name, "s");
 	cr_expect_eq(s->model, sim_model_find("event-loop"));
 	cr_expect_eq(s->host.cores, 1);
-	cr_expect_eq(s->host.quantum, 0.004);
+	cr_expect_eq(s->host.quantum, 0.003);
 	cr_expect_eq(s->host.context_switch, 2e-6);
 	cr_expect_eq(s->host.memory, 0);
 	/* the model's own defaults come from its table */

@@ -17,9 +17,14 @@
 const struct sim_param sim__host_params[] = {
     SIM_PARAM("cores", SIM_PT_INT, struct sim_host_cfg, cores, .def = 1,
 	      .min = 1, .max = 4096, .help = "CPU cores of the host"),
+    /* Linux's EEVDF scheduler (6.6 and later) gives a task a base slice of
+     * 0.75 ms x (1 + log2 of the CPUs, counted up to 8): 3 ms on a machine
+     * of 8 CPUs or more (kernel/sched/fair.c, sysctl_sched_base_slice and
+     * get_update_sysctl_factor()) */
     SIM_PARAM("quantum", SIM_PT_DURATION, struct sim_host_cfg, quantum,
-	      .def = 0.004, .min = 0, .max = 3600,
-	      .help = "scheduler time slice; 0 = processor sharing"),
+	      .def = 0.003, .min = 0, .max = 3600,
+	      .help = "scheduler time slice (Linux EEVDF's base slice on 8 "
+		      "or more CPUs; 1.5 ms on 2); 0 = processor sharing"),
     SIM_PARAM("context_switch", SIM_PT_DURATION, struct sim_host_cfg,
 	      context_switch, .def = 2e-6, .min = 0, .max = 1,
 	      .flags = SIM_P_OVERHEAD,
