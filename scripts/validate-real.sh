@@ -155,7 +155,7 @@ eevdf_slice() {
   local major minor n
   IFS=. read -r major minor _ < <(uname -r)
   [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "${minor%%[!0-9]*}" -ge 6 ]; } || return 0
-  n=$(nproc --all)
+  n=$(getconf _NPROCESSORS_ONLN) # num_online_cpus()
   awk -v n="$n" 'BEGIN { if (n > 8) n = 8; f = 1; while (n >= 2) { f++; n /= 2 }
     printf "%gms\n", 0.75 * f }'
 }
