@@ -27,19 +27,7 @@ done
 source tests/bench/mm1.sh
 mm1_yaml 1000000 > "$tmp/mm1.yaml"
 "$bin" run "$tmp/mm1.yaml" -j1 --format csv > /dev/null
-cat > "$tmp/fleet.yaml" <<YAML
-name: fleet
-seed: 1
-duration: 0.25s
-warmup: 0s
-replications: 1
-workload:
-  arrivals: { process: poisson, rate: 800000/s }
-  classes: [ { name: c, phases: [ { cpu: { dist: exponential, mean: 1ms } } ] } ]
-systems:
-  - { name: fleet, model: replicas, replicas: 1000, balancer: random,
-      replica: { model: event-loop, cores: 1 } }
-YAML
+fleet_yaml 1000 200000 > "$tmp/fleet.yaml"
 "$bin" run "$tmp/fleet.yaml" -j1 --format csv > /dev/null
 "$bin" sweep scenarios/flagship.yaml -q -j1 --replications 1 \
   --set duration=5s --param workload.arrivals.rate=200/s:800/s:200/s \

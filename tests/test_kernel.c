@@ -202,6 +202,24 @@ static int out_of_order(const struct big *b)
 	return bad;
 }
 
+/* The (time, insertion) order checked event by event, for handlers that
+ * fire too many events to keep them all (struct big). */
+struct order {
+	uint64_t fired, last_id;
+	double last_t;
+	int bad;
+};
+
+static void order_note(struct order *o, double t, uint64_t id)
+{
+	if (o->fired > 0 &&
+	    (t < o->last_t || (t == o->last_t && id < o->last_id)))
+		o->bad++;
+	o->fired++;
+	o->last_t = t;
+	o->last_id = id;
+}
+
 /* The heap's top taken in place while its event is dispatched (s->hole):
  * a handler's first sim_at fills it (sift down), later ones sift up, and
  * a handler that schedules nothing leaves it to be closed. Handlers here
@@ -211,10 +229,9 @@ static int out_of_order(const struct big *b)
  * out in (time, insertion) order, and sim_pending never counts the hole. */
 struct churn {
 	struct sim_stream st;
-	uint64_t next, dispatched, fired, scheduled, cancelled;
-	uint64_t last_id;
-	double last_t;
-	int bad, bad_pending, steps;
+	struct order ord;
+	uint64_t next, scheduled;
+	int bad_pending, steps;
 	size_t maxpend;
 	sim_ev ev[8];
 	int nev;
@@ -223,12 +240,7 @@ struct churn {
 static void churn_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	struct churn *c = obj;
-	if (c->fired > 0 &&
-	    (s->now < c->last_t || (s->now == c->last_t && arg < c->last_id)))
-		c->bad++;
-	c->fired++;
-	c->last_t = s->now;
-	c->last_id = arg;
+	order_note(&c->ord, s->now, arg);
 	size_t before = sim_pending(s);
 	/* up to about 300 pending (every heap size on the way), around
 	 * 300, then down to at most two or three for a while (M/M/1's
@@ -272,16 +284,16 @@ Test(kernel, a_handlers_first_event_takes_the_dispatched_tops_place)
 		sim_at(&s, 0, churn_ev, &c, c.next++);
 	cr_assert_eq(sim_run_until(&s, 1e9), 0);
 	cr_expect_null(s.cal, "a heap test that went to the calendar queue");
-	cr_expect_gt(c.fired, 75000u, "%llu events",
-		     (unsigned long long)c.fired);
+	cr_expect_gt(c.ord.fired, 75000u, "%llu events",
+		     (unsigned long long)c.ord.fired);
 	cr_expect_gt(c.maxpend, 300u);
 	cr_expect_lt(c.maxpend, SIM__CAL_ON);
-	cr_expect_eq(c.bad, 0,
-		     "%d of %llu events out of (time, insertion) order", c.bad,
-		     (unsigned long long)c.fired);
+	cr_expect_eq(c.ord.bad, 0,
+		     "%d of %llu events out of (time, insertion) order",
+		     c.ord.bad, (unsigned long long)c.ord.fired);
 	cr_expect_eq(c.bad_pending, 0);
 	cr_expect_eq(sim_pending(&s), 0);
-	cr_expect_eq(s.events, c.fired);
+	cr_expect_eq(s.events, c.ord.fired);
 	cr_expect_eq(s.hole, 0);
 	sim_stream_release(&c.st);
 	sim_release(&s);
@@ -388,10 +400,9 @@ Test(kernel, calendar_queue_keeps_time_and_insertion_order)
  * held entries (it fails with the far tier off). */
 struct farq {
 	struct sim_stream st;
-	uint64_t next, fired, scheduled, cancelled;
-	double last_t;
-	uint64_t last_id;
-	int bad, phase;
+	struct order ord;
+	uint64_t next, scheduled;
+	int phase;
 	size_t far_max, far_late, maxpend;
 	sim_ev ev[16];
 	int nev;
@@ -400,12 +411,7 @@ struct farq {
 static void farq_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	struct farq *q = obj;
-	if (q->fired > 0 &&
-	    (s->now < q->last_t || (s->now == q->last_t && arg < q->last_id)))
-		q->bad++;
-	q->fired++;
-	q->last_t = s->now;
-	q->last_id = arg;
+	order_note(&q->ord, s->now, arg);
 	size_t p = sim_pending(s), far = sim__cal_far(s);
 	if (far > q->far_max)
 		q->far_max = far;
@@ -417,7 +423,7 @@ static void farq_ev(struct sim *s, void *obj, uint64_t arg)
 		q->phase = 1;
 	else if (q->phase == 1 && p <= 600)
 		q->phase = 2;
-	else if (q->phase == 2 && q->fired > 200000)
+	else if (q->phase == 2 && q->ord.fired > 200000)
 		q->phase = 3;
 	if (q->phase >= 1 && far > q->far_late)
 		q->far_late = far;
@@ -465,11 +471,11 @@ Test(kernel, the_calendars_far_tier_keeps_time_and_insertion_order)
 	cr_expect_gt(q.far_max, 1000u, "the far tier held at most %zu entries",
 		     q.far_max);
 	cr_expect_gt(q.far_late, 0u, "nothing in the far tier after growing");
-	cr_expect_leq(q.fired, q.scheduled);
-	cr_expect_geq(q.fired + q.scheduled / 8, q.scheduled);
-	cr_expect_eq(q.bad, 0,
-		     "%d of %llu events out of (time, insertion) order", q.bad,
-		     (unsigned long long)q.fired);
+	cr_expect_leq(q.ord.fired, q.scheduled);
+	cr_expect_geq(q.ord.fired + q.scheduled / 8, q.scheduled);
+	cr_expect_eq(q.ord.bad, 0,
+		     "%d of %llu events out of (time, insertion) order",
+		     q.ord.bad, (unsigned long long)q.ord.fired);
 	sim_stream_release(&q.st);
 	sim_release(&s);
 }

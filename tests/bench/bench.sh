@@ -42,10 +42,10 @@ ratios() { # numerator-file denominator-file
   paste "$1" "$2" | awk '$2 > 0 {print $1 / $2}' > "$tmp/ratio"
   spread "$tmp/ratio"
 }
-if [ "${SCALE_ONLY:-0}" != 1 ]; then # SCALE_ONLY=1: only the scale section
-# the M/M/1 of the C loop: lambda 0.9/s, mu 1/s, 10M customers
 # shellcheck source=tests/bench/mm1.sh
 source tests/bench/mm1.sh
+if [ "${SCALE_ONLY:-0}" != 1 ]; then # SCALE_ONLY=1: only the scale section
+# the M/M/1 of the C loop: lambda 0.9/s, mu 1/s, 10M customers
 mm1_yaml "$CUSTOMERS" > "$tmp/mm1.yaml"
 
 
@@ -250,25 +250,8 @@ done
 # fleet.c: the same 1M requests, a record each, a FIFO per queue, one
 # event list) gives the floor of that ratio on this machine's caches,
 # measured in the same rounds.
-rep_yaml() { # replicas -> scenario on stdout
-  python3 - "$1" <<'PY'
-import sys
-n = int(sys.argv[1])
-print(f"""name: replicas-{n}
-seed: 1
-duration: {max(0.01, 1e6 / (800 * n)):.6f}s
-warmup: 0s
-replications: 1
-workload:
-  arrivals: {{ process: poisson, rate: {800 * n}/s }}
-  classes: [ {{ name: c, phases: [ {{ cpu: {{ dist: exponential, mean: 1ms }} }} ] }} ]
-systems:
-  - {{ name: fleet, model: replicas, replicas: {n}, balancer: random,
-      replica: {{ model: event-loop, cores: 1 }} }}""")
-PY
-}
 REPLICAS=${REPLICAS:-"10 1000 10000 100000"}
-for n in $REPLICAS; do rep_yaml "$n" > "$tmp/rep$n.yaml"; : > "$tmp/rq$n"; : > "$tmp/rm$n"; : > "$tmp/rf$n"; done
+for n in $REPLICAS; do fleet_yaml "$n" > "$tmp/rep$n.yaml"; : > "$tmp/rq$n"; : > "$tmp/rm$n"; : > "$tmp/rf$n"; done
 for r in $(seq "$SCALE_ROUNDS"); do
   for n in $REPLICAS; do
     /usr/bin/time -f "%U %S %M" -o "$tmp/t1" "$BIN" run "$tmp/rep$n.yaml" \

@@ -1,8 +1,17 @@
-# mm1.sh - the M/M/1 of the benchmarks (bench.sh, mm1_layers.sh source it):
-# Poisson arrivals at 0.9/s, exponential cpu of mean 1 s, one event-loop
-# process on one core, `overheads: zero` (exactly an M/M/1 queue).
+# mm1.sh - the scenarios of the benchmarks (bench.sh, mm1_layers.sh and
+# scripts/pgo-train.sh source it).
 #
-#   mm1_yaml CUSTOMERS > FILE    the scenario, for about CUSTOMERS customers
+#   mm1_yaml CUSTOMERS > FILE    the M/M/1: Poisson arrivals at 0.9/s,
+#                                exponential cpu of mean 1 s, one
+#                                event-loop process on one core,
+#                                `overheads: zero` (exactly an M/M/1
+#                                queue), for about CUSTOMERS customers
+#   fleet_yaml N [REQUESTS] > FILE
+#                                the fleet: N event-loop replicas on one
+#                                core each behind a random balancer, 800/s
+#                                each, exponential cpu of mean 1 ms, for
+#                                about REQUESTS requests (default 1M; at
+#                                least 10 ms simulated)
 mm1_yaml() {
   cat <<YAML
 name: mm1-bench
@@ -15,4 +24,22 @@ workload:
   classes: [ { name: c, phases: [ { cpu: { dist: exponential, mean: 1s } } ] } ]
 systems: [ { name: node, model: event-loop, cores: 1, overheads: zero } ]
 YAML
+}
+
+fleet_yaml() {
+  python3 - "$1" "${2:-1000000}" <<'PY'
+import sys
+n, req = int(sys.argv[1]), float(sys.argv[2])
+print(f"""name: replicas-{n}
+seed: 1
+duration: {max(0.01, req / (800 * n)):.6f}s
+warmup: 0s
+replications: 1
+workload:
+  arrivals: {{ process: poisson, rate: {800 * n}/s }}
+  classes: [ {{ name: c, phases: [ {{ cpu: {{ dist: exponential, mean: 1ms }} }} ] }} ]
+systems:
+  - {{ name: fleet, model: replicas, replicas: {n}, balancer: random,
+      replica: {{ model: event-loop, cores: 1 }} }}""")
+PY
 }
