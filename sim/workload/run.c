@@ -77,12 +77,14 @@ struct run {
 	double t_issue;	    /* closed loop: the instant of the last request */
 	bool closed, trace; /* a closed loop; trace replay (open workload) */
 	bool timed, scaled; /* a client timeout; cpu_scale other than 1 */
-	/* no deadline, closed loop, warm-up pilot, time series or client
-	 * timeout (so no timeout pending to cancel): a good answer is
-	 * counted and recorded, nothing else (on_done) */
+	double rtt;	    /* workload.client.rtt: 0, or the network's */
+	/* no deadline, closed loop, warm-up pilot, time series, client
+	 * timeout (so no timeout pending to cancel) or network: a good
+	 * answer is counted and recorded, nothing else (on_done) */
 	bool plain_done;
-	/* an open workload without a trace, cpu_scale, client timeout or
-	 * connection pool, of one class without calls (sim_gen_fill_plain):
+	/* an open workload without a trace, cpu_scale, client timeout,
+	 * connection pool or network, of one class without calls
+	 * (sim_gen_fill_plain):
 	 * a new request is drawn and sent with none of their tests (issue) */
 	bool plain_issue;
 	uint64_t same_instant; /* requests sent at that instant */
@@ -199,8 +201,13 @@ static void on_done_svc(void *ctx, struct sim_request *r, enum sim_outcome o)
 	if (o == SIM_OUT_OK && !r->abandoned && ru->measuring) {
 		double lat = ru->s.now - r->t_first;
 		double dl = ru->wl->client.deadline;
-		if (!(dl > 0 && lat > dl))
-			sim_svcset_account(&ru->svc, r, lat);
+		/* the deadline is the client's, and the answer has half a
+		 * round trip to go; the time shares are the server's, without
+		 * this attempt's way there (the clients' network is in
+		 * neither the server's cpu, io nor waiting) */
+		if (!(dl > 0 && lat + ru->rtt / 2 > dl))
+			sim_svcset_account(&ru->svc, r,
+					   lat - sim_net_out(r->conn, ru->rtt));
 	}
 	on_done(ctx, r, o);
 }
@@ -267,14 +274,16 @@ static void on_timeout(struct sim *s, void *obj, uint64_t arg)
 	int retried = maybe_retry(ru, r);
 	if (!retried)
 		request_over(ru, r);
-	if (ru->wl->client.cancel)
+	/* on the network, the model does not hold r: on the way out it is
+	 * dropped when it gets there (on_deliver), on the way back the
+	 * server is done with it already */
+	if (ru->wl->client.cancel && !r->net)
 		sim_model_cancel(&ru->inst, r);
 }
 
-/* on_done, every case. Out of line: on_done calls it last (a tail call),
- * so that the common case keeps no registers for it. */
-static __attribute__((noinline)) void
-done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
+/* The client has the answer of r's attempt (outcome o): count it, retry
+ * or let the user think, and free r. */
+static void receive(struct run *ru, struct sim_request *r, enum sim_outcome o)
 {
 	double now = ru->s.now;
 	if (r->conn & (SIM_CONN_SESSION | SIM_CONN_MESSAGE | SIM_CONN_POOLED)) {
@@ -322,6 +331,35 @@ done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
 	sim_req_free(&ru->pool, r);
 }
 
+/* r's answer reaches the client, half a round trip after the server sent
+ * it (done_any). */
+static void on_receive(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	(void)s;
+	r->net = 0;
+	receive(obj, r, (enum sim_outcome)r->answer);
+}
+
+/* on_done, every case. Out of line: on_done calls it last (a tail call),
+ * so that the common case keeps no registers for it. */
+static __attribute__((noinline)) void
+done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
+{
+	/* with a network, the answer (an error too) takes half a round trip
+	 * to the client; sessions and their messages see to theirs
+	 * (sessions.c), and a client that left already gets nothing */
+	if (ru->rtt > 0 && !r->abandoned &&
+	    !(r->conn & (SIM_CONN_SESSION | SIM_CONN_MESSAGE))) {
+		r->net = SIM_NET_BACK;
+		r->answer = (uint8_t)o;
+		sim_after(&ru->s, ru->rtt / 2, on_receive, ru,
+			  (uint64_t)(uintptr_t)r);
+		return;
+	}
+	receive(ru, r, o);
+}
+
 /* port.done: the server is finished with r's attempt. */
 static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 {
@@ -342,6 +380,22 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	sim_req_free(&ru->pool, r); /* request_over: nothing, open loop */
 	if (ru->measuring)
 		sim_hist_record(h, lat);
+}
+
+/* r's request reaches the server, after the network (send_attempt). */
+static void on_deliver(struct sim *s, void *obj, uint64_t arg)
+{
+	struct run *ru = obj;
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	(void)s;
+	r->net = 0;
+	/* the client gave up on the way (its timeout) and closed the
+	 * connection: a server that drops abandoned work never sees it */
+	if (r->abandoned && ru->wl->client.cancel) {
+		sim_req_free(&ru->pool, r);
+		return;
+	}
+	sim_model_submit(&ru->inst, r);
 }
 
 /* r's attempt goes out; `plain`: ru->plain_issue, known to the caller
@@ -366,6 +420,12 @@ send_attempt(struct run *ru, struct sim_request *r, bool plain)
 	if (ru->timed)
 		r->timeout_ev =
 		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
+	if (ru->rtt > 0) { /* it reaches the server after the network */
+		r->net = SIM_NET_OUT;
+		sim_after(s, sim_net_out(r->conn, ru->rtt), on_deliver, ru,
+			  arg);
+		return;
+	}
 	sim_model_submit(&ru->inst, r);
 }
 
@@ -618,8 +678,9 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	ru->trace = !ru->closed && wl->arrivals.kind == SIM_ARR_TRACE;
 	ru->timed = wl->client.timeout > 0;
 	ru->scaled = ru->cpu_scale != 1;
+	ru->rtt = wl->client.rtt;
 	ru->plain_done = !ru->closed && !(wl->client.deadline > 0) && !mser &&
-			 !(ru->ts_dt > 0) && !ru->timed;
+			 !(ru->ts_dt > 0) && !ru->timed && !(ru->rtt > 0);
 	if (sim_rep_init(out, wl->nclasses) < 0)
 		goto cleanup_ru;
 	if (sim_init(&ru->s) < 0)
@@ -682,7 +743,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 		goto cleanup;
 	ru->sess.cpu_scale = ru->cpu_scale;
 	ru->plain_issue = !ru->closed && !ru->trace && !ru->scaled &&
-			  !ru->timed && ru->gen.plain && !ru->conns.slow;
+			  !ru->timed && ru->gen.plain && !ru->conns.slow &&
+			  !(ru->rtt > 0);
 
 	/* the first events: arrivals or users, warm-up, ticks */
 	if (wl->closed.users) {
