@@ -5,10 +5,11 @@
  * one, and its answer the client 0.5 after the server sends it. Checked
  * against an M/M/1 (theory + 2 rtt), keep-alive (+1 rtt on the reused
  * ones), the machine-repairman closed loop with the network as part of
- * the users' cycle (the interactive response time law), timeouts counted
- * from the client's send, session messages (+1 rtt), calls between
- * services (none), and the scenario writer. Tolerances: the runs' own 99.9 %
- * Student-t intervals.
+ * the users' cycle (the interactive response time law), timeouts and
+ * deadlines counted from the client's send, a trace's times as sends,
+ * session messages (+1 rtt), calls between services (none), and the
+ * scenario writer. Tolerances: the runs' own 99.9 % Student-t intervals
+ * (exact figures where nothing is random).
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <criterion/criterion.h>
 
 #include "scenario/scenario.h"
+#include "scenario/trace.h"
 #include "testlib.h"
 
 #define REPS 10
@@ -167,6 +169,55 @@ Test(network, the_timeout_counts_from_the_send)
 	cr_expect_float_eq(timeouts(&s), 999, 1e-9);
 	cr_expect_gt(s.completed, 990);
 	cr_expect_float_eq(s.wasted, s.completed, 1e-9);
+	sim_summary_release(&s);
+}
+
+Test(network, the_deadline_counts_from_the_send)
+{
+	/* the answer reaches the client 9 ms after the send (1 ms of cpu,
+	 * 2 rtt of 4 ms): a deadline of 8 ms takes every answer out of
+	 * goodput, one of 10 ms none */
+	struct sim_summary s =
+	    steady("{ rtt: 4ms, deadline: 8ms }", "[ {cpu: 1ms} ]", "");
+	cr_expect_eq(s.goodput_rps.mean, 0);
+	cr_expect_float_eq(s.throughput_rps.mean, 100, 0.2);
+	sim_summary_release(&s);
+	s = steady("{ rtt: 4ms, deadline: 10ms }", "[ {cpu: 1ms} ]", "");
+	cr_expect_float_eq(s.goodput_rps.mean, 100, 0.2);
+	sim_summary_release(&s);
+}
+
+Test(network, a_trace_gives_the_sends, .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	/* 200 rows 10 ms apart from 5 ms, 1 ms of cpu each, replayed with
+	 * rtt 3 ms: sent at the trace's times (100/s offered over the 2 s),
+	 * each answered 1 ms + 2 rtt later */
+	char path[512], y[1024];
+	snprintf(path, sizeof path, "%s/t.csv", tl_tmpdir());
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	cr_assert_eq(sim_trace_write_header(f, 1), 0);
+	for (int i = 0; i < 200; i++) {
+		double d = 0.001;
+		cr_assert_eq(
+		    sim_trace_write_row(f, 0.005 + 0.01 * i, "c", &d, 1, 1), 0);
+	}
+	cr_assert_eq(fclose(f), 0);
+	snprintf(
+	    y, sizeof y,
+	    "seed: 1\nduration: 2s\nwarmup: 0s\nreplications: 1\n"
+	    "workload:\n"
+	    "  arrivals: { process: trace, file: %s }\n"
+	    "  client: { rtt: 3ms }\n"
+	    "  classes: [ { name: c, phases: [ {cpu: 1ms} ] } ]\n"
+	    "systems: [ { name: s, model: event-loop, overheads: zero } ]\n",
+	    path);
+	struct sim_summary s;
+	tl_run(y, &s, 1);
+	cr_expect_float_eq(s.offered_rps.mean, 100, 1e-9, "%g/s",
+			   s.offered_rps.mean);
+	cr_expect_float_eq(s.lat_mean.mean, 0.001 + 2 * 0.003, 1e-9, "%.9g",
+			   s.lat_mean.mean);
 	sim_summary_release(&s);
 }
 
