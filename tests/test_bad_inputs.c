@@ -194,6 +194,20 @@ static const struct bad cases[] = {
      "s.yaml:5:21: error: 'rate': expected a rate that is not negative, got "
      "'-5/s'",
      ANYONE},
+    {"negative rtt", TOP "workload:\n" ARR "  client: { rtt: -1ms }\n" CLS SYS,
+     NULL, NULL, 2,
+     "s.yaml:6:18: error: 'rtt': expected a duration that is not negative, "
+     "got '-1ms'",
+     ANYONE},
+    {"rtt not a duration",
+     TOP "workload:\n" ARR "  client: { rtt: fast }\n" CLS SYS, NULL, NULL, 2,
+     "s.yaml:6:18: error: 'rtt': expected a duration with a unit (ns, us, "
+     "ms, s, m, h, d), got 'fast'",
+     ANYONE},
+    {"rtt beyond any network's",
+     TOP "workload:\n" ARR "  client: { rtt: 20s }\n" CLS SYS, NULL, NULL, 2,
+     "s.yaml:6:18: error: 'rtt': must be between 0s and 10s, got '20s'",
+     ANYONE},
     {"zero cores", SY("{ name: s, model: event-loop, cores: 0 }"), NULL, NULL,
      2, "s.yaml:8:42: error: 'cores': must be between 1 and 4096, got '0'",
      ANYONE},

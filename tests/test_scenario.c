@@ -539,6 +539,7 @@ static void expect_round_trip(const char *text)
 	cr_expect_eq(a.workload.arrivals.kind, b.workload.arrivals.kind);
 	cr_expect_eq(a.workload.arrivals.rate, b.workload.arrivals.rate);
 	cr_expect_eq(a.workload.client.backoff, b.workload.client.backoff);
+	cr_expect_eq(a.workload.client.rtt, b.workload.client.rtt);
 	cr_assert_eq(a.workload.nclasses, b.workload.nclasses);
 	for (size_t i = 0; i < a.workload.nclasses; i++) {
 		const struct sim_class *x = &a.workload.classes[i],
@@ -579,7 +580,7 @@ Test(round_trip, write_yaml_loads_back_to_the_same_scenario)
 	    "workload:\n"
 	    "  arrivals: {process: diurnal, rate: 12.5/s, period: 1m,"
 	    " amplitude: 0.3, schedule: [{at: 0.1s, rate: 3/m}]}\n"
-	    "  client: {timeout: 1s, retries: 2, cancel: true}\n"
+	    "  client: {timeout: 1s, retries: 2, cancel: true, rtt: 20ms}\n"
 	    "  classes:\n"
 	    "    - name: x\n"
 	    "      weight: 0.1\n"

@@ -509,6 +509,12 @@ int cmd_check(int argc, char **argv)
 		printf("  client timeout %gs, up to %d retr%s\n",
 		       wl->client.timeout, wl->client.retries,
 		       wl->client.retries == 1 ? "y" : "ies");
+	if (wl->client.rtt > 0)
+		printf("  network round trip %gs: +%gs to a request on a new "
+		       "connection, +%gs on a kept-alive one\n",
+		       wl->client.rtt,
+		       (wl->connections.tls ? 3 : 2) * wl->client.rtt,
+		       wl->client.rtt);
 	if (sc.nservices)
 		printf("services (each system has its own instance of each; "
 		       "its replicas share it):\n");

@@ -140,6 +140,12 @@ struct sim_client {
 	double retry_budget; /* max retries / requests ratio; 0 = unlimited */
 	bool cancel;	     /* server drops work the client abandoned */
 	double deadline;     /* goodput deadline; 0 = timeout (or none) */
+	/* the network's round trip between the clients and the system (the
+	 * client layer's; 0 for a call between services): a request on a new
+	 * connection reaches the server 1.5 rtt after it is sent, one on a
+	 * kept-alive connection 0.5 rtt after, the answer the client 0.5 rtt
+	 * after the server sends it */
+	double rtt;
 };
 
 /* call and parallel wait for other services: to the model that runs them

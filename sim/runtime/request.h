@@ -29,6 +29,13 @@
 #define SIM_CONN_MESSAGE 0x8
 #define SIM_CONN_POOLED	 0x10
 
+/* r->net: the attempt is on the network between the client and the
+ * server (workload.client.rtt), its request on the way to the server (the
+ * server does not have it yet) or its answer on the way back (the server
+ * is done with it). Zero: neither. */
+#define SIM_NET_OUT  0x1
+#define SIM_NET_BACK 0x2
+
 /* One attempt of a client request. Records come from a pool sized for the
  * scenario's longest phase list; `demand` holds the drawn phase demands. */
 struct sim_request {
@@ -44,11 +51,13 @@ struct sim_request {
 	uint8_t attempt;	/* 0 for the first attempt */
 	uint8_t abandoned;	/* client gave up; finish quietly */
 	uint8_t flags;		/* free for models */
-	uint8_t fail;  /* a call failed: the request ends with this outcome */
-	uint8_t conn;  /* SIM_CONN_*: what connection it is on */
-	void *mptr;    /* free for models */
-	uint64_t mtag; /* free for models */
-	sim_fn io_fn;  /* sim_io_start: who to tell */
+	uint8_t fail;	/* a call failed: the request ends with this outcome */
+	uint8_t conn;	/* SIM_CONN_*: what connection it is on */
+	uint8_t net;	/* SIM_NET_*: on the network (workload.client.rtt) */
+	uint8_t answer; /* SIM_NET_BACK: the outcome the answer carries */
+	void *mptr;	/* free for models */
+	uint64_t mtag;	/* free for models */
+	sim_fn io_fn;	/* sim_io_start: who to tell */
 	void *io_obj;
 	sim_ev io_ev;
 	int io_state;

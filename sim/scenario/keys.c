@@ -79,7 +79,8 @@ static const struct sim_section *const client_sub[] = {&retries_sec, NULL};
 static const struct sim_section client_sec = {
     .key = "client",
     .path = "workload.client",
-    .help = "what the clients do: timeout, retries, cancellation",
+    .help = "what the clients do: timeout, retries, cancellation, and "
+	    "their network's round trip",
     .p = sim__client_params,
     .np = &sim__nclient_params,
     .sub = client_sub};

@@ -197,6 +197,12 @@ const struct sim_param sim__closed_params[] = {
 		      "and report the gap"),
 };
 
+/* A round trip over a geostationary satellite, the longest a client
+ * usually sees, is 4 x 35,786 km at the speed of light, 0.48 s, before the
+ * ground's share; 10 s is beyond any network's and catches a duration
+ * written as if in ms. */
+#define MAX_RTT 10.0
+
 static const char *const jitter_names[] = {"none", "full", "equal", NULL};
 
 const struct sim_param sim__client_params[] = {
@@ -207,6 +213,13 @@ const struct sim_param sim__client_params[] = {
     SIM_PARAM("deadline", SIM_PT_DURATION, struct sim_client, deadline,
 	      .min = 0, .max = SIM_MAX_SIM_TIME,
 	      .help = "goodput deadline; 0 = the timeout"),
+    /* last: the writer puts it only when set (writer.c) */
+    SIM_PARAM("rtt", SIM_PT_DURATION, struct sim_client, rtt, .min = 0,
+	      .max = MAX_RTT,
+	      .help = "the clients' network round trip: a request reaches "
+		      "the server 1.5 rtt after it is sent on a new "
+		      "connection (2.5 with TLS), 0.5 on a kept-alive one, "
+		      "its answer the client 0.5 after; 0 = none"),
 };
 
 const struct sim_param sim__retry_params[] = {

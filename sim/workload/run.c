@@ -77,13 +77,16 @@ struct run {
 	double t_issue;	    /* closed loop: the instant of the last request */
 	bool closed, trace; /* a closed loop; trace replay (open workload) */
 	bool timed, scaled; /* a client timeout; cpu_scale other than 1 */
+	bool net;	    /* a network: workload.client.rtt > 0 */
+	double rtt;	    /* workload.client.rtt */
 	/* no deadline, closed loop, warm-up pilot, time series or client
 	 * timeout (so no timeout pending to cancel): a good answer is
 	 * counted and recorded, nothing else (on_done) */
 	bool plain_done;
-	/* an open workload without a trace, cpu_scale, client timeout or
-	 * connection pool, of one class without calls (sim_gen_fill_plain):
-	 * a new request is drawn and sent with none of their tests (issue) */
+	/* an open workload without a trace, cpu_scale, client timeout,
+	 * connection pool or network, of one class without calls
+	 * (sim_gen_fill_plain): a new request is drawn and sent with none of
+	 * their tests (issue) */
 	bool plain_issue;
 	uint64_t same_instant; /* requests sent at that instant */
 };
@@ -187,10 +190,12 @@ static struct sim_request *new_request(struct run *ru,
 }
 
 static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o);
+static void on_done_net(void *ctx, struct sim_request *r, enum sim_outcome o);
 
 /* port.done with services: a request whose call failed ends with that
- * outcome, and a good one says where its time went; then on_done (so
- * that the simple path pays for neither). */
+ * outcome, and a good one says where its time went; then on_done, or
+ * on_done_net with a network (so that the simple path pays for
+ * neither). */
 static void on_done_svc(void *ctx, struct sim_request *r, enum sim_outcome o)
 {
 	struct run *ru = ctx;
@@ -199,10 +204,18 @@ static void on_done_svc(void *ctx, struct sim_request *r, enum sim_outcome o)
 	if (o == SIM_OUT_OK && !r->abandoned && ru->measuring) {
 		double lat = ru->s.now - r->t_first;
 		double dl = ru->wl->client.deadline;
-		if (!(dl > 0 && lat > dl))
-			sim_svcset_account(&ru->svc, r, lat);
+		/* the deadline is the client's, and the answer has half a
+		 * round trip to go; the time shares are the server's, without
+		 * this attempt's way there (the clients' network is in
+		 * neither the server's cpu, io nor waiting) */
+		if (!(dl > 0 && lat + ru->rtt / 2 > dl))
+			sim_svcset_account(&ru->svc, r,
+					   lat - sim_net_out(r->conn, ru->rtt));
 	}
-	on_done(ctx, r, o);
+	if (ru->net)
+		on_done_net(ctx, r, o);
+	else
+		on_done(ctx, r, o);
 }
 
 /* Requests sent to services come from the same pool (service.h). */
@@ -267,12 +280,17 @@ static void on_timeout(struct sim *s, void *obj, uint64_t arg)
 	int retried = maybe_retry(ru, r);
 	if (!retried)
 		request_over(ru, r);
-	if (ru->wl->client.cancel)
+	/* on the network, the model does not hold r: on the way out it is
+	 * dropped when it gets there (on_deliver), on the way back the
+	 * server is done with it already */
+	if (ru->wl->client.cancel && !r->net)
 		sim_model_cancel(&ru->inst, r);
 }
 
-/* on_done, every case. Out of line: on_done calls it last (a tail call),
- * so that the common case keeps no registers for it. */
+/* on_done, every case: the client has the answer of r's attempt (outcome
+ * o); count it, retry or let the user think, and free r. Out of line:
+ * on_done calls it last (a tail call), so that the common case keeps no
+ * registers for it. */
 static __attribute__((noinline)) void
 done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
 {
@@ -322,6 +340,33 @@ done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
 	sim_req_free(&ru->pool, r);
 }
 
+/* r's answer reaches the client, half a round trip after the server sent
+ * it (on_done_net). */
+static void on_receive(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	(void)s;
+	r->net = 0;
+	done_any(obj, r, (enum sim_outcome)r->answer);
+}
+
+/* port.done with a network (workload.client.rtt), instead of on_done, so
+ * that without one the client pays nothing for it: the answer, an error
+ * too, takes half a round trip to the client. Sessions and their messages
+ * see to theirs (sessions.c), and a client that left already waits for
+ * nothing. */
+static void on_done_net(void *ctx, struct sim_request *r, enum sim_outcome o)
+{
+	struct run *ru = ctx;
+	if (r->abandoned || (r->conn & (SIM_CONN_SESSION | SIM_CONN_MESSAGE))) {
+		done_any(ru, r, o);
+		return;
+	}
+	r->net = SIM_NET_BACK;
+	r->answer = (uint8_t)o;
+	sim_after(&ru->s, ru->rtt / 2, on_receive, ru, (uint64_t)(uintptr_t)r);
+}
+
 /* port.done: the server is finished with r's attempt. */
 static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 {
@@ -342,6 +387,22 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	sim_req_free(&ru->pool, r); /* request_over: nothing, open loop */
 	if (ru->measuring)
 		sim_hist_record(h, lat);
+}
+
+/* r's request reaches the server, after the network (send_attempt). */
+static void on_deliver(struct sim *s, void *obj, uint64_t arg)
+{
+	struct run *ru = obj;
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	(void)s;
+	r->net = 0;
+	/* the client gave up on the way (its timeout) and closed the
+	 * connection: a server that drops abandoned work never sees it */
+	if (r->abandoned && ru->wl->client.cancel) {
+		sim_req_free(&ru->pool, r);
+		return;
+	}
+	sim_model_submit(&ru->inst, r);
 }
 
 /* r's attempt goes out; `plain`: ru->plain_issue, known to the caller
@@ -366,6 +427,12 @@ send_attempt(struct run *ru, struct sim_request *r, bool plain)
 	if (ru->timed)
 		r->timeout_ev =
 		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
+	if (ru->net) { /* it reaches the server after the network */
+		r->net = SIM_NET_OUT;
+		sim_after(s, sim_net_out(r->conn, ru->rtt), on_deliver, ru,
+			  arg);
+		return;
+	}
 	sim_model_submit(&ru->inst, r);
 }
 
@@ -618,6 +685,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	ru->trace = !ru->closed && wl->arrivals.kind == SIM_ARR_TRACE;
 	ru->timed = wl->client.timeout > 0;
 	ru->scaled = ru->cpu_scale != 1;
+	ru->rtt = wl->client.rtt;
+	ru->net = ru->rtt > 0;
 	ru->plain_done = !ru->closed && !(wl->client.deadline > 0) && !mser &&
 			 !(ru->ts_dt > 0) && !ru->timed;
 	if (sim_rep_init(out, wl->nclasses) < 0)
@@ -647,12 +716,13 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 		err = SIM_ENOMEM;
 	}
 
-	ru->ctx = (struct sim_ctx){.s = &ru->s,
-				   .sc = sc,
-				   .wl = wl,
-				   .sys = &sc->systems[sys],
-				   .port = {on_done, ru, on_opened},
-				   .rng = &ru->model_rng};
+	ru->ctx = (struct sim_ctx){
+	    .s = &ru->s,
+	    .sc = sc,
+	    .wl = wl,
+	    .sys = &sc->systems[sys],
+	    .port = {ru->net ? on_done_net : on_done, ru, on_opened},
+	    .rng = &ru->model_rng};
 	if (wl->downstream.connections > 0) {
 		ru->ds = (struct sim_dspool){.s = &ru->s,
 					     .cap = wl->downstream.connections};
@@ -682,7 +752,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 		goto cleanup;
 	ru->sess.cpu_scale = ru->cpu_scale;
 	ru->plain_issue = !ru->closed && !ru->trace && !ru->scaled &&
-			  !ru->timed && ru->gen.plain && !ru->conns.slow;
+			  !ru->timed && ru->gen.plain && !ru->conns.slow &&
+			  !ru->net;
 
 	/* the first events: arrivals or users, warm-up, ticks */
 	if (wl->closed.users) {

@@ -180,6 +180,7 @@ int sim_sessrun_init(struct sim_sessrun *sr, struct sim *s,
 				   .inst = inst,
 				   .newflags = newflags,
 				   .cpu_scale = 1,
+				   .rtt = wl->client.rtt,
 				   .horizon =
 				       2 * (sc->warmup + sc->duration) + 1};
 	uint32_t n = wl->sessions.count;
@@ -218,6 +219,14 @@ static struct sim_request *new_req(struct sim_sessrun *sr)
 	return r;
 }
 
+/* Session i's opening request reaches the server (sess_open). */
+static void sess_deliver(struct sim *s, void *obj, uint64_t i)
+{
+	struct sim_sessrun *sr = obj;
+	(void)s;
+	sim_model_session(sr->inst, sr->v[i].holder);
+}
+
 static void sess_open(struct sim *s, void *obj, uint64_t i)
 {
 	struct sim_sessrun *sr = obj;
@@ -236,7 +245,13 @@ static void sess_open(struct sim *s, void *obj, uint64_t i)
 	r->client = (uint32_t)i;
 	r->t_first = r->t_sent = s->now;
 	sr->v[i].holder = r;
-	sim_model_session(sr->inst, r);
+	/* the server has the holder until it ends the session: nothing
+	 * replaces it in between */
+	if (sr->rtt > 0)
+		sim_after(s, sim_net_out(r->conn, sr->rtt), sess_deliver, sr,
+			  i);
+	else
+		sim_model_session(sr->inst, r);
 }
 
 static void sess_message(struct sim *s, void *obj, uint64_t i);
@@ -249,13 +264,50 @@ static void next_message(struct sim_sessrun *sr, uint32_t i)
 		    sess_message, sr, i);
 }
 
-void sim_sessrun_opened(struct sim_sessrun *sr, struct sim_request *r)
+/* The client learns that session i is open: it starts its messages. */
+static void client_opened(struct sim_sessrun *sr, uint32_t i)
 {
-	struct sim_sess *x = &sr->v[r->client];
+	struct sim_sess *x = &sr->v[i];
 	x->open = true;
 	sr->open++;
 	sim_tw_set(&sr->open_tw, sr->s->now, sr->open);
-	next_message(sr, r->client);
+	next_message(sr, i);
+}
+
+static void sess_opened_ev(struct sim *s, void *obj, uint64_t i)
+{
+	(void)s;
+	client_opened(obj, (uint32_t)i);
+}
+
+void sim_sessrun_opened(struct sim_sessrun *sr, struct sim_request *r)
+{
+	/* the server's answer to the handshake takes half a round trip; the
+	 * session ends no earlier than it opens, so the client learns of the
+	 * end after this (events at one time run in the order scheduled) */
+	if (sr->rtt > 0)
+		sim_after(sr->s, sr->rtt / 2, sess_opened_ev, sr, r->client);
+	else
+		client_opened(sr, r->client);
+}
+
+/* Message r reaches the server (sess_message). On a session the server
+ * ended meanwhile (no holder, or one opened after r was sent: ids grow)
+ * it is lost with the connection. */
+static void msg_deliver(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_sessrun *sr = obj;
+	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
+	struct sim_request *h = sr->v[r->client].holder;
+	(void)s;
+	r->net = 0;
+	if (!h || h->id > r->id) {
+		sr->failed++; /* counts before the warm-up's end are reset */
+		sim_req_free(sr->pool, r);
+		return;
+	}
+	r->mptr = h;
+	sim_model_message(sr->inst, r);
 }
 
 static void sess_message(struct sim *s, void *obj, uint64_t i)
@@ -296,28 +348,23 @@ static void sess_message(struct sim *s, void *obj, uint64_t i)
 	r->conn = SIM_CONN_MESSAGE | SIM_CONN_REUSED;
 	r->client = (uint32_t)i;
 	r->t_first = r->t_sent = s->now;
-	r->mptr = x->holder;
 	next_message(sr, (uint32_t)i);
+	if (sr->rtt > 0) { /* on the open connection: half a round trip */
+		r->net = SIM_NET_OUT;
+		sim_after(s, sim_net_out(r->conn, sr->rtt), msg_deliver, sr,
+			  (uint64_t)(uintptr_t)r);
+		return;
+	}
+	r->mptr = x->holder;
 	sim_model_message(sr->inst, r);
 }
 
-void sim_sessrun_done(struct sim_sessrun *sr, struct sim_request *r,
-		      enum sim_outcome o, bool measuring)
+/* The client learns that session i ended with o: its messages stop, and
+ * it connects again. */
+static void client_closed(struct sim_sessrun *sr, uint32_t i,
+			  enum sim_outcome o, bool measuring)
 {
 	struct sim *s = sr->s;
-	if (r->conn & SIM_CONN_MESSAGE) {
-		if (measuring) {
-			if (o == SIM_OUT_OK) {
-				sr->messages++;
-				sim_hist_record(&sr->lat, s->now - r->t_first);
-			} else {
-				sr->failed++;
-			}
-		}
-		sim_req_free(sr->pool, r);
-		return;
-	}
-	uint32_t i = r->client;
 	struct sim_sess *x = &sr->v[i];
 	if (x->open) {
 		x->open = false;
@@ -326,13 +373,53 @@ void sim_sessrun_done(struct sim_sessrun *sr, struct sim_request *r,
 		sim_cancel(s, x->msg_ev);
 		x->msg_ev = 0;
 	}
-	x->holder = NULL;
 	if (measuring && o == SIM_OUT_REFUSED)
 		sr->refused++;
 	else if (measuring && o != SIM_OUT_OK)
 		sr->killed++;
-	sim_req_free(sr->pool, r);
 	sim_after(s, o == SIM_OUT_OK ? 0 : RECONNECT_DELAY, sess_open, sr, i);
+}
+
+/* The end of session i reaches its client, half a round trip after the
+ * server's. Counted as if measuring: counts before the warm-up's end are
+ * reset (sim_sessrun_reset_stats). */
+static void sess_closed_ev(struct sim *s, void *obj, uint64_t i)
+{
+	struct sim_sessrun *sr = obj;
+	(void)s;
+	client_closed(sr, (uint32_t)i, (enum sim_outcome)sr->v[i].ended, true);
+}
+
+void sim_sessrun_done(struct sim_sessrun *sr, struct sim_request *r,
+		      enum sim_outcome o, bool measuring)
+{
+	struct sim *s = sr->s;
+	if (r->conn & SIM_CONN_MESSAGE) {
+		if (measuring) {
+			/* received half a round trip after the server sent
+			 * it (with a network): nothing else waits for it */
+			if (o == SIM_OUT_OK) {
+				sr->messages++;
+				sim_hist_record(&sr->lat, s->now + sr->rtt / 2 -
+							      r->t_first);
+			} else {
+				sr->failed++;
+			}
+		}
+		sim_req_free(sr->pool, r);
+		return;
+	}
+	uint32_t i = r->client;
+	/* the server is done with the session: messages that reach it from
+	 * now on are lost (msg_deliver) */
+	sr->v[i].holder = NULL;
+	sim_req_free(sr->pool, r);
+	if (sr->rtt > 0) {
+		sr->v[i].ended = (uint8_t)o;
+		sim_after(s, sr->rtt / 2, sess_closed_ev, sr, i);
+		return;
+	}
+	client_closed(sr, i, o, measuring);
 }
 
 void sim_sessrun_reset_stats(struct sim_sessrun *sr, double now)

@@ -23,6 +23,20 @@ struct sim_conn {
 	double t_idle;
 };
 
+/* How long after the client sends it a request reaches the server, over
+ * a network of round trip rtt (workload.client.rtt), on a connection as
+ * r->conn says. A kept-alive connection: half a round trip. A new one:
+ * the TCP handshake first (SYN, SYN-ACK), the request going with the
+ * ACK, 1.5 round trips; with TLS, TLS 1.3's full handshake one more
+ * (ClientHello, ServerHello ... Finished; the request goes with the
+ * client's Finished: RFC 8446, section 2). */
+static inline double sim_net_out(uint8_t conn, double rtt)
+{
+	if (conn & SIM_CONN_REUSED)
+		return 0.5 * rtt;
+	return (conn & SIM_CONN_TLS ? 2.5 : 1.5) * rtt;
+}
+
 /* The clients' connections to one system. With reuse 1 (the default), or
  * a server that closes every connection, it is off and every attempt
  * opens a connection; else a closed-loop user keeps its own connection
@@ -70,9 +84,12 @@ void sim_connpool_put(struct sim_connpool *p, struct sim_request *r, bool ok,
 
 /* One session of the clients. */
 struct sim_sess {
-	struct sim_request *holder; /* the session's request, or NULL */
-	sim_ev msg_ev;		    /* its next message */
-	bool open;
+	/* the session's request, from the client's sending it to the
+	 * server's end of it, or NULL */
+	struct sim_request *holder;
+	sim_ev msg_ev; /* its next message */
+	bool open;     /* the client knows it open (it sends messages) */
+	uint8_t ended; /* with a network: how it ended, on the way back */
 };
 
 /* The sessions of one simulation. */
@@ -84,6 +101,7 @@ struct sim_sessrun {
 	const struct sim_instance *inst;
 	double horizon;	  /* a session that lives for the run ends after it */
 	double cpu_scale; /* the system's: multiplies the messages' cpu */
+	double rtt;	  /* workload.client.rtt */
 	uint8_t newflags;
 	struct sim_stream life, msg, bcast;
 	struct sim_sess *v;
