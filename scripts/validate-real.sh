@@ -94,7 +94,9 @@
 #                  concsim's column names (offered_rps, throughput_rps,
 #                  latency_s_mean/p50/p90/p99, utilization_cpu) and the
 #                  errors, send_lag_s_max, send_lag_s_p99 (the load
-#                  generator's own lateness), probe_cpu_ms, probe_wall_ms;
+#                  generator's own lateness), probe_cpu_ms, probe_wall_ms,
+#                  time, duration_s, steal_ms (the server core's time stolen
+#                  by the hypervisor during the point, /proc/stat);
 #   fit/SYSTEM-MIX.csv  the same averaged over repeats, for `concsim fit`;
 #   compare.csv    per point: measured (mean over repeats and spread =
 #                  (max - min) / mean) vs each prediction, and relative
@@ -457,9 +459,16 @@ measured_pids() { # gunicorn: the workers; else the server
 }
 
 # measure_point SYSTEM MIX REP RATE: one row of measured.csv
+# core_steal CPU: the core's stolen time so far (/proc/stat's 8th figure,
+# in USER_HZ ticks: the hypervisor ran something else on the vCPU)
+core_steal() {
+  awk -v c="cpu$1" '$1 == c { print $9 }' /proc/stat
+}
+
 measure_point() {
-  local probe row
+  local probe row steal0
   probe=$(nice -n "$NICE" taskset -c "$SERVER_CPU" "$WORK/cpuprobe" -w)
+  steal0=$(core_steal "$SERVER_CPU")
   mkdir -p "$OUT/sched/$1-$2" "$OUT/lat/$1-$2"
   # shellcheck disable=SC2046 # mix_paths is a list of options
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$4" \
@@ -471,7 +480,7 @@ measure_point() {
   wait "$LOADGEN_PID"
   LOADGEN_PID=""
   row=$(cat "$WORK/row")
-  echo "$row,${probe% *},${probe#* },$(date -u +%FT%TZ),$(point_duration "$4")" >>"$OUT/measured.csv"
+  echo "$row,${probe% *},${probe#* },$(date -u +%FT%TZ),$(point_duration "$4"),$((($(core_steal "$SERVER_CPU") - steal0) * 1000 / $(getconf CLK_TCK)))" >>"$OUT/measured.csv"
   echo "  $row probe=${probe/ //}" | cut -c1-160
   # let the server drain what an overloaded point left
   for _ in $(seq 100); do
@@ -646,9 +655,9 @@ main() {
   {
     echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; node $(node --version); python $($PY -c 'import platform; print(platform.python_version())'); gunicorn $($PY -c 'import gunicorn; print(gunicorn.__version__)'); uvicorn $($PY -c 'import uvicorn; print(uvicorn.__version__)'); fastapi $($PY -c 'import fastapi; print(fastapi.__version__)'); flask $($PY -c 'import importlib.metadata as m; print(m.version("flask"))')"
     echo "# duration=${DURATION}s min_requests=$MIN_REQUESTS warmup=${WARMUP}s timeout=${TIMEOUT}s repeats=$REPEATS quick=$QUICK nice=$NICE (autogroup too)"
-    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time,duration_s"
+    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms"
   } >"$OUT/measured.csv"
-  sed -n '$s/,probe_cpu_ms,probe_wall_ms,time,duration_s$//p' "$OUT/measured.csv" >"$OUT/floor.csv"
+  sed -n '$s/,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms$//p' "$OUT/measured.csv" >"$OUT/floor.csv"
 
   # measurements: one server per system; the repeats go through every mix
   # and rate before the next repeat, so that they are minutes apart

@@ -203,6 +203,11 @@ def cmd_report(out, bound):
             d["probe_wall_ms"] = mean([fnum(r["probe_wall_ms"]) for r in g])
             d["send_lag_s_max"] = max(fnum(r["send_lag_s_max"]) for r in g)
             d["send_lag_s_p99"] = max(fnum(r.get("send_lag_s_p99")) for r in g)
+            # the server core's stolen time (the hypervisor ran another
+            # tenant's vCPU instead), as a share of the point's time, worst
+            # repeat; NaN for measurements from before the column
+            d["steal"] = max((fnum(r.get("steal_ms", "")) / (1e3 * x)
+                              for r, x in zip(g, durs) if x), default=math.nan)
             meas[rate] = d
         mk, mk_txt = knee([(r, meas[r]["sent_rps"], meas[r]["throughput_rps"],
                             meas[r]["latency_s_p99"], meas[r]["dur"]) for r in rates],
@@ -235,7 +240,7 @@ def cmd_report(out, bound):
                 row["measured_" + fig] = d[fig]
                 row["measured_" + fig + "_spread"] = d[fig + "_spread"]
             for x in ("errors", "probe_cpu_ms", "probe_wall_ms", "send_lag_s_max",
-                      "send_lag_s_p99", "dur", "requests", "latency_s_p50_lo",
+                      "send_lag_s_p99", "steal", "dur", "requests", "latency_s_p50_lo",
                       "latency_s_p50_hi", "latency_s_p99_lo", "latency_s_p99_hi"):
                 row["measured_" + x] = d[x]
             for name, pm in preds.items():
@@ -328,10 +333,12 @@ def cmd_report(out, bound):
               "wholly above or below it); `*` rates below %.2f x "
               "the measured knee (where the latency goals apply); probe: "
               "cpuprobe CPU/wall ms on the server core; lag p99: the load "
-              "generator's own lateness (ms, worst repeat).\n" % GOAL_REGION)
+              "generator's own lateness (ms, worst repeat); steal: the "
+              "server core's time stolen by the hypervisor during the point "
+              "(/proc/stat), worst repeat.\n" % GOAL_REGION)
         h = ["system", "mix", "rate", "req", "thr", "pred", "p50", "sprd", "range",
              "pred", "err", "p99", "sprd", "range", "pred", "err", "util", "pred",
-             "cpu/req", "pred", "errors", "probe", "lag p99"]
+             "cpu/req", "pred", "errors", "probe", "lag p99", "steal"]
         print("| " + " | ".join(h) + " |")
         print("|" + "---|" * len(h))
         for r in rows:
@@ -373,6 +380,7 @@ def cmd_report(out, bound):
                 str(r["measured_errors"]),
                 "%.0f/%.0f" % (r["measured_probe_cpu_ms"], r["measured_probe_wall_ms"]),
                 fmt(r["measured_send_lag_s_p99"], "ms"),
+                "-" if math.isnan(r["measured_steal"]) else "%.1f%%" % (100 * r["measured_steal"]),
             ]) + " |")
         print("\n### Goals per system and mix (`%s`)\n" % name)
         print("| system | mix | knee | p50 ok | p99 ok | p50 ok (ci) | p99 ok (ci) |")
