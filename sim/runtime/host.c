@@ -127,6 +127,18 @@ static double refill(const struct sim_host *h, double since)
 				  : h->refill;
 }
 
+/* Adds refill x to t's burst, but the share held back for after its
+ * response (sim_thread_after). */
+static void add_refill(struct sim_thread *t, double x)
+{
+	if (t->after > 0) {
+		double held = t->after * x;
+		t->held += held;
+		x -= held;
+	}
+	t->remaining += x;
+}
+
 /* The refill of t's burst on core co, whose idle refill is `idle` (0 on a
  * busy core). Two causes evict the working set independently: the idle
  * gap (other tenants, sleep states) a fraction idle / R of it, a switch
@@ -163,7 +175,7 @@ static __attribute__((noinline, cold)) void switched(const struct sim_host *h,
 						     struct sim_thread *t)
 {
 	t->owed = 0;
-	t->remaining += charge(h, 0, co, t);
+	add_refill(t, charge(h, 0, co, t));
 }
 
 /* ------------------------------------------------------- round robin -- */
@@ -466,7 +478,7 @@ static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 {
 	if (h->quantum <= 0) {
 		if (!h->nps)
-			t->remaining += refill(h, h->ps_idle_since);
+			add_refill(t, refill(h, h->ps_idle_since));
 		if (ps_add(h, t, t->remaining) < 0)
 			h->s->stop = SIM_ENOMEM;
 	} else if (h->nidle > 0) {
@@ -474,8 +486,8 @@ static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 		int c = take_idle(h, t);
 		struct sim_core *co = &h->cores[c];
 		/* idle since its last slice ended */
-		t->remaining +=
-		    charge(h, refill(h, co->t_cpu + co->slice), co, t);
+		add_refill(t,
+			   charge(h, refill(h, co->t_cpu + co->slice), co, t));
 		sim__host_dispatch(h, c, t);
 	} else {
 		t->owed = 1; /* switched() when it gets a core */
