@@ -286,6 +286,26 @@ static void release_handoff(struct sim_host *h)
 	sim_tw_add(&h->busy, h->s->now, -1);
 }
 
+/* t's burst on core c wrote a response and threads wait for a core: its
+ * thread goes on with its work after the response (sim_thread_after), as
+ * a thread that has not blocked keeps its core, rather than queue behind
+ * them. on_done(t) takes the core back in sim_host_run (h->handoff); if
+ * it does not, the first thread waiting gets it. */
+static __attribute__((noinline, cold)) void keep_core(struct sim_host *h, int c,
+						      struct sim_thread *t)
+{
+	h->handoff = c;
+	t->on_done(t);
+	if (h->handoff < 0)
+		return;
+	if (h->rq_head) {
+		h->handoff = -1;
+		dispatch_next(h, c);
+	} else {
+		release_handoff(h);
+	}
+}
+
 static void core_event(struct sim *s, void *obj, uint64_t arg)
 {
 	struct sim_host *h = obj;
@@ -304,10 +324,15 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 		 * instant would leave the host's figures as they are; any
 		 * other use of the host releases it first, so the idle stack
 		 * and the figures are what core_free would have made them */
-		if (h->rq_head)
+		if (h->rq_head) {
+			if (t->after > 0) {
+				keep_core(h, c, t);
+				return;
+			}
 			dispatch_next(h, c);
-		else
+		} else {
 			h->handoff = c;
+		}
 		t->on_done(t);
 		if (h->handoff >= 0)
 			release_handoff(h);
