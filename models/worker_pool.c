@@ -284,7 +284,8 @@ struct wp_proc {
 	sim_ev kill_ev, boot_ev;
 	struct sim_proc mem; /* footprint and connections held */
 	bool oom;	     /* booting after an OOM kill */
-	int after;	     /* threads busy after an answer (after_response) */
+	int after; /* threads busy after an answer (after_response): each
+		      still holds its connection's slot, closed at the end */
 };
 
 struct wp {
@@ -805,7 +806,8 @@ static void settle(struct wp_proc *p)
 				conn_over(p, r, SIM_OUT_TIMEOUT);
 			else
 				start(p->idle[--p->nidle], r);
-		} else if (p->state == WP_UP && p->nconn < m->maxconn &&
+		} else if (p->state == WP_UP &&
+			   p->nconn + p->after < m->maxconn &&
 			   m->backlog.head) {
 			accept_conn(p, sim_queue_pop(&m->backlog, now));
 		} else {
@@ -834,7 +836,7 @@ static struct wp_proc *pick_herd(struct wp *m)
 		int i = start + j;
 		struct wp_proc *p =
 		    &m->procs[i < m->nprocs ? i : i - m->nprocs];
-		if (p->state == WP_UP && !p->nconn)
+		if (p->state == WP_UP && !p->nconn && !p->after)
 			return p;
 	}
 	return NULL;
@@ -851,7 +853,7 @@ static struct wp_proc *pick(struct wp *m)
 	struct wp_proc *best = NULL;
 	for (int i = 0; i < m->nprocs; i++) {
 		struct wp_proc *p = &m->procs[i];
-		if (p->state == WP_UP && p->nconn < m->maxconn &&
+		if (p->state == WP_UP && p->nconn + p->after < m->maxconn &&
 		    (!best || p->nconn < best->nconn)) {
 			best = p;
 			if (!p->nconn)

@@ -167,3 +167,38 @@ Test(after_response, keeps_its_core_after_the_answer, .init = tl_mktmp,
 		sim_summary_release(&s);
 	}
 }
+
+/* A sync worker closes the connection in its work after the answer: until
+ * then it accepts nothing, and a request that comes meanwhile does not go
+ * before those already waiting in the listen backlog. Three requests at
+ * once and a fourth 2.8 ms later, on one worker: answered after 2.75,
+ * 5.75, 8.75 and 11.75 - 2.8 ms, in that order: the longest 8.95 ms
+ * (taken during the first one's work after its answer, the fourth would
+ * be answered after 2.95 ms, the second and third after 8.75 and 11.75:
+ * the same mean, the longest 11.75 ms). */
+Test(after_response, a_sync_worker_accepts_after_it, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/fifo.csv", tl_tmpdir());
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	cr_assert_eq(sim_trace_write_header(f, 1), 0);
+	double cpu = 2e-3;
+	for (int k = 0; k < 200; k++)
+		for (int j = 0; j < 4; j++)
+			cr_assert_eq(sim_trace_write_row(
+					 f,
+					 0.05 + 0.1 * k + (j == 3 ? 2.8e-3 : 0),
+					 "a", &cpu, 1, 1),
+				     0);
+	cr_assert_eq(fclose(f), 0);
+	char load[600];
+	snprintf(load, sizeof load, "arrivals: { process: trace, file: %s }",
+		 path);
+	struct sim_summary s;
+	run_one("model: worker-pool, workers: 1, quantum: 10ms",
+		", after_response: 0.25", load, &s);
+	expect_near("sync", "longest response", s.lat_max, 8.95e-3, 1e-9);
+	sim_summary_release(&s);
+}
