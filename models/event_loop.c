@@ -133,15 +133,18 @@ static const struct sim_param el_params[] = {
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
     SIM_REFILL_PARAMS(struct el_cfg, refill, 620e-6),
-    /* after_response 0.36: Node 20 (scripts/validate/node_app.js) pinned to
-     * one core of the 2-vCPU EPYC VM (2026-12-02), at 20/s of 1 ms
-     * requests, idle between them; perf trace of its syscalls, medians of
-     * ~80 requests: from the epoll wake-up to the end of res.end()'s
-     * writev 2.19 ms (1 ms of it the burn), from there to the next
-     * epoll_pwait 0.66 ms (0.25 ms of JS to shutdown(SHUT_WR), 0.18 ms to
-     * close(), 0.16 ms to epoll_pwait): 0.66 / (1.19 + 0.66) = 0.36 of
-     * the server's own work per request comes after the response. */
-    SIM_AFTER_PARAM(struct el_cfg, after, 0),
+    /* after_response 0.27: Node 20 (scripts/validate/node_app.js) pinned to
+     * one core of the 2-vCPU EPYC VM, at 20/s of 1 ms requests, idle
+     * between them (scripts/calibrate-after.sh, 2026-12-02 17:26 UTC):
+     * perf trace of its syscalls, three windows of ~85 requests, medians:
+     * from the epoll wake-up to the end of res.end()'s writev 1.88-1.92
+     * ms (1 ms of it the burn), from there to the next epoll_pwait
+     * 0.32-0.35 ms (the JS to shutdown(SHUT_WR), close(), back to
+     * epoll_pwait): 0.26-0.28 of the server's own work per request comes
+     * after the response, 0.27 the median. (Traced by hand earlier that
+     * day: 0.66 ms after, 0.36.) */
+    SIM_AFTER_PARAM(struct el_cfg, after, 0.27,
+		    "Node 20 measured 0.27 (scripts/calibrate-after.sh)"),
     /* An awaited round trip on an open TCP connection (write, poll, read,
      * promise resolution) costs 12-15 us of CPU (scripts/calibrate.sh,
      * as above); a bare loop turn costs under 1 us. concsim charges an

@@ -227,16 +227,21 @@ static const struct sim_param wp_params[] = {
      * worker share its working set. */
     SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 250e-6),
     /* after_response 0.16: gunicorn sync + Flask, 1 worker (scripts/
-     * validate/py_apps.py) pinned to one core of the 2-vCPU EPYC VM
-     * (2026-12-02), at 20/s of 1 ms requests, idle between them; perf
-     * trace of its syscalls, medians of ~80 requests: from the wake-up to
-     * the end of the body's sendto 3.11 ms (1 ms of it the burn), from
-     * there to the next pselect6 0.39 ms (close(), the heartbeat's
-     * fchmod, accept4 -> EAGAIN, fchmod): 0.39 / (2.11 + 0.39) = 0.16 of
-     * the worker's own work per request comes after the response. gthread
-     * (the pool thread writes, the main thread polls) was not traced: the
-     * sync worker's share stands for it. */
-    SIM_AFTER_PARAM(struct wp_cfg, after, 0),
+     * validate/py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at
+     * 20/s of 1 ms requests, idle between them (scripts/
+     * calibrate-after.sh, 2026-12-02 17:26 UTC): perf trace of its
+     * syscalls, three windows of ~82 requests, medians: from the wake-up
+     * to the end of the body's sendto 2.21-2.61 ms (1 ms of it the burn),
+     * from there to the next pselect6 0.24-0.27 ms (close(), the
+     * heartbeat's fchmod, accept4 -> EAGAIN, fchmod): 0.14-0.17 of the
+     * worker's own work per request comes after the response, 0.16 the
+     * median (traced by hand earlier that day: 0.16 too). gthread (8
+     * threads; the pool thread writes, the main thread accepts and polls)
+     * measured 0.10 (0.10-0.11) for its pool thread alone: one key for
+     * both, sync's; set it for gthread. */
+    SIM_AFTER_PARAM(struct wp_cfg, after, 0.16,
+		    "gunicorn sync + Flask measured 0.16, gthread 0.10 "
+		    "(scripts/calibrate-after.sh)"),
 };
 
 enum wp_state {
