@@ -583,7 +583,9 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = sim_procset_at(&m->ps, i);
 		p->m = m;
-		p->slow = m->host->work_refill > 0 || cfg->after > 0;
+		/* a shared host's refill is set by every model on it */
+		p->slow =
+		    ctx->host || m->host->work_refill > 0 || cfg->after > 0;
 		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_thread_init(&p->thread, m->host, loop_done, p);
 		p->pool = calloc((size_t)cfg->threadpool, sizeof *p->pool);
