@@ -117,6 +117,7 @@ struct as_cfg {
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
 	struct sim_pygc_cfg gc;
+	double after;
 };
 
 static const struct sim_param as_params[] = {
@@ -226,6 +227,18 @@ static const struct sim_param as_params[] = {
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
     SIM_REFILL_PARAMS(struct as_cfg, refill, 570e-6),
+    /* after_response 0.10: uvicorn + FastAPI with uvloop (scripts/validate/
+     * py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at 20/s of 1
+     * ms requests, idle between them (scripts/calibrate-after.sh,
+     * 2026-12-02 17:26 UTC): perf trace of its syscalls, three windows of
+     * ~86 requests, medians: from the wake-up to the end of the
+     * response's write 2.03-2.28 ms (1 ms of it the burn), from there to
+     * the next epoll_wait 0.11-0.14 ms: 0.10 of the server's own work per
+     * request comes after the response in each window. (Traced by hand
+     * earlier that day: 0.36 ms after, 0.18.) */
+    SIM_AFTER_PARAM(struct as_cfg, after, 0.10,
+		    "uvicorn + FastAPI measured 0.10 "
+		    "(scripts/calibrate-after.sh)"),
     /* CPython's cyclic GC: runtime/pygc.h, with the measurements */
     SIM_PYGC_PARAMS(struct as_cfg, gc),
 };
@@ -260,6 +273,8 @@ struct as_proc {
 	struct sim_tw tok_tw;
 	struct sim_queue tokq; /* waiting for a token */
 	struct sim_pygc gc;    /* its cyclic garbage collector */
+	double held;  /* after_response: the loop's work after the answer */
+	bool answers; /* the running callback writes a response */
 };
 
 struct as {
@@ -495,11 +510,14 @@ static void advance(struct as_proc *p, struct sim_request *r)
 
 /* The CPU of r's callback; decides, for a new request, whether it is
  * admitted or answered 503. */
-static double callback_cpu(struct as_proc *p, struct sim_request *r)
+static double callback_cpu(struct as_proc *p, struct sim_request *r,
+			   double *app)
 {
 	struct as *m = p->m;
 	const struct as_cfg *cfg = m->cfg;
 	double cpu = cfg->callback_overhead;
+	*app = 0;
+	p->answers = false;
 	if (cancelled(m, r))
 		return 0; /* the socket is closed: nothing to do */
 	if (sim_loop_first(r)) {
@@ -508,6 +526,7 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 		    p->active >= cfg->limit_concurrency) {
 			/* parse the headers, write a canned 503 */
 			r->flags |= FLAG_REJECT;
+			p->answers = true;
 			return cpu;
 		}
 		r->flags |= FLAG_ACTIVE;
@@ -515,38 +534,64 @@ static double callback_cpu(struct as_proc *p, struct sim_request *r)
 		cpu = sim_first_cost(&m->first, r);
 		if (m->gc) { /* the request's objects, maybe a collection */
 			uint64_t epoch;
-			cpu += sim_pygc_alloc(&p->gc, &epoch);
+			*app = sim_pygc_alloc(&p->gc, &epoch);
+			cpu += *app;
 			r->mtag = epoch << WORKER_BITS;
 		}
 		if (sim_req_sync(&m->ctx, r))
 			return cpu; /* the handler itself runs in a thread */
 	} else if (r->flags & FLAG_RESPOND) {
+		p->answers = true;
 		return cpu;
 	}
 	/* consecutive cpu phases are synchronous code: one callback */
 	size_t i = r->phase;
 	for (; i < r->nphases && is_cpu(m, r, i); i++)
 		cpu += r->demand[i];
+	double work = sim_req_demand(r, r->phase, i);
+	*app += work;
+	p->answers = i >= r->nphases;
 	/* the code after them runs cold */
-	return cpu +
-	       sim_host_work_refill(m->host, sim_req_demand(r, r->phase, i));
+	return cpu + sim_host_work_refill(m->host, work);
 }
 
 /* The loop is free: run the next callback on its thread. Called from the
  * thread's on_done, so the loop keeps the GIL while it has callbacks and
  * lets it go when it finds none. */
+static void loop_done(struct sim_pythread *pt);
+static void answered(struct sim_pythread *pt);
+
 static void loop_next(struct as_proc *p)
 {
 	struct sim_request *r = sim_loop_next(&p->loop);
-	if (r)
-		sim_py_run(&p->thread,
-			   callback_cpu(p, r) +
-			       (p->loop.woke ? p->m->cfg->wakeup_overhead : 0));
+	if (!r)
+		return;
+	double app;
+	double cpu = callback_cpu(p, r, &app) +
+		     (p->loop.woke ? p->m->cfg->wakeup_overhead : 0);
+	double share = p->m->cfg->after;
+	if (share > 0 && p->answers) {
+		/* after_response: a share of the server's own work in this
+		 * callback waits until the response has left */
+		double own = cpu - app;
+		p->held = own > 0 ? share * own : 0;
+		cpu -= p->held;
+		sim_thread_after(&p->thread.t, share);
+		p->thread.on_done = answered;
+	}
+	sim_py_run(&p->thread, cpu);
 }
 
-static void loop_done(struct sim_pythread *pt)
+/* The loop thread's work after a response (after_response) is over. */
+static void after_done(struct sim_pythread *pt)
 {
-	struct as_proc *p = pt->owner;
+	pt->on_done = loop_done;
+	loop_next(pt->owner);
+}
+
+/* Moves the request of the callback that just ended on. */
+static void callback_over(struct as_proc *p)
+{
 	struct as *m = p->m;
 	struct sim_request *r = sim_loop_done(&p->loop);
 	/* a thread's result: the worker rejoins the idle ones and the task
@@ -566,7 +611,30 @@ static void loop_done(struct sim_pythread *pt)
 			r->phase++;
 		advance(p, r);
 	}
-	loop_next(p);
+}
+
+static void loop_done(struct sim_pythread *pt)
+{
+	callback_over(pt->owner);
+	loop_next(pt->owner);
+}
+
+/* The callback that wrote a response is over: the request is answered,
+ * and the loop goes on with the server's work after it (closing,
+ * freeing) before its next callback, the loop busy meanwhile. */
+static void answered(struct sim_pythread *pt)
+{
+	struct as_proc *p = pt->owner;
+	callback_over(p);
+	double held = p->held + sim_thread_take_held(&pt->t);
+	p->held = 0;
+	if (held > 0) {
+		pt->on_done = after_done;
+		sim_py_run(pt, held);
+	} else {
+		pt->on_done = loop_done;
+		loop_next(p);
+	}
 }
 
 /* ------------------------------------------------------------ OOM kills -- */
@@ -619,6 +687,9 @@ static void oom_killed(struct sim_proc *mp)
 			sim_py_abort(&p->workers[k].pt);
 	if (holder)
 		sim_py_abort(holder);
+	p->thread.on_done = loop_done; /* not after its answer any more */
+	sim_thread_take_held(&p->thread.t);
+	p->held = 0;
 	for (int k = 0; k < n; k++) {
 		struct as_worker *w = &p->workers[k];
 		sim_cancel(s, w->ev);

@@ -74,6 +74,7 @@ struct el_cfg {
 	double restart_time;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
+	double after;
 };
 
 static const struct sim_param el_params[] = {
@@ -132,6 +133,18 @@ static const struct sim_param el_params[] = {
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
     SIM_REFILL_PARAMS(struct el_cfg, refill, 620e-6),
+    /* after_response 0.27: Node 20 (scripts/validate/node_app.js) pinned to
+     * one core of the 2-vCPU EPYC VM, at 20/s of 1 ms requests, idle
+     * between them (scripts/calibrate-after.sh, 2026-12-02 17:26 UTC):
+     * perf trace of its syscalls, three windows of ~85 requests, medians:
+     * from the epoll wake-up to the end of res.end()'s writev 1.88-1.92
+     * ms (1 ms of it the burn), from there to the next epoll_pwait
+     * 0.32-0.35 ms (the JS to shutdown(SHUT_WR), close(), back to
+     * epoll_pwait): 0.26-0.28 of the server's own work per request comes
+     * after the response, 0.27 the median. (Traced by hand earlier that
+     * day: 0.66 ms after, 0.36.) */
+    SIM_AFTER_PARAM(struct el_cfg, after, 0.27,
+		    "Node 20 measured 0.27 (scripts/calibrate-after.sh)"),
     /* An awaited round trip on an open TCP connection (write, poll, read,
      * promise resolution) costs 12-15 us of CPU (scripts/calibrate.sh,
      * as above); a bare loop turn costs under 1 us. concsim charges an
@@ -169,7 +182,8 @@ struct el_proc {
 	struct sim_member pm;
 	/* what a request touches, together after them (EL_PROC_HOT) */
 	struct el *m;
-	size_t upto; /* the phase the running callback's request goes on to */
+	uint8_t upto; /* the phase the running callback's request goes on to */
+	bool slow;    /* callbacks pay a work refill or an after_response */
 	struct sim_thread thread; /* the loop's */
 	struct sim_loop loop;
 	/* the threadpool: `pool` phases only */
@@ -177,6 +191,7 @@ struct el_proc {
 	struct sim_thread **idle; /* idle pool threads (stack) */
 	int nidle;
 	struct sim_queue poolq;
+	double held; /* after_response: the loop's work after the answer */
 };
 
 /* Where the fields of a process that a request touches begin, and their
@@ -267,6 +282,8 @@ phase_kind(const struct el *m, const struct sim_request *r, size_t i)
 }
 
 static void loop_next(struct el_proc *p);
+static void run_slow(struct el_proc *p, struct sim_request *r, size_t i,
+		     double cpu);
 
 /* r's process lets it go: it ends with outcome o (inline: every request
  * ends here). */
@@ -359,6 +376,61 @@ static void advance(struct el_proc *p, struct sim_request *r)
 	}
 }
 
+static void loop_done(struct sim_thread *t);
+
+/* The loop thread's work after a response (after_response) is over. */
+static void after_done(struct sim_thread *t)
+{
+	t->on_done = loop_done;
+	loop_next(t->owner);
+}
+
+/* The callback that wrote r's response is over: r is answered, and the
+ * loop goes on with the server's work after it (closing, freeing) before
+ * its next callback; the loop stays busy meanwhile. */
+static void answered(struct sim_thread *t)
+{
+	struct el_proc *p = t->owner;
+	struct sim_request *r = sim_loop_done(&p->loop);
+	r->phase = p->upto;
+	advance(p, r);
+	double held = p->held + sim_thread_take_held(t);
+	p->held = 0;
+	if (held > 0) {
+		t->on_done = after_done;
+		sim_host_run(p->m->host, t, held);
+	} else {
+		t->on_done = loop_done;
+		loop_next(p);
+	}
+}
+
+/* A callback of cpu (its overhead and the cpu phases before phase i) on a
+ * server whose callbacks pay more: the refill of the code after the
+ * application's work (cache_refill_work), and when it writes the
+ * response, after_response's share of the server's own work held back
+ * until the request is answered. Out of line: the plain path (M/M/1 with
+ * overheads zero) only tests p->slow. */
+static __attribute__((noinline)) void
+run_slow(struct el_proc *p, struct sim_request *r, size_t i, double cpu)
+{
+	struct el *m = p->m;
+	double app = sim_req_demand(r, r->phase, i);
+	cpu += sim_host_work_refill(m->host, app);
+	p->upto = (uint8_t)i;
+	if (p->loop.woke)
+		cpu += m->cfg->wakeup_overhead;
+	double share = m->cfg->after;
+	if (share > 0 && i >= r->nphases) {
+		double own = cpu - app;
+		p->held = own > 0 ? share * own : 0;
+		cpu -= p->held;
+		sim_thread_after(&p->thread, share);
+		p->thread.on_done = answered;
+	}
+	sim_host_run(m->host, &p->thread, cpu);
+}
+
 /* The loop is free: run the next callback on its thread. Inline into
  * loop_done, the end of every callback; out of line (loop_next) for the
  * loop's waking up. */
@@ -378,11 +450,12 @@ loop_next_inline(struct el_proc *p)
 		for (; i < r->nphases && phase_kind(m, r, i) == SIM_PHASE_CPU;
 		     i++)
 			cpu += r->demand[i];
-		if (m->host->work_refill > 0) /* the code after them, cold */
-			cpu += sim_host_work_refill(
-			    m->host, sim_req_demand(r, r->phase, i));
+		if (p->slow) { /* a refill, a share after the answer */
+			run_slow(p, r, i, cpu);
+			return;
+		}
 	}
-	p->upto = i;
+	p->upto = (uint8_t)i;
 	if (p->loop.woke)
 		cpu += m->cfg->wakeup_overhead;
 	sim_host_run(m->host, &p->thread, cpu);
@@ -397,7 +470,7 @@ static void loop_done(struct sim_thread *t)
 {
 	struct el_proc *p = t->owner;
 	struct sim_request *r = sim_loop_done(&p->loop);
-	r->phase = (uint8_t)p->upto; /* past the phases the callback ran */
+	r->phase = p->upto; /* past the phases the callback ran */
 	advance(p, r);
 	loop_next_inline(p);
 }
@@ -440,6 +513,9 @@ static void killed(struct sim_proc *mp)
 	struct el *m = p->m;
 	struct sim *s = m->ctx.s;
 	sim_host_abort(m->host, &p->thread);
+	p->thread.on_done = loop_done; /* not after its answer any more */
+	sim_thread_take_held(&p->thread);
+	p->held = 0;
 	sim_loop_stop(&p->loop, NULL);
 	for (int k = 0; k < m->cfg->threadpool; k++) {
 		struct sim_thread *t = &p->pool[k];
@@ -507,6 +583,9 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	for (int i = 0; i < m->nprocs; i++) {
 		struct el_proc *p = sim_procset_at(&m->ps, i);
 		p->m = m;
+		/* a shared host's refill is set by every model on it */
+		p->slow =
+		    ctx->host || m->host->work_refill > 0 || cfg->after > 0;
 		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_thread_init(&p->thread, m->host, loop_done, p);
 		p->pool = calloc((size_t)cfg->threadpool, sizeof *p->pool);

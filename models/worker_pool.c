@@ -114,6 +114,7 @@ struct wp_cfg {
 	struct sim_mem_cfg mem;
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
+	double after;
 };
 
 static const struct sim_param wp_params[] = {
@@ -225,6 +226,22 @@ static const struct sim_param wp_params[] = {
      * flight (measured +175). Sync workers only: gthread's threads of one
      * worker share its working set. */
     SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 250e-6),
+    /* after_response 0.16: gunicorn sync + Flask, 1 worker (scripts/
+     * validate/py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at
+     * 20/s of 1 ms requests, idle between them (scripts/
+     * calibrate-after.sh, 2026-12-02 17:26 UTC): perf trace of its
+     * syscalls, three windows of ~82 requests, medians: from the wake-up
+     * to the end of the body's sendto 2.21-2.61 ms (1 ms of it the burn),
+     * from there to the next pselect6 0.24-0.27 ms (close(), the
+     * heartbeat's fchmod, accept4 -> EAGAIN, fchmod): 0.14-0.17 of the
+     * worker's own work per request comes after the response, 0.16 the
+     * median (traced by hand earlier that day: 0.16 too). gthread (8
+     * threads; the pool thread writes, the main thread accepts and polls)
+     * measured 0.10 (0.10-0.11) for its pool thread alone: one key for
+     * both, sync's; set it for gthread. */
+    SIM_AFTER_PARAM(struct wp_cfg, after, 0.16,
+		    "gunicorn sync + Flask measured 0.16, gthread 0.10 "
+		    "(scripts/calibrate-after.sh)"),
 };
 
 enum wp_state {
@@ -250,6 +267,7 @@ struct wp_thread {
 	sim_ev mev;		 /* its io or off-CPU phase */
 	uint8_t mupto;
 	bool headers; /* the response's headers are out, its body not yet */
+	double held;  /* after_response: its work after the answer */
 };
 
 struct wp_proc {
@@ -271,6 +289,8 @@ struct wp_proc {
 	sim_ev kill_ev, boot_ev;
 	struct sim_proc mem; /* footprint and connections held */
 	bool oom;	     /* booting after an OOM kill */
+	int after; /* threads busy after an answer (after_response): each
+		      still holds its connection's slot, closed at the end */
 };
 
 struct wp {
@@ -368,12 +388,40 @@ static struct sim_request *unbind(struct wp_thread *th)
 	return r;
 }
 
-/* r is finished on th (answered, or dropped for its client). */
+static void py_done(struct sim_pythread *pt);
+
+/* Thread th's work after an answer (after_response) is over: it is idle. */
+static void after_done(struct sim_pythread *pt)
+{
+	struct wp_thread *th = pt->owner;
+	struct wp_proc *p = th->p;
+	pt->on_done = py_done;
+	p->after--;
+	unbind(th);
+	settle(p);
+}
+
+/* r is finished on th (answered, or dropped for its client). A thread
+ * whose last burst held back work for after the answer (after_response)
+ * runs it before it is idle. */
 static void end(struct wp_thread *th, enum sim_outcome o)
 {
 	struct wp_proc *p = th->p;
 	sim_cancel(p->m->ctx.s, p->kill_ev);
 	p->kill_ev = 0;
+	double held = th->held;
+	if (held > 0 || th->py.t.held > 0) {
+		held += sim_thread_take_held(&th->py.t);
+		th->held = 0;
+		struct sim_request *r = th->r;
+		th->r = NULL;
+		conn_over(p, r, o);
+		p->after++;
+		th->py.on_done = after_done;
+		sim_py_run(&th->py, held);
+		return;
+	}
+	sim_thread_take_held(&th->py.t); /* the share of no refill */
 	conn_over(p, unbind(th), o);
 	settle(p);
 }
@@ -412,6 +460,15 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 	 * the accept that started it */
 	if (first || i > r->phase) {
 		th->upto = (uint8_t)i;
+		double share = m->cfg->after;
+		if (share > 0 && i >= r->nphases) {
+			/* the burst that writes the response: a share of the
+			 * worker's own work in it waits until it has left */
+			double own = cpu - sim_req_demand(r, r->phase, i);
+			th->held = own > 0 ? share * own : 0;
+			cpu -= th->held;
+			sim_thread_after(&th->py.t, share);
+		}
 		sim_py_run(&th->py, cpu);
 		return;
 	}
@@ -617,11 +674,19 @@ static void kill_worker(struct sim *s, void *obj, uint64_t arg)
 	p->kill_ev = 0;
 	sim_py_abort(&th->py);
 	sim_cancel(s, th->ev);
+	sim_thread_take_held(&th->py.t);
+	th->held = 0;
 	sim_io_abort(&p->m->ctx, th->r);
 	p->m->killed++;
 	replace(p); /* before the port hears of it: the worker is dead */
 	msg_stop(th, true);
 	conn_over(p, unbind(th), SIM_OUT_KILLED);
+}
+
+/* Whether thread th serves a request or works after its answer. */
+static bool busy(const struct wp_thread *th)
+{
+	return th->r || th->py.on_done == after_done;
 }
 
 /* Stops thread th of a dead worker: its burst and its timer. Its request
@@ -631,6 +696,12 @@ static void stop_thread(struct wp_thread *th)
 	struct wp *m = th->p->m;
 	sim_py_abort(&th->py);
 	sim_cancel(m->ctx.s, th->ev);
+	if (th->py.on_done != py_done) { /* after an answer: no request */
+		th->py.on_done = py_done;
+		th->p->after--;
+	}
+	sim_thread_take_held(&th->py.t);
+	th->held = 0;
 	unbind(th);
 }
 
@@ -653,13 +724,13 @@ static void oom_killed(struct sim_proc *mp)
 		if (p->th[k].msg && &p->th[k].mpy != holder)
 			msg_stop(&p->th[k], false);
 	for (int k = 0; k < m->cfg->threads; k++)
-		if (p->th[k].r && &p->th[k].py != holder)
+		if (busy(&p->th[k]) && &p->th[k].py != holder)
 			stop_thread(&p->th[k]);
 	for (int k = 0; k < m->cfg->threads; k++)
 		if (p->th[k].msg)
 			msg_stop(&p->th[k], false);
 	for (int k = 0; k < m->cfg->threads; k++)
-		if (p->th[k].r)
+		if (busy(&p->th[k]))
 			stop_thread(&p->th[k]);
 	if (p->accepting)
 		sim_py_abort(&p->main); /* no-op if stopped above */
@@ -740,14 +811,15 @@ static void settle(struct wp_proc *p)
 				conn_over(p, r, SIM_OUT_TIMEOUT);
 			else
 				start(p->idle[--p->nidle], r);
-		} else if (p->state == WP_UP && p->nconn < m->maxconn &&
+		} else if (p->state == WP_UP &&
+			   p->nconn + p->after < m->maxconn &&
 			   m->backlog.head) {
 			accept_conn(p, sim_queue_pop(&m->backlog, now));
 		} else {
 			break;
 		}
 	}
-	if (p->state == WP_DRAINING && p->nconn == 0)
+	if (p->state == WP_DRAINING && p->nconn == 0 && p->after == 0)
 		replace(p);
 }
 
@@ -769,7 +841,7 @@ static struct wp_proc *pick_herd(struct wp *m)
 		int i = start + j;
 		struct wp_proc *p =
 		    &m->procs[i < m->nprocs ? i : i - m->nprocs];
-		if (p->state == WP_UP && !p->nconn)
+		if (p->state == WP_UP && !p->nconn && !p->after)
 			return p;
 	}
 	return NULL;
@@ -786,7 +858,7 @@ static struct wp_proc *pick(struct wp *m)
 	struct wp_proc *best = NULL;
 	for (int i = 0; i < m->nprocs; i++) {
 		struct wp_proc *p = &m->procs[i];
-		if (p->state == WP_UP && p->nconn < m->maxconn &&
+		if (p->state == WP_UP && p->nconn + p->after < m->maxconn &&
 		    (!best || p->nconn < best->nconn)) {
 			best = p;
 			if (!p->nconn)

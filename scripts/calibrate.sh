@@ -51,7 +51,7 @@
 # before each figure (also printed as probe_ms on each figure's line); its
 # spread is the machine's, not the runtimes'.
 #
-# Then, unless EXTRA=0, three more scripts, each documenting its own method:
+# Then, unless EXTRA=0, four more scripts, each documenting its own method:
 #   scripts/calibrate-speed.sh  CPython/Node time ratios of the same code
 #                               (JSON, templates, regex, loops): cpu_scale
 #   scripts/calibrate-conn.sh   connection_overhead (new connection minus
@@ -60,9 +60,13 @@
 #   scripts/calibrate-refill.sh cache_refill and cache_refill_time: CPU per
 #                               request after idle gaps and after the
 #                               application's own work
+#   scripts/calibrate-after.sh  after_response: syscall traces, the share of
+#                               a server's own work per request after the
+#                               response's write
 #
 # Output: results/calibrate/summary.txt (what is printed) and reps.log (every
-# repetition); speed.txt, conn.txt and refill.txt from the three scripts.
+# repetition); speed.txt, conn.txt, refill.txt and after.txt from the four
+# scripts.
 # Environment: REPS (default 7), SCALE (multiplies the requests per repetition, default
 # 1), SERVER_CPU, CLIENT_CPU, PORT_BASE (default 18400), OUT (default
 # results/calibrate), EXTRA (default 1).
@@ -303,6 +307,8 @@ main() {
       bash scripts/calibrate-conn.sh || FAILED=1
     OUT=$OUT SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU \
       bash scripts/calibrate-refill.sh || FAILED=1
+    OUT=$OUT SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU \
+      bash scripts/calibrate-after.sh || FAILED=1
   fi
   return "$FAILED"
 }

@@ -127,6 +127,18 @@ static double refill(const struct sim_host *h, double since)
 				  : h->refill;
 }
 
+/* Adds refill x to t's burst, but the share held back for after its
+ * response (sim_thread_after). */
+static void add_refill(struct sim_thread *t, double x)
+{
+	if (t->after > 0) {
+		double held = t->after * x;
+		t->held += held;
+		x -= held;
+	}
+	t->remaining += x;
+}
+
 /* The refill of t's burst on core co, whose idle refill is `idle` (0 on a
  * busy core). Two causes evict the working set independently: the idle
  * gap (other tenants, sleep states) a fraction idle / R of it, a switch
@@ -163,7 +175,7 @@ static __attribute__((noinline, cold)) void switched(const struct sim_host *h,
 						     struct sim_thread *t)
 {
 	t->owed = 0;
-	t->remaining += charge(h, 0, co, t);
+	add_refill(t, charge(h, 0, co, t));
 }
 
 /* ------------------------------------------------------- round robin -- */
@@ -274,6 +286,26 @@ static void release_handoff(struct sim_host *h)
 	sim_tw_add(&h->busy, h->s->now, -1);
 }
 
+/* t's burst on core c wrote a response and threads wait for a core: its
+ * thread goes on with its work after the response (sim_thread_after), as
+ * a thread that has not blocked keeps its core, rather than queue behind
+ * them. on_done(t) takes the core back in sim_host_run (h->handoff); if
+ * it does not, the first thread waiting gets it. */
+static __attribute__((noinline, cold)) void keep_core(struct sim_host *h, int c,
+						      struct sim_thread *t)
+{
+	h->handoff = c;
+	t->on_done(t);
+	if (h->handoff < 0)
+		return;
+	if (h->rq_head) {
+		h->handoff = -1;
+		dispatch_next(h, c);
+	} else {
+		release_handoff(h);
+	}
+}
+
 static void core_event(struct sim *s, void *obj, uint64_t arg)
 {
 	struct sim_host *h = obj;
@@ -292,10 +324,15 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 		 * instant would leave the host's figures as they are; any
 		 * other use of the host releases it first, so the idle stack
 		 * and the figures are what core_free would have made them */
-		if (h->rq_head)
+		if (h->rq_head) {
+			if (t->after > 0) {
+				keep_core(h, c, t);
+				return;
+			}
 			dispatch_next(h, c);
-		else
+		} else {
 			h->handoff = c;
+		}
 		t->on_done(t);
 		if (h->handoff >= 0)
 			release_handoff(h);
@@ -466,7 +503,7 @@ static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 {
 	if (h->quantum <= 0) {
 		if (!h->nps)
-			t->remaining += refill(h, h->ps_idle_since);
+			add_refill(t, refill(h, h->ps_idle_since));
 		if (ps_add(h, t, t->remaining) < 0)
 			h->s->stop = SIM_ENOMEM;
 	} else if (h->nidle > 0) {
@@ -474,8 +511,8 @@ static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 		int c = take_idle(h, t);
 		struct sim_core *co = &h->cores[c];
 		/* idle since its last slice ended */
-		t->remaining +=
-		    charge(h, refill(h, co->t_cpu + co->slice), co, t);
+		add_refill(t,
+			   charge(h, refill(h, co->t_cpu + co->slice), co, t));
 		sim__host_dispatch(h, c, t);
 	} else {
 		t->owed = 1; /* switched() when it gets a core */

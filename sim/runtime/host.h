@@ -50,6 +50,9 @@ struct sim_thread {
 	/* the process it belongs to (sim_thread_set_proc): threads of one
 	 * process share a working set; NULL = never a switch refill */
 	const void *proc;
+	/* after_response (sim_thread_after): the share of the refill a burst
+	 * pays that waits until after its response, and what it held back */
+	double after, held;
 };
 
 struct sim_core {
@@ -202,6 +205,24 @@ static inline double sim_host_work_refill(const struct sim_host *h, double app)
  * another as the model's code finds them. fetch NULL: nothing. */
 void sim_host_set_prefetch(struct sim_host *h, void (*ahead)(const void *arg),
 			   void (*fetch)(const void *arg), const void *arg);
+/* The next burst of t writes a response, after which the server goes on
+ * with a share of its own work (a model's after_response): that share of
+ * the cache refill the burst pays (idle and switch refills) is held back
+ * in t->held rather than added to the burst, for the model to run after
+ * the response. 0: none held (every burst's default). */
+static inline void sim_thread_after(struct sim_thread *t, double share)
+{
+	t->after = share;
+}
+/* What t's last burst held back (sim_thread_after), now taken: t->held
+ * and t->after go back to 0. */
+static inline double sim_thread_take_held(struct sim_thread *t)
+{
+	double h = t->held;
+	t->held = 0;
+	t->after = 0;
+	return h;
+}
 /* Says which process t belongs to (any stable pointer per process). */
 void sim_thread_set_proc(struct sim_thread *t, const void *proc);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker

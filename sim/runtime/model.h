@@ -175,6 +175,25 @@ struct sim_refill_cfg {
 		    "set when the core last ran another process "              \
 		    "(combined with cache_refill, never above the larger)")
 
+/* The row of the `after_response` key of a model whose config struct `cfg`
+ * has a double `field`: the share of the server's own CPU in the burst
+ * that writes a response (everything but the application's cpu phases:
+ * request, connection, callback and wake-up overheads, cache refills)
+ * that runs after the response has left: the request is answered after
+ * its cpu phases and the rest, the thread goes on with that share before
+ * it takes its next work. An overhead: `overheads: zero` sets it to 0
+ * (then no extra burst). The models cite their defaults, from syscall
+ * traces of real servers (scripts/calibrate-after.sh, 2026-12-02), and
+ * say so in their help (`measured_`, a string literal). */
+#define SIM_AFTER_PARAM(cfg, field, share_, measured_)                         \
+	SIM_PARAM(                                                             \
+	    "after_response", SIM_PT_DOUBLE, cfg, field, .def = (share_),      \
+	    .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,                       \
+	    .help = "share (0..1) of the server's own CPU in the "             \
+		    "burst that writes a response run after it has "           \
+		    "left (closing, freeing): not in the latency, "            \
+		    "but the thread is busy before its next work; " measured_)
+
 /* The CPU of a request's first callback before its own phases, by
  * r->conn & 3 (SIM_CONN_REUSED, SIM_CONN_TLS): `per_request` and, on a
  * new connection, the accept and set-up and the TLS handshake. */
