@@ -54,46 +54,16 @@ PACKAGES=(gcc libc6-dev curl nodejs gunicorn python3-flask python3-uvicorn
 EVENTS=accept4,read,recvfrom,write,writev,sendto,sendmsg,shutdown,close
 EVENTS=$EVENTS,epoll_wait,epoll_pwait,select,pselect6,poll,ppoll,futex,fchmod
 
-SERVER_PID=""
-WORK=""
-cleanup() {
-  [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
-  [ -z "$WORK" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/servers.sh
+. scripts/servers.sh
+trap cleanup_server EXIT
 
-start_server() { # node | uvicorn | sync | gthread
-  local cmd
-  case $1 in
-  node) cmd=(node "$APPS/node_app.js" "$PORT") ;;
-  uvicorn) cmd=("$PY" -m uvicorn --workers 1 --no-access-log
-                --log-level warning --host 127.0.0.1 --port "$PORT"
-                --app-dir "$APPS" "py_apps:fastapi_app") ;;
-  sync) cmd=("$PY" -m gunicorn --worker-class sync --workers 1
-             --bind "127.0.0.1:$PORT" --chdir "$APPS" "py_apps:flask_app") ;;
-  gthread) cmd=("$PY" -m gunicorn --worker-class gthread --workers 1
-                --threads 8 --bind "127.0.0.1:$PORT" --chdir "$APPS"
-                "py_apps:flask_app") ;;
-  esac
-  nice -n -20 taskset -c "$SERVER_CPU" "${cmd[@]}" >/dev/null 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$PORT/w" && break
-    sleep 0.1
-  done
-  curl -sf -o /dev/null "http://127.0.0.1:$PORT/w" ||
-    { echo "$1 did not come up" >&2; return 1; }
-  sleep 1
-  # the process that serves: gunicorn's worker, not its arbiter
+# serve SYSTEM: start_server, and TRACED the process that serves
+# (gunicorn's worker, not its arbiter)
+serve() {
+  start_server "$1" || return 1
   TRACED=$SERVER_PID
   case $1 in sync | gthread) TRACED=$(pgrep -P "$SERVER_PID" | head -1) ;; esac
-}
-
-stop_server() {
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-  sleep 0.5
 }
 
 # trace SYSTEM REP: the syscalls of its server under the load, into
@@ -116,7 +86,7 @@ main() {
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
   local t0=$SECONDS sys r
   for sys in $SYSTEMS; do
-    start_server "$sys"
+    serve "$sys"
     # warm-up: the JIT and the allocator settle
     nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 100 \
       -d 2 -m "1:/w?cpu_us=$BURN" -L w >/dev/null

@@ -50,42 +50,15 @@ export PYTHONDONTWRITEBYTECODE=1
 PACKAGES=(gcc libc6-dev curl nodejs gunicorn python3-flask python3-uvicorn
           python3-fastapi python3-httptools python3-uvloop)
 
-SERVER_PID=""
-WORK=""
-cleanup() {
-  [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
-  [ -z "$WORK" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/servers.sh
+. scripts/servers.sh
+trap cleanup_server EXIT
 
-start_server() { # node | uvicorn | sync
-  local cmd
-  case $1 in
-  node) cmd=(node "$APPS/node_app.js" "$PORT") ;;
-  uvicorn) cmd=("$PY" -m uvicorn --workers 1 --no-access-log
-                --log-level warning --host 127.0.0.1 --port "$PORT"
-                --app-dir "$APPS" "py_apps:fastapi_app") ;;
-  sync) cmd=("$PY" -m gunicorn --worker-class sync --workers 1
-             --bind "127.0.0.1:$PORT" --chdir "$APPS" "py_apps:flask_app") ;;
-  esac
-  nice -n -20 taskset -c "$SERVER_CPU" "${cmd[@]}" >/dev/null 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$PORT/w" && break
-    sleep 0.1
-  done
-  curl -sf -o /dev/null "http://127.0.0.1:$PORT/w" ||
-    { echo "$1 did not come up" >&2; return 1; }
-  sleep 1
-  # the server and its children (gunicorn: the worker) count
+# serve SYSTEM: start_server, and PIDS the server and its children
+# (gunicorn: the worker), whose CPU counts
+serve() {
+  start_server "$1" || return 1
   PIDS=$(echo "$SERVER_PID" $(pgrep -P "$SERVER_PID") | tr ' ' ',')
-}
-
-stop_server() {
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-  sleep 0.5
 }
 
 # busy C: median CPU us per request with 8 in flight, burning C us
@@ -118,7 +91,7 @@ main() {
   local t0=$SECONDS sys c r base
   : >"$WORK/points"
   for sys in node uvicorn sync; do
-    start_server "$sys"
+    serve "$sys"
     # warm-up: the JIT and the allocator settle
     nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 300 \
       -d 3 -s "$PIDS" -m "1:/w" -L w,w >/dev/null
