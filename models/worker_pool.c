@@ -67,7 +67,10 @@
  * for the main thread and once for the thread that serves it, and behind a
  * CPU-bound thread each wait can last the switch interval. The main thread
  * accepts one connection at a time and pays the connection's costs
- * (`connection_overhead`, `tls_overhead`); the serving thread pays
+ * (`connection_overhead`, `tls_overhead`) and the thread pool's: the
+ * submission (`pool_overhead`) and, each pass of its loop, a scan of every
+ * request submitted and not yet collected (`pool_scan` each: the cost
+ * grows with the requests the worker holds); the serving thread pays
  * `request_overhead`. Without the GIL (`gil: false`) the accept costs only
  * its CPU, and with none (`overheads: zero`) the main thread is skipped.
  *
@@ -110,6 +113,7 @@ struct wp_cfg {
 	int max_requests;
 	int max_requests_jitter;
 	double request_overhead;
+	double pool_overhead, pool_scan; /* gthread's main thread */
 	struct sim_gil_cfg gil;
 	struct sim_mem_cfg mem;
 	struct sim_conn_cfg conn;
@@ -170,6 +174,40 @@ static const struct sim_param wp_params[] = {
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU per request or message on an open connection: "
 		      "parsing, WSGI, framework"),
+    /* pool_overhead 59 us: the gthread worker's own per-connection Python
+     * beside what sync runs (gunicorn 20.1 workers/gthread.py: accept()
+     * wraps the socket in a TConn, enqueue_req() calls
+     * ThreadPoolExecutor.submit(), which makes a Future and a work item and
+     * wakes a pool thread, and _wrap_future() adds a done callback that
+     * finish_request() runs under the worker's lock), paid by the main
+     * thread. Measured with scripts/calibrate.sh (2026-11-28, as
+     * request_overhead): a Flask hello world cost 329 us a request in
+     * gthread (4 threads) against 270 us in sync, a bare WSGI callable 220
+     * against 143; 59 us is Flask's difference. Checked on the 2-vCPU EPYC
+     * VM of scripts/validate-real.sh (2026-12-03, empty requests of
+     * scripts/validate/py_apps.py at 200/s and 600/s, 1 worker each,
+     * alternating, 3 rounds): gthread +80/+112, +10/+13 and +106/+96 us
+     * over sync (the machine's own speed varied 2x between the rounds).
+     * pool_scan 0.53 us: every pass of the main loop calls
+     * futures.wait(self.futures, timeout=0, return_when=FIRST_COMPLETED)
+     * over every request submitted and not yet collected (workers/
+     * gthread.py run()), and concurrent.futures.wait() (CPython 3.11
+     * Lib/concurrent/futures/_base.py) takes each future's lock and
+     * checks its state: CPU that grows with the requests the worker holds.
+     * On the same VM (CPython 3.11.2, Debian 12), one pass cost 2 us +
+     * 0.53 us per pending future when one of them had finished (the usual
+     * case: a pass per connection accepted, about one finished since the
+     * last) and 10 us + 1.15-1.2 us per future when none had (it then
+     * installs a waiter on each and removes it), for 8 to 512 futures.
+     * With Connection: close a pass per accepted connection. */
+    SIM_PARAM("pool_overhead", SIM_PT_DURATION, struct wp_cfg, pool_overhead,
+	      .def = 59e-6, .min = 0, .max = 3600, .flags = SIM_P_OVERHEAD,
+	      .help = "gthread: main-thread CPU per connection handed to the "
+		      "thread pool (submit, future, done callback)"),
+    SIM_PARAM("pool_scan", SIM_PT_DURATION, struct wp_cfg, pool_scan,
+	      .def = 0.53e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
+	      .help = "gthread: main-thread CPU per request the worker holds, "
+		      "per connection accepted (futures.wait over them all)"),
     SIM_GIL_PARAMS(struct wp_cfg, gil,
 		   "threads of a worker share the GIL; false = free-threaded "
 		   "(PEP 703)",
@@ -766,9 +804,14 @@ static void main_next(struct wp_proc *p)
 	struct wp *m = p->m;
 	struct sim_request *r = sim_queue_pop(&p->toaccept, now_of(m));
 	p->accepting = r;
-	if (r)
-		sim_py_run(&p->main, sim_first_cost(&m->first, r) -
-					 m->cfg->request_overhead);
+	if (!r)
+		return;
+	/* the requests submitted to the pool and not collected: on threads
+	 * and waiting for one */
+	int held = m->cfg->threads - p->nidle + (int)p->accepted.len;
+	sim_py_run(&p->main,
+		   sim_first_cost(&m->first, r) - m->cfg->request_overhead +
+		       m->cfg->pool_overhead + m->cfg->pool_scan * held);
 }
 
 static void main_done(struct sim_pythread *pt)
@@ -919,6 +962,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	 * for (with overheads zero and no GIL it would change nothing) */
 	m->mainthread = cfg->threads > 1 &&
 			(cfg->gil.on || cfg->request_overhead > 0 ||
+			 cfg->pool_overhead > 0 || cfg->pool_scan > 0 ||
 			 cfg->conn.overhead > 0 || cfg->conn.tls_overhead > 0);
 	size_t nth = (size_t)cfg->workers * (size_t)cfg->threads;
 	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);

@@ -448,3 +448,41 @@ Test(worker_pool, gthread_response_goes_out_in_two_sends, .init = tl_mktmp,
 		  "long request %.9f s", s[0].classes[0].lat_mean.mean);
 	sim_summary_release(&s[0]);
 }
+
+/* gthread's main thread pays the thread pool's costs for each connection:
+ * pool_overhead, and pool_scan for every request the worker holds (its
+ * futures.wait() over them all). One core, 1 worker x 5 threads, no GIL,
+ * overheads zero but pool_overhead 1 ms and pool_scan 1 ms: four requests
+ * that wait 100 ms (no CPU) come first and hold four threads; a 1 ms
+ * request at 50 ms then costs the main thread 1 + 4 x 1 ms before its
+ * thread runs it: 6 ms, against 2 ms without the scan. */
+Test(worker_pool, gthread_main_thread_scans_the_requests_it_holds,
+     .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	char yaml[1024];
+	tl_write("held.csv", "time_s,class,demand_1_s\n"
+			     "0,hold,0.1\n0.0001,hold,0.1\n0.0002,hold,0.1\n"
+			     "0.0003,hold,0.1\n0.05,probe,0.001\n");
+	for (int scan = 1; scan >= 0; scan--) {
+		snprintf(yaml, sizeof yaml,
+			 "seed: 1\nduration: 1s\nwarmup: 0s\nreplications: 1\n"
+			 "workload:\n"
+			 "  arrivals: { process: trace, file: %s/held.csv }\n"
+			 "  classes:\n"
+			 "    - { name: hold, phases: [ { io: 100ms } ] }\n"
+			 "    - { name: probe, phases: [ { cpu: 1ms } ] }\n"
+			 "systems:\n"
+			 "  - { name: gt, model: worker-pool, cores: 1, "
+			 "workers: 1, threads: 5, gil: false, overheads: zero, "
+			 "pool_overhead: 1ms, pool_scan: %dms }\n",
+			 tl_tmpdir(), scan);
+		struct sim_summary s[1];
+		tl_run(yaml, s, 1);
+		double want = scan ? 0.006 : 0.002;
+		cr_expect(
+		    fabs(s[0].classes[1].lat_mean.mean - want) < 1e-9,
+		    "pool_scan %d ms: the probe's latency %.9f s, want %g",
+		    scan, s[0].classes[1].lat_mean.mean, want);
+		sim_summary_release(&s[0]);
+	}
+}
