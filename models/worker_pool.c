@@ -184,7 +184,7 @@ static const struct sim_param wp_params[] = {
      * request_overhead): a Flask hello world cost 329 us a request in
      * gthread (4 threads) against 270 us in sync, a bare WSGI callable 220
      * against 143; 59 us is Flask's difference. Checked on the 2-vCPU EPYC
-     * VM of scripts/validate-real.sh (2026-12-03, empty requests of
+     * VM of scripts/validate-real.sh (2026-12-02 23:30, empty requests of
      * scripts/validate/py_apps.py at 200/s and 600/s, 1 worker each,
      * alternating, 3 rounds): gthread +80/+112, +10/+13 and +106/+96 us
      * over sync (the machine's own speed varied 2x between the rounds).
