@@ -213,13 +213,8 @@ restore_priority() {
     AUTOGROUP_NICE=""
   fi
 }
-stop_server() {
-  if [ -n "$SERVER_PID" ]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
-}
+# shellcheck source=scripts/servers.sh
+source scripts/servers.sh # server_cmd, stop_server (start_server: below)
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -421,19 +416,13 @@ predict_calibrated() {
 }
 
 # --- servers ----------------------------------------------------------------
+# start_server SYSTEM: servers.sh's command line (4 sync workers), at
+# nice NICE, logging to servers.log, once /w answers (for sync, once its
+# 4 workers are up)
 start_server() { # SYSTEM
   local cmd
-  case $1 in
-  node) cmd=(node "$APPS/node_app.js" "$PORT") ;;
-  sync) cmd=("$PY" -m gunicorn --worker-class sync --workers 4
-             --bind "127.0.0.1:$PORT" --chdir "$APPS" "py_apps:flask_app") ;;
-  gthread) cmd=("$PY" -m gunicorn --worker-class gthread --workers 1
-                --threads 8 --bind "127.0.0.1:$PORT" --chdir "$APPS"
-                "py_apps:flask_app") ;;
-  uvicorn) cmd=("$PY" -m uvicorn --workers 1 --no-access-log
-                --log-level warning --host 127.0.0.1 --port "$PORT"
-                --app-dir "$APPS" "py_apps:fastapi_app") ;;
-  esac
+  server_cmd "$1" 4 || return 1
+  cmd=("${SERVER_CMD[@]}")
   echo "== $(date -u +%FT%TZ) $1: ${cmd[*]}" >>"$OUT/servers.log"
   nice -n "$NICE" taskset -c "$SERVER_CPU" "${cmd[@]}" >>"$OUT/servers.log" 2>&1 &
   SERVER_PID=$!
