@@ -336,6 +336,17 @@ double sim_metrics_get(const struct sim_metrics *m, const char *group,
 	return x ? x->value : dflt;
 }
 
+size_t sim_metrics_index(const struct sim_metrics *m, const char *group,
+			 const char *key)
+{
+	char g[sizeof(((struct sim_metric *)0)->group)];
+	char k[sizeof(((struct sim_metric *)0)->key)];
+	copy_name(g, group, sizeof(g));
+	copy_name(k, key, sizeof(k));
+	const struct sim_metric *x = metrics_find(m, g, k);
+	return x ? (size_t)(x - m->v) : SIZE_MAX;
+}
+
 void sim_metrics_release(struct sim_metrics *m)
 {
 	free(m->v);

@@ -195,6 +195,9 @@ int sim_metrics_put(struct sim_metrics *m, const char *group, const char *key,
 /* Returns the value, or `dflt` when absent. */
 double sim_metrics_get(const struct sim_metrics *m, const char *group,
 		       const char *key, double dflt);
+/* The index in v of (group, key), or SIZE_MAX when absent. */
+size_t sim_metrics_index(const struct sim_metrics *m, const char *group,
+			 const char *key);
 void sim_metrics_release(struct sim_metrics *m);
 
 /* -------------------------------------------------- replication results -- */
