@@ -1070,11 +1070,12 @@ static void rep_report(void *state, struct sim_metrics *mt)
 	int n = 0;
 	struct sim_metrics list = {0};
 	struct fold_plan plan = {0};
+	struct sim_metrics cm = {0};
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
 		if (!c->launched)
 			continue;
-		struct sim_metrics cm = {0};
+		sim_metrics_clear(&cm); /* one list for all: no allocation */
 		sim_model_report(&c->inst, &cm);
 		bool first = !plan.at;
 		if (!fold_by_plan(&plan, &sum, &cm))
@@ -1099,9 +1100,10 @@ static void rep_report(void *state, struct sim_metrics *mt)
 			if (!isnan(kills))
 				sim_metrics_put(&list, g, "oom_kills", kills);
 		}
-		if (!(first && plan_make(&plan, &sum, &cm)))
-			sim_metrics_release(&cm);
+		if (first)
+			plan_make(&plan, &sum, &cm); /* takes cm if it can */
 	}
+	sim_metrics_release(&cm);
 	plan_release(&plan);
 	if (n > 0) {
 		sim_metrics_put(mt, "per_replica", "count", n);

@@ -347,6 +347,14 @@ size_t sim_metrics_index(const struct sim_metrics *m, const char *group,
 	return x ? (size_t)(x - m->v) : SIZE_MAX;
 }
 
+void sim_metrics_clear(struct sim_metrics *m)
+{
+	if (m->slot)
+		memset(m->slot, 0, m->nslot * sizeof(*m->slot));
+	m->n = 0;
+	m->failed = false;
+}
+
 void sim_metrics_release(struct sim_metrics *m)
 {
 	free(m->v);

@@ -198,6 +198,8 @@ double sim_metrics_get(const struct sim_metrics *m, const char *group,
 /* The index in v of (group, key), or SIZE_MAX when absent. */
 size_t sim_metrics_index(const struct sim_metrics *m, const char *group,
 			 const char *key);
+/* Empties m, keeping its storage for the next puts. */
+void sim_metrics_clear(struct sim_metrics *m);
 void sim_metrics_release(struct sim_metrics *m);
 
 /* -------------------------------------------------- replication results -- */
