@@ -987,9 +987,10 @@ static bool fold_by_plan(const struct fold_plan *p, struct sim_metrics *sum,
 	return true;
 }
 
-/* Makes cm (folded into sum by name) the plan; false, and cm left to the
- * caller, when memory runs out or a figure did not reach sum. */
-static bool plan_make(struct fold_plan *p, const struct sim_metrics *sum,
+/* Makes cm (folded into sum by name) the plan, taking it over; without a
+ * plan, cm left to the caller, when memory runs out or a figure did not
+ * reach sum. */
+static void plan_make(struct fold_plan *p, const struct sim_metrics *sum,
 		      struct sim_metrics *cm)
 {
 	size_t n = cm->n ? cm->n : 1;
@@ -1007,13 +1008,12 @@ static bool plan_make(struct fold_plan *p, const struct sim_metrics *sum,
 	}
 	p->tmpl = *cm;
 	*cm = (struct sim_metrics){0};
-	return true;
+	return;
 fail:
 	free(p->at);
 	free(p->how);
 	p->at = NULL;
 	p->how = NULL;
-	return false;
 }
 
 static void plan_release(struct fold_plan *p)
@@ -1101,7 +1101,7 @@ static void rep_report(void *state, struct sim_metrics *mt)
 				sim_metrics_put(&list, g, "oom_kills", kills);
 		}
 		if (first)
-			plan_make(&plan, &sum, &cm); /* takes cm if it can */
+			plan_make(&plan, &sum, &cm);
 	}
 	sim_metrics_release(&cm);
 	plan_release(&plan);

@@ -325,17 +325,6 @@ int sim_metrics_put(struct sim_metrics *m, const char *group, const char *key,
 	return 0;
 }
 
-double sim_metrics_get(const struct sim_metrics *m, const char *group,
-		       const char *key, double dflt)
-{
-	char g[sizeof(((struct sim_metric *)0)->group)];
-	char k[sizeof(((struct sim_metric *)0)->key)];
-	copy_name(g, group, sizeof(g));
-	copy_name(k, key, sizeof(k));
-	const struct sim_metric *x = metrics_find(m, g, k);
-	return x ? x->value : dflt;
-}
-
 size_t sim_metrics_index(const struct sim_metrics *m, const char *group,
 			 const char *key)
 {
@@ -345,6 +334,13 @@ size_t sim_metrics_index(const struct sim_metrics *m, const char *group,
 	copy_name(k, key, sizeof(k));
 	const struct sim_metric *x = metrics_find(m, g, k);
 	return x ? (size_t)(x - m->v) : SIZE_MAX;
+}
+
+double sim_metrics_get(const struct sim_metrics *m, const char *group,
+		       const char *key, double dflt)
+{
+	size_t i = sim_metrics_index(m, group, key);
+	return i == SIZE_MAX ? dflt : m->v[i].value;
 }
 
 void sim_metrics_clear(struct sim_metrics *m)
