@@ -711,7 +711,7 @@ static void oom_killed(struct sim_proc *mp)
 	sim_procset_killed(&m->ps, &p->pm); /* back after restart_time */
 	sim_procset_fail_held(&m->ps, &p->pm, forget);
 	assert(p->active == 0);
-	sim_pygc_init(&p->gc, &m->cfg->gc); /* a new process */
+	sim_pygc_restart(&p->gc); /* a new process */
 	struct sim_request *r;
 	while ((r = sim_queue_pop(&redeal, now)))
 		deal(m, r);
@@ -849,6 +849,7 @@ static void as_reset_stats(void *state, double now)
 		sim_tw_reset(&p->tokq.tw, now);
 		sim_tw_reset(&p->tok_tw, now);
 		sim_gil_reset_stats(&p->gil, now);
+		sim_pygc_reset_stats(&p->gc);
 	}
 	sim_procset_reset_stats(&m->ps, now);
 	sim_hist_reset(&m->lag);
@@ -868,9 +869,11 @@ static void as_report(void *state, struct sim_metrics *mt)
 	struct sim_loop_figs loops = {0};
 	double tok = 0, qtok = 0, qgil = 0, mtok = 0, mgil = 0, threads = 0;
 	double handoffs = 0, forced = 0;
+	struct sim_pygc_figs gc = {0};
 	for (int i = 0; i < m->nprocs; i++) {
 		struct as_proc *p = sim_procset_at(&m->ps, i);
 		sim_loop_tally(&p->loop, &loops);
+		sim_pygc_tally(&p->gc, &gc);
 		tok += sim_tw_mean(&p->tok_tw, now);
 		qtok += sim_tw_mean(&p->tokq.tw, now);
 		qgil += sim_tw_mean(&p->gil.waiting, now);
@@ -899,6 +902,9 @@ static void as_report(void *state, struct sim_metrics *mt)
 	sim_metrics_put(mt, "gil", "handoffs_per_s",
 			el > 0 ? handoffs / el : 0);
 	sim_metrics_put(mt, "gil", "forced_per_s", el > 0 ? forced / el : 0);
+	if (m->gc)
+		sim_pygc_report(&gc, el, sim_tw_mean(&m->host->busy, now) * el,
+				mt);
 	sim_procset_report_memory(
 	    &m->ps,
 	    sim_procset_peak(&m->ps,

@@ -14,6 +14,28 @@ void sim_pygc_init(struct sim_pygc *g, const struct sim_pygc_cfg *cfg)
 	g->ll_total = cfg->heap;
 }
 
+void sim_pygc_restart(struct sim_pygc *g)
+{
+	struct sim_pygc was = *g;
+	sim_pygc_init(g, was.cfg);
+	g->cpu = was.cpu;
+	g->colls = was.colls;
+	g->full = was.full;
+}
+
+void sim_pygc_report(const struct sim_pygc_figs *f, double el, double cpu_used,
+		     struct sim_metrics *m)
+{
+	sim_metrics_put(m, "gc", "collections_per_s",
+			el > 0 ? f->colls / el : 0);
+	sim_metrics_put(m, "gc", "full_per_s", el > 0 ? f->full / el : 0);
+	/* collections end within a request's burst, so a share over 1 is
+	 * only the rounding of a burst cut by the end of the run */
+	sim_metrics_put(m, "gc", "cpu_share",
+			cpu_used > 0 && f->cpu < cpu_used ? f->cpu / cpu_used
+							  : cpu_used > 0);
+}
+
 static int gen_of(const struct sim_pygc *g, uint64_t epoch)
 {
 	return epoch == g->ncoll ? 0 : epoch >= g->c1 ? 1 : 2;
@@ -47,6 +69,7 @@ static double collect(struct sim_pygc *g, int gen)
 		g->full++;
 	}
 	g->ncoll++;
+	g->colls++;
 	if (gen >= 1)
 		g->c1 = g->ncoll;
 	double cpu = examined * g->cfg->cost;

@@ -93,8 +93,10 @@ struct sim_pygc {
 	double live[3];	    /* objects alive, by generation */
 	double junk[3];	    /* cyclic garbage not collected yet */
 	double ll_total, ll_pending;
-	double cpu;    /* CPU of all collections (since the last reset) */
-	uint64_t full; /* full collections (since the last reset) */
+	/* since the last sim_pygc_reset_stats, kept across a restart */
+	double cpu;	/* CPU of all collections */
+	uint64_t colls; /* collections of any generation */
+	uint64_t full;	/* full collections (generation 2) */
 };
 
 /* Whether cfg collects at all (a threshold and a cost). */
@@ -109,8 +111,32 @@ static inline const char *sim_pygc_validate(const struct sim_pygc_cfg *cfg)
 		   ? "gc_request_garbage must not exceed gc_request_objects"
 		   : NULL;
 }
-/* A fresh process (also after a restart). */
+/* A fresh process; sim_pygc_restart keeps the figures counted so far. */
 void sim_pygc_init(struct sim_pygc *g, const struct sim_pygc_cfg *cfg);
+void sim_pygc_restart(struct sim_pygc *g);
+/* The figures start again from 0 (the end of the warm-up). */
+static inline void sim_pygc_reset_stats(struct sim_pygc *g)
+{
+	g->cpu = 0;
+	g->colls = g->full = 0;
+}
+/* The figures of a system's collectors: sim_pygc_tally adds one
+ * process's, sim_pygc_report puts them in m's group `gc` with `el` the
+ * seconds since the reset and `cpu_used` the CPU seconds the system used
+ * meanwhile: collections_per_s, full_per_s and cpu_share (the
+ * collections' share of that CPU). */
+struct sim_pygc_figs {
+	double cpu, colls, full;
+};
+static inline void sim_pygc_tally(const struct sim_pygc *g,
+				  struct sim_pygc_figs *sum)
+{
+	sum->cpu += g->cpu;
+	sum->colls += (double)g->colls;
+	sum->full += (double)g->full;
+}
+void sim_pygc_report(const struct sim_pygc_figs *f, double el, double cpu_used,
+		     struct sim_metrics *m);
 /* A request allocates its objects: returns the CPU of the collection that
  * triggers, if any, and in *epoch what sim_pygc_free needs. */
 double sim_pygc_alloc(struct sim_pygc *g, uint64_t *epoch);
