@@ -69,8 +69,11 @@
  * accepts one connection at a time and pays the connection's costs
  * (`connection_overhead`, `tls_overhead`) and the thread pool's: the
  * submission (`pool_overhead`) and, each pass of its loop, a scan of every
- * request submitted and not yet collected (`pool_scan` each: the cost
- * grows with the requests the worker holds); the serving thread pays
+ * request submitted and not yet collected (`pool_scan` each when a request
+ * finished since the last pass, else `pool_wait` and `pool_scan_none`
+ * each: the cost grows with the requests the worker holds, more than
+ * twice as fast when none finishes between connections, as past the
+ * knee); the serving thread pays
  * `request_overhead`. Without the GIL (`gil: false`) the accept costs only
  * its CPU, and with none (`overheads: zero`) the main thread is skipped.
  *
@@ -113,7 +116,8 @@ struct wp_cfg {
 	int max_requests;
 	int max_requests_jitter;
 	double request_overhead;
-	double pool_overhead, pool_scan; /* gthread's main thread */
+	/* gthread's main thread */
+	double pool_overhead, pool_scan, pool_wait, pool_scan_none;
 	struct sim_gil_cfg gil;
 	struct sim_mem_cfg mem;
 	struct sim_conn_cfg conn;
@@ -199,7 +203,18 @@ static const struct sim_param wp_params[] = {
      * case: a pass per connection accepted, about one finished since the
      * last) and 10 us + 1.15-1.2 us per future when none had (it then
      * installs a waiter on each and removes it), for 8 to 512 futures.
-     * With Connection: close a pass per accepted connection. */
+     * With Connection: close a pass per accepted connection.
+     * pool_wait 8 us and pool_scan_none 1.17 us: a pass that finds no
+     * request finished since the last one (a connection arriving before
+     * any answer since the last: the more often, the more the arrivals
+     * outrun the answers) costs the 10 us + 1.15-1.2 us per future above
+     * instead: pool_wait, the 8 us more than the 2 us that pool_overhead
+     * holds (its calibration, one request in flight, collects one each
+     * pass), and pool_scan_none per future instead of pool_scan.
+     * scripts/calibrate/pool_scan.py (run by scripts/calibrate.sh) on the
+     * same VM, 2026-12-03, a faster spell: 0.2 us + 0.434 us per future
+     * and 9.1 us + 0.930 us per future (least squares, 8 to 512
+     * futures): the same ratio of 2.1-2.2 and 8.8 us between them. */
     SIM_PARAM("pool_overhead", SIM_PT_DURATION, struct wp_cfg, pool_overhead,
 	      .def = 59e-6, .min = 0, .max = 3600, .flags = SIM_P_OVERHEAD,
 	      .help = "gthread: main-thread CPU per connection handed to the "
@@ -207,7 +222,18 @@ static const struct sim_param wp_params[] = {
     SIM_PARAM("pool_scan", SIM_PT_DURATION, struct wp_cfg, pool_scan,
 	      .def = 0.53e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
 	      .help = "gthread: main-thread CPU per request the worker holds, "
-		      "per connection accepted (futures.wait over them all)"),
+		      "per connection accepted (futures.wait over them all), "
+		      "when a request finished since the last connection"),
+    SIM_PARAM("pool_wait", SIM_PT_DURATION, struct wp_cfg, pool_wait,
+	      .def = 8e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
+	      .help = "gthread: main-thread CPU per connection accepted when "
+		      "no request finished since the last (futures.wait "
+		      "makes a waiter)"),
+    SIM_PARAM("pool_scan_none", SIM_PT_DURATION, struct wp_cfg, pool_scan_none,
+	      .def = 1.17e-6, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
+	      .help = "gthread: pool_scan's cost when no request finished "
+		      "since the last connection (a waiter installed on "
+		      "each and removed)"),
     SIM_GIL_PARAMS(struct wp_cfg, gil,
 		   "threads of a worker share the GIL; false = free-threaded "
 		   "(PEP 703)",
@@ -321,6 +347,9 @@ struct wp_proc {
 	struct sim_queue toaccept;
 	struct sim_request *accepting;
 	int nconn; /* connections held: on threads + accepted */
+	/* gthread: threads freed since the main thread's last pass (its
+	 * futures.wait() finds that many finished) */
+	int finished;
 	enum wp_state state;
 	int served; /* requests started since boot */
 	int limit;  /* max_requests + jitter; 0 = no recycling */
@@ -422,6 +451,7 @@ static struct sim_request *unbind(struct wp_thread *th)
 	th->r = NULL;
 	th->ev = 0;
 	p->idle[p->nidle++] = th;
+	p->finished++;
 	sim_tw_add(&p->m->busy_tw, now_of(p->m), -1);
 	return r;
 }
@@ -808,10 +838,14 @@ static void main_next(struct wp_proc *p)
 		return;
 	/* the requests submitted to the pool and not collected: on threads
 	 * and waiting for one */
-	int held = m->cfg->threads - p->nidle + (int)p->accepted.len;
-	sim_py_run(&p->main,
-		   sim_first_cost(&m->first, r) - m->cfg->request_overhead +
-		       m->cfg->pool_overhead + m->cfg->pool_scan * held);
+	const struct wp_cfg *cfg = m->cfg;
+	int held = cfg->threads - p->nidle + (int)p->accepted.len;
+	double scan = p->finished ? cfg->pool_scan * held
+				  : cfg->pool_wait + cfg->pool_scan_none * held;
+	p->finished = 0;
+	sim_py_run(&p->main, sim_first_cost(&m->first, r) -
+				 cfg->request_overhead + cfg->pool_overhead +
+				 scan);
 }
 
 static void main_done(struct sim_pythread *pt)
@@ -963,6 +997,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	m->mainthread = cfg->threads > 1 &&
 			(cfg->gil.on || cfg->request_overhead > 0 ||
 			 cfg->pool_overhead > 0 || cfg->pool_scan > 0 ||
+			 cfg->pool_wait > 0 || cfg->pool_scan_none > 0 ||
 			 cfg->conn.overhead > 0 || cfg->conn.tls_overhead > 0);
 	size_t nth = (size_t)cfg->workers * (size_t)cfg->threads;
 	m->procs = calloc((size_t)m->nprocs, sizeof *m->procs);

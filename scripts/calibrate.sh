@@ -41,6 +41,10 @@
 #   worker_pool.c request_overhead  gunicorn_{sync,gthread}_{wsgi,flask}_new_*
 #   async.c request_overhead        uvicorn_*_{raw,starlette,fastapi}_new_*
 #   async.c callback_overhead       uvicorn_*_loop_turn_us .. *_io_round_trip_us
+#   worker_pool.c pool_scan, pool_wait, pool_scan_none
+#                                   pool_scan_fit (no server: one pass of
+#                                   gthread's futures.wait() over n futures,
+#                                   scripts/calibrate/pool_scan.py)
 # concsim models a connection per request (no keep-alive), hence `new_`;
 # the `keepalive` figures show what the connection itself costs.
 #
@@ -290,6 +294,7 @@ main() {
   node_figures
   gunicorn_figures sync --worker-class sync
   gunicorn_figures gthread --worker-class gthread --threads 4
+  taskset -c "$SERVER_CPU" "$PY" "$APPS/pool_scan.py" | tee -a "$OUT/summary.txt"
   uvicorn_figures asyncio_h11 asyncio h11
   uvicorn_figures uvloop_httptools uvloop httptools
 

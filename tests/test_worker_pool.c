@@ -450,39 +450,56 @@ Test(worker_pool, gthread_response_goes_out_in_two_sends, .init = tl_mktmp,
 }
 
 /* gthread's main thread pays the thread pool's costs for each connection:
- * pool_overhead, and pool_scan for every request the worker holds (its
- * futures.wait() over them all). One core, 1 worker x 5 threads, no GIL,
- * overheads zero but pool_overhead 1 ms and pool_scan 1 ms: four requests
- * that wait 100 ms (no CPU) come first and hold four threads; a 1 ms
- * request at 50 ms then costs the main thread 1 + 4 x 1 ms before its
- * thread runs it: 6 ms, against 2 ms without the scan. */
+ * pool_overhead, and for every request the worker holds pool_scan if a
+ * request finished since its last connection, else pool_wait and
+ * pool_scan_none each (its futures.wait() over them all). One core, 1
+ * worker x 5 threads, no GIL, overheads zero but pool_overhead 1 ms,
+ * pool_scan 1 ms, pool_wait 2 ms and pool_scan_none 3 ms: four requests
+ * that wait 1 s (no CPU) come first and hold four threads; a 1 ms probe at
+ * 200 ms then costs the main thread 1 + 2 + 4 x 3 ms before its thread
+ * runs it: 16 ms. With a fifth request of 10 ms of I/O after the four,
+ * over by then, the probe's pass finds it finished: 1 + 4 x 1 ms, 6 ms.
+ * With the scan's keys at 0, 2 ms either way. */
 Test(worker_pool, gthread_main_thread_scans_the_requests_it_holds,
      .init = tl_mktmp, .fini = tl_rmtmp)
 {
 	char yaml[1024];
-	tl_write("held.csv", "time_s,class,demand_1_s\n"
-			     "0,hold,0.1\n0.0001,hold,0.1\n0.0002,hold,0.1\n"
-			     "0.0003,hold,0.1\n0.05,probe,0.001\n");
-	for (int scan = 1; scan >= 0; scan--) {
-		snprintf(yaml, sizeof yaml,
-			 "seed: 1\nduration: 1s\nwarmup: 0s\nreplications: 1\n"
-			 "workload:\n"
-			 "  arrivals: { process: trace, file: %s/held.csv }\n"
-			 "  classes:\n"
-			 "    - { name: hold, phases: [ { io: 100ms } ] }\n"
-			 "    - { name: probe, phases: [ { cpu: 1ms } ] }\n"
-			 "systems:\n"
-			 "  - { name: gt, model: worker-pool, cores: 1, "
-			 "workers: 1, threads: 5, gil: false, overheads: zero, "
-			 "pool_overhead: 1ms, pool_scan: %dms }\n",
-			 tl_tmpdir(), scan);
+	const char *holds = "time_s,class,demand_1_s\n"
+			    "0,hold,1\n0.0001,hold,1\n0.0002,hold,1\n"
+			    "0.0003,hold,1\n";
+	struct {
+		bool quick, scan;
+		double want;
+	} cases[] = {{false, true, 0.016},
+		     {true, true, 0.006},
+		     {false, false, 0.002},
+		     {true, false, 0.002}};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char trace[256];
+		snprintf(trace, sizeof trace, "%s%s0.2,probe,0.001\n", holds,
+			 cases[k].quick ? "0.0004,hold,0.01\n" : "");
+		tl_write("held.csv", trace);
+		snprintf(
+		    yaml, sizeof yaml,
+		    "seed: 1\nduration: 2s\nwarmup: 0s\nreplications: 1\n"
+		    "workload:\n"
+		    "  arrivals: { process: trace, file: %s/held.csv }\n"
+		    "  classes:\n"
+		    "    - { name: hold, phases: [ { io: 1s } ] }\n"
+		    "    - { name: probe, phases: [ { cpu: 1ms } ] }\n"
+		    "systems:\n"
+		    "  - { name: gt, model: worker-pool, cores: 1, "
+		    "workers: 1, threads: 5, gil: false, overheads: zero, "
+		    "pool_overhead: 1ms, pool_scan: %dms, pool_wait: %dms, "
+		    "pool_scan_none: %dms }\n",
+		    tl_tmpdir(), cases[k].scan, 2 * cases[k].scan,
+		    3 * cases[k].scan);
 		struct sim_summary s[1];
 		tl_run(yaml, s, 1);
-		double want = scan ? 0.006 : 0.002;
-		cr_expect(
-		    fabs(s[0].classes[1].lat_mean.mean - want) < 1e-9,
-		    "pool_scan %d ms: the probe's latency %.9f s, want %g",
-		    scan, s[0].classes[1].lat_mean.mean, want);
+		cr_expect(fabs(s[0].classes[1].lat_mean.mean - cases[k].want) <
+			      1e-9,
+			  "case %zu: the probe's latency %.9f s, want %g", k,
+			  s[0].classes[1].lat_mean.mean, cases[k].want);
 		sim_summary_release(&s[0]);
 	}
 }
