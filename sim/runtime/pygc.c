@@ -29,11 +29,13 @@ void sim_pygc_report(const struct sim_pygc_figs *f, double el, double cpu_used,
 	sim_metrics_put(m, "gc", "collections_per_s",
 			el > 0 ? f->colls / el : 0);
 	sim_metrics_put(m, "gc", "full_per_s", el > 0 ? f->full / el : 0);
-	/* collections end within a request's burst, so a share over 1 is
-	 * only the rounding of a burst cut by the end of the run */
-	sim_metrics_put(m, "gc", "cpu_share",
-			cpu_used > 0 && f->cpu < cpu_used ? f->cpu / cpu_used
-							  : cpu_used > 0);
+	/* a collection's CPU is counted when it starts and spent within its
+	 * request's burst: one cut short by the end of the run can put the
+	 * count a little above the CPU used */
+	double share = 0;
+	if (cpu_used > 0)
+		share = f->cpu < cpu_used ? f->cpu / cpu_used : 1;
+	sim_metrics_put(m, "gc", "cpu_share", share);
 }
 
 static int gen_of(const struct sim_pygc *g, uint64_t epoch)
