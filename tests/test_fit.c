@@ -690,3 +690,36 @@ Test(fit, help_teaches_the_command)
 	cr_expect(strstr(out, "utilization law"));
 	free(out);
 }
+
+/* The stopping rule of a search (fit_stop_converged): converged below a
+ * simplex of 0.003; between that and 0.01 only after 200 iterations
+ * without a better value (the objective of a simulation on common random
+ * numbers is flat at small scales, where Nelder-Mead can cycle without
+ * shrinking); above 0.01 never on a stall alone. */
+Test(fit, a_search_stalled_on_a_flat_objective_has_converged)
+{
+	struct fit_stop st = {0};
+	cr_expect(!fit_stop_converged(&st, 0.5, 10));
+	cr_expect(fit_stop_converged(&st, 0.0029, 10), "small enough");
+	/* stalled but large: the data do not pin the unknowns down */
+	st = (struct fit_stop){0};
+	for (int i = 0; i < 1000; i++)
+		cr_assert(!fit_stop_converged(&st, 0.02, 10), "iteration %d",
+			  i);
+	/* stalled and small: converged at the 200th iteration without gain */
+	st = (struct fit_stop){0};
+	cr_expect(!fit_stop_converged(&st, 0.005, 10));
+	for (int i = 1; i < 200; i++)
+		cr_assert(!fit_stop_converged(&st, 0.005, 10), "iteration %d",
+			  i);
+	cr_expect(fit_stop_converged(&st, 0.005, 10));
+	/* an improvement starts the count again */
+	st = (struct fit_stop){0};
+	for (int i = 0; i < 150; i++)
+		fit_stop_converged(&st, 0.005, 10);
+	cr_expect(!fit_stop_converged(&st, 0.005, 9));
+	for (int i = 1; i < 200; i++)
+		cr_assert(!fit_stop_converged(&st, 0.005, 9), "iteration %d",
+			  i);
+	cr_expect(fit_stop_converged(&st, 0.005, 9));
+}

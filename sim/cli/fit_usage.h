@@ -82,7 +82,10 @@
 	"  --replications N     refits (default: the scenario's)\n"            \
 	"  --seed N             master seed\n"                                 \
 	"  --set PATH=VALUE     override a scenario key (repeatable)\n"        \
-	"  --max-iter N         simplex iterations per refit (default 400)\n"  \
+	"  --max-iter N         simplex iterations per refit (default 400;\n"  \
+	"                       a refit converges below a simplex of 0.003\n"  \
+	"                       in log units, or of 0.01 after 200\n"          \
+	"                       iterations without a better value)\n"          \
 	"  --format FMT         table or json (default: table on a "           \
 	"terminal,\n"                                                          \
 	"                       json otherwise)\n"                             \

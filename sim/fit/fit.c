@@ -60,10 +60,12 @@
 #include "workload/budget.h"
 #include "workload/run.h"
 
-#define PENALTY	 1e30 /* objective of a candidate that cannot run */
-#define NO_RESP	 1e3  /* relative error of a figure the run lacks */
-#define SIZE_TOL 3e-3 /* simplex size at convergence (log units) */
-#define JAC_STEP 0.05 /* central-difference step (log units or of range) */
+#define PENALTY	   1e30 /* objective of a candidate that cannot run */
+#define NO_RESP	   1e3	/* relative error of a figure the run lacks */
+#define SIZE_TOL   3e-3 /* simplex size at convergence (log units) */
+#define FLAT_SIZE  1e-2 /* fit_stop_converged (fit.h) */
+#define FLAT_ITERS 200
+#define JAC_STEP   0.05 /* central-difference step (log units or of range) */
 
 /* ------------------------------------------------------------ problem -- */
 
@@ -484,6 +486,19 @@ struct refits {
 	size_t ncells;
 };
 
+bool fit_stop_converged(struct fit_stop *st, double size, double best)
+{
+	if (size < SIZE_TOL)
+		return true;
+	if (!st->seen || best < st->best) {
+		st->best = best;
+		st->seen = 1;
+		st->still = 0;
+		return false;
+	}
+	return ++st->still >= FLAT_ITERS && size < FLAT_SIZE;
+}
+
 static int refit_one(void *arg, size_t k)
 {
 	struct refits *rs = arg;
@@ -512,15 +527,18 @@ static int refit_one(void *arg, size_t k)
 	}
 	gsl_multimin_function fn = {nm_f, nu, &rf};
 	gsl_multimin_fminimizer_set(m, &fn, y, step);
-	int it = 0, st = GSL_CONTINUE;
-	while (st == GSL_CONTINUE && it < p->max_iter) {
+	int it = 0;
+	bool done = false;
+	struct fit_stop stop = {0};
+	while (!done && it < p->max_iter) {
 		it++;
 		if (gsl_multimin_fminimizer_iterate(m))
 			break;
-		st = gsl_multimin_test_size(gsl_multimin_fminimizer_size(m),
-					    SIZE_TOL);
+		done =
+		    fit_stop_converged(&stop, gsl_multimin_fminimizer_size(m),
+				       gsl_multimin_fminimizer_minimum(m));
 	}
-	rs->size[k] = st == GSL_SUCCESS ? 0 : gsl_multimin_fminimizer_size(m);
+	rs->size[k] = done ? 0 : gsl_multimin_fminimizer_size(m);
 	rs->iters[k] = it;
 	for (size_t j = 0; j < nu; j++)
 		rs->out[k * nu + j] =

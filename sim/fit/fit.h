@@ -110,6 +110,17 @@ void fit_problem_release(struct fit_problem *p);
  * says whether every refit converged); SIM_ELIMIT or SIM_ESCENARIO when a
  * simulation could not run at all (r->why); SIM_ENOMEM. */
 int fit_run(struct fit_problem *p, struct fit_result *r);
+/* fit_run's stopping rule for one Nelder-Mead search, given after each
+ * iteration the simplex's size (log units) and its best value so far:
+ * true once the size is below 0.003, or once it is below 0.01 and the
+ * best value has not improved for 200 iterations (common random numbers
+ * make the objective piecewise constant: below some scale no event moves,
+ * and the simplex can cycle there without shrinking). Start from {0}. */
+struct fit_stop {
+	double best;
+	int still, seen;
+};
+bool fit_stop_converged(struct fit_stop *st, double size, double best);
 /* Frees the arrays of *r; *r is empty afterwards. */
 void fit_result_release(struct fit_result *r);
 
