@@ -9,8 +9,10 @@
 #                                            the predictions and the tables
 #                                            again, with this build, from
 #                                            DIR's measurements
-#   CALIBRATION=results/calibrate/summary.txt bash scripts/validate-real.sh
-#                                            adds prediction (c), below
+#   CALIBRATE=1 bash scripts/validate-real.sh
+#                                            first runs scripts/calibrate-
+#                                            refill.sh (~6 minutes) and adds
+#                                            prediction (c), below
 #
 # Systems (each pinned to SERVER_CPU with taskset, default core 0):
 #   node     Node.js http, 1 process (scripts/validate/node_app.js)
@@ -74,13 +76,16 @@
 # "trace": (a) on each point's own arrivals, replayed (predict_trace
 # below).
 #
-# (c) "calibrated", when CALIBRATION names a summary.txt of
-# scripts/calibrate.sh run on this machine: the same scenarios with the
-# per-request keys set to what it measured (the README's advice: the
-# defaults are one machine's): request_overhead = the framework's
-# new-connection figure under load (c8: node_http, gunicorn_{sync,gthread}
-# _flask, uvicorn_uvloop_httptools_fastapi), wakeup_overhead (event loops)
-# = its c1 figure minus its c8 one. Nothing is fitted to the measurements.
+# (c) "calibrated", with CALIBRATE=1 (or REFILL naming the refill.txt of
+# an earlier run of it): scripts/calibrate-refill.sh measures this
+# machine's cache refill before the measurements (OUT/calibrate/
+# refill.txt), and (c) is (a) with its keys: cache_refill_time, and
+# cache_refill of Node, uvicorn, and of gunicorn sync for sync and
+# gthread (a negative fitted refill counts as 0). The refill is the
+# machine's more than the runtime's (what the server's working set loses
+# while the core idles or computes depends on what else runs on the
+# host), and this is the README's advice to users, checked: calibrate on
+# the machine the answer is for. Nothing is fitted to the measurements.
 #
 # Knee (scripts/validate/compare.py, the same rule for measured and
 # predicted curves): the offered rate at which, going up the rates, first
@@ -124,7 +129,8 @@
 # TIMEOUT (10),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
-# of the simulations), CALIBRATION (a calibrate.sh summary.txt),
+# of the simulations), CALIBRATE (0), REFILL (a calibrate-refill.sh
+# refill.txt: prediction (c) without running it again),
 # FLOOR_RATE (20), WARM_RATE (300) and WARM_S (5: each server gets
 # WARM_S s of empty requests at WARM_RATE, not measured, before its
 # first point), NICE (-20), SERVER_CPU, CLIENT_CPU, PORT (18600), OUT,
@@ -176,7 +182,8 @@ FLOOR_RATE=${FLOOR_RATE:-20}
 NET_S=${NET_S:-10}
 WARM_RATE=${WARM_RATE:-300}
 WARM_S=${WARM_S:-5}
-CALIBRATION=${CALIBRATION:-}
+CALIBRATE=${CALIBRATE:-0}
+REFILL=${REFILL:-}
 OUT=${OUT:-results/validate-real}
 APPS=scripts/validate
 PY=/usr/bin/python3
@@ -385,34 +392,30 @@ predict_trace() {
   $PY $APPS/compare.py traces "$OUT" "$1-$2"
 }
 
-# calibrated_sets SYSTEM: --set options from $CALIBRATION (prediction c)
+# calibrated_sets SYSTEM: --set options from $REFILL (prediction c):
+# the refill keys calibrate-refill.sh fitted (gthread: gunicorn sync's)
 calibrated_sets() {
-  local c1 c8 label
-  case $1 in
-  node) label=node_http ;;
-  sync) label=gunicorn_sync_flask ;;
-  gthread) label=gunicorn_gthread_flask ;;
-  uvicorn) label=uvicorn_uvloop_httptools_fastapi ;;
-  esac
-  c8=$(awk -v l="${label}_new_connection_c8_us_per_request" '$1 == l { sub("median=", "", $2); print $2 }' "$CALIBRATION")
-  c1=$(awk -v l="${label}_new_connection_c1_us_per_request" '$1 == l { sub("median=", "", $2); print $2 }' "$CALIBRATION")
-  [ -n "$c8" ] || { echo "no $label c8 figure in $CALIBRATION" >&2; return 1; }
-  echo "--set systems.$1.request_overhead=${c8}us"
-  if [ -n "$c1" ] && [ "$1" != sync ] && [ "$1" != gthread ]; then
-    awk -v a="$c1" -v b="$c8" -v s="$1" 'BEGIN { w = a - b; if (w < 0) w = 0
-      printf "--set systems.%s.wakeup_overhead=%.2fus\n", s, w }'
+  local src=$1 t r
+  [ "$1" != gthread ] || src=sync
+  t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$REFILL")
+  r=$(sed -n "s/^$src ([a-z-]*): cache_refill: \(-\{0,1\}[0-9.]*\)us$/\1/p" "$REFILL")
+  if [ -z "$t" ] || [ -z "$r" ]; then
+    echo "no refill of $src in $REFILL" >&2
+    return 1
   fi
+  case $r in -*) r=0 ;; esac
+  echo "--set systems.$1.cache_refill=${r}us --set systems.$1.cache_refill_time=$t"
 }
 
 # predict_calibrated SYSTEM MIX RATES: prediction (c) at the measured rates
 predict_calibrated() {
   local sets
   sets=$(calibrated_sets "$1") || return 1
+  mkdir -p "$OUT/pred_calibrated"
   # shellcheck disable=SC2086 # sets is a list of options
   sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_calibrated/$1-$2" "$3" \
-    "$REPLICATIONS" $sets
-  echo "$1 $2 calibrated: $sets" | tr '\n' ' ' >>"$OUT/pred_calibrated/sets.txt"
-  echo >>"$OUT/pred_calibrated/sets.txt"
+    "$REPLICATIONS" $sets --set "duration=$(sim_duration "$3")s"
+  echo "$1 $2 calibrated: $sets" >>"$OUT/pred_calibrated/sets.txt"
 }
 
 # --- servers ----------------------------------------------------------------
@@ -579,8 +582,13 @@ main() {
   fi
   if [ "${REPORT_ONLY:-0}" = 1 ]; then
     # (a) and norefill again at the measured rates, with this build and
-    # its view of the machine (QUANTUM; RTT, or OUT's network.csv)
+    # its view of the machine (QUANTUM; RTT, or OUT's network.csv), and
+    # (c) with OUT's refill calibration (or REFILL's)
     local f sm rl
+    if [ -z "$REFILL" ] && [ -s "$OUT/calibrate/refill.txt" ]; then
+      REFILL=$OUT/calibrate/refill.txt
+    fi
+    rm -f "$OUT/pred_calibrated/sets.txt"
     if [ -z "${RTT+given}" ] && [ -s "$OUT/network.csv" ]; then
       RTT=$(network_rtt "$OUT/network.csv")
     fi
@@ -590,9 +598,11 @@ main() {
       sm=$(basename "$f" .csv)
       write_scenario "${sm%%-*}" "${sm#*-}" "$OUT/scenarios/$sm.yaml"
       rl=$(awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' "$f")
-      rm -rf "$OUT/pred_defaults/$sm" "$OUT/pred_norefill/$sm"
+      rm -rf "$OUT/pred_defaults/$sm" "$OUT/pred_norefill/$sm" \
+        "$OUT/pred_calibrated/$sm"
       predict_defaults "${sm%%-*}" "${sm#*-}" "$rl"
       predict_norefill "${sm%%-*}" "${sm#*-}" "$rl"
+      [ -z "$REFILL" ] || predict_calibrated "${sm%%-*}" "${sm#*-}" "$rl"
     done
     report
     return
@@ -614,6 +624,14 @@ main() {
   restore_priority
   [ -n "${RTT+given}" ] || RTT=$(network_rtt "$OUT/network.csv")
   echo "# the scenarios: quantum ${QUANTUM:-default}, client rtt ${RTT:-none}"
+  # this machine's cache refill, for prediction (c)
+  if [ "$CALIBRATE" = 1 ]; then
+    OUT=$OUT/calibrate SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU \
+      bash scripts/calibrate-refill.sh >"$OUT/calibrate.log" 2>&1 ||
+      { echo "calibrate-refill.sh failed: $OUT/calibrate.log" >&2; exit 1; }
+    REFILL=$OUT/calibrate/refill.txt
+    grep -v '^#' "$REFILL"
+  fi
 
   # predictions first: the simulator must not run beside a measurement
   declare -A RATES
@@ -634,10 +652,7 @@ main() {
       # the same without the cache refill (what the models predicted
       # before it): the refill's own effect, point by point
       predict_norefill "$sys" "$mix" "$rl"
-      if [ -n "$CALIBRATION" ]; then
-        mkdir -p "$OUT/pred_calibrated"
-        predict_calibrated "$sys" "$mix" "$rl"
-      fi
+      [ -z "$REFILL" ] || predict_calibrated "$sys" "$mix" "$rl"
     done
   done
 
