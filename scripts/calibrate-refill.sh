@@ -30,8 +30,20 @@
 # server the R that minimises the squared error given T (linear in R),
 # T on a grid of 0.05 ms; printed as the keys to put in a scenario (or in
 # the models' defaults: models/*.c cite the run of 2026-12-02).
+#
+# The refills are what a request pays beyond an empty one with the core
+# never idle; that empty request itself is the third figure: its CPU
+# (`busy 0`), less what the model charges for it with no
+# request_overhead (concsim, the same closed loop of 8 on one core), is
+# each server's `request_overhead` on this machine. And gunicorn sync with
+# 4 workers (`sync4 busy 0`) against 1 gives `switch_refill`: the model's
+# default switch refill scaled by the measured difference over the one
+# concsim finds with it (a change of worker per request, as the 4-worker
+# accept herd makes it).
 # Output: OUT/refill.txt (default results/calibrate). Environment: RATES,
-# BURNS, REPS (3, medians), SERVER_CPU, CLIENT_CPU, PORT (18650), OUT.
+# BURNS, REPS (3, medians), SERVER_CPU, CLIENT_CPU, PORT (18650), OUT,
+# QUANTUM (the models' scheduler slice for the concsim runs, as
+# validate-real.sh sets it; default the models').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/install-missing.sh
@@ -54,10 +66,10 @@ PACKAGES=(gcc libc6-dev curl nodejs gunicorn python3-flask python3-uvicorn
 . scripts/servers.sh
 trap cleanup_server EXIT
 
-# serve SYSTEM: start_server, and PIDS the server and its children
-# (gunicorn: the worker), whose CPU counts
+# serve SYSTEM [SYNC_WORKERS]: start_server, and PIDS the server and its
+# children (gunicorn: the workers), whose CPU counts
 serve() {
-  start_server "$1" || return 1
+  start_server "$1" "${2:-}" || return 1
   PIDS=$(echo "$SERVER_PID" $(pgrep -P "$SERVER_PID") | tr ' ' ',')
 }
 
@@ -82,10 +94,79 @@ idle() {
     awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
+# model_cpu CONCSIM-OPTIONS...: CPU us per empty request (less its 1 us
+# phase) of each system of the models' closed loop of 8 on one core, one
+# line each: NAME US
+model_cpu() {
+  local q=${QUANTUM:+quantum: $QUANTUM, }
+  cat >"$WORK/busy.yaml" <<EOF
+name: calibrate-busy
+seed: 1
+duration: 5s
+warmup: 1s
+replications: 2
+workload:
+  closed: { users: 8, think: { dist: constant, mean: 0s } }
+  client: { timeout: 10s }
+  classes: [ { name: empty, phases: [ { cpu: 1us } ] } ]
+systems:
+  - { name: node, model: event-loop, cores: 1, ${q}processes: 1 }
+  - { name: uvicorn, model: async, cores: 1, ${q}workers: 1 }
+  - { name: sync, model: worker-pool, cores: 1, ${q}workers: 1, threads: 1 }
+  - { name: sync4, model: worker-pool, cores: 1, ${q}workers: 4, threads: 1 }
+EOF
+  build/concsim run "$WORK/busy.yaml" -q -j2 --format csv "$@" |
+    $PY -c 'import csv, sys
+for r in csv.DictReader(sys.stdin):
+    print(r["system"], "%.1f" % (1e6 * float(r["utilization_cpu"]) / float(r["throughput_rps"]) - 1))'
+}
+
+model_of() {
+  case $1 in node) echo event-loop ;; uvicorn) echo async ;; *) echo worker-pool ;; esac
+}
+
+# per_request POINTS: each server's request_overhead and sync's
+# switch_refill, from the empty requests' CPU (busy 0, sync4 busy 0) and
+# the models' (model_cpu); appended to OUT/refill.txt
+per_request() {
+  local s m0 base ro ro_sync="" b4 b1 e0 e1 sets=()
+  for s in node uvicorn sync sync4; do
+    sets+=(--set "systems.$s.cache_refill=0s")
+    [ "$s" = sync4 ] || sets+=(--set "systems.$s.request_overhead=0s")
+  done
+  model_cpu "${sets[@]}" >"$WORK/m0"
+  for s in node uvicorn sync; do
+    base=$(awk -v s="$s" '$1 == s && $2 == "busy" && $3 == "0" { print $4 }' "$1")
+    m0=$(awk -v s="$s" '$1 == s { print $2 }' "$WORK/m0")
+    if [ -z "$base" ] || [ -z "$m0" ]; then continue; fi
+    ro=$(awk -v b="$base" -v m="$m0" 'BEGIN { r = b - m; printf "%.0f", (r > 0 ? r : 0) }')
+    echo "# $s busy 0: $base us measured; the model's without request_overhead: $m0 us"
+    echo "$s ($(model_of "$s")): request_overhead: ${ro}us"
+  done | tee -a "$OUT/refill.txt"
+  ro_sync=$(sed -n 's/^sync (worker-pool): request_overhead: \([0-9]*\)us$/\1/p' "$OUT/refill.txt" | tail -1)
+  b4=$(awk '$1 == "sync4" && $2 == "busy" && $3 == "0" { print $4 }' "$1")
+  b1=$(awk '$1 == "sync" && $2 == "busy" && $3 == "0" { print $4 }' "$1")
+  [ -n "$b4" ] && [ -n "$b1" ] && [ -n "$ro_sync" ] || return 0
+  model_cpu --systems sync,sync4 --set "systems.sync.request_overhead=${ro_sync}us" \
+    --set "systems.sync4.request_overhead=${ro_sync}us" \
+    --set systems.sync.cache_refill=0s --set systems.sync4.cache_refill=0s \
+    --set systems.sync4.switch_refill=250us >"$WORK/m1"
+  e0=$(awk '$1 == "sync" { print $2 }' "$WORK/m1")
+  e1=$(awk '$1 == "sync4" { print $2 }' "$WORK/m1")
+  awk -v b4="$b4" -v b1="$b1" -v e0="$e0" -v e1="$e1" 'BEGIN {
+    d = b4 - b1; e = e1 - e0; r = e > 0 ? 250 * d / e : 0; if (r < 0) r = 0
+    printf "# sync 4 workers against 1, busy 0: +%.0f us measured; the model +%.0f us with switch_refill 250 us\n", d, e
+    printf "sync (worker-pool): switch_refill: %.0fus\n", r }' | tee -a "$OUT/refill.txt"
+}
+
 main() {
   install_missing "${PACKAGES[@]}"
   mkdir -p "$OUT"
   WORK=$(mktemp -d)
+  if [ ! -x build/concsim ]; then
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build build -j2 >/dev/null
+  fi
   gcc -O2 -Wall -o "$WORK/loadgen" scripts/calibrate/loadgen.c
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
   local t0=$SECONDS sys c r base
@@ -107,6 +188,12 @@ main() {
     fi
     stop_server
   done
+  # 4 sync workers: the changes of worker
+  serve sync 4
+  nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 300 \
+    -d 3 -s "$PIDS" -m "1:/w" -L w,w >/dev/null
+  echo "sync4 busy 0 $(busy 0)" | tee -a "$WORK/points"
+  stop_server
   # the fit (pure Python: one T for all, R per server by least squares)
   $PY - "$WORK/points" <<'PY' | tee "$OUT/refill.txt"
 import math, sys
@@ -143,6 +230,7 @@ names = {'node': 'event-loop', 'uvicorn': 'async', 'sync': 'worker-pool'}
 for s in servers:
     print('%s (%s): cache_refill: %.0fus' % (s, names[s], rs[s]))
 PY
+  per_request "$WORK/points"
   echo "# done in $((SECONDS - t0)) s; $OUT/refill.txt"
 }
 

@@ -32,15 +32,17 @@ server_cmd() {
   esac
 }
 
-# start_server SYSTEM: server_cmd SYSTEM, at nice -20 on SERVER_CPU, once /w
-# answers
+# start_server SYSTEM [SYNC_WORKERS]: server_cmd SYSTEM, at nice -20 on
+# SERVER_CPU, once /w answers (and, for sync, its workers are all up)
 start_server() {
-  server_cmd "$1" || return 1
+  server_cmd "$1" "${2:-}" || return 1
   # shellcheck disable=SC2153 # SERVER_CPU: set by the sourcing script
   nice -n -20 taskset -c "$SERVER_CPU" "${SERVER_CMD[@]}" >/dev/null 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$PORT/w" && break
+    if curl -sf -o /dev/null "http://127.0.0.1:$PORT/w"; then
+      [ "$1" != sync ] || [ "$(pgrep -cP "$SERVER_PID")" -ge "${2:-1}" ] && break
+    fi
     sleep 0.1
   done
   curl -sf -o /dev/null "http://127.0.0.1:$PORT/w" ||

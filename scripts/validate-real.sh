@@ -80,8 +80,9 @@
 # an earlier run of it): scripts/calibrate-refill.sh measures this
 # machine's cache refill before the measurements (OUT/calibrate/
 # refill.txt), and (c) is (a) with its keys: cache_refill_time, and
-# cache_refill of Node, uvicorn, and of gunicorn sync for sync and
-# gthread (a negative fitted refill counts as 0). The refill is the
+# cache_refill and request_overhead of Node, uvicorn, and of gunicorn sync
+# for sync and gthread (a negative fitted refill counts as 0), and sync's
+# switch_refill (4 workers against 1). The refill is the
 # machine's more than the runtime's (what the server's working set loses
 # while the core idles or computes depends on what else runs on the
 # host), and this is the README's advice to users, checked: calibrate on
@@ -393,9 +394,12 @@ predict_trace() {
 }
 
 # calibrated_sets SYSTEM: --set options from $REFILL (prediction c):
-# the refill keys calibrate-refill.sh fitted (gthread: gunicorn sync's)
+# the keys calibrate-refill.sh measured (gthread: gunicorn sync's, but
+# the switch refill, which needs several processes): the refill, and
+# where the file has them (since 2026-12-03) request_overhead and sync's
+# switch_refill
 calibrated_sets() {
-  local src=$1 t r
+  local src=$1 t r k v sets
   [ "$1" != gthread ] || src=sync
   t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$REFILL")
   r=$(sed -n "s/^$src ([a-z-]*): cache_refill: \(-\{0,1\}[0-9.]*\)us$/\1/p" "$REFILL")
@@ -404,7 +408,13 @@ calibrated_sets() {
     return 1
   fi
   case $r in -*) r=0 ;; esac
-  echo "--set systems.$1.cache_refill=${r}us --set systems.$1.cache_refill_time=$t"
+  sets="--set systems.$1.cache_refill=${r}us --set systems.$1.cache_refill_time=$t"
+  for k in request_overhead switch_refill; do
+    [ "$k" != switch_refill ] || [ "$1" = sync ] || continue
+    v=$(sed -n "s/^$src ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$REFILL" | tail -1)
+    [ -z "$v" ] || sets="$sets --set systems.$1.$k=${v}us"
+  done
+  echo "$sets"
 }
 
 # predict_calibrated SYSTEM MIX RATES: prediction (c) at the measured rates
@@ -627,7 +637,7 @@ main() {
   # this machine's cache refill, for prediction (c)
   if [ "$CALIBRATE" = 1 ]; then
     OUT=$OUT/calibrate SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU \
-      bash scripts/calibrate-refill.sh >"$OUT/calibrate.log" 2>&1 ||
+      QUANTUM=$QUANTUM bash scripts/calibrate-refill.sh >"$OUT/calibrate.log" 2>&1 ||
       { echo "calibrate-refill.sh failed: $OUT/calibrate.log" >&2; exit 1; }
     REFILL=$OUT/calibrate/refill.txt
     grep -v '^#' "$REFILL"
