@@ -134,6 +134,152 @@ Test(host, abort_frees_the_core_for_the_next_thread)
 	sim_release(&s);
 }
 
+/* Wake-up preemption and holding a core: one core, 4 ms quantum, no
+ * switch cost. Thread A computes (one burst of `a_cpu`, or `a_bursts`
+ * bursts of 1 ms back to back: its on_done starts the next at once, as a
+ * thread that has not blocked); thread B becomes runnable at `b_at` for
+ * 1 ms. Returns when B finished. */
+struct hold {
+	struct probe a, b;
+	struct sim_host *h;
+	int a_bursts;
+};
+
+static void a_next(struct sim_thread *t)
+{
+	struct hold *x = t->owner;
+	done(t);
+	if (x->a.bursts < x->a_bursts)
+		sim_host_run(x->h, t, 0.001);
+}
+
+static void b_wakes(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct hold *x = obj;
+	sim_host_run(x->h, &x->b.t, 0.001);
+}
+
+static double hold_case(bool preempt, double a_cpu, int a_bursts, double b_at)
+{
+	struct sim s;
+	struct sim_host h;
+	struct hold x = {.h = &h, .a_bursts = a_bursts};
+	struct sim_host_cfg cfg = {
+	    .cores = 1, .quantum = 0.004, .wakeup_preemption = preempt};
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	sim_thread_init(&x.a.t, &h, a_bursts ? a_next : done, &x);
+	sim_thread_init(&x.b.t, &h, done, &x);
+	sim_host_run(&h, &x.a.t, a_bursts ? 0.001 : a_cpu);
+	sim_at(&s, b_at, b_wakes, &x, 0);
+	sim_run_until(&s, 1);
+	cr_expect_eq(x.b.bursts, 1);
+	cr_expect_eq(x.a.bursts, a_bursts ? a_bursts : 1);
+	sim_host_release(&h);
+	sim_release(&s);
+	return x.b.finished;
+}
+
+/* B wakes 10 ms into A's 20 ms burst: A has held the core past its
+ * quantum, and B takes it at once (Linux's fair scheduler lets a waking
+ * task preempt one that has had more than its share); without wake-up
+ * preemption B waits for A's quantum to end, at 12 ms. */
+Test(host, a_thread_that_wakes_preempts_one_past_its_quantum)
+{
+	cr_expect_float_eq(hold_case(true, 0.020, 0, 0.010), 0.011, 1e-12);
+	cr_expect_float_eq(hold_case(false, 0.020, 0, 0.010), 0.013, 1e-12);
+}
+
+/* B wakes 1 ms into A's burst: A got the core less than a quantum ago
+ * and keeps it to the quantum's end (EEVDF's RUN_TO_PARITY), 4 ms, with
+ * wake-up preemption or without. */
+Test(host, a_thread_keeps_its_core_for_its_quantum)
+{
+	cr_expect_float_eq(hold_case(true, 0.020, 0, 0.001), 0.005, 1e-12);
+	cr_expect_float_eq(hold_case(false, 0.020, 0, 0.001), 0.005, 1e-12);
+}
+
+/* A runs 1 ms bursts back to back without blocking (an event loop with
+ * callbacks queued, a worker going from parsing to the app's code): it
+ * keeps the core between them, so B, waking at 0.5 ms, waits for A's
+ * quantum to end at 4 ms rather than taking the core when A's first
+ * burst ends at 1 ms. Waking at 6.5 ms, when A has held the core for 6.5
+ * ms a burst at a time, B takes it at once with wake-up preemption (in
+ * the middle of A's seventh burst), and without it waits for the quantum
+ * boundary at 8 ms. */
+Test(host, a_thread_that_runs_on_without_blocking_keeps_its_core)
+{
+	cr_expect_float_eq(hold_case(true, 0, 12, 0.0005), 0.005, 1e-12);
+	cr_expect_float_eq(hold_case(false, 0, 12, 0.0005), 0.005, 1e-12);
+	cr_expect_float_eq(hold_case(true, 0, 12, 0.0065), 0.0075, 1e-12);
+	cr_expect_float_eq(hold_case(false, 0, 12, 0.0065), 0.009, 1e-12);
+}
+
+/* The switch refill, once per burst: one core, 4 ms quantum, a switch
+ * refill of 1 ms between processes. A (process 1) computes 10 ms from 0
+ * on an idle core; B (process 2) wakes at 5 ms for 1 ms and preempts it,
+ * paying the refill (the core ran A): 5-7 ms. A resumes at 7 ms on a core
+ * that ran another process and pays its refill then (its first core had
+ * run nobody): 6 ms left, so it finishes at 13 ms. C (process 2) wakes at
+ * 10 ms; A's quantum counts from after its refill (8 ms), so C waits to
+ * 12 ms, pays the refill, runs to 14 ms, and A, which paid for this
+ * burst already, finishes its last 1 ms at 15 ms. */
+struct sw {
+	struct sim_host *h;
+	struct probe a, b, c;
+};
+
+static void sw_b(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	struct sw *x = obj;
+	sim_host_run(x->h, arg ? &x->c.t : &x->b.t, 0.001);
+}
+
+static void switch_case(bool with_c, double *a_done, double *b_done,
+			double *c_done)
+{
+	struct sim s;
+	struct sim_host h;
+	struct sw x = {.h = &h};
+	static const int p1 = 1, p2 = 2;
+	struct sim_host_cfg cfg = {
+	    .cores = 1, .quantum = 0.004, .wakeup_preemption = true};
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	sim_host_set_switch_refill(&h, 0.001);
+	struct probe *pr[] = {&x.a, &x.b, &x.c};
+	for (int i = 0; i < 3; i++) {
+		sim_thread_init(&pr[i]->t, &h, done, &x);
+		sim_thread_set_proc(&pr[i]->t, i ? &p2 : &p1);
+		pr[i]->finished = -1;
+	}
+	sim_host_run(&h, &x.a.t, 0.010);
+	sim_at(&s, 0.005, sw_b, &x, 0);
+	if (with_c)
+		sim_at(&s, 0.010, sw_b, &x, 1);
+	sim_run_until(&s, 1);
+	*a_done = x.a.finished;
+	*b_done = x.b.finished;
+	*c_done = x.c.finished;
+	sim_host_release(&h);
+	sim_release(&s);
+}
+
+Test(host, a_burst_pays_its_switch_refill_once)
+{
+	double a, b, c;
+	switch_case(false, &a, &b, &c);
+	cr_expect_float_eq(b, 0.007, 1e-12);
+	cr_expect_float_eq(a, 0.013, 1e-12);
+	switch_case(true, &a, &b, &c);
+	cr_expect_float_eq(b, 0.007, 1e-12);
+	cr_expect_float_eq(c, 0.014, 1e-12);
+	cr_expect_float_eq(a, 0.015, 1e-12);
+}
+
 /* sim_host_run's precondition is asserted: a thread with a burst in
  * progress (running, or queued for processor sharing) cannot start
  * another. */

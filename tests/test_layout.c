@@ -37,11 +37,11 @@ Test(layout, runtime_structs_keep_the_per_request_fields_together)
 	/* what a burst reads or writes of its host, inside the hot part */
 	size_t burst[] = {
 	    offsetof(struct sim_host, one_core.t_cpu),
+	    offsetof(struct sim_host, one_core.held),
 	    offsetof(struct sim_host, handoff),
-	    offsetof(struct sim_host, refilling),
+	    offsetof(struct sim_host, slow),
 	    offsetof(struct sim_host, core_fn),
 	    offsetof(struct sim_host, pf),
-	    offsetof(struct sim_host, quantum),
 	    offsetof(struct sim_host, work_refill),
 	    offsetof(struct sim_host, refill_time),
 	    offsetof(struct sim_host, swrefill),

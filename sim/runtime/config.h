@@ -258,10 +258,13 @@ struct sim_host_cfg {
 	int cores;
 	double quantum;	       /* seconds; 0 = ideal processor sharing */
 	double context_switch; /* seconds per switch between threads */
-	double memory;	       /* bytes; 0 = no limit */
-	double cpu_scale;      /* multiplies the workload's cpu phase demands
-				  (a runtime slower or faster than the one
-				  they were measured on); 1 = as given */
+	/* a thread that becomes runnable takes a core at once from a thread
+	 * that has held it longer than a quantum (host.c, bound_slices) */
+	bool wakeup_preemption;
+	double memory;	  /* bytes; 0 = no limit */
+	double cpu_scale; /* multiplies the workload's cpu phase demands
+			     (a runtime slower or faster than the one
+			     they were measured on); 1 = as given */
 };
 
 struct sim_system {

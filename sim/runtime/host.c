@@ -4,7 +4,9 @@
  * Threads (a Node loop, a gunicorn worker, a pool thread) ask for bursts of
  * CPU. With a quantum q > 0 the host is round-robin: a thread runs on a
  * free core for min(remaining, q); when its slice ends and others wait, it
- * goes to the tail of the run queue. A core that changes thread pays the
+ * goes to the tail of the run queue; a thread that becomes runnable while
+ * a thread has held a core for more than q takes that core at once (wake-up
+ * preemption, as Linux does). A core that changes thread pays the
  * context-switch cost first (the core is busy, nobody progresses), so
  * oversubscription (64 threads on 4 cores) shows up as slower bursts and
  * lower useful capacity. With q = 0 the host is ideal processor sharing:
@@ -39,6 +41,8 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 			       .ncores = cfg->cores,
 			       .quantum = cfg->quantum,
 			       .cs = cfg->context_switch,
+			       .wakeup_preempt = cfg->wakeup_preemption,
+			       .slow = cfg->quantum <= 0,
 			       .handoff = -1,
 			       .core_fn = core_event};
 	/* whole bytes: memory.c keeps footprints as integers */
@@ -81,13 +85,13 @@ void sim_host_set_refill(struct sim_host *h, double cpu, double time, bool work)
 	h->refill = cpu;
 	h->refill_time = time;
 	h->work_refill = work ? cpu : 0;
-	h->refilling = h->refill > 0 || h->swrefill > 0;
+	h->slow = h->refill > 0 || h->swrefill > 0 || h->quantum <= 0;
 }
 
 void sim_host_set_switch_refill(struct sim_host *h, double cpu)
 {
 	h->swrefill = cpu;
-	h->refilling = h->refill > 0 || h->swrefill > 0;
+	h->slow = h->refill > 0 || h->swrefill > 0 || h->quantum <= 0;
 }
 
 static void core_event_fetched(struct sim *s, void *obj, uint64_t arg);
@@ -148,73 +152,119 @@ static void add_refill(struct sim_thread *t, double x)
  * What is cold is the union: R x (1 - (1 - idle/R)(1 - b/R)) = idle + b -
  * idle x b / R. A fully cold request (long idle: idle = R) pays R once,
  * not twice; a core that just ran another process pays b; in between
- * the switch adds only what the idle gap had not already evicted. */
+ * the switch adds only what the idle gap had not already evicted. b only
+ * for a burst that still owes it (once per burst, see switched). */
 static __attribute__((noinline)) double charge(const struct sim_host *h,
 					       double idle,
 					       const struct sim_core *co,
-					       const struct sim_thread *t)
+					       struct sim_thread *t)
 {
 	/* co->last: threads live as long as their host */
 	const struct sim_thread *l = co->last;
-	if (!(h->swrefill > 0) || !t->proc || !l || !l->proc ||
+	if (!t->owed || !(h->swrefill > 0) || !t->proc || !l || !l->proc ||
 	    l->proc == t->proc)
 		return idle;
+	t->owed = 0; /* once per burst */
 	double b = h->swrefill;
 	double r = h->refill > b ? h->refill : b;
 	return idle + b - idle * b / r;
 }
 
-/* The refill of a burst that waited for a core and takes busy core co
- * from its last thread (no idle part). Once per burst, when it first gets
- * a core: a burst time-sliced with another process's resumes without a
- * new charge (a refill per slice would grow the slices it shares and, at
- * a refill as long as the quantum, never let it finish). Out of line,
- * off the path without one. */
-static __attribute__((noinline, cold)) void switched(const struct sim_host *h,
-						     const struct sim_core *co,
-						     struct sim_thread *t)
+/* The refill of a thread that waited for a core and takes busy core co
+ * from its last thread (no idle part). Once per burst (a request's
+ * server code, evicted by another process), the first time the burst
+ * gets a core that ran another process: when it first gets one, or when
+ * it resumes after a preemption, if the cores it had until then ran
+ * only its own process (a worker going on to its next request without
+ * blocking keeps its core). A burst time-sliced with other processes
+ * pays once, not per slice: what the others evict is the server's code
+ * around the application's, not the application's loop. Returns what it
+ * adds to the burst now: the thread's quantum counts from after it (see
+ * dispatch). Out of line, off the path without one. */
+static __attribute__((noinline, cold)) double
+switched(const struct sim_host *h, const struct sim_core *co,
+	 struct sim_thread *t)
 {
-	t->owed = 0;
+	double before = t->remaining;
 	add_refill(t, charge(h, 0, co, t));
+	return t->remaining - before;
 }
 
 /* ------------------------------------------------------- round robin -- */
 
-void sim__host_dispatch(struct sim_host *h, int c, struct sim_thread *t)
+/* When the hold of core co's thread ends if threads wait (at `now` or
+ * later): at the end of its first quantum; past it, at once with wake-up
+ * preemption, else at its next quantum boundary. */
+static double hold_end(const struct sim_host *h, const struct sim_core *co,
+		       double now)
+{
+	double q = h->quantum, used = now > co->held ? now - co->held : 0;
+	if (h->wakeup_preempt)
+		return co->held + (used < q ? q : used);
+	double n = floor(used / q);
+	/* at a boundary (a burst that ended on it) the hold ends there */
+	if (n >= 1 && used - n * q < 1e-12)
+		return now;
+	return co->held + (n + 1) * q;
+}
+
+/* Gives core c to t for its burst; a new hold's quantum starts after
+ * `refill`, the switch refill just added to the burst. */
+static void dispatch(struct sim_host *h, int c, struct sim_thread *t,
+		     double refill)
 {
 	struct sim_core *co = &h->cores[c];
-	double cost = 0;
+	double cost = 0, now = h->s->now;
 	if (co->last != t && co->last) {
 		cost = h->cs;
 		h->switches++;
 	}
+	/* A burst that follows the thread's last on this core at the same
+	 * instant continues its hold (it has not blocked): its quantum runs
+	 * from when it got the core. */
+	if (co->last != t || now - (co->t_cpu + co->slice) > 1e-9)
+		co->held = now + cost + refill;
 	/* With nobody waiting, the thread runs to the end of its burst; a
-	 * thread that becomes runnable later cuts it back to its next
-	 * quantum boundary (see bound_slices), which is what slicing every
-	 * quantum would do, without an event per quantum. */
+	 * thread that becomes runnable later cuts it back (see bound_slices),
+	 * which is what slicing every quantum would do, without an event per
+	 * quantum. */
 	double slice = t->remaining;
-	if (h->rq_head && h->quantum > 0 && slice > h->quantum)
-		slice = h->quantum;
+	if (h->rq_head && h->quantum > 0) {
+		double left = hold_end(h, co, now + cost) - (now + cost);
+		if (slice > left)
+			slice = left;
+	}
 	co->cur = co->last = t;
 	co->slice = slice;
-	co->t_cpu = h->s->now + cost;
+	co->t_cpu = now + cost;
 	t->core = t->lastcore = c;
 	/* last, so that its out-of-line path is a tail call (sim_at_to) */
 	sim_at_to(&co->ev, h->s, h->s->now + (cost + slice), h->core_fn, h,
 		  (uint64_t)c);
 }
 
+void sim__host_dispatch(struct sim_host *h, int c, struct sim_thread *t)
+{
+	dispatch(h, c, t, 0);
+}
+
 /* Threads now wait for a core: every running slice longer than a quantum
- * ends at its next quantum boundary instead, to let them in. */
+ * ends at its next quantum boundary instead, to let them in. With wake-up
+ * preemption a thread that has held its core for a quantum or more gives
+ * it up now, and one that got it less than a quantum ago keeps it to the
+ * quantum's end: Linux's fair scheduler lets a waking task preempt one
+ * that has had more than its share, but not one that has just been picked
+ * (EEVDF's RUN_TO_PARITY). The thread preempted goes to the back of the
+ * queue, behind the one that woke. */
 static void bound_slices(struct sim_host *h)
 {
-	double now = h->s->now, q = h->quantum;
+	double now = h->s->now;
 	for (int c = 0; c < h->ncores; c++) {
 		struct sim_core *co = &h->cores[c];
-		if (!co->cur || co->slice <= q)
+		if (!co->cur)
 			continue;
-		double used = now > co->t_cpu ? now - co->t_cpu : 0;
-		double bound = (floor(used / q) + 1) * q;
+		double end = hold_end(h, co, now);
+		double bound = end > co->t_cpu ? end - co->t_cpu : 0;
 		if (bound >= co->slice)
 			continue;
 		sim_cancel(h->s, co->ev);
@@ -260,9 +310,8 @@ static struct sim_thread *rq_pop(struct sim_host *h)
 static __attribute__((noinline)) void dispatch_next(struct sim_host *h, int c)
 {
 	struct sim_thread *next = rq_pop(h);
-	if (next->owed)
-		switched(h, &h->cores[c], next);
-	sim__host_dispatch(h, c, next);
+	double refill = next->owed ? switched(h, &h->cores[c], next) : 0;
+	dispatch(h, c, next, refill);
 }
 
 /* Core c has nothing to run any more: give it the next thread, or idle. */
@@ -325,7 +374,9 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 		 * other use of the host releases it first, so the idle stack
 		 * and the figures are what core_free would have made them */
 		if (h->rq_head) {
-			if (t->after > 0) {
+			/* before its hold ends the thread keeps the core
+			 * for what it runs next without blocking */
+			if (t->after > 0 || s->now < hold_end(h, co, s->now)) {
 				keep_core(h, c, t);
 				return;
 			}
@@ -496,13 +547,13 @@ static int ps_add(struct sim_host *h, struct sim_thread *t, double cpu)
 
 /* ------------------------------------------------------------ public -- */
 
-/* sim_host_run with a cache refill: out of line, so that the path
- * without one (M/M/1 with overheads zero) only tests h->refilling. */
-static __attribute__((noinline)) void run_refilled(struct sim_host *h,
-						   struct sim_thread *t)
+/* sim_host_run with a cache refill or processor sharing: out of line, so
+ * that the path without (M/M/1 with overheads zero) only tests h->slow. */
+static __attribute__((noinline)) void run_slow(struct sim_host *h,
+					       struct sim_thread *t)
 {
 	if (h->quantum <= 0) {
-		if (!h->nps)
+		if (!h->nps && h->refill > 0)
 			add_refill(t, refill(h, h->ps_idle_since));
 		if (ps_add(h, t, t->remaining) < 0)
 			h->s->stop = SIM_ENOMEM;
@@ -511,6 +562,7 @@ static __attribute__((noinline)) void run_refilled(struct sim_host *h,
 		int c = take_idle(h, t);
 		struct sim_core *co = &h->cores[c];
 		/* idle since its last slice ended */
+		t->owed = 1;
 		add_refill(t,
 			   charge(h, refill(h, co->t_cpu + co->slice), co, t));
 		sim__host_dispatch(h, c, t);
@@ -525,13 +577,8 @@ void sim__host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 	t->remaining = cpu;
 	if (h->handoff >= 0)
 		release_handoff(h);
-	if (h->refilling) {
-		run_refilled(h, t);
-		return;
-	}
-	if (h->quantum <= 0) {
-		if (ps_add(h, t, cpu) < 0)
-			h->s->stop = SIM_ENOMEM;
+	if (h->slow) {
+		run_slow(h, t);
 		return;
 	}
 	if (h->nidle > 0) {

@@ -41,7 +41,7 @@ struct sim_thread {
 	int core;	  /* running on this core, or -1 */
 	int lastcore;	  /* core it last ran on, or -1 */
 	int hpos;	  /* processor sharing: heap position, or -1 */
-	int owed; /* a burst queued for a core, its switch refill to come */
+	int owed;	  /* its burst's switch refill still to come (host.c) */
 	/* queueing for a core, processor sharing, switch refills (after
 	 * SIM_THREAD_HOT) */
 	struct sim_host *host;
@@ -62,11 +62,17 @@ struct sim_core {
 	/* when the slice's CPU starts (after the switch); an idle core went
 	 * idle at t_cpu + slice */
 	double t_cpu;
+	/* since when its thread has held it: a thread whose burst ends and
+	 * whose next starts at the same instant has not blocked, and keeps
+	 * the core (and its quantum) as a thread that computes on does */
+	double held;
 };
 
 /* A host: `cores` cores shared by its threads, round-robin with a quantum
- * and a context-switch cost charged whenever a core changes thread, or
- * ideal processor sharing when the quantum is 0. */
+ * and a context-switch cost charged whenever a core changes thread (with
+ * wake-up preemption: a thread that becomes runnable takes a core at once
+ * from a thread that has held it longer than a quantum), or ideal
+ * processor sharing when the quantum is 0. */
 struct sim_host {
 	/* what every burst touches, first and together in three cache
 	 * lines (SIM_HOST_HOT; a fleet of replicas visits thousands of hosts:
@@ -84,7 +90,9 @@ struct sim_host {
 	const void *pfarg;
 	void (*pfahead)(const void *arg);
 	int nidle;
-	int refilling; /* refill > 0 || swrefill > 0 */
+	/* a burst takes sim__host_run's slow path: a cache refill (refill >
+	 * 0 || swrefill > 0) or processor sharing (quantum 0) */
+	int slow;
 	/* a single core and its idle slot, here rather than allocated */
 	int one_idle;
 	/* the core whose burst just ended, while its thread's on_done runs
@@ -94,9 +102,8 @@ struct sim_host {
 	int handoff;
 	struct sim_core one_core;
 	void (*pf)(const void *arg); /* at the end of the burst, or NULL */
-	sim_fn core_fn; /* a core's event: core_event, or with pf set one
-			   that calls it first */
-	double quantum;
+	sim_fn core_fn;	    /* a core's event: core_event, or with pf set one
+			       that calls it first */
 	double work_refill; /* refill when the app's work evicts it, else 0 */
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
 	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU;
@@ -109,10 +116,12 @@ struct sim_host {
 	/* the rest: memory, queueing for a core, statistics, processor
 	 * sharing */
 	struct sim_hostmem mem; /* processes' memory, `memory` limit */
+	double quantum;
 	int ncores;
 	struct sim_thread *rq_tail;
 	size_t rq_len;
 	double cs; /* context switch: only when a core changes thread */
+	bool wakeup_preempt; /* sim_host_cfg.wakeup_preemption */
 	/* statistics */
 	struct sim_tw waiting; /* threads waiting for a core */
 	uint64_t switches;     /* context switches since the reset */
@@ -158,7 +167,7 @@ static inline void sim_host_run(struct sim_host *h, struct sim_thread *t,
 	 * its next one takes it back, as take_idle would (the top of the
 	 * idle stack, t's last core); a refill would look at its idle
 	 * gap. */
-	if (h->handoff >= 0 && t->lastcore == h->handoff && !h->refilling) {
+	if (h->handoff >= 0 && t->lastcore == h->handoff && !h->slow) {
 		int c = h->handoff;
 		h->handoff = -1;
 		t->remaining = cpu;
