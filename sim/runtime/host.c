@@ -4,10 +4,11 @@
  * Threads (a Node loop, a gunicorn worker, a pool thread) ask for bursts of
  * CPU. With a quantum q > 0 the host is round-robin: a thread runs on a
  * free core for min(remaining, q); when its slice ends and others wait, it
- * goes to the tail of the run queue; a thread that becomes runnable while
- * a thread has held a core for more than q takes that core at once (wake-up
- * preemption, as Linux does). A core that changes thread pays the
- * context-switch cost first (the core is busy, nobody progresses), so
+ * goes to the tail of the run queue. A thread keeps its core across the
+ * bursts it runs without blocking (its hold), and a thread that becomes
+ * runnable while another has held a core for more than q takes that core
+ * at once (wake-up preemption, as Linux does). A core that changes thread
+ * pays the context-switch cost first (the core is busy, nobody progresses), so
  * oversubscription (64 threads on 4 cores) shows up as slower bursts and
  * lower useful capacity. With q = 0 the host is ideal processor sharing:
  * n runnable threads on c cores each progress at min(1, c/n), tracked with
@@ -335,13 +336,13 @@ static void release_handoff(struct sim_host *h)
 	sim_tw_add(&h->busy, h->s->now, -1);
 }
 
-/* t's burst on core c wrote a response and threads wait for a core: its
- * thread goes on with its work after the response (sim_thread_after), as
- * a thread that has not blocked keeps its core, rather than queue behind
+/* t's burst on core c ended within its hold (or wrote a response, whose
+ * work after it follows, sim_thread_after) and threads wait for a core: a
+ * thread that has not blocked keeps its core rather than queue behind
  * them. on_done(t) takes the core back in sim_host_run (h->handoff); if
- * it does not, the first thread waiting gets it. */
-static __attribute__((noinline, cold)) void keep_core(struct sim_host *h, int c,
-						      struct sim_thread *t)
+ * it does not (it blocks), the first thread waiting gets it. */
+static __attribute__((noinline)) void keep_core(struct sim_host *h, int c,
+						struct sim_thread *t)
 {
 	h->handoff = c;
 	t->on_done(t);
