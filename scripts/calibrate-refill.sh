@@ -38,8 +38,9 @@
 # each server's `request_overhead` on this machine. And gunicorn sync with
 # 4 workers (`sync4 busy 0`) against 1 gives `switch_refill`: the model's
 # default switch refill scaled by the measured difference over the one
-# concsim finds with it (a change of worker per request, as the 4-worker
-# accept herd makes it).
+# concsim finds with it (its workers serve queued connections back to
+# back within their quantum, so they change once per hold, not once per
+# request).
 # Output: OUT/refill.txt (default results/calibrate). Environment: RATES,
 # BURNS, REPS (3, medians), SERVER_CPU, CLIENT_CPU, PORT (18650), OUT,
 # QUANTUM (the models' scheduler slice for the concsim runs, as
