@@ -720,6 +720,7 @@ static void booted(struct sim *s, void *obj, uint64_t arg)
 		p->m->oom_restarts++;
 	p->oom = false;
 	p->served = 0;
+	p->finished = 0; /* a new process: no future has finished in it */
 	p->limit = draw_limit(p->m);
 	settle(p);
 }

@@ -512,3 +512,32 @@ Test(worker_pool, gthread_main_thread_scans_the_requests_it_holds,
 		sim_summary_release(&s[0]);
 	}
 }
+
+/* A gthread worker that reboots is a new process: its first pass finds no
+ * request finished in it, so it pays pool_wait, as its first pass after
+ * boot did. One core, 1 worker x 2 threads, overheads zero but pool_wait
+ * 1 ms, recycled after every request (max_requests 1, boot 100 ms): two
+ * requests of 1 ms, at 0 and at 1 s, each take 2 ms. Counting the old
+ * process's finished request, the second would take 1 ms. */
+Test(worker_pool, gthread_worker_reboots_with_nothing_finished,
+     .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	char yaml[1024];
+	tl_write("rb.csv", "time_s,class,demand_1_s\n0,w,0.001\n1,w,0.001\n");
+	snprintf(yaml, sizeof yaml,
+		 "seed: 1\nduration: 3s\nwarmup: 0s\nreplications: 1\n"
+		 "workload:\n"
+		 "  arrivals: { process: trace, file: %s/rb.csv }\n"
+		 "  classes: [ { name: w, phases: [ { cpu: 1ms } ] } ]\n"
+		 "systems:\n"
+		 "  - { name: gt, model: worker-pool, cores: 1, workers: 1, "
+		 "threads: 2, overheads: zero, pool_wait: 1ms, "
+		 "max_requests: 1, boot_time: 100ms }\n",
+		 tl_tmpdir());
+	struct sim_summary s[1];
+	tl_run(yaml, s, 1);
+	cr_expect(fabs(s[0].classes[0].lat_mean.mean - 0.002) < 1e-9,
+		  "mean latency %.9f s, want 0.002",
+		  s[0].classes[0].lat_mean.mean);
+	sim_summary_release(&s[0]);
+}
