@@ -34,7 +34,8 @@ const struct sim_param sim__host_params[] = {
      * wakes a server) to burn 1 ms found a busy loop on its core and
      * finished 1.02 ms later at the median (the busy loop had held the
      * core for milliseconds), but woken while another such process was
-     * 0-1 ms into its own 1 ms it waited for it (1.20 against 1.04 ms).
+     * 0-1 ms into its own 1 ms it let that one finish first (1.04 ms at
+     * the median for the one running, 1.20 for the one woken).
      * In gunicorn sync (4 workers, one core) a 1 ms request that arrived
      * while a 20 ms one computed took 1.57 ms at the median, as fast as
      * with the core to itself (1.66). Linux's fair scheduler lets a
