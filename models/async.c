@@ -731,6 +731,7 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 	if (!m->host)
 		return SIM_ENOMEM;
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
+			    cfg->refill.lcpu, cfg->refill.ltime,
 			    cfg->refill.work);
 	int err = 0;
 	if (ctx->folded)

@@ -556,6 +556,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 	if (!m->host)
 		return SIM_ENOMEM;
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
+			    cfg->refill.lcpu, cfg->refill.ltime,
 			    cfg->refill.work);
 	if (ctx->crowded && m->host == &m->own_host && cfg->processes == 1)
 		sim_host_set_prefetch(m->host, el_fetch, fetch, m);

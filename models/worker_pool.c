@@ -987,6 +987,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	if (!m->host)
 		return SIM_ENOMEM;
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
+			    cfg->refill.lcpu, cfg->refill.ltime,
 			    cfg->refill.work);
 	m->nprocs = cfg->workers;
 	m->maxconn = cfg->threads == 1 ? 1 : cfg->worker_connections;

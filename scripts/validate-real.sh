@@ -396,8 +396,8 @@ predict_trace() {
 # calibrated_sets SYSTEM: --set options from $REFILL (prediction c):
 # the keys calibrate-refill.sh measured (gthread: gunicorn sync's, but
 # the switch refill, which needs several processes): the refill, and
-# where the file has them (since 2026-12-03) request_overhead and sync's
-# switch_refill
+# where the file has them (since 2026-12-03) its long part,
+# request_overhead and sync's switch_refill
 calibrated_sets() {
   local src=$1 t r k v sets
   [ "$1" != gthread ] || src=sync
@@ -409,6 +409,11 @@ calibrated_sets() {
   fi
   case $r in -*) r=0 ;; esac
   sets="--set systems.$1.cache_refill=${r}us --set systems.$1.cache_refill_time=$t"
+  # the long part, where the file has it (since 2026-12-03)
+  t=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$REFILL")
+  r=$(sed -n "s/^$src ([a-z-]*): cache_refill_long: \([0-9.]*\)us$/\1/p" "$REFILL")
+  [ -z "$t" ] || [ -z "$r" ] ||
+    sets="$sets --set systems.$1.cache_refill_long=${r}us --set systems.$1.cache_refill_long_time=$t"
   for k in request_overhead switch_refill; do
     [ "$k" != switch_refill ] || [ "$1" = sync ] || continue
     v=$(sed -n "s/^$src ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$REFILL" | tail -1)

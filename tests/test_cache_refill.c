@@ -13,9 +13,15 @@
  * c^2 (1 - 2a + b), a = lambda / (lambda + 1/tau), b = lambda /
  * (lambda + 2/tau).
  *
+ * `cache_refill_long` adds a second part with its own time constant,
+ * D = c (1 - exp(-I / tau)) + l (1 - exp(-I / tl)), whose cross moment
+ * E[(1 - exp(-I / tau)) (1 - exp(-I / tl))] = 1 - a - al + lambda /
+ * (lambda + 1/tau + 1/tl).
+ *
  * `cache_refill_work` (off in those): the application's cpu phases evict
  * the server's working set as idle time does, so the code after c of
- * them pays cache_refill x (1 - exp(-c / cache_refill_time)) more.
+ * them pays cache_refill x (1 - exp(-c / cache_refill_time)) more (and
+ * the long part's share of c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -29,9 +35,10 @@
 #define MU     1000.0 /* 1 ms mean service */
 #define REFILL 1e-3
 
-/* One core, one `model` system with overheads zero and this refill. */
-static void run_refill(const char *model, const char *tau,
-		       struct sim_summary *s)
+/* One core, one `model` system with overheads zero and this refill (and
+ * `more` keys). */
+static void run_refill_more(const char *model, const char *tau,
+			    const char *more, struct sim_summary *s)
 {
 	char yaml[1024];
 	snprintf(yaml, sizeof(yaml),
@@ -47,9 +54,15 @@ static void run_refill(const char *model, const char *tau,
 		 "systems:\n"
 		 "  - { name: s, %s, cores: 1, overheads: zero, "
 		 "cache_refill: 1ms, cache_refill_time: %s, "
-		 "cache_refill_work: false }\n",
-		 REPS, LAMBDA, model, tau);
+		 "cache_refill_work: false%s }\n",
+		 REPS, LAMBDA, model, tau, more);
 	tl_run(yaml, s, 1);
+}
+
+static void run_refill(const char *model, const char *tau,
+		       struct sim_summary *s)
+{
+	run_refill_more(model, tau, "", s);
 }
 
 /* Mean response and utilization of M/M/1 with setup D (moments ed, ed2). */
@@ -65,13 +78,15 @@ static void expect_setup(const struct sim_summary *s, double ed, double ed2)
 		  u);
 }
 
+/* The three models with one thread on one core */
+static const char *const models[] = {
+    "model: event-loop",
+    "model: worker-pool, workers: 1",
+    "model: async",
+};
+
 Test(cache_refill, every_busy_period_pays_it_welch)
 {
-	static const char *const models[] = {
-	    "model: event-loop",
-	    "model: worker-pool, workers: 1",
-	    "model: async",
-	};
 	for (size_t i = 0; i < 3; i++) {
 		struct sim_summary s;
 		cr_log_info("%s", models[i]);
@@ -89,6 +104,29 @@ Test(cache_refill, grows_with_the_idle_time)
 	run_refill("model: event-loop", "1ms", &s);
 	expect_setup(&s, REFILL * (1 - a), REFILL * REFILL * (1 - 2 * a + b));
 	sim_summary_release(&s);
+}
+
+/* A long part of 2 ms with a time constant of 5 ms beside the 1 ms of 1
+ * ms: idle periods of 2 ms on average pay 1 x 0.5 + 2 x 0.17 ms. */
+Test(cache_refill, its_long_part_grows_over_longer_idles)
+{
+	double tau = 1e-3, tl = 5e-3, l = 2e-3;
+	double a = LAMBDA / (LAMBDA + 1 / tau), b = LAMBDA / (LAMBDA + 2 / tau);
+	double al = LAMBDA / (LAMBDA + 1 / tl), bl = LAMBDA / (LAMBDA + 2 / tl);
+	double x = 1 - a - al + LAMBDA / (LAMBDA + 1 / tau + 1 / tl);
+	double ed = REFILL * (1 - a) + l * (1 - al);
+	double ed2 = REFILL * REFILL * (1 - 2 * a + b) +
+		     l * l * (1 - 2 * al + bl) + 2 * REFILL * l * x;
+	for (size_t i = 0; i < 3; i++) {
+		struct sim_summary s;
+		cr_log_info("%s", models[i]);
+		run_refill_more(models[i], "1ms",
+				", cache_refill_long: 2ms, "
+				"cache_refill_long_time: 5ms",
+				&s);
+		expect_setup(&s, ed, ed2);
+		sim_summary_release(&s);
+	}
 }
 
 /* `overheads: zero` turns it off (M/M/1 again); a key beside it wins. */
@@ -113,8 +151,9 @@ Test(cache_refill, is_an_overhead)
  * with a time constant of 2 ms: a request starts on a core idle for ~97
  * ms (a refill of 1 ms, to rounding), and its 2 ms of application work
  * cost the code after it 1 - exp(-1) ms more: 3.632 ms each, CPU and
- * response alike. Without the work's refill, 3 ms. */
-static void run_work(const char *model, const char *work, struct sim_summary *s)
+ * response alike. Without the work's refill, 3 ms. `keys`: the refill's
+ * other keys. */
+static void run_work(const char *model, const char *keys, struct sim_summary *s)
 {
 	char yaml[1024];
 	snprintf(yaml, sizeof(yaml),
@@ -124,15 +163,14 @@ static void run_work(const char *model, const char *work, struct sim_summary *s)
 		 "  classes: [ { name: a, phases: [ { cpu: 2ms } ] } ]\n"
 		 "systems:\n"
 		 "  - { name: s, %s, cores: 1, overheads: zero, "
-		 "cache_refill: 1ms, cache_refill_time: 2ms, "
-		 "cache_refill_work: %s }\n",
-		 model, work);
+		 "cache_refill: 1ms, cache_refill_time: 2ms, %s }\n",
+		 model, keys);
 	tl_run(yaml, s, 1);
 }
 
 Test(cache_refill, the_application_work_evicts_it_too)
 {
-	static const char *const models[] = {
+	static const char *const four[] = {
 	    "model: event-loop",
 	    "model: worker-pool, workers: 1",
 	    "model: worker-pool, workers: 1, threads: 4",
@@ -140,20 +178,39 @@ Test(cache_refill, the_application_work_evicts_it_too)
 	};
 	for (size_t i = 0; i < 4; i++) {
 		struct sim_summary s;
-		run_work(models[i], "true", &s);
+		run_work(four[i], "cache_refill_work: true", &s);
 		double want = 3e-3 - 1e-3 * expm1(-1.0);
 		cr_expect(fabs(s.lat_mean.mean - want) < 1e-9,
-			  "%s: mean response %.9g s, want %.9g s", models[i],
+			  "%s: mean response %.9g s, want %.9g s", four[i],
 			  s.lat_mean.mean, want);
 		double per = tl_metric(&s, "utilization", "cpu") / 10;
 		cr_expect(fabs(per - want) < 1e-5,
-			  "%s: CPU per request %.6g s, want %.6g s", models[i],
+			  "%s: CPU per request %.6g s, want %.6g s", four[i],
 			  per, want);
 		sim_summary_release(&s);
-		run_work(models[i], "false", &s);
+		run_work(four[i], "cache_refill_work: false", &s);
 		cr_expect(fabs(s.lat_mean.mean - 3e-3) < 1e-9,
-			  "%s without it: mean response %.9g s", models[i],
+			  "%s without it: mean response %.9g s", four[i],
 			  s.lat_mean.mean);
 		sim_summary_release(&s);
 	}
+}
+
+/* The work test with a long part of 1 ms over 10 ms as well: a request
+ * starts after an idle g = 100 ms - its predecessor's response r, and r
+ * = 2 ms + both parts after g + both parts after its 2 ms of work. */
+Test(cache_refill, the_application_work_evicts_its_long_part_too)
+{
+	struct sim_summary s;
+	run_work("model: event-loop",
+		 "cache_refill_long: 1ms, cache_refill_long_time: 10ms", &s);
+	double r = 3e-3;
+	for (int k = 0; k < 50; k++) {
+		double g = 0.1 - r;
+		r = 2e-3 - 1e-3 * (expm1(-g / 2e-3) + expm1(-g / 10e-3)) -
+		    1e-3 * (expm1(-1.0) + expm1(-0.2));
+	}
+	cr_expect(fabs(s.lat_mean.mean - r) < 1e-9,
+		  "mean response %.9g s, want %.9g s", s.lat_mean.mean, r);
+	sim_summary_release(&s);
 }

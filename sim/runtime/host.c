@@ -81,18 +81,30 @@ void sim_host_release(struct sim_host *h)
 
 /* ------------------------------------------------------ cache refill -- */
 
-void sim_host_set_refill(struct sim_host *h, double cpu, double time, bool work)
+/* sim_host.slow from the refills and the quantum */
+static void set_slow(struct sim_host *h)
+{
+	h->slow = h->refill > 0 || h->refill_long > 0 || h->swrefill > 0 ||
+		  h->quantum <= 0;
+	if (h->refill_long > 0)
+		h->slow |= SIM__HOST_LONG;
+}
+
+void sim_host_set_refill(struct sim_host *h, double cpu, double time,
+			 double lcpu, double ltime, bool work)
 {
 	h->refill = cpu;
 	h->refill_time = time;
-	h->work_refill = work ? cpu : 0;
-	h->slow = h->refill > 0 || h->swrefill > 0 || h->quantum <= 0;
+	h->refill_long = lcpu;
+	h->refill_long_time = ltime;
+	h->work_refill = work ? cpu + lcpu : 0;
+	set_slow(h);
 }
 
 void sim_host_set_switch_refill(struct sim_host *h, double cpu)
 {
 	h->swrefill = cpu;
-	h->slow = h->refill > 0 || h->swrefill > 0 || h->quantum <= 0;
+	set_slow(h);
 }
 
 static void core_event_fetched(struct sim *s, void *obj, uint64_t arg);
@@ -128,8 +140,10 @@ static double refill(const struct sim_host *h, double since)
 	double g = h->s->now - since;
 	if (g <= 0)
 		return 0; /* the same instant: nothing was evicted */
-	return h->refill_time > 0 ? -h->refill * expm1(-g / h->refill_time)
-				  : h->refill;
+	double r = sim__refill_after(h->refill, h->refill_time, g);
+	if (h->slow & SIM__HOST_LONG)
+		r += sim__refill_after(h->refill_long, h->refill_long_time, g);
+	return r;
 }
 
 /* Adds refill x to t's burst, but the share held back for after its
@@ -147,8 +161,9 @@ static void add_refill(struct sim_thread *t, double x)
 /* The refill of t's burst on core co, whose idle refill is `idle` (0 on a
  * busy core). Two causes evict the working set independently: the idle
  * gap (other tenants, sleep states) a fraction idle / R of it, a switch
- * from another process of the server b / R, with R = max(cache_refill,
- * switch_refill) the refill of a fully cold working set and b the
+ * from another process of the server b / R, with R = max(cache_refill +
+ * cache_refill_long, switch_refill) the refill of a fully cold working
+ * set and b the
  * switch refill when the core's last process was another one, else 0.
  * What is cold is the union: R x (1 - (1 - idle/R)(1 - b/R)) = idle + b -
  * idle x b / R. A fully cold request (long idle: idle = R) pays R once,
@@ -167,7 +182,8 @@ static __attribute__((noinline)) double charge(const struct sim_host *h,
 		return idle;
 	t->owed = 0; /* once per burst */
 	double b = h->swrefill;
-	double r = h->refill > b ? h->refill : b;
+	double cold = h->refill + h->refill_long;
+	double r = cold > b ? cold : b;
 	return idle + b - idle * b / r;
 }
 
@@ -554,7 +570,7 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 					       struct sim_thread *t)
 {
 	if (h->quantum <= 0) {
-		if (!h->nps && h->refill > 0)
+		if (!h->nps && (h->refill > 0 || h->refill_long > 0))
 			add_refill(t, refill(h, h->ps_idle_since));
 		if (ps_add(h, t, t->remaining) < 0)
 			h->s->stop = SIM_ENOMEM;

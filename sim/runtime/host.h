@@ -90,8 +90,9 @@ struct sim_host {
 	const void *pfarg;
 	void (*pfahead)(const void *arg);
 	int nidle;
-	/* a burst takes sim__host_run's slow path: a cache refill (refill >
-	 * 0 || swrefill > 0) or processor sharing (quantum 0) */
+	/* nonzero: a burst takes sim__host_run's slow path, a cache refill
+	 * (refill > 0 || swrefill > 0) or processor sharing (quantum 0);
+	 * with SIM__HOST_LONG set the refill has a long part (refill_long) */
 	int slow;
 	/* a single core and its idle slot, here rather than allocated */
 	int one_idle;
@@ -102,9 +103,11 @@ struct sim_host {
 	int handoff;
 	struct sim_core one_core;
 	void (*pf)(const void *arg); /* at the end of the burst, or NULL */
-	sim_fn core_fn;	    /* a core's event: core_event, or with pf set one
-			       that calls it first */
-	double work_refill; /* refill when the app's work evicts it, else 0 */
+	sim_fn core_fn; /* a core's event: core_event, or with pf set one
+			   that calls it first */
+	/* refill + refill_long when the app's work evicts the working set,
+	 * else 0 */
+	double work_refill;
 	/* cache refill (sim_host_set_refill): a burst that starts on a core
 	 * idle for g pays refill * (1 - exp(-g / refill_time)) more CPU;
 	 * read by every burst when set */
@@ -122,6 +125,9 @@ struct sim_host {
 	size_t rq_len;
 	double cs; /* context switch: only when a core changes thread */
 	bool wakeup_preempt; /* sim_host_cfg.wakeup_preemption */
+	/* the long part of the cache refill (sim_host_set_refill), read
+	 * only when slow has SIM__HOST_LONG */
+	double refill_long, refill_long_time;
 	/* statistics */
 	struct sim_tw waiting; /* threads waiting for a core */
 	uint64_t switches;     /* context switches since the reset */
@@ -177,33 +183,47 @@ static inline void sim_host_run(struct sim_host *h, struct sim_thread *t,
 	sim__host_run(h, t, cpu);
 }
 /* A burst that starts on a core that has been idle for g (processor
- * sharing: on a host that has been idle) needs cpu * (1 - exp(-g / time))
- * more CPU (cpu when time is 0 and g > 0): the core's caches, TLB and
- * branch predictors lost the process's working set while it slept (other
- * processes or virtual machines ran there, or the core's sleep states
- * flushed them). The models set it from their `cache_refill` keys. */
+ * sharing: on a host that has been idle) needs more CPU: the core's
+ * caches, TLB and branch predictors lost the process's working set while
+ * it slept (other processes or virtual machines ran there, or the core's
+ * sleep states flushed them). Two parts, lost at two paces: cpu * (1 -
+ * exp(-g / time)) (cpu when time is 0 and g > 0), what the core's own
+ * caches lose within milliseconds, and lcpu * (1 - exp(-g / ltime)),
+ * what longer idles lose too (the caches the core shares with others,
+ * refilled from memory; 0 for none). The models set them from their
+ * `cache_refill` keys; with `work`, a burst's application work evicts the
+ * same (sim_host_work_refill). */
 void sim_host_set_refill(struct sim_host *h, double cpu, double time,
-			 bool work);
+			 double lcpu, double ltime, bool work);
 /* A burst of thread t that gets a core whose last thread belonged to
  * another process (both with a process, sim_thread_set_proc) needs `cpu`
  * more: the other process evicted t's private working set. Combined with
  * the idle refill as described at host.c's charge(). Round robin only
  * (quantum > 0): processor sharing has no cores to remember. */
 void sim_host_set_switch_refill(struct sim_host *h, double cpu);
+/* Bit of sim_host.slow: the refill has a long part. */
+#define SIM__HOST_LONG 2
+/* R (1 - exp(-x / time)), R when time is 0 */
+static inline double sim__refill_after(double r, double time, double x)
+{
+	return time > 0 ? -r * expm1(-x / time) : r;
+}
 /* The refill of the server's own code (parsing, routing, writing the
  * answer) that runs after `app` seconds of the application's CPU in one
  * burst: while the application computes, its work and the machine's other
  * tenants evict the server's working set as they do from an idle core,
- * so the same cache_refill x (1 - exp(-app / cache_refill_time)). The
- * models add it to a callback's CPU after its `cpu` phases; 0 without a
- * cache refill. */
+ * so the same two parts as after an idle of `app` (sim_host_set_refill).
+ * The models add it to a callback's CPU after its `cpu` phases; 0
+ * without a cache refill. */
 static inline double sim_host_work_refill(const struct sim_host *h, double app)
 {
 	if (!(h->work_refill > 0) || !(app > 0))
 		return 0; /* the simple path: one test */
-	return h->refill_time > 0
-		   ? -h->work_refill * expm1(-app / h->refill_time)
-		   : h->work_refill;
+	double r = sim__refill_after(h->refill, h->refill_time, app);
+	if (h->slow & SIM__HOST_LONG)
+		r +=
+		    sim__refill_after(h->refill_long, h->refill_long_time, app);
+	return r;
 }
 /* For a model among thousands (a fleet of replicas), whose states do not
  * all fit in the caches: one event before a burst of h ends, the kernel

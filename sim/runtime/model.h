@@ -129,11 +129,13 @@ struct sim_conn_cfg {
 struct sim_refill_cfg {
 	double cpu;   /* after a long idle */
 	double time;  /* the idle time constant; 0: every idle, however short */
+	double lcpu;  /* the long part: after a longer idle still */
+	double ltime; /* its time constant */
 	bool work;    /* the application's cpu phases evict it too */
 	double swtch; /* switch refill (sim_host_set_switch_refill) */
 };
 
-/* The rows of the three cache-refill keys of a model whose config struct
+/* The rows of the five cache-refill keys of a model whose config struct
  * `cfg` has a struct sim_refill_cfg `field`, with the model's defaults
  * (each model cites its measurement where it uses this). The time
  * constant, 2 ms, is the least-squares fit of one constant to the CPU per
@@ -143,7 +145,14 @@ struct sim_refill_cfg {
  * to 20 ms of CPU with 8 in flight (the application's own work), 1.95
  * ms; idle gaps alone gave 2.1-2.3 ms, burns alone 1.8-2.9 ms. (A C
  * loop over an 8 MiB working set lost its caches faster: 1.05x its
- * back-to-back time after 0.2 ms asleep, 2.9x after 1 ms.) */
+ * back-to-back time after 0.2 ms asleep, 2.9x after 1 ms.) The long part
+ * is 0 by default (a machine's to measure: scripts/calibrate-refill.sh);
+ * its time constant, 45 ms, is that script's fit of 2026-12-03 (10:05
+ * UTC, a busy spell), where empty requests at 20 and 50/s cost Node 694
+ * and 499 us, uvicorn 446 and 477, gunicorn 573 and 582 more than with
+ * 8 in flight (uvicorn less its 1.6 ms a second of timers), against 413,
+ * 430 and 593 at 100/s: two time constants, 2.70 and 45 ms, rms error 92
+ * us over 30 points. */
 #define SIM_REFILL_PARAMS(cfg, field, cpu_)                                    \
 	SIM_PARAM("cache_refill", SIM_PT_DURATION, cfg, field.cpu,             \
 		  .def = (cpu_), .min = 0, .max = 3600,                        \
@@ -157,6 +166,18 @@ struct sim_refill_cfg {
 			      "leaves the caches, idle or under the "          \
 			      "application's work (time constant); 0 = at "    \
 			      "once"),                                         \
+	    SIM_PARAM("cache_refill_long", SIM_PT_DURATION, cfg, field.lcpu,   \
+		      .def = 0, .min = 0, .max = 3600,                         \
+		      .flags = SIM_P_OVERHEAD,                                 \
+		      .help = "CPU a core pays again after idling longer "     \
+			      "still, on top of cache_refill (the caches it "  \
+			      "shares, refilled from memory): "                \
+			      "cache_refill_long x (1 - exp(-idle / "          \
+			      "cache_refill_long_time))"),                     \
+	    SIM_PARAM("cache_refill_long_time", SIM_PT_DURATION, cfg,          \
+		      field.ltime, .def = 45e-3, .min = 0, .max = 3600,        \
+		      .help = "time over which the long part leaves the "      \
+			      "caches (time constant)"),                       \
 	    SIM_PARAM("cache_refill_work", SIM_PT_BOOL, cfg, field.work,       \
 		      .def = 1, .min = 0, .max = 1,                            \
 		      .help = "the application's cpu phases evict the "        \
