@@ -5,7 +5,7 @@
 # caches, while the core idled or while the application computed.
 #
 #   bash scripts/calibrate-refill.sh     install what is missing, measure
-#                                        (~6 minutes), print the figures
+#                                        (~9 minutes), print the figures
 #                                        and the fitted keys
 #
 # Servers: the apps of scripts/validate-real.sh (Node http, uvicorn +
@@ -20,7 +20,8 @@
 #          request at these loads, so a refill r(g) = R (1 - exp(-g / T))
 #          averages R / (1 + rate T) over the exponential gaps, less the
 #          server's own background CPU (its timers with no request at all,
-#          measured first for BG seconds: uvicorn's main loop ticks every
+#          measured for BG seconds before and after the idle curve, the
+#          lower of the two: uvicorn's main loop ticks every
 #          0.1 s, gunicorn's arbiter wakes every second), which spreads
 #          over the requests as background / rate;
 #   busy   requests that burn C microseconds of the thread's CPU clock
@@ -31,7 +32,8 @@
 #
 # The fit: two parts lost at two paces, R (1 - exp(-x / T)) + L (1 -
 # exp(-x / TL)), with the time constants T and TL common to every server
-# and curve (grids of 0.05 ms and 5 ms) and each server's R and L those
+# and curve (grids of 0.05 ms and 5 ms, T_L up to twice the longest mean
+# gap of the idle curve: 100 ms) and each server's R and L those
 # that minimise the squared error given them (linear, not negative). One
 # time constant fits gaps of 1 to 10 ms, but not the 20-50 ms gaps of a
 # lightly loaded server: on 2026-12-03 (busy spell) an empty uvicorn
@@ -213,16 +215,23 @@ main() {
     # warm-up: the JIT and the allocator settle
     nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 300 \
       -d 3 -s "$PIDS" -m "1:/w" -L w,w >/dev/null
-    bg=$(background)
-    echo "# $sys background: $bg us/s" | tee -a "$WORK/points"
     base=$(busy 0)
     echo "$sys busy 0 $base" | tee -a "$WORK/points"
     for c in $BURNS; do
       echo "$sys busy $c $(busy "$c") $base" | tee -a "$WORK/points"
     done
+    # the background before and after the idle curve, the lower: a
+    # process that has just served thousands of requests may still be
+    # compiling or collecting for seconds (Node at 10:14 on 2026-12-03:
+    # 3.3 ms a second once, 0.03 at 10:05)
+    bg=$(background)
+    : >"$WORK/idle"
     for r in $RATES; do
-      echo "$sys idle $r $(idle "$r") $base $bg" | tee -a "$WORK/points"
+      echo "$sys idle $r $(idle "$r") $base" | tee -a "$WORK/idle"
     done
+    bg=$(printf '%s\n' "$bg" "$(background)" | sort -g | head -1)
+    echo "# $sys background: $bg us/s" | tee -a "$WORK/points"
+    sed "s/\$/ $bg/" "$WORK/idle" >>"$WORK/points"
     stop_server
   done
   # 4 sync workers: the changes of worker
@@ -265,12 +274,17 @@ def fit2(rows):
     err = lambda r, l: sum((r * a + l * b - v) ** 2 for a, b, v in rows)
     return min(((r, l, err(r, l)) for r, l in cands), key=lambda c: c[2])
 servers = sorted({p[0] for p in pts})
+# the long constant up to twice the longest mean gap measured: beyond, the
+# points cannot tell R_L (1 - exp(-x / T_L)) from a straight line, and a
+# fit that runs to the grid's end extrapolates without bound
+rates = [x for (s, kd, x, v) in pts if kd == 'idle']
+tl_max = min(300e3, 2e6 / min(rates)) if rates else 300e3
 best = None
 for k in range(1, 400):
     t = 50.0 * k  # us
     for j in range(1, 61):
         tl = 5000.0 * j
-        if tl <= t:
+        if tl <= t or tl > tl_max:
             continue
         err, rs = 0.0, {}
         for s in servers:

@@ -11,7 +11,7 @@
 #                                            DIR's measurements
 #   CALIBRATE=1 bash scripts/validate-real.sh
 #                                            first runs scripts/calibrate-
-#                                            refill.sh (~6 minutes) and adds
+#                                            refill.sh (~9 minutes) and adds
 #                                            prediction (c), below
 #
 # Systems (each pinned to SERVER_CPU with taskset, default core 0):
