@@ -163,8 +163,8 @@ static void add_refill(struct sim_thread *t, double x)
  * gap (other tenants, sleep states) a fraction idle / R of it, a switch
  * from another process of the server b / R, with R = max(cache_refill +
  * cache_refill_long, switch_refill) the refill of a fully cold working
- * set and b the
- * switch refill when the core's last process was another one, else 0.
+ * set and b the switch refill when the core's last process was another
+ * one, else 0.
  * What is cold is the union: R x (1 - (1 - idle/R)(1 - b/R)) = idle + b -
  * idle x b / R. A fully cold request (long idle: idle = R) pays R once,
  * not twice; a core that just ran another process pays b; in between
