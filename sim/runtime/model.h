@@ -152,7 +152,9 @@ struct sim_refill_cfg {
  * and 499 us, uvicorn 446 and 477, gunicorn 573 and 582 more than with
  * 8 in flight (uvicorn less its 1.6 ms a second of timers), against 413,
  * 430 and 593 at 100/s: two time constants, 2.70 and 45 ms, rms error 92
- * us over 30 points. */
+ * us over 30 points. Two later runs that day put it at 100 ms, the fit's
+ * cap (twice the longest mean gap measured): longer than these gaps
+ * resolve. */
 #define SIM_REFILL_PARAMS(cfg, field, cpu_)                                    \
 	SIM_PARAM("cache_refill", SIM_PT_DURATION, cfg, field.cpu,             \
 		  .def = (cpu_), .min = 0, .max = 3600,                        \
