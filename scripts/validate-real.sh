@@ -571,7 +571,7 @@ measure_floor() {
 # (openloop against net_server, on the cores and at the priority of the
 # measurements)
 measure_network() {
-  gcc -O2 -Wall -o "$WORK/net_server" "$APPS/net_server.c"
+  [ -x "$WORK/net_server" ] || gcc -O2 -Wall -o "$WORK/net_server" "$APPS/net_server.c"
   nice -n "$NICE" taskset -c "$SERVER_CPU" "$WORK/net_server" "$PORT" &
   SERVER_PID=$!
   for _ in $(seq 50); do
