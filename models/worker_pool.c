@@ -77,7 +77,14 @@
  * `request_overhead`. Without the GIL (`gil: false`) the accept costs only
  * its CPU, and with none (`overheads: zero`) the main thread is skipped.
  *
- * The response. gunicorn sends the status line and headers with one
+ * The response. gunicorn's handle_request() runs the app, then writes
+ * the response, closes the connection and logs (workers/sync.py,
+ * gthread.py): `response_share` of `request_overhead` comes after the
+ * app's phases. When the last phase is a wait (io, calls, pool), the
+ * thread wakes from it to run that share as a burst of its own, which
+ * pays the cache refill of the core it finds (host.c), as the first burst
+ * does. A session's messages pay all of request_overhead before their
+ * phases. gunicorn sends the status line and headers with one
  * sendall() and the body with another (http/wsgi.py: Response.write()
  * calls send_headers() first), and each releases the GIL: when a thread
  * is waiting for the GIL as the request's Python ends, it takes the GIL at
@@ -123,6 +130,7 @@ struct wp_cfg {
 	struct sim_conn_cfg conn;
 	struct sim_refill_cfg refill;
 	double after;
+	double response_share;
 };
 
 static const struct sim_param wp_params[] = {
@@ -306,6 +314,29 @@ static const struct sim_param wp_params[] = {
     SIM_AFTER_PARAM(struct wp_cfg, after, 0.16,
 		    "gunicorn sync + Flask measured 0.16, gthread 0.10 "
 		    "(scripts/calibrate-after.sh)"),
+    /* response_share 0.47: gunicorn sync + Flask, 1 worker (scripts/
+     * validate/py_apps.py, /w?wait_us=50: a 50 us time.sleep is the app's
+     * only phase) pinned to one core of the 2-vCPU EPYC VM at 600/s,
+     * where each request follows the last without an idle gap
+     * (2026-12-03 17:00 UTC, RESUME=1 bash scripts/calibrate-after.sh):
+     * perf trace of accept4, clock_nanosleep and pselect6, three windows
+     * of ~3,030 requests, medians: from the accept to the app's sleep
+     * 0.267-0.319 ms, from the sleep's end to the next accept 0.245-0.287
+     * ms: 0.47 (0.47-0.48) of the worker's own work per request comes
+     * after the app's last phase (gunicorn 20.1 workers/sync.py
+     * handle_request(): Flask builds the response as the view returns,
+     * then gunicorn writes it, closes and logs after self.wsgi() returns;
+     * an earlier trace by hand that day: 0.48). At 20/s, idle between
+     * requests, that part took 0.455 ms after a 50 us sleep and 0.742 ms
+     * after a 20 ms one (the part before the sleep 0.67-0.69 ms): waking
+     * from a wait on an idle core it pays the refill again. */
+    SIM_PARAM("response_share", SIM_PT_DOUBLE, struct wp_cfg, response_share,
+	      .def = 0.47, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
+	      .help = "share (0..1) of request_overhead run after the "
+		      "app's phases (the response: built, written, closed); "
+		      "after a final io or pool phase it is a burst of its "
+		      "own, which pays the cache refill of the core it finds "
+		      "(scripts/calibrate-after.sh RESUME=1; 0 = all before)"),
 };
 
 enum wp_state {
@@ -331,6 +362,7 @@ struct wp_thread {
 	sim_ev mev;		 /* its io or off-CPU phase */
 	uint8_t mupto;
 	bool headers; /* the response's headers are out, its body not yet */
+	bool resumed; /* the response's burst after a final wait has run */
 	double held;  /* after_response: its work after the answer */
 };
 
@@ -370,7 +402,10 @@ struct wp {
 	int nprocs, maxconn;
 	bool cancel;	 /* drop abandoned requests (client.cancel) */
 	bool mainthread; /* gthread: connections go through the main thread */
-	bool herd;	 /* sync workers with a switch refill: pick_herd */
+	/* request_overhead split: before the app's phases (intake) and
+	 * after them (response = response_share of it) */
+	double intake, response;
+	bool herd; /* sync workers with a switch refill: pick_herd */
 	struct sim_queue backlog;
 	struct sim_inflight inflight;
 	struct sim_tw held_tw;	   /* connections accepted by workers */
@@ -513,6 +548,22 @@ static double cpu_stretch(struct wp *m, const struct sim_request *r, size_t *i,
 	return cpu + sim_host_work_refill(m->host, sim_req_demand(r, from, *i));
 }
 
+/* Runs the burst of cpu on th that writes r's response: a share of the
+ * worker's own work in it (own, of which after_response's share of the
+ * request's own work, `share` of own) waits until the response has
+ * left. */
+static void run_last(struct wp_thread *th, double cpu, double own, double share)
+{
+	if (share > 0) {
+		if (share > 1)
+			share = 1;
+		th->held = own > 0 ? share * own : 0;
+		cpu -= th->held;
+		sim_thread_after(&th->py.t, share);
+	}
+	sim_py_run(&th->py, cpu);
+}
+
 static void run_phases(struct wp_thread *th, double cpu0, bool first)
 {
 	struct wp *m = th->p->m;
@@ -528,16 +579,30 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 	 * the accept that started it */
 	if (first || i > r->phase) {
 		th->upto = (uint8_t)i;
-		double share = m->cfg->after;
-		if (share > 0 && i >= r->nphases) {
-			/* the burst that writes the response: a share of the
-			 * worker's own work in it waits until it has left */
-			double own = cpu - sim_req_demand(r, r->phase, i);
-			th->held = own > 0 ? share * own : 0;
-			cpu -= th->held;
-			sim_thread_after(&th->py.t, share);
+		if (i < r->nphases) {
+			sim_py_run(&th->py, cpu);
+			return;
 		}
-		sim_py_run(&th->py, cpu);
+		/* the app's last phase is Python: the response follows in
+		 * the same burst */
+		cpu += m->response;
+		double own = cpu - sim_req_demand(r, r->phase, i);
+		double share = m->cfg->after;
+		if (!first && m->cfg->response_share > 0)
+			share /= m->cfg->response_share; /* own: the response */
+		th->resumed = true;
+		run_last(th, cpu, own, share);
+		return;
+	}
+	if (r->phase >= r->nphases && !th->resumed && m->response > 0) {
+		/* gunicorn's handle_request() writes the response after the
+		 * app returns (workers/sync.py, gthread.py): after a final
+		 * io or pool phase the thread wakes to run it, a burst of its
+		 * own that refills its share of the working set */
+		th->resumed = true;
+		th->upto = (uint8_t)r->phase;
+		run_last(th, m->response, m->response,
+			 m->cfg->after / m->cfg->response_share);
 		return;
 	}
 	if (r->phase >= r->nphases) {
@@ -590,6 +655,7 @@ static void start(struct wp_thread *th, struct sim_request *r)
 	struct wp *m = p->m;
 	th->r = r;
 	th->headers = false;
+	th->resumed = false;
 	r->mptr = th;
 	sim_tw_add(&m->busy_tw, now_of(m), 1);
 	if (p->limit > 0 && ++p->served >= p->limit && p->state == WP_UP)
@@ -597,9 +663,7 @@ static void start(struct wp_thread *th, struct sim_request *r)
 	if (m->cfg->threads == 1 && m->cfg->timeout > 0)
 		p->kill_ev =
 		    sim_after(m->ctx.s, m->cfg->timeout, kill_worker, p, 0);
-	run_phases(th,
-		   m->mainthread ? m->cfg->request_overhead
-				 : sim_first_cost(&m->first, r),
+	run_phases(th, m->mainthread ? m->intake : sim_first_cost(&m->first, r),
 		   true);
 }
 
@@ -844,9 +908,8 @@ static void main_next(struct wp_proc *p)
 	double scan = p->finished ? cfg->pool_scan * held
 				  : cfg->pool_wait + cfg->pool_scan_none * held;
 	p->finished = 0;
-	sim_py_run(&p->main, sim_first_cost(&m->first, r) -
-				 cfg->request_overhead + cfg->pool_overhead +
-				 scan);
+	sim_py_run(&p->main, sim_first_cost(&m->first, r) - m->intake +
+				 cfg->pool_overhead + scan);
 }
 
 static void main_done(struct sim_pythread *pt)
@@ -981,7 +1044,9 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 	const struct wp_cfg *cfg = ctx->sys->config;
 	m->ctx = *ctx;
 	m->cfg = cfg;
-	sim_first_cost_init(&m->first, cfg->request_overhead, &cfg->conn);
+	m->response = cfg->response_share * cfg->request_overhead;
+	m->intake = cfg->request_overhead - m->response;
+	sim_first_cost_init(&m->first, m->intake, &cfg->conn);
 	m->cancel = ctx->wl->client.cancel;
 	m->host = sim_ctx_host(ctx, &m->own_host);
 	if (!m->host)

@@ -27,8 +27,21 @@
 # + post): of the server's own work per request (all but the burn), what
 # comes after the response; printed per window, then their median. gthread: the pool thread's (it writes the response; the
 # main thread, which accepts and polls, is left out).
+# With RESUME=1 it measures the worker pool's `response_share` instead:
+# the share of gunicorn's own work per request that comes after the app's
+# last phase (the response: built, written, closed, logged). Gunicorn sync
+# with 1 worker serves /w?wait_us=50 (a 50 us time.sleep as the app's only
+# phase) at RESUME_RATE (600/s), where each request follows the last at
+# once (warm); perf trace records accept4, clock_nanosleep and pselect6
+# only. pre = from an accept4 that took a connection to the app's
+# clock_nanosleep, post = from the sleep's end to the worker's next
+# accept4 or pselect6; the share is post / (pre + post), per window, then
+# their median. Then, at RATE, idle between requests, the same with 50 us
+# and with 20 ms sleeps: the part after a 20 ms sleep pays the refill of
+# an idle core again (printed, for comparison; not a key).
 # Output: OUT/after.txt (default results/calibrate), the traces in
-# OUT/after-SYSTEM-REP.trace. Environment: RATE, BURN, TRACE_S, REPS,
+# OUT/after-SYSTEM-REP.trace (RESUME=1: OUT/resume-*.trace). Environment:
+# RESUME, RESUME_RATE, RATE, BURN, TRACE_S, REPS,
 # SYSTEMS ("node uvicorn sync gthread"), SERVER_CPU, CLIENT_CPU, PORT
 # (19100), OUT. Needs perf (linux-perf) and the right to
 # trace the server (root, or kernel.perf_event_paranoid <= 1).
@@ -46,6 +59,8 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-19100}
 OUT=${OUT:-results/calibrate}
+RESUME=${RESUME:-0}
+RESUME_RATE=${RESUME_RATE:-600}
 APPS=scripts/validate
 PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1
@@ -66,17 +81,91 @@ serve() {
   case $1 in sync | gthread) TRACED=$(pgrep -P "$SERVER_PID" | head -1) ;; esac
 }
 
-# trace SYSTEM REP: the syscalls of its server under the load, into
-# OUT/after-SYSTEM-REP.trace
-trace() {
-  perf trace -p "$TRACED" -e "$EVENTS" -o "$OUT/after-$1-$2.trace" &
+# traced FILE EVENTS RATE PATH: perf trace of EVENTS of the server's
+# process while the client sends RATE of PATH for TRACE_S s, into FILE
+traced() {
+  perf trace -p "$TRACED" -e "$2" -o "$1" &
   local tp=$!
   sleep 1
   nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \
-    -r "$RATE" -d "$TRACE_S" -m "1:/w?cpu_us=$BURN" -L x >/dev/null
+    -r "$3" -d "$TRACE_S" -m "1:$4" -L x >/dev/null
   sleep 0.5
   kill -INT "$tp"
   wait "$tp" 2>/dev/null || true
+}
+
+# trace SYSTEM REP: the syscalls of its server under the load, into
+# OUT/after-SYSTEM-REP.trace
+trace() {
+  traced "$OUT/after-$1-$2.trace" "$EVENTS" "$RATE" "/w?cpu_us=$BURN"
+}
+
+# resume_trace NAME WAIT_US RATE: the worker's accept4, clock_nanosleep and
+# pselect6 under RATE of /w?wait_us=WAIT_US, into OUT/resume-NAME.trace
+resume_trace() {
+  traced "$OUT/resume-$1.trace" accept4,clock_nanosleep,pselect6 "$3" \
+    "/w?wait_us=$2"
+}
+
+# RESUME=1: response_share (see the header)
+resume() {
+  local r names=""
+  serve sync
+  nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 100 \
+    -d 2 -m "1:/w?wait_us=50" -L w >/dev/null
+  for r in $(seq "$REPS"); do
+    resume_trace "warm-$r" 50 "$RESUME_RATE"
+    resume_trace "idle50-$r" 50 "$RATE"
+    resume_trace "idle20000-$r" 20000 "$RATE"
+    names="$names warm-$r idle50-$r idle20000-$r"
+  done
+  stop_server
+  # shellcheck disable=SC2086 # one argument per trace
+  $PY - "$OUT" $names <<'PY' | tee "$OUT/after.txt"
+import re, statistics, sys
+line_re = re.compile(r'\s*([\d.]+) \(\s*([\d.]+) ms\): (?:\S+?/(\d+)\s+)?'
+                     r'(?:\.\.\. \[continued\]: )?(\w+)\(.*= (-?\d+)')
+def split(path):
+    """Medians (ms) of pre and post, and the requests."""
+    calls = []
+    for line in open(path, errors='replace'):
+        m = line_re.match(line)
+        if m:
+            calls.append((float(m.group(1)), float(m.group(2)),
+                          m.group(4), int(m.group(5))))
+    calls.sort()
+    pre, post = [], []
+    for k in range(1, len(calls) - 1):
+        c, a, n = calls[k], calls[k - 1], calls[k + 1]
+        if c[2] != 'clock_nanosleep' or a[2] != 'accept4' or a[3] < 0:
+            continue
+        pre.append(c[0] - a[0])
+        post.append(n[0] - (c[0] + c[1]))
+    if len(pre) < 10:
+        return None
+    return statistics.median(pre), statistics.median(post), len(pre)
+shares, after = [], {}
+for name in sys.argv[2:]:
+    got = split('%s/resume-%s.trace' % (sys.argv[1], name))
+    if not got:
+        print('# %s: too few requests traced' % name)
+        continue
+    p, q, n = got
+    print('# %s: %d requests, pre %.3f ms, post %.3f ms' % (name, n, p, q))
+    if name.startswith('warm'):
+        shares.append(q / (p + q))
+    else:
+        after.setdefault(name.split('-')[0], []).append(q)
+if shares:
+    print('sync (worker-pool): response_share: %.2f  (median of %d traces, '
+          '%.2f-%.2f)' % (statistics.median(shares), len(shares),
+                          min(shares), max(shares)))
+if 'idle50' in after and 'idle20000' in after:
+    print('# at an idle rate, the part after the app: %.3f ms after a 50 us '
+          'sleep, %.3f ms after a 20 ms one (medians)' % (
+              statistics.median(after['idle50']),
+              statistics.median(after['idle20000'])))
+PY
 }
 
 main() {
@@ -84,6 +173,12 @@ main() {
   mkdir -p "$OUT"
   WORK=$(mktemp -d)
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
+  if [ "$RESUME" = 1 ]; then
+    local t1=$SECONDS
+    resume
+    echo "# done in $((SECONDS - t1)) s; $OUT/after.txt"
+    return
+  fi
   local t0=$SECONDS sys r
   for sys in $SYSTEMS; do
     serve "$sys"

@@ -147,6 +147,24 @@ Test(cache_refill, is_an_overhead)
 	sim_summary_release(&s);
 }
 
+/* Requests 100 ms apart with these phases, on one core, overheads zero,
+ * cache_refill 1 ms and the refill's other `keys`. */
+static void run_constant(const char *model, const char *phases,
+			 const char *keys, struct sim_summary *s)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 "seed: 3\nduration: 20s\nwarmup: 1s\nreplications: 2\n"
+		 "workload:\n"
+		 "  arrivals: { process: constant, rate: 10/s }\n"
+		 "  classes: [ { name: a, phases: [ %s ] } ]\n"
+		 "systems:\n"
+		 "  - { name: s, %s, cores: 1, overheads: zero, "
+		 "cache_refill: 1ms, %s }\n",
+		 phases, model, keys);
+	tl_run(yaml, s, 1);
+}
+
 /* Requests 100 ms apart, each one cpu phase of 2 ms, cache_refill 1 ms
  * with a time constant of 2 ms: a request starts on a core idle for ~97
  * ms (a refill of 1 ms, to rounding), and its 2 ms of application work
@@ -155,17 +173,9 @@ Test(cache_refill, is_an_overhead)
  * other keys. */
 static void run_work(const char *model, const char *keys, struct sim_summary *s)
 {
-	char yaml[1024];
-	snprintf(yaml, sizeof(yaml),
-		 "seed: 3\nduration: 20s\nwarmup: 1s\nreplications: 2\n"
-		 "workload:\n"
-		 "  arrivals: { process: constant, rate: 10/s }\n"
-		 "  classes: [ { name: a, phases: [ { cpu: 2ms } ] } ]\n"
-		 "systems:\n"
-		 "  - { name: s, %s, cores: 1, overheads: zero, "
-		 "cache_refill: 1ms, cache_refill_time: 2ms, %s }\n",
-		 model, keys);
-	tl_run(yaml, s, 1);
+	char more[512];
+	snprintf(more, sizeof(more), "cache_refill_time: 2ms, %s", keys);
+	run_constant(model, "{ cpu: 2ms }", more, s);
 }
 
 Test(cache_refill, the_application_work_evicts_it_too)
@@ -213,4 +223,58 @@ Test(cache_refill, the_application_work_evicts_its_long_part_too)
 	cr_expect(fabs(s.lat_mean.mean - r) < 1e-9,
 		  "mean response %.9g s, want %.9g s", s.lat_mean.mean, r);
 	sim_summary_release(&s);
+}
+
+/* gunicorn writes the response after the app returns: with a wait last,
+ * the worker pool's response_share of request_overhead runs after it as
+ * a burst of its own, which pays the refill of the idle core again.
+ * Requests 100 ms apart of 2 ms of cpu then 10 ms of io, request_overhead
+ * 1 ms, half of it after, a refill of 1 ms after any idle gap (time
+ * constant 1 us; the application's work evicts nothing): 0.5 + 1 + 2, the
+ * wait, then 0.5 + 1: 15 ms, of which 5 ms of CPU. With response_share 0
+ * nothing runs after the wait (14 ms, 4 ms of CPU); with no wait, one
+ * burst (4 ms, whatever the share). */
+static void run_response(const char *model, const char *share,
+			 const char *phases, struct sim_summary *s)
+{
+	char keys[512];
+	snprintf(keys, sizeof(keys),
+		 "request_overhead: 1ms, response_share: %s, "
+		 "cache_refill_time: 1us, cache_refill_work: false",
+		 share);
+	run_constant(model, phases, keys, s);
+}
+
+Test(cache_refill, the_response_after_a_wait_refills_again)
+{
+	static const char *const two[] = {
+	    "model: worker-pool, workers: 1",
+	    "model: worker-pool, workers: 1, threads: 4",
+	};
+	static const struct {
+		const char *share, *phases;
+		double lat, cpu;
+	} cases[] = {
+	    {"0.5", "{ cpu: 2ms }, { io: 10ms }", 15e-3, 5e-3},
+	    {"0", "{ cpu: 2ms }, { io: 10ms }", 14e-3, 4e-3},
+	    {"0.5", "{ cpu: 2ms }", 4e-3, 4e-3},
+	};
+	for (size_t i = 0; i < 2; i++)
+		for (size_t k = 0; k < 3; k++) {
+			struct sim_summary s;
+			run_response(two[i], cases[k].share, cases[k].phases,
+				     &s);
+			cr_expect(fabs(s.lat_mean.mean - cases[k].lat) < 1e-9,
+				  "%s, response_share %s, %s: mean response "
+				  "%.9g s, want %.9g s",
+				  two[i], cases[k].share, cases[k].phases,
+				  s.lat_mean.mean, cases[k].lat);
+			double per = tl_metric(&s, "utilization", "cpu") / 10;
+			cr_expect(fabs(per - cases[k].cpu) < 1e-5,
+				  "%s, response_share %s, %s: CPU per "
+				  "request %.6g s, want %.6g s",
+				  two[i], cases[k].share, cases[k].phases, per,
+				  cases[k].cpu);
+			sim_summary_release(&s);
+		}
 }
