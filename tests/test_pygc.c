@@ -174,8 +174,9 @@ static struct sim_summary light(const char *gc)
 
 Test(pygc, reported_collections_follow_the_rules, .timeout = 60)
 {
-	/* Requests that end before the next starts: each adds its 77
-	 * objects to generation 0's count and takes off the 42 freed by
+	/* 35 of a request's 77 objects left as garbage. Requests that end
+	 * before the next starts: each adds its 77 objects to generation
+	 * 0's count and takes off the 42 freed by
 	 * reference counting (77 - 35 of garbage), never below 0, which a
 	 * collection leaves it at. After a collection the j-th request
 	 * finds 35 (j - 1) and adds 77: generation 0 is collected at the
@@ -183,8 +184,9 @@ Test(pygc, reported_collections_follow_the_rules, .timeout = 60)
 	 * requests a few overlap, and a request in flight over a collection
 	 * frees its objects from an older generation, whose frees do not
 	 * take from generation 0's count: a little sooner. */
-	struct sim_summary on = light("");
-	struct sim_summary off = light(", gc_threshold: 0");
+	struct sim_summary on = light(", gc_request_garbage: 35");
+	struct sim_summary off =
+	    light(", gc_request_garbage: 35, gc_threshold: 0");
 	double thr = on.throughput_rps.mean;
 	double colls = tl_reported(&on, "gc", "collections_per_s");
 	double full = tl_reported(&on, "gc", "full_per_s");

@@ -56,8 +56,17 @@ struct sim_pygc_cfg {
  * gc_heap 50 600: len(gc.get_objects()) after gc.collect() in the idle
  * server; gc_request_objects 77: at 1600/s offered (past the knee) after a
  * gc.collect(), 92 726 objects with 549 request tasks alive,
- * (92 726 - 50 600) / 549; gc_request_garbage 35: at 200/s, 42 338
- * objects freed by generation 0 and 1 collections over 1 221 requests;
+ * (92 726 - 50 600) / 549; gc_request_garbage 24: bash
+ * scripts/calibrate-gc.sh (2026-12-03 17:30 UTC, the same VM; the `io`
+ * mix of validate-real.sh, 15 s a rate): the objects gc.callbacks saw
+ * collections find unreachable, per request answered, were 28.5 at
+ * 200/s, 24.7 at 900/s and 23.4 at 1100/s (its knee is ~1300/s), with
+ * 35.2 and 48.4 collections a second at 900 and 1100/s (the model with
+ * 24: 35.1 and 42.3) taking 4.4 and 5.1 % of the server's CPU (the
+ * model: 5.4 and 6.2 %); 24, the value near the knee, where the
+ * collector decides the capacity: the garbage a request leaves falls
+ * with the load, a constant here (an earlier count on an empty endpoint
+ * at 200/s, objects freed by generation 0 and 1 collections: 35);
  * gc_object_cost 0.5 us: gc.collect() of the idle heap took 25.1-25.6 ms
  * of thread CPU for 50.6k objects (freeing garbage costs more, ~1.75 us an
  * object, but that is paid at any load: request_overhead has it). */
@@ -75,7 +84,7 @@ struct sim_pygc_cfg {
 		      .help = "GC-tracked objects a request holds while in "   \
 			      "flight"),                                       \
 	    SIM_PARAM("gc_request_garbage", SIM_PT_INT, cfg, field.garbage,    \
-		      .def = 35, .min = 0, .max = 1 << 24,                     \
+		      .def = 24, .min = 0, .max = 1 << 24,                     \
 		      .help = "of gc_request_objects, those left as cyclic "   \
 			      "garbage when the request ends"),                \
 	    SIM_PARAM("gc_object_cost", SIM_PT_DURATION, cfg, field.cost,      \

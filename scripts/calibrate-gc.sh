@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# calibrate-gc.sh - watch CPython's cyclic garbage collector in uvicorn +
+# FastAPI under load, to set the async model's `gc_*` keys.
+#
+#   bash scripts/calibrate-gc.sh      install what is missing, measure
+#                                     (~1 minute), print per rate
+#
+# The server is scripts/validate/py_apps.py's fastapi_app served through
+# scripts/calibrate/gc_stats.py (gc.callbacks: each collection's thread CPU
+# and the objects it found unreachable), 1 worker pinned to SERVER_CPU
+# (default core 0), fed by the open-loop Poisson client
+# (scripts/validate/openloop.c) on CLIENT_CPU with PATH (default the `io`
+# mix of validate-real.sh: /w?cpu_us=500&wait_us=20000) at each of RATES
+# ("200 900 1100") for DURATION (15) s after 3 s at that rate unmeasured.
+# Per rate: collections per second by generation, the collectors' share
+# of the wall time, the server's CPU per request, and the garbage a
+# request leaves (objects the collections found unreachable, per request
+# answered: `gc_request_garbage`), with the tracked objects at the end.
+# Output: OUT/gc.txt (default results/calibrate). Environment: RATES,
+# DURATION, PATH_Q (the request path), SERVER_CPU, CLIENT_CPU, PORT
+# (19140), OUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/install-missing.sh
+. scripts/install-missing.sh
+
+RATES=${RATES:-"200 900 1100"}
+DURATION=${DURATION:-15}
+PATH_Q=${PATH_Q:-"/w?cpu_us=500&wait_us=20000"}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+PORT=${PORT:-19140}
+OUT=${OUT:-results/calibrate}
+PY=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1
+PACKAGES=(gcc libc6-dev curl python3-uvicorn python3-fastapi
+          python3-httptools python3-uvloop)
+
+SERVER_PID=""
+WORK=""
+cleanup() {
+  [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
+  [ -z "$WORK" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+main() {
+  install_missing "${PACKAGES[@]}"
+  mkdir -p "$OUT"
+  WORK=$(mktemp -d)
+  gcc -O2 -Wall -o "$WORK/openloop" scripts/validate/openloop.c -lm
+  export GC_STATS=$WORK/gc.jsonl
+  nice -n -20 taskset -c "$SERVER_CPU" "$PY" -m uvicorn --workers 1 \
+    --no-access-log --log-level warning --host 127.0.0.1 --port "$PORT" \
+    --app-dir scripts/calibrate gc_stats:fastapi_app >/dev/null 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    curl -sf -o /dev/null "http://127.0.0.1:$PORT/w" && break
+    sleep 0.1
+  done
+  local rate ticks0 ticks1 rows=""
+  for rate in $RATES; do
+    nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \
+      -r "$rate" -d 3 -m "1:$PATH_Q" -L warm >/dev/null
+    kill -USR1 "$SERVER_PID"
+    sleep 0.2
+    ticks0=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
+    nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \
+      -r "$rate" -d "$DURATION" -m "1:$PATH_Q" -L "$rate" >"$WORK/run-$rate.csv"
+    ticks1=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
+    kill -USR1 "$SERVER_PID"
+    sleep 0.2
+    rows="$rows $rate:$((ticks1 - ticks0))"
+  done
+  # shellcheck disable=SC2086 # one argument per rate
+  $PY - "$WORK" "$DURATION" "$(getconf CLK_TCK)" $rows <<'PY' | tee "$OUT/gc.txt"
+import csv, json, sys
+work, dur, hz = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+snaps = [json.loads(l) for l in open(work + '/gc.jsonl')]
+print('# rate/s  answered/s  collections/s (gen 0, 1, 2)  gc share  '
+      'cpu/request us  gc_request_garbage  objects')
+for k, arg in enumerate(sys.argv[4:]):
+    rate, ticks = arg.split(':')
+    a, b = snaps[2 * k], snaps[2 * k + 1]
+    rows = list(csv.reader(open('%s/run-%s.csv' % (work, rate))))
+    done = float(rows[-1][10])  # openloop's `completed` column
+    d = {g: [b['gen'][g][i] - a['gen'].get(g, [0, 0, 0])[i]
+             for i in range(3)] for g in b['gen']}
+    colls = [d.get(g, [0, 0, 0])[0] / dur for g in ('0', '1', '2')]
+    cpu = sum(v[1] for v in d.values())
+    garbage = sum(v[2] for v in d.values()) / done
+    print('%7s  %10.1f  %6.1f %5.2f %5.2f  %8.3f  %14.0f  %18.1f  %7d' % (
+        rate, done / dur, colls[0], colls[1], colls[2], cpu / dur,
+        int(ticks) / hz / done * 1e6, garbage, b['objects']))
+PY
+}
+
+main "$@"

@@ -1,0 +1,39 @@
+"""uvicorn's app of scripts/validate/py_apps.py with CPython's collector
+watched (for scripts/calibrate-gc.sh): gc.callbacks times every
+collection on the thread's CPU clock and counts what it found
+unreachable; SIGUSR1 appends the running totals, one JSON line, to the
+file GC_STATS names: {"t": wall s, "gen": {"0": [collections, cpu_s,
+collected], ...}, "objects": len(gc.get_objects())}.
+"""
+import gc
+import json
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'validate'))
+from py_apps import fastapi_app  # noqa: E402,F401
+
+_totals = {}
+_started = [0.0]
+
+
+def _watch(phase, info):
+    if phase == 'start':
+        _started[0] = time.thread_time()
+        return
+    t = _totals.setdefault(str(info['generation']), [0, 0.0, 0])
+    t[0] += 1
+    t[1] += time.thread_time() - _started[0]
+    t[2] += info.get('collected', 0)
+
+
+def _dump(*_):
+    with open(os.environ.get('GC_STATS', 'gc_stats.jsonl'), 'a') as f:
+        f.write(json.dumps({'t': time.time(), 'gen': _totals,
+                            'objects': len(gc.get_objects())}) + '\n')
+
+
+gc.callbacks.append(_watch)
+signal.signal(signal.SIGUSR1, _dump)
