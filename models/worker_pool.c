@@ -598,7 +598,7 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 		/* gunicorn's handle_request() writes the response after the
 		 * app returns (workers/sync.py, gthread.py): after a final
 		 * io or pool phase the thread wakes to run it, a burst of its
-		 * own that refills its share of the working set */
+		 * own that pays the refill of the core it finds */
 		th->resumed = true;
 		th->upto = (uint8_t)r->phase;
 		run_last(th, m->response, m->response,
