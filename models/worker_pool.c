@@ -316,9 +316,9 @@ static const struct sim_param wp_params[] = {
 		    "(scripts/calibrate-after.sh)"),
     /* response_share 0.47: gunicorn sync + Flask, 1 worker (scripts/
      * validate/py_apps.py, /w?wait_us=50: a 50 us time.sleep is the app's
-     * only phase) pinned to one core of the 2-vCPU EPYC VM at 600/s,
-     * where each request follows the last without an idle gap
-     * (2026-12-03 17:00 UTC, RESUME=1 bash scripts/calibrate-after.sh):
+     * only phase) pinned to one core of the 2-vCPU EPYC VM at 600/s, the
+     * worker about 40 % busy (2026-12-03 17:00 UTC, RESUME=1 bash
+     * scripts/calibrate-after.sh; 0.48 at 1500/s, about 90 % busy):
      * perf trace of accept4, clock_nanosleep and pselect6, three windows
      * of ~3,030 requests, medians: from the accept to the app's sleep
      * 0.267-0.319 ms, from the sleep's end to the next accept 0.245-0.287
@@ -548,10 +548,9 @@ static double cpu_stretch(struct wp *m, const struct sim_request *r, size_t *i,
 	return cpu + sim_host_work_refill(m->host, sim_req_demand(r, from, *i));
 }
 
-/* Runs the burst of cpu on th that writes r's response: a share of the
- * worker's own work in it (own, of which after_response's share of the
- * request's own work, `share` of own) waits until the response has
- * left. */
+/* Runs the burst of cpu on th that writes its request's response:
+ * `share` (at most all) of own, the worker's own work in it, waits until
+ * the response has left. */
 static void run_last(struct wp_thread *th, double cpu, double own, double share)
 {
 	if (share > 0) {
@@ -562,6 +561,15 @@ static void run_last(struct wp_thread *th, double cpu, double own, double share)
 		sim_thread_after(&th->py.t, share);
 	}
 	sim_py_run(&th->py, cpu);
+}
+
+/* The part of request_overhead r runs after its phases: none for a
+ * session, whose handshake pays all of it first (its thread then waits
+ * for its messages, which pay their own) */
+static inline double response_of(const struct wp *m,
+				 const struct sim_request *r)
+{
+	return r->conn & SIM_CONN_SESSION ? 0 : m->response;
 }
 
 static void run_phases(struct wp_thread *th, double cpu0, bool first)
@@ -585,22 +593,21 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 		}
 		/* the app's last phase is Python: the response follows in
 		 * the same burst */
-		cpu += m->response;
-		double own = cpu - sim_req_demand(r, r->phase, i);
-		double share = m->cfg->after;
-		if (!first && m->cfg->response_share > 0)
-			share /= m->cfg->response_share; /* own: the response */
+		cpu += response_of(m, r);
 		th->resumed = true;
-		run_last(th, cpu, own, share);
+		run_last(th, cpu, cpu - sim_req_demand(r, r->phase, i),
+			 m->cfg->after);
 		return;
 	}
-	if (r->phase >= r->nphases && !th->resumed && m->response > 0) {
+	if (r->phase >= r->nphases && !th->resumed && response_of(m, r) > 0) {
 		/* gunicorn's handle_request() writes the response after the
 		 * app returns (workers/sync.py, gthread.py): after a final
 		 * io or pool phase the thread wakes to run it, a burst of its
 		 * own that pays the refill of the core it finds */
 		th->resumed = true;
 		th->upto = (uint8_t)r->phase;
+		/* after_response is a share of the request's own work, of
+		 * which this burst holds response_share */
 		run_last(th, m->response, m->response,
 			 m->cfg->after / m->cfg->response_share);
 		return;
@@ -663,8 +670,8 @@ static void start(struct wp_thread *th, struct sim_request *r)
 	if (m->cfg->threads == 1 && m->cfg->timeout > 0)
 		p->kill_ev =
 		    sim_after(m->ctx.s, m->cfg->timeout, kill_worker, p, 0);
-	run_phases(th, m->mainthread ? m->intake : sim_first_cost(&m->first, r),
-		   true);
+	double cpu0 = m->mainthread ? m->intake : sim_first_cost(&m->first, r);
+	run_phases(th, cpu0 + (m->response - response_of(m, r)), true);
 }
 
 /* ----------------------------------------------- messages on a session -- */

@@ -31,14 +31,17 @@
 # the share of gunicorn's own work per request that comes after the app's
 # last phase (the response: built, written, closed, logged). Gunicorn sync
 # with 1 worker serves /w?wait_us=50 (a 50 us time.sleep as the app's only
-# phase) at RESUME_RATE (600/s), where each request follows the last at
-# once (warm); perf trace records accept4, clock_nanosleep and pselect6
+# phase) at RESUME_RATE (600/s), where the worker is ~40 % busy and the
+# gaps between requests are ~1 ms (what is left of the idle refill
+# counts in pre: the share is a lower bound); perf trace records accept4,
+# clock_nanosleep and pselect6
 # only. pre = from an accept4 that took a connection to the app's
 # clock_nanosleep, post = from the sleep's end to the worker's next
 # accept4 or pselect6; the share is post / (pre + post), per window, then
 # their median. Then, at RATE, idle between requests, the same with 50 us
 # and with 20 ms sleeps: the part after a 20 ms sleep pays the refill of
-# an idle core again (printed, for comparison; not a key).
+# an idle core again (printed, for comparison; not a key), all into
+# OUT/resume.txt.
 # Output: OUT/after.txt (default results/calibrate), the traces in
 # OUT/after-SYSTEM-REP.trace (RESUME=1: OUT/resume-*.trace). Environment:
 # RESUME, RESUME_RATE, RATE, BURN, TRACE_S, REPS,
@@ -121,7 +124,7 @@ resume() {
   done
   stop_server
   # shellcheck disable=SC2086 # one argument per trace
-  $PY - "$OUT" $names <<'PY' | tee "$OUT/after.txt"
+  $PY - "$OUT" $names <<'PY' | tee "$OUT/resume.txt"
 import re, statistics, sys
 line_re = re.compile(r'\s*([\d.]+) \(\s*([\d.]+) ms\): (?:\S+?/(\d+)\s+)?'
                      r'(?:\.\.\. \[continued\]: )?(\w+)\(.*= (-?\d+)')
@@ -176,7 +179,7 @@ main() {
   if [ "$RESUME" = 1 ]; then
     local t1=$SECONDS
     resume
-    echo "# done in $((SECONDS - t1)) s; $OUT/after.txt"
+    echo "# done in $((SECONDS - t1)) s; $OUT/resume.txt"
     return
   fi
   local t0=$SECONDS sys r

@@ -12,8 +12,10 @@
 # (scripts/validate/openloop.c) on CLIENT_CPU with PATH (default the `io`
 # mix of validate-real.sh: /w?cpu_us=500&wait_us=20000) at each of RATES
 # ("200 900 1100") for DURATION (15) s after 3 s at that rate unmeasured.
-# Per rate: collections per second by generation, the collectors' share
-# of the wall time, the server's CPU per request, and the garbage a
+# Per rate: collections per second by generation, the collections' share
+# of the server's CPU (the thread CPU of the collections over the
+# process's CPU time: the model's gc_cpu_share), the server's CPU per
+# request, and the garbage a
 # request leaves (objects the collections found unreachable, per request
 # answered: `gc_request_garbage`), with the tracked objects at the end.
 # Output: OUT/gc.txt (default results/calibrate). Environment: RATES,
@@ -77,8 +79,8 @@ main() {
 import csv, json, sys
 work, dur, hz = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 snaps = [json.loads(l) for l in open(work + '/gc.jsonl')]
-print('# rate/s  answered/s  collections/s (gen 0, 1, 2)  gc share  '
-      'cpu/request us  gc_request_garbage  objects')
+print('# rate/s  answered/s  collections/s (gen 0, 1, 2)  gc share of '
+      'cpu  cpu/request us  gc_request_garbage  objects')
 for k, arg in enumerate(sys.argv[4:]):
     rate, ticks = arg.split(':')
     a, b = snaps[2 * k], snaps[2 * k + 1]
@@ -90,7 +92,8 @@ for k, arg in enumerate(sys.argv[4:]):
     cpu = sum(v[1] for v in d.values())
     garbage = sum(v[2] for v in d.values()) / done
     print('%7s  %10.1f  %6.1f %5.2f %5.2f  %8.3f  %14.0f  %18.1f  %7d' % (
-        rate, done / dur, colls[0], colls[1], colls[2], cpu / dur,
+        rate, done / dur, colls[0], colls[1], colls[2],
+        cpu / (int(ticks) / hz),
         int(ticks) / hz / done * 1e6, garbage, b['objects']))
 PY
 }

@@ -233,7 +233,11 @@ Test(cache_refill, the_application_work_evicts_its_long_part_too)
  * constant 1 us; the application's work evicts nothing): 0.5 + 1 + 2, the
  * wait, then 0.5 + 1: 15 ms, of which 5 ms of CPU. With response_share 0
  * nothing runs after the wait (14 ms, 4 ms of CPU); with no wait, one
- * burst (4 ms, whatever the share). */
+ * burst (4 ms, whatever the share). With after_response 0.25, a quarter
+ * of the request's own work, the burst after the wait, which holds
+ * response_share of it, leaves 0.25 / response_share of its own work
+ * (0.5 + 1 ms) until after the response: 14.25 ms with the share 0.5,
+ * 13.75 with 0.25 (the whole burst after it), the CPU unchanged. */
 static void run_response(const char *model, const char *share,
 			 const char *phases, struct sim_summary *s)
 {
@@ -258,9 +262,13 @@ Test(cache_refill, the_response_after_a_wait_refills_again)
 	    {"0.5", "{ cpu: 2ms }, { io: 10ms }", 15e-3, 5e-3},
 	    {"0", "{ cpu: 2ms }, { io: 10ms }", 14e-3, 4e-3},
 	    {"0.5", "{ cpu: 2ms }", 4e-3, 4e-3},
+	    {"0.5, after_response: 0.25", "{ cpu: 2ms }, { io: 10ms }",
+	     14.25e-3, 5e-3},
+	    {"0.25, after_response: 0.25", "{ cpu: 2ms }, { io: 10ms }",
+	     13.75e-3, 5e-3},
 	};
 	for (size_t i = 0; i < 2; i++)
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
 			struct sim_summary s;
 			run_response(two[i], cases[k].share, cases[k].phases,
 				     &s);
