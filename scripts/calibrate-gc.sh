@@ -37,14 +37,13 @@ PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1
 PACKAGES=(gcc libc6-dev curl python3-uvicorn python3-fastapi
           python3-httptools python3-uvloop)
+# the server: py_apps' fastapi_app watched by gc_stats.py
+APPS=scripts/calibrate
+UVICORN_APP=gc_stats:fastapi_app
 
-SERVER_PID=""
-WORK=""
-cleanup() {
-  [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
-  [ -z "$WORK" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/servers.sh
+. scripts/servers.sh
+trap cleanup_server EXIT
 
 main() {
   install_missing "${PACKAGES[@]}"
@@ -52,14 +51,7 @@ main() {
   WORK=$(mktemp -d)
   gcc -O2 -Wall -o "$WORK/openloop" scripts/validate/openloop.c -lm
   export GC_STATS=$WORK/gc.jsonl
-  nice -n -20 taskset -c "$SERVER_CPU" "$PY" -m uvicorn --workers 1 \
-    --no-access-log --log-level warning --host 127.0.0.1 --port "$PORT" \
-    --app-dir scripts/calibrate gc_stats:fastapi_app >/dev/null 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$PORT/w" && break
-    sleep 0.1
-  done
+  start_server uvicorn
   local rate ticks0 ticks1 rows=""
   for rate in $RATES; do
     nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \

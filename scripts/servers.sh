@@ -14,14 +14,15 @@ cleanup_server() {
 }
 
 # server_cmd SYSTEM [SYNC_WORKERS]: SYSTEM's command line into the array
-# SERVER_CMD: node (1 process) | uvicorn (1 worker) | sync (gunicorn,
-# SYNC_WORKERS workers, default 1) | gthread (1 worker x 8 threads)
+# SERVER_CMD: node (1 process) | uvicorn (1 worker; UVICORN_APP, default
+# py_apps:fastapi_app, from APPS) | sync (gunicorn, SYNC_WORKERS workers,
+# default 1) | gthread (1 worker x 8 threads)
 server_cmd() {
   case $1 in
   node) SERVER_CMD=(node "$APPS/node_app.js" "$PORT") ;;
   uvicorn) SERVER_CMD=("$PY" -m uvicorn --workers 1 --no-access-log
                        --log-level warning --host 127.0.0.1 --port "$PORT"
-                       --app-dir "$APPS" "py_apps:fastapi_app") ;;
+                       --app-dir "$APPS" "${UVICORN_APP:-py_apps:fastapi_app}") ;;
   sync) SERVER_CMD=("$PY" -m gunicorn --worker-class sync --workers "${2:-1}"
                     --bind "127.0.0.1:$PORT" --chdir "$APPS"
                     "py_apps:flask_app") ;;

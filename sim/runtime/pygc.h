@@ -57,7 +57,7 @@ struct sim_pygc_cfg {
  * server; gc_request_objects 77: at 1600/s offered (past the knee) after a
  * gc.collect(), 92 726 objects with 549 request tasks alive,
  * (92 726 - 50 600) / 549; gc_request_garbage 24: bash
- * scripts/calibrate-gc.sh (2026-12-03 17:30 UTC, the same VM; the `io`
+ * scripts/calibrate-gc.sh (2026-12-03 17:08 UTC, the same VM; the `io`
  * mix of validate-real.sh, 15 s a rate): the objects gc.callbacks saw
  * collections find unreachable, per request answered, were 28.5 at
  * 200/s, 24.7 at 900/s and 23.4 at 1100/s (its knee is ~1300/s), with
