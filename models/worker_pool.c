@@ -292,11 +292,14 @@ static const struct sim_param wp_params[] = {
      * cost ~4 us per idle worker (perf: the in-kernel wake from select);
      * the rest is the worker's private pages (CPython's reference counts
      * make even the pages inherited at fork private) that the others
-     * evicted. With the host's rule (idle and switch evictions combined,
-     * never above the larger refill) 4 workers cost 1.15x the CPU per
-     * request of 1 at 300/s (measured 1.22-1.36x) and +252 us with 8 in
-     * flight (measured +175). Sync workers only: gthread's threads of one
-     * worker share its working set. */
+     * evicted. With the host's rules (idle and switch evictions combined,
+     * never above the larger refill; a worker after another pays for the
+     * other's hold as for an idle gap; the workers take turns) 4 workers
+     * cost 1.30x the CPU per request of 1 at 300/s (measured 1.22-1.36x;
+     * on 2026-12-03, under perf sched, 0.98x) and +26 us with 8 in flight
+     * and the default 3 ms slice (measured +175; +46 on 2026-12-03).
+     * Sync workers only: gthread's threads of one worker share its
+     * working set. */
     SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 250e-6),
     /* after_response 0.16: gunicorn sync + Flask, 1 worker (scripts/
      * validate/py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at
@@ -388,8 +391,9 @@ struct wp_proc {
 	sim_ev kill_ev, boot_ev;
 	struct sim_proc mem; /* footprint and connections held */
 	bool oom;	     /* booting after an OOM kill */
-	int after; /* threads busy after an answer (after_response): each
-		      still holds its connection's slot, closed at the end */
+	int after;	/* threads busy after an answer (after_response): each
+			   still holds its connection's slot, closed at the end */
+	double idle_at; /* when its last connection ended (pick_herd) */
 };
 
 struct wp {
@@ -405,7 +409,7 @@ struct wp {
 	/* request_overhead split: before the app's phases (intake) and
 	 * after them (response = response_share of it) */
 	double intake, response;
-	bool herd; /* sync workers with a switch refill: pick_herd */
+	bool herd; /* sync workers with a cache or switch refill: pick_herd */
 	struct sim_queue backlog;
 	struct sim_inflight inflight;
 	struct sim_tw held_tw;	   /* connections accepted by workers */
@@ -445,6 +449,7 @@ static inline void conn_forget(struct sim_proc *mp, struct sim_request *r)
 	struct wp *m = p->m;
 	double now = now_of(m);
 	p->nconn--;
+	p->idle_at = now;
 	sim_tw_add(r->conn & SIM_CONN_SESSION ? &m->sess_tw : &m->held_tw, now,
 		   -1);
 	sim_inflight_sub(&m->inflight, now);
@@ -971,34 +976,34 @@ static void settle(struct wp_proc *p)
 		replace(p);
 }
 
-/* An idle sync worker picked at random, or NULL if none: the sync workers
- * all wait in select() on the listening socket, the kernel wakes every
- * one of them and whichever runs accept() first wins, which is no
- * particular one (4 workers on one core each served 24-26 % of the
- * requests at 300/s, 2026-12-02). Here the first idle worker from a
- * uniformly random start: uniform when all are idle, the same share for
- * every worker by symmetry, and no more scanning than the lowest idle
- * worker (linear in the workers only when nearly all are busy). Only with
- * a switch refill, where it matters: the lowest idle worker otherwise
- * (identical workers, the same queue), so that the queueing validations
- * draw nothing more. */
+/* The idle sync worker that has waited longest, or NULL if none: the
+ * sync workers all wait in select() on the listening socket, the kernel
+ * wakes every one of them and whichever runs accept() first wins. On
+ * Linux 6.18 (EEVDF) that is the one idle longest: under `hol` on one
+ * core (gunicorn 20.1 sync, 4 workers, perf sched, 2026-12-03) the idle
+ * worker whose last request ended first took 98 % of the connections
+ * that found all 4 idle at 49/s (91 % at 150/s; of 2 idle, 85 and 82 %),
+ * so the workers take turns and each served 25 % of the requests. Only
+ * with a cache or switch refill, where it matters (a worker after another
+ * pays the switch refill and for the other's hold, host.c hand_over): the
+ * lowest idle worker otherwise (identical workers, the same queue).
+ * Linear in the workers, as pick(). */
 static struct wp_proc *pick_herd(struct wp *m)
 {
-	int start = (int)(sim_uniform(m->ctx.rng) * m->nprocs);
-	for (int j = 0; j < m->nprocs; j++) {
-		int i = start + j;
-		struct wp_proc *p =
-		    &m->procs[i < m->nprocs ? i : i - m->nprocs];
-		if (p->state == WP_UP && !p->nconn && !p->after)
-			return p;
+	struct wp_proc *best = NULL;
+	for (int i = 0; i < m->nprocs; i++) {
+		struct wp_proc *p = &m->procs[i];
+		if (p->state == WP_UP && !p->nconn && !p->after &&
+		    (!best || p->idle_at < best->idle_at))
+			best = p;
 	}
-	return NULL;
+	return best;
 }
 
 /* The accepting worker a new connection goes to, or NULL if all are full:
  * the one holding the fewest connections, ties to the lowest index. For
  * sync workers (room for one) that is the first idle one (a random idle
- * one with a switch refill: pick_herd). */
+ * one with a cache or switch refill: pick_herd). */
 static struct wp_proc *pick(struct wp *m)
 {
 	if (m->herd)
@@ -1063,8 +1068,11 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 			    cfg->refill.work);
 	m->nprocs = cfg->workers;
 	m->maxconn = cfg->threads == 1 ? 1 : cfg->worker_connections;
-	m->herd = m->maxconn == 1 && cfg->workers > 1 && cfg->refill.swtch > 0;
-	if (m->herd) /* with one worker there is nothing to switch from */
+	/* with one worker there is nothing to switch from */
+	m->herd = m->maxconn == 1 && cfg->workers > 1 &&
+		  (cfg->refill.swtch > 0 || cfg->refill.cpu > 0 ||
+		   cfg->refill.lcpu > 0);
+	if (m->herd)
 		sim_host_set_switch_refill(m->host, cfg->refill.swtch);
 	/* the main thread matters when it has CPU to spend or a GIL to wait
 	 * for (with overheads zero and no GIL it would change nothing) */

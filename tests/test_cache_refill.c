@@ -286,3 +286,35 @@ Test(cache_refill, the_response_after_a_wait_refills_again)
 			sim_summary_release(&s);
 		}
 }
+
+/* Gunicorn's sync workers take turns: the idle worker that has waited
+ * longest wins the accept (Linux 6.18), and a worker pays the refill of
+ * the idle gap and of the last worker's hold before it. Requests 10 ms
+ * apart of 1 ms of cpu, 4 sync workers on one core, a refill of 1 ms with
+ * a time constant of 10 ms (the application's work evicts nothing within
+ * a request): each request's worker follows another, whose hold began 10
+ * ms before, so r = 1 - exp(-1) ms and every request takes 1 + r ms, CPU
+ * and response alike. With the lowest idle worker always (worker 0,
+ * after itself: the idle gap only) r would be 1 - exp(-(9 - r) / 10)
+ * (0.5696); with a worker at random, that for a quarter of the
+ * requests. */
+Test(cache_refill, sync_workers_take_turns_and_each_refills)
+{
+	struct sim_summary s;
+	tl_run("seed: 3\nduration: 20s\nwarmup: 1s\nreplications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { process: constant, rate: 100/s }\n"
+	       "  classes: [ { name: a, phases: [ { cpu: 1ms } ] } ]\n"
+	       "systems:\n"
+	       "  - { name: s, model: worker-pool, workers: 4, cores: 1, "
+	       "overheads: zero, cache_refill: 1ms, cache_refill_time: 10ms, "
+	       "cache_refill_work: false }\n",
+	       &s, 1);
+	double want = (1 - expm1(-1.0)) * 1e-3;
+	cr_expect(fabs(s.lat_mean.mean - want) < 1e-9,
+		  "mean response %.9g s, want %.9g s", s.lat_mean.mean, want);
+	double per = tl_metric(&s, "utilization", "cpu") / 100;
+	cr_expect(fabs(per - want) < 1e-5,
+		  "CPU per request %.6g s, want %.6g s", per, want);
+	sim_summary_release(&s);
+}

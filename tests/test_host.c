@@ -231,6 +231,23 @@ struct sw {
 	struct probe a, b, c;
 };
 
+/* One core, a 4 ms quantum, wake-up preemption: x's threads, a of
+ * process 1, b and c of process 2. */
+static void three_procs(struct sim *s, struct sim_host *h, struct sw *x)
+{
+	static const int p1 = 1, p2 = 2;
+	struct sim_host_cfg cfg = {
+	    .cores = 1, .quantum = 0.004, .wakeup_preemption = true};
+	cr_assert_eq(sim_init(s), 0);
+	cr_assert_eq(sim_host_init(h, s, &cfg), 0);
+	struct probe *pr[] = {&x->a, &x->b, &x->c};
+	for (int i = 0; i < 3; i++) {
+		sim_thread_init(&pr[i]->t, h, done, x);
+		sim_thread_set_proc(&pr[i]->t, i ? &p2 : &p1);
+		pr[i]->finished = -1;
+	}
+}
+
 static void sw_b(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)s;
@@ -244,18 +261,8 @@ static void switch_case(bool with_c, double *a_done, double *b_done,
 	struct sim s;
 	struct sim_host h;
 	struct sw x = {.h = &h};
-	static const int p1 = 1, p2 = 2;
-	struct sim_host_cfg cfg = {
-	    .cores = 1, .quantum = 0.004, .wakeup_preemption = true};
-	cr_assert_eq(sim_init(&s), 0);
-	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	three_procs(&s, &h, &x);
 	sim_host_set_switch_refill(&h, 0.001);
-	struct probe *pr[] = {&x.a, &x.b, &x.c};
-	for (int i = 0; i < 3; i++) {
-		sim_thread_init(&pr[i]->t, &h, done, &x);
-		sim_thread_set_proc(&pr[i]->t, i ? &p2 : &p1);
-		pr[i]->finished = -1;
-	}
 	sim_host_run(&h, &x.a.t, 0.010);
 	sim_at(&s, 0.005, sw_b, &x, 0);
 	if (with_c)
@@ -304,4 +311,45 @@ Test(host, a_running_thread_cannot_start_a_burst, .signal = SIGABRT)
 Test(host, a_sharing_thread_cannot_start_a_burst, .signal = SIGABRT)
 {
 	run_twice(0);
+}
+
+/* Another process's hold evicts as idle time does: one core, a 4 ms
+ * quantum, a refill of 1 ms with a time constant of 10 ms, no switch
+ * refill. C (process 2) runs 1 ms from 0; B (process 2, C's) wakes at 1
+ * ms for 5 ms on a core its own process just left (no idle: no refill).
+ * A (process 1) wakes at 3 ms; B has held the core 2 ms of its quantum,
+ * so A waits to 5 ms and pays the refill of B's 4 ms hold, 1 - exp(-0.4)
+ * ms, finishing at 6.3297 ms. B resumes after the preemption and pays no
+ * refill (only a burst's first core does): its last 1 ms ends at 7.3297
+ * ms. Without the other process's hold A finishes at 6 ms; with it on
+ * every resume (A's 1 ms hold), B at 7.42 ms. */
+static void own_wake(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	struct sw *x = obj;
+	if (arg)
+		sim_host_run(x->h, &x->a.t, 0.001);
+	else
+		sim_host_run(x->h, &x->b.t, 0.005);
+}
+
+Test(host, another_process_s_hold_evicts_as_idle_time_does)
+{
+	struct sim s;
+	struct sim_host h;
+	struct sw x = {.h = &h};
+	three_procs(&s, &h, &x);
+	sim_host_set_refill(&h, 0.001, 0.010, 0, 0, false);
+	sim_host_run(&h, &x.c.t, 0.001);
+	sim_at(&s, 0.001, own_wake, &x, 0);
+	sim_at(&s, 0.003, own_wake, &x, 1);
+	sim_run_until(&s, 1);
+	double refill = -0.001 * expm1(-0.4);
+	cr_expect_float_eq(x.c.finished, 0.001, 1e-12);
+	cr_expect_float_eq(x.a.finished, 0.006 + refill, 1e-12,
+			   "A finished at %.9g s", x.a.finished);
+	cr_expect_float_eq(x.b.finished, 0.007 + refill, 1e-12,
+			   "B finished at %.9g s", x.b.finished);
+	sim_host_release(&h);
+	sim_release(&s);
 }

@@ -41,7 +41,8 @@ struct sim_thread {
 	int core;	  /* running on this core, or -1 */
 	int lastcore;	  /* core it last ran on, or -1 */
 	int hpos;	  /* processor sharing: heap position, or -1 */
-	int owed;	  /* its burst's switch refill still to come (host.c) */
+	int owed;	  /* its burst's switch refill still to come (host.c):
+			     SIM__OWED, or SIM__OWED_START before its first core */
 	/* queueing for a core, processor sharing, switch refills (after
 	 * SIM_THREAD_HOT) */
 	struct sim_host *host;
@@ -140,6 +141,8 @@ struct sim_host {
 	double t_reset;
 };
 
+/* sim_thread.owed */
+enum { SIM__OWED = 1, SIM__OWED_START = 2 };
 /* The bytes of a thread from its start that a burst on an idle core
  * touches. */
 #define SIM_THREAD_HOT (offsetof(struct sim_thread, host))
