@@ -162,15 +162,14 @@ static void add_refill(struct sim_thread *t, double x)
  * hand_over). Two causes evict the working set independently: time left
  * to others (the idle gap, other tenants and sleep states; where the core
  * last ran another process, that process's hold too) a fraction idle / R
- * of it, a switch from another process of the server
- * b / R, with R = max(cache_refill + cache_refill_long, switch_refill)
- * the refill of a fully cold working set and b the switch refill when the
- * core's last process was another one, else 0.
- * What is cold is the union: R x (1 - (1 - idle/R)(1 - b/R)) = idle + b -
- * idle x b / R. A fully cold request (long idle: idle = R) pays R once,
- * not twice; a core that just ran another process pays b; in between
- * the switch adds only what the idle gap had not already evicted. b only
- * for a burst that still owes it (once per burst, see switched). */
+ * of it, a switch from another process of the server b / R, with R =
+ * max(cache_refill + cache_refill_long, switch_refill) the refill of a fully
+ * cold working set and b the switch refill when the core's last process was
+ * another one, else 0. What is cold is the union: R x (1 - (1 - idle/R)(1 -
+ * b/R)) = idle + b - idle x b / R. A fully cold request (long idle: idle = R)
+ * pays R once, not twice; a core that just ran another process pays b; in
+ * between the switch adds only what the idle gap had not already evicted. b
+ * only for a burst that still owes it (once per burst, see switched). */
 static __attribute__((noinline)) double charge(const struct sim_host *h,
 					       double idle,
 					       const struct sim_core *co,
@@ -189,7 +188,7 @@ static __attribute__((noinline)) double charge(const struct sim_host *h,
 	return idle + b - idle * b / r;
 }
 
-/* Core c (co) goes from its last thread to t; slow paths only (a cache
+/* Core co goes from its last thread to t; slow paths only (a cache
  * refill or a queue). Returns since when t's working set has been left to
  * others, the `since` of its refill: when the core went idle (now, if it
  * is busy), or, where a burst of a process other than the core's last
@@ -202,9 +201,9 @@ static __attribute__((noinline)) double charge(const struct sim_host *h,
  * at 150/s a 1 ms request cost 1.99-2.25 ms of CPU at the median when the
  * core had not idled since its worker last ran (other workers computed),
  * 2.11-2.39 ms when it had idled 5-50 ms, against 1.54 ms back to back in
- * one worker; with only the idle gap's refill the model charged the
- * first the switch refill alone, and a 1 ms request that woke during a
- * 20 ms one ran within the 1.5 ms slice, where the real one needed two
+ * one worker; with only the idle gap's refill, the model charged those
+ * the switch refill alone, and a 1 ms request that woke during a 20 ms
+ * one ran within its 1.5 ms slice, where the real one needed two
  * and waited a slice of the long one between (3.56 ms at the median at
  * 49/s, 2.3 for the others). Other workers serving requests evict little
  * (their code is the same): at 300/s of empty requests 4 workers cost
