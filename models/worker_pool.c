@@ -1002,8 +1002,8 @@ static struct wp_proc *pick_herd(struct wp *m)
 
 /* The accepting worker a new connection goes to, or NULL if all are full:
  * the one holding the fewest connections, ties to the lowest index. For
- * sync workers (room for one) that is the first idle one (a random idle
- * one with a cache or switch refill: pick_herd). */
+ * sync workers (room for one) that is the first idle one (the one idle
+ * longest with a cache or switch refill: pick_herd). */
 static struct wp_proc *pick(struct wp *m)
 {
 	if (m->herd)

@@ -22,6 +22,10 @@
 #include "runtime/config.h"
 #include "runtime/host.h"
 
+/* sim_thread.owed: its burst owes the switch refill, and has not had a
+ * core yet (START: hand_over charges the last process's hold) */
+enum { SIM__OWED = 1, SIM__OWED_START = 2 };
+
 void sim_thread_init(struct sim_thread *t, struct sim_host *h,
 		     void (*on_done)(struct sim_thread *), void *owner)
 {
@@ -177,12 +181,11 @@ static __attribute__((noinline)) double charge(const struct sim_host *h,
 {
 	/* co->last: threads live as long as their host */
 	const struct sim_thread *l = co->last;
-	if (!t->owed || !t->proc || !l || !l->proc || l->proc == t->proc)
+	if (!t->owed || !(h->swrefill > 0) || !t->proc || !l || !l->proc ||
+	    l->proc == t->proc)
 		return idle;
 	t->owed = 0; /* once per burst */
 	double b = h->swrefill;
-	if (!(b > 0))
-		return idle;
 	double cold = h->refill + h->refill_long;
 	double r = cold > b ? cold : b;
 	return idle + b - idle * b / r;

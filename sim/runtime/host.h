@@ -141,8 +141,6 @@ struct sim_host {
 	double t_reset;
 };
 
-/* sim_thread.owed */
-enum { SIM__OWED = 1, SIM__OWED_START = 2 };
 /* The bytes of a thread from its start that a burst on an idle core
  * touches. */
 #define SIM_THREAD_HOT (offsetof(struct sim_thread, host))
