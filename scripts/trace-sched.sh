@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# trace-sched.sh - what each request of gunicorn sync's workers costs on
+# the server's core, from the scheduler's own record: the evidence for the
+# worker pool's rules (README, "Models": a sync worker that starts after
+# another worker's hold pays a refill for it, and the idle worker that
+# waited longest takes the next connection).
+#
+#   bash scripts/trace-sched.sh      install what is missing, trace (about
+#                                    40 s a rate), print the tables
+#
+# Starts gunicorn sync + Flask with WORKERS workers (default 4; the app of
+# scripts/validate-real.sh) on SERVER_CPU (default core 0), sends it the
+# `hol` mix of validate-real.sh (90 % of requests burn 1 ms of the thread's
+# CPU clock, 10 % 20 ms) from the open-loop Poisson client on CLIENT_CPU
+# at each of RATES (default "49 150"/s) for DURATION (30) s, and records
+# every context switch on the server's core (`perf record -e
+# sched:sched_switch -C SERVER_CPU`). scripts/validate/sched_turns.py
+# then groups each worker's stretches on the core into requests and
+# prints, per rate: a short request's CPU by the core's idle time and the
+# other threads' time since that worker's previous request; the short
+# requests that started during another worker's long one (CPU, first to
+# last instruction, stretches); and which of several idle workers took a
+# connection.
+#
+# Output, per rate, in OUT/RATE (default results/trace-sched): turns.txt
+# (the tables), requests.csv (one row per request, for pandas), row.csv
+# (the client's results row: throughput, latency percentiles, CPU; the
+# columns of validate-real.sh's points), steal.txt (the hypervisor's
+# steal time on the server's core during the run: above a few hundred ms
+# the machine was busy and the figures move). The raw record is deleted
+# (about 3 MB a second) unless KEEP=1. Environment: WORKERS, RATES,
+# DURATION, SERVER_CPU, CLIENT_CPU, PORT (19177), OUT, KEEP. Needs perf
+# (linux-perf) and the right to record scheduler events (root, or
+# kernel.perf_event_paranoid <= 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/install-missing.sh
+. scripts/install-missing.sh
+
+WORKERS=${WORKERS:-4}
+RATES=${RATES:-"49 150"}
+DURATION=${DURATION:-30}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+PORT=${PORT:-19177}
+OUT=${OUT:-results/trace-sched}
+KEEP=${KEEP:-0}
+APPS=scripts/validate
+PY=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1
+PACKAGES=(gcc libc6-dev curl gunicorn python3-flask linux-perf)
+
+# shellcheck source=scripts/servers.sh
+. scripts/servers.sh
+trap cleanup_server EXIT
+
+steal_ms() { # the steal time of SERVER_CPU so far, ms (/proc/stat, 10 ms ticks)
+  awk -v c="cpu$SERVER_CPU" '$1 == c { print $9 * 10 }' /proc/stat
+}
+
+# trace RATE: one traced run at RATE/s into OUT/RATE
+trace() {
+  local d="$OUT/$1" pp s0 s1
+  mkdir -p "$d"
+  perf record -q -e sched:sched_switch -C "$SERVER_CPU" -o "$d/sched.data" \
+    -- sleep $((DURATION + 4)) >/dev/null 2>&1 &
+  pp=$!
+  sleep 1
+  s0=$(steal_ms)
+  nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$1" \
+    -d "$DURATION" -w 1 -t 5 -x 7 -s "$PIDS" -H -L "$1" \
+    -m "0.9:/w?cpu_us=1000" -m "0.1:/w?cpu_us=20000" >"$d/row.csv"
+  s1=$(steal_ms)
+  echo "steal_ms $((s1 - s0)) over $DURATION s" >"$d/steal.txt"
+  wait "$pp" || true
+  perf script -i "$d/sched.data" -F time,event,trace 2>/dev/null |
+    grep sched_switch >"$WORK/switches.txt"
+  "$PY" "$APPS/sched_turns.py" "$WORK/switches.txt" "$WORKERS_TIDS" \
+    --out "$d/requests.csv" >"$d/turns.txt"
+  [ "$KEEP" = 1 ] || rm -f "$d/sched.data"
+  echo "== $1/s: $(cat "$d/steal.txt")"
+  cat "$d/turns.txt"
+}
+
+main() {
+  install_missing "${PACKAGES[@]}"
+  mkdir -p "$OUT"
+  WORK=$(mktemp -d)
+  gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
+  start_server sync "$WORKERS"
+  WORKERS_TIDS=$(pgrep -P "$SERVER_PID" | paste -sd,)
+  PIDS="$SERVER_PID,$WORKERS_TIDS"
+  # warm-up: the workers' code and imports settle
+  nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 20 \
+    -d 5 -w 0 -t 5 -x 1 -m "1:/w" >/dev/null
+  local r
+  for r in $RATES; do trace "$r"; done
+  echo "written: $OUT/RATE/{turns.txt,requests.csv,row.csv,steal.txt}"
+}
+
+main "$@"
