@@ -28,7 +28,7 @@
 # columns of validate-real.sh's points), steal.txt (the hypervisor's
 # steal time on the server's core during the run: above a few hundred ms
 # the machine was busy and the figures move). The raw record is deleted
-# (about 3 MB a second) unless KEEP=1. Environment: WORKERS, RATES,
+# (about 80 kB a second) unless KEEP=1. Environment: WORKERS, RATES,
 # DURATION, SERVER_CPU, CLIENT_CPU, PORT (19177), OUT, KEEP. Needs perf
 # (linux-perf) and the right to record scheduler events (root, or
 # kernel.perf_event_paranoid <= 1).
