@@ -13,22 +13,28 @@
 # `hol` mix of validate-real.sh (90 % of requests burn 1 ms of the thread's
 # CPU clock, 10 % 20 ms) from the open-loop Poisson client on CLIENT_CPU
 # at each of RATES (default "49 150"/s) for DURATION (30) s, and records
-# every context switch on the server's core (`perf record -e
-# sched:sched_switch -C SERVER_CPU`). scripts/validate/sched_turns.py
-# then groups each worker's stretches on the core into requests and
+# every context switch on the server's core and every return of the
+# workers' accept4() (`perf record -e sched:sched_switch -e
+# syscalls:sys_exit_accept4 -C SERVER_CPU`). scripts/validate/sched_turns.py
+# then groups each worker's stretches on the core into requests (one
+# from each accepted connection) and
 # prints, per rate: a short request's CPU by the core's idle time and the
 # other threads' time since that worker's previous request; the short
 # requests that started during another worker's long one (CPU, first to
-# last instruction, stretches); and which of several idle workers took a
-# connection.
+# last instruction, stretches); where a short request's latency goes,
+# each accepted connection joined with the client's record of it
+# (scheduled send to accept, accept to last instruction, the rest); and
+# which of several idle workers took a connection.
 #
 # Output, per rate, in OUT/RATE (default results/trace-sched): turns.txt
 # (the tables), requests.csv (one row per request, for pandas), row.csv
 # (the client's results row: throughput, latency percentiles, CPU; the
-# columns of validate-real.sh's points), steal.txt (the hypervisor's
+# columns of validate-real.sh's points), latency.csv and schedule.csv
+# (the client's: each measured request's latency from its scheduled
+# send, and the whole schedule; openloop -l, -T), steal.txt (the hypervisor's
 # steal time on the server's core during the run: above a few hundred ms
 # the machine was busy and the figures move). The raw record is deleted
-# (about 80 kB a second) unless KEEP=1. Environment: WORKERS, RATES,
+# unless KEEP=1. Environment: WORKERS, RATES,
 # DURATION, SERVER_CPU, CLIENT_CPU, PORT (19177), OUT, KEEP. Needs perf
 # (linux-perf) and the right to record scheduler events (root, or
 # kernel.perf_event_paranoid <= 1).
@@ -62,21 +68,24 @@ steal_ms() { # the steal time of SERVER_CPU so far, ms (/proc/stat, 10 ms ticks)
 trace() {
   local d="$OUT/$1" pp s0 s1
   mkdir -p "$d"
-  perf record -q -e sched:sched_switch -C "$SERVER_CPU" -o "$d/sched.data" \
+  perf record -q -e sched:sched_switch -e syscalls:sys_exit_accept4 \
+    -C "$SERVER_CPU" -o "$d/sched.data" \
     -- sleep $((DURATION + 4)) >/dev/null 2>&1 &
   pp=$!
   sleep 1
   s0=$(steal_ms)
   nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$1" \
     -d "$DURATION" -w 1 -t 5 -x 7 -s "$PIDS" -H -L "$1" \
+    -l "$d/latency.csv" -T "$d/schedule.csv" \
     -m "0.9:/w?cpu_us=1000" -m "0.1:/w?cpu_us=20000" >"$d/row.csv"
   s1=$(steal_ms)
   echo "steal_ms $((s1 - s0)) over $DURATION s" >"$d/steal.txt"
   wait "$pp" || true
-  perf script -i "$d/sched.data" -F time,event,trace 2>/dev/null |
-    grep sched_switch >"$WORK/switches.txt"
-  "$PY" "$APPS/sched_turns.py" "$WORK/switches.txt" "$WORKERS_TIDS" \
-    --out "$d/requests.csv" >"$d/turns.txt"
+  perf script -i "$d/sched.data" -F tid,time,event,trace 2>/dev/null |
+    grep -E 'sched_switch|sys_exit_accept4' >"$WORK/record.txt"
+  "$PY" "$APPS/sched_turns.py" "$WORK/record.txt" "$WORKERS_TIDS" \
+    --out "$d/requests.csv" --schedule "$d/schedule.csv" \
+    --latency "$d/latency.csv" --warmup 1 >"$d/turns.txt"
   [ "$KEEP" = 1 ] || rm -f "$d/sched.data"
   echo "== $1/s: $(cat "$d/steal.txt")"
   cat "$d/turns.txt"
