@@ -34,10 +34,11 @@
 # send, and the whole schedule; openloop -l, -T), steal.txt (the hypervisor's
 # steal time on the server's core during the run: above a few hundred ms
 # the machine was busy and the figures move). The raw record is deleted
-# unless KEEP=1. Environment: WORKERS, RATES,
-# DURATION, SERVER_CPU, CLIENT_CPU, PORT (19177), OUT, KEEP. Needs perf
-# (linux-perf) and the right to record scheduler events (root, or
-# kernel.perf_event_paranoid <= 1).
+# unless KEEP=1 (perf's own messages: perf.log). Environment: WORKERS,
+# RATES, DURATION (whole seconds), SERVER_CPU, CLIENT_CPU, PORT (19177),
+# OUT, KEEP. Needs perf (linux-perf) and the right to record a whole CPU's
+# tracepoints: root, or CAP_PERFMON with kernel.perf_event_paranoid -1
+# and tracefs readable (the script tries before it starts the server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/install-missing.sh
@@ -56,23 +57,50 @@ PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1
 PACKAGES=(gcc libc6-dev curl gunicorn python3-flask linux-perf)
 
+case $DURATION in '' | *[!0-9]* | 0)
+  echo "DURATION: whole seconds, not '$DURATION'" >&2; exit 2 ;; esac
+
+WORK=  # servers.sh's cleanup removes it: ours only, once made
+PERF_PID=
 # shellcheck source=scripts/servers.sh
 . scripts/servers.sh
-trap cleanup_server EXIT
+cleanup() {
+  [ -z "$PERF_PID" ] || pkill -TERM -P "$PERF_PID" 2>/dev/null || true
+  cleanup_server
+}
+trap cleanup EXIT
 
 steal_ms() { # the steal time of SERVER_CPU so far, ms (/proc/stat, 10 ms ticks)
   awk -v c="cpu$SERVER_CPU" '$1 == c { print $9 * 10 }' /proc/stat
 }
 
+# record FILE: perf records the server's core into FILE until stopped
+# (stop_record), its clock CLOCK_MONOTONIC, the client's (openloop)
+record() {
+  perf record -q -k mono -e sched:sched_switch -e syscalls:sys_exit_accept4 \
+    -C "$SERVER_CPU" -o "$1" -- sleep 100000 >"$1.log" 2>&1 &
+  PERF_PID=$!
+  sleep 1
+  kill -0 "$PERF_PID" 2>/dev/null && return 0
+  PERF_PID=
+  echo "perf cannot record CPU $SERVER_CPU's tracepoints:" >&2
+  cat "$1.log" >&2
+  return 1
+}
+
+# stop_record: ends perf's workload (a background job ignores SIGINT, so
+# perf would too); perf then writes the record and exits
+stop_record() {
+  pkill -TERM -P "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  PERF_PID=
+}
+
 # trace RATE: one traced run at RATE/s into OUT/RATE
 trace() {
-  local d="$OUT/$1" pp s0 s1
+  local d="$OUT/$1" s0 s1
   mkdir -p "$d"
-  perf record -q -e sched:sched_switch -e syscalls:sys_exit_accept4 \
-    -C "$SERVER_CPU" -o "$d/sched.data" \
-    -- sleep $((DURATION + 4)) >/dev/null 2>&1 &
-  pp=$!
-  sleep 1
+  record "$d/sched.data"
   s0=$(steal_ms)
   nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$1" \
     -d "$DURATION" -w 1 -t 5 -x 7 -s "$PIDS" -H -L "$1" \
@@ -80,7 +108,9 @@ trace() {
     -m "0.9:/w?cpu_us=1000" -m "0.1:/w?cpu_us=20000" >"$d/row.csv"
   s1=$(steal_ms)
   echo "steal_ms $((s1 - s0)) over $DURATION s" >"$d/steal.txt"
-  wait "$pp" || true
+  sleep 0.5
+  stop_record
+  mv "$d/sched.data.log" "$d/perf.log"
   perf script -i "$d/sched.data" -F tid,time,event,trace 2>/dev/null |
     grep -E 'sched_switch|sys_exit_accept4' >"$WORK/record.txt"
   "$PY" "$APPS/sched_turns.py" "$WORK/record.txt" "$WORKERS_TIDS" \
@@ -95,6 +125,8 @@ main() {
   install_missing "${PACKAGES[@]}"
   mkdir -p "$OUT"
   WORK=$(mktemp -d)
+  record "$WORK/try.data" # can perf record here at all?
+  stop_record
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
   start_server sync "$WORKERS"
   WORKERS_TIDS=$(pgrep -P "$SERVER_PID" | paste -sd,)
@@ -104,7 +136,7 @@ main() {
     -d 5 -w 0 -t 5 -x 1 -m "1:/w" >/dev/null
   local r
   for r in $RATES; do trace "$r"; done
-  echo "written: $OUT/RATE/{turns.txt,requests.csv,row.csv,steal.txt}"
+  echo "written: $OUT/RATE/{turns.txt,requests.csv,row.csv,latency.csv,schedule.csv,steal.txt,perf.log}"
 }
 
 main "$@"

@@ -4,6 +4,7 @@ core, from the scheduler's record of the core (scripts/trace-sched.sh).
 
     python3 scripts/validate/sched_turns.py RECORD WORKERS [--out CSV]
         [--tiny-ms 0.8] [--long-ms 10] [--join-ms 0.3]
+        [--schedule SCHEDULE.csv --latency LATENCY.csv [--warmup 1]]
 
 RECORD is `perf script -F tid,time,event,trace` of `perf record -e
 sched:sched_switch -e syscalls:sys_exit_accept4 -C CORE` (a line per
@@ -88,7 +89,7 @@ def stretches(sw):
 def activities(held, workers, join):
     """Each worker's stretches joined while it was preempted (left the
     core runnable: R, R+) or came back within `join`: [pid, start, end,
-    [(start, end), ...]]."""
+    [(start, end, state on leaving), ...]]."""
     open_, done = {}, []
     for s, e, pid, state in held:
         if pid not in workers:
@@ -96,11 +97,11 @@ def activities(held, workers, join):
         a = open_.get(pid)
         if a and (a[4].startswith("R") or s - a[2] < join):
             a[2], a[4] = e, state
-            a[3].append((s, e))
+            a[3].append((s, e, state))
         else:
             if a:
                 done.append(a[:4])
-            open_[pid] = [pid, s, e, [(s, e)], state]
+            open_[pid] = [pid, s, e, [(s, e, state)], state]
     done.extend(a[:4] for a in open_.values())
     done.sort(key=lambda a: a[1])
     return done
@@ -112,78 +113,128 @@ def requests(held, workers, join, acc):
 
     Without accept4 returns in the record, a request is an activity (a
     worker that serves queued connections back to back, never leaving
-    the core, then shows one request for several). With them, a request
-    begins at each accept4 that returned a connection: the activity that
-    holds it from its start (the worker's wake-up: select() returned),
-    split at each further one; an activity with no accepted connection
-    is `tiny` when its accept4 failed (the herd: another worker took the
-    connection) and else the end of the worker's last request (it slept
-    briefly inside it)."""
+    the core, then shows one request for several). With them, each
+    worker is followed as gunicorn's sync loop runs (workers/sync.py,
+    run_for_one): a connection accepted opens a request (and ends the one
+    before, served back to back); the worker then calls accept4 again
+    once it has answered, and the failure (EAGAIN) ends the request
+    before it waits in select(). What a worker runs with no request open
+    goes to the next request it accepts within the same activity (its
+    wake-up), or else is `tiny`: woken by the herd for a connection
+    another worker took (its accept4 fails), or by its own timer."""
     acts = activities(held, workers, join)
-    got = {}
-    failed = {}
+    mine = {}
     for t, tid, ok in acc:
         if tid in workers:
-            (got if ok else failed).setdefault(tid, []).append(t)
-    if not got:
-        return [[a[0], a[1], a[2], sum(e - s for s, e in a[3]), len(a[3]),
-                 None, None] for a in acts]
-    out, last = [], {}
+            mine.setdefault(tid, []).append((t, ok))
+    if not mine:
+        return [[a[0], a[1], a[2], sum(e - s for s, e, _ in a[3]),
+                 len(a[3]), None, None] for a in acts]
+    # a row while it grows: pid, start, end, cpu, stretches, tiny,
+    # accepted at, and the last stretch counted in it
+    out, cur, nxt = [], {}, {}
+
+    def row(pid, t, tiny, at):
+        return [pid, t, t, 0.0, 0, tiny, at, None]
+
+    def add(r, lo, hi, stretch):
+        r[2] = max(r[2], hi)
+        r[3] += hi - lo
+        if r[7] != stretch:
+            r[4] += 1
+            r[7] = stretch
+
     for pid, s, e, parts in acts:
-        ts = [t for t in got.get(pid, []) if s <= t <= e]
-        if not ts:
-            if any(s <= t <= e for t in failed.get(pid, [])) or pid not in last:
-                out.append([pid, s, e, sum(b - a for a, b in parts), len(parts),
-                            True, None])
-            else:  # the rest of the worker's request
-                r = last[pid]
-                r[2] = e
-                r[3] += sum(b - a for a, b in parts)
-                r[4] += len(parts)
-            continue
-        cuts = [s] + ts[1:] + [e]
-        for k in range(len(cuts) - 1):
-            lo, hi = cuts[k], cuts[k + 1]
-            cpu = sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in parts)
-            n = sum(1 for a, b in parts if b > lo and a < hi)
-            r = [pid, lo, hi if k < len(cuts) - 2 else e, cpu, n, False,
-                 ts[k]]
-            out.append(r)
-            last[pid] = r
+        evs = mine.get(pid, [])
+        i = nxt.get(pid, 0)
+        while i < len(evs) and evs[i][0] < s:
+            i += 1  # a return outside the record's stretches
+        wake = None  # what ran with no request open: a wake-up
+        # after accept4 failed, until the worker sleeps: the request it
+        # answered, or the herd's wake-up
+        after = None
+        for a, b, state in parts:
+            lo = a
+            while True:
+                ok = None
+                t = b
+                if i < len(evs) and evs[i][0] <= b:
+                    t, ok = evs[i]
+                    i += 1
+                r = cur.get(pid)
+                target = r if r is not None else after
+                if target is None:
+                    if wake is None:
+                        wake = row(pid, lo, True, None)
+                    target = wake
+                add(target, lo, t, (a, b))
+                lo = t
+                if ok is None:
+                    break
+                after = None
+                if ok:  # a connection: a request, from the wake-up on
+                    nr = row(pid, t, False, t)
+                    if r is None and wake is not None:
+                        nr[1:5], nr[7] = wake[1:5], wake[7]
+                        wake = None
+                    cur[pid] = nr
+                    out.append(nr)
+                elif r is not None:  # answered; then it enters select()
+                    cur[pid] = None
+                    after = r
+                elif wake is not None:  # the herd: another took it
+                    out.append(wake)
+                    after, wake = wake, None
+            if not state.startswith("R"):
+                after = None  # it slept: what follows is a new wake-up
+        nxt[pid] = i
+        if wake is not None:  # woken, accepted nothing (its timer)
+            out.append(wake)
     out.sort(key=lambda r: r[1])
-    return out
+    return [r[:7] for r in out]
 
 
 class Busy:
-    """Time on the core, cumulative, for idle (pid 0) and for all but one
-    worker: prefix sums over the stretches, so each query is a bisection."""
+    """Time on the core, cumulative: idle (pid 0), any thread, and each
+    thread: prefix sums over the stretches, so each query is a bisection."""
 
     def __init__(self, held):
-        self.starts = [h[0] for h in held]
-        self.held = held
-        self.idle = [0.0]
-        self.any = [0.0]
-        self.own = {}
-        for s, e, pid, _ in held:
-            self.idle.append(self.idle[-1] + (e - s if pid == 0 else 0))
-            self.any.append(self.any[-1] + (e - s if pid != 0 else 0))
+        self.all = self._sums(held)
+        by = {}
+        for h in held:
+            by.setdefault(h[2], []).append(h)
+        self.by = {pid: self._sums(hs) for pid, hs in by.items()}
 
-    def _upto(self, cum, t, pick):
-        i = bisect.bisect_right(self.starts, t)
+    @staticmethod
+    def _sums(held):
+        starts, idle, busy = [], [0.0], [0.0]
+        for s, e, pid, _ in held:
+            starts.append(s)
+            idle.append(idle[-1] + (e - s if pid == 0 else 0))
+            busy.append(busy[-1] + (e - s if pid != 0 else 0))
+        return starts, held, idle, busy
+
+    @staticmethod
+    def _upto(sums, cum, t, pick):
+        starts, held, _, _ = sums
+        i = bisect.bisect_right(starts, t)
         tot = cum[i]
         if i:
-            s, e, pid, _ = self.held[i - 1]
+            s, e, pid, _ = held[i - 1]
             if e > t and pick(pid):
                 tot -= e - t
         return tot
 
     def idle_in(self, a, b):
-        up = lambda t: self._upto(self.idle, t, lambda p: p == 0)
+        up = lambda t: self._upto(self.all, self.all[2], t, lambda p: p == 0)
         return up(b) - up(a)
 
-    def busy_in(self, a, b):
-        up = lambda t: self._upto(self.any, t, lambda p: p != 0)
-        return up(b) - up(a)
+    def others_in(self, pid, a, b):
+        """Every thread's time on the core in [a, b] but pid's own."""
+        up = lambda sums, t: self._upto(sums, sums[3], t, lambda p: p != 0)
+        mine = self.by.get(pid)
+        own = up(mine, b) - up(mine, a) if mine else 0.0
+        return up(self.all, b) - up(self.all, a) - own
 
 
 def join_client(rows, schedule, latency, warmup):
@@ -197,13 +248,26 @@ def join_client(rows, schedule, latency, warmup):
     with open(schedule) as f:
         sched = [(float(r["time_s"]), int(r["class"])) for r in csv.DictReader(f)]
     with open(latency) as f:
-        lat = {round(float(r["scheduled_s"]) + warmup, 6): float(r["latency_s"])
-               for r in csv.DictReader(f) if r.get("result", "0") == "0"}
+        lat = list(csv.DictReader(f))
+    # the latency file has a row for each request scheduled from the
+    # warm-up's end, in the schedule's order
+    measured = [k for k, (t, _) in enumerate(sched) if t >= warmup]
+    lat_of = {}
+    if len(measured) < len(lat):
+        return (f"client: {len(lat)} latencies for {len(measured)} requests "
+                f"scheduled after the warm-up ({warmup} s): not joined")
+    for k, r in zip(measured, lat):
+        if r.get("result", "0") == "0":
+            lat_of[k] = float(r["latency_s"])
     acc = sorted((r for r in rows if r["accept_s"] is not None),
                  key=lambda r: r["accept_s"])
     n = min(len(acc), len(sched))
     if n == 0:
         return "client: no accepted connection to join"
+    warn = ""
+    if len(acc) != len(sched):
+        warn = (f" (not as many: the record missed connections, or some "
+                f"were refused; the join pairs the first {n})")
     off = min(acc[k]["accept_s"] - sched[k][0] for k in range(n))
     same = 0
     for k in range(n):
@@ -211,10 +275,9 @@ def join_client(rows, schedule, latency, warmup):
         same += (cls == 1) == (r["kind"] == "long")
         r["scheduled_s"] = t
         r["to_accept_ms"] = (r["accept_s"] - t - off) * 1e3
-        r["latency_ms"] = (lat[round(t, 6)] * 1e3 if round(t, 6) in lat
-                           else None)
+        r["latency_ms"] = lat_of[k] * 1e3 if k in lat_of else None
     out = [f"\nthe client's side: {len(acc)} accepted connections, "
-           f"{len(sched)} scheduled; the class of the k-th matches "
+           f"{len(sched)} scheduled{warn}; the class of the k-th matches "
            f"{same / n:.1%}"]
     sel = [r for r in acc[:n] if r["kind"] == "short"
            and r["latency_ms"] is not None]
@@ -270,6 +333,7 @@ def main():
 
     longs = [r for r in reqs if kind(r) == "long"]
     lstart = [r[1] for r in longs]
+    longest = max((r[2] - r[1] for r in longs), default=0.0)
     rows, last_end, busy_until = [], {}, {}
     for r in reqs:
         pid, s, e, cpu, n, _, acc_t = r
@@ -279,20 +343,27 @@ def main():
             g0 = last_end[pid]
             gap = s - g0
             idle = busy.idle_in(g0, s)
-            others = busy.busy_in(g0, s)
+            others = busy.others_in(pid, g0, s)
         # a long request of another worker that holds the core at s
+        during = False
         i = bisect.bisect_right(lstart, s)
-        during = any(lr[0] != pid and lr[1] < s < lr[2]
-                     for lr in longs[max(0, i - 3):i])
+        while i > 0 and lstart[i - 1] >= s - longest:
+            i -= 1
+            lr = longs[i]
+            if lr[0] != pid and lr[1] < s < lr[2]:
+                during = True
+                break
         nidle, rank = None, None
         if k != "tiny":
-            idle_w = [w for w in workers if busy_until.get(w, 0) <= s]
+            # idle: ended before s (a request served back to back, from
+            # the same instant, did not wait)
+            idle_w = [w for w in workers if busy_until.get(w, 0) < s]
             # ranked once every idle worker has served: a worker that
             # has not has no place in the turns yet
             if (pid in idle_w and len(idle_w) > 1
                     and all(w in busy_until for w in idle_w)):
                 # 0: idle longest (ended first)
-                order = sorted(idle_w, key=lambda w: busy_until.get(w, 0))
+                order = sorted(idle_w, key=lambda w: (busy_until[w], w))
                 nidle, rank = len(idle_w), order.index(pid)
             busy_until[pid] = e
             last_end[pid] = e
