@@ -9,16 +9,27 @@
  * queues than the caches hold, so that concsim's ratio between 10,000 and
  * 10 replicas can be read against the floor of that ratio.
  *
- *   bench_fleet QUEUES REQUESTS     -> ns_per_request=... (CPU time)
+ *   bench_fleet QUEUES REQUESTS [heap|cal [QLINES RLINES]]
+ *                                  -> ns_per_request=... (CPU time)
  *
  * The event list is a binary heap of 16-byte entries (time, tag) as in the
- * plain C loop of the M/M/1 yardstick; requests live in one pool with a
- * free list; draws are xoshiro256+ with inversion.
+ * plain C loop of the M/M/1 yardstick, or with `cal` a calendar queue
+ * (Brown, CACM 1988) whose day and year are set from what this system is
+ * known to hold (about one pending event per queue, spread over a few
+ * service times): O(1) per event where the heap's sift grows with the
+ * queues, so that the floor does not rest on the heap; requests live in
+ * one pool with a free list; draws are xoshiro256+ with inversion.
+ * QLINES and RLINES (default 0: the bare records, half a line each) make
+ * each queue and each request record that many cache lines, every one of
+ * which a visit updates: a simulator that keeps more per replica and per
+ * request (bench.sh: how the floor grows with the lines a request
+ * touches).
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static uint64_t st[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull,
@@ -92,6 +103,70 @@ static struct ent pop(void)
 	return top;
 }
 
+/* The calendar: nb buckets of `width` seconds, each a list sorted by
+ * (t, tag) of nodes from one pool; `cur` the bucket of the last event
+ * taken, `top` the end of its day in the current year. */
+struct node {
+	struct ent e;
+	uint32_t next;
+};
+static struct node *pool;
+static uint32_t *bucket, nb, cur, pfree;
+static double width, top;
+static int cal;
+
+static void cal_push(struct ent e)
+{
+	uint32_t n = pfree;
+	pfree = pool[n].next;
+	pool[n].e = e;
+	uint32_t *at = &bucket[(uint64_t)(e.t / width) & (nb - 1)];
+	while (*at != UINT32_MAX && !before(&e, &pool[*at].e))
+		at = &pool[*at].next;
+	pool[n].next = *at;
+	*at = n;
+}
+
+static struct ent cal_pop(void)
+{
+	for (uint32_t k = 0; k < nb; k++) {
+		uint32_t n = bucket[cur];
+		if (n != UINT32_MAX && pool[n].e.t < top) {
+			bucket[cur] = pool[n].next;
+			pool[n].next = pfree;
+			pfree = n;
+			return pool[n].e;
+		}
+		cur = (cur + 1) & (nb - 1);
+		top += width;
+	}
+	/* a year went by empty: go straight to the earliest event */
+	uint32_t best = UINT32_MAX;
+	for (uint32_t b = 0; b < nb; b++)
+		if (bucket[b] != UINT32_MAX &&
+		    (best == UINT32_MAX ||
+		     before(&pool[bucket[b]].e, &pool[bucket[best]].e)))
+			best = b;
+	double t = pool[bucket[best]].e.t;
+	cur = best;
+	top = (floor(t / width) + 1) * width;
+	return cal_pop();
+}
+
+static void add(double t, unsigned kind, uint32_t id)
+{
+	if (!cal) {
+		push(t, kind, id);
+		return;
+	}
+	cal_push((struct ent){t, (++seq << 32) | ((uint64_t)kind << 28) | id});
+}
+
+static struct ent take(void)
+{
+	return cal ? cal_pop() : pop();
+}
+
 struct req {
 	double t_arrive;
 	uint32_t queue, next; /* FIFO link, or the free list's */
@@ -105,70 +180,111 @@ struct queue {
 
 #define NIL UINT32_MAX
 
+/* A visit's update of every line of a record of `lines` lines but the
+ * first (the one its fields are in). */
+static void touch(void *p, size_t lines)
+{
+	for (size_t l = 1; l < lines; l++)
+		((volatile uint64_t *)((char *)p + 64 * l))[0]++;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench_fleet QUEUES REQUESTS\n");
+	if (argc < 3 || argc == 5 || argc > 6 ||
+	    (argc > 3 && strcmp(argv[3], "cal") && strcmp(argv[3], "heap"))) {
+		fprintf(stderr, "usage: bench_fleet QUEUES REQUESTS "
+				"[heap|cal [QLINES RLINES]]\n");
 		return 2;
 	}
+	cal = argc > 3 && !strcmp(argv[3], "cal");
+	size_t qlines = argc > 5 ? strtoul(argv[4], NULL, 10) : 0;
+	size_t rlines = argc > 5 ? strtoul(argv[5], NULL, 10) : 0;
 	uint32_t nq = (uint32_t)strtoul(argv[1], NULL, 10);
 	uint64_t want = strtoull(argv[2], NULL, 10);
 	size_t cap = 1u << 20; /* requests in flight at most */
-	struct queue *q = calloc(nq, sizeof *q);
-	struct req *rq = malloc(cap * sizeof *rq);
-	heap = malloc((cap + 2) * sizeof *heap);
-	if (!nq || !q || !rq || !heap)
+	/* records of qlines / rlines whole lines, or bare */
+	size_t qs = qlines ? 64 * qlines : sizeof(struct queue);
+	size_t rs = rlines ? 64 * rlines : sizeof(struct req);
+	char *qm = aligned_alloc(64, (nq * qs + 63) / 64 * 64);
+	char *rm = aligned_alloc(64, (cap * rs + 63) / 64 * 64);
+	if (!qm || !rm)
 		return 2;
+	memset(qm, 0, nq * qs);
+	memset(rm, 0, cap * rs);
+#define Q(i)  ((struct queue *)(qm + (size_t)(i)*qs))
+#define RQ(i) (*(struct req *)(rm + (size_t)(i)*rs))
+	heap = malloc((cap + 2) * sizeof *heap);
+	if (!nq || !heap)
+		return 2;
+	if (cal) { /* a bucket per queue or more; a year of 2 service times */
+		for (nb = 16; nb < nq; nb *= 2)
+			;
+		width = 2e-3 / nb;
+		top = width;
+		bucket = malloc(nb * sizeof *bucket);
+		pool = malloc((cap + 2) * sizeof *pool);
+		if (!bucket || !pool)
+			return 2;
+		for (uint32_t b = 0; b < nb; b++)
+			bucket[b] = UINT32_MAX;
+		for (uint32_t n = 0; n < cap + 2; n++)
+			pool[n].next = n + 1 < cap + 2 ? n + 1 : UINT32_MAX;
+	}
 	for (uint32_t i = 0; i < nq; i++)
-		q[i].head = q[i].tail = NIL;
+		Q(i)->head = Q(i)->tail = NIL;
 	uint32_t freel = NIL, used = 0;
 	const double lambda = 800.0 * nq, hop = 100e-6, svc = 1e-3;
 	double lat = 0;
 	uint64_t arrived = 0, finished = 0;
 	struct timespec a, b;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
-	push(expo(1 / lambda), EV_ARRIVE, 0);
+	add(expo(1 / lambda), EV_ARRIVE, 0);
 	while (finished < want) {
-		struct ent e = pop();
+		struct ent e = take();
 		unsigned kind = (unsigned)(e.tag >> 28) & 0xf;
 		uint32_t id = (uint32_t)e.tag & 0x0fffffff;
 		double now = e.t;
 		if (kind == EV_ARRIVE) {
 			if (++arrived < want)
-				push(now + expo(1 / lambda), EV_ARRIVE, 0);
+				add(now + expo(1 / lambda), EV_ARRIVE, 0);
 			uint32_t r = freel != NIL ? freel : used++;
 			if (r == freel)
-				freel = rq[r].next;
+				freel = RQ(r).next;
 			uint32_t k = (uint32_t)(uniform() * nq);
-			rq[r] = (struct req){now, k < nq ? k : nq - 1, NIL};
-			push(now + hop, EV_HOP_IN, r);
+			RQ(r) = (struct req){now, k < nq ? k : nq - 1, NIL};
+			touch(&RQ(r), rlines);
+			add(now + hop, EV_HOP_IN, r);
 		} else if (kind == EV_HOP_IN) {
-			struct queue *x = &q[rq[id].queue];
+			struct queue *x = Q(RQ(id).queue);
+			touch(x, qlines);
 			if (x->tail != NIL)
-				rq[x->tail].next = id;
+				RQ(x->tail).next = id;
 			else
 				x->head = id;
 			x->tail = id;
 			if (x->n++ == 0) {
 				x->busy_since = now;
-				push(now + expo(svc), EV_DONE, rq[id].queue);
+				add(now + expo(svc), EV_DONE, RQ(id).queue);
 			}
 		} else if (kind == EV_DONE) {
-			struct queue *x = &q[id];
+			struct queue *x = Q(id);
+			touch(x, qlines);
 			uint32_t r = x->head;
-			x->head = rq[r].next;
+			x->head = RQ(r).next;
+			touch(&RQ(r), rlines);
 			if (x->head == NIL)
 				x->tail = NIL;
 			x->done++;
 			if (--x->n > 0) {
-				push(now + expo(svc), EV_DONE, id);
+				add(now + expo(svc), EV_DONE, id);
 			} else {
 				x->busy += now - x->busy_since;
 			}
-			push(now + hop, EV_HOP_OUT, r);
+			add(now + hop, EV_HOP_OUT, r);
 		} else {
-			lat += now - rq[id].t_arrive;
-			rq[id].next = freel;
+			lat += now - RQ(id).t_arrive;
+			touch(&RQ(id), rlines);
+			RQ(id).next = freel;
 			freel = id;
 			finished++;
 		}
@@ -176,9 +292,9 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
 	double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 +
 		    (double)(b.tv_nsec - a.tv_nsec);
-	printf(
-	    "queues=%u requests=%llu ns_per_request=%.1f latency_mean=%.6f\n",
-	    nq, (unsigned long long)finished, ns / (double)finished,
-	    lat / (double)finished);
+	printf("queues=%u list=%s requests=%llu ns_per_request=%.1f "
+	       "latency_mean=%.6f\n",
+	       nq, cal ? "calendar" : "heap", (unsigned long long)finished,
+	       ns / (double)finished, lat / (double)finished);
 	return 0;
 }
