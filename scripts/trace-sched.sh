@@ -26,7 +26,9 @@
 # (scheduled send to accept, accept to last instruction, the rest); and
 # which of several idle workers took a connection.
 #
-# Output, per rate, in OUT/RATE (default results/trace-sched): turns.txt
+# Output, per rate, in OUT/RATE (default results/trace-sched/ and the
+# UTC time; a RATE folder that exists already is never written over: the
+# script stops before it starts anything): turns.txt
 # (the tables), requests.csv (one row per request, for pandas), row.csv
 # (the client's results row: throughput, latency percentiles, CPU; the
 # columns of validate-real.sh's points), latency.csv and schedule.csv
@@ -50,7 +52,7 @@ DURATION=${DURATION:-30}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-19177}
-OUT=${OUT:-results/trace-sched}
+OUT=${OUT:-results/trace-sched/$(date -u +%Y%m%dT%H%M%SZ)}
 KEEP=${KEEP:-0}
 APPS=scripts/validate
 PY=/usr/bin/python3
@@ -122,6 +124,14 @@ trace() {
 }
 
 main() {
+  local r
+  for r in $RATES; do
+    case $r in '' | *[!0-9.]* | .*) echo "RATES: rates per second, not '$r'" >&2; exit 2 ;; esac
+    if [ -e "$OUT/$r" ]; then
+      echo "$OUT/$r exists: give another OUT (nothing written)" >&2
+      exit 2
+    fi
+  done
   install_missing "${PACKAGES[@]}"
   mkdir -p "$OUT"
   WORK=$(mktemp -d)
@@ -134,7 +144,6 @@ main() {
   # warm-up: the workers' code and imports settle
   nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 20 \
     -d 5 -w 0 -t 5 -x 1 -m "1:/w" >/dev/null
-  local r
   for r in $RATES; do trace "$r"; done
   echo "written: $OUT/RATE/{turns.txt,requests.csv,row.csv,latency.csv,schedule.csv,steal.txt,perf.log}"
 }

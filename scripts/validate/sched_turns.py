@@ -240,9 +240,10 @@ class Busy:
 def join_client(rows, schedule, latency, warmup):
     """Each accepted connection's request on the client's side. The
     listening socket's queue is first in, first out, so the k-th accepted
-    connection is the client's k-th scheduled request; the two clocks
-    differ by the least of (accept - scheduled) over the run (the clock
-    offset and the fastest connect). Fills each row's scheduled_s (the
+    connection is the client's k-th scheduled request (but where the
+    record lost one: see below); the two clocks differ by the least of
+    (accept - scheduled) over the first 50 (the clock offset and the
+    fastest connect). Fills each row's scheduled_s (the
     client's clock), latency_ms and to_accept_ms (scheduled send to
     accept, beyond the fastest), and returns the summary's text."""
     with open(schedule) as f:
@@ -272,10 +273,9 @@ def join_client(rows, schedule, latency, warmup):
     # from the record could shift the pairs)
     head = min(n, 50)
     off = min(acc[k]["accept_s"] - sched[k][0] for k in range(head))
-    same = skipped = 0
+    same = skipped = paired = 0
     j = 0
-    for k in range(len(acc)):
-        r = acc[k]
+    for r in acc:
         if j >= len(sched):
             break
         lng = r["kind"] == "long"
@@ -292,7 +292,8 @@ def join_client(rows, schedule, latency, warmup):
         r["to_accept_ms"] = (r["accept_s"] - t - off) * 1e3
         r["latency_ms"] = lat_of[j] * 1e3 if j in lat_of else None
         j += 1
-    n = k + 1
+        paired += 1
+    n = paired
     if skipped:
         warn += f"; {skipped} scheduled connections not in the record skipped"
     out = [f"\nthe client's side: {len(acc)} accepted connections, "
