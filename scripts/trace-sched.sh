@@ -113,8 +113,11 @@ trace() {
   sleep 0.5
   stop_record
   mv "$d/sched.data.log" "$d/perf.log"
-  perf script -i "$d/sched.data" -F tid,time,event,trace 2>/dev/null |
-    grep -E 'sched_switch|sys_exit_accept4' >"$WORK/record.txt"
+  perf script -i "$d/sched.data" -F tid,time,event,trace 2>>"$d/perf.log" |
+    grep -E 'sched_switch|sys_exit_accept4' >"$WORK/record.txt" || {
+    echo "no context switch in the record of $1/s: see $d/perf.log" >&2
+    return 1
+  }
   "$PY" "$APPS/sched_turns.py" "$WORK/record.txt" "$WORKERS_TIDS" \
     --out "$d/requests.csv" --schedule "$d/schedule.csv" \
     --latency "$d/latency.csv" --warmup 1 >"$d/turns.txt"
@@ -124,9 +127,14 @@ trace() {
 }
 
 main() {
-  local r
+  local r seen=" "
   for r in $RATES; do
-    case $r in '' | *[!0-9.]* | .*) echo "RATES: rates per second, not '$r'" >&2; exit 2 ;; esac
+    if ! [[ $r =~ ^[0-9]+(\.[0-9]+)?$ ]] || [ "$r" = 0 ]; then
+      echo "RATES: rates per second, not '$r'" >&2
+      exit 2
+    fi
+    case $seen in *" $r "*) echo "RATES: $r twice (each writes OUT/$r)" >&2; exit 2 ;; esac
+    seen="$seen$r "
     if [ -e "$OUT/$r" ]; then
       echo "$OUT/$r exists: give another OUT (nothing written)" >&2
       exit 2

@@ -255,7 +255,7 @@ def join_client(rows, schedule, latency, warmup):
     measured = [k for k, (t, _) in enumerate(sched) if t >= warmup]
     lat_of = {}
     if len(measured) < len(lat):
-        return (f"client: {len(lat)} latencies for {len(measured)} requests "
+        return (f"\nclient: {len(lat)} latencies for {len(measured)} requests "
                 f"scheduled after the warm-up ({warmup} s): not joined")
     for k, r in zip(measured, lat):
         if r.get("result", "0") == "0":
@@ -264,7 +264,7 @@ def join_client(rows, schedule, latency, warmup):
                  key=lambda r: r["accept_s"])
     n = min(len(acc), len(sched))
     if n == 0:
-        return "client: no accepted connection to join"
+        return "\nclient: no accepted connection to join"
     warn = ""
     if len(acc) != len(sched):
         warn = (" (not as many: the record missed connections, or some "

@@ -104,23 +104,36 @@ static struct ent pop(void)
 }
 
 /* The calendar: nb buckets of `width` seconds, each a list sorted by
- * (t, tag) of nodes from one pool; `cur` the bucket of the last event
- * taken, `top` the end of its day in the current year. */
+ * (t, tag) of nodes from one pool; an event's day is (uint64_t)(t /
+ * width), computed the same way where it is filed and where it is taken
+ * (a running sum of widths drifts from it, and an event then waits a year
+ * in a bucket already passed); `day` is the day of the last event taken. */
 struct node {
 	struct ent e;
 	uint32_t next;
 };
 static struct node *pool;
-static uint32_t *bucket, nb, cur, pfree;
-static double width, top;
+static uint32_t *bucket, nb, pfree;
+static uint64_t day;
+static double width;
 static int cal;
+
+static uint64_t day_of(double t)
+{
+	return (uint64_t)(t / width);
+}
 
 static void cal_push(struct ent e)
 {
 	uint32_t n = pfree;
+	if (n == UINT32_MAX) {
+		fprintf(stderr,
+			"bench_fleet: more pending events than its pool\n");
+		exit(2);
+	}
 	pfree = pool[n].next;
 	pool[n].e = e;
-	uint32_t *at = &bucket[(uint64_t)(e.t / width) & (nb - 1)];
+	uint32_t *at = &bucket[day_of(e.t) & (nb - 1)];
 	while (*at != UINT32_MAX && !before(&e, &pool[*at].e))
 		at = &pool[*at].next;
 	pool[n].next = *at;
@@ -129,27 +142,25 @@ static void cal_push(struct ent e)
 
 static struct ent cal_pop(void)
 {
-	for (uint32_t k = 0; k < nb; k++) {
-		uint32_t n = bucket[cur];
-		if (n != UINT32_MAX && pool[n].e.t < top) {
-			bucket[cur] = pool[n].next;
+	for (uint32_t k = 0; k < nb; k++, day++) {
+		uint32_t *b = &bucket[day & (nb - 1)];
+		uint32_t n = *b;
+		if (n != UINT32_MAX && day_of(pool[n].e.t) <= day) {
+			*b = pool[n].next;
 			pool[n].next = pfree;
 			pfree = n;
 			return pool[n].e;
 		}
-		cur = (cur + 1) & (nb - 1);
-		top += width;
 	}
-	/* a year went by empty: go straight to the earliest event */
+	/* a year went by empty: go straight to the earliest event (the
+	 * loop's callers never let the list empty) */
 	uint32_t best = UINT32_MAX;
 	for (uint32_t b = 0; b < nb; b++)
 		if (bucket[b] != UINT32_MAX &&
 		    (best == UINT32_MAX ||
 		     before(&pool[bucket[b]].e, &pool[bucket[best]].e)))
 			best = b;
-	double t = pool[bucket[best]].e.t;
-	cur = best;
-	top = (floor(t / width) + 1) * width;
+	day = day_of(pool[bucket[best]].e.t);
 	return cal_pop();
 }
 
@@ -202,6 +213,11 @@ int main(int argc, char **argv)
 	uint32_t nq = (uint32_t)strtoul(argv[1], NULL, 10);
 	uint64_t want = strtoull(argv[2], NULL, 10);
 	size_t cap = 1u << 20; /* requests in flight at most */
+	if (!nq || nq >= 1u << 28 || qlines > 64 || rlines > 64) {
+		fprintf(stderr, "bench_fleet: 1 to 2^28 - 1 queues, up to 64 "
+				"lines a record\n");
+		return 2;
+	}
 	/* records of qlines / rlines whole lines, or bare */
 	size_t qs = qlines ? 64 * qlines : sizeof(struct queue);
 	size_t rs = rlines ? 64 * rlines : sizeof(struct req);
@@ -214,13 +230,12 @@ int main(int argc, char **argv)
 #define Q(i)  ((struct queue *)(qm + (size_t)(i)*qs))
 #define RQ(i) (*(struct req *)(rm + (size_t)(i)*rs))
 	heap = malloc((cap + 2) * sizeof *heap);
-	if (!nq || !heap)
+	if (!heap)
 		return 2;
 	if (cal) { /* a bucket per queue or more; a year of 2 service times */
 		for (nb = 16; nb < nq; nb *= 2)
 			;
 		width = 2e-3 / nb;
-		top = width;
 		bucket = malloc(nb * sizeof *bucket);
 		pool = malloc((cap + 2) * sizeof *pool);
 		if (!bucket || !pool)
@@ -234,7 +249,7 @@ int main(int argc, char **argv)
 		Q(i)->head = Q(i)->tail = NIL;
 	uint32_t freel = NIL, used = 0;
 	const double lambda = 800.0 * nq, hop = 100e-6, svc = 1e-3;
-	double lat = 0;
+	double lat = 0, last = 0;
 	uint64_t arrived = 0, finished = 0;
 	struct timespec a, b;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
@@ -244,9 +259,21 @@ int main(int argc, char **argv)
 		unsigned kind = (unsigned)(e.tag >> 28) & 0xf;
 		uint32_t id = (uint32_t)e.tag & 0x0fffffff;
 		double now = e.t;
+		if (now < last) { /* the event list lost its order */
+			fprintf(stderr, "bench_fleet: time ran backwards\n");
+			return 3;
+		}
+		last = now;
 		if (kind == EV_ARRIVE) {
 			if (++arrived < want)
 				add(now + expo(1 / lambda), EV_ARRIVE, 0);
+			if (freel == NIL && used == cap) {
+				fprintf(stderr,
+					"bench_fleet: more than %zu "
+					"requests in flight\n",
+					cap);
+				return 2;
+			}
 			uint32_t r = freel != NIL ? freel : used++;
 			if (r == freel)
 				freel = RQ(r).next;
@@ -293,7 +320,7 @@ int main(int argc, char **argv)
 	double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 +
 		    (double)(b.tv_nsec - a.tv_nsec);
 	printf("queues=%u list=%s requests=%llu ns_per_request=%.1f "
-	       "latency_mean=%.6f\n",
+	       "latency_mean=%.12g\n",
 	       nq, cal ? "calendar" : "heap", (unsigned long long)finished,
 	       ns / (double)finished, lat / (double)finished);
 	return 0;
