@@ -323,5 +323,10 @@ int main(int argc, char **argv)
 	       "latency_mean=%.12g\n",
 	       nq, cal ? "calendar" : "heap", (unsigned long long)finished,
 	       ns / (double)finished, lat / (double)finished);
+	free(qm);
+	free(rm);
+	free(heap);
+	free(bucket);
+	free(pool);
 	return 0;
 }
