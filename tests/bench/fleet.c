@@ -19,11 +19,13 @@
  * service times): O(1) per event where the heap's sift grows with the
  * queues, so that the floor does not rest on the heap; requests live in
  * one pool with a free list; draws are xoshiro256+ with inversion.
- * QLINES and RLINES (default 0: the bare records, half a line each) make
- * each queue and each request record that many cache lines, every one of
- * which a visit updates: a simulator that keeps more per replica and per
- * request (bench.sh: how the floor grows with the lines a request
- * touches).
+ * QLINES and RLINES (default 0: the bare records, half a line a queue and
+ * a quarter of one a request) make each queue and each request record
+ * that many cache lines, every one of which a visit updates: a simulator
+ * that keeps more per replica and per request (README, Scale: how the
+ * floor grows with the lines a request touches). Time must never run
+ * backwards: the loop stops (exit 3) if it does, and
+ * tests/fleet_lists.sh checks that both lists give the same results.
  */
 #include <math.h>
 #include <stdint.h>
