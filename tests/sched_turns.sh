@@ -8,11 +8,27 @@ set -euo pipefail
 src=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# time prev_pid prev_state next_pid: who left the core for whom
-while read -r t prev state next; do
-  printf '%12.6f:       sched:sched_switch: prev_comm=p%s prev_pid=%s prev_prio=120 prev_state=%s ==> next_comm=p%s next_pid=%s next_prio=120\n' \
-    "$t" "$prev" "$prev" "$state" "$next" "$next"
-done >"$tmp/sw.txt" <<'REC'
+# switches [bare]: `perf script` lines of sched_switch from lines "TIME
+# PREV_PID PREV_STATE NEXT_PID" (who left the core for whom) on stdin, each
+# led by the tid leaving, as `-F tid,time,event,trace` prints them (bare:
+# without it, as `-F time,event,trace` does)
+switches() {
+  local t prev state next
+  while read -r t prev state next; do
+    [ "${1:-}" = bare ] || printf '%5s ' "$prev"
+    printf '%12.6f:       sched:sched_switch: prev_comm=p%s prev_pid=%s prev_prio=120 prev_state=%s ==> next_comm=p%s next_pid=%s next_prio=120\n' \
+      "$t" "$prev" "$prev" "$state" "$next" "$next"
+  done
+}
+# accepts: `perf script` lines of accept4's returns from lines "TID TIME
+# RETURN" on stdin
+accepts() {
+  local tid t ret
+  while read -r tid t ret; do
+    printf '%5s %12.6f: syscalls:sys_exit_accept4: %s\n' "$tid" "$t" "$ret"
+  done
+}
+switches bare >"$tmp/sw.txt" <<'REC'
 0.000000 0 R 11
 0.001000 11 S 0
 0.010000 0 R 12
@@ -68,10 +84,7 @@ PY
 # fails); 12 serves one with a 0.5 ms sleep inside it; 12, having served,
 # and then 11 wake again for nothing; 11 serves two more, back to back
 {
-  while read -r t prev state next; do
-    printf '%5s %12.6f:       sched:sched_switch: prev_comm=p%s prev_pid=%s prev_prio=120 prev_state=%s ==> next_comm=p%s next_pid=%s next_prio=120\n' \
-      "$prev" "$t" "$prev" "$prev" "$state" "$next" "$next"
-  done <<'REC'
+  switches <<'REC'
 0.000000 0 R 11
 0.003000 11 S 0
 0.004000 0 R 12
@@ -87,9 +100,7 @@ PY
 0.020000 0 R 11
 0.021500 11 S 0
 REC
-  while read -r tid t ret; do
-    printf '%5s %12.6f: syscalls:sys_exit_accept4: %s\n' "$tid" "$t" "$ret"
-  done <<'REC'
+  accepts <<'REC'
 11 0.000100 0x5
 11 0.001500 0x6
 11 0.002900 0xfffffffffffffff5
@@ -159,17 +170,14 @@ PY
 # ms, less than the join): the failed wake-up is a tiny of its own, and
 # the request starts at the second wake-up
 {
-  while read -r t prev state next; do
-    printf '%5s %12.6f:       sched:sched_switch: prev_comm=p%s prev_pid=%s prev_prio=120 prev_state=%s ==> next_comm=p%s next_pid=%s next_prio=120\n' \
-      "$prev" "$t" "$prev" "$prev" "$state" "$next" "$next"
-  done <<'REC'
+  switches <<'REC'
 0.000000 0 R 13
 0.000030 13 S 0
 0.000200 0 R 13
 0.001200 13 S 0
 REC
-  printf '%5s %12.6f: syscalls:sys_exit_accept4: %s\n' 13 0.00001 0xfffffffffffffff5 \
-    13 0.00021 0x5 13 0.00119 0xfffffffffffffff5
+  printf '%s\n' "13 0.00001 0xfffffffffffffff5" "13 0.00021 0x5" \
+    "13 0.00119 0xfffffffffffffff5" | accepts
 } >"$tmp/herd.txt"
 python3 "$src/scripts/validate/sched_turns.py" "$tmp/herd.txt" 13 \
   --out "$tmp/herd.csv" >/dev/null
@@ -185,10 +193,7 @@ PY
 # a long request preempted while three others start and end: a short one
 # that starts after them, while the first still holds its place, runs
 # during it (workers 21, 22, 23)
-while read -r t prev state next; do
-  printf '%12.6f:       sched:sched_switch: prev_comm=p%s prev_pid=%s prev_prio=120 prev_state=%s ==> next_comm=p%s next_pid=%s next_prio=120\n' \
-    "$t" "$prev" "$prev" "$state" "$next" "$next"
-done >"$tmp/long.txt" <<'REC'
+switches bare >"$tmp/long.txt" <<'REC'
 0.000000 0 R 21
 0.012000 21 R 22
 0.024000 22 S 23

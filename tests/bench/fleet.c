@@ -75,9 +75,8 @@ static int before(const struct ent *a, const struct ent *b)
 	return a->t < b->t || (a->t == b->t && a->tag < b->tag);
 }
 
-static void push(double t, unsigned kind, uint32_t id)
+static void push(struct ent e)
 {
-	struct ent e = {t, (++seq << 32) | ((uint64_t)kind << 28) | id};
 	size_t i = nheap++;
 	while (i > 0 && before(&e, &heap[(i - 1) / 2])) {
 		heap[i] = heap[(i - 1) / 2];
@@ -166,13 +165,14 @@ static struct ent cal_pop(void)
 	return cal_pop();
 }
 
+/* Schedules an event of `kind` for request or queue `id` at t. */
 static void add(double t, unsigned kind, uint32_t id)
 {
-	if (!cal) {
-		push(t, kind, id);
-		return;
-	}
-	cal_push((struct ent){t, (++seq << 32) | ((uint64_t)kind << 28) | id});
+	struct ent e = {t, (++seq << 32) | ((uint64_t)kind << 28) | id};
+	if (cal)
+		cal_push(e);
+	else
+		push(e);
 }
 
 static struct ent take(void)
