@@ -530,14 +530,18 @@ static void killed(struct sim_proc *mp)
 	sim_procset_fail_held(&m->ps, &p->pm, forget_killed);
 }
 
-/* A burst of a replica among thousands ends (sim_host_set_prefetch: the
- * state came one event ahead): the request whose callback runs next and
- * the parent's entry (port.ctx: the balancer's, whose first line holds
- * what the answer touches, replicas.c) have likely left the caches since
- * the burst began. */
+/* A burst of a replica among thousands is about to end
+ * (sim_host_set_prefetch: the state came one event ago): the request
+ * whose callback ends (its first line: phase, outcome, process), the one
+ * whose callback runs next and the parent's entry (port.ctx: the
+ * balancer's, whose first line holds what the answer touches,
+ * replicas.c) have likely left the caches since the burst began. */
 static void fetch(const void *arg)
 {
 	const struct el *m = arg;
+	const struct sim_request *cur = m->one.loop.cur;
+	if (cur)
+		sim_prefetch(cur, 64);
 	const struct sim_request *next = m->one.loop.ready.head;
 	if (next)
 		sim_prefetch(next, sizeof *next + sizeof *next->demand);

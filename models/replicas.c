@@ -617,10 +617,10 @@ static void hop_in(struct sim *s, void *obj, uint64_t arg)
 	deliver(obj, (struct sim_request *)(uintptr_t)arg);
 }
 
-/* One event ahead of hop_in, in a crowded fleet (sim_set_fetcher; c came
- * with the kernel's fetch of the event's object): thousands of replicas
- * outgrow the caches, so the replica's state and the request's record
- * are fetched in one go rather than miss by miss. */
+/* Two events ahead of hop_in, in a crowded fleet (sim_set_fetcher; c
+ * came with the kernel's fetch of the event's object): thousands of
+ * replicas outgrow the caches, so the replica's state and the request's
+ * record are fetched in one go rather than miss by miss. */
 static void fetch_in(const void *obj, uint64_t arg)
 {
 	const struct rep_child *c = obj;
@@ -834,7 +834,7 @@ static int rep_init(void *state, const struct sim_ctx *ctx)
 		return SIM_ENOMEM;
 	m->crowded = (size_t)m->nch * rsize > SIM_CROWDED_BYTES;
 	if (m->crowded)
-		sim_set_fetcher(ctx->s, hop_in, fetch_in);
+		sim_set_fetcher(ctx->s, hop_in, fetch_in, NULL);
 	for (int i = 0; i < m->nch; i++) {
 		struct rep_child *c = &m->ch[i];
 		c->m = m;

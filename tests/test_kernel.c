@@ -480,37 +480,57 @@ Test(kernel, the_calendars_far_tier_keeps_time_and_insertion_order)
 	sim_release(&s);
 }
 
-/* sim_set_fetcher: with the calendar queue running, a handler's fetcher
- * sees each of its events (object and argument) before the handler runs,
- * most of them exactly one event ahead; other handlers' events are not
- * fetched; the order of events does not change. */
-static uint64_t fetched[4096], handled[4096];
-static int nfetched, nhandled, ahead;
+/* sim_set_fetcher: with the calendar queue running, a handler's early
+ * fetcher sees each of its events (object and argument) two events
+ * before the handler runs, and its late fetcher one event before, most of
+ * them exactly so; other handlers' events are not fetched; the order of
+ * events does not change. */
+#define NFETCH 4096
+static int dispatched; /* handlers run so far (both kinds) */
+/* when each event was seen by each stage (dispatches so far then) */
+static int early_at[NFETCH], late_at[NFETCH], nearly, nlate;
+static uint64_t handled[NFETCH];
+static int nhandled, two_ahead, one_ahead;
 static void fetched_fn(struct sim *s, void *obj, uint64_t arg)
 {
-	/* the fetcher ran for this event, last before this handler */
-	if (nfetched > 0 && fetched[nfetched - 1] == arg)
-		ahead++;
+	/* the fetchers ran while the kernel took the events before this
+	 * one: two dispatches ago, and one */
+	if (arg < NFETCH && dispatched - early_at[arg] == 2)
+		two_ahead++;
+	if (arg < NFETCH && dispatched - late_at[arg] == 1)
+		one_ahead++;
+	dispatched++;
 	handled[nhandled++] = arg;
 }
 static void other_fn(struct sim *s, void *obj, uint64_t arg)
 {
+	dispatched++;
 }
-static void fetcher(const void *obj, uint64_t arg)
+static void early_fetcher(const void *obj, uint64_t arg)
 {
-	cr_assert_eq(obj, (const void *)fetched);
-	if (nfetched < 4096)
-		fetched[nfetched++] = arg;
+	cr_assert_eq(obj, (const void *)handled);
+	nearly++;
+	if (arg < NFETCH)
+		early_at[arg] = dispatched;
+}
+static void late_fetcher(const void *obj, uint64_t arg)
+{
+	cr_assert_eq(obj, (const void *)handled);
+	nlate++;
+	if (arg < NFETCH)
+		late_at[arg] = dispatched;
 }
 
-Test(kernel, a_fetcher_sees_its_handlers_events_one_ahead)
+Test(kernel, a_handlers_fetchers_see_its_events_two_and_one_ahead)
 {
 	struct sim s;
 	cr_assert_eq(sim_init(&s), 0);
-	sim_set_fetcher(&s, fetched_fn, fetcher);
-	sim_set_fetcher(&s, fetched_fn, fetcher); /* once is enough */
+	sim_set_fetcher(&s, fetched_fn, early_fetcher, late_fetcher);
+	sim_set_fetcher(&s, fetched_fn, early_fetcher, late_fetcher);
+	for (int i = 0; i < NFETCH; i++)
+		early_at[i] = late_at[i] = -100;
 	for (int i = 0; i < 2000; i++) { /* past SIM__CAL_ON: a calendar */
-		sim_at(&s, 1 + i * 1e-3, fetched_fn, fetched, (uint64_t)i);
+		sim_at(&s, 1 + i * 1e-3, fetched_fn, handled, (uint64_t)i);
 		sim_at(&s, 1 + i * 1e-3 + 5e-4, other_fn, NULL, 0);
 	}
 	cr_assert_not_null(s.cal);
@@ -518,8 +538,12 @@ Test(kernel, a_fetcher_sees_its_handlers_events_one_ahead)
 	cr_assert_eq(nhandled, 2000);
 	for (int i = 0; i < 2000; i++)
 		cr_expect_eq(handled[i], (uint64_t)i, "order kept");
-	cr_expect_leq(nfetched, 2000, "only its handler's events");
-	cr_expect_geq(ahead, 1500, "%d of 2000 fetched just ahead", ahead);
+	cr_expect_leq(nearly, 2000, "only its handler's events, early");
+	cr_expect_leq(nlate, 2000, "only its handler's events, late");
+	cr_expect_geq(two_ahead, 1500, "%d of 2000 fetched two ahead",
+		      two_ahead);
+	cr_expect_geq(one_ahead, 1500, "%d of 2000 fetched one ahead",
+		      one_ahead);
 	sim_release(&s);
 }
 

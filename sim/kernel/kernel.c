@@ -522,51 +522,79 @@ void sim__cal_push(struct sim *s, struct sim_heapent e)
  * cache misses overlap the work of the event being dispatched (a fleet
  * of replicas spreads its events over more memory than the caches hold;
  * each dispatch would otherwise wait for its record, then its handler's
- * object, one after the other). nx is the entry that follows the one
- * being dispatched in its bucket: most likely the next event. Its record
- * was fetched one event ago (as the one after the next), so its handler's
- * object can be fetched now, and the record of the one after it. A guess that
- * turns out wrong (an earlier event scheduled meanwhile) costs only the fetch;
- * prefetches never fault. The heap path (at most SIM__CAL_ON pending, all in
- * cache) does none. */
-static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
-				uint32_t nx)
+ * object, then the model's state, then the request, one after the
+ * other). nx is the entry that follows the one being dispatched in its
+ * bucket: most likely the next event. The look-ahead runs four events
+ * deep, a stage per event: the record of the fourth, the object of the
+ * third (its record came one event ago), the handler's early fetcher for
+ * the second (its object came one event ago) and its late fetcher for
+ * the next (what the early one fetched came one event ago). A guess that
+ * turns out wrong (an earlier event scheduled meanwhile) costs only the
+ * fetches; prefetches never fault. The heap path (at most SIM__CAL_ON
+ * pending, all in cache) does none. */
+static inline void fetcher_call(const struct sim *s, const struct sim_evrec *r,
+				bool early)
 {
-	if (nx == CAL_NIL) /* the bucket is empty: the next day's head */
-		nx = c->head[(c->day + 1) & (c->nb - 1)];
-	if (nx == CAL_NIL)
-		return;
-	/* the next event: its handler's fetcher (its object came one event
-	 * ago) */
-	for (int k = 0; k < s->nfetchers; k++) {
-		const struct sim_evrec *r = &s->rec[nx];
+	for (int k = 0; k < s->nfetchers; k++)
 		if (s->fetchers[k].fn == r->fn) {
-			s->fetchers[k].fetch(r->obj, r->arg);
-			break;
+			sim_fetch_fn f =
+			    early ? s->fetchers[k].early : s->fetchers[k].late;
+			if (f)
+				f(r->obj, r->arg);
+			return;
 		}
-	}
-	/* the one after: its object (its record came one event ago) */
-	uint32_t n2 = c->node[nx].cnext;
-	if (n2 == CAL_NIL)
-		return;
-	const char *obj = s->rec[n2].obj; /* its first two lines */
-	__builtin_prefetch(obj);
-	__builtin_prefetch(obj + 64);
-	/* the one after that: its record */
-	uint32_t n3 = c->node[n2].cnext;
-	if (n3 == CAL_NIL)
-		return;
-	__builtin_prefetch(&s->rec[n3]);
 }
 
-void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn fetch)
+/* The entry likely due after n, which is due on day *d: the next in n's
+ * bucket if it is due that day too (check: its record is read), else the
+ * first of the next day's bucket (*d moves on; a guess, its record not
+ * read: it may belong to a later year, or that day be empty). */
+static inline uint32_t cal_after(const struct sim_cal *c, uint32_t n,
+				 uint64_t *d, bool check)
+{
+	uint32_t m = c->node[n].cnext;
+	if (m != CAL_NIL && (!check || c->node[m].day == *d))
+		return m;
+	++*d;
+	return c->head[*d & (c->nb - 1)];
+}
+
+static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
+				uint32_t n)
+{
+	uint64_t d = c->day;
+	/* the records of the next three came one, two and three events ago
+	 * (as the fourth): reading them costs no miss, once the look-ahead
+	 * runs */
+	uint32_t nx = cal_after(c, n, &d, true);
+	if (nx == CAL_NIL)
+		return;
+	fetcher_call(s, &s->rec[nx], false);
+	uint32_t n2 = cal_after(c, nx, &d, true);
+	if (n2 == CAL_NIL)
+		return;
+	fetcher_call(s, &s->rec[n2], true);
+	uint32_t n3 = cal_after(c, n2, &d, false);
+	if (n3 == CAL_NIL)
+		return;
+	const char *obj = s->rec[n3].obj; /* its first two lines */
+	__builtin_prefetch(obj);
+	__builtin_prefetch(obj + 64);
+	uint32_t n4 = cal_after(c, n3, &d, false);
+	if (n4 != CAL_NIL)
+		__builtin_prefetch(&s->rec[n4]);
+}
+
+void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn early,
+		     sim_fetch_fn late)
 {
 	for (int k = 0; k < s->nfetchers; k++)
 		if (s->fetchers[k].fn == fn)
 			return;
 	if (s->nfetchers < SIM__FETCHERS) {
 		s->fetchers[s->nfetchers].fn = fn;
-		s->fetchers[s->nfetchers++].fetch = fetch;
+		s->fetchers[s->nfetchers].early = early;
+		s->fetchers[s->nfetchers++].late = late;
 	}
 }
 
@@ -579,7 +607,7 @@ static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 	if (c->node[n].e.t > t_end)
 		return 0;
 	c->head[b] = c->node[n].cnext;
-	cal_prefetch(s, c, c->node[n].cnext);
+	cal_prefetch(s, c, n);
 	*e = c->node[n].e;
 	s->nheap--;
 	if (s->nheap < SIM__CAL_OFF)

@@ -93,7 +93,7 @@ struct sim {
 	/* handlers' fetchers (sim_set_fetcher) */
 	struct {
 		sim_fn fn;
-		sim_fetch_fn fetch;
+		sim_fetch_fn early, late; /* two events ahead, one ahead */
 	} fetchers[SIM__FETCHERS];
 	int nfetchers;
 };
@@ -227,14 +227,18 @@ static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
 }
 
 /* While the calendar queue runs (many pending events: a fleet of
- * replicas), the event after the one being dispatched is looked at ahead:
- * if its handler is `fn`, fetch(obj, arg) is called then, one event
- * before the handler, to fetch into the cache (sim_prefetch) what the
- * handler will touch, so that its misses overlap this event's work. It
- * must only prefetch, and read only what the kernel fetched two events
- * ahead: the object's first two lines. At most SIM__FETCHERS handlers
+ * replicas), the events after the one being dispatched are looked at
+ * ahead, so that what a handler touches comes in stages, each stage's
+ * misses overlapping the work of an event: three events before an event
+ * whose handler is `fn`, the kernel fetches its object's first two lines;
+ * two before, early(obj, arg) may read those and fetch (sim_prefetch)
+ * what they point at (the model's state); one before, late(obj, arg) may
+ * read that and fetch what it points at in turn (the request the handler
+ * will finish). Each must only prefetch and read only what the stage
+ * before fetched; either may be NULL. At most SIM__FETCHERS handlers
  * (more are ignored); registering one again changes nothing. */
-void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn fetch);
+void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn early,
+		     sim_fetch_fn late);
 
 /* Cancels a scheduled event; a handle that already fired, was cancelled, or
  * is 0 is ignored. O(1): the list's entry is skipped when it surfaces. */

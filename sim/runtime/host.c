@@ -113,12 +113,19 @@ void sim_host_set_switch_refill(struct sim_host *h, double cpu)
 
 static void core_event_fetched(struct sim *s, void *obj, uint64_t arg);
 
-/* One event ahead of core_event_fetched (sim_set_fetcher): h came with
+/* Two events ahead of core_event_fetched (sim_set_fetcher): h came with
  * the kernel's fetch of the event's object. */
 static void fetch_ahead(const void *obj, uint64_t arg)
 {
 	const struct sim_host *h = obj;
 	h->pfahead(h->pfarg);
+}
+
+/* One event ahead: what fetch_ahead fetched came one event ago. */
+static void fetch_late(const void *obj, uint64_t arg)
+{
+	const struct sim_host *h = obj;
+	h->pf(h->pfarg);
 }
 
 void sim_host_set_prefetch(struct sim_host *h, void (*ahead)(const void *arg),
@@ -129,7 +136,8 @@ void sim_host_set_prefetch(struct sim_host *h, void (*ahead)(const void *arg),
 	h->pfahead = ahead;
 	h->core_fn = fetch ? core_event_fetched : core_event;
 	if (fetch)
-		sim_set_fetcher(h->s, core_event_fetched, fetch_ahead);
+		sim_set_fetcher(h->s, core_event_fetched, fetch_ahead,
+				fetch_late);
 }
 
 void sim_thread_set_proc(struct sim_thread *t, const void *proc)

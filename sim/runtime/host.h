@@ -227,12 +227,14 @@ static inline double sim_host_work_refill(const struct sim_host *h, double app)
 	return r;
 }
 /* For a model among thousands (a fleet of replicas), whose states do not
- * all fit in the caches: one event before a burst of h ends, the kernel
+ * all fit in the caches: two events before a burst of h ends, the kernel
  * calls ahead(arg) (sim_set_fetcher), which fetches the lines of the
- * model's state that the end touches (sim_prefetch, reading nothing),
- * and when it ends fetch(arg) fetches what else its end will touch (the
- * next request), all their lines at once rather than one miss after
- * another as the model's code finds them. fetch NULL: nothing. */
+ * model's state that the end touches (sim_prefetch, reading nothing);
+ * one event before, and again when it ends (in case an event came
+ * between), fetch(arg) reads those lines and fetches what else the end
+ * will touch (the request whose burst ends, the next one), all their
+ * lines at once rather than one miss after another as the model's code
+ * finds them. fetch NULL: nothing. */
 void sim_host_set_prefetch(struct sim_host *h, void (*ahead)(const void *arg),
 			   void (*fetch)(const void *arg), const void *arg);
 /* The next burst of t writes a response, after which the server goes on
