@@ -126,54 +126,74 @@ Test(layout, a_models_fetch_replaces_the_prefetch_of_its_state)
 			   "the event loop names its lines");
 }
 
-/* sim_host_set_prefetch: with the calendar running, ahead(arg) runs
- * before the event that ends a burst (most of the time just before it),
- * fetch(arg) at that end: 1000 hosts, one burst each, ending between
- * other events as the bursts of a fleet's replicas do. */
-static int nahead, nend, nahead_before_end;
-static const void *last_ahead;
+/* sim_host_set_prefetch: with the calendar running, ahead(arg) runs two
+ * events before the event that ends a burst, fetch(arg) one event before
+ * it and again at that end (most of the time exactly so): 1000 hosts, one
+ * burst each, ending between other events as the bursts of a fleet's
+ * replicas do. */
+enum { NHOSTS = 1000 };
+static struct sim_thread lay_t[NHOSTS];
+static int dispatched; /* handlers run so far: bursts' ends and the others */
+static int ahead_at[NHOSTS], late_at[NHOSTS], nlate[NHOSTS];
+static int nend, ntwo, none, nagain;
+static int host_of(const void *arg)
+{
+	return (int)((const struct sim_thread *)arg - lay_t);
+}
 static void ahead_fn(const void *arg)
 {
-	last_ahead = arg;
-	nahead++;
+	ahead_at[host_of(arg)] = dispatched;
 }
 static void end_fn(const void *arg)
 {
-	nahead_before_end += last_ahead == arg; /* its own, last */
-	nend++;
+	int i = host_of(arg);
+	if (nlate[i]++ == 0)
+		late_at[i] = dispatched;
 }
 static void burst_done(struct sim_thread *t)
 {
+	int i = host_of(t);
+	/* the stages ran while the kernel took the events before: two
+	 * dispatches ago, one, and at this end itself */
+	ntwo += dispatched - ahead_at[i] == 2;
+	none += dispatched - late_at[i] == 1;
+	nagain += nlate[i] == 2;
+	nend++;
+	dispatched++;
 }
 static void idle_fn(struct sim *s, void *obj, uint64_t arg)
 {
+	dispatched++;
 }
 
-Test(layout, a_host_fetches_its_models_lines_one_event_ahead)
+Test(layout, a_host_fetches_its_models_lines_two_and_one_events_ahead)
 {
-	enum { N = 1000 };
-	static struct sim_host h[N];
-	static struct sim_thread t[N];
+	static struct sim_host h[NHOSTS];
 	struct sim s;
 	cr_assert_eq(sim_init(&s), 0);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < NHOSTS; i++) {
 		/* round robin (a quantum): processor sharing has no cores */
 		cr_assert_eq(sim_host_init(&h[i], &s,
 					   &(struct sim_host_cfg){
 					       .cores = 1, .quantum = 10}),
 			     0);
-		sim_host_set_prefetch(&h[i], ahead_fn, end_fn, &t[i]);
-		sim_thread_init(&t[i], &h[i], burst_done, NULL);
-		sim_host_run(&h[i], &t[i], 1 + i * 1e-3);
+		ahead_at[i] = late_at[i] = -100;
+		sim_host_set_prefetch(&h[i], ahead_fn, end_fn, &lay_t[i]);
+		sim_thread_init(&lay_t[i], &h[i], burst_done, NULL);
+		sim_host_run(&h[i], &lay_t[i], 1 + i * 1e-3);
 		sim_at(&s, 1 + i * 1e-3 + 5e-4, idle_fn, NULL, 0);
 	}
 	cr_assert_not_null(s.cal); /* past SIM__CAL_ON pending */
 	cr_assert_eq(sim_run_until(&s, 10), 0);
-	cr_expect_eq(nend, N);
-	cr_expect_geq(nahead_before_end, 3 * N / 4,
-		      "%d of %d fetched ahead (%d fetches)", nahead_before_end,
-		      N, nahead);
-	for (int i = 0; i < N; i++)
+	cr_expect_eq(nend, NHOSTS);
+	cr_expect_geq(ntwo, 3 * NHOSTS / 4, "%d of %d fetched two ahead", ntwo,
+		      NHOSTS);
+	cr_expect_geq(none, 3 * NHOSTS / 4, "%d of %d fetched one ahead", none,
+		      NHOSTS);
+	cr_expect_geq(nagain, 3 * NHOSTS / 4,
+		      "%d of %d fetched one ahead and at the end", nagain,
+		      NHOSTS);
+	for (int i = 0; i < NHOSTS; i++)
 		sim_host_release(&h[i]);
 	sim_release(&s);
 }
