@@ -7,6 +7,12 @@
 #   bash scripts/calibrate-refill.sh     install what is missing, measure
 #                                        (~9 minutes), print the figures
 #                                        and the fitted keys
+#   POOL="run1/refill.txt run2/refill.txt ..." bash scripts/calibrate-refill.sh
+#                                        measure nothing: fit several runs
+#                                        at once, each point the median of
+#                                        the runs', the per-request keys
+#                                        the medians (the models' defaults
+#                                        come from five runs so pooled)
 #
 # Servers: the apps of scripts/validate-real.sh (Node http, uvicorn +
 # FastAPI, gunicorn sync + Flask with 1 worker), each pinned to SERVER_CPU
@@ -199,6 +205,12 @@ per_request() {
 }
 
 main() {
+  if [ -n "${POOL:-}" ]; then
+    # several runs' refill.txt fitted at once, nothing measured
+    # shellcheck disable=SC2086 # POOL is a list of files
+    $PY scripts/calibrate/refill_fit.py pool $POOL
+    return
+  fi
   install_missing "${PACKAGES[@]}"
   mkdir -p "$OUT"
   WORK=$(mktemp -d)
@@ -240,71 +252,9 @@ main() {
     -d 3 -s "$PIDS" -m "1:/w" -L w,w >/dev/null
   echo "sync4 busy 0 $(busy 0)" | tee -a "$WORK/points"
   stop_server
-  # the fit (pure Python: two time constants for all, R and L per server
-  # by least squares, neither negative)
-  $PY - "$WORK/points" <<'PY' | tee "$OUT/refill.txt"
-import math, sys
-pts = []  # (server, kind, x, extra us)
-for line in open(sys.argv[1]):
-    f = line.split()
-    if len(f) < 5 or f[0].startswith('#'):
-        continue  # busy 0 (the base), comments
-    s, kind, x, v, base = f[0], f[1], float(f[2]), float(f[3]), float(f[4])
-    extra = v - base - (x if kind == 'busy' else 0)
-    if kind == 'idle' and len(f) > 5:
-        extra -= float(f[5]) / x  # the background's share per request
-    pts.append((s, kind, x, extra))
-    print('# %s %s %g: %.0f us' % (s, kind, x, extra))
-def shape(kind, x, t_us):
-    if kind == 'busy':
-        return -math.expm1(-x / t_us)
-    return 1 / (1 + x * t_us * 1e-6)
-def fit2(rows):
-    """min sum (r a + l b - v)^2 over r, l >= 0: (r, l, error)"""
-    saa = sum(a * a for a, b, v in rows); sbb = sum(b * b for a, b, v in rows)
-    sab = sum(a * b for a, b, v in rows)
-    sav = sum(a * v for a, b, v in rows); sbv = sum(b * v for a, b, v in rows)
-    cands = [(0.0, 0.0)]
-    det = saa * sbb - sab * sab
-    if det > 1e-12 * saa * sbb:
-        r, l = (sav * sbb - sbv * sab) / det, (sbv * saa - sav * sab) / det
-        if r >= 0 and l >= 0:
-            cands.append((r, l))
-    cands += [(max(sav / saa, 0), 0.0), (0.0, max(sbv / sbb, 0))]
-    err = lambda r, l: sum((r * a + l * b - v) ** 2 for a, b, v in rows)
-    return min(((r, l, err(r, l)) for r, l in cands), key=lambda c: c[2])
-servers = sorted({p[0] for p in pts})
-# the long constant up to twice the longest mean gap measured: beyond, the
-# points cannot tell R_L (1 - exp(-x / T_L)) from a straight line, and a
-# fit that runs to the grid's end extrapolates without bound
-rates = [x for (s, kd, x, v) in pts if kd == 'idle']
-tl_max = min(300e3, 2e6 / min(rates)) if rates else 300e3
-best = None
-for k in range(1, 400):
-    t = 50.0 * k  # us
-    for j in range(1, 61):
-        tl = 5000.0 * j
-        if tl <= t or tl > tl_max:
-            continue
-        err, rs = 0.0, {}
-        for s in servers:
-            rows = [(shape(kd, x, t), shape(kd, x, tl), v)
-                    for (ss, kd, x, v) in pts if ss == s]
-            r, l, e = fit2(rows)
-            rs[s] = (r, l)
-            err += e
-        if best is None or err < best[0]:
-            best = (err, t, tl, rs)
-err, t, tl, rs = best
-n = len(pts)
-print('cache_refill_time: %.2fms  (two time constants, %d points, rms '
-      'error %.0f us)' % (t / 1000, n, math.sqrt(err / n)))
-print('cache_refill_long_time: %.0fms' % (tl / 1000))
-names = {'node': 'event-loop', 'uvicorn': 'async', 'sync': 'worker-pool'}
-for s in servers:
-    print('%s (%s): cache_refill: %.0fus' % (s, names[s], rs[s][0]))
-    print('%s (%s): cache_refill_long: %.0fus' % (s, names[s], rs[s][1]))
-PY
+  # the fit (scripts/calibrate/refill_fit.py: two time constants for all,
+  # R and L per server by least squares, neither negative)
+  $PY scripts/calibrate/refill_fit.py points "$WORK/points" | tee "$OUT/refill.txt"
   per_request "$WORK/points"
   echo "# done in $((SECONDS - t0)) s; $OUT/refill.txt"
 }
