@@ -145,17 +145,23 @@ static const struct sim_param as_params[] = {
 	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
 	      .help = "listen backlog; connections beyond it are refused"),
     /* httptools parsing, ASGI scope, Starlette routing, FastAPI dependency
-     * resolution and pydantic serialisation. Measured with
-     * scripts/calibrate.sh (2026-11-28, uvicorn 0.17, FastAPI 0.92,
-     * pydantic 1.10, CPython 3.11, a 2.1 GHz Xeon VM), CPU per request on
-     * a new connection with 8 in flight: 154 us with uvloop and httptools
-     * (uvicorn[standard]), 393 us with asyncio and h11 (plain uvicorn);
-     * on a kept-alive connection 109 us with uvloop. The request itself:
-     * 104 us; the connection: 46 us (154 - 109 = 45, rounded so that
-     * 104 + 46 is exactly the 150 us of a request on a new connection
-     * before connections were modelled). */
+     * resolution and pydantic serialisation. request_overhead 149 us: an
+     * empty request to uvicorn + FastAPI with uvloop and httptools
+     * (scripts/validate/py_apps.py) on a new connection with 8 in
+     * flight, pinned to one core of the 2-vCPU EPYC VM of
+     * scripts/validate-real.sh, costs 202-267 us of CPU, less the 60 us
+     * the model charges for it without request_overhead (the
+     * connection's 46 us and its other per-request keys): 140, 143, 207,
+     * 191 and
+     * 149 us in the five runs of scripts/calibrate-refill.sh that set the
+     * refill (below), the median. On the 2026-11-28 machine (a 2.1 GHz
+     * Xeon VM, scripts/calibrate.sh, uvicorn 0.17, FastAPI 0.92, pydantic
+     * 1.10, CPython 3.11) a request on a new connection cost 154 us with
+     * uvloop and httptools (uvicorn[standard]), 393 us with asyncio and
+     * h11 (plain uvicorn), 109 us kept alive: the connection's 46 us is
+     * that difference, rounded. */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct as_cfg,
-	      request_overhead, .def = 104e-6, .min = 0, .max = 3600,
+	      request_overhead, .def = 149e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU per request or message on an open connection: "
 		      "parsing, framework"),
@@ -210,23 +216,21 @@ static const struct sim_param as_params[] = {
      * scripts/calibrate-conn.sh on 2026-12-01 (the websockets docs,
      * topics/memory.rst, say 70 KiB with compression). */
     SIM_CONN_PARAMS(struct as_cfg, conn, 46e-6, 726e-6, 5.0, 25898),
-    /* cache_refill 570 us: uvicorn + FastAPI (scripts/validate/
-     * py_apps.py) pinned to one core of a 2-vCPU EPYC VM (2026-12-02,
-     * scripts/calibrate-refill.sh): empty requests at 100, 300 and
-     * 1000/s cost 764, 670 and 408 us of CPU against 220 us with 8 in
-     * flight, and with 8 in flight a request that first burns 0.5, 1, 2,
-     * 5 or 20 ms costs 125, 173, 352, 534 and 498 us more than the burn
-     * beyond an empty one. Both curves, least squares with one time
-     * constant for the three servers: 574 us (cache_refill_time 1.95 ms).
-     * A refill after an idle gap g or after c of the application's own
-     * cpu phases (cache_refill_work) costs cache_refill x (1 - exp(-x /
-     * cache_refill_time)), x = g or c. Machines differ: the refill is
-     * what the server's working set lost while it waited or the
+    /* cache_refill 386 us and cache_refill_long 421 us: uvicorn + FastAPI
+     * (scripts/validate/py_apps.py) pinned to one core of the 2-vCPU EPYC
+     * VM, the pooled fit of five runs of scripts/calibrate-refill.sh
+     * (sim/runtime/model.h gives the points and the time constants, 4.2
+     * and 30 ms). The runs alone: 173-593 us and 243-914 us. A refill
+     * after an idle gap g or after c of the application's own cpu phases
+     * (cache_refill_work) costs cache_refill x (1 - exp(-x /
+     * cache_refill_time)) + cache_refill_long x (1 - exp(-x /
+     * cache_refill_long_time)), x = g or c. Machines differ: the refill
+     * is what the server's working set lost while it waited or the
      * application computed (here a shared VM whose physical cores run
      * other tenants; on bare metal the deep C-states and the
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
-    SIM_REFILL_PARAMS(struct as_cfg, refill, 570e-6),
+    SIM_REFILL_PARAMS(struct as_cfg, refill, 386e-6, 421e-6),
     /* after_response 0.10: uvicorn + FastAPI with uvloop (scripts/validate/
      * py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at 20/s of 1
      * ms requests, idle between them (scripts/calibrate-after.sh,

@@ -137,25 +137,23 @@ struct sim_refill_cfg {
 
 /* The rows of the five cache-refill keys of a model whose config struct
  * `cfg` has a struct sim_refill_cfg `field`, with the model's defaults
- * (each model cites its measurement where it uses this). The time
- * constant, 2 ms, is the least-squares fit of one constant to the CPU per
- * request of Node, uvicorn and gunicorn on the 2-vCPU VM of
- * scripts/validate-real.sh (2026-12-02, scripts/calibrate-refill.sh):
- * empty requests at 100 to 1000/s (idle gaps) and requests that burn 0.5
- * to 20 ms of CPU with 8 in flight (the application's own work), 1.95
- * ms; idle gaps alone gave 2.1-2.3 ms, burns alone 1.8-2.9 ms. (A C
- * loop over an 8 MiB working set lost its caches faster: 1.05x its
- * back-to-back time after 0.2 ms asleep, 2.9x after 1 ms.) The long part
- * is 0 by default (a machine's to measure: scripts/calibrate-refill.sh);
- * its time constant, 45 ms, is that script's fit of 2026-12-03 (10:05
- * UTC, a busy spell), where empty requests at 20 and 50/s cost Node 694
- * and 499 us, uvicorn 446 and 477, gunicorn 573 and 582 more than with
- * 8 in flight (uvicorn less its 1.6 ms a second of timers), against 413,
- * 430 and 593 at 100/s: two time constants, 2.70 and 45 ms, rms error 92
- * us over 30 points. Two later runs that day put it at 100 ms, the fit's
- * cap (twice the longest mean gap measured): longer than these gaps
- * resolve. */
-#define SIM_REFILL_PARAMS(cfg, field, cpu_)                                    \
+ * for the two parts (each model cites them where it uses this). The two
+ * time constants, 4.2 ms and 30 ms, are common to Node, uvicorn and
+ * gunicorn: the fit of scripts/calibrate-refill.sh to five runs of it on
+ * the 2-vCPU EPYC VM of scripts/validate-real.sh, pooled (2026-12-03 at
+ * 14:25, 17:24, 20:25 and 22:55 UTC, 2026-12-04 at 04:18; `POOL="..."
+ * bash scripts/calibrate-refill.sh`, scripts/calibrate/refill_fit.py:
+ * each of the 30 points the median of the five runs', rms error 81 us).
+ * A point is what a request costs beyond an empty one with 8 in flight:
+ * empty requests at 20, 50, 100, 300 and 1000/s (idle gaps: Node 771,
+ * 609, 503, 234 and 133 us more; uvicorn 648, 586, 510, 319 and 123;
+ * gunicorn sync 788, 851, 656, 375 and 147) and, with 8 in flight,
+ * requests that burn 0.5, 1, 2, 5 and 20 ms first (the application's
+ * work: Node 50, 64, 114, 174 and 648 us more than the burn; uvicorn 59,
+ * 84, 114, 252 and 410; gunicorn 69, 70, 176, 404 and 748). The runs'
+ * own fits scatter (3.55-4.80 ms and 15-75 ms, 2.10 and 50 ms on the
+ * quietest): the refill is the host's more than the runtime's. */
+#define SIM_REFILL_PARAMS(cfg, field, cpu_, long_)                             \
 	SIM_PARAM("cache_refill", SIM_PT_DURATION, cfg, field.cpu,             \
 		  .def = (cpu_), .min = 0, .max = 3600,                        \
 		  .flags = SIM_P_OVERHEAD,                                     \
@@ -163,13 +161,13 @@ struct sim_refill_cfg {
 			  "branch predictors refilled): cache_refill x "       \
 			  "(1 - exp(-idle / cache_refill_time))"),             \
 	    SIM_PARAM("cache_refill_time", SIM_PT_DURATION, cfg, field.time,   \
-		      .def = 2e-3, .min = 0, .max = 3600,                      \
+		      .def = 4.2e-3, .min = 0, .max = 3600,                    \
 		      .help = "time over which the server's working set "      \
 			      "leaves the caches, idle or under the "          \
 			      "application's work (time constant); 0 = at "    \
 			      "once"),                                         \
 	    SIM_PARAM("cache_refill_long", SIM_PT_DURATION, cfg, field.lcpu,   \
-		      .def = 0, .min = 0, .max = 3600,                         \
+		      .def = (long_), .min = 0, .max = 3600,                   \
 		      .flags = SIM_P_OVERHEAD,                                 \
 		      .help = "CPU a core pays again after idling longer "     \
 			      "still, on top of cache_refill (the caches it "  \
@@ -177,7 +175,7 @@ struct sim_refill_cfg {
 			      "cache_refill_long x (1 - exp(-idle / "          \
 			      "cache_refill_long_time))"),                     \
 	    SIM_PARAM("cache_refill_long_time", SIM_PT_DURATION, cfg,          \
-		      field.ltime, .def = 45e-3, .min = 0, .max = 3600,        \
+		      field.ltime, .def = 30e-3, .min = 0, .max = 3600,        \
 		      .help = "time over which the long part leaves the "      \
 			      "caches (time constant)"),                       \
 	    SIM_PARAM("cache_refill_work", SIM_PT_BOOL, cfg, field.work,       \
