@@ -95,10 +95,10 @@ static const struct sim_param el_params[] = {
      * without request_overhead (the connection): 121, 63, 120, 123 and 62
      * us in the five runs of scripts/calibrate-refill.sh that set the
      * refill (below), the median. The machine's spells make the
-     * spread: 62-63 us on the quiet ones, where an earlier machine
+     * spread: 62-63 us on the quiet ones. An earlier machine
      * (2026-11-28, a 2.1 GHz Xeon VM, scripts/calibrate.sh) measured a
-     * bare server at 52-78 us a request on a new connection (19-26 us
-     * kept alive). */
+     * bare server at 52-78 us a request on a new connection, connection
+     * included (19-26 us kept alive). */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct el_cfg,
 	      request_overhead, .def = 120e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
@@ -261,9 +261,9 @@ _Static_assert(
 	offsetof(struct el, first) + sizeof(struct sim_first_cost) <= 64,
     "a request's fields inside the runs");
 
-/* What a request touches of the state (sim_model_ops.fetch, and one event
- * before a burst ends, sim_host_set_prefetch): the three runs, ten lines,
- * fetched together; addresses only, nothing read. */
+/* What a request touches of the state (sim_model_ops.fetch, and two
+ * events before a burst ends, sim_host_set_prefetch): the three runs, ten
+ * lines, fetched together; addresses only, nothing read. */
 static void el_fetch(const void *state)
 {
 	const unsigned char *b = state;

@@ -64,6 +64,12 @@
 # QUANTUM (the models' scheduler slice for the concsim runs, as
 # validate-real.sh sets it; default the models').
 set -euo pipefail
+# POOL's files as given, from where the script was run
+if [ -n "${POOL:-}" ]; then
+  pool_abs=""
+  for f in $POOL; do pool_abs="$pool_abs $(realpath -m -- "$f")"; done
+  POOL=$pool_abs
+fi
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/install-missing.sh
 . scripts/install-missing.sh

@@ -44,29 +44,32 @@ def points_of_run(path):
     return pts
 
 
-POINT = re.compile(r'^# (\w+) (busy|idle) ([0-9.]+): (-?[0-9.]+) us$')
+POINT = re.compile(r'^# (\w+) (busy|idle) ([0-9.e+]+): (-?[0-9.]+) us$')
 KEY = re.compile(r'^(\w+) \(([\w-]+)\): (request_overhead|switch_refill): '
                  r'(-?[0-9.]+)us$')
 
 
 def pooled(paths):
     """Each point's median extra over the runs, and the per-request keys'
-    medians: (points, [(server, key, median, values)])."""
-    extras, keys = {}, {}
+    medians: (points, [(server, key, median, values)], [(path, points)])."""
+    extras, keys, counts = {}, {}, []
     for path in paths:
+        n = 0
         for line in open(path):
             m = POINT.match(line.strip())
             if m:
                 k = (m.group(1), m.group(2), float(m.group(3)))
                 extras.setdefault(k, []).append(float(m.group(4)))
+                n += 1
             m = KEY.match(line.strip())
             if m:
                 keys.setdefault((m.group(1), m.group(3)), []).append(
                     float(m.group(4)))
+        counts.append((path, n))
     pts = [(s, kd, x, statistics.median(v))
            for (s, kd, x), v in sorted(extras.items())]
     per = [(s, k, statistics.median(v), v) for (s, k), v in sorted(keys.items())]
-    return pts, per
+    return pts, per, counts
 
 
 def shape(kind, x, t_us):
@@ -124,16 +127,19 @@ def fit(pts):
 def main(argv):
     if len(argv) < 3 or argv[1] not in ('points', 'pool'):
         sys.exit('usage: refill_fit.py points POINTS | pool REFILL.txt ...')
-    per = []
+    per, counts = [], []
     try:
         if argv[1] == 'points':
             pts = points_of_run(argv[2])
         else:
-            pts, per = pooled(argv[2:])
+            pts, per, counts = pooled(argv[2:])
     except (OSError, ValueError, IndexError) as e:
         sys.exit('refill_fit.py: %s' % e)
-        print('# pooled: %d runs (%s); each point the median of the runs\''
-              % (len(argv) - 2, ' '.join(argv[2:])))
+    if counts:
+        print('# pooled: %d runs; each point the median of the runs\''
+              % len(counts))
+        for path, k in counts:
+            print('# %s: %d points' % (path, k))
     if not pts:
         sys.exit('refill_fit.py: no points')
     for s, kd, x, v in pts:
@@ -144,12 +150,12 @@ def main(argv):
           'error %.0f us)' % (t / 1000, n, math.sqrt(err / n)))
     print('cache_refill_long_time: %.0fms' % (tl / 1000))
     for s in sorted(rs):
-        print('%s (%s): cache_refill: %.0fus' % (s, NAMES[s], rs[s][0]))
-        print('%s (%s): cache_refill_long: %.0fus' % (s, NAMES[s], rs[s][1]))
+        print('%s (%s): cache_refill: %.0fus' % (s, NAMES.get(s, '?'), rs[s][0]))
+        print('%s (%s): cache_refill_long: %.0fus' % (s, NAMES.get(s, '?'), rs[s][1]))
     for s, k, med, vals in per:
         print('# %s %s over the runs: %s us' % (
             s, k, ', '.join('%.0f' % v for v in vals)))
-        print('%s (%s): %s: %.0fus' % (s, NAMES[s], k, med))
+        print('%s (%s): %s: %.0fus' % (s, NAMES.get(s, '?'), k, med))
 
 
 if __name__ == '__main__':
