@@ -66,12 +66,14 @@
 # columns (see predict_defaults below).
 #
 # (b) "fit", after the measurements: request_overhead and cache_refill
-# fitted with `concsim fit` on the lower half of the measured rates, the
-# upper half predicted from them (predict_fit below).
+# (one part: cache_refill_long 0) fitted with `concsim fit` on the lower
+# half of the measured rates, the upper half predicted from them
+# (predict_fit below).
 #
-# "norefill": (a) with cache_refill 0, what the models predicted before
-# the cache refill was modelled (the per-request CPU that a core idle
-# between requests pays again, see the models' cache_refill keys).
+# "norefill": (a) with cache_refill and cache_refill_long 0, what the
+# models predicted before the cache refill was modelled (the per-request
+# CPU that a core idle between requests pays again, see the models'
+# cache_refill keys).
 #
 # "trace": (a) on each point's own arrivals, replayed (predict_trace
 # below).
@@ -359,6 +361,7 @@ predict_defaults() {
 predict_norefill() {
   sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_norefill/$1-$2" "$3" \
     "$REPLICATIONS" --set "systems.$1.cache_refill=0s" \
+    --set "systems.$1.cache_refill_long=0s" \
     --set "duration=$(sim_duration "$3")s"
 }
 
@@ -417,8 +420,11 @@ calibrated_sets() {
   # the long part, where the file has it (since 2026-12-03)
   t=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$REFILL")
   r=$(sed -n "s/^$src ([a-z-]*): cache_refill_long: \([0-9.]*\)us$/\1/p" "$REFILL")
-  [ -z "$t" ] || [ -z "$r" ] ||
+  if [ -n "$t" ] && [ -n "$r" ]; then
     sets="$sets --set systems.$1.cache_refill_long=${r}us --set systems.$1.cache_refill_long_time=$t"
+  else # a file without it: no long part (not the defaults')
+    sets="$sets --set systems.$1.cache_refill_long=0s"
+  fi
   for k in request_overhead switch_refill; do
     [ "$k" != switch_refill ] || [ "$1" = sync ] || continue
     v=$(sed -n "s/^$src ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$REFILL" | tail -1)
@@ -515,7 +521,7 @@ warm_server() {
 }
 
 # predict_fit SYSTEM MIX: prediction (b). `concsim fit` estimates
-# request_overhead and cache_refill from the lower half of the measured
+# request_overhead and cache_refill (with no long part) from the lower half of the measured
 # rates (OUT/fit/SYSTEM-MIX.csv, written by compare.py report), then the
 # fitted scenario is swept at every measured rate: the lower half shows the
 # fit, the upper half is extrapolated. Files in OUT/fitb/SYSTEM-MIX/.
@@ -525,7 +531,7 @@ predict_fit() {
   mkdir -p "$d"
   n=$(($(wc -l <"$OUT/fit/$sm.csv") - 1))
   head -n $((1 + n / 2)) "$OUT/fit/$sm.csv" >"$d/lower.csv"
-  sed -e '/^  - { name: /s/ }$/, request_overhead: { fit: [5us, 5ms] }, cache_refill: { fit: [5us, 5ms] } }/' \
+  sed -e '/^  - { name: /s/ }$/, request_overhead: { fit: [5us, 5ms] }, cache_refill: { fit: [5us, 5ms] }, cache_refill_long: 0s }/' \
     -e "s|^duration: .*|duration: $(sim_duration "$(awk -F, 'NR > 1 { print $1 "/s" }' "$d/lower.csv" | paste -sd, -)")s|" \
     "$OUT/scenarios/$sm.yaml" >"$d/scenario.yaml"
   if ! build/concsim fit "$d/scenario.yaml" "$d/lower.csv" -o "$d/fitted.yaml" \

@@ -41,11 +41,12 @@
  * Below SIM__CAL_OFF entries the heap comes back. bench_calq and the README's
  * Speed section compare the two on the hold model.
  *
- * While the calendar runs, dispatch looks ahead (cal_prefetch): it
- * fetches the record of the event after next, the object of the
- * next, and calls the next event's fetcher (sim_set_fetcher), so that a
+ * While the calendar runs, dispatch looks ahead (cal_prefetch), four
+ * events deep, a stage per event: it fetches the record of the fourth
+ * event ahead and the object of the third, and calls the second's early
+ * fetcher and the next one's late fetcher (sim_set_fetcher), so that a
  * fleet of replicas, whose events land on memory the caches no longer
- * hold, overlaps those misses with the work of the event before.
+ * hold, overlaps those misses with the work of the events before.
  */
 #include <assert.h>
 #include <math.h>
@@ -523,12 +524,12 @@ void sim__cal_push(struct sim *s, struct sim_heapent e)
  * of replicas spreads its events over more memory than the caches hold;
  * each dispatch would otherwise wait for its record, then its handler's
  * object, then the model's state, then the request, one after the
- * other). nx is the entry that follows the one being dispatched in its
- * bucket: most likely the next event. The look-ahead runs four events
- * deep, a stage per event: the record of the fourth, the object of the
- * third (its record came one event ago), the handler's early fetcher for
- * the second (its object came one event ago) and its late fetcher for
- * the next (what the early one fetched came one event ago). A guess that
+ * other). n is the entry being dispatched; the next ones are guessed by
+ * walking its bucket, then the next day's (cal_after). The look-ahead
+ * runs four events deep, a stage per event: the record of the fourth, the
+ * object of the third (its record came one event ago), the handler's early
+ * fetcher for the second (its object came one event ago) and its late fetcher
+ * for the next (what the early one fetched came one event ago). A guess that
  * turns out wrong (an earlier event scheduled meanwhile) costs only the
  * fetches; prefetches never fault. The heap path (at most SIM__CAL_ON
  * pending, all in cache) does none. */
@@ -564,8 +565,8 @@ static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
 {
 	uint64_t d = c->day;
 	/* the records of the next three came one, two and three events ago
-	 * (as the fourth): reading them costs no miss, once the look-ahead
-	 * runs */
+	 * (as the fourth): reading them, to check that each is due the day
+	 * the walk is on, costs no miss once the look-ahead runs */
 	uint32_t nx = cal_after(c, n, &d, true);
 	if (nx == CAL_NIL)
 		return;
@@ -574,7 +575,7 @@ static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
 	if (n2 == CAL_NIL)
 		return;
 	fetcher_call(s, &s->rec[n2], true);
-	uint32_t n3 = cal_after(c, n2, &d, false);
+	uint32_t n3 = cal_after(c, n2, &d, true);
 	if (n3 == CAL_NIL)
 		return;
 	const char *obj = s->rec[n3].obj; /* its first two lines */

@@ -57,7 +57,8 @@ struct sim_evrec {
 
 struct sim_cal;
 
-/* What a handler will touch, fetched one event ahead (sim_set_fetcher). */
+/* What a handler will touch, fetched two (early) and one (late) events
+ * ahead (sim_set_fetcher). */
 typedef void (*sim_fetch_fn)(const void *obj, uint64_t arg);
 #define SIM__FETCHERS 4
 
@@ -234,7 +235,7 @@ static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
  * two before, early(obj, arg) may read those and fetch (sim_prefetch)
  * what they point at (the model's state); one before, late(obj, arg) may
  * read that and fetch what it points at in turn (the request the handler
- * will finish). Each must only prefetch and read only what the stage
+ * will finish). Each must only prefetch and read only what the stages
  * before fetched; either may be NULL. At most SIM__FETCHERS handlers
  * (more are ignored); registering one again changes nothing. */
 void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn early,

@@ -118,8 +118,15 @@ static void core_event_fetched(struct sim *s, void *obj, uint64_t arg);
 static void fetch_ahead(const void *obj, uint64_t arg)
 {
 	const struct sim_host *h = obj;
-	h->pfahead(h->pfarg);
+	if (h->pfahead)
+		h->pfahead(h->pfarg);
 }
+/* what fetch_ahead and fetch_late read: the two lines the kernel fetched
+ * as the event's object */
+_Static_assert(offsetof(struct sim_host, pfahead) + sizeof(void *) <= 128 &&
+		   offsetof(struct sim_host, pfarg) + sizeof(void *) <= 128 &&
+		   offsetof(struct sim_host, pf) + sizeof(void *) <= 128,
+	       "the host's prefetch handlers in its first two lines");
 
 /* One event ahead: what fetch_ahead fetched came one event ago. */
 static void fetch_late(const void *obj, uint64_t arg)

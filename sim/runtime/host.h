@@ -85,9 +85,10 @@ struct sim_host {
 	struct sim_core *cores;	    /* one_core when ncores == 1 */
 	int *idle;		    /* stack of idle core indices */
 	struct sim_thread *rq_head; /* runnable, waiting for a core */
-	/* what the end of a burst touches, fetched one event ahead
-	 * (sim_host_set_prefetch): pfahead and pfarg are read from the
-	 * first 64 bytes, which the kernel fetches with the event's object */
+	/* what the end of a burst touches, fetched ahead
+	 * (sim_host_set_prefetch): pfahead and pfarg are read two events
+	 * ahead and pf one event ahead, from the first two lines, which the
+	 * kernel fetches with the event's object (host.c asserts it) */
 	const void *pfarg;
 	void (*pfahead)(const void *arg);
 	int nidle;
@@ -234,7 +235,7 @@ static inline double sim_host_work_refill(const struct sim_host *h, double app)
  * between), fetch(arg) reads those lines and fetches what else the end
  * will touch (the request whose burst ends, the next one), all their
  * lines at once rather than one miss after another as the model's code
- * finds them. fetch NULL: nothing. */
+ * finds them. fetch NULL: nothing; ahead NULL: only fetch. */
 void sim_host_set_prefetch(struct sim_host *h, void (*ahead)(const void *arg),
 			   void (*fetch)(const void *arg), const void *arg);
 /* The next burst of t writes a response, after which the server goes on
