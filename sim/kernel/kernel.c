@@ -575,7 +575,9 @@ static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
 	if (n2 == CAL_NIL)
 		return;
 	fetcher_call(s, &s->rec[n2], true);
-	uint32_t n3 = cal_after(c, n2, &d, true);
+	/* n3's day unchecked: its record, fetched one event ago, may still be
+	 * on its way (checking it cost 1.05 x the time at 10,000 replicas) */
+	uint32_t n3 = cal_after(c, n2, &d, false);
 	if (n3 == CAL_NIL)
 		return;
 	const char *obj = s->rec[n3].obj; /* its first two lines */
