@@ -95,6 +95,13 @@ static void hist_span(const struct sim_hist *h, size_t *lo, size_t *hi)
 	*hi = u;
 }
 
+static _Thread_local uint64_t lost_total;
+
+uint64_t sim_hist_lost_total(void)
+{
+	return lost_total;
+}
+
 /* Counts bucket k, outside the range held (sim__hist_record_out). */
 static void count_out(struct sim_hist *h, size_t k)
 {
@@ -108,6 +115,7 @@ static void count_out(struct sim_hist *h, size_t k)
 	hist_span(h, &lo, &hi);
 	if (hist_widen(h, lo, hi)) {
 		h->lost++;
+		lost_total++;
 		return;
 	}
 	h->b[k - h->lo]++;

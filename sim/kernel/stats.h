@@ -83,6 +83,11 @@ static inline size_t sim_hist_index(double x)
  * the last thing sim_hist_record does), so that its callers keep no
  * registers for it. */
 void sim__hist_record_out(struct sim_hist *h, size_t k, double x);
+/* How many values this thread's histograms have counted in no bucket
+ * since it started, for want of memory to widen them (sim_hist.lost): a
+ * simulation that runs on one thread compares it before and after, and
+ * fails (SIM_ENOMEM) rather than report percentiles without them. */
+uint64_t sim_hist_lost_total(void);
 
 /* The count of bucket k (0 outside the range held). */
 static inline uint64_t sim_hist_bucket(const struct sim_hist *h, size_t k)

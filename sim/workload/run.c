@@ -670,6 +670,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	struct run *ru = calloc(1, sizeof *ru);
 	const struct sim_workload *wl = &sc->workload;
 	int err = SIM_ENOMEM;
+	/* values a histogram could not count (no memory): none may be lost */
+	uint64_t lost0 = sim_hist_lost_total();
 	*why = NULL;
 	if (!ru)
 		return SIM_ENOMEM;
@@ -848,6 +850,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 		err = co_gap(sc, sys, rep, out, why);
 	if (!err && out->metrics.failed)
 		err = SIM_ENOMEM;
+	if (!err && sim_hist_lost_total() != lost0)
+		err = SIM_ENOMEM; /* percentiles without some values */
 cleanup:
 	sim_instance_free(&ru->inst);
 	sim_svcset_release(&ru->svc);
