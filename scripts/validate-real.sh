@@ -73,7 +73,7 @@
 # "norefill": (a) with cache_refill and cache_refill_long 0, what the
 # models predicted before the cache refill was modelled (the per-request
 # CPU that a core idle between requests pays again, see the models'
-# cache_refill keys).
+# cache_refill keys); gunicorn sync's switch_refill stays.
 #
 # "trace": (a) on each point's own arrivals, replayed (predict_trace
 # below).
@@ -404,8 +404,8 @@ predict_trace() {
 # calibrated_sets SYSTEM: --set options from $REFILL (prediction c):
 # the keys calibrate-refill.sh measured (gthread: gunicorn sync's, but
 # the switch refill, which needs several processes): the refill, and
-# where the file has them (since 2026-12-03) its long part,
-# request_overhead and sync's switch_refill
+# where the file has them (since 2026-12-03) its long part (else none,
+# not the defaults'), request_overhead and sync's switch_refill
 calibrated_sets() {
   local src=$1 t r k v sets
   [ "$1" != gthread ] || src=sync

@@ -565,8 +565,8 @@ static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
 {
 	uint64_t d = c->day;
 	/* the records of the next three came one, two and three events ago
-	 * (as the fourth): reading them, to check that each is due the day
-	 * the walk is on, costs no miss once the look-ahead runs */
+	 * (as the fourth): reading the next two's, to check that each is due
+	 * the day the walk is on, costs no miss once the look-ahead runs */
 	uint32_t nx = cal_after(c, n, &d, true);
 	if (nx == CAL_NIL)
 		return;
