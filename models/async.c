@@ -152,9 +152,8 @@ static const struct sim_param as_params[] = {
      * scripts/validate-real.sh, costs 202-267 us of CPU, less the 60 us
      * the model charges for it without request_overhead (the
      * connection's 46 us and its other per-request keys): 140, 143, 207,
-     * 191 and
-     * 149 us in the five runs of scripts/calibrate-refill.sh that set the
-     * refill (below), the median. On the 2026-11-28 machine (a 2.1 GHz
+     * 191 and 149 us in the five runs of scripts/calibrate-refill.sh that
+     * set the refill (below), the median. On the 2026-11-28 machine (a 2.1 GHz
      * Xeon VM, scripts/calibrate.sh, uvicorn 0.17, FastAPI 0.92, pydantic
      * 1.10, CPython 3.11) a request on a new connection cost 154 us with
      * uvloop and httptools (uvicorn[standard]), 393 us with asyncio and

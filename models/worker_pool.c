@@ -305,10 +305,10 @@ static const struct sim_param wp_params[] = {
      * never above the larger refill; a worker after another pays for the
      * other's hold as for an idle gap; the workers take turns) 4 workers
      * cost (with 250 us) 1.30x the CPU per request of 1 at 300/s
-     * (measured 1.22-1.36x; on 2026-12-03, under perf sched, 0.98x) and +26 us
-     * with 8 in flight and the default 3 ms slice (measured +175; +46 on
-     * 2026-12-03). Sync workers only: gthread's threads of one worker share its
-     * working set. */
+     * (measured 1.22-1.36x; on 2026-12-03, under perf sched, 0.98x) and
+     * +26 us with 8 in flight and the default 3 ms slice (measured +175;
+     * +46 on 2026-12-03). Sync workers only: gthread's threads of one
+     * worker share its working set. */
     SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 390e-6),
     /* after_response 0.16: gunicorn sync + Flask, 1 worker (scripts/
      * validate/py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at
