@@ -543,7 +543,7 @@ static void fetch(const void *arg)
 		sim_prefetch(cur, 64);
 	const struct sim_request *next = m->one.loop.ready.head;
 	if (next)
-		sim_prefetch(next, sizeof *next + sizeof *next->demand);
+		sim_prefetch(next, SIM_REQ_HOT);
 	sim_prefetch(m->ps.port.ctx, 64);
 }
 

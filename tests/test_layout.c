@@ -17,6 +17,7 @@
 #include "runtime/memory.h"
 #include "runtime/model.h"
 #include "runtime/procset.h"
+#include "workload/workload.h"
 
 extern const struct sim_model_ops sim_model_event_loop;
 
@@ -87,12 +88,16 @@ Test(layout, a_process_knows_whether_its_host_has_a_limit)
 	sim_proc_init(&q, &l, 1000, 100, NULL, NULL);
 	cr_expect(!p.limited);
 	cr_expect(q.limited);
-	struct sim_request r = {0};
-	sim_proc_hold(&q, &r);
+	struct sim_reqpool pool;
+	cr_assert_eq(sim_reqpool_init(&pool, 1), 0);
+	struct sim_request *r = sim_req_new(&pool);
+	cr_assert_not_null(r);
+	sim_proc_hold(&q, r);
 	cr_expect_eq(q.bytes, 1100, "the held request counts: %lld",
 		     (long long)q.bytes);
-	sim_proc_drop(&q, &r);
+	sim_proc_drop(&q, r);
 	cr_expect_eq(q.bytes, 1000);
+	sim_reqpool_release(&pool);
 	sim_proc_release(&p);
 	sim_proc_release(&q);
 	sim_host_release(&h);
@@ -196,4 +201,41 @@ Test(layout, a_host_fetches_its_models_lines_two_and_one_events_ahead)
 	for (int i = 0; i < NHOSTS; i++)
 		sim_host_release(&h[i]);
 	sim_release(&s);
+}
+
+/* A request's record (request.h): its header and up to four demands in
+ * two cache lines from a line boundary, its cold fields after the
+ * demands; what a run's pool hands out. */
+Test(layout, a_request_of_up_to_four_phases_is_two_lines)
+{
+	cr_expect_eq(SIM_REQ_HOT, 104);
+	cr_expect_eq(offsetof(struct sim_request, demand) + 4 * sizeof(double),
+		     128);
+	for (size_t n = 1; n <= 6; n++) {
+		struct sim_reqpool pool;
+		cr_assert_eq(sim_reqpool_init(&pool, n), 0);
+		cr_expect_eq(pool.recsize % 64, 0);
+		struct sim_request *r = sim_req_new(&pool);
+		struct sim_request *q = sim_req_new(&pool);
+		cr_assert(r && q);
+		cr_expect_eq((uintptr_t)r % 64, 0,
+			     "records on line boundaries");
+		cr_expect_eq((uintptr_t)q % 64, 0);
+		cr_expect_eq(r->ncap, n);
+		char *cold = (char *)sim_req_cold(r);
+		cr_expect_eq(cold - (char *)r,
+			     offsetof(struct sim_request, demand) +
+				 n * sizeof(double));
+		cr_expect_leq(cold + sizeof(struct sim_req_cold),
+			      (char *)r + pool.recsize, "inside its record");
+		/* the cold fields stay what they were set to: a record's
+		 * header zeroed again does not reach them */
+		sim_req_cold(r)->hnext = q;
+		sim_req_free(&pool, r);
+		struct sim_request *r2 = sim_req_new(&pool);
+		cr_expect_eq(r2, r);
+		cr_expect_eq(sim_req_cold(r2)->hnext, q);
+		cr_expect_eq(r2->ncap, n);
+		sim_reqpool_release(&pool);
+	}
 }

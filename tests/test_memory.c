@@ -52,7 +52,8 @@ struct killer {
 	struct sim s;
 	struct sim_host h;
 	struct sim_proc p[3];
-	struct sim_request r[16];
+	struct sim_reqpool pool; /* the requests' records, as a run's */
+	struct sim_request *r[16];
 };
 
 /* Three processes of `base` bytes each on a host limited to `limit`. */
@@ -66,6 +67,9 @@ static void killer_init(struct killer *k, double limit, const double base[3])
 	cr_assert_eq(sim_host_init(&k->h, &k->s, &cfg), 0);
 	for (int i = 0; i < 3; i++)
 		sim_proc_init(&k->p[i], &k->h, base[i], 10, record_kill, NULL);
+	cr_assert_eq(sim_reqpool_init(&k->pool, 1), 0);
+	for (int i = 0; i < 16; i++)
+		cr_assert_not_null(k->r[i] = sim_req_new(&k->pool));
 }
 
 static void killer_release(struct killer *k)
@@ -73,6 +77,7 @@ static void killer_release(struct killer *k)
 	for (int i = 0; i < 3; i++)
 		sim_proc_release(&k->p[i]);
 	cr_expect_eq(k->h.mem.total, 0, "the registry is balanced");
+	sim_reqpool_release(&k->pool);
 	sim_host_release(&k->h);
 	sim_release(&k->s);
 }
@@ -83,11 +88,11 @@ Test(killer, kills_the_largest_process_when_over_the_limit)
 	killer_init(&k, 195, (double[]){50, 60, 40});
 	/* 150 + 4 x 10 = 190: under the limit, nothing happens */
 	for (int i = 0; i < 4; i++)
-		sim_proc_hold(&k.p[2], &k.r[i]);
+		sim_proc_hold(&k.p[2], k.r[i]);
 	cr_expect_eq(k.h.mem.total, 190);
 	cr_expect_eq(sim_pending(&k.s), 0, "no event below the limit");
 	/* 200: over; p[2] (40 + 5 x 10 = 90) is now the largest */
-	sim_proc_hold(&k.p[2], &k.r[4]);
+	sim_proc_hold(&k.p[2], k.r[4]);
 	cr_expect_eq(sim_host_oom_victim(&k.h), &k.p[2]);
 	cr_expect_eq(nkills, 0, "the kill is an event, not a side effect");
 	cr_assert_eq(sim_run_until(&k.s, 0), 0);
@@ -122,9 +127,9 @@ Test(killer, never_runs_without_a_limit)
 	struct killer k;
 	killer_init(&k, 0, (double[]){1e12, 1e12, 1e12});
 	for (int i = 0; i < 16; i++)
-		sim_proc_hold(&k.p[i % 3], &k.r[i]);
+		sim_proc_hold(&k.p[i % 3], k.r[i]);
 	for (int i = 0; i < 16; i++)
-		sim_proc_drop(&k.p[i % 3], &k.r[i]);
+		sim_proc_drop(&k.p[i % 3], k.r[i]);
 	cr_expect_eq(sim_pending(&k.s), 0);
 	cr_expect_eq(k.h.mem.total, 3e12);
 	killer_release(&k);

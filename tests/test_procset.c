@@ -12,6 +12,7 @@
 #include "runtime/memory.h"
 #include "runtime/model.h"
 #include "runtime/procset.h"
+#include "workload/workload.h"
 
 /* A model's process: the member first, as procset.h requires. */
 struct tproc {
@@ -103,22 +104,25 @@ Test(procset, a_kill_fails_what_the_process_held_and_it_restarts)
 	struct fixture f;
 	setup(&f, 1);
 	struct tproc *p = sim_procset_at(&f.ps, 0);
-	struct sim_request r[3] = {{0}};
+	struct sim_reqpool pool; /* the requests' records, as a run's */
+	cr_assert_eq(sim_reqpool_init(&pool, 1), 0);
+	struct sim_request *r[3];
 	for (int i = 0; i < 3; i++) {
+		cr_assert_not_null(r[i] = sim_req_new(&pool));
 		sim_procset_arrive(&f.ps);
-		sim_procset_hold(&p->pm, &r[i]);
+		sim_procset_hold(&p->pm, r[i]);
 	}
 	cr_expect_eq(f.ps.inflight.n, 3);
-	sim_procset_finish(&f.ps, &p->pm, &r[1], SIM_OUT_OK);
+	sim_procset_finish(&f.ps, &p->pm, r[1], SIM_OUT_OK);
 	cr_expect_eq(f.ps.inflight.n, 2);
 	/* what a model's on_kill does, once the kernel marked it down */
 	sim_proc_down(&p->pm.mem);
 	sim_procset_killed(&f.ps, &p->pm);
 	sim_procset_fail_held(&f.ps, &p->pm, NULL);
 	cr_assert_eq(nended, 3);
-	cr_expect(ended[0] == &r[1] && outcomes[0] == SIM_OUT_OK);
-	cr_expect(ended[1] == &r[0] && outcomes[1] == SIM_OUT_KILLED);
-	cr_expect(ended[2] == &r[2] && outcomes[2] == SIM_OUT_KILLED);
+	cr_expect(ended[0] == r[1] && outcomes[0] == SIM_OUT_OK);
+	cr_expect(ended[1] == r[0] && outcomes[1] == SIM_OUT_KILLED);
+	cr_expect(ended[2] == r[2] && outcomes[2] == SIM_OUT_KILLED);
 	cr_expect_eq(f.ps.inflight.n, 0);
 	cr_expect_eq(f.ps.oom_kills, 1);
 	cr_expect_null(sim_procset_pick(&f.ps), "down until the restart");
@@ -130,6 +134,7 @@ Test(procset, a_kill_fails_what_the_process_held_and_it_restarts)
 	cr_expect(p->pm.mem.up);
 	cr_expect_eq(p->pm.mem.bytes, 1000);
 	cr_expect_eq(sim_procset_pick(&f.ps), p);
+	sim_reqpool_release(&pool);
 	teardown(&f);
 }
 

@@ -17,8 +17,8 @@ static void io_finished(struct sim *s, void *obj, uint64_t arg);
 static void run_io(struct sim_dspool *p, struct sim *s, struct sim_request *r)
 {
 	r->io_state = IO_RUNNING;
-	r->io_ev = sim_after(s, r->demand[r->phase], io_finished, p,
-			     (uint64_t)(uintptr_t)r);
+	sim_req_cold(r)->io_ev = sim_after(s, r->demand[r->phase], io_finished,
+					   p, (uint64_t)(uintptr_t)r);
 }
 
 static bool uses_pool(const struct sim_ctx *c, const struct sim_request *r)
@@ -42,18 +42,20 @@ static void io_finished(struct sim *s, void *obj, uint64_t arg)
 {
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
 	struct sim_dspool *p = obj;
-	r->io_ev = 0;
+	struct sim_req_cold *k = sim_req_cold(r);
+	k->io_ev = 0;
 	r->io_state = IO_NONE;
 	if (p)
 		release_conn(p);
-	r->io_fn(s, r->io_obj, arg);
+	k->io_fn(s, k->io_obj, arg);
 }
 
 void sim_io_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 		  void *obj)
 {
-	r->io_fn = fn;
-	r->io_obj = obj;
+	struct sim_req_cold *k = sim_req_cold(r);
+	k->io_fn = fn;
+	k->io_obj = obj;
 	if (r->conn & SIM_CONN_SESSION && c->port.opened)
 		c->port.opened(c->port.ctx, r);
 	if (sim_req_phase_kind(c, r, r->phase) >= SIM_PHASE_CALL) {
@@ -62,7 +64,7 @@ void sim_io_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 	}
 	if (!uses_pool(c, r)) {
 		r->io_state = IO_RUNNING;
-		r->io_ev = sim_after(c->s, r->demand[r->phase], io_finished,
+		k->io_ev = sim_after(c->s, r->demand[r->phase], io_finished,
 				     NULL, (uint64_t)(uintptr_t)r);
 		return;
 	}
@@ -89,8 +91,8 @@ void sim_io_abort(const struct sim_ctx *c, struct sim_request *r)
 	}
 	struct sim_dspool *p = uses_pool(c, r) ? c->ds : NULL;
 	if (r->io_state == IO_RUNNING) {
-		sim_cancel(c->s, r->io_ev);
-		r->io_ev = 0;
+		sim_cancel(c->s, sim_req_cold(r)->io_ev);
+		sim_req_cold(r)->io_ev = 0;
 		if (p)
 			release_conn(p);
 	} else if (r->io_state == IO_WAITING) {

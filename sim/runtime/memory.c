@@ -93,10 +93,11 @@ void sim_proc_release(struct sim_proc *p)
 
 void sim__proc_hold(struct sim_proc *p, struct sim_request *r)
 {
-	r->hnext = NULL;
-	r->hprev = p->held_tail;
+	struct sim_req_cold *k = sim_req_cold(r);
+	k->hnext = NULL;
+	k->hprev = p->held_tail;
 	if (p->held_tail)
-		p->held_tail->hnext = r;
+		sim_req_cold(p->held_tail)->hnext = r;
 	else
 		p->held = r;
 	p->held_tail = r;
@@ -109,15 +110,16 @@ void sim__proc_hold(struct sim_proc *p, struct sim_request *r)
 /* Unlinks r from p's list without touching the footprint. */
 static void unlink_held(struct sim_proc *p, struct sim_request *r)
 {
-	if (r->hprev)
-		r->hprev->hnext = r->hnext;
+	struct sim_req_cold *k = sim_req_cold(r);
+	if (k->hprev)
+		sim_req_cold(k->hprev)->hnext = k->hnext;
 	else
-		p->held = r->hnext;
-	if (r->hnext)
-		r->hnext->hprev = r->hprev;
+		p->held = k->hnext;
+	if (k->hnext)
+		sim_req_cold(k->hnext)->hprev = k->hprev;
 	else
-		p->held_tail = r->hprev;
-	r->hnext = r->hprev = NULL;
+		p->held_tail = k->hprev;
+	k->hnext = k->hprev = NULL;
 	assert(p->nheld > 0);
 	p->nheld--;
 	if (r->conn & SIM_CONN_SESSION)

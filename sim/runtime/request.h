@@ -37,7 +37,13 @@
 #define SIM_NET_BACK 0x2
 
 /* One attempt of a client request. Records come from a pool sized for the
- * scenario's longest phase list; `demand` holds the drawn phase demands. */
+ * scenario's longest phase list (workload.h). A record is a whole number
+ * of cache lines from a line boundary: this header and the demands first,
+ * then the fields only I/O, memory limits and calls use (struct
+ * sim_req_cold, after the demands: sim_req_cold). A fleet of replicas
+ * holds more requests in flight than the caches do, so that each line a
+ * request touches is a miss: a request of up to four phases with none of
+ * those touches two lines. */
 struct sim_request {
 	struct sim_request *next; /* link for sim_queue; owned by the holder */
 	uint64_t id;		  /* logical request id (same for retries) */
@@ -55,23 +61,47 @@ struct sim_request {
 	uint8_t conn;	/* SIM_CONN_*: what connection it is on */
 	uint8_t net;	/* SIM_NET_*: on the network (workload.client.rtt) */
 	uint8_t answer; /* SIM_NET_BACK: the outcome the answer carries */
-	void *mptr;	/* free for models */
-	uint64_t mtag;	/* free for models */
-	sim_fn io_fn;	/* sim_io_start: who to tell */
-	void *io_obj;
-	sim_ev io_ev;
-	int io_state;
-	uint32_t slot; /* service.c: which of its caller's calls r answers */
-	/* the process holding the request (sim_proc_hold): its list */
-	struct sim_request *hnext, *hprev;
-	/* Not zeroed by sim_req_new (the simple path never reads them): set
-	 * by whoever uses them. service.c: the calls r waits for, and for a
-	 * request sent to a service, the caller's calls it answers (NULL for
-	 * a client's request); the process that holds r (sim_proc_hold). */
-	struct sim_calls *calls, *caller;
+	uint8_t io_state; /* runtime/io.c: where its I/O phase is */
+	void *mptr;	  /* free for models */
+	uint64_t mtag;	  /* free for models */
+	/* the process holding the request (sim_proc_hold): whose client
+	 * pools its calls use */
 	struct sim_proc *holder;
+	uint32_t slot; /* service.c: which of its caller's calls r answers */
+	/* the demands' slots in this record (the pool's), after which its
+	 * cold fields begin; set by sim_req_new */
+	uint16_t ncap;
 	double demand[]; /* seconds, one per phase */
 };
+
+/* What only some requests use, after the demands: an I/O phase's
+ * completion (sim_io_start), the list of the process that holds it under
+ * a memory limit (sim_proc_hold), the calls of service.c. Not zeroed by
+ * sim_req_new: set by whoever uses them. */
+struct sim_req_cold {
+	sim_fn io_fn; /* sim_io_start: who to tell */
+	void *io_obj;
+	sim_ev io_ev;
+	struct sim_request *hnext, *hprev; /* the holder's list */
+	/* service.c: the calls r waits for, and for a request sent to a
+	 * service, the caller's calls it answers (NULL for a client's
+	 * request) */
+	struct sim_calls *calls, *caller;
+};
+
+static inline struct sim_req_cold *sim_req_cold(struct sim_request *r)
+{
+	return (struct sim_req_cold *)(void *)(r->demand + r->ncap);
+}
+static inline const struct sim_req_cold *
+sim_req_cold_c(const struct sim_request *r)
+{
+	return (const struct sim_req_cold *)(const void *)(r->demand + r->ncap);
+}
+
+/* The bytes of a request that the simple path touches: its header and
+ * first demand (for a look-ahead, sim_prefetch). */
+#define SIM_REQ_HOT (offsetof(struct sim_request, demand) + sizeof(double))
 
 /* The sum of r's phase demands from phase `from` up to (not including)
  * `to`. */

@@ -92,7 +92,8 @@ static void answer(struct sim_calls *k, uint32_t j, enum sim_outcome o)
 	struct sim *s = k->set->s;
 	uint8_t fail = k->fail;
 	struct sim_svcset *set = k->set;
-	if (r && !r->caller) { /* a client's request: where its time went */
+	/* a client's request: where its time went */
+	if (r && !sim_req_cold(r)->caller) {
 		/* the last answer decides: its service, its pool wait */
 		double *t = r->demand + k->set->sc->max_phases,
 		       w = k->slot[j].wait;
@@ -103,11 +104,12 @@ static void answer(struct sim_calls *k, uint32_t j, enum sim_outcome o)
 	set->free_calls = k;
 	if (!r)
 		return;
-	r->calls = NULL;
+	struct sim_req_cold *rk = sim_req_cold(r);
+	rk->calls = NULL;
 	if (fail && !r->fail)
 		r->fail = fail;
 	r->io_state = 0; /* io.c's IO_NONE */
-	r->io_fn(s, r->io_obj, (uint64_t)(uintptr_t)r);
+	rk->io_fn(s, rk->io_obj, (uint64_t)(uintptr_t)r);
 }
 
 /* ------------------------------------------------------ client pools -- */
@@ -248,7 +250,7 @@ static void svc_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	}
 	if (r->timeout_ev)
 		sim_cancel(set->s, r->timeout_ev);
-	struct sim_calls *k = r->caller;
+	struct sim_calls *k = sim_req_cold(r)->caller;
 	uint32_t j = r->slot;
 	uint8_t attempt = r->attempt;
 	if (set->measuring) {
@@ -275,7 +277,8 @@ static void call_timeout(struct sim *s, void *obj, uint64_t arg)
 	r->abandoned = 1; /* the service finishes it quietly */
 	if (in->set->measuring)
 		in->errors[SIM_OUT_TIMEOUT]++;
-	failed(in, r->caller, r->slot, r->attempt, SIM_OUT_TIMEOUT);
+	failed(in, sim_req_cold(r)->caller, r->slot, r->attempt,
+	       SIM_OUT_TIMEOUT);
 }
 
 static void send_attempt(struct sim_calls *k, uint32_t j, uint8_t attempt)
@@ -294,8 +297,9 @@ static void send_attempt(struct sim_calls *k, uint32_t j, uint8_t attempt)
 	r->cls = (uint16_t)c->site;
 	r->nphases = (uint8_t)c->nphases;
 	r->attempt = attempt;
-	r->caller = k;
-	r->calls = NULL;
+	struct sim_req_cold *rk = sim_req_cold(r);
+	rk->caller = k;
+	rk->calls = NULL;
 	r->holder = NULL;
 	r->slot = j;
 	memcpy(r->demand, p->demand + c->off + 2, c->len * sizeof *r->demand);
@@ -331,8 +335,9 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 		k->all = set->all_calls;
 		set->all_calls = k;
 	}
-	r->io_fn = fn;
-	r->io_obj = obj;
+	struct sim_req_cold *rk = sim_req_cold(r);
+	rk->io_fn = fn;
+	rk->io_obj = obj;
 	if (!k) { /* fails the request, as a process out of memory would */
 		r->fail = SIM_OUT_KILLED;
 		fn(c->s, obj, (uint64_t)(uintptr_t)r);
@@ -348,7 +353,7 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 		k->slot[j].held = NULL;
 		k->slot[j].wait = 0;
 	}
-	r->calls = k;
+	rk->calls = k;
 	r->io_state = 3; /* io.c's IO_CALL */
 	/* left counts every slot before any is sent, so that an answer at
 	 * once (a zero-cost hit) cannot finish the phase early */
@@ -371,9 +376,10 @@ void sim_call_start(const struct sim_ctx *c, struct sim_request *r, sim_fn fn,
 
 void sim_call_abort(struct sim_request *r)
 {
-	if (r->calls)
-		r->calls->parent = NULL;
-	r->calls = NULL;
+	struct sim_req_cold *rk = sim_req_cold(r);
+	if (rk->calls)
+		rk->calls->parent = NULL;
+	rk->calls = NULL;
 }
 
 /* ----------------------------------------------------------- the set -- */
@@ -404,7 +410,8 @@ size_t sim_svc_slots(const struct sim_scenario *sc)
 void sim_svcset_fresh(const struct sim_svcset *set, struct sim_request *r,
 		      bool accounts)
 {
-	r->calls = r->caller = NULL;
+	struct sim_req_cold *rk = sim_req_cold(r);
+	rk->calls = rk->caller = NULL;
 	r->holder = NULL;
 	if (accounts)
 		memset(r->demand + set->sc->max_phases, 0,

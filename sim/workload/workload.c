@@ -7,6 +7,7 @@
  * rate, each kept with probability rate(t) / highest; at a segment boundary
  * the memoryless draw simply restarts.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,8 +22,12 @@
 int sim_reqpool_init(struct sim_reqpool *p, size_t max_phases)
 {
 	*p = (struct sim_reqpool){0};
-	size_t sz = sizeof(struct sim_request) + max_phases * sizeof(double);
-	p->recsize = (sz + 15) & ~(size_t)15;
+	/* at most 4,096 demands and 65 accounts (read_services.c) */
+	assert(max_phases <= UINT16_MAX);
+	p->ncap = (uint16_t)max_phases;
+	size_t sz = sizeof(struct sim_request) + max_phases * sizeof(double) +
+		    sizeof(struct sim_req_cold);
+	p->recsize = (sz + 63) & ~(size_t)63;
 	return 0;
 }
 
@@ -44,7 +49,8 @@ int sim__reqpool_grow(struct sim_reqpool *p)
 		p->chunks = c;
 		p->capchunks = cap;
 	}
-	char *mem = malloc(CHUNK_RECS * p->recsize);
+	/* records on line boundaries (recsize is whole lines) */
+	char *mem = aligned_alloc(64, CHUNK_RECS * p->recsize);
 	if (!mem)
 		return SIM_ENOMEM;
 	p->chunks[p->nchunks++] = mem;
@@ -69,7 +75,7 @@ struct sim_request *sim_req_clone(struct sim_reqpool *p,
 	c->nphases = r->nphases;
 	c->attempt = r->attempt;
 	/* every slot: the calls' demands follow the phases' */
-	memcpy(c->demand, r->demand, p->recsize - sizeof *r);
+	memcpy(c->demand, r->demand, p->ncap * sizeof *r->demand);
 	return c;
 }
 
@@ -147,7 +153,8 @@ void sim__gen_fill(struct sim_gen *g, struct sim_request *r, uint64_t id)
 		fill_calls(&g->st, k->phases, k->nphases, r->demand);
 		memset(r->demand + g->acct_off, 0,
 		       g->acct_n * sizeof *r->demand);
-		r->calls = r->caller = NULL; /* a client's request */
+		struct sim_req_cold *rk = sim_req_cold(r);
+		rk->calls = rk->caller = NULL; /* a client's request */
 		r->holder = NULL;
 	}
 }

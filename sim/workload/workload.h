@@ -19,10 +19,12 @@
 #include "scenario/scenario.h"
 #include "scenario/trace.h"
 
-/* Request records of one size (header + max_phases demands), handed out
+/* Request records of one size (header, max_phases demands, the cold
+ * fields: request.h), whole cache lines on line boundaries, handed out
  * from chunks with a freelist: no malloc per request once warm. */
 struct sim_reqpool {
 	size_t recsize;
+	uint16_t ncap; /* max_phases: each record's ncap */
 	struct sim_request *free;
 	void **chunks;
 	size_t nchunks, capchunks;
@@ -45,19 +47,20 @@ static inline struct sim_request *sim_req_new(struct sim_reqpool *p)
 		return NULL;
 	struct sim_request *r = p->free;
 	p->free = r->next;
-	/* the header up to the fields its users set (request.h); demands
-	 * are set too. Eight 16-byte stores of one zeroed register (records
-	 * are 16-byte aligned: sim_reqpool_init), written out: GCC (12,
-	 * x86-64) makes a 128-byte memset, or a loop of these stores, a `rep
-	 * stosq`, whose start-up costs more than the stores (10 % of the
-	 * whole M/M/1 benchmark's time), and a copy from a zeroed header
-	 * takes twice the instructions */
+	/* the header (request.h), its demands' slots set after. Six 16-byte
+	 * stores of one zeroed register (records are line-aligned:
+	 * sim__reqpool_grow), written out: GCC (12, x86-64) makes a memset
+	 * of such a size, or a loop of these stores, a `rep stosq`, whose
+	 * start-up costs more than the stores (10 % of the whole M/M/1
+	 * benchmark's time), and a copy from a zeroed header takes twice the
+	 * instructions */
 	typedef uint64_t v2 __attribute__((vector_size(16), may_alias));
-	_Static_assert(offsetof(struct sim_request, calls) == 8 * sizeof(v2),
-		       "the zeroed header is eight 16-byte words");
+	_Static_assert(offsetof(struct sim_request, demand) == 6 * sizeof(v2),
+		       "the zeroed header is six 16-byte words");
 	v2 *w = (v2 *)(void *)r, z = {0, 0};
 	w[0] = z, w[1] = z, w[2] = z, w[3] = z;
-	w[4] = z, w[5] = z, w[6] = z, w[7] = z;
+	w[4] = z, w[5] = z;
+	r->ncap = p->ncap;
 	if (++p->live > p->peak)
 		p->peak = p->live;
 	return r;
