@@ -31,6 +31,7 @@ if grep -q '^CONCSIM_PGO_SUPPORTED:INTERNAL=ON' build/CMakeCache.txt &&
   exit 2
 fi
 cc -std=c11 -O2 -o "$tmp/mm1_ref" "$SHARED/bench/mm1_ref.c" -lm
+cc -std=c11 -O2 -o "$tmp/cputime" tests/bench/cputime.c
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -221,8 +222,8 @@ fi
 # Issue 17. SCALE_ROUNDS rounds (default 3) of each measurement below;
 # ratios are taken within a round, medians reported with their range.
 SCALE_ROUNDS=${SCALE_ROUNDS:-3}
-cpu_of() { # file written by /usr/bin/time -f "%U %S %M": user + sys seconds
-  awk '{print $1 + $2}' "$1"
+cpu_of() { # file written by cputime (tests/bench/cputime.c): user + sys seconds
+  awk '{printf "%.6f\n", $1 + $2}' "$1"
 }
 
 # Event lists at large pending sets: the hold model on the kernel (heap
@@ -260,7 +261,7 @@ REPLICAS=${REPLICAS:-"10 1000 10000 100000"}
 for n in $REPLICAS; do fleet_yaml "$n" 1000000 zero > "$tmp/rep$n.yaml"; : > "$tmp/rq$n"; : > "$tmp/rm$n"; : > "$tmp/rf$n"; : > "$tmp/rc$n"; done
 for r in $(seq "$SCALE_ROUNDS"); do
   for n in $REPLICAS; do
-    /usr/bin/time -f "%U %S %M" -o "$tmp/t1" "$BIN" run "$tmp/rep$n.yaml" \
+    "$tmp/cputime" "$tmp/t1" "$BIN" run "$tmp/rep$n.yaml" \
       --format csv -j1 > "$tmp/out.csv"
     done_n=$(python3 -c "import csv; print(next(csv.DictReader(open('$tmp/out.csv')))['completed'])")
     python3 -c "print(1e9 * $(cpu_of "$tmp/t1") / $done_n)" >> "$tmp/rq$n"
@@ -299,9 +300,9 @@ YAML
 : > "$tmp/swo"
 for r in $(seq "$SCALE_ROUNDS"); do
   rm -rf "$tmp/swdir"
-  /usr/bin/time -f "%U %S %M" -o "$tmp/ts" "$BIN" sweep "$tmp/sw.yaml" -q -j1 \
+  "$tmp/cputime" "$tmp/ts" "$BIN" sweep "$tmp/sw.yaml" -q -j1 \
     --param "seed=1:$SWEEP_POINTS:1" -o "$tmp/swdir" --format csv > /dev/null
-  /usr/bin/time -f "%U %S %M" -o "$tmp/tr" "$BIN" run "$tmp/sw.yaml" -q -j1 \
+  "$tmp/cputime" "$tmp/tr" "$BIN" run "$tmp/sw.yaml" -q -j1 \
     --replications "$SWEEP_POINTS" --format csv > /dev/null
   python3 -c "print(100 * ($(cpu_of "$tmp/ts") / $(cpu_of "$tmp/tr") - 1))" >> "$tmp/swo"
   echo "sweep round $r: sweep $(cpu_of "$tmp/ts") s, run $(cpu_of "$tmp/tr") s of CPU" >&2
