@@ -17,13 +17,14 @@ BIN=build/concsim
 HOLD=build/bench_hold
 CALQ=build/bench_calq
 FLEET=build/bench_fleet
+CPUTIME=build/bench_cputime
 SHARED=${SHARED:-../shared}
 CUSTOMERS=10000000
 SIMPY_CUSTOMERS=${SIMPY_CUSTOMERS:-500000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-[ -x "$BIN" ] && [ -x "$HOLD" ] && [ -x "$CALQ" ] && [ -x "$FLEET" ] || { echo "build first: bash scripts/dev.sh build" >&2; exit 2; }
+[ -x "$BIN" ] && [ -x "$HOLD" ] && [ -x "$CALQ" ] && [ -x "$FLEET" ] && [ -x "$CPUTIME" ] || { echo "build first: bash scripts/dev.sh build" >&2; exit 2; }
 # the build users get: profile-guided with gcc (scripts/dev.sh build)
 if grep -q '^CONCSIM_PGO_SUPPORTED:INTERNAL=ON' build/CMakeCache.txt &&
    ! "$BIN" --version | grep -q '^build: profile-guided'; then
@@ -31,7 +32,6 @@ if grep -q '^CONCSIM_PGO_SUPPORTED:INTERNAL=ON' build/CMakeCache.txt &&
   exit 2
 fi
 cc -std=c11 -O2 -o "$tmp/mm1_ref" "$SHARED/bench/mm1_ref.c" -lm
-cc -std=c11 -O2 -o "$tmp/cputime" tests/bench/cputime.c
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -261,7 +261,7 @@ REPLICAS=${REPLICAS:-"10 1000 10000 100000"}
 for n in $REPLICAS; do fleet_yaml "$n" 1000000 zero > "$tmp/rep$n.yaml"; : > "$tmp/rq$n"; : > "$tmp/rm$n"; : > "$tmp/rf$n"; : > "$tmp/rc$n"; done
 for r in $(seq "$SCALE_ROUNDS"); do
   for n in $REPLICAS; do
-    "$tmp/cputime" "$tmp/t1" "$BIN" run "$tmp/rep$n.yaml" \
+    "$CPUTIME" "$tmp/t1" "$BIN" run "$tmp/rep$n.yaml" \
       --format csv -j1 > "$tmp/out.csv"
     done_n=$(python3 -c "import csv; print(next(csv.DictReader(open('$tmp/out.csv')))['completed'])")
     python3 -c "print(1e9 * $(cpu_of "$tmp/t1") / $done_n)" >> "$tmp/rq$n"
@@ -300,9 +300,9 @@ YAML
 : > "$tmp/swo"
 for r in $(seq "$SCALE_ROUNDS"); do
   rm -rf "$tmp/swdir"
-  "$tmp/cputime" "$tmp/ts" "$BIN" sweep "$tmp/sw.yaml" -q -j1 \
+  "$CPUTIME" "$tmp/ts" "$BIN" sweep "$tmp/sw.yaml" -q -j1 \
     --param "seed=1:$SWEEP_POINTS:1" -o "$tmp/swdir" --format csv > /dev/null
-  "$tmp/cputime" "$tmp/tr" "$BIN" run "$tmp/sw.yaml" -q -j1 \
+  "$CPUTIME" "$tmp/tr" "$BIN" run "$tmp/sw.yaml" -q -j1 \
     --replications "$SWEEP_POINTS" --format csv > /dev/null
   python3 -c "print(100 * ($(cpu_of "$tmp/ts") / $(cpu_of "$tmp/tr") - 1))" >> "$tmp/swo"
   echo "sweep round $r: sweep $(cpu_of "$tmp/ts") s, run $(cpu_of "$tmp/tr") s of CPU" >&2
