@@ -209,6 +209,15 @@ Test(layout, a_host_fetches_its_models_lines_two_and_one_events_ahead)
 Test(layout, a_request_of_up_to_four_phases_is_two_lines)
 {
 	cr_expect_eq(SIM_REQ_HOT, 104);
+	/* what the end of a callback touches, in the first line, which the
+	 * event loop fetches ahead of it (event_loop.c, fetch) */
+	cr_expect_lt(offsetof(struct sim_request, mptr),
+		     64 - sizeof(void *) + 1);
+	cr_expect_leq(offsetof(struct sim_request, mtag) + sizeof(uint64_t),
+		      64);
+	cr_expect_lt(offsetof(struct sim_request, phase), 64);
+	cr_expect_lt(offsetof(struct sim_request, abandoned), 64);
+	cr_expect_lt(offsetof(struct sim_request, conn), 64);
 	cr_expect_eq(offsetof(struct sim_request, demand) + 4 * sizeof(double),
 		     128);
 	for (size_t n = 1; n <= 6; n++) {

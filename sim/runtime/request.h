@@ -45,11 +45,13 @@
  * request touches is a miss: a request of up to four phases with none of
  * those touches two lines. */
 struct sim_request {
+	/* the first line: what the end of its callback touches too (the
+	 * model's fields, its phase and outcome), besides the client's */
 	struct sim_request *next; /* link for sim_queue; owned by the holder */
 	uint64_t id;		  /* logical request id (same for retries) */
 	double t_first;		  /* first attempt sent (latency origin) */
-	double t_sent;		  /* this attempt sent */
-	double t_mark;		  /* free for models: e.g. when enqueued */
+	void *mptr;		  /* free for models */
+	uint64_t mtag;		  /* free for models */
 	sim_ev timeout_ev;
 	uint32_t client;	/* closed-loop user / hash key */
 	uint16_t cls;		/* index into workload.classes */
@@ -62,8 +64,9 @@ struct sim_request {
 	uint8_t net;	/* SIM_NET_*: on the network (workload.client.rtt) */
 	uint8_t answer; /* SIM_NET_BACK: the outcome the answer carries */
 	uint8_t io_state; /* runtime/io.c: where its I/O phase is */
-	void *mptr;	  /* free for models */
-	uint64_t mtag;	  /* free for models */
+	/* the second line: its arrival's and its callback's start */
+	double t_sent; /* this attempt sent */
+	double t_mark; /* free for models: e.g. when enqueued */
 	/* the process holding the request (sim_proc_hold): whose client
 	 * pools its calls use */
 	struct sim_proc *holder;
