@@ -580,9 +580,11 @@ static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
 	uint32_t n3 = cal_after(c, n2, &d, false);
 	if (n3 == CAL_NIL)
 		return;
-	const char *obj = s->rec[n3].obj; /* its first two lines */
-	__builtin_prefetch(obj);
-	__builtin_prefetch(obj + 64);
+	/* its first two lines; as integers: the object may be NULL or
+	 * smaller than two lines (sim_prefetch) */
+	uintptr_t obj = (uintptr_t)s->rec[n3].obj;
+	__builtin_prefetch((const void *)obj);
+	__builtin_prefetch((const void *)(obj + 64));
 	uint32_t n4 = cal_after(c, n3, &d, false);
 	if (n4 != CAL_NIL)
 		__builtin_prefetch(&s->rec[n4]);

@@ -258,12 +258,14 @@ static inline void sim_stop(struct sim *s)
 
 /* Fetches [p, p + len) into the cache, every line at once (for code
  * about to touch memory that has likely left the caches: thousands of
- * replicas). Prefetches never fault. */
+ * replicas). Prefetches never fault; the addresses are computed as
+ * integers, so that p may be NULL (pointer arithmetic on NULL, or past
+ * an object's end, is undefined behaviour). */
 static inline void sim_prefetch(const void *p, size_t len)
 {
-	const char *b = (const char *)((uintptr_t)p & ~(uintptr_t)63);
-	for (const char *e = (const char *)p + len; b < e; b += 64)
-		__builtin_prefetch(b);
+	uintptr_t b = (uintptr_t)p & ~(uintptr_t)63, e = (uintptr_t)p + len;
+	for (; b < e; b += 64)
+		__builtin_prefetch((const void *)b);
 }
 
 /* Number of events waiting (including cancelled ones not yet surfaced). */
