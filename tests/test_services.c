@@ -305,9 +305,10 @@ Test(services, rejects_calls_nested_deeper_than_16)
 	char y[8192], inner[6000] = "[ {cpu: 1ms} ]";
 	for (int i = 0; i < 17; i++) {
 		char t[6000];
-		snprintf(t, sizeof t,
-			 "[ { call: { service: s%d, phases: %s } } ]", i,
-			 inner);
+		int k = snprintf(t, sizeof t,
+				 "[ { call: { service: s%d, phases: %s } } ]",
+				 i, inner);
+		cr_assert(k > 0 && (size_t)k < sizeof t);
 		strcpy(inner, t);
 	}
 	int n = snprintf(y, sizeof y,

@@ -92,16 +92,13 @@ struct sim_req_cold {
 	struct sim_calls *calls, *caller;
 };
 
+/* the cold part follows the demands with their alignment */
+_Static_assert(_Alignof(struct sim_req_cold) <= _Alignof(double),
+	       "the cold fields need no more than a double's alignment");
 static inline struct sim_req_cold *sim_req_cold(struct sim_request *r)
 {
 	return (struct sim_req_cold *)(void *)(r->demand + r->ncap);
 }
-static inline const struct sim_req_cold *
-sim_req_cold_c(const struct sim_request *r)
-{
-	return (const struct sim_req_cold *)(const void *)(r->demand + r->ncap);
-}
-
 /* The bytes of a request that the simple path touches: its header and
  * first demand (for a look-ahead, sim_prefetch). */
 #define SIM_REQ_HOT (offsetof(struct sim_request, demand) + sizeof(double))

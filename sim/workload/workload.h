@@ -24,7 +24,7 @@
  * from chunks with a freelist: no malloc per request once warm. */
 struct sim_reqpool {
 	size_t recsize;
-	uint16_t ncap; /* max_phases: each record's ncap */
+	uint16_t ncap; /* demand slots (sim_reqpool_init's max_phases) */
 	struct sim_request *free;
 	void **chunks;
 	size_t nchunks, capchunks;
@@ -39,7 +39,8 @@ void sim_reqpool_release(struct sim_reqpool *p);
  * SIM_ENOMEM. */
 int sim__reqpool_grow(struct sim_reqpool *p);
 
-/* A zeroed request with room for max_phases demands, or NULL (no memory).
+/* A request whose header is zeroed (its demands and cold fields are
+ * not: request.h), with room for max_phases demands, or NULL (no memory).
  * Inline, as sim_req_free: one of each per simulated request. */
 static inline struct sim_request *sim_req_new(struct sim_reqpool *p)
 {
