@@ -3,6 +3,7 @@
  */
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,41 @@ Test(kernel, equal_times_keep_insertion_order)
 	cr_assert_eq(nseen, 40);
 	for (int i = 0; i < 40; i++)
 		cr_expect_eq(seen[i], 1000.0 + i);
+	sim_release(&s);
+}
+
+/* A flood of events at one instant (a closed loop whose users are refused
+ * and send again at once, until run.c stops it), with a later event in
+ * the same day (an I/O completion): the calendar links each after its
+ * equals in O(1) (after the bucket's last, or the last it linked), in
+ * insertion order. With a walk of the bucket from its first entry,
+ * 200,000 pending take 2 x 10^10 steps, minutes: the timeout fails the
+ * test (as it did with the append alone, the later event being last). */
+enum { FLOOD = 200000 };
+static uint64_t flood_next, flood_fired;
+static bool flood_in_order = true;
+static void flood(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)obj;
+	flood_in_order &= arg == flood_fired;
+	flood_fired++;
+	if (flood_next < 2 * FLOOD) /* each sends again, at once */
+		sim_at(s, s->now, flood, NULL, flood_next++);
+}
+
+Test(kernel, a_flood_at_one_instant_is_linked_in_order_at_once, .timeout = 20)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	sim_at(&s, 1.5, record, NULL, 0);
+	nseen = 0;
+	for (flood_next = 0; flood_next < FLOOD; flood_next++)
+		sim_at(&s, 1.0, flood, NULL, flood_next);
+	cr_assert_eq(sim_run_until(&s, 2), 0);
+	cr_expect_eq(flood_fired, 2 * FLOOD);
+	cr_expect_eq(nseen, 1);
+	cr_expect_eq(seen[0], 1500.0, "the later event last");
+	cr_expect(flood_in_order, "equal times in insertion order");
 	sim_release(&s);
 }
 

@@ -133,11 +133,20 @@ struct cal_far {
 struct sim_cal {
 	struct sim_evrec *node; /* s->rec (its calendar fields), by index */
 	uint32_t *head;		/* nb buckets: first node, or CAL_NIL */
-	size_t nb;		/* a power of two */
-	double inv;		/* 1 / width */
-	uint64_t day;		/* the current day: no entry is earlier */
-	size_t lo, hi;		/* resize below lo, above hi entries */
-	size_t misses;		/* years searched in vain since the rebuild */
+	/* nb buckets: last node, where head is not CAL_NIL (a same-instant
+	 * flood appends in O(1): a closed loop of 5,000 users refused at
+	 * one instant took 82 s to be stopped with a sorted walk) */
+	uint32_t *tail;
+	/* the node last linked between a bucket's first and last (a
+	 * finger), or CAL_NIL: the next such insertion walks on from it when
+	 * it is in the same bucket and before the new one (a flood at one
+	 * instant among later entries of its day: each after the last) */
+	uint32_t finger;
+	size_t nb;     /* a power of two */
+	double inv;    /* 1 / width */
+	uint64_t day;  /* the current day: no entry is earlier */
+	size_t lo, hi; /* resize below lo, above hi entries */
+	size_t misses; /* years searched in vain since the rebuild */
 	/* The far tier: an entry more than a span ahead of the current
 	 * day's waits in its span's list, unsorted, until the current day
 	 * reaches the span before it, so that its insertion touches no
@@ -180,19 +189,44 @@ static void cal_free(struct sim *s)
 		return;
 	far_free(s->cal);
 	free(s->cal->head);
+	free(s->cal->tail);
 	free(s->cal);
 	s->cal = NULL;
 }
 
-/* Links node n (its entry and day set) into its bucket, in order. */
+/* Links node n (its entry and day set) into its bucket, in order: first
+ * or last in O(1), else after a walk from the first. */
 static void cal_link(struct sim_cal *c, uint32_t n)
 {
 	struct sim_evrec *x = &c->node[n];
-	uint32_t *pp = &c->head[x->day & (c->nb - 1)];
-	while (*pp != CAL_NIL && !ent_before(x->e, c->node[*pp].e))
+	size_t b = x->day & (c->nb - 1);
+	uint32_t h = c->head[b];
+	if (h == CAL_NIL || ent_before(x->e, c->node[h].e)) {
+		x->cnext = h;
+		c->head[b] = n;
+		if (h == CAL_NIL)
+			c->tail[b] = n;
+		return;
+	}
+	uint32_t t = c->tail[b];
+	if (t == h || !ent_before(x->e, c->node[t].e)) {
+		x->cnext = CAL_NIL;
+		c->node[t].cnext = n;
+		c->tail[b] = n;
+		return;
+	}
+	/* between the first and the last: from the finger if it is before
+	 * n in this bucket, else from the first */
+	uint32_t f = c->finger;
+	uint32_t *pp = f != CAL_NIL && (c->node[f].day & (c->nb - 1)) == b &&
+			       ent_before(c->node[f].e, x->e)
+			   ? &c->node[f].cnext
+			   : &c->node[h].cnext;
+	while (!ent_before(x->e, c->node[*pp].e))
 		pp = &c->node[*pp].cnext;
 	x->cnext = *pp;
 	*pp = n;
+	c->finger = n;
 }
 
 /* Links the far tier's list of a span into the buckets, fetching its
@@ -320,6 +354,8 @@ static uint32_t cal_unlink_first(struct sim_cal *c)
 	size_t b = cal_find(c);
 	uint32_t n = c->head[b];
 	c->head[b] = c->node[n].cnext;
+	if (n == c->finger)
+		c->finger = CAL_NIL;
 	return n;
 }
 
@@ -367,9 +403,11 @@ static int cal_rebuild(struct sim_cal *c, size_t count, size_t nb)
 {
 	far_flush(c);
 	uint32_t *head = malloc(nb * sizeof *head);
+	uint32_t *tail = malloc(nb * sizeof *tail);
 	double *t = malloc((count ? count : 1) * sizeof *t);
-	if (!head || !t) {
+	if (!head || !tail || !t) {
 		free(head);
+		free(tail);
 		free(t);
 		return SIM_ENOMEM;
 	}
@@ -405,7 +443,10 @@ static int cal_rebuild(struct sim_cal *c, size_t count, size_t nb)
 	}
 	uint32_t *old = c->head;
 	size_t onb = c->nb;
+	free(c->tail);
+	c->finger = CAL_NIL; /* every node linked again, from the first */
 	c->head = head;
+	c->tail = tail;
 	c->nb = nb;
 	c->inv = 1 / width;
 	for (size_t b = 0; b < nb; b++)
@@ -443,7 +484,10 @@ void sim__cal_on(struct sim *s)
 	size_t nb = 1;
 	while (nb < s->nheap)
 		nb *= 2;
-	if (!c || !(c->head = malloc(sizeof *c->head))) {
+	if (!c || !(c->head = malloc(sizeof *c->head)) ||
+	    !(c->tail = malloc(sizeof *c->tail))) {
+		if (c)
+			free(c->head);
 		free(c);
 		return; /* the heap goes on, O(log n) */
 	}
@@ -453,8 +497,9 @@ void sim__cal_on(struct sim *s)
 	c->nb = 1;
 	c->inv = 0;
 	c->far_day = UINT64_MAX; /* no far tier yet */
+	c->finger = CAL_NIL;
 	/* one sorted list: the heap in order */
-	uint32_t sorted = CAL_NIL, *tail = &sorted;
+	uint32_t sorted = CAL_NIL, *tail = &sorted, end = CAL_NIL;
 	for (size_t m = s->nheap; m > 0; m--) {
 		struct sim_heapent e = s->heap[0];
 		struct sim_heapent last = s->heap[m - 1];
@@ -477,9 +522,11 @@ void sim__cal_on(struct sim *s)
 		c->node[n].day = 0;
 		*tail = n;
 		tail = &c->node[n].cnext;
+		end = n;
 	}
 	*tail = CAL_NIL;
 	c->head[0] = sorted;
+	c->tail[0] = end; /* its last node */
 	c->hi = SIZE_MAX;
 	s->cal = c;
 	set_hlim(s);
@@ -612,6 +659,8 @@ static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 	if (c->node[n].e.t > t_end)
 		return 0;
 	c->head[b] = c->node[n].cnext;
+	if (n == c->finger)
+		c->finger = CAL_NIL;
 	cal_prefetch(s, c, n);
 	*e = c->node[n].e;
 	s->nheap--;
