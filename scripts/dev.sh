@@ -136,8 +136,7 @@ case "${1:-}" in
       # corpus's inputs reach; gcc's UBSan let it pass)
       cmake -S . -B build-clang-san -DCMAKE_C_COMPILER=clang \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONCSIM_SANITIZE="$san" >/dev/null
-      cmake --build build-clang-san -j "$JOBS" --target replay_scenario \
-        replay_trace replay_measured replay_folder replay_report
+      cmake --build build-clang-san -j "$JOBS" --target fuzz_replays
       ASAN_OPTIONS=detect_leaks=1 \
       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         ctest --test-dir build-clang-san -R '^fuzz_replay_' \

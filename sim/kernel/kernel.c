@@ -195,7 +195,8 @@ static void cal_free(struct sim *s)
 }
 
 /* Links node n (its entry and day set) into its bucket, in order: first
- * or last in O(1), else after a walk from the first. */
+ * or last in O(1), else after a walk from the finger (when it is before
+ * n in the bucket) or from the first. */
 static void cal_link(struct sim_cal *c, uint32_t n)
 {
 	struct sim_evrec *x = &c->node[n];
@@ -349,14 +350,19 @@ static size_t cal_find(struct sim_cal *c)
 	return c->day & mask;
 }
 
-static uint32_t cal_unlink_first(struct sim_cal *c)
+/* Takes the first node of bucket b off its list (the finger with it). */
+static uint32_t cal_unlink_head(struct sim_cal *c, size_t b)
 {
-	size_t b = cal_find(c);
 	uint32_t n = c->head[b];
 	c->head[b] = c->node[n].cnext;
 	if (n == c->finger)
 		c->finger = CAL_NIL;
 	return n;
+}
+
+static uint32_t cal_unlink_first(struct sim_cal *c)
+{
+	return cal_unlink_head(c, cal_find(c));
 }
 
 /* The k-th smallest of x[0..n) (x is reordered): Hoare's selection. */
@@ -658,9 +664,7 @@ static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 	uint32_t n = c->head[b];
 	if (c->node[n].e.t > t_end)
 		return 0;
-	c->head[b] = c->node[n].cnext;
-	if (n == c->finger)
-		c->finger = CAL_NIL;
+	cal_unlink_head(c, b);
 	cal_prefetch(s, c, n);
 	*e = c->node[n].e;
 	s->nheap--;

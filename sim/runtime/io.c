@@ -91,8 +91,9 @@ void sim_io_abort(const struct sim_ctx *c, struct sim_request *r)
 	}
 	struct sim_dspool *p = uses_pool(c, r) ? c->ds : NULL;
 	if (r->io_state == IO_RUNNING) {
-		sim_cancel(c->s, sim_req_cold(r)->io_ev);
-		sim_req_cold(r)->io_ev = 0;
+		struct sim_req_cold *k = sim_req_cold(r);
+		sim_cancel(c->s, k->io_ev);
+		k->io_ev = 0;
 		if (p)
 			release_conn(p);
 	} else if (r->io_state == IO_WAITING) {
