@@ -261,15 +261,23 @@ _Static_assert(
 	offsetof(struct el, first) + sizeof(struct sim_first_cost) <= 64,
     "a request's fields inside the runs");
 
+/* The lines of a run of n bytes from a line boundary. */
+#define EL_LINES(n) ((unsigned)(((n) + 63) / 64))
+_Static_assert(EL_LINES(offsetof(struct el, own_host) + SIM_HOST_HOT) +
+		       EL_LINES(EL_RUN2_LEN) + EL_LINES(EL_PROC_HOT) ==
+		   10,
+	       "ten lines");
+
 /* What a request touches of the state (sim_model_ops.fetch, and two
  * events before a burst ends, sim_host_set_prefetch): the three runs, ten
  * lines, fetched together; addresses only, nothing read. */
 static void el_fetch(const void *state)
 {
 	const unsigned char *b = state;
-	sim_prefetch(b, offsetof(struct el, own_host) + SIM_HOST_HOT);
-	sim_prefetch(b + EL_RUN2, EL_RUN2_LEN);
-	sim_prefetch(b + EL_RUN3, EL_PROC_HOT);
+	sim_prefetch_lines(
+	    b, EL_LINES(offsetof(struct el, own_host) + SIM_HOST_HOT));
+	sim_prefetch_lines(b + EL_RUN2, EL_LINES(EL_RUN2_LEN));
+	sim_prefetch_lines(b + EL_RUN3, EL_LINES(EL_PROC_HOT));
 }
 
 /* A request's phase i as the workload defines it (sim_req_phase_kind,
@@ -540,10 +548,10 @@ static void fetch(const void *arg)
 	const struct el *m = arg;
 	const struct sim_request *cur = m->one.loop.cur;
 	if (cur)
-		sim_prefetch(cur, 64);
+		sim_prefetch_lines(cur, 1);
 	const struct sim_request *next = m->one.loop.ready.head;
 	if (next)
-		sim_prefetch(next, SIM_REQ_HOT);
+		sim_prefetch_lines(next, SIM_REQ_LINES);
 	sim_prefetch(m->ps.port.ctx, 64);
 }
 

@@ -627,7 +627,7 @@ static void fetch_in(const void *obj, uint64_t arg)
 	const struct sim_request *r =
 	    (const struct sim_request *)(uintptr_t)arg;
 	sim_model_prefetch(&c->inst);
-	sim_prefetch(r, SIM_REQ_HOT);
+	sim_prefetch_lines(r, SIM_REQ_LINES);
 }
 
 static void answer(struct rep *m, struct sim_request *r, enum sim_outcome o)

@@ -268,6 +268,19 @@ static inline void sim_prefetch(const void *p, size_t len)
 		__builtin_prefetch((const void *)b);
 }
 
+/* Fetches the n cache lines from p, which is on a line boundary (a
+ * record or a model's state: aligned_alloc(64)): with n a constant, one
+ * instruction a line, where sim_prefetch tests the end at each (a fleet's
+ * event loop fetches ten lines of a replica twice a request: 90 of its
+ * 2,200 instructions, callgrind). */
+static inline void sim_prefetch_lines(const void *p, unsigned n)
+{
+	uintptr_t b = (uintptr_t)p;
+	assert(b % 64 == 0);
+	for (unsigned i = 0; i < n; i++)
+		__builtin_prefetch((const void *)(b + 64 * (uintptr_t)i));
+}
+
 /* Number of events waiting (including cancelled ones not yet surfaced). */
 static inline size_t sim_pending(const struct sim *s)
 {

@@ -102,6 +102,9 @@ static inline struct sim_req_cold *sim_req_cold(struct sim_request *r)
 /* The bytes of a request that the simple path touches: its header and
  * first demand (for a look-ahead, sim_prefetch). */
 #define SIM_REQ_HOT (offsetof(struct sim_request, demand) + sizeof(double))
+/* Those bytes in whole lines: a record starts on a line boundary
+ * (sim_prefetch_lines). */
+#define SIM_REQ_LINES ((unsigned)((SIM_REQ_HOT + 63) / 64))
 
 /* The sum of r's phase demands from phase `from` up to (not including)
  * `to`. */
