@@ -61,8 +61,7 @@ merge_one() {
 fuzz_one() {
   local t=$1 dict=$2 maxlen=$3 extra=${4:-}
   local work=$B/work/$t crashes=$B/crashes/$t log=$B/logs/$t.log
-  mkdir -p "$work" "$crashes" "$B/logs" "$B/run"
-  cp tests/fuzz/files/* "$B/run/" # what `file:` keys may name
+  mkdir -p "$work" "$crashes" "$B/logs"
   local end=$(($(date +%s) + SECONDS_EACH)) round=0
   [ -s "$log" ] && mv "$log" "$log.$(date +%s)" # keep earlier runs' stats
   while [ "$(date +%s)" -lt "$end" ]; do
@@ -88,6 +87,10 @@ if [ "$MODE" = merge ]; then
   done
   exit 0
 fi
+# what `file:` keys may name, copied once: the targets start together,
+# and two copies racing into one folder fail ("File exists")
+mkdir -p "$B/run"
+cp tests/fuzz/files/* "$B/run/"
 for t in $TARGETS; do
   case $t in
     scenario) fuzz_one scenario yaml.dict 16384 & ;;
