@@ -295,6 +295,33 @@ Test(closed, matches_the_machine_repairman_result, .timeout = 60)
 	sim_summary_release(&s);
 }
 
+/* A closed loop stops when time does not advance (users refused at once
+ * send again without end: test_bad_inputs), but not on a burst that ends:
+ * 150,000 users refused together whose think times are 0 half the time
+ * send about 300,000 times at that instant before time moves on (run.c,
+ * SAME_INSTANT_PER_USER; one a user and 100,000 more stopped this run). */
+Test(closed, a_burst_of_refusals_at_one_instant_that_ends_runs, .timeout = 60)
+{
+	char path[512], yaml[1024];
+	snprintf(path, sizeof path, "%s/think.csv", tl_tmpdir());
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("0\n0.01\n", f);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(yaml, sizeof yaml,
+		 "seed: 1\nduration: 50ms\nwarmup: 0s\nreplications: 1\n"
+		 "workload:\n"
+		 "  closed: { users: 150000, think: { dist: empirical, file: "
+		 "%s } }\n"
+		 "  classes: [ { name: c, phases: [ {cpu: 1ms} ] } ]\n"
+		 "systems: [ { name: s, model: worker-pool, backlog: 1 } ]\n",
+		 path);
+	struct sim_summary s;
+	run(yaml, &s, 1);
+	cr_expect_gt(s.completed, 0);
+	sim_summary_release(&s);
+}
+
 static const char *two_systems =
     "seed: 8\nduration: 20s\nwarmup: 1s\nreplications: 4\n"
     "workload:\n"

@@ -271,8 +271,8 @@ static inline void sim_prefetch(const void *p, size_t len)
 /* Fetches the n cache lines from p, which is on a line boundary (a
  * record or a model's state: aligned_alloc(64)): with n a constant, one
  * instruction a line, where sim_prefetch tests the end at each (a fleet's
- * event loop fetches ten lines of a replica twice a request: 90 of its
- * 2,200 instructions, callgrind). */
+ * event loop fetches ten lines of a replica twice a request: those tests
+ * were 90 of a request's 2,200 instructions, callgrind). */
 static inline void sim_prefetch_lines(const void *p, unsigned n)
 {
 	uintptr_t b = (uintptr_t)p;
