@@ -261,10 +261,8 @@ _Static_assert(
 	offsetof(struct el, first) + sizeof(struct sim_first_cost) <= 64,
     "a request's fields inside the runs");
 
-/* The lines of a run of n bytes from a line boundary. */
-#define EL_LINES(n) ((unsigned)(((n) + 63) / 64))
-_Static_assert(EL_LINES(offsetof(struct el, own_host) + SIM_HOST_HOT) +
-		       EL_LINES(EL_RUN2_LEN) + EL_LINES(EL_PROC_HOT) ==
+_Static_assert(SIM_LINES(offsetof(struct el, own_host) + SIM_HOST_HOT) +
+		       SIM_LINES(EL_RUN2_LEN) + SIM_LINES(EL_PROC_HOT) ==
 		   10,
 	       "ten lines");
 
@@ -275,9 +273,9 @@ static void el_fetch(const void *state)
 {
 	const unsigned char *b = state;
 	sim_prefetch_lines(
-	    b, EL_LINES(offsetof(struct el, own_host) + SIM_HOST_HOT));
-	sim_prefetch_lines(b + EL_RUN2, EL_LINES(EL_RUN2_LEN));
-	sim_prefetch_lines(b + EL_RUN3, EL_LINES(EL_PROC_HOT));
+	    b, SIM_LINES(offsetof(struct el, own_host) + SIM_HOST_HOT));
+	sim_prefetch_lines(b + EL_RUN2, SIM_LINES(EL_RUN2_LEN));
+	sim_prefetch_lines(b + EL_RUN3, SIM_LINES(EL_PROC_HOT));
 }
 
 /* A request's phase i as the workload defines it (sim_req_phase_kind,

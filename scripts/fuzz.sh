@@ -44,8 +44,7 @@ cmake --build "$B" -j 2 --target fuzz_scenario fuzz_trace fuzz_measured \
 merge_one() {
   local t=$1 corpus=tests/fuzz/corpus/$1 new=$B/merged/$1
   rm -rf "$new"
-  mkdir -p "$new" "$B/work/$t" "$B/run"
-  cp tests/fuzz/files/* "$B/run/"
+  mkdir -p "$new" "$B/work/$t"
   (cd "$B/run" && "../fuzz_$t" -merge=1 "../merged/$t" "../../$corpus" \
     "../work/$t") >"$B/logs/merge-$t.log" 2>&1
   # named inputs stay under their names; drop their copies by hash
@@ -80,6 +79,10 @@ fuzz_one() {
     awk -v t="$t" '{n += $2} END {print t ": " n " executions"}'
 }
 
+# what `file:` keys may name, copied once: fuzzing starts the targets
+# together, and two copies racing into one folder fail ("File exists")
+mkdir -p "$B/run"
+cp tests/fuzz/files/* "$B/run/"
 if [ "$MODE" = merge ]; then
   mkdir -p "$B/logs"
   for t in $TARGETS; do
@@ -87,10 +90,6 @@ if [ "$MODE" = merge ]; then
   done
   exit 0
 fi
-# what `file:` keys may name, copied once: the targets start together,
-# and two copies racing into one folder fail ("File exists")
-mkdir -p "$B/run"
-cp tests/fuzz/files/* "$B/run/"
 for t in $TARGETS; do
   case $t in
     scenario) fuzz_one scenario yaml.dict 16384 & ;;

@@ -268,6 +268,9 @@ static inline void sim_prefetch(const void *p, size_t len)
 		__builtin_prefetch((const void *)b);
 }
 
+/* The cache lines of n bytes from a line boundary: sim_prefetch_lines'
+ * count. */
+#define SIM_LINES(n) ((unsigned)(((n) + 63) / 64))
 /* Fetches the n cache lines from p, which is on a line boundary (a
  * record or a model's state: aligned_alloc(64)): with n a constant, one
  * instruction a line, where sim_prefetch tests the end at each (a fleet's

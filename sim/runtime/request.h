@@ -100,11 +100,10 @@ static inline struct sim_req_cold *sim_req_cold(struct sim_request *r)
 	return (struct sim_req_cold *)(void *)(r->demand + r->ncap);
 }
 /* The bytes of a request that the simple path touches: its header and
- * first demand (for a look-ahead, sim_prefetch). */
-#define SIM_REQ_HOT (offsetof(struct sim_request, demand) + sizeof(double))
-/* Those bytes in whole lines: a record starts on a line boundary
- * (sim_prefetch_lines). */
-#define SIM_REQ_LINES ((unsigned)((SIM_REQ_HOT + 63) / 64))
+ * first demand; a look-ahead fetches their lines (a record starts on a
+ * line boundary: sim_prefetch_lines). */
+#define SIM_REQ_HOT   (offsetof(struct sim_request, demand) + sizeof(double))
+#define SIM_REQ_LINES SIM_LINES(SIM_REQ_HOT)
 
 /* The sum of r's phase demands from phase `from` up to (not including)
  * `to`. */
