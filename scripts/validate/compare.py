@@ -17,6 +17,7 @@ actually sent; the knee is interpolated between that rate and the one below
 it (on log p99 for the p99 rule, on throughput / offered for the other);
 ">X" when no rate crossed, "<X" when the lowest did.
 """
+import bisect
 import csv
 import glob
 import json
@@ -126,31 +127,83 @@ def fmt(x, kind):
     return "%.2f" % x
 
 
-def quantile_ci(v, q, z=1.96):
-    """v sorted, pooled over a point's repeats: a distribution-free 95 %
-    confidence range of its q quantile, the order statistics at ranks
-    n q -+ z sqrt(n q (1 - q)) (the normal approximation of the binomial
-    count of requests below the quantile), as (low, high)."""
+def t975(df):
+    """Student's t 0.975 quantile for df degrees of freedom (the
+    Cornish-Fisher expansion about the normal's 1.96: 2.093 at 19, where
+    the table has 2.093; 2.262 at 9, table 2.262)."""
+    z = 1.959964
+    return (z + (z ** 3 + z) / (4 * df)
+            + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df * df)
+            + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3))
+
+
+SECTIONS = 10  # per repeat, for quantile_range
+
+
+def quantile_range(reps, q, z=1.96):
+    """A 95 % confidence range of the q quantile of a point's latencies,
+    as (low, high). reps: per repeat, the answered requests' latencies in
+    the order they were sent. Two ranges, and the wider ends of both:
+
+    - order statistics of the requests pooled over the repeats, at ranks
+      n q -+ z sqrt(n q (1 - q)): the normal approximation of the binomial
+      count below the quantile, exact if the latencies were independent;
+    - sectioning (batch means; Law and Kelton's "Simulation Modeling and
+      Analysis", the quantile form): each repeat cut into SECTIONS runs of
+      consecutive requests, in each the share of requests at or below the
+      pooled quantile; their mean's Student-t range, mapped back through
+      the pooled order statistics. Requests that queue together share their
+      fate (in `hol`, the short ones behind the same long one), so their
+      latencies are not independent and the first range is too narrow:
+      where the median falls between the requests served at once and those
+      that waited, a few per cent more that waited moves it by
+      milliseconds. The sections' spread is what the point itself shows."""
+    v = sorted(x for r in reps for x in r)
     n = len(v)
     if n < 2:
         return math.nan, math.nan
     h = z * math.sqrt(n * q * (1 - q))
     lo = max(0, int(math.floor(n * q - h)) - 1)
     hi = min(n - 1, int(math.ceil(n * q + h)))
+    xq = v[min(n - 1, int(n * q))]
+    shares = []
+    for r in reps:
+        k = len(r) // SECTIONS
+        if k < 10:
+            continue
+        for i in range(SECTIONS):
+            sec = r[i * k:(i + 1) * k]
+            shares.append(sum(x <= xq for x in sec) / len(sec))
+    if len(shares) >= 4:
+        m = sum(shares) / len(shares)
+        sd = math.sqrt(sum((x - m) ** 2 for x in shares) / (len(shares) - 1))
+        w = t975(len(shares) - 1) * sd / math.sqrt(len(shares))
+        lo = min(lo, max(0, int(math.floor(n * (q - w))) - 1))
+        hi = max(hi, min(n - 1, int(math.ceil(n * (q + w)))))
     return v[lo], v[hi]
 
 
-def pooled_latencies(out, s, m, rate):
-    """The latencies of a point's answered requests, all repeats, sorted
-    (OUT/lat/SYSTEM-MIX/RATE-REP.csv, as openloop -l wrote them)."""
-    v = []
-    for f in glob.glob(os.path.join(out, "lat", "%s-%s" % (s, m), "*.csv")):
+def point_latencies(out, s, m, rate):
+    """The latencies of a point's answered requests, per repeat, in the
+    order they were sent (OUT/lat/SYSTEM-MIX/RATE-REP.csv, as openloop -l
+    wrote them)."""
+    reps = []
+    for f in sorted(glob.glob(os.path.join(out, "lat", "%s-%s" % (s, m), "*.csv"))):
         if abs(float(os.path.basename(f).split("-")[0]) - rate) > 1e-6:
             continue
         with open(f, newline="") as fh:
-            v += [float(r["latency_s"]) for r in csv.DictReader(fh)
-                  if r["result"] == "0"]
-    return sorted(v)
+            rows = [(float(r["scheduled_s"]), float(r["latency_s"]))
+                    for r in csv.DictReader(fh) if r["result"] == "0"]
+        reps.append([x for _, x in sorted(rows)])
+    return reps
+
+
+def rank(v, x):
+    """v sorted: the share of v at or below x (the measured distribution's
+    percentile at which a predicted value falls)."""
+    if not v or math.isnan(x):
+        return math.nan
+    return bisect.bisect_right(v, x) / len(v)
 
 
 def within(pred, lo, hi, tol):
@@ -192,10 +245,11 @@ def cmd_report(out, bound):
             d["dur"] = mean([x for x in durs if x]) if any(durs) else dur
             d["sent_rps"] = (mean([fnum(r["scheduled"]) / x for r, x in zip(g, durs)])
                              if all(durs) else rate)
-            pooled = pooled_latencies(out, s, m, rate)
-            d["requests"] = len(pooled)
+            reps = point_latencies(out, s, m, rate)
+            d["pooled"] = sorted(x for r in reps for x in r)
+            d["requests"] = len(d["pooled"])
             for q, fig in ((.5, "latency_s_p50"), (.99, "latency_s_p99")):
-                d[fig + "_lo"], d[fig + "_hi"] = quantile_ci(pooled, q)
+                d[fig + "_lo"], d[fig + "_hi"] = quantile_range(reps, q)
             d["errors"] = sum(int(r[e]) for r in g for e in
                               ("errors_refused", "errors_reset",
                                "errors_status", "errors_timeout"))
@@ -252,6 +306,9 @@ def cmd_report(out, bound):
                 for fig, tol in (("latency_s_p50", GOAL_P50), ("latency_s_p99", GOAL_P99)):
                     row[name + "_" + fig + "_in_ci"] = int(within(
                         row[name + "_" + fig], d[fig + "_lo"], d[fig + "_hi"], tol))
+                # the measured percentile at which the predicted p50 falls
+                row[name + "_latency_s_p50_rank"] = rank(d["pooled"],
+                                                         row[name + "_latency_s_p50"])
             rows.append(row)
 
     cols = list(dict.fromkeys(c for r in rows for c in r))
@@ -294,8 +351,10 @@ def cmd_report(out, bound):
           "measured at the lowest rate (about 0.2 x the knee) and the "
           "number of points below 0.85 x the measured knee within the p50 "
           "(15 %) and p99 (25 %) goals; `(ci)`: within the goal of some "
-          "value of the measurement's own 95 % range (order statistics of "
-          "the requests pooled over the repeats), i.e. the points where the "
+          "value of the measurement's own 95 % range (the wider of the "
+          "order statistics of the requests pooled over the repeats and "
+          "sectioning: the repeats cut into runs of consecutive requests, "
+          "whose latencies are not independent), i.e. the points where the "
           "miss is larger than what the measurement can resolve.\n")
     head = ["system", "mix", "knee"]
     for name in preds:
@@ -327,17 +386,23 @@ def cmd_report(out, bound):
               "over repeats; util: server CPU / wall; cpu/req: util / thr in "
               "us (the app itself burns 2900 us in hol, 500 us in io); req: "
               "answered requests, all repeats; range: the measured p50's or "
-              "p99's 95 %% range (order statistics of those requests), as "
+              "p99's 95 %% range (the wider of the order statistics of those "
+              "requests and sectioning, compare.py's quantile_range), as "
               "its ends relative to the measured value (the mean over the "
               "repeats: a range from the requests pooled over them can lie "
               "wholly above or below it); `*` rates below %.2f x "
-              "the measured knee (where the latency goals apply); probe: "
+              "the measured knee (where the latency goals apply); at: the "
+              "percentile of the measured latencies (all repeats) at which "
+              "the predicted p50 falls (50 would be exact: where the median "
+              "lies in a gap between requests served at once and those that "
+              "waited, a p50 error of tens of per cent can be a few "
+              "percentiles); probe: "
               "cpuprobe CPU/wall ms on the server core; lag p99: the load "
               "generator's own lateness (ms, worst repeat); steal: the "
               "server core's time stolen by the hypervisor during the point "
               "(/proc/stat), worst repeat.\n" % GOAL_REGION)
         h = ["system", "mix", "rate", "req", "thr", "pred", "p50", "sprd", "range",
-             "pred", "err", "p99", "sprd", "range", "pred", "err", "util", "pred",
+             "pred", "err", "at", "p99", "sprd", "range", "pred", "err", "util", "pred",
              "cpu/req", "pred", "errors", "probe", "lag p99", "steal"]
         print("| " + " | ".join(h) + " |")
         print("|" + "---|" * len(h))
@@ -367,6 +432,8 @@ def cmd_report(out, bound):
                 fmt(r["measured_latency_s_p50_spread"], "spread"),
                 rng("latency_s_p50"),
                 fmt(r[name + "_latency_s_p50"], "ms"), fmt(e50, "pct") + m50,
+                "-" if math.isnan(r[name + "_latency_s_p50_rank"])
+                else "%.0f" % (100 * r[name + "_latency_s_p50_rank"]),
                 fmt(r["measured_latency_s_p99"], "ms"),
                 fmt(r["measured_latency_s_p99_spread"], "spread"),
                 rng("latency_s_p99"),
