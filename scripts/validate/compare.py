@@ -137,42 +137,57 @@ def t975(df):
             + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3))
 
 
-SECTIONS = 10  # per repeat, for quantile_range
+SECTIONS = 10  # per repeat at most, for quantile_range
+SECTION_TAIL = 5  # requests a section expects beyond the quantile, at least
 
 
-def quantile_range(reps, q, z=1.96):
-    """A 95 % confidence range of the q quantile of a point's latencies,
-    as (low, high). reps: per repeat, the answered requests' latencies in
-    the order they were sent. Two ranges, and the wider ends of both:
+def order_range(v, q, z=1.96):
+    """v sorted: the ranks of a 95 % range of its q quantile if its values
+    were independent, n q -+ z sqrt(n q (1 - q)) (the normal approximation
+    of the binomial count below the quantile), as indices (low, high)."""
+    n = len(v)
+    h = z * math.sqrt(n * q * (1 - q))
+    return (max(0, int(math.floor(n * q - h)) - 1),
+            min(n - 1, int(math.ceil(n * q + h))))
 
-    - order statistics of the requests pooled over the repeats, at ranks
-      n q -+ z sqrt(n q (1 - q)): the normal approximation of the binomial
-      count below the quantile, exact if the latencies were independent;
-    - sectioning (batch means; Law and Kelton's "Simulation Modeling and
-      Analysis", the quantile form): each repeat cut into SECTIONS runs of
-      consecutive requests, in each the share of requests at or below the
-      pooled quantile; their mean's Student-t range, mapped back through
-      the pooled order statistics. Requests that queue together share their
+
+def quantile_range(reps, q):
+    """A 95 % range of the q quantile of a point's latencies, as (low,
+    high). reps: per repeat, the answered requests' latencies in the order
+    they were sent. The widest ends of three:
+
+    - order statistics of the requests pooled over the repeats
+      (order_range), exact if the latencies were independent;
+    - sectioning (batch means of an indicator): each repeat cut into runs
+      of consecutive requests (SECTIONS, fewer where a run would expect
+      fewer than SECTION_TAIL requests beyond the quantile: 4 of 500 for a
+      p99 of 2000), in each the share of requests at or below the pooled
+      quantile; the Student-t range of their mean, mapped back through the
+      pooled order statistics. Requests that queue together share their
       fate (in `hol`, the short ones behind the same long one), so their
       latencies are not independent and the first range is too narrow:
       where the median falls between the requests served at once and those
       that waited, a few per cent more that waited moves it by
-      milliseconds. The sections' spread is what the point itself shows."""
+      milliseconds;
+    - the repeats' own quantiles: what changes between repeats (the
+      machine's speed, another tenant) the sections of one repeat do not
+      see, and two repeats are too few to estimate, so the range holds at
+      least both."""
     v = sorted(x for r in reps for x in r)
     n = len(v)
     if n < 2:
         return math.nan, math.nan
-    h = z * math.sqrt(n * q * (1 - q))
-    lo = max(0, int(math.floor(n * q - h)) - 1)
-    hi = min(n - 1, int(math.ceil(n * q + h)))
+    lo, hi = order_range(v, q)
     xq = v[min(n - 1, int(n * q))]
+    need = max(10, math.ceil(SECTION_TAIL / min(q, 1 - q)))
     shares = []
     for r in reps:
-        k = len(r) // SECTIONS
-        if k < 10:
+        k = min(SECTIONS, len(r) // need)
+        if k < 2:
             continue
-        for i in range(SECTIONS):
-            sec = r[i * k:(i + 1) * k]
+        cut = [round(i * len(r) / k) for i in range(k + 1)]
+        for i in range(k):
+            sec = r[cut[i]:cut[i + 1]]
             shares.append(sum(x <= xq for x in sec) / len(sec))
     if len(shares) >= 4:
         m = sum(shares) / len(shares)
@@ -180,7 +195,8 @@ def quantile_range(reps, q, z=1.96):
         w = t975(len(shares) - 1) * sd / math.sqrt(len(shares))
         lo = min(lo, max(0, int(math.floor(n * (q - w))) - 1))
         hi = max(hi, min(n - 1, int(math.ceil(n * (q + w)))))
-    return v[lo], v[hi]
+    own = [pct(sorted(r), q) for r in reps if r]
+    return min([v[lo]] + own), max([v[hi]] + own)
 
 
 def point_latencies(out, s, m, rate):
@@ -250,6 +266,9 @@ def cmd_report(out, bound):
             d["requests"] = len(d["pooled"])
             for q, fig in ((.5, "latency_s_p50"), (.99, "latency_s_p99")):
                 d[fig + "_lo"], d[fig + "_hi"] = quantile_range(reps, q)
+                # the range reaches the point's largest latency: the
+                # requests cannot bound it from above
+                d[fig + "_open"] = bool(d["pooled"]) and d[fig + "_hi"] >= d["pooled"][-1]
             d["errors"] = sum(int(r[e]) for r in g for e in
                               ("errors_refused", "errors_reset",
                                "errors_status", "errors_timeout"))
@@ -295,7 +314,8 @@ def cmd_report(out, bound):
                 row["measured_" + fig + "_spread"] = d[fig + "_spread"]
             for x in ("errors", "probe_cpu_ms", "probe_wall_ms", "send_lag_s_max",
                       "send_lag_s_p99", "steal", "dur", "requests", "latency_s_p50_lo",
-                      "latency_s_p50_hi", "latency_s_p99_lo", "latency_s_p99_hi"):
+                      "latency_s_p50_hi", "latency_s_p50_open", "latency_s_p99_lo",
+                      "latency_s_p99_hi", "latency_s_p99_open"):
                 row["measured_" + x] = d[x]
             for name, pm in preds.items():
                 pr = pm.get((s, m), {}).get(rate)
@@ -390,7 +410,9 @@ def cmd_report(out, bound):
               "requests and sectioning, compare.py's quantile_range), as "
               "its ends relative to the measured value (the mean over the "
               "repeats: a range from the requests pooled over them can lie "
-              "wholly above or below it); `*` rates below %.2f x "
+              "wholly above or below it; `(max)`: its upper end is the "
+              "point's largest latency, which the requests cannot bound "
+              "from above); `*` rates below %.2f x "
               "the measured knee (where the latency goals apply); at: the "
               "percentile of the measured latencies (all repeats) at which "
               "the predicted p50 falls (50 would be exact: where the median "
@@ -421,7 +443,8 @@ def cmd_report(out, bound):
                              r["measured_" + fig + "_hi"])
                 if math.isnan(lo) or not v:
                     return "-"
-                return "%+.0f/%+.0f%%" % (100 * (lo / v - 1), 100 * (hi / v - 1))
+                return "%+.0f/%+.0f%%%s" % (100 * (lo / v - 1), 100 * (hi / v - 1),
+                                           " (max)" if r["measured_" + fig + "_open"] else "")
             print("| " + " | ".join([
                 r["system"], r["mix"],
                 fmt(r["offered_rps"], "rps") + ("*" if goal else ""),
