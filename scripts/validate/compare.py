@@ -6,6 +6,11 @@
         OUT/pred_NAME/SYSTEM-MIX/results.csv; writes OUT/compare.csv,
         OUT/knees.csv, OUT/fit/SYSTEM-MIX.csv; prints markdown
 
+  compare.py sent OUT SYSTEM-MIX rates|collect   the rates each repeat
+        actually sent (measured.csv), as a sweep's list; or OUT/sent_runs/
+        SYSTEM-MIX/results.csv (a sweep at them) averaged over the repeats
+        of each nominal rate into OUT/pred_sent/SYSTEM-MIX/results.csv
+
   compare.py traces OUT SYSTEM-MIX       averages the `concsim run` rows of
         OUT/trace_runs/SYSTEM-MIX/RATE-REP.results.csv (each point's own
         arrivals replayed) over the repeats of each rate into
@@ -313,7 +318,7 @@ def cmd_report(out, bound):
                 row["measured_" + fig] = d[fig]
                 row["measured_" + fig + "_spread"] = d[fig + "_spread"]
             for x in ("errors", "probe_cpu_ms", "probe_wall_ms", "send_lag_s_max",
-                      "send_lag_s_p99", "steal", "dur", "requests", "latency_s_p50_lo",
+                      "send_lag_s_p99", "steal", "dur", "requests", "sent_rps", "latency_s_p50_lo",
                       "latency_s_p50_hi", "latency_s_p50_open", "latency_s_p99_lo",
                       "latency_s_p99_hi", "latency_s_p99_open"):
                 row["measured_" + x] = d[x]
@@ -402,7 +407,13 @@ def cmd_report(out, bound):
         print("| " + " | ".join(cells) + " |")
     for name in preds:
         print("\n## Points: measured vs prediction `%s`\n" % name)
-        print("thr: throughput rps; p50/p99 in ms; spread = (max - min) / mean "
+        print("sent: the rate the load generator's Poisson draw actually "
+              "sent, mean over the repeats, against the nominal one that "
+              "the predictions but `trace` and `sent` were made at (about "
+              "2 %% one sigma for 2000 requests; at 0.8 x the knee a few "
+              "per cent fewer arrivals can lower the p50 by 15 %%, beyond "
+              "the knee by more); "
+              "thr: throughput rps; p50/p99 in ms; spread = (max - min) / mean "
               "over repeats; util: server CPU / wall; cpu/req: util / thr in "
               "us (the app itself burns 2900 us in hol, 500 us in io); req: "
               "answered requests, all repeats; range: the measured p50's or "
@@ -423,7 +434,7 @@ def cmd_report(out, bound):
               "generator's own lateness (ms, worst repeat); steal: the "
               "server core's time stolen by the hypervisor during the point "
               "(/proc/stat), worst repeat.\n" % GOAL_REGION)
-        h = ["system", "mix", "rate", "req", "thr", "pred", "p50", "sprd", "range",
+        h = ["system", "mix", "rate", "sent", "req", "thr", "pred", "p50", "sprd", "range",
              "pred", "err", "at", "p99", "sprd", "range", "pred", "err", "util", "pred",
              "cpu/req", "pred", "errors", "probe", "lag p99", "steal"]
         print("| " + " | ".join(h) + " |")
@@ -448,6 +459,7 @@ def cmd_report(out, bound):
             print("| " + " | ".join([
                 r["system"], r["mix"],
                 fmt(r["offered_rps"], "rps") + ("*" if goal else ""),
+                "%+.1f%%" % (100 * (r["measured_sent_rps"] / r["offered_rps"] - 1)),
                 str(r["measured_requests"]),
                 fmt(r["measured_throughput_rps"], "rps"),
                 fmt(r[name + "_throughput_rps"], "rps"),
@@ -573,6 +585,24 @@ def class_rows(out, sysmix, d):
              mean(a["m99"]), mean(a["p99"])) for (rate, name), a in sorted(acc.items())]
 
 
+def write_means(out, name, sysmix, by_rate):
+    """OUT/pred_NAME/SYSMIX/results.csv, a sweep's shape: per nominal rate
+    (by_rate: rate -> the results.csv rows of its repeats) the mean of each
+    numeric column over the repeats."""
+    first = by_rate[min(by_rate)][0]
+    num = [c for c in first if c not in ("workload.arrivals.rate", "scenario_hash")
+           and not math.isnan(fnum(first[c]))]
+    os.makedirs(os.path.join(out, "pred_" + name, sysmix), exist_ok=True)
+    with open(os.path.join(out, "pred_" + name, sysmix, "results.csv"), "w",
+              newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["workload.arrivals.rate", "repeats"] + num)
+        for rate in sorted(by_rate):
+            rows = by_rate[rate]
+            w.writerow(["%g" % rate, len(rows)] +
+                       ["%.9g" % mean([fnum(r[c]) for r in rows]) for c in num])
+
+
 def cmd_traces(out, sysmix):
     d = os.path.join(out, "trace_runs", sysmix)
     by_rate = {}
@@ -582,17 +612,7 @@ def cmd_traces(out, sysmix):
             by_rate.setdefault(float(rate), []).extend(csv.DictReader(fh))
     if not by_rate:
         return
-    cols = list(next(iter(by_rate.values()))[0].keys())
-    num = [c for c in cols if not math.isnan(fnum(by_rate[min(by_rate)][0][c]))]
-    os.makedirs(os.path.join(out, "pred_trace", sysmix), exist_ok=True)
-    with open(os.path.join(out, "pred_trace", sysmix, "results.csv"), "w",
-              newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["workload.arrivals.rate", "repeats"] + num)
-        for rate in sorted(by_rate):
-            rows = by_rate[rate]
-            w.writerow([rate, len(rows)] +
-                       ["%.9g" % mean([fnum(r[c]) for r in rows]) for c in num])
+    write_means(out, "trace", sysmix, by_rate)
     crows = class_rows(out, sysmix, d)
     if crows:
         with open(os.path.join(out, "pred_trace", sysmix, "classes.csv"), "w",
@@ -605,6 +625,39 @@ def cmd_traces(out, sysmix):
                 w.writerow(["%g" % r[0], r[1], "%.0f" % r[2]] + ["%.6g" % x for x in r[3:]])
 
 
+def sent_rates(out, sysmix):
+    """{(nominal rate, repeat): the rate that repeat's Poisson draw actually
+    sent (scheduled / duration_s in measured.csv), to 3 decimals}."""
+    s, m = sysmix.split("-", 1)
+    res = {}
+    with open(os.path.join(out, "measured.csv"), newline="") as f:
+        for r in csv.DictReader(l for l in f if not l.startswith("#")):
+            d = fnum(r.get("duration_s"))
+            if r["system"] == s and r["mix"] == m and d > 0:
+                res[(fnum(r["offered_rps"]), r["rep"])] = round(fnum(r["scheduled"]) / d, 3)
+    return res
+
+
+def cmd_sent(out, sysmix, what):
+    """`rates`: the comma list of the distinct sent rates (for the sweep);
+    `collect`: OUT/sent_runs/SYSMIX/results.csv (that sweep) averaged over
+    the repeats of each nominal rate into OUT/pred_sent/SYSMIX/results.csv,
+    keyed by the nominal rate, a sweep's shape."""
+    sent = sent_rates(out, sysmix)
+    if what == "rates":
+        print(",".join("%.3f/s" % x for x in sorted(set(sent.values()))))
+        return
+    runs = read_sweep(os.path.join(out, "sent_runs", sysmix, "results.csv"))
+    by_rate = {}
+    for (rate, rep), x in sorted(sent.items()):
+        if x not in runs:
+            sys.exit("compare.py sent: %s at %g/s, repeat %s: no row for its "
+                     "sent rate %.3f/s in sent_runs" % (sysmix, rate, rep, x))
+        by_rate.setdefault(rate, []).append(runs[x])
+    if by_rate:
+        write_means(out, "sent", sysmix, by_rate)
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "knee":
         cmd_knee(sys.argv[2], float(sys.argv[3]))
@@ -612,6 +665,8 @@ def main():
         cmd_report(sys.argv[2], float(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "traces":
         cmd_traces(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "sent" and sys.argv[4] in ("rates", "collect"):
+        cmd_sent(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(__doc__)
 
