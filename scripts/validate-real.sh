@@ -410,10 +410,11 @@ predict_trace() {
 # that moves a p50 (gunicorn sync `hol` at 206/s, 0.83 x the knee, on
 # 2026-12-04 18:51: the repeats 3 and 6 % short, and (a)'s p50 15 % lower
 # at their rates than at 206/s; 20-40 % beyond the knee). The rate is an
-# input the load generator records,
-# not something fitted: (a) at each repeat's sent rate, averaged over the
-# repeats of each rate as the measurements are. `trace` conditions on the
-# whole draw (which requests are long, and when); this on its count alone.
+# input the load generator records, not something fitted: (a) at each
+# repeat's sent rate, averaged over the repeats of each rate as the
+# measurements are. `trace` conditions on the whole draw (which requests
+# are long, and when); this on its count alone, which on 2026-12-04 helped
+# at 18:51 and not at 18:02 (docs/validation.md).
 predict_sent() {
   local d=$OUT/sent_runs/$1-$2 rates
   rm -rf "$d"

@@ -376,10 +376,11 @@ def cmd_report(out, bound):
           "measured at the lowest rate (about 0.2 x the knee) and the "
           "number of points below 0.85 x the measured knee within the p50 "
           "(15 %) and p99 (25 %) goals; `(ci)`: within the goal of some "
-          "value of the measurement's own 95 % range (the wider of the "
-          "order statistics of the requests pooled over the repeats and "
-          "sectioning: the repeats cut into runs of consecutive requests, "
-          "whose latencies are not independent), i.e. the points where the "
+          "value of the measurement's own 95 % range (compare.py's "
+          "quantile_range: the widest of the order statistics of the "
+          "requests pooled over the repeats, sectioning, the repeats cut "
+          "into runs of consecutive requests, whose latencies are not "
+          "independent, and the repeats' own values), i.e. the points where the "
           "miss is larger than what the measurement can resolve.\n")
     head = ["system", "mix", "knee"]
     for name in preds:
@@ -417,8 +418,9 @@ def cmd_report(out, bound):
               "over repeats; util: server CPU / wall; cpu/req: util / thr in "
               "us (the app itself burns 2900 us in hol, 500 us in io); req: "
               "answered requests, all repeats; range: the measured p50's or "
-              "p99's 95 %% range (the wider of the order statistics of those "
-              "requests and sectioning, compare.py's quantile_range), as "
+              "p99's 95 %% range (compare.py's quantile_range: the widest of "
+              "the order statistics of those requests, sectioning and the "
+              "repeats' own values), as "
               "its ends relative to the measured value (the mean over the "
               "repeats: a range from the requests pooled over them can lie "
               "wholly above or below it; `(max)`: its upper end is the "
@@ -628,14 +630,10 @@ def cmd_traces(out, sysmix):
 def sent_rates(out, sysmix):
     """{(nominal rate, repeat): the rate that repeat's Poisson draw actually
     sent (scheduled / duration_s in measured.csv), to 3 decimals}."""
-    s, m = sysmix.split("-", 1)
-    res = {}
-    with open(os.path.join(out, "measured.csv"), newline="") as f:
-        for r in csv.DictReader(l for l in f if not l.startswith("#")):
-            d = fnum(r.get("duration_s"))
-            if r["system"] == s and r["mix"] == m and d > 0:
-                res[(fnum(r["offered_rps"]), r["rep"])] = round(fnum(r["scheduled"]) / d, 3)
-    return res
+    return {(rate, r["rep"]): round(fnum(r["scheduled"]) / fnum(r["duration_s"]), 3)
+            for (s, m, rate), g in read_measured(out).items()
+            if "%s-%s" % (s, m) == sysmix
+            for r in g if fnum(r.get("duration_s")) > 0}
 
 
 def cmd_sent(out, sysmix, what):
