@@ -341,13 +341,24 @@ static const struct sim_param wp_params[] = {
      * an earlier trace by hand that day: 0.48). At 20/s, idle between
      * requests, that part took 0.455 ms after a 50 us sleep and 0.742 ms
      * after a 20 ms one (the part before the sleep 0.67-0.69 ms): waking
-     * from a wait on an idle core it pays the refill again. */
+     * from a wait on an idle core it pays the refill again, of the code
+     * it runs: +0.29 ms, where the whole refill of a request after 20 ms
+     * idle is 0.83 ms (the defaults; response_share of it 0.39). So that
+     * burst pays response_share of the idle refill (sim_thread_refill_part).
+     * Measured again on 2026-12-04 at 21:26 (gunicorn sync + Flask at
+     * 35/s, 0.5 ms burn then a 20 ms sleep against the burn alone, 30 s,
+     * two rounds): 1 worker -72 us a request with the sleep, 4 workers
+     * +254 us; the model with the 18:02 calibration, the whole refill
+     * after the sleep +222 and +436 us, its share -134 and +153 us, and
+     * 1971, 2105, 2314 and 2161 us a request against 2013, 2085, 2319 and
+     * 2065 measured (the whole refill: 2327, 2105, 2597, 2161). */
     SIM_PARAM("response_share", SIM_PT_DOUBLE, struct wp_cfg, response_share,
 	      .def = 0.47, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
 	      .help = "share (0..1) of request_overhead run after the "
 		      "app's phases (the response: built, written, closed); "
 		      "after a final io or pool phase it is a burst of its "
-		      "own, which pays the cache refill of the core it finds "
+		      "own, which pays this share of the cache refill of "
+		      "the core it finds "
 		      "(scripts/calibrate-after.sh RESUME=1; 0 = all before)"),
 };
 
@@ -621,7 +632,9 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 		th->resumed = true;
 		th->upto = (uint8_t)r->phase;
 		/* after_response is a share of the request's own work, of
-		 * which this burst holds response_share */
+		 * which this burst holds response_share; so is its refill:
+		 * the code it runs is that share of the server's */
+		sim_thread_refill_part(&th->py.t, m->cfg->response_share);
 		run_last(th, m->response, m->response,
 			 m->cfg->after / m->cfg->response_share);
 		return;

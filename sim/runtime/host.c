@@ -165,6 +165,19 @@ static double refill(const struct sim_host *h, double since)
 	return r;
 }
 
+/* The idle refill of t's burst since `since` (refill), the part of it
+ * that the burst's code pays (sim_thread_refill_part: then back to all). */
+static double idle_refill(const struct sim_host *h, struct sim_thread *t,
+			  double since)
+{
+	double r = refill(h, since);
+	if (t->spared > 0) {
+		r *= 1 - t->spared;
+		t->spared = 0;
+	}
+	return r;
+}
+
 /* Adds refill x to t's burst, but the share held back for after its
  * response (sim_thread_after). */
 static void add_refill(struct sim_thread *t, double x)
@@ -256,7 +269,7 @@ static __attribute__((noinline, cold)) double
 switched(const struct sim_host *h, const struct sim_core *co,
 	 struct sim_thread *t, double since)
 {
-	double idle = refill(h, since), all = charge(h, idle, co, t);
+	double idle = idle_refill(h, t, since), all = charge(h, idle, co, t);
 	double before = t->remaining;
 	add_refill(t, all);
 	double added = t->remaining - before;
@@ -553,6 +566,7 @@ static void ps_remove(struct sim_host *h, struct sim_thread *t)
 {
 	size_t i = (size_t)t->hpos;
 	t->hpos = -1;
+	t->spared = 0; /* vfinish's place: every burst's refill whole */
 	if (i != --h->nps) {
 		h->ps[i] = h->ps[h->nps];
 		h->ps[i]->hpos = (int)i;
@@ -634,8 +648,9 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 {
 	if (h->quantum <= 0) {
 		add_refill(t, !h->nps && (h->refill > 0 || h->refill_long > 0)
-				  ? refill(h, h->ps_idle_since)
+				  ? idle_refill(h, t, h->ps_idle_since)
 				  : 0);
+		t->spared = 0;
 		if (ps_add(h, t, t->remaining) < 0)
 			h->s->stop = SIM_ENOMEM;
 	} else if (h->nidle > 0) {
@@ -645,7 +660,8 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 		/* idle since its last slice ended */
 		t->owed = SIM__OWED;
 		add_refill(t,
-			   charge(h, refill(h, hand_over(co, t, true)), co, t));
+			   charge(h, idle_refill(h, t, hand_over(co, t, true)),
+				  co, t));
 		sim__host_dispatch(h, c, t);
 	} else {
 		t->owed = SIM__OWED_START; /* switched() when it gets a core */

@@ -47,7 +47,17 @@ struct sim_thread {
 	 * SIM_THREAD_HOT) */
 	struct sim_host *host;
 	struct sim_thread *next; /* run queue link */
-	double vfinish;		 /* processor sharing: virtual finish time */
+	union {
+		/* processor sharing: virtual finish time, while its burst is
+		 * in progress */
+		double vfinish;
+		/* without a burst in progress (until its next begins): the
+		 * share of the idle refill that burst does not pay
+		 * (sim_thread_refill_part), in vfinish's place to keep the
+		 * state a request touches in whole cache lines
+		 * (event_loop.c) */
+		double spared;
+	};
 	/* the process it belongs to (sim_thread_set_proc): threads of one
 	 * process share a working set; NULL = never a switch refill */
 	const void *proc;
@@ -246,6 +256,18 @@ void sim_host_set_prefetch(struct sim_host *h, void (*ahead)(const void *arg),
 static inline void sim_thread_after(struct sim_thread *t, double share)
 {
 	t->after = share;
+}
+/* The next burst of t runs `part` (0 to 1) of the server's own code of a
+ * request, not all of it (a gunicorn worker's response after the app's
+ * last wait: response_share): of the idle refill, what the server's code
+ * lost while the core idled or ran other processes' work, it pays that
+ * part, the refill of the code it runs; the switch refill stays whole.
+ * Read when that burst starts, then back to all (every burst's default);
+ * t must not have a burst in progress (sim_host_run). */
+static inline void sim_thread_refill_part(struct sim_thread *t, double part)
+{
+	assert((t->core & t->hpos) < 0);
+	t->spared = part < 1 ? 1 - (part > 0 ? part : 0) : 0;
 }
 /* What t's last burst held back (sim_thread_after), now taken: t->held
  * and t->after go back to 0. */
