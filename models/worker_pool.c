@@ -83,12 +83,13 @@
  * app's phases. When the last phase is a wait (io, calls, pool), the
  * thread wakes from it to run that share as a burst of its own, which
  * pays the cache refill of the core it finds (host.c), as the first burst
- * does. A session's messages pay all of request_overhead before their
- * phases. gunicorn sends the status line and headers with one
- * sendall() and the body with another (http/wsgi.py: Response.write()
- * calls send_headers() first), and each releases the GIL: when a thread
- * is waiting for the GIL as the request's Python ends, it takes the GIL at
- * the headers and the body waits until this thread has it back
+ * does, but for the code it runs: that share of the idle refill
+ * (response_share's measurements, below). A session's messages pay all of
+ * request_overhead before their phases. gunicorn sends the status line and
+ * headers with one sendall() and the body with another (http/wsgi.py:
+ * Response.write() calls send_headers() first), and each releases the GIL: when
+ * a thread is waiting for the GIL as the request's Python ends, it takes the
+ * GIL at the headers and the body waits until this thread has it back
  * (sim_py_yield). Behind a CPU-bound thread that is the switch interval
  * again: the convoy of bpo-7946, paid by a request that has finished.
  *
@@ -628,7 +629,8 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 		/* gunicorn's handle_request() writes the response after the
 		 * app returns (workers/sync.py, gthread.py): after a final
 		 * io or pool phase the thread wakes to run it, a burst of its
-		 * own that pays the refill of the core it finds */
+		 * own that pays the refill of the core it finds, of its own
+		 * code (below) */
 		th->resumed = true;
 		th->upto = (uint8_t)r->phase;
 		/* after_response is a share of the request's own work, of
@@ -842,6 +844,9 @@ static void kill_worker(struct sim *s, void *obj, uint64_t arg)
 	sim_py_abort(&th->py);
 	sim_cancel(s, th->ev);
 	sim_thread_take_held(&th->py.t);
+	/* a refill part its response did not start with: not the next
+	 * worker's (the thread is reused) */
+	sim_thread_refill_part(&th->py.t, 1);
 	th->held = 0;
 	sim_io_abort(&p->m->ctx, th->r);
 	p->m->killed++;
@@ -868,6 +873,7 @@ static void stop_thread(struct wp_thread *th)
 		th->p->after--;
 	}
 	sim_thread_take_held(&th->py.t);
+	sim_thread_refill_part(&th->py.t, 1); /* as kill_worker */
 	th->held = 0;
 	unbind(th);
 }

@@ -258,6 +258,8 @@ Test(cache_refill, the_response_after_a_wait_refills_its_share)
 	static const char *const two[] = {
 	    "model: worker-pool, workers: 1",
 	    "model: worker-pool, workers: 1, threads: 4",
+	    /* processor sharing: the part read where vfinish lives */
+	    "model: worker-pool, workers: 1, quantum: 0s",
 	};
 	static const struct {
 		const char *share, *phases;
@@ -271,7 +273,7 @@ Test(cache_refill, the_response_after_a_wait_refills_its_share)
 	    {"0.25, after_response: 0.25", "{ cpu: 2ms }, { io: 10ms }",
 	     13.75e-3, 4.25e-3},
 	};
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < sizeof two / sizeof *two; i++)
 		for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
 			struct sim_summary s;
 			run_response(two[i], cases[k].share, cases[k].phases,
