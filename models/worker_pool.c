@@ -348,7 +348,8 @@ static const struct sim_param wp_params[] = {
      * burst pays response_share of the idle refill (sim_thread_refill_part).
      * Measured again on 2026-12-04 at 21:26 (gunicorn sync + Flask at
      * 35/s, 0.5 ms burn then a 20 ms sleep against the burn alone, 30 s,
-     * two rounds): 1 worker -72 us a request with the sleep, 4 workers
+     * two rounds): 1 worker -72 us a request with the sleep (within
+     * the noise: its rounds with the sleep 195 us apart), 4 workers
      * +254 us; the model with the 18:02 calibration, the whole refill
      * after the sleep +222 and +436 us, its share -134 and +153 us, and
      * 1971, 2105, 2314 and 2161 us a request against 2013, 2085, 2319 and
