@@ -99,7 +99,8 @@ main() {
   mkdir -p "$OUT"
   WORK=$(mktemp -d)
   gcc -O2 -Wall -o "$WORK/openloop" scripts/validate/openloop.c -lm
-  local w
+  local w wait
+  local -A mean mod
   for w in $WORKERS; do
     measure "$w" >>"$WORK/measured"
   done
@@ -108,19 +109,17 @@ main() {
     echo "# CPU per request (us): measured (each round), its mean, the model${KEYS:+ (KEYS: $KEYS)}"
     for w in $WORKERS; do
       for wait in "$WAIT" 0; do
-        awk -v w="$w" -v wt="$wait" -v m="$(model "$w" "$wait")" '
-          $1 == w && $2 == wt { s = s " " $3; t += $3; n++ }
-          END { printf "workers %s wait %s us: measured%s, mean %.0f; model %s\n",
-                  w, wt, s, (n ? t / n : 0), m }' "$WORK/measured"
+        mod[$wait]=$(model "$w" "$wait")
+        mean[$wait]=$(awk -v w="$w" -v wt="$wait" \
+          '$1 == w && $2 == wt { t += $3; n++ } END { printf "%.0f", n ? t / n : 0 }' \
+          "$WORK/measured")
+        echo "workers $w wait $wait us: measured $(awk -v w="$w" -v wt="$wait" \
+          '$1 == w && $2 == wt { printf "%s ", $3 }' "$WORK/measured")(mean ${mean[$wait]}); model ${mod[$wait]}"
       done
+      # what the wait adds
+      echo "workers $w: the wait adds $((mean[$WAIT] - mean[0])) us measured, $((mod[$WAIT] - mod[0])) modelled"
     done
   } | tee "$OUT/split.txt"
-  # what the sleep adds, measured and modelled
-  awk '{ k = $2 " " $4; mean[k] = $(NF - 2) + 0; mod[k] = $NF + 0 }
-    END { for (k in mean) { split(k, a, " "); if (a[2] != 0) {
-      z = a[1] " 0"; printf "workers %s: the wait adds %+.0f us measured, %+.0f modelled\n",
-        a[1], mean[k] - mean[z], mod[k] - mod[z] } } }' \
-    < <(grep '^workers' "$OUT/split.txt" | tr -d ',;') | sort | tee -a "$OUT/split.txt"
 }
 
 main "$@"

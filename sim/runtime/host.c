@@ -650,7 +650,7 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 		add_refill(t, !h->nps && (h->refill > 0 || h->refill_long > 0)
 				  ? idle_refill(h, t, h->ps_idle_since)
 				  : 0);
-		t->spared = 0;
+		/* ps_add's vfinish takes a part not read here in its place */
 		if (ps_add(h, t, t->remaining) < 0)
 			h->s->stop = SIM_ENOMEM;
 	} else if (h->nidle > 0) {
