@@ -59,10 +59,19 @@
 # concsim finds with it (its workers serve queued connections back to
 # back within their quantum, so they change once per hold, not once per
 # request).
+# SERVERS chooses what is measured (default "node uvicorn sync sync4"):
+# also gthread (gunicorn gthread, 1 worker x 8 threads, Flask), whose
+# request_overhead is then its own (the model's gthread charges the main
+# thread's pool_overhead and scans besides), and sync4 only beside sync.
+# With one or two servers their curves are too few to fit the machine's
+# time constants: TIMES="T TL" (e.g. "4.2ms 30ms", the models' defaults)
+# gives them, and each server's R and L are fitted alone (scripts/
+# validate-real.sh CALIBRATE=each calibrates each system so, just before
+# its points).
 # Output: OUT/refill.txt (default results/calibrate). Environment: RATES,
-# BURNS, REPS (3, medians), BG (10 s), SERVER_CPU, CLIENT_CPU, PORT (18650), OUT,
-# QUANTUM (the models' scheduler slice for the concsim runs, as
-# validate-real.sh sets it; default the models').
+# BURNS, REPS (3, medians), BG (10 s), SERVERS, TIMES, SERVER_CPU,
+# CLIENT_CPU, PORT (18650), OUT, QUANTUM (the models' scheduler slice for
+# the concsim runs, as validate-real.sh sets it; default the models').
 set -euo pipefail
 # POOL's files as given, from where the script was run
 if [ -n "${POOL:-}" ]; then
@@ -78,6 +87,20 @@ RATES=${RATES:-"20 50 100 300 1000"}
 BG=${BG:-10}
 BURNS=${BURNS:-"500 1000 2000 5000 20000"}
 REPS=${REPS:-3}
+SERVERS=${SERVERS:-"node uvicorn sync sync4"}
+TIMES=${TIMES:-}
+for s in $SERVERS; do
+  case $s in node | uvicorn | sync | sync4 | gthread) ;;
+  *) echo "calibrate-refill.sh: SERVERS: unknown server '$s' (node, uvicorn, sync, sync4, gthread)" >&2; exit 2 ;;
+  esac
+done
+# TIMES "T TL" in ms for refill_fit.py
+times_ms=""
+if [ -n "$TIMES" ]; then
+  times_ms=$(echo "$TIMES" | awk 'NF == 2 && $1 ~ /^[0-9.]+ms$/ && $2 ~ /^[0-9.]+ms$/ {
+    sub(/ms$/, "", $1); sub(/ms$/, "", $2); if ($1 + 0 > 0 && $2 + 0 > $1 + 0) print $1, $2 }')
+  [ -n "$times_ms" ] || { echo "calibrate-refill.sh: TIMES: want two durations in ms, the first shorter, e.g. \"4.2ms 30ms\"" >&2; exit 2; }
+fi
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18650}
@@ -164,6 +187,7 @@ systems:
   - { name: uvicorn, model: async, cores: 1, ${q}workers: 1 }
   - { name: sync, model: worker-pool, cores: 1, ${q}workers: 1, threads: 1 }
   - { name: sync4, model: worker-pool, cores: 1, ${q}workers: 4, threads: 1 }
+  - { name: gthread, model: worker-pool, cores: 1, ${q}workers: 1, threads: 8 }
 EOF
   build/concsim run "$WORK/busy.yaml" -q -j2 --format csv "$@" |
     $PY -c 'import csv, sys
@@ -180,12 +204,12 @@ model_of() {
 # the models' (model_cpu); appended to OUT/refill.txt
 per_request() {
   local s m0 base ro ro_sync="" b4 b1 e0 e1 sets=()
-  for s in node uvicorn sync sync4; do
+  for s in node uvicorn sync sync4 gthread; do
     sets+=(--set "systems.$s.cache_refill=0s" --set "systems.$s.cache_refill_long=0s")
     [ "$s" = sync4 ] || sets+=(--set "systems.$s.request_overhead=0s")
   done
   model_cpu "${sets[@]}" >"$WORK/m0"
-  for s in node uvicorn sync; do
+  for s in node uvicorn sync gthread; do
     base=$(awk -v s="$s" '$1 == s && $2 == "busy" && $3 == "0" { print $4 }' "$1")
     m0=$(awk -v s="$s" '$1 == s { print $2 }' "$WORK/m0")
     if [ -z "$base" ] || [ -z "$m0" ]; then continue; fi
@@ -228,7 +252,8 @@ main() {
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
   local t0=$SECONDS sys c r base bg
   : >"$WORK/points"
-  for sys in node uvicorn sync; do
+  for sys in $SERVERS; do
+    [ "$sys" != sync4 ] || continue
     serve "$sys"
     # warm-up: the JIT and the allocator settle
     nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 300 \
@@ -253,14 +278,17 @@ main() {
     stop_server
   done
   # 4 sync workers: the changes of worker
-  serve sync 4
-  nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 300 \
-    -d 3 -s "$PIDS" -m "1:/w" -L w,w >/dev/null
-  echo "sync4 busy 0 $(busy 0)" | tee -a "$WORK/points"
-  stop_server
+  if [[ " $SERVERS " == *" sync4 "* ]]; then
+    serve sync 4
+    nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 300 \
+      -d 3 -s "$PIDS" -m "1:/w" -L w,w >/dev/null
+    echo "sync4 busy 0 $(busy 0)" | tee -a "$WORK/points"
+    stop_server
+  fi
   # the fit (scripts/calibrate/refill_fit.py: two time constants for all,
-  # R and L per server by least squares, neither negative)
-  $PY scripts/calibrate/refill_fit.py points "$WORK/points" | tee "$OUT/refill.txt"
+  # or TIMES', R and L per server by least squares, neither negative)
+  # shellcheck disable=SC2086 # times_ms: none or two arguments
+  $PY scripts/calibrate/refill_fit.py points "$WORK/points" $times_ms | tee "$OUT/refill.txt"
   per_request "$WORK/points"
   echo "# done in $((SECONDS - t0)) s; $OUT/refill.txt"
 }

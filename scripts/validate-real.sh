@@ -13,6 +13,10 @@
 #                                            first runs scripts/calibrate-
 #                                            refill.sh (~9 minutes) and adds
 #                                            prediction (c), below
+#   CALIBRATE=each bash scripts/validate-real.sh
+#                                            (c) from a calibration of each
+#                                            system just before its points
+#                                            (~3 minutes each)
 #
 # Systems (each pinned to SERVER_CPU with taskset, default core 0):
 #   node     Node.js http, 1 process (scripts/validate/node_app.js)
@@ -92,6 +96,15 @@
 # while the core idles or computes depends on what else runs on the
 # host), and this is the README's advice to users, checked: calibrate on
 # the machine the answer is for. Nothing is fitted to the measurements.
+# With CALIBRATE=each, each system is calibrated just before its points
+# (OUT/calibrate/SYSTEM/refill.txt), since this shared machine's speed
+# drifts within a run (on 2026-12-04 the calibration of 21:51, made first,
+# found gunicorn's request_overhead 464 us, the points that followed it ran
+# slower: the probe 82-827 ms): calibrate-refill.sh with SERVERS node,
+# uvicorn, "sync sync4" or gthread (gthread's own request_overhead and
+# refill, not sync's) and TIMES the models' default time constants
+# (concsim schema): too few curves to fit them per system; (c) is then
+# predicted after the measurements.
 #
 # Knee (scripts/validate/compare.py, the same rule for measured and
 # predicted curves): the offered rate at which, going up the rates, first
@@ -140,8 +153,8 @@
 # TIMEOUT (10),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
-# of the simulations), CALIBRATE (0), REFILL (a calibrate-refill.sh
-# refill.txt: prediction (c) without running it again),
+# of the simulations), CALIBRATE (0, 1 or each), REFILL (a calibrate-
+# refill.sh refill.txt: prediction (c) without running it again),
 # FLOOR_RATE (20), WARM_RATE (300) and WARM_S (5: each server gets
 # WARM_S s of empty requests at WARM_RATE, not measured, before its
 # first point), NICE (-20), SERVER_CPU, CLIENT_CPU, PORT (18600), OUT,
@@ -194,6 +207,9 @@ NET_S=${NET_S:-10}
 WARM_RATE=${WARM_RATE:-300}
 WARM_S=${WARM_S:-5}
 CALIBRATE=${CALIBRATE:-0}
+case $CALIBRATE in 0 | 1 | each) ;;
+*) echo "validate-real.sh: CALIBRATE: want 0, 1 or each, not '$CALIBRATE'" >&2; exit 2 ;;
+esac
 REFILL=${REFILL:-}
 OUT=${OUT:-results/validate-real}
 APPS=scripts/validate
@@ -425,25 +441,37 @@ predict_sent() {
   $PY $APPS/compare.py sent "$OUT" "$1-$2" collect
 }
 
-# calibrated_sets SYSTEM: --set options from $REFILL (prediction c):
-# the keys calibrate-refill.sh measured (gthread: gunicorn sync's, but
-# the switch refill, which needs several processes): the refill, and
-# where the file has them (since 2026-12-03) its long part (else none,
-# not the defaults'), request_overhead and sync's switch_refill
+# refill_of SYSTEM: the calibration that prediction (c) of SYSTEM uses:
+# its own (CALIBRATE=each: OUT/calibrate/SYSTEM/refill.txt), else
+# REFILL's, else none
+refill_of() {
+  if [ -s "$OUT/calibrate/$1/refill.txt" ]; then
+    echo "$OUT/calibrate/$1/refill.txt"
+  else
+    echo "$REFILL"
+  fi
+}
+
+# calibrated_sets SYSTEM FILE: --set options from a calibrate-refill.sh
+# refill.txt (prediction c): the keys it measured (gthread: its own where
+# the file has them, else gunicorn sync's but the switch refill, which
+# needs several processes): the refill, and where the file has them
+# (since 2026-12-03) its long part (else none, not the defaults'),
+# request_overhead and sync's switch_refill
 calibrated_sets() {
-  local src=$1 t r k v sets
-  [ "$1" != gthread ] || src=sync
-  t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$REFILL")
-  r=$(sed -n "s/^$src ([a-z-]*): cache_refill: \(-\{0,1\}[0-9.]*\)us$/\1/p" "$REFILL")
+  local src=$1 file=$2 t r k v sets
+  if [ "$1" = gthread ] && ! grep -q '^gthread (' "$file"; then src=sync; fi
+  t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$file")
+  r=$(sed -n "s/^$src ([a-z-]*): cache_refill: \(-\{0,1\}[0-9.]*\)us$/\1/p" "$file")
   if [ -z "$t" ] || [ -z "$r" ]; then
-    echo "no refill of $src in $REFILL" >&2
+    echo "no refill of $src in $file" >&2
     return 1
   fi
   case $r in -*) r=0 ;; esac
   sets="--set systems.$1.cache_refill=${r}us --set systems.$1.cache_refill_time=$t"
   # the long part, where the file has it (since 2026-12-03)
-  t=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$REFILL")
-  r=$(sed -n "s/^$src ([a-z-]*): cache_refill_long: \([0-9.]*\)us$/\1/p" "$REFILL")
+  t=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$file")
+  r=$(sed -n "s/^$src ([a-z-]*): cache_refill_long: \([0-9.]*\)us$/\1/p" "$file")
   if [ -n "$t" ] && [ -n "$r" ]; then
     sets="$sets --set systems.$1.cache_refill_long=${r}us --set systems.$1.cache_refill_long_time=$t"
   else # a file without it: no long part (not the defaults')
@@ -451,7 +479,7 @@ calibrated_sets() {
   fi
   for k in request_overhead switch_refill; do
     [ "$k" != switch_refill ] || [ "$1" = sync ] || continue
-    v=$(sed -n "s/^$src ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$REFILL" | tail -1)
+    v=$(sed -n "s/^$src ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$file" | tail -1)
     [ -z "$v" ] || sets="$sets --set systems.$1.$k=${v}us"
   done
   echo "$sets"
@@ -459,13 +487,55 @@ calibrated_sets() {
 
 # predict_calibrated SYSTEM MIX RATES: prediction (c) at the measured rates
 predict_calibrated() {
-  local sets
-  sets=$(calibrated_sets "$1") || return 1
+  local sets file
+  file=$(refill_of "$1")
+  sets=$(calibrated_sets "$1" "$file") || return 1
   mkdir -p "$OUT/pred_calibrated"
   # shellcheck disable=SC2086 # sets is a list of options
   sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_calibrated/$1-$2" "$3" \
     "$REPLICATIONS" $sets --set "duration=$(sim_duration "$3")s"
-  echo "$1 $2 calibrated: $sets" >>"$OUT/pred_calibrated/sets.txt"
+  echo "$1 $2 calibrated ($file): $sets" >>"$OUT/pred_calibrated/sets.txt"
+}
+
+# refill_times: the models' default time constants of the cache refill,
+# as calibrate-refill.sh's TIMES ("4.2ms 30ms"), from concsim's schema
+refill_times() {
+  build/concsim schema | $PY -c 'import json, sys
+found = {}
+def walk(x):
+    if isinstance(x, dict):
+        for k in ("cache_refill_time", "cache_refill_long_time"):
+            v = x.get(k)
+            if isinstance(v, dict) and "default" in v and k not in found:
+                found[k] = v["default"]
+        for v in x.values():
+            walk(v)
+    elif isinstance(x, list):
+        for v in x:
+            walk(v)
+walk(json.load(sys.stdin))
+unit = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+def ms(d):
+    for u in ("ns", "us", "ms", "s"):
+        if d.endswith(u) and d[: -len(u)].replace(".", "", 1).isdigit():
+            return float(d[: -len(u)]) * unit[u]
+    sys.exit("refill_times: cannot read %r" % d)
+print("%gms %gms" % (ms(found["cache_refill_time"]), ms(found["cache_refill_long_time"])))'
+}
+
+# calibrate_system SYSTEM: CALIBRATE=each, just before SYSTEM's points:
+# calibrate-refill.sh on SYSTEM's servers (sync: 1 and 4 workers, for
+# switch_refill) with the models' time constants, into
+# OUT/calibrate/SYSTEM/refill.txt
+calibrate_system() {
+  local servers=$1
+  [ "$1" != sync ] || servers="sync sync4"
+  echo "# $1: calibrating ($servers, $(date -u +%T))"
+  OUT=$OUT/calibrate/$1 SERVERS=$servers TIMES=$(refill_times) \
+    SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU QUANTUM=$QUANTUM \
+    bash scripts/calibrate-refill.sh >"$OUT/calibrate-$1.log" 2>&1 ||
+    { echo "calibrate-refill.sh failed: $OUT/calibrate-$1.log" >&2; exit 1; }
+  grep -v '^#' "$OUT/calibrate/$1/refill.txt" | sed 's/^/  /'
 }
 
 # --- servers ----------------------------------------------------------------
@@ -646,7 +716,7 @@ predict_again() {
       "$OUT/pred_calibrated/$sm"
     predict_defaults "${sm%%-*}" "${sm#*-}" "$rl"
     predict_norefill "${sm%%-*}" "${sm#*-}" "$rl"
-    [ -z "$REFILL" ] || predict_calibrated "${sm%%-*}" "${sm#*-}" "$rl"
+    [ -z "$(refill_of "${sm%%-*}")" ] || predict_calibrated "${sm%%-*}" "${sm#*-}" "$rl"
   done
 }
 
@@ -674,7 +744,7 @@ main() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$OUT/scenarios"
   rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/lat" \
-    "$OUT/trace_runs" "$OUT/sent_runs"
+    "$OUT/trace_runs" "$OUT/sent_runs" "$OUT/calibrate"
   : >"$OUT/servers.log"
   WORK=$(mktemp -d)
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
@@ -732,6 +802,7 @@ main() {
   # and rate before the next repeat, so that they are minutes apart
   raise_priority
   for sys in $SYSTEMS; do
+    [ "$CALIBRATE" != each ] || calibrate_system "$sys"
     start_server "$sys"
     warm_server "$sys"
     for rep in $(seq "$REPEATS"); do
@@ -749,13 +820,25 @@ main() {
   # busy spell at the start would otherwise weigh on every prediction)
   measure_network 2
   restore_priority
+  local again=0
   if [ -z "${RTT_GIVEN:-}" ]; then
     local rtt1=$RTT
     RTT=$(network_rtt "$OUT/network.csv")
     if [ "$RTT" != "$rtt1" ]; then
       echo "# client rtt $RTT after the measurements (before: $rtt1): the predictions again"
       predict_again
+      again=1
     fi
+  fi
+  # CALIBRATE=each: (c) from each system's own calibration, now that the
+  # measurements are done (unless predict_again just made it)
+  if [ "$CALIBRATE" = each ] && [ "$again" = 0 ]; then
+    for sys in $SYSTEMS; do
+      for mix in $MIXES; do
+        predict_calibrated "$sys" "$mix" \
+          "$(echo "${RATES[$sys-$mix]}" | sed 's/\([0-9]*\)/\1\/s/g; s/ /,/g')"
+      done
+    done
   fi
 
   report

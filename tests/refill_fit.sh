@@ -88,6 +88,26 @@ for k in 0 1 2; do
     fail "run $k alone fitted as the truth"
   fi
 done
+# the time constants given (calibrate-refill.sh TIMES): one server's
+# points alone, R and L fitted with them; given wrong (the long one
+# shorter), a usage error. The fit is then that of those constants: with
+# T = 5 ms instead of 3 the same points no longer give 200 + 900 us
+grep '^gthread ' "$tmp/points" > /dev/null && fail "made-up points hold gthread"
+sed -n 's/^node /gthread /p' "$tmp/points" > "$tmp/one-server"
+python3 "$fit" points "$tmp/one-server" 3 40 > "$tmp/given"
+mode=given
+grep -q '^cache_refill_time: 3.00ms  (two time constants given, 10 points' "$tmp/given" ||
+  fail "given: $(grep time: "$tmp/given")"
+check "$tmp/given" cache_refill_long_time 40ms
+near "$tmp/given" "gthread (worker-pool): cache_refill" 200
+near "$tmp/given" "gthread (worker-pool): cache_refill_long" 900
+python3 "$fit" points "$tmp/one-server" 5 40 > "$tmp/given5"
+if (near "$tmp/given5" "gthread (worker-pool): cache_refill" 200) 2>/dev/null; then
+  fail "the given time constants are not used"
+fi
+if python3 "$fit" points "$tmp/one-server" 40 3 > /dev/null 2>&1; then
+  fail "a long time constant shorter than the short one accepted"
+fi
 # no points: an error, nothing printed as keys
 if python3 "$fit" pool /dev/null > "$tmp/none" 2>&1; then fail "no points accepted"; fi
 echo "refill_fit: ok"

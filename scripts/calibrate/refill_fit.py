@@ -5,6 +5,11 @@
       `SERVER KIND X CPU_US BASE_US [BACKGROUND_US_PER_S]` (KIND busy: a
       request that burns X us with 8 in flight; idle: empty requests at
       X/s), what calibrate-refill.sh collects.
+  python3 refill_fit.py points POINTS T_MS TL_MS
+      the same with the two time constants given (ms), not fitted: each
+      server's R and L alone (a calibration of one or two servers, too
+      few curves to fit the machine's time constants; validate-real.sh
+      CALIBRATE=each gives the models' defaults)
   python3 refill_fit.py pool REFILL.txt [REFILL.txt ...]
       fits several runs at once (the defaults of concsim's models: a
       refit from the calibrations of several spells of one machine):
@@ -26,7 +31,8 @@ import re
 import statistics
 import sys
 
-NAMES = {'node': 'event-loop', 'uvicorn': 'async', 'sync': 'worker-pool'}
+NAMES = {'node': 'event-loop', 'uvicorn': 'async', 'sync': 'worker-pool',
+         'gthread': 'worker-pool'}
 
 
 def points_of_run(path):
@@ -98,8 +104,20 @@ def fit2(rows):
     return min(((r, l, err(r, l)) for r, l in cands), key=lambda c: c[2])
 
 
+def fit_given(pts, t, tl):
+    """Each server's R and L with the time constants t and tl (us) given:
+    (error, t, tl, {server: (R, L)}), as fit() returns."""
+    err, rs = 0.0, {}
+    for s in sorted({p[0] for p in pts}):
+        rows = [(shape(kd, x, t), shape(kd, x, tl), v)
+                for (ss, kd, x, v) in pts if ss == s]
+        r, l, e = fit2(rows)
+        rs[s] = (r, l)
+        err += e
+    return err, t, tl, rs
+
+
 def fit(pts):
-    servers = sorted({p[0] for p in pts})
     # the long constant up to twice the longest mean gap measured: beyond,
     # the points cannot tell R_L (1 - exp(-x / T_L)) from a straight line,
     # and a fit that runs to the grid's end extrapolates without bound
@@ -112,25 +130,26 @@ def fit(pts):
             tl = 5000.0 * j
             if tl <= t or tl > tl_max:
                 continue
-            err, rs = 0.0, {}
-            for s in servers:
-                rows = [(shape(kd, x, t), shape(kd, x, tl), v)
-                        for (ss, kd, x, v) in pts if ss == s]
-                r, l, e = fit2(rows)
-                rs[s] = (r, l)
-                err += e
-            if best is None or err < best[0]:
-                best = (err, t, tl, rs)
+            cand = fit_given(pts, t, tl)
+            if best is None or cand[0] < best[0]:
+                best = cand
     return best
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ('points', 'pool'):
-        sys.exit('usage: refill_fit.py points POINTS | pool REFILL.txt ...')
-    per, counts = [], []
+    usage = ('usage: refill_fit.py points POINTS [T_MS TL_MS] | '
+             'pool REFILL.txt ...')
+    if len(argv) < 3 or argv[1] not in ('points', 'pool') or (
+            argv[1] == 'points' and len(argv) not in (3, 5)):
+        sys.exit(usage)
+    per, counts, given = [], [], None
     try:
         if argv[1] == 'points':
             pts = points_of_run(argv[2])
+            if len(argv) == 5:
+                given = (1000 * float(argv[3]), 1000 * float(argv[4]))
+                if not (0 < given[0] < given[1]):
+                    sys.exit('refill_fit.py: want 0 < T_MS < TL_MS')
         else:
             pts, per, counts = pooled(argv[2:])
     except (OSError, ValueError, IndexError) as e:
@@ -144,10 +163,11 @@ def main(argv):
         sys.exit('refill_fit.py: no points')
     for s, kd, x, v in pts:
         print('# %s %s %g: %.0f us' % (s, kd, x, v))
-    err, t, tl, rs = fit(pts)
+    err, t, tl, rs = fit_given(pts, *given) if given else fit(pts)
     n = len(pts)
-    print('cache_refill_time: %.2fms  (two time constants, %d points, rms '
-          'error %.0f us)' % (t / 1000, n, math.sqrt(err / n)))
+    print('cache_refill_time: %.2fms  (two time constants%s, %d points, rms '
+          'error %.0f us)' % (t / 1000, ' given' if given else '', n,
+                              math.sqrt(err / n)))
     print('cache_refill_long_time: %.0fms' % (tl / 1000))
     for s in sorted(rs):
         print('%s (%s): cache_refill: %.0fus' % (s, NAMES.get(s, '?'), rs[s][0]))
