@@ -37,8 +37,8 @@
 #          server's code after the burn pays again, R (1 - exp(-C / T)).
 #
 # The fit: two parts lost at two paces, R (1 - exp(-x / T)) + L (1 -
-# exp(-x / TL)), with the time constants T and TL common to every server
-# and curve (grids of 0.05 ms and 5 ms, T_L up to twice the longest mean
+# exp(-x / TL)), with the time constants T and TL (unless TIMES gives
+# them) common to every server and curve (grids of 0.05 ms and 5 ms, T_L up to twice the longest mean
 # gap of the idle curve: 100 ms) and each server's R and L those
 # that minimise the squared error given them (linear, not negative). One
 # time constant fits gaps of 1 to 10 ms, but not the 20-50 ms gaps of a
@@ -59,6 +59,17 @@
 # concsim finds with it (its workers serve queued connections back to
 # back within their quantum, so they change once per hold, not once per
 # request).
+# A wait: with WAIT_US (20000; 0 = none), each server also answers, at
+# WAIT_RATE/s (50) open loop, a request that burns WAIT_BURN us (500) then
+# waits WAIT_US (the `io` mix of scripts/validate-real.sh), against the
+# same request without its wait, REPS runs of each, alternating: what the
+# wait costs the server on this machine (Node's timer and its callback,
+# asyncio's call_later and the task's resumption, a gunicorn thread's
+# sleep and wake-up, and the refills of what runs after it), beside what
+# the model charges for the same with the keys just fitted (a concsim run
+# of both). Nothing is fitted to it: it checks the keys on what the
+# curves above do not hold, and the difference is reported, not applied.
+#
 # SERVERS chooses what is measured (default "node uvicorn sync sync4"):
 # also gthread (gunicorn gthread, 1 worker x 8 threads, Flask), whose
 # request_overhead is then its own (the model's gthread charges the main
@@ -69,7 +80,8 @@
 # validate-real.sh CALIBRATE=each calibrates each system so, just before
 # its points).
 # Output: OUT/refill.txt (default results/calibrate). Environment: RATES,
-# BURNS, REPS (3, medians), BG (10 s), SERVERS, TIMES, SERVER_CPU,
+# BURNS, REPS (3, medians), BG (10 s), SERVERS, TIMES, WAIT_US (20000),
+# WAIT_RATE (50), WAIT_BURN (500), SERVER_CPU,
 # CLIENT_CPU, PORT (18650), OUT, QUANTUM (the models' scheduler slice for
 # the concsim runs, as validate-real.sh sets it; default the models').
 set -euo pipefail
@@ -88,16 +100,27 @@ BG=${BG:-10}
 BURNS=${BURNS:-"500 1000 2000 5000 20000"}
 REPS=${REPS:-3}
 SERVERS=${SERVERS:-"node uvicorn sync sync4"}
+WAIT_US=${WAIT_US:-20000}
+WAIT_RATE=${WAIT_RATE:-50}
+WAIT_BURN=${WAIT_BURN:-500}
+for v in WAIT_US WAIT_RATE WAIT_BURN; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || { echo "calibrate-refill.sh: $v: want a whole number, not '${!v}'" >&2; exit 2; }
+done
+[ "$WAIT_RATE" -gt 0 ] || { echo "calibrate-refill.sh: WAIT_RATE: want more than 0" >&2; exit 2; }
 TIMES=${TIMES:-}
 for s in $SERVERS; do
   case $s in node | uvicorn | sync | sync4 | gthread) ;;
   *) echo "calibrate-refill.sh: SERVERS: unknown server '$s' (node, uvicorn, sync, sync4, gthread)" >&2; exit 2 ;;
   esac
 done
+if [[ " $SERVERS " == *" sync4 "* && " $SERVERS " != *" sync "* ]]; then
+  echo "calibrate-refill.sh: SERVERS: sync4 needs sync (switch_refill is 4 workers against 1)" >&2
+  exit 2
+fi
 # TIMES "T TL" in ms for refill_fit.py
 times_ms=""
 if [ -n "$TIMES" ]; then
-  times_ms=$(echo "$TIMES" | awk 'NF == 2 && $1 ~ /^[0-9.]+ms$/ && $2 ~ /^[0-9.]+ms$/ {
+  times_ms=$(echo "$TIMES" | awk 'NF == 2 && $1 ~ /^[0-9]+(\.[0-9]+)?ms$/ && $2 ~ /^[0-9]+(\.[0-9]+)?ms$/ {
     sub(/ms$/, "", $1); sub(/ms$/, "", $2); if ($1 + 0 > 0 && $2 + 0 > $1 + 0) print $1, $2 }')
   [ -n "$times_ms" ] || { echo "calibrate-refill.sh: TIMES: want two durations in ms, the first shorter, e.g. \"4.2ms 30ms\"" >&2; exit 2; }
 fi
@@ -131,18 +154,38 @@ busy() {
     2>/dev/null | sed -n 's/.*median=\([0-9.]*\).*/\1/p'
 }
 
-# idle RATE: CPU us per empty request at RATE/s, open loop (medians of
-# REPS runs of at least 200 requests, 3 to 10 s)
-idle() {
-  local r vals="" d
+# open_cpu RATE PATH SEED: CPU us per request of PATH at RATE/s, open
+# loop, one run of at least 200 requests (3 to 10 s), on a line
+open_cpu() {
+  local d
   d=$(awk -v r="$1" 'BEGIN { d = 200 / r; print (d < 3 ? 3 : d > 10 ? 10 : d) }')
+  nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$1" \
+    -d "$d" -w 0.5 -x "$3" -s "$PIDS" -m "1:$2" -L x,y |
+    awk -F, '{ printf "%.1f\n", 1e6 * $10 / $4 }'
+}
+
+# median: of the numbers on stdin, one a line
+median() {
+  sed '/^$/d' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+# idle RATE: CPU us per empty request at RATE/s (medians of REPS runs)
+idle() {
+  local r
+  for r in $(seq "$REPS"); do open_cpu "$1" /w "$r"; done | median
+}
+
+# wait_pair: the request with its wait and without, REPS runs of each,
+# alternating: WITH_US WITHOUT_US (medians)
+wait_pair() {
+  local r
+  : >"$WORK/with"
+  : >"$WORK/without"
   for r in $(seq "$REPS"); do
-    vals="$vals $(nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" \
-      -p "$PORT" -r "$1" -d "$d" -w 0.5 -x "$r" -s "$PIDS" -m "1:/w" -L x,y |
-      awk -F, '{ printf "%.1f", 1e6 * $10 / $4 }')"
+    open_cpu "$WAIT_RATE" "/w?cpu_us=$WAIT_BURN&wait_us=$WAIT_US" "$r" >>"$WORK/with"
+    open_cpu "$WAIT_RATE" "/w?cpu_us=$WAIT_BURN" "$r" >>"$WORK/without"
   done
-  echo "$vals" | tr ' ' '\n' | sed '/^$/d' | sort -g |
-    awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+  echo "$(median <"$WORK/with") $(median <"$WORK/without")"
 }
 
 # cpu_ns PIDS: the CPU time so far of every thread of the comma-separated
@@ -167,11 +210,23 @@ background() {
   awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e3 / (t1 - t0) }'
 }
 
+# system_yaml NAME: the scenario's system of a calibrated server, on one
+# core (sync4: gunicorn sync with 4 workers)
+system_yaml() {
+  local q=${QUANTUM:+quantum: $QUANTUM, }
+  case $1 in
+  node) echo "  - { name: node, model: event-loop, cores: 1, ${q}processes: 1 }" ;;
+  uvicorn) echo "  - { name: uvicorn, model: async, cores: 1, ${q}workers: 1 }" ;;
+  sync) echo "  - { name: sync, model: worker-pool, cores: 1, ${q}workers: 1, threads: 1 }" ;;
+  sync4) echo "  - { name: sync4, model: worker-pool, cores: 1, ${q}workers: 4, threads: 1 }" ;;
+  gthread) echo "  - { name: gthread, model: worker-pool, cores: 1, ${q}workers: 1, threads: 8 }" ;;
+  esac
+}
+
 # model_cpu CONCSIM-OPTIONS...: CPU us per empty request (less its 1 us
 # phase) of each system of the models' closed loop of 8 on one core, one
 # line each: NAME US
 model_cpu() {
-  local q=${QUANTUM:+quantum: $QUANTUM, }
   cat >"$WORK/busy.yaml" <<EOF
 name: calibrate-busy
 seed: 1
@@ -183,11 +238,7 @@ workload:
   client: { timeout: 10s }
   classes: [ { name: empty, phases: [ { cpu: 1us } ] } ]
 systems:
-  - { name: node, model: event-loop, cores: 1, ${q}processes: 1 }
-  - { name: uvicorn, model: async, cores: 1, ${q}workers: 1 }
-  - { name: sync, model: worker-pool, cores: 1, ${q}workers: 1, threads: 1 }
-  - { name: sync4, model: worker-pool, cores: 1, ${q}workers: 4, threads: 1 }
-  - { name: gthread, model: worker-pool, cores: 1, ${q}workers: 1, threads: 8 }
+$(for s in node uvicorn sync sync4 gthread; do system_yaml "$s"; done)
 EOF
   build/concsim run "$WORK/busy.yaml" -q -j2 --format csv "$@" |
     $PY -c 'import csv, sys
@@ -234,6 +285,64 @@ per_request() {
     printf "sync (worker-pool): switch_refill: %.0fus\n", r }' | tee -a "$OUT/refill.txt"
 }
 
+# fitted_sets SERVER: --set options of the keys OUT/refill.txt holds for
+# SERVER (its refill, both parts and their time constants, and its
+# request_overhead), one per line
+fitted_sets() {
+  local t tl k v
+  t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$OUT/refill.txt")
+  tl=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$OUT/refill.txt")
+  echo "--set=systems.$1.cache_refill_time=$t"
+  echo "--set=systems.$1.cache_refill_long_time=$tl"
+  for k in cache_refill cache_refill_long request_overhead; do
+    v=$(sed -n "s/^$1 ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$OUT/refill.txt" | tail -1)
+    [ -z "$v" ] || echo "--set=systems.$1.$k=${v}us"
+  done
+}
+
+# wait_report: each server's measured wait (WORK/waits: SERVER WITH
+# WITHOUT) beside the model's, from concsim runs of the same two requests
+# at WAIT_RATE/s with the fitted keys; appended to OUT/refill.txt
+wait_report() {
+  [ -s "$WORK/waits" ] || return 0
+  local s with without names sets=() io mw mn
+  names=$(awk '{ print $1 }' "$WORK/waits")
+  for s in $names; do
+    mapfile -t -O "${#sets[@]}" sets < <(fitted_sets "$s")
+  done
+  for io in yes no; do
+    {
+      echo "name: calibrate-wait"
+      echo "seed: 1"
+      echo "duration: 60s"
+      echo "warmup: 2s"
+      echo "replications: 3"
+      echo "workload:"
+      echo "  arrivals: { process: poisson, rate: ${WAIT_RATE}/s }"
+      echo "  client: { timeout: 10s }"
+      if [ $io = yes ]; then
+        echo "  classes: [ { name: w, phases: [ { cpu: ${WAIT_BURN}us }, { io: ${WAIT_US}us } ] } ]"
+      else
+        echo "  classes: [ { name: w, phases: [ { cpu: ${WAIT_BURN}us } ] } ]"
+      fi
+      echo "systems:"
+      for s in $names; do system_yaml "$s"; done
+    } >"$WORK/wait-$io.yaml"
+    build/concsim run "$WORK/wait-$io.yaml" -q -j2 --format csv "${sets[@]}" |
+      $PY -c 'import csv, sys
+for r in csv.DictReader(sys.stdin):
+    print(r["system"], "%.1f" % (1e6 * float(r["utilization_cpu"]) / float(r["throughput_rps"])))' >"$WORK/model-$io"
+  done
+  while read -r s with without; do
+    mw=$(awk -v s="$s" '$1 == s { print $2 }' "$WORK/model-yes")
+    mn=$(awk -v s="$s" '$1 == s { print $2 }' "$WORK/model-no")
+    awk -v s="$s" -v w="$with" -v n="$without" -v us="$WAIT_US" \
+      -v rate="$WAIT_RATE" -v mw="$mw" -v mn="$mn" 'BEGIN {
+      printf "# %s wait %g ms at %g/s: %+.0f us a request measured (%.0f against %.0f); the model %+.0f (%.0f against %.0f) with the keys above: it misses %+.0f\n",
+        s, us / 1000, rate, w - n, w, n, mw - mn, mw, mn, (w - n) - (mw - mn) }'
+  done <"$WORK/waits" | tee -a "$OUT/refill.txt"
+}
+
 main() {
   if [ -n "${POOL:-}" ]; then
     # several runs' refill.txt fitted at once, nothing measured
@@ -252,6 +361,7 @@ main() {
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
   local t0=$SECONDS sys c r base bg
   : >"$WORK/points"
+  : >"$WORK/waits"
   for sys in $SERVERS; do
     [ "$sys" != sync4 ] || continue
     serve "$sys"
@@ -275,6 +385,10 @@ main() {
     bg=$(printf '%s\n' "$bg" "$(background)" | sort -g | head -1)
     echo "# $sys background: $bg us/s" | tee -a "$WORK/points"
     sed "s/\$/ $bg/" "$WORK/idle" >>"$WORK/points"
+    # a wait (WAIT_US): with it and without, at WAIT_RATE/s
+    if [ "$WAIT_US" -gt 0 ]; then
+      echo "$sys $(wait_pair)" | tee -a "$WORK/waits"
+    fi
     stop_server
   done
   # 4 sync workers: the changes of worker
@@ -290,6 +404,7 @@ main() {
   # shellcheck disable=SC2086 # times_ms: none or two arguments
   $PY scripts/calibrate/refill_fit.py points "$WORK/points" $times_ms | tee "$OUT/refill.txt"
   per_request "$WORK/points"
+  wait_report
   echo "# done in $((SECONDS - t0)) s; $OUT/refill.txt"
 }
 

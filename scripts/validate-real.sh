@@ -16,7 +16,8 @@
 #   CALIBRATE=each bash scripts/validate-real.sh
 #                                            (c) from a calibration of each
 #                                            system just before its points
-#                                            (~3 minutes each)
+#                                            (3-5 minutes each; 50 minutes
+#                                            in all on 2026-12-05)
 #
 # Systems (each pinned to SERVER_CPU with taskset, default core 0):
 #   node     Node.js http, 1 process (scripts/validate/node_app.js)
@@ -146,6 +147,10 @@
 #   sched/SYSTEM-MIX/RATE-REP.csv  each point's schedule (openloop -T);
 #   lat/SYSTEM-MIX/RATE-REP.csv    each measured request's latency and
 #                  class (openloop -l);
+#   calibrate/refill.txt (CALIBRATE=1), calibrate/SYSTEM/refill.txt and
+#                  calibrate-SYSTEM.log (CALIBRATE=each): calibrate-
+#                  refill.sh's keys, its measured points, and its check
+#                  of a wait (`# SERVER wait` lines);
 #   knees.csv, scenarios/, pred_*/, trace_runs/, sent_runs/, servers.log.
 # Environment: QUICK, REPEATS (2), DURATION (6), MIN_REQUESTS (2000: a
 # point lasts at least MIN_REQUESTS / rate seconds, rounded up, so that
@@ -207,6 +212,7 @@ NET_S=${NET_S:-10}
 WARM_RATE=${WARM_RATE:-300}
 WARM_S=${WARM_S:-5}
 CALIBRATE=${CALIBRATE:-0}
+REFILL_GIVEN=${REFILL:+given} # REFILL named by the user: it wins (refill_of)
 case $CALIBRATE in 0 | 1 | each) ;;
 *) echo "validate-real.sh: CALIBRATE: want 0, 1 or each, not '$CALIBRATE'" >&2; exit 2 ;;
 esac
@@ -442,10 +448,11 @@ predict_sent() {
 }
 
 # refill_of SYSTEM: the calibration that prediction (c) of SYSTEM uses:
-# its own (CALIBRATE=each: OUT/calibrate/SYSTEM/refill.txt), else
-# REFILL's, else none
+# REFILL if the user named it, else SYSTEM's own (CALIBRATE=each:
+# OUT/calibrate/SYSTEM/refill.txt), else REFILL (CALIBRATE=1's, or with
+# REPORT_ONLY OUT/calibrate/refill.txt), else none
 refill_of() {
-  if [ -s "$OUT/calibrate/$1/refill.txt" ]; then
+  if [ -z "$REFILL_GIVEN" ] && [ -s "$OUT/calibrate/$1/refill.txt" ]; then
     echo "$OUT/calibrate/$1/refill.txt"
   else
     echo "$REFILL"
@@ -520,6 +527,8 @@ def ms(d):
         if d.endswith(u) and d[: -len(u)].replace(".", "", 1).isdigit():
             return float(d[: -len(u)]) * unit[u]
     sys.exit("refill_times: cannot read %r" % d)
+if len(found) != 2:
+    sys.exit("refill_times: concsim schema has no default cache_refill_time and cache_refill_long_time")
 print("%gms %gms" % (ms(found["cache_refill_time"]), ms(found["cache_refill_long_time"])))'
 }
 
@@ -528,14 +537,16 @@ print("%gms %gms" % (ms(found["cache_refill_time"]), ms(found["cache_refill_long
 # switch_refill) with the models' time constants, into
 # OUT/calibrate/SYSTEM/refill.txt
 calibrate_system() {
-  local servers=$1
+  local servers=$1 times
   [ "$1" != sync ] || servers="sync sync4"
+  times=$(refill_times) || exit 1
   echo "# $1: calibrating ($servers, $(date -u +%T))"
-  OUT=$OUT/calibrate/$1 SERVERS=$servers TIMES=$(refill_times) \
+  OUT=$OUT/calibrate/$1 SERVERS=$servers TIMES=$times \
     SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU QUANTUM=$QUANTUM \
     bash scripts/calibrate-refill.sh >"$OUT/calibrate-$1.log" 2>&1 ||
     { echo "calibrate-refill.sh failed: $OUT/calibrate-$1.log" >&2; exit 1; }
   grep -v '^#' "$OUT/calibrate/$1/refill.txt" | sed 's/^/  /'
+  grep '^# [a-z0-9]* wait ' "$OUT/calibrate/$1/refill.txt" | sed 's/^# /  /' || true
 }
 
 # --- servers ----------------------------------------------------------------
@@ -729,7 +740,8 @@ main() {
   if [ "${REPORT_ONLY:-0}" = 1 ]; then
     # (a) and norefill again at the measured rates, with this build and
     # its view of the machine (QUANTUM; RTT, or OUT's network.csv), and
-    # (c) with OUT's refill calibration (or REFILL's)
+    # (c) with REFILL's calibration if given, else OUT's (each system's
+    # own, or the one of CALIBRATE=1)
     if [ -z "$REFILL" ] && [ -s "$OUT/calibrate/refill.txt" ]; then
       REFILL=$OUT/calibrate/refill.txt
     fi
@@ -744,7 +756,10 @@ main() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$OUT/scenarios"
   rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/lat" \
-    "$OUT/trace_runs" "$OUT/sent_runs" "$OUT/calibrate"
+    "$OUT/trace_runs" "$OUT/sent_runs"
+  # an earlier run's per-system calibrations (CALIBRATE=1's refill.txt
+  # stays: REFILL may name it)
+  rm -rf "$OUT"/calibrate/*/ "$OUT"/calibrate-*.log
   : >"$OUT/servers.log"
   WORK=$(mktemp -d)
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
@@ -787,7 +802,9 @@ main() {
       # the same without the cache refill (what the models predicted
       # before it): the refill's own effect, point by point
       predict_norefill "$sys" "$mix" "$rl"
-      [ -z "$REFILL" ] || predict_calibrated "$sys" "$mix" "$rl"
+      # (c): now from REFILL; with CALIBRATE=each after the measurements
+      [ -z "$REFILL" ] || [ "$CALIBRATE" = each ] ||
+        predict_calibrated "$sys" "$mix" "$rl"
     done
   done
 

@@ -96,7 +96,7 @@ grep '^gthread ' "$tmp/points" > /dev/null && fail "made-up points hold gthread"
 sed -n 's/^node /gthread /p' "$tmp/points" > "$tmp/one-server"
 python3 "$fit" points "$tmp/one-server" 3 40 > "$tmp/given"
 mode=given
-grep -q '^cache_refill_time: 3.00ms  (two time constants given, 10 points' "$tmp/given" ||
+grep -q '^cache_refill_time: 3ms  (two time constants given, 10 points' "$tmp/given" ||
   fail "given: $(grep time: "$tmp/given")"
 check "$tmp/given" cache_refill_long_time 40ms
 near "$tmp/given" "gthread (worker-pool): cache_refill" 200
@@ -108,6 +108,12 @@ fi
 if python3 "$fit" points "$tmp/one-server" 40 3 > /dev/null 2>&1; then
   fail "a long time constant shorter than the short one accepted"
 fi
+if python3 "$fit" points "$tmp/one-server" 3 inf > /dev/null 2>&1; then
+  fail "an infinite time constant accepted"
+fi
+# given as they are, not rounded: R and L were fitted with them
+python3 "$fit" points "$tmp/one-server" 3 32.5 > "$tmp/given325"
+check "$tmp/given325" cache_refill_long_time 32.5ms
 # no points: an error, nothing printed as keys
 if python3 "$fit" pool /dev/null > "$tmp/none" 2>&1; then fail "no points accepted"; fi
 echo "refill_fit: ok"

@@ -19,7 +19,8 @@
       values.
 
 The fit: two parts lost at two paces, R (1 - exp(-x / T)) + L (1 - exp(-x
-/ TL)), the time constants T and TL common to every server and curve
+/ TL)), the time constants T and TL (fitted, unless given) common to
+every server and curve
 (grids of 0.05 ms and 5 ms, TL up to twice the longest mean gap of the
 idle curve), each server's R and L those that minimise the squared error
 given them (linear, neither negative). A busy point's x is the burn, an
@@ -148,7 +149,7 @@ def main(argv):
             pts = points_of_run(argv[2])
             if len(argv) == 5:
                 given = (1000 * float(argv[3]), 1000 * float(argv[4]))
-                if not (0 < given[0] < given[1]):
+                if not (0 < given[0] < given[1] < math.inf):
                     sys.exit('refill_fit.py: want 0 < T_MS < TL_MS')
         else:
             pts, per, counts = pooled(argv[2:])
@@ -165,10 +166,14 @@ def main(argv):
         print('# %s %s %g: %.0f us' % (s, kd, x, v))
     err, t, tl, rs = fit_given(pts, *given) if given else fit(pts)
     n = len(pts)
-    print('cache_refill_time: %.2fms  (two time constants%s, %d points, rms '
-          'error %.0f us)' % (t / 1000, ' given' if given else '', n,
-                              math.sqrt(err / n)))
-    print('cache_refill_long_time: %.0fms' % (tl / 1000))
+    # given constants as given (the keys must be those R and L were
+    # fitted with), fitted ones to their grids
+    print('cache_refill_time: %sms  (two time constants%s, %d points, rms '
+          'error %.0f us)' % ('%g' % (t / 1000) if given else
+                              '%.2f' % (t / 1000), ' given' if given else '',
+                              n, math.sqrt(err / n)))
+    print('cache_refill_long_time: %sms' % ('%g' % (tl / 1000) if given else
+                                            '%.0f' % (tl / 1000)))
     for s in sorted(rs):
         print('%s (%s): cache_refill: %.0fus' % (s, NAMES.get(s, '?'), rs[s][0]))
         print('%s (%s): cache_refill_long: %.0fus' % (s, NAMES.get(s, '?'), rs[s][1]))
