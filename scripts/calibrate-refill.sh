@@ -38,8 +38,9 @@
 #
 # The fit: two parts lost at two paces, R (1 - exp(-x / T)) + L (1 -
 # exp(-x / TL)), with the time constants T and TL (unless TIMES gives
-# them) common to every server and curve (grids of 0.05 ms and 5 ms, T_L up to twice the longest mean
-# gap of the idle curve: 100 ms) and each server's R and L those
+# them) common to every server and curve (grids of 0.05 ms and 5 ms, T_L
+# up to twice the longest mean gap of the idle curve: 100 ms) and each
+# server's R and L those
 # that minimise the squared error given them (linear, not negative). One
 # time constant fits gaps of 1 to 10 ms, but not the 20-50 ms gaps of a
 # lightly loaded server: on 2026-12-03 (busy spell) an empty uvicorn
@@ -81,9 +82,9 @@
 # its points).
 # Output: OUT/refill.txt (default results/calibrate). Environment: RATES,
 # BURNS, REPS (3, medians), BG (10 s), SERVERS, TIMES, WAIT_US (20000),
-# WAIT_RATE (50), WAIT_BURN (500), SERVER_CPU,
-# CLIENT_CPU, PORT (18650), OUT, QUANTUM (the models' scheduler slice for
-# the concsim runs, as validate-real.sh sets it; default the models').
+# WAIT_RATE (50), WAIT_BURN (500), SERVER_CPU, CLIENT_CPU, PORT (18650),
+# OUT, QUANTUM (the models' scheduler slice for the concsim runs, as
+# validate-real.sh sets it; default the models').
 set -euo pipefail
 # POOL's files as given, from where the script was run
 if [ -n "${POOL:-}" ]; then
@@ -136,6 +137,8 @@ PACKAGES=(gcc libc6-dev curl nodejs gunicorn python3-flask python3-uvicorn
 
 # shellcheck source=scripts/servers.sh
 . scripts/servers.sh
+# shellcheck source=scripts/refill-keys.sh
+. scripts/refill-keys.sh # refill_sets
 trap cleanup_server EXIT
 
 # serve SYSTEM [SYNC_WORKERS]: start_server, and PIDS the server and its
@@ -223,6 +226,14 @@ system_yaml() {
   esac
 }
 
+# cpu_rows [LESS_US]: from concsim's results.csv on stdin, each system's
+# CPU us per request less LESS_US (0), one line each: NAME US
+cpu_rows() {
+  $PY -c 'import csv, sys
+for r in csv.DictReader(sys.stdin):
+    print(r["system"], "%.1f" % (1e6 * float(r["utilization_cpu"]) / float(r["throughput_rps"]) - float(sys.argv[1])))' "${1:-0}"
+}
+
 # model_cpu CONCSIM-OPTIONS...: CPU us per empty request (less its 1 us
 # phase) of each system of the models' closed loop of 8 on one core, one
 # line each: NAME US
@@ -240,10 +251,7 @@ workload:
 systems:
 $(for s in node uvicorn sync sync4 gthread; do system_yaml "$s"; done)
 EOF
-  build/concsim run "$WORK/busy.yaml" -q -j2 --format csv "$@" |
-    $PY -c 'import csv, sys
-for r in csv.DictReader(sys.stdin):
-    print(r["system"], "%.1f" % (1e6 * float(r["utilization_cpu"]) / float(r["throughput_rps"]) - 1))'
+  build/concsim run "$WORK/busy.yaml" -q -j2 --format csv "$@" | cpu_rows 1
 }
 
 model_of() {
@@ -285,53 +293,35 @@ per_request() {
     printf "sync (worker-pool): switch_refill: %.0fus\n", r }' | tee -a "$OUT/refill.txt"
 }
 
-# fitted_sets SERVER: --set options of the keys OUT/refill.txt holds for
-# SERVER (its refill, both parts and their time constants, and its
-# request_overhead), one per line
-fitted_sets() {
-  local t tl k v
-  t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$OUT/refill.txt")
-  tl=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$OUT/refill.txt")
-  echo "--set=systems.$1.cache_refill_time=$t"
-  echo "--set=systems.$1.cache_refill_long_time=$tl"
-  for k in cache_refill cache_refill_long request_overhead; do
-    v=$(sed -n "s/^$1 ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$OUT/refill.txt" | tail -1)
-    [ -z "$v" ] || echo "--set=systems.$1.$k=${v}us"
-  done
-}
-
 # wait_report: each server's measured wait (WORK/waits: SERVER WITH
 # WITHOUT) beside the model's, from concsim runs of the same two requests
 # at WAIT_RATE/s with the fitted keys; appended to OUT/refill.txt
 wait_report() {
   [ -s "$WORK/waits" ] || return 0
-  local s with without names sets=() io mw mn
+  local s with without names opts="" io phases mw mn
   names=$(awk '{ print $1 }' "$WORK/waits")
   for s in $names; do
-    mapfile -t -O "${#sets[@]}" sets < <(fitted_sets "$s")
+    opts="$opts $(refill_sets "$s" "$OUT/refill.txt")" || return 1
   done
   for io in yes no; do
-    {
-      echo "name: calibrate-wait"
-      echo "seed: 1"
-      echo "duration: 60s"
-      echo "warmup: 2s"
-      echo "replications: 3"
-      echo "workload:"
-      echo "  arrivals: { process: poisson, rate: ${WAIT_RATE}/s }"
-      echo "  client: { timeout: 10s }"
-      if [ $io = yes ]; then
-        echo "  classes: [ { name: w, phases: [ { cpu: ${WAIT_BURN}us }, { io: ${WAIT_US}us } ] } ]"
-      else
-        echo "  classes: [ { name: w, phases: [ { cpu: ${WAIT_BURN}us } ] } ]"
-      fi
-      echo "systems:"
-      for s in $names; do system_yaml "$s"; done
-    } >"$WORK/wait-$io.yaml"
-    build/concsim run "$WORK/wait-$io.yaml" -q -j2 --format csv "${sets[@]}" |
-      $PY -c 'import csv, sys
-for r in csv.DictReader(sys.stdin):
-    print(r["system"], "%.1f" % (1e6 * float(r["utilization_cpu"]) / float(r["throughput_rps"])))' >"$WORK/model-$io"
+    phases="{ cpu: ${WAIT_BURN}us }"
+    [ $io = no ] || phases="$phases, { io: ${WAIT_US}us }"
+    cat >"$WORK/wait-$io.yaml" <<EOF
+name: calibrate-wait
+seed: 1
+duration: 60s
+warmup: 2s
+replications: 3
+workload:
+  arrivals: { process: poisson, rate: ${WAIT_RATE}/s }
+  client: { timeout: 10s }
+  classes: [ { name: w, phases: [ $phases ] } ]
+systems:
+$(for s in $names; do system_yaml "$s"; done)
+EOF
+    # shellcheck disable=SC2086 # opts is a list of options
+    build/concsim run "$WORK/wait-$io.yaml" -q -j2 --format csv $opts |
+      cpu_rows >"$WORK/model-$io"
   done
   while read -r s with without; do
     mw=$(awk -v s="$s" '$1 == s { print $2 }' "$WORK/model-yes")

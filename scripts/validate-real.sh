@@ -255,6 +255,8 @@ restore_priority() {
 }
 # shellcheck source=scripts/servers.sh
 source scripts/servers.sh # server_cmd, stop_server (start_server: below)
+# shellcheck source=scripts/refill-keys.sh
+source scripts/refill-keys.sh # refill_sets
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -459,44 +461,11 @@ refill_of() {
   fi
 }
 
-# calibrated_sets SYSTEM FILE: --set options from a calibrate-refill.sh
-# refill.txt (prediction c): the keys it measured (gthread: its own where
-# the file has them, else gunicorn sync's but the switch refill, which
-# needs several processes): the refill, and where the file has them
-# (since 2026-12-03) its long part (else none, not the defaults'),
-# request_overhead and sync's switch_refill
-calibrated_sets() {
-  local src=$1 file=$2 t r k v sets
-  if [ "$1" = gthread ] && ! grep -q '^gthread (' "$file"; then src=sync; fi
-  t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$file")
-  r=$(sed -n "s/^$src ([a-z-]*): cache_refill: \(-\{0,1\}[0-9.]*\)us$/\1/p" "$file")
-  if [ -z "$t" ] || [ -z "$r" ]; then
-    echo "no refill of $src in $file" >&2
-    return 1
-  fi
-  case $r in -*) r=0 ;; esac
-  sets="--set systems.$1.cache_refill=${r}us --set systems.$1.cache_refill_time=$t"
-  # the long part, where the file has it (since 2026-12-03)
-  t=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$file")
-  r=$(sed -n "s/^$src ([a-z-]*): cache_refill_long: \([0-9.]*\)us$/\1/p" "$file")
-  if [ -n "$t" ] && [ -n "$r" ]; then
-    sets="$sets --set systems.$1.cache_refill_long=${r}us --set systems.$1.cache_refill_long_time=$t"
-  else # a file without it: no long part (not the defaults')
-    sets="$sets --set systems.$1.cache_refill_long=0s"
-  fi
-  for k in request_overhead switch_refill; do
-    [ "$k" != switch_refill ] || [ "$1" = sync ] || continue
-    v=$(sed -n "s/^$src ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$file" | tail -1)
-    [ -z "$v" ] || sets="$sets --set systems.$1.$k=${v}us"
-  done
-  echo "$sets"
-}
-
 # predict_calibrated SYSTEM MIX RATES: prediction (c) at the measured rates
 predict_calibrated() {
   local sets file
   file=$(refill_of "$1")
-  sets=$(calibrated_sets "$1" "$file") || return 1
+  sets=$(refill_sets "$1" "$file") || return 1
   mkdir -p "$OUT/pred_calibrated"
   # shellcheck disable=SC2086 # sets is a list of options
   sim_sweep "$OUT/scenarios/$1-$2.yaml" "$OUT/pred_calibrated/$1-$2" "$3" \

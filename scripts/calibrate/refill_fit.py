@@ -168,12 +168,13 @@ def main(argv):
     n = len(pts)
     # given constants as given (the keys must be those R and L were
     # fitted with), fitted ones to their grids
+    if given:
+        t_ms, tl_ms, how = '%g' % (t / 1000), '%g' % (tl / 1000), ' given'
+    else:
+        t_ms, tl_ms, how = '%.2f' % (t / 1000), '%.0f' % (tl / 1000), ''
     print('cache_refill_time: %sms  (two time constants%s, %d points, rms '
-          'error %.0f us)' % ('%g' % (t / 1000) if given else
-                              '%.2f' % (t / 1000), ' given' if given else '',
-                              n, math.sqrt(err / n)))
-    print('cache_refill_long_time: %sms' % ('%g' % (tl / 1000) if given else
-                                            '%.0f' % (tl / 1000)))
+          'error %.0f us)' % (t_ms, how, n, math.sqrt(err / n)))
+    print('cache_refill_long_time: %sms' % tl_ms)
     for s in sorted(rs):
         print('%s (%s): cache_refill: %.0fus' % (s, NAMES.get(s, '?'), rs[s][0]))
         print('%s (%s): cache_refill_long: %.0fus' % (s, NAMES.get(s, '?'), rs[s][1]))
