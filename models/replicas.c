@@ -663,8 +663,8 @@ static void child_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	if (m->cfg->hop > 0) {
 		/* r is ours again: its model fields are free */
 		r->mtag = (uint64_t)o;
-		sim_after(m->ctx.s, m->cfg->hop, hop_out, r,
-			  (uint64_t)(uintptr_t)m);
+		sim_after_fixed(m->ctx.s, m->cfg->hop, hop_out, r,
+				(uint64_t)(uintptr_t)m);
 	} else {
 		answer(m, r, o);
 	}
@@ -680,8 +680,8 @@ static void rep_submit(void *state, struct sim_request *r)
 	c->sent++;
 	set_inflight(c, now, +1);
 	if (m->cfg->hop > 0)
-		sim_after(m->ctx.s, m->cfg->hop, hop_in, c,
-			  (uint64_t)(uintptr_t)r);
+		sim_after_fixed(m->ctx.s, m->cfg->hop, hop_in, c,
+				(uint64_t)(uintptr_t)r);
 	else
 		deliver(c, r);
 }

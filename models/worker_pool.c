@@ -698,8 +698,8 @@ static void start(struct wp_thread *th, struct sim_request *r)
 	if (p->limit > 0 && ++p->served >= p->limit && p->state == WP_UP)
 		p->state = WP_DRAINING; /* "autorestarting after current" */
 	if (m->cfg->threads == 1 && m->cfg->timeout > 0)
-		p->kill_ev =
-		    sim_after(m->ctx.s, m->cfg->timeout, kill_worker, p, 0);
+		p->kill_ev = sim_after_fixed(m->ctx.s, m->cfg->timeout,
+					     kill_worker, p, 0);
 	double cpu0 = m->mainthread ? m->intake : sim_first_cost(&m->first, r);
 	run_phases(th, cpu0 + (m->response - response_of(m, r)), true);
 }

@@ -335,6 +335,122 @@ Test(kernel, a_handlers_first_event_takes_the_dispatched_tops_place)
 	sim_release(&s);
 }
 
+/* Lanes (sim_after_fixed): the events of one fixed delay wait in a FIFO of
+ * their own, merged with the list at dispatch. Handlers here schedule
+ * into the list at whole-unit times and a delay 0 to 4 ahead, and into
+ * SIM__LANES + 2 fixed delays: whole units (ties with the list and with
+ * each other) and halves, the last two beyond SIM__LANES and so in the
+ * list; the first lane opens in a handler mid-run (the heap's loop hands
+ * over to its loop with the lanes). They cancel some of what they
+ * scheduled, in the lanes and in the list, pending or not. Every event
+ * must come out in (time, insertion) order, once, unless it was cancelled
+ * while pending, with the heap (about 100 pending) and with the calendar
+ * queue (about 3,000), and sim_pending count the lanes' entries. */
+enum { LANES_LIMIT = 200000, LANES_IDS = 4 * LANES_LIMIT };
+struct lanes_mix {
+	struct sim_stream st;
+	struct order ord;
+	uint64_t next;
+	int steps, bad_pending, twice, fired_cancelled, cancelled;
+	size_t target;
+	bool saw_cal;
+	uint8_t state[LANES_IDS]; /* 1 fired, 2 cancelled while pending */
+	sim_ev ev[8];
+	uint64_t evid[8];
+	int nev;
+};
+
+static void lanes_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	static const double fixed[SIM__LANES + 2] = {0, 1,   2, 3,   0.5,
+						     7, 1.5, 4, 5.5, 9};
+	struct lanes_mix *c = obj;
+	order_note(&c->ord, s->now, arg);
+	if (c->state[arg] == 1)
+		c->twice++;
+	if (c->state[arg] == 2)
+		c->fired_cancelled++;
+	c->state[arg] = 1;
+	if (s->cal)
+		c->saw_cal = true;
+	if (++c->steps > LANES_LIMIT)
+		return; /* the end: let it drain */
+	size_t before = sim_pending(s);
+	/* 1.29 events an event on average below the target, 0.47 above */
+	int k = (int)(sim_uniform(&c->st) * (before < c->target ? 3.5 : 1.9));
+	for (int i = 0; i < k; i++) {
+		double u = sim_uniform(&c->st);
+		sim_ev e;
+		if (c->steps > 50 && u < 0.6)
+			e = sim_after_fixed(s, fixed[(int)(u / 0.6 * 10)],
+					    lanes_ev, c, c->next);
+		else
+			e = sim_at(
+			    s, u < 0.7 ? s->now : floor(s->now) + ceil(4 * u),
+			    lanes_ev, c, c->next);
+		if (sim_pending(s) != before + (size_t)i + 1)
+			c->bad_pending++;
+		c->evid[c->nev] = c->next++;
+		c->ev[c->nev++] = e;
+		if (c->nev == 8) {
+			/* one of the last eight, fired already or not */
+			int j = (int)(sim_uniform(&c->st) * 8);
+			if (sim_uniform(&c->st) < 0.3) {
+				sim_cancel(s, c->ev[j]);
+				if (c->state[c->evid[j]] == 0) {
+					c->state[c->evid[j]] = 2;
+					c->cancelled++;
+				}
+			}
+			c->nev = 0;
+		}
+	}
+}
+
+static void lanes_mix_run(size_t target, bool cal)
+{
+	static struct lanes_mix c;
+	memset(&c, 0, sizeof c);
+	c.target = target;
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_stream_init(&c.st, 7, 0, "lanes"), 0);
+	for (int i = 0; i < 20; i++)
+		sim_at(&s, 0, lanes_ev, &c, c.next++);
+	cr_assert_eq(sim_run_until(&s, 1e9), 0);
+	cr_assert_lt(c.next, (uint64_t)LANES_IDS);
+	cr_expect_gt(c.steps, LANES_LIMIT, "the events died out after %d",
+		     c.steps);
+	cr_expect_eq(c.saw_cal, cal, "the calendar queue %s",
+		     c.saw_cal ? "ran" : "never ran");
+	cr_expect_eq(s.nlanes, SIM__LANES);
+	cr_expect_gt(c.cancelled, 1000, "%d cancelled", c.cancelled);
+	cr_expect_eq(c.ord.fired + (uint64_t)c.cancelled, c.next,
+		     "%llu fired and %d cancelled of %llu events",
+		     (unsigned long long)c.ord.fired, c.cancelled,
+		     (unsigned long long)c.next);
+	cr_expect_eq(c.twice, 0, "%d fired twice", c.twice);
+	cr_expect_eq(c.fired_cancelled, 0, "%d fired once cancelled",
+		     c.fired_cancelled);
+	cr_expect_eq(c.ord.bad, 0,
+		     "%d of %llu events out of (time, insertion) order",
+		     c.ord.bad, (unsigned long long)c.ord.fired);
+	cr_expect_eq(c.bad_pending, 0);
+	cr_expect_eq(sim_pending(&s), 0);
+	sim_stream_release(&c.st);
+	sim_release(&s);
+}
+
+Test(kernel, lanes_keep_the_lists_order_with_the_heap)
+{
+	lanes_mix_run(100, false);
+}
+
+Test(kernel, lanes_keep_the_lists_order_with_the_calendar_queue)
+{
+	lanes_mix_run(3000, true);
+}
+
 /* The heap becomes a calendar queue in the middle of a handler (its
  * dispatch hands over after the event, SIM__STOP_CAL): the order goes on
  * unchanged, and a sim_stop made in the same handler before still stops

@@ -15,7 +15,8 @@
  * one event: the next arrival, the end of the next burst); the top is
  * removed after a handler that scheduled nothing. The heap's loop tests
  * one flag after each event, s->stop, which sim__cal_on also sets
- * (SIM__STOP_CAL) to hand over to the calendar queue's.
+ * (SIM__STOP_CAL) to hand over to the calendar queue's, and
+ * sim_after_fixed to the heap's loop with the lanes.
  *
  * Past SIM__CAL_ON pending events the entries move to a calendar queue
  * (Brown, CACM 1988): nb buckets (a power of two), each a day of `width`
@@ -47,6 +48,28 @@
  * fetcher and the next one's late fetcher (sim_set_fetcher), so that a
  * fleet of replicas, whose events land on memory the caches no longer
  * hold, overlaps those misses with the work of the events before.
+ *
+ * Events scheduled a fixed delay ahead (sim_after_fixed: a balancer's
+ * hop, the clients' network, the timeouts of clients, calls and sync
+ * workers, the GIL's switch interval) skip the list: since now only
+ * grows, the events of one delay come due in the order they were
+ * scheduled, and a lane, a ring of entries that carry the event itself,
+ * holds them in that order for O(1) a push and a pop, where the heap
+ * sifts each (O(log n))
+ * and the calendar links each into a bucket and gives it a record; a
+ * timeout, scheduled and cancelled for every request, otherwise waits in
+ * the list until its time (a 30 s worker timeout at 100/s: 3,000 dead
+ * entries, enough to turn the heap into a calendar queue). A lane's
+ * cancelled entry is dropped when it surfaces, as the list's are. The
+ * first SIM__LANES delays get one each. Dispatch takes the earliest of
+ * the list's first entry and the lanes' (lane_t: the earliest of their
+ * firsts, kept up to date at each push into an empty lane and each pop),
+ * by (time, insertion) as the list orders its own, so that the order,
+ * and every result, is the same as with the list alone (the golden
+ * outputs did not change). A simulation without a lane (the M/M/1) runs
+ * the heap's loop without the test (heap_run); the first lane, opened
+ * in a handler, hands over to the loop with it after that event (as the
+ * calendar's coming does: SIM__STOP_CAL).
  */
 #include <assert.h>
 #include <math.h>
@@ -90,6 +113,7 @@ int sim_init(struct sim *s)
 		return SIM_ENOMEM;
 	}
 	s->heap[0].t = NAN; /* empty (heap_run) */
+	s->lane_t = NAN;    /* no lane entry */
 	return 0;
 }
 
@@ -100,9 +124,14 @@ void sim_release(struct sim *s)
 	cal_free(s);
 	free(s->rec);
 	free(s->heap);
+	for (int i = 0; i < s->nlanes; i++)
+		free(s->lanes[i].q);
 	s->rec = NULL;
 	s->heap = NULL;
 	s->nheap = s->nrec = 0;
+	s->nlanes = 0;
+	s->nlaned = 0;
+	s->lane_t = NAN;
 }
 
 /* ---------------------------------------------------- calendar queue -- */
@@ -586,15 +615,15 @@ void sim__cal_push(struct sim *s, struct sim_heapent e)
  * turns out wrong (an earlier event scheduled meanwhile) costs only the
  * fetches; prefetches never fault. The heap path (at most SIM__CAL_ON
  * pending, all in cache) does none. */
-static inline void fetcher_call(const struct sim *s, const struct sim_evrec *r,
-				bool early)
+static inline void fetcher_call(const struct sim *s, sim_fn fn, const void *obj,
+				uint64_t arg, bool early)
 {
 	for (int k = 0; k < s->nfetchers; k++)
-		if (s->fetchers[k].fn == r->fn) {
+		if (s->fetchers[k].fn == fn) {
 			sim_fetch_fn f =
 			    early ? s->fetchers[k].early : s->fetchers[k].late;
 			if (f)
-				f(r->obj, r->arg);
+				f(obj, arg);
 			return;
 		}
 }
@@ -623,11 +652,11 @@ static inline void cal_prefetch(const struct sim *s, const struct sim_cal *c,
 	uint32_t nx = cal_after(c, n, &d, true);
 	if (nx == CAL_NIL)
 		return;
-	fetcher_call(s, &s->rec[nx], false);
+	fetcher_call(s, s->rec[nx].fn, s->rec[nx].obj, s->rec[nx].arg, false);
 	uint32_t n2 = cal_after(c, nx, &d, true);
 	if (n2 == CAL_NIL)
 		return;
-	fetcher_call(s, &s->rec[n2], true);
+	fetcher_call(s, s->rec[n2].fn, s->rec[n2].obj, s->rec[n2].arg, true);
 	/* n3's day unchecked: its record, fetched one event ago, may still be
 	 * on its way (checking it cost 1.05 x the time at 10,000 replicas) */
 	uint32_t n3 = cal_after(c, n2, &d, false);
@@ -656,12 +685,137 @@ void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn early,
 	}
 }
 
-/* Takes the earliest entry into *e if it is due by t_end. */
+/* ------------------------------------------------------------- lanes -- */
+
+/* Finds the earliest first entry of the lanes (lane_t NaN: none). */
+static void lane_find(struct sim *s)
+{
+	double t = NAN;
+	uint64_t key = 0;
+	int m = -1;
+	for (int i = 0; i < s->nlanes; i++) {
+		const struct sim_lane *l = &s->lanes[i];
+		if (!l->len)
+			continue;
+		const struct sim_laneent *e = &l->q[l->first & (l->cap - 1)];
+		if (m < 0 || e->t < t || (e->t == t && e->key < key)) {
+			t = e->t;
+			key = e->key;
+			m = i;
+		}
+	}
+	s->lane_t = t;
+	s->lane_key = key;
+	s->lane_min = m;
+}
+
+/* A full lane's ring twice as large, each entry in its number's slot;
+ * 0, or SIM_ENOMEM. */
+static int lane_grow(struct sim_lane *l)
+{
+	uint32_t cap = l->cap ? 2 * l->cap : 64;
+	if (cap <= l->cap)
+		return SIM_ENOMEM;
+	struct sim_laneent *q = malloc((size_t)cap * sizeof *q);
+	if (!q)
+		return SIM_ENOMEM;
+	for (uint64_t p = l->first; p < l->first + l->len; p++)
+		q[p & (cap - 1)] = l->q[p & (l->cap - 1)];
+	free(l->q);
+	l->q = q;
+	l->cap = cap;
+	return 0;
+}
+
+sim_ev sim_after_fixed(struct sim *s, double dt, sim_fn fn, void *obj,
+		       uint64_t arg)
+{
+	assert(dt >= 0);
+	int i = 0;
+	while (i < s->nlanes && s->lanes[i].dt != dt)
+		i++;
+	if (i == s->nlanes) {
+		if (i == SIM__LANES) /* every lane taken: the list */
+			return sim_after(s, dt, fn, obj, arg);
+		s->lanes[s->nlanes++] = (struct sim_lane){.dt = dt};
+		/* the first lane: the heap's dispatch hands over after this
+		 * event to its loop with the lanes (heap_run_lanes) */
+		if (s->nlanes == 1 && !s->stop)
+			s->stop = SIM__STOP_CAL;
+	}
+	struct sim_lane *l = &s->lanes[i];
+	if (l->len == l->cap && lane_grow(l) < 0) {
+		s->stop = SIM_ENOMEM;
+		return 0;
+	}
+	uint64_t p = l->first + l->len++;
+	l->q[p & (l->cap - 1)] = (struct sim_laneent){
+	    s->now + dt, s->seq++ << IDX_BITS, fn, obj, arg};
+	s->nlaned++;
+	if (l->len == 1) /* a new first entry */
+		lane_find(s);
+	return ((p << IDX_BITS) | (SIM__LANE_IDX + (uint32_t)i)) + 1;
+}
+
+/* Whether the lanes' earliest entry comes before list entry e (whose
+ * time may be NaN: the heap is empty) and is due by t_end. */
+static inline bool lane_first(const struct sim *s, struct sim_heapent e,
+			      double t_end)
+{
+	double lt = s->lane_t; /* NaN: no lane entry, never first */
+	return lt <= t_end &&
+	       (!(e.t <= lt) || (e.t == lt && s->lane_key < e.key));
+}
+
+/* While the calendar runs (a fleet), the lane's next entries are looked
+ * at ahead as cal_prefetch does the list's, a stage per event of the
+ * lane: the object of the third, the early fetcher of the second, the
+ * late one of the next (they are known, not guessed). */
+static inline void lane_prefetch(const struct sim *s, const struct sim_lane *l)
+{
+	uint32_t mask = l->cap - 1;
+	if (l->len > 0) {
+		const struct sim_laneent *e = &l->q[l->first & mask];
+		fetcher_call(s, e->fn, e->obj, e->arg, false);
+	}
+	if (l->len > 1) {
+		const struct sim_laneent *e = &l->q[(l->first + 1) & mask];
+		fetcher_call(s, e->fn, e->obj, e->arg, true);
+	}
+	if (l->len > 2) {
+		uintptr_t obj = (uintptr_t)l->q[(l->first + 2) & mask].obj;
+		__builtin_prefetch((const void *)obj);
+		__builtin_prefetch((const void *)(obj + 64));
+	}
+}
+
+/* Dispatches the lanes' earliest entry (drops it if cancelled). */
+static void lane_run(struct sim *s)
+{
+	struct sim_lane *l = &s->lanes[s->lane_min];
+	struct sim_laneent e = l->q[l->first++ & (l->cap - 1)];
+	l->len--;
+	s->nlaned--;
+	lane_find(s);
+	if (s->cal)
+		lane_prefetch(s, l);
+	if (!e.fn)
+		return;
+	s->now = e.t;
+	s->events++;
+	e.fn(s, e.obj, e.arg);
+}
+
+/* Takes the earliest entry into *e if it is due by t_end and before the
+ * lanes' earliest: 1; 2 if the lanes' comes first (due by t_end); 0 if
+ * neither is due. */
 static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 {
 	struct sim_cal *c = s->cal;
 	size_t b = cal_find(c);
 	uint32_t n = c->head[b];
+	if (lane_first(s, c->node[n].e, t_end))
+		return 2;
 	if (c->node[n].e.t > t_end)
 		return 0;
 	cal_unlink_head(c, b);
@@ -691,9 +845,13 @@ int sim__grow(struct sim *s)
 		set_hlim(s);
 	}
 	if (s->free_head == NO_REC && s->nrec == s->caprec) {
-		if (s->caprec >= (UINT32_C(1) << IDX_BITS))
+		/* indices from SIM__LANE_IDX on are the lanes' handles' */
+		size_t cap = 2 * (size_t)s->caprec;
+		if (cap > SIM__LANE_IDX)
+			cap = SIM__LANE_IDX;
+		if (cap <= s->caprec)
 			goto nomem;
-		struct sim_evrec *r = rec_alloc(2 * (size_t)s->caprec);
+		struct sim_evrec *r = rec_alloc(cap);
 		if (!r)
 			goto nomem;
 		memcpy(r, s->rec, s->nrec * sizeof *r);
@@ -701,7 +859,7 @@ int sim__grow(struct sim *s)
 		s->rec = r;
 		if (s->cal)
 			s->cal->node = r;
-		s->caprec *= 2;
+		s->caprec = (uint32_t)cap;
 	}
 	return 0;
 nomem:
@@ -767,9 +925,17 @@ void sim_cancel(struct sim *s, sim_ev ev)
 {
 	if (!ev)
 		return;
+	uint32_t i = (uint32_t)((ev - 1) & IDX_MASK);
+	if (i >= SIM__LANE_IDX) { /* a lane's entry, if still pending */
+		struct sim_lane *l = &s->lanes[i - SIM__LANE_IDX];
+		uint64_t p = (ev - 1) >> IDX_BITS;
+		if (i - SIM__LANE_IDX < (uint32_t)s->nlanes &&
+		    p - l->first < l->len)
+			l->q[p & (l->cap - 1)].fn = NULL;
+		return;
+	}
 	/* a record freed since, not reused yet, may still match (or its
 	 * next_free may): clearing a free record's handler is harmless */
-	uint32_t i = (uint32_t)((ev - 1) & IDX_MASK);
 	if (i < s->nrec && s->rec[i].key == ev - 1)
 		s->rec[i].fn = NULL;
 }
@@ -816,13 +982,20 @@ enum { RUN_DONE, RUN_CAL, RUN_STOPPED };
 /* sim_run_until while the heap holds the events: the top is taken in
  * place (s->hole) for the handler's first sim_at to fill. Returns
  * RUN_DONE (no event left by t_end), RUN_CAL (the calendar queue took
- * over) or RUN_STOPPED (s->stop set: sim_stop or an error). */
-static int heap_run(struct sim *s, double t_end)
+ * over) or RUN_STOPPED (s->stop set: sim_stop or an error). `lanes`: a
+ * constant, whether the lanes' entries are merged in (a simulation
+ * without a lane, the M/M/1, runs the loop without that test). */
+static inline __attribute__((always_inline)) int
+heap_run_(struct sim *s, double t_end, bool lanes)
 {
 	for (;;) {
 		/* an empty heap's top is a NaN time (sim_init, sim__heap_close;
 		 * no event has one): one test for both ends */
 		struct sim_heapent top = s->heap[0];
+		if (lanes && lane_first(s, top, t_end)) {
+			lane_run(s);
+			goto next;
+		}
 		if (!(top.t <= t_end))
 			break;
 		uint32_t i = (uint32_t)(top.key & IDX_MASK);
@@ -839,6 +1012,7 @@ static int heap_run(struct sim *s, double t_end)
 		}
 		if (s->hole)
 			sim__heap_close(s);
+	next:
 		/* one test for both: a stop, or the calendar queue */
 		if (s->stop) {
 			if (s->stop != SIM__STOP_CAL)
@@ -850,12 +1024,24 @@ static int heap_run(struct sim *s, double t_end)
 	return RUN_DONE;
 }
 
+static int heap_run(struct sim *s, double t_end)
+{
+	return heap_run_(s, t_end, false);
+}
+
+static int heap_run_lanes(struct sim *s, double t_end)
+{
+	return heap_run_(s, t_end, true);
+}
+
 int sim_run_until(struct sim *s, double t_end)
 {
 	s->stop = 0;
-	while (s->nheap > 0) {
+	/* lane_t is NaN, unequal to itself, while the lanes are empty */
+	while (s->nheap > 0 || s->lane_t == s->lane_t) {
 		if (!s->cal) {
-			int how = heap_run(s, t_end);
+			int how = s->nlanes ? heap_run_lanes(s, t_end)
+					    : heap_run(s, t_end);
 			if (how == RUN_STOPPED)
 				return s->stop < 0 ? s->stop : 0;
 			if (how == RUN_DONE)
@@ -863,18 +1049,24 @@ int sim_run_until(struct sim *s, double t_end)
 			continue;
 		}
 		struct sim_heapent e;
-		if (!cal_pop(s, t_end, &e))
+		int got = cal_pop(s, t_end, &e);
+		if (!got)
 			break;
-		uint32_t i = (uint32_t)(e.key & IDX_MASK);
-		struct sim_evrec r = s->rec[i];
-		rec_free(s, i);
-		if (!r.fn)
-			continue;
-		s->now = e.t;
-		s->events++;
-		r.fn(s, r.obj, r.arg);
+		if (got == 2) {
+			lane_run(s);
+		} else {
+			uint32_t i = (uint32_t)(e.key & IDX_MASK);
+			struct sim_evrec r = s->rec[i];
+			rec_free(s, i);
+			if (!r.fn)
+				continue;
+			s->now = e.t;
+			s->events++;
+			r.fn(s, r.obj, r.arg);
+		}
 		/* SIM__STOP_CAL: the heap came back (cal_pop), grew again in
-		 * this handler and is a calendar queue again */
+		 * this handler and is a calendar queue again, or the first
+		 * lane opened (the calendar's loop merges the lanes anyway) */
 		if (s->stop == SIM__STOP_CAL)
 			s->stop = 0;
 		if (s->stop)

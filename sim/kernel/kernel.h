@@ -71,6 +71,31 @@ typedef void (*sim_fetch_fn)(const void *obj, uint64_t arg);
 #define SIM__CAL_ON  512
 #define SIM__CAL_OFF 128
 
+/* A lane (sim_after_fixed): the events scheduled one fixed delay ahead,
+ * which come due in the order they were scheduled (now only grows), so
+ * that a FIFO holds them in order where the list would sort each in: a
+ * ring of entries that carry the event itself (no record; fn NULL once
+ * cancelled). Entry number p of the lane (counting every entry it ever
+ * held) is in slot p % cap, cap a power of two; `first` is the number of
+ * the first pending, `len` how many are pending. */
+struct sim_laneent {
+	double t;
+	uint64_t key; /* insertion sequence << 24: ties as in the list */
+	sim_fn fn;
+	void *obj;
+	uint64_t arg;
+};
+struct sim_lane {
+	double dt;
+	struct sim_laneent *q;
+	uint64_t first;
+	uint32_t len, cap;
+};
+#define SIM__LANES 8
+/* A lane event's handle - 1 is (its entry's number << SIM__IDX_BITS) | (
+ * SIM__LANE_IDX + lane): record indices stay below SIM__LANE_IDX. */
+#define SIM__LANE_IDX ((UINT32_C(1) << SIM__IDX_BITS) - SIM__LANES)
+
 struct sim {
 	double now;
 	uint64_t seq;
@@ -79,7 +104,8 @@ struct sim {
 	size_t nheap, capheap; /* nheap: events pending, in either list */
 	struct sim_evrec *rec;
 	uint32_t nrec, caprec, free_head;
-	int stop; /* also SIM__STOP_CAL: the heap became a calendar queue */
+	int stop; /* also SIM__STOP_CAL: the heap became a calendar queue,
+		     or the first lane opened (sim_after_fixed) */
 	/* The heap's top is the event being dispatched, taken already:
 	 * heap[0] is free for the handler's first sim_at (which sifts its
 	 * entry down from there: one sift instead of a pop's and a push's),
@@ -97,6 +123,14 @@ struct sim {
 		sim_fetch_fn early, late; /* two events ahead, one ahead */
 	} fetchers[SIM__FETCHERS];
 	int nfetchers;
+	/* the lanes (sim_after_fixed): the earliest of their first entries,
+	 * its time (NaN while the lanes are empty), key and lane; nlaned:
+	 * their entries in all */
+	double lane_t;
+	uint64_t lane_key;
+	int lane_min, nlanes;
+	size_t nlaned;
+	struct sim_lane lanes[SIM__LANES];
 };
 
 /* Initialises an empty simulation at time 0. Returns 0 or SIM_ENOMEM. */
@@ -124,7 +158,8 @@ size_t sim__cal_far(const struct sim *s);
 /* Internal: removes the hole at the heap's top (s->hole set). */
 void sim__heap_close(struct sim *s);
 /* Internal: s->stop while the dispatch of the heap must hand over to the
- * calendar queue's (set by sim__cal_on unless a stop is pending). */
+ * calendar queue's, or to its loop with the lanes (set by sim__cal_on and
+ * by the first sim_after_fixed unless a stop is pending). */
 #define SIM__STOP_CAL 2
 
 /* Internal: puts e, newer than every pending entry, at the heap's top
@@ -227,6 +262,21 @@ static inline sim_ev sim_after(struct sim *s, double dt, sim_fn fn, void *obj,
 	return sim_at(s, s->now + dt, fn, obj, arg);
 }
 
+/* Schedules fn(s, obj, arg) at now + dt, where dt is a fixed delay that
+ * the caller uses again and again (a network hop, a timeout of the
+ * configuration):
+ * since now only grows, the events of one delay come due in the order
+ * they were scheduled, and the kernel keeps them in a lane, a FIFO of its
+ * own, rather than sorting each into the list (with thousands of
+ * replicas, a calendar insertion and its record's cache line per event).
+ * Dispatch takes from the lanes and the list in the same (time,
+ * insertion) order as if all were in the list, so results do not depend
+ * on it. Returns its handle for sim_cancel, or 0 when memory ran out
+ * (the simulation then stops with SIM_ENOMEM). The first SIM__LANES
+ * delays get a lane, others go to the list. */
+sim_ev sim_after_fixed(struct sim *s, double dt, sim_fn fn, void *obj,
+		       uint64_t arg);
+
 /* While the calendar queue runs (many pending events: a fleet of
  * replicas), the events after the one being dispatched are looked at
  * ahead, so that what a handler touches comes in stages, each stage's
@@ -287,6 +337,6 @@ static inline void sim_prefetch_lines(const void *p, unsigned n)
 /* Number of events waiting (including cancelled ones not yet surfaced). */
 static inline size_t sim_pending(const struct sim *s)
 {
-	return s->nheap - (size_t)s->hole;
+	return s->nheap - (size_t)s->hole + s->nlaned;
 }
 #endif

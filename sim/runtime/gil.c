@@ -62,8 +62,8 @@ static void drop_request(struct sim *s, void *obj, uint64_t arg);
 static void arm(struct sim_gil *g)
 {
 	if (!g->drop_ev && g->wq_head && g->holder)
-		g->drop_ev =
-		    sim_after(g->host->s, g->interval, drop_request, g, 0);
+		g->drop_ev = sim_after_fixed(g->host->s, g->interval,
+					     drop_request, g, 0);
 }
 
 static void take(struct sim_gil *g, struct sim_pythread *pt)

@@ -311,8 +311,8 @@ static void send_attempt(struct sim_calls *k, uint32_t j, uint8_t attempt)
 	}
 	if (c->client.timeout > 0)
 		r->timeout_ev =
-		    sim_after(set->s, c->client.timeout, call_timeout, in,
-			      (uint64_t)(uintptr_t)r);
+		    sim_after_fixed(set->s, c->client.timeout, call_timeout, in,
+				    (uint64_t)(uintptr_t)r);
 	sim_model_submit(&in->inst, r);
 }
 

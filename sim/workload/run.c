@@ -373,7 +373,8 @@ static void on_done_net(void *ctx, struct sim_request *r, enum sim_outcome o)
 	}
 	r->net = SIM_NET_BACK;
 	r->answer = (uint8_t)o;
-	sim_after(&ru->s, ru->rtt / 2, on_receive, ru, (uint64_t)(uintptr_t)r);
+	sim_after_fixed(&ru->s, ru->rtt / 2, on_receive, ru,
+			(uint64_t)(uintptr_t)r);
 }
 
 /* port.done: the server is finished with r's attempt. */
@@ -434,12 +435,12 @@ send_attempt(struct run *ru, struct sim_request *r, bool plain)
 		return;
 	}
 	if (ru->timed)
-		r->timeout_ev =
-		    sim_after(s, ru->wl->client.timeout, on_timeout, ru, arg);
+		r->timeout_ev = sim_after_fixed(s, ru->wl->client.timeout,
+						on_timeout, ru, arg);
 	if (ru->net) { /* it reaches the server after the network */
 		r->net = SIM_NET_OUT;
-		sim_after(s, sim_net_out(r->conn, ru->rtt), on_deliver, ru,
-			  arg);
+		sim_after_fixed(s, sim_net_out(r->conn, ru->rtt), on_deliver,
+				ru, arg);
 		return;
 	}
 	sim_model_submit(&ru->inst, r);

@@ -248,8 +248,8 @@ static void sess_open(struct sim *s, void *obj, uint64_t i)
 	/* the server has the holder until it ends the session: nothing
 	 * replaces it in between */
 	if (sr->rtt > 0)
-		sim_after(s, sim_net_out(r->conn, sr->rtt), sess_deliver, sr,
-			  i);
+		sim_after_fixed(s, sim_net_out(r->conn, sr->rtt), sess_deliver,
+				sr, i);
 	else
 		sim_model_session(sr->inst, r);
 }
@@ -286,7 +286,8 @@ void sim_sessrun_opened(struct sim_sessrun *sr, struct sim_request *r)
 	 * session ends no earlier than it opens, so the client learns of the
 	 * end after this (events at one time run in the order scheduled) */
 	if (sr->rtt > 0)
-		sim_after(sr->s, sr->rtt / 2, sess_opened_ev, sr, r->client);
+		sim_after_fixed(sr->s, sr->rtt / 2, sess_opened_ev, sr,
+				r->client);
 	else
 		client_opened(sr, r->client);
 }
@@ -351,8 +352,8 @@ static void sess_message(struct sim *s, void *obj, uint64_t i)
 	next_message(sr, (uint32_t)i);
 	if (sr->rtt > 0) { /* on the open connection: half a round trip */
 		r->net = SIM_NET_OUT;
-		sim_after(s, sim_net_out(r->conn, sr->rtt), msg_deliver, sr,
-			  (uint64_t)(uintptr_t)r);
+		sim_after_fixed(s, sim_net_out(r->conn, sr->rtt), msg_deliver,
+				sr, (uint64_t)(uintptr_t)r);
 		return;
 	}
 	r->mptr = x->holder;
@@ -416,7 +417,7 @@ void sim_sessrun_done(struct sim_sessrun *sr, struct sim_request *r,
 	sim_req_free(sr->pool, r);
 	if (sr->rtt > 0) {
 		sr->v[i].ended = (uint8_t)o;
-		sim_after(s, sr->rtt / 2, sess_closed_ev, sr, i);
+		sim_after_fixed(s, sr->rtt / 2, sess_closed_ev, sr, i);
 		return;
 	}
 	client_closed(sr, i, o, measuring);
