@@ -339,26 +339,43 @@ Test(kernel, a_handlers_first_event_takes_the_dispatched_tops_place)
  * their own, merged with the list at dispatch. Handlers here schedule
  * into the list at whole-unit times and a delay 0 to 4 ahead, and into
  * SIM__LANES + 2 fixed delays: whole units (ties with the list and with
- * each other) and halves, the last two beyond SIM__LANES and so in the
- * list; the first lane opens in a handler mid-run (the heap's loop hands
- * over to its loop with the lanes). They cancel some of what they
- * scheduled, in the lanes and in the list, pending or not. Every event
- * must come out in (time, insertion) order, once, unless it was cancelled
- * while pending, with the heap (about 100 pending) and with the calendar
- * queue (about 3,000), and sim_pending count the lanes' entries. */
+ * each other) and halves, two more than there are lanes, so that the
+ * last two used go to the list; the first lane opens in a handler mid-run
+ * (the heap's loop hands over to its loop with the lanes). They cancel
+ * some of what they scheduled, in the lanes and in the list: one of the
+ * last eight, pending or not, and the handle of the event scheduled 1,023
+ * events before, long gone, whose lane slot a pending entry may hold
+ * since; and stop the run now and then (sim_stop). The run goes in
+ * slices of random lengths, some empty, as run.c's does. Every event must
+ * come out in (time, insertion) order, within its slice, once, unless it
+ * was cancelled while pending, with the heap (about 100 pending) and with
+ * the calendar queue (about 3,000); sim_pending must count the lanes'
+ * entries and s.events only what ran. */
 enum { LANES_LIMIT = 200000, LANES_IDS = 4 * LANES_LIMIT };
 struct lanes_mix {
 	struct sim_stream st;
 	struct order ord;
 	uint64_t next;
-	int steps, bad_pending, twice, fired_cancelled, cancelled;
+	int steps, bad_pending, twice, fired_cancelled, cancelled, late;
 	size_t target;
 	bool saw_cal;
+	double slice_start, slice_end;
 	uint8_t state[LANES_IDS]; /* 1 fired, 2 cancelled while pending */
-	sim_ev ev[8];
+	sim_ev ev[8], old[1024];
 	uint64_t evid[8];
 	int nev;
 };
+
+/* Cancels event `id` (handle e), counting it if it was pending. */
+static void lanes_cancel(struct sim *s, struct lanes_mix *c, sim_ev e,
+			 uint64_t id)
+{
+	sim_cancel(s, e);
+	if (c->state[id] == 0) {
+		c->state[id] = 2;
+		c->cancelled++;
+	}
+}
 
 static void lanes_ev(struct sim *s, void *obj, uint64_t arg)
 {
@@ -371,8 +388,12 @@ static void lanes_ev(struct sim *s, void *obj, uint64_t arg)
 	if (c->state[arg] == 2)
 		c->fired_cancelled++;
 	c->state[arg] = 1;
+	if (s->now > c->slice_end || s->now < c->slice_start)
+		c->late++; /* time ran backwards, or beyond t_end */
 	if (s->cal)
 		c->saw_cal = true;
+	if (sim_uniform(&c->st) < 0.001)
+		sim_stop(s);
 	if (++c->steps > LANES_LIMIT)
 		return; /* the end: let it drain */
 	size_t before = sim_pending(s);
@@ -390,18 +411,18 @@ static void lanes_ev(struct sim *s, void *obj, uint64_t arg)
 			    lanes_ev, c, c->next);
 		if (sim_pending(s) != before + (size_t)i + 1)
 			c->bad_pending++;
+		/* the handle of the event scheduled 1,023 before this one */
+		uint64_t back = c->next % 1024;
+		if (c->next >= 1024 && sim_uniform(&c->st) < 0.05)
+			lanes_cancel(s, c, c->old[back], c->next - 1024);
+		c->old[back] = e;
 		c->evid[c->nev] = c->next++;
 		c->ev[c->nev++] = e;
 		if (c->nev == 8) {
 			/* one of the last eight, fired already or not */
 			int j = (int)(sim_uniform(&c->st) * 8);
-			if (sim_uniform(&c->st) < 0.3) {
-				sim_cancel(s, c->ev[j]);
-				if (c->state[c->evid[j]] == 0) {
-					c->state[c->evid[j]] = 2;
-					c->cancelled++;
-				}
-			}
+			if (sim_uniform(&c->st) < 0.3)
+				lanes_cancel(s, c, c->ev[j], c->evid[j]);
 			c->nev = 0;
 		}
 	}
@@ -417,7 +438,28 @@ static void lanes_mix_run(size_t target, bool cal)
 	cr_assert_eq(sim_stream_init(&c.st, 7, 0, "lanes"), 0);
 	for (int i = 0; i < 20; i++)
 		sim_at(&s, 0, lanes_ev, &c, c.next++);
-	cr_assert_eq(sim_run_until(&s, 1e9), 0);
+	/* slices until nothing is left, a stop ending one early */
+	int slices = 0, bad_now = 0;
+	for (double t_end = 0; sim_pending(&s) > 0 && slices < 10000000;
+	     slices++) {
+		c.slice_start = t_end;
+		if (sim_uniform(&c.st) < 0.9)
+			t_end += 3 * sim_uniform(&c.st);
+		c.slice_end = t_end;
+		cr_assert_eq(sim_run_until(&s, t_end), 0);
+		if (s.now > t_end)
+			bad_now++;
+		for (int k = 0; s.now < t_end && k < 100; k++) /* stopped */
+			cr_assert_eq(sim_run_until(&s, t_end), 0);
+		if (s.now != t_end)
+			bad_now++;
+	}
+	cr_expect_lt(slices, 10000000, "events pending forever");
+	cr_expect_eq(bad_now, 0, "%d slices ended at the wrong time", bad_now);
+	cr_expect_eq(c.late, 0, "%d events ran outside their slice", c.late);
+	cr_expect_eq(s.events, c.ord.fired, "%llu events counted, %llu ran",
+		     (unsigned long long)s.events,
+		     (unsigned long long)c.ord.fired);
 	cr_assert_lt(c.next, (uint64_t)LANES_IDS);
 	cr_expect_gt(c.steps, LANES_LIMIT, "the events died out after %d",
 		     c.steps);
@@ -438,6 +480,32 @@ static void lanes_mix_run(size_t target, bool cal)
 	cr_expect_eq(c.bad_pending, 0);
 	cr_expect_eq(sim_pending(&s), 0);
 	sim_stream_release(&c.st);
+	sim_release(&s);
+}
+
+/* Events in lanes only, scheduled before the first run: nothing runs
+ * before its time, each runs at it. */
+Test(kernel, lanes_alone_run_from_the_start)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	nseen = 0;
+	for (int i = 0; i < 3; i++)
+		sim_after_fixed(&s, 1.0, record, NULL, (uint64_t)i);
+	sim_after_fixed(&s, 2.0, record, NULL, 3);
+	cr_expect_eq(sim_pending(&s), 4);
+	cr_assert_eq(sim_run_until(&s, 0.5), 0);
+	cr_expect_eq(nseen, 0);
+	cr_expect_eq(s.now, 0.5);
+	cr_assert_eq(sim_run_until(&s, 1.0), 0);
+	cr_assert_eq(nseen, 3);
+	for (int i = 0; i < 3; i++)
+		cr_expect_eq(seen[i], 1000.0 + i);
+	cr_assert_eq(sim_run_until(&s, 5), 0);
+	cr_assert_eq(nseen, 4);
+	cr_expect_eq(seen[3], 2003.0);
+	cr_expect_eq(s.events, 4);
+	cr_expect_eq(sim_pending(&s), 0);
 	sim_release(&s);
 }
 

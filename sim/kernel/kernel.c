@@ -927,10 +927,12 @@ void sim_cancel(struct sim *s, sim_ev ev)
 		return;
 	uint32_t i = (uint32_t)((ev - 1) & IDX_MASK);
 	if (i >= SIM__LANE_IDX) { /* a lane's entry, if still pending */
-		struct sim_lane *l = &s->lanes[i - SIM__LANE_IDX];
-		uint64_t p = (ev - 1) >> IDX_BITS;
-		if (i - SIM__LANE_IDX < (uint32_t)s->nlanes &&
-		    p - l->first < l->len)
+		uint32_t lane = i - SIM__LANE_IDX;
+		if (lane >= (uint32_t)s->nlanes)
+			return;
+		struct sim_lane *l = &s->lanes[lane];
+		uint64_t p = (ev - 1) >> IDX_BITS; /* the entry's number */
+		if (p - l->first < l->len)	   /* not one since dropped */
 			l->q[p & (l->cap - 1)].fn = NULL;
 		return;
 	}
