@@ -58,7 +58,7 @@
  * sifts each (O(log n))
  * and the calendar links each into a bucket and gives it a record; a
  * timeout, scheduled and cancelled for every request, otherwise waits in
- * the list until its time (a 30 s worker timeout at 100/s: 3,000 dead
+ * the list until its time (a 30 s worker timeout at 100/s: 30 x 100 dead
  * entries, enough to turn the heap into a calendar queue). A lane's
  * cancelled entry is dropped when it surfaces, as the list's are. The
  * first SIM__LANES delays get one each. Dispatch takes the earliest of
@@ -789,6 +789,18 @@ static inline void lane_prefetch(const struct sim *s, const struct sim_lane *l)
 	}
 }
 
+/* Runs an event taken from a list or a lane at time t, unless it was
+ * cancelled (fn NULL). */
+static inline void fire(struct sim *s, double t, sim_fn fn, void *obj,
+			uint64_t arg)
+{
+	if (!fn)
+		return;
+	s->now = t;
+	s->events++;
+	fn(s, obj, arg);
+}
+
 /* Dispatches the lanes' earliest entry (drops it if cancelled). */
 static void lane_run(struct sim *s)
 {
@@ -799,11 +811,7 @@ static void lane_run(struct sim *s)
 	lane_find(s);
 	if (s->cal)
 		lane_prefetch(s, l);
-	if (!e.fn)
-		return;
-	s->now = e.t;
-	s->events++;
-	e.fn(s, e.obj, e.arg);
+	fire(s, e.t, e.fn, e.obj, e.arg);
 }
 
 /* Takes the earliest entry into *e if it is due by t_end and before the
@@ -1007,11 +1015,7 @@ heap_run_(struct sim *s, double t_end, bool lanes)
 		uint64_t arg = r->arg;
 		rec_free(s, i);
 		s->hole = 1;
-		if (fn) {
-			s->now = top.t;
-			s->events++;
-			fn(s, obj, arg);
-		}
+		fire(s, top.t, fn, obj, arg);
 		if (s->hole)
 			sim__heap_close(s);
 	next:
@@ -1060,11 +1064,7 @@ int sim_run_until(struct sim *s, double t_end)
 			uint32_t i = (uint32_t)(e.key & IDX_MASK);
 			struct sim_evrec r = s->rec[i];
 			rec_free(s, i);
-			if (!r.fn)
-				continue;
-			s->now = e.t;
-			s->events++;
-			r.fn(s, r.obj, r.arg);
+			fire(s, e.t, r.fn, r.obj, r.arg);
 		}
 		/* SIM__STOP_CAL: the heap came back (cal_pop), grew again in
 		 * this handler and is a calendar queue again, or the first
