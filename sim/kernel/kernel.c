@@ -142,12 +142,13 @@ void sim_release(struct sim *s)
 #define CAL_FAR_AHEAD 8	   /* records fetched ahead while a span moves in */
 #define CAL_FAR_YEARS 2	   /* the far tier holds 2^CAL_FAR_YEARS years */
 #define CAL_FAR_KEEP  1024 /* a span's list keeps room for this many */
-/* The far tier runs from this many buckets on (more than 4,096 pending):
- * a smaller calendar's records stay in a core's caches, where a sorted
- * insertion's walk is cheaper than the far tier's extra work (bench_hold
- * at 10^3 and 3 x 10^3 pending: 1.15 and 1.24 x the time per hold with
- * it). From 4,096 buckets it costs the hold model, whose records alone
- * fill the memory, 1.10 x at 6,000 and 8,000 pending, and saves a fleet
+/* The far tier runs from this many buckets on (the calendar grows to them
+ * past 4,096 pending and keeps them down to 2,048): a smaller calendar's
+ * records stay in a core's caches, where a sorted insertion's walk is
+ * cheaper than the far tier's extra work (bench_hold at 10^3 and 3 x 10^3
+ * pending: 1.15 and 1.24 x the time per hold with it). From 4,096 buckets
+ * it costs the hold model, whose records alone stay in the caches, 1.10 x
+ * at 6,000 and 8,000 pending, and saves a fleet
  * of 10,000 replicas, about 8,000 pending in 4,096 buckets since the
  * balancer's hops went to lanes, 0.88 x its time: the replicas' and
  * requests' lines evict the records that a walk reads (2026-12-05) */
