@@ -148,10 +148,10 @@ void sim_release(struct sim *s)
  * cheaper than the far tier's extra work (bench_hold at 10^3 and 3 x 10^3
  * pending: 1.15 and 1.24 x the time per hold with it). From 4,096 buckets
  * it costs the hold model, whose records alone stay in the caches, 1.10 x
- * at 6,000 and 8,000 pending, and saves a fleet
- * of 10,000 replicas, about 8,000 pending in 4,096 buckets since the
- * balancer's hops went to lanes, 0.88 x its time: the replicas' and
- * requests' lines evict the records that a walk reads (2026-12-05) */
+ * at 6,000 and 8,000 pending, and saves a fleet of 10,000 replicas, about
+ * 8,000 pending in 4,096 buckets since the balancer's hops went to lanes,
+ * 0.88 x its time: the replicas' and requests' lines evict the records
+ * that a walk reads (2026-12-05) */
 #define CAL_FAR_MIN_NB 4096
 
 /* The far tier's list of one span: the records of entries of that span,
