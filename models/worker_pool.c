@@ -84,7 +84,12 @@
  * thread wakes from it to run that share as a burst of its own, which
  * pays the cache refill of the core it finds (host.c), as the first burst
  * does, but for the code it runs: that share of the idle refill
- * (response_share's measurements, below). A session's messages pay all of
+ * (response_share's measurements, below). The rest of the server's code
+ * went as cold over the wait and stays so: the process's next burst pays
+ * it (a worker that goes straight on to a queued request starts on a
+ * core that did not idle, yet pays it; host.c, idle_refill, has the
+ * measurement), as does its main thread's accept in gthread, whose burst
+ * pays the idle refill of the server's code. A session's messages pay all of
  * request_overhead before their phases. gunicorn sends the status line and
  * headers with one sendall() and the body with another (http/wsgi.py:
  * Response.write() calls send_headers() first), and each releases the GIL: when
@@ -360,8 +365,9 @@ static const struct sim_param wp_params[] = {
 		      "app's phases (the response: built, written, closed); "
 		      "after a final io or pool phase it is a burst of its "
 		      "own, which pays this share of the cache refill of "
-		      "the core it finds "
-		      "(scripts/calibrate-after.sh RESUME=1; 0 = all before)"),
+		      "the core it finds, and the worker's next request the "
+		      "rest (scripts/calibrate-after.sh RESUME=1; 0 = all "
+		      "before)"),
 };
 
 enum wp_state {
@@ -416,6 +422,9 @@ struct wp_proc {
 	int after;	/* threads busy after an answer (after_response): each
 			   still holds its connection's slot, closed at the end */
 	double idle_at; /* when its last connection ended (pick_herd) */
+	/* the refill of its code left cold by a response after a wait, for
+	 * its next request (sim_thread_keep_rest) */
+	double rest;
 };
 
 struct wp {
@@ -548,6 +557,9 @@ static void end(struct wp_thread *th, enum sim_outcome o)
 		conn_over(p, r, o);
 		p->after++;
 		th->py.on_done = after_done;
+		/* response code, as the burst that wrote it: the rest stays
+		 * cold for the next request */
+		sim_thread_refill_part(&th->py.t, p->m->cfg->response_share);
 		sim_py_run(&th->py, held);
 		return;
 	}
@@ -822,6 +834,7 @@ static void booted(struct sim *s, void *obj, uint64_t arg)
 	p->oom = false;
 	p->served = 0;
 	p->finished = 0; /* a new process: no future has finished in it */
+	p->rest = 0;	 /* all of its code as cold as the idle gap says */
 	p->limit = draw_limit(p->m);
 	settle(p);
 }
@@ -1128,9 +1141,12 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 			th->p = p;
 			sim_pythread_init(&th->py, &p->gil, py_done, th);
 			sim_pythread_init(&th->mpy, &p->gil, msg_py_done, th);
+			sim_thread_keep_rest(&th->py.t, &p->rest);
+			sim_thread_keep_rest(&th->mpy.t, &p->rest);
 			p->idle[p->nidle++] = &p->th[cfg->threads - 1 - k];
 		}
 		sim_pythread_init(&p->main, &p->gil, main_done, p);
+		sim_thread_keep_rest(&p->main.t, &p->rest);
 		if (m->herd) { /* sync: the worker's one thread */
 			sim_thread_set_proc(&p->th[0].py.t, p);
 			sim_thread_set_proc(&p->th[0].mpy.t, p);

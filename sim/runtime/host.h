@@ -64,6 +64,9 @@ struct sim_thread {
 	/* after_response (sim_thread_after): the share of the refill a burst
 	 * pays that waits until after its response, and what it held back */
 	double after, held;
+	/* where the refill of the server's code still cold is kept, shared
+	 * by the threads of its process (sim_thread_keep_rest), or NULL */
+	double *rest;
 };
 
 struct sim_core {
@@ -262,12 +265,24 @@ static inline void sim_thread_after(struct sim_thread *t, double share)
  * last wait: response_share): of the idle refill, what the server's code
  * lost while the core idled or ran other processes' work, it pays that
  * part, the refill of the code it runs; the switch refill stays whole.
- * Read when that burst starts, then back to all (every burst's default);
- * t must not have a burst in progress (sim_host_run). */
+ * The rest of the code stays cold, kept where sim_thread_keep_rest says
+ * for the next burst of the process that runs all of it (host.c,
+ * idle_refill). Read when that burst starts, then back to all (every
+ * burst's default); t must not have a burst in progress (sim_host_run).
+ * part 1 also forgets the rest kept (a worker replaced). */
 static inline void sim_thread_refill_part(struct sim_thread *t, double part)
 {
 	assert((t->core & t->hpos) < 0);
 	t->spared = part < 1 ? 1 - (part > 0 ? part : 0) : 0;
+	if (part >= 1 && t->rest)
+		*t->rest = 0;
+}
+/* The threads of one process share its code, so what one leaves cold
+ * (sim_thread_refill_part) the next burst of any of them pays: each keeps
+ * that rest in *rest, the process's (0 to start; NULL, the default: lost). */
+static inline void sim_thread_keep_rest(struct sim_thread *t, double *rest)
+{
+	t->rest = rest;
 }
 /* What t's last burst held back (sim_thread_after), now taken: t->held
  * and t->after go back to 0. */

@@ -50,7 +50,9 @@ struct sim_loop {
 	double waited;
 	size_t qmax; /* the most callbacks waiting at once since t0 */
 	int backlog; /* connections posted since the last poll */
-	int busy;
+	/* beside backlog in one 8-byte slot (the loop's hot part is what an
+	 * event loop's request touches: event_loop.c's lines) */
+	bool busy;
 	bool woke; /* the running callback woke the loop from idle */
 	struct sim_tw busy_tw; /* its t0 (reports only) last */
 	/* callbacks waiting, oldest first: the `nready` the last poll found,
@@ -70,7 +72,7 @@ void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
 		   int *listen);
 
 /* Internal: the loop starts or stops being busy. */
-static inline void sim__loop_busy(struct sim_loop *l, double now, int busy)
+static inline void sim__loop_busy(struct sim_loop *l, double now, bool busy)
 {
 	l->busy = busy;
 	sim_tw_set(&l->busy_tw, now, busy);
