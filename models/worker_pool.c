@@ -85,12 +85,13 @@
  * pays the cache refill of the core it finds (host.c), as the first burst
  * does, but for the code it runs: that share of the idle refill
  * (response_share's measurements, below). The rest of the server's code
- * went as cold over the wait and stays so: the process's next burst pays
- * it (a worker that goes straight on to a queued request starts on a
- * core that did not idle, yet pays it; host.c, idle_refill, has the
- * measurement), as does its main thread's accept in gthread, whose burst
- * pays the idle refill of the server's code. A session's messages pay all of
- * request_overhead before their phases. gunicorn sends the status line and
+ * went as cold over the wait and stays so until the burst that starts
+ * the worker's next request, a worker's or, in gthread, its main
+ * thread's accept, pays it (sim_thread_pay_rest; a worker that goes
+ * straight on to a queued request starts on a core that did not idle,
+ * yet pays it: host.c, idle_refill, has the measurement). A session's
+ * messages pay all of request_overhead before their phases. gunicorn
+ * sends the status line and
  * headers with one sendall() and the body with another (http/wsgi.py:
  * Response.write() calls send_headers() first), and each releases the GIL: when
  * a thread is waiting for the GIL as the request's Python ends, it takes the
@@ -358,7 +359,10 @@ static const struct sim_param wp_params[] = {
      * +254 us; the model with the 18:02 calibration, the whole refill
      * after the sleep +222 and +436 us, its share -134 and +153 us, and
      * 1971, 2105, 2314 and 2161 us a request against 2013, 2085, 2319 and
-     * 2065 measured (the whole refill: 2327, 2105, 2597, 2161). */
+     * 2065 measured (the whole refill: 2327, 2105, 2597, 2161). Since
+     * the next request pays the rest (2026-12-05, host.c idle_refill):
+     * 2273 and 2429 us with the sleep, +166 and +267: 4 workers closer, 1
+     * worker further, above both its rounds (2110 and 1915). */
     SIM_PARAM("response_share", SIM_PT_DOUBLE, struct wp_cfg, response_share,
 	      .def = 0.47, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
 	      .help = "share (0..1) of request_overhead run after the "
@@ -424,7 +428,7 @@ struct wp_proc {
 	double idle_at; /* when its last connection ended (pick_herd) */
 	/* the refill of its code left cold by a response after a wait, for
 	 * its next request (sim_thread_keep_rest) */
-	double rest;
+	struct sim_rest rest;
 };
 
 struct wp {
@@ -557,9 +561,6 @@ static void end(struct wp_thread *th, enum sim_outcome o)
 		conn_over(p, r, o);
 		p->after++;
 		th->py.on_done = after_done;
-		/* response code, as the burst that wrote it: the rest stays
-		 * cold for the next request */
-		sim_thread_refill_part(&th->py.t, p->m->cfg->response_share);
 		sim_py_run(&th->py, held);
 		return;
 	}
@@ -713,12 +714,21 @@ static void start(struct wp_thread *th, struct sim_request *r)
 		p->kill_ev = sim_after_fixed(m->ctx.s, m->cfg->timeout,
 					     kill_worker, p, 0);
 	double cpu0 = m->mainthread ? m->intake : sim_first_cost(&m->first, r);
+	sim_thread_pay_rest(&th->py.t);
 	run_phases(th, cpu0 + (m->response - response_of(m, r)), true);
 }
 
 /* ----------------------------------------------- messages on a session -- */
 
 static void msg_phases(struct wp_thread *th, double cpu0);
+
+/* th starts the message th->msg: request_overhead first, and what the
+ * worker's last response left cold (sim_thread_pay_rest). */
+static void msg_start(struct wp_thread *th)
+{
+	sim_thread_pay_rest(&th->mpy.t);
+	msg_phases(th, th->p->m->cfg->request_overhead);
+}
 
 /* The message on th is answered: the next one runs. */
 static void msg_end(struct wp_thread *th)
@@ -731,7 +741,7 @@ static void msg_end(struct wp_thread *th)
 	struct sim_request *n = sim_queue_pop(&th->msgq, now_of(p->m));
 	if (n && !th->msg) {
 		th->msg = n;
-		msg_phases(th, p->m->cfg->request_overhead);
+		msg_start(th);
 	}
 }
 
@@ -794,7 +804,7 @@ static void wp_message(void *state, struct sim_request *r)
 		return;
 	}
 	th->msg = r;
-	msg_phases(th, m->cfg->request_overhead);
+	msg_start(th);
 }
 
 /* Stops the messages of th's session (its worker is dead): they stay on
@@ -834,7 +844,8 @@ static void booted(struct sim *s, void *obj, uint64_t arg)
 	p->oom = false;
 	p->served = 0;
 	p->finished = 0; /* a new process: no future has finished in it */
-	p->rest = 0;	 /* all of its code as cold as the idle gap says */
+	/* a new process: all of its code as cold as the idle gap says */
+	p->rest = (struct sim_rest){.core = -1};
 	p->limit = draw_limit(p->m);
 	settle(p);
 }
@@ -962,6 +973,7 @@ static void main_next(struct wp_proc *p)
 	double scan = p->finished ? cfg->pool_scan * held
 				  : cfg->pool_wait + cfg->pool_scan_none * held;
 	p->finished = 0;
+	sim_thread_pay_rest(&p->main.t);
 	sim_py_run(&p->main, sim_first_cost(&m->first, r) - m->intake +
 				 cfg->pool_overhead + scan);
 }

@@ -298,50 +298,58 @@ Test(cache_refill, the_response_after_a_wait_refills_its_share)
  * worker that goes from that response straight to a request queued
  * meanwhile starts on a core that did not idle, yet its code went cold
  * over the wait (measured: +0.23 ms for such a start, host.c,
- * idle_refill). Two users, no think time, one worker on one core (the
- * other request always queued), requests of 2 ms of cpu then 10 ms of
- * io, request_overhead 1 ms, half after, a refill of 1 ms after any idle
- * gap: each start 0.5 + 2 + the rest 0.5, the wait, the response 0.5 +
- * 0.5: 14 ms a request, 4 ms of CPU, 28 ms from send to answer (without
- * the rest: 13.5, 3.5 and 27). The same for a gthread worker with one
- * thread (no main thread with overheads zero) and under processor
- * sharing. */
+ * idle_refill). One sync worker on one core, requests of 2 ms of cpu then
+ * 10 ms of io, request_overhead 1 ms, half after, a refill of 1 ms after
+ * any idle gap. Two users, no think time (the other request always
+ * queued): each start 0.5 + 2 + the rest 0.5, the wait, the response 0.5
+ * + 0.5: 14 ms a request, 4 ms of CPU, 28 ms from send to answer (without
+ * the rest: 13.5, 3.5 and 27). One user thinking 5 ms: the start after
+ * the think time pays the whole refill, which covers the rest (their
+ * union: 0.5 + 1 - 0.5 x 1 / 1), 14.5 ms and 4.5 of CPU (with both added,
+ * 15 and 5). The same under processor sharing. */
 Test(cache_refill, the_next_request_pays_what_the_response_left_cold)
 {
+	static const char *const pools[] = {
+	    "model: worker-pool, workers: 1",
+	    "model: worker-pool, workers: 1, quantum: 0s",
+	};
 	static const struct {
-		const char *model;
+		const char *load;
 		double lat, cpu;
 	} cases[] = {
-	    {"model: worker-pool, workers: 1", 28e-3, 4e-3},
-	    {"model: worker-pool, workers: 1, threads: 1", 28e-3, 4e-3},
-	    {"model: worker-pool, workers: 1, quantum: 0s", 28e-3, 4e-3},
+	    {"closed: { users: 2, think: 0s }", 28e-3, 4e-3},
+	    {"closed: { users: 1, think: 5ms }", 14.5e-3, 4.5e-3},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		char yaml[1024];
-		snprintf(yaml, sizeof(yaml),
-			 "seed: 3\nduration: 20s\nwarmup: 1s\nreplications: 2\n"
-			 "workload:\n"
-			 "  closed: { users: 2, think: 0s }\n"
-			 "  classes: [ { name: a, phases: [ { cpu: 2ms }, "
-			 "{ io: 10ms } ] } ]\n"
-			 "systems:\n"
-			 "  - { name: s, %s, cores: 1, overheads: zero, "
-			 "cache_refill: 1ms, cache_refill_time: 1us, "
-			 "cache_refill_work: false, request_overhead: 1ms, "
-			 "response_share: 0.5 }\n",
-			 cases[i].model);
-		struct sim_summary s;
-		tl_run(yaml, &s, 1);
-		cr_expect(fabs(s.lat_mean.mean - cases[i].lat) < 1e-9,
-			  "%s: mean response %.9g s, want %.9g s",
-			  cases[i].model, s.lat_mean.mean, cases[i].lat);
-		double per =
-		    tl_metric(&s, "utilization", "cpu") / s.throughput_rps.mean;
-		cr_expect(fabs(per - cases[i].cpu) < 1e-5,
-			  "%s: CPU per request %.6g s, want %.6g s",
-			  cases[i].model, per, cases[i].cpu);
-		sim_summary_release(&s);
-	}
+	for (size_t i = 0; i < sizeof pools / sizeof *pools; i++)
+		for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+			char yaml[1024];
+			snprintf(
+			    yaml, sizeof(yaml),
+			    "seed: 3\nduration: 20s\nwarmup: 1s\n"
+			    "replications: 2\n"
+			    "workload:\n"
+			    "  %s\n"
+			    "  classes: [ { name: a, phases: [ { cpu: 2ms "
+			    "}, { io: 10ms } ] } ]\n"
+			    "systems:\n"
+			    "  - { name: s, %s, cores: 1, overheads: zero, "
+			    "cache_refill: 1ms, cache_refill_time: 1us, "
+			    "cache_refill_work: false, request_overhead: "
+			    "1ms, response_share: 0.5 }\n",
+			    cases[k].load, pools[i]);
+			struct sim_summary s;
+			tl_run(yaml, &s, 1);
+			cr_expect(fabs(s.lat_mean.mean - cases[k].lat) < 1e-9,
+				  "%s, %s: mean response %.9g s, want %.9g s",
+				  pools[i], cases[k].load, s.lat_mean.mean,
+				  cases[k].lat);
+			double per = tl_metric(&s, "utilization", "cpu") /
+				     s.throughput_rps.mean;
+			cr_expect(fabs(per - cases[k].cpu) < 1e-5,
+				  "%s, %s: CPU per request %.6g s, want %.6g s",
+				  pools[i], cases[k].load, per, cases[k].cpu);
+			sim_summary_release(&s);
+		}
 }
 
 /* Gunicorn's sync workers take turns: the idle worker that has waited

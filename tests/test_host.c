@@ -353,3 +353,117 @@ Test(host, another_process_s_hold_evicts_as_idle_time_does)
 	sim_host_release(&h);
 	sim_release(&s);
 }
+
+/* What a burst that runs part of the server's code leaves cold, the burst
+ * that starts the process's next request pays (host.c, idle_refill): a
+ * refill of R = 1 ms with a time constant of 10 ms, threads A, B and C of
+ * one process sharing their rest, bursts of 1 ms (A's second 5 ms in the
+ * second case), r(g) the refill after an idle gap g. */
+#define REST_R	 0.001
+#define REST_TAU 0.010
+
+struct rest_case {
+	struct sim_host *h;
+	struct probe a, b, c;
+	struct sim_rest rest;
+};
+
+enum { REST_PART = 1, REST_PLAIN, REST_PAYS };
+
+static double rest_r(double gap)
+{
+	return -REST_R * expm1(-gap / REST_TAU);
+}
+
+/* arg: the thread (0-2) times 8, plus the kind of burst, plus 4 for 5 ms */
+static void rest_step(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	struct rest_case *x = obj;
+	struct probe *pr[] = {&x->a, &x->b, &x->c};
+	struct sim_thread *t = &pr[arg / 8]->t;
+	if ((arg & 3) == REST_PART)
+		sim_thread_refill_part(t, 0.5);
+	else if ((arg & 3) == REST_PAYS)
+		sim_thread_pay_rest(t);
+	sim_host_run(x->h, t, arg & 4 ? 0.005 : 0.001);
+}
+
+static void rest_init(struct sim *s, struct sim_host *h, struct rest_case *x,
+		      int cores)
+{
+	struct sim_host_cfg cfg = {.cores = cores, .quantum = 0.004};
+	cr_assert_eq(sim_init(s), 0);
+	cr_assert_eq(sim_host_init(h, s, &cfg), 0);
+	sim_host_set_refill(h, REST_R, REST_TAU, 0, 0, false);
+	*x = (struct rest_case){.h = h, .rest = {.core = -1}};
+	struct probe *pr[] = {&x->a, &x->b, &x->c};
+	for (int i = 0; i < 3; i++) {
+		sim_thread_init(&pr[i]->t, h, done, x);
+		sim_thread_keep_rest(&pr[i]->t, &x->rest);
+	}
+}
+
+/* Runs the four steps (at[k] seconds, arg[k] for rest_step) on `cores`
+ * cores and checks when A, B and C finished. */
+static void rest_run(int cores, const double at[4], const uint64_t arg[4],
+		     double fa, double fb, double fc)
+{
+	struct sim s;
+	struct sim_host h;
+	struct rest_case x;
+	rest_init(&s, &h, &x, cores);
+	for (int k = 0; k < 4; k++)
+		sim_at(&s, at[k], rest_step, &x, arg[k]);
+	sim_run_until(&s, 1);
+	cr_expect_float_eq(x.a.finished, fa, 1e-12, "A at %.9g s, want %.9g",
+			   x.a.finished, fa);
+	cr_expect_float_eq(x.b.finished, fb, 1e-12, "B at %.9g s, want %.9g",
+			   x.b.finished, fb);
+	cr_expect_float_eq(x.c.finished, fc, 1e-12, "C at %.9g s, want %.9g",
+			   x.c.finished, fc);
+	cr_expect(x.rest.cold == 0, "a rest of %g s left", x.rest.cold);
+	sim_host_release(&h);
+	sim_release(&s);
+}
+
+/* One core. At 100 ms A runs a part (half) after 100 ms idle: it pays
+ * r1 / 2, leaving r1 / 2. At 110 ms A's plain burst (a GIL retake) pays
+ * its gap's r2 and nothing of the rest, of which that gap evicted r2 /
+ * R again (within r2): r1 / 2 (1 - r2 / R) is left. At 115 ms B starts a
+ * request: r3 and the rest left, their union, r3 + rest (1 - r3 / R). At
+ * 120 ms C's request finds no rest: r4. Paying the rest in any burst,
+ * A's plain one takes it; without the union B pays the whole rest. */
+Test(host, a_request_pays_what_a_part_left_cold)
+{
+	static const double at[4] = {0.100, 0.110, 0.115, 0.120};
+	static const uint64_t arg[4] = {0 * 8 + REST_PART, 0 * 8 + REST_PLAIN,
+					1 * 8 + REST_PAYS, 2 * 8 + REST_PAYS};
+	double r1 = rest_r(0.100), f1 = 0.101 + r1 / 2;
+	double r2 = rest_r(0.110 - f1), f2 = 0.111 + r2;
+	double rest = r1 / 2 * (1 - r2 / REST_R);
+	double r3 = rest_r(0.115 - f2);
+	double f3 = 0.116 + r3 + rest * (1 - r3 / REST_R);
+	rest_run(1, at, arg, f2, f3, 0.121 + rest_r(0.120 - f3));
+}
+
+/* The rest is the core's: two cores. A's part at 100 ms leaves r1 / 2
+ * on its core X; its 5 ms plain burst from 102 ms keeps X (the core it
+ * last ran on) and leaves r1 / 2 (1 - r2 / R). B's request at 103 ms gets
+ * the other core, idle since 0, and pays that core's r3 alone; C's at 110
+ * ms gets X, the last core freed (a fresh thread takes the top of the
+ * idle stack), and pays the rest with its gap's r4. With one rest for
+ * all cores B pays it and C does not. */
+Test(host, the_rest_is_paid_on_the_core_it_was_left_on)
+{
+	static const double at[4] = {0.100, 0.102, 0.103, 0.110};
+	static const uint64_t arg[4] = {0 * 8 + REST_PART,
+					0 * 8 + 4 + REST_PLAIN,
+					1 * 8 + REST_PAYS, 2 * 8 + REST_PAYS};
+	double r1 = rest_r(0.100), f1 = 0.101 + r1 / 2;
+	double r2 = rest_r(0.102 - f1), f2 = 0.107 + r2;
+	double rest = r1 / 2 * (1 - r2 / REST_R);
+	double r4 = rest_r(0.110 - f2);
+	rest_run(2, at, arg, f2, 0.104 + rest_r(0.103),
+		 0.111 + r4 + rest * (1 - r4 / REST_R));
+}

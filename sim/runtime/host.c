@@ -165,40 +165,58 @@ static double refill(const struct sim_host *h, double since)
 	return r;
 }
 
-/* The idle refill of t's burst since `since` (refill), the part of it
- * that the burst's code pays (sim_thread_refill_part: then back to all).
- * A burst that runs part of the server's code leaves the rest of what
- * went cold in *t->rest (sim_thread_keep_rest), and the next burst of the
- * process that runs all of it (a gunicorn worker's next request, from
- * the accept) pays that rest and its own gap's refill as their union, as
- * in charge: with R the refill of a fully cold working set, a gap whose
- * refill is r evicts a fraction r / R of the code, what was still cold
- * included, so that burst pays rest + r - rest x r / R, and a burst that
- * runs a part leaves of the rest rest + spared x r - rest x r / R. A
- * worker that goes from a response straight to the next request, queued
- * meanwhile, starts on a core that did not idle (r = 0) and pays the
- * rest: measured (docs/validation.md, 2026-12-05 08:10, perf trace of one
- * gunicorn sync worker with Flask pinned to one core), a start after a
- * response that followed a 20 ms sleep took 0.717 ms at the median
- * against 0.487 ms back to back without the sleep: +0.230 ms, 0.45 of
- * the whole refill after an idle gap (+0.516 ms), where the rest that 1 -
- * response_share leaves is 0.53 of it. */
-static double idle_refill(const struct sim_host *h, struct sim_thread *t,
+/* The idle refill of t's burst on core c (-1: processor sharing) since
+ * `since` (refill), and what t->start says of it (then back to zero).
+ * The server's code still cold on a core after a burst that ran a part of
+ * it (sim_thread_refill_part) is kept in its process's t->rest
+ * (sim_thread_keep_rest). With R the refill of a fully cold working set,
+ * a gap whose refill is r evicts a fraction r / R of the code, what was
+ * still cold included, so of a rest on c, rest x (1 - r / R) is left
+ * beside the gap's r: a burst that runs a part pays spared x r less
+ * than r and leaves rest x (1 - r / R) + spared x r; the burst that
+ * starts the process's next request (sim_thread_pay_rest) pays r and the
+ * rest left, their union (as charge's of the idle and switch refills),
+ * and leaves none; any other burst (the GIL's retakes, a resumption, work
+ * without the GIL) pays r and leaves rest x (1 - r / R). A rest left on
+ * another core stays there: the caches are the core's, and a request
+ * that starts elsewhere pays that core's own gap (until the process's
+ * next part leaves a rest there instead). A worker that goes from a
+ * response straight to the next request, queued meanwhile, starts on a
+ * core that did not idle (r = 0) and pays the rest: measured
+ * (docs/validation.md, 2026-12-05 08:10, perf trace of one gunicorn sync
+ * worker with Flask pinned to one core, wall time between syscalls), a
+ * start after a response that followed a 20 ms sleep took 0.717 ms at
+ * the median against 0.487 ms back to back without the sleep: +0.230 ms,
+ * 0.45 of the whole refill after an idle gap (+0.516 ms), where the rest
+ * that 1 - response_share leaves is 0.53 of it. (The same trace had the
+ * response after the sleep pay 0.78 of that refill, not 0.47: the
+ * request with its wait paid more than the whole refill, which a union
+ * cannot.) */
+static double idle_refill(const struct sim_host *h, struct sim_thread *t, int c,
 			  double since)
 {
-	double r = refill(h, since), *rest = t->rest;
-	double left = rest && *rest > 0 ? *rest : 0;
-	if (left > 0)
-		left -= left * r / (h->refill + h->refill_long);
-	if (t->spared > 0) {
-		double unpaid = t->spared * r;
-		r -= unpaid;
-		t->spared = 0;
-		if (rest)
-			*rest = left + unpaid;
-	} else if (rest) {
-		r += left;
-		*rest = 0;
+	double r = refill(h, since), spared = t->start.spared;
+	bool pays = t->start.pays_rest;
+	t->start.spared = 0;
+	t->start.pays_rest = false;
+	struct sim_rest *rest = t->rest;
+	double left = 0;
+	if (rest && rest->cold > 0 && rest->core == c) {
+		left =
+		    rest->cold - rest->cold * r / (h->refill + h->refill_long);
+		rest->cold = left;
+	}
+	if (spared > 0) {
+		double unpaid = spared * r;
+		if (rest) {
+			rest->cold = left + unpaid;
+			rest->core = c;
+		}
+		return r - unpaid;
+	}
+	if (pays && left > 0) {
+		rest->cold = 0;
+		return r + left;
 	}
 	return r;
 }
@@ -294,7 +312,8 @@ static __attribute__((noinline, cold)) double
 switched(const struct sim_host *h, const struct sim_core *co,
 	 struct sim_thread *t, double since)
 {
-	double idle = idle_refill(h, t, since), all = charge(h, idle, co, t);
+	double idle = idle_refill(h, t, (int)(co - h->cores), since);
+	double all = charge(h, idle, co, t);
 	double before = t->remaining;
 	add_refill(t, all);
 	double added = t->remaining - before;
@@ -591,7 +610,9 @@ static void ps_remove(struct sim_host *h, struct sim_thread *t)
 {
 	size_t i = (size_t)t->hpos;
 	t->hpos = -1;
-	t->spared = 0; /* vfinish's place: every burst's refill whole */
+	/* vfinish's place: every burst's refill whole */
+	t->start.spared = 0;
+	t->start.pays_rest = false;
 	if (i != --h->nps) {
 		h->ps[i] = h->ps[h->nps];
 		h->ps[i]->hpos = (int)i;
@@ -676,7 +697,7 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 		 * cold (idle_refill) */
 		add_refill(
 		    t, h->refill > 0 || h->refill_long > 0
-			   ? idle_refill(h, t,
+			   ? idle_refill(h, t, -1,
 					 h->nps ? h->s->now : h->ps_idle_since)
 			   : 0);
 		/* ps_add's vfinish takes a part not read here in its place */
@@ -688,9 +709,9 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 		struct sim_core *co = &h->cores[c];
 		/* idle since its last slice ended */
 		t->owed = SIM__OWED;
-		add_refill(t,
-			   charge(h, idle_refill(h, t, hand_over(co, t, true)),
-				  co, t));
+		add_refill(
+		    t, charge(h, idle_refill(h, t, c, hand_over(co, t, true)),
+			      co, t));
 		sim__host_dispatch(h, c, t);
 	} else {
 		t->owed = SIM__OWED_START; /* switched() when it gets a core */

@@ -51,12 +51,17 @@ struct sim_thread {
 		/* processor sharing: virtual finish time, while its burst is
 		 * in progress */
 		double vfinish;
-		/* without a burst in progress (until its next begins): the
-		 * share of the idle refill that burst does not pay
-		 * (sim_thread_refill_part), in vfinish's place to keep the
-		 * state a request touches in whole cache lines
-		 * (event_loop.c) */
-		double spared;
+		/* without a burst in progress (until its next begins): how
+		 * that burst pays the idle refill, in vfinish's place to keep
+		 * the state a request touches in whole cache lines
+		 * (event_loop.c); read when it starts, then back to zero */
+		struct {
+			/* the share it does not pay (sim_thread_refill_part) */
+			float spared;
+			/* it starts a request: it pays its process's rest
+			 * (sim_thread_pay_rest) */
+			bool pays_rest;
+		} start;
 	};
 	/* the process it belongs to (sim_thread_set_proc): threads of one
 	 * process share a working set; NULL = never a switch refill */
@@ -64,9 +69,17 @@ struct sim_thread {
 	/* after_response (sim_thread_after): the share of the refill a burst
 	 * pays that waits until after its response, and what it held back */
 	double after, held;
-	/* where the refill of the server's code still cold is kept, shared
-	 * by the threads of its process (sim_thread_keep_rest), or NULL */
-	double *rest;
+	/* the refill of its process's code still cold, shared by the
+	 * threads of the process (sim_thread_keep_rest), or NULL */
+	struct sim_rest *rest;
+};
+
+/* What a burst that ran part of the server's code of a request
+ * (sim_thread_refill_part) left cold of the rest, on the core it ran on:
+ * one per process, zeroed by the model (a process booted). */
+struct sim_rest {
+	double cold; /* its refill: CPU */
+	int core;    /* that core (-1: processor sharing) */
 };
 
 struct sim_core {
@@ -265,22 +278,35 @@ static inline void sim_thread_after(struct sim_thread *t, double share)
  * last wait: response_share): of the idle refill, what the server's code
  * lost while the core idled or ran other processes' work, it pays that
  * part, the refill of the code it runs; the switch refill stays whole.
- * The rest of the code stays cold, kept where sim_thread_keep_rest says
- * for the next burst of the process that runs all of it (host.c,
- * idle_refill). Read when that burst starts, then back to all (every
- * burst's default); t must not have a burst in progress (sim_host_run).
- * part 1 also forgets the rest kept (a worker replaced). */
+ * The rest of the code stays cold, kept in t->rest (sim_thread_keep_rest)
+ * for the burst that starts the process's next request
+ * (sim_thread_pay_rest; host.c, idle_refill). Read when that burst
+ * starts, then back to all (every burst's default, and part 1's); t must
+ * not have a burst in progress (sim_host_run). */
 static inline void sim_thread_refill_part(struct sim_thread *t, double part)
 {
 	assert((t->core & t->hpos) < 0);
-	t->spared = part < 1 ? 1 - (part > 0 ? part : 0) : 0;
-	if (part >= 1 && t->rest)
-		*t->rest = 0;
+	t->start.spared = part < 1 ? (float)(1 - (part > 0 ? part : 0)) : 0;
+	t->start.pays_rest = false;
 }
-/* The threads of one process share its code, so what one leaves cold
- * (sim_thread_refill_part) the next burst of any of them pays: each keeps
- * that rest in *rest, the process's (0 to start; NULL, the default: lost). */
-static inline void sim_thread_keep_rest(struct sim_thread *t, double *rest)
+/* The next burst of t starts a request (a worker's accept and parse,
+ * gthread's main thread's accept): it runs all of the server's code, and
+ * pays, besides its own idle refill, what its process's last response
+ * left cold on that core (sim_thread_refill_part). Read when that burst
+ * starts; a burst split by the GIL or a preemption pays it in its first
+ * part only, and other bursts (the GIL's retakes, work without the GIL)
+ * never. t must not have a burst in progress. */
+static inline void sim_thread_pay_rest(struct sim_thread *t)
+{
+	assert((t->core & t->hpos) < 0);
+	t->start.spared = 0;
+	t->start.pays_rest = true;
+}
+/* The threads of one process share its code: what one leaves cold the
+ * next request of any of them pays, kept in *rest (NULL, the default:
+ * lost). */
+static inline void sim_thread_keep_rest(struct sim_thread *t,
+					struct sim_rest *rest)
 {
 	t->rest = rest;
 }
