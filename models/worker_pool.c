@@ -1158,6 +1158,7 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 			p->idle[p->nidle++] = &p->th[cfg->threads - 1 - k];
 		}
 		sim_pythread_init(&p->main, &p->gil, main_done, p);
+		p->rest.core = -1; /* none yet */
 		sim_thread_keep_rest(&p->main.t, &p->rest);
 		if (m->herd) { /* sync: the worker's one thread */
 			sim_thread_set_proc(&p->th[0].py.t, p);

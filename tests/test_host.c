@@ -467,3 +467,21 @@ Test(host, the_rest_is_paid_on_the_core_it_was_left_on)
 	rest_run(2, at, arg, f2, 0.104 + rest_r(0.103),
 		 0.111 + r4 + rest * (1 - r4 / REST_R));
 }
+
+/* A part that finds a rest on its core adds to it: A's part at 100 ms
+ * leaves r1 / 2; its next part at 110 ms pays r2 / 2 and leaves what is
+ * left of the first, r1 / 2 (1 - r2 / R), and its own r2 / 2; B's
+ * request at 115 ms pays r3 and all of that, their union; C's at 120 ms
+ * none. */
+Test(host, a_part_adds_to_the_rest_it_finds)
+{
+	static const double at[4] = {0.100, 0.110, 0.115, 0.120};
+	static const uint64_t arg[4] = {0 * 8 + REST_PART, 0 * 8 + REST_PART,
+					1 * 8 + REST_PAYS, 2 * 8 + REST_PAYS};
+	double r1 = rest_r(0.100), f1 = 0.101 + r1 / 2;
+	double r2 = rest_r(0.110 - f1), f2 = 0.111 + r2 / 2;
+	double rest = r1 / 2 * (1 - r2 / REST_R) + r2 / 2;
+	double r3 = rest_r(0.115 - f2);
+	double f3 = 0.116 + r3 + rest * (1 - r3 / REST_R);
+	rest_run(1, at, arg, f2, f3, 0.121 + rest_r(0.120 - f3));
+}
