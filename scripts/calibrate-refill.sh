@@ -70,6 +70,10 @@
 # the model charges for the same with the keys just fitted (a concsim run
 # of both). Nothing is fitted to it: it checks the keys on what the
 # curves above do not hold, and the difference is reported, not applied.
+# With sync4, gunicorn sync's 4 workers answer the same pair: there a
+# worker's response after the wait finds the core last run by another
+# worker, so the pair checks `switch_refill` where it is paid once a
+# request, not once a hold as in `sync4 busy 0`.
 #
 # SERVERS chooses what is measured (default "node uvicorn sync sync4"):
 # also gthread (gunicorn gthread, 1 worker x 8 threads, Flask), whose
@@ -387,6 +391,9 @@ main() {
     nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r 300 \
       -d 3 -s "$PIDS" -m "1:/w" -L w,w >/dev/null
     echo "sync4 busy 0 $(busy 0)" | tee -a "$WORK/points"
+    if [ "$WAIT_US" -gt 0 ]; then
+      echo "sync4 $(wait_pair)" | tee -a "$WORK/waits"
+    fi
     stop_server
   fi
   # the fit (scripts/calibrate/refill_fit.py: two time constants for all,

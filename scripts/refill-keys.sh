@@ -7,12 +7,14 @@
 # system SYSTEM from a calibrate-refill.sh refill.txt (validate-real.sh's
 # prediction (c), calibrate-refill.sh's check of a wait): the keys it
 # measured (gthread: its own where the file has them, else gunicorn sync's
-# but the switch refill, which needs several processes): the refill, and
-# where the file has them (since 2026-12-03) its long part (else none,
-# not the defaults'), request_overhead and sync's switch_refill
+# but the switch refill, which needs several processes; sync4, gunicorn
+# sync with 4 workers: sync's, all of them): the refill, and where the
+# file has them (since 2026-12-03) its long part (else none, not the
+# defaults'), request_overhead and sync's switch_refill
 refill_sets() {
   local src=$1 file=$2 t r k v sets
   if [ "$1" = gthread ] && ! grep -q '^gthread (' "$file"; then src=sync; fi
+  [ "$1" != sync4 ] || src=sync
   t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$file")
   r=$(sed -n "s/^$src ([a-z-]*): cache_refill: \(-\{0,1\}[0-9.]*\)us$/\1/p" "$file")
   if [ -z "$t" ] || [ -z "$r" ]; then
@@ -30,7 +32,7 @@ refill_sets() {
     sets="$sets --set systems.$1.cache_refill_long=0s"
   fi
   for k in request_overhead switch_refill; do
-    [ "$k" != switch_refill ] || [ "$1" = sync ] || continue
+    [ "$k" != switch_refill ] || [ "$1" = sync ] || [ "$1" = sync4 ] || continue
     v=$(sed -n "s/^$src ([a-z-]*): $k: \([0-9.]*\)us$/\1/p" "$file" | tail -1)
     [ -z "$v" ] || sets="$sets --set systems.$1.$k=${v}us"
   done
