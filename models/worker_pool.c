@@ -91,13 +91,13 @@
  * straight on to a queued request starts on a core that did not idle,
  * yet pays it: host.c, idle_refill, has the measurement). A session's
  * messages pay all of request_overhead before their phases. gunicorn
- * sends the status line and
- * headers with one sendall() and the body with another (http/wsgi.py:
- * Response.write() calls send_headers() first), and each releases the GIL: when
- * a thread is waiting for the GIL as the request's Python ends, it takes the
- * GIL at the headers and the body waits until this thread has it back
- * (sim_py_yield). Behind a CPU-bound thread that is the switch interval
- * again: the convoy of bpo-7946, paid by a request that has finished.
+ * sends the status line and headers with one sendall() and the body with
+ * another (http/wsgi.py: Response.write() calls send_headers() first),
+ * and each releases the GIL: when a thread is waiting for the GIL as
+ * the request's Python ends, it takes the GIL at the headers and the body
+ * waits until this thread has it back (sim_py_yield). Behind a CPU-bound
+ * thread that is the switch interval again: the convoy of bpo-7946, paid
+ * by a request that has finished.
  *
  * Not modelled: idle kept-alive connections counting against
  * worker_connections; graceful_timeout on recycling; the arbiter's polling

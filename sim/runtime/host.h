@@ -76,7 +76,8 @@ struct sim_thread {
 
 /* What a burst that ran part of the server's code of a request
  * (sim_thread_refill_part) left cold of the rest, on the core it ran on:
- * one per process, zeroed by the model (a process booted). */
+ * one per process, reset by the model when the process boots (cold 0,
+ * core -1). */
 struct sim_rest {
 	double cold; /* its refill: CPU */
 	int core;    /* that core (-1: processor sharing) */
