@@ -222,11 +222,12 @@ static const struct sim_param as_params[] = {
      * and 30 ms). The runs alone: 173-593 us and 243-914 us. A refill
      * after an idle gap g or after c of the application's own cpu phases
      * (cache_refill_work) costs cache_refill x (1 - exp(-x /
-     * cache_refill_time)) + cache_refill_long x (1 - exp(-x /
-     * cache_refill_long_time)), x = g or c. Machines differ: the refill
-     * is what the server's working set lost while it waited or the
-     * application computed (here a shared VM whose physical cores run
-     * other tenants; on bare metal the deep C-states and the
+     * t)) + cache_refill_long x (1 - exp(-x /
+     * cache_refill_long_time)), x = g or c and t = cache_refill_time or
+     * cache_refill_work_time (an idle core loses the short part sooner).
+     * Machines differ: the refill is what the server's working set lost while
+     * it waited or the application computed (here a shared VM whose physical
+     * cores run other tenants; on bare metal the deep C-states and the
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
     SIM_REFILL_PARAMS(struct as_cfg, refill, 386e-6, 421e-6),
@@ -735,7 +736,7 @@ static int as_init(void *state, const struct sim_ctx *ctx)
 		return SIM_ENOMEM;
 	sim_host_set_refill(m->host, cfg->refill.cpu, cfg->refill.time,
 			    cfg->refill.lcpu, cfg->refill.ltime,
-			    cfg->refill.work);
+			    cfg->refill.work, cfg->refill.wtime);
 	int err = 0;
 	if (ctx->folded)
 		sim_hist_init_moments(&m->lag);

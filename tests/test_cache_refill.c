@@ -165,6 +165,14 @@ static void run_constant(const char *model, const char *phases,
 	tl_run(yaml, s, 1);
 }
 
+/* The four ways of serving the work tests' requests */
+static const char *const four[] = {
+    "model: event-loop",
+    "model: worker-pool, workers: 1",
+    "model: worker-pool, workers: 1, threads: 4",
+    "model: async",
+};
+
 /* Requests 100 ms apart, each one cpu phase of 2 ms, cache_refill 1 ms
  * with a time constant of 2 ms: a request starts on a core idle for ~97
  * ms (a refill of 1 ms, to rounding), and its 2 ms of application work
@@ -180,12 +188,6 @@ static void run_work(const char *model, const char *keys, struct sim_summary *s)
 
 Test(cache_refill, the_application_work_evicts_it_too)
 {
-	static const char *const four[] = {
-	    "model: event-loop",
-	    "model: worker-pool, workers: 1",
-	    "model: worker-pool, workers: 1, threads: 4",
-	    "model: async",
-	};
 	for (size_t i = 0; i < 4; i++) {
 		struct sim_summary s;
 		run_work(four[i], "cache_refill_work: true", &s);
@@ -220,6 +222,39 @@ Test(cache_refill, the_application_work_evicts_its_long_part_too)
 		r = 2e-3 - 1e-3 * (expm1(-g / 2e-3) + expm1(-g / 10e-3)) -
 		    1e-3 * (expm1(-1.0) + expm1(-0.2));
 	}
+	cr_expect(fabs(s.lat_mean.mean - r) < 1e-9,
+		  "mean response %.9g s, want %.9g s", s.lat_mean.mean, r);
+	sim_summary_release(&s);
+}
+
+/* The application's work evicts the short part at its own pace,
+ * cache_refill_work_time, and an idle core at cache_refill_time's: the
+ * run_work requests with the work's pace 20 ms pay 1 - exp(-0.1) ms after
+ * their 2 ms of work (the idle's 2 ms would make it 1 - exp(-1)); with
+ * the idle's pace 100 ms and the work's 2 ms, a request that starts after
+ * an idle g = 100 ms - r (r its predecessor's response) pays 1 - exp(-g /
+ * 100 ms) ms for it and 1 - exp(-1) ms after its work. */
+Test(cache_refill, the_work_and_an_idle_core_evict_it_at_their_own_paces)
+{
+	for (size_t i = 0; i < 4; i++) {
+		struct sim_summary s;
+		run_constant(four[i], "{ cpu: 2ms }",
+			     "cache_refill_time: 2ms, "
+			     "cache_refill_work_time: 20ms",
+			     &s);
+		double want = 3e-3 - 1e-3 * expm1(-0.1);
+		cr_expect(fabs(s.lat_mean.mean - want) < 1e-9,
+			  "%s: mean response %.9g s, want %.9g s", four[i],
+			  s.lat_mean.mean, want);
+		sim_summary_release(&s);
+	}
+	struct sim_summary s;
+	run_constant("model: event-loop", "{ cpu: 2ms }",
+		     "cache_refill_time: 100ms, cache_refill_work_time: 2ms",
+		     &s);
+	double r = 3e-3;
+	for (int k = 0; k < 50; k++)
+		r = 2e-3 - 1e-3 * expm1(-(0.1 - r) / 0.1) - 1e-3 * expm1(-1.0);
 	cr_expect(fabs(s.lat_mean.mean - r) < 1e-9,
 		  "mean response %.9g s, want %.9g s", s.lat_mean.mean, r);
 	sim_summary_release(&s);

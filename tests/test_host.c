@@ -339,7 +339,7 @@ Test(host, another_process_s_hold_evicts_as_idle_time_does)
 	struct sim_host h;
 	struct sw x = {.h = &h};
 	three_procs(&s, &h, &x);
-	sim_host_set_refill(&h, 0.001, 0.010, 0, 0, false);
+	sim_host_set_refill(&h, 0.001, 0.010, 0, 0, false, 0);
 	sim_host_run(&h, &x.c.t, 0.001);
 	sim_at(&s, 0.001, own_wake, &x, 0);
 	sim_at(&s, 0.003, own_wake, &x, 1);
@@ -395,7 +395,7 @@ static void rest_init(struct sim *s, struct sim_host *h, struct rest_case *x,
 	struct sim_host_cfg cfg = {.cores = cores, .quantum = 0.004};
 	cr_assert_eq(sim_init(s), 0);
 	cr_assert_eq(sim_host_init(h, s, &cfg), 0);
-	sim_host_set_refill(h, REST_R, REST_TAU, 0, 0, false);
+	sim_host_set_refill(h, REST_R, REST_TAU, 0, 0, false, 0);
 	*x = (struct rest_case){.h = h, .rest = {.core = -1}};
 	struct probe *pr[] = {&x->a, &x->b, &x->c};
 	for (int i = 0; i < 3; i++) {

@@ -95,10 +95,11 @@ static void set_slow(struct sim_host *h)
 }
 
 void sim_host_set_refill(struct sim_host *h, double cpu, double time,
-			 double lcpu, double ltime, bool work)
+			 double lcpu, double ltime, bool work, double wtime)
 {
 	h->refill = cpu;
 	h->refill_time = time;
+	h->work_time = wtime > 0 ? wtime : time;
 	h->refill_long = lcpu;
 	h->refill_long_time = ltime;
 	h->work_refill = work ? cpu + lcpu : 0;

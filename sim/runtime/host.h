@@ -157,6 +157,9 @@ struct sim_host {
 	/* the long part of the cache refill (sim_host_set_refill), read
 	 * only when slow has SIM__HOST_LONG */
 	double refill_long, refill_long_time;
+	/* the short part's time constant under the application's work
+	 * (sim_host_work_refill), read only when work_refill > 0 */
+	double work_time;
 	/* statistics */
 	struct sim_tw waiting; /* threads waiting for a core */
 	uint64_t switches;     /* context switches since the reset */
@@ -221,9 +224,10 @@ static inline void sim_host_run(struct sim_host *h, struct sim_thread *t,
  * what longer idles lose too (the caches the core shares with others,
  * refilled from memory; 0 for none). The models set them from their
  * `cache_refill` keys; with `work`, a burst's application work evicts the
- * same (sim_host_work_refill). */
+ * same, its short part at the pace wtime (time's if 0;
+ * sim_host_work_refill). */
 void sim_host_set_refill(struct sim_host *h, double cpu, double time,
-			 double lcpu, double ltime, bool work);
+			 double lcpu, double ltime, bool work, double wtime);
 /* A burst of thread t that gets a core whose last thread belonged to
  * another process (both with a process, sim_thread_set_proc) needs `cpu`
  * more: the other process evicted t's private working set. Combined with
@@ -240,15 +244,17 @@ static inline double sim__refill_after(double r, double time, double x)
 /* The refill of the server's own code (parsing, routing, writing the
  * answer) that runs after `app` seconds of the application's CPU in one
  * burst: while the application computes, its work and the machine's other
- * tenants evict the server's working set as they do from an idle core,
- * so the same two parts as after an idle of `app` (sim_host_set_refill).
+ * tenants evict the server's working set, the same two parts as after an
+ * idle (sim_host_set_refill), the short one at its own pace: an idle core
+ * goes to others (on a VM, another tenant's vCPU on the physical core),
+ * which evict its own caches faster than the application's work does.
  * The models add it to a callback's CPU after its `cpu` phases; 0
  * without a cache refill. */
 static inline double sim_host_work_refill(const struct sim_host *h, double app)
 {
 	if (!(h->work_refill > 0) || !(app > 0))
 		return 0; /* the simple path: one test */
-	double r = sim__refill_after(h->refill, h->refill_time, app);
+	double r = sim__refill_after(h->refill, h->work_time, app);
 	if (h->slow & SIM__HOST_LONG)
 		r +=
 		    sim__refill_after(h->refill_long, h->refill_long_time, app);

@@ -132,27 +132,38 @@ struct sim_refill_cfg {
 	double lcpu;  /* the long part: after a longer idle still */
 	double ltime; /* its time constant */
 	bool work;    /* the application's cpu phases evict it too */
+	double wtime; /* the short part's time constant under them; 0: time */
 	double swtch; /* switch refill (sim_host_set_switch_refill) */
 };
 
-/* The rows of the five cache-refill keys of a model whose config struct
+/* The rows of the six cache-refill keys of a model whose config struct
  * `cfg` has a struct sim_refill_cfg `field`, with the model's defaults
- * for the two parts (each model cites them where it uses this). The two
- * time constants, 4.2 ms and 30 ms, are common to Node, uvicorn and
- * gunicorn: the fit of scripts/calibrate-refill.sh to five runs of it on
- * the 2-vCPU EPYC VM of scripts/validate-real.sh, pooled (2026-12-03 at
- * 14:25, 17:24, 20:25 and 22:55 UTC, 2026-12-04 at 04:18; `POOL="..."
- * bash scripts/calibrate-refill.sh`, scripts/calibrate/refill_fit.py:
- * each of the 30 points the median of the five runs', rms error 81 us).
- * A point is what a request costs beyond an empty one with 8 in flight:
- * empty requests at 20, 50, 100, 300 and 1000/s (idle gaps: Node 771,
- * 609, 503, 234 and 133 us more; uvicorn 648, 586, 510, 319 and 123;
+ * for the two parts (each model cites them where it uses this). The
+ * time constants, 4.2 ms (over idle gaps and under the application's
+ * work alike, cache_refill_work_time not given: that fit had one pace
+ * for both) and 30 ms, are common to
+ * Node, uvicorn and gunicorn: the fit of scripts/calibrate-refill.sh to five
+ * runs of it on the 2-vCPU EPYC VM of scripts/validate-real.sh, pooled
+ * (2026-12-03 at 14:25, 17:24, 20:25 and 22:55 UTC, 2026-12-04 at 04:18;
+ * `POOL="..." bash scripts/calibrate-refill.sh`,
+ * scripts/calibrate/refill_fit.py: each of the 30 points the median of the five
+ * runs', rms error 81 us). A point is what a request costs beyond an empty one
+ * with 8 in flight: empty requests at 20, 50, 100, 300 and 1000/s (idle gaps:
+ * Node 771, 609, 503, 234 and 133 us more; uvicorn 648, 586, 510, 319 and 123;
  * gunicorn sync 788, 851, 656, 375 and 147) and, with 8 in flight,
  * requests that burn 0.5, 1, 2, 5 and 20 ms first (the application's
  * work: Node 50, 64, 114, 174 and 648 us more than the burn; uvicorn 59,
  * 84, 114, 252 and 410; gunicorn 69, 70, 176, 404 and 748). The runs'
  * own fits scatter (3.55-4.80 ms and 15-75 ms, 2.10 and 50 ms on the
- * quietest): the refill is the host's more than the runtime's. */
+ * quietest): the refill is the host's more than the runtime's. An idle
+ * core loses the short part sooner than the work makes it: with a known
+ * gap before every request (one at a time, a think time after each
+ * response; 2026-12-05, the same VM), Node paid 52, 122, 203, 306, 372,
+ * 425 and 486 us more after gaps of 0.11, 0.22, 0.49, 0.79, 1.15, 2.14
+ * and 4.25 ms than after 0.05 ms: a pace of 0.5-0.6 ms (uvicorn 0.15-0.35,
+ * gunicorn sync 0.1-0.55); the burns, pooled over seven runs, 2.4-2.6 ms.
+ * calibrate-refill.sh fits the two apart; these defaults are not yet
+ * refitted so. */
 #define SIM_REFILL_PARAMS(cfg, field, cpu_, long_)                             \
 	SIM_PARAM("cache_refill", SIM_PT_DURATION, cfg, field.cpu,             \
 		  .def = (cpu_), .min = 0, .max = 3600,                        \
@@ -163,9 +174,8 @@ struct sim_refill_cfg {
 	    SIM_PARAM("cache_refill_time", SIM_PT_DURATION, cfg, field.time,   \
 		      .def = 4.2e-3, .min = 0, .max = 3600,                    \
 		      .help = "time over which the server's working set "      \
-			      "leaves the caches, idle or under the "          \
-			      "application's work (time constant); 0 = at "    \
-			      "once"),                                         \
+			      "leaves an idle core's caches (time "            \
+			      "constant); 0 = at once"),                       \
 	    SIM_PARAM("cache_refill_long", SIM_PT_DURATION, cfg, field.lcpu,   \
 		      .def = (long_), .min = 0, .max = 3600,                   \
 		      .flags = SIM_P_OVERHEAD,                                 \
@@ -181,9 +191,17 @@ struct sim_refill_cfg {
 	    SIM_PARAM("cache_refill_work", SIM_PT_BOOL, cfg, field.work,       \
 		      .def = 1, .min = 0, .max = 1,                            \
 		      .help = "the application's cpu phases evict the "        \
-			      "server's working set as idle time does: its "   \
-			      "code after c of them pays cache_refill x "      \
-			      "(1 - exp(-c / cache_refill_time))")
+			      "server's working set too: its code after c "    \
+			      "of them pays cache_refill x (1 - exp(-c / "     \
+			      "cache_refill_work_time)), and the long part"),  \
+	    SIM_PARAM("cache_refill_work_time", SIM_PT_DURATION, cfg,          \
+		      field.wtime, .min = 0, .max = 3600,                      \
+		      .flags = SIM_P_POSITIVE | SIM_P_UNLESS_DEFAULT,          \
+		      .help = "time over which the application's work "        \
+			      "evicts cache_refill's part (time constant); "   \
+			      "not given: cache_refill_time (an idle core, "   \
+			      "given to others, may lose it sooner: "          \
+			      "scripts/calibrate-refill.sh measures both)")
 
 /* The row of the switch-refill key (sim_host_set_switch_refill) of a model
  * that runs several processes on a host and tells the host which process

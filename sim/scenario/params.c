@@ -427,7 +427,9 @@ void sim__put_param(FILE *f, const struct sim_param *p, const void *base,
 	if (p->type == SIM_PT_DIST && d->kind == SIM_DIST_CONSTANT &&
 	    !d->mean && !d->cv && !d->nsamples)
 		return;
-	if ((p->flags & SIM_P_UNLESS_DEFAULT) && p->type == SIM_PT_DOUBLE &&
+	if ((p->flags & SIM_P_UNLESS_DEFAULT) &&
+	    (p->type == SIM_PT_DOUBLE || p->type == SIM_PT_DURATION ||
+	     p->type == SIM_PT_RATE || p->type == SIM_PT_SIZE) &&
 	    *(const double *)src == p->def)
 		return;
 	fprintf(f, "%*s%s:", ind, "", p->key);
@@ -477,6 +479,14 @@ void sim__put_table(FILE *f, const struct sim_param *p, size_t np,
 void sim_param_describe(FILE *f, const struct sim_param *p, const void *base)
 {
 	const char *at = (const char *)base + p->offset;
+	/* a key with no default to speak of (sim_param_default_text), not
+	 * given: its help says what stands for it */
+	if ((p->flags & SIM_P_POSITIVE) && p->def <= p->min &&
+	    ptypes[p->type].show && ptypes[p->type].store != ST_INT &&
+	    *(const double *)at == p->def) {
+		fprintf(f, "(not given)");
+		return;
+	}
 	if (ptypes[p->type].show && ptypes[p->type].store == ST_INT) {
 		fprintf(f, ptypes[p->type].show, *(const int *)at);
 		return;
