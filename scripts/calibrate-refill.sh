@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # calibrate-refill.sh - measure, on this machine, the cache refill keys of
-# concsim's models (cache_refill, cache_refill_time, cache_refill_work):
+# concsim's models (cache_refill and its time constants, cache_refill_long):
 # the CPU a server's own code pays again after its working set left the
 # caches, while the core idled or while the application computed.
 #
 #   bash scripts/calibrate-refill.sh     install what is missing, measure
-#                                        (~9 minutes), print the figures
+#                                        (~13 minutes), print the figures
 #                                        and the fitted keys
 #   POOL="run1/refill.txt run2/refill.txt ..." bash scripts/calibrate-refill.sh
 #                                        measure nothing: fit several runs
@@ -17,14 +17,28 @@
 # Servers: the apps of scripts/validate-real.sh (Node http, uvicorn +
 # FastAPI, gunicorn sync + Flask with 1 worker), each pinned to SERVER_CPU
 # (default core 0), at nice -20 like the clients, which run on CLIENT_CPU.
-# Two curves per server, both in CPU microseconds per request of the
+# Three curves per server, all in CPU microseconds per request of the
 # server's processes (every thread, kernel time included):
 #
+#   gap    empty requests one at a time (scripts/calibrate/loadgen.c -c 1),
+#          each sent THINK us after the last response (-t, THINK in GAPS:
+#          100 200 400 700 1000 2000 4000): the core idles a known gap g
+#          before every request (measured: the wall time per request less
+#          the server's CPU), so each pays r(g) = R (1 - exp(-g / T)) + L
+#          (1 - exp(-g / TL)); against the same with no think time (its
+#          gap g0 the network's legs alone), REPS runs of each,
+#          alternating, a point is r(g) - r(g0).
+#          On the validation VM (2026-12-05, Node) g of 0.13, 0.25, 0.5,
+#          0.8, 1.1, 2.2 and 4.3 ms cost 40, 110, 190, 290, 360, 410 and
+#          475 us more than g0 (0.06 ms): the short part goes with T near
+#          1 ms, sooner than under the application's work (busy, below);
 #   idle   empty requests (GET /w) from the open-loop Poisson client
 #          (scripts/validate/openloop.c) at RATES (20 50 100 300 1000/s):
-#          the core idles between requests, on average 1/rate after a
-#          request at these loads, so a refill r(g) = R (1 - exp(-g / T))
-#          averages R / (1 + rate T) over the exponential gaps, less the
+#          the core idles between requests, for an exponential time of
+#          mean 1/rate, in front of the share 1 - rho of the requests that
+#          find it idle (rho = rate x CPU per request: Poisson arrivals
+#          see the time averages), so a refill r(g) averages (1 - rho) R
+#          / (1 + rate T) (and the same of L), less the
 #          server's own background CPU (its timers with no request at all,
 #          measured for BG seconds before and after the idle curve, the
 #          lower of the two: uvicorn's main loop ticks every
@@ -34,10 +48,13 @@
 #          (/w?cpu_us=C, C in BURNS: 500 1000 2000 5000 20000) with 8 in
 #          flight (scripts/calibrate/loadgen.c, closed loop: the core never
 #          idles): CPU per request - C - (an empty request's) is what the
-#          server's code after the burn pays again, R (1 - exp(-C / T)).
+#          server's code after the burn pays again, R (1 - exp(-C / TW)) +
+#          L (1 - exp(-C / TL)): the application's work evicts the short
+#          part at its own pace TW (cache_refill_work_time).
 #
 # The fit: two parts lost at two paces, R (1 - exp(-x / T)) + L (1 -
-# exp(-x / TL)), with the time constants T and TL (unless TIMES gives
+# exp(-x / TL)) (TW for T under the work), with the time constants T, TW
+# and TL (unless TIMES gives
 # them) common to every server and curve (grids of 0.05 ms and 5 ms, T_L
 # up to twice the longest mean gap of the idle curve: 100 ms) and each
 # server's R and L those
@@ -79,13 +96,14 @@
 # also gthread (gunicorn gthread, 1 worker x 8 threads, Flask), whose
 # request_overhead is then its own (the model's gthread charges the main
 # thread's pool_overhead and scans besides), and sync4 only beside sync.
-# With one or two servers their curves are too few to fit the machine's
-# time constants: TIMES="T TL" (e.g. "4.2ms 30ms", the models' defaults)
-# gives them, and each server's R and L are fitted alone (scripts/
-# validate-real.sh CALIBRATE=each calibrates each system so, just before
-# its points).
+# With one or two servers their curves are too few to fit the long time
+# constant, whose gaps only the idle curve's lowest rates reach:
+# TIMES="TL" (e.g. "30ms", the models' default) gives it, and each
+# server's T, TW, R and L are fitted alone (scripts/validate-real.sh
+# CALIBRATE=each calibrates each system so, just before its points);
+# TIMES="T TW TL" gives all three.
 # Output: OUT/refill.txt (default results/calibrate). Environment: RATES,
-# BURNS, REPS (3, medians), BG (10 s), SERVERS, TIMES, WAIT_US (20000),
+# GAPS, BURNS, REPS (3, medians), BG (10 s), SERVERS, TIMES, WAIT_US (20000),
 # WAIT_RATE (50), WAIT_BURN (500), SERVER_CPU, CLIENT_CPU, PORT (18650),
 # OUT, QUANTUM (the models' scheduler slice for the concsim runs, as
 # validate-real.sh sets it; default the models').
@@ -101,6 +119,7 @@ cd "$(dirname "$0")/.."
 . scripts/install-missing.sh
 
 RATES=${RATES:-"20 50 100 300 1000"}
+GAPS=${GAPS:-"100 200 400 700 1000 2000 4000"}
 BG=${BG:-10}
 BURNS=${BURNS:-"500 1000 2000 5000 20000"}
 REPS=${REPS:-3}
@@ -122,13 +141,18 @@ if [[ " $SERVERS " == *" sync4 "* && " $SERVERS " != *" sync "* ]]; then
   echo "calibrate-refill.sh: SERVERS: sync4 needs sync (switch_refill is 4 workers against 1)" >&2
   exit 2
 fi
-# TIMES "T TL" in ms for refill_fit.py
+# TIMES "TL" or "T TW TL" in ms for refill_fit.py
 times_ms=""
 if [ -n "$TIMES" ]; then
-  times_ms=$(echo "$TIMES" | awk 'NF == 2 && $1 ~ /^[0-9]+(\.[0-9]+)?ms$/ && $2 ~ /^[0-9]+(\.[0-9]+)?ms$/ {
-    sub(/ms$/, "", $1); sub(/ms$/, "", $2); if ($1 + 0 > 0 && $2 + 0 > $1 + 0) print $1, $2 }')
-  [ -n "$times_ms" ] || { echo "calibrate-refill.sh: TIMES: want two durations in ms, the first shorter, e.g. \"4.2ms 30ms\"" >&2; exit 2; }
+  times_ms=$(echo "$TIMES" | awk '(NF == 1 || NF == 3) {
+    for (i = 1; i <= NF; i++) { if ($i !~ /^[0-9]+(\.[0-9]+)?ms$/) exit; sub(/ms$/, "", $i) }
+    if (NF == 1 && $1 + 0 > 0) print $1
+    if (NF == 3 && $2 + 0 > 0 && $3 + 0 > $1 + 0 && $3 + 0 > $2 + 0) print $1, $2, $3 }')
+  [ -n "$times_ms" ] || { echo "calibrate-refill.sh: TIMES: want the long time constant, e.g. \"30ms\", or three durations in ms (T TW TL, TL the longest), e.g. \"1ms 4ms 30ms\"" >&2; exit 2; }
 fi
+for g in $GAPS; do
+  [[ $g =~ ^[0-9]+$ ]] && [ "$g" -gt 0 ] || { echo "calibrate-refill.sh: GAPS: want whole microseconds above 0, not '$g'" >&2; exit 2; }
+done
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18650}
@@ -159,6 +183,33 @@ busy() {
   nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/loadgen" -p "$PORT" -n "$n" \
     -c 8 -w $(( n / 4 )) -r "$REPS" -P "/w?cpu_us=$1" -s "$PIDS" -L x \
     2>/dev/null | sed -n 's/.*median=\([0-9.]*\).*/\1/p'
+}
+
+# gap THINK: empty requests one at a time, each THINK us after the last
+# response (about 1 s): the CPU us per request and the gap the core idled
+# before each (the wall time per request less that CPU), on a line
+gap() {
+  local n=$(( 1000000 / ($1 + 700) ))
+  [ "$n" -le 1500 ] || n=1500
+  nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/loadgen" -p "$PORT" -n "$n" \
+    -c 1 -t "$1" -w $(( n / 10 + 50 )) -r 1 -P /w -s "$PIDS" -L x 2>/dev/null |
+    awk -v n="$n" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      printf "%s %.1f\n", f["median"], f["wall_s"] / n * 1e6 - f["median"] }'
+}
+
+# gap_pair THINK: THINK against no think time, REPS runs of each,
+# alternating (the machine's speed drifts by more than the refill
+# between runs seconds apart): CPU CPU0 GAP GAP0, the medians
+gap_pair() {
+  local r
+  : >"$WORK/g1"
+  : >"$WORK/g0"
+  for r in $(seq "$REPS"); do
+    gap "$1" >>"$WORK/g1"
+    gap 0 >>"$WORK/g0"
+  done
+  echo "$(cut -d' ' -f1 "$WORK/g1" | median) $(cut -d' ' -f1 "$WORK/g0" | median)" \
+    "$(cut -d' ' -f2 "$WORK/g1" | median) $(cut -d' ' -f2 "$WORK/g0" | median)"
 }
 
 # open_cpu RATE PATH SEED: CPU us per request of PATH at RATE/s, open
@@ -366,6 +417,10 @@ main() {
     echo "$sys busy 0 $base" | tee -a "$WORK/points"
     for c in $BURNS; do
       echo "$sys busy $c $(busy "$c") $base" | tee -a "$WORK/points"
+    done
+    # the gap curve: each point against no think time, alternating
+    for g in $GAPS; do
+      echo "$sys gap $g $(gap_pair "$g")" | tee -a "$WORK/points"
     done
     # the background before and after the idle curve, the lower: a
     # process that has just served thousands of requests may still be

@@ -8,11 +8,13 @@
 # prediction (c), calibrate-refill.sh's check of a wait): the keys it
 # measured (gthread: its own where the file has them, else gunicorn sync's
 # but the switch refill, which needs several processes; sync4, gunicorn
-# sync with 4 workers: sync's, all of them): the refill, and where the
-# file has them (since 2026-12-03) its long part (else none, not the
-# defaults'), request_overhead and sync's switch_refill
+# sync with 4 workers: sync's, all of them): the refill and its time
+# constants (the work's the idle's in a file from before 2026-12-05,
+# which had one for both), and where the file has them (since
+# 2026-12-03) its long part (else none, not the defaults'),
+# request_overhead and sync's switch_refill
 refill_sets() {
-  local src=$1 file=$2 t r k v sets
+  local src=$1 file=$2 t w r k v sets
   if [ "$1" = gthread ] && ! grep -q '^gthread (' "$file"; then src=sync; fi
   [ "$1" != sync4 ] || src=sync
   t=$(sed -n 's/^cache_refill_time: \([0-9.]*ms\) .*/\1/p' "$file")
@@ -23,6 +25,10 @@ refill_sets() {
   fi
   case $r in -*) r=0 ;; esac
   sets="--set systems.$1.cache_refill=${r}us --set systems.$1.cache_refill_time=$t"
+  # the application's work's own pace, where the file has it (since
+  # 2026-12-05); before, one time constant for both
+  w=$(sed -n 's/^cache_refill_work_time: \([0-9.]*ms\)$/\1/p' "$file")
+  sets="$sets --set systems.$1.cache_refill_work_time=${w:-$t}"
   # the long part, where the file has it (since 2026-12-03)
   t=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$file")
   r=$(sed -n "s/^$src ([a-z-]*): cache_refill_long: \([0-9.]*\)us$/\1/p" "$file")

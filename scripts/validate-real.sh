@@ -11,7 +11,7 @@
 #                                            DIR's measurements
 #   CALIBRATE=1 bash scripts/validate-real.sh
 #                                            first runs scripts/calibrate-
-#                                            refill.sh (~9 minutes) and adds
+#                                            refill.sh (~13 minutes) and adds
 #                                            prediction (c), below
 #   CALIBRATE=each bash scripts/validate-real.sh
 #                                            (c) from a calibration of each
@@ -103,9 +103,10 @@
 # found gunicorn's request_overhead 464 us, the points that followed it ran
 # slower: the probe 82-827 ms): calibrate-refill.sh with SERVERS node,
 # uvicorn, "sync sync4" or gthread (gthread's own request_overhead and
-# refill, not sync's) and TIMES the models' default time constants
-# (concsim schema): too few curves to fit them per system; (c) is then
-# predicted after the measurements.
+# refill, not sync's) and TIMES the models' default long time constant
+# (concsim schema), which one system's idle curve is too short to fit
+# (its short ones, idle and under the work, are fitted per system); (c)
+# is then predicted after the measurements.
 #
 # Knee (scripts/validate/compare.py, the same rule for measured and
 # predicted curves): the offered rate at which, going up the rates, first
@@ -473,14 +474,14 @@ predict_calibrated() {
   echo "$1 $2 calibrated ($file): $sets" >>"$OUT/pred_calibrated/sets.txt"
 }
 
-# refill_times: the models' default time constants of the cache refill,
-# as calibrate-refill.sh's TIMES ("4.2ms 30ms"), from concsim's schema
+# refill_times: the models' default long time constant of the cache
+# refill, as calibrate-refill.sh's TIMES ("30ms"), from concsim's schema
 refill_times() {
   build/concsim schema | $PY -c 'import json, sys
 found = {}
 def walk(x):
     if isinstance(x, dict):
-        for k in ("cache_refill_time", "cache_refill_long_time"):
+        for k in ("cache_refill_long_time",):
             v = x.get(k)
             if isinstance(v, dict) and "default" in v and k not in found:
                 found[k] = v["default"]
@@ -496,14 +497,14 @@ def ms(d):
         if d.endswith(u) and d[: -len(u)].replace(".", "", 1).isdigit():
             return float(d[: -len(u)]) * unit[u]
     sys.exit("refill_times: cannot read %r" % d)
-if len(found) != 2:
-    sys.exit("refill_times: concsim schema has no default cache_refill_time and cache_refill_long_time")
-print("%gms %gms" % (ms(found["cache_refill_time"]), ms(found["cache_refill_long_time"])))'
+if len(found) != 1:
+    sys.exit("refill_times: concsim schema has no default cache_refill_long_time")
+print("%gms" % ms(found["cache_refill_long_time"]))'
 }
 
 # calibrate_system SYSTEM: CALIBRATE=each, just before SYSTEM's points:
 # calibrate-refill.sh on SYSTEM's servers (sync: 1 and 4 workers, for
-# switch_refill) with the models' time constants, into
+# switch_refill) with the models' long time constant, into
 # OUT/calibrate/SYSTEM/refill.txt
 calibrate_system() {
   local servers=$1 times

@@ -4,7 +4,7 @@
  * consume per request.
  *
  *   loadgen -p PORT -n N -c C [-k] [-w WARMUP] [-r REPS] [-P PATH]
- *           [-B BASEPATH -K K] -s PID[,PID...] [-L LABEL]
+ *           [-B BASEPATH -K K] [-t THINK_US] -s PID[,PID...] [-L LABEL]
  *
  * C connections each carry one request at a time to 127.0.0.1:PORT until N
  * requests have been answered (200, full body read). Without -k every
@@ -15,6 +15,12 @@
  * ended, in nanoseconds; kernel work done in their context, such as
  * loopback TCP processing, included), read before and after each of REPS
  * repetitions of N requests, after WARMUP requests that are not measured.
+ *
+ * With -t, a connection waits THINK_US microseconds after each response
+ * before its next request (polling, not sleeping, so that the wait is
+ * what was asked to the microsecond: the client's core is its own): with
+ * -c 1 the server idles for that long, plus the network's legs, before
+ * every request (scripts/calibrate-refill.sh's gap curve).
  *
  * With -B, each repetition sends N requests to BASEPATH and N to PATH, in
  * alternating slices of N / 10, and the figure is the difference of the
@@ -61,13 +67,14 @@ struct conn {
 	long need;	 /* total bytes of the response once known, else -1 */
 	int chunked;	 /* chunked body: read until the last chunk */
 	int status;	 /* HTTP status once the head is read */
+	double ready;	 /* -t: not before this (bench_mono) */
 	char buf[BUFSZ]; /* the response so far */
 };
 
 static int port, conc = 1, keepalive, reps = 5;
 static long nreq, warmup;
 static const char *path = "/", *basepath, *label = "result";
-static double kfactor = 1;
+static double kfactor = 1, think; /* -t, seconds */
 static struct conn conns[MAXCONN];
 static int ep;
 static long errors;
@@ -200,7 +207,8 @@ static long run(const char *p, long n)
 		/* start requests on idle slots */
 		for (int i = 0; i < conc && started < n; i++) {
 			struct conn *c = &conns[i];
-			if (c->st != IDLE || (c->fd >= 0 && !keepalive))
+			if (c->st != IDLE || (c->fd >= 0 && !keepalive) ||
+			    (think > 0 && bench_mono() < c->ready))
 				continue;
 			if (c->fd >= 0) { /* a kept-alive connection */
 				if (send_request(c, p) != 0) {
@@ -230,7 +238,9 @@ static long run(const char *p, long n)
 				label, errors);
 			exit(3);
 		}
-		int k = epoll_wait(ep, evs, conc, 1000);
+		/* with a think time, poll: a wait of microseconds must not
+		 * become the timeout's millisecond */
+		int k = epoll_wait(ep, evs, conc, think > 0 ? 0 : 1000);
 		for (int e = 0; e < k; e++) {
 			struct conn *c = evs[e].data.ptr;
 			if (c->st == CONNECTING) {
@@ -271,6 +281,7 @@ static long run(const char *p, long n)
 				else
 					errors++;
 				inflight--;
+				c->ready = bench_mono() + think;
 				if (keepalive && !eof) {
 					c->st = IDLE; /* reuse it */
 				} else {
@@ -299,17 +310,16 @@ static long run(const char *p, long n)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: loadgen -p PORT -n N -c C [-k] [-w WARMUP] "
-		"[-r REPS] [-P PATH] [-B BASEPATH -K K] -s PID[,PID...] "
-		"[-L LABEL]\n");
+	fprintf(stderr, "usage: loadgen -p PORT -n N -c C [-k] [-w WARMUP] "
+			"[-r REPS] [-P PATH] [-B BASEPATH -K K] [-t THINK_US] "
+			"-s PID[,PID...] [-L LABEL]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	int o;
-	while ((o = getopt(argc, argv, "p:n:c:kw:r:P:B:K:s:L:X:R:")) != -1) {
+	while ((o = getopt(argc, argv, "p:n:c:kw:r:P:B:K:s:L:t:X:R:")) != -1) {
 		switch (o) {
 		case 'p':
 			port = atoi(optarg);
@@ -341,6 +351,9 @@ int main(int argc, char **argv)
 		case 'L':
 			label = optarg;
 			break;
+		case 't':
+			think = atof(optarg) * 1e-6;
+			break;
 		case 's':
 			bench_add_pids(optarg);
 			break;
@@ -349,7 +362,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (port <= 0 || nreq <= 0 || conc < 1 || conc > MAXCONN || reps < 1 ||
-	    reps > 100 || bench_npids == 0 || kfactor <= 0)
+	    reps > 100 || bench_npids == 0 || kfactor <= 0 || !(think >= 0) ||
+	    think > 10)
 		usage();
 	ep = epoll_create1(0);
 	for (int i = 0; i < MAXCONN; i++)
@@ -399,7 +413,7 @@ int main(int argc, char **argv)
 	printf("%s median=%.2f min=%.2f max=%.2f n=%d requests=%ld conc=%d "
 	       "wall_s=%.2f client_us=%.1f server_sys_pct=%.0f errors=%ld\n",
 	       label, med, lo, hi, reps, nreq, conc, bench_median(wall, reps),
-	       bench_median(client, reps), ticks > 0 ? 100 * (s1t - s0t) / ticks : 0,
-	       errors);
+	       bench_median(client, reps),
+	       ticks > 0 ? 100 * (s1t - s0t) / ticks : 0, errors);
 	return 0;
 }
