@@ -28,10 +28,11 @@
 #          (1 - exp(-g / TL)); against the same with no think time (its
 #          gap g0 the network's legs alone), REPS runs of each,
 #          alternating, a point is r(g) - r(g0).
-#          On the validation VM (2026-12-05, Node) g of 0.13, 0.25, 0.5,
-#          0.8, 1.1, 2.2 and 4.3 ms cost 40, 110, 190, 290, 360, 410 and
-#          475 us more than g0 (0.06 ms): the short part goes with T near
-#          1 ms, sooner than under the application's work (busy, below);
+#          On the validation VM (2026-12-05, Node) g of 0.11, 0.22, 0.49,
+#          0.79, 1.15, 2.14 and 4.25 ms cost 52, 122, 203, 306, 372, 425
+#          and 486 us more than g0 (0.05 ms): the short part goes with T
+#          near 0.5 ms, sooner than under the application's work (busy,
+#          below; 2.4-2.6 ms pooled over seven runs);
 #   idle   empty requests (GET /w) from the open-loop Poisson client
 #          (scripts/validate/openloop.c) at RATES (20 50 100 300 1000/s):
 #          the core idles between requests, for an exponential time of
@@ -55,17 +56,17 @@
 # The fit: two parts lost at two paces, R (1 - exp(-x / T)) + L (1 -
 # exp(-x / TL)) (TW for T under the work), with the time constants T, TW
 # and TL (unless TIMES gives
-# them) common to every server and curve (grids of 0.05 ms and 5 ms, T_L
-# up to twice the longest mean gap of the idle curve: 100 ms) and each
-# server's R and L those
+# them) common to every server and curve (grids of 0.5 ms, then 0.05 ms
+# about the best, and 5 ms, T_L up to twice the longest mean gap of the
+# idle curve: 100 ms) and each server's R and L those
 # that minimise the squared error given them (linear, not negative). One
 # time constant fits gaps of 1 to 10 ms, but not the 20-50 ms gaps of a
 # lightly loaded server: on 2026-12-03 (busy spell) an empty uvicorn
 # request cost 650 us at 100/s and 870 at 20/s, Node's 540 and 680 (Node
 # has no timer of its own). Printed as the keys to put in a scenario
-# (cache_refill, cache_refill_time, cache_refill_long,
-# cache_refill_long_time; or in the models' defaults: models/*.c cite the
-# runs).
+# (cache_refill, cache_refill_time, cache_refill_work_time,
+# cache_refill_long, cache_refill_long_time; or in the models' defaults:
+# models/*.c cite the runs).
 #
 # The refills are what a request pays beyond an empty one with the core
 # never idle; that empty request itself is the third figure: its CPU
@@ -451,9 +452,10 @@ main() {
     fi
     stop_server
   fi
-  # the fit (scripts/calibrate/refill_fit.py: two time constants for all,
-  # or TIMES', R and L per server by least squares, neither negative)
-  # shellcheck disable=SC2086 # times_ms: none or two arguments
+  # the fit (scripts/calibrate/refill_fit.py: three time constants for
+  # all, or the long one or all three TIMES', R and L per server by least
+  # squares, neither negative)
+  # shellcheck disable=SC2086 # times_ms: none, one or three arguments
   $PY scripts/calibrate/refill_fit.py points "$WORK/points" $times_ms | tee "$OUT/refill.txt"
   per_request "$WORK/points"
   wait_report

@@ -107,6 +107,22 @@ for mode in points pool; do
   near "$tmp/out" "sync (worker-pool): cache_refill" 600
   near "$tmp/out" "sync (worker-pool): cache_refill_long" 500
 done
+# every run's points read, the gaps' included (17 a server)
+for k in 0 1 2; do
+  grep -q "^# $tmp/run$k.txt: 51 points\$" "$tmp/out" || fail "pool: run$k's points: $(grep "run$k" "$tmp/out")"
+done
+# the pool with time constants given: the long one, or all three
+python3 "$fit" pool --long-time 40 "$tmp/run0.txt" "$tmp/run1.txt" "$tmp/run2.txt" > "$tmp/pl"
+mode=pool-long
+grep -q '^cache_refill_time: 1.00ms  (three time constants; the long one given' "$tmp/pl" ||
+  fail "pool, long given: $(grep time: "$tmp/pl")"
+check "$tmp/pl" cache_refill_work_time 3.00ms
+near "$tmp/pl" "uvicorn (async): cache_refill" 400
+python3 "$fit" pool --times 1 3 40 "$tmp/run0.txt" "$tmp/run1.txt" "$tmp/run2.txt" > "$tmp/pt"
+mode=pool-times
+grep -q '^cache_refill_time: 1ms  (three time constants given' "$tmp/pt" ||
+  fail "pool, all given: $(grep time: "$tmp/pt")"
+near "$tmp/pt" "sync (worker-pool): cache_refill_long" 500
 # the per-request keys: the medians of the runs'
 check "$tmp/out" "node (event-loop): request_overhead" 120us
 check "$tmp/out" "sync (worker-pool): switch_refill" 300us
@@ -143,8 +159,24 @@ python3 "$fit" points "$tmp/one-server" 1 5 40 > "$tmp/given5"
 if (near "$tmp/given5" "gthread (worker-pool): cache_refill" 200) 2>/dev/null; then
   fail "the given time constants are not used"
 fi
-if python3 "$fit" points "$tmp/one-server" 40 3 > /dev/null 2>&1; then
-  fail "a long time constant shorter than the short one accepted"
+for bad in "40 3" "1 50 40" "50 3 40" "1 3 0"; do
+  # shellcheck disable=SC2086 # bad: the constants, split
+  if python3 "$fit" points "$tmp/one-server" $bad > /dev/null 2>&1; then
+    fail "time constants '$bad' accepted"
+  fi
+done
+# an overloaded idle point (rate x CPU per request >= 0.9) is left out,
+# said, and the fit is the same; without burns, no work's pace
+{ cat "$tmp/one-server"; echo "gthread idle 5000 700 100 50"; } > "$tmp/over"
+python3 "$fit" points "$tmp/over" 1 3 40 > "$tmp/overo"
+grep -q '^# gthread idle 5000: left out (busy 3.50 of the time)$' "$tmp/overo" ||
+  fail "an overloaded point not left out: $(grep 5000 "$tmp/overo")"
+mode=over
+near "$tmp/overo" "gthread (worker-pool): cache_refill" 200
+grep -v ' busy ' "$tmp/one-server" > "$tmp/noburn"
+python3 "$fit" points "$tmp/noburn" 40 > "$tmp/noburno"
+if grep -q '^cache_refill_work_time' "$tmp/noburno"; then
+  fail "a work's pace printed without burns"
 fi
 if python3 "$fit" points "$tmp/one-server" 1 3 inf > /dev/null 2>&1; then
   fail "an infinite time constant accepted"

@@ -18,9 +18,11 @@
  *
  * With -t, a connection waits THINK_US microseconds after each response
  * before its next request (polling, not sleeping, so that the wait is
- * what was asked to the microsecond: the client's core is its own): with
- * -c 1 the server idles for that long, plus the network's legs, before
- * every request (scripts/calibrate-refill.sh's gap curve).
+ * what was asked to the microsecond: the client's core is its own), -t 0
+ * none, but polling too, so that against another -t only the wait
+ * differs, not the client's own wake-ups: with -c 1 the server idles for
+ * that long, plus the network's legs, before every request
+ * (scripts/calibrate-refill.sh's gap curve).
  *
  * With -B, each repetition sends N requests to BASEPATH and N to PATH, in
  * alternating slices of N / 10, and the figure is the difference of the
@@ -75,6 +77,7 @@ static int port, conc = 1, keepalive, reps = 5;
 static long nreq, warmup;
 static const char *path = "/", *basepath, *label = "result";
 static double kfactor = 1, think; /* -t, seconds */
+static int polling;		  /* -t given: poll, never block */
 static struct conn conns[MAXCONN];
 static int ep;
 static long errors;
@@ -113,12 +116,21 @@ static double self_cpu(void)
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
+/* A slot's request ended (answered, failed or to be tried again): with
+ * -t, the next not before the think time. */
+static void think_after(struct conn *c)
+{
+	if (think > 0)
+		c->ready = bench_mono() + think;
+}
+
 static void conn_close(struct conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 	c->st = IDLE;
+	think_after(c);
 }
 
 static int send_request(struct conn *c, const char *p)
@@ -240,7 +252,7 @@ static long run(const char *p, long n)
 		}
 		/* with a think time, poll: a wait of microseconds must not
 		 * become the timeout's millisecond */
-		int k = epoll_wait(ep, evs, conc, think > 0 ? 0 : 1000);
+		int k = epoll_wait(ep, evs, conc, polling ? 0 : 1000);
 		for (int e = 0; e < k; e++) {
 			struct conn *c = evs[e].data.ptr;
 			if (c->st == CONNECTING) {
@@ -281,9 +293,9 @@ static long run(const char *p, long n)
 				else
 					errors++;
 				inflight--;
-				c->ready = bench_mono() + think;
 				if (keepalive && !eof) {
 					c->st = IDLE; /* reuse it */
+					think_after(c);
 				} else {
 					epoll_ctl(ep, EPOLL_CTL_DEL, c->fd,
 						  NULL);
@@ -353,6 +365,7 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			think = atof(optarg) * 1e-6;
+			polling = 1;
 			break;
 		case 's':
 			bench_add_pids(optarg);
@@ -411,7 +424,7 @@ int main(int argc, char **argv)
 	double ticks = (u1 - u0) + (s1t - s0t);
 	double lo, hi, med = bench_summary(val, reps, &lo, &hi);
 	printf("%s median=%.2f min=%.2f max=%.2f n=%d requests=%ld conc=%d "
-	       "wall_s=%.2f client_us=%.1f server_sys_pct=%.0f errors=%ld\n",
+	       "wall_s=%.4f client_us=%.1f server_sys_pct=%.0f errors=%ld\n",
 	       label, med, lo, hi, reps, nreq, conc, bench_median(wall, reps),
 	       bench_median(client, reps),
 	       ticks > 0 ? 100 * (s1t - s0t) / ticks : 0, errors);

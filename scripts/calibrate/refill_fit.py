@@ -54,24 +54,41 @@ def points_of_run(path):
             continue  # busy 0 (the base), comments
         s, kind, x, v, base = f[0], f[1], float(f[2]), float(f[3]), float(f[4])
         if kind == 'gap':  # SERVER gap THINK CPU CPU0 GAP GAP0
-            pts.append((s, kind, x, v - base, (float(f[5]), float(f[6]))))
+            if len(f) >= 7:  # else a point whose runs all failed
+                pts.append((s, kind, x, v - base, (float(f[5]), float(f[6]))))
             continue
         extra = v - base - (x if kind == 'busy' else 0)
         if kind == 'idle' and len(f) > 5:
             extra -= float(f[5]) / x  # the background's share per request
         pts.append((s, kind, x, extra, busy_share(kind, x, v)))
-    return pts
+    return keep(pts)
+
+
+# An idle point whose server was busy this share of the time or more is
+# left out: nearly every request found it busy (rate x CPU per request
+# >= 1: it was overloaded), and the few that found it idle, whose refill
+# the point is, drown in the noise of the rest.
+RHO_MAX = 0.9
+
+
+def keep(pts):
+    """pts without the idle points at RHO_MAX or more, each said"""
+    for p in pts:
+        if p[1] == 'idle' and p[4] >= RHO_MAX:
+            print('# %s idle %g: left out (busy %.2f of the time)'
+                  % (p[0], p[2], p[4]))
+    return [p for p in pts if not (p[1] == 'idle' and p[4] >= RHO_MAX)]
 
 
 def busy_share(kind, x, cpu_us):
     """The share of the time an idle point's server was busy, rate x CPU per
     request: the share of the Poisson arrivals that find it busy (PASTA),
     which wait for the core without an idle gap and pay no refill."""
-    return min(max(x * cpu_us * 1e-6, 0.0), 0.95) if kind == 'idle' else 0.0
+    return max(x * cpu_us * 1e-6, 0.0) if kind == 'idle' else 0.0
 
 
 POINT = re.compile(r'^# (\w+) (busy|idle|gap) ([0-9.e+]+): (-?[0-9.]+) us'
-                   r'(?: \(gap ([0-9.]+) against ([0-9.]+) us\))?$')
+                   r'(?: \(gap (-?[0-9.]+) against (-?[0-9.]+) us\))?$')
 BASE = re.compile(r'^# (\w+) busy 0: ([0-9.]+) us measured')
 KEY = re.compile(r'^(\w+) \(([\w-]+)\): (request_overhead|switch_refill): '
                  r'(-?[0-9.]+)us$')
@@ -118,7 +135,7 @@ def pooled(paths):
     pts = [(s, kd, x, statistics.median(e for e, r in v), aux(kd, v))
            for (s, kd, x), v in sorted(extras.items())]
     per = [(s, k, statistics.median(v), v) for (s, k), v in sorted(keys.items())]
-    return pts, per, counts
+    return keep(pts), per, counts
 
 
 def lost(g, t_us):
@@ -218,6 +235,9 @@ def fit(pts, tl_given=None):
                         best = cand
     search([500.0 * k for k in range(0, 21)],
            [500.0 * k for k in range(1, 41)], tls)
+    if best is None:
+        sys.exit('refill_fit.py: no time constants on the grids below the '
+                 'long one (%s ms)' % ', '.join('%g' % (t / 1000) for t in tls))
     t0, tw0, tl0 = best[1]
     search([t0 + 50.0 * k for k in range(-10, 11) if t0 + 50.0 * k >= 0],
            [tw0 + 50.0 * k for k in range(-10, 11) if tw0 + 50.0 * k > 0],
@@ -282,7 +302,10 @@ def main(argv):
         how = '; the long one given'
     print('cache_refill_time: %sms  (three time constants%s, %d points, rms '
           'error %.0f us)' % (ms(t, fitted), how, n, math.sqrt(err / n)))
-    print('cache_refill_work_time: %sms' % ms(tw, fitted))
+    # the work's pace only where burns were measured (else nothing holds
+    # it, and a scenario without it takes cache_refill_time's)
+    if any(p[1] == 'busy' for p in pts):
+        print('cache_refill_work_time: %sms' % ms(tw, fitted))
     print('cache_refill_long_time: %sms' % ('%.0f' % (tl / 1000) if not given else '%g' % (tl / 1000)))
     for s in sorted(rs):
         print('%s (%s): cache_refill: %.0fus' % (s, NAMES.get(s, '?'), rs[s][0]))

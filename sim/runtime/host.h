@@ -246,8 +246,9 @@ static inline double sim__refill_after(double r, double time, double x)
  * burst: while the application computes, its work and the machine's other
  * tenants evict the server's working set, the same two parts as after an
  * idle (sim_host_set_refill), the short one at its own pace: an idle core
- * goes to others (on a VM, another tenant's vCPU on the physical core),
- * which evict its own caches faster than the application's work does.
+ * loses it sooner than the work makes it (measured: sim/runtime/model.h;
+ * probably because an idle core goes to others, on a VM another tenant's
+ * vCPU on the physical core).
  * The models add it to a callback's CPU after its `cpu` phases; 0
  * without a cache refill. */
 static inline double sim_host_work_refill(const struct sim_host *h, double app)

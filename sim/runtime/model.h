@@ -160,8 +160,9 @@ struct sim_refill_cfg {
  * gap before every request (one at a time, a think time after each
  * response; 2026-12-05, the same VM), Node paid 52, 122, 203, 306, 372,
  * 425 and 486 us more after gaps of 0.11, 0.22, 0.49, 0.79, 1.15, 2.14
- * and 4.25 ms than after 0.05 ms: a pace of 0.5-0.6 ms (uvicorn 0.15-0.35,
- * gunicorn sync 0.1-0.55); the burns, pooled over seven runs, 2.4-2.6 ms.
+ * and 4.25 ms than after 0.05 ms: a pace of 0.6-0.85 ms with the short
+ * part alone (uvicorn 1.3-1.5, gunicorn sync 0.5-0.7; shorter with a
+ * long part beside it); the burns, pooled over seven runs, 2.4-2.6 ms.
  * calibrate-refill.sh fits the two apart; these defaults are not yet
  * refitted so. */
 #define SIM_REFILL_PARAMS(cfg, field, cpu_, long_)                             \
