@@ -5,7 +5,8 @@
 # caches, while the core idled or while the application computed.
 #
 #   bash scripts/calibrate-refill.sh     install what is missing, measure
-#                                        (~13 minutes), print the figures
+#                                        (~9 minutes before the gap curve,
+#                                        more since), print the figures
 #                                        and the fitted keys
 #   POOL="run1/refill.txt run2/refill.txt ..." bash scripts/calibrate-refill.sh
 #                                        measure nothing: fit several runs

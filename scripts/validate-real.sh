@@ -11,7 +11,8 @@
 #                                            DIR's measurements
 #   CALIBRATE=1 bash scripts/validate-real.sh
 #                                            first runs scripts/calibrate-
-#                                            refill.sh (~13 minutes) and adds
+#                                            refill.sh (~9 minutes before its
+#                                            gap curve, more since) and adds
 #                                            prediction (c), below
 #   CALIBRATE=each bash scripts/validate-real.sh
 #                                            (c) from a calibration of each
