@@ -56,7 +56,13 @@
 # requests unanswered after TIMEOUT s count as timeouts. Before each point
 # cpuprobe -w runs on the server core: probe_cpu_ms (its CPU time for fixed
 # work: the core's speed) and probe_wall_ms (its wall time: > cpu when
-# something else ran on the core).
+# something else ran on the core). Then scripts/calibrate/stallprobe.c
+# spins STALL_S seconds (default 1; 0 = none) on each of the two cores at
+# once and counts the gaps of more than 200 us in its clock: the times the
+# core stopped running it (stall_* the server core's, client_stall_* the
+# client's; OUT/stalls/SYSTEM-MIX/RATE-REP-{server,client}.csv each gap in
+# us and whether the thread's CPU clock counted it: the hypervisor ran
+# something else on the vCPU unseen, the time charged to whatever ran).
 #
 # Predictions. (a) "defaults": per system and mix a scenario
 # (OUT/scenarios/SYSTEM-MIX.yaml) with the same classes, cores: 1, the same
@@ -123,7 +129,12 @@
 #                  errors, send_lag_s_max, send_lag_s_p99 (the load
 #                  generator's own lateness), probe_cpu_ms, probe_wall_ms,
 #                  time, duration_s, steal_ms (the server core's time stolen
-#                  by the hypervisor during the point, /proc/stat);
+#                  by the hypervisor during the point, /proc/stat),
+#                  stall_s (the stall probe's seconds on each core),
+#                  stall_n, stall_ms, stall_cpu_n, stall_max_us (its gaps
+#                  on the server core: how many, their time, how many the
+#                  CPU clock counted, the longest), client_stall_n,
+#                  client_stall_ms (on the client core);
 #   fit/SYSTEM-MIX.csv  the same averaged over repeats, for `concsim fit`;
 #   compare.csv    per point: measured (mean over repeats and spread =
 #                  (max - min) / mean) vs each prediction, and relative
@@ -157,7 +168,10 @@
 # Environment: QUICK, REPEATS (2), DURATION (6), MIN_REQUESTS (2000: a
 # point lasts at least MIN_REQUESTS / rate seconds, rounded up, so that
 # its p99 rests on 20 requests or more; 0 = DURATION always), WARMUP (1),
-# TIMEOUT (10),
+# TIMEOUT (10), STALL_S (1: the stall probe's seconds on each core before
+# each point; 0 = none), STALLS (0; 1: the predictions, after the
+# measurements or with REPORT_ONLY, put both cores' stalls as the probe
+# saw them in the scenarios, stall_keys below),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
 # of the simulations), CALIBRATE (0, 1 or each), REFILL (a calibrate-
@@ -192,6 +206,12 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18600}
 NICE=${NICE:--20}
+STALL_S=${STALL_S:-1}
+STALLS=${STALLS:-0}
+[ "$STALLS" = 0 ] || [ "$STALLS" = 1 ] ||
+  { echo "validate-real.sh: STALLS: want 0 or 1, not '$STALLS'" >&2; exit 2; }
+[[ $STALL_S =~ ^[0-9]+$ ]] && [ "$STALL_S" -le 60 ] ||
+  { echo "validate-real.sh: STALL_S: want whole seconds 0-60, not '$STALL_S'" >&2; exit 2; }
 # The scheduler's time slice on this machine: Linux's EEVDF scheduler (6.6
 # and later) gives a task a base slice of 0.75 ms x (1 + log2(CPUs)), the
 # CPUs counted up to 8 (kernel/sched/fair.c: sysctl_sched_base_slice,
@@ -294,7 +314,7 @@ mix_demands() {
 # system_yaml SYSTEM: the scenario's system, on one core whose scheduler
 # slices are this machine's (QUANTUM)
 system_yaml() {
-  local q=${QUANTUM:+quantum: $QUANTUM, }
+  local q=${QUANTUM:+quantum: $QUANTUM, }${STALL_KEYS:+$STALL_KEYS, }
   case $1 in
   node) echo "  - { name: node, model: event-loop, cores: 1, ${q}processes: 1 }" ;;
   sync) echo "  - { name: sync, model: worker-pool, cores: 1, ${q}workers: 4, threads: 1 }" ;;
@@ -316,7 +336,7 @@ warmup: ${WARMUP}s
 replications: $REPLICATIONS
 workload:
   arrivals: { process: poisson, rate: 100/s }
-  client: { timeout: ${TIMEOUT}s${rtt:+, rtt: $rtt} }
+  client: { timeout: ${TIMEOUT}s${rtt:+, rtt: $rtt${CLIENT_STALL_KEYS:+, $CLIENT_STALL_KEYS}} }
   classes:
 $(mix_classes "$2")
 systems:
@@ -559,11 +579,31 @@ core_steal() {
   awk -v c="cpu$1" '$1 == c { print $9 }' /proc/stat
 }
 
+# stall_probe PREFIX: the stall probe on both cores at once for STALL_S
+# s, each gap to PREFIX-server.csv and PREFIX-client.csv; prints
+# stall_s,stall_n,stall_ms,stall_cpu_n,stall_max_us,client_stall_n,client_stall_ms
+# (empty with STALL_S 0)
+stall_probe() {
+  local sv cl
+  if [ "$STALL_S" = 0 ]; then
+    echo ",,,,,,"
+    return
+  fi
+  nice -n "$NICE" taskset -c "$SERVER_CPU" "$WORK/stallprobe" "$((STALL_S * 1000))" 200 "$1-server.csv" >"$WORK/stall-server" &
+  nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/stallprobe" "$((STALL_S * 1000))" 200 "$1-client.csv" >"$WORK/stall-client"
+  wait $!
+  read -r sv <"$WORK/stall-server"
+  read -r cl <"$WORK/stall-client"
+  # spun_ms stalls stall_ms cpu_stalls cpu_stall_ms max_us
+  echo "$sv $cl" | awk '{ printf "%.3f,%d,%.3f,%d,%.0f,%d,%.3f\n", $1 / 1e3, $2, $3, $4, $6, $8, $9 }'
+}
+
 measure_point() {
-  local probe row steal0
+  local probe row steal0 stalls
   probe=$(nice -n "$NICE" taskset -c "$SERVER_CPU" "$WORK/cpuprobe" -w)
+  mkdir -p "$OUT/sched/$1-$2" "$OUT/lat/$1-$2" "$OUT/stalls/$1-$2"
+  stalls=$(stall_probe "$OUT/stalls/$1-$2/$4-$3")
   steal0=$(core_steal "$SERVER_CPU")
-  mkdir -p "$OUT/sched/$1-$2" "$OUT/lat/$1-$2"
   # shellcheck disable=SC2046 # mix_paths is a list of options
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$4" \
     -d "$(point_duration "$4")" -w "$WARMUP" -t "$TIMEOUT" -x "$((RANDOM + 1))" \
@@ -574,7 +614,7 @@ measure_point() {
   wait "$LOADGEN_PID"
   LOADGEN_PID=""
   row=$(cat "$WORK/row")
-  echo "$row,${probe% *},${probe#* },$(date -u +%FT%TZ),$(point_duration "$4"),$((($(core_steal "$SERVER_CPU") - steal0) * 1000 / $(getconf CLK_TCK)))" >>"$OUT/measured.csv"
+  echo "$row,${probe% *},${probe#* },$(date -u +%FT%TZ),$(point_duration "$4"),$((($(core_steal "$SERVER_CPU") - steal0) * 1000 / $(getconf CLK_TCK))),$stalls" >>"$OUT/measured.csv"
   echo "  $row probe=${probe/ //}" | cut -c1-160
   # let the server drain what an overloaded point left
   for _ in $(seq 100); do
@@ -672,6 +712,32 @@ measure_network() {
   stop_server
 }
 
+# stall_keys server|client: with STALLS=1, that core's stalls as the
+# stall probe saw them before the points so far (measured.csv's stall_s,
+# the gaps of OUT/stalls/*/*-CORE.csv), as scenario keys: stall_rate, the
+# gaps a second of the probe's time less theirs, and stall_time, their
+# empirical distribution (OUT/stalls/CORE.csv, in seconds); nothing
+# without gaps. The server's are its system's host keys, the client's
+# workload.client's (with an rtt).
+stall_keys() {
+  [ "$STALLS" = 1 ] && [ -d "$OUT/stalls" ] || return 0
+  local s n
+  s=$(awk -F, '/^system,/ { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    c["stall_s"] && $c["stall_s"] != "" { s += $c["stall_s"] } END { print s + 0 }' "$OUT/measured.csv")
+  cat "$OUT"/stalls/*/*-"$1".csv 2>/dev/null |
+    awk -F, '$1 > 0 { printf "%.9f\n", $1 / 1e6 }' >"$OUT/stalls/$1.csv"
+  n=$(wc -l <"$OUT/stalls/$1.csv")
+  [ "$n" -gt 0 ] || return 0
+  awk -v n="$n" -v s="$s" -v f="$(realpath "$OUT/stalls/$1.csv")" '
+    { t += $1 } END { if (s - t > 0) printf "stall_rate: %.4g/s, stall_time: { dist: empirical, file: \"%s\" }\n", n / (s - t), f }' \
+    "$OUT/stalls/$1.csv"
+}
+# set_stall_keys: STALL_KEYS and CLIENT_STALL_KEYS from stall_keys
+set_stall_keys() {
+  STALL_KEYS=$(stall_keys server)
+  CLIENT_STALL_KEYS=$(stall_keys client)
+}
+
 # network_rtt FILE: the client's round trip from a network.csv: its p50
 # less net_server's own CPU per request (which the servers' measured CPU
 # holds), over the two round trips of a new connection; the lowest of its
@@ -719,7 +785,8 @@ main() {
     if [ -z "${RTT+given}" ] && [ -s "$OUT/network.csv" ]; then
       RTT=$(network_rtt "$OUT/network.csv")
     fi
-    echo "# the scenarios: quantum ${QUANTUM:-default}, client rtt ${RTT:-none}"
+    set_stall_keys
+    echo "# the scenarios: quantum ${QUANTUM:-default}, client rtt ${RTT:-none}${STALL_KEYS:+; server core: $STALL_KEYS}${CLIENT_STALL_KEYS:+; client core: $CLIENT_STALL_KEYS}"
     predict_again
     report
     return
@@ -735,6 +802,7 @@ main() {
   WORK=$(mktemp -d)
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
   gcc -O2 -Wall -o "$WORK/cpuprobe" scripts/calibrate/cpuprobe.c
+  gcc -O2 -Wall -o "$WORK/stallprobe" scripts/calibrate/stallprobe.c
   local t0=$SECONDS sys mix rep rate
 
   # the network path, on cores left idle as at a low rate: the scenarios'
@@ -782,9 +850,9 @@ main() {
   {
     echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; node $(node --version); python $($PY -c 'import platform; print(platform.python_version())'); gunicorn $($PY -c 'import gunicorn; print(gunicorn.__version__)'); uvicorn $($PY -c 'import uvicorn; print(uvicorn.__version__)'); fastapi $($PY -c 'import fastapi; print(fastapi.__version__)'); flask $($PY -c 'import importlib.metadata as m; print(m.version("flask"))')"
     echo "# duration=${DURATION}s min_requests=$MIN_REQUESTS warmup=${WARMUP}s timeout=${TIMEOUT}s repeats=$REPEATS quick=$QUICK nice=$NICE (autogroup too)"
-    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms"
+    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms,stall_s,stall_n,stall_ms,stall_cpu_n,stall_max_us,client_stall_n,client_stall_ms"
   } >"$OUT/measured.csv"
-  sed -n '$s/,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms$//p' "$OUT/measured.csv" >"$OUT/floor.csv"
+  sed -n '$s/,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms,.*$//p' "$OUT/measured.csv" >"$OUT/floor.csv"
 
   # measurements: one server per system; the repeats go through every mix
   # and rate before the next repeat, so that they are minutes apart
@@ -814,9 +882,16 @@ main() {
     RTT=$(network_rtt "$OUT/network.csv")
     if [ "$RTT" != "$rtt1" ]; then
       echo "# client rtt $RTT after the measurements (before: $rtt1): the predictions again"
+      set_stall_keys
       predict_again
       again=1
     fi
+  fi
+  if [ "$STALLS" = 1 ] && [ "$again" = 0 ]; then
+    set_stall_keys
+    echo "# the stalls as measured: the server's ${STALL_KEYS:-none}; the client's ${CLIENT_STALL_KEYS:-none}: the predictions again"
+    predict_again
+    again=1
   fi
   # CALIBRATE=each: (c) from each system's own calibration, now that the
   # measurements are done (unless predict_again just made it)

@@ -146,6 +146,12 @@ struct sim_client {
 	 * kept-alive connection 0.5 rtt after, the answer the client 0.5 rtt
 	 * after the server sends it */
 	double rtt;
+	/* the clients' machine stops at Poisson times (stall_rate a second
+	 * of the time between stalls) for a time drawn from stall_time: a
+	 * request sent or an answer received meanwhile waits for the end
+	 * (run.c; the client layer's, with rtt); 0 = never */
+	double stall_rate;
+	struct sim_dist stall_time;
 };
 
 /* call and parallel wait for other services: to the model that runs them
@@ -265,6 +271,11 @@ struct sim_host_cfg {
 	double cpu_scale; /* multiplies the workload's cpu phase demands
 			     (a runtime slower or faster than the one
 			     they were measured on); 1 = as given */
+	/* stalls (host.c): each core stops at Poisson times, stall_rate a
+	 * second of the time it runs, for a time drawn from stall_time (the
+	 * hypervisor running another vCPU on it unseen); 0 = never */
+	double stall_rate;
+	struct sim_dist stall_time;
 };
 
 struct sim_system {

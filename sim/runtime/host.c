@@ -13,6 +13,13 @@
  * lower useful capacity. With q = 0 the host is ideal processor sharing:
  * n runnable threads on c cores each progress at min(1, c/n), tracked with
  * a virtual clock so only the next completion is scheduled.
+ *
+ * Stalls (sim_host_set_stalls): a round-robin core can stop for a while,
+ * as a virtual machine's vCPU does when the hypervisor runs another on its
+ * physical core. The thread on it gets nothing done meanwhile: its slice
+ * ends that much later (its core's CPU start and hold move with it), and
+ * the core counts busy, since the guest charges that time to the thread.
+ * An idle core that stops leaves the idle stack until the stall ends.
  */
 #include <assert.h>
 #include <math.h>
@@ -71,8 +78,22 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 	return 0;
 }
 
+/* A host's stalls: its own stream, how long they last, and per core when
+ * its current stall ends (sim_host_abort: what a thread stopped under it
+ * did). */
+struct sim_stalls {
+	struct sim_stream rng;
+	const struct sim_dist *time;
+	double gap;	/* mean time between a stall's end and the next */
+	uint64_t n;	/* stalls since the reset */
+	double stopped; /* their time, since the reset */
+	double until[];
+};
+
 void sim_host_release(struct sim_host *h)
 {
+	free(h->stalls);
+	h->stalls = NULL;
 	if (h->cores != &h->one_core) {
 		free(h->cores);
 		free(h->idle);
@@ -737,6 +758,80 @@ void sim__host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 	}
 }
 
+/* ------------------------------------------------------------ stalls -- */
+
+static void stall_event(struct sim *s, void *obj, uint64_t arg);
+
+/* Stopped idle core c runs again: it takes the first thread waiting, or
+ * goes back on the idle stack. */
+static void stall_end(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_host *h = obj;
+	int c = (int)arg;
+	if (h->handoff >= 0)
+		release_handoff(h);
+	if (h->rq_head) {
+		sim_tw_add(&h->busy, s->now, 1);
+		dispatch_next(h, c);
+	} else {
+		h->idle[h->nidle++] = c;
+	}
+}
+
+/* Core c stops now for a time drawn from the stalls' distribution; the
+ * next stall comes an exponential time after this one ends. */
+static void stall_event(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_host *h = obj;
+	struct sim_stalls *st = h->stalls;
+	int c = (int)arg;
+	struct sim_core *co = &h->cores[c];
+	double now = s->now, d = sim_dist_sample(st->time, &st->rng);
+	d = d > 0 ? d : 0;
+	if (h->handoff >= 0)
+		release_handoff(h);
+	st->n++;
+	st->stopped += d;
+	st->until[c] = now + d;
+	if (co->cur) { /* under its thread: the slice ends d later */
+		sim_cancel(s, co->ev);
+		co->t_cpu += d;
+		co->held += d;
+		co->ev = sim_at(s, co->t_cpu + co->slice, h->core_fn, h, arg);
+	} else { /* idle: off the idle stack until it runs again */
+		for (int i = 0; i < h->nidle; i++)
+			if (h->idle[i] == c) {
+				h->idle[i] = h->idle[--h->nidle];
+				break;
+			}
+		sim_at(s, now + d, stall_end, h, arg);
+	}
+	sim_at(s, now + d + sim_exponential(&st->rng, st->gap), stall_event, h,
+	       arg);
+}
+
+int sim_host_set_stalls(struct sim_host *h, double rate,
+			const struct sim_dist *time, uint64_t key)
+{
+	assert(h->quantum > 0 && rate > 0);
+	struct sim_stalls *st =
+	    calloc(1, sizeof *st + (size_t)h->ncores * sizeof(double));
+	if (!st)
+		return SIM_ENOMEM;
+	int err = sim_stream_init(&st->rng, key, 0, "stalls");
+	if (err < 0) {
+		free(st);
+		return err;
+	}
+	st->time = time;
+	st->gap = 1 / rate;
+	h->stalls = st;
+	for (int c = 0; c < h->ncores; c++)
+		sim_at(h->s, h->s->now + sim_exponential(&st->rng, st->gap),
+		       stall_event, h, (uint64_t)c);
+	return 0;
+}
+
 double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 {
 	double now = h->s->now;
@@ -754,7 +849,10 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 	if (t->core >= 0) {
 		int c = t->core;
 		struct sim_core *co = &h->cores[c];
-		double used = now - co->t_cpu;
+		/* stopped: the slice's start moved with the stall, which has
+		 * not ended; the core runs nothing else until it does */
+		double until = h->stalls ? h->stalls->until[c] : 0;
+		double used = (now < until ? until : now) - co->t_cpu;
 		used = used < 0 ? 0 : used > co->slice ? co->slice : used;
 		sim_cancel(h->s, co->ev);
 		co->ev = 0;
@@ -762,7 +860,13 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		t->remaining -= used;
 		co->t_cpu = now; /* the core's work ends now (refill) */
 		co->slice = 0;
-		core_free(h, c);
+		if (now < until) {
+			co->cur = NULL;
+			sim_tw_add(&h->busy, now, -1);
+			sim_at(h->s, until, stall_end, h, (uint64_t)c);
+		} else {
+			core_free(h, c);
+		}
 		return t->remaining > 0 ? t->remaining : 0;
 	}
 	for (struct sim_thread **pp = &h->rq_head; *pp; pp = &(*pp)->next) {
@@ -794,6 +898,10 @@ void sim_host_reset_stats(struct sim_host *h, double now)
 	sim_tw_reset(&h->waiting, now);
 	h->switches = 0;
 	h->t_reset = now;
+	if (h->stalls) {
+		h->stalls->n = 0;
+		h->stalls->stopped = 0;
+	}
 }
 
 /* The group `prefix``name` in g (just `name` without a prefix: a
@@ -828,4 +936,12 @@ void sim_host_report(struct sim_host *h, const char *prefix,
 	sim_metrics_put(m, hg, "runnable_mean",
 			sim_tw_mean(&h->busy, now) +
 			    sim_tw_mean(&h->waiting, now));
+	if (h->stalls) { /* per core; the time's share of the cores' */
+		sim_metrics_put(m, hg, "stalls_per_s",
+				el > 0 ? (double)h->stalls->n / el / h->ncores
+				       : 0);
+		sim_metrics_put(m, hg, "stalled",
+				el > 0 ? h->stalls->stopped / el / h->ncores
+				       : 0);
+	}
 }

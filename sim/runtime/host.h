@@ -15,6 +15,7 @@
 #include "kernel/kernel.h"
 #include "kernel/stats.h"
 
+struct sim_dist;
 struct sim_host_cfg;
 struct sim_host;
 struct sim_proc;
@@ -149,10 +150,10 @@ struct sim_host {
 	 * sharing */
 	struct sim_hostmem mem; /* processes' memory, `memory` limit */
 	double quantum;
-	int ncores;
 	struct sim_thread *rq_tail;
 	size_t rq_len;
 	double cs; /* context switch: only when a core changes thread */
+	int ncores;
 	bool wakeup_preempt; /* sim_host_cfg.wakeup_preemption */
 	/* the long part of the cache refill (sim_host_set_refill), read
 	 * only when slow has SIM__HOST_LONG */
@@ -170,6 +171,7 @@ struct sim_host {
 	double ps_idle_since; /* when the host went idle (cache refill) */
 	sim_ev ps_ev;
 	double t_reset;
+	struct sim_stalls *stalls; /* sim_host_set_stalls, or NULL */
 };
 
 /* The bytes of a thread from its start that a burst on an idle core
@@ -333,6 +335,18 @@ void sim_thread_set_proc(struct sim_thread *t, const void *proc);
  * or a thread made to drop the GIL; on_done is not called. Returns the CPU
  * the burst still needed (0 if t had no burst). */
 double sim_host_abort(struct sim_host *h, struct sim_thread *t);
+/* Stalls: each core of h stops at Poisson times, `rate` a second of the
+ * time between them, for a time drawn from *time (kept: it must outlive
+ * the host), from a stream of its own derived from `key` (the model's
+ * stream's: replicas stall apart). A core that stops under a thread holds
+ * it: the thread's slice ends that much later, and the host counts the
+ * time busy, as a guest that is not told of it charges it to whatever
+ * ran (CPU, not steal). An idle core that stops takes no thread until the
+ * stall ends: a thread that becomes runnable meanwhile takes another
+ * core, or waits. Round robin only (quantum > 0). Returns 0 or
+ * SIM_ENOMEM. */
+int sim_host_set_stalls(struct sim_host *h, double rate,
+			const struct sim_dist *time, uint64_t key);
 /* Resets the host's statistics at the end of warm-up. */
 void sim_host_reset_stats(struct sim_host *h, double now);
 /* Appends the host's figures (utilization.cpu, context switches). */

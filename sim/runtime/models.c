@@ -60,7 +60,17 @@ struct sim_host *sim_ctx_host(const struct sim_ctx *ctx, struct sim_host *own)
 {
 	if (ctx->host)
 		return ctx->host;
-	return sim_host_init(own, ctx->s, &ctx->sys->host) < 0 ? NULL : own;
+	const struct sim_host_cfg *cfg = &ctx->sys->host;
+	if (sim_host_init(own, ctx->s, cfg) < 0)
+		return NULL;
+	/* the stalls' stream from the model's own: every replica's apart */
+	if (cfg->stall_rate > 0 &&
+	    sim_host_set_stalls(own, cfg->stall_rate, &cfg->stall_time,
+				ctx->rng ? ctx->rng->key : ctx->sc->seed) < 0) {
+		sim_host_release(own);
+		return NULL;
+	}
+	return own;
 }
 
 void sim_ctx_host_release(const struct sim_ctx *ctx, struct sim_host *own)

@@ -57,10 +57,45 @@ const struct sim_param sim__host_params[] = {
 	      .help = "multiplies every cpu phase of the workload on this "
 		      "system (a slower or faster runtime); not the model's "
 		      "overheads"),
+    /* A virtual machine's vCPU stops when the hypervisor runs another on
+     * its physical core; unless the host reports it as steal, the guest
+     * charges the time to whatever ran. scripts/calibrate/stallprobe.c
+     * measures it (validate-real.sh, before each point). */
+    SIM_PARAM("stall_rate", SIM_PT_RATE, struct sim_host_cfg, stall_rate,
+	      .def = 0, .min = 0, .max = 1000, .flags = SIM_P_UNLESS_DEFAULT,
+	      .help = "how often each core stops running what it runs (a "
+		      "hypervisor's other vCPUs), per second; 0 = never"),
+    SIM_PARAM("stall_time", SIM_PT_DIST, struct sim_host_cfg, stall_time,
+	      .help = "how long a stall lasts (with stall_rate; e.g. { "
+		      "dist: empirical, file: stalls.csv })"),
 };
+
+/* stall_rate and stall_time go together, on the round-robin scheduler:
+ * processor sharing has no cores to stop. */
+static void check_stalls(struct sim_load *l, const struct sim_ynode *v,
+			 const struct sim_host_cfg *h, const char *where)
+{
+	const struct sim_ynode *r = sim_ymap_get(v, "stall_rate", NULL);
+	if (!r || !(h->stall_rate > 0))
+		return;
+	if (!(h->stall_time.mean > 0))
+		sim__error(l, r->mark,
+			   "'stall_rate': needs 'stall_time' %s, how long a "
+			   "stall lasts (e.g. { dist: exponential, mean: 2ms "
+			   "})",
+			   where);
+	else if (!(h->quantum > 0))
+		sim__error(l, r->mark,
+			   "'stall_rate': needs quantum > 0 %s (the "
+			   "round-robin scheduler: processor sharing has no "
+			   "cores to stop)",
+			   where);
+}
 
 void sim__free_system_fields(struct sim_system *sys)
 {
+	sim__release_table(sim__host_params, NELEM(sim__host_params),
+			   &sys->host);
 	if (sys->model)
 		sim__release_table(sys->model->params, sys->model->nparams,
 				   sys->config);
@@ -167,6 +202,8 @@ int sim__read_system(struct sim_load *l, const char *key,
 			    !sec[s].given[i])
 				sim__set_zero(&sec[s].p[i], sec[s].base);
 	free(given);
+	if (l->nerr == nerr)
+		check_stalls(l, v, &sys->host, where);
 	if (l->nerr == nerr && m->validate) {
 		const char *why = m->validate(sys);
 		if (why)

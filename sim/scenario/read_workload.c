@@ -213,13 +213,25 @@ const struct sim_param sim__client_params[] = {
     SIM_PARAM("deadline", SIM_PT_DURATION, struct sim_client, deadline,
 	      .min = 0, .max = SIM_MAX_SIM_TIME,
 	      .help = "goodput deadline; 0 = the timeout"),
-    /* last: the writer puts it only when set (writer.c) */
-    SIM_PARAM("rtt", SIM_PT_DURATION, struct sim_client, rtt, .min = 0,
-	      .max = MAX_RTT,
+    /* the writer puts it only when set: a scenario without it is
+     * written, and hashed, as before the key existed */
+    SIM_PARAM("rtt", SIM_PT_DURATION, struct sim_client, rtt, .def = 0,
+	      .min = 0, .max = MAX_RTT, .flags = SIM_P_UNLESS_DEFAULT,
 	      .help = "the clients' network round trip: a request reaches "
 		      "the server 1.5 rtt after it is sent on a new "
 		      "connection (2.5 with TLS), 0.5 on a kept-alive one, "
 		      "its answer the client 0.5 after; 0 = none"),
+    /* a load generator's core is taken by other work now and then, as
+     * the servers' are (the host's stall_rate): scripts/validate-real.sh
+     * measures both (scripts/calibrate/stallprobe.c) */
+    SIM_PARAM("stall_rate", SIM_PT_RATE, struct sim_client, stall_rate,
+	      .def = 0, .min = 0, .max = 1000, .flags = SIM_P_UNLESS_DEFAULT,
+	      .help = "how often the clients' machine stops, per second: a "
+		      "request sent or an answer received while it is "
+		      "stopped waits for the end (with rtt); 0 = never"),
+    SIM_PARAM("stall_time", SIM_PT_DIST, struct sim_client, stall_time,
+	      .help = "how long the clients' machine stops (with "
+		      "stall_rate)"),
 };
 
 const struct sim_param sim__retry_params[] = {
@@ -267,9 +279,23 @@ static void read_client(struct sim_load *l, const struct sim_ynode *v,
 	const struct sim_ynode *r = sim_ymap_get(v, "retries", NULL);
 	if (v && !sim__expect_kind(l, "client", v, SIM_Y_MAP))
 		return;
+	int nerr = l->nerr;
 	sim__read_table(l, v, &sec, 1, extra, "in 'workload.client'", NULL);
 	sim__read_table(l, NULL, &rsec, 1, NULL, "", NULL); /* defaults */
 	read_retries(l, r, &rsec, "in 'workload.client.retries'");
+	const struct sim_ynode *st = sim_ymap_get(v, "stall_rate", NULL);
+	if (l->nerr > nerr || !st || !(c->stall_rate > 0))
+		return;
+	if (!(c->stall_time.mean > 0))
+		sim__error(l, st->mark,
+			   "'stall_rate': needs 'stall_time' in "
+			   "'workload.client', how long a stall lasts (e.g. "
+			   "{ dist: exponential, mean: 2ms })");
+	else if (!(c->rtt > 0))
+		sim__error(l, st->mark,
+			   "'stall_rate': needs 'rtt' in 'workload.client' "
+			   "(a stall holds the client's requests and answers "
+			   "on their way)");
 }
 
 struct class_spec {

@@ -467,6 +467,7 @@ void sim_scenario_release(struct sim_scenario *sc)
 	free(w->arrivals.schedule);
 	free(w->arrivals.file);
 	sim_dist_release(&w->closed.think);
+	sim_dist_release(&w->client.stall_time);
 	sim__release_sessions(&w->sessions);
 	for (size_t i = 0; i < w->nclasses + w->nextra; i++) {
 		sim__release_phases(w->classes[i].phases,

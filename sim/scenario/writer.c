@@ -174,10 +174,10 @@ int sim_scenario_write_yaml(const struct sim_scenario *sc, FILE *f)
 			fputc('\n', f);
 	}
 	fputs("  client:\n", f);
-	/* rtt, the last, only when set: a scenario without it is written as
-	 * before the key existed (so are the scenario hashes) */
-	sim__put_table(f, sim__client_params,
-		       sim__nclient_params - !(w->client.rtt > 0), &w->client,
+	/* rtt and the stalls only when set (unless-default): a scenario
+	 * without them is written as before the keys existed (so are the
+	 * scenario hashes) */
+	sim__put_table(f, sim__client_params, sim__nclient_params, &w->client,
 		       4);
 	fputs("    retries:\n", f);
 	sim__put_table(f, sim__retry_params, sim__nretry_params, &w->client, 6);

@@ -80,6 +80,7 @@ static void system_size(const struct sim_system *sys, double *threads,
 	*queue = backlog;
 	*slices =
 	    (sys->host.quantum > 0 ? sys->host.cores / sys->host.quantum : 0) +
+	    2 * sys->host.cores * sys->host.stall_rate + /* stall, its end */
 	    (gil_on ? procs * gil : 0);
 }
 

@@ -88,6 +88,7 @@ struct run {
 	bool timed, scaled; /* a client timeout; cpu_scale other than 1 */
 	bool net;	    /* a network: workload.client.rtt > 0 */
 	double rtt;	    /* workload.client.rtt */
+	struct client_stalls *cstall; /* the client's stalls, or NULL */
 	/* no deadline, closed loop, warm-up pilot, time series or client
 	 * timeout (so no timeout pending to cancel): a good answer is
 	 * counted and recorded, nothing else (on_done) */
@@ -349,12 +350,41 @@ done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
 	sim_req_free(&ru->pool, r);
 }
 
+/* The client's machine's stalls (workload.client.stall_rate): one stall
+ * after another, each an exponential time of mean `gap` after the last
+ * ended, [a, b) the current or next; drawn as the clock passes them, from
+ * a stream of their own. */
+struct client_stalls {
+	struct sim_stream rng;
+	const struct sim_dist *time;
+	double gap, a, b;
+};
+
+/* When the client can next act at `now` (not before a stall's end);
+ * `now` never goes back. */
+static double client_free(struct client_stalls *cs, double now)
+{
+	while (cs->b <= now) {
+		cs->a = cs->b + sim_exponential(&cs->rng, cs->gap);
+		cs->b = cs->a + sim_dist_sample(cs->time, &cs->rng);
+	}
+	return now >= cs->a ? cs->b : now;
+}
+
 /* r's answer reaches the client, half a round trip after the server sent
- * it (on_done_net). */
+ * it (on_done_net); a client stopped meanwhile reads it when it runs
+ * again. */
 static void on_receive(struct sim *s, void *obj, uint64_t arg)
 {
+	struct run *ru = obj;
 	struct sim_request *r = (struct sim_request *)(uintptr_t)arg;
-	(void)s;
+	if (ru->cstall) {
+		double t = client_free(ru->cstall, s->now);
+		if (t > s->now) {
+			sim_at(s, t, on_receive, obj, arg);
+			return;
+		}
+	}
 	r->net = 0;
 	done_any(obj, r, (enum sim_outcome)r->answer);
 }
@@ -439,8 +469,14 @@ send_attempt(struct run *ru, struct sim_request *r, bool plain)
 						on_timeout, ru, arg);
 	if (ru->net) { /* it reaches the server after the network */
 		r->net = SIM_NET_OUT;
-		sim_after_fixed(s, sim_net_out(r->conn, ru->rtt), on_deliver,
-				ru, arg);
+		double out = sim_net_out(r->conn, ru->rtt);
+		/* a client stopped now sends it when it runs again */
+		double wait =
+		    ru->cstall ? client_free(ru->cstall, s->now) - s->now : 0;
+		if (wait > 0)
+			sim_after(s, wait + out, on_deliver, ru, arg);
+		else
+			sim_after_fixed(s, out, on_deliver, ru, arg);
 		return;
 	}
 	sim_model_submit(&ru->inst, r);
@@ -715,6 +751,15 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	    sim_stream_init(&ru->think, sc->seed, (uint32_t)rep, "think") < 0 ||
 	    sim_hist_init(&ru->ts_lat) < 0)
 		goto cleanup;
+	if (ru->net && wl->client.stall_rate > 0) { /* the client's stalls */
+		if (!(ru->cstall = calloc(1, sizeof *ru->cstall)) ||
+		    sim_stream_init(&ru->cstall->rng, sc->seed, (uint32_t)rep,
+				    "client-stalls") < 0)
+			goto cleanup;
+		ru->cstall->time = &wl->client.stall_time;
+		ru->cstall->gap = 1 / wl->client.stall_rate;
+		ru->cstall->b = 0; /* the first stall drawn at the first use */
+	}
 	/* the model's own stream depends on the system, by name */
 	char sname[256];
 	snprintf(sname, sizeof sname, "model:%s", sc->systems[sys].name);
@@ -877,6 +922,7 @@ cleanup:
 	sim_stream_release(&ru->model_rng);
 	sim_stream_release(&ru->think);
 	sim_stream_release(&ru->client_rng);
+	free(ru->cstall);
 	sim_gen_release(&ru->gen);
 	sim_reqpool_release(&ru->pool);
 	sim_release(&ru->s);

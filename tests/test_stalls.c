@@ -1,0 +1,212 @@
+/*
+ * test_stalls.c - the host keys `stall_rate` and `stall_time`: a core
+ * stops at Poisson times (rate nu a second of the time between stalls)
+ * for a time D, whatever it runs. On one core with overheads zero that is
+ * M/G/1 with preemptive-resume interruptions that come busy or idle
+ * (Avi-Itzhak and Naor 1963): a request's service S stretches to its
+ * completion time C, the stalls that fall in it added,
+ *
+ *   E[C] = E[S] (1 + nu E[D]),
+ *   E[C^2] = E[S^2] (1 + nu E[D])^2 + nu E[S] E[D^2],
+ *
+ * and the first request of a busy period may find the core stopped: it
+ * waits the stall's rest D0 first, an exceptional first service (Welch
+ * 1964; test_cache_refill.c uses the same), E[T] = E[T_M/G/1 of C] + (2
+ * E[D0] + lambda E[D0^2]) / (2 (1 + lambda E[D0])). A busy period ends with
+ * the core running, and the time to its next stall is exponential, so
+ * with exponential stalls of mean d (each stall's rest exponential too):
+ *
+ *   E[D0] = nu d^2 / (1 + lambda d + nu d),
+ *   E[D0^2] = 2 nu d^3 / (1 + lambda d + nu d).
+ *
+ * The guest charges a stall under a thread to that thread: utilization is
+ * lambda E[C]; an idle core's stalls are not.
+ *
+ * The client's machine stalls too (workload.client.stall_rate): a request
+ * sent or an answer received while it is stopped waits for the stall's
+ * end. With a fixed time X from send to receipt (rtt and an io phase, no
+ * queue), the stalls a two-state Markov chain (exponential up times of
+ * mean 1/nu, stalls of mean d): a Poisson send finds it stopped with
+ * p = nu d / (1 + nu d) and waits an exponential rest of mean d; the
+ * receipt comes X after the client last ran (its send, or its stall's
+ * end), where the chain, started running, is stopped with p (1 -
+ * exp(-(nu + 1/d) X)):
+ *
+ *   E[latency] = X + p d + p (1 - exp(-(nu + 1/d) X)) d.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include <criterion/criterion.h>
+
+#include "testlib.h"
+
+#define REPS   6
+#define LAMBDA 500.0
+#define MU     1000.0 /* 1 ms mean service */
+#define NU     100.0  /* stalls a second */
+#define D      2e-3   /* their mean length */
+
+/* The three models with one thread on one core */
+static const char *const models[] = {
+    "model: event-loop",
+    "model: worker-pool, workers: 1",
+    "model: async",
+};
+
+static void run_stalls(const char *model, struct sim_summary *s)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 "seed: 5\n"
+		 "duration: 1000s\n"
+		 "warmup: 2s\n"
+		 "replications: %d\n"
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: %g/s }\n"
+		 "  classes:\n"
+		 "    - { name: a, phases: [ { cpu: { dist: exponential, "
+		 "mean: 1ms } } ] }\n"
+		 "systems:\n"
+		 "  - { name: s, %s, cores: 1, overheads: zero, "
+		 "stall_rate: %g/s, stall_time: { dist: exponential, mean: "
+		 "%gs } }\n",
+		 REPS, LAMBDA, model, NU, D);
+	tl_run(yaml, s, 1);
+}
+
+Test(stalls, stretch_the_work_and_delay_an_idle_cores_next_request)
+{
+	double es = 1 / MU, es2 = 2 / (MU * MU);
+	double ec = es * (1 + NU * D);
+	double ec2 = es2 * (1 + NU * D) * (1 + NU * D) + NU * es * 2 * D * D;
+	double t = ec + LAMBDA * ec2 / (2 * (1 - LAMBDA * ec));
+	double k = 1 + LAMBDA * D + NU * D;
+	double ed0 = NU * D * D / k, ed02 = 2 * NU * D * D * D / k;
+	t += (2 * ed0 + LAMBDA * ed02) / (2 * (1 + LAMBDA * ed0));
+	for (size_t i = 0; i < 3; i++) {
+		struct sim_summary s;
+		cr_log_info("%s", models[i]);
+		run_stalls(models[i], &s);
+		tl_expect_within("mean response", s.lat_mean, REPS, t);
+		double u = tl_metric(&s, "utilization", "cpu");
+		cr_expect(fabs(u - LAMBDA * ec) < 0.01,
+			  "utilization %.4f, theory %.4f", u, LAMBDA * ec);
+		/* a stall every 1/nu + d: per second nu / (1 + nu d), and that
+		 * times d of the time stopped */
+		double n = tl_reported(&s, "host", "stalls_per_s");
+		double share = tl_reported(&s, "host", "stalled");
+		cr_expect(fabs(n / (NU / (1 + NU * D)) - 1) < 0.02,
+			  "stalls %.2f a second, theory %.2f", n,
+			  NU / (1 + NU * D));
+		cr_expect(fabs(share / (NU * D / (1 + NU * D)) - 1) < 0.03,
+			  "stopped %.4f of the time, theory %.4f", share,
+			  NU * D / (1 + NU * D));
+		sim_summary_release(&s);
+	}
+}
+
+/* Without them the host reports nothing of them. */
+Test(stalls, none_by_default)
+{
+	struct sim_summary s;
+	tl_run("seed: 5\nduration: 10s\nreplications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { process: poisson, rate: 100/s }\n"
+	       "  classes: [ { name: a, phases: [ { cpu: 1ms } ] } ]\n"
+	       "systems: [ { name: s, model: event-loop } ]\n",
+	       &s, 1);
+	cr_expect(isnan(tl_metric(&s, "host", "stalls_per_s")));
+	sim_summary_release(&s);
+}
+
+static void expect_rejected(const char *system, const char *want)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: 100/s }\n"
+		 "  classes: [ { name: a, phases: [ { cpu: 1ms } ] } ]\n"
+		 "systems:\n"
+		 "  - %s\n",
+		 system);
+	char *msg = tl_rejected(yaml);
+	cr_expect(strstr(msg, want), "message: %s, want '%s'", msg, want);
+	free(msg);
+}
+
+Test(stalls, need_a_length_and_cores_to_stop)
+{
+	expect_rejected(
+	    "{ name: s, model: event-loop, stall_rate: 5/s }",
+	    "test.yaml:5:47: error: 'stall_rate': needs 'stall_time'");
+	expect_rejected(
+	    "{ name: s, model: event-loop, quantum: 0s, stall_rate: 5/s, "
+	    "stall_time: { dist: exponential, mean: 2ms } }",
+	    "'stall_rate': needs quantum > 0");
+	expect_rejected("{ name: s, model: event-loop, stall_rate: 5000/s, "
+			"stall_time: 1ms }",
+			"stall_rate");
+}
+
+/* A new connection reaches the server 1.5 rtt after it is sent and its
+ * answer the client 0.5 rtt after: 2 ms of the network and 10 ms of io. */
+static void run_client(const char *stalls, struct sim_summary *s)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 "seed: 3\n"
+		 "duration: 400s\n"
+		 "warmup: 1s\n"
+		 "replications: %d\n"
+		 "workload:\n"
+		 "  arrivals: { process: poisson, rate: 200/s }\n"
+		 "  client: { rtt: 1ms%s }\n"
+		 "  classes: [ { name: a, phases: [ { io: 10ms } ] } ]\n"
+		 "systems:\n"
+		 "  - { name: s, model: event-loop, overheads: zero }\n",
+		 REPS, stalls);
+	tl_run(yaml, s, 1);
+}
+
+Test(stalls, of_the_client_hold_its_requests_and_answers)
+{
+	const double x = 12e-3, nu = 20, d = 5e-3;
+	struct sim_summary s;
+	run_client("", &s);
+	cr_expect(fabs(s.lat_mean.mean - x) < 1e-9, "without: %.9g, want %g",
+		  s.lat_mean.mean, x);
+	sim_summary_release(&s);
+	run_client(", stall_rate: 20/s, stall_time: { dist: exponential, "
+		   "mean: 5ms }",
+		   &s);
+	double p = nu * d / (1 + nu * d);
+	double t = x + p * d + p * (1 - exp(-(nu + 1 / d) * x)) * d;
+	tl_expect_within("mean latency", s.lat_mean, REPS, t);
+	sim_summary_release(&s);
+}
+
+Test(stalls, of_the_client_need_a_length_and_a_network)
+{
+	static const char *const wl[][2] = {
+	    {"{ rtt: 1ms, stall_rate: 5/s }",
+	     "test.yaml:3:35: error: 'stall_rate': needs 'stall_time'"},
+	    {"{ stall_rate: 5/s, stall_time: 1ms }",
+	     "'stall_rate': needs 'rtt' in 'workload.client'"},
+	};
+	for (size_t i = 0; i < 2; i++) {
+		char yaml[512];
+		snprintf(
+		    yaml, sizeof(yaml),
+		    "workload:\n"
+		    "  arrivals: { process: poisson, rate: 100/s }\n"
+		    "  client: %s\n"
+		    "  classes: [ { name: a, phases: [ { cpu: 1ms } ] } ]\n"
+		    "systems: [ { name: s, model: event-loop } ]\n",
+		    wl[i][0]);
+		char *msg = tl_rejected(yaml);
+		cr_expect(strstr(msg, wl[i][1]), "message: %s, want '%s'", msg,
+			  wl[i][1]);
+		free(msg);
+	}
+}
