@@ -145,22 +145,24 @@ static const struct sim_param as_params[] = {
 	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
 	      .help = "listen backlog; connections beyond it are refused"),
     /* httptools parsing, ASGI scope, Starlette routing, FastAPI dependency
-     * resolution and pydantic serialisation. request_overhead 149 us: an
+     * resolution and pydantic serialisation. request_overhead 65 us: an
      * empty request to uvicorn + FastAPI with uvloop and httptools
      * (scripts/validate/py_apps.py) on a new connection with 8 in
      * flight, pinned to one core of the 2-vCPU EPYC VM of
-     * scripts/validate-real.sh, costs 202-267 us of CPU, less the 60 us
+     * scripts/validate-real.sh, costs 122-127 us of CPU, less the 60 us
      * the model charges for it without request_overhead (the
-     * connection's 46 us and its other per-request keys): 140, 143, 207,
-     * 191 and 149 us in the five runs of scripts/calibrate-refill.sh that
-     * set the refill (below), the median. On the 2026-11-28 machine (a 2.1 GHz
+     * connection's 46 us and its other per-request keys): 62 and 68 us in
+     * the two runs of scripts/calibrate-refill.sh that set the refill
+     * (below, 2026-12-05), the median (140-207 us, 202-267 of CPU, on
+     * the VM of 2026-12-03 and 04, another host). On the 2026-11-28
+     * machine (a 2.1 GHz
      * Xeon VM, scripts/calibrate.sh, uvicorn 0.17, FastAPI 0.92, pydantic
      * 1.10, CPython 3.11) a request on a new connection cost 154 us with
      * uvloop and httptools (uvicorn[standard]), 393 us with asyncio and
      * h11 (plain uvicorn), 109 us kept alive: the connection's 46 us is
      * that difference, rounded. */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct as_cfg,
-	      request_overhead, .def = 149e-6, .min = 0, .max = 3600,
+	      request_overhead, .def = 65e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU per request or message on an open connection: "
 		      "parsing, framework"),
@@ -215,22 +217,22 @@ static const struct sim_param as_params[] = {
      * scripts/calibrate-conn.sh on 2026-12-01 (the websockets docs,
      * topics/memory.rst, say 70 KiB with compression). */
     SIM_CONN_PARAMS(struct as_cfg, conn, 46e-6, 726e-6, 5.0, 25898),
-    /* cache_refill 386 us and cache_refill_long 421 us: uvicorn + FastAPI
-     * (scripts/validate/py_apps.py) pinned to one core of the 2-vCPU EPYC
-     * VM, the pooled fit of five runs of scripts/calibrate-refill.sh
-     * (sim/runtime/model.h gives the points and the time constants, 4.2
-     * and 30 ms). The runs alone: 173-593 us and 243-914 us. A refill
-     * after an idle gap g or after c of the application's own cpu phases
-     * (cache_refill_work) costs cache_refill x (1 - exp(-x /
-     * t)) + cache_refill_long x (1 - exp(-x /
-     * cache_refill_long_time)), x = g or c and t = cache_refill_time or
-     * cache_refill_work_time (an idle core loses the short part sooner).
+    /* cache_refill 172 us and cache_refill_long 379 us: uvicorn +
+     * FastAPI (scripts/validate/py_apps.py) pinned to one core of the
+     * 2-vCPU EPYC VM, the pooled fit of two runs of
+     * scripts/calibrate-refill.sh (sim/runtime/model.h gives the points
+     * and the time constants). The runs alone: 128 and 218 us, 416 and
+     * 387 us; the VM of 2026-12-03 and 04: 386 and 421 us, over 4.2 and
+     * 30 ms. A refill after an idle gap g or after c of the application's
+     * own cpu phases (cache_refill_work) costs cache_refill x (1 - exp(-x
+     * / t)) + cache_refill_long x (1 - exp(-x / cache_refill_long_time)),
+     * x = g or c and t = cache_refill_time or cache_refill_work_time.
      * Machines differ: the refill is what the server's working set lost while
      * it waited or the application computed (here a shared VM whose physical
      * cores run other tenants; on bare metal the deep C-states and the
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
-    SIM_REFILL_PARAMS(struct as_cfg, refill, 386e-6, 421e-6),
+    SIM_REFILL_PARAMS(struct as_cfg, refill, 172e-6, 379e-6),
     /* after_response 0.10: uvicorn + FastAPI with uvloop (scripts/validate/
      * py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at 20/s of 1
      * ms requests, idle between them (scripts/calibrate-after.sh,

@@ -88,19 +88,19 @@ static const struct sim_param el_params[] = {
     SIM_PARAM("backlog", SIM_PT_INT, struct el_cfg, backlog, .def = 511,
 	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
 	      .help = "listen backlog; connections beyond it are refused"),
-    /* request_overhead 120 us: an empty request to Node 20 (http,
+    /* request_overhead 53 us: an empty request to Node 20 (http,
      * scripts/validate/node_app.js) on a new connection with 8 in flight,
      * pinned to one core of the 2-vCPU EPYC VM of scripts/validate-real.sh,
-     * costs 100-161 us of CPU, less the 38 us the model charges for it
-     * without request_overhead (the connection): 121, 63, 120, 123 and 62
-     * us in the five runs of scripts/calibrate-refill.sh that set the
-     * refill (below), the median. The machine's spells make the
-     * spread: 62-63 us on the quiet ones. An earlier machine
-     * (2026-11-28, a 2.1 GHz Xeon VM, scripts/calibrate.sh) measured a
-     * bare server at 52-78 us a request on a new connection, connection
-     * included (19-26 us kept alive). */
+     * costs 87-95 us of CPU, less the 38 us the model charges for it
+     * without request_overhead (the connection): 49 and 57 us in the two
+     * runs of scripts/calibrate-refill.sh that set the refill (below,
+     * 2026-12-05), the median. The VM of 2026-12-03 and 04 (the same kind,
+     * another host) cost 100-161 us (62-123 us over the connection). An
+     * earlier machine (2026-11-28, a 2.1 GHz Xeon VM, scripts/calibrate.sh)
+     * measured a bare server at 52-78 us a request on a new connection,
+     * connection included (19-26 us kept alive). */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct el_cfg,
-	      request_overhead, .def = 120e-6, .min = 0, .max = 3600,
+	      request_overhead, .def = 53e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU per request or message on an open connection: "
 		      "HTTP parsing, framework"),
@@ -117,22 +117,22 @@ static const struct sim_param el_params[] = {
      * of RSS, 10 000 of them opened, measured by scripts/calibrate-conn.sh on
      * 2026-12-01. */
     SIM_CONN_PARAMS(struct el_cfg, conn, 38e-6, 745e-6, 5.0, 5689),
-    /* cache_refill 203 us and cache_refill_long 984 us: Node 20 (http,
+    /* cache_refill 53 us and cache_refill_long 449 us: Node 20 (http,
      * scripts/validate/node_app.js) pinned to one core of the 2-vCPU EPYC
-     * VM, the pooled fit of five runs of scripts/calibrate-refill.sh
-     * (sim/runtime/model.h gives the points and the time constants, 4.2
-     * and 30 ms). The runs alone: 117-559 us and 383-1165 us. A refill
-     * after an idle gap g or after c of the application's own cpu phases
-     * (cache_refill_work) costs cache_refill x (1 - exp(-x /
-     * t)) + cache_refill_long x (1 - exp(-x /
-     * cache_refill_long_time)), x = g or c and t = cache_refill_time or
-     * cache_refill_work_time (an idle core loses the short part sooner).
+     * VM, the pooled fit of two runs of scripts/calibrate-refill.sh
+     * (sim/runtime/model.h gives the points and the time constants). The
+     * runs alone: 34 and 76 us, 509 and 427 us; the VM of 2026-12-03 and
+     * 04: 203 and 984 us, over 4.2 and 30 ms. A refill after an idle gap g
+     * or after c of the application's own cpu phases (cache_refill_work)
+     * costs cache_refill x (1 - exp(-x / t)) + cache_refill_long x (1 -
+     * exp(-x / cache_refill_long_time)), x = g or c and t =
+     * cache_refill_time or cache_refill_work_time.
      * Machines differ: the refill is what the server's working set lost while
      * it waited or the application computed (here a shared VM whose physical
      * cores run other tenants; on bare metal the deep C-states and the
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
-    SIM_REFILL_PARAMS(struct el_cfg, refill, 203e-6, 984e-6),
+    SIM_REFILL_PARAMS(struct el_cfg, refill, 53e-6, 449e-6),
     /* after_response 0.27: Node 20 (scripts/validate/node_app.js) pinned to
      * one core of the 2-vCPU EPYC VM, at 20/s of 1 ms requests, idle
      * between them (scripts/calibrate-after.sh, 2026-12-02 17:26 UTC):

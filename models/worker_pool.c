@@ -179,14 +179,15 @@ static const struct sim_param wp_params[] = {
 	.min = 0, .max = 1 << 30,
 	.help =
 	    "random extra requests before recycling, uniform in [0, jitter]"),
-    /* request_overhead 310 us: an empty request to gunicorn sync + Flask
+    /* request_overhead 192 us: an empty request to gunicorn sync + Flask
      * with 1 worker (scripts/validate/py_apps.py) on a new connection with
      * 8 in flight, pinned to one core of the 2-vCPU EPYC VM of
-     * scripts/validate-real.sh, costs 279-398 us of CPU, less the 46 us
+     * scripts/validate-real.sh, costs 218-259 us of CPU, less the 46 us
      * the model charges for it without request_overhead (the
-     * connection): 310, 233, 333, 352 and 257 us in the five runs of
-     * scripts/calibrate-refill.sh that set the refill (below), the
-     * median. On the 2026-11-28 machine (a 2.1 GHz Xeon VM,
+     * connection): 172 and 213 us in the two runs of
+     * scripts/calibrate-refill.sh that set the refill (below, 2026-12-05),
+     * the median (233-352 us, 279-398 of CPU, on the VM of 2026-12-03 and
+     * 04, another host). On the 2026-11-28 machine (a 2.1 GHz Xeon VM,
      * scripts/calibrate.sh, gunicorn 20.1, Flask 2.2, CPython 3.11), worker
      * CPU per request on a new connection with 8 in flight: a Flask
      * hello world 270 us (sync) and 329 us (gthread, 4 threads); a bare
@@ -194,7 +195,7 @@ static const struct sim_param wp_params[] = {
      * set-up, close) is taken to cost what it costs uvicorn, also Python:
      * 46 us (154 us on a new connection against 109 us kept alive). */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct wp_cfg,
-	      request_overhead, .def = 310e-6, .min = 0, .max = 3600,
+	      request_overhead, .def = 192e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU per request or message on an open connection: "
 		      "parsing, WSGI, framework"),
@@ -278,29 +279,30 @@ static const struct sim_param wp_params[] = {
      * its own memory besides the thread's: a guess of 64 KiB, as
      * request_memory. */
     SIM_CONN_PARAMS(struct wp_cfg, conn, 46e-6, 2209e-6, 2.0, 64 * KiB),
-    /* cache_refill 597 us and cache_refill_long 484 us: gunicorn sync with
+    /* cache_refill 70 us and cache_refill_long 716 us: gunicorn sync with
      * 1 worker + Flask (scripts/validate/py_apps.py) pinned to one core
-     * of the 2-vCPU EPYC VM, the pooled fit of five runs of
+     * of the 2-vCPU EPYC VM, the pooled fit of two runs of
      * scripts/calibrate-refill.sh (sim/runtime/model.h gives the points
-     * and the time constants, 4.2 and 30 ms). The runs alone: 226-947 us
-     * and 0-1263 us. A refill after an idle gap g or after c of the
-     * application's own cpu phases (cache_refill_work) costs cache_refill
-     * x (1 - exp(-x / t)) + cache_refill_long x (1 -
-     * exp(-x / cache_refill_long_time)), x = g or c and t = cache_refill_time
-     * or cache_refill_work_time (an idle core loses the short part sooner).
+     * and the time constants). The runs alone: 146 and 0 us, 750 and 756
+     * us; the VM of 2026-12-03 and 04: 597 and 484 us, over 4.2 and 30
+     * ms. A refill after an idle gap g or after c of the application's own
+     * cpu phases (cache_refill_work) costs cache_refill x (1 - exp(-x /
+     * t)) + cache_refill_long x (1 - exp(-x / cache_refill_long_time)), x
+     * = g or c and t = cache_refill_time or cache_refill_work_time.
      * Machines differ: the refill is what the server's working set lost while
      * it waited or the application computed (here a shared VM whose physical
      * cores run other tenants; on bare metal the deep C-states and the
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
-    SIM_REFILL_PARAMS(struct wp_cfg, refill, 597e-6, 484e-6),
-    /* switch_refill 390 us: what a change of worker costs on top of one
+    SIM_REFILL_PARAMS(struct wp_cfg, refill, 70e-6, 716e-6),
+    /* switch_refill 248 us: what a change of worker costs on top of one
      * worker's partly cold requests, gunicorn sync + Flask on one core of
-     * the same VM: the median of the five runs of scripts/
+     * the same VM: the median of the two runs of scripts/
      * calibrate-refill.sh that set the refill (above): 4 workers against
      * 1 with 8 requests in flight, empty requests, scaled by what the
      * model adds for 250 us there (its workers change once per hold):
-     * 0, 760, 527, 226 and 390 us (2026-12-03 14:25 to 2026-12-04 04:18).
+     * 495 and 0 us (2026-12-05); on the VM of 2026-12-03 and 04 0, 760,
+     * 527, 226 and 390 us.
      * Earlier: 240-290 us per change at 300 requests/s (2026-12-02;
      * each of 4 workers served 24-26 % of the requests: the accept herd
      * spreads them evenly), and 4 workers against 1 with 8 requests in
@@ -317,7 +319,7 @@ static const struct sim_param wp_params[] = {
      * +26 us with 8 in flight and the default 3 ms slice (measured +175;
      * +46 on 2026-12-03). Sync workers only: gthread's threads of one
      * worker share its working set. */
-    SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 390e-6),
+    SIM_SWITCH_REFILL_PARAM(struct wp_cfg, refill, 248e-6),
     /* after_response 0.16: gunicorn sync + Flask, 1 worker (scripts/
      * validate/py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at
      * 20/s of 1 ms requests, idle between them (scripts/

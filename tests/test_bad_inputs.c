@@ -842,7 +842,7 @@ static const struct bad cases[] = {
      2,
      "concsim: error: 'res/results.csv' row 2 belongs to another scenario or "
      "grid (scenario_hash '0123456789abcdef', this sweep's scenario.yaml has "
-     "'fe419348f1bb9bc7')",
+     "'08fa5fd663ad4f75')",
      ANYONE},
     {"--resume with a results.csv copied from another sweep", OK, NULL,
      "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
@@ -852,8 +852,8 @@ static const struct bad cases[] = {
      "workload.arrivals.rate=50/s,60/s --seed 9 -q -o res --resume",
      2,
      "concsim: error: 'res/results.csv' row 2 belongs to another scenario or "
-     "grid (scenario_hash 'fe419348f1bb9bc7', this sweep's scenario.yaml has "
-     "'8b3514243d9bf76f')",
+     "grid (scenario_hash '08fa5fd663ad4f75', this sweep's scenario.yaml has "
+     "'683d5926c104c1ed')",
      ANYONE},
     {"merge of a shard whose rows carry another hash", OK, NULL,
      "$B sweep s.yaml --param workload.arrivals.rate=50/s,60/s -q -o res "
@@ -862,7 +862,7 @@ static const struct bad cases[] = {
      2,
      "concsim: error: 'res/results.csv' row 2 belongs to another scenario or "
      "grid (scenario_hash '0123456789abcdef', this sweep's scenario.yaml has "
-     "'fe419348f1bb9bc7')",
+     "'08fa5fd663ad4f75')",
      ANYONE},
     {"merge: a scenario.yaml declaring a 10^8-point grid in a few lines", NULL,
      "mkdir g && printf 'name: g\\nsystems: [ {name: s} ]\\nv: &v "

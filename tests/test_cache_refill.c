@@ -174,7 +174,8 @@ static const char *const four[] = {
 };
 
 /* Requests 100 ms apart, each one cpu phase of 2 ms, cache_refill 1 ms
- * with a time constant of 2 ms: a request starts on a core idle for ~97
+ * with a time constant of 2 ms over idle gaps and under the work alike
+ * (cache_refill_work_time too): a request starts on a core idle for ~97
  * ms (a refill of 1 ms, to rounding), and its 2 ms of application work
  * cost the code after it 1 - exp(-1) ms more: 3.632 ms each, CPU and
  * response alike. Without the work's refill, 3 ms. `keys`: the refill's
@@ -182,7 +183,9 @@ static const char *const four[] = {
 static void run_work(const char *model, const char *keys, struct sim_summary *s)
 {
 	char more[512];
-	snprintf(more, sizeof(more), "cache_refill_time: 2ms, %s", keys);
+	snprintf(more, sizeof(more),
+		 "cache_refill_time: 2ms, cache_refill_work_time: 2ms, %s",
+		 keys);
 	run_constant(model, "{ cpu: 2ms }", more, s);
 }
 

@@ -139,32 +139,30 @@ struct sim_refill_cfg {
 /* The rows of the six cache-refill keys of a model whose config struct
  * `cfg` has a struct sim_refill_cfg `field`, with the model's defaults
  * for the two parts (each model cites them where it uses this). The
- * time constants, 4.2 ms (over idle gaps and under the application's
- * work alike, cache_refill_work_time not given: that fit had one pace
- * for both) and 30 ms, are common to
- * Node, uvicorn and gunicorn: the fit of scripts/calibrate-refill.sh to five
- * runs of it on the 2-vCPU EPYC VM of scripts/validate-real.sh, pooled
- * (2026-12-03 at 14:25, 17:24, 20:25 and 22:55 UTC, 2026-12-04 at 04:18;
+ * time constants are common to Node, uvicorn and gunicorn: the fit of
+ * scripts/calibrate-refill.sh to two runs of it on the 2-vCPU EPYC VM of
+ * scripts/validate-real.sh, pooled (2026-12-05 at 21:18 and 21:30 UTC;
  * `POOL="..." bash scripts/calibrate-refill.sh`,
- * scripts/calibrate/refill_fit.py: each of the 30 points the median of the five
- * runs', rms error 81 us). A point is what a request costs beyond an empty one
- * with 8 in flight: empty requests at 20, 50, 100, 300 and 1000/s (idle gaps:
- * Node 771, 609, 503, 234 and 133 us more; uvicorn 648, 586, 510, 319 and 123;
- * gunicorn sync 788, 851, 656, 375 and 147) and, with 8 in flight,
- * requests that burn 0.5, 1, 2, 5 and 20 ms first (the application's
- * work: Node 50, 64, 114, 174 and 648 us more than the burn; uvicorn 59,
- * 84, 114, 252 and 410; gunicorn 69, 70, 176, 404 and 748). The runs'
- * own fits scatter (3.55-4.80 ms and 15-75 ms, 2.10 and 50 ms on the
- * quietest): the refill is the host's more than the runtime's. An idle
- * core loses the short part sooner than the work makes it: with a known
- * gap before every request (one at a time, a think time after each
- * response; 2026-12-05, the same VM), Node paid 52, 122, 203, 306, 372,
- * 425 and 486 us more after gaps of 0.11, 0.22, 0.49, 0.79, 1.15, 2.14
- * and 4.25 ms than after 0.05 ms: a pace of 0.6-0.85 ms with the short
- * part alone (uvicorn 1.3-1.5, gunicorn sync 0.5-0.7; shorter with a
- * long part beside it); the burns, pooled over seven runs, 2.4-2.6 ms.
- * calibrate-refill.sh fits the two apart; these defaults are not yet
- * refitted so. */
+ * scripts/calibrate/refill_fit.py: each of the 51 points the median of
+ * the two runs', rms error 33 us): cache_refill_time 0 (the short part is
+ * lost over any idle gap: the gap curve's gaps of 0.03 to 4 ms differ by
+ * at most 80 to 140 us, all of it the long part's), cache_refill_work_time
+ * 19.95 ms and cache_refill_long_time 20 ms. A point is what a request
+ * costs beyond an empty one with 8 in flight: empty requests at 20, 50,
+ * 100, 300 and 1000/s (idle gaps, the share that finds the server idle:
+ * Node 329, 277, 210, 112 and 61 us more; uvicorn 517, 376, 362, 166 and
+ * 90; gunicorn sync 560, 466, 296, 137 and 60), with 8 in flight requests
+ * that burn 0.5, 1, 2, 5 and 20 ms first (the application's work: Node
+ * 16, 32, 52, 103 and 355 us more than the burn; uvicorn 22, 28, 52, 140
+ * and 197; gunicorn 8, 30, 48, 144 and 478), and empty requests one at a
+ * time a think time of 0.1 to 4 ms after each response (the gaps: Node
+ * 6, 6, 10, 16, 22, 37 and 80 us more than with none). The two runs alone
+ * fit the same constants (0, 19.95 and 20 ms; 0, 20.5 and 25 ms). The VM
+ * of 2026-12-03 and 04, the same kind on another host, lost more, and
+ * sooner: its five runs pooled fitted 4.2 and 30 ms with parts of 200 to
+ * 600 and 420 to 980 us, and with a known gap before every request Node
+ * paid 52 to 486 us more after gaps of 0.11 to 4.25 ms (docs/validation.md,
+ * 2026-12-05). The refill is the host's more than the runtime's. */
 #define SIM_REFILL_PARAMS(cfg, field, cpu_, long_)                             \
 	SIM_PARAM("cache_refill", SIM_PT_DURATION, cfg, field.cpu,             \
 		  .def = (cpu_), .min = 0, .max = 3600,                        \
@@ -173,7 +171,7 @@ struct sim_refill_cfg {
 			  "branch predictors refilled): cache_refill x "       \
 			  "(1 - exp(-idle / cache_refill_time))"),             \
 	    SIM_PARAM("cache_refill_time", SIM_PT_DURATION, cfg, field.time,   \
-		      .def = 4.2e-3, .min = 0, .max = 3600,                    \
+		      .def = 0, .min = 0, .max = 3600,                         \
 		      .help = "time over which the server's working set "      \
 			      "leaves an idle core's caches (time "            \
 			      "constant); 0 = at once"),                       \
@@ -186,7 +184,7 @@ struct sim_refill_cfg {
 			      "cache_refill_long x (1 - exp(-idle / "          \
 			      "cache_refill_long_time))"),                     \
 	    SIM_PARAM("cache_refill_long_time", SIM_PT_DURATION, cfg,          \
-		      field.ltime, .def = 30e-3, .min = 0, .max = 3600,        \
+		      field.ltime, .def = 20e-3, .min = 0, .max = 3600,        \
 		      .help = "time over which the long part leaves the "      \
 			      "caches (time constant)"),                       \
 	    SIM_PARAM("cache_refill_work", SIM_PT_BOOL, cfg, field.work,       \
@@ -196,13 +194,13 @@ struct sim_refill_cfg {
 			      "of them pays cache_refill x (1 - exp(-c / "     \
 			      "cache_refill_work_time)), and the long part"),  \
 	    SIM_PARAM("cache_refill_work_time", SIM_PT_DURATION, cfg,          \
-		      field.wtime, .min = 0, .max = 3600,                      \
-		      .flags = SIM_P_POSITIVE | SIM_P_UNLESS_DEFAULT,          \
+		      field.wtime, .def = 19.95e-3, .min = 0, .max = 3600,     \
+		      .flags = SIM_P_POSITIVE,                                 \
 		      .help = "time over which the application's work "        \
-			      "evicts cache_refill's part (time constant); "   \
-			      "not given: cache_refill_time (an idle core, "   \
-			      "given to others, may lose it sooner: "          \
-			      "scripts/calibrate-refill.sh measures both)")
+			      "evicts cache_refill's part (time constant; an " \
+			      "idle core, given to others, may lose it "       \
+			      "sooner: scripts/calibrate-refill.sh measures "  \
+			      "both)")
 
 /* The row of the switch-refill key (sim_host_set_switch_refill) of a model
  * that runs several processes on a host and tells the host which process
