@@ -100,7 +100,7 @@
 # thread's pool_overhead and scans besides), and sync4 only beside sync.
 # With one or two servers their curves are too few to fit the long time
 # constant, whose gaps only the idle curve's lowest rates reach:
-# TIMES="TL" (e.g. "30ms", the models' default) gives it, and each
+# TIMES="TL" (e.g. "20ms", the models' default) gives it, and each
 # server's T, TW, R and L are fitted alone (scripts/validate-real.sh
 # CALIBRATE=each calibrates each system so, just before its points);
 # TIMES="T TW TL" gives all three.

@@ -496,7 +496,7 @@ predict_calibrated() {
 }
 
 # refill_times: the models' default long time constant of the cache
-# refill, as calibrate-refill.sh's TIMES ("30ms"), from concsim's schema
+# refill, as calibrate-refill.sh's TIMES (20ms since 2026-12-05), from concsim's schema
 refill_times() {
   build/concsim schema | $PY -c 'import json, sys
 found = {}
