@@ -209,6 +209,15 @@ static const char *rep_validate(const struct sim_system *sys)
 	if (!c->colocated && sys->host.memory > 0)
 		return "'memory' needs colocated: true (one shared host); "
 		       "for a limit per replica set 'replica.memory'";
+	/* so do the stalls of its cores */
+	if (c->colocated && c->replica->host.stall_rate > 0)
+		return "'replica.stall_rate' has no effect with colocated: "
+		       "true: the replicas share this system's host, set "
+		       "'stall_rate' here";
+	if (!c->colocated && sys->host.stall_rate > 0)
+		return "'stall_rate' needs colocated: true (one shared host); "
+		       "for stalls of each replica's own host set "
+		       "'replica.stall_rate'";
 	if (c->autoscale_max > 0) {
 		if (c->autoscale_max < c->replicas)
 			return "'autoscale_max' must be at least 'replicas'";
@@ -920,8 +929,9 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* How one replica's figure folds into ours: queue lengths, host counters
- * and memory add up, maxima take the maximum, utilisations are summed here
- * and divided by the mean number of serving replicas in rep_report. Other
+ * and memory add up, maxima take the maximum, utilisations (and the
+ * stalls' rate and share) are summed here and divided by the mean number
+ * of serving replicas in rep_report. Other
  * figures (percentiles, lags) do not combine and stay per replica. */
 enum { FOLD_SKIP, FOLD_MAX, FOLD_ADD };
 
@@ -1123,7 +1133,13 @@ static void rep_report(void *state, struct sim_metrics *mt)
 	int64_t limit = m->shared ? m->shared->mem.limit : 0;
 	for (size_t k = 0; k < sum.n; k++) {
 		struct sim_metric *x = &sum.v[k];
-		if (!strcmp(x->group, "utilization") && active > 0)
+		/* a share of each replica's time (the stalls' per core, as
+		 * the utilization): their mean */
+		if ((!strcmp(x->group, "utilization") ||
+		     (!strcmp(x->group, "host") &&
+		      (!strcmp(x->key, "stalls_per_s") ||
+		       !strcmp(x->key, "stalled")))) &&
+		    active > 0)
 			x->value /= active;
 		if (limit > 0 && !*x->group &&
 		    !strcmp(x->key, "memory_peak_bytes") &&

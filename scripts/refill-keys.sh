@@ -28,7 +28,12 @@ refill_sets() {
   # the application's work's own pace, where the file has it (since
   # 2026-12-05); before, one time constant for both
   w=$(sed -n 's/^cache_refill_work_time: \([0-9.]*ms\)$/\1/p' "$file")
-  sets="$sets --set systems.$1.cache_refill_work_time=${w:-$t}"
+  w=${w:-$t}
+  # a pace of 0 (no burns fitted, the idle's at once) is not one: the
+  # models' default then
+  if awk -v x="${w%ms}" 'BEGIN { exit !(x + 0 > 0) }'; then
+    sets="$sets --set systems.$1.cache_refill_work_time=$w"
+  fi
   # the long part, where the file has it (since 2026-12-03)
   t=$(sed -n 's/^cache_refill_long_time: \([0-9.]*ms\)$/\1/p' "$file")
   r=$(sed -n "s/^$src ([a-z-]*): cache_refill_long: \([0-9.]*\)us$/\1/p" "$file")

@@ -210,7 +210,7 @@ STALL_S=${STALL_S:-1}
 STALLS=${STALLS:-0}
 [ "$STALLS" = 0 ] || [ "$STALLS" = 1 ] ||
   { echo "validate-real.sh: STALLS: want 0 or 1, not '$STALLS'" >&2; exit 2; }
-[[ $STALL_S =~ ^[0-9]+$ ]] && [ "$STALL_S" -le 60 ] ||
+[[ $STALL_S =~ ^(0|[1-9][0-9]?)$ ]] && [ "$STALL_S" -le 60 ] ||
   { echo "validate-real.sh: STALL_S: want whole seconds 0-60, not '$STALL_S'" >&2; exit 2; }
 # The scheduler's time slice on this machine: Linux's EEVDF scheduler (6.6
 # and later) gives a task a base slice of 0.75 ms x (1 + log2(CPUs)), the
@@ -793,7 +793,7 @@ main() {
   fi
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$OUT/scenarios"
-  rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/lat" \
+  rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/lat" "$OUT/stalls" \
     "$OUT/trace_runs" "$OUT/sent_runs"
   # an earlier run's per-system calibrations (CALIBRATE=1's refill.txt
   # stays: REFILL may name it)

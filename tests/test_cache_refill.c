@@ -20,8 +20,8 @@
  *
  * `cache_refill_work` (off in those): the application's cpu phases evict
  * the server's working set as idle time does, so the code after c of
- * them pays cache_refill x (1 - exp(-c / cache_refill_time)) more (and
- * the long part's share of c).
+ * them pays cache_refill x (1 - exp(-c / cache_refill_work_time)) more
+ * (and the long part's share of c).
  */
 #include <math.h>
 #include <stdio.h>

@@ -39,6 +39,8 @@
 
 #include <criterion/criterion.h>
 
+#include "runtime/config.h"
+#include "runtime/host.h"
 #include "testlib.h"
 
 #define REPS   6
@@ -139,7 +141,7 @@ Test(stalls, need_a_length_and_cores_to_stop)
 {
 	expect_rejected(
 	    "{ name: s, model: event-loop, stall_rate: 5/s }",
-	    "test.yaml:5:47: error: 'stall_rate': needs 'stall_time'");
+	    "test.yaml:5:47: error: 'stall_rate': needs 'stall_time' above 0");
 	expect_rejected(
 	    "{ name: s, model: event-loop, quantum: 0s, stall_rate: 5/s, "
 	    "stall_time: { dist: exponential, mean: 2ms } }",
@@ -190,7 +192,7 @@ Test(stalls, of_the_client_need_a_length_and_a_network)
 {
 	static const char *const wl[][2] = {
 	    {"{ rtt: 1ms, stall_rate: 5/s }",
-	     "test.yaml:3:35: error: 'stall_rate': needs 'stall_time'"},
+	     "test.yaml:3:35: error: 'stall_rate': needs 'stall_time' above 0"},
 	    {"{ stall_rate: 5/s, stall_time: 1ms }",
 	     "'stall_rate': needs 'rtt' in 'workload.client'"},
 	};
@@ -209,4 +211,97 @@ Test(stalls, of_the_client_need_a_length_and_a_network)
 			  wl[i][1]);
 		free(msg);
 	}
+}
+
+/* A stopped core gives nothing to a thread that wakes meanwhile, even
+ * when the one it holds has run past its quantum (which a thread that
+ * wakes preempts at once on a running core): on one core stopped 98 % of
+ * the time (stalls of 50 ms, 1 ms apart on average) and computing a long
+ * burst, a thread woken once a second for 100 us waits for the stall it
+ * wakes in to end, so only the few that wake between stalls finish
+ * within 1 ms. Host-level: the woken thread's own test of the core. */
+struct waker {
+	struct sim_thread t;
+	struct sim_host *h;
+	double woke;
+	int n, quick;
+};
+
+static void waker_wake(struct sim *s, void *obj, uint64_t arg)
+{
+	struct waker *w = obj;
+	(void)arg;
+	w->woke = s->now;
+	sim_host_run(w->h, &w->t, 100e-6);
+}
+
+static void waker_done(struct sim_thread *t)
+{
+	struct waker *w = t->owner;
+	struct sim *s = w->h->s;
+	w->n++;
+	w->quick += s->now - w->woke < 1e-3;
+	sim_at(s, s->now + 1, waker_wake, w, 0);
+}
+
+static void long_done(struct sim_thread *t)
+{
+	(void)t;
+}
+
+Test(stalls, keep_a_waking_thread_off_a_stopped_busy_core)
+{
+	struct sim s;
+	struct sim_host h;
+	struct sim_host_cfg cfg = {
+	    .cores = 1, .quantum = 3e-3, .wakeup_preemption = true};
+	struct sim_dist d;
+	const char *why = NULL;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	cr_assert_eq(sim_dist_set(&d, SIM_DIST_CONSTANT, 50e-3, 0, &why), 0);
+	cr_assert_eq(sim_host_set_stalls(&h, 1000, &d, 42), 0);
+	struct sim_thread busy;
+	struct waker w = {.h = &h};
+	sim_thread_init(&busy, &h, long_done, NULL);
+	sim_thread_init(&w.t, &h, waker_done, &w);
+	sim_host_run(&h, &busy, 1000); /* never done in the run */
+	sim_at(&s, 1, waker_wake, &w, 0);
+	sim_run_until(&s, 200);
+	cr_log_info("%d of %d wakes within 1 ms", w.quick, w.n);
+	cr_expect_gt(w.n, 100, "%d wakes", w.n);
+	cr_expect_lt(w.quick, w.n / 5, "%d of %d within 1 ms", w.quick, w.n);
+	sim_host_release(&h);
+	sim_release(&s);
+}
+
+/* A replicas system's stalls are its one shared host's (colocated) or
+ * each replica's own: a key where it has no effect is an error. */
+Test(stalls, of_replicas_where_they_apply)
+{
+	static const char *const sys[][2] = {
+	    {"{ name: f, model: replicas, replicas: 2, colocated: true, "
+	     "replica: { model: event-loop, stall_rate: 5/s, stall_time: "
+	     "1ms } }",
+	     "'replica.stall_rate' has no effect with colocated: true"},
+	    {"{ name: f, model: replicas, replicas: 2, stall_rate: 5/s, "
+	     "stall_time: 1ms, replica: { model: event-loop } }",
+	     "'stall_rate' needs colocated: true"},
+	};
+	for (size_t i = 0; i < 2; i++)
+		expect_rejected(sys[i][0], sys[i][1]);
+	/* each replica's own: the figures are their mean, not their sum */
+	struct sim_summary s;
+	tl_run("seed: 4\nduration: 100s\nreplications: 2\n"
+	       "workload:\n"
+	       "  arrivals: { process: poisson, rate: 100/s }\n"
+	       "  classes: [ { name: a, phases: [ { cpu: 1ms } ] } ]\n"
+	       "systems:\n"
+	       "  - { name: f, model: replicas, replicas: 4, replica: { "
+	       "model: event-loop, stall_rate: 10/s, stall_time: 2ms } }\n",
+	       &s, 1);
+	double n = tl_reported(&s, "host", "stalls_per_s");
+	cr_expect(fabs(n / (10 / 1.02) - 1) < 0.05,
+		  "stalls %.3f a second a core, theory %.3f", n, 10 / 1.02);
+	sim_summary_release(&s);
 }

@@ -303,7 +303,8 @@ def main(argv):
     print('cache_refill_time: %sms  (three time constants%s, %d points, rms '
           'error %.0f us)' % (ms(t, fitted), how, n, math.sqrt(err / n)))
     # the work's pace only where burns were measured (else nothing holds
-    # it, and a scenario without it takes cache_refill_time's)
+    # it, and a scenario without it takes the models' default, 19.95 ms
+    # since 2026-12-05)
     if any(p[1] == 'busy' for p in pts):
         print('cache_refill_work_time: %sms' % ms(tw, fitted))
     print('cache_refill_long_time: %sms' % ('%.0f' % (tl / 1000) if not given else '%g' % (tl / 1000)))

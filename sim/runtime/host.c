@@ -410,11 +410,15 @@ void sim__host_dispatch(struct sim_host *h, int c, struct sim_thread *t)
  * queue, behind the one that woke. */
 static void bound_slices(struct sim_host *h)
 {
-	double now = h->s->now;
 	for (int c = 0; c < h->ncores; c++) {
 		struct sim_core *co = &h->cores[c];
 		if (!co->cur)
 			continue;
+		/* a stopped core (stalls) gives nothing up before it runs
+		 * again: its slice's start and hold moved with the stall */
+		double now = h->s->now;
+		if (h->stalls && h->stalls->until[c] > now)
+			now = h->stalls->until[c];
 		double end = hold_end(h, co, now);
 		double bound = end > co->t_cpu ? end - co->t_cpu : 0;
 		if (bound >= co->slice)

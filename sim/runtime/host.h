@@ -226,8 +226,8 @@ static inline void sim_host_run(struct sim_host *h, struct sim_thread *t,
  * what longer idles lose too (the caches the core shares with others,
  * refilled from memory; 0 for none). The models set them from their
  * `cache_refill` keys; with `work`, a burst's application work evicts the
- * same, its short part at the pace wtime (time's if 0;
- * sim_host_work_refill). */
+ * same, its short part at the pace wtime (time's if 0, which the models'
+ * keys, positive, never give; sim_host_work_refill). */
 void sim_host_set_refill(struct sim_host *h, double cpu, double time,
 			 double lcpu, double ltime, bool work, double wtime);
 /* A burst of thread t that gets a core whose last thread belonged to

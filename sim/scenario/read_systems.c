@@ -79,11 +79,12 @@ static void check_stalls(struct sim_load *l, const struct sim_ynode *v,
 	if (!r || !(h->stall_rate > 0))
 		return;
 	if (!(h->stall_time.mean > 0))
-		sim__error(l, r->mark,
-			   "'stall_rate': needs 'stall_time' %s, how long a "
-			   "stall lasts (e.g. { dist: exponential, mean: 2ms "
-			   "})",
-			   where);
+		sim__error(
+		    l, r->mark,
+		    "'stall_rate': needs 'stall_time' above 0 %s, how long a "
+		    "stall lasts (e.g. { dist: exponential, mean: 2ms "
+		    "})",
+		    where);
 	else if (!(h->quantum > 0))
 		sim__error(l, r->mark,
 			   "'stall_rate': needs quantum > 0 %s (the "

@@ -288,7 +288,7 @@ static void read_client(struct sim_load *l, const struct sim_ynode *v,
 		return;
 	if (!(c->stall_time.mean > 0))
 		sim__error(l, st->mark,
-			   "'stall_rate': needs 'stall_time' in "
+			   "'stall_rate': needs 'stall_time' above 0 in "
 			   "'workload.client', how long a stall lasts (e.g. "
 			   "{ dist: exponential, mean: 2ms })");
 	else if (!(c->rtt > 0))
