@@ -122,6 +122,15 @@ Test(stalls, none_by_default)
 	sim_summary_release(&s);
 }
 
+/* `yaml` is rejected with a message that holds `want`. */
+static void expect_message(const char *yaml, const char *want)
+{
+	char *msg = tl_rejected(yaml);
+	cr_expect(strstr(msg, want), "message: %s, want '%s'", msg, want);
+	free(msg);
+}
+
+/* A scenario of this one system is rejected with `want`. */
 static void expect_rejected(const char *system, const char *want)
 {
 	char yaml[1024];
@@ -132,9 +141,7 @@ static void expect_rejected(const char *system, const char *want)
 		 "systems:\n"
 		 "  - %s\n",
 		 system);
-	char *msg = tl_rejected(yaml);
-	cr_expect(strstr(msg, want), "message: %s, want '%s'", msg, want);
-	free(msg);
+	expect_message(yaml, want);
 }
 
 Test(stalls, need_a_length_and_cores_to_stop)
@@ -206,10 +213,7 @@ Test(stalls, of_the_client_need_a_length_and_a_network)
 		    "  classes: [ { name: a, phases: [ { cpu: 1ms } ] } ]\n"
 		    "systems: [ { name: s, model: event-loop } ]\n",
 		    wl[i][0]);
-		char *msg = tl_rejected(yaml);
-		cr_expect(strstr(msg, wl[i][1]), "message: %s, want '%s'", msg,
-			  wl[i][1]);
-		free(msg);
+		expect_message(yaml, wl[i][1]);
 	}
 }
 

@@ -772,8 +772,7 @@ static void stall_end(struct sim *s, void *obj, uint64_t arg)
 {
 	struct sim_host *h = obj;
 	int c = (int)arg;
-	if (h->handoff >= 0)
-		release_handoff(h);
+	assert(h->handoff < 0); /* only inside core_event */
 	if (h->rq_head) {
 		sim_tw_add(&h->busy, s->now, 1);
 		dispatch_next(h, c);
@@ -792,8 +791,7 @@ static void stall_event(struct sim *s, void *obj, uint64_t arg)
 	struct sim_core *co = &h->cores[c];
 	double now = s->now, d = sim_dist_sample(st->time, &st->rng);
 	d = d > 0 ? d : 0;
-	if (h->handoff >= 0)
-		release_handoff(h);
+	assert(h->handoff < 0); /* only inside core_event */
 	st->n++;
 	st->stopped += d;
 	st->until[c] = now + d;

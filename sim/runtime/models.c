@@ -66,7 +66,7 @@ struct sim_host *sim_ctx_host(const struct sim_ctx *ctx, struct sim_host *own)
 	/* the stalls' stream from the model's own: every replica's apart */
 	if (cfg->stall_rate > 0 &&
 	    sim_host_set_stalls(own, cfg->stall_rate, &cfg->stall_time,
-				ctx->rng ? ctx->rng->key : ctx->sc->seed) < 0) {
+				ctx->rng->key) < 0) {
 		sim_host_release(own);
 		return NULL;
 	}

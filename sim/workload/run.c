@@ -751,14 +751,14 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	    sim_stream_init(&ru->think, sc->seed, (uint32_t)rep, "think") < 0 ||
 	    sim_hist_init(&ru->ts_lat) < 0)
 		goto cleanup;
-	if (ru->net && wl->client.stall_rate > 0) { /* the client's stalls */
+	/* the client's stalls, the first drawn at their first use (b 0) */
+	if (ru->net && wl->client.stall_rate > 0) {
 		if (!(ru->cstall = calloc(1, sizeof *ru->cstall)) ||
 		    sim_stream_init(&ru->cstall->rng, sc->seed, (uint32_t)rep,
 				    "client-stalls") < 0)
 			goto cleanup;
 		ru->cstall->time = &wl->client.stall_time;
 		ru->cstall->gap = 1 / wl->client.stall_rate;
-		ru->cstall->b = 0; /* the first stall drawn at the first use */
 	}
 	/* the model's own stream depends on the system, by name */
 	char sname[256];
