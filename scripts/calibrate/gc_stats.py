@@ -3,7 +3,11 @@ watched (for scripts/calibrate-gc.sh): gc.callbacks times every
 collection on the thread's CPU clock and counts what it found
 unreachable; SIGUSR1 appends the running totals, one JSON line, to the
 file GC_STATS names: {"t": wall s, "gen": {"0": [collections, cpu_s,
-collected], ...}, "objects": len(gc.get_objects())}.
+collected], ...}, "objects": len(gc.get_objects())}. SIGUSR2, sent to the
+idle server, runs gc.collect() 7 times and appends {"idle": [cpu_s of
+each], "objects": the objects each examined} (the collections are left
+out of the totals): a full collection of the idle heap, the per-object
+cost of the `gc_object_cost` key.
 """
 import gc
 import json
@@ -19,7 +23,12 @@ _totals = {}
 _started = [0.0]
 
 
+_idle = [False]
+
+
 def _watch(phase, info):
+    if _idle[0]:
+        return
     if phase == 'start':
         _started[0] = time.thread_time()
         return
@@ -35,5 +44,23 @@ def _dump(*_):
                             'objects': len(gc.get_objects())}) + '\n')
 
 
+def _collect_idle(*_):
+    _idle[0] = True
+    try:
+        gc.collect()
+        n = len(gc.get_objects())
+        cpu = []
+        for _ in range(7):
+            t = time.thread_time()
+            gc.collect()
+            cpu.append(time.thread_time() - t)
+    finally:
+        _idle[0] = False
+    with open(os.environ.get('GC_STATS', 'gc_stats.jsonl'), 'a') as f:
+        f.write(json.dumps({'t': time.time(), 'idle': cpu, 'objects': n})
+                + '\n')
+
+
 gc.callbacks.append(_watch)
 signal.signal(signal.SIGUSR1, _dump)
+signal.signal(signal.SIGUSR2, _collect_idle)

@@ -67,9 +67,17 @@ struct sim_pygc_cfg {
  * collector decides the capacity: the garbage a request leaves falls
  * with the load, a constant here (an earlier count on an empty endpoint
  * at 200/s, objects freed by generation 0 and 1 collections: 35);
- * gc_object_cost 0.5 us: gc.collect() of the idle heap took 25.1-25.6 ms
- * of thread CPU for 50.6k objects (freeing garbage costs more, ~1.75 us an
- * object, but that is paid at any load: request_overhead has it). */
+ * gc_object_cost 0.38 us: the full collections under load on the 2-vCPU
+ * EPYC VM of the 2026-12-05 calibrations (scripts/calibrate-gc.sh, five
+ * runs at 23:40-23:53 UTC, the io mix at 242-1100/s: a full collection's
+ * thread CPU over the objects tracked, 56-63k), the median of ten rates'
+ * 0.22 to 0.53 us: the same collection takes twice as long in some
+ * minutes as in others, the heap's lines sharing the host's last-level
+ * cache with other tenants; gc.collect() of the idle heap, seven times
+ * back to back, 0.11 to 0.38 us (its objects warm). On the VM of
+ * 2026-12-02, gc.collect() of the idle heap took 25.1-25.6 ms for 50.6k
+ * objects: 0.5 us. Freeing garbage costs more, ~1.75 us an object, but
+ * that is paid at any load: request_overhead has it. */
 #define SIM_PYGC_PARAMS(cfg, field)                                            \
 	SIM_PARAM("gc_threshold", SIM_PT_INT, cfg, field.threshold,            \
 		  .def = 700, .min = 0, .max = 1 << 30,                        \
@@ -88,7 +96,7 @@ struct sim_pygc_cfg {
 		      .help = "of gc_request_objects, those left as cyclic "   \
 			      "garbage when the request ends"),                \
 	    SIM_PARAM("gc_object_cost", SIM_PT_DURATION, cfg, field.cost,      \
-		      .def = 0.5e-6, .min = 0, .max = 1,                       \
+		      .def = 0.38e-6, .min = 0, .max = 1,                      \
 		      .flags = SIM_P_OVERHEAD,                                 \
 		      .help = "CPU per object a GC collection examines")
 
