@@ -145,24 +145,24 @@ static const struct sim_param as_params[] = {
 	      .min = 1, .max = 1 << 20, .flags = SIM_P_QUEUE,
 	      .help = "listen backlog; connections beyond it are refused"),
     /* httptools parsing, ASGI scope, Starlette routing, FastAPI dependency
-     * resolution and pydantic serialisation. request_overhead 65 us: an
+     * resolution and pydantic serialisation. request_overhead 68 us: an
      * empty request to uvicorn + FastAPI with uvloop and httptools
      * (scripts/validate/py_apps.py) on a new connection with 8 in
      * flight, pinned to one core of the 2-vCPU EPYC VM of
-     * scripts/validate-real.sh, costs 122-127 us of CPU, less the 60 us
+     * scripts/validate-real.sh, costs 122-127 us of CPU, less the 56 us
      * the model charges for it without request_overhead (the
-     * connection's 46 us and its other per-request keys): 62 and 68 us in
-     * the two runs of scripts/calibrate-refill.sh that set the refill
-     * (below, 2026-12-05), the median (140-207 us, 202-267 of CPU, on
-     * the VM of 2026-12-03 and 04, another host). On the 2026-11-28
-     * machine (a 2.1 GHz
-     * Xeon VM, scripts/calibrate.sh, uvicorn 0.17, FastAPI 0.92, pydantic
-     * 1.10, CPython 3.11) a request on a new connection cost 154 us with
-     * uvloop and httptools (uvicorn[standard]), 393 us with asyncio and
+     * connection's 46 us, its other per-request keys and its share of
+     * the collector's work at gc_object_cost 0.38 us; 60 us at 0.5): 65
+     * and 71 us in the two runs of scripts/calibrate-refill.sh that set
+     * the refill (below, 2026-12-05), the median (140-207 us, 202-267 of CPU,
+     * on the VM of 2026-12-03 and 04, another host). On the 2026-11-28 machine
+     * (a 2.1 GHz Xeon VM, scripts/calibrate.sh, uvicorn 0.17, FastAPI 0.92,
+     * pydantic 1.10, CPython 3.11) a request on a new connection cost 154 us
+     * with uvloop and httptools (uvicorn[standard]), 393 us with asyncio and
      * h11 (plain uvicorn), 109 us kept alive: the connection's 46 us is
      * that difference, rounded. */
     SIM_PARAM("request_overhead", SIM_PT_DURATION, struct as_cfg,
-	      request_overhead, .def = 65e-6, .min = 0, .max = 3600,
+	      request_overhead, .def = 68e-6, .min = 0, .max = 3600,
 	      .flags = SIM_P_OVERHEAD,
 	      .help = "CPU per request or message on an open connection: "
 		      "parsing, framework"),
