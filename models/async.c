@@ -369,22 +369,26 @@ static void flush_written(struct as_proc *p)
 {
 	struct sim_request *r;
 	while ((r = sim_queue_unlink(&p->written)))
-		finish(p->m, r,
-		       r->flags & FLAG_REJECT ? SIM_OUT_UNAVAILABLE
-					      : SIM_OUT_OK);
+		sim_procset_finish(&p->m->ps, &p->pm, r,
+				   r->flags & FLAG_REJECT ? SIM_OUT_UNAVAILABLE
+							  : SIM_OUT_OK);
 }
 
 /* r's callback wrote its response (a 503 if FLAG_REJECT): with
  * batched_writes it leaves when the turn's last callback is over
- * (callback_over), else now. */
+ * (callback_over), else now. Its task is over either way: it leaves the
+ * concurrency limit and its objects are freed now; only the bytes wait. */
 static void respond(struct as_proc *p, struct sim_request *r)
 {
-	if (p->m->cfg->batched_writes)
-		sim_queue_link(&p->written, r);
-	else
+	if (!p->m->cfg->batched_writes) {
 		finish(p->m, r,
 		       r->flags & FLAG_REJECT ? SIM_OUT_UNAVAILABLE
 					      : SIM_OUT_OK);
+		return;
+	}
+	forget(p, r);
+	r->flags &= ~FLAG_ACTIVE;
+	sim_queue_link(&p->written, r);
 }
 
 /* An event for r happened (connection, I/O or thread completion): the loop
