@@ -234,15 +234,6 @@ static const struct sim_param as_params[] = {
      * application's own memory); the README says how to measure yours
      * (scripts/calibrate-refill.sh). */
     SIM_REFILL_PARAMS(struct as_cfg, refill, 172e-6, 379e-6),
-    /* after_response 0.10: uvicorn + FastAPI with uvloop (scripts/validate/
-     * py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at 20/s of 1
-     * ms requests, idle between them (scripts/calibrate-after.sh,
-     * 2026-12-02 17:26 UTC): perf trace of its syscalls, three windows of
-     * ~86 requests, medians: from the wake-up to the end of the
-     * response's write 2.03-2.28 ms (1 ms of it the burn), from there to
-     * the next epoll_wait 0.11-0.14 ms: 0.10 of the server's own work per
-     * request comes after the response in each window. (Traced by hand
-     * earlier that day: 0.36 ms after, 0.18.) */
     /* uvloop (uvicorn[standard]'s loop) buffers a small write: a
      * transport's write() below the high-water mark (64 KiB) queues the
      * stream (uvloop/handles/stream.pyx, _initiate_write: _queue_write),
@@ -263,6 +254,15 @@ static const struct sim_param as_params[] = {
 	      .help = "a response leaves when the loop has run every "
 		      "callback its poll found (uvloop's queued writes); "
 		      "false: at once (asyncio; `overheads: zero` too)"),
+    /* after_response 0.10: uvicorn + FastAPI with uvloop (scripts/validate/
+     * py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at 20/s of 1
+     * ms requests, idle between them (scripts/calibrate-after.sh,
+     * 2026-12-02 17:26 UTC): perf trace of its syscalls, three windows of
+     * ~86 requests, medians: from the wake-up to the end of the
+     * response's write 2.03-2.28 ms (1 ms of it the burn), from there to
+     * the next epoll_wait 0.11-0.14 ms: 0.10 of the server's own work per
+     * request comes after the response in each window. (Traced by hand
+     * earlier that day: 0.36 ms after, 0.18.) */
     SIM_AFTER_PARAM(struct as_cfg, after, 0.10,
 		    "uvicorn + FastAPI measured 0.10 "
 		    "(scripts/calibrate-after.sh)"),
@@ -302,9 +302,7 @@ struct as_proc {
 	struct sim_pygc gc;    /* its cyclic garbage collector */
 	double held;  /* after_response: the loop's work after the answer */
 	bool answers; /* the running callback writes a response */
-	/* responses written in this turn, waiting for its end (batched_writes)
-	 */
-	struct sim_queue written;
+	struct sim_queue written; /* responses waiting for the turn's end */
 };
 
 struct as {
