@@ -150,12 +150,12 @@ static const struct sim_param as_params[] = {
      * empty request to uvicorn + FastAPI with uvloop and httptools
      * (scripts/validate/py_apps.py) on a new connection with 8 in
      * flight, pinned to one core of the 2-vCPU EPYC VM of
-     * scripts/validate-real.sh, costs 122-127 us of CPU, less the 56 us
-     * the model charges for it without request_overhead (the
+     * scripts/validate-real.sh, costs 122-127 us of CPU, less the 56.4
+     * us the model charges for it without request_overhead (the
      * connection's 46 us, its other per-request keys and its share of
      * the collector's work at gc_object_cost 0.38 us; 60 us at 0.5): 65
      * and 71 us in the two runs of scripts/calibrate-refill.sh that set
-     * the refill (below, 2026-12-05), the median (140-207 us, 202-267 of CPU,
+     * the refill (below, 2026-12-05), their median (140-207 us, 202-267 of CPU,
      * on the VM of 2026-12-03 and 04, another host). On the 2026-11-28 machine
      * (a 2.1 GHz Xeon VM, scripts/calibrate.sh, uvicorn 0.17, FastAPI 0.92,
      * pydantic 1.10, CPython 3.11) a request on a new connection cost 154 us
@@ -241,7 +241,7 @@ static const struct sim_param as_params[] = {
      * turn have all run (uvloop/loop.pyx: _on_idle runs the `ntodo`
      * ready handles, then _exec_queued_writes; the check phase does the
      * same after the poll's I/O callbacks). A response written by one
-     * request's callback leaves after every other callback found by the
+     * request's callback leaves after every later callback found by the
      * same poll: measured (uvicorn + FastAPI on uvloop, one core, 62/s of
      * 90 % 1 ms and 10 % 20 ms requests, 30 s, 2026-12-06 01:15 UTC), a 1
      * ms request sent less than 0.5 ms before a 20 ms one was answered
@@ -253,7 +253,7 @@ static const struct sim_param as_params[] = {
 	      .def = 1, .min = 0, .max = 1, .flags = SIM_P_OVERHEAD,
 	      .help = "a response leaves when the loop has run every "
 		      "callback its poll found (uvloop's queued writes); "
-		      "false: at once (asyncio; `overheads: zero` too)"),
+		      "false: at once (asyncio's loop)"),
     /* after_response 0.10: uvicorn + FastAPI with uvloop (scripts/validate/
      * py_apps.py) pinned to one core of the 2-vCPU EPYC VM, at 20/s of 1
      * ms requests, idle between them (scripts/calibrate-after.sh,
@@ -303,6 +303,7 @@ struct as_proc {
 	double held;  /* after_response: the loop's work after the answer */
 	bool answers; /* the running callback writes a response */
 	struct sim_queue written; /* responses waiting for the turn's end */
+	double turn_held; /* after_response work of those (batched_writes) */
 };
 
 struct as {
@@ -540,14 +541,12 @@ static void worker_burst_done(struct sim_pythread *pt)
 /* -------------------------------------------------------------- the loop -- */
 
 /* Moves an async handler on after a callback consumed its leading cpu
- * phases: await its I/O, offload its pool phase, or answer it. */
+ * phases: await its I/O or offload its pool phase (callback_over answers
+ * a request with none left). */
 static void advance(struct as_proc *p, struct sim_request *r)
 {
 	struct as *m = p->m;
-	if (r->phase >= r->nphases) {
-		finish(m, r, SIM_OUT_OK);
-		return;
-	}
+	assert(r->phase < r->nphases);
 	switch (sim_req_phase_kind(&m->ctx, r, r->phase)) {
 	case SIM_PHASE_IO:
 	case SIM_PHASE_CALL: /* awaited: the loop is free meanwhile */
@@ -674,21 +673,22 @@ static void callback_over(struct as_proc *p)
 		flush_written(p);
 }
 
-static void loop_done(struct sim_pythread *pt)
+/* The loop goes on after a callback: with `held` of the server's work
+ * after the responses written (after_response) first, the loop busy
+ * meanwhile. With batched_writes that work follows the write system
+ * calls, made at the turn's end (callback_over): until then it adds up
+ * in p->turn_held. */
+static void go_on(struct as_proc *p, double held)
 {
-	callback_over(pt->owner);
-	loop_next(pt->owner);
-}
-
-/* The callback that wrote a response is over: the request is answered,
- * and the loop goes on with the server's work after it (closing,
- * freeing) before its next callback, the loop busy meanwhile. */
-static void answered(struct sim_pythread *pt)
-{
-	struct as_proc *p = pt->owner;
-	callback_over(p);
-	double held = p->held + sim_thread_take_held(&pt->t);
-	p->held = 0;
+	struct sim_pythread *pt = &p->thread;
+	if (p->m->cfg->batched_writes) {
+		p->turn_held += held;
+		held = 0;
+		if (!p->written.head && !p->loop.nready) {
+			held = p->turn_held;
+			p->turn_held = 0;
+		}
+	}
 	if (held > 0) {
 		pt->on_done = after_done;
 		sim_py_run(pt, held);
@@ -696,6 +696,28 @@ static void answered(struct sim_pythread *pt)
 		pt->on_done = loop_done;
 		loop_next(p);
 	}
+}
+
+static void loop_done(struct sim_pythread *pt)
+{
+	struct as_proc *p = pt->owner;
+	callback_over(p);
+	if (p->turn_held > 0)
+		go_on(p, 0);
+	else
+		loop_next(p);
+}
+
+/* The callback that wrote a response is over: the request is answered
+ * (with batched_writes, at the turn's end), and the loop goes on with the
+ * server's work after it (closing, freeing). */
+static void answered(struct sim_pythread *pt)
+{
+	struct as_proc *p = pt->owner;
+	callback_over(p);
+	double held = p->held + sim_thread_take_held(&pt->t);
+	p->held = 0;
+	go_on(p, held);
 }
 
 /* ------------------------------------------------------------ OOM kills -- */
@@ -769,7 +791,8 @@ static void oom_killed(struct sim_proc *mp)
 	for (struct sim_request *r = redeal.head; r; r = r->next)
 		sim_proc_drop(mp, r);
 	sim_queue_clear(&p->tokq, now);
-	sim_queue_clear(&p->written, now);  /* never sent: failed below */
+	sim_queue_clear(&p->written, now); /* never sent: failed below */
+	p->turn_held = 0;
 	sim_procset_killed(&m->ps, &p->pm); /* back after restart_time */
 	sim_procset_fail_held(&m->ps, &p->pm, forget);
 	assert(p->active == 0);

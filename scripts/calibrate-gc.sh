@@ -50,6 +50,20 @@ UVICORN_APP=gc_stats:fastapi_app
 . scripts/servers.sh
 trap cleanup_server EXIT
 
+# idle_collect N: gc.collect() of the idle heap in the server (SIGUSR2),
+# waiting (up to 10 s) until GC_STATS holds N such lines
+idle_collect() {
+  local k n
+  kill -USR2 "$SERVER_PID"
+  for k in $(seq 100); do
+    n=$(grep -c '"idle"' "$GC_STATS" 2>/dev/null) || true
+    [ "${n:-0}" -lt "$1" ] || return 0
+    sleep 0.1
+  done
+  echo "calibrate-gc.sh: the server wrote no idle collection" >&2
+  return 1
+}
+
 main() {
   install_missing "${PACKAGES[@]}"
   mkdir -p "$OUT"
@@ -58,8 +72,7 @@ main() {
   export GC_STATS=$WORK/gc.jsonl
   start_server uvicorn
   # a full collection of the idle heap, before the load and after it
-  kill -USR2 "$SERVER_PID"
-  sleep 1
+  idle_collect 1
   local rate ticks0 ticks1 rows=""
   for rate in $RATES; do
     nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" \
@@ -74,8 +87,7 @@ main() {
     sleep 0.2
     rows="$rows $rate:$((ticks1 - ticks0))"
   done
-  kill -USR2 "$SERVER_PID"
-  sleep 1
+  idle_collect 2
   # shellcheck disable=SC2086 # one argument per rate
   $PY - "$WORK" "$DURATION" "$(getconf CLK_TCK)" $rows <<'PY' | tee "$OUT/gc.txt"
 import csv, json, sys

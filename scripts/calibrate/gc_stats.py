@@ -38,10 +38,19 @@ def _watch(phase, info):
     t[2] += info.get('collected', 0)
 
 
+def _append(record):
+    """One JSON line to GC_STATS; an error goes to stderr, not into the
+    server's loop (the handlers run on it)."""
+    try:
+        with open(os.environ.get('GC_STATS', 'gc_stats.jsonl'), 'a') as f:
+            f.write(json.dumps(record) + '\n')
+    except OSError as e:
+        print('gc_stats: %s' % e, file=sys.stderr)
+
+
 def _dump(*_):
-    with open(os.environ.get('GC_STATS', 'gc_stats.jsonl'), 'a') as f:
-        f.write(json.dumps({'t': time.time(), 'gen': _totals,
-                            'objects': len(gc.get_objects())}) + '\n')
+    _append({'t': time.time(), 'gen': _totals,
+             'objects': len(gc.get_objects())})
 
 
 def _collect_idle(*_):
@@ -56,9 +65,7 @@ def _collect_idle(*_):
             cpu.append(time.thread_time() - t)
     finally:
         _idle[0] = False
-    with open(os.environ.get('GC_STATS', 'gc_stats.jsonl'), 'a') as f:
-        f.write(json.dumps({'t': time.time(), 'idle': cpu, 'objects': n})
-                + '\n')
+    _append({'t': time.time(), 'idle': cpu, 'objects': n})
 
 
 gc.callbacks.append(_watch)
