@@ -126,11 +126,8 @@ static void description(struct jw *w, const struct sim_param *p)
 	sim_param_default_text(p, def, sizeof def);
 	sim_param_range_text(p, range, sizeof range);
 	snprintf(text, sizeof text, "%s%s. %s%s%s%s%s.", p->help ? p->help : "",
-		 p->flags & SIM_P_OVERHEAD ? " (an overhead: 0 with "
-					     "`overheads: zero`)"
-					   : "",
-		 type, *def ? "; default " : "", def, *range ? "; " : "",
-		 range);
+		 sim_param_overhead_text(p), type, *def ? "; default " : "",
+		 def, *range ? "; " : "", range);
 	jw_kstr(w, "description", text);
 }
 

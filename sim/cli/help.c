@@ -115,9 +115,7 @@ static void doc_param(struct doc *d, const struct sim_param *p)
 		 p->flags & SIM_P_REQUIRED ? "; required" : "",
 		 *def ? "; default " : "", def, *range ? "; " : "", range);
 	snprintf(help, sizeof help, "%s%s", p->help ? p->help : "",
-		 p->flags & SIM_P_OVERHEAD ? " (an overhead: 0 with "
-					     "`overheads: zero`)"
-					   : "");
+		 sim_param_overhead_text(p));
 	doc_key(d, p->key, detail, help);
 }
 

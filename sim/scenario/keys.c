@@ -323,3 +323,13 @@ void sim_param_range_text(const struct sim_param *p, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s to %s", a, b);
 }
+
+const char *sim_param_overhead_text(const struct sim_param *p)
+{
+	if (!(p->flags & SIM_P_OVERHEAD))
+		return "";
+	return p->type == SIM_PT_BOOL
+		   ? " (an overhead: false with "
+		     "`overheads: zero`)"
+		   : " (an overhead: 0 with `overheads: zero`)";
+}

@@ -73,4 +73,8 @@ void sim_param_default_text(const struct sim_param *p, char *buf, size_t size);
 /* p's range in words ("1 to 4096", "> 0", ">= 1"), or "". */
 void sim_param_range_text(const struct sim_param *p, char *buf, size_t size);
 
+/* What `overheads: zero` does to p, in words to append to its help ("
+ * (an overhead: 0 with `overheads: zero`)", false for a switch), or "". */
+const char *sim_param_overhead_text(const struct sim_param *p);
+
 #endif
