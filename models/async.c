@@ -363,14 +363,19 @@ static void finish(struct as *m, struct sim_request *r, enum sim_outcome o)
 	sim_procset_finish(&m->ps, &p->pm, r, o);
 }
 
+/* How a request whose callback wrote its response ends: a 503 if
+ * FLAG_REJECT, else answered. */
+static enum sim_outcome answer(const struct sim_request *r)
+{
+	return r->flags & FLAG_REJECT ? SIM_OUT_UNAVAILABLE : SIM_OUT_OK;
+}
+
 /* The responses written in the loop's turn leave (batched_writes). */
 static void flush_written(struct as_proc *p)
 {
 	struct sim_request *r;
 	while ((r = sim_queue_unlink(&p->written)))
-		sim_procset_finish(&p->m->ps, &p->pm, r,
-				   r->flags & FLAG_REJECT ? SIM_OUT_UNAVAILABLE
-							  : SIM_OUT_OK);
+		sim_procset_finish(&p->m->ps, &p->pm, r, answer(r));
 }
 
 /* r's callback wrote its response (a 503 if FLAG_REJECT): with
@@ -380,9 +385,7 @@ static void flush_written(struct as_proc *p)
 static void respond(struct as_proc *p, struct sim_request *r)
 {
 	if (!p->m->cfg->batched_writes) {
-		finish(p->m, r,
-		       r->flags & FLAG_REJECT ? SIM_OUT_UNAVAILABLE
-					      : SIM_OUT_OK);
+		finish(p->m, r, answer(r));
 		return;
 	}
 	forget(p, r);
@@ -673,18 +676,18 @@ static void callback_over(struct as_proc *p)
 		flush_written(p);
 }
 
-/* The loop goes on after a callback: with `held` of the server's work
- * after the responses written (after_response) first, the loop busy
- * meanwhile. With batched_writes that work follows the write system
- * calls, made at the turn's end (callback_over): until then it adds up
- * in p->turn_held. */
+/* The loop goes on after a callback (callback_over): with `held` of the
+ * server's work after the responses written (after_response) first, the
+ * loop busy meanwhile. With batched_writes that work follows the write
+ * system calls, made at the turn's end: until then it adds up in
+ * p->turn_held. */
 static void go_on(struct as_proc *p, double held)
 {
 	struct sim_pythread *pt = &p->thread;
 	if (p->m->cfg->batched_writes) {
 		p->turn_held += held;
 		held = 0;
-		if (!p->written.head && !p->loop.nready) {
+		if (!p->loop.nready) { /* the turn is over, its writes made */
 			held = p->turn_held;
 			p->turn_held = 0;
 		}
@@ -702,10 +705,7 @@ static void loop_done(struct sim_pythread *pt)
 {
 	struct as_proc *p = pt->owner;
 	callback_over(p);
-	if (p->turn_held > 0)
-		go_on(p, 0);
-	else
-		loop_next(p);
+	go_on(p, 0);
 }
 
 /* The callback that wrote a response is over: the request is answered
