@@ -329,6 +329,57 @@ Test(metrics, put_overwrites_and_get_falls_back)
 	cr_expect_null(m.v);
 }
 
+/* A cleared list keeps its names for a refill in the same order (a
+ * fleet's replicas reported one after another into one list), and answers
+ * as an empty one would: no name it kept is found before it is put again,
+ * and a refill in another order is indexed afresh. */
+Test(metrics, a_cleared_list_refills_in_order_and_answers_as_new)
+{
+	struct sim_metrics m = {0};
+	cr_assert_eq(sim_metrics_put(&m, "utilization", "cpu", 0.5), 0);
+	cr_assert_eq(sim_metrics_put(&m, "queues.mean", "loop", 3.0), 0);
+	cr_assert_eq(sim_metrics_put(&m, "", "memory_peak_bytes", 9.0), 0);
+	sim_metrics_clear(&m);
+	cr_expect_eq(m.n, 0);
+	cr_expect_eq(sim_metrics_get(&m, "utilization", "cpu", -1), -1);
+	cr_expect_eq(sim_metrics_index(&m, "", "memory_peak_bytes"), SIZE_MAX);
+	/* the same names in the same order: each compared, not indexed */
+	cr_assert_eq(sim_metrics_put(&m, "utilization", "cpu", 0.6), 0);
+	cr_expect_eq(sim_metrics_get(&m, "utilization", "cpu", -1), 0.6);
+	cr_expect_eq(sim_metrics_get(&m, "queues.mean", "loop", -1), -1);
+	cr_assert_eq(sim_metrics_put(&m, "queues.mean", "loop", 4.0), 0);
+	cr_assert_eq(sim_metrics_put(&m, "", "memory_peak_bytes", 8.0), 0);
+	cr_expect_eq(m.n, 3);
+	cr_expect_eq(m.replay, 3, "the refill kept the table");
+	cr_expect_eq(sim_metrics_get(&m, "", "memory_peak_bytes", -1), 8.0);
+	/* another order: the second name first, then an overwrite, then one
+	 * never put before */
+	sim_metrics_clear(&m);
+	cr_assert_eq(sim_metrics_put(&m, "queues.mean", "loop", 5.0), 0);
+	cr_expect_eq(m.replay, 0, "out of order: the table of v[0..n) alone");
+	cr_assert_eq(sim_metrics_put(&m, "queues.mean", "loop", 6.0), 0);
+	cr_assert_eq(sim_metrics_put(&m, "new", "k", 7.0), 0);
+	cr_expect_eq(m.n, 2);
+	cr_expect_str_eq(m.v[0].group, "queues.mean");
+	cr_expect_eq(m.v[0].value, 6.0);
+	cr_expect_str_eq(m.v[1].group, "new");
+	cr_expect_eq(sim_metrics_get(&m, "utilization", "cpu", -1), -1);
+	cr_expect_eq(sim_metrics_get(&m, "", "memory_peak_bytes", -1), -1);
+	/* a partial refill, then its names grow the list */
+	sim_metrics_clear(&m);
+	cr_assert_eq(sim_metrics_put(&m, "queues.mean", "loop", 1.0), 0);
+	for (int i = 0; i < 40; i++) {
+		char k[16];
+		snprintf(k, sizeof(k), "k%d", i);
+		cr_assert_eq(sim_metrics_put(&m, "many", k, i), 0);
+	}
+	cr_expect_eq(m.n, 41);
+	cr_expect_eq(sim_metrics_get(&m, "new", "k", -1), -1);
+	cr_expect_eq(sim_metrics_get(&m, "many", "k39", -1), 39);
+	cr_expect_eq(sim_metrics_get(&m, "queues.mean", "loop", -1), 1.0);
+	sim_metrics_release(&m);
+}
+
 Test(metrics, long_names_are_truncated_not_overflowed)
 {
 	struct sim_metrics m = {0};

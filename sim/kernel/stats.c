@@ -247,7 +247,8 @@ static uint32_t metrics_hash(const char *group, const char *key)
 }
 
 /* The slot of (group, key): the one holding it, or the empty one where it
- * would go. The table is never full (nslot >= 2 n). */
+ * would go. The table is never full (nslot >= 2 n). Entries from n on
+ * (the names a cleared list keeps: m->replay) are passed over. */
 static uint32_t *metrics_slot(const struct sim_metrics *m, const char *group,
 			      const char *key)
 {
@@ -257,9 +258,19 @@ static uint32_t *metrics_slot(const struct sim_metrics *m, const char *group,
 		if (!s)
 			return &m->slot[i];
 		const struct sim_metric *x = &m->v[s - 1];
-		if (!strcmp(x->group, group) && !strcmp(x->key, key))
+		if (s <= m->n && !strcmp(x->group, group) &&
+		    !strcmp(x->key, key))
 			return &m->slot[i];
 	}
+}
+
+/* The table of v[0..n) alone: the names a cleared list kept dropped. */
+static void metrics_reindex(struct sim_metrics *m)
+{
+	memset(m->slot, 0, m->nslot * sizeof(*m->slot));
+	m->replay = 0;
+	for (size_t i = 0; i < m->n; i++)
+		*metrics_slot(m, m->v[i].group, m->v[i].key) = (uint32_t)i + 1;
 }
 
 /* Names already truncated to the fields' sizes. */
@@ -289,8 +300,7 @@ static int metrics_grow(struct sim_metrics *m)
 	free(m->slot);
 	m->slot = slot;
 	m->nslot = 2 * cap;
-	for (size_t i = 0; i < m->n; i++)
-		*metrics_slot(m, m->v[i].group, m->v[i].key) = (uint32_t)i + 1;
+	metrics_reindex(m);
 	return 0;
 }
 
@@ -307,6 +317,16 @@ static void copy_name(char *dst, const char *s, size_t size)
 int sim_metrics_put(struct sim_metrics *m, const char *group, const char *key,
 		    double value)
 {
+	if (m->n < m->replay) { /* a refill: the name at this place? */
+		struct sim_metric *x = &m->v[m->n];
+		if (group && key && !strcmp(x->group, group) &&
+		    !strcmp(x->key, key)) {
+			x->value = value;
+			m->n++;
+			return 0;
+		}
+		metrics_reindex(m); /* another order: the table of v[0..n) */
+	}
 	struct sim_metric tmp;
 	copy_name(tmp.group, group, sizeof(tmp.group));
 	copy_name(tmp.key, key, sizeof(tmp.key));
@@ -353,8 +373,9 @@ double sim_metrics_get(const struct sim_metrics *m, const char *group,
 
 void sim_metrics_clear(struct sim_metrics *m)
 {
-	if (m->slot)
-		memset(m->slot, 0, m->nslot * sizeof(*m->slot));
+	/* the table keeps v[0..replay): see struct sim_metrics */
+	if (m->n > m->replay)
+		m->replay = m->n;
 	m->n = 0;
 	m->failed = false;
 }
@@ -540,6 +561,8 @@ static int summarize_metrics(const struct sim_rep_result *reps, size_t n,
 		out->n = m0->n;
 		out->cap = capcnt = m0->cap;
 		out->nslot = m0->nslot;
+		if (m0->replay > m0->n) /* names m0 kept past its own */
+			metrics_reindex(out);
 		for (size_t j = 0; j < m0->n; j++)
 			cnt[j] = 1;
 	}

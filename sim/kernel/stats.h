@@ -187,6 +187,14 @@ struct sim_metrics {
 	size_t n, cap;
 	uint32_t *slot; /* 0: empty, else 1 + index into v */
 	size_t nslot;	/* a power of two, at least 2 * cap */
+	/* After sim_metrics_clear, v[n..replay) keep the names of the fill
+	 * before, each still in the table at its index: a refill that puts
+	 * the same names in the same order (a fleet's replicas, each
+	 * reported into one cleared list) compares each name with the one
+	 * at its place and neither copies nor hashes it. A lookup skips the
+	 * table's entries from n on; the first put out of that order
+	 * rebuilds the table for v[0..n). */
+	size_t replay;
 	/* a put ran out of memory: the reports that ignore a put's result
 	 * (every model's) leave a figure out, so whoever reads the metrics
 	 * checks this, or a missing figure passes for a whole report */
