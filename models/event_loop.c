@@ -186,9 +186,10 @@ struct el_proc {
 	bool slow;    /* callbacks pay a work refill or an after_response */
 	struct sim_thread thread; /* the loop's */
 	struct sim_loop loop;
-	/* the threadpool: `pool` phases only */
+	/* the threadpool: `pool` phases only, made at the first (pool_open:
+	 * 10,000 replicas of a workload without one kept 4 MiB of threads) */
 	struct sim_thread *pool;  /* threadpool threads; owner: request */
-	struct sim_thread **idle; /* idle pool threads (stack) */
+	struct sim_thread **idle; /* idle pool threads (stack), after pool */
 	int nidle;
 	struct sim_queue poolq;
 	double held; /* after_response: the loop's work after the answer */
@@ -351,6 +352,19 @@ static void pool_start(struct el_proc *p, struct sim_thread *t,
 				    t, (uint64_t)(uintptr_t)r);
 }
 
+static int pool_open(struct el_proc *p);
+
+/* r's `pool` phase: to an idle pool thread, or the pool's queue. Out of
+ * line, so that advance stays small enough for loop_done to inline. */
+static __attribute__((noinline)) void pool_submit(struct el_proc *p,
+						  struct sim_request *r)
+{
+	if ((p->pool || pool_open(p) == 0) && p->nidle > 0)
+		pool_start(p, p->idle[--p->nidle], r);
+	else /* all busy (or no memory: the simulation stops) */
+		sim_queue_push(&p->poolq, r, p->m->ctx.s->now);
+}
+
 /* Moves r on after a callback consumed its leading cpu phases: start its
  * I/O, hand it to the pool, or answer it. */
 static void advance(struct el_proc *p, struct sim_request *r)
@@ -371,10 +385,7 @@ static void advance(struct el_proc *p, struct sim_request *r)
 		sim_io_start(&m->ctx, r, io_done, p);
 		break;
 	case SIM_PHASE_POOL:
-		if (p->nidle > 0)
-			pool_start(p, p->idle[--p->nidle], r);
-		else
-			sim_queue_push(&p->poolq, r, m->ctx.s->now);
+		pool_submit(p, r);
 		break;
 	case SIM_PHASE_CPU: /* unreachable: callbacks consume cpu phases */
 		post(p, r);
@@ -494,12 +505,32 @@ static double proc_base(const struct el_cfg *cfg)
 	return cfg->mem.process + cfg->threadpool * cfg->mem.thread;
 }
 
-/* Idle pool threads, the lowest index on top of the stack. */
+/* Idle pool threads, the lowest index on top of the stack (none before
+ * pool_open). */
 static void pool_all_idle(struct el_proc *p, int n)
 {
 	p->nidle = 0;
-	for (int k = 0; k < n; k++)
+	for (int k = 0; p->pool && k < n; k++)
 		p->idle[p->nidle++] = &p->pool[n - 1 - k];
+}
+
+/* p's threadpool, at its first `pool` phase: its threads and their
+ * stack in one allocation, all idle. 0, or SIM_ENOMEM (the simulation
+ * stops). */
+static int pool_open(struct el_proc *p)
+{
+	struct el *m = p->m;
+	size_t n = (size_t)m->cfg->threadpool;
+	p->pool = calloc(1, n * (sizeof *p->pool + sizeof *p->idle));
+	if (!p->pool) {
+		m->ctx.s->stop = SIM_ENOMEM;
+		return SIM_ENOMEM;
+	}
+	p->idle = (struct sim_thread **)(p->pool + n);
+	for (size_t k = 0; k < n; k++)
+		sim_thread_init(&p->pool[k], m->host, pool_thread_done, NULL);
+	pool_all_idle(p, (int)n);
+	return 0;
 }
 
 /* A request of a killed process fails: its pool timer goes too. */
@@ -523,7 +554,7 @@ static void killed(struct sim_proc *mp)
 	sim_thread_take_held(&p->thread);
 	p->held = 0;
 	sim_loop_stop(&p->loop, NULL);
-	for (int k = 0; k < m->cfg->threadpool; k++) {
+	for (int k = 0; p->pool && k < m->cfg->threadpool; k++) {
 		struct sim_thread *t = &p->pool[k];
 		if (t->owner)
 			sim_host_abort(m->host, t);
@@ -599,14 +630,6 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 		    ctx->host || m->host->work_refill > 0 || cfg->after > 0;
 		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_thread_init(&p->thread, m->host, loop_done, p);
-		p->pool = calloc((size_t)cfg->threadpool, sizeof *p->pool);
-		p->idle = calloc((size_t)cfg->threadpool, sizeof *p->idle);
-		if (!p->pool || !p->idle)
-			return SIM_ENOMEM;
-		for (int k = 0; k < cfg->threadpool; k++)
-			sim_thread_init(&p->pool[k], m->host, pool_thread_done,
-					NULL);
-		pool_all_idle(p, cfg->threadpool);
 	}
 	return 0;
 }
@@ -616,8 +639,7 @@ static void el_release(void *state)
 	struct el *m = state;
 	for (int i = 0; i < m->ps.n; i++) {
 		struct el_proc *p = sim_procset_at(&m->ps, i);
-		free(p->pool);
-		free(p->idle);
+		free(p->pool); /* and the stack after it */
 	}
 	sim_procset_release(&m->ps);
 	sim_hist_release(&m->lag);
