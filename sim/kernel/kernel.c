@@ -194,6 +194,18 @@ struct sim_cal {
 	size_t nfar;
 	uint64_t far_next; /* the first span not yet linked into the buckets */
 	uint64_t far_day;  /* from this day on, far_next is due (or never) */
+	/* The earliest entry, as cal_find last found it (front_ok), kept
+	 * by the insertions before it and dropped by the removal of the
+	 * first: dispatch compares the lanes' first with it, and takes it
+	 * from the head of the current day's bucket, without a search for
+	 * the day (a fleet's lane events, half of its events, come between
+	 * those of the calendar). The current day is the front's (cal_find
+	 * sets both, an insertion before the front moves the day back to
+	 * its own), and a bucket's list is in order, so the front heads its
+	 * bucket; an entry still in the far tier is a span later than the
+	 * day cal_find found. */
+	struct sim_heapent front;
+	bool front_ok;
 };
 
 static inline int ent_before(struct sim_heapent a, struct sim_heapent b)
@@ -367,8 +379,11 @@ static size_t cal_find(struct sim_cal *c)
 		if (c->day >= c->far_day)
 			far_catch_up(c);
 		uint32_t n = c->head[c->day & mask];
-		if (n != CAL_NIL && c->node[n].day == c->day)
+		if (n != CAL_NIL && c->node[n].day == c->day) {
+			c->front = c->node[n].e;
+			c->front_ok = true;
 			return c->day & mask;
+		}
 	}
 	/* a year without an entry: the earliest of the bucket heads */
 	far_flush(c);
@@ -381,6 +396,8 @@ static size_t cal_find(struct sim_cal *c)
 	}
 	c->day = c->node[best].day;
 	c->misses++;
+	c->front = c->node[best].e;
+	c->front_ok = true;
 	return c->day & mask;
 }
 
@@ -391,6 +408,7 @@ static uint32_t cal_unlink_head(struct sim_cal *c, size_t b)
 	c->head[b] = c->node[n].cnext;
 	if (n == c->finger)
 		c->finger = CAL_NIL;
+	c->front_ok = false; /* the first, as a rule (cal_find's) */
 	return n;
 }
 
@@ -598,6 +616,8 @@ void sim__cal_push(struct sim *s, struct sim_heapent e)
 	c->node[n].day = cal_day(c, e.t);
 	if (c->node[n].day < c->day) /* earlier than the current day */
 		c->day = c->node[n].day;
+	if (c->front_ok && ent_before(e, c->front))
+		c->front = e;
 	if (c->nfar)
 		far_push(c, n);
 	else
@@ -825,8 +845,10 @@ static void lane_run(struct sim *s)
 static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 {
 	struct sim_cal *c = s->cal;
-	size_t b = cal_find(c);
+	/* the known first heads the current day's bucket (see front) */
+	size_t b = c->front_ok ? c->day & (c->nb - 1) : cal_find(c);
 	uint32_t n = c->head[b];
+	assert(!c->front_ok || c->node[n].e.key == c->front.key);
 	if (lane_first(s, c->node[n].e, t_end))
 		return 2;
 	if (c->node[n].e.t > t_end)
@@ -1060,7 +1082,12 @@ int sim_run_until(struct sim *s, double t_end)
 			continue;
 		}
 		struct sim_heapent e;
-		int got = cal_pop(s, t_end, &e);
+		/* a lane's entry before the calendar's known first: no day
+		 * to find (cal_pop would return 2) */
+		int got =
+		    s->cal->front_ok && lane_first(s, s->cal->front, t_end)
+			? 2
+			: cal_pop(s, t_end, &e);
 		if (!got)
 			break;
 		if (got == 2) {
