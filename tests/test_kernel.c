@@ -700,6 +700,49 @@ Test(kernel, the_calendars_far_tier_keeps_time_and_insertion_order)
 	sim_release(&s);
 }
 
+/* A calendar that finds its next entry only by searching every bucket
+ * (a year of days without one) and stops before it (t_end), then takes an
+ * entry before that one from outside: the new entry comes out first, and
+ * time never goes back. The search moves the current day a long way on;
+ * the far tier must move with it, or the new entry waits there while the
+ * calendar's front says it heads its bucket. */
+static double yr_last;
+static int yr_n, yr_back;
+static uint64_t yr_first_after;
+static void yr_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	if (s->now < yr_last)
+		yr_back++;
+	yr_last = s->now;
+	if (yr_n++ == (int)(uintptr_t)obj)
+		yr_first_after = arg;
+}
+
+Test(kernel, an_entry_before_the_front_a_year_search_found_comes_first)
+{
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	for (int i = 0; i < 10000; i++) {
+		sim_at(&s, 1000 + i * 1e-4, yr_ev, (void *)(uintptr_t)10000,
+		       1000000 + (uint64_t)i);
+		sim_at(&s, i * 1e-4, yr_ev, (void *)(uintptr_t)10000,
+		       (uint64_t)i);
+	}
+	cr_assert_not_null(s.cal, "20,000 pending: the calendar queue");
+	cr_assert_eq(sim_run_until(&s, 2.0), 0);
+	cr_assert_eq(yr_n, 10000, "the first second's events, no more");
+	cr_assert_not_null(s.cal);
+	/* before the 1000 s cluster, and within the far tier's reach of
+	 * the day the search started from (a year of 0.3 ms days on) */
+	sim_at(&s, 10.0, yr_ev, (void *)(uintptr_t)10000, 42);
+	cr_assert_eq(sim_run_until(&s, INFINITY), 0);
+	cr_expect_eq(yr_n, 20001);
+	cr_expect_eq(yr_first_after, 42, "the entry at 10 s first, not %llu",
+		     (unsigned long long)yr_first_after);
+	cr_expect_eq(yr_back, 0, "time went back %d times", yr_back);
+	sim_release(&s);
+}
+
 /* sim_set_fetcher: with the calendar queue running, a handler's early
  * fetcher sees each of its events (object and argument) two events
  * before the handler runs, and its late fetcher one event before, most of

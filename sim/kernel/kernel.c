@@ -396,6 +396,13 @@ static size_t cal_find(struct sim_cal *c)
 	}
 	c->day = c->node[best].day;
 	c->misses++;
+	/* the far tier (empty now) from the span after the new day's on, as
+	 * cal_rebuild sets it: an entry it takes later is a span past the
+	 * front, never before it */
+	if (c->nfar) {
+		c->far_next = (c->day >> CAL_SPAN_BITS) + 2;
+		far_catch_up(c);
+	}
 	c->front = c->node[best].e;
 	c->front_ok = true;
 	return c->day & mask;
