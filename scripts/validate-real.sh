@@ -134,7 +134,12 @@
 #                  stall_n, stall_ms, stall_cpu_n, stall_max_us (its gaps
 #                  on the server core: how many, their time, how many the
 #                  CPU clock counted, the longest), client_stall_n,
-#                  client_stall_ms (on the client core);
+#                  client_stall_ms (on the client core), cpu_user_share
+#                  (the server's user time over its user and kernel time
+#                  during the point, its threads' utime and stime ticks in
+#                  /proc: a low-load cost that is the server's own code
+#                  running slower shows as user time, the kernel's network
+#                  or scheduling work as kernel time);
 #   fit/SYSTEM-MIX.csv  the same averaged over repeats, for `concsim fit`;
 #   compare.csv    per point: measured (mean over repeats and spread =
 #                  (max - min) / mean) vs each prediction, and relative
@@ -572,6 +577,15 @@ measured_pids() { # gunicorn: the workers; else the server
   echo "${kids:-$SERVER_PID}"
 }
 
+# thread_ticks PIDS: the user and kernel ticks so far of every thread of
+# the comma-separated PIDS (/proc/PID/task/*/stat's utime and stime, after
+# the command's parenthesis, which may hold spaces), on a line
+thread_ticks() {
+  local p
+  for p in ${1//,/ }; do cat /proc/"$p"/task/*/stat 2>/dev/null || true; done |
+    sed 's/^.*) //' | awk '{ u += $12; s += $13 } END { print u + 0, s + 0 }'
+}
+
 # measure_point SYSTEM MIX REP RATE: one row of measured.csv
 # core_steal CPU: the core's stolen time so far (/proc/stat's 8th figure,
 # in USER_HZ ticks: the hypervisor ran something else on the vCPU)
@@ -599,11 +613,12 @@ stall_probe() {
 }
 
 measure_point() {
-  local probe row steal0 stalls
+  local probe row steal0 stalls ticks0 share
   probe=$(nice -n "$NICE" taskset -c "$SERVER_CPU" "$WORK/cpuprobe" -w)
   mkdir -p "$OUT/sched/$1-$2" "$OUT/lat/$1-$2" "$OUT/stalls/$1-$2"
   stalls=$(stall_probe "$OUT/stalls/$1-$2/$4-$3")
   steal0=$(core_steal "$SERVER_CPU")
+  ticks0=$(thread_ticks "$(measured_pids)")
   # shellcheck disable=SC2046 # mix_paths is a list of options
   nice -n "$NICE" taskset -c "$CLIENT_CPU" "$WORK/openloop" -p "$PORT" -r "$4" \
     -d "$(point_duration "$4")" -w "$WARMUP" -t "$TIMEOUT" -x "$((RANDOM + 1))" \
@@ -614,7 +629,9 @@ measure_point() {
   wait "$LOADGEN_PID"
   LOADGEN_PID=""
   row=$(cat "$WORK/row")
-  echo "$row,${probe% *},${probe#* },$(date -u +%FT%TZ),$(point_duration "$4"),$((($(core_steal "$SERVER_CPU") - steal0) * 1000 / $(getconf CLK_TCK))),$stalls" >>"$OUT/measured.csv"
+  share=$(echo "$ticks0 $(thread_ticks "$(measured_pids)")" |
+    awk '{ u = $3 - $1; k = $4 - $2; if (u + k > 0) printf "%.3f", u / (u + k) }')
+  echo "$row,${probe% *},${probe#* },$(date -u +%FT%TZ),$(point_duration "$4"),$((($(core_steal "$SERVER_CPU") - steal0) * 1000 / $(getconf CLK_TCK))),$stalls,$share" >>"$OUT/measured.csv"
   echo "  $row probe=${probe/ //}" | cut -c1-160
   # let the server drain what an overloaded point left
   for _ in $(seq 100); do
@@ -850,7 +867,7 @@ main() {
   {
     echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; node $(node --version); python $($PY -c 'import platform; print(platform.python_version())'); gunicorn $($PY -c 'import gunicorn; print(gunicorn.__version__)'); uvicorn $($PY -c 'import uvicorn; print(uvicorn.__version__)'); fastapi $($PY -c 'import fastapi; print(fastapi.__version__)'); flask $($PY -c 'import importlib.metadata as m; print(m.version("flask"))')"
     echo "# duration=${DURATION}s min_requests=$MIN_REQUESTS warmup=${WARMUP}s timeout=${TIMEOUT}s repeats=$REPEATS quick=$QUICK nice=$NICE (autogroup too)"
-    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms,stall_s,stall_n,stall_ms,stall_cpu_n,stall_max_us,client_stall_n,client_stall_ms"
+    echo "system,mix,rep,offered_rps,throughput_rps,latency_s_mean,latency_s_p50,latency_s_p90,latency_s_p99,latency_s_max,utilization_cpu,scheduled,completed,errors_refused,errors_reset,errors_status,errors_timeout,send_lag_s_max,send_lag_s_p99,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms,stall_s,stall_n,stall_ms,stall_cpu_n,stall_max_us,client_stall_n,client_stall_ms,cpu_user_share"
   } >"$OUT/measured.csv"
   sed -n '$s/,probe_cpu_ms,probe_wall_ms,time,duration_s,steal_ms,.*$//p' "$OUT/measured.csv" >"$OUT/floor.csv"
 
