@@ -790,9 +790,9 @@ static int slab_alloc(struct rep *m, size_t bytes)
 {
 	bool huge = bytes >= HUGE_PAGE;
 	size_t align = huge ? HUGE_PAGE : 64;
-	bytes = (bytes + align - 1) & ~(align - 1);
-	if (bytes > SIZE_MAX - align)
+	if (bytes > SIZE_MAX - 2 * align) /* the rounding and the slack */
 		return SIM_ENOMEM;
+	bytes = (bytes + align - 1) & ~(align - 1);
 	m->slab_mem = calloc(1, bytes + align);
 	if (!m->slab_mem)
 		return SIM_ENOMEM;

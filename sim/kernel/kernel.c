@@ -852,14 +852,16 @@ static void lane_run(struct sim *s)
 static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 {
 	struct sim_cal *c = s->cal;
-	/* the known first heads the current day's bucket (see front) */
+	/* the first heads the current day's bucket (see front), which
+	 * cal_find finds when it is not known: until it is taken, a lane's
+	 * event before it reads neither the bucket nor the record */
 	size_t b = c->front_ok ? c->day & (c->nb - 1) : cal_find(c);
-	uint32_t n = c->head[b];
-	assert(!c->front_ok || c->node[n].e.key == c->front.key);
-	if (lane_first(s, c->node[n].e, t_end))
+	if (lane_first(s, c->front, t_end))
 		return 2;
-	if (c->node[n].e.t > t_end)
+	if (c->front.t > t_end)
 		return 0;
+	uint32_t n = c->head[b];
+	assert(c->node[n].e.key == c->front.key);
 	cal_unlink_head(c, b);
 	cal_prefetch(s, c, n);
 	*e = c->node[n].e;
@@ -1089,12 +1091,7 @@ int sim_run_until(struct sim *s, double t_end)
 			continue;
 		}
 		struct sim_heapent e;
-		/* a lane's entry before the calendar's known first: no day
-		 * to find (cal_pop would return 2) */
-		int got =
-		    s->cal->front_ok && lane_first(s, s->cal->front, t_end)
-			? 2
-			: cal_pop(s, t_end, &e);
+		int got = cal_pop(s, t_end, &e);
 		if (!got)
 			break;
 		if (got == 2) {
