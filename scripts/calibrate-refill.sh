@@ -93,6 +93,13 @@
 # worker's response after the wait finds the core last run by another
 # worker, so the pair checks `switch_refill` where it is paid once a
 # request, not once a hold as in `sync4 busy 0`.
+# The machine's side, first: scripts/calibrate/evictprobe.c on SERVER_CPU
+# alone walks a 128 KiB working set after idle gaps of 0 to 50 ms and
+# writes how much of it the core lost (`# evict` lines, appended to
+# refill.txt): where the host runs other tenants on an idle vCPU's core,
+# the servers' refill is that loss of their own code and data; where it
+# does not (or nothing else runs), the curve stays flat and so should
+# the refill.
 #
 # SERVERS chooses what is measured (default "node uvicorn sync sync4"):
 # also gthread (gunicorn gthread, 1 worker x 8 threads, Flask), whose
@@ -406,9 +413,14 @@ main() {
   fi
   gcc -O2 -Wall -o "$WORK/loadgen" scripts/calibrate/loadgen.c
   gcc -O2 -Wall -o "$WORK/openloop" "$APPS/openloop.c" -lm
+  gcc -O2 -Wall -o "$WORK/evictprobe" scripts/calibrate/evictprobe.c
   local t0=$SECONDS sys c r base bg
   : >"$WORK/points"
   : >"$WORK/waits"
+  # the machine's side first, on the servers' core with nothing else on
+  # it: how much of a 128 KiB working set an idle core keeps
+  nice -n -20 taskset -c "$SERVER_CPU" "$WORK/evictprobe" 128 40 |
+    sed 's/^/# evict /' | tee "$WORK/evict"
   for sys in $SERVERS; do
     [ "$sys" != sync4 ] || continue
     serve "$sys"
@@ -460,6 +472,7 @@ main() {
   $PY scripts/calibrate/refill_fit.py points "$WORK/points" $times_ms | tee "$OUT/refill.txt"
   per_request "$WORK/points"
   wait_report
+  cat "$WORK/evict" >>"$OUT/refill.txt"
   echo "# done in $((SECONDS - t0)) s; $OUT/refill.txt"
 }
 

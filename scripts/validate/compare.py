@@ -16,6 +16,13 @@
         arrivals replayed) over the repeats of each rate into
         OUT/pred_trace/SYSTEM-MIX/results.csv, a sweep's shape
 
+  compare.py matched OUT SYSTEM-MIX OVERHEAD_US points|collect   per
+        measured rate, the request_overhead (us) that moves prediction
+        (a)'s CPU per request (OUT/pred_defaults) to the measured one, from
+        (a)'s OVERHEAD_US, not below 0: "RATE US" lines; or each
+        OUT/matched_runs/SYSTEM-MIX/RATE/results.csv (a run at it) into
+        OUT/pred_matched/SYSTEM-MIX/results.csv, a sweep's shape
+
 Knee: going up the rates, the first rate at which the p99 latency reaches
 P99_BOUND seconds or the throughput falls below 0.98 x the offered rate
 actually sent; the knee is interpolated between that rate and the one below
@@ -290,7 +297,22 @@ def cmd_report(out, bound):
         mk, mk_txt = knee([(r, meas[r]["sent_rps"], meas[r]["throughput_rps"],
                             meas[r]["latency_s_p99"], meas[r]["dur"]) for r in rates],
                           bound, dur)
-        krow = {"system": s, "mix": m, "measured_knee_rps": mk_txt}
+        # the knee's own range: the same rule on each point's p99 at the
+        # upper end of its 95 % range (the earliest crossing) and at the
+        # lower end (the latest); a point without its requests counts
+        # its p99
+        def knee_at(end):
+            pts = []
+            for r in rates:
+                v = meas[r]["latency_s_p99_" + end]
+                if math.isnan(v):
+                    v = meas[r]["latency_s_p99"]
+                pts.append((r, meas[r]["sent_rps"], meas[r]["throughput_rps"], v,
+                            meas[r]["dur"]))
+            return knee(pts, bound, dur)[0]
+        mk_lo, mk_hi = knee_at("hi"), knee_at("lo")
+        krow = {"system": s, "mix": m, "measured_knee_rps": mk_txt,
+                "measured_knee_lo": "%.0f" % mk_lo, "measured_knee_hi": "%.0f" % mk_hi}
         fine = os.path.join(out, "knee", "%s-%s-fine" % (s, m), "results.csv")
         if os.path.exists(fine):
             fr = read_sweep(fine)
@@ -303,6 +325,7 @@ def cmd_report(out, bound):
                 pk, pk_txt = knee(sweep_points(sel), bound, sweep_dur(sel))
                 krow[name + "_knee_rps"] = pk_txt
                 krow[name + "_knee_err"] = rel(pk, mk)
+                krow[name + "_knee_in_ci"] = int(within(pk, mk_lo, mk_hi, GOAL_KNEE))
         krow["_mk"] = mk
         knees.append(krow)
         with open(os.path.join(out, "fit", "%s-%s.csv" % (s, m)), "w", newline="") as f:
@@ -355,7 +378,11 @@ def cmd_report(out, bound):
           % (bound, RATIO, GOAL_KNEE * 100, GOAL_P50 * 100, GOAL_P99 * 100,
              GOAL_REGION))
     print("## Knees (offered rps)\n")
-    head = ["system", "mix", "measured"]
+    print("measured range: the knee by the same rule with every point's "
+          "p99 at the upper end of its 95 % range (the first knee) and at "
+          "the lower end (the last); `miss (in range)`: a prediction "
+          "within 10 % of some knee of that range.\n")
+    head = ["system", "mix", "measured", "measured range"]
     if any("defaults_fine_knee_rps" in k for k in knees):
         head.append("defaults (fine sweep)")
     for name in preds:
@@ -363,13 +390,15 @@ def cmd_report(out, bound):
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for k in knees:
-        cells = [k["system"], k["mix"], k["measured_knee_rps"]]
+        cells = [k["system"], k["mix"], k["measured_knee_rps"],
+                 "%s-%s" % (k["measured_knee_lo"], k["measured_knee_hi"])]
         if "defaults (fine sweep)" in head:
             cells.append(k.get("defaults_fine_knee_rps", "-"))
         for name in preds:
             e = k.get(name + "_knee_err", math.nan)
             cells += [k.get(name + "_knee_rps", "-"), fmt(e, "pct"),
-                      "ok" if abs(e) <= GOAL_KNEE else "MISS"]
+                      "ok" if abs(e) <= GOAL_KNEE else
+                      "miss (in range)" if k.get(name + "_knee_in_ci") else "MISS"]
         print("| " + " | ".join(cells) + " |")
     print("\n## Summary: predicted / measured\n")
     print("Per prediction: knee error; p50 and p99 as ratios predicted / "
@@ -656,6 +685,44 @@ def cmd_sent(out, sysmix, what):
         write_means(out, "sent", sysmix, by_rate)
 
 
+def matched_overheads(out, sysmix, overhead_us):
+    """{rate: the request_overhead (us, not below 0) that adds to (a)'s
+    CPU per request at that rate what the server's measured one exceeds
+    it by (the repeats' mean utilization over their mean throughput, as
+    the tables compare them)}: prediction "matched"."""
+    pred = read_sweep(os.path.join(out, "pred_defaults", sysmix, "results.csv"))
+    res = {}
+    for (s, m, rate), g in sorted(read_measured(out).items()):
+        if "%s-%s" % (s, m) != sysmix or rate not in pred:
+            continue
+        thr = mean([fnum(r["throughput_rps"]) for r in g])
+        util = mean([fnum(r["utilization_cpu"]) for r in g])
+        p = pred[rate]
+        if not thr > 0 or not fnum(p["throughput_rps"]) > 0:
+            continue
+        meas = 1e6 * util / thr
+        model = 1e6 * fnum(p["utilization_cpu"]) / fnum(p["throughput_rps"])
+        if math.isnan(meas) or math.isnan(model):
+            continue
+        res[rate] = max(0.0, overhead_us + meas - model)
+    return res
+
+
+def cmd_matched(out, sysmix, overhead_us, what):
+    ro = matched_overheads(out, sysmix, overhead_us)
+    if what == "points":
+        for rate, us in sorted(ro.items()):
+            print("%g %.3f" % (rate, us))
+        return
+    by_rate = {}
+    for rate in ro:
+        f = os.path.join(out, "matched_runs", sysmix, "%g" % rate, "results.csv")
+        if os.path.exists(f):
+            by_rate[rate] = list(read_sweep(f).values())
+    if by_rate:
+        write_means(out, "matched", sysmix, by_rate)
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "knee":
         cmd_knee(sys.argv[2], float(sys.argv[3]))
@@ -665,6 +732,9 @@ def main():
         cmd_traces(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 5 and sys.argv[1] == "sent" and sys.argv[4] in ("rates", "collect"):
         cmd_sent(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif (len(sys.argv) == 6 and sys.argv[1] == "matched"
+          and sys.argv[5] in ("points", "collect")):
+        cmd_matched(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5])
     else:
         sys.exit(__doc__)
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# compare_matched.sh SOURCE_DIR - scripts/validate/compare.py's `matched`
+# (validate-real.sh's prediction "matched": (a) with each point's CPU per
+# request made the server's measured one through request_overhead) on a
+# made-up run: at 100/s the server's 1100 us a request (the repeats' mean
+# utilization over their mean throughput) against (a)'s 1000 moves a 50
+# us request_overhead to 150; at 200/s its 900 against (a)'s 1000 would
+# take it to -50, and stays at 0; a rate (a) did not predict is left out.
+# The collected prediction is each point's run, keyed by its rate.
+set -euo pipefail
+src=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cv="$src/scripts/validate/compare.py"
+cat >"$tmp/measured.csv" <<'EOF'
+# duration=6s min_requests=2000
+system,mix,rep,offered_rps,throughput_rps,utilization_cpu
+node,io,1,100.000,100.0,0.10
+node,io,2,100.000,100.0,0.12
+node,io,1,200.000,200.0,0.18
+node,io,2,200.000,200.0,0.18
+node,io,1,300.000,300.0,0.30
+uvicorn,io,1,100.000,100.0,0.5
+EOF
+mkdir -p "$tmp/pred_defaults/node-io"
+cat >"$tmp/pred_defaults/node-io/results.csv" <<'EOF'
+workload.arrivals.rate,system,throughput_rps,utilization_cpu,latency_s_p50
+100,node,100,0.1,0.021
+200,node,200,0.2,0.022
+EOF
+got=$(python3 "$cv" matched "$tmp" node-io 50 points)
+want='100 150.000
+200 0.000'
+[ "$got" = "$want" ] || {
+  printf 'points:\n%s\nwanted:\n%s\n' "$got" "$want" >&2
+  exit 1
+}
+for r in 100 200; do
+  mkdir -p "$tmp/matched_runs/node-io/$r"
+  printf 'workload.arrivals.rate,system,throughput_rps,latency_s_p50\n%s,node,%s,0.0%s\n' \
+    "$r" "$r" "$((r / 10))" >"$tmp/matched_runs/node-io/$r/results.csv"
+done
+python3 "$cv" matched "$tmp" node-io 50 collect
+got=$(tr -d "\r" <"$tmp/pred_matched/node-io/results.csv")
+want='workload.arrivals.rate,repeats,throughput_rps,latency_s_p50
+100,1,100,0.01
+200,1,200,0.02'
+[ "$got" = "$want" ] || {
+  printf 'collected:\n%s\nwanted:\n%s\n' "$got" "$want" >&2
+  exit 1
+}
+echo "matched: request_overhead moved by the CPU per request missed, not below 0"
