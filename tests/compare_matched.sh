@@ -12,6 +12,12 @@ src=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cv="$src/scripts/validate/compare.py"
+# expect WHAT WANTED GOT: fails the test, showing both, unless equal
+expect() {
+  [ "$3" = "$2" ] && return 0
+  printf '%s:\n%s\nwanted:\n%s\n' "$1" "$3" "$2" >&2
+  exit 1
+}
 cat >"$tmp/measured.csv" <<'EOF'
 # duration=6s min_requests=2000
 system,mix,rep,offered_rps,throughput_rps,utilization_cpu
@@ -28,25 +34,15 @@ workload.arrivals.rate,system,throughput_rps,utilization_cpu,latency_s_p50
 100,node,100,0.1,0.021
 200,node,200,0.2,0.022
 EOF
-got=$(python3 "$cv" matched "$tmp" node-io 50 points)
-want='100 150.000
-200 0.000'
-[ "$got" = "$want" ] || {
-  printf 'points:\n%s\nwanted:\n%s\n' "$got" "$want" >&2
-  exit 1
-}
+expect points '100 150.000
+200 0.000' "$(python3 "$cv" matched "$tmp" node-io 50 points)"
 for r in 100 200; do
   mkdir -p "$tmp/matched_runs/node-io/$r"
   printf 'workload.arrivals.rate,system,throughput_rps,latency_s_p50\n%s,node,%s,0.0%s\n' \
     "$r" "$r" "$((r / 10))" >"$tmp/matched_runs/node-io/$r/results.csv"
 done
 python3 "$cv" matched "$tmp" node-io 50 collect
-got=$(tr -d "\r" <"$tmp/pred_matched/node-io/results.csv")
-want='workload.arrivals.rate,repeats,throughput_rps,latency_s_p50
+expect collected 'workload.arrivals.rate,repeats,throughput_rps,latency_s_p50
 100,1,100,0.01
-200,1,200,0.02'
-[ "$got" = "$want" ] || {
-  printf 'collected:\n%s\nwanted:\n%s\n' "$got" "$want" >&2
-  exit 1
-}
+200,1,200,0.02' "$(tr -d "\r" <"$tmp/pred_matched/node-io/results.csv")"
 echo "matched: request_overhead moved by the CPU per request missed, not below 0"
