@@ -33,7 +33,9 @@
  * better.
  *
  * Refits and uncertainty. The simplex (GSL's nmsimplex2) is run once per
- * replication; the estimate is the mean of the refits. Its uncertainty
+ * replication (started again from its best point, smaller, when it stops
+ * improving without shrinking: up to MAX_RESTARTS times); the estimate is
+ * the mean of the refits. Its uncertainty
  * has two parts: the refits' spread (simulation noise: Student-t 95 %
  * half-width over the refits) and the residuals' (noise in the measured
  * points and misfit: sigma^2 (J'J)^-1, the nonlinear least-squares
@@ -60,12 +62,13 @@
 #include "workload/budget.h"
 #include "workload/run.h"
 
-#define PENALTY	   1e30 /* objective of a candidate that cannot run */
-#define NO_RESP	   1e3	/* relative error of a figure the run lacks */
-#define SIZE_TOL   3e-3 /* simplex size at convergence (log units) */
-#define FLAT_SIZE  1e-2 /* fit_stop_converged (fit.h) */
-#define FLAT_ITERS 200
-#define JAC_STEP   0.05 /* central-difference step (log units or of range) */
+#define PENALTY	     1e30 /* objective of a candidate that cannot run */
+#define NO_RESP	     1e3  /* relative error of a figure the run lacks */
+#define SIZE_TOL     3e-3 /* simplex size at convergence (log units) */
+#define FLAT_SIZE    1e-2 /* fit_stop_converged (fit.h) */
+#define FLAT_ITERS   200
+#define MAX_RESTARTS 4	  /* a stuck simplex started again, smaller */
+#define JAC_STEP     0.05 /* central-difference step (log units or of range) */
 
 /* ------------------------------------------------------------ problem -- */
 
@@ -527,16 +530,33 @@ static int refit_one(void *arg, size_t k)
 	}
 	gsl_multimin_function fn = {nm_f, nu, &rf};
 	gsl_multimin_fminimizer_set(m, &fn, y, step);
-	int it = 0;
+	int it = 0, restarts = 0;
 	bool done = false;
 	struct fit_stop stop = {0};
 	while (!done && it < p->max_iter) {
 		it++;
 		if (gsl_multimin_fminimizer_iterate(m))
 			break;
-		done =
-		    fit_stop_converged(&stop, gsl_multimin_fminimizer_size(m),
-				       gsl_multimin_fminimizer_minimum(m));
+		double size = gsl_multimin_fminimizer_size(m);
+		done = fit_stop_converged(&stop, size,
+					  gsl_multimin_fminimizer_minimum(m));
+		/* stuck: no better point for FLAT_ITERS iterations at a size
+		 * the flat rule does not accept. Seen with an unknown whose
+		 * best value lies below its bound: its coordinate ran far
+		 * past the logistic's saturation (-27), where a move changes
+		 * nothing, and the simplex cycled there at a size of 0.19
+		 * for good (tests/fit_bound.sh). Start again from its best
+		 * point with a simplex a quarter its size, which the flat
+		 * rule then accepts, or the next restart shrinks again */
+		if (!done && stop.still >= FLAT_ITERS &&
+		    restarts < MAX_RESTARTS) {
+			gsl_vector_memcpy(y, gsl_multimin_fminimizer_x(m));
+			gsl_vector_set_all(step, size / 4);
+			if (gsl_multimin_fminimizer_set(m, &fn, y, step))
+				break;
+			stop = (struct fit_stop){0};
+			restarts++;
+		}
 	}
 	rs->size[k] = done ? 0 : gsl_multimin_fminimizer_size(m);
 	rs->iters[k] = it;
