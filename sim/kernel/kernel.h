@@ -147,8 +147,6 @@ int sim__grow(struct sim *s);
 /* Internal: sim_at's every case but the inline one (a new record, the
  * heap full or about to become a calendar queue, the calendar queue). */
 sim_ev sim__at(struct sim *s, double t, sim_fn fn, void *obj, uint64_t arg);
-/* Internal: e goes into the calendar queue (s->cal set). */
-void sim__cal_push(struct sim *s, struct sim_heapent e);
 /* Internal: the heap grew past SIM__CAL_ON: move to a calendar queue (if
  * memory allows; else stay with the heap). */
 void sim__cal_on(struct sim *s);
