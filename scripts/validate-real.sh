@@ -499,7 +499,7 @@ predict_matched() {
   rm -rf "$d"
   [ -s "$OUT/pred_defaults/$1-$2/results.csv" ] || return 0
   ro=$(build/concsim check "$OUT/scenarios/$1-$2.yaml" |
-    awk '$1 == "request_overhead" { sub(/s$/, "", $2); printf "%.3f", $2 * 1e6; exit }')
+    awk '$1 == "request_overhead" && !n++ { sub(/s$/, "", $2); printf "%.3f", $2 * 1e6 }')
   [ -n "$ro" ] || return 0
   rates=$(awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' \
     "$OUT/fit/$1-$2.csv")

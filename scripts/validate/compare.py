@@ -309,10 +309,10 @@ def cmd_report(out, bound):
                     v = meas[r]["latency_s_p99"]
                 pts.append((r, meas[r]["sent_rps"], meas[r]["throughput_rps"], v,
                             meas[r]["dur"]))
-            return knee(pts, bound, dur)[0]
-        mk_lo, mk_hi = knee_at("hi"), knee_at("lo")
+            return knee(pts, bound, dur)
+        (mk_lo, lo_txt), (mk_hi, hi_txt) = knee_at("hi"), knee_at("lo")
         krow = {"system": s, "mix": m, "measured_knee_rps": mk_txt,
-                "measured_knee_lo": "%.0f" % mk_lo, "measured_knee_hi": "%.0f" % mk_hi}
+                "measured_knee_lo": lo_txt, "measured_knee_hi": hi_txt}
         fine = os.path.join(out, "knee", "%s-%s-fine" % (s, m), "results.csv")
         if os.path.exists(fine):
             fr = read_sweep(fine)

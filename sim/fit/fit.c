@@ -549,9 +549,14 @@ static int refit_one(void *arg, size_t k)
 		 * point with a simplex a quarter its size, which the flat
 		 * rule then accepts, or the next restart shrinks again */
 		if (!done && stop.still >= FLAT_ITERS &&
-		    restarts < MAX_RESTARTS) {
+		    restarts < MAX_RESTARTS && it < p->max_iter &&
+		    isfinite(size)) {
 			gsl_vector_memcpy(y, gsl_multimin_fminimizer_x(m));
-			gsl_vector_set_all(step, size / 4);
+			/* nmsimplex2's size is the corners' RMS distance from
+			 * their centre: s n / (n + 1) for a step s along each
+			 * of n axes */
+			gsl_vector_set_all(step, size / 4 * (double)(nu + 1) /
+						     (double)nu);
 			if (gsl_multimin_fminimizer_set(m, &fn, y, step))
 				break;
 			stop = (struct fit_stop){0};
