@@ -388,6 +388,12 @@ measured_duration() {
 }
 
 # --- predictions ------------------------------------------------------------
+# fit_rates FILE: the rates of a fit/SYSTEM-MIX.csv (its first column), as
+# a sweep's comma list of RATE/s
+fit_rates() {
+  awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' "$1"
+}
+
 # sim_sweep FILE DIR RATES(comma list, /s) [REPLICATIONS [--set ...]]
 sim_sweep() {
   local f=$1 d=$2 rates=$3 reps=${4:-$REPLICATIONS}
@@ -488,27 +494,26 @@ predict_sent() {
 # its whole request_overhead too much keeps the rest: the tables show each
 # point's CPU per request). A diagnostic, as `trace` and `sent` are: the
 # cost per request is what a user fits from their own load test (concsim
-# fit), and (a) misses it on this shared machine by a few per cent from
-# run to run, which in `hol` near the middle of the load moves a p50 by
-# tens of per cent (the median goes from requests served at once to those
+# fit), and (a) misses it on this shared machine (-22 to +24 % at the
+# points of the run of 2026-12-06 04:44), where in `hol` near the middle
+# of the load a few per cent move a p50 by tens of per cent (the median goes from requests served at once to those
 # that waited); with the cost taken from the measurement, the misses left
 # are the models' queueing and scheduling. Each point is a run of its own,
 # at (a)'s duration and replications.
 predict_matched() {
-  local d=$OUT/matched_runs/$1-$2 ro rates rate us
+  local d=$OUT/matched_runs/$1-$2 ro dur rate us
   rm -rf "$d"
   [ -s "$OUT/pred_defaults/$1-$2/results.csv" ] || return 0
   ro=$(build/concsim check "$OUT/scenarios/$1-$2.yaml" |
     awk '$1 == "request_overhead" && !n++ { sub(/s$/, "", $2); printf "%.3f", $2 * 1e6 }')
   [ -n "$ro" ] || return 0
-  rates=$(awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' \
-    "$OUT/fit/$1-$2.csv")
+  dur=$(sim_duration "$(fit_rates "$OUT/fit/$1-$2.csv")")
   mkdir -p "$d"
   $PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" points |
     while read -r rate us; do
       sim_sweep "$OUT/scenarios/$1-$2.yaml" "$d/$rate" "$rate/s" \
         "$REPLICATIONS" --set "systems.$1.request_overhead=${us}us" \
-        --set "duration=$(sim_duration "$rates")s"
+        --set "duration=${dur}s"
     done
   $PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" collect
 }
@@ -709,7 +714,7 @@ predict_fit() {
     echo "$sm: the fit failed ($(tail -1 "$d/fit.log")); no prediction (b)" >&2
     return 0
   fi
-  rates=$(awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' "$OUT/fit/$sm.csv")
+  rates=$(fit_rates "$OUT/fit/$sm.csv")
   sim_sweep "$d/fitted.yaml" "$OUT/pred_fit/$sm" "$rates" "$REPLICATIONS" \
     --set "duration=$(sim_duration "$rates")s"
   echo "$sm fitted on the lowest $((n / 2)) of $n rates: $(grep -o '[a-z_]* = [^(]*' "$d/fitted.yaml" | tr '\n' ' ')"
@@ -732,9 +737,6 @@ report() {
     [ -e "$f" ] || continue
     sm=$(basename "$f" .csv)
     predict_matched "${sm%%-*}" "${sm#*-}"
-  done
-  for f in "$OUT"/fit/*.csv; do
-    sm=$(basename "$f" .csv)
     predict_fit "${sm%%-*}" "${sm#*-}"
   done
   $PY $APPS/compare.py report "$OUT" "$KNEE_P99" | tee "$OUT/compare.md"
@@ -819,7 +821,7 @@ predict_again() {
   for f in "$OUT"/fit/*.csv; do
     sm=$(basename "$f" .csv)
     write_scenario "${sm%%-*}" "${sm#*-}" "$OUT/scenarios/$sm.yaml"
-    rl=$(awk -F, 'NR > 1 { s = s (s == "" ? "" : ",") $1 "/s" } END { print s }' "$f")
+    rl=$(fit_rates "$f")
     rm -rf "$OUT/pred_defaults/$sm" "$OUT/pred_norefill/$sm" \
       "$OUT/pred_calibrated/$sm"
     predict_defaults "${sm%%-*}" "${sm#*-}" "$rl"

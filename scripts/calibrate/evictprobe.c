@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 					 5, 7,	 10,  15, 20, 50};
 	enum { NG = sizeof gaps_ms / sizeof gaps_ms[0] };
 	double c[NG], w[NG];
-	volatile uint32_t sink = 0;
+	volatile uint32_t sink = 0; /* keeps the walks */
 	sink += walk(chain, lines); /* first touch: the pages */
 	for (int g = 0; g < NG; g++) {
 		for (int r = 0; r < reps; r++) {
@@ -136,5 +136,5 @@ int main(int argc, char **argv)
 	free(chain);
 	free(cold);
 	free(warm);
-	return sink == 0xFFFFFFFFu; /* never: keeps the walks */
+	return 0;
 }
