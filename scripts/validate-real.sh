@@ -184,7 +184,8 @@
 # saw them in the scenarios, stall_keys below),
 # FRACTIONS ("0.2 0.4 0.6 0.75 0.85 0.95 1.05 1.2"), SYSTEMS ("node sync
 # gthread uvicorn"), MIXES ("hol io"), KNEE_P99 (0.25), REPLICATIONS (5,
-# of the simulations), CALIBRATE (0, 1 or each), REFILL (a calibrate-
+# of the simulations), SPREAD_REPLICATIONS (200) and SPREAD_SEED (101:
+# predict_spread's), CALIBRATE (0, 1 or each), REFILL (a calibrate-
 # refill.sh refill.txt: prediction (c) without running it again),
 # FLOOR_RATE (20), WARM_RATE (300) and WARM_S (5: each server gets
 # WARM_S s of empty requests at WARM_RATE, not measured, before its
@@ -212,6 +213,8 @@ SYSTEMS=${SYSTEMS:-"node sync gthread uvicorn"}
 MIXES=${MIXES:-"hol io"}
 KNEE_P99=${KNEE_P99:-0.25}
 REPLICATIONS=${REPLICATIONS:-5}
+SPREAD_REPLICATIONS=${SPREAD_REPLICATIONS:-200}
+SPREAD_SEED=${SPREAD_SEED:-101}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18600}
@@ -518,6 +521,33 @@ predict_matched() {
   $PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" collect
 }
 
+# predict_spread SYSTEM MIX: what a measurement of each point's size can
+# resolve. A goal compares one measurement with a prediction; the
+# measurement is a sample of the server's arrivals and services as long as
+# the point's repeats together (12-14 s at most points), and near the knee
+# such a sample's p99 varies by tens of per cent from one draw to the next
+# (a busy period more or less), which the point's own range (sectioning of
+# its requests) cannot see beyond two repeats. So each point is run again
+# through (a)'s scenario as SPREAD_REPLICATIONS measurements of its own
+# size (one replication each, as long as its repeats together, the same
+# warm-up; SPREAD_SEED, not (a)'s seed): compare.py's section "What a
+# measurement of this size can resolve" counts how many points an exact
+# model would meet the goals at, whether each measured value lies within
+# the model's own measurements, and how long a point would have to be
+# measured for the goals to resolve it.
+predict_spread() {
+  local d=$OUT/spread/$1-$2 rate secs
+  rm -rf "$d"
+  [ -s "$OUT/scenarios/$1-$2.yaml" ] || return 0
+  $PY $APPS/compare.py spread "$OUT" "$1-$2" points |
+    while read -r rate secs; do
+      build/concsim run "$OUT/scenarios/$1-$2.yaml" -q -j2 \
+        --replications "$SPREAD_REPLICATIONS" --seed "$SPREAD_SEED" \
+        --set "workload.arrivals.rate=$rate/s" --set "duration=${secs}s" \
+        -o "$d/$rate" >/dev/null
+    done
+}
+
 # refill_of SYSTEM: the calibration that prediction (c) of SYSTEM uses:
 # REFILL if the user named it, else SYSTEM's own (CALIBRATE=each:
 # OUT/calibrate/SYSTEM/refill.txt), else REFILL (CALIBRATE=1's, or with
@@ -738,6 +768,7 @@ report() {
     sm=$(basename "$f" .csv)
     predict_matched "${sm%%-*}" "${sm#*-}"
     predict_fit "${sm%%-*}" "${sm#*-}"
+    predict_spread "${sm%%-*}" "${sm#*-}"
   done
   $PY $APPS/compare.py report "$OUT" "$KNEE_P99" | tee "$OUT/compare.md"
 }
@@ -855,7 +886,7 @@ main() {
   fi
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$OUT/scenarios"
-  rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/lat" "$OUT/stalls" \
+  rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/lat" "$OUT/stalls" "$OUT/spread" \
     "$OUT/trace_runs" "$OUT/sent_runs" "$OUT/matched_runs"
   # an earlier run's per-system calibrations (CALIBRATE=1's refill.txt
   # stays: REFILL may name it)

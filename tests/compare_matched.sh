@@ -7,17 +7,8 @@
 # us request_overhead to 150; at 200/s its 900 against (a)'s 1000 would
 # take it to -50, and stays at 0; a rate (a) did not predict is left out.
 # The collected prediction is each point's run, keyed by its rate.
-set -euo pipefail
-src=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cv="$src/scripts/validate/compare.py"
-# expect WHAT WANTED GOT: fails the test, showing both, unless equal
-expect() {
-  [ "$3" = "$2" ] && return 0
-  printf '%s:\n%s\nwanted:\n%s\n' "$1" "$3" "$2" >&2
-  exit 1
-}
+# shellcheck source=tests/compare_lib.sh
+source "$(dirname "$0")/compare_lib.sh" "$1"
 cat >"$tmp/measured.csv" <<'EOF'
 # duration=6s min_requests=2000
 system,mix,rep,offered_rps,throughput_rps,utilization_cpu

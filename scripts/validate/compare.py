@@ -23,6 +23,13 @@
         OUT/matched_runs/SYSTEM-MIX/RATE/results.csv (a run at it) into
         OUT/pred_matched/SYSTEM-MIX/results.csv, a sweep's shape
 
+  compare.py spread OUT SYSTEM-MIX points   per measured rate, the seconds
+        measured there, all repeats together: "RATE SECONDS" lines, for
+        the runs of prediction (a)'s scenario whose every replication is a
+        measurement of that size (OUT/spread/SYSTEM-MIX/RATE/
+        replications.csv), which the report reads: what a measurement of
+        that size can resolve
+
 Knee: going up the rates, the first rate at which the p99 latency reaches
 P99_BOUND seconds or the throughput falls below 0.98 x the offered rate
 actually sent; the knee is interpolated between that rate and the one below
@@ -357,6 +364,15 @@ def cmd_report(out, bound):
                 # the measured percentile at which the predicted p50 falls
                 row[name + "_latency_s_p50_rank"] = rank(d["pooled"],
                                                          row[name + "_latency_s_p50"])
+            # (a)'s own measurements of this point's size (predict_spread)
+            sp = read_spread(out, s, m, rate) or {}
+            row["spread_seconds"] = d["dur"] * d["n"] if sp else math.nan
+            row["spread_n"] = min((len(v) for v in sp.values()), default=0)
+            for fig, tol in (("latency_s_p50", GOAL_P50), ("latency_s_p99", GOAL_P99)):
+                f = (spread_fields(sp[fig], d[fig], row.get("defaults_" + fig, math.nan),
+                                   tol, d["dur"] * d["n"]) if fig in sp else {})
+                for x in ("lo", "hi", "in", "hit", "need_s"):
+                    row["spread_%s_%s" % (fig, x)] = f.get(x, math.nan)
             rows.append(row)
 
     cols = list(dict.fromkeys(c for r in rows for c in r))
@@ -435,6 +451,7 @@ def cmd_report(out, bound):
                       "%d/%d" % (ok50, len(goal)), "%d/%d" % (ok99, len(goal)),
                       "%d/%d" % (ci50, len(goal)), "%d/%d" % (ci99, len(goal))]
         print("| " + " | ".join(cells) + " |")
+    print_spread(rows, knees)
     for name in preds:
         print("\n## Points: measured vs prediction `%s`\n" % name)
         print("sent: the rate the load generator's Poisson draw actually "
@@ -533,6 +550,81 @@ def cmd_report(out, bound):
     print_classes(out, knees)
 
 
+def print_spread(rows, knees):
+    """The section on what a measurement of each point's size can resolve
+    (only with OUT/spread: predict_spread)."""
+    goal = [r for r in rows if r["below_085_knee"] and r["spread_n"]
+            and "defaults_latency_s_p99" in r]
+    if not goal:
+        return
+    figs = (("latency_s_p50", "p50", GOAL_P50), ("latency_s_p99", "p99", GOAL_P99))
+    print("\n## What a measurement of this size can resolve (prediction `defaults`)\n")
+    print("Each point run again through (a)'s scenario as %d measurements of "
+          "the point's own size (one replication per measurement, as long as "
+          "its repeats together, the same warm-up), so that the model's own "
+          "spread shows what the measurement's size lets a goal resolve. "
+          "expected: the number of points within the goal if the server "
+          "behaved exactly as the model (the sum over the points of the "
+          "share of those measurements within the goal of (a)'s prediction); "
+          "in range: the points whose measured value lies in the middle "
+          "%d %% of those measurements; all: the chance that an exact model "
+          "meets the goal at every point (the product of the shares); "
+          "seconds: measured at the point, all repeats; needs: the seconds "
+          "a measurement would need for %d %% of such values to lie within "
+          "the goal of the model's long-run value (by the 1 / sqrt(T) law of a "
+          "quantile's error over a stationary run: an extrapolation), the "
+          "largest over the points. One replication of the repeats' "
+          "summed length stands for repeats measured minutes apart: at "
+          "these loads the queue forgets its state within a second, so "
+          "the two differ by one warm-up's worth.\n"
+          % (min(r["spread_n"] for r in goal), SPREAD_Q * 100, SPREAD_Q * 100))
+    head = ["system", "mix", "points"]
+    for _, f, _ in figs:
+        head += [f + " ok", f + " expected", f + " all", f + " in range", f + " needs"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    tot = {}
+    for k in knees + [None]:
+        sel = (goal if k is None else
+               [r for r in goal if (r["system"], r["mix"]) == (k["system"], k["mix"])])
+        if not sel:
+            continue
+        cells = (["all", "", str(len(sel))] if k is None
+                 else [k["system"], k["mix"], str(len(sel))])
+        for fig, f, tol in figs:
+            ok = sum(abs(r["defaults_" + fig + "_err"]) <= tol for r in sel)
+            hits = [r["spread_" + fig + "_hit"] for r in sel]
+            inr = sum(int(r["spread_" + fig + "_in"]) for r in sel)
+            need = max(sel, key=lambda r: r["spread_" + fig + "_need_s"])
+            cells += ["%d/%d" % (ok, len(sel)), "%.1f" % sum(hits),
+                      "%.2f" % math.prod(hits), "%d/%d" % (inr, len(sel)),
+                      "%.0f s (%.0f/s%s)" % (need["spread_" + fig + "_need_s"],
+                                             need["offered_rps"],
+                                             "" if k else " " + need["system"] + " " + need["mix"])]
+        print("| " + " | ".join(cells) + " |")
+    print("\nPer point below 0.85 x the measured knee (latencies in ms; range: "
+          "the middle %d %% of the model's own measurements of the point's "
+          "size; hit: the share of them within the goal of (a)'s "
+          "prediction):\n" % (SPREAD_Q * 100))
+    h = ["system", "mix", "rate", "seconds"]
+    for _, f, _ in figs:
+        h += [f, "range", "pred", "hit", "needs"]
+    print("| " + " | ".join(h) + " |")
+    print("|" + "---|" * len(h))
+    for r in goal:
+        cells = [r["system"], r["mix"], fmt(r["offered_rps"], "rps"),
+                 "%.0f" % r["spread_seconds"]]
+        for fig, f, tol in figs:
+            cells += [fmt(r["measured_" + fig], "ms") +
+                      ("" if r["spread_" + fig + "_in"] else " (out)"),
+                      "%s-%s" % (fmt(r["spread_" + fig + "_lo"], "ms"),
+                                 fmt(r["spread_" + fig + "_hi"], "ms")),
+                      fmt(r["defaults_" + fig], "ms"),
+                      "%.0f%%" % (100 * r["spread_" + fig + "_hit"]),
+                      "%.0f s" % r["spread_" + fig + "_need_s"]]
+        print("| " + " | ".join(cells) + " |")
+
+
 def print_classes(out, knees):
     """The per-class table of prediction `trace`, where a mix has classes."""
     mk = {(k["system"], k["mix"]): k["_mk"] for k in knees}
@@ -614,6 +706,72 @@ def class_rows(out, sysmix, d):
             a["p99"].append(fnum(pc.get("p99")))
     return [(rate, name, sum(a["n"]) / len(a["n"]), mean(a["m50"]), mean(a["p50"]),
              mean(a["m99"]), mean(a["p99"])) for (rate, name), a in sorted(acc.items())]
+
+
+def measured_seconds(out, sysmix):
+    """{rate: the seconds measured at it, summed over the repeats
+    (measured.csv's duration_s, or the run's duration for a file from
+    before the column)}."""
+    dur = math.nan
+    with open(os.path.join(out, "measured.csv")) as f:
+        for l in f:
+            if l.startswith("# duration="):
+                dur = float(l.split("duration=")[1].split("s")[0])
+    res = {}
+    for (s, m, rate), g in sorted(read_measured(out).items()):
+        if "%s-%s" % (s, m) != sysmix:
+            continue
+        secs = [fnum(r.get("duration_s", "")) for r in g]
+        res[rate] = sum(dur if math.isnan(x) else x for x in secs)
+    return res
+
+
+def cmd_spread(out, sysmix):
+    for rate, secs in sorted(measured_seconds(out, sysmix).items()):
+        if secs > 0:
+            print("%g %.3f" % (rate, secs))
+
+
+SPREAD_Q = 0.95  # the share of the model's own measurements a range holds
+
+
+def read_spread(out, s, m, rate):
+    """{fig: the sorted values over the replications} of
+    OUT/spread/SYSTEM-MIX/RATE/replications.csv (each replication as long
+    as the point's measurement, all repeats), or None."""
+    f = os.path.join(out, "spread", "%s-%s" % (s, m), "%g" % rate,
+                     "replications.csv")
+    if not os.path.exists(f):
+        return None
+    with open(f, newline="") as fh:
+        reps = [r for r in csv.DictReader(fh) if r["system"] == s]
+    res = {}
+    for fig in ("latency_s_p50", "latency_s_p99"):
+        v = sorted(x for x in (fnum(r[fig]) for r in reps) if not math.isnan(x))
+        if len(v) >= 20:
+            res[fig] = v
+    return res or None
+
+
+def spread_fields(v, measured, pred, tol, secs):
+    """For one figure of one point, v the model's own values over
+    measurements of the point's size (sorted): its central SPREAD_Q range
+    (lo, hi); whether the measured value lies in it (in); the share of
+    them within tol of the prediction pred, i.e. how often the goal would
+    be met if the server behaved exactly as the model (hit); and the
+    seconds a measurement would need for SPREAD_Q of such values to lie
+    within tol of the model's long-run value (their mean), by the 1 /
+    sqrt(T) law of a quantile's error over a stationary run (need_s)."""
+    a = (1 - SPREAD_Q) / 2
+    lo, hi = pct(v, a), pct(v, 1 - a)
+    c = sum(v) / len(v)
+    dev = sorted(abs(x / c - 1) for x in v) if c > 0 else []
+    w = pct(dev, SPREAD_Q)
+    ok = [abs(pred / x - 1) <= tol for x in v if x > 0] if not math.isnan(pred) else []
+    return {"lo": lo, "hi": hi,
+            "in": int(lo <= measured <= hi) if not math.isnan(measured) else 0,
+            "hit": sum(ok) / len(ok) if ok else math.nan,
+            "need_s": secs * (w / tol) ** 2 if dev and secs > 0 else math.nan}
 
 
 def write_means(out, name, sysmix, by_rate):
@@ -732,6 +890,8 @@ def main():
         cmd_traces(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 5 and sys.argv[1] == "sent" and sys.argv[4] in ("rates", "collect"):
         cmd_sent(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 5 and sys.argv[1] == "spread" and sys.argv[4] == "points":
+        cmd_spread(sys.argv[2], sys.argv[3])
     elif (len(sys.argv) == 6 and sys.argv[1] == "matched"
           and sys.argv[5] in ("points", "collect")):
         cmd_matched(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5])
