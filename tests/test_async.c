@@ -243,6 +243,29 @@ Test(async, batched_writes_hold_a_response_for_its_turn, .timeout = 60)
 	sim_summary_release(&s[1]);
 }
 
+/* A run of 100 ms of the trace t.csv in the test's folder through one
+ * uvicorn worker on one core with no overheads and batched writes on or
+ * off; `classes` the scenario's class lines. */
+static struct sim_summary run_trace(const char *classes, int batched)
+{
+	char y[1024];
+	snprintf(y, sizeof y,
+		 "name: trace\n"
+		 "seed: 1\n"
+		 "duration: 100ms\n"
+		 "warmup: 0s\n"
+		 "replications: 1\n"
+		 "workload:\n"
+		 "  arrivals: { process: trace, file: %s/t.csv }\n"
+		 "  classes:\n"
+		 "%s"
+		 "systems:\n"
+		 "  - { name: uvicorn, model: async, cores: 1,\n"
+		 "      overheads: zero, batched_writes: %s }\n",
+		 tl_tmpdir(), classes, batched ? "true" : "false");
+	return run_one(y);
+}
+
 Test(async, batched_writes_leave_at_the_turns_end, .init = tl_mktmp,
      .fini = tl_rmtmp)
 {
@@ -258,23 +281,10 @@ Test(async, batched_writes_leave_at_the_turns_end, .init = tl_mktmp,
 			  "0.0004,long,0.02\n"
 			  "0.0015,short,0.001\n");
 	for (int batched = 1; batched >= 0; batched--) {
-		char y[1024];
-		snprintf(y, sizeof y,
-			 "name: turn\n"
-			 "seed: 1\n"
-			 "duration: 100ms\n"
-			 "warmup: 0s\n"
-			 "replications: 1\n"
-			 "workload:\n"
-			 "  arrivals: { process: trace, file: %s/t.csv }\n"
-			 "  classes:\n"
-			 "    - { name: short, phases: [ { cpu: 1ms } ] }\n"
-			 "    - { name: long, phases: [ { cpu: 20ms } ] }\n"
-			 "systems:\n"
-			 "  - { name: uvicorn, model: async, cores: 1,\n"
-			 "      overheads: zero, batched_writes: %s }\n",
-			 tl_tmpdir(), batched ? "true" : "false");
-		struct sim_summary s = run_one(y);
+		struct sim_summary s = run_trace(
+		    "    - { name: short, phases: [ { cpu: 1ms } ] }\n"
+		    "    - { name: long, phases: [ { cpu: 20ms } ] }\n",
+		    batched);
 		double shorts = batched ? (1.0 + 21.8 + 21.5) / 3 : 8.1;
 		cr_expect_float_eq(s.classes[0].lat_mean.mean, shorts * 1e-3,
 				   1e-12, "batched %d: short mean %.9g s",
@@ -282,6 +292,45 @@ Test(async, batched_writes_leave_at_the_turns_end, .init = tl_mktmp,
 		cr_expect_float_eq(s.classes[1].lat_mean.mean, 21.6e-3, 1e-12,
 				   "batched %d: long mean %.9g s", batched,
 				   s.classes[1].lat_mean.mean);
+		sim_summary_release(&s);
+	}
+}
+
+Test(async, an_answer_waits_no_turn_for_the_connections_of_its_poll,
+     .init = tl_mktmp, .fini = tl_rmtmp)
+{
+	/* On a loop with no overheads: a request at 0 (1 ms of CPU, then a
+	 * 5 ms wait: its event comes at 6 ms), a 20 ms one at 2 ms that holds
+	 * the loop until 22 ms, and 1 ms requests at 4 and 12 ms. The poll at
+	 * 22 ms finds the first's event and the two connections: the event's
+	 * callback (its response, no CPU) is a turn of its own, so the answer
+	 * leaves at 22 ms, batched or not; the connections run next, 22-23
+	 * and 23-24 ms (answered at 24 ms together with batched writes: 20
+	 * and 12 ms late; at 23 and 24 ms without). In one turn in the order
+	 * the events came (before 2026-12-06) the first would have waited for
+	 * the connection of 4 ms: 24 ms batched, 23 ms not. */
+	tl_write("t.csv", "time_s,class,demand_1_s,demand_2_s\n"
+			  "0,io,0.001,0.005\n"
+			  "0.002,long,0.02,\n"
+			  "0.004,short,0.001,\n"
+			  "0.012,short,0.001,\n");
+	for (int batched = 1; batched >= 0; batched--) {
+		struct sim_summary s = run_trace(
+		    "    - { name: io, phases: [ { cpu: 1ms }, { io: 5ms } ] "
+		    "}\n"
+		    "    - { name: long, phases: [ { cpu: 20ms } ] }\n"
+		    "    - { name: short, phases: [ { cpu: 1ms } ] }\n",
+		    batched);
+		cr_expect_float_eq(s.classes[0].lat_mean.mean, 22e-3, 1e-12,
+				   "batched %d: the answer %.9g s", batched,
+				   s.classes[0].lat_mean.mean);
+		cr_expect_float_eq(s.classes[1].lat_mean.mean, 20e-3, 1e-12,
+				   "batched %d: long %.9g s", batched,
+				   s.classes[1].lat_mean.mean);
+		double shorts = batched ? (20.0 + 12.0) / 2 : (19.0 + 12.0) / 2;
+		cr_expect_float_eq(s.classes[2].lat_mean.mean, shorts * 1e-3,
+				   1e-12, "batched %d: shorts %.9g s", batched,
+				   s.classes[2].lat_mean.mean);
 		sim_summary_release(&s);
 	}
 }

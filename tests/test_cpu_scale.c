@@ -2,7 +2,14 @@
  * test_cpu_scale.c - the system key `cpu_scale`: it multiplies the cpu
  * phases of the workload on its system, on the same draws (common random
  * numbers), so a system with cpu_scale 2 is the same system with every cpu
- * mean doubled, to the last bit; pool phases and the models' overheads
+ * mean doubled: to the last bit where a draw scales exactly (constant,
+ * exponential), to its last bits where it does not (a lognormal's mean
+ * goes through a logarithm), and a last-bit difference in when a burst
+ * ends can turn an ordering the other way (which of two connections a
+ * poll finds first, whether one waits a turn): so the figures must agree
+ * within 1e-5, where a phase not scaled moves them by per cents (2e-6 and
+ * 1e-6 seen in a run of 20 s with the event loop's turns of 2026-12-06,
+ * 4e-7 before them with another seed); pool phases and the models' overheads
  * are not scaled; in `replicas` the outer and the replica's scales
  * multiply; with overheads zero an event loop is M/M/1 at the scaled
  * demand.
@@ -17,7 +24,7 @@
 #include "testlib.h"
 
 #define SAME(a, b, what)                                                       \
-	cr_expect(fabs((a) - (b)) <= 1e-9 * fabs(b), "%s: %.12g vs %.12g",     \
+	cr_expect(fabs((a) - (b)) <= 1e-5 * fabs(b), "%s: %.12g vs %.12g",     \
 		  what, (a), (b))
 
 static const char *workload =

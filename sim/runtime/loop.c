@@ -11,6 +11,50 @@ void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
 	*l = (struct sim_loop){.s = s, .lag = lag, .listen = listen};
 }
 
+void sim__loop_turn(struct sim_loop *l)
+{
+	/* the connections the last poll accepted, at the front, run now */
+	struct sim_request **pp = &l->ready.head;
+	for (uint32_t i = 0; i < l->nheld; i++)
+		pp = &(*pp)->next;
+	/* the connections posted since move to the end (held for the next
+	 * turn); the other callbacks stay in order and run now */
+	struct sim_request *nh = NULL, *nt = NULL, *last = NULL;
+	uint32_t kept = l->nheld, moved = 0;
+	while (*pp) {
+		struct sim_request *r = *pp;
+		if (r->flags & SIM_LOOP_CONN &&
+		    !(r->flags & SIM_LOOP_ACCEPTED)) {
+			*pp = r->next;
+			r->next = NULL;
+			if (nt)
+				nt->next = r;
+			else
+				nh = r;
+			nt = r;
+			moved++;
+		} else {
+			last = r;
+			pp = &r->next;
+			kept++;
+		}
+	}
+	if (!kept) { /* nothing but new connections: they run now */
+		*pp = nh;
+		l->ready.tail = nt;
+		l->nready = moved;
+		l->nheld = 0;
+		return;
+	}
+	*pp = nh;
+	if (nt)
+		l->ready.tail = nt;
+	else if (last)
+		l->ready.tail = last;
+	l->nready = kept;
+	l->nheld = moved;
+}
+
 /* The waits so far of the callbacks in the ready queue (struct sim_loop:
  * `waited`). */
 static double waiting(const struct sim_loop *l, double now)
@@ -29,7 +73,7 @@ void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep)
 		/* the connections posted since the last poll whose first
 		 * callback has not run */
 		struct sim_request *r = l->ready.head;
-		for (size_t i = 0; r && i < l->nready; i++)
+		for (size_t i = 0; r && i < (size_t)l->nready + l->nheld; i++)
 			r = r->next;
 		for (struct sim_request *nx; r; r = nx) {
 			nx = r->next;
@@ -44,6 +88,7 @@ void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep)
 		sim__loop_busy(l, now, 0);
 	sim_queue_clear(&l->ready, now);
 	l->nready = 0;
+	l->nheld = 0;
 	*l->listen -= l->backlog;
 	l->backlog = 0;
 }

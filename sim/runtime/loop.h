@@ -6,9 +6,17 @@
  * A loop runs callbacks to completion, in FIFO order. Events that happen
  * while it runs a batch (new connections, I/O and thread completions) are
  * seen at its next poll: the queue holds, oldest first, the `nready`
- * callbacks the last poll found, then those posted since. The loop polls
- * when it has run everything the last poll found; the poll also accepts
- * the new connections, which until then wait in the listen backlog. The
+ * callbacks the last poll found (a turn), then those posted since. The
+ * loop polls when it has run everything the last poll found; the poll
+ * also accepts the new connections, which until then wait in the listen
+ * backlog. A connection a poll accepts is read by the next one, so its
+ * first callback runs a turn after the callbacks of the requests in
+ * flight that the same poll found (libuv's uv_run: timers, idle, prepare,
+ * poll, check; an accepted socket's read watcher joins epoll at the next
+ * uv__io_poll; uvloop runs the ready handles in its idle phase and
+ * Node.js an I/O callback in the poll), unless the poll found nothing else:
+ * after a stall the answers of the requests in flight do not wait for the
+ * requests that arrived during it. The
  * loop measures how long it is busy (from the first callback of a batch to
  * the poll that finds nothing), how many callbacks wait, and its lag: from
  * an event to the start of its callback.
@@ -25,9 +33,11 @@
 
 #include "runtime/request.h"
 
-/* The bit of r->flags the loop owns (models use the others): r's first
- * callback, the one that accepts the connection, has run. */
+/* The bits of r->flags the loop owns (models use the others): r's first
+ * callback, the one that accepts the connection, has run; r came as a new
+ * connection (sim_loop_connect; still set once that callback ran). */
 #define SIM_LOOP_ACCEPTED 0x1
+#define SIM_LOOP_CONN	  0x80
 
 struct sim_loop {
 	/* Every field but t0, busy_tw.t0 and ready.tw is read or written by
@@ -40,7 +50,9 @@ struct sim_loop {
 				 accepts from, not accepted yet: the model
 				 counts them in, a poll takes them out */
 	struct sim_request *cur; /* callback running, or NULL */
-	size_t nready;
+	uint32_t nready;	 /* the turn: the first nready of `ready` */
+	uint32_t nheld;		 /* then the connections the last poll accepted,
+				    which run in the next turn */
 	/* The ready queue's time-weighted length, kept as its callbacks'
 	 * waits: the integral of a queue's length over [t0, now] is the time
 	 * its members spent in it then, so each callback adds its wait (its
@@ -95,8 +107,13 @@ static inline bool sim_loop_post(struct sim_loop *l, struct sim_request *r)
 static inline bool sim_loop_connect(struct sim_loop *l, struct sim_request *r)
 {
 	l->backlog++;
+	r->flags |= SIM_LOOP_CONN;
 	return sim_loop_post(l, r);
 }
+
+/* Internal: a poll that found both connections and callbacks of requests
+ * in flight, or follows one (loop.c). */
+void sim__loop_turn(struct sim_loop *l);
 
 /* The loop is free: polls if it has run everything the last poll found,
  * and returns the next callback's request, now running (l->cur), or NULL
@@ -106,9 +123,16 @@ static inline struct sim_request *sim_loop_next(struct sim_loop *l)
 {
 	double now = l->s->now;
 	if (!l->nready) {
-		/* poll: everything that happened becomes runnable, in order;
-		 * the backlog is accepted */
-		l->nready = l->ready.len;
+		/* poll: what happened becomes runnable, in order, and the
+		 * backlog is accepted; only new connections or none (a
+		 * fleet's, an M/M/1's: every poll) run at once */
+		if (__builtin_expect(
+			l->nheld ||
+			    (l->backlog && l->ready.len != (size_t)l->backlog),
+			0))
+			sim__loop_turn(l);
+		else
+			l->nready = (uint32_t)l->ready.len;
 		*l->listen -= l->backlog;
 		l->backlog = 0;
 	}
