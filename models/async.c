@@ -325,7 +325,7 @@ struct as {
 #define WORKER_BITS 24
 #define WORKER_MASK ((UINT64_C(1) << WORKER_BITS) - 1)
 
-/* 0x1 is the loop's: SIM_LOOP_ACCEPTED */
+/* 0x1 and 0x80 are the loop's: SIM_LOOP_ACCEPTED, SIM_LOOP_CONN */
 #define FLAG_ACTIVE  0x2 /* counted in its process's `active` */
 #define FLAG_REJECT  0x4 /* over limit_concurrency: the callback sends 503 */
 #define FLAG_RESPOND 0x8 /* sync handler returned: the callback answers */

@@ -4,7 +4,8 @@
  * connections it accepted, which run first in the next turn (libuv reads
  * an accepted socket at the next poll); a poll that finds only new
  * connections runs them at once, in order; a killed process's loop gives
- * back to the listen socket only the connections no poll accepted.
+ * back to the listen socket only the connections no poll accepted (not a
+ * session's message, which dies with the process).
  */
 #include <string.h>
 
@@ -112,9 +113,10 @@ Test(loop, a_killed_loop_gives_back_only_connections_not_accepted)
 	sim_loop_done(&l);
 	cr_assert_eq(sim_loop_next(&l), &r[2]); /* r1 is accepted, held */
 	conn(&r[3]);				/* still in the socket */
+	sim_loop_post(&l, &r[4]); /* a session's message (flags 0) */
 	struct sim_queue keep = {0};
 	sim_loop_stop(&l, &keep);
-	cr_expect_eq(keep.len, 1);
+	cr_expect_eq(keep.len, 1, "only r3 goes back, not r1 nor the message");
 	cr_expect_eq(keep.head, &r[3]);
 	cr_expect_eq(listen_n, 1, "r3 stays in the listen socket");
 	cr_expect_eq(l.nready, 0);

@@ -70,14 +70,16 @@ void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep)
 	double now = l->s->now;
 	l->waited += waiting(l, now); /* all of them leave */
 	if (keep) {
-		/* the connections posted since the last poll whose first
-		 * callback has not run */
+		/* the connections posted since the last poll (not the
+		 * events of requests in flight, nor a session's messages,
+		 * posted with sim_loop_post: they die with the process) */
 		struct sim_request *r = l->ready.head;
 		for (size_t i = 0; r && i < (size_t)l->nready + l->nheld; i++)
 			r = r->next;
 		for (struct sim_request *nx; r; r = nx) {
 			nx = r->next;
-			if (r->flags & SIM_LOOP_ACCEPTED)
+			if (!(r->flags & SIM_LOOP_CONN) ||
+			    r->flags & SIM_LOOP_ACCEPTED)
 				continue;
 			l->backlog--;
 			sim_queue_push(keep, r, now);

@@ -112,7 +112,11 @@ static inline bool sim_loop_connect(struct sim_loop *l, struct sim_request *r)
 }
 
 /* Internal: a poll that found both connections and callbacks of requests
- * in flight, or follows one (loop.c). */
+ * in flight, or follows one (loop.c). The loop tells them apart by how
+ * they came: `backlog` counts the connections posted since the last poll
+ * (sim_loop_connect), every other post is an event of a request in flight
+ * or a session's message (sim_loop_post); a model must post a new
+ * connection with sim_loop_connect and nothing else with it. */
 void sim__loop_turn(struct sim_loop *l);
 
 /* The loop is free: polls if it has run everything the last poll found,
