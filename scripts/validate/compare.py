@@ -246,13 +246,19 @@ def within(pred, lo, hi, tol):
     return (not math.isnan(lo)) and lo * (1 - tol) <= pred <= hi * (1 + tol)
 
 
-def cmd_report(out, bound):
-    groups = read_measured(out)
-    dur = None
+def run_duration(out):
+    """The run's point duration from measured.csv's header line (seconds),
+    or None."""
     with open(os.path.join(out, "measured.csv")) as f:
         for l in f:
             if l.startswith("# duration="):
-                dur = float(l.split("duration=")[1].split("s")[0])
+                return float(l.split("duration=")[1].split("s")[0])
+    return None
+
+
+def cmd_report(out, bound):
+    groups = read_measured(out)
+    dur = run_duration(out)
     preds = {}  # name -> {(system, mix): {rate: row}}
     for d in sorted(glob.glob(os.path.join(out, "pred_*"))):
         name = os.path.basename(d)[5:]
@@ -712,11 +718,8 @@ def measured_seconds(out, sysmix):
     """{rate: the seconds measured at it, summed over the repeats
     (measured.csv's duration_s, or the run's duration for a file from
     before the column)}."""
-    dur = math.nan
-    with open(os.path.join(out, "measured.csv")) as f:
-        for l in f:
-            if l.startswith("# duration="):
-                dur = float(l.split("duration=")[1].split("s")[0])
+    dur = run_duration(out)
+    dur = math.nan if dur is None else dur
     res = {}
     for (s, m, rate), g in sorted(read_measured(out).items()):
         if "%s-%s" % (s, m) != sysmix:

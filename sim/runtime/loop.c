@@ -1,8 +1,10 @@
 /*
  * loop.c - an event loop's queue of callbacks (loop.h): what is not on
- * the per-request path, i.e. stopping a killed process's loop and the
- * loop's statistics.
+ * the per-request path, i.e. a poll's turn when it holds connections back,
+ * stopping a killed process's loop and the loop's statistics.
  */
+#include <assert.h>
+
 #include "runtime/loop.h"
 
 void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
@@ -11,20 +13,27 @@ void sim_loop_init(struct sim_loop *l, struct sim *s, struct sim_hist *lag,
 	*l = (struct sim_loop){.s = s, .lag = lag, .listen = listen};
 }
 
+/* Whether r came as a new connection (sim_loop_connect) and its first
+ * callback has not run. */
+static bool new_conn(const struct sim_request *r)
+{
+	return r->flags & SIM_LOOP_CONN && !(r->flags & SIM_LOOP_ACCEPTED);
+}
+
 void sim__loop_turn(struct sim_loop *l)
 {
 	/* the connections the last poll accepted, at the front, run now */
 	struct sim_request **pp = &l->ready.head;
 	for (uint32_t i = 0; i < l->nheld; i++)
 		pp = &(*pp)->next;
-	/* the connections posted since move to the end (held for the next
-	 * turn); the other callbacks stay in order and run now */
-	struct sim_request *nh = NULL, *nt = NULL, *last = NULL;
+	/* the connections posted since move to the end, held for the next
+	 * turn; the other callbacks stay in order and run now (there is one
+	 * at least: the caller's test) */
+	struct sim_request *nh = NULL, *nt = NULL;
 	uint32_t kept = l->nheld, moved = 0;
 	while (*pp) {
 		struct sim_request *r = *pp;
-		if (r->flags & SIM_LOOP_CONN &&
-		    !(r->flags & SIM_LOOP_ACCEPTED)) {
+		if (new_conn(r)) {
 			*pp = r->next;
 			r->next = NULL;
 			if (nt)
@@ -34,23 +43,14 @@ void sim__loop_turn(struct sim_loop *l)
 			nt = r;
 			moved++;
 		} else {
-			last = r;
 			pp = &r->next;
 			kept++;
 		}
 	}
-	if (!kept) { /* nothing but new connections: they run now */
-		*pp = nh;
-		l->ready.tail = nt;
-		l->nready = moved;
-		l->nheld = 0;
-		return;
-	}
+	assert(kept > 0);
 	*pp = nh;
 	if (nt)
 		l->ready.tail = nt;
-	else if (last)
-		l->ready.tail = last;
 	l->nready = kept;
 	l->nheld = moved;
 }
@@ -78,8 +78,7 @@ void sim_loop_stop(struct sim_loop *l, struct sim_queue *keep)
 			r = r->next;
 		for (struct sim_request *nx; r; r = nx) {
 			nx = r->next;
-			if (!(r->flags & SIM_LOOP_CONN) ||
-			    r->flags & SIM_LOOP_ACCEPTED)
+			if (!new_conn(r))
 				continue;
 			l->backlog--;
 			sim_queue_push(keep, r, now);
