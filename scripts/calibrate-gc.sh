@@ -33,29 +33,16 @@ cd "$(dirname "$0")/.."
 
 RATES=${RATES:-"200 900 1100"}
 DURATION=${DURATION:-15}
-PATH_Q=${PATH_Q:-"/w?cpu_us=500&wait_us=20000"}
-SERVER_CPU=${SERVER_CPU:-0}
-CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-19140}
-OUT=${OUT:-results/calibrate}
-PY=/usr/bin/python3
-export PYTHONDONTWRITEBYTECODE=1
-PACKAGES=(gcc libc6-dev curl python3-uvicorn python3-fastapi
-          python3-httptools python3-uvloop)
-# the server: py_apps' fastapi_app watched by gc_stats.py
-APPS=scripts/calibrate
-UVICORN_APP=gc_stats:fastapi_app
-
-# shellcheck source=scripts/servers.sh
-. scripts/servers.sh
-trap cleanup_server EXIT
+# shellcheck source=scripts/calibrate/gc_server.sh
+. scripts/calibrate/gc_server.sh
 
 # idle_collect N: gc.collect() of the idle heap in the server (SIGUSR2),
 # waiting (up to 10 s) until GC_STATS holds N such lines
 idle_collect() {
-  local k n
+  local n
   kill -USR2 "$SERVER_PID"
-  for k in $(seq 100); do
+  for _ in $(seq 100); do
     n=$(grep -c '"idle"' "$GC_STATS" 2>/dev/null) || true
     [ "${n:-0}" -lt "$1" ] || return 0
     sleep 0.1

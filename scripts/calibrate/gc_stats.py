@@ -7,7 +7,9 @@ collected], ...}, "objects": len(gc.get_objects())}. SIGUSR2, sent to the
 idle server, runs gc.collect() 7 times and appends {"idle": [cpu_s of
 each], "objects": the objects each examined} (the collections are left
 out of the totals): a full collection of the idle heap, the per-object
-cost of the `gc_object_cost` key.
+cost of the `gc_object_cost` key. With GC_DISABLE set (to anything but
+empty), the collector is off, as gc.disable() in the app
+(scripts/calibrate-overload.sh's `nogc` server).
 """
 import gc
 import json
@@ -69,5 +71,7 @@ def _collect_idle(*_):
 
 
 gc.callbacks.append(_watch)
+if os.environ.get('GC_DISABLE'):
+    gc.disable()
 signal.signal(signal.SIGUSR1, _dump)
 signal.signal(signal.SIGUSR2, _collect_idle)
