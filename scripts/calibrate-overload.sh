@@ -18,7 +18,9 @@
 #          CLIENT_CPU, validate-real.sh's window (WARMUP 1 s not measured,
 #          then DURATION 6 s): one point at LOW (900/s, below the knee: the
 #          server idles between requests), then REPEATS (4) points at RATE
-#          (1600/s, past the knee), each on the server the last one left.
+#          (1600/s, past the knee), each on the server the last one left
+#          (with FRESH=1 each on a server started afresh, as each of the
+#          model's replications starts).
 #          Per point: served/s (answered inside the window), p50 and p99,
 #          and the server's CPU (every thread, kernel time included) per
 #          request answered. Past the knee the latter is not the CPU a
@@ -38,9 +40,13 @@
 # (p50 1.0-3.0 s), `nogc` 1378, 1552, 1553 and 1535/s; closed, 828, 790,
 # 706, 643, 636 and 645 us a request with 8, 16, 32, 64, 256 and 1000 in
 # flight: the CPU a request costs falls once the server no longer idles,
-# and does not grow with thousands in flight.
+# and does not grow with thousands in flight. With FRESH=1 (11:45), `gc`
+# served 1148, 1254, 1188, 1235, 1233, 1308, 1395 and 1244/s (median
+# 1240; the model 1187 to 1324 over 8 replications): the spread above comes
+# from what earlier points leave in the server (its heap, the collector's
+# generations).
 # Output: OUT/overload.txt (default results/calibrate). Environment:
-# LOW, RATE, REPEATS, WARMUP, DURATION, CONCS, PATH_Q, SERVER_CPU,
+# LOW, RATE, REPEATS, FRESH, WARMUP, DURATION, CONCS, PATH_Q, SERVER_CPU,
 # CLIENT_CPU, PORT (19160), OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +56,7 @@ cd "$(dirname "$0")/.."
 LOW=${LOW:-900}
 RATE=${RATE:-1600}
 REPEATS=${REPEATS:-4}
+FRESH=${FRESH:-0}
 WARMUP=${WARMUP:-1}
 DURATION=${DURATION:-6}
 CONCS=${CONCS:-"8 32 64 256 1000"}
@@ -81,6 +88,7 @@ main() {
       start_server uvicorn
       open_point "$mode" "$LOW"
       for _ in $(seq "$REPEATS"); do
+        if [ "$FRESH" = 1 ]; then stop_server; start_server uvicorn; fi
         open_point "$mode" "$RATE"
       done
       if [ "$mode" = nogc ]; then
