@@ -35,12 +35,12 @@
 #          costs with that many in flight (`nogc` only: the collector's
 #          cost grows with the heap, which the async model has).
 #
-# Measured on 2026-12-06 (10:45-11:00 UTC, the 2-vCPU VM of
+# Measured on 2026-12-06 (09:35-09:50 UTC, the 2-vCPU VM of
 # validate-real.sh): at 1600/s `gc` served 848, 1167, 1245 and 1044/s
 # (p50 1.0-3.0 s), `nogc` 1378, 1552, 1553 and 1535/s; closed, 828, 790,
 # 706, 643, 636 and 645 us a request with 8, 16, 32, 64, 256 and 1000 in
 # flight: the CPU a request costs falls once the server no longer idles,
-# and does not grow with thousands in flight. With FRESH=1 (11:45), `gc`
+# and does not grow with thousands in flight. With FRESH=1 (09:50), `gc`
 # served 1148, 1254, 1188, 1235, 1233, 1308, 1395 and 1244/s (median
 # 1240; the model 1187 to 1324 over 8 replications): the spread above comes
 # from what earlier points leave in the server (its heap, the collector's
