@@ -172,3 +172,68 @@ Test(gil, yield_hands_the_gil_to_the_waiter_and_takes_it_back)
 	cr_expect_eq(norder, 4);
 	rig_down(&r);
 }
+
+/* gil.h, "Who takes a released GIL": a gthread worker's main thread (m)
+ * forces a long request (h) out after the switch interval, accepts for
+ * 0.5 ms and hands the connection to a thread (w) that wants the GIL
+ * while m holds it. On one core m has held for less than the quantum:
+ * w cannot preempt it, is runnable when m lets the GIL go and takes it
+ * before h, which the release wakes. With a second, idle core w runs at
+ * once, waits on the GIL behind h and takes it an interval later. */
+static struct sim_pythread *served;
+static double m_end, w_end;
+
+static void w_done(struct sim_pythread *pt)
+{
+	w_end = pt->t.host->s->now;
+}
+
+static void m_done(struct sim_pythread *pt)
+{
+	m_end = pt->t.host->s->now;
+	sim_py_run(served, 0.001);
+}
+
+static void m_wakes(struct sim *s, void *obj, uint64_t arg)
+{
+	sim_py_run(obj, 0.0005);
+}
+
+static void handover(int cores)
+{
+	struct rig r;
+	rig_up(&r, cores, true);
+	struct sim_pythread h, m, w;
+	sim_pythread_init(&h, &r.g, cpu_thread_done, &(struct worker){0});
+	sim_pythread_init(&m, &r.g, m_done, NULL);
+	sim_pythread_init(&w, &r.g, w_done, NULL);
+	served = &w;
+	m_end = w_end = 0;
+	sim_py_run(&h, 1.0);
+	/* h has held its core 10 ms, past the 4 ms quantum: m waits on the
+	 * GIL and forces h out at 15 ms */
+	sim_after(&r.s, 0.010, m_wakes, &m, 0);
+	sim_run_until(&r.s, 0.1);
+	cr_expect_float_eq(m_end, 0.0155, 1e-12, "m ended at %.9g s", m_end);
+	if (cores == 1)
+		cr_expect_float_eq(w_end, 0.0165, 1e-12,
+				   "w, runnable, took the GIL before h: "
+				   "ended at %.9g s",
+				   w_end);
+	else
+		cr_expect_float_eq(w_end, 0.0215, 1e-12,
+				   "w waited behind h an interval: "
+				   "ended at %.9g s",
+				   w_end);
+	rig_down(&r);
+}
+
+Test(gil, a_thread_woken_during_a_short_hold_takes_the_gil_first)
+{
+	handover(1);
+}
+
+Test(gil, with_an_idle_core_the_woken_thread_waits_its_turn)
+{
+	handover(2);
+}

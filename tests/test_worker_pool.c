@@ -369,9 +369,12 @@ Test(worker_pool, rejects_inconsistent_config)
 
 /* gthread's main thread takes the GIL to accept: a short request arriving
  * while a thread runs 50 ms of Python waits the switch interval (5 ms)
- * twice, for the main thread and then for its own thread, before its 1 ms
- * of CPU, and a third time for its body after the headers (the two
- * sends): 16 ms exactly, against 11 ms if it had no main thread. Without
+ * for the main thread, which forces the long one out; its own thread,
+ * woken while the main thread holds the GIL for less than a quantum, is
+ * runnable when the main thread lets it go and takes it before the long
+ * one (gil.h); its 1 ms of CPU, and the interval again for its body after
+ * the headers (the two sends): 11 ms exactly (16 ms when its thread
+ * waited behind the long one, before 2026-12-06). Without
  * the GIL the threads only share the core: the short one, woken 10 ms
  * into the long one's hold, takes the core at once (wake-up preemption)
  * and answers in 1 ms; without wake-up preemption it waits for the long
@@ -404,7 +407,7 @@ Test(worker_pool, gthread_main_thread_waits_for_the_gil, .init = tl_mktmp,
 		 tl_tmpdir());
 	struct sim_summary s[3];
 	tl_run(yaml, s, 3);
-	cr_expect(fabs(s[0].classes[1].lat_mean.mean - 0.016) < 1e-9,
+	cr_expect(fabs(s[0].classes[1].lat_mean.mean - 0.011) < 1e-9,
 		  "short request with the GIL: %.9f s",
 		  s[0].classes[1].lat_mean.mean);
 	cr_expect(fabs(s[0].classes[0].lat_mean.mean - 0.051) < 1e-9,
@@ -421,15 +424,17 @@ Test(worker_pool, gthread_main_thread_waits_for_the_gil, .init = tl_mktmp,
 }
 
 /* gthread's response goes out in two sends with the GIL released between
- * them (sim_py_yield). One core, 1 worker x 3 threads, overheads zero: a
- * 20 ms request at 0, 1 ms ones at 1 and 1.5 ms. The main thread waits for
- * the GIL from 1 ms and forces the long request out at 6 ms; it accepts
- * both short ones, whose threads queue behind the long one. The long one
- * runs again and is forced out at 11 ms; the first short one runs 11-12
- * ms and, sending its headers, hands the GIL to the second (12-13 ms),
- * which hands it to the long one; the short ones send their bodies when
- * the long one is forced out again, at 18 ms. Latencies 17 and 16.5 ms
- * (with one send: 11 and 11.5 ms). */
+ * them (sim_py_yield). One core (3 ms quantum), 1 worker x 3 threads,
+ * overheads zero: a 20 ms request at 0, 1 ms ones at 1 and 1.5 ms. The
+ * main thread waits for the GIL from 1 ms and forces the long request out
+ * at 6 ms; it accepts both short ones at once, and their threads, woken
+ * while it holds the GIL (gil.h), take it before the long one: the first
+ * runs 6-7 ms and, sending its headers, hands the GIL to the second (7-8
+ * ms), which hands it back to the first, runnable still: it sends its
+ * body at 8 ms, and the second its own at once after it. Latencies 7 and
+ * 6.5 ms (with one send: 6 and 6.5 ms); the long request ends at 22 ms.
+ * (17 and 16.5 ms when the short ones' threads waited behind the long
+ * one, before 2026-12-06.) */
 Test(worker_pool, gthread_response_goes_out_in_two_sends, .init = tl_mktmp,
      .fini = tl_rmtmp)
 {
@@ -451,7 +456,7 @@ Test(worker_pool, gthread_response_goes_out_in_two_sends, .init = tl_mktmp,
 	struct sim_summary s[1];
 	tl_run(yaml, s, 1);
 	double mean = s[0].classes[1].lat_mean.mean;
-	cr_expect(fabs(mean - (0.017 + 0.0165) / 2) < 1e-9,
+	cr_expect(fabs(mean - (0.007 + 0.0065) / 2) < 1e-9,
 		  "short requests' mean latency %.9f s", mean);
 	cr_expect(fabs(s[0].classes[0].lat_mean.mean - 0.022) < 1e-9,
 		  "long request %.9f s", s[0].classes[0].lat_mean.mean);

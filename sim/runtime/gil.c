@@ -3,6 +3,7 @@
  * switch interval. See gil.h for the model.
  */
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "runtime/gil.h"
@@ -31,8 +32,26 @@ static double now_of(const struct sim_gil *g)
 	return g->host->s->now;
 }
 
-static void wq_push(struct sim_gil *g, struct sim_pythread *pt)
+/* Until when pt, which comes to want the GIL now, is runnable rather
+ * than waiting on it (gil.h): the earliest end of a quantum of a core's
+ * thread when no core is idle, else now. */
+static double runnable_until(const struct sim_gil *g, double now)
 {
+	const struct sim_host *h = g->host;
+	if (h->nidle > 0 || !(h->quantum > 0))
+		return now;
+	double t = INFINITY;
+	for (int i = 0; i < h->ncores; i++)
+		t = fmin(t, h->cores[i].held + h->quantum);
+	return fmax(t, now);
+}
+
+/* pt comes to want the GIL; a holder forced out waits on it at once. */
+static void wq_push(struct sim_gil *g, struct sim_pythread *pt, bool forced)
+{
+	double now = now_of(g);
+	pt->came = now;
+	pt->runnable_until = forced ? now : runnable_until(g, now);
 	pt->next = NULL;
 	if (g->wq_tail)
 		g->wq_tail->next = pt;
@@ -43,14 +62,36 @@ static void wq_push(struct sim_gil *g, struct sim_pythread *pt)
 	sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
 }
 
+/* Whether waiter a takes a released GIL before waiter b (gil.h): a
+ * runnable one first, the first come among them; the others in the order
+ * they started to wait on it (when their quantum as runnable ended). */
+static bool takes_first(const struct sim_pythread *a,
+			const struct sim_pythread *b, double now)
+{
+	bool ra = a->runnable_until > now, rb = b->runnable_until > now;
+	if (ra != rb)
+		return ra;
+	return ra ? a->came < b->came : a->runnable_until < b->runnable_until;
+}
+
 static struct sim_pythread *wq_pop(struct sim_gil *g)
 {
-	struct sim_pythread *pt = g->wq_head;
-	if (!pt)
+	struct sim_pythread **at = &g->wq_head;
+	if (!*at)
 		return NULL;
-	g->wq_head = pt->next;
-	if (!g->wq_head)
-		g->wq_tail = NULL;
+	/* the waiter that takes it: the head unless another goes first */
+	double now = now_of(g);
+	for (struct sim_pythread **pp = &(*at)->next; *pp; pp = &(*pp)->next)
+		if (takes_first(*pp, *at, now))
+			at = pp;
+	struct sim_pythread *pt = *at;
+	*at = pt->next;
+	if (g->wq_tail == pt) {
+		struct sim_pythread *p = g->wq_head;
+		while (p && p->next)
+			p = p->next;
+		g->wq_tail = p;
+	}
 	pt->next = NULL;
 	g->nwait--;
 	sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
@@ -100,7 +141,7 @@ static void drop_request(struct sim *s, void *obj, uint64_t arg)
 	assert(h->running);
 	h->need = sim_host_abort(g->host, &h->t);
 	g->forced++;
-	wq_push(g, h);
+	wq_push(g, h, true);
 	release(g);
 }
 
@@ -130,7 +171,7 @@ void sim_py_run(struct sim_pythread *pt, double cpu)
 		take(g, pt);
 		return;
 	}
-	wq_push(g, pt);
+	wq_push(g, pt, false);
 	arm(g);
 }
 
@@ -153,7 +194,9 @@ bool sim_py_yield(struct sim_pythread *pt)
 	pt->running = 1;
 	pt->need = 0;
 	release(g);
-	wq_push(g, pt);
+	/* it wants the GIL back at once, runnable as any thread that comes
+	 * to want it (gil.h) */
+	wq_push(g, pt, false);
 	arm(g);
 	return true;
 }

@@ -12,6 +12,25 @@
  * I/O-bound thread beside a CPU-bound one therefore waits up to an interval
  * after every I/O: the convoy effect (bpo-7946). With the GIL disabled
  * (free-threaded build, PEP 703/779) threads only share the cores.
+ *
+ * Who takes a released GIL. The waiters take it in the order they came,
+ * a holder forced out at the back, but for one case: a thread that comes
+ * to want the GIL while no core is idle and every core's thread has held
+ * it for less than the host's quantum cannot preempt any of them (the
+ * scheduler lets a running thread finish its slice; past it, a woken
+ * thread takes the core at once, host.h), so it has not yet run and
+ * blocked on the GIL: it is runnable, and when the GIL is released
+ * before that quantum is over, the scheduler runs it before the waiter
+ * the release wakes, and it finds the GIL free and takes it (CPython
+ * Python/ceval_gil.c take_gil: a thread that finds the GIL unlocked takes
+ * it without waiting, whoever was signalled). A gthread worker's main
+ * thread, which took the GIL a moment ago to accept a connection, hands
+ * it so to the thread that serves it, before the long request the main
+ * thread forced out. Once the quantum is over such a thread waits as the
+ * others do, from then. A release with several such threads goes to the
+ * one that came first. A thread that lets the GIL go around a send
+ * (sim_py_yield) wants it back at once and is one of them: it is the
+ * running thread.
  */
 #ifndef SIM_GIL_H
 #define SIM_GIL_H
@@ -69,6 +88,10 @@ struct sim_pythread {
 	void *owner;
 	double need; /* CPU still needed by the current burst */
 	int running; /* has a burst in progress (waiting or on CPU) */
+	/* while it wants the GIL: since when, and until when it is runnable
+	 * rather than waiting on it (see above; `came` when it waits at once)
+	 */
+	double came, runnable_until;
 	struct sim_pythread *next;
 };
 
@@ -89,8 +112,9 @@ void sim_py_run(struct sim_pythread *pt, double cpu);
 void sim_py_run_nogil(struct sim_pythread *pt, double cpu);
 /* pt holds the GIL between two steps of Python and releases it around a
  * blocking call that returns at once (a socket send): if threads are
- * waiting, the first takes it and pt queues behind the waiters to take it
- * back (a burst of no CPU: on_done(pt) is called when it has). Returns
+ * waiting, the first takes it and pt waits to take it back (a burst of no
+ * CPU: on_done(pt) is called when it has), runnable (above) or behind
+ * the waiters. Returns
  * false, and nothing happens, when pt does not hold the GIL or nobody
  * waits for it. */
 bool sim_py_yield(struct sim_pythread *pt);
