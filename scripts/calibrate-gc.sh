@@ -36,6 +36,7 @@ DURATION=${DURATION:-15}
 PORT=${PORT:-19140}
 # shellcheck source=scripts/calibrate/gc_server.sh
 . scripts/calibrate/gc_server.sh
+unset GC_DISABLE # the collector it watches stays on
 
 # idle_collect N: gc.collect() of the idle heap in the server (SIGUSR2),
 # waiting (up to 10 s) until GC_STATS holds N such lines

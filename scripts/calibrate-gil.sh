@@ -71,21 +71,25 @@ main() {
   [ -x build/concsim ] || { echo "calibrate-gil.sh: build/concsim missing (bash scripts/dev.sh build)" >&2; exit 2; }
   mkdir -p "$OUT"
   WORK=$(mktemp -d)
-  local k end
-  {
-    echo "# p10 p50 p90 p99 (ms) of a 1 ms request behind K CPU-bound threads"
-    for k in $HOGS; do
-      nice -n -20 taskset -c "$SERVER_CPU" "$PY" scripts/calibrate/gil_hogs.py \
-        server "$k" "$PORT" &
-      PID=$!
-      sleep 1
-      echo "server K=$k $(taskset -c "$CLIENT_CPU" "$PY" \
-        scripts/calibrate/gil_hogs.py client "$PORT" "$N" "$RATE")"
-      kill "$PID"
-      wait "$PID" 2>/dev/null || true
-      PID=""
-      end=$(model "$k")
-      cat >"$WORK/gil.yaml" <<YAML
+  local k end got
+  : >"$OUT/gil.txt"
+  # the lines of the table, on stdout and into OUT/gil.txt (in this shell,
+  # not a pipeline's: the EXIT trap must see the server's PID)
+  line() { echo "$*" | tee -a "$OUT/gil.txt"; }
+  line "# p10 p50 p90 p99 (ms) of a 1 ms request behind K CPU-bound threads"
+  for k in $HOGS; do
+    nice -n -20 taskset -c "$SERVER_CPU" "$PY" scripts/calibrate/gil_hogs.py \
+      server "$k" "$PORT" &
+    PID=$!
+    sleep 1
+    got=$(taskset -c "$CLIENT_CPU" "$PY" scripts/calibrate/gil_hogs.py \
+      client "$PORT" "$N" "$RATE")
+    line "server K=$k $got"
+    kill "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+    PID=""
+    end=$(model "$k")
+    cat >"$WORK/gil.yaml" <<YAML
 name: gil-hogs
 seed: 3
 duration: ${end}s
@@ -100,15 +104,16 @@ workload:
 systems:
   - { name: gthread, model: worker-pool, cores: 1, quantum: $QUANTUM, workers: 1, threads: 8 }
 YAML
-      build/concsim run "$WORK/gil.yaml" -q -o "$WORK/out$k" >/dev/null
-      "$PY" - "$WORK/out$k/results.json" "$k" <<'PY'
+    build/concsim run "$WORK/gil.yaml" -q -o "$WORK/out$k" >/dev/null
+    got=$("$PY" - "$WORK/out$k/results.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))['systems'][0]['classes']['short']['latency_s']
-print('model  K=%s  -    %.2f %.2f %.2f (p50 p90 p99; mean %.2f)' % (
-    sys.argv[2], 1e3 * d['p50'], 1e3 * d['p90'], 1e3 * d['p99'], 1e3 * d['mean']))
+print('%.2f %.2f %.2f (p50 p90 p99; mean %.2f)' % (
+    1e3 * d['p50'], 1e3 * d['p90'], 1e3 * d['p99'], 1e3 * d['mean']))
 PY
-    done
-  } | tee "$OUT/gil.txt"
+)
+    line "model  K=$k  -    $got"
+  done
 }
 
 main "$@"

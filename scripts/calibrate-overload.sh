@@ -79,29 +79,34 @@ main() {
   gcc -O2 -Wall -o "$WORK/openloop" scripts/validate/openloop.c -lm
   gcc -O2 -Wall -o "$WORK/loadgen" scripts/calibrate/loadgen.c -lm
   export GC_STATS=$WORK/gc.jsonl
-  local mode c
-  {
-    echo "# open loop: WARMUP ${WARMUP} s, then DURATION ${DURATION} s measured"
-    echo "# mode  rate/s  served/s     p50 s     p99 s  cpu us/answered"
-    for mode in gc nogc; do
-      if [ "$mode" = nogc ]; then export GC_DISABLE=1; else unset GC_DISABLE; fi
-      start_server uvicorn
-      open_point "$mode" "$LOW"
-      for _ in $(seq "$REPEATS"); do
-        if [ "$FRESH" = 1 ]; then stop_server; start_server uvicorn; fi
-        open_point "$mode" "$RATE"
-      done
-      if [ "$mode" = nogc ]; then
-        echo "# closed loop, nogc: CPU us a request with C in flight"
-        for c in $CONCS; do
-          nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/loadgen" -p "$PORT" \
-            -n 4000 -c "$c" -w 1000 -r 3 -P "$PATH_Q" -s "$SERVER_PID" \
-            -L "c=$c" 2>/dev/null | cut -d' ' -f1-5
-        done
-      fi
-      stop_server
+  local mode c got
+  : >"$OUT/overload.txt"
+  # the lines of the table, on stdout and into OUT/overload.txt (in this
+  # shell, not a pipeline's: the EXIT trap must see the server's PID)
+  line() { echo "$*" | tee -a "$OUT/overload.txt"; }
+  line "# open loop: WARMUP ${WARMUP} s, then DURATION ${DURATION} s measured"
+  line "# mode  rate/s  served/s     p50 s     p99 s  cpu us/answered"
+  for mode in gc nogc; do
+    if [ "$mode" = nogc ]; then export GC_DISABLE=1; else unset GC_DISABLE; fi
+    start_server uvicorn
+    got=$(open_point "$mode" "$LOW")
+    line "$got"
+    for _ in $(seq "$REPEATS"); do
+      if [ "$FRESH" = 1 ]; then stop_server; start_server uvicorn; fi
+      got=$(open_point "$mode" "$RATE")
+      line "$got"
     done
-  } | tee "$OUT/overload.txt"
+    if [ "$mode" = nogc ]; then
+      line "# closed loop, nogc: CPU us a request with C in flight"
+      for c in $CONCS; do
+        got=$(nice -n -20 taskset -c "$CLIENT_CPU" "$WORK/loadgen" -p "$PORT" \
+          -n 4000 -c "$c" -w 1000 -r 3 -P "$PATH_Q" -s "$SERVER_PID" \
+          -L "c=$c" 2>/dev/null)
+        line "$(echo "$got" | cut -d' ' -f1-5)"
+      done
+    fi
+    stop_server
+  done
 }
 
 main "$@"

@@ -210,8 +210,9 @@ static void handover(int cores)
 	served = &w;
 	m_end = w_end = 0;
 	sim_py_run(&h, 1.0);
-	/* h has held its core 10 ms, past the 4 ms quantum: m waits on the
-	 * GIL and forces h out at 15 ms */
+	/* m comes at 10 ms, runnable until h's quantum ends at 12 ms (this
+	 * rig has no wake-up preemption), then waits on the GIL and forces h
+	 * out at 15 ms */
 	sim_after(&r.s, 0.010, m_wakes, &m, 0);
 	sim_run_until(&r.s, 0.1);
 	cr_expect_float_eq(m_end, 0.0155, 1e-12, "m ended at %.9g s", m_end);

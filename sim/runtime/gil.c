@@ -3,7 +3,7 @@
  * switch interval. See gil.h for the model.
  */
 #include <assert.h>
-#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "runtime/gil.h"
@@ -32,26 +32,13 @@ static double now_of(const struct sim_gil *g)
 	return g->host->s->now;
 }
 
-/* Until when pt, which comes to want the GIL now, is runnable rather
- * than waiting on it (gil.h): the earliest end of a quantum of a core's
- * thread when no core is idle, else now. */
-static double runnable_until(const struct sim_gil *g, double now)
-{
-	const struct sim_host *h = g->host;
-	if (h->nidle > 0 || !(h->quantum > 0))
-		return now;
-	double t = INFINITY;
-	for (int i = 0; i < h->ncores; i++)
-		t = fmin(t, h->cores[i].held + h->quantum);
-	return fmax(t, now);
-}
-
 /* pt comes to want the GIL; a holder forced out waits on it at once. */
 static void wq_push(struct sim_gil *g, struct sim_pythread *pt, bool forced)
 {
 	double now = now_of(g);
 	pt->came = now;
-	pt->runnable_until = forced ? now : runnable_until(g, now);
+	pt->runnable_until =
+	    forced ? now : sim_host_core_at(g->host, &pt->t, now);
 	pt->next = NULL;
 	if (g->wq_tail)
 		g->wq_tail->next = pt;
@@ -86,12 +73,13 @@ static struct sim_pythread *wq_pop(struct sim_gil *g)
 			at = pp;
 	struct sim_pythread *pt = *at;
 	*at = pt->next;
-	if (g->wq_tail == pt) {
-		struct sim_pythread *p = g->wq_head;
-		while (p && p->next)
-			p = p->next;
-		g->wq_tail = p;
-	}
+	if (g->wq_tail == pt) /* the new tail: the one before it, if any */
+		g->wq_tail =
+		    at == &g->wq_head
+			? NULL
+			: (struct sim_pythread *)((char *)at -
+						  offsetof(struct sim_pythread,
+							   next));
 	pt->next = NULL;
 	g->nwait--;
 	sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);

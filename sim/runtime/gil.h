@@ -15,19 +15,23 @@
  *
  * Who takes a released GIL. The waiters take it in the order they came,
  * a holder forced out at the back, but for one case: a thread that comes
- * to want the GIL while no core is idle and every core's thread has held
- * it for less than the host's quantum cannot preempt any of them (the
- * scheduler lets a running thread finish its slice; past it, a woken
- * thread takes the core at once, host.h), so it has not yet run and
- * blocked on the GIL: it is runnable, and when the GIL is released
- * before that quantum is over, the scheduler runs it before the waiter
- * the release wakes, and it finds the GIL free and takes it (CPython
- * Python/ceval_gil.c take_gil: a thread that finds the GIL unlocked takes
- * it without waiting, whoever was signalled). A gthread worker's main
+ * to want the GIL while no core is idle and no core's thread can be
+ * preempted yet (each has held its core for less than the host's quantum,
+ * or, without wake-up preemption, is before its quantum's boundary:
+ * sim_host_core_at) has not yet run and blocked on the GIL: it is
+ * runnable, and when the GIL is released before it gets a core, the
+ * scheduler runs it before the waiter the release wakes, and it finds the
+ * GIL free and takes it (CPython Python/ceval_gil.c take_gil: a thread
+ * that finds the GIL unlocked takes it without waiting, whoever was
+ * signalled). A thread that wants the GIL as its own burst ends (C code
+ * that released it) is on its core and waits in turn. A gthread worker's main
  * thread, which took the GIL a moment ago to accept a connection, hands
  * it so to the thread that serves it, before the long request the main
- * thread forced out. Once the quantum is over such a thread waits as the
- * others do, from then. A release with several such threads goes to the
+ * thread forced out. Once it would have had a core such a thread waits
+ * as the others do, from then. (The switch interval after which a waiter
+ * forces the holder out counts from when the first waiter came, a runnable
+ * one too, where CPython's counts from when it blocks: at most a quantum
+ * sooner.) A release with several such threads goes to the
  * one that came first. A thread that lets the GIL go around a send
  * (sim_py_yield) wants it back at once and is one of them: it is the
  * running thread.

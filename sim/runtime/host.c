@@ -360,6 +360,18 @@ static double hold_end(const struct sim_host *h, const struct sim_core *co,
 	return co->held + (n + 1) * q;
 }
 
+double sim_host_core_at(const struct sim_host *h, const struct sim_thread *t,
+			double now)
+{
+	if (h->nidle > 0 || !(h->quantum > 0) ||
+	    (h->handoff >= 0 && h->cores[h->handoff].last == t))
+		return now;
+	double at = INFINITY;
+	for (int i = 0; i < h->ncores; i++)
+		at = fmin(at, hold_end(h, &h->cores[i], now));
+	return fmax(at, now);
+}
+
 /* Gives core c to t for its burst; a new hold's quantum starts after
  * `refill`, the switch refill just added to the burst. */
 static void dispatch(struct sim_host *h, int c, struct sim_thread *t,

@@ -331,6 +331,13 @@ static inline double sim_thread_take_held(struct sim_thread *t)
 }
 /* Says which process t belongs to (any stable pointer per process). */
 void sim_thread_set_proc(struct sim_thread *t, const void *proc);
+/* When thread t, becoming runnable now, would get a core: now if a core
+ * is idle or t holds one between two bursts (its on_done), else the
+ * earliest end of a core's hold if threads wait (hold_end: a quantum's
+ * end, or at once past it with wake-up preemption); now under processor
+ * sharing. The GIL's hand-over reads it (gil.h). */
+double sim_host_core_at(const struct sim_host *h, const struct sim_thread *t,
+			double now);
 /* Stops t's burst wherever it is (running or queued), e.g. a killed worker
  * or a thread made to drop the GIL; on_done is not called. Returns the CPU
  * the burst still needed (0 if t had no burst). */
