@@ -238,3 +238,51 @@ Test(gil, with_an_idle_core_the_woken_thread_waits_its_turn)
 {
 	handover(2);
 }
+
+/* Several waiters: a (at 10 ms) and b (11 ms) come while h computes and,
+ * runnable until h's quantum boundary at 12 ms, then wait on the GIL from
+ * the same instant, a first (it came first); h is forced out at 15 ms and
+ * waits behind them; a runs 0.5 ms and, as it ends, c comes to want the
+ * GIL, runnable (a has held the core less than a quantum): c takes it
+ * from the tail of the queue (1 ms, to 16.5 ms), then b from its head
+ * (0.5 ms, to 17 ms), then h. */
+static struct sim_pythread *third;
+static void a_done(struct sim_pythread *pt)
+{
+	note(pt);
+	sim_py_run(third, 0.001);
+}
+
+static void wants(struct sim *s, void *obj, uint64_t arg)
+{
+	sim_py_run(obj, 0.0005);
+}
+
+Test(gil, waiters_take_it_runnable_first_then_in_the_order_they_waited)
+{
+	struct rig r;
+	rig_up(&r, 1, true);
+	struct sim_pythread h, a, b, c;
+	sim_pythread_init(&h, &r.g, note, (void *)(intptr_t)3);
+	sim_pythread_init(&a, &r.g, a_done, (void *)(intptr_t)0);
+	sim_pythread_init(&b, &r.g, note, (void *)(intptr_t)1);
+	sim_pythread_init(&c, &r.g, note, (void *)(intptr_t)2);
+	third = &c;
+	norder = 0;
+	sim_py_run(&h, 0.020);
+	sim_after(&r.s, 0.010, wants, &a, 0);
+	sim_after(&r.s, 0.011, wants, &b, 0);
+	sim_run_until(&r.s, 1);
+	cr_assert_eq(norder, 4);
+	int want[4] = {0, 2, 1, 3};
+	/* h: 15 ms of its 20 before it was forced out, the rest after b */
+	double at[4] = {0.0155, 0.0165, 0.017, 0.022};
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(order[i], want[i], "step %d: thread %d", i,
+			     order[i]);
+		cr_expect_float_eq(ended[i], at[i], 1e-12, "step %d at %.9g s",
+				   i, ended[i]);
+	}
+	cr_expect(r.g.nwait == 0 && !r.g.wq_head && !r.g.wq_tail);
+	rig_down(&r);
+}
