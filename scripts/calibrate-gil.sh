@@ -49,8 +49,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# model K: the model's p10, p50, p90 and p99 (ms) of the 1 ms requests
-model() {
+# trace K: WORK/gil.csv, the model's arrivals (K long requests at the start,
+# N 1 ms ones at RATE); prints the last one's time plus 0.5 s (the duration)
+trace() {
   "$PY" - "$1" "$N" "$RATE" "$WORK" <<'PY'
 import random, sys
 k, n, rate, work = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
@@ -88,7 +89,7 @@ main() {
     kill "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
     PID=""
-    end=$(model "$k")
+    end=$(trace "$k")
     cat >"$WORK/gil.yaml" <<YAML
 name: gil-hogs
 seed: 3

@@ -61,16 +61,11 @@ static bool takes_first(const struct sim_pythread *a,
 	return ra ? a->came < b->came : a->runnable_until < b->runnable_until;
 }
 
-static struct sim_pythread *wq_pop(struct sim_gil *g)
+/* Takes the waiter *at (the head's link or its predecessor's next) out of
+ * the queue and returns it. */
+static struct sim_pythread *wq_unlink(struct sim_gil *g,
+				      struct sim_pythread **at)
 {
-	struct sim_pythread **at = &g->wq_head;
-	if (!*at)
-		return NULL;
-	/* the waiter that takes it: the head unless another goes first */
-	double now = now_of(g);
-	for (struct sim_pythread **pp = &(*at)->next; *pp; pp = &(*pp)->next)
-		if (takes_first(*pp, *at, now))
-			at = pp;
 	struct sim_pythread *pt = *at;
 	*at = pt->next;
 	if (g->wq_tail == pt) /* the new tail: the one before it, if any */
@@ -84,6 +79,19 @@ static struct sim_pythread *wq_pop(struct sim_gil *g)
 	g->nwait--;
 	sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
 	return pt;
+}
+
+static struct sim_pythread *wq_pop(struct sim_gil *g)
+{
+	struct sim_pythread **at = &g->wq_head;
+	if (!*at)
+		return NULL;
+	/* the waiter that takes it: the head unless another goes first */
+	double now = now_of(g);
+	for (struct sim_pythread **pp = &(*at)->next; *pp; pp = &(*pp)->next)
+		if (takes_first(*pp, *at, now))
+			at = pp;
+	return wq_unlink(g, at);
 }
 
 static void drop_request(struct sim *s, void *obj, uint64_t arg);
@@ -205,19 +213,10 @@ void sim_py_abort(struct sim_pythread *pt)
 		return;
 	}
 	for (struct sim_pythread **pp = &g->wq_head; *pp; pp = &(*pp)->next) {
-		if (*pp != pt)
-			continue;
-		*pp = pt->next;
-		if (g->wq_tail == pt) {
-			struct sim_pythread *p = g->wq_head;
-			while (p && p->next)
-				p = p->next;
-			g->wq_tail = p;
+		if (*pp == pt) {
+			wq_unlink(g, pp);
+			return;
 		}
-		pt->next = NULL;
-		g->nwait--;
-		sim_tw_set(&g->waiting, now_of(g), (double)g->nwait);
-		return;
 	}
 	/* neither holding nor waiting: a burst without the GIL */
 	sim_host_abort(g->host, &pt->t);

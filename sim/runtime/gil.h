@@ -18,23 +18,22 @@
  * to want the GIL while no core is idle and no core's thread can be
  * preempted yet (each has held its core for less than the host's quantum,
  * or, without wake-up preemption, is before its quantum's boundary:
- * sim_host_core_at) has not yet run and blocked on the GIL: it is
- * runnable, and when the GIL is released before it gets a core, the
+ * sim_host_core_at) has not yet run and blocked on the GIL. It is
+ * runnable, and when the GIL is released before it would get a core, the
  * scheduler runs it before the waiter the release wakes, and it finds the
  * GIL free and takes it (CPython Python/ceval_gil.c take_gil: a thread
  * that finds the GIL unlocked takes it without waiting, whoever was
- * signalled). A thread that wants the GIL as its own burst ends (C code
- * that released it) is on its core and waits in turn. A gthread worker's main
- * thread, which took the GIL a moment ago to accept a connection, hands
- * it so to the thread that serves it, before the long request the main
- * thread forced out. Once it would have had a core such a thread waits
- * as the others do, from then. (The switch interval after which a waiter
- * forces the holder out counts from when the first waiter came, a runnable
- * one too, where CPython's counts from when it blocks: at most a quantum
- * sooner.) A release with several such threads goes to the
- * one that came first. A thread that lets the GIL go around a send
- * (sim_py_yield) wants it back at once and is one of them: it is the
- * running thread.
+ * signalled); of several such threads, the one that came first. Once it
+ * would have had a core it waits as the others do, from then. So a
+ * gthread worker's main thread, which took the GIL a moment ago to accept
+ * a connection, hands it to the thread that serves it, before the long
+ * request the main thread forced out. A thread that lets the GIL go
+ * around a send (sim_py_yield) and wants it back at once is such a
+ * thread (it is the running one); a thread that wants the GIL as its own
+ * burst ends (C code that released it) is on its core and waits in turn.
+ * (The switch interval after which a waiter forces the holder out counts
+ * from when the first waiter came, a runnable one too, where CPython's
+ * counts from when it blocks: at most a quantum sooner.)
  */
 #ifndef SIM_GIL_H
 #define SIM_GIL_H
