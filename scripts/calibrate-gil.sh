@@ -22,7 +22,11 @@
 # and 21.67 (p90 2.13, 11.32, 20.81, 31.37; at 0 its own overheads). Before
 # a runnable thread took a released GIL first (runtime/gil.h), when the
 # thread that serves a connection waited on the GIL behind the long ones,
-# the model gave 16.5, 30.2 and 45.2 ms behind 1, 2 and 3.
+# the model gave 16.5, 30.2 and 45.2 ms behind 1, 2 and 3. Behind one
+# thread the server's latency is bimodal (one switch interval or two),
+# and its median falls either side from run to run: 11.94 and 12.20 ms
+# at 12:35 and 12:40, 6.70 in a second pass at 12:40 (HOGS="1 2 3 1 2
+# 3"); behind 4 threads (HOGS="0 1 2 3 4") 48.28 ms, the model 32.10.
 # Output: OUT/gil.txt (default results/calibrate). Environment: HOGS, N
 # (300), RATE (50), QUANTUM (1.5ms), SERVER_CPU, CLIENT_CPU, PORT (19190),
 # OUT.
