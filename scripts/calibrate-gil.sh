@@ -4,6 +4,8 @@
 #
 #   bash scripts/calibrate-gil.sh    install what is missing, measure
 #                                    (~1 minute), print both
+#   SCHED=1 bash scripts/calibrate-gil.sh   also where the server's
+#                                    requests wait, from perf's record
 #
 # The server (scripts/calibrate/gil_hogs.py) runs K threads that burn
 # Python forever beside a main thread that accepts connections in
@@ -27,13 +29,34 @@
 # and its median falls either side from run to run: 11.94 and 12.20 ms
 # at 12:35 and 12:40, 6.70 in a second pass at 12:40 (HOGS="1 2 3 1 2
 # 3"); behind 4 threads (HOGS="0 1 2 3 4") 48.28 ms, the model 32.10.
+# With SCHED=1 it also records the scheduler on the server's core (perf;
+# linux-perf, and root or CAP_PERFMON) and prints, for each K, where the
+# request waits (scripts/calibrate/gil_sched.py): the main thread from the
+# send to the end of its accept, the pool thread from there to its burst,
+# who took the GIL the main thread then let go, and how many stretches
+# the main thread ran. On 2026-12-06 at 12:56 (this VM):
+#   K=1: main 5.4 5.5 5.7, pool 0.0 5.2 6.3 ms (p10 p50 p90); after the
+#        accept the hog the main thread took the core from took the GIL
+#        in 51 % of requests (the request then waits an interval; 86 % in
+#        a run at 12:50, 46 % at 12:53: the bimodal latency above), the
+#        pool thread in 49 %;
+#   K=2: main 2.1 6.7 14.1, pool 6.5 6.6 6.6; the other hog (asleep on
+#        the GIL, woken by the release inside the accept) in 99 %: the
+#        pool thread waits the scheduler's slice of it and one interval,
+#        then takes the GIL at the forced switch, before the hog the main
+#        thread had forced out;
+#   K=3: main 4.8 18.4 36.0, pool 0.1 6.7 19.7; another hog in 89 %; the
+#        main thread ran 9 stretches a request (median; 4 at K=1 and 2):
+#        it loses the GIL again at the accept's own releases.
 # Output: OUT/gil.txt (default results/calibrate). Environment: HOGS, N
 # (300), RATE (50), QUANTUM (1.5ms), SERVER_CPU, CLIENT_CPU, PORT (19190),
-# OUT.
+# OUT, SCHED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/install-missing.sh
 . scripts/install-missing.sh
+# shellcheck source=scripts/perf-record.sh
+. scripts/perf-record.sh
 
 HOGS=${HOGS:-"0 1 2 3"}
 N=${N:-300}
@@ -43,11 +66,13 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-19190}
 OUT=${OUT:-results/calibrate}
+SCHED=${SCHED:-0}
 PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1
 PID=""
 WORK=""
 cleanup() {
+  perf_stop
   [ -z "$PID" ] || kill "$PID" 2>/dev/null || true
   [ -z "$WORK" ] || rm -rf "$WORK"
 }
@@ -73,6 +98,7 @@ PY
 
 main() {
   install_missing python3
+  [ "$SCHED" != 1 ] || install_missing linux-perf
   [ -x build/concsim ] || { echo "calibrate-gil.sh: build/concsim missing (bash scripts/dev.sh build)" >&2; exit 2; }
   mkdir -p "$OUT"
   WORK=$(mktemp -d)
@@ -84,15 +110,24 @@ main() {
   line "# p10 p50 p90 p99 (ms) of a 1 ms request behind K CPU-bound threads"
   for k in $HOGS; do
     nice -n -20 taskset -c "$SERVER_CPU" "$PY" scripts/calibrate/gil_hogs.py \
-      server "$k" "$PORT" &
+      server "$k" "$PORT" 2>"$WORK/tids$k" &
     PID=$!
     sleep 1
+    [ "$SCHED" != 1 ] || perf_record "$WORK/sched$k.data" "$SERVER_CPU" \
+      sched:sched_switch
     got=$(taskset -c "$CLIENT_CPU" "$PY" scripts/calibrate/gil_hogs.py \
-      client "$PORT" "$N" "$RATE")
+      client "$PORT" "$N" "$RATE" "$WORK/requests$k")
+    perf_stop
     line "server K=$k $got"
     kill "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
     PID=""
+    if [ "$SCHED" = 1 ]; then
+      perf script -i "$WORK/sched$k.data" >"$WORK/sched$k.txt" 2>/dev/null
+      got=$("$PY" scripts/calibrate/gil_sched.py "$WORK/tids$k" \
+        "$WORK/requests$k" "$WORK/sched$k.txt")
+      line "sched  K=$k $got"
+    fi
     end=$(trace "$k")
     cat >"$WORK/gil.yaml" <<YAML
 name: gil-hogs

@@ -45,6 +45,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/install-missing.sh
 . scripts/install-missing.sh
+# shellcheck source=scripts/perf-record.sh
+. scripts/perf-record.sh
 
 WORKERS=${WORKERS:-4}
 RATES=${RATES:-"49 150"}
@@ -63,11 +65,10 @@ case $DURATION in '' | *[!0-9]* | 0)
   echo "DURATION: whole seconds, not '$DURATION'" >&2; exit 2 ;; esac
 
 WORK=  # servers.sh's cleanup removes it: ours only, once made
-PERF_PID=
 # shellcheck source=scripts/servers.sh
 . scripts/servers.sh
 cleanup() {
-  [ -z "$PERF_PID" ] || pkill -TERM -P "$PERF_PID" 2>/dev/null || true
+  perf_stop
   cleanup_server
 }
 trap cleanup EXIT
@@ -76,27 +77,12 @@ steal_ms() { # the steal time of SERVER_CPU so far, ms (/proc/stat, 10 ms ticks)
   awk -v c="cpu$SERVER_CPU" '$1 == c { print $9 * 10 }' /proc/stat
 }
 
-# record FILE: perf records the server's core into FILE until stopped
-# (stop_record), its clock CLOCK_MONOTONIC, the client's (openloop)
+# record FILE: perf records the server's core into FILE until stop_record
+# (scripts/perf-record.sh)
 record() {
-  perf record -q -k mono -e sched:sched_switch -e syscalls:sys_exit_accept4 \
-    -C "$SERVER_CPU" -o "$1" -- sleep 100000 >"$1.log" 2>&1 &
-  PERF_PID=$!
-  sleep 1
-  kill -0 "$PERF_PID" 2>/dev/null && return 0
-  PERF_PID=
-  echo "perf cannot record CPU $SERVER_CPU's tracepoints:" >&2
-  cat "$1.log" >&2
-  return 1
+  perf_record "$1" "$SERVER_CPU" sched:sched_switch syscalls:sys_exit_accept4
 }
-
-# stop_record: ends perf's workload (a background job ignores SIGINT, so
-# perf would too); perf then writes the record and exits
-stop_record() {
-  pkill -TERM -P "$PERF_PID" 2>/dev/null || true
-  wait "$PERF_PID" 2>/dev/null || true
-  PERF_PID=
-}
+stop_record() { perf_stop; }
 
 # trace RATE: one traced run at RATE/s into OUT/RATE
 trace() {
