@@ -65,9 +65,12 @@
  * (gunicorn workers/gthread.py run(), accept(), enqueue_req()), all Python,
  * so it takes the GIL first: a new connection waits for the GIL twice, once
  * for the main thread and once for the thread that serves it, and behind a
- * CPU-bound thread each wait can last the switch interval. The main thread
- * accepts one connection at a time and pays the connection's costs
- * (`connection_overhead`, `tls_overhead`) and the thread pool's: the
+ * CPU-bound thread each wait can last the switch interval. Its accept()
+ * (and the poller's epoll_ctl) lets the GIL go and takes it back at once,
+ * which signals a thread asleep on it; on a busy core that thread then
+ * takes the GIL before the one that serves the connection (gil.h). The
+ * main thread accepts one connection at a time and pays the connection's
+ * costs (`connection_overhead`, `tls_overhead`) and the thread pool's: the
  * submission (`pool_overhead`) and, each pass of its loop, a scan of every
  * request submitted and not yet collected (`pool_scan` each when a request
  * finished since the last pass, else `pool_wait` and `pool_scan_none`
@@ -93,11 +96,13 @@
  * messages pay all of request_overhead before their phases. gunicorn
  * sends the status line and headers with one sendall() and the body with
  * another (http/wsgi.py: Response.write() calls send_headers() first),
- * and each releases the GIL: when a thread is waiting for the GIL as
- * the request's Python ends, it takes the GIL at the headers and the body
- * waits until this thread has it back (sim_py_yield). Behind a CPU-bound
- * thread that is the switch interval again: the convoy of bpo-7946, paid
- * by a request that has finished.
+ * and each releases the GIL: when a thread waiting for the GIL as the
+ * request's Python ends can run at once (an idle core, or a holder past
+ * its quantum), it takes the GIL at the headers and the body waits until
+ * this thread has it back (sim_py_yield). Behind a CPU-bound thread that
+ * is the switch interval again: the convoy of bpo-7946, paid by a request
+ * that has finished. On a busy core the sender, not preempted, takes the
+ * GIL back before the waiter runs (gil.h).
  *
  * Not modelled: idle kept-alive connections counting against
  * worker_connections; graceful_timeout on recycling; the arbiter's polling
@@ -662,8 +667,8 @@ static void run_phases(struct wp_thread *th, double cpu0, bool first)
 		/* gunicorn writes the response with two sendall() calls, the
 		 * status line and headers, then the body (http/wsgi.py,
 		 * Response.send_headers() and write()), each releasing the GIL:
-		 * a thread waiting for the GIL takes it at the first, and the
-		 * body goes out when this thread has it back (gil.h) */
+		 * a waiting thread that can run at once takes it at the first,
+		 * and the body goes out when this thread has it back (gil.h) */
 		th->upto = (uint8_t)r->phase;
 		if (!th->headers && sim_py_yield(&th->py)) {
 			th->headers = true;
@@ -1161,7 +1166,8 @@ static int wp_init(void *state, const struct sim_ctx *ctx)
 			p->idle[p->nidle++] = &p->th[cfg->threads - 1 - k];
 		}
 		sim_pythread_init(&p->main, &p->gil, main_done, p);
-		p->rest.core = -1; /* none yet */
+		p->main.drops = true; /* its accept() lets the GIL go: gil.h */
+		p->rest.core = -1;    /* none yet */
 		sim_thread_keep_rest(&p->main.t, &p->rest);
 		if (m->herd) { /* sync: the worker's one thread */
 			sim_thread_set_proc(&p->th[0].py.t, p);

@@ -20,15 +20,18 @@
 # On 2026-12-06 at 10:27 UTC (the VM of validate-real.sh, CPython 3.11,
 # Linux 6.18, quantum 1.5 ms) the server's p50 was 1.51, 6.67, 14.00 and
 # 28.31 ms behind 0, 1, 2 and 3 threads (p90 1.62, 12.60, 19.69, 46.12;
-# 1.42, 6.58, 13.66 and 27.81 at 10:12), the model's 1.78, 9.98, 16.66
-# and 21.67 (p90 2.13, 11.32, 20.81, 31.37; at 0 its own overheads). Before
-# a runnable thread took a released GIL first (runtime/gil.h), when the
-# thread that serves a connection waited on the GIL behind the long ones,
-# the model gave 16.5, 30.2 and 45.2 ms behind 1, 2 and 3. Behind one
-# thread the server's latency is bimodal (one switch interval or two),
-# and its median falls either side from run to run: 11.94 and 12.20 ms
-# at 12:35 and 12:40, 6.70 in a second pass at 12:40 (HOGS="1 2 3 1 2
-# 3"); behind 4 threads (HOGS="0 1 2 3 4") 48.28 ms, the model 32.10.
+# 1.42, 6.58, 13.66 and 27.81 at 10:12), the model's then 1.78, 9.98,
+# 16.66 and 21.67 (p90 2.13, 11.32, 20.81, 31.37; at 0 its own
+# overheads). Behind one thread the server's latency is bimodal (one
+# switch interval or two), and its median falls either side from run to
+# run: 11.94, 12.20 and 12.00 ms at 12:35, 12:40 and 12:56, 6.70 in a
+# second pass at 12:40 (HOGS="1 2 3 1 2 3"); behind 4 threads (HOGS="0 1
+# 2 3 4") 48.28 ms. The model with the order among the GIL's runnable
+# waiters (runtime/gil.h, from the records below) gives 1.78, 11.32,
+# 19.59, 29.11 and 38.94 ms behind 0 to 4 (p90 2.13, 12.18, 21.91, 32.59,
+# 43.58); 10.0, 16.7, 21.7 and 32.1 before it, and 16.5, 30.2 and 45.2
+# behind 1 to 3 when the serving thread always waited behind the long
+# ones.
 # With SCHED=1 it also records the scheduler on the server's core (perf;
 # linux-perf, and root or CAP_PERFMON) and prints, for each K, where the
 # request waits (scripts/calibrate/gil_sched.py): the main thread from the

@@ -176,10 +176,12 @@ Test(gil, yield_hands_the_gil_to_the_waiter_and_takes_it_back)
 /* gil.h, "Who takes a released GIL": a gthread worker's main thread (m)
  * forces a long request (h) out after the switch interval, accepts for
  * 0.5 ms and hands the connection to a thread (w) that wants the GIL
- * while m holds it. On one core m has held for less than the quantum:
- * w cannot preempt it, is runnable when m lets the GIL go and takes it
- * before h, which the release wakes. With a second, idle core w runs at
- * once, waits on the GIL behind h and takes it an interval later. */
+ * while m holds it. On one core h, whose core m took, is preempted, not
+ * asleep on the GIL, and w, woken, cannot preempt m: both are runnable
+ * when m lets the GIL go, and h, preempted in mid-slice, goes first; w
+ * takes the GIL at h's next forced switch. With a second, idle core h is
+ * asleep on the GIL from the forced switch and w from when it came: h
+ * first again. */
 static struct sim_pythread *served;
 static double m_end, w_end;
 
@@ -216,46 +218,34 @@ static void handover(int cores)
 	sim_after(&r.s, 0.010, m_wakes, &m, 0);
 	sim_run_until(&r.s, 0.1);
 	cr_expect_float_eq(m_end, 0.0155, 1e-12, "m ended at %.9g s", m_end);
-	if (cores == 1)
-		cr_expect_float_eq(w_end, 0.0165, 1e-12,
-				   "w, runnable, took the GIL before h: "
-				   "ended at %.9g s",
-				   w_end);
-	else
-		cr_expect_float_eq(w_end, 0.0215, 1e-12,
-				   "w waited behind h an interval: "
-				   "ended at %.9g s",
-				   w_end);
+	/* h takes the GIL back at 15.5 ms, w at 20.5 */
+	cr_expect_float_eq(w_end, 0.0215, 1e-12,
+			   "%d cores: w waited behind h an interval: "
+			   "ended at %.9g s",
+			   cores, w_end);
+	cr_expect(r.g.holder == &h, "h holds the GIL after w");
 	rig_down(&r);
 }
 
-Test(gil, a_thread_woken_during_a_short_hold_takes_the_gil_first)
+Test(gil, the_long_request_preempted_goes_before_the_served_thread)
 {
 	handover(1);
 }
 
-Test(gil, with_an_idle_core_the_woken_thread_waits_its_turn)
+Test(gil, with_an_idle_core_the_served_thread_waits_its_turn)
 {
 	handover(2);
 }
 
-/* Several waiters: a (at 10 ms) and b (11 ms) come while h computes and,
- * runnable until h's quantum boundary at 12 ms, then wait on the GIL from
- * the same instant, a first (it came first); h is forced out at 15 ms and
- * waits behind them; a runs 0.5 ms and, as it ends, c comes to want the
- * GIL, runnable (a has held the core less than a quantum): c takes it
- * from the tail of the queue (1 ms, to 16.5 ms), then b from its head
- * (0.5 ms, to 17 ms), then h. */
-static struct sim_pythread *third;
-static void a_done(struct sim_pythread *pt)
-{
-	note(pt);
-	sim_py_run(third, 0.001);
-}
-
+/* Several waiters: a (at 10 ms) and b (11 ms) come while h computes (14
+ * ms) and, runnable until h's quantum boundary at 12 ms, then sleep on
+ * the GIL from the same instant, a first (it came first); c comes at 13
+ * ms, runnable until the next boundary at 16 ms. h ends at 14 ms: c,
+ * runnable, takes the GIL before the sleepers (1 ms, to 15 ms), then a
+ * (0.5 ms) and b (0.5 ms), in the order they came. */
 static void wants(struct sim *s, void *obj, uint64_t arg)
 {
-	sim_py_run(obj, 0.0005);
+	sim_py_run(obj, arg ? 0.001 : 0.0005);
 }
 
 Test(gil, waiters_take_it_runnable_first_then_in_the_order_they_waited)
@@ -264,19 +254,18 @@ Test(gil, waiters_take_it_runnable_first_then_in_the_order_they_waited)
 	rig_up(&r, 1, true);
 	struct sim_pythread h, a, b, c;
 	sim_pythread_init(&h, &r.g, note, (void *)(intptr_t)3);
-	sim_pythread_init(&a, &r.g, a_done, (void *)(intptr_t)0);
+	sim_pythread_init(&a, &r.g, note, (void *)(intptr_t)0);
 	sim_pythread_init(&b, &r.g, note, (void *)(intptr_t)1);
 	sim_pythread_init(&c, &r.g, note, (void *)(intptr_t)2);
-	third = &c;
 	norder = 0;
-	sim_py_run(&h, 0.020);
+	sim_py_run(&h, 0.014);
 	sim_after(&r.s, 0.010, wants, &a, 0);
 	sim_after(&r.s, 0.011, wants, &b, 0);
+	sim_after(&r.s, 0.013, wants, &c, 1);
 	sim_run_until(&r.s, 1);
 	cr_assert_eq(norder, 4);
-	int want[4] = {0, 2, 1, 3};
-	/* h: 15 ms of its 20 before it was forced out, the rest after b */
-	double at[4] = {0.0155, 0.0165, 0.017, 0.022};
+	int want[4] = {3, 2, 0, 1};
+	double at[4] = {0.014, 0.015, 0.0155, 0.016};
 	for (int i = 0; i < 4; i++) {
 		cr_expect_eq(order[i], want[i], "step %d: thread %d", i,
 			     order[i]);
@@ -284,5 +273,50 @@ Test(gil, waiters_take_it_runnable_first_then_in_the_order_they_waited)
 				   i, ended[i]);
 	}
 	cr_expect(r.g.nwait == 0 && !r.g.wq_head && !r.g.wq_tail);
+	rig_down(&r);
+}
+
+/* gil.h, "Who takes a released GIL", signalled: two long requests (x
+ * from 0, y from 1 ms) take turns, each forced out preempted until the
+ * other's quantum ends, then asleep; the main thread m (its bursts start
+ * with an accept that lets the GIL go, `drops`) comes at 7 ms while y
+ * holds, runnable until 10 ms, then asleep behind x; x takes the GIL at
+ * 11 ms, m at 16 ms. m's accept signals y (asleep since 15; not x, which
+ * m's take forced out), which cannot have the core before m's quantum
+ * ends at 20 ms. m ends at 16.5 ms and hands the connection to w: of y
+ * (signalled), x (preempted) and w (woken) y takes the GIL, then x
+ * (asleep from 20 ms, before w), and w only at 26.5 ms. Without the
+ * signal x would take it at 16.5 ms, y at 21.5 and w still at 26.5:
+ * who holds it between says which. */
+static void long_request(struct sim *s, void *obj, uint64_t arg)
+{
+	sim_py_run(obj, 1.0);
+}
+
+Test(gil, the_accept_wakes_a_sleeper_that_goes_before_the_served_thread)
+{
+	struct rig r;
+	rig_up(&r, 1, true);
+	struct sim_pythread x, y, m, w;
+	sim_pythread_init(&x, &r.g, cpu_thread_done, &(struct worker){0});
+	sim_pythread_init(&y, &r.g, cpu_thread_done, &(struct worker){0});
+	sim_pythread_init(&m, &r.g, m_done, NULL);
+	sim_pythread_init(&w, &r.g, w_done, NULL);
+	m.drops = true;
+	served = &w;
+	m_end = w_end = 0;
+	sim_py_run(&x, 1.0);
+	sim_after(&r.s, 0.001, long_request, &y, 0);
+	sim_after(&r.s, 0.007, m_wakes, &m, 0);
+	sim_run_until(&r.s, 0.0166);
+	cr_expect(r.g.holder == &y, "y, signalled, took the GIL after m");
+	sim_run_until(&r.s, 0.0216);
+	cr_expect(r.g.holder == &x, "x, preempted, took it after y");
+	sim_run_until(&r.s, 0.1);
+	cr_expect_float_eq(m_end, 0.0165, 1e-12, "m ended at %.9g s", m_end);
+	cr_expect_float_eq(w_end, 0.0275, 1e-12,
+			   "w went behind y (woken by the accept) and x: "
+			   "ended at %.9g s",
+			   w_end);
 	rig_down(&r);
 }

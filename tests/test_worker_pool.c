@@ -424,19 +424,27 @@ Test(worker_pool, gthread_main_thread_waits_for_the_gil, .init = tl_mktmp,
 }
 
 /* gthread's response goes out in two sends with the GIL released between
- * them (sim_py_yield). One core (3 ms quantum), 1 worker x 3 threads,
- * overheads zero: a 20 ms request at 0, 1 ms ones at 1 and 1.5 ms. The
- * main thread waits for the GIL from 1 ms and forces the long request out
- * at 6 ms; it accepts both short ones at once, and their threads, woken
- * while it holds the GIL (gil.h), take it before the long one: the first
- * runs 6-7 ms and, sending its headers, hands the GIL to the second (7-8
- * ms), which hands it back to the first, runnable still: it sends its
- * body at 8 ms, and the second its own at once after it. Latencies 7 and
- * 6.5 ms (with one send: 6 and 6.5 ms); the long request ends at 22 ms.
- * (17 and 16.5 ms when the short ones' threads waited behind the long
- * one, before 2026-12-06.) */
-Test(worker_pool, gthread_response_goes_out_in_two_sends, .init = tl_mktmp,
-     .fini = tl_rmtmp)
+ * them (sim_py_yield). 1 worker x 3 threads, overheads zero (3 ms
+ * quantum): a 20 ms request at 0, 1 ms ones at 1 and 1.5 ms. The main
+ * thread waits for the GIL from 1 ms and forces the long request out at
+ * 6 ms; it accepts both short ones at once (no CPU) and lets the GIL go.
+ * On two cores the long request, asleep on the GIL since 6 ms (the idle
+ * core would have run it), takes it first, and the short ones' threads
+ * wait behind it to 11 ms. The first runs 11-12 ms and, sending its
+ * headers, hands the GIL to the second, which can run at once on the idle
+ * core (12-13 ms) and in turn hands it to the long request at its
+ * headers; both bodies wait for the long request's next forced switch at
+ * 18 ms: latencies 17 and 16.5 ms (11 and 11.5 with one send). On one
+ * core the long request, preempted by the main thread, not asleep, takes
+ * the GIL before the threads woken to serve (gil.h), to 11 ms; the first
+ * short one then takes it and, having held the core for less than a
+ * quantum, which no waiter can preempt, keeps it over its sends (11-12
+ * ms); its release at the headers signals the second, asleep since 9 ms,
+ * which then goes before the long one, preempted again (12-13 ms): 11 and
+ * 11.5 ms (6 and 6.5 ms before the preempted holder went first, 7 and 6.5
+ * with a hand-over at every send). The long request ends at 22 ms either
+ * way. */
+static void two_sends(int cores, double want)
 {
 	char yaml[1024];
 	tl_write("pair.csv",
@@ -450,17 +458,29 @@ Test(worker_pool, gthread_response_goes_out_in_two_sends, .init = tl_mktmp,
 		 "    - { name: long, phases: [ { cpu: 20ms } ] }\n"
 		 "    - { name: short, phases: [ { cpu: 1ms } ] }\n"
 		 "systems:\n"
-		 "  - { name: gil, model: worker-pool, cores: 1, workers: 1, "
+		 "  - { name: gil, model: worker-pool, cores: %d, workers: 1, "
 		 "threads: 3, overheads: zero }\n",
-		 tl_tmpdir());
+		 tl_tmpdir(), cores);
 	struct sim_summary s[1];
 	tl_run(yaml, s, 1);
 	double mean = s[0].classes[1].lat_mean.mean;
-	cr_expect(fabs(mean - (0.007 + 0.0065) / 2) < 1e-9,
-		  "short requests' mean latency %.9f s", mean);
+	cr_expect(fabs(mean - want) < 1e-9,
+		  "%d cores: short requests' mean latency %.9f s", cores, mean);
 	cr_expect(fabs(s[0].classes[0].lat_mean.mean - 0.022) < 1e-9,
 		  "long request %.9f s", s[0].classes[0].lat_mean.mean);
 	sim_summary_release(&s[0]);
+}
+
+Test(worker_pool, gthread_response_goes_out_in_two_sends, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	two_sends(2, (0.017 + 0.0165) / 2);
+}
+
+Test(worker_pool, gthread_sender_on_a_busy_core_keeps_the_gil, .init = tl_mktmp,
+     .fini = tl_rmtmp)
+{
+	two_sends(1, (0.011 + 0.0115) / 2);
 }
 
 /* gthread's main thread pays the thread pool's costs for each connection:

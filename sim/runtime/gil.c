@@ -36,7 +36,9 @@ static double now_of(const struct sim_gil *g)
 static void wq_push(struct sim_gil *g, struct sim_pythread *pt, bool forced)
 {
 	double now = now_of(g);
-	pt->came = now;
+	pt->came = pt->woke = now;
+	pt->forced = forced;
+	pt->how = SIM_PY_WOKEN;
 	pt->runnable_until =
 	    forced ? now : sim_host_core_at(g->host, &pt->t, now);
 	pt->next = NULL;
@@ -50,15 +52,33 @@ static void wq_push(struct sim_gil *g, struct sim_pythread *pt, bool forced)
 }
 
 /* Whether waiter a takes a released GIL before waiter b (gil.h): a
- * runnable one first, the first come among them; the others in the order
- * they started to wait on it (when their quantum as runnable ended). */
+ * runnable one first, signalled before preempted before woken, the first
+ * to become runnable among them; the others in the order they started to
+ * sleep on it (when they would have had a core). */
 static bool takes_first(const struct sim_pythread *a,
 			const struct sim_pythread *b, double now)
 {
 	bool ra = a->runnable_until > now, rb = b->runnable_until > now;
 	if (ra != rb)
 		return ra;
-	return ra ? a->came < b->came : a->runnable_until < b->runnable_until;
+	if (!ra)
+		return a->runnable_until < b->runnable_until;
+	if (a->how != b->how)
+		return a->how < b->how;
+	return a->woke < b->woke;
+}
+
+/* pt, waiting, is runnable from now, as `how` says, until it can have a
+ * core, if that is later. */
+static void make_runnable(struct sim_gil *g, struct sim_pythread *pt,
+			  enum sim_py_runnable how)
+{
+	double now = now_of(g), at = sim_host_core_at(g->host, &pt->t, now);
+	if (at > now) {
+		pt->woke = now;
+		pt->runnable_until = at;
+		pt->how = how;
+	}
 }
 
 /* Takes the waiter *at (the head's link or its predecessor's next) out of
@@ -81,17 +101,41 @@ static struct sim_pythread *wq_unlink(struct sim_gil *g,
 	return pt;
 }
 
-static struct sim_pythread *wq_pop(struct sim_gil *g)
+/* The link to the waiter that takes a released GIL (the head's link or
+ * its predecessor's next); *result is NULL with nobody waiting. */
+static struct sim_pythread **wq_first(struct sim_gil *g)
 {
 	struct sim_pythread **at = &g->wq_head;
 	if (!*at)
-		return NULL;
-	/* the waiter that takes it: the head unless another goes first */
+		return at;
+	/* the head unless another goes first */
 	double now = now_of(g);
 	for (struct sim_pythread **pp = &(*at)->next; *pp; pp = &(*pp)->next)
 		if (takes_first(*pp, *at, now))
 			at = pp;
-	return wq_unlink(g, at);
+	return at;
+}
+
+static struct sim_pythread *wq_pop(struct sim_gil *g)
+{
+	struct sim_pythread **at = wq_first(g);
+	return *at ? wq_unlink(g, at) : NULL;
+}
+
+/* The holder let the GIL go around a call that returned at once and has
+ * it back (gil.h): the release signalled the first thread asleep on it,
+ * other than one forced out this instant, as the holder took the GIL. */
+static void signal_sleeper(struct sim_gil *g)
+{
+	double now = now_of(g);
+	struct sim_pythread *w = NULL;
+	for (struct sim_pythread *p = g->wq_head; p; p = p->next)
+		if (p->runnable_until <= now &&
+		    !(p->forced && p->came >= now) &&
+		    (!w || p->runnable_until < w->runnable_until))
+			w = p;
+	if (w)
+		make_runnable(g, w, SIM_PY_SIGNALLED);
 }
 
 static void drop_request(struct sim *s, void *obj, uint64_t arg);
@@ -112,6 +156,8 @@ static void take(struct sim_gil *g, struct sim_pythread *pt)
 	}
 	g->holder = g->last = pt;
 	sim_host_run(g->host, &pt->t, pt->need + cost);
+	if (pt->drops)
+		signal_sleeper(g);
 	arm(g);
 }
 
@@ -139,6 +185,11 @@ static void drop_request(struct sim *s, void *obj, uint64_t arg)
 	g->forced++;
 	wq_push(g, h, true);
 	release(g);
+	/* it lost its core to the one that took the GIL, if that one cannot
+	 * have another: preempted, not yet asleep on the GIL (it is behind
+	 * every other waiter, so another took it) */
+	assert(g->holder != h);
+	make_runnable(g, h, SIM_PY_PREEMPTED);
 }
 
 static void py_host_done(struct sim_thread *t)
@@ -161,6 +212,8 @@ void sim_py_run(struct sim_pythread *pt, double cpu)
 	pt->need = cpu;
 	if (!g->enabled || g->holder == pt) {
 		sim_host_run(g->host, &pt->t, cpu);
+		if (g->enabled && pt->drops)
+			signal_sleeper(g);
 		return;
 	}
 	if (!g->holder) {
@@ -187,6 +240,13 @@ bool sim_py_yield(struct sim_pythread *pt)
 	struct sim_gil *g = pt->gil;
 	if (!g->enabled || g->holder != pt || pt->running || !g->wq_head)
 		return false;
+	/* the waiter the release gives it to must run before pt, still on
+	 * its core, takes it back */
+	struct sim_pythread *w = *wq_first(g);
+	if (sim_host_core_at(g->host, &w->t, now_of(g)) > now_of(g)) {
+		signal_sleeper(g);
+		return false;
+	}
 	pt->running = 1;
 	pt->need = 0;
 	release(g);

@@ -13,24 +13,45 @@
  * after every I/O: the convoy effect (bpo-7946). With the GIL disabled
  * (free-threaded build, PEP 703/779) threads only share the cores.
  *
- * Who takes a released GIL. The waiters take it in the order they came,
- * a holder forced out at the back, but for one case: a thread that comes
- * to want the GIL while no core is idle and no core's thread can be
- * preempted yet (each has held its core for less than the host's quantum,
- * or, without wake-up preemption, is before its quantum's boundary:
- * sim_host_core_at) has not yet run and blocked on the GIL. It is
- * runnable, and when the GIL is released before it would get a core, the
- * scheduler runs it before the waiter the release wakes, and it finds the
- * GIL free and takes it (CPython Python/ceval_gil.c take_gil: a thread
- * that finds the GIL unlocked takes it without waiting, whoever was
- * signalled); of several such threads, the one that came first. Once it
- * would have had a core it waits as the others do, from then. So a
- * gthread worker's main thread, which took the GIL a moment ago to accept
- * a connection, hands it to the thread that serves it, before the long
- * request the main thread forced out. A thread that lets the GIL go
- * around a send (sim_py_yield) and wants it back at once is such a
- * thread (it is the running one); a thread that wants the GIL as its own
- * burst ends (C code that released it) is on its core and waits in turn.
+ * Who takes a released GIL. A waiter is asleep on the GIL's condition
+ * or runnable: it can run, it has not yet, and the first runnable one to
+ * get a core finds the GIL free and takes it (CPython Python/ceval_gil.c
+ * take_gil: a thread that finds the GIL unlocked takes it, whoever was
+ * signalled). So a released GIL goes to a runnable waiter first, else to
+ * the one asleep longest (a holder forced out sleeps at the back). A
+ * waiter is runnable while it cannot have a core: no core is idle and no
+ * core's thread can be preempted yet (each has held its core for less
+ * than the host's quantum or, without wake-up preemption, is before its
+ * quantum's boundary: sim_host_core_at); once it could have had one, it
+ * has run, found the GIL held, and sleeps from then. Three ways make a
+ * waiter runnable, and the scheduler (EEVDF: the eligible thread with the
+ * earliest virtual deadline) picks among them in this order:
+ *  - signalled: a release woke it from the GIL's condition while the
+ *    holder kept its core. CPython's drop_gil() signals the condition at
+ *    every release, also around a call that returns at once (accept(),
+ *    send()), after which the holder takes the GIL back before anyone
+ *    else can run. The first asleep is woken, but not the one the holder
+ *    forced out as it took the GIL (woken by the take itself through
+ *    switch_cond, it is not asleep on the GIL again yet). It waited on the
+ *    run queue through other threads' slices before it slept, and comes
+ *    back with that lag: the earliest deadline;
+ *  - preempted: a holder forced out while another thread takes its core
+ *    keeps its place in its slice, a deadline closer than a new one;
+ *  - woken: it came to want the GIL (its I/O ended, it was handed work)
+ *    after a burst of its own, and comes back with a deadline a slice
+ *    away. Within each, the one that became runnable first.
+ * A gthread worker's main thread forces a long request out, accepts a
+ * connection (its sock.accept() lets the GIL go and takes it back:
+ * `drops`, Modules/socketmodule.c) and hands it to the thread that serves
+ * it, woken; when the main thread lets the GIL go, a long request takes
+ * it first: behind two or more, one asleep that the accept signalled;
+ * behind one, the one preempted. A thread that lets the GIL go around a
+ * send (sim_py_yield) keeps it unless the waiter that would take it can
+ * have a core at once (on a busy core the sender, not preempted, takes it
+ * back first); its release still signals a sleeper. A thread that wants
+ * the GIL as its own burst ends (C code that released it) is on its core
+ * and waits in turn. Measured with scripts/calibrate-gil.sh (SCHED=1 reads
+ * the scheduler's record) and docs/validation.md.
  * (The switch interval after which a waiter forces the holder out counts
  * from when the first waiter came, a runnable one too, where CPython's
  * counts from when it blocks: at most a quantum sooner.)
@@ -95,6 +116,16 @@ struct sim_pythread {
 	 * rather than waiting on it (see above; `came` when it waits at once)
 	 */
 	double came, runnable_until;
+	double woke; /* since when it is runnable */
+	enum sim_py_runnable {
+		SIM_PY_SIGNALLED, /* the order among runnable ones (above) */
+		SIM_PY_PREEMPTED,
+		SIM_PY_WOKEN
+	} how;
+	bool forced; /* it was forced out, rather than came to want it */
+	bool drops;  /* each of its bursts starts with a call that lets the
+			GIL go and returns at once (accept): it signals a
+			sleeper (above) */
 	struct sim_pythread *next;
 };
 
@@ -114,12 +145,13 @@ void sim_py_run(struct sim_pythread *pt, double cpu);
  * sim_py_run(); a later sim_py_run() takes the GIL again. */
 void sim_py_run_nogil(struct sim_pythread *pt, double cpu);
 /* pt holds the GIL between two steps of Python and releases it around a
- * blocking call that returns at once (a socket send): if threads are
- * waiting, the first takes it and pt waits to take it back (a burst of no
- * CPU: on_done(pt) is called when it has), runnable (above) or behind
- * the waiters. Returns
- * false, and nothing happens, when pt does not hold the GIL or nobody
- * waits for it. */
+ * blocking call that returns at once (a socket send): if a waiter can
+ * have a core at once, the one that would take a released GIL takes it
+ * and pt waits to take it back (a burst of no CPU: on_done(pt) is called
+ * when it has), runnable (above) or behind the waiters. Returns false,
+ * and pt keeps the GIL, when pt does not hold it, nobody waits for it, or
+ * the waiter cannot run before pt takes it back (the release then only
+ * signals a sleeper, above). */
 bool sim_py_yield(struct sim_pythread *pt);
 /* Stops pt's burst (e.g. its worker was killed) and gives up the GIL. */
 void sim_py_abort(struct sim_pythread *pt);
