@@ -24,12 +24,13 @@
 # 16.66 and 21.67 (p90 2.13, 11.32, 20.81, 31.37; at 0 its own
 # overheads). Behind one thread the server's latency is bimodal (one
 # switch interval or two), and its median falls either side from run to
-# run: 11.94, 12.20 and 12.00 ms at 12:35, 12:40 and 12:56, 6.70 in a
-# second pass at 12:40 (HOGS="1 2 3 1 2 3"); behind 4 threads (HOGS="0 1
-# 2 3 4") 48.28 ms. The model with the order among the GIL's runnable
-# waiters (runtime/gil.h, from the records below) gives 1.78, 11.32,
-# 19.59, 29.11 and 38.94 ms behind 0 to 4 (p90 2.13, 12.18, 21.91, 32.59,
-# 43.58); 10.0, 16.7, 21.7 and 32.1 before it, and 16.5, 30.2 and 45.2
+# run: 11.94, 12.20, 12.00 and 11.75 ms at 12:35, 12:40, 12:56 and 13:25,
+# 6.70 in a second pass at 12:40 (HOGS="1 2 3 1 2 3"); behind 4 threads
+# (HOGS="0 1 2 3 4") 48.28 and 46.68 ms at 12:35 and 13:25. The model with
+# the order among the GIL's runnable waiters (runtime/gil.h, from the
+# records below) gives 1.77, 11.32, 19.59, 29.11 and 38.94 ms behind 0
+# to 4 (p90 2.08, 12.18, 21.91, 32.59, 43.58; SCHED=1 at 13:25); 10.0,
+# 16.7, 21.7 and 32.1 before it, and 16.5, 30.2 and 45.2
 # behind 1 to 3 when the serving thread always waited behind the long
 # ones.
 # With SCHED=1 it also records the scheduler on the server's core (perf;
