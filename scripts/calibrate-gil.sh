@@ -52,7 +52,9 @@
 #   K=3: main 4.8 18.4 36.0, pool 0.1 6.7 19.7; another hog in 89 %; the
 #        main thread ran 9 stretches a request (median; 4 at K=1 and 2):
 #        it loses the GIL again at the accept's own releases.
-# Output: OUT/gil.txt (default results/calibrate). Environment: HOGS, N
+# Output: OUT/gil.txt (default results/calibrate) and, with SCHED=1,
+# OUT/gil-sched-K.csv (one row a request: its waits, for pandas;
+# gil_sched.py). Environment: HOGS, N
 # (300), RATE (50), QUANTUM (1.5ms), SERVER_CPU, CLIENT_CPU, PORT (19190),
 # OUT, SCHED.
 set -euo pipefail
@@ -129,7 +131,7 @@ main() {
     if [ "$SCHED" = 1 ]; then
       perf script -i "$WORK/sched$k.data" >"$WORK/sched$k.txt" 2>/dev/null
       got=$("$PY" scripts/calibrate/gil_sched.py "$WORK/tids$k" \
-        "$WORK/requests$k" "$WORK/sched$k.txt")
+        "$WORK/requests$k" "$WORK/sched$k.txt" "$OUT/gil-sched-$k.csv")
       line "sched  K=$k $got"
     fi
     end=$(trace "$k")

@@ -1,7 +1,7 @@
 """Where a 1 ms request behind K CPU-bound threads waits, from the
 scheduler's record (scripts/calibrate-gil.sh, SCHED=1).
 
-usage: gil_sched.py TIDS REQUESTS SCHED_TXT
+usage: gil_sched.py TIDS REQUESTS SCHED_TXT [CSV]
 
 TIDS: the server's stderr (gil_hogs.py server): a line `main TID` and a
     line `hog TID` for each CPU-bound thread; any other thread of the
@@ -21,8 +21,13 @@ and p90 in ms; which thread first ran 100 us or more after the accept,
 i.e. took the GIL the main thread let go (the pool thread, the CPU-bound
 thread the main thread had taken the core from, or another); and how
 many stretches the main thread ran for one request (each time it wakes
-and blocks again: on the GIL's condition, its mutex, or select()).
+and blocks again: on the GIL's condition, its mutex, or select()). With
+CSV, also one row a request found whole, for pandas: send_s (monotonic),
+latency_s, main_wait_s, pool_wait_s, gil_after_accept (pool, preempted:
+the hog the main thread took the core from, other: another hog) and
+main_stretches.
 """
+import csv
 import re
 import sys
 
@@ -39,7 +44,7 @@ def quantiles(v):
                                     for p in (0.1, 0.5, 0.9))
 
 
-def main(tids_file, requests_file, sched_file):
+def main(tids_file, requests_file, sched_file, csv_file=None):
     main_tid, hogs = None, set()
     for line in open(tids_file):
         w = line.split()
@@ -69,7 +74,7 @@ def main(tids_file, requests_file, sched_file):
             return 'main'
         return 'hog' if tid in hogs else ('idle' if tid == 0 else 'pool')
 
-    waits_main, waits_pool, stretches = [], [], []
+    waits_main, waits_pool, stretches, rows = [], [], [], []
     took = {'pool': 0, 'the hog it took the core from': 0, 'another hog': 0}
     lo = 0
     for t0, lat in sorted(reqs):
@@ -96,15 +101,29 @@ def main(tids_file, requests_file, sched_file):
         before = [r[0] for r in seg[:i] if r[0] in hogs]
         nxt = next((r[0] for r in seg[i + 1:] if r[2] - r[1] >= 100e-6),
                    None)
+        who = ''
         if nxt is not None and kind(nxt) == 'pool':
             took['pool'] += 1
+            who = 'pool'
         elif nxt is not None and before and nxt == before[-1]:
             took['the hog it took the core from'] += 1
+            who = 'preempted'
         elif nxt is not None:
             took['another hog'] += 1
+            who = 'other'
+        rows.append((t0, lat, end - t0, burst[-1][1] - end, who,
+                     stretches[-1]))
     n = len(waits_main)
     if not n:
         sys.exit('gil_sched.py: no request found whole in the record')
+    if csv_file:
+        with open(csv_file, 'w', newline='') as f:
+            w = csv.writer(f)
+            w.writerow(['send_s', 'latency_s', 'main_wait_s', 'pool_wait_s',
+                        'gil_after_accept', 'main_stretches'])
+            for row in rows:
+                w.writerow(['%.6f' % row[0]] +
+                           ['%.6f' % v for v in row[1:4]] + list(row[4:]))
     stretches.sort()
     print('main thread %s, pool thread %s (p10 p50 p90 ms); after the '
           'accept the GIL went to %s; the main thread ran %d stretches a '
@@ -116,6 +135,6 @@ def main(tids_file, requests_file, sched_file):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
     main(*sys.argv[1:])
