@@ -42,7 +42,8 @@
 #   K=1: main 5.4 5.5 5.7, pool 0.0 5.2 6.3 ms (p10 p50 p90); after the
 #        accept the hog the main thread took the core from took the GIL
 #        in 51 % of requests (the request then waits an interval; 86 % in
-#        a run at 12:50, 46 % at 12:53: the bimodal latency above), the
+#        a run at 12:50, 46 % at 12:53, 19 % at 14:38, when the median
+#        was 6.61 ms: the bimodal latency above), the
 #        pool thread in 49 %;
 #   K=2: main 2.1 6.7 14.1, pool 6.5 6.6 6.6; the other hog (asleep on
 #        the GIL, woken by the release inside the accept) in 99 %: the

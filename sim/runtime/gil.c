@@ -36,8 +36,7 @@ static double now_of(const struct sim_gil *g)
 static void wq_push(struct sim_gil *g, struct sim_pythread *pt, bool forced)
 {
 	double now = now_of(g);
-	pt->came = pt->woke = now;
-	pt->forced = forced;
+	pt->woke = now;
 	pt->how = SIM_PY_WOKEN;
 	pt->runnable_until =
 	    forced ? now : sim_host_core_at(g->host, &pt->t, now);
@@ -124,14 +123,13 @@ static struct sim_pythread *wq_pop(struct sim_gil *g)
 
 /* The holder let the GIL go around a call that returned at once and has
  * it back (gil.h): the release signalled the first thread asleep on it,
- * other than one forced out this instant, as the holder took the GIL. */
+ * other than the one the holder is forcing out as it takes the GIL. */
 static void signal_sleeper(struct sim_gil *g)
 {
 	double now = now_of(g);
 	struct sim_pythread *w = NULL;
 	for (struct sim_pythread *p = g->wq_head; p; p = p->next)
-		if (p->runnable_until <= now &&
-		    !(p->forced && p->came >= now) &&
+		if (p->runnable_until <= now && p != g->forcing &&
 		    (!w || p->runnable_until < w->runnable_until))
 			w = p;
 	if (w)
@@ -184,7 +182,9 @@ static void drop_request(struct sim *s, void *obj, uint64_t arg)
 	h->need = sim_host_abort(g->host, &h->t);
 	g->forced++;
 	wq_push(g, h, true);
+	g->forcing = h;
 	release(g);
+	g->forcing = NULL;
 	/* it lost its core to the one that took the GIL, if that one cannot
 	 * have another: preempted, not yet asleep on the GIL (it is behind
 	 * every other waiter, so another took it) */

@@ -97,6 +97,8 @@ struct sim_gil {
 	double handoff;	 /* CPU charged to a thread taking the GIL from
 			    another (wake-up, cache refill) */
 	struct sim_pythread *holder, *last;
+	struct sim_pythread *forcing; /* the holder being forced out, while
+					 the next takes the GIL */
 	struct sim_pythread *wq_head, *wq_tail;
 	size_t nwait;
 	sim_ev drop_ev;
@@ -112,18 +114,16 @@ struct sim_pythread {
 	void *owner;
 	double need; /* CPU still needed by the current burst */
 	int running; /* has a burst in progress (waiting or on CPU) */
-	/* while it wants the GIL: since when, and until when it is runnable
-	 * rather than waiting on it (see above; `came` when it waits at once)
-	 */
-	double came, runnable_until;
-	double woke; /* since when it is runnable */
+	/* while it wants the GIL: since when and until when it is runnable
+	 * rather than asleep on it, and how it became so (see above); asleep
+	 * (runnable_until <= now), the order in which they sleep */
+	double woke, runnable_until;
 	enum sim_py_runnable {
 		SIM_PY_SIGNALLED, /* the order among runnable ones (above) */
 		SIM_PY_PREEMPTED,
 		SIM_PY_WOKEN
 	} how;
-	bool forced; /* it was forced out, rather than came to want it */
-	bool drops;  /* each of its bursts starts with a call that lets the
+	bool drops; /* each of its bursts starts with a call that lets the
 			GIL go and returns at once (accept): it signals a
 			sleeper (above) */
 	struct sim_pythread *next;
