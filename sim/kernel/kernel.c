@@ -40,7 +40,10 @@
  * of a bucket list waits for one miss after another (10,000 replicas:
  * insertion 26 % of the time before, 15 % with the span's linking).
  * Below SIM__CAL_OFF entries the heap comes back. bench_calq and the README's
- * Speed section compare the two on the hold model.
+ * Speed section compare the two on the hold model. One entry waits apart
+ * from the buckets (near): the earlier of it and each new one, which
+ * dispatch compares with the front, so that a source with one event
+ * pending at a time (a fleet's arrivals) skips the buckets.
  *
  * While the calendar runs, dispatch looks ahead (cal_prefetch), four
  * events deep, a stage per event: it fetches the record of the fourth
@@ -208,6 +211,17 @@ struct sim_cal {
 	 * later than the day cal_find found. */
 	struct sim_heapent front;
 	bool front_ok;
+	/* One entry held apart (near_ok), in no bucket and not in the far
+	 * tier, that dispatch compares with the front: the earlier of it and
+	 * each entry pushed while it is held (the later one goes in), so
+	 * that a source with one event pending at a time, whose handler
+	 * schedules the next (a fleet's arrivals, one every 125 ns, each due
+	 * before most of the replicas' ends of bursts), is scheduled and
+	 * dispatched without a bucket's insertion and removal or the
+	 * look-ahead's walk. A rebuild leaves it apart; the heap's return
+	 * takes it with the others. */
+	struct sim_heapent near;
+	bool near_ok;
 };
 
 static inline int ent_before(struct sim_heapent a, struct sim_heapent b)
@@ -610,27 +624,10 @@ void sim__cal_on(struct sim *s)
 		s->stop = SIM__STOP_CAL;
 }
 
-/* Back to the heap: the calendar's entries in order form a valid heap. */
-static void cal_off(struct sim *s)
+/* e (its record's index in its key) into the buckets or the far tier. */
+static inline __attribute__((always_inline)) void
+cal_insert(struct sim_cal *c, struct sim_heapent e)
 {
-	struct sim_cal *c = s->cal;
-	size_t n = 0, count = s->nheap;
-	far_flush(c);
-	while (n < count) {
-		uint32_t i = cal_unlink_first(c);
-		s->heap[n++] = c->node[i].e;
-	}
-	cal_free(s);
-	set_hlim(s);
-}
-
-/* e into the calendar queue (s->cal set). Inline into sim__at, its one
- * caller: at 10,000 replicas every other event comes this way, and the
- * call's frame cost 26 instructions a request (callgrind). */
-static inline __attribute__((always_inline)) void cal_push(struct sim *s,
-							   struct sim_heapent e)
-{
-	struct sim_cal *c = s->cal;
 	uint32_t n = (uint32_t)(e.key & IDX_MASK);
 	c->node[n].e = e;
 	c->node[n].day = cal_day(c, e.t);
@@ -642,6 +639,52 @@ static inline __attribute__((always_inline)) void cal_push(struct sim *s,
 		far_push(c, n);
 	else
 		cal_link(c, n);
+}
+
+/* The entry held apart (near) into the buckets, before the heap's return
+ * takes them all. */
+static void near_flush(struct sim_cal *c)
+{
+	if (c->near_ok) {
+		c->near_ok = false;
+		cal_insert(c, c->near);
+	}
+}
+
+/* Back to the heap: the calendar's entries in order form a valid heap. */
+static void cal_off(struct sim *s)
+{
+	struct sim_cal *c = s->cal;
+	size_t n = 0, count = s->nheap;
+	near_flush(c);
+	far_flush(c);
+	while (n < count) {
+		uint32_t i = cal_unlink_first(c);
+		s->heap[n++] = c->node[i].e;
+	}
+	cal_free(s);
+	set_hlim(s);
+}
+
+/* e into the calendar queue (s->cal set). Inline into sim__at, its one
+ * caller: at 10,000 replicas every other event comes this way, and the
+ * call's frame cost 26 instructions a request (callgrind). e is held
+ * apart (near) if nothing is, or if it is before what is; the entry it
+ * displaces goes into the buckets. */
+static inline __attribute__((always_inline)) void cal_push(struct sim *s,
+							   struct sim_heapent e)
+{
+	struct sim_cal *c = s->cal;
+	if (!c->near_ok || ent_before(e, c->near)) {
+		struct sim_heapent x = c->near;
+		bool held = c->near_ok;
+		c->near = e;
+		c->near_ok = true;
+		if (held)
+			cal_insert(c, x);
+	} else {
+		cal_insert(c, e);
+	}
 	if (++s->nheap > c->hi && cal_rebuild(c, s->nheap, 2 * c->nb) < 0)
 		c->hi = SIZE_MAX; /* no memory: slower, still right */
 }
@@ -859,25 +902,11 @@ static void lane_run(struct sim *s)
 	fire(s, e.t, e.fn, e.obj, e.arg);
 }
 
-/* Takes the earliest entry into *e if it is due by t_end and before the
- * lanes' earliest: 1; 2 if the lanes' comes first (due by t_end); 0 if
- * neither is due. */
-static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
+/* After an entry is taken: back to the heap, or a smaller calendar, or
+ * a rebuild when years go by empty. */
+static void cal_taken(struct sim *s)
 {
 	struct sim_cal *c = s->cal;
-	/* the first heads the current day's bucket (see front), which
-	 * cal_find finds when it is not known: until it is taken, a lane's
-	 * event before it reads neither the bucket nor the record */
-	size_t b = c->front_ok ? c->day & (c->nb - 1) : cal_find(c);
-	if (lane_first(s, c->front, t_end))
-		return 2;
-	if (c->front.t > t_end)
-		return 0;
-	uint32_t n = c->head[b];
-	assert(c->node[n].e.key == c->front.key);
-	cal_unlink_head(c, b);
-	cal_prefetch(s, c, n);
-	*e = c->node[n].e;
 	s->nheap--;
 	if (s->nheap < SIM__CAL_OFF)
 		cal_off(s);
@@ -887,6 +916,41 @@ static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
 		/* days far too short for the entries: years go by empty,
 		 * each costing a search of every bucket */
 		cal_rebuild(c, s->nheap, c->nb);
+}
+
+/* Takes the earliest entry into *e if it is due by t_end and before the
+ * lanes' earliest: 1; 2 if the lanes' comes first (due by t_end); 0 if
+ * neither is due. */
+static int cal_pop(struct sim *s, double t_end, struct sim_heapent *e)
+{
+	struct sim_cal *c = s->cal;
+	/* the first of the buckets heads the current day's (see front),
+	 * which cal_find finds when it is not known: until it is taken, a
+	 * lane's event before it reads neither the bucket nor the record (the
+	 * buckets are never empty here: the heap comes back below
+	 * SIM__CAL_OFF entries) */
+	size_t b = c->front_ok ? c->day & (c->nb - 1) : cal_find(c);
+	if (c->near_ok && ent_before(c->near, c->front)) {
+		/* the entry held apart: no bucket, no look-ahead */
+		if (lane_first(s, c->near, t_end))
+			return 2;
+		if (c->near.t > t_end)
+			return 0;
+		*e = c->near;
+		c->near_ok = false;
+		cal_taken(s);
+		return 1;
+	}
+	if (lane_first(s, c->front, t_end))
+		return 2;
+	if (c->front.t > t_end)
+		return 0;
+	uint32_t n = c->head[b];
+	assert(c->node[n].e.key == c->front.key);
+	cal_unlink_head(c, b);
+	cal_prefetch(s, c, n);
+	*e = c->node[n].e;
+	cal_taken(s);
 	return 1;
 }
 
