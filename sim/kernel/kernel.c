@@ -903,8 +903,10 @@ static void lane_run(struct sim *s)
 }
 
 /* After an entry is taken: back to the heap, or a smaller calendar, or
- * a rebuild when years go by empty. */
-static void cal_taken(struct sim *s)
+ * a rebuild when years go by empty. Inline into both of cal_pop's
+ * paths: out of line, gcc's choice, its call cost 15 instructions an
+ * event (callgrind, 10,000 replicas). */
+static inline __attribute__((always_inline)) void cal_taken(struct sim *s)
 {
 	struct sim_cal *c = s->cal;
 	s->nheap--;
