@@ -778,6 +778,21 @@ void sim_set_fetcher(struct sim *s, sim_fn fn, sim_fetch_fn early,
 /* Finds the earliest first entry of the lanes (lane_t NaN: none). */
 static void lane_find(struct sim *s)
 {
+	if (s->nlanes == 1) { /* one delay (a fleet's hops): no search */
+		const struct sim_lane *l = s->lanes;
+		if (l->len) {
+			const struct sim_laneent *e =
+			    &l->q[l->first & (l->cap - 1)];
+			s->lane_t = e->t;
+			s->lane_key = e->key;
+			s->lane_min = 0;
+		} else {
+			s->lane_t = NAN;
+			s->lane_key = 0;
+			s->lane_min = -1;
+		}
+		return;
+	}
 	double t = NAN;
 	uint64_t key = 0;
 	int m = -1;
