@@ -1109,6 +1109,7 @@ void sim__heap_fill(struct sim *s, struct sim_heapent e)
  * pop's second half). */
 void sim__heap_close(struct sim *s)
 {
+	rec_free(s, (uint32_t)(s->heap[0].key & IDX_MASK));
 	s->hole = 0;
 	s->nheap--;
 	sift_down(s->heap, s->nheap, s->heap[s->nheap]);
@@ -1143,8 +1144,7 @@ heap_run_(struct sim *s, double t_end, bool lanes)
 		sim_fn fn = r->fn;
 		void *obj = r->obj;
 		uint64_t arg = r->arg;
-		rec_free(s, i);
-		s->hole = 1;
+		s->hole = 1; /* its record too, for the first sim_at */
 		fire(s, top.t, fn, obj, arg);
 		if (s->hole)
 			sim__heap_close(s);

@@ -110,7 +110,9 @@ struct sim {
 	 * heap[0] is free for the handler's first sim_at (which sifts its
 	 * entry down from there: one sift instead of a pop's and a push's),
 	 * or the top is removed after the handler (sim__heap_close). nheap
-	 * counts it meanwhile. */
+	 * counts it meanwhile, and heap[0] still holds its entry, whose
+	 * record is not freed: that first sim_at takes it (it would take it
+	 * back from the free list at once), or sim__heap_close frees it. */
 	int hole;
 	struct sim_cal *cal; /* the calendar queue in use, or NULL */
 	/* sim_at's inline path while nheap < hlim: the heap, with room, below
@@ -153,7 +155,8 @@ void sim__cal_on(struct sim *s);
 /* Internal (tests): how many entries wait in the calendar queue's far
  * tier, not yet linked into their buckets (0 without a calendar queue). */
 size_t sim__cal_far(const struct sim *s);
-/* Internal: removes the hole at the heap's top (s->hole set). */
+/* Internal: removes the hole at the heap's top (s->hole set) and frees
+ * its record. */
 void sim__heap_close(struct sim *s);
 /* Internal: s->stop while the dispatch of the heap must hand over to the
  * calendar queue's, or to its loop with the lanes (set by sim__cal_on and
@@ -192,11 +195,22 @@ static inline bool sim__at_inline(struct sim *s, double t, sim_fn fn, void *obj,
 	 * all, and a record to reuse (hlim) */
 	if (s->nheap >= s->hlim)
 		return false;
-	uint32_t i = s->free_head; /* never SIM__NO_REC here */
-	s->free_head = s->rec[i].next_free;
-	struct sim_heapent e = sim__rec_set(s, i, t, fn, obj, arg);
+	/* a handler's first event takes the top's place (the hole) and the
+	 * dispatched event's record, still named by the top's entry */
+	uint64_t seq = s->seq++;
+	uint32_t i = (uint32_t)(s->heap[0].key & ((1u << SIM__IDX_BITS) - 1));
+	if (!s->hole) {
+		i = s->free_head; /* never SIM__NO_REC here */
+		s->free_head = s->rec[i].next_free;
+	}
+	struct sim_evrec *r = &s->rec[i];
+	r->fn = fn;
+	r->obj = obj;
+	r->arg = arg;
+	struct sim_heapent e = {t, (seq << SIM__IDX_BITS) | i};
+	r->key = e.key;
 	*ev = e.key + 1; /* never 0 */
-	if (s->hole) {	 /* a handler's first event: into the top's place */
+	if (s->hole) {
 		struct sim_heapent *h = s->heap;
 		if (s->nheap > 2) {
 			sim__heap_fill(s, e);
