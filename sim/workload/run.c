@@ -407,8 +407,10 @@ static void on_done_net(void *ctx, struct sim_request *r, enum sim_outcome o)
 			(uint64_t)(uintptr_t)r);
 }
 
-/* port.done: the server is finished with r's attempt. */
-static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
+/* port.done when ru->plain_done (which never changes during a run)
+ * and without a network or services: the server is finished with r's
+ * attempt. */
+static void on_done_plain(void *ctx, struct sim_request *r, enum sim_outcome o)
 {
 	struct run *ru = ctx;
 	/* The common case, as done_any would do it: a good answer on a
@@ -416,7 +418,7 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	 * nothing else to count (ru->plain_done). The latency is recorded
 	 * last, so that a value outside the histogram's buckets is a tail
 	 * call too. */
-	if (o != SIM_OUT_OK || !ru->plain_done || r->abandoned || r->conn) {
+	if (o != SIM_OUT_OK || r->abandoned || r->conn) {
 		done_any(ru, r, o);
 		return;
 	}
@@ -427,6 +429,16 @@ static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
 	sim_req_free(&ru->pool, r); /* request_over: nothing, open loop */
 	if (ru->measuring)
 		sim_hist_record(h, lat);
+}
+
+/* port.done otherwise (on_done_svc's too). */
+static void on_done(void *ctx, struct sim_request *r, enum sim_outcome o)
+{
+	struct run *ru = ctx;
+	if (ru->plain_done)
+		on_done_plain(ctx, r, o);
+	else
+		done_any(ru, r, o);
 }
 
 /* r's request reaches the server, after the network (send_attempt). */
@@ -533,20 +545,31 @@ issue(struct run *ru, uint64_t id, uint32_t client, bool plain)
 	send_attempt(ru, r, plain);
 }
 
-static void on_arrival(struct sim *s, void *obj, uint64_t arg)
+/* An arrival of the open workload: its request goes out, and the next
+ * arrival is scheduled, to `self`. `plain`: ru->plain_issue, which never
+ * changes during a run, so that each has a handler of its own
+ * (on_arrival_plain, on_arrival) and the plain one tests nothing for it. */
+static inline __attribute__((always_inline)) void
+arrive(struct run *ru, sim_fn self, bool plain)
 {
-	struct run *ru = obj;
 	uint64_t id = ru->next_id++;
 	/* before the next trace row is read */
-	if (ru->plain_issue)
-		issue(ru, id, (uint32_t)id, true);
-	else
-		issue(ru, id, (uint32_t)id, false);
+	issue(ru, id, (uint32_t)id, plain);
 	double t = sim_arr_next(&ru->arr);
 	/* &ru->s, which s is: one register kept across issue()'s calls, not
 	 * two */
 	if (t < INFINITY) /* never NaN or -inf */
-		sim_at(&ru->s, t, on_arrival, ru, 0);
+		sim_at(&ru->s, t, self, ru, 0);
+}
+
+static void on_arrival_plain(struct sim *s, void *obj, uint64_t arg)
+{
+	arrive(obj, on_arrival_plain, true);
+}
+
+static void on_arrival(struct sim *s, void *obj, uint64_t arg)
+{
+	arrive(obj, on_arrival, false);
 }
 
 static void user_send(struct sim *s, void *obj, uint64_t u)
@@ -775,13 +798,17 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 		err = SIM_ENOMEM;
 	}
 
-	ru->ctx = (struct sim_ctx){
-	    .s = &ru->s,
-	    .sc = sc,
-	    .wl = wl,
-	    .sys = &sc->systems[sys],
-	    .port = {ru->net ? on_done_net : on_done, ru, on_opened},
-	    .rng = &ru->model_rng};
+	/* the plain path tests nothing for a network or ru->plain_done */
+	void (*done)(void *, struct sim_request *, enum sim_outcome) =
+	    ru->net	     ? on_done_net
+	    : ru->plain_done ? on_done_plain
+			     : on_done;
+	ru->ctx = (struct sim_ctx){.s = &ru->s,
+				   .sc = sc,
+				   .wl = wl,
+				   .sys = &sc->systems[sys],
+				   .port = {done, ru, on_opened},
+				   .rng = &ru->model_rng};
 	if (wl->downstream.connections > 0) {
 		ru->ds = (struct sim_dspool){.s = &ru->s,
 					     .cap = wl->downstream.connections};
@@ -831,7 +858,9 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	} else {
 		double t = sim_arr_next(&ru->arr);
 		if (isfinite(t))
-			sim_at(&ru->s, t, on_arrival, ru, 0);
+			sim_at(&ru->s, t,
+			       ru->plain_issue ? on_arrival_plain : on_arrival,
+			       ru, 0);
 	}
 	if (sc->warmup > 0)
 		sim_at(&ru->s, sc->warmup, on_warm, ru, 0);
