@@ -182,8 +182,9 @@ struct el_proc {
 	struct sim_member pm;
 	/* what a request touches, together after them (EL_PROC_HOT) */
 	struct el *m;
-	uint8_t upto; /* the phase the running callback's request goes on to */
-	bool slow;    /* callbacks pay a work refill or an after_response */
+	uint8_t upto;  /* the phase the running callback's request goes on to */
+	bool slow;     /* callbacks pay a work refill or an after_response */
+	bool cpu_only; /* every phase of the workload's classes is cpu */
 	struct sim_thread thread; /* the loop's */
 	struct sim_loop loop;
 	/* the threadpool: `pool` phases only, made at the first (pool_open:
@@ -464,9 +465,14 @@ loop_next_inline(struct el_proc *p)
 	if (r->abandoned && m->wl->client.cancel)
 		cpu = 0; /* the socket is closed: nothing to do */
 	else { /* consecutive cpu phases are synchronous code: one callback */
-		for (; i < r->nphases && phase_kind(m, r, i) == SIM_PHASE_CPU;
-		     i++)
-			cpu += r->demand[i];
+		if (p->cpu_only) /* the same, reading no phase's kind */
+			for (; i < r->nphases; i++)
+				cpu += r->demand[i];
+		else
+			for (; i < r->nphases &&
+			       phase_kind(m, r, i) == SIM_PHASE_CPU;
+			     i++)
+				cpu += r->demand[i];
 		if (p->slow) { /* a refill, a share after the answer */
 			run_slow(p, r, i, cpu);
 			return;
@@ -585,6 +591,17 @@ static void fetch(const void *arg)
 	sim_prefetch(m->ps.port.ctx, 64);
 }
 
+/* Whether every phase of every class of wl (sessions' included) is a cpu
+ * phase: then a callback runs all of a request's phases (loop_next). */
+static bool cpu_only(const struct sim_workload *wl)
+{
+	for (size_t c = 0; c < wl->nclasses + wl->nextra; c++)
+		for (size_t i = 0; i < wl->classes[c].nphases; i++)
+			if (wl->classes[c].phases[i].kind != SIM_PHASE_CPU)
+				return false;
+	return true;
+}
+
 static int el_init(void *state, const struct sim_ctx *ctx)
 {
 	struct el *m = state;
@@ -628,6 +645,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 		/* a shared host's refill is set by every model on it */
 		p->slow =
 		    ctx->host || m->host->work_refill > 0 || cfg->after > 0;
+		p->cpu_only = cpu_only(m->wl);
 		sim_loop_init(&p->loop, m->ctx.s, &m->lag, &m->unaccepted);
 		sim_thread_init(&p->thread, m->host, loop_done, p);
 	}
