@@ -121,9 +121,9 @@ static void count_out(struct sim_hist *h, size_t k)
 	h->b[k - h->lo]++;
 }
 
-void sim__hist_record_out(struct sim_hist *h, size_t k, double x)
+void sim__hist_record_out(struct sim_hist *h, double x)
 {
-	count_out(h, k);
+	count_out(h, sim_hist_index(x));
 	sim__hist_moments(h, x);
 }
 

@@ -27,7 +27,8 @@
 #define SIM_HIST_RELERR 0.0039 /* 2^-8: stated bound on relative error */
 
 struct sim_hist {
-	/* Counts of buckets lo .. lo + nb - 1 only: the range grows (by whole
+	/* Counts of buckets lo .. lo + nb - 1 only (never past the last
+	 * bucket, which sim_hist_record relies on): the range grows (by whole
 	 * octaves) when a value falls outside it, so a histogram costs memory
 	 * for the octaves its values span (1 KiB each), not all 50 of them,
 	 * and an empty one costs none: 100,000 replicas keep 100,000 loop-lag
@@ -59,30 +60,38 @@ int sim_hist_init(struct sim_hist *h);
 void sim_hist_init_moments(struct sim_hist *h);
 void sim_hist_release(struct sim_hist *h);
 void sim_hist_reset(struct sim_hist *h);
+/* Internal: the bucket of x if x is in [2^EMIN, 2^EMAX), else a number
+ * from SIM_HIST_NB up: below 2^EMIN wraps round, and a sign bit set lands
+ * far above the last bucket. */
+static inline uint64_t sim__hist_raw(double x)
+{
+	uint64_t bits;
+	memcpy(&bits, &x, sizeof(bits));
+	return (bits >> (52 - SIM_HIST_SUB)) -
+	       ((uint64_t)(SIM_HIST_EMIN + 1023) << SIM_HIST_SUB);
+}
+
 /* The bucket of x: values below 2^EMIN (zero and negatives included) land
  * in the first bucket, values from 2^EMAX up (and NaN) in the last. The
  * bucket is the double's exponent and top SIM_HIST_SUB mantissa bits. */
 static inline size_t sim_hist_index(double x)
 {
-	uint64_t bits;
-	memcpy(&bits, &x, sizeof(bits));
-	/* one unsigned test for the common case: below 2^EMIN wraps round,
-	 * and a sign bit set lands far above the last bucket */
-	uint64_t k = (bits >> (52 - SIM_HIST_SUB)) -
-		     ((uint64_t)(SIM_HIST_EMIN + 1023) << SIM_HIST_SUB);
+	uint64_t k = sim__hist_raw(x); /* one unsigned test, common case */
 	if (__builtin_expect(k < SIM_HIST_NB, 1))
 		return (size_t)k;
 	/* below 2^EMIN, or sign bit set: the first; else the last */
+	uint64_t bits;
+	memcpy(&bits, &x, sizeof(bits));
 	return (int64_t)bits < 0 || (int64_t)k < 0 ? 0 : SIM_HIST_NB - 1;
 }
 
-/* Counts x, whose bucket k is outside the range held: in `under` for
+/* Counts x, whose bucket is outside the range held: in `under` for
  * bucket 0, otherwise grows the range to hold it (allocation happens only
  * here, a few times per histogram), or, out of memory, counts the value as
  * lost; then n, sum, min and max, as sim_hist_record. Out of line (and
  * the last thing sim_hist_record does), so that its callers keep no
  * registers for it. */
-void sim__hist_record_out(struct sim_hist *h, size_t k, double x);
+void sim__hist_record_out(struct sim_hist *h, double x);
 /* How many values this thread's histograms have counted in no bucket
  * since it started, for want of memory to widen them (sim_hist.lost): a
  * simulation that runs on one thread compares it before and after, and
@@ -110,9 +119,12 @@ static inline void sim__hist_moments(struct sim_hist *h, double x)
 /* Counts x (inline: called once or twice per simulated request). */
 static inline void sim_hist_record(struct sim_hist *h, double x)
 {
-	size_t i = sim_hist_index(x) - h->lo; /* wraps below lo */
+	/* the range held, [lo, lo + nb), lies within [0, SIM_HIST_NB), so a
+	 * value outside the buckets fails this test too (one test, not two);
+	 * below lo wraps round */
+	size_t i = sim__hist_raw(x) - h->lo;
 	if (i >= h->nb) {
-		sim__hist_record_out(h, i + h->lo, x);
+		sim__hist_record_out(h, x);
 		return;
 	}
 	h->b[i]++;
