@@ -530,41 +530,30 @@ static __attribute__((noinline)) void keep_core(struct sim_host *h, int c,
 	}
 }
 
-static void core_event(struct sim *s, void *obj, uint64_t arg)
+/* t's burst on core c ended (core_event) and threads wait for a core:
+ * before its hold ends the thread keeps the core for what it runs next
+ * without blocking (keep_core), else the first waiting gets it. Out of
+ * line, as slice_end: what core_event keeps across on_done is then the
+ * host alone. */
+static __attribute__((noinline)) void
+burst_end_queued(struct sim_host *h, int c, struct sim_thread *t)
 {
-	struct sim_host *h = obj;
-	int c = (int)arg;
-	struct sim_core *co = &h->cores[c];
-	struct sim_thread *t = co->cur;
-	co->ev = 0;
-	if (co->slice >= t->remaining) {
-		t->remaining = 0;
-		t->core = -1;
-		co->cur = NULL;
-		/* core_free, with the core going idle deferred until on_done
-		 * has run: a thread that starts its next burst at once (an
-		 * event loop with callbacks queued) takes the core back in
-		 * sim_host_run, where going idle and busy again at the same
-		 * instant would leave the host's figures as they are; any
-		 * other use of the host releases it first, so the idle stack
-		 * and the figures are what core_free would have made them */
-		if (h->rq_head) {
-			/* before its hold ends the thread keeps the core
-			 * for what it runs next without blocking */
-			if (t->after > 0 || s->now < hold_end(h, co, s->now)) {
-				keep_core(h, c, t);
-				return;
-			}
-			dispatch_next(h, c);
-		} else {
-			h->handoff = c;
-		}
-		t->on_done(t);
-		if (h->handoff >= 0)
-			release_handoff(h);
+	double now = h->s->now;
+	if (t->after > 0 || now < hold_end(h, &h->cores[c], now)) {
+		keep_core(h, c, t);
 		return;
 	}
-	t->remaining -= co->slice;
+	dispatch_next(h, c);
+	t->on_done(t);
+	if (h->handoff >= 0)
+		release_handoff(h);
+}
+
+/* The slice of t on core c ended before its burst (core_event). */
+static __attribute__((noinline)) void slice_end(struct sim_host *h, int c,
+						struct sim_thread *t)
+{
+	t->remaining -= h->cores[c].slice;
 	if (h->rq_head) { /* preempted: to the back of the queue */
 		t->core = -1;
 		rq_push(h, t);
@@ -572,6 +561,37 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	} else {
 		sim__host_dispatch(h, c, t);
 	}
+}
+
+static void core_event(struct sim *s, void *obj, uint64_t arg)
+{
+	struct sim_host *h = obj;
+	int c = (int)arg;
+	struct sim_core *co = &h->cores[c];
+	struct sim_thread *t = co->cur;
+	co->ev = 0;
+	if (co->slice < t->remaining) {
+		slice_end(h, c, t);
+		return;
+	}
+	t->remaining = 0;
+	t->core = -1;
+	co->cur = NULL;
+	/* core_free, with the core going idle deferred until on_done has
+	 * run: a thread that starts its next burst at once (an event loop
+	 * with callbacks queued) takes the core back in sim_host_run, where
+	 * going idle and busy again at the same instant would leave the
+	 * host's figures as they are; any other use of the host releases it
+	 * first, so the idle stack and the figures are what core_free would
+	 * have made them */
+	if (h->rq_head) {
+		burst_end_queued(h, c, t);
+		return;
+	}
+	h->handoff = c;
+	t->on_done(t);
+	if (h->handoff >= 0)
+		release_handoff(h);
 }
 
 /* core_event after fetching what the end of the burst touches
