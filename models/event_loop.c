@@ -665,6 +665,29 @@ static void el_release(void *state)
 		sim_ctx_host_release(&m->ctx, &m->own_host);
 }
 
+/* Process p takes connection r (connect). */
+static inline __attribute__((always_inline)) void
+admit(struct el *m, struct el_proc *p, struct sim_request *r, bool session)
+{
+	sim_procset_hold(&p->pm, r);
+	if (session)
+		sim_procset_arrive_session(&m->ps);
+	else
+		sim_procset_arrive(&m->ps);
+	if (sim_loop_connect(&p->loop, r))
+		loop_next(p);
+}
+
+/* admit for a process under a memory limit, whose hold calls out: out of
+ * line, so that connect keeps nothing across a call. */
+static __attribute__((noinline)) void admit_limited(struct el *m,
+						    struct el_proc *p,
+						    struct sim_request *r,
+						    bool session)
+{
+	admit(m, p, r, session);
+}
+
 /* A new connection r (a request, or with `session` a session): it waits
  * in the listen backlog for a process's next poll. */
 static inline __attribute__((always_inline)) void
@@ -680,13 +703,10 @@ connect(struct el *m, struct sim_request *r, bool session)
 	}
 	m->unaccepted++;
 	r->mtag = 0;
-	sim_procset_hold(&p->pm, r);
-	if (session)
-		sim_procset_arrive_session(&m->ps);
+	if (p->pm.mem.limited)
+		admit_limited(m, p, r, session);
 	else
-		sim_procset_arrive(&m->ps);
-	if (sim_loop_connect(&p->loop, r))
-		loop_next(p);
+		admit(m, p, r, session);
 }
 
 static void el_submit(void *state, struct sim_request *r)
