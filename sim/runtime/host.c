@@ -388,6 +388,13 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t,
 	 * from when it got the core. */
 	if (co->last != t || now - (co->t_cpu + co->slice) > 1e-9)
 		co->held = now + cost + refill;
+	/* these three before the slice is known, their neighbours in
+	 * memory (co->cur, co->slice, t->core) after it: written side by
+	 * side, each pair became one vector store, whose vector takes more
+	 * instructions to build than the two stores (gcc 12) */
+	co->last = t;
+	co->t_cpu = now + cost;
+	t->lastcore = c;
 	/* With nobody waiting, the thread runs to the end of its burst; a
 	 * thread that becomes runnable later cuts it back (see bound_slices),
 	 * which is what slicing every quantum would do, without an event per
@@ -398,10 +405,9 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t,
 		if (slice > left)
 			slice = left;
 	}
-	co->cur = co->last = t;
+	co->cur = t;
 	co->slice = slice;
-	co->t_cpu = now + cost;
-	t->core = t->lastcore = c;
+	t->core = c;
 	/* last, so that its out-of-line path is a tail call (sim_at_to) */
 	sim_at_to(&co->ev, h->s, h->s->now + (cost + slice), h->core_fn, h,
 		  (uint64_t)c);
