@@ -68,11 +68,13 @@ struct run {
 	struct sim_ts *ts;
 	int rep;
 	uint64_t ts_errors;
-	/* Whole run: responses finished (wasted ones included) and good ones.
-	 * With sent_first, these give the counts of the measurement and of
-	 * each time-series interval as differences from their values when
+	/* Whole run: responses finished (wasted ones included), and of them
+	 * those not good (wasted, or past the deadline): the good ones are
+	 * the difference (run_good), so that the common path counts one, not
+	 * two. With sent_first, these give the counts of the measurement and
+	 * of each time-series interval as differences from their values when
 	 * it started: one increment per request, not one per window. */
-	uint64_t finished, good;
+	uint64_t finished, not_good;
 	uint64_t attempts; /* whole run: attempts sent (first ones, retries) */
 	uint64_t warm_sent, warm_finished, warm_good; /* at the warm-up's end */
 	uint64_t warm_attempts;
@@ -100,6 +102,12 @@ struct run {
 	bool plain_issue;
 	uint64_t same_instant; /* requests sent at that instant */
 };
+
+/* The good responses of the whole run (struct run: finished). */
+static uint64_t run_good(const struct run *ru)
+{
+	return ru->finished - ru->not_good;
+}
 
 /* `warmup: auto`: the pilot run's response times, in order of
  * completion, as means of batches of 5 (MSER-5), with the instant each
@@ -316,6 +324,7 @@ done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
 	if (r->abandoned) { /* the client left already: wasted work */
 		if (o == SIM_OUT_OK) {
 			ru->finished++;
+			ru->not_good++;
 			if (ru->measuring)
 				ru->res->wasted++;
 		}
@@ -332,7 +341,6 @@ done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
 			mser_add(ru->mser, lat, now);
 		ru->finished++;
 		if (good) {
-			ru->good++;
 			if (ru->measuring) /* res->lat: the classes' merged;
 					      completed: the count, at the end
 					    */
@@ -340,6 +348,8 @@ done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
 						lat);
 			if (ru->ts_dt > 0)
 				sim_hist_record(&ru->ts_lat, lat);
+		} else {
+			ru->not_good++;
 		}
 		request_over(ru, r);
 	} else {
@@ -424,8 +434,7 @@ static void on_done_plain(void *ctx, struct sim_request *r, enum sim_outcome o)
 	}
 	double lat = ru->s.now - r->t_first;
 	struct sim_hist *h = &ru->res->classes[r->cls].lat;
-	ru->finished++;
-	ru->good++;
+	ru->finished++;		    /* a good one */
 	sim_req_free(&ru->pool, r); /* request_over: nothing, open loop */
 	if (ru->measuring)
 		sim_hist_record(h, lat);
@@ -588,7 +597,7 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 	ru->warm_sent = ru->sent_first;
 	ru->warm_attempts = ru->attempts;
 	ru->warm_finished = ru->finished;
-	ru->warm_good = ru->good;
+	ru->warm_good = run_good(ru);
 	ru->t_reset = s->now;
 	sim_model_reset_stats(&ru->inst, s->now);
 	if (ru->ctx.ds)
@@ -651,7 +660,7 @@ static int ts_row(struct run *ru)
 	    .replication = ru->rep + 1,
 	    .offered_rps = (double)(ru->sent_first - ru->ts_sent) / dt,
 	    .throughput_rps = (double)(ru->finished - ru->ts_finished) / dt,
-	    .goodput_rps = (double)(ru->good - ru->ts_good) / dt,
+	    .goodput_rps = (double)(run_good(ru) - ru->ts_good) / dt,
 	    .errors = ru->ts_errors,
 	    /* no good response in the interval: no latency (an empty cell) */
 	    .p50 = ru->ts_lat.n ? sim_hist_quantile(&ru->ts_lat, 0.5) : NAN,
@@ -677,7 +686,7 @@ static int ts_row(struct run *ru)
 	ru->ts_last = ru->s.now;
 	ru->ts_sent = ru->sent_first;
 	ru->ts_finished = ru->finished;
-	ru->ts_good = ru->good;
+	ru->ts_good = run_good(ru);
 	ru->ts_errors = 0;
 	sim_hist_reset(&ru->ts_lat);
 	return 0;
@@ -913,7 +922,7 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 		out->offered += ru->sent_first - ru->warm_sent;
 		out->attempts += ru->attempts - ru->warm_attempts;
 		out->completed += ru->finished - ru->warm_finished;
-		out->good += ru->good - ru->warm_good;
+		out->good += run_good(ru) - ru->warm_good;
 	}
 	for (size_t c = 0; c < out->nclasses; c++)
 		if (sim_hist_merge(&out->lat, &out->classes[c].lat) < 0) {
