@@ -48,6 +48,11 @@ static inline struct sim_request *sim_req_new(struct sim_reqpool *p)
 		return NULL;
 	struct sim_request *r = p->free;
 	p->free = r->next;
+	/* the pool's fields before the stores below, which may alias them
+	 * (may_alias): nothing read again after them */
+	uint16_t ncap = p->ncap;
+	if (++p->live > p->peak)
+		p->peak = p->live;
 	/* the header (request.h), its demands' slots set after. Six 16-byte
 	 * stores of one zeroed register (records are line-aligned:
 	 * sim__reqpool_grow), written out: GCC (12, x86-64) makes a memset
@@ -61,9 +66,7 @@ static inline struct sim_request *sim_req_new(struct sim_reqpool *p)
 	v2 *w = (v2 *)(void *)r, z = {0, 0};
 	w[0] = z, w[1] = z, w[2] = z, w[3] = z;
 	w[4] = z, w[5] = z;
-	r->ncap = p->ncap;
-	if (++p->live > p->peak)
-		p->peak = p->live;
+	r->ncap = ncap;
 	return r;
 }
 
