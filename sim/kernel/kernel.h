@@ -203,11 +203,11 @@ static inline bool sim__at_inline(struct sim *s, double t, sim_fn fn, void *obj,
 		i = s->free_head; /* never SIM__NO_REC here */
 		s->free_head = s->rec[i].next_free;
 	}
+	struct sim_heapent e = {t, (seq << SIM__IDX_BITS) | i};
 	struct sim_evrec *r = &s->rec[i];
 	r->fn = fn;
 	r->obj = obj;
 	r->arg = arg;
-	struct sim_heapent e = {t, (seq << SIM__IDX_BITS) | i};
 	r->key = e.key;
 	*ev = e.key + 1; /* never 0 */
 	if (s->hole) {
