@@ -50,6 +50,7 @@
  * With `overheads: zero` and a single `cpu` phase this is exactly an M/G/1
  * FIFO queue.
  */
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -225,7 +226,10 @@ struct el {
 	const struct sim_workload *wl; /* ctx.wl, here: every callback */
 	const struct el_cfg *cfg;
 	struct sim_host *host;
-	int nprocs;
+	/* connections beyond which a new one is refused: with one process,
+	 * its listen backlog; a cluster's primary accepts at once (INT_MAX).
+	 * The processes are ps.n. */
+	int backlog;
 	int unaccepted; /* connections no process has polled yet: with one
 			   process, its listen backlog */
 	struct sim_first_cost first; /* request_overhead and the connection's */
@@ -625,10 +629,10 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 		err = sim_hist_init(&m->lag);
 	if (err < 0)
 		return err;
-	m->nprocs = cfg->processes;
+	m->backlog = cfg->processes == 1 ? cfg->backlog : INT_MAX;
 	err = sim_procset_init(&m->ps, &m->ctx, m->host,
 			       &(struct sim_procset_cfg){
-				   .n = m->nprocs,
+				   .n = cfg->processes,
 				   .size = sizeof(struct el_proc),
 				   .base = proc_base(cfg),
 				   .per_req = cfg->mem.request,
@@ -639,7 +643,7 @@ static int el_init(void *state, const struct sim_ctx *ctx)
 			       });
 	if (err < 0)
 		return err;
-	for (int i = 0; i < m->nprocs; i++) {
+	for (int i = 0; i < m->ps.n; i++) {
 		struct el_proc *p = sim_procset_at(&m->ps, i);
 		p->m = m;
 		/* a shared host's refill is set by every model on it */
@@ -697,7 +701,7 @@ connect(struct el *m, struct sim_request *r, bool session)
 	/* nobody listens (every process is down after an OOM kill); one
 	 * process: the kernel backlog of its listen socket is full; cluster:
 	 * the primary accepts at once and passes the handle on */
-	if (!p || (m->nprocs == 1 && m->unaccepted >= m->cfg->backlog)) {
+	if (!p || m->unaccepted >= m->backlog) {
 		sim_port_done(&m->ctx.port, r, SIM_OUT_REFUSED);
 		return;
 	}
@@ -738,7 +742,7 @@ static void el_reset_stats(void *state, double now)
 {
 	struct el *m = state;
 	sim_host_reset_stats(m->host, now);
-	for (int i = 0; i < m->nprocs; i++) {
+	for (int i = 0; i < m->ps.n; i++) {
 		struct el_proc *p = sim_procset_at(&m->ps, i);
 		sim_loop_reset_stats(&p->loop, now);
 		sim_tw_reset(&p->poolq.tw, now);
@@ -755,7 +759,7 @@ static void el_report(void *state, struct sim_metrics *mt)
 	double now = m->ctx.s->now;
 	struct sim_loop_figs loops = {0};
 	double qpool = 0, mpool = 0;
-	for (int i = 0; i < m->nprocs; i++) {
+	for (int i = 0; i < m->ps.n; i++) {
 		struct el_proc *p = sim_procset_at(&m->ps, i);
 		sim_loop_tally(&p->loop, &loops);
 		qpool += sim_tw_mean(&p->poolq.tw, now);
@@ -763,7 +767,7 @@ static void el_report(void *state, struct sim_metrics *mt)
 			mpool = p->poolq.tw.max;
 	}
 	sim_host_report(m->host, NULL, mt);
-	sim_metrics_put(mt, "utilization", "loop", loops.busy / m->nprocs);
+	sim_metrics_put(mt, "utilization", "loop", loops.busy / m->ps.n);
 	sim_metrics_put(mt, "queues.mean", "loop", loops.qmean);
 	sim_metrics_put(mt, "queues.mean", "pool", qpool);
 	sim_inflight_report(&m->ps.inflight, now, false, mt);
@@ -773,8 +777,8 @@ static void el_report(void *state, struct sim_metrics *mt)
 	sim_loop_report_lag(&m->lag, mt);
 	sim_procset_report_memory(
 	    &m->ps,
-	    sim_procset_peak(&m->ps, m->nprocs * proc_base(cfg),
-			     cfg->mem.request, cfg->conn.memory),
+	    sim_procset_peak(&m->ps, m->ps.n * proc_base(cfg), cfg->mem.request,
+			     cfg->conn.memory),
 	    mt);
 }
 
