@@ -62,6 +62,9 @@ struct run {
 	uint32_t *user_k; /* closed loop: requests sent by each user */
 	int measuring;
 	struct sim_rep_result *res;
+	/* res->classes while measuring, else NULL: on_done_plain's one test
+	 * for both */
+	struct sim_class_result *measured;
 	uint64_t sent_first, sent_retries; /* whole run, for the budget */
 	/* time series */
 	double ts_dt, ts_last, t_reset;
@@ -433,11 +436,11 @@ static void on_done_plain(void *ctx, struct sim_request *r, enum sim_outcome o)
 		return;
 	}
 	double lat = ru->s.now - r->t_first;
-	struct sim_hist *h = &ru->res->classes[r->cls].lat;
+	struct sim_class_result *c = ru->measured;
 	ru->finished++;		    /* a good one */
 	sim_req_free(&ru->pool, r); /* request_over: nothing, open loop */
-	if (ru->measuring)
-		sim_hist_record(h, lat);
+	if (c)
+		sim_hist_record(&c[r->cls].lat, lat);
 }
 
 /* port.done otherwise (on_done_svc's too). */
@@ -594,6 +597,7 @@ static void on_warm(struct sim *s, void *obj, uint64_t arg)
 {
 	struct run *ru = obj;
 	ru->measuring = 1;
+	ru->measured = ru->res->classes;
 	ru->warm_sent = ru->sent_first;
 	ru->warm_attempts = ru->attempts;
 	ru->warm_finished = ru->finished;
@@ -873,8 +877,10 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	}
 	if (sc->warmup > 0)
 		sim_at(&ru->s, sc->warmup, on_warm, ru, 0);
-	else
+	else {
 		ru->measuring = 1;
+		ru->measured = ru->res->classes;
+	}
 	if (ru->ts_dt > 0)
 		sim_at(&ru->s, ru->ts_dt, on_tick, ru, 0);
 
