@@ -500,8 +500,9 @@ static int pick(struct rep *m, int n)
  * entry fetched, so that its miss overlaps the work in between. The
  * uniforms are the same, in the same order, as pick()'s: every pick is
  * the same. Returns the replica (index into ch[]), not its position in
- * act[]: while every replica is active (no autoscaling, none drained)
- * act[] is 0 to n - 1 and is not read, since its 4 bytes a replica (40
+ * act[]: while every replica is active (n == nch, an autoscaled fleet at
+ * its maximum too: rebuild() lists them in order) act[] is 0 to n - 1 and
+ * is not read, since its 4 bytes a replica (40
  * KiB at 10,000) leave the caches between picks, and the fetch of the
  * entry waited for that read (perf: half of rep_submit's samples). */
 static int pick_ahead(struct rep *m, int n)

@@ -718,6 +718,107 @@ static void yr_ev(struct sim *s, void *obj, uint64_t arg)
 		yr_first_after = arg;
 }
 
+/* The calendar's entry held apart from its buckets (kernel.c: near), with
+ * everything around it: handlers that schedule 0 to 3 events each (ties
+ * with the event being dispatched, times on a grid, within seconds, far
+ * ahead, and into three lanes of fixed delays), cancel recent events and
+ * their own fired handle, while the pending count swings between about
+ * 130 and 6,000 (the heap's return with an entry held, rebuilds with one
+ * held) and the run stops at times in between. Every event must fire
+ * once, at its time, in (time, insertion) order, and no cancelled one. */
+#define HELD_N 300000
+struct heldq {
+	struct sim_stream st;
+	struct order ord;
+	uint64_t next;
+	size_t target, steps, cal_on, cal_off;
+	bool was_cal;
+	int bad;
+	sim_ev h[HELD_N];
+	double t[HELD_N];
+	unsigned char state[HELD_N]; /* 1 pending, 2 fired, 3 cancelled */
+};
+
+static void heldq_ev(struct sim *s, void *obj, uint64_t id);
+
+static void heldq_at(struct sim *s, struct heldq *q)
+{
+	static const double lane[3] = {0, 0.5, 1.25};
+	if (q->next >= HELD_N)
+		return;
+	uint64_t id = q->next++;
+	double u = sim_uniform(&q->st), v = sim_uniform(&q->st);
+	if (u < 0.2) {
+		double dt = lane[(int)(3 * v) % 3];
+		q->t[id] = s->now + dt;
+		q->h[id] = sim_after_fixed(s, dt, heldq_ev, q, id);
+	} else {
+		double t = u < 0.35  ? s->now
+			   : u < 0.4 ? s->now + 50 + 100 * v
+			   : u < 0.7 ? ceil((s->now + 3 * v) * 1000) / 1000
+				     : s->now + 3 * v;
+		q->t[id] = t;
+		q->h[id] = sim_at(s, t, heldq_ev, q, id);
+	}
+	q->state[id] = 1;
+}
+
+static void heldq_ev(struct sim *s, void *obj, uint64_t id)
+{
+	struct heldq *q = obj;
+	if (q->state[id] != 1 || s->now != q->t[id])
+		q->bad++;
+	q->state[id] = 2;
+	order_note(&q->ord, s->now, id);
+	if (!q->was_cal != !s->cal)
+		*(s->cal ? &q->cal_on : &q->cal_off) += 1;
+	q->was_cal = s->cal != NULL;
+	if (++q->steps % 20000 == 0)
+		q->target = q->target > 1000 ? 130 : 6000;
+	int k = sim_pending(s) < q->target ? 2 + (sim_uniform(&q->st) < 0.5)
+					   : sim_uniform(&q->st) < 0.5;
+	for (int i = 0; i < k; i++)
+		heldq_at(s, q);
+	if (sim_uniform(&q->st) < 0.2) {
+		double w = sim_uniform(&q->st);
+		uint64_t back =
+		    (uint64_t)(w * (double)(q->next < 5000 ? q->next : 5000));
+		uint64_t c = w < 0.3 ? id : q->next - 1 - back;
+		sim_cancel(s, q->h[c]); /* pending, fired or its own */
+		if (q->state[c] == 1)
+			q->state[c] = 3;
+	}
+}
+
+Test(kernel, the_calendars_held_entry_keeps_order_with_lanes_and_stops)
+{
+	static struct heldq q;
+	struct sim s;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_stream_init(&q.st, 11, 0, "held"), 0);
+	q.target = 6000;
+	for (int i = 0; i < 10; i++)
+		heldq_at(&s, &q);
+	double t = 0;
+	while (q.next < HELD_N - 10000 && sim_pending(&s) > 0) {
+		t += 0.37 + sim_uniform(&q.st);
+		cr_assert_eq(sim_run_until(&s, t), 0);
+	}
+	cr_assert_eq(sim_run_until(&s, INFINITY), 0);
+	size_t unfired = 0;
+	for (uint64_t i = 0; i < q.next; i++)
+		unfired += q.state[i] == 1;
+	cr_expect_eq(q.bad, 0, "%d events fired twice, cancelled or off time",
+		     q.bad);
+	cr_expect_eq(q.ord.bad, 0, "%d events out of (time, insertion) order",
+		     q.ord.bad);
+	cr_expect_eq(unfired, 0, "%zu events never fired", unfired);
+	cr_expect_gt(q.cal_on, 2, "the calendar came %zu times", q.cal_on);
+	cr_expect_gt(q.cal_off, 2, "the heap came back %zu times", q.cal_off);
+	sim_stream_release(&q.st);
+	sim_release(&s);
+}
+
 Test(kernel, an_entry_before_the_front_a_year_search_found_comes_first)
 {
 	struct sim s;

@@ -95,8 +95,9 @@ static struct sim_evrec *rec_alloc(size_t n)
 /* sim_at's inline path: the heap while it has room and stays below
  * SIM__CAL_ON (sim__at moves it to a calendar queue past that), and
  * holds fewer entries than there are records: each record in use is a
- * heap entry's (the hole's is free), so below nrec entries one is free,
- * and sim_at need not test the free list. */
+ * heap entry's or the hole's (kept for its handler's first sim_at, which
+ * takes no other), so below nrec entries one is free, and sim_at need
+ * not test the free list. */
 static void set_hlim(struct sim *s)
 {
 	size_t lim = s->capheap < SIM__CAL_ON ? s->capheap : SIM__CAL_ON;
@@ -116,6 +117,7 @@ int sim_init(struct sim *s)
 		return SIM_ENOMEM;
 	}
 	s->heap[0].t = NAN; /* empty (heap_run) */
+	s->heap[0].key = 0; /* read, not used, by the first sim_at */
 	s->lane_t = NAN;    /* no lane entry */
 	return 0;
 }
@@ -181,7 +183,8 @@ struct sim_cal {
 	uint32_t finger;
 	size_t nb;     /* a power of two */
 	double inv;    /* 1 / width */
-	uint64_t day;  /* the current day: no entry is earlier */
+	uint64_t day;  /* the current day: no entry of the buckets or the
+			  far tier is earlier (the one held apart may be) */
 	size_t lo, hi; /* resize below lo, above hi entries */
 	size_t misses; /* years searched in vain since the rebuild */
 	/* The far tier: an entry more than a span ahead of the current
@@ -197,14 +200,15 @@ struct sim_cal {
 	size_t nfar;
 	uint64_t far_next; /* the first span not yet linked into the buckets */
 	uint64_t far_day;  /* from this day on, far_next is due (or never) */
-	/* The earliest entry, as cal_find last found it (front_ok), kept
-	 * by the insertions before it and, when the first is taken, passed
-	 * to the next of its bucket if that is due the same day (else
-	 * dropped, for cal_find to find again: 10,000 replicas searched
+	/* The earliest entry of the buckets, as cal_find last found it
+	 * (front_ok), kept by the insertions before it and, when the first is
+	 * taken, passed to the next of its bucket if that is due the same day
+	 * (else dropped, for cal_find to find again: 10,000 replicas searched
 	 * 1.9 times a request before, 0.2 times since): dispatch compares the
-	 * lanes' first with it, and takes it from the head of the current day's
-	 * bucket, without a search for the day (a fleet's lane events, half of
-	 * its events, come between those of the calendar). The current day is
+	 * entry held apart (near), then the lanes' first with it, and takes
+	 * it from the head of the current day's bucket, without a search for
+	 * the day (a fleet's lane events, half of its events, come between
+	 * those of the calendar). The current day is
 	 * the front's (cal_find sets both, an insertion before the front moves
 	 * the day back to its own), and a bucket's list is in order, so the
 	 * front heads its bucket; an entry still in the far tier is a span
@@ -478,7 +482,8 @@ static double select_kth(double *x, size_t n, size_t k)
 	return x[k];
 }
 
-/* Rebuilds c with nb buckets around its `count` entries. The width is
+/* Rebuilds c with nb buckets around its `count` entries (of the buckets
+ * and the far tier: not the one held apart, which stays so). The width is
  * three times the mean gap between entries, about three entries a day,
  * the gap taken where entries are densest of two places: the next 25
  * (Brown's rule) and the bulk of the pending times (10th to 90th
@@ -685,7 +690,8 @@ static inline __attribute__((always_inline)) void cal_push(struct sim *s,
 	} else {
 		cal_insert(c, e);
 	}
-	if (++s->nheap > c->hi && cal_rebuild(c, s->nheap, 2 * c->nb) < 0)
+	if (++s->nheap > c->hi &&
+	    cal_rebuild(c, s->nheap - c->near_ok, 2 * c->nb) < 0)
 		c->hi = SIZE_MAX; /* no memory: slower, still right */
 }
 
@@ -928,11 +934,12 @@ static inline __attribute__((always_inline)) void cal_taken(struct sim *s)
 	if (s->nheap < SIM__CAL_OFF)
 		cal_off(s);
 	else if (s->nheap < c->lo)
-		cal_rebuild(c, s->nheap, c->nb / 2); /* no memory: stay */
+		/* no memory: stay */
+		cal_rebuild(c, s->nheap - c->near_ok, c->nb / 2);
 	else if (c->misses > 8 + c->nb / 64)
 		/* days far too short for the entries: years go by empty,
 		 * each costing a search of every bucket */
-		cal_rebuild(c, s->nheap, c->nb);
+		cal_rebuild(c, s->nheap - c->near_ok, c->nb);
 }
 
 /* Takes the earliest entry into *e if it is due by t_end and before the

@@ -111,6 +111,13 @@ static void count_out(struct sim_hist *h, size_t k)
 		h->under++;
 		return;
 	}
+	/* in the range held: a value the inline test sent here only for
+	 * being past the top bucket (2^20 s and more, NaN, infinity), which
+	 * sim_hist_index counts in the last */
+	if (k - h->lo < h->nb) {
+		h->b[k - h->lo]++;
+		return;
+	}
 	size_t lo = k, hi = k + 1;
 	hist_span(h, &lo, &hi);
 	if (hist_widen(h, lo, hi)) {

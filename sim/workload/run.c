@@ -96,7 +96,7 @@ struct run {
 	struct client_stalls *cstall; /* the client's stalls, or NULL */
 	/* no deadline, closed loop, warm-up pilot, time series or client
 	 * timeout (so no timeout pending to cancel): a good answer is
-	 * counted and recorded, nothing else (on_done) */
+	 * counted and recorded, nothing else (on_done_plain) */
 	bool plain_done;
 	/* an open workload without a trace, cpu_scale, client timeout,
 	 * connection pool or network, of one class without calls
@@ -310,8 +310,8 @@ static void on_timeout(struct sim *s, void *obj, uint64_t arg)
 
 /* on_done, every case: the client has the answer of r's attempt (outcome
  * o); count it, retry or let the user think, and free r. Out of line:
- * on_done calls it last (a tail call), so that the common case keeps no
- * registers for it. */
+ * on_done and on_done_plain call it last (a tail call), so that the
+ * common case keeps no registers for it. */
 static __attribute__((noinline)) void
 done_any(struct run *ru, struct sim_request *r, enum sim_outcome o)
 {
@@ -420,9 +420,9 @@ static void on_done_net(void *ctx, struct sim_request *r, enum sim_outcome o)
 			(uint64_t)(uintptr_t)r);
 }
 
-/* port.done when ru->plain_done (which never changes during a run)
- * and without a network or services: the server is finished with r's
- * attempt. */
+/* port.done when ru->plain_done (which never changes during a run) and
+ * without a network (with services, on_done_svc's answers come through
+ * on_done to it): the server is finished with r's attempt. */
 static void on_done_plain(void *ctx, struct sim_request *r, enum sim_outcome o)
 {
 	struct run *ru = ctx;
