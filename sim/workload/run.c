@@ -593,11 +593,17 @@ static void user_send(struct sim *s, void *obj, uint64_t u)
 
 /* ------------------------------------------------- measurement windows -- */
 
+/* From now on the run measures (both flags of that state, together). */
+static void start_measuring(struct run *ru)
+{
+	ru->measuring = 1;
+	ru->measured = ru->res->classes;
+}
+
 static void on_warm(struct sim *s, void *obj, uint64_t arg)
 {
 	struct run *ru = obj;
-	ru->measuring = 1;
-	ru->measured = ru->res->classes;
+	start_measuring(ru);
 	ru->warm_sent = ru->sent_first;
 	ru->warm_attempts = ru->attempts;
 	ru->warm_finished = ru->finished;
@@ -877,10 +883,8 @@ static int run_once(const struct sim_scenario *sc, size_t sys, int rep,
 	}
 	if (sc->warmup > 0)
 		sim_at(&ru->s, sc->warmup, on_warm, ru, 0);
-	else {
-		ru->measuring = 1;
-		ru->measured = ru->res->classes;
-	}
+	else
+		start_measuring(ru);
 	if (ru->ts_dt > 0)
 		sim_at(&ru->s, ru->ts_dt, on_tick, ru, 0);
 
