@@ -52,7 +52,8 @@
 #        thread had forced out;
 #   K=3: main 4.8 18.4 36.0, pool 0.1 6.7 19.7; another hog in 89 %; the
 #        main thread ran 9 stretches a request (median; 4 at K=1 and 2):
-#        it loses the GIL again at the accept's own releases.
+#        its timed wait's wake-ups, 5 ms apart, at each of which a hog
+#        whose wait began earlier took the GIL (docs/validation.md, E).
 # Output: OUT/gil.txt (default results/calibrate) and, with SCHED=1,
 # OUT/gil-sched-K.csv (one row a request: its waits, for pandas;
 # gil_sched.py). Environment: HOGS, N
