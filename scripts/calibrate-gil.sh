@@ -53,7 +53,9 @@
 #   K=3: main 4.8 18.4 36.0, pool 0.1 6.7 19.7; another hog in 89 %; the
 #        main thread ran 9 stretches a request (median; 4 at K=1 and 2):
 #        its timed wait's wake-ups, 5 ms apart, at each of which a hog
-#        whose wait began earlier took the GIL (docs/validation.md, E).
+#        whose wait began earlier took the GIL (docs/validation.md, E);
+#        it prints them too (at 16:31: 6 wake-ups before the accept, 5.1
+#        ms apart at the median; 2 at K=1 and 2).
 # Output: OUT/gil.txt (default results/calibrate) and, with SCHED=1,
 # OUT/gil-sched-K.csv (one row a request: its waits, for pandas;
 # gil_sched.py). Environment: HOGS, N

@@ -21,11 +21,13 @@ and p90 in ms; which thread first ran 100 us or more after the accept,
 i.e. took the GIL the main thread let go (the pool thread, the CPU-bound
 thread the main thread had taken the core from, or another); and how
 many stretches the main thread ran for one request (each time it wakes
-and blocks again: on the GIL's condition, its mutex, or select()). With
-CSV, also one row a request found whole, for pandas: send_s (monotonic),
-latency_s, main_wait_s, pool_wait_s, gil_after_accept (pool, preempted:
-the hog the main thread took the core from, other: another hog) and
-main_stretches.
+and blocks again: on the GIL's condition, its mutex, or select()); and
+how many times it woke before its accept (stretches less than 0.2 ms
+apart counted once) and how far apart: its timed waits on the GIL run
+out every switch interval. With CSV, also one row a request found whole,
+for pandas: send_s (monotonic), latency_s, main_wait_s, pool_wait_s,
+gil_after_accept (pool, preempted: the hog the main thread took the core
+from, other: another hog), main_stretches and main_wakes.
 """
 import csv
 import re
@@ -75,6 +77,7 @@ def main(tids_file, requests_file, sched_file, csv_file=None):
         return 'hog' if tid in hogs else ('idle' if tid == 0 else 'pool')
 
     waits_main, waits_pool, stretches, rows = [], [], [], []
+    wakes, gaps = [], []
     took = {'pool': 0, 'the hog it took the core from': 0, 'another hog': 0}
     lo = 0
     for t0, lat in sorted(reqs):
@@ -98,6 +101,12 @@ def main(tids_file, requests_file, sched_file, csv_file=None):
         waits_main.append(end - t0)
         waits_pool.append(burst[-1][1] - end)
         stretches.append(sum(1 for r in seg if r[0] == main_tid))
+        woke = []
+        for r in seg[:i]:
+            if r[0] == main_tid and (not woke or r[1] - woke[-1] > 0.2e-3):
+                woke.append(r[1])
+        wakes.append(len(woke))
+        gaps += [b - a for a, b in zip(woke, woke[1:])]
         before = [r[0] for r in seg[:i] if r[0] in hogs]
         nxt = next((r[0] for r in seg[i + 1:] if r[2] - r[1] >= 100e-6),
                    None)
@@ -112,7 +121,7 @@ def main(tids_file, requests_file, sched_file, csv_file=None):
             took['another hog'] += 1
             who = 'other'
         rows.append((t0, lat, end - t0, burst[-1][1] - end, who,
-                     stretches[-1]))
+                     stretches[-1], wakes[-1]))
     n = len(waits_main)
     if not n:
         sys.exit('gil_sched.py: no request found whole in the record')
@@ -120,18 +129,22 @@ def main(tids_file, requests_file, sched_file, csv_file=None):
         with open(csv_file, 'w', newline='') as f:
             w = csv.writer(f)
             w.writerow(['send_s', 'latency_s', 'main_wait_s', 'pool_wait_s',
-                        'gil_after_accept', 'main_stretches'])
+                        'gil_after_accept', 'main_stretches',
+                        'main_wakes'])
             for row in rows:
                 w.writerow(['%.6f' % row[0]] +
                            ['%.6f' % v for v in row[1:4]] + list(row[4:]))
     stretches.sort()
+    wakes.sort()
     print('main thread %s, pool thread %s (p10 p50 p90 ms); after the '
           'accept the GIL went to %s; the main thread ran %d stretches a '
-          'request (median); %d of %d requests' % (
+          'request (median) and woke %d times before its accept, %s ms '
+          'apart (p10 p50 p90); %d of %d requests' % (
               quantiles(waits_main), quantiles(waits_pool),
               ', '.join('%s %.0f %%' % (k, 100.0 * v / n)
                         for k, v in took.items()),
-              stretches[n // 2], n, len(reqs)))
+              stretches[n // 2], wakes[n // 2], quantiles(gaps), n,
+              len(reqs)))
 
 
 if __name__ == '__main__':
