@@ -97,6 +97,9 @@
 # measured one, through request_overhead (predict_matched below): what is
 # left of (a)'s error is the queueing and scheduling, not the cost.
 #
+# "trace_matched": "trace" and "matched" at once (predict_trace_matched
+# below).
+#
 # (c) "calibrated", with CALIBRATE=1 (or REFILL naming the refill.txt of
 # an earlier run of it): scripts/calibrate-refill.sh measures this
 # machine's cache refill before the measurements (OUT/calibrate/
@@ -174,6 +177,7 @@
 #                  refill.sh's keys, its measured points, and its check
 #                  of a wait (`# SERVER wait` lines);
 #   knees.csv, scenarios/, pred_*/, trace_runs/, sent_runs/, matched_runs/,
+#   trace_matched_runs/,
 #   servers.log.
 # Environment: QUICK, REPEATS (2), DURATION (6), MIN_REQUESTS (2000: a
 # point lasts at least MIN_REQUESTS / rate seconds, rounded up, so that
@@ -448,25 +452,45 @@ predict_norefill() {
 # repeat's own arrivals removes that sampling noise from the comparison,
 # leaving the model's error and the machine's.
 predict_trace() {
-  local d=$OUT/trace_runs/$1-$2 f base
+  trace_runs "$1" "$2" trace
+}
+
+# trace_runs SYSTEM MIX NAME [RATE US]...: prediction NAME, (a) on each
+# point's own arrivals (predict_trace above), with request_overhead US
+# microseconds at each RATE given (and only those rates) when any is
+trace_runs() {
+  local s=$1 m=$2 name=$3 d=$OUT/$3_runs/$1-$2 f base rate us
+  shift 3
+  local -A ro=()
+  while [ $# -ge 2 ]; do
+    ro[$1]=$2
+    shift 2
+  done
   rm -rf "$d"
   mkdir -p "$d"
-  for f in "$OUT/sched/$1-$2"/*.csv; do
-    [ -e "$f" ] || return 0
+  for f in "$OUT/sched/$s-$m"/*.csv; do
+    [ -e "$f" ] || break
     base=$(basename "$f" .csv)
-    awk -F, -v cls="$(mix_demands "$2")" '
+    rate=${base%-*}
+    local set=()
+    if [ ${#ro[@]} -gt 0 ]; then
+      us=${ro[$rate]:-}
+      [ -n "$us" ] || continue
+      set=(--set "systems.$s.request_overhead=${us}us")
+    fi
+    awk -F, -v cls="$(mix_demands "$m")" '
       BEGIN { n = split(cls, c, " "); k = split(c[1], x, ",") - 1
               h = "time_s,class"; for (i = 1; i <= k; i++) h = h ",demand_" i "_s" }
       NR == 1 { print h; next }
       { print $1 "," c[$2 + 1] }' "$f" >"$d/$base.trace.csv"
     sed -e "s|^  arrivals: .*|  arrivals: { process: trace, file: $base.trace.csv }|" \
         -e "s|^replications: .*|replications: 3|" \
-        -e "s|^duration: .*|duration: $(measured_duration "$1" "$2" "${base#*-}" "${base%-*}")s|" \
-        "$OUT/scenarios/$1-$2.yaml" >"$d/$base.yaml"
-    build/concsim run "$d/$base.yaml" -q -j2 -o "$d/$base.out"
+        -e "s|^duration: .*|duration: $(measured_duration "$s" "$m" "${base#*-}" "$rate")s|" \
+        "$OUT/scenarios/$s-$m.yaml" >"$d/$base.yaml"
+    build/concsim run "$d/$base.yaml" -q -j2 "${set[@]}" -o "$d/$base.out"
     cp "$d/$base.out/results.csv" "$d/$base.results.csv"
   done
-  $PY $APPS/compare.py traces "$OUT" "$1-$2"
+  $PY $APPS/compare.py traces "$OUT" "$s-$m" "$name"
 }
 
 # predict_sent SYSTEM MIX: prediction "sent", (a) at the rate each repeat
@@ -519,6 +543,23 @@ predict_matched() {
         --set "duration=${dur}s"
     done
   $PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" collect
+}
+
+# predict_trace_matched SYSTEM MIX: prediction "trace_matched", both
+# diagnostics at once: each point's own arrivals (trace) and its measured
+# CPU per request (matched: the same request_overhead at each rate). In
+# `hol` near the middle of the load a point's p50 moves by tens of per
+# cent with either, and each alone leaves the other's noise; what is left
+# with both is the models' queueing and scheduling.
+predict_trace_matched() {
+  local ro
+  [ -s "$OUT/pred_defaults/$1-$2/results.csv" ] || return 0
+  ro=$(build/concsim check "$OUT/scenarios/$1-$2.yaml" |
+    awk '$1 == "request_overhead" && !n++ { sub(/s$/, "", $2); printf "%.3f", $2 * 1e6 }')
+  [ -n "$ro" ] || return 0
+  # shellcheck disable=SC2046 # RATE US pairs, one word each
+  trace_runs "$1" "$2" trace_matched \
+    $($PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" points)
 }
 
 # predict_spread SYSTEM MIX: what a measurement of each point's size can
@@ -754,7 +795,7 @@ predict_fit() {
 # measurements
 report() {
   rm -rf "$OUT/pred_fit" "$OUT/fitb" "$OUT/pred_trace" "$OUT/pred_sent" \
-    "$OUT/pred_matched"
+    "$OUT/pred_matched" "$OUT/pred_trace_matched"
   local d f sm
   for d in "$OUT"/sched/*/; do
     [ -d "$d" ] || continue
@@ -767,6 +808,7 @@ report() {
     [ -e "$f" ] || continue
     sm=$(basename "$f" .csv)
     predict_matched "${sm%%-*}" "${sm#*-}"
+    predict_trace_matched "${sm%%-*}" "${sm#*-}"
     predict_fit "${sm%%-*}" "${sm#*-}"
     predict_spread "${sm%%-*}" "${sm#*-}"
   done
@@ -887,7 +929,7 @@ main() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$OUT/scenarios"
   rm -rf "$OUT"/pred_* "$OUT/fit" "$OUT/knee" "$OUT/sched" "$OUT/lat" "$OUT/stalls" "$OUT/spread" \
-    "$OUT/trace_runs" "$OUT/sent_runs" "$OUT/matched_runs"
+    "$OUT/trace_runs" "$OUT/sent_runs" "$OUT/matched_runs" "$OUT/trace_matched_runs"
   # an earlier run's per-system calibrations (CALIBRATE=1's refill.txt
   # stays: REFILL may name it)
   rm -rf "$OUT"/calibrate/*/ "$OUT"/calibrate-*.log

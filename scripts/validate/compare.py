@@ -11,10 +11,11 @@
         SYSTEM-MIX/results.csv (a sweep at them) averaged over the repeats
         of each nominal rate into OUT/pred_sent/SYSTEM-MIX/results.csv
 
-  compare.py traces OUT SYSTEM-MIX       averages the `concsim run` rows of
-        OUT/trace_runs/SYSTEM-MIX/RATE-REP.results.csv (each point's own
-        arrivals replayed) over the repeats of each rate into
-        OUT/pred_trace/SYSTEM-MIX/results.csv, a sweep's shape
+  compare.py traces OUT SYSTEM-MIX [NAME]   averages the `concsim run` rows
+        of OUT/NAME_runs/SYSTEM-MIX/RATE-REP.results.csv (each point's own
+        arrivals replayed; NAME trace unless given) over the repeats of
+        each rate into OUT/pred_NAME/SYSTEM-MIX/results.csv, a sweep's
+        shape
 
   compare.py matched OUT SYSTEM-MIX OVERHEAD_US points|collect   per
         measured rate, the request_overhead (us) that moves prediction
@@ -29,6 +30,15 @@
         measurement of that size (OUT/spread/SYSTEM-MIX/RATE/
         replications.csv), which the report reads: what a measurement of
         that size can resolve
+
+  compare.py across OUT1 OUT2 ...        several runs' compare.csv side by
+        side: each system, mix and rate position (the n-th rate of a run's
+        sweep: the rates follow each run's predicted knee), the measured
+        p50 and p99 of every run below 0.85 x its knee, the goals each
+        prediction met there, and how many of those runs one fixed value
+        could have met at best (chosen after the fact: a bound on any
+        prediction whose inputs stay the same from run to run, as the
+        defaults' do); markdown on stdout, OUT1/across.csv one row a point
 
 Knee: going up the rates, the first rate at which the p99 latency reaches
 P99_BOUND seconds or the throughput falls below 0.98 x the offered rate
@@ -795,8 +805,8 @@ def write_means(out, name, sysmix, by_rate):
                        ["%.9g" % mean([fnum(r[c]) for r in rows]) for c in num])
 
 
-def cmd_traces(out, sysmix):
-    d = os.path.join(out, "trace_runs", sysmix)
+def cmd_traces(out, sysmix, name="trace"):
+    d = os.path.join(out, name + "_runs", sysmix)
     by_rate = {}
     for f in glob.glob(os.path.join(d, "*.results.csv")):
         rate = os.path.basename(f).split("-")[0]
@@ -804,15 +814,15 @@ def cmd_traces(out, sysmix):
             by_rate.setdefault(float(rate), []).extend(csv.DictReader(fh))
     if not by_rate:
         return
-    write_means(out, "trace", sysmix, by_rate)
+    write_means(out, name, sysmix, by_rate)
     crows = class_rows(out, sysmix, d)
     if crows:
-        with open(os.path.join(out, "pred_trace", sysmix, "classes.csv"), "w",
+        with open(os.path.join(out, "pred_" + name, sysmix, "classes.csv"), "w",
                   newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["offered_rps", "class", "requests", "measured_latency_s_p50",
-                        "trace_latency_s_p50", "measured_latency_s_p99",
-                        "trace_latency_s_p99"])
+                        name + "_latency_s_p50", "measured_latency_s_p99",
+                        name + "_latency_s_p99"])
             for r in crows:
                 w.writerow(["%g" % r[0], r[1], "%.0f" % r[2]] + ["%.6g" % x for x in r[3:]])
 
@@ -884,13 +894,111 @@ def cmd_matched(out, sysmix, overhead_us, what):
         write_means(out, "matched", sysmix, by_rate)
 
 
+def best_fixed(vals, tol):
+    """The most of vals that one value can lie within tol of (relative to
+    each), and that value: an interval search over the bounds v/(1+tol),
+    v/(1-tol) at which a value starts and stops to count."""
+    ev = []
+    for v in vals:
+        ev.append((v / (1 + tol), 0))  # enters (0 sorts before 1: closed)
+        ev.append((v / (1 - tol) if tol < 1 else math.inf, 1))
+    n = best = 0
+    at = math.nan
+    for x, kind in sorted(ev):
+        n += 1 if kind == 0 else -1
+        if n > best:
+            best, at = n, x
+    return best, at
+
+
+def cmd_across(outs):
+    points = {}  # (system, mix, position) -> [row of each run]
+    preds = None
+    for out in outs:
+        with open(os.path.join(out, "compare.csv")) as f:
+            rows = list(csv.DictReader(f))
+        names = sorted({k[:-len("_latency_s_p50_err")] for k in rows[0]
+                        if k.endswith("_latency_s_p50_err")}) if rows else []
+        preds = names if preds is None else [n for n in preds if n in names]
+        by = {}
+        for r in rows:
+            by.setdefault((r["system"], r["mix"]), []).append(r)
+        for (s, m), rs in by.items():
+            rs.sort(key=lambda r: fnum(r["offered_rps"]))
+            for i, r in enumerate(rs):
+                if r["below_085_knee"] == "1":
+                    r["run"] = out
+                    points.setdefault((s, m, i + 1), []).append(r)
+    preds = preds or []
+    figs = (("latency_s_p50", "p50", GOAL_P50), ("latency_s_p99", "p99", GOAL_P99))
+    csv_rows, tot = [], {}
+    print("# Runs side by side: %s\n" % ", ".join(outs))
+    print("Points below %.2f x each run's measured knee, matched across runs "
+          "by system, mix and the rate's position in the sweep. `best fixed`: "
+          "the most of the runs one value, chosen after seeing them, lies "
+          "within the goal of (p50 %d %%, p99 %d %%); no prediction whose "
+          "inputs are the same for every run can meet more.\n"
+          % (GOAL_REGION, GOAL_P50 * 100, GOAL_P99 * 100))
+    head = ["system", "mix", "position", "runs", "rates/s", "p50 measured, ms",
+            "p50 best fixed"] + ["p50 " + n for n in preds] + \
+           ["p99 measured, ms", "p99 best fixed"] + ["p99 " + n for n in preds]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for key in sorted(points):
+        rs = points[key]
+        s, m, pos = key
+        cells = [s, m, str(pos), str(len(rs)),
+                 "%.0f-%.0f" % (min(fnum(r["offered_rps"]) for r in rs),
+                                max(fnum(r["offered_rps"]) for r in rs))]
+        row = {"system": s, "mix": m, "position": pos, "runs": len(rs)}
+        for fig, short, tol in figs:
+            vals = [fnum(r["measured_" + fig]) for r in rs]
+            best, at = best_fixed(vals, tol)
+            cells += [" ".join("%.3g" % (1e3 * v) for v in sorted(vals)),
+                      "%d" % best]
+            row["measured_%s_min" % fig] = "%.9g" % min(vals)
+            row["measured_%s_max" % fig] = "%.9g" % max(vals)
+            row["best_fixed_%s" % short] = best
+            row["best_fixed_%s_value" % fig] = "%.9g" % at
+            t = tot.setdefault((s, m, short), {"n": 0, "best": 0})
+            t["n"] += len(rs)
+            t["best"] += best
+            for n in preds:
+                met = sum(abs(fnum(r[n + "_" + fig + "_err"])) <= tol for r in rs)
+                cells.append(str(met))
+                row["%s_%s_met" % (n, short)] = met
+                t[n] = t.get(n, 0) + met
+        print("| " + " | ".join(cells) + " |")
+        csv_rows.append(row)
+    print("\nTotals (goals met, of the points):\n")
+    head = ["system", "mix", "goal", "points", "best fixed"] + preds
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    all_ = {}
+    for (s, m, short), t in sorted(tot.items()):
+        print("| " + " | ".join([s, m, short, str(t["n"]), str(t["best"])] +
+                                [str(t.get(n, 0)) for n in preds]) + " |")
+        a = all_.setdefault(short, {})
+        for k, v in t.items():
+            a[k] = a.get(k, 0) + v
+    for short, a in sorted(all_.items()):
+        print("| all | | " + " | ".join([short, str(a["n"]), str(a["best"])] +
+                                        [str(a.get(n, 0)) for n in preds]) + " |")
+    if csv_rows:
+        cols = list(dict.fromkeys(k for r in csv_rows for k in r))
+        with open(os.path.join(outs[0], "across.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=cols)
+            w.writeheader()
+            w.writerows(csv_rows)
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "knee":
         cmd_knee(sys.argv[2], float(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
         cmd_report(sys.argv[2], float(sys.argv[3]))
-    elif len(sys.argv) == 4 and sys.argv[1] == "traces":
-        cmd_traces(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "traces":
+        cmd_traces(*sys.argv[2:])
     elif len(sys.argv) == 5 and sys.argv[1] == "sent" and sys.argv[4] in ("rates", "collect"):
         cmd_sent(sys.argv[2], sys.argv[3], sys.argv[4])
     elif len(sys.argv) == 5 and sys.argv[1] == "spread" and sys.argv[4] == "points":
@@ -898,6 +1006,8 @@ def main():
     elif (len(sys.argv) == 6 and sys.argv[1] == "matched"
           and sys.argv[5] in ("points", "collect")):
         cmd_matched(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "across":
+        cmd_across(sys.argv[2:])
     else:
         sys.exit(__doc__)
 
