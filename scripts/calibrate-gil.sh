@@ -59,7 +59,8 @@
 # Output: OUT/gil.txt (default results/calibrate) and, with SCHED=1,
 # OUT/gil-sched-K.csv (one row a request: its waits, for pandas;
 # gil_sched.py). Environment: HOGS, N
-# (300), RATE (50), QUANTUM (1.5ms), SERVER_CPU, CLIENT_CPU, PORT (19190),
+# (300), RATE (50), QUANTUM (1.5ms), TICK (the model's scheduler tick,
+# e.g. 4ms; default none), SERVER_CPU, CLIENT_CPU, PORT (19190),
 # OUT, SCHED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -152,7 +153,7 @@ workload:
     - { name: short, phases: [ { cpu: 1ms } ] }
     - { name: long, phases: [ { cpu: 1000s } ] }
 systems:
-  - { name: gthread, model: worker-pool, cores: 1, quantum: $QUANTUM, workers: 1, threads: 8 }
+  - { name: gthread, model: worker-pool, cores: 1, quantum: $QUANTUM, ${TICK:+tick: $TICK, }workers: 1, threads: 8 }
 YAML
     build/concsim run "$WORK/gil.yaml" -q -o "$WORK/out$k" >/dev/null
     got=$("$PY" - "$WORK/out$k/results.json" <<'PY'

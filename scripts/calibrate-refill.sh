@@ -114,8 +114,8 @@
 # Output: OUT/refill.txt (default results/calibrate). Environment: RATES,
 # GAPS, BURNS, REPS (3, medians), BG (10 s), SERVERS, TIMES, WAIT_US (20000),
 # WAIT_RATE (50), WAIT_BURN (500), SERVER_CPU, CLIENT_CPU, PORT (18650),
-# OUT, QUANTUM (the models' scheduler slice for the concsim runs, as
-# validate-real.sh sets it; default the models').
+# OUT, QUANTUM and TICK (the models' scheduler slice and tick for the
+# concsim runs, as validate-real.sh sets them; default the models').
 set -euo pipefail
 # POOL's files as given, from where the script was run
 if [ -n "${POOL:-}" ]; then
@@ -280,7 +280,7 @@ background() {
 # system_yaml NAME: the scenario's system of a calibrated server, on one
 # core (sync4: gunicorn sync with 4 workers)
 system_yaml() {
-  local q=${QUANTUM:+quantum: $QUANTUM, }
+  local q=${QUANTUM:+quantum: $QUANTUM, }${TICK:+tick: $TICK, }
   case $1 in
   node) echo "  - { name: node, model: event-loop, cores: 1, ${q}processes: 1 }" ;;
   uvicorn) echo "  - { name: uvicorn, model: async, cores: 1, ${q}workers: 1 }" ;;

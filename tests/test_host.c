@@ -217,6 +217,78 @@ Test(host, a_thread_that_runs_on_without_blocking_keeps_its_core)
 	cr_expect_float_eq(hold_case(false, 0, 12, 0.0065), 0.009, 1e-12);
 }
 
+/* The scheduler's tick: one core, a 1.5 ms quantum (the validation VM's
+ * EEVDF slice), HOGS threads computing 20 ms from 0, and B waking at b_at
+ * for 1 ms; returns when B finishes. */
+struct ticked {
+	struct sim_host *h;
+	struct probe hog[2], b;
+};
+
+static void b_wakes_ticked(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct ticked *x = obj;
+	sim_host_run(x->h, &x->b.t, 0.001);
+}
+
+static double tick_case(double tick, int hogs, double b_at)
+{
+	struct sim s;
+	struct sim_host h;
+	struct ticked x = {.h = &h};
+	struct sim_host_cfg cfg = {.cores = 1,
+				   .quantum = 0.0015,
+				   .tick = tick,
+				   .wakeup_preemption = true};
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	for (int i = 0; i < hogs; i++) {
+		sim_thread_init(&x.hog[i].t, &h, done, &x);
+		sim_host_run(&h, &x.hog[i].t, 0.020);
+	}
+	sim_thread_init(&x.b.t, &h, done, &x);
+	sim_at(&s, b_at, b_wakes_ticked, &x, 0);
+	sim_run_until(&s, 1);
+	cr_expect_eq(x.b.bursts, 1);
+	for (int i = 0; i < hogs; i++)
+		cr_expect_eq(x.hog[i].bursts, 1);
+	sim_host_release(&h);
+	sim_release(&s);
+	return x.b.finished;
+}
+
+/* With a 4 ms tick (Linux at CONFIG_HZ=250, no HRTICK) a slice used up
+ * ends only at a tick, and a thread alone starts a new one there. A
+ * computes alone from 0: its first slice runs out at 1.5 ms, and it
+ * starts new ones at the ticks of 4, 8, ... ms. B waking at 1 ms waits
+ * for the tick of 4 ms (without a tick, for the slice's end at 1.5 ms);
+ * at 5 ms, inside the slice A began at the tick of 4 ms, it waits for the
+ * tick of 8 ms (without a tick A has held the core 5 ms, and B takes it
+ * at once); at 6 ms that slice is used up, and B takes the core at once. */
+Test(host, a_used_up_slice_ends_at_the_next_tick)
+{
+	cr_expect_float_eq(tick_case(0.004, 1, 0.001), 0.005, 1e-12);
+	cr_expect_float_eq(tick_case(0, 1, 0.001), 0.0025, 1e-12);
+	cr_expect_float_eq(tick_case(0.004, 1, 0.005), 0.009, 1e-12);
+	cr_expect_float_eq(tick_case(0, 1, 0.005), 0.006, 1e-12);
+	cr_expect_float_eq(tick_case(0.004, 1, 0.006), 0.007, 1e-12);
+}
+
+/* Two threads computing take turns at the ticks: A 0-4 ms, C from 4 ms,
+ * its slice fresh until 5.5 ms. B, waking at 5 ms, waits for the tick of
+ * 8 ms, and then goes before A, which C's turn found waiting: a thread
+ * preempted at a tick has run past its slice, one that slept has not
+ * (EEVDF); behind A it would finish at 13 ms. Without a tick the two
+ * take turns every 1.5 ms (C's from 4.5 ms), and B waits for the end of
+ * C's and then of A's: 7.5-8.5 ms. */
+Test(host, a_woken_thread_goes_before_those_preempted_at_a_tick)
+{
+	cr_expect_float_eq(tick_case(0.004, 2, 0.005), 0.009, 1e-12);
+	cr_expect_float_eq(tick_case(0, 2, 0.005), 0.0085, 1e-12);
+}
+
 /* The switch refill, once per burst: one core, 4 ms quantum, a switch
  * refill of 1 ms between processes. A (process 1) computes 10 ms from 0
  * on an idle core; B (process 2) wakes at 5 ms for 1 ms and preempts it,

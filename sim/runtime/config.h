@@ -262,7 +262,10 @@ struct sim_workload {
 /* What every system has, whatever its model. */
 struct sim_host_cfg {
 	int cores;
-	double quantum;	       /* seconds; 0 = ideal processor sharing */
+	double quantum; /* seconds; 0 = ideal processor sharing */
+	/* seconds between the scheduler's ticks, at which a slice used up is
+	 * taken away (host.c, hold_end); 0 = at once */
+	double tick;
 	double context_switch; /* seconds per switch between threads */
 	/* a thread that becomes runnable takes a core at once from a thread
 	 * that has held it longer than a quantum (host.c, bound_slices) */

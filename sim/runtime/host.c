@@ -7,12 +7,15 @@
  * goes to the tail of the run queue. A thread keeps its core across the
  * bursts it runs without blocking (its hold), and a thread that becomes
  * runnable while another has held a core for more than q takes that core
- * at once (wake-up preemption, as Linux does). A core that changes thread
- * pays the context-switch cost first (the core is busy, nobody progresses), so
- * oversubscription (64 threads on 4 cores) shows up as slower bursts and
- * lower useful capacity. With q = 0 the host is ideal processor sharing:
- * n runnable threads on c cores each progress at min(1, c/n), tracked with
- * a virtual clock so only the next completion is scheduled.
+ * at once (wake-up preemption, as Linux does); with a tick (sim_host_cfg
+ * .tick) a used-up slice ends only at the next tick, and threads that woke
+ * queue before those preempted (hold_end_ticked, rq_insert). A core that
+ * changes thread pays the context-switch cost first (the core is busy,
+ * nobody progresses), so oversubscription (64 threads on 4 cores) shows
+ * up as slower bursts and lower useful capacity. With q = 0 the host is
+ * ideal processor sharing: n runnable threads on c cores each progress at
+ * min(1, c/n), tracked with a virtual clock so only the next completion
+ * is scheduled.
  *
  * Stalls (sim_host_set_stalls): a round-robin core can stop for a while,
  * as a virtual machine's vCPU does when the hypervisor runs another on its
@@ -23,6 +26,7 @@
  */
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -52,6 +56,7 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 	*h = (struct sim_host){.s = s,
 			       .ncores = cfg->cores,
 			       .quantum = cfg->quantum,
+			       .tick = cfg->quantum > 0 ? cfg->tick : 0,
 			       .cs = cfg->context_switch,
 			       .wakeup_preempt = cfg->wakeup_preemption,
 			       .slow = cfg->quantum <= 0,
@@ -344,12 +349,47 @@ switched(const struct sim_host *h, const struct sim_core *co,
 
 /* ------------------------------------------------------- round robin -- */
 
+/* The first scheduler tick at or after x (ticks at multiples of h->tick
+ * from time 0). */
+static double tick_at(const struct sim_host *h, double x)
+{
+	return h->tick * ceil(x / h->tick - 1e-9);
+}
+
+/* hold_end with a scheduler tick: a thread's slice ends a quantum after
+ * it got the core, but the scheduler acts on it only at a tick. At that
+ * tick a thread with others waiting gives the core up; a thread alone
+ * keeps it and starts a new slice there (Linux: update_deadline() at the
+ * tick gives it a new deadline, a quantum on; a task woken meanwhile
+ * preempts it only once that deadline has passed, by
+ * check_preempt_wakeup_fair()'s update_curr(), or at the next tick). */
+static double hold_end_ticked(const struct sim_host *h,
+			      const struct sim_core *co, double now)
+{
+	double q = h->quantum, d = co->held + q;
+	if (now >= d) {
+		/* renewed at the ticks since its slice ran out, alone */
+		double r = tick_at(h, d);
+		if (r <= now) {
+			double period = tick_at(h, q);
+			r += period * floor((now - r) / period + 1e-9);
+			d = r + q;
+		}
+	}
+	if (now < d)
+		return tick_at(h, d);
+	return h->wakeup_preempt ? now : tick_at(h, now);
+}
+
 /* When the hold of core co's thread ends if threads wait (at `now` or
  * later): at the end of its first quantum; past it, at once with wake-up
- * preemption, else at its next quantum boundary. */
+ * preemption, else at its next quantum boundary; with a tick, at the
+ * tick where the scheduler sees it so (hold_end_ticked). */
 static double hold_end(const struct sim_host *h, const struct sim_core *co,
 		       double now)
 {
+	if (h->tick > 0)
+		return hold_end_ticked(h, co, now);
 	double q = h->quantum, used = now > co->held ? now - co->held : 0;
 	if (h->wakeup_preempt)
 		return co->held + (used < q ? q : used);
@@ -449,18 +489,35 @@ static void bound_slices(struct sim_host *h)
 	}
 }
 
-static void rq_push(struct sim_host *h, struct sim_thread *t)
+/* Queues t for a core: at the back, or, with a tick (hold_end_ticked)
+ * and t woken rather than preempted, behind the others woken but ahead of
+ * those preempted. Linux's EEVDF runs the eligible task with the earliest
+ * deadline: a task preempted at a tick has run past its slice (it is owed
+ * nothing, or is ineligible) where one that slept comes back with its lag
+ * paid (DELAY_DEQUEUE) and a slice ahead of it. On the validation VM a
+ * process that woke to burn 1.3 ms beside two CPU-bound ones waited about
+ * a tick at most (p90 5.9 ms, scripts/calibrate-tick.sh); beside three,
+ * sometimes two (p90 8.9 ms), which this order does not give. */
+static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 {
 	if (!h->rq_head && h->quantum > 0)
 		bound_slices(h);
-	t->next = NULL;
-	if (h->rq_tail)
-		h->rq_tail->next = t;
-	else
-		h->rq_head = t;
-	h->rq_tail = t;
+	struct sim_thread **at = h->rq_tail ? &h->rq_tail->next : &h->rq_head;
+	if (woke && h->tick > 0) {
+		at = h->rq_woken ? &h->rq_woken->next : &h->rq_head;
+		h->rq_woken = t;
+	}
+	t->next = *at;
+	*at = t;
+	if (!t->next)
+		h->rq_tail = t;
 	h->rq_len++;
 	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
+}
+
+static void rq_push(struct sim_host *h, struct sim_thread *t)
+{
+	rq_insert(h, t, true);
 }
 
 /* The next thread waiting for core co, with the refill it pays for taking
@@ -473,6 +530,8 @@ static struct sim_thread *rq_pop(struct sim_host *h)
 	h->rq_head = t->next;
 	if (!h->rq_head)
 		h->rq_tail = NULL;
+	if (h->rq_woken == t) /* the last woken: none left */
+		h->rq_woken = NULL;
 	t->next = NULL;
 	h->rq_len--;
 	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
@@ -562,7 +621,7 @@ static __attribute__((noinline)) void slice_end(struct sim_host *h, int c,
 	t->remaining -= h->cores[c].slice;
 	if (h->rq_head) { /* preempted: to the back of the queue */
 		t->core = -1;
-		rq_push(h, t);
+		rq_insert(h, t, false);
 		dispatch_next(h, c);
 	} else {
 		sim__host_dispatch(h, c, t);
@@ -912,6 +971,14 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 	for (struct sim_thread **pp = &h->rq_head; *pp; pp = &(*pp)->next) {
 		if (*pp != t)
 			continue;
+		if (h->rq_woken == t) /* the woken before it, if any */
+			h->rq_woken =
+			    pp == &h->rq_head
+				? NULL
+				: (struct sim_thread *)((char *)pp -
+							offsetof(
+							    struct sim_thread,
+							    next));
 		*pp = t->next;
 		if (h->rq_tail == t) {
 			struct sim_thread *p = h->rq_head;

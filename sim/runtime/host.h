@@ -150,7 +150,11 @@ struct sim_host {
 	 * sharing */
 	struct sim_hostmem mem; /* processes' memory, `memory` limit */
 	double quantum;
+	double tick; /* sim_host_cfg.tick: 0 = slices end on time */
 	struct sim_thread *rq_tail;
+	/* with a tick: the last of the threads that woke, queued ahead of
+	 * those preempted (host.c, rq_insert), or NULL */
+	struct sim_thread *rq_woken;
 	size_t rq_len;
 	double cs; /* context switch: only when a core changes thread */
 	int ncores;
