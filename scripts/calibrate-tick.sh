@@ -17,20 +17,19 @@
 # one core with QUANTUM, overheads zero: K requests that never end and
 # one of BURN_US every BURN_US + 2-10 ms), with TICK and without.
 #
-# On 2026-12-06 at 17:22 (the validation VM: Linux 6.18, CONFIG_HZ=250,
+# On 2026-12-06 at 17:59 (the validation VM: Linux 6.18, CONFIG_HZ=250,
 # 2 vCPUs; BURN_US 1300), the burn's end after its deadline, p25 p50 p75
 # p90 in ms, and the share of wake-ups that waited:
-#   K=1: machine 1.37 1.37 1.38 4.58, 16 %; model with tick 4ms p50 1.30,
-#        p90 4.78; without 1.30, 1.30 (never waits);
-#   K=2: machine 1.37 3.67 5.19 5.94, 60 %; tick 3.29, 4.71; none 3.67, 4.29;
-#   K=3: machine 1.38 4.83 6.66 8.88, 70 %; tick 3.29, 4.71; none 5.42, 8.03.
-# The busy processes held the core 2.5-2.7 ms at the median and 3.8-4.0 at
-# p75: the 4 ms tick. A scratch version of the probe at 17:13-17:15 gave
-# for K=1 16 % (three runs, p90 4.51-4.52), for K=2 46-48 % (p50
-# 1.41-1.90, p90 5.40-5.72) and for K=3 p50 1.43, p90 8.03: how long one
-# woken waits behind several busy ones moves from run to run (EEVDF's
-# lags), which the model's order (a woken thread before those preempted
-# at a tick) does not follow.
+#   K=1: machine 1.37 1.37 1.37 4.55, 17 %; model with tick 4ms p50 1.30,
+#        p90 4.75; without 1.30, 1.30 (never waits);
+#   K=2: machine 1.37 3.52 5.15 5.85, 59 %; tick 1.30, 4.75; none 3.67, 4.29;
+#   K=3: machine 2.97 4.88 6.45 8.60, 76 %; tick 1.30, 4.75; none 5.42, 8.03.
+# Busy processes held the core 2.7-3.9 ms at the median and 4.0-6.5 at
+# p75: the 4 ms tick. Over six runs since 17:13 (three of a scratch
+# version of the probe) 16-17 % of wake-ups waited behind one busy
+# process, 46-60 % behind two, 70-76 % behind three: the more there are,
+# the more often the woken one waits, which the model's order (a woken
+# thread before those preempted at a tick) does not give.
 #
 # Output: OUT/tick.txt (default results/calibrate) and OUT/tickprobe-K.csv
 # (tickprobe's rows: wake, done and stretch times, for pandas).
@@ -106,7 +105,8 @@ workload:
 systems:
   - { name: sync, model: worker-pool, overheads: zero, cores: 1, quantum: $QUANTUM, tick: $2, workers: $(($1 + 1)), threads: 1 }
 YAML
-  build/concsim run "$WORK/t.yaml" -q -o "$WORK/o" >/dev/null
+  rm -rf "$WORK/o"
+  build/concsim run "$WORK/t.yaml" -q -o "$WORK/o" >/dev/null || return 1
   "$PY" - "$WORK/o/results.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))['systems'][0]['classes']['short']['latency_s']
@@ -123,12 +123,17 @@ main() {
   : >"$OUT/tick.txt"
   line() { echo "$*" | tee -a "$OUT/tick.txt"; }
   line "# a ${BURN_US} us burn woken 2-10 ms after the last, beside K busy processes on one core (TICK ${TICK:-none})"
-  local k
+  local k got
   for k in $HOGS; do
     nice -n -20 taskset -c "$SERVER_CPU" "$WORK/tickprobe" "$k" "$BURN_US" "$N" >"$OUT/tickprobe-$k.csv"
-    line "machine K=$k $(summary "$OUT/tickprobe-$k.csv")"
-    [ -z "$TICK" ] || line "model   K=$k tick $TICK: $(model "$k" "$TICK")"
-    line "model   K=$k no tick: $(model "$k" 0s)"
+    got=$(summary "$OUT/tickprobe-$k.csv")
+    line "machine K=$k $got"
+    if [ -n "$TICK" ]; then
+      got=$(model "$k" "$TICK") || { echo "calibrate-tick.sh: the model failed (K=$k, tick $TICK)" >&2; exit 1; }
+      line "model   K=$k tick $TICK: $got"
+    fi
+    got=$(model "$k" 0s) || { echo "calibrate-tick.sh: the model failed (K=$k)" >&2; exit 1; }
+    line "model   K=$k no tick: $got"
   done
 }
 

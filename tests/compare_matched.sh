@@ -36,4 +36,16 @@ python3 "$cv" matched "$tmp" node-io 50 collect
 expect collected 'workload.arrivals.rate,repeats,throughput_rps,latency_s_p50
 100,1,100,0.01
 200,1,200,0.02' "$(tr -d "\r" <"$tmp/pred_matched/node-io/results.csv")"
+# rematch: the same on the points' own arrivals (trace_matched's second
+# pass): at 100/s its runs took 1050 us a request with 150 us of
+# request_overhead, the server 1100: 200; at 200/s 1000 with 50 against
+# 900: 0, not -50; a rate without runs is left out.
+d=$tmp/trace_matched_runs/node-io
+mkdir -p "$d"
+printf '100 150\n200 50\n300 10\n' >"$d/overheads.txt"
+printf 'throughput_rps,utilization_cpu\n100,0.10\n' >"$d/100-1.results.csv"
+printf 'throughput_rps,utilization_cpu\n100,0.11\n' >"$d/100-2.results.csv"
+printf 'throughput_rps,utilization_cpu\n200,0.2\n' >"$d/200-1.results.csv"
+expect rematch '100 200.000
+200 0.000' "$(python3 "$cv" rematch "$tmp" node-io trace_matched)"
 echo "matched: request_overhead moved by the CPU per request missed, not below 0"

@@ -289,6 +289,114 @@ Test(host, a_woken_thread_goes_before_those_preempted_at_a_tick)
 	cr_expect_float_eq(tick_case(0, 2, 0.005), 0.0085, 1e-12);
 }
 
+/* Threads on one core with a 1.5 ms quantum and a 4 ms tick, each waking
+ * at `at` and running `n` bursts of `cpu` back to back without blocking;
+ * their finish times in fin[]. */
+struct script {
+	struct sim_host *h;
+	struct probe p[3];
+	double at[3], cpu[3];
+	int n[3];
+	double tick; /* 0: 4 ms */
+};
+
+static void script_next(struct sim_thread *t)
+{
+	struct script *x = t->owner;
+	done(t);
+	int i = (int)((struct probe *)t - x->p);
+	if (x->p[i].bursts < x->n[i])
+		sim_host_run(x->h, t, x->cpu[i]);
+}
+
+static void script_wakes(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	struct script *x = obj;
+	sim_host_run(x->h, &x->p[arg].t, x->cpu[arg]);
+}
+
+static void run_script(struct script *x, int nthreads, bool preempt,
+		       double *fin)
+{
+	struct sim s;
+	struct sim_host h;
+	struct sim_host_cfg cfg = {.cores = 1,
+				   .quantum = 0.0015,
+				   .tick = x->tick > 0 ? x->tick : 0.004,
+				   .wakeup_preemption = preempt};
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	x->h = &h;
+	for (int i = 0; i < nthreads; i++) {
+		sim_thread_init(&x->p[i].t, &h, script_next, x);
+		x->p[i].bursts = 0;
+		x->p[i].finished = -1;
+		sim_at(&s, x->at[i], script_wakes, x, (uint64_t)i);
+	}
+	sim_run_until(&s, 10);
+	for (int i = 0; i < nthreads; i++) {
+		cr_expect_eq(x->p[i].bursts, x->n[i]);
+		fin[i] = x->p[i].finished;
+	}
+	sim_host_release(&h);
+	sim_release(&s);
+}
+
+/* A burst's end is not a tick: A, computing in 2 ms bursts without
+ * blocking, keeps the core past its slice (1.5 ms) to the tick of 4 ms,
+ * and B, woken at 1 ms, runs 4-5 ms, as when A computes in one long
+ * burst; a burst that ends on that tick gives the core up there (A in
+ * 4 ms bursts). */
+Test(host, a_burst_that_ends_between_ticks_keeps_its_core)
+{
+	double fin[3];
+	struct script a2 = {
+	    .at = {0, 0.001}, .cpu = {0.002, 0.001}, .n = {5, 1}};
+	run_script(&a2, 2, true, fin);
+	cr_expect_float_eq(fin[1], 0.005, 1e-12);
+	struct script a4 = {
+	    .at = {0, 0.001}, .cpu = {0.004, 0.001}, .n = {2, 1}};
+	run_script(&a4, 2, true, fin);
+	cr_expect_float_eq(fin[1], 0.005, 1e-12);
+	run_script(&a4, 2, false, fin);
+	cr_expect_float_eq(fin[1], 0.005, 1e-12);
+}
+
+/* A thread that wakes once the running one's slice is used up preempts
+ * it at once, even with another already waiting for the tick: A computes
+ * from 0, B wakes at 1 ms (inside A's slice: it waits), C at 2 ms (past
+ * it): A gives the core up at 2 ms, to B, which woke first (an earlier
+ * deadline), then C. */
+Test(host, a_late_waker_preempts_at_once_with_others_waiting)
+{
+	double fin[3];
+	struct script x = {.at = {0, 0.001, 0.002},
+			   .cpu = {0.020, 0.001, 0.001},
+			   .n = {1, 1, 1}};
+	run_script(&x, 3, true, fin);
+	cr_expect_float_eq(fin[1], 0.003, 1e-12);
+	cr_expect_float_eq(fin[2], 0.004, 1e-12);
+}
+
+/* Three threads that never block, A in bursts of a quarter tick, B and C
+ * computing, take turns at the ticks (a tick of 2^-8 s, so that A's bursts
+ * end exactly on them): A 0-1, B 1-2, C 2-3, A 3-4 ticks, ... A's bursts
+ * end on the ticks where its turns end, and there it queues behind the
+ * two it found waiting, not ahead as a thread that slept would (which
+ * would give it every other turn). Its 16 bursts end with its fourth
+ * turn, at 10 ticks. */
+Test(host, a_thread_in_short_bursts_takes_its_turn)
+{
+	double fin[3], tick = 0.00390625;
+	struct script x = {.at = {0, 0, 0},
+			   .cpu = {tick / 4, 0.2, 0.2},
+			   .n = {16, 1, 1},
+			   .tick = tick};
+	run_script(&x, 3, true, fin);
+	cr_expect_float_eq(fin[0], 10 * tick, 1e-12);
+}
+
 /* The switch refill, once per burst: one core, 4 ms quantum, a switch
  * refill of 1 ms between processes. A (process 1) computes 10 ms from 0
  * on an idle core; B (process 2) wakes at 5 ms for 1 ms and preempts it,

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,29 +64,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tickprobe HOGS BURN_US N [SEED]\n");
 		return 2;
 	}
-	int hogs = atoi(argv[1]), n = atoi(argv[3]);
-	double burn = atof(argv[2]) * 1e-6;
-	long seed = argc > 4 ? atol(argv[4]) : 1;
-	if (hogs < 0 || hogs > MAX_HOGS || n < 1 || n > 1000000 ||
-	    !(burn >= 0 && burn <= 1)) {
+	char *e1, *e2, *e3, *e4 = "";
+	long hogs = strtol(argv[1], &e1, 10), n = strtol(argv[3], &e3, 10);
+	double burn = strtod(argv[2], &e2) * 1e-6;
+	long seed = argc > 4 ? strtol(argv[4], &e4, 10) : 1;
+	if (*e1 || *e2 || *e3 || *e4 || e1 == argv[1] || e2 == argv[2] ||
+	    e3 == argv[3] || hogs < 0 || hogs > MAX_HOGS || n < 1 ||
+	    n > 1000000 || !(burn >= 0 && burn <= 1)) {
 		fprintf(stderr,
 			"tickprobe: HOGS 0-%d, BURN_US 0-1000000, "
 			"N 1-1000000\n",
 			MAX_HOGS);
 		return 2;
 	}
-	/* shared with the hogs: the stop flag, their counts and stretches */
-	size_t size = sizeof(int) * (1 + MAX_HOGS) +
-		      sizeof(double) * MAX_HOGS * MAX_STRETCH;
+	/* shared with the hogs: their stretches, then the stop flag and
+	 * their counts (the doubles first, aligned) */
+	size_t nst = (size_t)MAX_HOGS * MAX_STRETCH;
+	size_t size = sizeof(double) * nst + sizeof(int) * (1 + MAX_HOGS);
 	char *shm = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED) {
 		perror("tickprobe: mmap");
 		return 1;
 	}
-	volatile int *stop = (volatile int *)shm;
+	double *stretch = (double *)shm;
+	volatile int *stop = (volatile int *)(shm + sizeof(double) * nst);
 	volatile int *count = stop + 1;
-	double *stretch = (double *)(shm + sizeof(int) * (1 + MAX_HOGS));
+	pid_t parent = getpid();
 	pid_t pid[MAX_HOGS];
 	for (int h = 0; h < hogs; h++) {
 		pid[h] = fork();
@@ -95,6 +100,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (pid[h] == 0) {
+			/* a busy loop at nice -20 must not outlive the probe */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
 			hog(stop, stretch + (size_t)h * MAX_STRETCH, count + h);
 			_exit(0);
 		}

@@ -31,6 +31,11 @@
         replications.csv), which the report reads: what a measurement of
         that size can resolve
 
+  compare.py rematch OUT SYSTEM-MIX NAME   per rate, the request_overhead
+        (us) of NAME's runs on each point's own arrivals (OUT/NAME_runs/
+        SYSTEM-MIX/overheads.txt) moved by what the server's measured CPU
+        per request exceeds theirs, not below 0: "RATE US" lines
+
   compare.py across OUT1 OUT2 ...        several runs' compare.csv side by
         side: each system, mix and rate position (the n-th rate of a run's
         sweep: the rates follow each run's predicted knee), the measured
@@ -894,14 +899,50 @@ def cmd_matched(out, sysmix, overhead_us, what):
         write_means(out, "matched", sysmix, by_rate)
 
 
+def cmd_rematch(out, sysmix, name):
+    """Per rate, request_overhead moved again by what the server's measured
+    CPU per request exceeds the one of NAME's runs on the points' own
+    arrivals (OUT/NAME_runs/SYSMIX: overheads.txt, the "RATE US" they ran
+    with, and RATE-REP.results.csv, the repeats' means), not below 0:
+    "RATE US" lines. (a)'s CPU per request at a rate (matched_overheads)
+    is that of its own Poisson draw, not the point's."""
+    d = os.path.join(out, name + "_runs", sysmix)
+    used = {}
+    with open(os.path.join(d, "overheads.txt")) as f:
+        for line in f:
+            rate, us = line.split()
+            used[float(rate)] = float(us)
+    meas = read_measured(out)
+    for rate, us in sorted(used.items()):
+        runs = []
+        for f in glob.glob(os.path.join(d, "%g-*.results.csv" % rate)):
+            with open(f, newline="") as fh:
+                runs.extend(csv.DictReader(fh))
+        g = next((v for (s, m, r), v in meas.items()
+                  if "%s-%s" % (s, m) == sysmix and r == rate), None)
+        if not runs or not g:
+            continue
+        thr = mean([fnum(r["throughput_rps"]) for r in g])
+        model_thr = mean([fnum(r["throughput_rps"]) for r in runs])
+        if not thr > 0 or not model_thr > 0:
+            continue
+        m_cpu = 1e6 * mean([fnum(r["utilization_cpu"]) for r in g]) / thr
+        p_cpu = 1e6 * mean([fnum(r["utilization_cpu"]) for r in runs]) / model_thr
+        if math.isnan(m_cpu) or math.isnan(p_cpu):
+            continue
+        print("%g %.3f" % (rate, max(0.0, us + m_cpu - p_cpu)))
+
+
 def best_fixed(vals, tol):
-    """The most of vals that one value can lie within tol of (relative to
-    each), and that value: an interval search over the bounds v/(1+tol),
-    v/(1-tol) at which a value starts and stops to count."""
+    """The most of vals (NaN left out) that one value lies within tol of,
+    as the goals count it (|value / v - 1| <= tol: value in v (1 - tol) ..
+    v (1 + tol)), and that value: a sweep over the intervals' ends."""
     ev = []
     for v in vals:
-        ev.append((v / (1 + tol), 0))  # enters (0 sorts before 1: closed)
-        ev.append((v / (1 - tol) if tol < 1 else math.inf, 1))
+        if math.isnan(v):
+            continue
+        ev.append((v * (1 - tol), 0))  # enters (0 sorts before 1: closed)
+        ev.append((v * (1 + tol), 1))
     n = best = 0
     at = math.nan
     for x, kind in sorted(ev):
@@ -936,8 +977,11 @@ def cmd_across(outs):
     print("Points below %.2f x each run's measured knee, matched across runs "
           "by system, mix and the rate's position in the sweep. `best fixed`: "
           "the most of the runs one value, chosen after seeing them, lies "
-          "within the goal of (p50 %d %%, p99 %d %%); no prediction whose "
-          "inputs are the same for every run can meet more.\n"
+          "within the goal of (p50 %d %%, p99 %d %%): how far apart the "
+          "runs' own measurements of a point lie. For points at the same rate "
+          "in every run no prediction whose inputs are the same for every run "
+          "can meet more; the rates at a position follow each run's knee "
+          "(`rates/s`), so here it is a guide, not a bound.\n"
           % (GOAL_REGION, GOAL_P50 * 100, GOAL_P99 * 100))
     head = ["system", "mix", "position", "runs", "rates/s", "p50 measured, ms",
             "p50 best fixed"] + ["p50 " + n for n in preds] + \
@@ -1006,6 +1050,8 @@ def main():
     elif (len(sys.argv) == 6 and sys.argv[1] == "matched"
           and sys.argv[5] in ("points", "collect")):
         cmd_matched(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5])
+    elif len(sys.argv) == 5 and sys.argv[1] == "rematch":
+        cmd_rematch(sys.argv[2], sys.argv[3], sys.argv[4])
     elif len(sys.argv) >= 3 and sys.argv[1] == "across":
         cmd_across(sys.argv[2:])
     else:

@@ -385,6 +385,8 @@ static void describe_system(const struct sim_system *s, int depth)
 	printf(": model %s, %d core%s, quantum %gs, context switch %gs",
 	       s->model->name, s->host.cores, s->host.cores == 1 ? "" : "s",
 	       s->host.quantum, s->host.context_switch);
+	if (s->host.tick > 0 && s->host.quantum > 0)
+		printf(", tick %gs", s->host.tick);
 	if (s->host.memory > 0)
 		printf(", memory limit %.0fB", s->host.memory);
 	if (s->host.cpu_scale != 1)

@@ -155,6 +155,9 @@ struct sim_host {
 	/* with a tick: the last of the threads that woke, queued ahead of
 	 * those preempted (host.c, rq_insert), or NULL */
 	struct sim_thread *rq_woken;
+	/* the thread whose burst just ended without keeping its core, while
+	 * its on_done runs (host.c, burst_end_queued), or NULL */
+	struct sim_thread *yielding;
 	size_t rq_len;
 	double cs; /* context switch: only when a core changes thread */
 	int ncores;

@@ -31,17 +31,17 @@ const struct sim_param sim__host_params[] = {
      * 250 (kernel/Kconfig.hz; Debian 12's kernels, this validation VM's
      * 6.18): 4 ms. Measured there (2026-12-06, scripts/calibrate-tick.sh:
      * one core, CPU-bound processes and one that wakes 2-10 ms after its
-     * last burn to burn 1.3 ms): busy processes held the core 2.5-2.7 ms
-     * at the median and 3.8-4.0 at the 75th percentile, and the one woken
-     * waited about a tick in 16 % of its wake-ups behind one busy process
-     * and 46-60 % behind two, else ran at once. 0, the default, ends a
-     * slice on time (a kernel with HRTICK; the models' calibrations were
-     * made so). */
+     * last burn to burn 1.3 ms): busy processes held the core 2.5-3.9 ms
+     * at the median and 3.8-6.5 at the 75th percentile, and the one woken
+     * waited about a tick in 16-17 % of its wake-ups behind one busy
+     * process, 46-60 % behind two and 70-76 % behind three, else ran at
+     * once. 0, the default, ends a slice on time (a kernel with HRTICK;
+     * the models' calibrations were made so). */
     SIM_PARAM("tick", SIM_PT_DURATION, struct sim_host_cfg, tick, .def = 0,
 	      .min = 0, .max = 1, .flags = SIM_P_UNLESS_DEFAULT,
 	      .help = "scheduler tick (1/CONFIG_HZ; 4 ms at Linux's default "
 		      "250 Hz): a used-up slice ends at the next tick; 0 = "
-		      "at once"),
+		      "at once; round robin only (quantum > 0)"),
     SIM_PARAM("context_switch", SIM_PT_DURATION, struct sim_host_cfg,
 	      context_switch, .def = 2e-6, .min = 0, .max = 1,
 	      .flags = SIM_P_OVERHEAD,
