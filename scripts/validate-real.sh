@@ -581,10 +581,17 @@ predict_trace_matched() {
   [ -n "$ro" ] || return 0
   local pairs
   # no pairs, no prediction: trace_runs without them would be `trace`
-  pairs=$($PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" points) && [ -n "$pairs" ] || return 0
+  pairs=$($PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" points) ||
+    { echo "$1-$2: compare.py matched failed; no prediction trace_matched" >&2; return 0; }
+  [ -n "$pairs" ] || return 0
   # shellcheck disable=SC2086 # RATE US pairs, one word each
   trace_runs "$1" "$2" trace_matched $pairs
-  pairs=$($PY $APPS/compare.py rematch "$OUT" "$1-$2" trace_matched) && [ -n "$pairs" ] || return 0
+  pairs=$($PY $APPS/compare.py rematch "$OUT" "$1-$2" trace_matched) && [ -n "$pairs" ] || {
+    # the first pass alone is not what the name says
+    echo "$1-$2: compare.py rematch failed; no prediction trace_matched" >&2
+    rm -rf "$OUT/pred_trace_matched/$1-$2"
+    return 0
+  }
   # shellcheck disable=SC2086
   trace_runs "$1" "$2" trace_matched $pairs
 }

@@ -294,10 +294,11 @@ Test(host, a_woken_thread_goes_before_those_preempted_at_a_tick)
  * their finish times in fin[]. */
 struct script {
 	struct sim_host *h;
-	struct probe p[3];
-	double at[3], cpu[3];
-	int n[3];
+	struct probe p[4];
+	double at[4], cpu[4];
+	int n[4];
 	double tick; /* 0: 4 ms */
+	int cores;   /* 0: 1 */
 };
 
 static void script_next(struct sim_thread *t)
@@ -321,7 +322,7 @@ static void run_script(struct script *x, int nthreads, bool preempt,
 {
 	struct sim s;
 	struct sim_host h;
-	struct sim_host_cfg cfg = {.cores = 1,
+	struct sim_host_cfg cfg = {.cores = x->cores > 0 ? x->cores : 1,
 				   .quantum = 0.0015,
 				   .tick = x->tick > 0 ? x->tick : 0.004,
 				   .wakeup_preemption = preempt};
@@ -350,7 +351,7 @@ static void run_script(struct script *x, int nthreads, bool preempt,
  * 4 ms bursts). */
 Test(host, a_burst_that_ends_between_ticks_keeps_its_core)
 {
-	double fin[3];
+	double fin[4];
 	struct script a2 = {
 	    .at = {0, 0.001}, .cpu = {0.002, 0.001}, .n = {5, 1}};
 	run_script(&a2, 2, true, fin);
@@ -370,13 +371,31 @@ Test(host, a_burst_that_ends_between_ticks_keeps_its_core)
  * deadline), then C. */
 Test(host, a_late_waker_preempts_at_once_with_others_waiting)
 {
-	double fin[3];
+	double fin[4];
 	struct script x = {.at = {0, 0.001, 0.002},
 			   .cpu = {0.020, 0.001, 0.001},
 			   .n = {1, 1, 1}};
 	run_script(&x, 3, true, fin);
 	cr_expect_float_eq(fin[1], 0.003, 1e-12);
 	cr_expect_float_eq(fin[2], 0.004, 1e-12);
+}
+
+/* On two cores one thread that wakes takes one core, not every core
+ * whose thread is past its slice: A and B compute from 0, C wakes at 1 ms
+ * (inside both slices: it waits), D at 2 ms (past both): one core is
+ * given up at once, to C, which woke first (2-3 ms), and D gets it when C
+ * is done, before the thread preempted there (3-4 ms); were both cores
+ * given up, D would run 2-3 ms on the other. */
+Test(host, a_waker_takes_one_core_of_several)
+{
+	double fin[4];
+	struct script x = {.at = {0, 0, 0.001, 0.002},
+			   .cpu = {0.020, 0.020, 0.001, 0.001},
+			   .n = {1, 1, 1, 1},
+			   .cores = 2};
+	run_script(&x, 4, true, fin);
+	cr_expect_float_eq(fin[2], 0.003, 1e-12);
+	cr_expect_float_eq(fin[3], 0.004, 1e-12);
 }
 
 /* Three threads that never block, A in bursts of a quarter tick, B and C
@@ -388,7 +407,7 @@ Test(host, a_late_waker_preempts_at_once_with_others_waiting)
  * turn, at 10 ticks. */
 Test(host, a_thread_in_short_bursts_takes_its_turn)
 {
-	double fin[3], tick = 0.00390625;
+	double fin[4], tick = 0.00390625;
 	struct script x = {.at = {0, 0, 0},
 			   .cpu = {tick / 4, 0.2, 0.2},
 			   .n = {16, 1, 1},

@@ -23,9 +23,11 @@
  * POSIX only.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -69,8 +71,9 @@ int main(int argc, char **argv)
 	double burn = strtod(argv[2], &e2) * 1e-6;
 	long seed = argc > 4 ? strtol(argv[4], &e4, 10) : 1;
 	if (*e1 || *e2 || *e3 || *e4 || e1 == argv[1] || e2 == argv[2] ||
-	    e3 == argv[3] || hogs < 0 || hogs > MAX_HOGS || n < 1 ||
-	    n > 1000000 || !(burn >= 0 && burn <= 1)) {
+	    e3 == argv[3] || (argc > 4 && e4 == argv[4]) || hogs < 0 ||
+	    hogs > MAX_HOGS || n < 1 || n > 1000000 ||
+	    !(burn >= 0 && burn <= 1)) {
 		fprintf(stderr,
 			"tickprobe: HOGS 0-%d, BURN_US 0-1000000, "
 			"N 1-1000000\n",
@@ -124,9 +127,16 @@ int main(int argc, char **argv)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		while (
-		    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+		int err;
+		while ((err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+					      &ts, NULL)) == EINTR)
 			;
+		if (err) {
+			fprintf(stderr, "tickprobe: clock_nanosleep: %s\n",
+				strerror(err));
+			*stop = 1;
+			return 1;
+		}
 		double due = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 		double first = now(CLOCK_MONOTONIC);
 		double c0 = now(CLOCK_THREAD_CPUTIME_ID);

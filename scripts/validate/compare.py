@@ -997,6 +997,7 @@ def cmd_across(outs):
         row = {"system": s, "mix": m, "position": pos, "runs": len(rs)}
         for fig, short, tol in figs:
             vals = [fnum(r["measured_" + fig]) for r in rs]
+            vals = [v for v in vals if not math.isnan(v)] or [math.nan]
             best, at = best_fixed(vals, tol)
             cells += [" ".join("%.3g" % (1e3 * v) for v in sorted(vals)),
                       "%d" % best]

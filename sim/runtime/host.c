@@ -462,6 +462,55 @@ void sim__host_dispatch(struct sim_host *h, int c, struct sim_thread *t)
 	dispatch(h, c, t, 0);
 }
 
+/* Now, for core c: a stopped core (stalls) gives nothing up before it
+ * runs again, its slice's start and hold moved with the stall. */
+static double core_now(const struct sim_host *h, int c)
+{
+	double now = h->s->now;
+	if (h->stalls && h->stalls->until[c] > now)
+		now = h->stalls->until[c];
+	return now;
+}
+
+/* When core c's hold ends, as hold_end says. */
+static double core_hold_end(const struct sim_host *h, int c, bool woken)
+{
+	return hold_end(h, &h->cores[c], core_now(h, c), woken);
+}
+
+/* Ends core c's slice at `end` if that is sooner. */
+static void cut_slice(struct sim_host *h, int c, double end)
+{
+	struct sim_core *co = &h->cores[c];
+	double bound = end > co->t_cpu ? end - co->t_cpu : 0;
+	if (bound >= co->slice)
+		return;
+	sim_cancel(h->s, co->ev);
+	co->slice = bound;
+	double t = co->t_cpu + bound, now = core_now(h, c);
+	co->ev = sim_at(h->s, t > now ? t : now, h->core_fn, h, (uint64_t)c);
+}
+
+/* With a tick, a thread that wakes takes one core at once, at most: the
+ * one whose thread is past its slice and can give it up first. */
+static void preempt_one(struct sim_host *h)
+{
+	int best = -1;
+	double first = INFINITY;
+	for (int c = 0; c < h->ncores; c++) {
+		const struct sim_core *co = &h->cores[c];
+		if (!co->cur)
+			continue;
+		double end = core_hold_end(h, c, true);
+		if (end < co->t_cpu + co->slice && end < first) {
+			first = end;
+			best = c;
+		}
+	}
+	if (best >= 0)
+		cut_slice(h, best, first);
+}
+
 /* Threads now wait for a core: every running slice longer than a quantum
  * ends at its next quantum boundary instead, to let them in. With wake-up
  * preemption a thread that has held its core for a quantum or more gives
@@ -469,28 +518,19 @@ void sim__host_dispatch(struct sim_host *h, int c, struct sim_thread *t)
  * quantum's end: Linux's fair scheduler lets a waking task preempt one
  * that has had more than its share, but not one that has just been picked
  * (EEVDF's RUN_TO_PARITY). The thread preempted goes to the back of the
- * queue, behind the one that woke. */
-static void bound_slices(struct sim_host *h)
+ * queue, behind the one that woke (`woke`: t became runnable, rather than
+ * giving its core up at a burst's end). */
+static void bound_slices(struct sim_host *h, bool woke)
 {
-	for (int c = 0; c < h->ncores; c++) {
-		struct sim_core *co = &h->cores[c];
-		if (!co->cur)
-			continue;
-		/* a stopped core (stalls) gives nothing up before it runs
-		 * again: its slice's start and hold moved with the stall */
-		double now = h->s->now;
-		if (h->stalls && h->stalls->until[c] > now)
-			now = h->stalls->until[c];
-		double end = hold_end(h, co, now, true);
-		double bound = end > co->t_cpu ? end - co->t_cpu : 0;
-		if (bound >= co->slice)
-			continue;
-		sim_cancel(h->s, co->ev);
-		co->slice = bound;
-		double t = co->t_cpu + bound;
-		co->ev =
-		    sim_at(h->s, t > now ? t : now, h->core_fn, h, (uint64_t)c);
-	}
+	/* with a tick the cores' slices end at their ticks, and one thread
+	 * that woke preempts one of them (preempt_one), not each one past
+	 * its slice */
+	bool ticked = h->tick > 0;
+	for (int c = 0; c < h->ncores; c++)
+		if (h->cores[c].cur)
+			cut_slice(h, c, core_hold_end(h, c, !ticked));
+	if (ticked && woke && h->wakeup_preempt)
+		preempt_one(h);
 }
 
 /* Queues t for a core: at the back, or, with a tick (hold_end_ticked)
@@ -501,8 +541,8 @@ static void bound_slices(struct sim_host *h)
  * paid (DELAY_DEQUEUE) and a slice ahead of it. On the validation VM a
  * process that woke to burn 1.3 ms beside two CPU-bound ones waited about
  * a tick at most (p90 5.9 ms, scripts/calibrate-tick.sh), as here, but
- * more often than beside one (46-60 % of its wake-ups against 16-17 %),
- * and beside three sometimes two ticks (p90 8.6-8.9 ms): EEVDF's lags,
+ * more often than beside one (46-62 % of its wake-ups against 16-17 %),
+ * and beside three sometimes two ticks (p90 8.0-8.9 ms): EEVDF's lags,
  * which this order does not keep. */
 static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 {
@@ -512,9 +552,10 @@ static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 		woke = false;
 	/* with a tick a thread that wakes preempts one past its slice at
 	 * once, whoever waits already */
-	if (h->quantum > 0 &&
-	    (!h->rq_head || (woke && h->tick > 0 && h->wakeup_preempt)))
-		bound_slices(h);
+	if (h->quantum > 0 && !h->rq_head)
+		bound_slices(h, woke);
+	else if (h->quantum > 0 && woke && h->tick > 0 && h->wakeup_preempt)
+		preempt_one(h);
 	struct sim_thread **at = h->rq_tail ? &h->rq_tail->next : &h->rq_head;
 	if (woke && h->tick > 0) {
 		at = h->rq_woken ? &h->rq_woken->next : &h->rq_head;

@@ -34,7 +34,7 @@ const struct sim_param sim__host_params[] = {
      * last burn to burn 1.3 ms): busy processes held the core 2.5-3.9 ms
      * at the median and 3.8-6.5 at the 75th percentile, and the one woken
      * waited about a tick in 16-17 % of its wake-ups behind one busy
-     * process, 46-60 % behind two and 70-76 % behind three, else ran at
+     * process, 46-62 % behind two and 70-76 % behind three, else ran at
      * once. 0, the default, ends a slice on time (a kernel with HRTICK;
      * the models' calibrations were made so). */
     SIM_PARAM("tick", SIM_PT_DURATION, struct sim_host_cfg, tick, .def = 0,
