@@ -531,6 +531,15 @@ predict_sent() {
   $PY $APPS/compare.py sent "$OUT" "$1-$2" collect
 }
 
+# matched_base SYSTEM MIX: the request_overhead (us) of (a)'s scenario, from
+# which "matched" and "trace_matched" move it; nothing without (a)'s
+# predictions or the key
+matched_base() {
+  [ -s "$OUT/pred_defaults/$1-$2/results.csv" ] || return 0
+  build/concsim check "$OUT/scenarios/$1-$2.yaml" |
+    awk '$1 == "request_overhead" && !n++ { sub(/s$/, "", $2); printf "%.3f", $2 * 1e6 }'
+}
+
 # predict_matched SYSTEM MIX: prediction "matched", (a) at each measured
 # rate with request_overhead moved by what the server's measured CPU per
 # request (its utilization over its throughput, the repeats' means)
@@ -547,9 +556,7 @@ predict_sent() {
 predict_matched() {
   local d=$OUT/matched_runs/$1-$2 ro dur rate us
   rm -rf "$d"
-  [ -s "$OUT/pred_defaults/$1-$2/results.csv" ] || return 0
-  ro=$(build/concsim check "$OUT/scenarios/$1-$2.yaml" |
-    awk '$1 == "request_overhead" && !n++ { sub(/s$/, "", $2); printf "%.3f", $2 * 1e6 }')
+  ro=$(matched_base "$1" "$2")
   [ -n "$ro" ] || return 0
   dur=$(sim_duration "$(fit_rates "$OUT/fit/$1-$2.csv")")
   mkdir -p "$d"
@@ -574,12 +581,9 @@ predict_matched() {
 # 2026-12-05 21:43 that took gunicorn sync `hol` from 20 to 24 of 29
 # p50 goals (docs/validation.md, 2026-12-06).
 predict_trace_matched() {
-  local ro
-  [ -s "$OUT/pred_defaults/$1-$2/results.csv" ] || return 0
-  ro=$(build/concsim check "$OUT/scenarios/$1-$2.yaml" |
-    awk '$1 == "request_overhead" && !n++ { sub(/s$/, "", $2); printf "%.3f", $2 * 1e6 }')
+  local ro pairs
+  ro=$(matched_base "$1" "$2")
   [ -n "$ro" ] || return 0
-  local pairs
   # no pairs, no prediction: trace_runs without them would be `trace`
   pairs=$($PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" points) ||
     { echo "$1-$2: compare.py matched failed; no prediction trace_matched" >&2; return 0; }

@@ -217,46 +217,74 @@ Test(host, a_thread_that_runs_on_without_blocking_keeps_its_core)
 	cr_expect_float_eq(hold_case(false, 0, 12, 0.0065), 0.009, 1e-12);
 }
 
-/* The scheduler's tick: one core, a 1.5 ms quantum (the validation VM's
- * EEVDF slice), HOGS threads computing 20 ms from 0, and B waking at b_at
- * for 1 ms; returns when B finishes. */
-struct ticked {
+/* Threads on a host with a 1.5 ms quantum (the validation VM's EEVDF
+ * slice) and a tick of `tick`, each waking at `at` and running `n` bursts
+ * of `cpu` back to back without blocking; their finish times in fin[]. */
+struct script {
 	struct sim_host *h;
-	struct probe hog[2], b;
+	struct probe p[4];
+	double at[4], cpu[4];
+	int n[4];
+	double tick;
+	int cores; /* 0: 1 */
 };
 
-static void b_wakes_ticked(struct sim *s, void *obj, uint64_t arg)
+static void script_next(struct sim_thread *t)
 {
-	(void)s;
-	(void)arg;
-	struct ticked *x = obj;
-	sim_host_run(x->h, &x->b.t, 0.001);
+	struct script *x = t->owner;
+	done(t);
+	int i = (int)((struct probe *)t - x->p);
+	if (x->p[i].bursts < x->n[i])
+		sim_host_run(x->h, t, x->cpu[i]);
 }
 
-static double tick_case(double tick, int hogs, double b_at)
+static void script_wakes(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	struct script *x = obj;
+	sim_host_run(x->h, &x->p[arg].t, x->cpu[arg]);
+}
+
+static void run_script(struct script *x, int nthreads, bool preempt,
+		       double *fin)
 {
 	struct sim s;
 	struct sim_host h;
-	struct ticked x = {.h = &h};
-	struct sim_host_cfg cfg = {.cores = 1,
+	struct sim_host_cfg cfg = {.cores = x->cores > 0 ? x->cores : 1,
 				   .quantum = 0.0015,
-				   .tick = tick,
-				   .wakeup_preemption = true};
+				   .tick = x->tick,
+				   .wakeup_preemption = preempt};
 	cr_assert_eq(sim_init(&s), 0);
 	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
-	for (int i = 0; i < hogs; i++) {
-		sim_thread_init(&x.hog[i].t, &h, done, &x);
-		sim_host_run(&h, &x.hog[i].t, 0.020);
+	x->h = &h;
+	for (int i = 0; i < nthreads; i++) {
+		sim_thread_init(&x->p[i].t, &h, script_next, x);
+		x->p[i].bursts = 0;
+		x->p[i].finished = -1;
+		sim_at(&s, x->at[i], script_wakes, x, (uint64_t)i);
 	}
-	sim_thread_init(&x.b.t, &h, done, &x);
-	sim_at(&s, b_at, b_wakes_ticked, &x, 0);
-	sim_run_until(&s, 1);
-	cr_expect_eq(x.b.bursts, 1);
-	for (int i = 0; i < hogs; i++)
-		cr_expect_eq(x.hog[i].bursts, 1);
+	sim_run_until(&s, 10);
+	for (int i = 0; i < nthreads; i++) {
+		cr_expect_eq(x->p[i].bursts, x->n[i]);
+		fin[i] = x->p[i].finished;
+	}
 	sim_host_release(&h);
 	sim_release(&s);
-	return x.b.finished;
+}
+
+/* The scheduler's tick: HOGS threads computing 20 ms from 0, and B waking
+ * at b_at for 1 ms; returns when B finishes. */
+static double tick_case(double tick, int hogs, double b_at)
+{
+	double fin[4];
+	struct script x = {.tick = tick};
+	for (int i = 0; i <= hogs; i++) {
+		x.at[i] = i < hogs ? 0 : b_at;
+		x.cpu[i] = i < hogs ? 0.020 : 0.001;
+		x.n[i] = 1;
+	}
+	run_script(&x, hogs + 1, true, fin);
+	return fin[hogs];
 }
 
 /* With a 4 ms tick (Linux at CONFIG_HZ=250, no HRTICK) a slice used up
@@ -289,61 +317,6 @@ Test(host, a_woken_thread_goes_before_those_preempted_at_a_tick)
 	cr_expect_float_eq(tick_case(0, 2, 0.005), 0.0085, 1e-12);
 }
 
-/* Threads on one core with a 1.5 ms quantum and a 4 ms tick, each waking
- * at `at` and running `n` bursts of `cpu` back to back without blocking;
- * their finish times in fin[]. */
-struct script {
-	struct sim_host *h;
-	struct probe p[4];
-	double at[4], cpu[4];
-	int n[4];
-	double tick; /* 0: 4 ms */
-	int cores;   /* 0: 1 */
-};
-
-static void script_next(struct sim_thread *t)
-{
-	struct script *x = t->owner;
-	done(t);
-	int i = (int)((struct probe *)t - x->p);
-	if (x->p[i].bursts < x->n[i])
-		sim_host_run(x->h, t, x->cpu[i]);
-}
-
-static void script_wakes(struct sim *s, void *obj, uint64_t arg)
-{
-	(void)s;
-	struct script *x = obj;
-	sim_host_run(x->h, &x->p[arg].t, x->cpu[arg]);
-}
-
-static void run_script(struct script *x, int nthreads, bool preempt,
-		       double *fin)
-{
-	struct sim s;
-	struct sim_host h;
-	struct sim_host_cfg cfg = {.cores = x->cores > 0 ? x->cores : 1,
-				   .quantum = 0.0015,
-				   .tick = x->tick > 0 ? x->tick : 0.004,
-				   .wakeup_preemption = preempt};
-	cr_assert_eq(sim_init(&s), 0);
-	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
-	x->h = &h;
-	for (int i = 0; i < nthreads; i++) {
-		sim_thread_init(&x->p[i].t, &h, script_next, x);
-		x->p[i].bursts = 0;
-		x->p[i].finished = -1;
-		sim_at(&s, x->at[i], script_wakes, x, (uint64_t)i);
-	}
-	sim_run_until(&s, 10);
-	for (int i = 0; i < nthreads; i++) {
-		cr_expect_eq(x->p[i].bursts, x->n[i]);
-		fin[i] = x->p[i].finished;
-	}
-	sim_host_release(&h);
-	sim_release(&s);
-}
-
 /* A burst's end is not a tick: A, computing in 2 ms bursts without
  * blocking, keeps the core past its slice (1.5 ms) to the tick of 4 ms,
  * and B, woken at 1 ms, runs 4-5 ms, as when A computes in one long
@@ -352,12 +325,16 @@ static void run_script(struct script *x, int nthreads, bool preempt,
 Test(host, a_burst_that_ends_between_ticks_keeps_its_core)
 {
 	double fin[4];
-	struct script a2 = {
-	    .at = {0, 0.001}, .cpu = {0.002, 0.001}, .n = {5, 1}};
+	struct script a2 = {.at = {0, 0.001},
+			    .cpu = {0.002, 0.001},
+			    .n = {5, 1},
+			    .tick = 0.004};
 	run_script(&a2, 2, true, fin);
 	cr_expect_float_eq(fin[1], 0.005, 1e-12);
-	struct script a4 = {
-	    .at = {0, 0.001}, .cpu = {0.004, 0.001}, .n = {2, 1}};
+	struct script a4 = {.at = {0, 0.001},
+			    .cpu = {0.004, 0.001},
+			    .n = {2, 1},
+			    .tick = 0.004};
 	run_script(&a4, 2, true, fin);
 	cr_expect_float_eq(fin[1], 0.005, 1e-12);
 	run_script(&a4, 2, false, fin);
@@ -374,7 +351,8 @@ Test(host, a_late_waker_preempts_at_once_with_others_waiting)
 	double fin[4];
 	struct script x = {.at = {0, 0.001, 0.002},
 			   .cpu = {0.020, 0.001, 0.001},
-			   .n = {1, 1, 1}};
+			   .n = {1, 1, 1},
+			   .tick = 0.004};
 	run_script(&x, 3, true, fin);
 	cr_expect_float_eq(fin[1], 0.003, 1e-12);
 	cr_expect_float_eq(fin[2], 0.004, 1e-12);
@@ -392,6 +370,7 @@ Test(host, a_waker_takes_one_core_of_several)
 	struct script x = {.at = {0, 0, 0.001, 0.002},
 			   .cpu = {0.020, 0.020, 0.001, 0.001},
 			   .n = {1, 1, 1, 1},
+			   .tick = 0.004,
 			   .cores = 2};
 	run_script(&x, 4, true, fin);
 	cr_expect_float_eq(fin[2], 0.003, 1e-12);

@@ -40,10 +40,11 @@
         side: each system, mix and rate position (the n-th rate of a run's
         sweep: the rates follow each run's predicted knee), the measured
         p50 and p99 of every run below 0.85 x its knee, the goals each
-        prediction met there, and how many of those runs one fixed value
-        could have met at best (chosen after the fact: a bound on any
-        prediction whose inputs stay the same from run to run, as the
-        defaults' do); markdown on stdout, OUT1/across.csv one row a point
+        prediction met there, and how many of those runs one fixed value,
+        chosen after the fact, lies within the goal of (were the rates the
+        same in every run, a bound on any prediction whose inputs stay the
+        same from run to run, as the defaults' do; they are not, so a
+        guide); markdown on stdout, OUT1/across.csv one row a point
 
 Knee: going up the rates, the first rate at which the p99 latency reaches
 P99_BOUND seconds or the throughput falls below 0.98 x the offered rate
@@ -861,26 +862,35 @@ def cmd_sent(out, sysmix, what):
         write_means(out, "sent", sysmix, by_rate)
 
 
+def cpu_us(rows):
+    """CPU per request, us, of results rows (the repeats' mean utilization
+    over their mean throughput, as the tables compare them), or NaN."""
+    thr = mean([fnum(r["throughput_rps"]) for r in rows])
+    if not thr > 0:
+        return math.nan
+    return 1e6 * mean([fnum(r["utilization_cpu"]) for r in rows]) / thr
+
+
+def moved_overhead(us, measured, model):
+    """request_overhead us moved by what the measured CPU per request
+    exceeds the model's, not below 0; None when either is unknown."""
+    if math.isnan(measured) or math.isnan(model):
+        return None
+    return max(0.0, us + measured - model)
+
+
 def matched_overheads(out, sysmix, overhead_us):
     """{rate: the request_overhead (us, not below 0) that adds to (a)'s
     CPU per request at that rate what the server's measured one exceeds
-    it by (the repeats' mean utilization over their mean throughput, as
-    the tables compare them)}: prediction "matched"."""
+    it by}: prediction "matched"."""
     pred = read_sweep(os.path.join(out, "pred_defaults", sysmix, "results.csv"))
     res = {}
     for (s, m, rate), g in sorted(read_measured(out).items()):
         if "%s-%s" % (s, m) != sysmix or rate not in pred:
             continue
-        thr = mean([fnum(r["throughput_rps"]) for r in g])
-        util = mean([fnum(r["utilization_cpu"]) for r in g])
-        p = pred[rate]
-        if not thr > 0 or not fnum(p["throughput_rps"]) > 0:
-            continue
-        meas = 1e6 * util / thr
-        model = 1e6 * fnum(p["utilization_cpu"]) / fnum(p["throughput_rps"])
-        if math.isnan(meas) or math.isnan(model):
-            continue
-        res[rate] = max(0.0, overhead_us + meas - model)
+        us = moved_overhead(overhead_us, cpu_us(g), cpu_us([pred[rate]]))
+        if us is not None:
+            res[rate] = us
     return res
 
 
@@ -912,25 +922,18 @@ def cmd_rematch(out, sysmix, name):
         for line in f:
             rate, us = line.split()
             used[float(rate)] = float(us)
-    meas = read_measured(out)
+    meas = {rate: g for (s, m, rate), g in read_measured(out).items()
+            if "%s-%s" % (s, m) == sysmix}
     for rate, us in sorted(used.items()):
         runs = []
         for f in glob.glob(os.path.join(d, "%g-*.results.csv" % rate)):
             with open(f, newline="") as fh:
                 runs.extend(csv.DictReader(fh))
-        g = next((v for (s, m, r), v in meas.items()
-                  if "%s-%s" % (s, m) == sysmix and r == rate), None)
-        if not runs or not g:
+        if not runs or rate not in meas:
             continue
-        thr = mean([fnum(r["throughput_rps"]) for r in g])
-        model_thr = mean([fnum(r["throughput_rps"]) for r in runs])
-        if not thr > 0 or not model_thr > 0:
-            continue
-        m_cpu = 1e6 * mean([fnum(r["utilization_cpu"]) for r in g]) / thr
-        p_cpu = 1e6 * mean([fnum(r["utilization_cpu"]) for r in runs]) / model_thr
-        if math.isnan(m_cpu) or math.isnan(p_cpu):
-            continue
-        print("%g %.3f" % (rate, max(0.0, us + m_cpu - p_cpu)))
+        us = moved_overhead(us, cpu_us(meas[rate]), cpu_us(runs))
+        if us is not None:
+            print("%g %.3f" % (rate, us))
 
 
 def best_fixed(vals, tol):

@@ -518,19 +518,14 @@ static void preempt_one(struct sim_host *h)
  * quantum's end: Linux's fair scheduler lets a waking task preempt one
  * that has had more than its share, but not one that has just been picked
  * (EEVDF's RUN_TO_PARITY). The thread preempted goes to the back of the
- * queue, behind the one that woke (`woke`: t became runnable, rather than
- * giving its core up at a burst's end). */
-static void bound_slices(struct sim_host *h, bool woke)
+ * queue, behind the one that woke. With a tick the slices end at their
+ * ticks, and a thread that wakes preempts one core at most (rq_insert,
+ * preempt_one), not each one past its slice. */
+static void bound_slices(struct sim_host *h)
 {
-	/* with a tick the cores' slices end at their ticks, and one thread
-	 * that woke preempts one of them (preempt_one), not each one past
-	 * its slice */
-	bool ticked = h->tick > 0;
 	for (int c = 0; c < h->ncores; c++)
 		if (h->cores[c].cur)
-			cut_slice(h, c, core_hold_end(h, c, !ticked));
-	if (ticked && woke && h->wakeup_preempt)
-		preempt_one(h);
+			cut_slice(h, c, core_hold_end(h, c, !(h->tick > 0)));
 }
 
 /* Queues t for a core: at the back, or, with a tick (hold_end_ticked)
@@ -550,11 +545,11 @@ static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 	 * and starting its next burst has not slept */
 	if (t == h->yielding)
 		woke = false;
+	if (h->quantum > 0 && !h->rq_head)
+		bound_slices(h);
 	/* with a tick a thread that wakes preempts one past its slice at
 	 * once, whoever waits already */
-	if (h->quantum > 0 && !h->rq_head)
-		bound_slices(h, woke);
-	else if (h->quantum > 0 && woke && h->tick > 0 && h->wakeup_preempt)
+	if (woke && h->tick > 0 && h->wakeup_preempt)
 		preempt_one(h);
 	struct sim_thread **at = h->rq_tail ? &h->rq_tail->next : &h->rq_head;
 	if (woke && h->tick > 0) {
@@ -567,11 +562,6 @@ static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 		h->rq_tail = t;
 	h->rq_len++;
 	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
-}
-
-static void rq_push(struct sim_host *h, struct sim_thread *t)
-{
-	rq_insert(h, t, true);
 }
 
 /* The next thread waiting for core co, with the refill it pays for taking
@@ -894,7 +884,7 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 		sim__host_dispatch(h, c, t);
 	} else {
 		t->owed = SIM__OWED_START; /* switched() when it gets a core */
-		rq_push(h, t);
+		rq_insert(h, t, true);
 	}
 }
 
@@ -911,7 +901,7 @@ void sim__host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 		sim_tw_add(&h->busy, h->s->now, 1);
 		sim__host_dispatch(h, take_idle(h, t), t);
 	} else {
-		rq_push(h, t);
+		rq_insert(h, t, true);
 	}
 }
 

@@ -31,8 +31,8 @@ const struct sim_param sim__host_params[] = {
      * 250 (kernel/Kconfig.hz; Debian 12's kernels, this validation VM's
      * 6.18): 4 ms. Measured there (2026-12-06, scripts/calibrate-tick.sh:
      * one core, CPU-bound processes and one that wakes 2-10 ms after its
-     * last burn to burn 1.3 ms): busy processes held the core 2.5-3.9 ms
-     * at the median and 3.8-6.5 at the 75th percentile, and the one woken
+     * last burn to burn 1.3 ms): busy processes held the core 2.3-3.9 ms
+     * at the median and 3.5-6.5 at the 75th percentile, and the one woken
      * waited about a tick in 16-17 % of its wake-ups behind one busy
      * process, 46-62 % behind two and 70-76 % behind three, else ran at
      * once. 0, the default, ends a slice on time (a kernel with HRTICK;
