@@ -79,7 +79,7 @@ print('done %.2f %.2f %.2f %.2f ms, waited %2.0f %%, stretches %s' % (
 PY
 }
 
-# model K TICK: the same case in the worker-pool model
+# model K TICK [SCHEDULER]: the same case in the worker-pool model
 model() {
   "$PY" - "$1" "$BURN_US" "$N" >"$WORK/t.csv" <<'PY'
 import random, sys
@@ -106,7 +106,7 @@ workload:
     - { name: short, phases: [ { cpu: ${BURN_US}us } ] }
     - { name: long, phases: [ { cpu: 1000s } ] }
 systems:
-  - { name: sync, model: worker-pool, overheads: zero, cores: 1, quantum: $QUANTUM, tick: $2, workers: $(($1 + 1)), threads: 1 }
+  - { name: sync, model: worker-pool, overheads: zero, cores: 1, quantum: $QUANTUM, tick: $2, scheduler: ${3:-round-robin}, workers: $(($1 + 1)), threads: 1 }
 YAML
   rm -rf "$WORK/o" "$WORK/w"
   build/concsim run "$WORK/t.yaml" -q -o "$WORK/o" >/dev/null || return 1
@@ -140,8 +140,10 @@ main() {
     got=$(summary "$OUT/tickprobe-$k.csv")
     line "machine K=$k $got"
     if [ -n "$TICK" ]; then
+      got=$(model "$k" "$TICK" eevdf) || { echo "calibrate-tick.sh: the model failed (K=$k, tick $TICK, eevdf)" >&2; exit 1; }
+      line "model   K=$k tick $TICK, eevdf: $got"
       got=$(model "$k" "$TICK") || { echo "calibrate-tick.sh: the model failed (K=$k, tick $TICK)" >&2; exit 1; }
-      line "model   K=$k tick $TICK: $got"
+      line "model   K=$k tick $TICK, round-robin: $got"
     fi
     got=$(model "$k" 0s) || { echo "calibrate-tick.sh: the model failed (K=$k)" >&2; exit 1; }
     line "model   K=$k no tick: $got"

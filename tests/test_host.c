@@ -225,16 +225,25 @@ struct script {
 	struct probe p[4];
 	double at[4], cpu[4];
 	int n[4];
+	double gap[4]; /* > 0: it sleeps this long between bursts */
 	double tick;
 	int cores; /* 0: 1 */
+	int sched; /* sim_host_cfg.scheduler */
 };
+
+static void script_wakes(struct sim *s, void *obj, uint64_t arg);
 
 static void script_next(struct sim_thread *t)
 {
 	struct script *x = t->owner;
 	done(t);
 	int i = (int)((struct probe *)t - x->p);
-	if (x->p[i].bursts < x->n[i])
+	if (x->p[i].bursts >= x->n[i])
+		return;
+	if (x->gap[i] > 0)
+		sim_at(x->h->s, x->h->s->now + x->gap[i], script_wakes, x,
+		       (uint64_t)i);
+	else
 		sim_host_run(x->h, t, x->cpu[i]);
 }
 
@@ -253,6 +262,7 @@ static void run_script(struct script *x, int nthreads, bool preempt,
 	struct sim_host_cfg cfg = {.cores = x->cores > 0 ? x->cores : 1,
 				   .quantum = 0.0015,
 				   .tick = x->tick,
+				   .scheduler = x->sched,
 				   .wakeup_preemption = preempt};
 	cr_assert_eq(sim_init(&s), 0);
 	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
@@ -272,12 +282,12 @@ static void run_script(struct script *x, int nthreads, bool preempt,
 	sim_release(&s);
 }
 
-/* The scheduler's tick: HOGS threads computing 20 ms from 0, and B waking
- * at b_at for 1 ms; returns when B finishes. */
-static double tick_case(double tick, int hogs, double b_at)
+/* HOGS threads computing 20 ms from 0, and B waking at b_at for 1 ms,
+ * with a tick of `tick` and scheduler `sched`; returns when B finishes. */
+static double hogs_case(double tick, int sched, int hogs, double b_at)
 {
 	double fin[4];
-	struct script x = {.tick = tick};
+	struct script x = {.tick = tick, .sched = sched};
 	for (int i = 0; i <= hogs; i++) {
 		x.at[i] = i < hogs ? 0 : b_at;
 		x.cpu[i] = i < hogs ? 0.020 : 0.001;
@@ -285,6 +295,12 @@ static double tick_case(double tick, int hogs, double b_at)
 	}
 	run_script(&x, hogs + 1, true, fin);
 	return fin[hogs];
+}
+
+/* The scheduler's tick, round robin. */
+static double tick_case(double tick, int hogs, double b_at)
+{
+	return hogs_case(tick, SIM_SCHED_ROUND_ROBIN, hogs, b_at);
 }
 
 /* With a 4 ms tick (Linux at CONFIG_HZ=250, no HRTICK) a slice used up
@@ -662,4 +678,105 @@ Test(host, a_part_adds_to_the_rest_it_finds)
 	double r3 = rest_r(0.115 - f2);
 	double f3 = 0.116 + r3 + rest * (1 - r3 / REST_R);
 	rest_run(1, at, arg, f2, f3, 0.121 + rest_r(0.120 - f3));
+}
+
+/* Linux's EEVDF (scheduler: eevdf) on one core, with the 1.5 ms slice
+ * and a 4 ms tick. */
+static double eevdf_case(int hogs, double b_at)
+{
+	return hogs_case(0.004, SIM_SCHED_EEVDF, hogs, b_at);
+}
+
+/* A computes from 0 alone; B wakes for 1 ms. A got the core with a
+ * deadline a slice (1.5 ms) past its virtual runtime v, and keeps it
+ * until v reaches that deadline (RUN_TO_PARITY); alone, it renews its
+ * deadline at each tick past it (4 ms: v 4, deadline 5.5). B wakes with
+ * V, the average v, and a deadline a slice on. At 1 ms A is protected:
+ * B waits for the tick of 4 ms, done at 5. At 5 ms A's protection has
+ * run out, but its deadline (5.5, renewed at 4) is earlier than B's
+ * (6.5): A goes on to the tick of 8, B done at 9 (with the deadline
+ * renewed only at B's wake-up, B would win at 5 and be done at 6). At 6
+ * ms A is past 5.5: renewed to 7.5, the same as B's, and B, waiting,
+ * wins the tie: done at 7. */
+Test(host, eevdf_runs_a_thread_to_its_deadline_renewed_at_the_ticks)
+{
+	cr_expect_float_eq(eevdf_case(1, 0.001), 0.005, 1e-12);
+	cr_expect_float_eq(eevdf_case(1, 0.005), 0.009, 1e-12);
+	cr_expect_float_eq(eevdf_case(1, 0.006), 0.007, 1e-12);
+}
+
+/* Two threads compute from 0 and B wakes at 9 ms: A ran 0-4 and 8-12, C
+ * 4-8, so at 9 A's v is 5, C's 4, and B comes in at V = 4.5 with deadline
+ * 6. At the tick of 12 C (v 4, deadline 5.5) is eligible with the
+ * earliest deadline and runs to 16; only then B, done at 17. Round robin
+ * with the same tick runs B at 12 (a thread woken goes before those
+ * preempted), done at 13. The machine's share of such waits grows with
+ * the busy threads, as here (scripts/calibrate-tick.sh). */
+Test(host, eevdf_a_thread_woken_waits_for_one_owed_more)
+{
+	cr_expect_float_eq(eevdf_case(2, 0.009), 0.017, 1e-12);
+	cr_expect_float_eq(tick_case(0.004, 2, 0.009), 0.013, 1e-12);
+}
+
+/* A computes 30 ms from 0; B wakes at `at` for n bursts of `cpu`, a
+ * sleep of `gap` between each; returns when B finishes. */
+static double eevdf_sleeper(double at, double cpu, int n, double gap)
+{
+	double fin[4];
+	struct script x = {.tick = 0.004,
+			   .sched = SIM_SCHED_EEVDF,
+			   .at = {0, at},
+			   .cpu = {0.030, cpu},
+			   .n = {1, n},
+			   .gap = {0, gap}};
+	run_script(&x, 2, true, fin);
+	return fin[1];
+}
+
+/* A thread keeps across a sleep the CPU it is owed (its lag). B waits
+ * from 1 to the tick of 4 and runs 4-5 (v 1 to 2), when A's v is 4: V is
+ * 3, so B sleeps owed 1 ms. Waking at 5.5 it comes back that far behind
+ * V (2 ms behind A: the lag grows with the weight it adds), A (picked at
+ * 5, v 4.5) is no longer eligible and B preempts it at once: done at
+ * 6.5. Placed at V, B would find A eligible and in its slice, and wait
+ * for the tick of 8 (done at 9). */
+Test(host, eevdf_a_thread_owed_cpu_comes_back_ahead)
+{
+	cr_expect_float_eq(eevdf_sleeper(0.001, 0.001, 2, 0.0005), 0.0065,
+			   1e-12);
+}
+
+/* A thread that sleeps owing stays on the queue until it has paid
+ * (DELAY_DEQUEUE), and what it is owed by then is not kept (DELAY_ZERO).
+ * First, B runs 4-7.5 (v 1 to 4.5) while A's v is 4: it sleeps owing
+ * 0.25 ms, still on the queue and counted in V. When it wakes at 11.5, A
+ * has run since (v 8) and B's debt is paid: it starts afresh at V without
+ * it, deadline 9.5, the same as A's just renewed, and wins the tie: done
+ * at 15. Off the queue with its debt kept, B would come back 0.5 ms behind
+ * (the debt grown by the weight it adds), A the pick, and wait for the
+ * tick of 16 (done at 19.5). Then, B runs 3.1-3.5 (v 3.1 to 3.5, A's 3.1)
+ * and sleeps owing, deadline 4.6. When it wakes at 4.9, A has run on (v
+ * 4.5, in the slice it got at 3.5): B is owed 0.5 ms, but comes back at V
+ * without it, A's 4.5, deadline 6, and waits for A's slice to end at the
+ * tick of 8: done at 8.4. Kept where it was (v 3.5, deadline 4.6), it
+ * would preempt A, no longer eligible, at once (done at 5.3). */
+Test(host, eevdf_a_thread_owing_cpu_stays_queued_until_paid)
+{
+	cr_expect_float_eq(eevdf_sleeper(0.001, 0.0035, 2, 0.004), 0.015,
+			   1e-12);
+	cr_expect_float_eq(eevdf_sleeper(0.0031, 0.0004, 2, 0.0014), 0.0084,
+			   1e-12);
+}
+
+/* A thread past its share waits, however early its deadline. B wakes at
+ * 4.3 and runs 8-9.6 (v 4.3 to 5.9), sleeps, and runs again from 10.5
+ * (v 6.8, deadline 8.3). At the tick of 12 it has used that slice (v
+ * 8.3, renewed to 9.8), and A's deadline (9.5) is earlier, but A has had
+ * more than its share (v 8.9, V 8.6): B, eligible, goes on, and its last
+ * burst is done at 14.6. Picked by its deadline alone, A would run to
+ * the tick of 16, B done at 18.6. */
+Test(host, eevdf_a_thread_past_its_share_waits_for_one_eligible)
+{
+	cr_expect_float_eq(eevdf_sleeper(0.0043, 0.0016, 3, 0.0009), 0.0146,
+			   1e-12);
 }

@@ -387,6 +387,8 @@ static void describe_system(const struct sim_system *s, int depth)
 	       s->host.quantum, s->host.context_switch);
 	if (s->host.tick > 0 && s->host.quantum > 0)
 		printf(", tick %gs", s->host.tick);
+	if (s->host.scheduler == SIM_SCHED_EEVDF)
+		printf(", EEVDF");
 	if (s->host.memory > 0)
 		printf(", memory limit %.0fB", s->host.memory);
 	if (s->host.cpu_scale != 1)

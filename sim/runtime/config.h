@@ -259,6 +259,10 @@ struct sim_workload {
 
 /* ------------------------------------------------------------- systems -- */
 
+/* sim_host_cfg.scheduler: the run queue in order (the thread preempted
+ * at its back), or Linux's EEVDF (runtime/eevdf.h) */
+enum { SIM_SCHED_ROUND_ROBIN, SIM_SCHED_EEVDF };
+
 /* What every system has, whatever its model. */
 struct sim_host_cfg {
 	int cores;
@@ -266,6 +270,8 @@ struct sim_host_cfg {
 	/* seconds between the scheduler's ticks, at which a slice used up is
 	 * taken away (host.c, hold_end); 0 = at once */
 	double tick;
+	/* which waiting thread a core runs next: SIM_SCHED_* */
+	int scheduler;
 	double context_switch; /* seconds per switch between threads */
 	/* a thread that becomes runnable takes a core at once from a thread
 	 * that has held it longer than a quantum (host.c, bound_slices) */

@@ -9,7 +9,10 @@
  * runnable while another has held a core for more than q takes that core
  * at once (wake-up preemption, as Linux does); with a tick (sim_host_cfg
  * .tick) a used-up slice ends only at the next tick, and threads that woke
- * queue before those preempted (hold_end_ticked, rq_insert). A core that
+ * queue before those preempted (hold_end_ticked, rq_insert). With Linux's
+ * EEVDF (sim_host_cfg.scheduler, eevdf.h) a core runs the eligible thread
+ * with the earliest virtual deadline instead, each thread keeping the CPU
+ * it is owed or owes across its sleeps (the ev_ functions). A core that
  * changes thread pays the context-switch cost first (the core is busy,
  * nobody progresses), so oversubscription (64 threads on 4 cores) shows
  * up as slower bursts and lower useful capacity. With q = 0 the host is
@@ -37,6 +40,12 @@
  * core yet (START: hand_over charges the last process's hold) */
 enum { SIM__OWED = 1, SIM__OWED_START = 2 };
 
+/* The EEVDF scheduler (sim_host.eevdf), read from the hot field slow. */
+static inline bool ev_on(const struct sim_host *h)
+{
+	return h->slow & SIM__HOST_EEVDF;
+}
+
 void sim_thread_init(struct sim_thread *t, struct sim_host *h,
 		     void (*on_done)(struct sim_thread *), void *owner)
 {
@@ -59,9 +68,13 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 			       .tick = cfg->quantum > 0 ? cfg->tick : 0,
 			       .cs = cfg->context_switch,
 			       .wakeup_preempt = cfg->wakeup_preemption,
+			       .eevdf = cfg->scheduler == SIM_SCHED_EEVDF &&
+					cfg->quantum > 0,
 			       .slow = cfg->quantum <= 0,
 			       .handoff = -1,
 			       .core_fn = core_event};
+	if (h->eevdf)
+		h->slow |= 1 | SIM__HOST_EEVDF;
 	/* whole bytes: memory.c keeps footprints as integers */
 	h->mem.limit = cfg->memory > 0 ? (int64_t)llround(cfg->memory) : 0;
 	assert(h->ncores > 0);
@@ -104,6 +117,8 @@ void sim_host_release(struct sim_host *h)
 		free(h->idle);
 	}
 	free(h->ps);
+	free(h->ev);
+	h->ev = NULL;
 	h->cores = NULL;
 	h->idle = NULL;
 	h->ps = NULL;
@@ -118,6 +133,8 @@ static void set_slow(struct sim_host *h)
 		  h->quantum <= 0;
 	if (h->refill_long > 0)
 		h->slow |= SIM__HOST_LONG;
+	if (h->eevdf)
+		h->slow |= 1 | SIM__HOST_EEVDF;
 }
 
 void sim_host_set_refill(struct sim_host *h, double cpu, double time,
@@ -384,6 +401,34 @@ static double hold_end_ticked(const struct sim_host *h,
 	return end > now ? end : now;
 }
 
+/* hold_end with EEVDF (eevdf.h): core co's thread gives its core up to
+ * a waiting thread no sooner than its v reaches its vprot (RUN_TO_PARITY),
+ * and then at the first tick after (update_curr() at the tick asks for a
+ * reschedule); past it, a thread that wakes (`woken`) has it reschedule
+ * at once, else the next tick does. The pick there may keep it (see
+ * ev_slice_end). Without a tick the reschedule comes as v reaches vprot,
+ * and past it at its deadline. Always later than now while protected, so
+ * that a thread kept makes progress. */
+static double ev_hold_end(const struct sim_host *h, const struct sim_core *co,
+			  double now, bool woken)
+{
+	const struct sim_eevdf *e = sim__eevdf_of(h, co->last);
+	double v = sim__eevdf_vnow(h, co, now);
+	double next_tick =
+	    h->tick > 0 ? h->tick * (floor(now / h->tick + 1e-6) + 1) : now;
+	if (sim__eevdf_protected(h, co, now)) {
+		double end = now + (e->vprot - v);
+		if (h->tick > 0)
+			end = h->tick * ceil((end - 1e-9) / h->tick);
+		return end > now + 1e-12 ? end : next_tick;
+	}
+	if (woken)
+		return now;
+	if (h->tick > 0)
+		return next_tick;
+	return e->deadline > v ? now + (e->deadline - v) : now;
+}
+
 /* When the hold of core co's thread ends if threads wait (at `now` or
  * later): at the end of its first quantum; past it, at once with wake-up
  * preemption, else at its next quantum boundary; with a tick, at the
@@ -392,6 +437,8 @@ static double hold_end_ticked(const struct sim_host *h,
 static double hold_end(const struct sim_host *h, const struct sim_core *co,
 		       double now, bool woken)
 {
+	if (ev_on(h))
+		return ev_hold_end(h, co, now, woken);
 	if (h->tick > 0)
 		return hold_end_ticked(h, co, now, woken);
 	double q = h->quantum, used = now > co->held ? now - co->held : 0;
@@ -430,8 +477,12 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t,
 	/* A burst that follows the thread's last on this core at the same
 	 * instant continues its hold (it has not blocked): its quantum runs
 	 * from when it got the core. */
-	if (co->last != t || now - (co->t_cpu + co->slice) > 1e-9)
+	if (co->last != t || now - (co->t_cpu + co->slice) > 1e-9) {
 		co->held = now + cost + refill;
+		if (ev_on(h)) /* picked: it keeps the core to its deadline */
+			sim__eevdf_of(h, t)->vprot =
+			    sim__eevdf_of(h, t)->deadline;
+	}
 	/* these three before the slice is known, their neighbours in
 	 * memory (co->cur, co->slice, t->core) after it: written side by
 	 * side, each pair became one vector store, whose vector takes more
@@ -444,7 +495,7 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t,
 	 * which is what slicing every quantum would do, without an event per
 	 * quantum. */
 	double slice = t->remaining;
-	if (h->rq_head && h->quantum > 0) {
+	if ((h->rq_head || (ev_on(h) && h->ev_delayed)) && h->quantum > 0) {
 		double left = hold_end(h, co, now + cost, false) - (now + cost);
 		if (slice > left)
 			slice = left;
@@ -525,7 +576,21 @@ static void bound_slices(struct sim_host *h)
 {
 	for (int c = 0; c < h->ncores; c++)
 		if (h->cores[c].cur)
-			cut_slice(h, c, core_hold_end(h, c, !(h->tick > 0)));
+			cut_slice(
+			    h, c,
+			    core_hold_end(h, c, !(h->tick > 0) && !ev_on(h)));
+}
+
+/* Links t into the run queue at *at. */
+static void rq_link(struct sim_host *h, struct sim_thread **at,
+		    struct sim_thread *t)
+{
+	t->next = *at;
+	*at = t;
+	if (!t->next)
+		h->rq_tail = t;
+	h->rq_len++;
+	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
 }
 
 /* Queues t for a core: at the back, or, with a tick (hold_end_ticked)
@@ -539,8 +604,14 @@ static void bound_slices(struct sim_host *h)
  * more often than beside one (46-62 % of its wake-ups against 16-17 %),
  * and beside three sometimes two ticks (p90 8.0-8.9 ms): EEVDF's lags,
  * which this order does not keep. */
+static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke);
+
 static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 {
+	if (ev_on(h)) {
+		ev_insert(h, t, woke);
+		return;
+	}
 	/* a thread giving up its core at a burst's end (burst_end_queued)
 	 * and starting its next burst has not slept */
 	if (t == h->yielding)
@@ -556,12 +627,53 @@ static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 		at = h->rq_woken ? &h->rq_woken->next : &h->rq_head;
 		h->rq_woken = t;
 	}
-	t->next = *at;
-	*at = t;
-	if (!t->next)
-		h->rq_tail = t;
-	h->rq_len++;
+	rq_link(h, at, t);
+}
+
+/* rq_insert with EEVDF: t joins the queue (placed by run_slow as it
+ * woke), and one that woke has the core it last ran on (or the first
+ * busy one) check it (check_preempt_wakeup_fair()): update_curr() there
+ * renews the running thread's deadline and reschedules once that thread
+ * is past its protected slice, and t preempts it if t is now the pick.
+ * Without wake-up preemption, neither. */
+static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke)
+{
+	if (!h->rq_head)
+		bound_slices(h);
+	rq_link(h, h->rq_tail ? &h->rq_tail->next : &h->rq_head, t);
+	sim__eevdf_count(h, t, 1);
+	if (!woke || !h->wakeup_preempt)
+		return;
+	int c = t->lastcore;
+	if (c < 0 || !h->cores[c].cur)
+		for (c = 0; c < h->ncores && !h->cores[c].cur; c++)
+			;
+	if (c >= h->ncores)
+		return;
+	struct sim_core *co = &h->cores[c];
+	double now = h->s->now;
+	bool resched =
+	    sim__eevdf_renew(h, co, now) || !sim__eevdf_protected(h, co, now);
+	if (resched || sim__eevdf_pick(h, c, false) == t)
+		cut_slice(h, c, core_now(h, c));
+}
+
+/* Takes queued t off the run queue. */
+static void rq_remove(struct sim_host *h, struct sim_thread *t)
+{
+	struct sim_thread *prev = NULL;
+	for (struct sim_thread *p = h->rq_head; p != t; p = p->next)
+		prev = p;
+	*(prev ? &prev->next : &h->rq_head) = t->next;
+	if (h->rq_tail == t)
+		h->rq_tail = prev;
+	if (h->rq_woken == t) /* the woken before it, if any */
+		h->rq_woken = prev;
+	t->next = NULL;
+	h->rq_len--;
 	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
+	if (ev_on(h))
+		sim__eevdf_count(h, t, -1);
 }
 
 /* The next thread waiting for core co, with the refill it pays for taking
@@ -582,11 +694,11 @@ static struct sim_thread *rq_pop(struct sim_host *h)
 	return t;
 }
 
-/* Gives core c to the first thread waiting, which pays its switch refill
- * if it is owed (switched). Out of line: the M/M/1 path never queues. */
-static __attribute__((noinline)) void dispatch_next(struct sim_host *h, int c)
+/* Gives core c to `next`, off the queue, which pays its switch refill if
+ * it is owed (switched). Out of line: the M/M/1 path never queues. */
+static __attribute__((noinline)) void give(struct sim_host *h, int c,
+					   struct sim_thread *next)
 {
-	struct sim_thread *next = rq_pop(h);
 	struct sim_core *co = &h->cores[c];
 	double since = hand_over(co, next, next->owed == SIM__OWED_START);
 	double refill = 0;
@@ -598,6 +710,20 @@ static __attribute__((noinline)) void dispatch_next(struct sim_host *h, int c)
 	dispatch(h, c, next, refill);
 }
 
+/* Gives free core c to the thread waiting that should run: the first, or
+ * with EEVDF the pick (a delayed thread picked leaves the queue). */
+static void dispatch_next(struct sim_host *h, int c)
+{
+	struct sim_thread *next;
+	if (ev_on(h)) {
+		next = sim__eevdf_pick(h, -1, true);
+		rq_remove(h, next);
+	} else {
+		next = rq_pop(h);
+	}
+	give(h, c, next);
+}
+
 /* Core c has nothing to run any more: give it the next thread, or idle. */
 static void core_free(struct sim_host *h, int c)
 {
@@ -605,9 +731,41 @@ static void core_free(struct sim_host *h, int c)
 	if (h->rq_head) {
 		dispatch_next(h, c);
 	} else {
+		if (ev_on(h)) /* the pick dequeues the delayed eligible */
+			sim__eevdf_pick(h, -1, true);
 		h->idle[h->nidle++] = c;
 		sim_tw_add(&h->busy, h->s->now, -1);
 	}
+}
+
+/* EEVDF: t's burst ended (core_event; sim__eevdf_ended), and it stays
+ * counted on the queue while its on_done runs (ev_ending): threads it
+ * wakes meanwhile are placed beside it. */
+static void ev_ended(struct sim_host *h, const struct sim_core *co,
+		     struct sim_thread *t)
+{
+	sim__eevdf_ended(h, co, t);
+	sim__eevdf_count(h, t, 1);
+	h->ev_ending = t;
+}
+
+/* EEVDF, after t's on_done: if it started no burst, it blocks. A core
+ * about to go idle with nothing runnable waiting dequeues the delayed
+ * threads that have paid (the kernel's pick before idling). */
+static void ev_after(struct sim_host *h, struct sim_thread *t)
+{
+	if (h->ev_ending != t)
+		return;
+	h->ev_ending = NULL;
+	sim__eevdf_count(h, t, -1);
+	bool none = !h->rq_head && !h->ev_delayed;
+	sim__eevdf_sleep(h, t);
+	if (h->handoff >= 0 && !h->rq_head)
+		sim__eevdf_pick(h, -1, true);
+	/* delayed, it competes: the running threads' slices end at their
+	 * reschedules, where the pick may dequeue it */
+	if (none && h->ev_delayed)
+		bound_slices(h);
 }
 
 /* The core of h->handoff goes idle (core_free's second half), now that
@@ -629,6 +787,8 @@ static __attribute__((noinline)) void keep_core(struct sim_host *h, int c,
 {
 	h->handoff = c;
 	t->on_done(t);
+	if (ev_on(h))
+		ev_after(h, t);
 	if (h->handoff < 0)
 		return;
 	if (h->rq_head) {
@@ -648,7 +808,9 @@ static __attribute__((noinline)) void
 burst_end_queued(struct sim_host *h, int c, struct sim_thread *t)
 {
 	double now = h->s->now;
-	if (t->after > 0 || now < hold_end(h, &h->cores[c], now, false)) {
+	/* EEVDF reschedules at ticks and wake-ups, not as a burst ends */
+	if (ev_on(h) || t->after > 0 ||
+	    now < hold_end(h, &h->cores[c], now, false)) {
 		keep_core(h, c, t);
 		return;
 	}
@@ -660,10 +822,38 @@ burst_end_queued(struct sim_host *h, int c, struct sim_thread *t)
 		release_handoff(h);
 }
 
+/* slice_end with EEVDF: a reschedule (hold_end's tick, or a wake-up
+ * that asked for one): t's deadline is renewed if past and the core runs
+ * the pick, t again (its hold goes on) or another, t then waiting. */
+static void ev_slice_end(struct sim_host *h, int c, struct sim_thread *t)
+{
+	struct sim_core *co = &h->cores[c];
+	struct sim_thread *next = NULL;
+	if (h->rq_head || h->ev_delayed) {
+		sim__eevdf_renew(h, co, h->s->now);
+		next = sim__eevdf_pick(h, c, true);
+	}
+	t->remaining -= co->slice;
+	sim__eevdf_of(h, t)->v += co->slice;
+	if (!next || next == t) {
+		sim__host_dispatch(h, c, t);
+		return;
+	}
+	rq_remove(h, next);
+	co->cur = NULL;
+	t->core = -1;
+	ev_insert(h, t, false);
+	give(h, c, next);
+}
+
 /* The slice of t on core c ended before its burst (core_event). */
 static __attribute__((noinline)) void slice_end(struct sim_host *h, int c,
 						struct sim_thread *t)
 {
+	if (ev_on(h)) {
+		ev_slice_end(h, c, t);
+		return;
+	}
 	t->remaining -= h->cores[c].slice;
 	if (h->rq_head) { /* preempted: to the back of the queue */
 		t->core = -1;
@@ -688,6 +878,8 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	t->remaining = 0;
 	t->core = -1;
 	co->cur = NULL;
+	if (ev_on(h))
+		ev_ended(h, co, t);
 	/* core_free, with the core going idle deferred until on_done has
 	 * run: a thread that starts its next burst at once (an event loop
 	 * with callbacks queued) takes the core back in sim_host_run, where
@@ -701,6 +893,8 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	}
 	h->handoff = c;
 	t->on_done(t);
+	if (ev_on(h))
+		ev_after(h, t);
 	if (h->handoff >= 0)
 		release_handoff(h);
 }
@@ -861,6 +1055,17 @@ static int ps_add(struct sim_host *h, struct sim_thread *t, double cpu)
 static __attribute__((noinline)) void run_slow(struct sim_host *h,
 					       struct sim_thread *t)
 {
+	/* EEVDF: a thread whose burst just ended goes on (its on_done):
+	 * it has not slept; any other wakes, placed as it joins */
+	bool woke = true;
+	if (ev_on(h) && h->ev_ending == t) {
+		h->ev_ending = NULL;
+		sim__eevdf_count(h, t, -1);
+		woke = false;
+	} else if (ev_on(h) && sim__eevdf_place(h, t) < 0) {
+		h->s->stop = SIM_ENOMEM;
+		return;
+	}
 	if (h->quantum <= 0) {
 		/* a busy host's CPU is never idle: no gap, but a rest still
 		 * cold (idle_refill) */
@@ -884,7 +1089,7 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 		sim__host_dispatch(h, c, t);
 	} else {
 		t->owed = SIM__OWED_START; /* switched() when it gets a core */
-		rq_insert(h, t, true);
+		rq_insert(h, t, woke);
 	}
 }
 
@@ -1005,6 +1210,11 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		t->remaining -= used;
 		co->t_cpu = now; /* the core's work ends now (refill) */
 		co->slice = 0;
+		if (ev_on(h)) { /* it leaves the queue, as if it slept */
+			co->cur = NULL;
+			sim__eevdf_of(h, t)->v += used;
+			sim__eevdf_sleep(h, t);
+		}
 		if (now < until) {
 			co->cur = NULL;
 			sim_tw_add(&h->busy, now, -1);
@@ -1014,28 +1224,13 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		}
 		return t->remaining > 0 ? t->remaining : 0;
 	}
-	for (struct sim_thread **pp = &h->rq_head; *pp; pp = &(*pp)->next) {
-		if (*pp != t)
+	for (struct sim_thread *p = h->rq_head; p; p = p->next) {
+		if (p != t)
 			continue;
-		if (h->rq_woken == t) /* the woken before it, if any */
-			h->rq_woken =
-			    pp == &h->rq_head
-				? NULL
-				: (struct sim_thread *)((char *)pp -
-							offsetof(
-							    struct sim_thread,
-							    next));
-		*pp = t->next;
-		if (h->rq_tail == t) {
-			struct sim_thread *p = h->rq_head;
-			while (p && p->next)
-				p = p->next;
-			h->rq_tail = p;
-		}
-		t->next = NULL;
+		rq_remove(h, t);
 		t->owed = 0;
-		h->rq_len--;
-		sim_tw_set(&h->waiting, now, (double)h->rq_len);
+		if (ev_on(h))
+			sim__eevdf_sleep(h, t);
 		return t->remaining;
 	}
 	return 0;

@@ -14,6 +14,7 @@
 
 #include "kernel/kernel.h"
 #include "kernel/stats.h"
+#include "runtime/eevdf.h"
 
 struct sim_dist;
 struct sim_host_cfg;
@@ -41,9 +42,10 @@ struct sim_thread {
 	double remaining; /* CPU still needed by the current burst */
 	int core;	  /* running on this core, or -1 */
 	int lastcore;	  /* core it last ran on, or -1 */
-	int hpos;	  /* processor sharing: heap position, or -1 */
-	int owed;	  /* its burst's switch refill still to come (host.c):
-			     SIM__OWED, or SIM__OWED_START before its first core */
+	int hpos; /* processor sharing: heap position; -1 none; with EEVDF
+		     -2 - its state's index in sim_host.ev (sim__eevdf_of) */
+	int owed; /* its burst's switch refill still to come (host.c):
+		     SIM__OWED, or SIM__OWED_START before its first core */
 	/* queueing for a core, processor sharing, switch refills (after
 	 * SIM_THREAD_HOT) */
 	struct sim_host *host;
@@ -122,7 +124,8 @@ struct sim_host {
 	int nidle;
 	/* nonzero: a burst takes sim__host_run's slow path, a cache refill
 	 * (refill > 0 || swrefill > 0) or processor sharing (quantum 0);
-	 * with SIM__HOST_LONG set the refill has a long part (refill_long) */
+	 * with SIM__HOST_LONG set the refill has a long part (refill_long),
+	 * with SIM__HOST_EEVDF the scheduler is EEVDF */
 	int slow;
 	/* a single core and its idle slot, here rather than allocated */
 	int one_idle;
@@ -179,7 +182,28 @@ struct sim_host {
 	sim_ev ps_ev;
 	double t_reset;
 	struct sim_stalls *stalls; /* sim_host_set_stalls, or NULL */
+	/* the EEVDF scheduler (sim_host_cfg.scheduler, eevdf.h): the sum
+	 * and count of the v of the threads on its queue that no core runs
+	 * (waiting, delayed, or the one whose burst just ended while its
+	 * on_done runs, ev_ending), the delayed ones (linked by next), and V
+	 * when the queue was last left empty */
+	bool eevdf;
+	int ev_n;
+	double ev_sum, ev_zero;
+	struct sim_thread *ev_delayed, *ev_ending;
+	/* the threads' EEVDF states (sim_thread.hpos; a thread's own room
+	 * is taken: its bytes are counted in the models' cache lines) */
+	struct sim_eevdf *ev;
+	int ev_len, ev_cap;
 };
+
+/* Thread t's EEVDF state (given one by sim__eevdf_place). */
+static inline struct sim_eevdf *sim__eevdf_of(const struct sim_host *h,
+					      const struct sim_thread *t)
+{
+	assert(t->hpos <= -2);
+	return &h->ev[-2 - t->hpos];
+}
 
 /* The bytes of a thread from its start that a burst on an idle core
  * touches. */
@@ -245,6 +269,9 @@ void sim_host_set_refill(struct sim_host *h, double cpu, double time,
 void sim_host_set_switch_refill(struct sim_host *h, double cpu);
 /* Bit of sim_host.slow: the refill has a long part. */
 #define SIM__HOST_LONG 2
+/* Bit of sim_host.slow: the EEVDF scheduler (sim_host.eevdf), tested on
+ * the paths every burst takes from this hot field rather than the flag. */
+#define SIM__HOST_EEVDF 4
 /* R (1 - exp(-x / time)), R when time is 0 */
 static inline double sim__refill_after(double r, double time, double x)
 {

@@ -432,6 +432,10 @@ void sim__put_param(FILE *f, const struct sim_param *p, const void *base,
 	     p->type == SIM_PT_RATE || p->type == SIM_PT_SIZE) &&
 	    *(const double *)src == p->def)
 		return;
+	if ((p->flags & SIM_P_UNLESS_DEFAULT) &&
+	    (p->type == SIM_PT_INT || p->type == SIM_PT_ENUM) &&
+	    *(const int *)src == (int)p->def)
+		return;
 	fprintf(f, "%*s%s:", ind, "", p->key);
 	switch (p->type) {
 	case SIM_PT_INT:

@@ -1,0 +1,226 @@
+/*
+ * eevdf.c - Linux's EEVDF scheduler's choice of the next thread
+ * (eevdf.h), after kernel/sched/fair.c (6.18): avg_vruntime(),
+ * place_entity(), update_entity_lag(), dequeue_entity() with
+ * DELAY_DEQUEUE and DELAY_ZERO, requeue_delayed_entity(), update_deadline()
+ * and __pick_eevdf() with RUN_TO_PARITY, for threads of one weight (every
+ * server process at one nice level). A linear scan of the threads waiting
+ * stands for the kernel's augmented tree: a host's run queue holds its
+ * server's threads, tens at most.
+ */
+#include "runtime/eevdf.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "runtime/host.h"
+
+/* Within this of V a thread counts eligible, of its vprot protected past
+ * it: a decision at the instant the arithmetic says a v reaches a mark
+ * must see it reached, or the host would decide again at that instant. */
+#define EPS 1e-9
+
+static struct sim_eevdf *ev(const struct sim_host *h,
+			    const struct sim_thread *t)
+{
+	return sim__eevdf_of(h, t);
+}
+
+double sim__eevdf_vnow(const struct sim_host *h, const struct sim_core *co,
+		       double now)
+{
+	double ran = now - co->t_cpu;
+	ran = ran < 0 ? 0 : ran > co->slice ? co->slice : ran;
+	return ev(h, co->last)->v + ran;
+}
+
+double sim__eevdf_avg(const struct sim_host *h)
+{
+	double now = h->s->now, sum = h->ev_sum;
+	int n = h->ev_n;
+	for (int c = 0; c < h->ncores; c++)
+		if (h->cores[c].cur) {
+			sum += sim__eevdf_vnow(h, &h->cores[c], now);
+			n++;
+		}
+	return n > 0 ? sum / n : h->ev_zero;
+}
+
+static int ev_count(const struct sim_host *h)
+{
+	int n = h->ev_n;
+	for (int c = 0; c < h->ncores; c++)
+		n += h->cores[c].cur != NULL;
+	return n;
+}
+
+void sim__eevdf_count(struct sim_host *h, const struct sim_thread *t, int sign)
+{
+	h->ev_sum += sign * ev(h, t)->v;
+	h->ev_n += sign;
+	if (h->ev_n == 0)
+		h->ev_sum = 0; /* no drift left behind */
+}
+
+/* Takes delayed t off the delayed list (and the count). */
+static void unlink_delayed(struct sim_host *h, struct sim_thread *t)
+{
+	for (struct sim_thread **pp = &h->ev_delayed; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			t->next = NULL;
+			break;
+		}
+	ev(h, t)->delayed = false;
+	sim__eevdf_count(h, t, -1);
+}
+
+int sim__eevdf_place(struct sim_host *h, struct sim_thread *t)
+{
+	if (t->hpos == -1) { /* its first wake-up: a state of its own */
+		if (h->ev_len == h->ev_cap) {
+			int cap = h->ev_cap ? 2 * h->ev_cap : 8;
+			struct sim_eevdf *ev =
+			    realloc(h->ev, (size_t)cap * sizeof *ev);
+			if (!ev)
+				return SIM_ENOMEM;
+			h->ev = ev;
+			h->ev_cap = cap;
+		}
+		h->ev[h->ev_len] = (struct sim_eevdf){0};
+		t->hpos = -2 - h->ev_len++;
+	}
+	struct sim_eevdf *e = ev(h, t);
+	double q = h->quantum;
+	if (e->delayed) {
+		/* requeue_delayed_entity(): where it is, unless its lag is
+		 * now positive, when it starts afresh at V (DELAY_ZERO) */
+		double lag = sim__eevdf_avg(h) - e->v;
+		unlink_delayed(h, t);
+		if (lag > 0) {
+			e->v = sim__eevdf_avg(h);
+			e->deadline = e->v + q;
+		}
+		return 0;
+	}
+	/* place_entity(): V less its lag, inflated by the weight it adds
+	 * (load + 1) / load, so that V after it joins leaves it that lag */
+	int n = ev_count(h);
+	double lag = n > 0 ? e->lag * (n + 1) / n : 0;
+	e->v = sim__eevdf_avg(h) - lag;
+	e->deadline = e->v + q;
+	return 0;
+}
+
+void sim__eevdf_sleep(struct sim_host *h, struct sim_thread *t)
+{
+	struct sim_eevdf *e = ev(h, t);
+	if (e->v >= e->deadline - EPS) /* update_curr() as it leaves */
+		e->deadline = e->v + h->quantum;
+	sim__eevdf_count(h, t, 1);
+	double avg = sim__eevdf_avg(h);
+	h->ev_zero = avg;
+	if (e->v > avg + EPS) {
+		/* not eligible: it stays, competing, until it is */
+		e->delayed = true;
+		t->next = h->ev_delayed;
+		h->ev_delayed = t;
+		return;
+	}
+	sim__eevdf_count(h, t, -1);
+	/* update_entity_lag(): at most two slices or a tick either way */
+	double lim = 2 * h->quantum > h->tick ? 2 * h->quantum : h->tick;
+	double lag = avg - e->v;
+	e->lag = lag > lim ? lim : lag < -lim ? -lim : lag;
+}
+
+/* The deadline of a thread whose v is v at `now`, having run without a
+ * break since `since`: renewed (a slice past its v then) at each tick it
+ * ran through with its v past it (update_curr() at the tick), none at
+ * now itself. */
+static void renew_ticks(const struct sim_host *h, struct sim_eevdf *e, double v,
+			double now, double since)
+{
+	if (!(h->tick > 0) || v < e->deadline - EPS)
+		return;
+	/* the last tick before now: with a slice no longer than a tick, it
+	 * renewed there whatever the ticks before it did */
+	double k = h->tick * floor(now / h->tick + 1e-6);
+	if (k >= now - 1e-6 * h->tick)
+		k -= h->tick;
+	double vk = v - (now - k);
+	if (k > since && vk >= e->deadline - EPS)
+		e->deadline = vk + h->quantum;
+}
+
+bool sim__eevdf_renew(const struct sim_host *h, struct sim_core *co, double now)
+{
+	struct sim_eevdf *e = ev(h, co->last);
+	double v = sim__eevdf_vnow(h, co, now);
+	renew_ticks(h, e, v, now, co->held);
+	if (v < e->deadline - EPS)
+		return false;
+	e->deadline = v + h->quantum;
+	return true;
+}
+
+void sim__eevdf_ended(const struct sim_host *h, const struct sim_core *co,
+		      struct sim_thread *t)
+{
+	struct sim_eevdf *e = ev(h, t);
+	e->v += co->slice;
+	renew_ticks(h, e, e->v, h->s->now, co->held);
+}
+
+bool sim__eevdf_protected(const struct sim_host *h, const struct sim_core *co,
+			  double now)
+{
+	return sim__eevdf_vnow(h, co, now) < ev(h, co->last)->vprot - EPS;
+}
+
+/* The eligible thread with the earliest deadline in list l (linked by
+ * next), better than *best. */
+static void earliest(const struct sim_host *h, struct sim_thread *l, double avg,
+		     struct sim_thread **best)
+{
+	for (struct sim_thread *t = l; t; t = t->next)
+		if (ev(h, t)->v <= avg + EPS &&
+		    (!*best || ev(h, t)->deadline < ev(h, *best)->deadline))
+			*best = t;
+}
+
+struct sim_thread *sim__eevdf_pick(struct sim_host *h, int c, bool dequeue)
+{
+	const struct sim_core *co = c >= 0 ? &h->cores[c] : NULL;
+	struct sim_thread *cur = co ? co->cur : NULL;
+	double now = h->s->now;
+	for (;;) {
+		double avg = sim__eevdf_avg(h);
+		bool cur_ok = cur && sim__eevdf_vnow(h, co, now) <= avg + EPS;
+		if (cur_ok && sim__eevdf_protected(h, co, now))
+			return cur;
+		struct sim_thread *best = NULL;
+		earliest(h, h->rq_head, avg, &best);
+		earliest(h, h->ev_delayed, avg, &best);
+		if (cur_ok &&
+		    (!best || ev(h, cur)->deadline < ev(h, best)->deadline))
+			best = cur;
+		if (best && ev(h, best)->delayed) {
+			if (!dequeue)
+				return best;
+			/* dequeued at last: its lag, not negative now, paid */
+			unlink_delayed(h, best);
+			ev(h, best)->lag = 0;
+			continue;
+		}
+		if (best)
+			return best;
+		/* none eligible among these (others run on other cores):
+		 * the one owed most */
+		for (struct sim_thread *t = h->rq_head; t; t = t->next)
+			if (!best || ev(h, t)->v < ev(h, best)->v)
+				best = t;
+		return best ? best : cur;
+	}
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""oracle.py - checks the hosts' EEVDF scheduler (sim/runtime/eevdf.c,
+host.c) against a model of its own of Linux's rules (kernel/sched/fair.c,
+6.18), written apart from the C: random cases of a few threads on one
+core (a 1.5 ms slice, a 4 ms tick), each waking once and running bursts
+back to back or with sleeps between, both finish times compared.
+
+    python3 tests/eevdf/oracle.py SCRIPT [CASES [SEED]]
+
+SCRIPT is tests/eevdf/script.c built. Exits 1 with the first cases that
+differ, 0 if none does.
+
+The rules, all threads at one weight (v in seconds of CPU):
+- V is the average v of the threads on the queue: running, waiting, or
+  asleep but delayed. A thread is eligible when v <= V.
+- update_curr() (a tick, a wake-up, a block) adds the running thread's
+  CPU to its v; at or past its deadline, the deadline becomes v + slice
+  and the core reschedules; it also reschedules when the thread is past
+  its protected v (vprot, its deadline when it got the core), unless it
+  is alone on the queue.
+- The pick: the running thread while eligible and protected; else the
+  eligible thread with the earliest deadline (the running one only if
+  strictly earlier). A delayed thread picked leaves the queue, its lag 0.
+- A thread that wakes is placed at V - lag x (n + 1) / n (n on the queue
+  already) with deadline v + slice, and preempts if it is now the pick.
+  A delayed one that wakes stays where it is, unless its lag is now
+  positive: then it comes in afresh at V without it.
+- A thread that blocks, not eligible, stays delayed on the queue; else it
+  leaves with its lag, V - v, clamped to max(2 slices, a tick).
+- A thread that goes on to its next burst without blocking is not seen.
+"""
+import random
+import subprocess
+import sys
+
+Q, TICK, EPS = 1.5e-3, 4e-3, 1e-9
+
+
+class T:
+    def __init__(self, i, at, cpu, n, gap):
+        self.i, self.cpu, self.n, self.gap = i, cpu, n, gap
+        self.v = self.d = self.vprot = self.lag = 0.0
+        self.delayed = False
+        self.left, self.done, self.fin, self.wake = 0.0, 0, -1.0, at
+
+
+def simulate(spec):
+    ts = [T(i, *s) for i, s in enumerate(spec)]
+    rq = []  # on the queue: running, waiting, delayed
+    st = {'cur': None, 'last': 0.0, 'zero': 0.0}
+
+    def avg():
+        return sum(t.v for t in rq) / len(rq) if rq else st['zero']
+
+    def account(now):
+        c = st['cur']
+        if c:
+            c.v += now - st['last']
+            c.left -= now - st['last']
+        st['last'] = now
+
+    def update_curr(now):
+        """True when the core must reschedule."""
+        account(now)
+        c, renewed = st['cur'], False
+        if c and c.v >= c.d - EPS:
+            c.d, renewed = c.v + Q, True
+        if not c or len(rq) == 1:
+            return False
+        return renewed or not c.v < c.vprot - EPS
+
+    def eligible(t):
+        return t.v <= avg() + EPS
+
+    def pick():
+        c = st['cur'] if st['cur'] and eligible(st['cur']) else None
+        if c and c.v < c.vprot - EPS:
+            return c
+        best = None
+        for t in rq:
+            if t is not st['cur'] and eligible(t) and (best is None or t.d < best.d):
+                best = t
+        if best is None or (c and c.d < best.d):
+            best = c
+        return best
+
+    def schedule():
+        while True:
+            n = pick()
+            if n is not None and n.delayed:  # dequeued at last
+                n.delayed, n.lag = False, 0.0
+                rq.remove(n)
+                continue
+            if n is not None and n is not st['cur']:
+                n.vprot = n.d
+            st['cur'] = n
+            return
+
+    def block(t):
+        if t.v >= t.d - EPS:
+            t.d = t.v + Q
+        if not eligible(t):
+            t.delayed = True
+        else:
+            lim = max(2 * Q, TICK)
+            t.lag = max(-lim, min(lim, avg() - t.v))
+            st['zero'] = avg()
+            rq.remove(t)
+        st['cur'] = None
+
+    def place(t):
+        if t.delayed:
+            t.delayed = False
+            if avg() - t.v > 0:
+                rq.remove(t)
+                t.v = avg()
+                t.d = t.v + Q
+                rq.append(t)
+            return
+        t.v = avg() - t.lag * (len(rq) + 1) / len(rq) if rq else st['zero']
+        t.d = t.v + Q
+        rq.append(t)
+
+    now, next_tick = 0.0, TICK
+    while True:
+        events = [(next_tick, 0, None)]
+        events += [(t.wake, 1, t) for t in ts if t.wake is not None]
+        if st['cur']:
+            events.append((now + st['cur'].left, 2, st['cur']))
+        if len(events) == 1 and not rq:
+            break
+        now, kind, t = min(events, key=lambda e: (e[0], e[1]))
+        if now > 10:
+            break
+        if kind == 0:  # the tick
+            next_tick += TICK
+            if update_curr(now):
+                schedule()
+        elif kind == 1:  # a wake-up
+            t.wake, t.left = None, t.cpu
+            resched = update_curr(now)
+            place(t)
+            if st['cur'] is None or resched or pick() is t:
+                schedule()
+        else:  # the running thread's burst ends
+            account(now)
+            t.done += 1
+            if t.done < t.n and t.gap == 0:
+                t.left = t.cpu  # goes on, unseen
+                continue
+            if t.done >= t.n:
+                t.fin = now
+            else:
+                t.wake = now + t.gap
+            block(t)
+            schedule()
+    return [t.fin for t in ts]
+
+
+def main():
+    script = sys.argv[1]
+    cases = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    specs = []
+    for _ in range(cases):
+        specs.append([(rng.uniform(0, 0.01),
+                       rng.choice([rng.uniform(0.0002, 0.004),
+                                   rng.uniform(0.005, 0.03)]),
+                       rng.randint(1, 4),
+                       rng.choice([0, rng.uniform(0.0003, 0.008)]))
+                      for _ in range(rng.randint(2, 4))])
+    text = ''.join(';'.join('%.17g,%.17g,%d,%.17g' % s for s in spec) + '\n'
+                   for spec in specs)
+    out = subprocess.run([script], input=text, capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    bad = 0
+    for spec, got in zip(specs, out):
+        want = ' '.join('%.4f' % (1e3 * f) for f in simulate(spec))
+        if got.strip() != want:
+            bad += 1
+            if bad <= 3:
+                print('differ: %s\n  host.c %s\n  oracle %s' % (
+                    ';'.join('%.17g,%.17g,%d,%.17g' % s for s in spec),
+                    got, want))
+    if len(out) != len(specs):
+        print('script: %d lines for %d cases' % (len(out), len(specs)))
+        return 1
+    print('eevdf oracle: %d of %d cases differ' % (bad, len(specs)))
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
