@@ -780,3 +780,39 @@ Test(host, eevdf_a_thread_past_its_share_waits_for_one_eligible)
 	cr_expect_float_eq(eevdf_sleeper(0.0043, 0.0016, 3, 0.0009), 0.0146,
 			   1e-12);
 }
+
+/* While a thread's on_done runs after its burst (the GIL asks then
+ * whether a waiter could have the core: gil.c, sim_py_yield), the core is
+ * still its, in the slice it got: A's 1 ms burst from 0 leaves it 0.5 ms
+ * of its protected 1.5, so a thread waking then gets the core at 1.5 ms,
+ * not at once. (Its v counts that burst once: counted twice, 2 ms, A
+ * would be past its slice.) */
+static double core_at_seen;
+static struct sim_thread *core_at_other;
+
+static void core_at_done(struct sim_thread *t)
+{
+	core_at_seen =
+	    sim_host_core_at(t->host, core_at_other, t->host->s->now);
+}
+
+Test(host, eevdf_a_burst_end_leaves_the_thread_its_slice)
+{
+	struct sim s;
+	struct sim_host h;
+	struct sim_host_cfg cfg = {.cores = 1,
+				   .quantum = 0.0015,
+				   .scheduler = SIM_SCHED_EEVDF,
+				   .wakeup_preemption = true};
+	struct sim_thread a, b;
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	sim_thread_init(&a, &h, core_at_done, NULL);
+	sim_thread_init(&b, &h, core_at_done, NULL);
+	core_at_other = &b;
+	sim_host_run(&h, &a, 0.001);
+	sim_run_until(&s, 1);
+	cr_expect_float_eq(core_at_seen, 0.0015, 1e-12);
+	sim_host_release(&h);
+	sim_release(&s);
+}

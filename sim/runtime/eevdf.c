@@ -30,6 +30,10 @@ static struct sim_eevdf *ev(const struct sim_host *h,
 double sim__eevdf_vnow(const struct sim_host *h, const struct sim_core *co,
 		       double now)
 {
+	/* between threads (a burst's end, its on_done running) the last
+	 * one's slice is in its v already (sim__eevdf_ended) */
+	if (!co->cur)
+		return ev(h, co->last)->v;
 	double ran = now - co->t_cpu;
 	ran = ran < 0 ? 0 : ran > co->slice ? co->slice : ran;
 	return ev(h, co->last)->v + ran;

@@ -34,7 +34,8 @@ struct sim_eevdf {
 	bool delayed;	 /* asleep but still on the queue (DELAY_DEQUEUE) */
 };
 
-/* The v of core co's thread at `now` (its slice's CPU so far added). */
+/* The v at `now` of core co's thread, or of its last one if it runs
+ * none (its slice's CPU so far added). */
 double sim__eevdf_vnow(const struct sim_host *h, const struct sim_core *co,
 		       double now);
 /* V, the average v of the threads on the queue. */
