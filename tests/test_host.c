@@ -816,3 +816,77 @@ Test(host, eevdf_a_burst_end_leaves_the_thread_its_slice)
 	sim_host_release(&h);
 	sim_release(&s);
 }
+
+/* A thread that wakes another as its burst ends (a GIL's release, a
+ * loop handing work to a pool) does not give it its core: the core is
+ * still the waker's, in its slice (3 ms here, the tick 4 ms), and the
+ * woken one gets it by the pick. A runs 1 ms from 0 and then wakes B for
+ * 1 ms; `on` >= 0: A goes on for `on` more without blocking, else it
+ * blocks; C, if `c_at` >= 0, wakes then for 1 ms. */
+struct wake_in_done {
+	struct probe p[3]; /* A, B, C */
+	struct sim_host *h;
+	double on;
+	bool woke;
+};
+
+static void wid_done(struct sim_thread *t)
+{
+	struct wake_in_done *x = t->owner;
+	done(t);
+	if (t != &x->p[0].t || x->woke)
+		return;
+	x->woke = true;
+	sim_host_run(x->h, &x->p[1].t, 0.001);
+	if (x->on >= 0)
+		sim_host_run(x->h, t, x->on);
+}
+
+static void wid_c_wakes(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct wake_in_done *x = obj;
+	sim_host_run(x->h, &x->p[2].t, 0.001);
+}
+
+static void wake_in_done_case(double on, double c_at, double *fin)
+{
+	struct sim s;
+	struct sim_host h;
+	struct sim_host_cfg cfg = {.cores = 1,
+				   .quantum = 0.003,
+				   .tick = 0.004,
+				   .scheduler = SIM_SCHED_EEVDF,
+				   .wakeup_preemption = true};
+	struct wake_in_done x = {.h = &h, .on = on};
+	cr_assert_eq(sim_init(&s), 0);
+	cr_assert_eq(sim_host_init(&h, &s, &cfg), 0);
+	for (int i = 0; i < 3; i++) {
+		sim_thread_init(&x.p[i].t, &h, wid_done, &x);
+		x.p[i].finished = -1;
+	}
+	sim_host_run(&h, &x.p[0].t, 0.001);
+	if (c_at >= 0)
+		sim_at(&s, c_at, wid_c_wakes, &x, 0);
+	sim_run_until(&s, 1);
+	for (int i = 0; i < 3; i++)
+		fin[i] = x.p[i].finished;
+	sim_host_release(&h);
+	sim_release(&s);
+}
+
+/* A goes on for 2 ms: in its slice (v 1 of 3) and eligible, it keeps the
+ * core, done at 3, then B at 4. A blocks instead, with C waiting since
+ * 0.5 (v 0.5, deadline 3.5) and B just woken (v 0.75, deadline 3.75): C,
+ * the earlier deadline, runs first (done at 2), then B (3). */
+Test(host, eevdf_a_thread_woken_at_a_burst_end_waits_for_the_pick)
+{
+	double fin[3];
+	wake_in_done_case(0.002, -1, fin);
+	cr_expect_float_eq(fin[0], 0.003, 1e-12);
+	cr_expect_float_eq(fin[1], 0.004, 1e-12);
+	wake_in_done_case(-1, 0.0005, fin);
+	cr_expect_float_eq(fin[2], 0.002, 1e-12);
+	cr_expect_float_eq(fin[1], 0.003, 1e-12);
+}

@@ -146,16 +146,22 @@ void sim__eevdf_sleep(struct sim_host *h, struct sim_thread *t)
 static void renew_ticks(const struct sim_host *h, struct sim_eevdf *e, double v,
 			double now, double since)
 {
-	if (!(h->tick > 0) || v < e->deadline - EPS)
+	double tk = h->tick, q = h->quantum;
+	if (!(tk > 0) || v < e->deadline - EPS)
 		return;
-	/* the last tick before now: with a slice no longer than a tick, it
-	 * renewed there whatever the ticks before it did */
-	double k = h->tick * floor(now / h->tick + 1e-6);
-	if (k >= now - 1e-6 * h->tick)
-		k -= h->tick;
-	double vk = v - (now - k);
-	if (k > since && vk >= e->deadline - EPS)
-		e->deadline = vk + h->quantum;
+	/* the first tick after its v reached the deadline (and after
+	 * `since`), then one each time it has run another slice: every
+	 * `period`, the ticks a slice spans; the last before now counts */
+	double reached = now - (v - e->deadline);
+	double from = reached > since ? reached : since;
+	double k = tk * ceil(from / tk - 1e-6);
+	if (!(k > since))
+		k += tk;
+	if (k >= now - 1e-6 * tk)
+		return;
+	double period = tk * ceil(q / tk - 1e-6);
+	k += period * floor((now - 1e-6 * tk - k) / period);
+	e->deadline = v - (now - k) + q;
 }
 
 bool sim__eevdf_renew(const struct sim_host *h, struct sim_core *co, double now)

@@ -15,6 +15,11 @@
  * with the earliest deadline, but the thread it runs keeps it until its v
  * reaches its deadline as of when it got the core (RUN_TO_PARITY: vprot),
  * unless it is no longer eligible and a waking thread is the pick.
+ *
+ * Not modelled: one queue and one V for all of a host's cores (Linux
+ * keeps them per core and balances the queues); a stall (sim_host_set_
+ * stalls) adds nothing to v (a guest told of it as steal time, as KVM's
+ * paravirtual clock does, charges it to no task).
  */
 #ifndef SIM_EEVDF_H
 #define SIM_EEVDF_H

@@ -630,12 +630,26 @@ static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 	rq_link(h, at, t);
 }
 
+/* A thread t that woke checks core c's (check_preempt_wakeup_fair()):
+ * update_curr() there renews the running thread's deadline and
+ * reschedules once that thread is past its protected slice, and t
+ * preempts it if t is now the pick. */
+static void ev_wake_check(struct sim_host *h, int c, struct sim_thread *t)
+{
+	struct sim_core *co = &h->cores[c];
+	double now = h->s->now;
+	bool resched =
+	    sim__eevdf_renew(h, co, now) || !sim__eevdf_protected(h, co, now);
+	if (resched || sim__eevdf_pick(h, c, false) == t)
+		cut_slice(h, c, core_now(h, c));
+}
+
 /* rq_insert with EEVDF: t joins the queue (placed by run_slow as it
- * woke), and one that woke has the core it last ran on (or the first
- * busy one) check it (check_preempt_wakeup_fair()): update_curr() there
- * renews the running thread's deadline and reschedules once that thread
- * is past its protected slice, and t preempts it if t is now the pick.
- * Without wake-up preemption, neither. */
+ * woke), and one that woke checks the core it last ran on, or the first
+ * busy one (ev_wake_check; without wake-up preemption, none). One woken
+ * by a thread whose burst just ended, while its on_done runs, is checked
+ * against that thread if it goes on (run_slow), and waits for the pick if
+ * it blocks: the core is still that thread's. */
 static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 {
 	if (!h->rq_head)
@@ -644,18 +658,16 @@ static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 	sim__eevdf_count(h, t, 1);
 	if (!woke || !h->wakeup_preempt)
 		return;
+	if (h->ev_ending) { /* checked when that thread goes on (run_slow) */
+		h->ev_woke = t;
+		return;
+	}
 	int c = t->lastcore;
 	if (c < 0 || !h->cores[c].cur)
 		for (c = 0; c < h->ncores && !h->cores[c].cur; c++)
 			;
-	if (c >= h->ncores)
-		return;
-	struct sim_core *co = &h->cores[c];
-	double now = h->s->now;
-	bool resched =
-	    sim__eevdf_renew(h, co, now) || !sim__eevdf_protected(h, co, now);
-	if (resched || sim__eevdf_pick(h, c, false) == t)
-		cut_slice(h, c, core_now(h, c));
+	if (c < h->ncores)
+		ev_wake_check(h, c, t);
 }
 
 /* Takes queued t off the run queue. */
@@ -724,6 +736,14 @@ static void dispatch_next(struct sim_host *h, int c)
 	give(h, c, next);
 }
 
+/* A core goes idle, nothing runnable waiting: with EEVDF the kernel's
+ * pick before it idles dequeues the delayed threads that have paid. */
+static void ev_idle(struct sim_host *h)
+{
+	if (ev_on(h))
+		sim__eevdf_pick(h, -1, true);
+}
+
 /* Core c has nothing to run any more: give it the next thread, or idle. */
 static void core_free(struct sim_host *h, int c)
 {
@@ -731,8 +751,7 @@ static void core_free(struct sim_host *h, int c)
 	if (h->rq_head) {
 		dispatch_next(h, c);
 	} else {
-		if (ev_on(h)) /* the pick dequeues the delayed eligible */
-			sim__eevdf_pick(h, -1, true);
+		ev_idle(h);
 		h->idle[h->nidle++] = c;
 		sim_tw_add(&h->busy, h->s->now, -1);
 	}
@@ -757,11 +776,12 @@ static void ev_after(struct sim_host *h, struct sim_thread *t)
 	if (h->ev_ending != t)
 		return;
 	h->ev_ending = NULL;
+	h->ev_woke = NULL; /* the pick decides (keep_core, core_event) */
 	sim__eevdf_count(h, t, -1);
 	bool none = !h->rq_head && !h->ev_delayed;
 	sim__eevdf_sleep(h, t);
 	if (h->handoff >= 0 && !h->rq_head)
-		sim__eevdf_pick(h, -1, true);
+		ev_idle(h);
 	/* delayed, it competes: the running threads' slices end at their
 	 * reschedules, where the pick may dequeue it */
 	if (none && h->ev_delayed)
@@ -777,6 +797,21 @@ static void release_handoff(struct sim_host *h)
 	sim_tw_add(&h->busy, h->s->now, -1);
 }
 
+/* The thread whose burst ended on core h->handoff did not take it back
+ * (its on_done is over): the first waiting gets it, or it goes idle. */
+static void handoff_end(struct sim_host *h)
+{
+	int c = h->handoff;
+	if (c < 0)
+		return;
+	if (h->rq_head) {
+		h->handoff = -1;
+		dispatch_next(h, c);
+	} else {
+		release_handoff(h);
+	}
+}
+
 /* t's burst on core c ended within its hold (or wrote a response, whose
  * work after it follows, sim_thread_after) and threads wait for a core: a
  * thread that has not blocked keeps its core rather than queue behind
@@ -789,14 +824,7 @@ static __attribute__((noinline)) void keep_core(struct sim_host *h, int c,
 	t->on_done(t);
 	if (ev_on(h))
 		ev_after(h, t);
-	if (h->handoff < 0)
-		return;
-	if (h->rq_head) {
-		h->handoff = -1;
-		dispatch_next(h, c);
-	} else {
-		release_handoff(h);
-	}
+	handoff_end(h);
 }
 
 /* t's burst on core c ended (core_event) and threads wait for a core:
@@ -893,10 +921,12 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	}
 	h->handoff = c;
 	t->on_done(t);
-	if (ev_on(h))
+	if (ev_on(h)) {
 		ev_after(h, t);
-	if (h->handoff >= 0)
+		handoff_end(h); /* threads it woke wait (ev_insert) */
+	} else if (h->handoff >= 0) {
 		release_handoff(h);
+	}
 }
 
 /* core_event after fetching what the end of the burst touches
@@ -1091,12 +1121,22 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 		t->owed = SIM__OWED_START; /* switched() when it gets a core */
 		rq_insert(h, t, woke);
 	}
+	/* it went on, the core its own again: a thread that woke meanwhile
+	 * checks it now (ev_insert) */
+	if (!woke && h->ev_woke) {
+		struct sim_thread *w = h->ev_woke;
+		h->ev_woke = NULL;
+		if (t->core >= 0)
+			ev_wake_check(h, t->core, w);
+	}
 }
 
 void sim__host_run(struct sim_host *h, struct sim_thread *t, double cpu)
 {
 	t->remaining = cpu;
-	if (h->handoff >= 0)
+	/* with EEVDF the core stays the ending thread's until it goes on or
+	 * blocks (ev_insert) */
+	if (h->handoff >= 0 && !(ev_on(h) && h->ev_ending && h->ev_ending != t))
 		release_handoff(h);
 	if (h->slow) {
 		run_slow(h, t);
@@ -1125,6 +1165,7 @@ static void stall_end(struct sim *s, void *obj, uint64_t arg)
 		sim_tw_add(&h->busy, s->now, 1);
 		dispatch_next(h, c);
 	} else {
+		ev_idle(h);
 		h->idle[h->nidle++] = c;
 	}
 }
@@ -1217,6 +1258,7 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		}
 		if (now < until) {
 			co->cur = NULL;
+			ev_idle(h);
 			sim_tw_add(&h->busy, now, -1);
 			sim_at(h->s, until, stall_end, h, (uint64_t)c);
 		} else {

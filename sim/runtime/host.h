@@ -191,6 +191,9 @@ struct sim_host {
 	int ev_n;
 	double ev_sum, ev_zero;
 	struct sim_thread *ev_delayed, *ev_ending;
+	/* the last thread that woke while ev_ending's on_done ran (host.c,
+	 * ev_insert), or NULL */
+	struct sim_thread *ev_woke;
 	/* the threads' EEVDF states (sim_thread.hpos; a thread's own room
 	 * is taken: its bytes are counted in the models' cache lines) */
 	struct sim_eevdf *ev;

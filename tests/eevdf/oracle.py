@@ -2,10 +2,12 @@
 """oracle.py - checks the hosts' EEVDF scheduler (sim/runtime/eevdf.c,
 host.c) against a model of its own of Linux's rules (kernel/sched/fair.c,
 6.18), written apart from the C: random cases of a few threads on one
-core (a 1.5 ms slice, a 4 ms tick), each waking once and running bursts
-back to back or with sleeps between, both finish times compared.
+core, each waking once and running bursts back to back or with sleeps
+between, both finish times compared.
 
-    python3 tests/eevdf/oracle.py SCRIPT [CASES [SEED]]
+    python3 tests/eevdf/oracle.py SCRIPT [CASES [SEED [SLICE TICK]]]
+
+SLICE and TICK in seconds (0.0015 and 0.004: this VM's).
 
 SCRIPT is tests/eevdf/script.c built. Exits 1 with the first cases that
 differ, 0 if none does.
@@ -33,7 +35,7 @@ import random
 import subprocess
 import sys
 
-Q, TICK, EPS = 1.5e-3, 4e-3, 1e-9
+Q, TICK, EPS = 1.5e-3, 4e-3, 1e-9  # main() may set Q and TICK
 
 
 class T:
@@ -158,7 +160,10 @@ def simulate(spec):
 
 
 def main():
+    global Q, TICK
     script = sys.argv[1]
+    if len(sys.argv) > 5:
+        Q, TICK = float(sys.argv[4]), float(sys.argv[5])
     cases = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     specs = []
@@ -171,7 +176,7 @@ def main():
                       for _ in range(rng.randint(2, 4))])
     text = ''.join(';'.join('%.17g,%.17g,%d,%.17g' % s for s in spec) + '\n'
                    for spec in specs)
-    out = subprocess.run([script], input=text, capture_output=True,
+    out = subprocess.run([script, repr(Q), repr(TICK)], input=text, capture_output=True,
                          text=True, check=True).stdout.splitlines()
     bad = 0
     for spec, got in zip(specs, out):

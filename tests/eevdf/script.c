@@ -1,9 +1,9 @@
 /*
- * script.c - runs threads on one core of a host with the EEVDF scheduler
- * (1.5 ms slice, 4 ms tick), for tests/eevdf/oracle.py to compare with its
- * own model of the kernel's rules.
+ * script.c - runs threads on one core of a host with the EEVDF scheduler,
+ * for tests/eevdf/oracle.py to compare with its own model of the kernel's
+ * rules.
  *
- *   script < SPECS
+ *   script [QUANTUM TICK] < SPECS     (seconds; 0.0015 and 0.004)
  *
  * Each line of SPECS is a case: threads separated by ';', each
  * `at,cpu,n,gap`: it wakes at `at` seconds and runs n bursts of `cpu`
@@ -48,8 +48,10 @@ static void burst_done(struct sim_thread *t)
 		sim_host_run(t->host, t, x->cpu);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	double quantum = argc > 2 ? atof(argv[1]) : 0.0015;
+	double tick = argc > 2 ? atof(argv[2]) : 0.004;
 	char line[4096];
 	while (fgets(line, sizeof line, stdin)) {
 		struct th th[MAX_THREADS];
@@ -66,8 +68,8 @@ int main(void)
 		struct sim s;
 		struct sim_host h;
 		struct sim_host_cfg cfg = {.cores = 1,
-					   .quantum = 0.0015,
-					   .tick = 0.004,
+					   .quantum = quantum,
+					   .tick = tick,
 					   .scheduler = SIM_SCHED_EEVDF,
 					   .wakeup_preemption = true};
 		if (sim_init(&s) || sim_host_init(&h, &s, &cfg)) {
