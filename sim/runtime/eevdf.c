@@ -18,7 +18,9 @@
 
 /* Within this of V a thread counts eligible, of its vprot protected past
  * it: a decision at the instant the arithmetic says a v reaches a mark
- * must see it reached, or the host would decide again at that instant. */
+ * must see it reached, or the host would decide again at that instant.
+ * Deadlines within it tie (the kernel's are whole nanoseconds; V here is
+ * a running sum's average), and a tie goes to the thread queued first. */
 #define EPS 1e-9
 
 static struct sim_eevdf *ev(const struct sim_host *h,
@@ -196,7 +198,8 @@ static void earliest(const struct sim_host *h, struct sim_thread *l, double avg,
 {
 	for (struct sim_thread *t = l; t; t = t->next)
 		if (ev(h, t)->v <= avg + EPS &&
-		    (!*best || ev(h, t)->deadline < ev(h, *best)->deadline))
+		    (!*best ||
+		     ev(h, t)->deadline < ev(h, *best)->deadline - EPS))
 			*best = t;
 }
 
@@ -213,8 +216,8 @@ struct sim_thread *sim__eevdf_pick(struct sim_host *h, int c, bool dequeue)
 		struct sim_thread *best = NULL;
 		earliest(h, h->rq_head, avg, &best);
 		earliest(h, h->ev_delayed, avg, &best);
-		if (cur_ok &&
-		    (!best || ev(h, cur)->deadline < ev(h, best)->deadline))
+		if (cur_ok && (!best || ev(h, cur)->deadline <
+					    ev(h, best)->deadline - EPS))
 			best = cur;
 		if (best && ev(h, best)->delayed) {
 			if (!dequeue)

@@ -3,7 +3,8 @@
 host.c) against a model of its own of Linux's rules (kernel/sched/fair.c,
 6.18), written apart from the C: random cases of a few threads on one
 core, each waking once and running bursts back to back or with sleeps
-between, both finish times compared.
+between, or woken for each burst by another's burst end, both finish
+times compared.
 
     python3 tests/eevdf/oracle.py SCRIPT [CASES [SEED [SLICE TICK]]]
 
@@ -22,14 +23,17 @@ The rules, all threads at one weight (v in seconds of CPU):
   is alone on the queue.
 - The pick: the running thread while eligible and protected; else the
   eligible thread with the earliest deadline (the running one only if
-  strictly earlier). A delayed thread picked leaves the queue, its lag 0.
+  strictly earlier; within EPS a tie, won by the one queued first). A delayed thread picked leaves the queue, its lag 0.
 - A thread that wakes is placed at V - lag x (n + 1) / n (n on the queue
   already) with deadline v + slice, and preempts if it is now the pick.
   A delayed one that wakes stays where it is, unless its lag is now
   positive: then it comes in afresh at V without it.
 - A thread that blocks, not eligible, stays delayed on the queue; else it
   leaves with its lag, V - v, clamped to max(2 slices, a tick).
-- A thread that goes on to its next burst without blocking is not seen.
+- A thread that goes on to its next burst without blocking is not seen,
+  unless it wakes another as its burst ends: that wake-up's update_curr()
+  and preemption check are against it, still running, before it goes on
+  or blocks.
 """
 import random
 import subprocess
@@ -39,11 +43,14 @@ Q, TICK, EPS = 1.5e-3, 4e-3, 1e-9  # main() may set Q and TICK
 
 
 class T:
-    def __init__(self, i, at, cpu, n, gap):
-        self.i, self.cpu, self.n, self.gap = i, cpu, n, gap
+    def __init__(self, i, at, cpu, n, gap, wakes):
+        self.i, self.cpu, self.n, self.gap, self.wakes = i, cpu, n, gap, wakes
         self.v = self.d = self.vprot = self.lag = 0.0
         self.delayed = False
-        self.left, self.done, self.fin, self.wake = 0.0, 0, -1.0, at
+        self.left, self.done, self.fin = 0.0, 0, -1.0
+        self.by_others = at < 0  # woken by another for each burst
+        self.asleep = at < 0
+        self.wake = at if at >= 0 else None
 
 
 def simulate(spec):
@@ -80,9 +87,10 @@ def simulate(spec):
             return c
         best = None
         for t in rq:
-            if t is not st['cur'] and eligible(t) and (best is None or t.d < best.d):
+            if t is not st['cur'] and eligible(t) and (
+                    best is None or t.d < best.d - EPS):
                 best = t
-        if best is None or (c and c.d < best.d):
+        if best is None or (c and c.d < best.d - EPS):
             best = c
         return best
 
@@ -147,11 +155,22 @@ def simulate(spec):
         else:  # the running thread's burst ends
             account(now)
             t.done += 1
-            if t.done < t.n and t.gap == 0:
-                t.left = t.cpu  # goes on, unseen
+            w = ts[t.wakes] if 0 <= t.wakes < len(ts) else None
+            resched = False
+            if w is not None and w.asleep and w.done < w.n:
+                w.asleep, w.left = False, w.cpu
+                resched = update_curr(now)
+                place(w)
+                resched = resched or pick() is w
+            if t.done < t.n and not t.by_others and t.gap == 0:
+                t.left = t.cpu  # goes on
+                if resched:
+                    schedule()
                 continue
             if t.done >= t.n:
                 t.fin = now
+            elif t.by_others:
+                t.asleep = True
             else:
                 t.wake = now + t.gap
             block(t)
@@ -168,14 +187,17 @@ def main():
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     specs = []
     for _ in range(cases):
-        specs.append([(rng.uniform(0, 0.01),
+        k = rng.randint(2, 4)
+        # some threads only woken by others' burst ends
+        specs.append([(rng.choice([rng.uniform(0, 0.01), -1.0]),
                        rng.choice([rng.uniform(0.0002, 0.004),
                                    rng.uniform(0.005, 0.03)]),
                        rng.randint(1, 4),
-                       rng.choice([0, rng.uniform(0.0003, 0.008)]))
-                      for _ in range(rng.randint(2, 4))])
-    text = ''.join(';'.join('%.17g,%.17g,%d,%.17g' % s for s in spec) + '\n'
-                   for spec in specs)
+                       rng.choice([0, rng.uniform(0.0003, 0.008)]),
+                       rng.choice([-1, rng.randrange(k)]))
+                      for _ in range(k)])
+    fmt = '%.17g,%.17g,%d,%.17g,%d'
+    text = ''.join(';'.join(fmt % s for s in spec) + '\n' for spec in specs)
     out = subprocess.run([script, repr(Q), repr(TICK)], input=text, capture_output=True,
                          text=True, check=True).stdout.splitlines()
     bad = 0
@@ -185,8 +207,7 @@ def main():
             bad += 1
             if bad <= 3:
                 print('differ: %s\n  host.c %s\n  oracle %s' % (
-                    ';'.join('%.17g,%.17g,%d,%.17g' % s for s in spec),
-                    got, want))
+                    ';'.join(fmt % s for s in spec), got, want))
     if len(out) != len(specs):
         print('script: %d lines for %d cases' % (len(out), len(specs)))
         return 1

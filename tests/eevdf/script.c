@@ -6,10 +6,14 @@
  *   script [QUANTUM TICK] < SPECS     (seconds; 0.0015 and 0.004)
  *
  * Each line of SPECS is a case: threads separated by ';', each
- * `at,cpu,n,gap`: it wakes at `at` seconds and runs n bursts of `cpu`
- * seconds, back to back (gap 0, without blocking) or sleeping `gap`
- * between them. For each case, a line: every thread's finish time in
- * milliseconds (%.4f), space-separated.
+ * `at,cpu,n,gap,wakes`: it wakes at `at` seconds and runs n bursts of
+ * `cpu` seconds, back to back (gap 0, without blocking) or sleeping `gap`
+ * between them; with `at` < 0 another thread wakes it for each burst,
+ * after which it sleeps. As each of its bursts ends a thread wakes thread
+ * `wakes` (-1: none) if that one is asleep with bursts left, before it
+ * goes on or blocks. For each case, a line: when each thread ended its
+ * last burst, in milliseconds (%.4f; -1000 if it did not), space-
+ * separated.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,26 +27,35 @@
 struct th {
 	struct sim_thread t;
 	double at, cpu, gap, fin;
-	int n, bursts;
+	int n, bursts, wakes;
+	bool asleep; /* at < 0: waiting for another to wake it */
 };
 
 static struct sim_host *host;
+static struct th *all;
 
 static void wakes(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)s;
 	(void)arg;
 	struct th *x = obj;
+	x->asleep = false;
 	sim_host_run(host, &x->t, x->cpu);
 }
 
 static void burst_done(struct sim_thread *t)
 {
 	struct th *x = (struct th *)t;
-	x->fin = t->host->s->now;
 	if (++x->bursts >= x->n)
+		x->fin = t->host->s->now;
+	struct th *w = x->wakes >= 0 ? &all[x->wakes] : NULL;
+	if (w && w->asleep && w->bursts < w->n)
+		wakes(t->host->s, w, 0);
+	if (x->bursts >= x->n)
 		return;
-	if (x->gap > 0)
+	if (x->at < 0) /* until another wakes it */
+		x->asleep = true;
+	else if (x->gap > 0)
 		sim_at(t->host->s, t->host->s->now + x->gap, wakes, x, 0);
 	else
 		sim_host_run(t->host, t, x->cpu);
@@ -58,8 +71,8 @@ int main(int argc, char **argv)
 		int n = 0, used;
 		const char *p = line;
 		while (n < MAX_THREADS &&
-		       sscanf(p, "%lf,%lf,%d,%lf%n", &th[n].at, &th[n].cpu,
-			      &th[n].n, &th[n].gap, &used) == 4) {
+		       sscanf(p, "%lf,%lf,%d,%lf,%d%n", &th[n].at, &th[n].cpu,
+			      &th[n].n, &th[n].gap, &th[n].wakes, &used) == 5) {
 			n++;
 			p += used;
 			if (*p == ';')
@@ -77,11 +90,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		host = &h;
+		all = th;
 		for (int i = 0; i < n; i++) {
 			sim_thread_init(&th[i].t, &h, burst_done, NULL);
 			th[i].fin = -1;
 			th[i].bursts = 0;
-			sim_at(&s, th[i].at, wakes, &th[i], 0);
+			th[i].asleep = th[i].at < 0;
+			if (th[i].wakes >= n)
+				th[i].wakes = -1;
+			if (th[i].at >= 0)
+				sim_at(&s, th[i].at, wakes, &th[i], 0);
 		}
 		sim_run_until(&s, 10);
 		for (int i = 0; i < n; i++)
