@@ -60,7 +60,8 @@
 # OUT/gil-sched-K.csv (one row a request: its waits, for pandas;
 # gil_sched.py). Environment: HOGS, N
 # (300), RATE (50), QUANTUM (1.5ms), TICK (the model's scheduler tick,
-# e.g. 4ms; default none), SERVER_CPU, CLIENT_CPU, PORT (19190),
+# e.g. 4ms; default none), SCHEDULER (the model's `scheduler`, e.g.
+# eevdf; default round-robin), SERVER_CPU, CLIENT_CPU, PORT (19190),
 # OUT, SCHED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -153,7 +154,7 @@ workload:
     - { name: short, phases: [ { cpu: 1ms } ] }
     - { name: long, phases: [ { cpu: 1000s } ] }
 systems:
-  - { name: gthread, model: worker-pool, cores: 1, quantum: $QUANTUM, ${TICK:+tick: $TICK, }workers: 1, threads: 8 }
+  - { name: gthread, model: worker-pool, cores: 1, quantum: $QUANTUM, ${TICK:+tick: $TICK, }${SCHEDULER:+scheduler: $SCHEDULER, }workers: 1, threads: 8 }
 YAML
     build/concsim run "$WORK/gil.yaml" -q -o "$WORK/out$k" >/dev/null
     got=$("$PY" - "$WORK/out$k/results.json" <<'PY'

@@ -197,7 +197,7 @@
 # QUANTUM (the scenarios' scheduler slice: this machine's EEVDF base slice,
 # see eevdf_slice below; empty for the models' default), TICK (the
 # scenarios' scheduler tick, e.g. 4ms, or auto for the running kernel's
-# 1/CONFIG_HZ, see kernel_tick below; default none), SCHED (the
+# 1/CONFIG_HZ, see kernel_tick below; default none), SCHEDULER (the
 # scenarios' `scheduler`, eevdf or round-robin; default the models'
 # round-robin, see below), RTT (the
 # scenarios' client round trip, e.g. 130us; default measured, see
@@ -262,15 +262,15 @@ QUANTUM=${QUANTUM-$(eevdf_slice)}
 TICK=${TICK:-}
 [ "$TICK" != auto ] || TICK=$(kernel_tick)
 # Which waiting thread a core runs next (the `scheduler` key): the models'
-# round robin unless SCHED is given; SCHED=eevdf with TICK=4ms is this
+# round robin unless SCHEDULER is given; SCHEDULER=eevdf with TICK=4ms is this
 # kernel's EEVDF, which calibrate-tick.sh's probe follows (behind two and
 # three busy processes the woken one's p50 3.73 and 5.05 ms, the
 # machine's 3.49 and 4.85; round robin with the tick 1.30 both). The six
-# runs again on 2026-12-06 (REPORT_ONLY, 210 points) with SCHED=eevdf
-# TICK=4ms: (a) 174 p50 and 196 p99 goals, trace_matched 194 and 208
-# (gunicorn sync `hol` 22 of 29 p50 goals, gthread 17 of 26, against 24
-# and 20 with neither): not turned on.
-SCHED=${SCHED:-}
+# runs again on 2026-12-06 (REPORT_ONLY, 210 points) with SCHEDULER=eevdf
+# TICK=4ms: (a) 173 p50 and 196 p99 goals, trace_matched 198 and 208
+# (gunicorn sync `hol` 22 of 29 p50 goals, gthread 21 of 26), against 175,
+# 197, 199 and 208 (24 and 20) with neither: not turned on.
+SCHEDULER=${SCHEDULER:-}
 FLOOR_RATE=${FLOOR_RATE:-20}
 NET_S=${NET_S:-10}
 WARM_RATE=${WARM_RATE:-300}
@@ -356,7 +356,7 @@ mix_demands() {
 # system_yaml SYSTEM: the scenario's system, on one core whose scheduler
 # slices and tick are this machine's (QUANTUM, TICK)
 system_yaml() {
-  local q=${QUANTUM:+quantum: $QUANTUM, }${TICK:+tick: $TICK, }${SCHED:+scheduler: $SCHED, }${STALL_KEYS:+$STALL_KEYS, }
+  local q=${QUANTUM:+quantum: $QUANTUM, }${TICK:+tick: $TICK, }${SCHEDULER:+scheduler: $SCHEDULER, }${STALL_KEYS:+$STALL_KEYS, }
   case $1 in
   node) echo "  - { name: node, model: event-loop, cores: 1, ${q}processes: 1 }" ;;
   sync) echo "  - { name: sync, model: worker-pool, cores: 1, ${q}workers: 4, threads: 1 }" ;;
@@ -971,7 +971,7 @@ main() {
       RTT=$(network_rtt "$OUT/network.csv")
     fi
     set_stall_keys
-    echo "# the scenarios: quantum ${QUANTUM:-default}, tick ${TICK:-none}, scheduler ${SCHED:-round-robin}, client rtt ${RTT:-none}${STALL_KEYS:+; server core: $STALL_KEYS}${CLIENT_STALL_KEYS:+; client core: $CLIENT_STALL_KEYS}"
+    echo "# the scenarios: quantum ${QUANTUM:-default}, tick ${TICK:-none}, scheduler ${SCHEDULER:-round-robin}, client rtt ${RTT:-none}${STALL_KEYS:+; server core: $STALL_KEYS}${CLIENT_STALL_KEYS:+; client core: $CLIENT_STALL_KEYS}"
     predict_again
     report
     return
@@ -997,7 +997,7 @@ main() {
   restore_priority
   RTT_GIVEN=${RTT+given}
   [ -n "$RTT_GIVEN" ] || RTT=$(network_rtt "$OUT/network.csv")
-  echo "# the scenarios: quantum ${QUANTUM:-default}, tick ${TICK:-none}, scheduler ${SCHED:-round-robin}, client rtt ${RTT:-none}"
+  echo "# the scenarios: quantum ${QUANTUM:-default}, tick ${TICK:-none}, scheduler ${SCHEDULER:-round-robin}, client rtt ${RTT:-none}"
   # this machine's cache refill, for prediction (c)
   if [ "$CALIBRATE" = 1 ]; then
     OUT=$OUT/calibrate SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU \
