@@ -503,7 +503,7 @@ trace_runs() {
     rate=${base%-*}
     local set=()
     if [ ${#ro[@]} -gt 0 ]; then
-      us=${ro[$rate]:-}
+      us=${ro[$base]:-${ro[$rate]:-}}
       [ -n "$us" ] || continue
       set=(--set "systems.$s.request_overhead=${us}us")
     fi
@@ -587,11 +587,14 @@ predict_matched() {
 # point's p50 moves by tens of per cent with either, and each alone
 # leaves the other's noise; what is left with both is the models'
 # queueing and scheduling. The CPU is matched twice: first from (a)'s
-# (its own Poisson draw at the rate), then from the first runs' own on the
-# points' arrivals (compare.py rematch), which differ by a few per cent
-# (the share of long requests in a point's draw); on the six runs since
-# 2026-12-05 21:43 that took gunicorn sync `hol` from 20 to 24 of 29
-# p50 goals (docs/validation.md, 2026-12-06).
+# (its own Poisson draw at the rate), then, repeat by repeat, from the
+# first runs' own on each repeat's arrivals (compare.py rematch), which
+# differ by a few per cent (the share of long requests in a draw), to
+# that repeat's measured CPU, which moves between the repeats of a point
+# by as much (the machine's speed of the moment); on the six runs since
+# 2026-12-05 21:43 matching the rate's mean took gunicorn sync `hol` from
+# 20 to 24 of 29 p50 goals, each repeat's to 26 (docs/validation.md,
+# 2026-12-06).
 predict_trace_matched() {
   local ro pairs
   ro=$(matched_base "$1" "$2")

@@ -36,16 +36,22 @@ python3 "$cv" matched "$tmp" node-io 50 collect
 expect collected 'workload.arrivals.rate,repeats,throughput_rps,latency_s_p50
 100,1,100,0.01
 200,1,200,0.02' "$(tr -d "\r" <"$tmp/pred_matched/node-io/results.csv")"
-# rematch: the same on the points' own arrivals (trace_matched's second
-# pass): at 100/s its runs took 1050 us a request with 150 us of
-# request_overhead, the server 1100: 200; at 200/s 1000 with 50 against
-# 900: 0, not -50; a rate without runs is left out.
+# rematch: the same on each repeat's own arrivals (trace_matched's second
+# pass), repeat by repeat: at 100/s the first repeat's run took 1000 us a
+# request with 150 us of request_overhead, the server 1000: 150; the
+# second's 1100 against the server's 1200: 250; at 200/s 1000 with 50
+# against 900: 0, not -50; a rate without runs is left out, and a
+# repeat's own overhead, when the runs had one, is the one moved.
 d=$tmp/trace_matched_runs/node-io
 mkdir -p "$d"
 printf '100 150\n200 50\n300 10\n' >"$d/overheads.txt"
 printf 'throughput_rps,utilization_cpu\n100,0.10\n' >"$d/100-1.results.csv"
 printf 'throughput_rps,utilization_cpu\n100,0.11\n' >"$d/100-2.results.csv"
 printf 'throughput_rps,utilization_cpu\n200,0.2\n' >"$d/200-1.results.csv"
-expect rematch '100 200.000
-200 0.000' "$(python3 "$cv" rematch "$tmp" node-io trace_matched)"
+expect rematch '100-1 150.000
+100-2 250.000
+200-1 0.000' "$(python3 "$cv" rematch "$tmp" node-io trace_matched)"
+printf '100-2 170\n200 50\n' >"$d/overheads.txt"
+expect rematch_by_repeat '100-2 270.000
+200-1 0.000' "$(python3 "$cv" rematch "$tmp" node-io trace_matched)"
 echo "matched: request_overhead moved by the CPU per request missed, not below 0"

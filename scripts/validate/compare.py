@@ -910,30 +910,39 @@ def cmd_matched(out, sysmix, overhead_us, what):
 
 
 def cmd_rematch(out, sysmix, name):
-    """Per rate, request_overhead moved again by what the server's measured
-    CPU per request exceeds the one of NAME's runs on the points' own
-    arrivals (OUT/NAME_runs/SYSMIX: overheads.txt, the "RATE US" they ran
-    with, and RATE-REP.results.csv, the repeats' means), not below 0:
-    "RATE US" lines. (a)'s CPU per request at a rate (matched_overheads)
-    is that of its own Poisson draw, not the point's."""
+    """Per repeat of each rate, request_overhead moved again by what the
+    server's measured CPU per request in that repeat exceeds the one of
+    NAME's run on that repeat's arrivals (OUT/NAME_runs/SYSMIX:
+    overheads.txt, the "RATE US" or "RATE-REP US" they ran with, and
+    RATE-REP.results.csv), not below 0: "RATE-REP US" lines. (a)'s CPU per
+    request at a rate (matched_overheads) is that of its own Poisson draw,
+    not the point's; and the server's moves between the repeats of a
+    point, minutes apart (gunicorn sync `hol` at 163/s in the run of
+    2026-12-06 13:34: 3.71 and 3.91 ms a request), more than their draws'
+    do."""
     d = os.path.join(out, name + "_runs", sysmix)
     used = {}
     with open(os.path.join(d, "overheads.txt")) as f:
         for line in f:
-            rate, us = line.split()
-            used[float(rate)] = float(us)
-    meas = {rate: g for (s, m, rate), g in read_measured(out).items()
-            if "%s-%s" % (s, m) == sysmix}
-    for rate, us in sorted(used.items()):
-        runs = []
-        for f in glob.glob(os.path.join(d, "%g-*.results.csv" % rate)):
-            with open(f, newline="") as fh:
-                runs.extend(csv.DictReader(fh))
-        if not runs or rate not in meas:
+            key, us = line.split()
+            used[key] = float(us)
+    meas = {}
+    with open(os.path.join(out, "measured.csv"), newline="") as f:
+        for row in csv.DictReader(l for l in f if not l.startswith("#")):
+            if "%s-%s" % (row["system"], row["mix"]) == sysmix:
+                meas[(round(fnum(row["offered_rps"]), 3), row["rep"])] = row
+    for path in sorted(glob.glob(os.path.join(d, "*-*.results.csv"))):
+        base = os.path.basename(path)[: -len(".results.csv")]
+        rate, rep = base.rsplit("-", 1)
+        us = used.get(base, used.get(rate))
+        m = meas.get((round(fnum(rate), 3), rep))
+        if us is None or m is None:
             continue
-        us = moved_overhead(us, cpu_us(meas[rate]), cpu_us(runs))
+        with open(path, newline="") as fh:
+            runs = list(csv.DictReader(fh))
+        us = moved_overhead(us, cpu_us([m]), cpu_us(runs)) if runs else None
         if us is not None:
-            print("%g %.3f" % (rate, us))
+            print("%s %.3f" % (base, us))
 
 
 def best_fixed(vals, tol):
