@@ -269,7 +269,9 @@ TICK=${TICK:-}
 # runs again on 2026-12-06 (REPORT_ONLY, 210 points) with SCHEDULER=eevdf
 # TICK=4ms: (a) 173 p50 and 196 p99 goals, trace_matched 198 and 208
 # (gunicorn sync `hol` 22 of 29 p50 goals, gthread 21 of 26), against 175,
-# 197, 199 and 208 (24 and 20) with neither: not turned on.
+# 197, 199 and 208 (24 and 20) with neither; with each repeat's CPU
+# matched (20:10) trace_matched 197 and 207 against 202 and 207: not
+# turned on.
 SCHEDULER=${SCHEDULER:-}
 FLOOR_RATE=${FLOOR_RATE:-20}
 NET_S=${NET_S:-10}
