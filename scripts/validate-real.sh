@@ -270,7 +270,7 @@ TICK=${TICK:-}
 # TICK=4ms: (a) 173 p50 and 196 p99 goals, trace_matched 198 and 208
 # (gunicorn sync `hol` 22 of 29 p50 goals, gthread 21 of 26), against 175,
 # 197, 199 and 208 (24 and 20) with neither; with each repeat's CPU
-# matched (20:10) trace_matched 197 and 207 against 202 and 207: not
+# matched (20:08) trace_matched 197 and 207 against 202 and 207: not
 # turned on.
 SCHEDULER=${SCHEDULER:-}
 FLOOR_RATE=${FLOOR_RATE:-20}
