@@ -4,9 +4,9 @@
  * place_entity(), update_entity_lag(), dequeue_entity() with
  * DELAY_DEQUEUE and DELAY_ZERO, requeue_delayed_entity(), update_deadline()
  * and __pick_eevdf() with RUN_TO_PARITY, for threads of one weight (every
- * server process at one nice level). A linear scan of the threads waiting
- * stands for the kernel's augmented tree: a host's run queue holds its
- * server's threads, tens at most.
+ * server process at one nice level). The threads waiting and delayed
+ * are a treap ordered by deadline with the least v below each node, so
+ * that the pick, as the kernel's augmented rbtree's, takes O(log n).
  */
 #include "runtime/eevdf.h"
 
@@ -69,16 +69,146 @@ void sim__eevdf_count(struct sim_host *h, const struct sim_thread *t, int sign)
 		h->ev_sum = 0; /* no drift left behind */
 }
 
-/* Takes delayed t off the delayed list (and the count). */
+/* ------------------------------------------------------------- tree -- */
+
+static double minv_of(const struct sim_host *h, int i)
+{
+	return i < 0 ? INFINITY : h->ev[i].minv;
+}
+
+static void fix(struct sim_host *h, int i)
+{
+	struct sim_eevdf *e = &h->ev[i];
+	double l = minv_of(h, e->left), r = minv_of(h, e->right);
+	e->minv = e->v < l ? (e->v < r ? e->v : r) : (l < r ? l : r);
+}
+
+/* Whether node a goes before node b: the earlier deadline, then the one
+ * that joined first (the kernel's tree puts equal keys to the right). */
+static bool before(const struct sim_host *h, int a, int b)
+{
+	const struct sim_eevdf *x = &h->ev[a], *y = &h->ev[b];
+	return x->key < y->key || (x->key == y->key && x->seq < y->seq);
+}
+
+/* Splits tree t into the nodes before node k (*l) and the rest (*r). */
+static void split(struct sim_host *h, int t, int k, int *l, int *r)
+{
+	if (t < 0) {
+		*l = *r = -1;
+		return;
+	}
+	if (before(h, t, k)) {
+		split(h, h->ev[t].right, k, &h->ev[t].right, r);
+		*l = t;
+	} else {
+		split(h, h->ev[t].left, k, l, &h->ev[t].left);
+		*r = t;
+	}
+	fix(h, t);
+}
+
+/* Joins trees a and b, every node of a before every node of b. */
+static int merge(struct sim_host *h, int a, int b)
+{
+	if (a < 0 || b < 0)
+		return a < 0 ? b : a;
+	if (h->ev[a].prio > h->ev[b].prio) {
+		h->ev[a].right = merge(h, h->ev[a].right, b);
+		fix(h, a);
+		return a;
+	}
+	h->ev[b].left = merge(h, a, h->ev[b].left);
+	fix(h, b);
+	return b;
+}
+
+static int insert(struct sim_host *h, int t, int i)
+{
+	if (t < 0)
+		return i;
+	if (h->ev[i].prio > h->ev[t].prio) {
+		split(h, t, i, &h->ev[i].left, &h->ev[i].right);
+		fix(h, i);
+		return i;
+	}
+	if (before(h, i, t))
+		h->ev[t].left = insert(h, h->ev[t].left, i);
+	else
+		h->ev[t].right = insert(h, h->ev[t].right, i);
+	fix(h, t);
+	return t;
+}
+
+static int erase(struct sim_host *h, int t, int i)
+{
+	if (t == i)
+		return merge(h, h->ev[t].left, h->ev[t].right);
+	if (before(h, i, t))
+		h->ev[t].left = erase(h, h->ev[t].left, i);
+	else
+		h->ev[t].right = erase(h, h->ev[t].right, i);
+	fix(h, t);
+	return t;
+}
+
+/* The deadline as the tree orders it: whole nanoseconds, as the kernel's
+ * (deadlines a float's last bits apart tie). */
+static int64_t key_of(double deadline)
+{
+	return llround(deadline * 1e9);
+}
+
+void sim__eevdf_enqueue(struct sim_host *h, struct sim_thread *t)
+{
+	struct sim_eevdf *e = ev(h, t);
+	int i = -2 - t->hpos;
+	/* xorshift32: priorities of its own, the same run after run */
+	uint32_t x = h->ev_rand ? h->ev_rand : 2463534242u;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	h->ev_rand = x;
+	e->prio = x;
+	e->key = key_of(e->deadline);
+	e->seq = h->ev_seq++;
+	e->left = e->right = -1;
+	e->t = t;
+	e->queued = true;
+	fix(h, i);
+	h->ev_root = insert(h, h->ev_root, i);
+}
+
+void sim__eevdf_dequeue(struct sim_host *h, struct sim_thread *t)
+{
+	h->ev_root = erase(h, h->ev_root, -2 - t->hpos);
+	ev(h, t)->queued = false;
+}
+
+/* The eligible node (v <= lim) with the earliest deadline, or -1: left
+ * while the left subtree holds one (its least v says so), else the node
+ * itself if eligible, else right (__pick_eevdf()). */
+static int leftmost_eligible(const struct sim_host *h, double lim)
+{
+	int t = h->ev_root;
+	while (t >= 0) {
+		const struct sim_eevdf *e = &h->ev[t];
+		if (e->left >= 0 && h->ev[e->left].minv <= lim)
+			t = e->left;
+		else if (e->v <= lim)
+			return t;
+		else
+			t = e->right;
+	}
+	return -1;
+}
+
+/* Takes delayed t off the queue (the tree and the count). */
 static void unlink_delayed(struct sim_host *h, struct sim_thread *t)
 {
-	for (struct sim_thread **pp = &h->ev_delayed; *pp; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			t->next = NULL;
-			break;
-		}
+	sim__eevdf_dequeue(h, t);
 	ev(h, t)->delayed = false;
+	h->ev_ndelayed--;
 	sim__eevdf_count(h, t, -1);
 }
 
@@ -130,8 +260,8 @@ void sim__eevdf_sleep(struct sim_host *h, struct sim_thread *t)
 	if (e->v > avg + EPS) {
 		/* not eligible: it stays, competing, until it is */
 		e->delayed = true;
-		t->next = h->ev_delayed;
-		h->ev_delayed = t;
+		h->ev_ndelayed++;
+		sim__eevdf_enqueue(h, t);
 		return;
 	}
 	sim__eevdf_count(h, t, -1);
@@ -191,18 +321,6 @@ bool sim__eevdf_protected(const struct sim_host *h, const struct sim_core *co,
 	return sim__eevdf_vnow(h, co, now) < ev(h, co->last)->vprot - EPS;
 }
 
-/* The eligible thread with the earliest deadline in list l (linked by
- * next), better than *best. */
-static void earliest(const struct sim_host *h, struct sim_thread *l, double avg,
-		     struct sim_thread **best)
-{
-	for (struct sim_thread *t = l; t; t = t->next)
-		if (ev(h, t)->v <= avg + EPS &&
-		    (!*best ||
-		     ev(h, t)->deadline < ev(h, *best)->deadline - EPS))
-			*best = t;
-}
-
 struct sim_thread *sim__eevdf_pick(struct sim_host *h, int c, bool dequeue)
 {
 	const struct sim_core *co = c >= 0 ? &h->cores[c] : NULL;
@@ -213,11 +331,10 @@ struct sim_thread *sim__eevdf_pick(struct sim_host *h, int c, bool dequeue)
 		bool cur_ok = cur && sim__eevdf_vnow(h, co, now) <= avg + EPS;
 		if (cur_ok && sim__eevdf_protected(h, co, now))
 			return cur;
-		struct sim_thread *best = NULL;
-		earliest(h, h->rq_head, avg, &best);
-		earliest(h, h->ev_delayed, avg, &best);
-		if (cur_ok && (!best || ev(h, cur)->deadline <
-					    ev(h, best)->deadline - EPS))
+		int b = leftmost_eligible(h, avg + EPS);
+		struct sim_thread *best = b >= 0 ? h->ev[b].t : NULL;
+		if (cur_ok &&
+		    (!best || key_of(ev(h, cur)->deadline) < h->ev[b].key))
 			best = cur;
 		if (best && ev(h, best)->delayed) {
 			if (!dequeue)

@@ -25,6 +25,7 @@
 #define SIM_EEVDF_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct sim_host;
 struct sim_core;
@@ -37,6 +38,18 @@ struct sim_eevdf {
 	double vprot;	 /* it keeps the core it got until v reaches this */
 	double lag;	 /* V - v when it last left the queue (clamped) */
 	bool delayed;	 /* asleep but still on the queue (DELAY_DEQUEUE) */
+	bool queued;	 /* in the tree: waiting, or delayed */
+	/* the tree of the threads waiting and delayed (eevdf.c): a treap
+	 * ordered by deadline in whole nanoseconds, then by when they
+	 * joined it, each node with the least v below it, as the kernel's
+	 * augmented rbtree; indices into sim_host.ev, -1 none */
+	int left, right;
+	uint32_t prio;
+	int64_t key;
+	uint64_t seq;
+	double minv;
+	struct sim_thread *t;	 /* its thread */
+	struct sim_thread *prev; /* the one before it in the run queue */
 };
 
 /* The v at `now` of core co's thread, or of its last one if it runs
@@ -54,6 +67,9 @@ int sim__eevdf_place(struct sim_host *h, struct sim_thread *t);
 /* Counts t on the queue (+1) or takes it off (-1), without a list: the
  * host keeps the runnable ones in its run queue. */
 void sim__eevdf_count(struct sim_host *h, const struct sim_thread *t, int sign);
+/* Puts t, waiting, into the tree the pick searches, or takes it out. */
+void sim__eevdf_enqueue(struct sim_host *h, struct sim_thread *t);
+void sim__eevdf_dequeue(struct sim_host *h, struct sim_thread *t);
 /* t, no longer counted, blocks: off the queue with its lag kept, or, not
  * eligible, delayed on it until it is (dequeue_entity()). */
 void sim__eevdf_sleep(struct sim_host *h, struct sim_thread *t);

@@ -71,6 +71,7 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 			       .eevdf = cfg->scheduler == SIM_SCHED_EEVDF &&
 					cfg->quantum > 0,
 			       .slow = cfg->quantum <= 0,
+			       .ev_root = -1,
 			       .handoff = -1,
 			       .core_fn = core_event};
 	if (h->eevdf)
@@ -495,7 +496,7 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t,
 	 * which is what slicing every quantum would do, without an event per
 	 * quantum. */
 	double slice = t->remaining;
-	if ((h->rq_head || (ev_on(h) && h->ev_delayed)) && h->quantum > 0) {
+	if ((h->rq_head || (ev_on(h) && h->ev_ndelayed)) && h->quantum > 0) {
 		double left = hold_end(h, co, now + cost, false) - (now + cost);
 		if (slice > left)
 			slice = left;
@@ -654,8 +655,10 @@ static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 {
 	if (!h->rq_head)
 		bound_slices(h);
+	sim__eevdf_of(h, t)->prev = h->rq_tail;
 	rq_link(h, h->rq_tail ? &h->rq_tail->next : &h->rq_head, t);
 	sim__eevdf_count(h, t, 1);
+	sim__eevdf_enqueue(h, t);
 	if (!woke || !h->wakeup_preempt)
 		return;
 	if (h->ev_ending) { /* checked when that thread goes on (run_slow) */
@@ -670,12 +673,20 @@ static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 		ev_wake_check(h, c, t);
 }
 
-/* Takes queued t off the run queue. */
+/* Takes queued t off the run queue (with EEVDF, in O(log n): the list
+ * knows its predecessor, the tree its place). */
 static void rq_remove(struct sim_host *h, struct sim_thread *t)
 {
 	struct sim_thread *prev = NULL;
-	for (struct sim_thread *p = h->rq_head; p != t; p = p->next)
-		prev = p;
+	if (ev_on(h)) {
+		prev = sim__eevdf_of(h, t)->prev;
+		if (t->next)
+			sim__eevdf_of(h, t->next)->prev = prev;
+		sim__eevdf_dequeue(h, t);
+	} else {
+		for (struct sim_thread *p = h->rq_head; p != t; p = p->next)
+			prev = p;
+	}
 	*(prev ? &prev->next : &h->rq_head) = t->next;
 	if (h->rq_tail == t)
 		h->rq_tail = prev;
@@ -778,13 +789,13 @@ static void ev_after(struct sim_host *h, struct sim_thread *t)
 	h->ev_ending = NULL;
 	h->ev_woke = NULL; /* the pick decides (keep_core, core_event) */
 	sim__eevdf_count(h, t, -1);
-	bool none = !h->rq_head && !h->ev_delayed;
+	bool none = !h->rq_head && !h->ev_ndelayed;
 	sim__eevdf_sleep(h, t);
 	if (h->handoff >= 0 && !h->rq_head)
 		ev_idle(h);
 	/* delayed, it competes: the running threads' slices end at their
 	 * reschedules, where the pick may dequeue it */
-	if (none && h->ev_delayed)
+	if (none && h->ev_ndelayed)
 		bound_slices(h);
 }
 
@@ -857,7 +868,7 @@ static void ev_slice_end(struct sim_host *h, int c, struct sim_thread *t)
 {
 	struct sim_core *co = &h->cores[c];
 	struct sim_thread *next = NULL;
-	if (h->rq_head || h->ev_delayed) {
+	if (h->rq_head || h->ev_ndelayed) {
 		sim__eevdf_renew(h, co, h->s->now);
 		next = sim__eevdf_pick(h, c, true);
 	}

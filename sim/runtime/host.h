@@ -185,12 +185,16 @@ struct sim_host {
 	/* the EEVDF scheduler (sim_host_cfg.scheduler, eevdf.h): the sum
 	 * and count of the v of the threads on its queue that no core runs
 	 * (waiting, delayed, or the one whose burst just ended while its
-	 * on_done runs, ev_ending), the delayed ones (linked by next), and V
-	 * when the queue was last left empty */
+	 * on_done runs, ev_ending), the delayed ones, and V when the queue
+	 * was last left empty */
 	bool eevdf;
 	int ev_n;
 	double ev_sum, ev_zero;
-	struct sim_thread *ev_delayed, *ev_ending;
+	int ev_ndelayed;  /* threads delayed on the queue */
+	int ev_root;	  /* the tree's (eevdf.c), -1 empty */
+	uint32_t ev_rand; /* the tree's priorities */
+	uint64_t ev_seq;  /* joins of the tree so far */
+	struct sim_thread *ev_ending;
 	/* the last thread that woke while ev_ending's on_done ran (host.c,
 	 * ev_insert), or NULL */
 	struct sim_thread *ev_woke;
