@@ -31,10 +31,11 @@
         replications.csv), which the report reads: what a measurement of
         that size can resolve
 
-  compare.py rematch OUT SYSTEM-MIX NAME   per rate, the request_overhead
-        (us) of NAME's runs on each point's own arrivals (OUT/NAME_runs/
-        SYSTEM-MIX/overheads.txt) moved by what the server's measured CPU
-        per request exceeds theirs, not below 0: "RATE US" lines
+  compare.py rematch OUT SYSTEM-MIX NAME   per repeat, the
+        request_overhead (us) of NAME's run on that repeat's own arrivals
+        (OUT/NAME_runs/SYSTEM-MIX/overheads.txt) moved by what the
+        server's measured CPU per request in that repeat exceeds the
+        run's, not below 0: "RATE-REP US" lines
 
   compare.py across OUT1 OUT2 ...        several runs' compare.csv side by
         side: each system, mix and rate position (the n-th rate of a run's
@@ -935,7 +936,10 @@ def cmd_rematch(out, sysmix, name):
         base = os.path.basename(path)[: -len(".results.csv")]
         rate, rep = base.rsplit("-", 1)
         us = used.get(base, used.get(rate))
-        m = meas.get((round(fnum(rate), 3), rep))
+        # the file's rate is %g of the measured one (6 digits)
+        m = next((row for (r, p), row in meas.items()
+                  if p == rep and abs(r - fnum(rate)) <= 5e-6 * max(1.0, r)),
+                 None)
         if us is None or m is None:
             continue
         with open(path, newline="") as fh:

@@ -19,8 +19,8 @@
 /* Within this of V a thread counts eligible, of its vprot protected past
  * it: a decision at the instant the arithmetic says a v reaches a mark
  * must see it reached, or the host would decide again at that instant.
- * Deadlines within it tie (the kernel's are whole nanoseconds; V here is
- * a running sum's average), and a tie goes to the thread queued first. */
+ * (Deadlines are compared in whole nanoseconds, as the kernel's: key_of;
+ * a tie goes to the thread that joined the tree first.) */
 #define EPS 1e-9
 
 static struct sim_eevdf *ev(const struct sim_host *h,

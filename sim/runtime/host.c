@@ -1277,16 +1277,22 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		}
 		return t->remaining > 0 ? t->remaining : 0;
 	}
-	for (struct sim_thread *p = h->rq_head; p; p = p->next) {
-		if (p != t)
-			continue;
-		rq_remove(h, t);
-		t->owed = 0;
-		if (ev_on(h))
-			sim__eevdf_sleep(h, t);
-		return t->remaining;
-	}
-	return 0;
+	/* queued? with EEVDF its state says so (in the tree, not delayed) */
+	bool queued = false;
+	if (ev_on(h))
+		queued = t->hpos <= -2 && sim__eevdf_of(h, t)->queued &&
+			 !sim__eevdf_of(h, t)->delayed;
+	else
+		for (struct sim_thread *p = h->rq_head; p && !queued;
+		     p = p->next)
+			queued = p == t;
+	if (!queued)
+		return 0;
+	rq_remove(h, t);
+	t->owed = 0;
+	if (ev_on(h))
+		sim__eevdf_sleep(h, t);
+	return t->remaining;
 }
 
 void sim_host_reset_stats(struct sim_host *h, double now)
