@@ -256,9 +256,9 @@ QUANTUM=${QUANTUM-$(eevdf_slice)}
 # without; with each point's own arrivals and CPU (trace_matched) 191 and
 # 208, against 199 and 208: gunicorn sync `hol` 16 of 29 p50 goals
 # against 24, its p50 below the knee 16 % low on average. Behind several
-# busy workers the model with a tick lets a woken one run at once as
+# busy workers round robin with a tick lets a woken one run at once as
 # often as behind one, where the machine makes it wait more often
-# (calibrate-tick.sh).
+# (calibrate-tick.sh); SCHEDULER=eevdf follows the machine (below).
 TICK=${TICK:-}
 [ "$TICK" != auto ] || TICK=$(kernel_tick)
 # Which waiting thread a core runs next (the `scheduler` key): the models'
@@ -482,10 +482,10 @@ predict_trace() {
   trace_runs "$1" "$2" trace
 }
 
-# trace_runs SYSTEM MIX NAME [RATE US]...: prediction NAME, (a) on each
+# trace_runs SYSTEM MIX NAME [KEY US]...: prediction NAME, (a) on each
 # point's own arrivals (predict_trace above), with request_overhead US
-# microseconds at each RATE given (and only those rates) when any is
-# given
+# microseconds where any is given, and only there: KEY a RATE or one
+# repeat's RATE-REP, which goes before its rate's
 trace_runs() {
   local s=$1 m=$2 name=$3 d=$OUT/$3_runs/$1-$2 f base rate us
   shift 3
@@ -605,7 +605,7 @@ predict_trace_matched() {
   pairs=$($PY $APPS/compare.py matched "$OUT" "$1-$2" "$ro" points) ||
     { echo "$1-$2: compare.py matched failed; no prediction trace_matched" >&2; return 0; }
   [ -n "$pairs" ] || return 0
-  # shellcheck disable=SC2086 # RATE US pairs, one word each
+  # shellcheck disable=SC2086 # KEY US pairs, one word each
   trace_runs "$1" "$2" trace_matched $pairs
   pairs=$($PY $APPS/compare.py rematch "$OUT" "$1-$2" trace_matched) && [ -n "$pairs" ] || {
     # the first pass alone is not what the name says

@@ -927,19 +927,15 @@ def cmd_rematch(out, sysmix, name):
         for line in f:
             key, us = line.split()
             used[key] = float(us)
-    meas = {}
-    with open(os.path.join(out, "measured.csv"), newline="") as f:
-        for row in csv.DictReader(l for l in f if not l.startswith("#")):
-            if "%s-%s" % (row["system"], row["mix"]) == sysmix:
-                meas[(round(fnum(row["offered_rps"]), 3), row["rep"])] = row
+    meas = [(r, row) for (s, m, r), g in read_measured(out).items()
+            if "%s-%s" % (s, m) == sysmix for row in g]
     for path in sorted(glob.glob(os.path.join(d, "*-*.results.csv"))):
         base = os.path.basename(path)[: -len(".results.csv")]
         rate, rep = base.rsplit("-", 1)
         us = used.get(base, used.get(rate))
         # the file's rate is %g of the measured one (6 digits)
-        m = next((row for (r, p), row in meas.items()
-                  if p == rep and abs(r - fnum(rate)) <= 5e-6 * max(1.0, r)),
-                 None)
+        m = next((row for r, row in meas if row["rep"] == rep and
+                  abs(r - fnum(rate)) <= 5e-6 * max(1.0, r)), None)
         if us is None or m is None:
             continue
         with open(path, newline="") as fh:

@@ -41,24 +41,26 @@ double sim__eevdf_vnow(const struct sim_host *h, const struct sim_core *co,
 	return ev(h, co->last)->v + ran;
 }
 
-double sim__eevdf_avg(const struct sim_host *h)
+/* The threads on the queue, and the sum of their v in *sum: those no core
+ * runs (ev_n, ev_sum) and those the cores run, their v as of now. */
+static int on_queue(const struct sim_host *h, double *sum)
 {
-	double now = h->s->now, sum = h->ev_sum;
+	double now = h->s->now;
 	int n = h->ev_n;
+	*sum = h->ev_sum;
 	for (int c = 0; c < h->ncores; c++)
 		if (h->cores[c].cur) {
-			sum += sim__eevdf_vnow(h, &h->cores[c], now);
+			*sum += sim__eevdf_vnow(h, &h->cores[c], now);
 			n++;
 		}
-	return n > 0 ? sum / n : h->ev_zero;
+	return n;
 }
 
-static int ev_count(const struct sim_host *h)
+double sim__eevdf_avg(const struct sim_host *h)
 {
-	int n = h->ev_n;
-	for (int c = 0; c < h->ncores; c++)
-		n += h->cores[c].cur != NULL;
-	return n;
+	double sum;
+	int n = on_queue(h, &sum);
+	return n > 0 ? sum / n : h->ev_zero;
 }
 
 void sim__eevdf_count(struct sim_host *h, const struct sim_thread *t, int sign)
@@ -242,9 +244,9 @@ int sim__eevdf_place(struct sim_host *h, struct sim_thread *t)
 	}
 	/* place_entity(): V less its lag, inflated by the weight it adds
 	 * (load + 1) / load, so that V after it joins leaves it that lag */
-	int n = ev_count(h);
-	double lag = n > 0 ? e->lag * (n + 1) / n : 0;
-	e->v = sim__eevdf_avg(h) - lag;
+	double sum;
+	int n = on_queue(h, &sum);
+	e->v = n > 0 ? sum / n - e->lag * (n + 1) / n : h->ev_zero;
 	e->deadline = e->v + q;
 	return 0;
 }
@@ -296,7 +298,8 @@ static void renew_ticks(const struct sim_host *h, struct sim_eevdf *e, double v,
 	e->deadline = v - (now - k) + q;
 }
 
-bool sim__eevdf_renew(const struct sim_host *h, struct sim_core *co, double now)
+bool sim__eevdf_renew(const struct sim_host *h, const struct sim_core *co,
+		      double now)
 {
 	struct sim_eevdf *e = ev(h, co->last);
 	double v = sim__eevdf_vnow(h, co, now);

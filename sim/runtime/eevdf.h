@@ -76,7 +76,7 @@ void sim__eevdf_sleep(struct sim_host *h, struct sim_thread *t);
 /* update_curr()'s deadline for core co's thread at `now`: past it, a new
  * one a slice on (with a tick, as renewed at the last tick it ran
  * through); true if renewed at `now`. */
-bool sim__eevdf_renew(const struct sim_host *h, struct sim_core *co,
+bool sim__eevdf_renew(const struct sim_host *h, const struct sim_core *co,
 		      double now);
 /* t's burst on core co ended: its slice's CPU counts in its v, and the
  * ticks it ran through renewed its deadline (not its end: a thread that

@@ -58,6 +58,7 @@ void sim_thread_init(struct sim_thread *t, struct sim_host *h,
 }
 
 static void core_event(struct sim *s, void *obj, uint64_t arg);
+static void set_slow(struct sim_host *h);
 
 int sim_host_init(struct sim_host *h, struct sim *s,
 		  const struct sim_host_cfg *cfg)
@@ -70,12 +71,10 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 			       .wakeup_preempt = cfg->wakeup_preemption,
 			       .eevdf = cfg->scheduler == SIM_SCHED_EEVDF &&
 					cfg->quantum > 0,
-			       .slow = cfg->quantum <= 0,
 			       .ev_root = -1,
 			       .handoff = -1,
 			       .core_fn = core_event};
-	if (h->eevdf)
-		h->slow |= 1 | SIM__HOST_EEVDF;
+	set_slow(h);
 	/* whole bytes: memory.c keeps footprints as integers */
 	h->mem.limit = cfg->memory > 0 ? (int64_t)llround(cfg->memory) : 0;
 	assert(h->ncores > 0);
@@ -594,6 +593,8 @@ static void rq_link(struct sim_host *h, struct sim_thread **at,
 	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
 }
 
+static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke);
+
 /* Queues t for a core: at the back, or, with a tick (hold_end_ticked)
  * and t woken rather than preempted, behind the others woken but ahead of
  * those preempted. Linux's EEVDF runs the eligible task with the earliest
@@ -604,9 +605,7 @@ static void rq_link(struct sim_host *h, struct sim_thread **at,
  * a tick at most (p90 5.9 ms, scripts/calibrate-tick.sh), as here, but
  * more often than beside one (46-62 % of its wake-ups against 16-17 %),
  * and beside three sometimes two ticks (p90 8.0-8.9 ms): EEVDF's lags,
- * which this order does not keep. */
-static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke);
-
+ * which this order does not keep (scheduler: eevdf does, ev_insert). */
 static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 {
 	if (ev_on(h)) {
@@ -779,12 +778,14 @@ static void ev_ended(struct sim_host *h, const struct sim_core *co,
 	h->ev_ending = t;
 }
 
-/* EEVDF, after t's on_done: if it started no burst, it blocks. A core
- * about to go idle with nothing runnable waiting dequeues the delayed
- * threads that have paid (the kernel's pick before idling). */
-static void ev_after(struct sim_host *h, struct sim_thread *t)
+/* EEVDF, after the on_done of the thread whose burst ended (ev_ending):
+ * if it started no burst, it blocks. A core about to go idle with nothing
+ * runnable waiting dequeues the delayed threads that have paid (the
+ * kernel's pick before idling). */
+static void ev_after(struct sim_host *h)
 {
-	if (h->ev_ending != t)
+	struct sim_thread *t = h->ev_ending;
+	if (!t)
 		return;
 	h->ev_ending = NULL;
 	h->ev_woke = NULL; /* the pick decides (keep_core, core_event) */
@@ -834,7 +835,7 @@ static __attribute__((noinline)) void keep_core(struct sim_host *h, int c,
 	h->handoff = c;
 	t->on_done(t);
 	if (ev_on(h))
-		ev_after(h, t);
+		ev_after(h);
 	handoff_end(h);
 }
 
@@ -885,6 +886,25 @@ static void ev_slice_end(struct sim_host *h, int c, struct sim_thread *t)
 	give(h, c, next);
 }
 
+/* core_event's end of t's burst on core c with EEVDF (out of line, so
+ * that the path every burst takes keeps nothing across on_done but the
+ * host): its v and deadline (ev_ended); then as core_event, but the
+ * thread blocks or goes on (ev_after), and threads it woke meanwhile wait
+ * for the core, which the pick gives (handoff_end). */
+static __attribute__((noinline, cold)) void
+ev_burst_end(struct sim_host *h, int c, struct sim_thread *t)
+{
+	ev_ended(h, &h->cores[c], t);
+	if (h->rq_head) {
+		burst_end_queued(h, c, t);
+		return;
+	}
+	h->handoff = c;
+	t->on_done(t);
+	ev_after(h);
+	handoff_end(h);
+}
+
 /* The slice of t on core c ended before its burst (core_event). */
 static __attribute__((noinline)) void slice_end(struct sim_host *h, int c,
 						struct sim_thread *t)
@@ -917,8 +937,10 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	t->remaining = 0;
 	t->core = -1;
 	co->cur = NULL;
-	if (ev_on(h))
-		ev_ended(h, co, t);
+	if (ev_on(h)) {
+		ev_burst_end(h, c, t);
+		return;
+	}
 	/* core_free, with the core going idle deferred until on_done has
 	 * run: a thread that starts its next burst at once (an event loop
 	 * with callbacks queued) takes the core back in sim_host_run, where
@@ -932,12 +954,8 @@ static void core_event(struct sim *s, void *obj, uint64_t arg)
 	}
 	h->handoff = c;
 	t->on_done(t);
-	if (ev_on(h)) {
-		ev_after(h, t);
-		handoff_end(h); /* threads it woke wait (ev_insert) */
-	} else if (h->handoff >= 0) {
+	if (h->handoff >= 0)
 		release_handoff(h);
-	}
 }
 
 /* core_event after fetching what the end of the burst touches
