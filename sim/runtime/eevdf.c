@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "runtime/host.h"
-
 /* Within this of V a thread counts eligible, of its vprot protected past
  * it: a decision at the instant the arithmetic says a v reaches a mark
  * must see it reached, or the host would decide again at that instant.
@@ -23,134 +21,145 @@
  * a tie goes to the thread that joined the tree first.) */
 #define EPS 1e-9
 
-static struct sim_eevdf *ev(const struct sim_host *h,
-			    const struct sim_thread *t)
+int sim__eevdf_init(struct sim_eevdf_rq *q, double quantum, double tick,
+		    int cores)
 {
-	return sim__eevdf_of(h, t);
+	*q =
+	    (struct sim_eevdf_rq){.root = -1, .quantum = quantum, .tick = tick};
+	if (cores > 0 && !(q->vrun = malloc((size_t)cores * sizeof *q->vrun)))
+		return -1;
+	return 0;
 }
 
-double sim__eevdf_vnow(const struct sim_host *h, const struct sim_core *co,
-		       double now)
+void sim__eevdf_release(struct sim_eevdf_rq *q)
 {
-	/* between threads (a burst's end, its on_done running) the last
-	 * one's slice is in its v already (sim__eevdf_ended) */
-	if (!co->cur)
-		return ev(h, co->last)->v;
-	double ran = now - co->t_cpu;
-	ran = ran < 0 ? 0 : ran > co->slice ? co->slice : ran;
-	return ev(h, co->last)->v + ran;
+	free(q->ev);
+	free(q->vrun);
+	q->ev = NULL;
+	q->vrun = NULL;
+	q->len = q->cap = 0;
+}
+
+int sim__eevdf_new(struct sim_eevdf_rq *q, struct sim_thread *t)
+{
+	if (q->len == q->cap) {
+		int cap = q->cap ? 2 * q->cap : 8;
+		struct sim_eevdf *ev = realloc(q->ev, (size_t)cap * sizeof *ev);
+		if (!ev)
+			return -1;
+		q->ev = ev;
+		q->cap = cap;
+	}
+	q->ev[q->len] = (struct sim_eevdf){.t = t};
+	return q->len++;
 }
 
 /* The threads on the queue, and the sum of their v in *sum: those no core
- * runs (ev_n, ev_sum) and those the cores run, their v as of now. */
-static int on_queue(const struct sim_host *h, double *sum)
+ * runs (n, sum) and those the cores run (run). */
+static int on_queue(const struct sim_eevdf_rq *q, struct sim_eevdf_run run,
+		    double *sum)
 {
-	double now = h->s->now;
-	int n = h->ev_n;
-	*sum = h->ev_sum;
-	for (int c = 0; c < h->ncores; c++)
-		if (h->cores[c].cur) {
-			*sum += sim__eevdf_vnow(h, &h->cores[c], now);
-			n++;
-		}
-	return n;
+	*sum = q->sum;
+	for (int i = 0; i < run.n; i++)
+		*sum += run.v[i];
+	return q->n + run.n;
 }
 
-double sim__eevdf_avg(const struct sim_host *h)
+double sim__eevdf_avg(const struct sim_eevdf_rq *q, struct sim_eevdf_run run)
 {
 	double sum;
-	int n = on_queue(h, &sum);
-	return n > 0 ? sum / n : h->ev_zero;
+	int n = on_queue(q, run, &sum);
+	return n > 0 ? sum / n : q->zero;
 }
 
-void sim__eevdf_count(struct sim_host *h, const struct sim_thread *t, int sign)
+void sim__eevdf_count(struct sim_eevdf_rq *q, int i, int sign)
 {
-	h->ev_sum += sign * ev(h, t)->v;
-	h->ev_n += sign;
-	if (h->ev_n == 0)
-		h->ev_sum = 0; /* no drift left behind */
+	q->sum += sign * q->ev[i].v;
+	q->n += sign;
+	if (q->n == 0)
+		q->sum = 0; /* no drift left behind */
 }
 
 /* ------------------------------------------------------------- tree -- */
 
-static double minv_of(const struct sim_host *h, int i)
+static double minv_of(const struct sim_eevdf_rq *q, int i)
 {
-	return i < 0 ? INFINITY : h->ev[i].minv;
+	return i < 0 ? INFINITY : q->ev[i].minv;
 }
 
-static void fix(struct sim_host *h, int i)
+static void fix(struct sim_eevdf_rq *q, int i)
 {
-	struct sim_eevdf *e = &h->ev[i];
-	double l = minv_of(h, e->left), r = minv_of(h, e->right);
+	struct sim_eevdf *e = &q->ev[i];
+	double l = minv_of(q, e->left), r = minv_of(q, e->right);
 	e->minv = e->v < l ? (e->v < r ? e->v : r) : (l < r ? l : r);
 }
 
 /* Whether node a goes before node b: the earlier deadline, then the one
  * that joined first (the kernel's tree puts equal keys to the right). */
-static bool before(const struct sim_host *h, int a, int b)
+static bool before(const struct sim_eevdf_rq *q, int a, int b)
 {
-	const struct sim_eevdf *x = &h->ev[a], *y = &h->ev[b];
+	const struct sim_eevdf *x = &q->ev[a], *y = &q->ev[b];
 	return x->key < y->key || (x->key == y->key && x->seq < y->seq);
 }
 
 /* Splits tree t into the nodes before node k (*l) and the rest (*r). */
-static void split(struct sim_host *h, int t, int k, int *l, int *r)
+static void split(struct sim_eevdf_rq *q, int t, int k, int *l, int *r)
 {
 	if (t < 0) {
 		*l = *r = -1;
 		return;
 	}
-	if (before(h, t, k)) {
-		split(h, h->ev[t].right, k, &h->ev[t].right, r);
+	if (before(q, t, k)) {
+		split(q, q->ev[t].right, k, &q->ev[t].right, r);
 		*l = t;
 	} else {
-		split(h, h->ev[t].left, k, l, &h->ev[t].left);
+		split(q, q->ev[t].left, k, l, &q->ev[t].left);
 		*r = t;
 	}
-	fix(h, t);
+	fix(q, t);
 }
 
 /* Joins trees a and b, every node of a before every node of b. */
-static int merge(struct sim_host *h, int a, int b)
+static int merge(struct sim_eevdf_rq *q, int a, int b)
 {
 	if (a < 0 || b < 0)
 		return a < 0 ? b : a;
-	if (h->ev[a].prio > h->ev[b].prio) {
-		h->ev[a].right = merge(h, h->ev[a].right, b);
-		fix(h, a);
+	if (q->ev[a].prio > q->ev[b].prio) {
+		q->ev[a].right = merge(q, q->ev[a].right, b);
+		fix(q, a);
 		return a;
 	}
-	h->ev[b].left = merge(h, a, h->ev[b].left);
-	fix(h, b);
+	q->ev[b].left = merge(q, a, q->ev[b].left);
+	fix(q, b);
 	return b;
 }
 
-static int insert(struct sim_host *h, int t, int i)
+static int insert(struct sim_eevdf_rq *q, int t, int i)
 {
 	if (t < 0)
 		return i;
-	if (h->ev[i].prio > h->ev[t].prio) {
-		split(h, t, i, &h->ev[i].left, &h->ev[i].right);
-		fix(h, i);
+	if (q->ev[i].prio > q->ev[t].prio) {
+		split(q, t, i, &q->ev[i].left, &q->ev[i].right);
+		fix(q, i);
 		return i;
 	}
-	if (before(h, i, t))
-		h->ev[t].left = insert(h, h->ev[t].left, i);
+	if (before(q, i, t))
+		q->ev[t].left = insert(q, q->ev[t].left, i);
 	else
-		h->ev[t].right = insert(h, h->ev[t].right, i);
-	fix(h, t);
+		q->ev[t].right = insert(q, q->ev[t].right, i);
+	fix(q, t);
 	return t;
 }
 
-static int erase(struct sim_host *h, int t, int i)
+static int erase(struct sim_eevdf_rq *q, int t, int i)
 {
 	if (t == i)
-		return merge(h, h->ev[t].left, h->ev[t].right);
-	if (before(h, i, t))
-		h->ev[t].left = erase(h, h->ev[t].left, i);
+		return merge(q, q->ev[t].left, q->ev[t].right);
+	if (before(q, i, t))
+		q->ev[t].left = erase(q, q->ev[t].left, i);
 	else
-		h->ev[t].right = erase(h, h->ev[t].right, i);
-	fix(h, t);
+		q->ev[t].right = erase(q, q->ev[t].right, i);
+	fix(q, t);
 	return t;
 }
 
@@ -161,41 +170,39 @@ static int64_t key_of(double deadline)
 	return llround(deadline * 1e9);
 }
 
-void sim__eevdf_enqueue(struct sim_host *h, struct sim_thread *t)
+void sim__eevdf_enqueue(struct sim_eevdf_rq *q, int i)
 {
-	struct sim_eevdf *e = ev(h, t);
-	int i = -2 - t->hpos;
+	struct sim_eevdf *e = &q->ev[i];
 	/* xorshift32: priorities of its own, the same run after run */
-	uint32_t x = h->ev_rand ? h->ev_rand : 2463534242u;
+	uint32_t x = q->rand ? q->rand : 2463534242u;
 	x ^= x << 13;
 	x ^= x >> 17;
 	x ^= x << 5;
-	h->ev_rand = x;
+	q->rand = x;
 	e->prio = x;
 	e->key = key_of(e->deadline);
-	e->seq = h->ev_seq++;
+	e->seq = q->seq++;
 	e->left = e->right = -1;
-	e->t = t;
 	e->queued = true;
-	fix(h, i);
-	h->ev_root = insert(h, h->ev_root, i);
+	fix(q, i);
+	q->root = insert(q, q->root, i);
 }
 
-void sim__eevdf_dequeue(struct sim_host *h, struct sim_thread *t)
+void sim__eevdf_dequeue(struct sim_eevdf_rq *q, int i)
 {
-	h->ev_root = erase(h, h->ev_root, -2 - t->hpos);
-	ev(h, t)->queued = false;
+	q->root = erase(q, q->root, i);
+	q->ev[i].queued = false;
 }
 
 /* The eligible node (v <= lim) with the earliest deadline, or -1: left
  * while the left subtree holds one (its least v says so), else the node
  * itself if eligible, else right (__pick_eevdf()). */
-static int leftmost_eligible(const struct sim_host *h, double lim)
+static int leftmost_eligible(const struct sim_eevdf_rq *q, double lim)
 {
-	int t = h->ev_root;
+	int t = q->root;
 	while (t >= 0) {
-		const struct sim_eevdf *e = &h->ev[t];
-		if (e->left >= 0 && h->ev[e->left].minv <= lim)
+		const struct sim_eevdf *e = &q->ev[t];
+		if (e->left >= 0 && q->ev[e->left].minv <= lim)
 			t = e->left;
 		else if (e->v <= lim)
 			return t;
@@ -205,70 +212,55 @@ static int leftmost_eligible(const struct sim_host *h, double lim)
 	return -1;
 }
 
-/* Takes delayed t off the queue (the tree and the count). */
-static void unlink_delayed(struct sim_host *h, struct sim_thread *t)
+/* Takes delayed i off the queue (the tree and the count). */
+static void unlink_delayed(struct sim_eevdf_rq *q, int i)
 {
-	sim__eevdf_dequeue(h, t);
-	ev(h, t)->delayed = false;
-	h->ev_ndelayed--;
-	sim__eevdf_count(h, t, -1);
+	sim__eevdf_dequeue(q, i);
+	q->ev[i].delayed = false;
+	q->ndelayed--;
+	sim__eevdf_count(q, i, -1);
 }
 
-int sim__eevdf_place(struct sim_host *h, struct sim_thread *t)
+void sim__eevdf_place(struct sim_eevdf_rq *q, int i, struct sim_eevdf_run run)
 {
-	if (t->hpos == -1) { /* its first wake-up: a state of its own */
-		if (h->ev_len == h->ev_cap) {
-			int cap = h->ev_cap ? 2 * h->ev_cap : 8;
-			struct sim_eevdf *ev =
-			    realloc(h->ev, (size_t)cap * sizeof *ev);
-			if (!ev)
-				return SIM_ENOMEM;
-			h->ev = ev;
-			h->ev_cap = cap;
-		}
-		h->ev[h->ev_len] = (struct sim_eevdf){0};
-		t->hpos = -2 - h->ev_len++;
-	}
-	struct sim_eevdf *e = ev(h, t);
-	double q = h->quantum;
+	struct sim_eevdf *e = &q->ev[i];
 	if (e->delayed) {
 		/* requeue_delayed_entity(): where it is, unless its lag is
 		 * now positive, when it starts afresh at V (DELAY_ZERO) */
-		double lag = sim__eevdf_avg(h) - e->v;
-		unlink_delayed(h, t);
+		double lag = sim__eevdf_avg(q, run) - e->v;
+		unlink_delayed(q, i);
 		if (lag > 0) {
-			e->v = sim__eevdf_avg(h);
-			e->deadline = e->v + q;
+			e->v = sim__eevdf_avg(q, run);
+			e->deadline = e->v + q->quantum;
 		}
-		return 0;
+		return;
 	}
 	/* place_entity(): V less its lag, inflated by the weight it adds
 	 * (load + 1) / load, so that V after it joins leaves it that lag */
 	double sum;
-	int n = on_queue(h, &sum);
-	e->v = n > 0 ? sum / n - e->lag * (n + 1) / n : h->ev_zero;
-	e->deadline = e->v + q;
-	return 0;
+	int n = on_queue(q, run, &sum);
+	e->v = n > 0 ? sum / n - e->lag * (n + 1) / n : q->zero;
+	e->deadline = e->v + q->quantum;
 }
 
-void sim__eevdf_sleep(struct sim_host *h, struct sim_thread *t)
+void sim__eevdf_sleep(struct sim_eevdf_rq *q, int i, struct sim_eevdf_run run)
 {
-	struct sim_eevdf *e = ev(h, t);
+	struct sim_eevdf *e = &q->ev[i];
 	if (e->v >= e->deadline - EPS) /* update_curr() as it leaves */
-		e->deadline = e->v + h->quantum;
-	sim__eevdf_count(h, t, 1);
-	double avg = sim__eevdf_avg(h);
-	h->ev_zero = avg;
+		e->deadline = e->v + q->quantum;
+	sim__eevdf_count(q, i, 1);
+	double avg = sim__eevdf_avg(q, run);
+	q->zero = avg;
 	if (e->v > avg + EPS) {
 		/* not eligible: it stays, competing, until it is */
 		e->delayed = true;
-		h->ev_ndelayed++;
-		sim__eevdf_enqueue(h, t);
+		q->ndelayed++;
+		sim__eevdf_enqueue(q, i);
 		return;
 	}
-	sim__eevdf_count(h, t, -1);
+	sim__eevdf_count(q, i, -1);
 	/* update_entity_lag(): at most two slices or a tick either way */
-	double lim = 2 * h->quantum > h->tick ? 2 * h->quantum : h->tick;
+	double lim = 2 * q->quantum > q->tick ? 2 * q->quantum : q->tick;
 	double lag = avg - e->v;
 	e->lag = lag > lim ? lim : lag < -lim ? -lim : lag;
 }
@@ -277,10 +269,10 @@ void sim__eevdf_sleep(struct sim_host *h, struct sim_thread *t)
  * break since `since`: renewed (a slice past its v then) at each tick it
  * ran through with its v past it (update_curr() at the tick), none at
  * now itself. */
-static void renew_ticks(const struct sim_host *h, struct sim_eevdf *e, double v,
-			double now, double since)
+static void renew_ticks(const struct sim_eevdf_rq *q, struct sim_eevdf *e,
+			double v, double now, double since)
 {
-	double tk = h->tick, q = h->quantum;
+	double tk = q->tick, qt = q->quantum;
 	if (!(tk > 0) || v < e->deadline - EPS)
 		return;
 	/* the first tick after its v reached the deadline (and after
@@ -293,67 +285,55 @@ static void renew_ticks(const struct sim_host *h, struct sim_eevdf *e, double v,
 		k += tk;
 	if (k >= now - 1e-6 * tk)
 		return;
-	double period = tk * ceil(q / tk - 1e-6);
+	double period = tk * ceil(qt / tk - 1e-6);
 	k += period * floor((now - 1e-6 * tk - k) / period);
-	e->deadline = v - (now - k) + q;
+	e->deadline = v - (now - k) + qt;
 }
 
-bool sim__eevdf_renew(const struct sim_host *h, const struct sim_core *co,
-		      double now)
+bool sim__eevdf_renew(struct sim_eevdf_rq *q, int i, double v, double now,
+		      double since)
 {
-	struct sim_eevdf *e = ev(h, co->last);
-	double v = sim__eevdf_vnow(h, co, now);
-	renew_ticks(h, e, v, now, co->held);
+	struct sim_eevdf *e = &q->ev[i];
+	renew_ticks(q, e, v, now, since);
 	if (v < e->deadline - EPS)
 		return false;
-	e->deadline = v + h->quantum;
+	e->deadline = v + q->quantum;
 	return true;
 }
 
-void sim__eevdf_ended(const struct sim_host *h, const struct sim_core *co,
-		      struct sim_thread *t)
+void sim__eevdf_ended(struct sim_eevdf_rq *q, int i, double slice, double now,
+		      double since)
 {
-	struct sim_eevdf *e = ev(h, t);
-	e->v += co->slice;
-	renew_ticks(h, e, e->v, h->s->now, co->held);
+	struct sim_eevdf *e = &q->ev[i];
+	e->v += slice;
+	renew_ticks(q, e, e->v, now, since);
 }
 
-bool sim__eevdf_protected(const struct sim_host *h, const struct sim_core *co,
-			  double now)
+bool sim__eevdf_protected(const struct sim_eevdf_rq *q, int i, double v)
 {
-	return sim__eevdf_vnow(h, co, now) < ev(h, co->last)->vprot - EPS;
+	return v < q->ev[i].vprot - EPS;
 }
 
-struct sim_thread *sim__eevdf_pick(struct sim_host *h, int c, bool dequeue)
+int sim__eevdf_pick(struct sim_eevdf_rq *q, int cur, double curv,
+		    struct sim_eevdf_run run, bool dequeue)
 {
-	const struct sim_core *co = c >= 0 ? &h->cores[c] : NULL;
-	struct sim_thread *cur = co ? co->cur : NULL;
-	double now = h->s->now;
 	for (;;) {
-		double avg = sim__eevdf_avg(h);
-		bool cur_ok = cur && sim__eevdf_vnow(h, co, now) <= avg + EPS;
-		if (cur_ok && sim__eevdf_protected(h, co, now))
+		double avg = sim__eevdf_avg(q, run);
+		bool cur_ok = cur >= 0 && curv <= avg + EPS;
+		if (cur_ok && sim__eevdf_protected(q, cur, curv))
 			return cur;
-		int b = leftmost_eligible(h, avg + EPS);
-		struct sim_thread *best = b >= 0 ? h->ev[b].t : NULL;
+		int best = leftmost_eligible(q, avg + EPS);
 		if (cur_ok &&
-		    (!best || key_of(ev(h, cur)->deadline) < h->ev[b].key))
+		    (best < 0 || key_of(q->ev[cur].deadline) < q->ev[best].key))
 			best = cur;
-		if (best && ev(h, best)->delayed) {
+		if (best >= 0 && q->ev[best].delayed) {
 			if (!dequeue)
 				return best;
 			/* dequeued at last: its lag, not negative now, paid */
-			unlink_delayed(h, best);
-			ev(h, best)->lag = 0;
+			unlink_delayed(q, best);
+			q->ev[best].lag = 0;
 			continue;
 		}
-		if (best)
-			return best;
-		/* none eligible among these (others run on other cores):
-		 * the one owed most */
-		for (struct sim_thread *t = h->rq_head; t; t = t->next)
-			if (!best || ev(h, t)->v < ev(h, best)->v)
-				best = t;
-		return best ? best : cur;
+		return best;
 	}
 }

@@ -16,6 +16,10 @@
  * reaches its deadline as of when it got the core (RUN_TO_PARITY: vprot),
  * unless it is no longer eligible and a waking thread is the pick.
  *
+ * It knows no host: the host (host.c) tells it the v of the threads its
+ * cores run (struct sim_eevdf_run), finds a thread's state by its index
+ * (sim_thread.hpos) and maps a pick back to its thread.
+ *
  * Not modelled: one queue and one V for all of a host's cores (Linux
  * keeps them per core and balances the queues); a stall (sim_host_set_
  * stalls) adds nothing to v (a guest told of it as steal time, as KVM's
@@ -27,11 +31,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct sim_host;
-struct sim_core;
 struct sim_thread;
 
-/* A thread's EEVDF state (sim__eevdf_of). */
+/* A thread's EEVDF state, found by its index in sim_eevdf_rq.ev. */
 struct sim_eevdf {
 	double v;	 /* virtual runtime, as of its last slice's end */
 	double deadline; /* virtual deadline */
@@ -39,61 +41,92 @@ struct sim_eevdf {
 	double lag;	 /* V - v when it last left the queue (clamped) */
 	bool delayed;	 /* asleep but still on the queue (DELAY_DEQUEUE) */
 	bool queued;	 /* in the tree: waiting, or delayed */
-	/* the tree of the threads waiting and delayed (eevdf.c): a treap
-	 * ordered by deadline in whole nanoseconds, then by when they
-	 * joined it, each node with the least v below it, as the kernel's
-	 * augmented rbtree; indices into sim_host.ev, -1 none */
+	/* the tree of the threads waiting and delayed: a treap ordered by
+	 * deadline in whole nanoseconds, then by when they joined it, each
+	 * node with the least v below it, as the kernel's augmented rbtree;
+	 * indices into sim_eevdf_rq.ev, -1 none */
 	int left, right;
 	uint32_t prio;
 	int64_t key;
 	uint64_t seq;
 	double minv;
-	struct sim_thread *t;	 /* its thread */
-	struct sim_thread *prev; /* the one before it in the run queue */
+	struct sim_thread *t;	 /* its thread (sim__eevdf_new) */
+	struct sim_thread *prev; /* the host's: the one before it in its run
+				    queue */
 };
 
-/* The v at `now` of core co's thread, or of its last one if it runs
- * none (its slice's CPU so far added). */
-double sim__eevdf_vnow(const struct sim_host *h, const struct sim_core *co,
-		       double now);
+/* A host's EEVDF run queue: the states, the sum and count of the v of the
+ * threads on it that no core runs (waiting, delayed, or one whose burst
+ * just ended while its on_done runs), the delayed ones, V when it was
+ * last left empty, and the tree. */
+struct sim_eevdf_rq {
+	struct sim_eevdf *ev;
+	int len, cap;
+	int n;
+	double sum, zero;
+	int ndelayed;	/* threads delayed on the queue */
+	int root;	/* the tree's root, -1 empty */
+	uint32_t rand;	/* the tree's priorities */
+	uint64_t seq;	/* joins of the tree so far */
+	double quantum; /* the slice */
+	double tick;	/* sim_host_cfg.tick, 0 none */
+	double *vrun;	/* room for a sim_eevdf_run's v, one a core */
+};
+
+/* The threads the cores run, on the queue too: their v as of now (a
+ * slice's CPU so far added), in the cores' order (added to the queue's
+ * sum in that order, the same figures run after run). */
+struct sim_eevdf_run {
+	const double *v;
+	int n;
+};
+
+/* An empty queue with the host's slice and tick, and room for the v of
+ * `cores` running threads. Returns 0, or -1 when memory ran out. */
+int sim__eevdf_init(struct sim_eevdf_rq *q, double quantum, double tick,
+		    int cores);
+void sim__eevdf_release(struct sim_eevdf_rq *q);
+/* A state for thread t, at its first wake-up: its index, or -1 when
+ * memory ran out. */
+int sim__eevdf_new(struct sim_eevdf_rq *q, struct sim_thread *t);
 /* V, the average v of the threads on the queue. */
-double sim__eevdf_avg(const struct sim_host *h);
-/* Places thread t as it wakes (place_entity(); a delayed one is
- * requeued where it is, or at V once its lag is paid). t is not counted
- * on the queue after this: the caller queues it (sim__eevdf_count) or
- * gives it a core. A thread's first gets it a state (sim__eevdf_of).
- * Returns 0 or SIM_ENOMEM. */
-int sim__eevdf_place(struct sim_host *h, struct sim_thread *t);
-/* Counts t on the queue (+1) or takes it off (-1), without a list: the
+double sim__eevdf_avg(const struct sim_eevdf_rq *q, struct sim_eevdf_run run);
+/* Places thread i as it wakes (place_entity(); a delayed one is requeued
+ * where it is, or at V once its lag is paid). i is not counted on the
+ * queue after this: the host queues it (sim__eevdf_count) or gives it a
+ * core. */
+void sim__eevdf_place(struct sim_eevdf_rq *q, int i, struct sim_eevdf_run run);
+/* Counts i on the queue (+1) or takes it off (-1), without a list: the
  * host keeps the runnable ones in its run queue. */
-void sim__eevdf_count(struct sim_host *h, const struct sim_thread *t, int sign);
-/* Puts t, waiting, into the tree the pick searches, or takes it out. */
-void sim__eevdf_enqueue(struct sim_host *h, struct sim_thread *t);
-void sim__eevdf_dequeue(struct sim_host *h, struct sim_thread *t);
-/* t, no longer counted, blocks: off the queue with its lag kept, or, not
+void sim__eevdf_count(struct sim_eevdf_rq *q, int i, int sign);
+/* Puts i, waiting, into the tree the pick searches, or takes it out. */
+void sim__eevdf_enqueue(struct sim_eevdf_rq *q, int i);
+void sim__eevdf_dequeue(struct sim_eevdf_rq *q, int i);
+/* i, no longer counted, blocks: off the queue with its lag kept, or, not
  * eligible, delayed on it until it is (dequeue_entity()). */
-void sim__eevdf_sleep(struct sim_host *h, struct sim_thread *t);
-/* update_curr()'s deadline for core co's thread at `now`: past it, a new
- * one a slice on (with a tick, as renewed at the last tick it ran
- * through); true if renewed at `now`. */
-bool sim__eevdf_renew(const struct sim_host *h, const struct sim_core *co,
-		      double now);
-/* t's burst on core co ended: its slice's CPU counts in its v, and the
- * ticks it ran through renewed its deadline (not its end: a thread that
- * goes on at once is not seen by the kernel; one that blocks is, see
- * sim__eevdf_sleep). */
-void sim__eevdf_ended(const struct sim_host *h, const struct sim_core *co,
-		      struct sim_thread *t);
-/* Whether core co's thread still holds its core against threads waiting
- * at `now` (RUN_TO_PARITY's vprot not reached). */
-bool sim__eevdf_protected(const struct sim_host *h, const struct sim_core *co,
-			  double now);
-/* The thread core c should run (pick_eevdf()): the eligible one with the
- * earliest deadline among those waiting and c's own thread (c >= 0 and
- * running), which keeps the core while protected. With `dequeue`, a
+void sim__eevdf_sleep(struct sim_eevdf_rq *q, int i, struct sim_eevdf_run run);
+/* update_curr()'s deadline for running thread i, its v at `now` v, on its
+ * core without a break since `since`: past it, a new one a slice on (with
+ * a tick, as renewed at the last tick it ran through); true if renewed
+ * at `now`. */
+bool sim__eevdf_renew(struct sim_eevdf_rq *q, int i, double v, double now,
+		      double since);
+/* i's burst ended after a slice of `slice` (on its core since `since`):
+ * that CPU counts in its v, and the ticks it ran through renewed its
+ * deadline (not its end: a thread that goes on at once is not seen by
+ * the kernel; one that blocks is, see sim__eevdf_sleep). */
+void sim__eevdf_ended(struct sim_eevdf_rq *q, int i, double slice, double now,
+		      double since);
+/* Whether running thread i, its v now v, still holds its core against
+ * threads waiting (RUN_TO_PARITY's vprot not reached). */
+bool sim__eevdf_protected(const struct sim_eevdf_rq *q, int i, double v);
+/* The pick (pick_eevdf()): the eligible thread with the earliest deadline
+ * among those waiting and running thread cur (-1 none; its v now curv),
+ * which keeps its core while protected: its index. With `dequeue`, a
  * delayed thread that would be picked leaves the queue (its lag paid:
- * DELAY_ZERO) and the pick goes on; without, it is returned. NULL when
- * nothing runnable waits and c runs nothing. */
-struct sim_thread *sim__eevdf_pick(struct sim_host *h, int c, bool dequeue);
+ * DELAY_ZERO) and the pick goes on; without, it is returned. -1 when
+ * none of these is eligible (others run on other cores). */
+int sim__eevdf_pick(struct sim_eevdf_rq *q, int cur, double curv,
+		    struct sim_eevdf_run run, bool dequeue);
 
 #endif

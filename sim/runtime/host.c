@@ -46,6 +46,82 @@ static inline bool ev_on(const struct sim_host *h)
 	return h->slow & SIM__HOST_EEVDF;
 }
 
+/* EEVDF (eevdf.h, which knows no host): the v at `now` of core co's
+ * thread, or of its last one if it runs none (its slice's CPU so far
+ * added; between threads, a burst's end with its on_done running, the
+ * last one's slice is in its v already: sim__eevdf_ended). */
+static double ev_vnow(const struct sim_host *h, const struct sim_core *co,
+		      double now)
+{
+	if (!co->cur)
+		return sim__eevdf_of(h, co->last)->v;
+	double ran = now - co->t_cpu;
+	ran = ran < 0 ? 0 : ran > co->slice ? co->slice : ran;
+	return sim__eevdf_of(h, co->last)->v + ran;
+}
+
+/* The threads the cores run, on the queue as eevdf.c counts them (their
+ * v in the queue's room for them). */
+static struct sim_eevdf_run ev_run(const struct sim_host *h)
+{
+	int n = 0;
+	double now = h->s->now;
+	for (int c = 0; c < h->ncores; c++)
+		if (h->cores[c].cur)
+			h->evq.vrun[n++] = ev_vnow(h, &h->cores[c], now);
+	return (struct sim_eevdf_run){.v = h->evq.vrun, .n = n};
+}
+
+/* Whether core co's thread still holds its core at `now` (eevdf.h). */
+static bool ev_protected(const struct sim_host *h, const struct sim_core *co,
+			 double now)
+{
+	return sim__eevdf_protected(&h->evq, sim__eevdf_idx(co->last),
+				    ev_vnow(h, co, now));
+}
+
+/* update_curr()'s deadline for core co's thread at `now` (eevdf.h). */
+static bool ev_renew(struct sim_host *h, const struct sim_core *co, double now)
+{
+	return sim__eevdf_renew(&h->evq, sim__eevdf_idx(co->last),
+				ev_vnow(h, co, now), now, co->held);
+}
+
+/* The thread core c should run (c >= 0: against its own; -1 a core
+ * about to take a waiting thread), as sim__eevdf_pick says; when none of
+ * them is eligible (others run on other cores), the waiting one owed
+ * most, else c's own. NULL when nothing runnable waits and c runs
+ * nothing. */
+static struct sim_thread *ev_pick(struct sim_host *h, int c, bool dequeue)
+{
+	const struct sim_core *co = c >= 0 ? &h->cores[c] : NULL;
+	struct sim_thread *cur = co ? co->cur : NULL;
+	int ci = cur ? sim__eevdf_idx(cur) : -1;
+	double curv = cur ? ev_vnow(h, co, h->s->now) : 0;
+	int i = sim__eevdf_pick(&h->evq, ci, curv, ev_run(h), dequeue);
+	if (i >= 0)
+		return i == ci ? cur : h->evq.ev[i].t;
+	struct sim_thread *best = NULL;
+	for (struct sim_thread *t = h->rq_head; t; t = t->next)
+		if (!best || sim__eevdf_of(h, t)->v < sim__eevdf_of(h, best)->v)
+			best = t;
+	return best ? best : cur;
+}
+
+/* Places t as it wakes (sim__eevdf_place), a state of its own first if it
+ * has none. Returns 0 or SIM_ENOMEM. */
+static int ev_place(struct sim_host *h, struct sim_thread *t)
+{
+	if (t->hpos == -1) {
+		int i = sim__eevdf_new(&h->evq, t);
+		if (i < 0)
+			return SIM_ENOMEM;
+		t->hpos = -2 - i;
+	}
+	sim__eevdf_place(&h->evq, sim__eevdf_idx(t), ev_run(h));
+	return 0;
+}
+
 void sim_thread_init(struct sim_thread *t, struct sim_host *h,
 		     void (*on_done)(struct sim_thread *), void *owner)
 {
@@ -71,7 +147,6 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 			       .wakeup_preempt = cfg->wakeup_preemption,
 			       .eevdf = cfg->scheduler == SIM_SCHED_EEVDF &&
 					cfg->quantum > 0,
-			       .ev_root = -1,
 			       .handoff = -1,
 			       .core_fn = core_event};
 	set_slow(h);
@@ -85,7 +160,9 @@ int sim_host_init(struct sim_host *h, struct sim *s,
 		h->cores = calloc((size_t)h->ncores, sizeof *h->cores);
 		h->idle = malloc((size_t)h->ncores * sizeof *h->idle);
 	}
-	if (!h->cores || !h->idle) {
+	if (!h->cores || !h->idle ||
+	    sim__eevdf_init(&h->evq, h->quantum, h->tick,
+			    h->eevdf ? h->ncores : 0) < 0) {
 		sim_host_release(h);
 		return SIM_ENOMEM;
 	}
@@ -117,8 +194,7 @@ void sim_host_release(struct sim_host *h)
 		free(h->idle);
 	}
 	free(h->ps);
-	free(h->ev);
-	h->ev = NULL;
+	sim__eevdf_release(&h->evq);
 	h->cores = NULL;
 	h->idle = NULL;
 	h->ps = NULL;
@@ -413,10 +489,10 @@ static double ev_hold_end(const struct sim_host *h, const struct sim_core *co,
 			  double now, bool woken)
 {
 	const struct sim_eevdf *e = sim__eevdf_of(h, co->last);
-	double v = sim__eevdf_vnow(h, co, now);
+	double v = ev_vnow(h, co, now);
 	double next_tick =
 	    h->tick > 0 ? h->tick * (floor(now / h->tick + 1e-6) + 1) : now;
-	if (sim__eevdf_protected(h, co, now)) {
+	if (ev_protected(h, co, now)) {
 		double end = now + (e->vprot - v);
 		if (h->tick > 0)
 			end = h->tick * ceil((end - 1e-9) / h->tick);
@@ -495,7 +571,7 @@ static void dispatch(struct sim_host *h, int c, struct sim_thread *t,
 	 * which is what slicing every quantum would do, without an event per
 	 * quantum. */
 	double slice = t->remaining;
-	if ((h->rq_head || (ev_on(h) && h->ev_ndelayed)) && h->quantum > 0) {
+	if ((h->rq_head || (ev_on(h) && h->evq.ndelayed)) && h->quantum > 0) {
 		double left = hold_end(h, co, now + cost, false) - (now + cost);
 		if (slice > left)
 			slice = left;
@@ -638,9 +714,8 @@ static void ev_wake_check(struct sim_host *h, int c, struct sim_thread *t)
 {
 	struct sim_core *co = &h->cores[c];
 	double now = h->s->now;
-	bool resched =
-	    sim__eevdf_renew(h, co, now) || !sim__eevdf_protected(h, co, now);
-	if (resched || sim__eevdf_pick(h, c, false) == t)
+	bool resched = ev_renew(h, co, now) || !ev_protected(h, co, now);
+	if (resched || ev_pick(h, c, false) == t)
 		cut_slice(h, c, core_now(h, c));
 }
 
@@ -656,8 +731,8 @@ static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 		bound_slices(h);
 	sim__eevdf_of(h, t)->prev = h->rq_tail;
 	rq_link(h, h->rq_tail ? &h->rq_tail->next : &h->rq_head, t);
-	sim__eevdf_count(h, t, 1);
-	sim__eevdf_enqueue(h, t);
+	sim__eevdf_count(&h->evq, sim__eevdf_idx(t), 1);
+	sim__eevdf_enqueue(&h->evq, sim__eevdf_idx(t));
 	if (!woke || !h->wakeup_preempt)
 		return;
 	if (h->ev_ending) { /* checked when that thread goes on (run_slow) */
@@ -681,7 +756,7 @@ static void rq_remove(struct sim_host *h, struct sim_thread *t)
 		prev = sim__eevdf_of(h, t)->prev;
 		if (t->next)
 			sim__eevdf_of(h, t->next)->prev = prev;
-		sim__eevdf_dequeue(h, t);
+		sim__eevdf_dequeue(&h->evq, sim__eevdf_idx(t));
 	} else {
 		for (struct sim_thread *p = h->rq_head; p != t; p = p->next)
 			prev = p;
@@ -695,7 +770,7 @@ static void rq_remove(struct sim_host *h, struct sim_thread *t)
 	h->rq_len--;
 	sim_tw_set(&h->waiting, h->s->now, (double)h->rq_len);
 	if (ev_on(h))
-		sim__eevdf_count(h, t, -1);
+		sim__eevdf_count(&h->evq, sim__eevdf_idx(t), -1);
 }
 
 /* The next thread waiting for core co, with the refill it pays for taking
@@ -738,7 +813,7 @@ static void dispatch_next(struct sim_host *h, int c)
 {
 	struct sim_thread *next;
 	if (ev_on(h)) {
-		next = sim__eevdf_pick(h, -1, true);
+		next = ev_pick(h, -1, true);
 		rq_remove(h, next);
 	} else {
 		next = rq_pop(h);
@@ -751,7 +826,7 @@ static void dispatch_next(struct sim_host *h, int c)
 static void ev_idle(struct sim_host *h)
 {
 	if (ev_on(h))
-		sim__eevdf_pick(h, -1, true);
+		ev_pick(h, -1, true);
 }
 
 /* Core c has nothing to run any more: give it the next thread, or idle. */
@@ -773,8 +848,9 @@ static void core_free(struct sim_host *h, int c)
 static void ev_ended(struct sim_host *h, const struct sim_core *co,
 		     struct sim_thread *t)
 {
-	sim__eevdf_ended(h, co, t);
-	sim__eevdf_count(h, t, 1);
+	sim__eevdf_ended(&h->evq, sim__eevdf_idx(t), co->slice, h->s->now,
+			 co->held);
+	sim__eevdf_count(&h->evq, sim__eevdf_idx(t), 1);
 	h->ev_ending = t;
 }
 
@@ -789,14 +865,14 @@ static void ev_after(struct sim_host *h)
 		return;
 	h->ev_ending = NULL;
 	h->ev_woke = NULL; /* the pick decides (keep_core, core_event) */
-	sim__eevdf_count(h, t, -1);
-	bool none = !h->rq_head && !h->ev_ndelayed;
-	sim__eevdf_sleep(h, t);
+	sim__eevdf_count(&h->evq, sim__eevdf_idx(t), -1);
+	bool none = !h->rq_head && !h->evq.ndelayed;
+	sim__eevdf_sleep(&h->evq, sim__eevdf_idx(t), ev_run(h));
 	if (h->handoff >= 0 && !h->rq_head)
 		ev_idle(h);
 	/* delayed, it competes: the running threads' slices end at their
 	 * reschedules, where the pick may dequeue it */
-	if (none && h->ev_ndelayed)
+	if (none && h->evq.ndelayed)
 		bound_slices(h);
 }
 
@@ -869,9 +945,9 @@ static void ev_slice_end(struct sim_host *h, int c, struct sim_thread *t)
 {
 	struct sim_core *co = &h->cores[c];
 	struct sim_thread *next = NULL;
-	if (h->rq_head || h->ev_ndelayed) {
-		sim__eevdf_renew(h, co, h->s->now);
-		next = sim__eevdf_pick(h, c, true);
+	if (h->rq_head || h->evq.ndelayed) {
+		ev_renew(h, co, h->s->now);
+		next = ev_pick(h, c, true);
 	}
 	t->remaining -= co->slice;
 	sim__eevdf_of(h, t)->v += co->slice;
@@ -1119,9 +1195,9 @@ static __attribute__((noinline)) void run_slow(struct sim_host *h,
 	bool woke = true;
 	if (ev_on(h) && h->ev_ending == t) {
 		h->ev_ending = NULL;
-		sim__eevdf_count(h, t, -1);
+		sim__eevdf_count(&h->evq, sim__eevdf_idx(t), -1);
 		woke = false;
-	} else if (ev_on(h) && sim__eevdf_place(h, t) < 0) {
+	} else if (ev_on(h) && ev_place(h, t) < 0) {
 		h->s->stop = SIM_ENOMEM;
 		return;
 	}
@@ -1283,7 +1359,7 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 		if (ev_on(h)) { /* it leaves the queue, as if it slept */
 			co->cur = NULL;
 			sim__eevdf_of(h, t)->v += used;
-			sim__eevdf_sleep(h, t);
+			sim__eevdf_sleep(&h->evq, sim__eevdf_idx(t), ev_run(h));
 		}
 		if (now < until) {
 			co->cur = NULL;
@@ -1309,7 +1385,7 @@ double sim_host_abort(struct sim_host *h, struct sim_thread *t)
 	rq_remove(h, t);
 	t->owed = 0;
 	if (ev_on(h))
-		sim__eevdf_sleep(h, t);
+		sim__eevdf_sleep(&h->evq, sim__eevdf_idx(t), ev_run(h));
 	return t->remaining;
 }
 

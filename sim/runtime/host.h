@@ -43,7 +43,7 @@ struct sim_thread {
 	int core;	  /* running on this core, or -1 */
 	int lastcore;	  /* core it last ran on, or -1 */
 	int hpos; /* processor sharing: heap position; -1 none; with EEVDF
-		     -2 - its state's index in sim_host.ev (sim__eevdf_of) */
+		     -2 - its state's index in sim_host.evq (sim__eevdf_of) */
 	int owed; /* its burst's switch refill still to come (host.c):
 		     SIM__OWED, or SIM__OWED_START before its first core */
 	/* queueing for a core, processor sharing, switch refills (after
@@ -182,34 +182,30 @@ struct sim_host {
 	sim_ev ps_ev;
 	double t_reset;
 	struct sim_stalls *stalls; /* sim_host_set_stalls, or NULL */
-	/* the EEVDF scheduler (sim_host_cfg.scheduler, eevdf.h): the sum
-	 * and count of the v of the threads on its queue that no core runs
-	 * (waiting, delayed, or the one whose burst just ended while its
-	 * on_done runs, ev_ending), the delayed ones, and V when the queue
-	 * was last left empty */
+	/* the EEVDF scheduler (sim_host_cfg.scheduler, eevdf.h): its run
+	 * queue (the threads' states, indexed through sim_thread.hpos: a
+	 * thread's own room is taken, its bytes counted in the models' cache
+	 * lines); the thread whose burst just ended while its on_done runs,
+	 * on the queue meanwhile */
 	bool eevdf;
-	int ev_n;
-	double ev_sum, ev_zero;
-	int ev_ndelayed;  /* threads delayed on the queue */
-	int ev_root;	  /* the tree's (eevdf.c), -1 empty */
-	uint32_t ev_rand; /* the tree's priorities */
-	uint64_t ev_seq;  /* joins of the tree so far */
+	struct sim_eevdf_rq evq;
 	struct sim_thread *ev_ending;
 	/* the last thread that woke while ev_ending's on_done ran (host.c,
 	 * ev_insert), or NULL */
 	struct sim_thread *ev_woke;
-	/* the threads' EEVDF states (sim_thread.hpos; a thread's own room
-	 * is taken: its bytes are counted in the models' cache lines) */
-	struct sim_eevdf *ev;
-	int ev_len, ev_cap;
 };
 
-/* Thread t's EEVDF state (given one by sim__eevdf_place). */
+/* Thread t's EEVDF state's index (given one as it first wakes, host.c)
+ * and the state. */
+static inline int sim__eevdf_idx(const struct sim_thread *t)
+{
+	assert(t->hpos <= -2);
+	return -2 - t->hpos;
+}
 static inline struct sim_eevdf *sim__eevdf_of(const struct sim_host *h,
 					      const struct sim_thread *t)
 {
-	assert(t->hpos <= -2);
-	return &h->ev[-2 - t->hpos];
+	return &h->evq.ev[sim__eevdf_idx(t)];
 }
 
 /* The bytes of a thread from its start that a burst on an idle core
