@@ -209,7 +209,7 @@ struct el_proc {
  * fields a request reads or writes are laid out by what it touches, in
  * three runs of whole cache lines, ten lines in all (the static
  * assertions below), and the parent fetches those (el_fetch), not the
- * state's other fourteen lines (statistics read by reports, the threadpool,
+ * state's other sixteen lines (statistics read by reports, the threadpool,
  * processor sharing, memory, set-up):
  *   line 0     the model's own: workload, config, host, counts, the cost
  *              of a first callback;

@@ -108,6 +108,38 @@ Test(stalls, stretch_the_work_and_delay_an_idle_cores_next_request)
 	}
 }
 
+/* With EEVDF, a core that has run nothing and is stopped while idle is
+ * off the idle stack: when a thread would get a core (sim_host_core_at,
+ * the GIL asks) it is free at its stall's end. It once read the EEVDF
+ * state of a last thread it never had (a crash, seeds 3 and 5). */
+Test(stalls, with_eevdf_an_idle_core_that_ran_nothing_frees_at_its_end)
+{
+	for (int seed = 3; seed <= 5; seed += 2) {
+		char yaml[1024];
+		snprintf(
+		    yaml, sizeof(yaml),
+		    "seed: %d\n"
+		    "duration: 20s\n"
+		    "warmup: 0s\n"
+		    "replications: 2\n"
+		    "workload:\n"
+		    "  arrivals: { process: poisson, rate: 200/s }\n"
+		    "  classes:\n"
+		    "    - { name: short, phases: [ { cpu: { dist: "
+		    "exponential, mean: 1ms } }, { io: { dist: "
+		    "exponential, mean: 2ms } }, { cpu: 300us } ] }\n"
+		    "systems:\n"
+		    "  - { name: s, model: worker-pool, cores: 2, quantum: "
+		    "3ms, tick: 1ms, scheduler: eevdf, workers: 6, "
+		    "threads: 4, stall_rate: 50/s, stall_time: 2ms }\n",
+		    seed);
+		struct sim_summary s;
+		tl_run(yaml, &s, 1);
+		cr_expect(s.completed > 0, "seed %d: nothing completed", seed);
+		sim_summary_release(&s);
+	}
+}
+
 /* Without them the host reports nothing of them. */
 Test(stalls, none_by_default)
 {

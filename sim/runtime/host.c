@@ -60,9 +60,9 @@ static double ev_vnow(const struct sim_host *h, const struct sim_core *co,
 	return sim__eevdf_of(h, co->last)->v + ran;
 }
 
-/* The threads the cores run, on the queue as eevdf.c counts them (their
- * v in the queue's room for them). */
-static struct sim_eevdf_run ev_run(const struct sim_host *h)
+/* The threads the cores run, on the queue as eevdf.c counts them: their
+ * v, written into the queue's room for them (h->evq.vrun). */
+static struct sim_eevdf_run ev_run(struct sim_host *h)
 {
 	int n = 0;
 	double now = h->s->now;
@@ -488,6 +488,10 @@ static double hold_end_ticked(const struct sim_host *h,
 static double ev_hold_end(const struct sim_host *h, const struct sim_core *co,
 			  double now, bool woken)
 {
+	if (!co->last) { /* it has run nothing: idle, but stopped (stalls) */
+		double until = h->stalls ? h->stalls->until[co - h->cores] : 0;
+		return until > now ? until : now;
+	}
 	const struct sim_eevdf *e = sim__eevdf_of(h, co->last);
 	double v = ev_vnow(h, co, now);
 	double next_tick =

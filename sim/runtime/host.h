@@ -43,7 +43,8 @@ struct sim_thread {
 	int core;	  /* running on this core, or -1 */
 	int lastcore;	  /* core it last ran on, or -1 */
 	int hpos; /* processor sharing: heap position; -1 none; with EEVDF
-		     -2 - its state's index in sim_host.evq (sim__eevdf_of) */
+		     -2 - its state's index in sim_host.evq.ev
+		     (sim__eevdf_of) */
 	int owed; /* its burst's switch refill still to come (host.c):
 		     SIM__OWED, or SIM__OWED_START before its first core */
 	/* queueing for a core, processor sharing, switch refills (after
