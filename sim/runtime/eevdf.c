@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "kernel/grow.h"
+
 /* Within this of V a thread counts eligible, of its vprot protected past
  * it: a decision at the instant the arithmetic says a v reaches a mark
  * must see it reached, or the host would decide again at that instant.
@@ -37,19 +39,17 @@ void sim__eevdf_release(struct sim_eevdf_rq *q)
 	free(q->vrun);
 	q->ev = NULL;
 	q->vrun = NULL;
-	q->len = q->cap = 0;
+	q->len = 0;
+	q->cap = 0;
 }
 
 int sim__eevdf_new(struct sim_eevdf_rq *q, struct sim_thread *t)
 {
-	if (q->len == q->cap) {
-		int cap = q->cap ? 2 * q->cap : 8;
-		struct sim_eevdf *ev = realloc(q->ev, (size_t)cap * sizeof *ev);
-		if (!ev)
-			return -1;
-		q->ev = ev;
-		q->cap = cap;
-	}
+	struct sim_eevdf *ev =
+	    sim_grow(q->ev, &q->cap, (size_t)q->len, sizeof *ev, 8);
+	if (!ev)
+		return -1;
+	q->ev = ev;
 	q->ev[q->len] = (struct sim_eevdf){.t = t};
 	return q->len++;
 }

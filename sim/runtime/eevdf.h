@@ -29,6 +29,7 @@
 #define SIM_EEVDF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct sim_thread;
@@ -61,7 +62,8 @@ struct sim_eevdf {
  * last left empty, and the tree. */
 struct sim_eevdf_rq {
 	struct sim_eevdf *ev;
-	int len, cap;
+	int len;
+	size_t cap;
 	int n;
 	double sum, zero;
 	int ndelayed;	/* threads delayed on the queue */

@@ -485,18 +485,19 @@ static double hold_end_ticked(const struct sim_host *h,
  * ev_slice_end). Without a tick the reschedule comes as v reaches vprot,
  * and past it at its deadline. Always later than now while protected, so
  * that a thread kept makes progress. */
+static double core_now(const struct sim_host *h, int c);
+
 static double ev_hold_end(const struct sim_host *h, const struct sim_core *co,
 			  double now, bool woken)
 {
-	if (!co->last) { /* it has run nothing: idle, but stopped (stalls) */
-		double until = h->stalls ? h->stalls->until[co - h->cores] : 0;
-		return until > now ? until : now;
-	}
+	/* it has run nothing: idle, but stopped (stalls) until core_now */
+	if (!co->last)
+		return fmax(core_now(h, (int)(co - h->cores)), now);
 	const struct sim_eevdf *e = sim__eevdf_of(h, co->last);
 	double v = ev_vnow(h, co, now);
 	double next_tick =
 	    h->tick > 0 ? h->tick * (floor(now / h->tick + 1e-6) + 1) : now;
-	if (ev_protected(h, co, now)) {
+	if (sim__eevdf_protected(&h->evq, sim__eevdf_idx(co->last), v)) {
 		double end = now + (e->vprot - v);
 		if (h->tick > 0)
 			end = h->tick * ceil((end - 1e-9) / h->tick);
