@@ -28,7 +28,9 @@ int sim__eevdf_init(struct sim_eevdf_rq *q, double quantum, double tick,
 {
 	*q =
 	    (struct sim_eevdf_rq){.root = -1, .quantum = quantum, .tick = tick};
-	if (cores > 0 && !(q->vrun = malloc((size_t)cores * sizeof *q->vrun)))
+	if (cores > 0 &&
+	    (!(q->vrun = malloc((size_t)cores * sizeof *q->vrun)) ||
+	     !(q->seen = calloc((size_t)cores, sizeof *q->seen))))
 		return -1;
 	return 0;
 }
@@ -37,8 +39,10 @@ void sim__eevdf_release(struct sim_eevdf_rq *q)
 {
 	free(q->ev);
 	free(q->vrun);
+	free(q->seen);
 	q->ev = NULL;
 	q->vrun = NULL;
+	q->seen = NULL;
 	q->len = 0;
 	q->cap = 0;
 }

@@ -73,6 +73,10 @@ struct sim_eevdf_rq {
 	double quantum; /* the slice */
 	double tick;	/* sim_host_cfg.tick, 0 none */
 	double *vrun;	/* room for a sim_eevdf_run's v, one a core */
+	/* the host's, one a core: when the kernel last accounted the
+	 * thread it runs (update_curr() at a wake-up's check or a
+	 * reschedule; its ticks the host computes) */
+	double *seen;
 };
 
 /* The threads the cores run, on the queue too: their v as of now (a
@@ -84,7 +88,8 @@ struct sim_eevdf_run {
 };
 
 /* An empty queue with the host's slice and tick, and room for the v of
- * `cores` running threads. Returns 0, or -1 when memory ran out. */
+ * `cores` running threads and when each was last accounted. Returns 0, or
+ * -1 when memory ran out. */
 int sim__eevdf_init(struct sim_eevdf_rq *q, double quantum, double tick,
 		    int cores);
 void sim__eevdf_release(struct sim_eevdf_rq *q);

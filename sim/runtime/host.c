@@ -72,6 +72,28 @@ static struct sim_eevdf_run ev_run(struct sim_host *h)
 	return (struct sim_eevdf_run){.v = h->evq.vrun, .n = n};
 }
 
+/* The same, each as the kernel last accounted it (update_curr()): at its
+ * core's last tick, or its last wake-up check or reschedule
+ * (h->evq.seen), whichever is later; without a tick, now. A thread that
+ * wakes while still delayed is requeued against these
+ * (requeue_delayed_entity() from ttwu_runnable(), with no update_curr()
+ * before it: the running thread's v is the one of its last accounting),
+ * and only then checks the core (see ev_place). */
+static struct sim_eevdf_run ev_run_seen(struct sim_host *h)
+{
+	double now = h->s->now;
+	if (!(h->tick > 0))
+		return ev_run(h);
+	double tick = h->tick * floor(now / h->tick + 1e-6);
+	int n = 0;
+	for (int c = 0; c < h->ncores; c++)
+		if (h->cores[c].cur)
+			h->evq.vrun[n++] =
+			    ev_vnow(h, &h->cores[c],
+				    fmin(now, fmax(tick, h->evq.seen[c])));
+	return (struct sim_eevdf_run){.v = h->evq.vrun, .n = n};
+}
+
 /* Whether core co's thread still holds its core at `now` (eevdf.h). */
 static bool ev_protected(const struct sim_host *h, const struct sim_core *co,
 			 double now)
@@ -80,9 +102,11 @@ static bool ev_protected(const struct sim_host *h, const struct sim_core *co,
 				    ev_vnow(h, co, now));
 }
 
-/* update_curr()'s deadline for core co's thread at `now` (eevdf.h). */
+/* update_curr()'s deadline for core co's thread at `now` (eevdf.h), its
+ * v accounted then (ev_run_seen). */
 static bool ev_renew(struct sim_host *h, const struct sim_core *co, double now)
 {
+	h->evq.seen[co - h->cores] = now;
 	return sim__eevdf_renew(&h->evq, sim__eevdf_idx(co->last),
 				ev_vnow(h, co, now), now, co->held);
 }
@@ -109,7 +133,8 @@ static struct sim_thread *ev_pick(struct sim_host *h, int c, bool dequeue)
 }
 
 /* Places t as it wakes (sim__eevdf_place), a state of its own first if it
- * has none. Returns 0 or SIM_ENOMEM. */
+ * has none; one still delayed against the running threads' v as last
+ * accounted (ev_run_seen). Returns 0 or SIM_ENOMEM. */
 static int ev_place(struct sim_host *h, struct sim_thread *t)
 {
 	if (t->hpos == -1) {
@@ -118,7 +143,9 @@ static int ev_place(struct sim_host *h, struct sim_thread *t)
 			return SIM_ENOMEM;
 		t->hpos = -2 - i;
 	}
-	sim__eevdf_place(&h->evq, sim__eevdf_idx(t), ev_run(h));
+	struct sim_eevdf *e = sim__eevdf_of(h, t);
+	sim__eevdf_place(&h->evq, sim__eevdf_idx(t),
+			 e->delayed ? ev_run_seen(h) : ev_run(h));
 	return 0;
 }
 

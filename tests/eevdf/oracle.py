@@ -27,7 +27,9 @@ The rules, all threads at one weight (v in seconds of CPU):
 - A thread that wakes is placed at V - lag x (n + 1) / n (n on the queue
   already) with deadline v + slice, and preempts if it is now the pick.
   A delayed one that wakes stays where it is, unless its lag is now
-  positive: then it comes in afresh at V without it.
+  positive: then it comes in afresh at V without it; both against the
+  running thread's v as last accounted (it is requeued before the
+  update_curr() of the wake-up's check: ttwu_runnable()).
 - A thread that blocks, not eligible, stays delayed on the queue; else it
   leaves with its lag, V - v, clamped to max(2 slices, a tick).
 - A thread that goes on to its next burst without blocking is not seen,
@@ -148,8 +150,12 @@ def simulate(spec):
                 schedule()
         elif kind == 1:  # a wake-up
             t.wake, t.left = None, t.cpu
-            resched = update_curr(now)
-            place(t)
+            if t.delayed:  # requeued, then the check's update_curr()
+                place(t)
+                resched = update_curr(now)
+            else:
+                resched = update_curr(now)
+                place(t)
             if st['cur'] is None or resched or pick() is t:
                 schedule()
         else:  # the running thread's burst ends
