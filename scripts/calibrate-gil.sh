@@ -59,8 +59,9 @@
 # Output: OUT/gil.txt (default results/calibrate) and, with SCHED=1,
 # OUT/gil-sched-K.csv (one row a request: its waits, for pandas;
 # gil_sched.py). Environment: HOGS, N
-# (300), RATE (50), QUANTUM (1.5ms), TICK (the model's scheduler tick,
-# e.g. 4ms; default none), SCHEDULER (the model's `scheduler`, e.g.
+# (300), RATE (50), QUANTUM (the kernel's EEVDF slice: eevdf_slice in
+# scripts/sched-keys.sh; the figures above with 1.5ms), TICK (the model's
+# scheduler tick, e.g. 4ms; default none), SCHEDULER (the model's `scheduler`, e.g.
 # eevdf; default round-robin), SERVER_CPU, CLIENT_CPU, PORT (19190),
 # OUT, SCHED.
 set -euo pipefail
@@ -73,7 +74,10 @@ cd "$(dirname "$0")/.."
 HOGS=${HOGS:-"0 1 2 3"}
 N=${N:-300}
 RATE=${RATE:-50}
-QUANTUM=${QUANTUM:-1.5ms}
+# shellcheck source=scripts/sched-keys.sh
+. scripts/sched-keys.sh # eevdf_slice
+QUANTUM=${QUANTUM:-$(eevdf_slice)}
+QUANTUM=${QUANTUM:-3ms} # an older kernel (CFS): the models' default
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-19190}

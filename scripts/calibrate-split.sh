@@ -15,7 +15,8 @@
 # /w?cpu_us=BURN&wait_us=WAIT (BURN 500, WAIT 20000: the `io` mix of
 # validate-real.sh) and /w?cpu_us=BURN (no sleep), ROUNDS (2) times. The
 # server's CPU per request is its processes' CPU time over the requests
-# answered. The model runs the same (1 core, QUANTUM 1.5 ms, the
+# answered. The model runs the same (1 core, QUANTUM: the kernel's EEVDF
+# slice, eevdf_slice in scripts/sched-keys.sh, 1.4 ms on the validation VM; the
 # defaults, or the --set options in KEYS, e.g. a calibration's from
 # validate-real.sh's pred_calibrated/sets.txt with `systems.sync.` keys).
 # The machine drifts: compare the differences (what the sleep adds, what
@@ -35,7 +36,10 @@ ROUNDS=${ROUNDS:-2}
 BURN=${BURN:-500}
 WAIT=${WAIT:-20000}
 KEYS=${KEYS:-}
-QUANTUM=${QUANTUM:-1.5ms}
+# shellcheck source=scripts/sched-keys.sh
+. scripts/sched-keys.sh # eevdf_slice
+QUANTUM=${QUANTUM:-$(eevdf_slice)}
+QUANTUM=${QUANTUM:-3ms} # an older kernel (CFS): the models' default
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18660}

@@ -19,14 +19,19 @@ static const char *const sim__schedulers[] = {"round-robin", "eevdf", NULL};
 const struct sim_param sim__host_params[] = {
     SIM_PARAM("cores", SIM_PT_INT, struct sim_host_cfg, cores, .def = 1,
 	      .min = 1, .max = 4096, .help = "CPU cores of the host"),
-    /* Linux's EEVDF scheduler (6.6 and later) gives a task a base slice of
-     * 0.75 ms x (1 + log2 of the CPUs, counted up to 8): 3 ms on a machine
-     * of 8 CPUs or more (kernel/sched/fair.c, sysctl_sched_base_slice and
-     * get_update_sysctl_factor()) */
+    /* Linux's EEVDF scheduler (6.6 and later) gives a task a base slice
+     * scaled by 1 + log2 of the CPUs, counted up to 8 (kernel/sched/
+     * fair.c, sysctl_sched_base_slice and get_update_sysctl_factor()):
+     * 0.75 ms x 4 = 3 ms on a machine of 8 CPUs or more through 6.14;
+     * from 6.15 (and 6.12's and 6.14's stable updates) the base is
+     * 0.70 ms, 2.8 ms there and 1.4 ms on 2 CPUs (the validation VM's
+     * se.slice in /proc/self/sched, which names the running kernel's) */
     SIM_PARAM("quantum", SIM_PT_DURATION, struct sim_host_cfg, quantum,
 	      .def = 0.003, .min = 0, .max = 3600,
-	      .help = "scheduler time slice (Linux EEVDF's base slice on 8 "
-		      "or more CPUs; 1.5 ms on 2); 0 = processor sharing"),
+	      .help = "scheduler time slice (Linux 6.6-6.14 EEVDF's base "
+		      "slice on 8 or more CPUs; from 6.15 2.8 ms there, 1.4 "
+		      "ms on 2: se.slice in /proc/self/sched); 0 = processor "
+		      "sharing"),
     /* Linux acts on a used-up slice at its scheduler tick, 1/CONFIG_HZ:
      * the hrtimer that would end a slice on time (the HRTICK feature) is
      * off by default (kernel/sched/features.h), and CONFIG_HZ defaults to
