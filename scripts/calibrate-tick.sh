@@ -8,42 +8,48 @@
 #                                     (~10 s a case), print both
 #
 # scripts/calibrate/tickprobe.c runs K busy processes and one that wakes
-# 2-10 ms after each burn (uniform) to burn BURN_US of its CPU clock, all
-# on SERVER_CPU at nice -20, as validate-real.sh runs its servers: a sync
-# worker woken by a request while other workers compute. For K in HOGS,
-# it prints the waker's time from its wake-up deadline to the end of its
-# burn (p25, p50, p75, p90, ms), the share of wake-ups that waited more
-# than half a millisecond, and the busy processes' stretches on the core
-# (p50, p75). Then the same in the worker-pool model (K+1 sync workers on
-# one core with QUANTUM, overheads zero: K requests that never end and
-# one of BURN_US every BURN_US + 2-10 ms), with TICK and EEVDF, with TICK
-# and round robin, and without a tick; its share waited is the requests
-# past a deadline of BURN_US + 0.5 ms.
+# on a schedule to burn BURN_US of its CPU clock, each deadline a burn
+# and 2-10 ms (uniform) after the last (a burn that ends late starts the
+# next at once), all on SERVER_CPU at nice -20, as validate-real.sh runs
+# its servers: a sync worker woken by a request while other workers
+# compute. For K in HOGS, it prints the waker's time from its deadline to
+# the end of its burn (p25, p50, p75, p90, ms), the share of deadlines it
+# met more than half a millisecond late, and the busy processes' stretches
+# on the core (p50, p75). Then the same in the worker-pool model (K+1 sync
+# workers on one core with QUANTUM, overheads zero: K requests that never
+# end and one of BURN_US every BURN_US + 2-10 ms, the same schedule), with
+# TICK and EEVDF, with TICK and round robin, and without a tick; its
+# share waited is the requests past a deadline of BURN_US + 0.5 ms.
 #
-# On 2026-12-06 at 18:19 (the validation VM: Linux 6.18, CONFIG_HZ=250,
-# 2 vCPUs; BURN_US 1300), the burn's end after its deadline, p25 p50 p75
-# p90 in ms, and the share of wake-ups that waited (more than 0.5 ms):
-#   K=1: machine 1.37 1.38 1.39 4.49, 17 %; model with tick 4ms p50 1.30,
-#        p90 4.75, 42 %; without 1.30, 1.30, 0 %;
-#   K=2: machine 1.37 3.49 5.11 5.88, 62 %; tick 1.30, 4.75, 42 %; none
-#        3.67, 4.29, 100 %;
-#   K=3: machine 1.41 4.85 6.53 8.65, 72 %; tick 1.30, 4.75, 42 %; none
-#        5.42, 8.03, 100 %.
-# Busy processes held the core 2.3-2.7 ms at the median and 3.8-4.0 at
-# p75: the 4 ms tick. Over eight runs since 17:13 (three of a scratch
-# version of the probe) 16-17 % of wake-ups waited behind one busy
-# process, 46-62 % behind two, 70-76 % behind three: the more there are,
-# the more often the woken one waits, which round robin's order (a woken
-# thread before those preempted at a tick) does not give. The model with
-# `scheduler: eevdf` (2026-12-06 19:00, the same case) does: p50 and p90
-# 1.30 and 4.50 ms behind one (24 %), 3.73 and 6.09 behind two (76 %),
-# 5.05 and 8.94 behind three (88 %).
+# On 2026-12-06 at 23:47-23:50 (the validation VM: Linux 6.18,
+# CONFIG_HZ=250, 2 vCPUs, the kernel's 1.4 ms slice; BURN_US 1300), two
+# runs, the burn's end after its deadline (p50 and p90, ms) and the share
+# that waited:
+#   K=0: machine 1.41-1.42, 1.46-1.47, 0 % (the probe's own wake-up and
+#        clock reads: 0.1 ms over the burn); model 1.30, 1.30, 0 %;
+#   K=1: machine 1.37-1.38, 4.34-4.44, 16-17 %; model with tick 4ms and
+#        eevdf 1.30, 4.50, 21 %; round robin 1.30, 4.71, 40 %;
+#   K=2: machine 3.68-3.70, 5.93-5.95, 62-65 %; eevdf 3.30, 6.06, 68 %;
+#        round robin 1.30, 4.71, 40 %; no tick 3.53, 4.07, 100 %;
+#   K=3: machine 5.23-5.60, 9.42, 79-81 %; eevdf 4.47, 8.82, 81 %; round
+#        robin 1.30, 4.71, 40 %; no tick 5.11, 6.94, 100 %.
+# Busy processes held the core 1.6-2.7 ms at the median and 3.0-4.2 at
+# p75: the 4 ms tick. The more busy processes, the more often the woken
+# one waits, which round robin's order (a woken thread before those
+# preempted at a tick) does not give and EEVDF's lags do. Before the
+# model weighed a thread woken while still delayed against the running
+# one's v as last accounted (host.c, ev_run_seen), it waited in 22, 75
+# and 88 % of the cases. Until 2026-12-06 the probe woke 2-10 ms after
+# each burn's end rather than on a schedule, which the model's trace does
+# not do: behind three busy processes the machine waited in 70-76 % of
+# its wake-ups then (a burn that waits long pushes its next deadline
+# back), and behind one in 16-17 %, as now.
 #
 # Output: OUT/tick.txt (default results/calibrate) and OUT/tickprobe-K.csv
 # (tickprobe's rows: wake, done and stretch times, for pandas).
 # Environment: HOGS ("0 1 2 3"), BURN_US (1300), N (300), QUANTUM (the
 # running kernel's EEVDF slice, eevdf_slice in scripts/sched-keys.sh: 1.4ms
-# on the validation VM; the figures above were taken with 1.5ms),
+# on the validation VM),
 # TICK (the running kernel's 1/CONFIG_HZ, as validate-real.sh's TICK=auto),
 # SERVER_CPU (0), OUT.
 set -euo pipefail

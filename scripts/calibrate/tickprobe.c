@@ -9,12 +9,14 @@
  * validate-real.sh runs its servers). Forks HOGS processes that spin,
  * each recording its stretches on the core (a gap of more than 20 us in
  * its reading of the monotonic clock ends one). The main process then N
- * times sleeps until a deadline 2-10 ms ahead (uniform; clock_nanosleep,
- * absolute) and burns BURN_US microseconds of its own CPU clock, as a
- * server woken by a request does. Writes CSV on standard output, one row
- * a figure, in seconds: `what,seconds` with what `wake` (from the
- * deadline to its first instruction), `done` (from the deadline to the
- * end of its burn) or `stretch` (a busy process's time on the core).
+ * times sleeps until a deadline (clock_nanosleep, absolute), the last one
+ * a burn and 2-10 ms (uniform) on, and burns BURN_US microseconds of its
+ * own CPU clock, as a server woken by requests on an open schedule does
+ * (a burn that ends past the next deadline starts the next at once).
+ * Writes CSV on standard output, one row a figure, in seconds:
+ * `what,seconds` with what `wake` (from the deadline to its first
+ * instruction), `done` (from the deadline to the end of its burn) or
+ * `stretch` (a busy process's time on the core).
  *
  * With the HRTICK feature off (Linux's default), a busy process keeps the
  * core past its slice until a tick (1/CONFIG_HZ), and one woken during
@@ -119,11 +121,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double *done = wake + n;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (int i = 0; i < n; i++) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += (long)(2e6 + drand48() * 8e6);
-		if (ts.tv_nsec >= 1000000000) {
+		/* the next deadline: the last one, a burn and 2-10 ms on (an
+		 * open schedule, as the model's trace: a burn that ends late
+		 * starts the next at once, from its deadline) */
+		ts.tv_nsec +=
+		    (long)((i > 0 ? burn * 1e9 : 0) + 2e6 + drand48() * 8e6);
+		while (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
