@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# trace-eevdf.sh - the kernel's own EEVDF state at each wake-up of a
+# process that burns beside busy ones: the evidence for the hosts'
+# `scheduler: eevdf` rules (sim/runtime/eevdf.c, host.c).
+#
+#   bash scripts/trace-eevdf.sh      install what is missing, trace (about
+#                                    5 s a case), print the checks
+#
+# Runs scripts/calibrate/tickprobe.c (K busy processes and one that burns
+# BURN_US of its CPU clock on a schedule, as calibrate-tick.sh) under
+# bpftrace, on SERVER_CPU at nice -20. At each of the burner's wake-ups
+# (the sched_waking and sched_wakeup tracepoints) it reads, through the
+# kernel's BTF, every probe process's sched_entity: vruntime, deadline,
+# vlag (the running one's protected vruntime, vprot, since Linux 6.17;
+# its deadline stashed there before), sched_delayed, on_rq; and every
+# switch to or from the burner. scripts/validate/eevdf_state.py then
+# picks as the hosts do on the kernel's state after each wake-up, and
+# says how often that agrees with the kernel's pick, why the burner
+# waited when it did, and how a burner still delayed on the queue was
+# requeued.
+#
+# On 2026-12-06 at 23:56 (the validation VM: Linux 6.18, 2 vCPUs,
+# CONFIG_HZ=250, se.slice 1.4 ms; BURN_US 1300): with one busy process
+# the rules picked as the kernel did at 295 of 295 wake-ups (the burner
+# waited at 47, each behind the running process's earlier deadline), with
+# two at 272 of 272 (waited at 166: 79 behind the running one protected,
+# 63 behind the other's earlier deadline, 24 behind the running one's).
+# Of the wake-ups still delayed (33 and 21), the kernel kept 28 and 16
+# where they were (their v and deadline), exactly those whose lag against
+# the running process's v as last accounted was not positive, and placed
+# the other 5 and 5 afresh: it requeues them (ttwu_runnable(),
+# requeue_delayed_entity()) before the wake-up's update_curr(), which
+# host.c follows since then (ev_run_seen).
+#
+# Needs root (bpftrace), the kernel's BTF (/sys/kernel/btf/vmlinux) and
+# tracefs; no kprobes. Output in OUT (default results/calibrate):
+# eevdf-K.txt (the record), eevdf-K.csv (a row per wake-up, for pandas),
+# eevdf.txt (the checks). Environment: HOGS ("1 2"), BURN_US (1300), N
+# (300), SERVER_CPU (0), OUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/install-missing.sh
+. scripts/install-missing.sh
+
+HOGS=${HOGS:-"1 2"}
+BURN_US=${BURN_US:-1300}
+N=${N:-300}
+SERVER_CPU=${SERVER_CPU:-0}
+OUT=${OUT:-results/calibrate}
+PY=/usr/bin/python3
+WORK=""
+trap '[ -z "$WORK" ] || rm -rf "$WORK"' EXIT
+
+# The bpftrace program: the probe's processes, in the order first seen on
+# a core (the burner starts first), by their task_struct, until they exit;
+# cpid is the burner (bpftrace -c).
+program() {
+  cat <<'BT'
+tracepoint:sched:sched_stat_runtime /comm == "tickprobe" && @t[pid] == 0/ {
+  @t[pid] = (uint64)curtask; @idx[@n] = (uint64)curtask; @pid[@n] = pid;
+  @n = @n + 1;
+}
+tracepoint:sched:sched_process_exit /@t[pid] != 0/ { @gone[pid] = 1; }
+tracepoint:sched:sched_waking, tracepoint:sched:sched_wakeup /args->pid == cpid && @n > 0/ {
+  printf("%s %llu cur=%d", probe, nsecs, pid);
+  $i = 0;
+  while ($i < 17) {
+    if ($i < @n && @gone[@pid[$i]] == 0) {
+      $x = (struct task_struct *)@idx[$i];
+      printf(" | %d v=%llu d=%llu l=%lld del=%d onrq=%d", $x->pid, $x->se.vruntime,
+             $x->se.deadline, $x->se.vlag, $x->se.sched_delayed, $x->se.on_rq);
+    }
+    $i = $i + 1;
+  }
+  printf("\n");
+}
+tracepoint:sched:sched_switch /args->prev_pid == cpid || args->next_pid == cpid/ {
+  printf("SWITCH %llu %d->%d st=%lld\n", nsecs, args->prev_pid, args->next_pid, args->prev_state);
+}
+BT
+}
+
+main() {
+  [[ "$HOGS" =~ ^[0-9\ ]+$ ]] || { echo "trace-eevdf.sh: HOGS: want numbers 1-16, not '$HOGS'" >&2; exit 2; }
+  local k
+  for k in $HOGS; do
+    if [ "$k" -lt 1 ] || [ "$k" -gt 16 ]; then
+      echo "trace-eevdf.sh: HOGS: want numbers 1-16, not '$k'" >&2
+      exit 2
+    fi
+  done
+  [ "$(id -u)" -eq 0 ] || { echo "trace-eevdf.sh: bpftrace needs root" >&2; exit 2; }
+  [ -r /sys/kernel/btf/vmlinux ] || { echo "trace-eevdf.sh: no kernel BTF (/sys/kernel/btf/vmlinux)" >&2; exit 2; }
+  install_missing bpftrace gcc libc6-dev python3
+  mkdir -p "$OUT"
+  WORK=$(mktemp -d)
+  gcc -O2 -Wall -Wextra -o "$WORK/tickprobe" scripts/calibrate/tickprobe.c
+  program >"$WORK/eevdf.bt"
+  : >"$OUT/eevdf.txt"
+  local nice taskset
+  nice=$(command -v nice)
+  taskset=$(command -v taskset)
+  for k in $HOGS; do
+    # bpftrace starts the burner (cpid) and stops when it exits
+    bpftrace -c "$nice -n -20 $taskset -c $SERVER_CPU $WORK/tickprobe $k $BURN_US $N" \
+      "$WORK/eevdf.bt" >"$OUT/eevdf-$k.txt" 2>"$WORK/bpftrace.log" || {
+      echo "trace-eevdf.sh: bpftrace failed (K=$k):" >&2
+      grep -v -e WARNING -e RLIMIT_MEMLOCK "$WORK/bpftrace.log" | head -5 >&2
+      exit 1
+    }
+    { echo "K=$k busy processes:"; "$PY" scripts/validate/eevdf_state.py "$OUT/eevdf-$k.txt" -o "$OUT/eevdf-$k.csv"; } |
+      tee -a "$OUT/eevdf.txt"
+  done
+}
+
+main "$@"
