@@ -19,18 +19,19 @@
 # waited when it did, and how a burner still delayed on the queue was
 # requeued.
 #
-# On 2026-12-06 at 23:56 (the validation VM: Linux 6.18, 2 vCPUs,
-# CONFIG_HZ=250, se.slice 1.4 ms; BURN_US 1300): with one busy process
-# the rules picked as the kernel did at 295 of 295 wake-ups (the burner
-# waited at 47, each behind the running process's earlier deadline), with
-# two at 272 of 272 (waited at 166: 79 behind the running one protected,
-# 63 behind the other's earlier deadline, 24 behind the running one's).
-# Of the wake-ups still delayed (33 and 21), the kernel kept 28 and 16
-# where they were (their v and deadline), exactly those whose lag against
-# the running process's v as last accounted was not positive, and placed
-# the other 5 and 5 afresh: it requeues them (ttwu_runnable(),
-# requeue_delayed_entity()) before the wake-up's update_curr(), which
-# host.c follows since then (ev_run_seen).
+# On 2026-12-06 at 23:52 and 23:53 (the validation VM: Linux 6.18, 2
+# vCPUs, CONFIG_HZ=250, se.slice 1.4 ms; BURN_US 1300): with one busy
+# process the rules picked as the kernel did at 295 of 295 and 293 of 293
+# wake-ups (the burner waited at 47 and 44, all but one behind the
+# running process's earlier deadline), with two at 272 of 272 and 273 of
+# 273 (waited at 166 and 164: 79 and 69 behind the running one
+# protected, 63 and 60 behind the other's earlier deadline, 24 and 35
+# behind the running one's). Of the wake-ups still delayed (33 and 32;
+# 21 and 25), the kernel kept 28 and 27, 16 and 18 where they were (their
+# v and deadline), exactly those whose lag against the running process's
+# v as last accounted was not positive, and placed the others afresh: it
+# requeues them (ttwu_runnable(), requeue_delayed_entity()) before the
+# wake-up's update_curr(), which host.c follows (ev_run_seen).
 #
 # Needs root (bpftrace), the kernel's BTF (/sys/kernel/btf/vmlinux) and
 # tracefs; no kprobes. Output in OUT (default results/calibrate):
