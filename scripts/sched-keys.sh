@@ -1,19 +1,20 @@
 # shellcheck shell=bash
 # sched-keys.sh - the scenarios' scheduler keys from the running kernel
-# (sourced: validate-real.sh, calibrate-tick.sh).
+# (sourced: validate-real.sh, calibrate-tick.sh, calibrate-gil.sh,
+# calibrate-split.sh).
 
 # The scheduler's time slice on this machine: Linux's EEVDF scheduler (6.6
 # and later) gives a task a base slice scaled by 1 + log2(CPUs), the CPUs
 # counted up to 8 (kernel/sched/fair.c: sysctl_sched_base_slice,
 # get_update_sysctl_factor()). The base was 0.75 ms until Linux 6.15 cut
 # it to 0.70 ms (commit 2ae891b8269, "sched: Reduce the default slice to
-# avoid tasks getting an extra tick", also in 6.12's and 6.14's stable
+# avoid tasks getting an extra tick", since backported to the 6.12 stable
 # series). The running kernel says its own (a sysctl may have changed it)
 # in /proc/self/sched, `se.slice` in nanoseconds: 1400000 on the
 # validation VM (Linux 6.18, 2 vCPUs), where `perf sched` showed two busy
 # threads on one core alternating every 1.4-1.5 ms. Without that line,
-# the formula with the base of the kernel's version. Prints nothing on an
-# older kernel (CFS).
+# the formula with the base of the kernel's version (a stable 6.12 may
+# have either). Prints nothing on an older kernel (CFS).
 eevdf_slice() {
   local major minor n ns base
   IFS=. read -r major minor _ < <(uname -r)

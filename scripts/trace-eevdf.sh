@@ -63,7 +63,7 @@ tracepoint:sched:sched_stat_runtime /comm == "tickprobe" && @t[pid] == 0/ {
 }
 tracepoint:sched:sched_process_exit /@t[pid] != 0/ { @gone[pid] = 1; }
 tracepoint:sched:sched_waking, tracepoint:sched:sched_wakeup /args->pid == cpid && @n > 0/ {
-  printf("%s %llu cur=%d", probe, nsecs, pid);
+  printf("%s %llu cur=%d woke=%d", probe, nsecs, pid, args->pid);
   $i = 0;
   while ($i < 17) {
     if ($i < @n && @gone[@pid[$i]] == 0) {
@@ -81,37 +81,50 @@ tracepoint:sched:sched_switch /args->prev_pid == cpid || args->next_pid == cpid/
 BT
 }
 
+# in_range NAME VALUE MIN MAX WHAT: one line and exit 2 unless VALUE is a
+# whole number from MIN to MAX
+in_range() {
+  if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
+    echo "trace-eevdf.sh: $1: want $5 $3-$4, not '$2'" >&2
+    exit 2
+  fi
+}
+
 main() {
-  [[ "$HOGS" =~ ^[0-9\ ]+$ ]] || { echo "trace-eevdf.sh: HOGS: want numbers 1-16, not '$HOGS'" >&2; exit 2; }
   local k
-  for k in $HOGS; do
-    if [ "$k" -lt 1 ] || [ "$k" -gt 16 ]; then
-      echo "trace-eevdf.sh: HOGS: want numbers 1-16, not '$k'" >&2
-      exit 2
-    fi
-  done
+  [[ "$HOGS" =~ [0-9] ]] || in_range HOGS "$HOGS" 1 16 "numbers"
+  for k in $HOGS; do in_range HOGS "$k" 1 16 "numbers"; done
+  in_range BURN_US "$BURN_US" 1 1000000 "microseconds"
+  in_range N "$N" 1 100000 "wake-ups"
+  in_range SERVER_CPU "$SERVER_CPU" 0 "$(($(getconf _NPROCESSORS_ONLN) - 1))" "an online CPU"
   [ "$(id -u)" -eq 0 ] || { echo "trace-eevdf.sh: bpftrace needs root" >&2; exit 2; }
   [ -r /sys/kernel/btf/vmlinux ] || { echo "trace-eevdf.sh: no kernel BTF (/sys/kernel/btf/vmlinux)" >&2; exit 2; }
   install_missing bpftrace gcc libc6-dev python3
-  mkdir -p "$OUT"
   WORK=$(mktemp -d)
   gcc -O2 -Wall -Wextra -o "$WORK/tickprobe" scripts/calibrate/tickprobe.c
   program >"$WORK/eevdf.bt"
-  : >"$OUT/eevdf.txt"
   local nice taskset
   nice=$(command -v nice)
   taskset=$(command -v taskset)
+  # everything in WORK first: OUT gets whole files, or none
+  mkdir -p "$WORK/out"
   for k in $HOGS; do
     # bpftrace starts the burner (cpid) and stops when it exits
     bpftrace -c "$nice -n -20 $taskset -c $SERVER_CPU $WORK/tickprobe $k $BURN_US $N" \
-      "$WORK/eevdf.bt" >"$OUT/eevdf-$k.txt" 2>"$WORK/bpftrace.log" || {
-      echo "trace-eevdf.sh: bpftrace failed (K=$k):" >&2
-      grep -v -e WARNING -e RLIMIT_MEMLOCK "$WORK/bpftrace.log" | head -5 >&2
+      "$WORK/eevdf.bt" >"$WORK/out/eevdf-$k.txt" 2>"$WORK/bpftrace.log" || {
+      echo "trace-eevdf.sh: bpftrace failed (K=$k): $(grep -v -e WARNING -e RLIMIT_MEMLOCK -e '^ ' "$WORK/bpftrace.log" | head -1)" >&2
       exit 1
     }
-    { echo "K=$k busy processes:"; "$PY" scripts/validate/eevdf_state.py "$OUT/eevdf-$k.txt" -o "$OUT/eevdf-$k.csv"; } |
-      tee -a "$OUT/eevdf.txt"
+    echo "K=$k busy processes:" >>"$WORK/out/eevdf.txt"
+    "$PY" scripts/validate/eevdf_state.py "$WORK/out/eevdf-$k.txt" \
+      -o "$WORK/out/eevdf-$k.csv" >>"$WORK/out/eevdf.txt" || {
+      echo "trace-eevdf.sh: the record of K=$k has no wake-up to check ($WORK/out/eevdf-$k.txt)" >&2
+      exit 1
+    }
   done
+  mkdir -p "$OUT"
+  cp "$WORK"/out/* "$OUT"/
+  cat "$OUT/eevdf.txt"
 }
 
 main "$@"

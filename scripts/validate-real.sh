@@ -233,14 +233,14 @@ STALLS=${STALLS:-0}
   { echo "validate-real.sh: STALLS: want 0 or 1, not '$STALLS'" >&2; exit 2; }
 [[ $STALL_S =~ ^(0|[1-9][0-9]?)$ ]] && [ "$STALL_S" -le 60 ] ||
   { echo "validate-real.sh: STALL_S: want whole seconds 0-60, not '$STALL_S'" >&2; exit 2; }
-# The scheduler's time slice on this machine: Linux's EEVDF scheduler (6.6
-# and later) gives a task a base slice of 0.75 ms x (1 + log2(CPUs)), the
-# CPUs counted up to 8 (kernel/sched/fair.c: sysctl_sched_base_slice,
-# get_update_sysctl_factor()): 1.5 ms on this 2-vCPU machine, where
-# `perf sched` showed two busy threads on one core alternating every
-# 1.4-1.5 ms. The scenarios describe the machine with it, as they do with
-# `cores: 1`; on an older kernel (CFS) QUANTUM is left to the models'
-# default unless given (eevdf_slice: scripts/sched-keys.sh).
+# The scheduler's time slice on this machine: the running kernel's EEVDF
+# slice (eevdf_slice: scripts/sched-keys.sh, the se.slice line of
+# /proc/self/sched): 1.4 ms on this 2-vCPU machine (Linux 6.18: a base of
+# 0.70 ms x (1 + log2(CPUs))), where `perf sched` showed two busy threads
+# on one core alternating every 1.4-1.5 ms; the runs up to 2026-12-06
+# used 1.5 ms (the base of 0.75 ms before Linux 6.15). The scenarios
+# describe the machine with it, as they do with `cores: 1`; on an older
+# kernel (CFS) QUANTUM is left to the models' default unless given.
 # shellcheck source=scripts/sched-keys.sh
 source scripts/sched-keys.sh # eevdf_slice, kernel_tick
 QUANTUM=${QUANTUM-$(eevdf_slice)}

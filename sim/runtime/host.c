@@ -78,7 +78,15 @@ static struct sim_eevdf_run ev_run(struct sim_host *h)
  * wakes while still delayed is requeued against these
  * (requeue_delayed_entity() from ttwu_runnable(), with no update_curr()
  * before it: the running thread's v is the one of its last accounting),
- * and only then checks the core (see ev_place). */
+ * and only then checks the core (see ev_place). A thread that reads its
+ * CPU clock is accounted at each read (task_sched_runtime()), as the
+ * validation servers' burns are: a host of such threads wants no tick.
+ * Two approximations, as tests/eevdf/oracle.py's: a burst's end counts as
+ * an accounting (its v is brought up to date there, sim__eevdf_ended,
+ * where in the kernel a thread that goes on is not seen), so a thread
+ * woken by one as it ends is weighed against that one's v of now; and
+ * without wake-up preemption a wake-up accounts nothing (the kernel's
+ * enqueue_entity() would). */
 static struct sim_eevdf_run ev_run_seen(struct sim_host *h)
 {
 	double now = h->s->now;
@@ -710,10 +718,11 @@ static void ev_insert(struct sim_host *h, struct sim_thread *t, bool woke);
  * nothing, or is ineligible) where one that slept comes back with its lag
  * paid (DELAY_DEQUEUE) and a slice ahead of it. On the validation VM a
  * process that woke to burn 1.3 ms beside two CPU-bound ones waited about
- * a tick at most (p90 5.9 ms, scripts/calibrate-tick.sh), as here, but
- * more often than beside one (46-62 % of its wake-ups against 16-17 %),
- * and beside three sometimes two ticks (p90 8.0-8.9 ms): EEVDF's lags,
- * which this order does not keep (scheduler: eevdf does, ev_insert). */
+ * a tick at most (p90 5.9-6.0 ms, scripts/calibrate-tick.sh), as here,
+ * but more often than beside one (62-65 % of its deadlines against
+ * 16-17 %), and beside three sometimes two ticks (p90 9.4 ms, 79-81 %):
+ * EEVDF's lags, which this order does not keep (scheduler: eevdf does,
+ * ev_insert). */
 static void rq_insert(struct sim_host *h, struct sim_thread *t, bool woke)
 {
 	if (ev_on(h)) {

@@ -23,9 +23,9 @@ const struct sim_param sim__host_params[] = {
      * scaled by 1 + log2 of the CPUs, counted up to 8 (kernel/sched/
      * fair.c, sysctl_sched_base_slice and get_update_sysctl_factor()):
      * 0.75 ms x 4 = 3 ms on a machine of 8 CPUs or more through 6.14;
-     * from 6.15 (and 6.12's and 6.14's stable updates) the base is
-     * 0.70 ms, 2.8 ms there and 1.4 ms on 2 CPUs (the validation VM's
-     * se.slice in /proc/self/sched, which names the running kernel's) */
+     * from 6.15 (and in later 6.12 stable updates) the base is 0.70 ms,
+     * 2.8 ms there and 1.4 ms on 2 CPUs (the validation VM's se.slice in
+     * /proc/self/sched, which names the running kernel's) */
     SIM_PARAM("quantum", SIM_PT_DURATION, struct sim_host_cfg, quantum,
 	      .def = 0.003, .min = 0, .max = 3600,
 	      .help = "scheduler time slice (Linux 6.6-6.14 EEVDF's base "

@@ -3,7 +3,7 @@
  * for tests/eevdf/oracle.py to compare with its own model of the kernel's
  * rules.
  *
- *   script [QUANTUM TICK] < SPECS     (seconds; 0.0015 and 0.004)
+ *   script [QUANTUM TICK] < SPECS     (seconds; 0.0014 and 0.004)
  *
  * Each line of SPECS is a case: threads separated by ';', each
  * `at,cpu,n,gap,wakes`: it wakes at `at` seconds and runs n bursts of
@@ -63,7 +63,7 @@ static void burst_done(struct sim_thread *t)
 
 int main(int argc, char **argv)
 {
-	double quantum = argc > 2 ? atof(argv[1]) : 0.0015;
+	double quantum = argc > 2 ? atof(argv[1]) : 0.0014;
 	double tick = argc > 2 ? atof(argv[2]) : 0.004;
 	char line[4096];
 	while (fgets(line, sizeof line, stdin)) {
