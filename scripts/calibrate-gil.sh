@@ -76,8 +76,7 @@ N=${N:-300}
 RATE=${RATE:-50}
 # shellcheck source=scripts/sched-keys.sh
 . scripts/sched-keys.sh # eevdf_slice
-QUANTUM=${QUANTUM:-$(eevdf_slice)}
-QUANTUM=${QUANTUM:-3ms} # an older kernel (CFS): the models' default
+QUANTUM=${QUANTUM:-$(eevdf_slice)} # none on an older kernel (CFS): the models' default
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-19190}
@@ -158,7 +157,7 @@ workload:
     - { name: short, phases: [ { cpu: 1ms } ] }
     - { name: long, phases: [ { cpu: 1000s } ] }
 systems:
-  - { name: gthread, model: worker-pool, cores: 1, quantum: $QUANTUM, ${TICK:+tick: $TICK, }${SCHEDULER:+scheduler: $SCHEDULER, }workers: 1, threads: 8 }
+  - { name: gthread, model: worker-pool, cores: 1, ${QUANTUM:+quantum: $QUANTUM, }${TICK:+tick: $TICK, }${SCHEDULER:+scheduler: $SCHEDULER, }workers: 1, threads: 8 }
 YAML
     build/concsim run "$WORK/gil.yaml" -q -o "$WORK/out$k" >/dev/null
     got=$("$PY" - "$WORK/out$k/results.json" <<'PY'

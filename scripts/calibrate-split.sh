@@ -38,8 +38,7 @@ WAIT=${WAIT:-20000}
 KEYS=${KEYS:-}
 # shellcheck source=scripts/sched-keys.sh
 . scripts/sched-keys.sh # eevdf_slice
-QUANTUM=${QUANTUM:-$(eevdf_slice)}
-QUANTUM=${QUANTUM:-3ms} # an older kernel (CFS): the models' default
+QUANTUM=${QUANTUM:-$(eevdf_slice)} # none on an older kernel (CFS): the models' default
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18660}
@@ -88,7 +87,7 @@ workload:
   arrivals: { process: poisson, rate: ${RATE}/s }
   classes: [ { name: w, phases: [ $phases ] } ]
 systems:
-  - { name: sync, model: worker-pool, cores: 1, quantum: $QUANTUM, workers: $1, threads: 1 }
+  - { name: sync, model: worker-pool, cores: 1, ${QUANTUM:+quantum: $QUANTUM, }workers: $1, threads: 1 }
 EOF
   # shellcheck disable=SC2086 # KEYS: --set options, as words
   build/concsim run "$WORK/split.yaml" -q -j2 --format csv $KEYS |

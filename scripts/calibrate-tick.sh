@@ -38,7 +38,7 @@
 # one waits, which round robin's order (a woken thread before those
 # preempted at a tick) does not give and EEVDF's lags do. Before the
 # model weighed a thread woken while still delayed against the running
-# one's v as last accounted (host.c, ev_run_seen), it waited in 22, 75
+# one's v as last accounted (host.c, ev_run_as), it waited in 22, 75
 # and 88 % of the cases. Until 2026-12-06 the probe woke 2-10 ms after
 # each burn's end rather than on a schedule, which the model's trace does
 # not do: behind three busy processes the machine waited in 70-76 % of
@@ -49,7 +49,7 @@
 # (tickprobe's rows: wake, done and stretch times, for pandas).
 # Environment: HOGS ("0 1 2 3"), BURN_US (1300), N (300), QUANTUM (the
 # running kernel's EEVDF slice, eevdf_slice in scripts/sched-keys.sh: 1.4ms
-# on the validation VM),
+# on the validation VM; none on an older kernel, the models' default),
 # TICK (the running kernel's 1/CONFIG_HZ, as validate-real.sh's TICK=auto),
 # SERVER_CPU (0), OUT.
 set -euo pipefail
@@ -68,8 +68,7 @@ trap '[ -z "$WORK" ] || rm -rf "$WORK"' EXIT
 
 # shellcheck source=scripts/sched-keys.sh
 . scripts/sched-keys.sh # eevdf_slice, kernel_tick
-QUANTUM=${QUANTUM:-$(eevdf_slice)}
-QUANTUM=${QUANTUM:-3ms} # an older kernel (CFS): the models' default
+QUANTUM=${QUANTUM:-$(eevdf_slice)} # none on an older kernel (CFS): the models' default
 TICK=${TICK-$(kernel_tick)}
 
 # summary CSV: the p25 p50 p75 p90 of `done` (ms), the share that waited
@@ -120,7 +119,7 @@ workload:
     - { name: short, phases: [ { cpu: ${BURN_US}us } ] }
     - { name: long, phases: [ { cpu: 1000s } ] }
 systems:
-  - { name: sync, model: worker-pool, overheads: zero, cores: 1, quantum: $QUANTUM, tick: $2, scheduler: ${3:-round-robin}, workers: $(($1 + 1)), threads: 1 }
+  - { name: sync, model: worker-pool, overheads: zero, cores: 1, ${QUANTUM:+quantum: $QUANTUM, }tick: $2, scheduler: ${3:-round-robin}, workers: $(($1 + 1)), threads: 1 }
 YAML
   rm -rf "$WORK/o" "$WORK/w"
   build/concsim run "$WORK/t.yaml" -q -o "$WORK/o" >/dev/null || return 1
@@ -147,7 +146,7 @@ main() {
   gcc -O2 -Wall -Wextra -o "$WORK/tickprobe" scripts/calibrate/tickprobe.c
   : >"$OUT/tick.txt"
   line() { echo "$*" | tee -a "$OUT/tick.txt"; }
-  line "# a ${BURN_US} us burn woken 2-10 ms after the last, beside K busy processes on one core (TICK ${TICK:-none})"
+  line "# a ${BURN_US} us burn due a burn and 2-10 ms after the last deadline, beside K busy processes on one core (QUANTUM ${QUANTUM:-default}, TICK ${TICK:-none})"
   local k got
   for k in $HOGS; do
     nice -n -20 taskset -c "$SERVER_CPU" "$WORK/tickprobe" "$k" "$BURN_US" "$N" >"$OUT/tickprobe-$k.csv"

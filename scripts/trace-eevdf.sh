@@ -31,7 +31,7 @@
 # v and deadline), exactly those whose lag against the running process's
 # v as last accounted was not positive, and placed the others afresh: it
 # requeues them (ttwu_runnable(), requeue_delayed_entity()) before the
-# wake-up's update_curr(), which host.c follows (ev_run_seen).
+# wake-up's update_curr(), which host.c follows (ev_run_as).
 #
 # Needs root (bpftrace), the kernel's BTF (/sys/kernel/btf/vmlinux) and
 # tracefs; no kprobes. Output in OUT (default results/calibrate):

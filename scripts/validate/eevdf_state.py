@@ -37,7 +37,7 @@ burner still delayed on the queue when it woke (DELAY_DEQUEUE), whether
 the kernel kept its v and deadline: the kernel keeps them when its lag
 against the v the running task had before the wake-up's update_curr()
 (WAKING's) is not positive, and places it afresh at V otherwise (host.c,
-ev_run_seen). -o writes a row per wake-up checked (for pandas).
+ev_run_as). -o writes a row per wake-up checked (for pandas).
 """
 import argparse
 import csv

@@ -61,18 +61,8 @@ static double ev_vnow(const struct sim_host *h, const struct sim_core *co,
 }
 
 /* The threads the cores run, on the queue as eevdf.c counts them: their
- * v, written into the queue's room for them (h->evq.vrun). */
-static struct sim_eevdf_run ev_run(struct sim_host *h)
-{
-	int n = 0;
-	double now = h->s->now;
-	for (int c = 0; c < h->ncores; c++)
-		if (h->cores[c].cur)
-			h->evq.vrun[n++] = ev_vnow(h, &h->cores[c], now);
-	return (struct sim_eevdf_run){.v = h->evq.vrun, .n = n};
-}
-
-/* The same, each as the kernel last accounted it (update_curr()): at its
+ * v, written into the queue's room for them (h->evq.vrun); as of now, or
+ * with `seen` as the kernel last accounted each (update_curr()): at its
  * core's last tick, or its last wake-up check or reschedule
  * (h->evq.seen), whichever is later; without a tick, now. A thread that
  * wakes while still delayed is requeued against these
@@ -87,19 +77,23 @@ static struct sim_eevdf_run ev_run(struct sim_host *h)
  * woken by one as it ends is weighed against that one's v of now; and
  * without wake-up preemption a wake-up accounts nothing (the kernel's
  * enqueue_entity() would). */
-static struct sim_eevdf_run ev_run_seen(struct sim_host *h)
+static struct sim_eevdf_run ev_run_as(struct sim_host *h, bool seen)
 {
 	double now = h->s->now;
-	if (!(h->tick > 0))
-		return ev_run(h);
-	double tick = h->tick * floor(now / h->tick + 1e-6);
+	seen = seen && h->tick > 0;
+	double tick = seen ? h->tick * floor(now / h->tick + 1e-6) : now;
 	int n = 0;
 	for (int c = 0; c < h->ncores; c++)
 		if (h->cores[c].cur)
-			h->evq.vrun[n++] =
-			    ev_vnow(h, &h->cores[c],
-				    fmin(now, fmax(tick, h->evq.seen[c])));
+			h->evq.vrun[n++] = ev_vnow(
+			    h, &h->cores[c],
+			    seen ? fmin(now, fmax(tick, h->evq.seen[c])) : now);
 	return (struct sim_eevdf_run){.v = h->evq.vrun, .n = n};
+}
+
+static struct sim_eevdf_run ev_run(struct sim_host *h)
+{
+	return ev_run_as(h, false);
 }
 
 /* Whether core co's thread still holds its core at `now` (eevdf.h). */
@@ -111,7 +105,7 @@ static bool ev_protected(const struct sim_host *h, const struct sim_core *co,
 }
 
 /* update_curr()'s deadline for core co's thread at `now` (eevdf.h), its
- * v accounted then (ev_run_seen). */
+ * v accounted then (ev_run_as). */
 static bool ev_renew(struct sim_host *h, const struct sim_core *co, double now)
 {
 	h->evq.seen[co - h->cores] = now;
@@ -142,7 +136,7 @@ static struct sim_thread *ev_pick(struct sim_host *h, int c, bool dequeue)
 
 /* Places t as it wakes (sim__eevdf_place), a state of its own first if it
  * has none; one still delayed against the running threads' v as last
- * accounted (ev_run_seen). Returns 0 or SIM_ENOMEM. */
+ * accounted (ev_run_as). Returns 0 or SIM_ENOMEM. */
 static int ev_place(struct sim_host *h, struct sim_thread *t)
 {
 	if (t->hpos == -1) {
@@ -151,9 +145,8 @@ static int ev_place(struct sim_host *h, struct sim_thread *t)
 			return SIM_ENOMEM;
 		t->hpos = -2 - i;
 	}
-	struct sim_eevdf *e = sim__eevdf_of(h, t);
 	sim__eevdf_place(&h->evq, sim__eevdf_idx(t),
-			 e->delayed ? ev_run_seen(h) : ev_run(h));
+			 ev_run_as(h, sim__eevdf_of(h, t)->delayed));
 	return 0;
 }
 
