@@ -329,6 +329,15 @@ Test(cli, bad_options_are_named_and_exit_two, .init = tl_mktmp,
 	    {"sweep s.yaml --resume=yes", "option '--resume' takes no value"},
 	    {"plot -j2 dir", "unknown option '-j'; see 'concsim help plot'"},
 	    {"run -- -q", "cannot read '-q'"},
+	    /* after `--`, what looks like an option is an operand, for
+	     * the commands' own options too */
+	    {"run -- s.yaml --seed 3", "unexpected argument '--seed'"},
+	    {"run -- s.yaml --systems x", "unexpected argument '--systems'"},
+	    {"sweep -- s.yaml --systems x", "unexpected argument '--systems'"},
+	    {"capacity -- s.yaml --systems x",
+	     "unexpected argument '--systems'"},
+	    {"trace -- s.yaml --replication 2",
+	     "unexpected argument '--replication'"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char cmd[600], *out;
@@ -347,6 +356,13 @@ Test(cli, double_dash_ends_the_options, .init = tl_mktmp, .fini = tl_rmtmp)
 	char a[600];
 	snprintf(a, sizeof a, "%s run --format json -q -- -s.yaml", tl_bin());
 	char *x = output_of(a, 0);
+	cr_expect(strstr(x, "\"scenario\": \"small\""), "%s", x);
+	free(x);
+	/* a file whose name is a long option's, after `--` */
+	tl_write("--slo.yaml", small);
+	snprintf(a, sizeof a, "%s run --format json -q -- --slo.yaml",
+		 tl_bin());
+	x = output_of(a, 0);
 	cr_expect(strstr(x, "\"scenario\": \"small\""), "%s", x);
 	free(x);
 }

@@ -265,6 +265,7 @@ static int take(struct cli_args *a, const char *name, const char *shown,
 		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
+	o->extra_opt[o->nextra] = true;
 	o->extra[o->nextra++] = x;
 	return 0;
 }
@@ -305,7 +306,8 @@ int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	o->jobs = cores > 0 ? (int)cores : 1;
 	o->extra = calloc((size_t)argc + 1, sizeof *o->extra);
-	if (!o->extra) {
+	o->extra_opt = calloc((size_t)argc + 1, sizeof *o->extra_opt);
+	if (!o->extra || !o->extra_opt) {
 		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
@@ -364,6 +366,7 @@ void cli_opts_release(struct cli_opts *o)
 	free(o->owned);
 	free(o->ov);
 	free(o->extra);
+	free(o->extra_opt);
 	free(o->text);
 	*o = (struct cli_opts){0};
 }
@@ -458,12 +461,17 @@ int cli_parse_max_reps(const char *val, int *n)
 	return 0;
 }
 
+bool cli_extra_is_option(const struct cli_opts *o, size_t i)
+{
+	return i < o->nextra && o->extra_opt && o->extra_opt[i];
+}
+
 const char *cli_extra_value(const struct cli_opts *o, size_t *i)
 {
 	const char *a = o->extra[*i], *eq = strchr(a, '=');
 	if (eq)
 		return eq + 1;
-	if (*i + 1 < o->nextra)
+	if (*i + 1 < o->nextra && !cli_extra_is_option(o, *i + 1))
 		return o->extra[++*i];
 	cli_error("option '%s' needs a value", a);
 	return NULL;

@@ -38,7 +38,10 @@ struct cli_opts {
 	const char *systems; /* --systems a,b (also an override) */
 	char **extra;	     /* arguments the command handles itself */
 	size_t nextra;
-	char **owned; /* strings made while parsing, freed with them */
+	bool *extra_opt; /* extra[i] is the command's own option (not an
+			  * operand, even one after `--` that looks like
+			  * one): cli_extra_is_option */
+	char **owned;	 /* strings made while parsing, freed with them */
 	size_t nowned;
 	char *text; /* the scenario's text once read (cli_text) */
 	size_t len;
@@ -63,6 +66,11 @@ struct cli_opts {
 int cli_parse(int argc, char **argv, const char *accept, const char *own,
 	      struct cli_opts *o);
 void cli_opts_release(struct cli_opts *o);
+
+/* Whether o->extra[i] is one of the command's own options, "--name" or
+ * "--name=VALUE"; else it is an operand (a file), whatever it looks
+ * like: `concsim run -- --odd-name.yaml`. */
+bool cli_extra_is_option(const struct cli_opts *o, size_t i);
 
 /* The value of o->extra[*i], an option the command handles itself: what
  * follows '=' in the same argument, else the next argument (then *i

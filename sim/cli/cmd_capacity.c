@@ -664,7 +664,7 @@ static int capacity_options(struct capacity *c)
 	c->tol = 0.002;
 	for (size_t i = 0; i < o->nextra; i++) {
 		const char *a = o->extra[i], *val = NULL;
-		if (strncmp(a, "--", 2)) {
+		if (!cli_extra_is_option(o, i)) {
 			cli_error("unexpected argument '%s'", a);
 			return EXIT_USAGE;
 		}

@@ -52,7 +52,7 @@ static int fit_options(struct fitcmd *c)
 	}
 	for (size_t i = 0; i < o->nextra; i++) {
 		const char *a = o->extra[i];
-		if (strncmp(a, "--", 2)) {
+		if (!cli_extra_is_option(o, i)) {
 			c->files[c->nfiles++] = a;
 			continue;
 		}
@@ -187,13 +187,18 @@ static void print_table(const struct fitcmd *c)
 	for (size_t j = 0; j < c->u.n; j++)
 		if (strlen(c->u.v[j].path) > w)
 			w = strlen(c->u.v[j].path);
+	/* the file name through the safe printer (it may hold control
+	 * characters), the rest as is: the safe one keeps only a last
+	 * newline */
 	sim_fprintf_safe(stdout,
 			 "fit of %s to %zu point%s (%zu measured values, %zu "
-			 "unknown%s)\n%d refit%s on common random numbers, %ld "
-			 "evaluations, %.1f s\n\n",
+			 "unknown%s)\n",
 			 c->o.file, c->pts.n, c->pts.n == 1 ? "" : "s",
-			 r->ncells, c->u.n, c->u.n == 1 ? "" : "s", c->p.reps,
-			 c->p.reps == 1 ? "" : "s", r->evaluations, c->seconds);
+			 r->ncells, c->u.n, c->u.n == 1 ? "" : "s");
+	printf("%d refit%s on common random numbers, %ld evaluations, %.1f "
+	       "s\n\n",
+	       c->p.reps, c->p.reps == 1 ? "" : "s", r->evaluations,
+	       c->seconds);
 	printf("%-*s  %-9s  %-10s  %-12s  %s\n", (int)w, "unknown", "at",
 	       "start", "fitted", "+- 95% (refits, residuals)");
 	for (size_t j = 0; j < c->u.n; j++) {

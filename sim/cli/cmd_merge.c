@@ -72,7 +72,7 @@ int cmd_merge(int argc, char **argv)
 	}
 	dirs[ndirs++] = o.file;
 	for (size_t i = 0; i < o.nextra; i++) {
-		if (o.extra[i][0] == '-') {
+		if (cli_extra_is_option(&o, i)) {
 			cli_error("unknown option '%s'; see 'concsim help "
 				  "merge'",
 				  o.extra[i]);

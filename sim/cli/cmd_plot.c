@@ -1219,7 +1219,10 @@ int cmd_plot(int argc, char **argv)
 	rc = EXIT_USAGE;
 	for (size_t i = 0; i < p.o.nextra; i++) {
 		const char *a = p.o.extra[i];
-		if (!strncmp(a, "--format", 8)) {
+		if (!cli_extra_is_option(&p.o, i)) {
+			cli_error("unexpected argument '%s'", a);
+			goto cleanup;
+		} else if (!strncmp(a, "--format", 8)) {
 			const char *v = a[8] == '='	     ? a + 9
 					: i + 1 < p.o.nextra ? p.o.extra[++i]
 							     : NULL;

@@ -188,7 +188,7 @@ int cmd_report(int argc, char **argv)
 	rc = EXIT_USAGE;
 	for (size_t i = 0; i < r.o.nextra; i++) {
 		const char *x = r.o.extra[i];
-		if (!strncmp(x, "--slo", 5)) {
+		if (cli_extra_is_option(&r.o, i) && !strncmp(x, "--slo", 5)) {
 			struct cli_objective obj[8];
 			size_t n = 0;
 			if (cli_extra_slo(&r.o, &i, obj, 8, &n))

@@ -158,7 +158,7 @@ static int run_options(const struct cli_opts *o, struct run_opts *r)
 		const char *a = o->extra[i], *val = NULL;
 		const char *eq = strchr(a, '=');
 		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-		if (strncmp(a, "--", 2)) {
+		if (!cli_extra_is_option(o, i)) {
 			cli_error("unexpected argument '%s'", a);
 			return EXIT_USAGE;
 		}

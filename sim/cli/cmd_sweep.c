@@ -550,7 +550,7 @@ static int sweep_options(struct sweep *sw)
 	struct cli_opts *o = &sw->o;
 	for (size_t i = 0; i < o->nextra; i++) {
 		const char *a = o->extra[i], *val = NULL;
-		if (strncmp(a, "--", 2)) {
+		if (!cli_extra_is_option(o, i)) {
 			if (o->file) {
 				cli_error("unexpected argument '%s'", a);
 				return EXIT_USAGE;
@@ -573,7 +573,7 @@ static int sweep_options(struct sweep *sw)
 		const char *eq = strchr(a, '=');
 		if (eq)
 			val = eq + 1;
-		else if (i + 1 < o->nextra && strncmp(o->extra[i + 1], "--", 2))
+		else if (i + 1 < o->nextra && !cli_extra_is_option(o, i + 1))
 			val = o->extra[++i];
 		if (!val) {
 			cli_error("option '%s' needs a value", a);

@@ -214,7 +214,7 @@ const struct cli_command cli_commands[] = {
      "  concsim merge part0 part1 part2 part3 -o sweep\n"},
     {"plot", cmd_plot, "draw a sweep's or a run's results with gnuplot",
      "usage: concsim plot DIR [--format png|svg|pdf] [-o OUTDIR]\n"
-     "                        [--slo 'p99<100ms']\n"
+     "                        [--slo 'p99<100ms'] [--systems a,b]\n"
      "\n"
      "Draws the results in DIR (the -o folder of `sweep` or `run`) with\n"
      "gnuplot, one line per system:\n"
