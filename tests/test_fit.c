@@ -607,17 +607,32 @@ Test(fit, bad_inputs_exit_two_with_one_message_and_nothing_written,
 		 "number",
 		 path_of("g.yaml"));
 	rejects(path_of("g.yaml"), csv, "", 2, want);
-	tl_write("h.yaml", "name: fit\n"
-			   "workload:\n"
-			   "  arrivals: { process: poisson, rate: 100/s }\n"
-			   "  classes: [ { name: a, phases: [ { cpu: fit } ] "
-			   "} ]\n"
-			   "systems: [ { name: n, model: event-loop } ]\n");
-	snprintf(want, sizeof(want),
-		 "%s:1:7: error: 'name': 'fit' needs a key that takes a "
-		 "number",
-		 path_of("h.yaml"));
-	rejects(path_of("h.yaml"), csv, "", 2, want);
+	/* a text key, bare or bounded (its bounds' kind is not the
+	 * key's), and a key that sets how the simulation runs */
+	static const struct {
+		const char *file, *top, *sys, *at, *msg;
+	} keys[] = {
+	    {"h.yaml", "name: fit\n", "name: n", "1:7: error: 'name'",
+	     "'fit' needs a key that takes a number"},
+	    {"h2.yaml", "", "name: { fit: [1, 2] }", "4:20: error: 'name'",
+	     "'fit' needs a key that takes a number"},
+	    {"h3.yaml", "seed: fit\n", "name: n", "1:7: error: 'seed'",
+	     "'fit' estimates a parameter of the workload or of a system"},
+	};
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		char text[512];
+		snprintf(
+		    text, sizeof(text),
+		    "%sworkload:\n"
+		    "  arrivals: { process: poisson, rate: 100/s }\n"
+		    "  classes: [ { name: a, phases: [ { cpu: fit } ] } ]\n"
+		    "systems: [ { %s, model: event-loop } ]\n",
+		    keys[k].top, keys[k].sys);
+		tl_write(keys[k].file, text);
+		snprintf(want, sizeof(want), "%s:%s: %s", path_of(keys[k].file),
+			 keys[k].at, keys[k].msg);
+		rejects(path_of(keys[k].file), csv, "", 2, want);
+	}
 	/* bad bounds */
 	scenario("i.yaml", "{ fit: [2ms, 1ms] }", "0s");
 	rejects(path_of("i.yaml"), csv, "", 2, "LOW must be below HIGH");
@@ -645,6 +660,39 @@ Test(fit, bad_inputs_exit_two_with_one_message_and_nothing_written,
 	/* a load-tool file without its offered rate */
 	tl_write("wrk.txt", wrk);
 	rejects(s, path_of("wrk.txt"), "", 2, "no offered rate");
+	/* a rate after '@' that does not read as one */
+	char arg[600];
+	snprintf(arg, sizeof(arg), "%s@fast", path_of("wrk.txt"));
+	rejects(s, arg, "", 2, "expected an offered rate after '@'");
+	/* a figure a load tool's file names that is no number */
+	tl_write("k6bad.json", "{ \"metrics\": {\n"
+			       "  \"http_reqs\": { \"count\": 50, \"rate\": "
+			       "100 },\n"
+			       "  \"http_req_duration\": { \"avg\": \"slow\", "
+			       "\"med\": 2.1 } } }\n");
+	snprintf(arg, sizeof(arg), "%s@100/s", path_of("k6bad.json"));
+	snprintf(want, sizeof(want),
+		 "%s:3:33: error: 'http_req_duration.avg': expected a number",
+		 path_of("k6bad.json"));
+	rejects(s, arg, "", 2, want);
+	tl_write("wrkbad.txt", "Running 30s test @ http://127.0.0.1:3000/\n"
+			       "  Thread Stats   Avg      Stdev     Max\n"
+			       "    Latency   25.52xx  4.1ms  12.30ms\n"
+			       "Requests/sec:   99.5\n");
+	snprintf(arg, sizeof(arg), "%s@100/s", path_of("wrkbad.txt"));
+	snprintf(want, sizeof(want), "%s:3:15: error: 'Latency': expected",
+		 path_of("wrkbad.txt"));
+	rejects(s, arg, "", 2, want);
+	/* wrk's text without its rate, a CSV without rows */
+	tl_write("wrknorate.txt", "Running 30s test @ http://127.0.0.1:3000/\n"
+				  "  Thread Stats   Avg      Stdev     Max\n"
+				  "    Latency   25.52ms  4.1ms  12.30ms\n");
+	snprintf(arg, sizeof(arg), "%s@100/s", path_of("wrknorate.txt"));
+	rejects(s, arg, "", 2, "no 'Requests/sec:' line");
+	tl_write("head.csv", "offered_rps,latency_s_mean\n");
+	snprintf(want, sizeof(want), "'%s': no measured point",
+		 path_of("head.csv"));
+	rejects(s, path_of("head.csv"), "", 2, want);
 	/* never over an input */
 	char more[600];
 	snprintf(more, sizeof(more), "-o %s", csv);

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kernel/error.h"
 #include "kernel/grow.h"
@@ -363,9 +364,26 @@ static int read_k6(const char *file, const char *text, size_t len, double rate,
 		     {"p(50)", FIT_P50},
 		     {"p(90)", FIT_P90},
 		     {"p(99)", FIT_P99}};
-	for (size_t i = 0; i < sizeof(trend) / sizeof(trend[0]); i++)
-		if (k6_get(dur, trend[i].key, &x))
-			p->v[trend[i].col] = x / 1000; /* k6 writes ms */
+	const struct sim_ynode *dv = sim_ymap_get(dur, "values", NULL);
+	if (!dv || dv->kind != SIM_Y_MAP)
+		dv = dur;
+	for (size_t i = 0; i < sizeof(trend) / sizeof(trend[0]); i++) {
+		const struct sim_ynode *t =
+		    sim_ymap_get(dv, trend[i].key, NULL);
+		if (!t)
+			continue;
+		if (t->kind != SIM_Y_SCALAR || !number(t->text, &x)) {
+			/* a figure the file names but that is no number is
+			 * not left out unseen */
+			file_error(err, file, t->mark.line, t->mark.col,
+				   "'http_req_duration.%s': expected a "
+				   "number of milliseconds",
+				   trend[i].key);
+			rc = SIM_EINVAL;
+			goto cleanup;
+		}
+		p->v[trend[i].col] = x / 1000; /* k6 writes ms */
+	}
 	/* offered: --rate, else the iterations an arrival-rate executor
 	 * started plus those it dropped, one request each */
 	if (rate > 0)
@@ -442,14 +460,26 @@ static int read_wrk(const char *file, const char *text, double rate,
 			dist = true;
 		} else if (!strncmp(s, "Latency ", 8) && !dist) {
 			/* Thread Stats: Latency AVG STDEV MAX +/-STDEV */
-			if (wrk_duration(s + 8 + strspn(s + 8, " "), &x))
-				p->v[FIT_LAT_MEAN] = x;
+			const char *a = s + 8 + strspn(s + 8, " ");
+			if (!wrk_duration(a, &x)) {
+				file_error(err, file, line, (int)(a - buf) + 1,
+					   "'Latency': expected the mean "
+					   "latency such as 4.2ms");
+				return SIM_EINVAL;
+			}
+			p->v[FIT_LAT_MEAN] = x;
 		} else if (!strncmp(s, "#[Mean", 6) && strchr(s, '=')) {
 			/* wrk2's spectrum summary, in milliseconds */
 			char *end;
-			x = strtod(strchr(s, '=') + 1, &end);
-			if (end != strchr(s, '=') + 1 && isfinite(x))
-				p->v[FIT_LAT_MEAN] = x / 1000;
+			const char *a = strchr(s, '=') + 1;
+			x = strtod(a, &end);
+			if (end == a || !isfinite(x)) {
+				file_error(err, file, line, (int)(a - buf) + 1,
+					   "'#[Mean': expected a number of "
+					   "milliseconds");
+				return SIM_EINVAL;
+			}
+			p->v[FIT_LAT_MEAN] = x / 1000;
 		} else if (dist && isdigit((unsigned char)*s)) {
 			char *end;
 			double q = strtod(s, &end);
@@ -518,6 +548,17 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 
 	if (!file)
 		return SIM_ENOMEM;
+	if (at && at != arg && sim_parse_rate(at + 1, &rate, &why) &&
+	    access(arg, F_OK)) {
+		/* not a file of that name: the part after '@' was meant as
+		 * the offered rate */
+		sim_fprintf_safe(err,
+				 "concsim: error: '%s': expected an offered "
+				 "rate after '@' such as 800/s: %s\n",
+				 arg, why);
+		rc = SIM_EINVAL;
+		goto cleanup;
+	}
 	if (at && at != arg && !sim_parse_rate(at + 1, &rate, &why)) {
 		file[at - arg] = '\0';
 		if (!(rate > 0)) {
@@ -551,7 +592,10 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 	const char *s = text + strspn(text, " \t\r\n");
 	if (*s == '{')
 		rc = read_k6(file, text, len, rate, pts, err);
-	else if (strstr(text, "Requests/sec:"))
+	else if (strstr(text, "Requests/sec:") ||
+		 strstr(text, "Thread Stats") || !strncmp(s, "Running ", 8))
+		/* wrk's and wrk2's text: a run's banner, its thread stats or
+		 * its rate (read_wrk says which is missing) */
 		rc = read_wrk(file, text, rate, pts, err);
 	else if (rate > 0) {
 		sim_fprintf_safe(
@@ -564,6 +608,12 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 		rc = read_csv(file, text + 3, len - 3, pts, err); /* a BOM */
 	else
 		rc = read_csv(file, text, len, pts, err);
+	if (!rc && pts->n == first) {
+		file_error(err, file, 0, 0,
+			   "no measured point (a header "
+			   "without rows?)");
+		rc = SIM_EINVAL;
+	}
 	/* what a load tool's file said must make sense as a figure */
 	for (size_t i = first; !rc && i < pts->n; i++) {
 		const struct fit_point *p = &pts->v[i];

@@ -126,6 +126,16 @@ static void walk(struct finder *f, const struct sim_ynode *n, char *path,
 			     "fit");
 			return;
 		}
+		if (!strcmp(path, "seed") || !strcmp(path, "duration") ||
+		    !strcmp(path, "warmup") || !strcmp(path, "replications")) {
+			/* how the simulation runs, not what it models */
+			ferr(f, n->mark,
+			     "'fit' estimates a parameter of the workload or "
+			     "of a system; this key sets how the simulation "
+			     "runs",
+			     key);
+			return;
+		}
 		if (!strcmp(path, "workload.arrivals.rate")) {
 			ferr(f, n->mark,
 			     "the arrival rate is each point's offered_rps; "
@@ -430,15 +440,9 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 		rc = SIM_ENOMEM;
 		goto cleanup;
 	}
-	/* bounded ones: their bounds must load (a whole number is told by a
-	 * value between two whole ones) */
-	for (size_t i = 0; i < out->n; i++) {
-		struct fit_unknown *u = &out->v[i];
-		typed[i] = u->bounded;
-		fit__candidate(buf[i], sizeof(buf[i]), u, u->lo);
-		vals[i] = u->bounded ? buf[i] : probe_of(0, 0);
-	}
-	/* bare ones: the first kind whose probe loads */
+	/* every one, bounded too (its bounds give its kind, not whether the
+	 * key takes a number: `name: { fit: [1, 2] }` would load as the text
+	 * "2"): the first kind whose probe loads; a bare one takes that kind */
 	for (int k = 0; k <= FIT_INT + 1; k++) {
 		for (int j = 0; j < 2; j++) {
 			for (size_t i = 0; i < out->n; i++)
@@ -462,7 +466,8 @@ int fit_find_unknowns(const char *file, const char *text, size_t len,
 					typed[i] = true;
 					continue;
 				}
-				out->v[i].kind = (enum fit_kind)(k - 1);
+				if (!out->v[i].bounded)
+					out->v[i].kind = (enum fit_kind)(k - 1);
 				typed[i] = true;
 			}
 		}
