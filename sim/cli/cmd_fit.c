@@ -195,10 +195,19 @@ static void print_table(const struct fitcmd *c)
 			 "unknown%s)\n",
 			 c->o.file, c->pts.n, c->pts.n == 1 ? "" : "s",
 			 r->ncells, c->u.n, c->u.n == 1 ? "" : "s");
-	printf("%d refit%s on common random numbers, %ld evaluations, %.1f "
-	       "s\n\n",
+	printf("the search and %d refit%s on common random numbers, %ld "
+	       "evaluations, %.1f s\n",
 	       c->p.reps, c->p.reps == 1 ? "" : "s", r->evaluations,
 	       c->seconds);
+	if (r->unsettled)
+		printf("%d refit%s stopped at --max-iter without converging: "
+		       "%s best point%s count%s in the spread (a value the "
+		       "points pin loosely)\n",
+		       r->unsettled, r->unsettled == 1 ? "" : "s",
+		       r->unsettled == 1 ? "its" : "their",
+		       r->unsettled == 1 ? "" : "s",
+		       r->unsettled == 1 ? "s" : "");
+	printf("\n");
 	printf("%-*s  %-9s  %-10s  %-12s  %s\n", (int)w, "unknown", "at",
 	       "start", "fitted", "+- 95% (refits, residuals)");
 	for (size_t j = 0; j < c->u.n; j++) {
@@ -298,8 +307,10 @@ static void print_json(const struct fitcmd *c)
 		printf("%s", i ? ", " : "");
 		sim_json_string(stdout, c->files[i]);
 	}
-	printf("], \"refits\": %d, \"evaluations\": %ld, \"converged\": %s",
-	       c->p.reps, r->evaluations, r->converged ? "true" : "false");
+	printf("], \"refits\": %d, \"refits_unconverged\": %d, "
+	       "\"evaluations\": %ld, \"converged\": %s",
+	       c->p.reps, r->unsettled, r->evaluations,
+	       r->converged ? "true" : "false");
 	if (!r->converged) {
 		printf(", \"why\": ");
 		sim_json_string(stdout, r->why);

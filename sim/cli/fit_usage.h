@@ -60,17 +60,26 @@
 	"from the saturated throughput), then a Nelder-Mead simplex (GSL)\n"   \
 	"refines it on common random numbers - every evaluation replays the\n" \
 	"same requests, so the objective is smooth - in log or logistic\n"     \
-	"coordinates that keep every candidate within its bounds. It is\n"     \
-	"refitted once per replication; the estimate is the refits' mean,\n"   \
-	"and its 95% half-width combines their spread (simulation noise)\n"    \
-	"with the residuals' (noise in the measurements, misfit:\n"            \
-	"sigma^2 (J'J)^-1 from the Jacobian at the estimate).\n"               \
+	"coordinates that keep every candidate within its bounds, on the\n"    \
+	"mean figures of every replication: the estimate is where it\n"        \
+	"ends. Then it is refitted once per replication, each refit\n"         \
+	"starting a step off the estimate (up or down one unknown in\n"        \
+	"turn); the 95% half-width combines their spread (simulation\n"        \
+	"noise, and how loosely the points pin each value) with the\n"         \
+	"residuals' (noise in the measurements, misfit: sigma^2 (J'J)^-1\n"    \
+	"from the Jacobian at the estimate).\n"                                \
 	"\n"                                                                   \
 	"Caveats: the simulation runs for the scenario's duration at every\n"  \
 	"point (shorten it with --set duration=10s for speed; the noise\n"     \
-	"grows). Unknowns that act alike (two CPU costs seen only through\n"   \
-	"their sum) get wide intervals: measure more figures (percentiles,\n"  \
-	"utilization) to tell them apart. An interval reported as\n"           \
+	"grows). Unknowns that act alike (a cpu phase's mean and\n"            \
+	"request_overhead, both CPU of the same request) are pinned as a\n"    \
+	"sum, not apart: the objective is nearly flat along their trade,\n"    \
+	"and where a search stops on it depends on where it started; the\n"    \
+	"refits' steps off the estimate show it as a wide interval (10\n"      \
+	"measurements of a scenario with 2 ms and 100 us: fitted 1.90-1.99\n"  \
+	"ms and 127-209 us +- 74-140 us, their sum within 1%, the truth\n"     \
+	"inside both intervals 9 times). Fix one of them (measured, or its\n"  \
+	"default) and fit the other. An interval reported as\n"                \
 	"'undetermined' means the points do not determine that value.\n"       \
 	"\n"                                                                   \
 	"options:\n"                                                           \
@@ -82,9 +91,9 @@
 	"  --replications N     refits (default: the scenario's)\n"            \
 	"  --seed N             master seed\n"                                 \
 	"  --set PATH=VALUE     override a scenario key (repeatable)\n"        \
-	"  --max-iter N         simplex iterations per refit (default 400;\n"  \
-	"                       a refit converges below a simplex of 0.003\n"  \
-	"                       in log units, or of 0.01 after 200\n"          \
+	"  --max-iter N         simplex iterations per search and per refit\n" \
+	"                       (default 400; one converges below a simplex\n" \
+	"                       of 0.003 in log units, or of 0.01 after 200\n" \
 	"                       iterations without a better value)\n"          \
 	"  --format FMT         table or json (default: table on a "           \
 	"terminal,\n"                                                          \

@@ -93,8 +93,11 @@ struct fit_result {
 	size_t ncells;	  /* fitted cells */
 	double *refits;	  /* reps * u->n: each refit's values */
 	long evaluations; /* objective evaluations, all refits */
-	bool converged;
-	char why[512]; /* when not converged, or a failure */
+	bool converged;	  /* the search on every replication (the estimate) */
+	int unsettled;	  /* refits stopped by --max-iter: their best points
+			     count in the spread, a value the points pin
+			     loosely (a bound, a flat trade) */
+	char why[512];	  /* when not converged, or a failure */
 };
 
 /* Prepares p (after the caller filled file..pts, reps, jobs): matches
@@ -107,8 +110,8 @@ int fit_problem_init(struct fit_problem *p, const char *system, FILE *err);
 void fit_problem_release(struct fit_problem *p);
 
 /* Fits: fills every unknown's results and *r. Returns 0 (r->converged
- * says whether every refit converged); SIM_ELIMIT or SIM_ESCENARIO when a
- * simulation could not run at all (r->why); SIM_ENOMEM. */
+ * says whether the search that gives the estimate converged); SIM_ELIMIT or
+ * SIM_ESCENARIO when a simulation could not run at all (r->why); SIM_ENOMEM. */
 int fit_run(struct fit_problem *p, struct fit_result *r);
 /* fit_run's stopping rule for one Nelder-Mead search, given after each
  * iteration the simplex's size (log units) and its best value so far:
