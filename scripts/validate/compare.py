@@ -47,6 +47,13 @@
         same from run to run, as the defaults' do; they are not, so a
         guide); markdown on stdout, OUT1/across.csv one row a point
 
+  compare.py table OUT [NAME...]   OUT/compare.csv and OUT/knees.csv as
+        one compact markdown table for a reader (the README's): per point
+        the measured throughput, p50 and p99 with the spread between the
+        repeats, beside predictions NAME (default: defaults fit) with
+        their errors; then the knees. Goals are marked: `*` a rate below
+        0.85 x the measured knee, `!` a prediction outside its goal there
+
 Knee: going up the rates, the first rate at which the p99 latency reaches
 P99_BOUND seconds or the throughput falls below 0.98 x the offered rate
 actually sent; the knee is interpolated between that rate and the one below
@@ -1049,6 +1056,63 @@ def cmd_across(outs):
             w.writerows(csv_rows)
 
 
+def cmd_table(out, names):
+    """compare.py table: the per-point table of a run, compact."""
+    names = names or ["defaults", "fit"]
+    with open(os.path.join(out, "compare.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(os.path.join(out, "knees.csv"), newline="") as f:
+        knees = list(csv.DictReader(f))
+    if not rows:
+        sys.exit("compare.py table: %s/compare.csv has no points" % out)
+    missing = [n for n in names if n + "_throughput_rps" not in rows[0]]
+    if missing:
+        sys.exit("compare.py table: no prediction %s in %s/compare.csv" %
+                 (", ".join(missing), out))
+    goals = {"throughput_rps": None, "latency_s_p50": GOAL_P50,
+             "latency_s_p99": GOAL_P99}
+    kinds = {"throughput_rps": "rps", "latency_s_p50": "ms",
+             "latency_s_p99": "ms"}
+
+    def cell(r, n, fig):
+        v, e = fnum(r[n + "_" + fig]), fnum(r[n + "_" + fig + "_err"])
+        if math.isnan(v):
+            return "-"
+        bad = (goals[fig] is not None and r["below_085_knee"] == "1"
+               and not abs(e) <= goals[fig])
+        return "%s (%s)%s" % (fmt(v, kinds[fig]), fmt(e, "pct"),
+                              "!" if bad else "")
+
+    head = ["system", "mix", "rate"]
+    for fig, label in (("throughput_rps", "rps"), ("latency_s_p50", "p50 ms"),
+                       ("latency_s_p99", "p99 ms")):
+        head += ["%s (spread)" % label] + ["%s %s" % (n, label) for n in names]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        line = [r["system"], r["mix"], "%s%s" % (
+            fmt(fnum(r["offered_rps"]), "rps"),
+            "*" if r["below_085_knee"] == "1" else "")]
+        for fig in ("throughput_rps", "latency_s_p50", "latency_s_p99"):
+            line.append("%s (%s)" % (
+                fmt(fnum(r["measured_" + fig]), kinds[fig]),
+                fmt(fnum(r["measured_" + fig + "_spread"]), "spread")))
+            line += [cell(r, n, fig) for n in names]
+        print("| " + " | ".join(line) + " |")
+    print()
+    head = ["system", "mix", "knee (range)"] + names
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for k in knees:
+        line = [k["system"], k["mix"], "%s (%s-%s)" % (
+            k["measured_knee_rps"], k["measured_knee_lo"], k["measured_knee_hi"])]
+        for n in names:
+            e = fnum(k.get(n + "_knee_err"))
+            line.append("%s (%s)%s" % (k.get(n + "_knee_rps", "-"), fmt(e, "pct"),
+                                       "!" if not abs(e) <= GOAL_KNEE else ""))
+        print("| " + " | ".join(line) + " |")
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "knee":
         cmd_knee(sys.argv[2], float(sys.argv[3]))
@@ -1065,6 +1129,8 @@ def main():
         cmd_matched(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5])
     elif len(sys.argv) == 5 and sys.argv[1] == "rematch":
         cmd_rematch(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "table":
+        cmd_table(sys.argv[2], sys.argv[3:])
     elif len(sys.argv) >= 3 and sys.argv[1] == "across":
         cmd_across(sys.argv[2:])
     else:
