@@ -3,7 +3,7 @@
 # this machine (issue 12 §3).
 #
 #   bash scripts/validate-real.sh            full run (31-36 minutes on a 2-vCPU VM: see MIN_REQUESTS)
-#   QUICK=1 bash scripts/validate-real.sh    smoke run (~2-3 minutes: one
+#   QUICK=1 bash scripts/validate-real.sh    smoke run (~4-5 minutes: one
 #                                            repeat, 2 s points, 6 rates)
 #   REPORT_ONLY=1 OUT=DIR bash scripts/validate-real.sh
 #                                            the predictions and the tables

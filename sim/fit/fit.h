@@ -14,9 +14,10 @@
  *
  * The method (fit.c has the details): a start from the operational laws,
  * then a Nelder-Mead simplex on common random numbers in a space where the
- * bounds cannot be crossed, refitted once per replication; the estimate is
- * the mean of the refits, with an uncertainty combining their spread and
- * the residuals' (the Jacobian of the residuals at the estimate).
+ * bounds cannot be crossed, on every replication at once: the estimate.
+ * Refitted once per replication from a step off it, the refits' spread
+ * and the residuals' (the Jacobian of the residuals at the estimate) make
+ * its uncertainty.
  */
 #ifndef SIM_FIT_H
 #define SIM_FIT_H
