@@ -152,7 +152,7 @@ static void expect_covers(const struct fit_unknown *u, double truth)
  * times lower, the two intervals overlap. The refits' mean of searches
  * all started at the start, as before 2026-12-07, gave 185 +- 66 and
  * 42 +- 20 us here (the truth 100); the search on every replication,
- * with refits started a step off it, 127 +- 74 and 56 +- 41. */
+ * with refits started a step off it, 127 +- 71 and 56 +- 46. */
 static const char *pair =
     API_START("name: pair\n"
 	      "seed: 3\n"
@@ -695,6 +695,9 @@ Test(fit, bad_inputs_exit_two_with_one_message_and_nothing_written,
 	scenario("j.yaml", "{ fit: [1/s, 10/s] }", "0s");
 	rejects(path_of("j.yaml"), csv, "", 2,
 		"expected a duration with a unit");
+	/* ... the loader's message mapped to the placeholder, whole: no
+	 * stray character before its end */
+	rejects(path_of("j.yaml"), csv, "", 2, "got '1/s'\n");
 	/* one fit used twice through an alias */
 	tl_write("alias.yaml",
 		 "workload:\n"

@@ -1108,8 +1108,8 @@ def cmd_table(out, names):
             k["measured_knee_rps"], k["measured_knee_lo"], k["measured_knee_hi"])]
         for n in names:
             e = fnum(k.get(n + "_knee_err"))
-            line.append("%s (%s)%s" % (k.get(n + "_knee_rps", "-"), fmt(e, "pct"),
-                                       "!" if not abs(e) <= GOAL_KNEE else ""))
+            line.append("%s (%s)%s" % (k.get(n + "_knee_rps") or "-", fmt(e, "pct"),
+                                       "!" if abs(e) > GOAL_KNEE else ""))
         print("| " + " | ".join(line) + " |")
 
 

@@ -73,13 +73,19 @@ int cmd_merge(int argc, char **argv)
 	dirs[ndirs++] = o.file;
 	for (size_t i = 0; i < o.nextra; i++) {
 		if (cli_extra_is_option(&o, i)) {
-			cli_error("unknown option '%s'; see 'concsim help "
-				  "merge'",
-				  o.extra[i]);
+			cli_error("unexpected argument '%s'", o.extra[i]);
 			goto cleanup;
 		}
 		dirs[ndirs++] = o.extra[i];
 	}
+	for (size_t d = 0; d < ndirs; d++)
+		if (!strcmp(dirs[d], "-")) {
+			/* standard input is no folder */
+			cli_error(
+			    "'-' is not a folder: merge takes the folders "
+			    "of a sharded sweep");
+			goto cleanup;
+		}
 
 	/* one sweep: the same scenario.yaml everywhere; OUT is none of them */
 	for (size_t d = 0; d < ndirs; d++) {

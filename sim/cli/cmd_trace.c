@@ -88,9 +88,11 @@ int cmd_trace(int argc, char **argv)
 	for (size_t i = 0; i < o.nextra; i++) {
 		char *end;
 		const char *v = NULL;
-		if (!cli_extra_is_option(&o, i))
-			; /* an operand: the message below */
-		else if (!strncmp(o.extra[i], "--replication=", 14))
+		if (!cli_extra_is_option(&o, i)) {
+			cli_error("unexpected argument '%s'", o.extra[i]);
+			rc = EXIT_USAGE;
+			goto cleanup_opts;
+		} else if (!strncmp(o.extra[i], "--replication=", 14))
 			v = o.extra[i] + 14;
 		else if (!strcmp(o.extra[i], "--replication") &&
 			 i + 1 < o.nextra)

@@ -77,7 +77,7 @@
 	"and where a search stops on it depends on where it started; the\n"    \
 	"refits' steps off the estimate show it as a wide interval (10\n"      \
 	"measurements of a scenario with 2 ms and 100 us: fitted 1.90-1.99\n"  \
-	"ms and 127-209 us +- 74-140 us, their sum within 1%, the truth\n"     \
+	"ms and 127-209 us +- 65-140 us, their sum within 1%, the truth\n"     \
 	"inside both intervals 9 times). Fix one of them (measured, or its\n"  \
 	"default) and fit the other. An interval reported as\n"                \
 	"'undetermined' means the points do not determine that value.\n"       \

@@ -32,7 +32,7 @@
  * the latency at the lightest load. Each start is kept only if it does
  * better.
  *
- Estimate, refits and uncertainty. The simplex (GSL's nmsimplex2; started
+ * Estimate, refits and uncertainty. The simplex (GSL's nmsimplex2; started
  * again from its best point, smaller, when it stops improving without
  * shrinking: up to MAX_RESTARTS times) searches once on every replication
  * at once, their mean figures (the sample average, smoother than any one
@@ -47,13 +47,12 @@
  * start, held the true 100 us within the interval once in 10 (185-270
  * us); this way 9 in 10 (127-209 us). The uncertainty
  * has two parts: the refits' spread (simulation noise and that slack:
- * Student-t 95 % half-width over the refits) and the residuals' (noise in the
- measured
- * points and misfit: sigma^2 (J'J)^-1, the nonlinear least-squares
- * covariance, with J the Jacobian of the relative errors at the estimate
- * by central differences on all replications and sigma^2 = RSS / (m - p),
- * m fitted values, p unknowns). The half-widths are combined in
- * quadrature: ci95 = sqrt(ci95_sim^2 + ci95_fit^2).
+ * Student-t 95 % half-width of their deviations from the estimate) and
+ * the residuals' (noise in the measured points and misfit: sigma^2 (J'J)^-1,
+ * the nonlinear least-squares covariance, with J the Jacobian of the relative
+ * errors at the estimate by central differences on all replications and sigma^2
+ * = RSS / (m - p), m fitted values, p unknowns). The half-widths are combined
+ * in quadrature: ci95 = sqrt(ci95_sim^2 + ci95_fit^2).
  */
 #include "fit/fit.h"
 
@@ -267,6 +266,7 @@ struct engine {
 	char *why; /* the first failure */
 	long evals;
 	size_t done; /* refits finished (progress) */
+	bool oom;    /* a search or refit could not allocate */
 };
 
 static void note(struct engine *e, const char *msg)
@@ -535,6 +535,9 @@ static int refit_one(void *arg, size_t k)
 	rf.x = calloc(nu, sizeof(double));
 	if (!m || !y || !step || !rf.f || !rf.r || !rf.x) {
 		note(rs->e, "out of memory");
+		pthread_mutex_lock(&rs->e->lock);
+		rs->e->oom = true;
+		pthread_mutex_unlock(&rs->e->lock);
 		goto cleanup;
 	}
 	for (size_t j = 0; j < nu; j++) {
@@ -550,7 +553,10 @@ static int refit_one(void *arg, size_t k)
 		 * refits' spread */
 		double off =
 		    rs->off && (k / 2) % nu == j ? (k % 2 ? -s : s) : 0;
-		gsl_vector_set(y, j, to_y(u, rs->start[j]) + off);
+		double y0 = to_y(u, rs->start[j]) + off;
+		if (u->kind == FIT_INT && !u->bounded)
+			y0 = fmax(y0, 0); /* not below 1 (log 0) */
+		gsl_vector_set(y, j, y0);
 		gsl_vector_set(step, j, s);
 	}
 	gsl_multimin_function fn = {nm_f, nu, &rf};
@@ -597,7 +603,7 @@ cleanup:
 	pthread_mutex_lock(&rs->e->lock);
 	rs->e->done += !rs->all;
 	if (p->progress && !rs->all) {
-		fprintf(stderr, "\rfit: %zu/%d refits, %ld evaluations",
+		fprintf(stderr, "\r\033[Kfit: %zu/%d refits, %ld evaluations",
 			rs->e->done, p->reps, rs->e->evals);
 		if (rs->e->done == (size_t)p->reps)
 			fputs("\r\033[K", stderr);
@@ -801,6 +807,8 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 		fflush(stderr);
 	}
 	refit_one(&sa, 0);
+	if (e.oom)
+		goto cleanup; /* rc SIM_ENOMEM */
 	memcpy(x, xsa, nu * sizeof(double));
 
 	/* the refits, each on one replication from a step off it */
@@ -815,6 +823,8 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	if (rs.jobs < 1)
 		rs.jobs = 1;
 	sim_parallel((size_t)p->reps, outer, refit_one, &rs);
+	if (e.oom)
+		goto cleanup;
 	/* the estimate must have converged; a refit stopped by --max-iter
 	 * (one that wandered along a flat trade, or to a bound) gives its
 	 * best point to the spread */
@@ -830,21 +840,18 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	for (int k = 0; k < p->reps; k++)
 		r->unsettled += rs.size[k] > 0;
 
-	/* the estimate, and the refits' spread about their mean */
-	double tr = p->reps > 1 ? gsl_cdf_tdist_Pinv(0.975, p->reps - 1) : 0;
+	/* the estimate, and the refits' deviations from it (not from their
+	 * own mean: where they end apart from it counts too) */
+	double tr = gsl_cdf_tdist_Pinv(0.975, p->reps);
 	for (size_t j = 0; j < nu; j++) {
 		struct fit_unknown *u = &p->u->v[j];
-		double s = 0, ss = 0;
-		for (int k = 0; k < p->reps; k++)
-			s += r->refits[(size_t)k * nu + j];
-		s /= p->reps;
+		double ss = 0;
 		for (int k = 0; k < p->reps; k++) {
-			double d = r->refits[(size_t)k * nu + j] - s;
+			double d = r->refits[(size_t)k * nu + j] - xsa[j];
 			ss += d * d;
 		}
 		u->value = u->kind == FIT_INT ? rint(xsa[j]) : xsa[j];
-		u->ci95_sim =
-		    p->reps > 1 ? tr * sqrt(ss / (p->reps - 1) / p->reps) : 0;
+		u->ci95_sim = tr * sqrt(ss / p->reps / p->reps);
 		x[j] = u->value;
 	}
 	if (evaluate(&e, x, 0, p->reps, p->jobs, r->sim)) {

@@ -548,10 +548,16 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 
 	if (!file)
 		return SIM_ENOMEM;
-	if (at && at != arg && sim_parse_rate(at + 1, &rate, &why) &&
-	    access(arg, F_OK)) {
-		/* not a file of that name: the part after '@' was meant as
-		 * the offered rate */
+	/* FILE@WHAT where FILE is a file and FILE@WHAT is none */
+	bool before_at = false;
+	if (at && at != arg) {
+		file[at - arg] = '\0';
+		before_at = !access(file, F_OK) && access(arg, F_OK);
+		file[at - arg] = '@';
+	}
+	if (before_at && sim_parse_rate(at + 1, &rate, &why)) {
+		/* FILE exists, FILE@WHAT does not: WHAT was meant as the
+		 * offered rate */
 		sim_fprintf_safe(err,
 				 "concsim: error: '%s': expected an offered "
 				 "rate after '@' such as 800/s: %s\n",

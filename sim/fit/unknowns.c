@@ -310,7 +310,7 @@ void fit__print_mapped(FILE *err, const char *msg, const struct fit_unknowns *u,
 				continue;
 			sim_fprintf_safe(err, "%s:%d:%d:%.*s\n", file,
 					 u->v[i].mark.line, u->v[i].mark.col,
-					 (int)(n - (size_t)(rest - l)),
+					 (int)(n - (size_t)(rest - l) - 1),
 					 rest + 1);
 			done = true;
 		}
