@@ -34,25 +34,28 @@
  *
  * Estimate, refits and uncertainty. The simplex (GSL's nmsimplex2; started
  * again from its best point, smaller, when it stops improving without
- * shrinking: up to MAX_RESTARTS times) searches once on every replication
- * at once, their mean figures (the sample average, smoother than any one
+ * shrinking: up to MAX_RESTARTS times) searches once on the mean figures
+ * of every replication (the sample average, smoother than any one
  * replication's), from the start: the estimate is where it ends. Then it
- * is run once per replication, refit k starting a step of the simplex off
- * the estimate, up (k even) or down along unknown k / 2 (cycling). Where
- * the points pin an unknown down, the refits come back to it; where they
- * do not (two CPU costs seen through their sum), the objective is flat
- * within the simulation's noise and a search stops about where it
- * started. Measured on tests/bench/fit.yaml's pair (2026-12-07, 10
- * measurements): the refits' mean as the estimate, all started at the
- * start, held the true 100 us within the interval once in 10 (185-270
- * us); this way 9 in 10 (127-209 us). The uncertainty
- * has two parts: the refits' spread (simulation noise and that slack:
- * Student-t 95 % half-width of their deviations from the estimate) and
- * the residuals' (noise in the measured points and misfit: sigma^2 (J'J)^-1,
- * the nonlinear least-squares covariance, with J the Jacobian of the relative
- * errors at the estimate by central differences on all replications and sigma^2
- * = RSS / (m - p), m fitted values, p unknowns). The half-widths are combined
- * in quadrature: ci95 = sqrt(ci95_sim^2 + ci95_fit^2).
+ * runs once per replication, refit k starting a step of the simplex off
+ * the estimate, up (k even) or down along unknown k / 2 (cycling: with
+ * fewer than twice as many replications as unknowns, the last unknowns
+ * get no step). Where the points pin an unknown down, the refits come
+ * back to it; where they do not (two CPU costs seen through their sum),
+ * the objective is flat within the simulation's noise and a search stops
+ * about where it started. Measured on tests/bench/fit.yaml's pair
+ * (2026-12-07, 10 measurements): the refits' mean as the estimate, all
+ * started at the start, held the true 100 us within the interval once in
+ * 10 (185-270 us); this way 9 in 10 (127-209 us).
+ *
+ * The uncertainty has two parts: the refits' spread (simulation noise
+ * and that slack: the Student-t 95 % half-width of their deviations from
+ * the estimate) and the residuals' (noise in the measured points and
+ * misfit: sigma^2 (J'J)^-1, the nonlinear least-squares covariance, with
+ * J the Jacobian of the relative errors at the estimate by central
+ * differences on all replications and sigma^2 = RSS / (m - p), m fitted
+ * values, p unknowns). The half-widths are combined in quadrature: ci95 =
+ * sqrt(ci95_sim^2 + ci95_fit^2).
  */
 #include "fit/fit.h"
 
@@ -520,13 +523,10 @@ static int refit_one(void *arg, size_t k)
 	struct refits *rs = arg;
 	struct fit_problem *p = rs->e->p;
 	size_t nu = p->u->n;
-	struct refit rf = {rs->e,
-			   rs->all ? 0 : (int)k,
-			   rs->all ? rs->all : 1,
-			   rs->jobs,
-			   NULL,
-			   NULL,
-			   NULL};
+	struct refit rf = {.e = rs->e,
+			   .rep = rs->all ? 0 : (int)k,
+			   .nrep = rs->all ? rs->all : 1,
+			   .jobs = rs->jobs};
 	gsl_multimin_fminimizer *m = gsl_multimin_fminimizer_alloc(
 	    gsl_multimin_fminimizer_nmsimplex2, nu);
 	gsl_vector *y = gsl_vector_alloc(nu), *step = gsl_vector_alloc(nu);
@@ -748,7 +748,6 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	struct engine e = {.p = p};
 	size_t n = p->pts->n, nu = p->u->n, m = 0;
 	double *x = calloc(nu, sizeof(double)), *f = NULL, *res = NULL;
-	double *xsa = calloc(nu, sizeof(double));
 	double *jac = NULL, *jtj = NULL, *rp = NULL, *rm = NULL, *xs = NULL;
 	size_t *idx = NULL;
 	struct refits rs = {0};
@@ -767,8 +766,8 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	r->refits = calloc((size_t)p->reps * nu, sizeof(double));
 	rs.size = calloc((size_t)p->reps, sizeof(double));
 	rs.iters = calloc((size_t)p->reps, sizeof(int));
-	if (!x || !xsa || !f || !res || !r->sim || !r->used || !r->refits ||
-	    !rs.size || !rs.iters)
+	if (!x || !f || !res || !r->sim || !r->used || !r->refits || !rs.size ||
+	    !rs.iters)
 		goto cleanup;
 	r->ncells = m;
 	for (size_t i = 0; i < n; i++)
@@ -794,13 +793,13 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	int sa_iters = 0;
 	struct refits sa = {.e = &e,
 			    .start = x,
-			    .out = xsa,
+			    .out =
+				x, /* read at its start, written at its end */
 			    .size = &sa_size,
 			    .iters = &sa_iters,
 			    .jobs = p->jobs,
 			    .ncells = m,
 			    .all = p->reps};
-	memcpy(xsa, x, nu * sizeof(double));
 	if (p->progress) {
 		fprintf(stderr, "\rfit: the search on all %d replications",
 			p->reps);
@@ -809,7 +808,6 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 	refit_one(&sa, 0);
 	if (e.oom)
 		goto cleanup; /* rc SIM_ENOMEM */
-	memcpy(x, xsa, nu * sizeof(double));
 
 	/* the refits, each on one replication from a step off it */
 	rs.e = &e;
@@ -847,10 +845,10 @@ int fit_run(struct fit_problem *p, struct fit_result *r)
 		struct fit_unknown *u = &p->u->v[j];
 		double ss = 0;
 		for (int k = 0; k < p->reps; k++) {
-			double d = r->refits[(size_t)k * nu + j] - xsa[j];
+			double d = r->refits[(size_t)k * nu + j] - x[j];
 			ss += d * d;
 		}
-		u->value = u->kind == FIT_INT ? rint(xsa[j]) : xsa[j];
+		u->value = u->kind == FIT_INT ? rint(x[j]) : x[j];
 		u->ci95_sim = tr * sqrt(ss / p->reps / p->reps);
 		x[j] = u->value;
 	}
@@ -937,7 +935,6 @@ cleanup:
 	free(e.why);
 	pthread_mutex_destroy(&e.lock);
 	free(x);
-	free(xsa);
 	free(f);
 	free(res);
 	free(jac);

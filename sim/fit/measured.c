@@ -305,17 +305,24 @@ cleanup:
 
 /* ------------------------------------------------------------------ k6 -- */
 
-/* The number at map.key (a k6 summary keeps a trend's figures either in
- * the metric's map or, since v0.30's handleSummary, in its "values"). */
-static bool k6_get(const struct sim_ynode *metric, const char *key, double *x)
+/* The node at metric.key (a k6 summary keeps a trend's figures either in
+ * the metric's map or, since v0.30's handleSummary, in its "values"), or
+ * NULL. */
+static const struct sim_ynode *k6_field(const struct sim_ynode *metric,
+					const char *key)
 {
-	const struct sim_ynode *v;
 	if (!metric || metric->kind != SIM_Y_MAP)
-		return false;
+		return NULL;
 	const struct sim_ynode *vals = sim_ymap_get(metric, "values", NULL);
 	if (vals && vals->kind == SIM_Y_MAP)
 		metric = vals;
-	v = sim_ymap_get(metric, key, NULL);
+	return sim_ymap_get(metric, key, NULL);
+}
+
+/* The number at metric.key (k6_field). */
+static bool k6_get(const struct sim_ynode *metric, const char *key, double *x)
+{
+	const struct sim_ynode *v = k6_field(metric, key);
 	return v && v->kind == SIM_Y_SCALAR && number(v->text, x);
 }
 
@@ -364,12 +371,8 @@ static int read_k6(const char *file, const char *text, size_t len, double rate,
 		     {"p(50)", FIT_P50},
 		     {"p(90)", FIT_P90},
 		     {"p(99)", FIT_P99}};
-	const struct sim_ynode *dv = sim_ymap_get(dur, "values", NULL);
-	if (!dv || dv->kind != SIM_Y_MAP)
-		dv = dur;
 	for (size_t i = 0; i < sizeof(trend) / sizeof(trend[0]); i++) {
-		const struct sim_ynode *t =
-		    sim_ymap_get(dv, trend[i].key, NULL);
+		const struct sim_ynode *t = k6_field(dur, trend[i].key);
 		if (!t)
 			continue;
 		if (t->kind != SIM_Y_SCALAR || !number(t->text, &x)) {
@@ -548,26 +551,24 @@ int fit_read_measured(const char *arg, struct fit_points *pts, FILE *err)
 
 	if (!file)
 		return SIM_ENOMEM;
-	/* FILE@WHAT where FILE is a file and FILE@WHAT is none */
-	bool before_at = false;
 	if (at && at != arg) {
+		bool is_rate = !sim_parse_rate(at + 1, &rate, &why);
 		file[at - arg] = '\0';
-		before_at = !access(file, F_OK) && access(arg, F_OK);
-		file[at - arg] = '@';
-	}
-	if (before_at && sim_parse_rate(at + 1, &rate, &why)) {
-		/* FILE exists, FILE@WHAT does not: WHAT was meant as the
-		 * offered rate */
-		sim_fprintf_safe(err,
-				 "concsim: error: '%s': expected an offered "
-				 "rate after '@' such as 800/s: %s\n",
-				 arg, why);
-		rc = SIM_EINVAL;
-		goto cleanup;
-	}
-	if (at && at != arg && !sim_parse_rate(at + 1, &rate, &why)) {
-		file[at - arg] = '\0';
-		if (!(rate > 0)) {
+		if (!is_rate && !access(file, F_OK) && access(arg, F_OK)) {
+			/* FILE exists, FILE@WHAT does not: WHAT was meant as
+			 * the offered rate */
+			sim_fprintf_safe(err,
+					 "concsim: error: '%s': expected an "
+					 "offered rate after '@' such as "
+					 "800/s: %s\n",
+					 arg, why);
+			rc = SIM_EINVAL;
+			goto cleanup;
+		}
+		if (!is_rate) { /* a file name with '@' in it */
+			file[at - arg] = '@';
+			rate = 0;
+		} else if (!(rate > 0)) {
 			sim_fprintf_safe(
 			    err,
 			    "concsim: error: '%s': the offered rate after "
